@@ -1,0 +1,102 @@
+"""A private S3 bucket: no public access, owner-enforced objects, TLS only, encrypted, versioned."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.policies import deny_insecure_transport, document, to_json
+
+# Extra bucket-policy statements, built from the bucket's ARN once it is known.
+StatementsFor = Callable[[pulumi.Output[str]], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class PrivateBucketArgs:
+    key_arn: pulumi.Input[str] | None = None
+    """KMS key for SSE-KMS; None means SSE-S3 (required where AWS supports nothing else)."""
+    expire_after_days: int | None = None
+    noncurrent_expire_after_days: int = 30
+    extra_statements: StatementsFor | None = None
+    force_destroy: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class PrivateBucket(pulumi.ComponentResource):
+    bucket: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    policy: aws.s3.BucketPolicy
+    """Resources that need the policy in place before they use the bucket depend on this."""
+
+    def __init__(
+        self, name: str, args: PrivateBucketArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("muon:storage:PrivateBucket", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        bucket = aws.s3.Bucket(f"{name}-bucket", force_destroy=args.force_destroy, tags=args.tags, opts=child)
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
+        )
+        encryption = (
+            {"sse_algorithm": "aws:kms", "kms_master_key_id": args.key_arn}
+            if args.key_arn is not None
+            else {"sse_algorithm": "AES256"}
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": encryption,
+                    "bucket_key_enabled": args.key_arn is not None,
+                }
+            ],
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=child,
+        )
+        rule: dict[str, Any] = {
+            "id": "expire",
+            "status": "Enabled",
+            "filter": {},
+            "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+            "noncurrent_version_expiration": {"noncurrent_days": args.noncurrent_expire_after_days},
+        }
+        if args.expire_after_days is not None:
+            rule["expiration"] = {"days": args.expire_after_days}
+        aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=[rule], opts=child)
+        extra = args.extra_statements(bucket.arn) if args.extra_statements else []
+        self.policy = aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=bucket.id,
+            policy=to_json(
+                document(
+                    deny_insecure_transport("s3:*", [bucket.arn, bucket.arn.apply(lambda a: f"{a}/*")]),
+                    *extra,
+                )
+            ),
+            opts=child,
+        )
+        self.bucket = bucket.bucket
+        self.arn = bucket.arn
+        self.register_outputs({"bucket": self.bucket, "arn": self.arn})

@@ -1,0 +1,214 @@
+"""The ECS cluster and its capacity: Fargate (and Spot), or EC2 instances that scale with the tasks."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.context import AwsContext
+from components.policies import assume_role_policy
+
+ClusterProvider = Literal["fargate", "ec2"]
+
+# The ECS-optimized Amazon Linux 2023 AMI, published by AWS as public SSM parameters.
+AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+ARM64_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+
+# Extra interface endpoints the ECS agent on EC2 instances needs when there is no NAT gateway.
+EC2_AGENT_ENDPOINTS = ("ecs", "ecs-agent", "ecs-telemetry")
+
+
+@dataclass(frozen=True)
+class CapacityItem:
+    """One entry of a capacity provider strategy."""
+
+    provider: str
+    weight: int
+    base: int = 0
+
+
+@dataclass(frozen=True)
+class ClusterArgs:
+    context: AwsContext
+    provider: ClusterProvider = "fargate"
+    spot: bool = False
+    instance_type: str = "t3.medium"
+    min_size: int = 1
+    max_size: int = 4
+    root_volume_size: int = 30
+    vpc_id: pulumi.Input[str] | None = None
+    private_subnet_ids: pulumi.Input[list[str]] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def is_arm64(instance_type: str) -> bool:
+    """Graviton families carry a 'g' right after the generation digit: t4g, m7g, c6gn, g5g."""
+    return re.match(r"^[a-z]+\d+g", instance_type) is not None
+
+
+class Cluster(pulumi.ComponentResource):
+    name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    capacity_strategy: tuple[CapacityItem, ...]
+    """What services should ask for; the environment hands it to every service it hosts."""
+
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("muon:ecs:Cluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self._name, self._args, self._child = name, args, child
+        cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            name=f"muon-{name}",
+            settings=[{"name": "containerInsights", "value": "enabled"}],
+            tags=args.tags,
+            opts=child,
+        )
+        if args.provider == "ec2":
+            provider_name = self._ec2_capacity(cluster)
+            providers: list[pulumi.Input[str]] = [provider_name]
+            strategy: tuple[CapacityItem, ...] = (CapacityItem(f"muon-{name}-ec2", weight=1),)
+            strategy_inputs = [{"capacity_provider": provider_name, "weight": 1, "base": 0}]
+        else:
+            providers = ["FARGATE", "FARGATE_SPOT"]
+            # With spot, the first task runs on regular Fargate and the rest on Spot (cheap,
+            # interruptible); without, everything runs on regular Fargate.
+            strategy = (
+                (CapacityItem("FARGATE", weight=0, base=1), CapacityItem("FARGATE_SPOT", weight=1))
+                if args.spot
+                else (CapacityItem("FARGATE", weight=1),)
+            )
+            strategy_inputs = [
+                {"capacity_provider": i.provider, "weight": i.weight, "base": i.base} for i in strategy
+            ]
+        aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity",
+            cluster_name=cluster.name,
+            capacity_providers=providers,
+            default_capacity_provider_strategies=strategy_inputs,
+            opts=child,
+        )
+        self.name = cluster.name
+        self.arn = cluster.arn
+        self.capacity_strategy = strategy
+        self.register_outputs({"name": self.name, "arn": self.arn})
+
+    def _ec2_capacity(self, cluster: aws.ecs.Cluster) -> pulumi.Output[str]:
+        args, name, child = self._args, self._name, self._child
+        if args.vpc_id is None or args.private_subnet_ids is None:
+            raise ValueError("ClusterArgs.vpc_id and private_subnet_ids are required for ec2")
+        role = aws.iam.Role(
+            f"{name}-instance-role",
+            assume_role_policy=assume_role_policy("ec2.amazonaws.com"),
+            tags=args.tags,
+            opts=child,
+        )
+        for policy in (
+            "service-role/AmazonEC2ContainerServiceforEC2Role",  # register with ECS, pull images
+            "AmazonSSMManagedInstanceCore",  # Session Manager instead of SSH (SSM.1)
+        ):
+            aws.iam.RolePolicyAttachment(
+                f"{name}-instance-{policy.split('/')[-1]}",
+                role=role.name,
+                policy_arn=args.context.managed_policy(policy),
+                opts=child,
+            )
+        profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=role.name, opts=child)
+        group = aws.ec2.SecurityGroup(
+            f"{name}-instances-sg",
+            vpc_id=args.vpc_id,
+            description=f"ECS container instances of {name}: no inbound, tasks have their own ENIs",
+            egress=[
+                {
+                    "description": "Image pulls, ECS agent and AWS APIs",
+                    "protocol": "-1",
+                    "from_port": 0,
+                    "to_port": 0,
+                    "cidr_blocks": ["0.0.0.0/0"],
+                }
+            ],
+            tags=args.tags,
+            opts=child,
+        )
+        parameter = ARM64_AMI_PARAMETER if is_arm64(args.instance_type) else AMI_PARAMETER
+        ami = aws.ssm.get_parameter_output(name=parameter, opts=pulumi.InvokeOutputOptions(parent=self))
+        user_data = cluster.name.apply(
+            lambda cluster_name: base64.b64encode(
+                "\n".join(
+                    [
+                        "#!/bin/bash",
+                        f"echo ECS_CLUSTER={cluster_name} >> /etc/ecs/ecs.config",
+                        # Tasks in awsvpc mode must not reach the instance's credentials.
+                        "echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config",
+                        "echo ECS_ENABLE_CONTAINER_METADATA=true >> /etc/ecs/ecs.config",
+                    ]
+                ).encode()
+            ).decode()
+        )
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-launch-template",
+            image_id=ami.value,
+            instance_type=args.instance_type,
+            iam_instance_profile={"arn": profile.arn},
+            user_data=user_data,
+            metadata_options={
+                "http_endpoint": "enabled",
+                "http_tokens": "required",  # IMDSv2 only
+                "http_put_response_hop_limit": 1,
+            },
+            network_interfaces=[{"associate_public_ip_address": "false", "security_groups": [group.id]}],
+            block_device_mappings=[
+                {
+                    "device_name": "/dev/xvda",
+                    # Encrypted with the account's EBS key: a customer-managed key would also
+                    # need a grant for the Auto Scaling service-linked role.
+                    "ebs": {
+                        "volume_size": args.root_volume_size,
+                        "volume_type": "gp3",
+                        "encrypted": "true",
+                        "delete_on_termination": "true",
+                    },
+                }
+            ],
+            monitoring={"enabled": True},
+            tag_specifications=[{"resource_type": "instance", "tags": {**args.tags, "Name": f"{name}-ecs"}}],
+            tags=args.tags,
+            opts=child,
+        )
+        asg = aws.autoscaling.Group(
+            f"{name}-instances",
+            vpc_zone_identifiers=args.private_subnet_ids,
+            min_size=args.min_size,
+            max_size=args.max_size,
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+            protect_from_scale_in=True,  # ECS managed termination protection decides
+            health_check_type="EC2",
+            tags=[
+                {"key": "AmazonECSManaged", "value": "true", "propagate_at_launch": True},
+                *[{"key": k, "value": v, "propagate_at_launch": True} for k, v in args.tags.items()],
+            ],
+            # The capacity provider's managed scaling owns the desired capacity.
+            opts=child.merge(pulumi.ResourceOptions(ignore_changes=["desiredCapacity"])),
+        )
+        provider = aws.ecs.CapacityProvider(
+            f"{name}-ec2-capacity",
+            name=f"muon-{name}-ec2",
+            auto_scaling_group_provider={
+                "auto_scaling_group_arn": asg.arn,
+                "managed_termination_protection": "ENABLED",
+                "managed_draining": "ENABLED",
+                "managed_scaling": {
+                    "status": "ENABLED",
+                    "target_capacity": 100,
+                    "minimum_scaling_step_size": 1,
+                    "maximum_scaling_step_size": 10,
+                },
+            },
+            tags=args.tags,
+            opts=child,
+        )
+        return provider.name

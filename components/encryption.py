@@ -1,0 +1,84 @@
+"""A customer-managed KMS key with a policy that lets the platform's AWS services use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.context import AwsContext
+from components.policies import document, to_json
+
+# Services that publish to SNS topics encrypted with this key; without a grant in the key
+# policy their messages are dropped silently (SNS docs, "compatibility with AWS services").
+PUBLISHING_SERVICES = ("cloudwatch", "events", "codestar-notifications")
+
+
+@dataclass(frozen=True)
+class KeyArgs:
+    context: AwsContext
+    description: str
+    alias: str
+    tags: dict[str, str] = field(default_factory=dict)
+    publishing_services: tuple[str, ...] = PUBLISHING_SERVICES
+
+
+class Key(pulumi.ComponentResource):
+    """KMS key (rotation on, 30-day deletion window) and its alias."""
+
+    arn: pulumi.Output[str]
+    key_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: KeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("muon:kms:Key", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        key = aws.kms.Key(
+            f"{name}-key",
+            description=args.description,
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=to_json(key_policy(args.context, args.publishing_services)),
+            tags=args.tags,
+            opts=child,
+        )
+        aws.kms.Alias(f"{name}-alias", name=f"alias/{args.alias}", target_key_id=key.key_id, opts=child)
+        self.arn = key.arn
+        self.key_id = key.key_id
+        self.register_outputs({"arn": self.arn, "keyId": self.key_id})
+
+
+def key_policy(context: AwsContext, publishing_services: tuple[str, ...]) -> dict:
+    logs_arn = context.arn("logs", "log-group:*")
+    return document(
+        {
+            # The account's own IAM policies decide who administers the key (the AWS default
+            # key policy). Without this statement the key can become unmanageable.
+            "Sid": "AccountAdministersKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": context.root_principal},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudWatchLogsEncrypt",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{context.region}.{context.dns_suffix}"},
+            "Action": [
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            "Resource": "*",
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": logs_arn}},
+        },
+        {
+            "Sid": "ServicesPublishToEncryptedTopics",
+            "Effect": "Allow",
+            "Principal": {"Service": [context.service_principal(s) for s in publishing_services]},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+        },
+    )

@@ -1,0 +1,154 @@
+"""An Environment: key, network, ECS cluster, load balancer and alarm topic, wired together."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.cluster import Cluster, ClusterArgs
+from components.context import AwsContext
+from components.encryption import Key, KeyArgs
+from components.load_balancer import LoadBalancer, LoadBalancerArgs
+from components.network import Network, NetworkArgs
+from components.policies import deny_insecure_transport, document, to_json
+
+
+@dataclass(frozen=True)
+class EnvironmentArgs:
+    context: AwsContext
+    production: bool
+    network: NetworkArgs
+    cluster: ClusterArgs
+    load_balancer: LoadBalancerArgs
+    log_retention_days: int
+    alarm_emails: tuple[str, ...] = ()
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Environment(pulumi.ComponentResource):
+    key: Key
+    network: Network
+    cluster: Cluster
+    load_balancer: LoadBalancer
+    alarm_topic_arn: pulumi.Output[str]
+    log_retention_days: int
+    production: bool
+
+    def __init__(self, name: str, args: EnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("muon:network:Environment", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.production = args.production
+        self.log_retention_days = args.log_retention_days
+        self.key = Key(
+            f"{name}",
+            KeyArgs(
+                context=args.context,
+                description=f"muon environment {name}: logs, alarms, parameters",
+                alias=f"muon/{name}",
+                tags=args.tags,
+            ),
+            opts=child,
+        )
+        self.network = Network(
+            name,
+            dataclasses.replace(args.network, key_arn=self.key.arn, tags=args.tags),
+            opts=child,
+        )
+        self.cluster = Cluster(
+            name,
+            dataclasses.replace(
+                args.cluster,
+                vpc_id=self.network.vpc_id,
+                private_subnet_ids=self.network.private_subnet_ids,
+                tags=args.tags,
+            ),
+            opts=child,
+        )
+        lb_args = args.load_balancer
+        self.load_balancer = LoadBalancer(
+            name,
+            dataclasses.replace(
+                lb_args,
+                vpc_id=self.network.vpc_id,
+                vpc_cidr=self.network.vpc_cidr,
+                subnet_ids=(
+                    self.network.private_subnet_ids if lb_args.internal else self.network.public_subnet_ids
+                ),
+                tags=args.tags,
+            ),
+            opts=child,
+        )
+        self.alarm_topic_arn = self._alarm_topic(name, args, child)
+        self.register_outputs(self.outputs())
+
+    def _alarm_topic(
+        self, name: str, args: EnvironmentArgs, child: pulumi.ResourceOptions
+    ) -> pulumi.Output[str]:
+        topic = aws.sns.Topic(
+            f"{name}-alarms",
+            name=f"muon-{name}-alarms",
+            kms_master_key_id=self.key.arn,
+            tags=args.tags,
+            opts=child,
+        )
+        context = args.context
+        aws.sns.TopicPolicy(
+            f"{name}-alarms-policy",
+            arn=topic.arn,
+            policy=to_json(
+                document(
+                    {
+                        "Sid": "AccountPublishes",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": context.root_principal},
+                        "Action": ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes"],
+                        "Resource": topic.arn,
+                    },
+                    {
+                        "Sid": "ServicesPublish",
+                        "Effect": "Allow",
+                        "Principal": {
+                            "Service": [
+                                context.service_principal("cloudwatch"),
+                                context.service_principal("events"),
+                            ]
+                        },
+                        "Action": "SNS:Publish",
+                        "Resource": topic.arn,
+                        "Condition": {"StringEquals": {"aws:SourceAccount": context.account_id}},
+                    },
+                    deny_insecure_transport("SNS:Publish", topic.arn),
+                )
+            ),
+            opts=child,
+        )
+        for index, email in enumerate(args.alarm_emails):
+            aws.sns.TopicSubscription(
+                f"{name}-alarms-email-{index}",
+                topic=topic.arn,
+                protocol="email",
+                endpoint=email,
+                opts=child,
+            )
+        return topic.arn
+
+    def outputs(self) -> dict[str, pulumi.Input[object]]:
+        """What the stack exports for this environment (read later by the day-2 commands)."""
+        lb = self.load_balancer
+        return {
+            "vpcId": self.network.vpc_id,
+            "publicSubnetIds": self.network.public_subnet_ids,
+            "privateSubnetIds": self.network.private_subnet_ids,
+            "isolatedSubnetIds": self.network.isolated_subnet_ids,
+            "clusterName": self.cluster.name,
+            "clusterArn": self.cluster.arn,
+            "loadBalancerDnsName": lb.dns_name,
+            "loadBalancerUrl": lb.url,
+            "httpListenerArn": lb.http_listener_arn,
+            "httpsListenerArn": lb.https_listener_arn,
+            "alarmTopicArn": self.alarm_topic_arn,
+            "keyArn": self.key.arn,
+        }

@@ -1,0 +1,226 @@
+"""The environment's application load balancer: listeners, a fixed 404 by default, access logs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.bucket import PrivateBucket, PrivateBucketArgs
+from components.context import AwsContext
+
+# Regions opened before August 2022 deliver ALB access logs from a regional ELB account;
+# newer ones from the log-delivery service principal (ELB user guide, "access logs").
+ELB_LOG_ACCOUNTS = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-northeast-1": "582318560864",
+    "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331",
+    "ap-south-1": "718504428378",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928",
+    "eu-north-1": "897822967062",
+    "eu-south-1": "635631232127",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-west-3": "009996457667",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+    "us-gov-west-1": "048591011584",
+    "us-gov-east-1": "190560391635",
+    "cn-north-1": "638102146993",
+    "cn-northwest-1": "037604701340",
+}
+LOG_PREFIX = "alb"
+
+
+@dataclass(frozen=True)
+class LoadBalancerArgs:
+    context: AwsContext
+    vpc_id: pulumi.Input[str] | None = None
+    vpc_cidr: pulumi.Input[str] | None = None
+    subnet_ids: pulumi.Input[list[str]] | None = None
+    internal: bool = False
+    ingress_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+    certificate_arn: str | None = None
+    ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    idle_timeout: int = 60
+    deletion_protection: bool = False
+    access_logs: bool = True
+    access_log_days: int = 90
+    web_acl_arn: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class LoadBalancer(pulumi.ComponentResource):
+    arn: pulumi.Output[str]
+    dns_name: pulumi.Output[str]
+    url: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    listener_arn: pulumi.Output[str]
+    """The listener services attach their rules to: HTTPS with a certificate, else HTTP."""
+    http_listener_arn: pulumi.Output[str]
+    https_listener_arn: pulumi.Output[str] | None
+
+    def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("muon:network:LoadBalancer", name, None, opts)
+        if args.vpc_id is None or args.subnet_ids is None or args.vpc_cidr is None:
+            raise ValueError("LoadBalancerArgs needs vpc_id, vpc_cidr and subnet_ids")
+        child = pulumi.ResourceOptions(parent=self)
+        ports = [443, 80] if args.certificate_arn else [80]
+        group = aws.ec2.SecurityGroup(
+            f"{name}-alb-sg",
+            vpc_id=args.vpc_id,
+            description=f"Load balancer of {name}",
+            ingress=[
+                {
+                    "description": f"{'HTTPS' if port == 443 else 'HTTP'} from {cidr}",
+                    "protocol": "tcp",
+                    "from_port": port,
+                    "to_port": port,
+                    "cidr_blocks": [cidr],
+                }
+                for port in ports
+                for cidr in args.ingress_cidrs
+            ],
+            egress=[
+                {
+                    "description": "To targets inside the VPC",
+                    "protocol": "tcp",
+                    "from_port": 0,
+                    "to_port": 65535,
+                    "cidr_blocks": [args.vpc_cidr],
+                }
+            ],
+            tags={**args.tags, "Name": f"{name}-alb"},
+            opts=child,
+        )
+        lb_opts = child
+        access_logs = None
+        if args.access_logs:
+            logs = self._log_bucket(name, args)
+            access_logs = {"bucket": logs.bucket, "prefix": LOG_PREFIX, "enabled": True}
+            # The load balancer checks that it may write to the bucket when logging is turned on.
+            lb_opts = child.merge(pulumi.ResourceOptions(depends_on=[logs.policy]))
+        lb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=args.internal,
+            security_groups=[group.id],
+            subnets=args.subnet_ids,
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode="defensive",
+            enable_deletion_protection=args.deletion_protection,
+            idle_timeout=args.idle_timeout,
+            access_logs=access_logs,
+            tags=args.tags,
+            opts=lb_opts,
+        )
+        not_found = {
+            "type": "fixed-response",
+            "fixed_response": {
+                "content_type": "text/plain",
+                "message_body": "Not found",
+                "status_code": "404",
+            },
+        }
+        self.https_listener_arn = None
+        if args.certificate_arn:
+            https = aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=lb.arn,
+                port=443,
+                protocol="HTTPS",
+                ssl_policy=args.ssl_policy,  # always explicit: the API default is the 2016 policy
+                certificate_arn=args.certificate_arn,
+                default_actions=[not_found],
+                tags=args.tags,
+                opts=child,
+            )
+            http = aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=lb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    {
+                        "type": "redirect",
+                        "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"},
+                    }
+                ],
+                tags=args.tags,
+                opts=child,
+            )
+            self.https_listener_arn = https.arn
+            self.listener_arn = https.arn
+            scheme = "https"
+        else:
+            http = aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=lb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[not_found],
+                tags=args.tags,
+                opts=child,
+            )
+            self.listener_arn = http.arn
+            scheme = "http"
+        if args.web_acl_arn:
+            aws.wafv2.WebAclAssociation(
+                f"{name}-waf", resource_arn=lb.arn, web_acl_arn=args.web_acl_arn, opts=child
+            )
+        self.arn = lb.arn
+        self.dns_name = lb.dns_name
+        self.url = lb.dns_name.apply(lambda dns: f"{scheme}://{dns}")
+        self.security_group_id = group.id
+        self.http_listener_arn = http.arn
+        self.register_outputs(
+            {
+                "arn": self.arn,
+                "dnsName": self.dns_name,
+                "url": self.url,
+                "listenerArn": self.listener_arn,
+            }
+        )
+
+    def _log_bucket(self, name: str, args: LoadBalancerArgs) -> PrivateBucket:
+        context = args.context
+
+        def delivery(bucket_arn: pulumi.Output[str]) -> list[dict]:
+            objects = bucket_arn.apply(lambda arn: f"{arn}/{LOG_PREFIX}/AWSLogs/{context.account_id}/*")
+            principals: list[dict] = [{"Service": f"logdelivery.elasticloadbalancing.{context.dns_suffix}"}]
+            if context.region in ELB_LOG_ACCOUNTS:
+                account = ELB_LOG_ACCOUNTS[context.region]
+                principals.append({"AWS": f"arn:{context.partition}:iam::{account}:root"})
+            return [
+                {
+                    "Sid": f"LoadBalancerLogDelivery{index}",
+                    "Effect": "Allow",
+                    "Principal": principal,
+                    "Action": "s3:PutObject",
+                    "Resource": objects,
+                }
+                for index, principal in enumerate(principals)
+            ]
+
+        # ALB access logs support only SSE-S3 (an exception in components/compliance.py).
+        return PrivateBucket(
+            f"{name}-alb-logs",
+            PrivateBucketArgs(
+                key_arn=None,
+                expire_after_days=args.access_log_days,
+                extra_statements=delivery,
+                force_destroy=not args.deletion_protection,
+                tags=args.tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -1,0 +1,1 @@
+"""Loading and validating the definition and stack config, composing components, entry points."""

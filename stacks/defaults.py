@@ -1,0 +1,53 @@
+"""Defaults by environment tier: cheap for development, compliant for production.
+
+Every field of the definition left out takes its value from here; the README's reference
+table is this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stacks.definition import ClusterProvider, NatStrategy, Tier
+
+
+@dataclass(frozen=True)
+class TierDefaults:
+    azs: int
+    nat: NatStrategy
+    endpoints: bool
+    provider: ClusterProvider
+    spot: bool
+    ec2_min: int
+    ec2_max: int
+    log_retention_days: int
+    load_balancer_deletion_protection: bool
+    access_log_days: int
+
+
+TIER_DEFAULTS: dict[Tier, TierDefaults] = {
+    "development": TierDefaults(
+        azs=2,
+        nat="single",
+        endpoints=False,
+        provider="fargate",
+        spot=True,
+        ec2_min=1,
+        ec2_max=4,
+        log_retention_days=14,
+        load_balancer_deletion_protection=False,
+        access_log_days=30,
+    ),
+    "production": TierDefaults(
+        azs=3,
+        nat="per-az",
+        endpoints=True,
+        provider="fargate",
+        spot=False,
+        ec2_min=2,
+        ec2_max=10,
+        log_retention_days=365,
+        load_balancer_deletion_protection=True,
+        access_log_days=365,
+    ),
+}

@@ -1,0 +1,104 @@
+"""From an environment of the definition to the Environment component's arguments."""
+
+from __future__ import annotations
+
+from components.cluster import EC2_AGENT_ENDPOINTS, ClusterArgs
+from components.context import AwsContext
+from components.environment import EnvironmentArgs
+from components.load_balancer import LoadBalancerArgs
+from components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NetworkArgs
+from stacks.defaults import TIER_DEFAULTS
+from stacks.definition import EnvironmentSpec, tier_of
+from stacks.errors import DefinitionError
+
+
+def environment_args(
+    name: str,
+    spec: EnvironmentSpec,
+    *,
+    context: AwsContext,
+    zones: list[str],
+    source: str,
+    tags: dict[str, str],
+) -> EnvironmentArgs:
+    tier = tier_of(name, spec)
+    defaults = TIER_DEFAULTS[tier]
+    minimal = spec.cost == "minimal"
+    network, cluster, lb = spec.network, spec.cluster, spec.load_balancer
+
+    provider = cluster.provider or defaults.provider
+    nat = "none" if minimal else (network.nat or defaults.nat)
+    endpoints = (
+        True if minimal else (network.endpoints if network.endpoints is not None else defaults.endpoints)
+    )
+    interface_endpoints: tuple[str, ...] = ()
+    if endpoints:
+        interface_endpoints = BASE_INTERFACE_ENDPOINTS + (EC2_AGENT_ENDPOINTS if provider == "ec2" else ())
+
+    existing = None
+    azs = network.azs or defaults.azs
+    if network.existing is not None:
+        existing = ExistingNetwork(
+            vpc_id=network.existing.vpc_id,
+            public_subnet_ids=tuple(network.existing.public_subnet_ids),
+            private_subnet_ids=tuple(network.existing.private_subnet_ids),
+            isolated_subnet_ids=tuple(network.existing.isolated_subnet_ids),
+        )
+    elif azs > len(zones):
+        raise DefinitionError(
+            [
+                f"{source}: environments.{name}.network.azs: {azs} availability zones requested, "
+                f"but {context.region} has {len(zones)} available ({', '.join(zones)})"
+            ]
+        )
+
+    retention = spec.log_retention_days or defaults.log_retention_days
+    ec2_min = cluster.min if cluster.min is not None else defaults.ec2_min
+    ec2_max = cluster.max if cluster.max is not None else max(defaults.ec2_max, ec2_min)
+    if ec2_min > ec2_max:
+        raise DefinitionError(
+            [f"{source}: environments.{name}.cluster: min ({ec2_min}) must not exceed max ({ec2_max})"]
+        )
+    deletion_protection = (
+        lb.deletion_protection
+        if lb.deletion_protection is not None
+        else defaults.load_balancer_deletion_protection
+    )
+    return EnvironmentArgs(
+        context=context,
+        production=tier == "production",
+        network=NetworkArgs(
+            context=context,
+            availability_zones=tuple(zones[:azs]) if existing is None else (),
+            cidr=network.cidr,
+            nat=nat,
+            interface_endpoints=interface_endpoints,
+            gateway_endpoints=endpoints,
+            flow_log_retention_days=retention,
+            existing=existing,
+        ),
+        cluster=ClusterArgs(
+            context=context,
+            provider=provider,
+            spot=minimal or (cluster.spot if cluster.spot is not None else defaults.spot),
+            instance_type=cluster.instance_type,
+            min_size=ec2_min,
+            max_size=ec2_max,
+            root_volume_size=cluster.root_volume_size,
+        ),
+        load_balancer=LoadBalancerArgs(
+            context=context,
+            internal=lb.internal,
+            ingress_cidrs=tuple(lb.ingress_cidrs),
+            certificate_arn=lb.certificate_arn,
+            ssl_policy=lb.ssl_policy,
+            idle_timeout=lb.idle_timeout,
+            deletion_protection=deletion_protection,
+            access_logs=lb.access_logs,
+            access_log_days=defaults.access_log_days,
+            web_acl_arn=lb.web_acl_arn,
+        ),
+        log_retention_days=retention,
+        alarm_emails=tuple(spec.alarm_emails),
+        tags=tags,
+    )

@@ -1,0 +1,27 @@
+"""The one error type a user sees: a clear message, never a traceback."""
+
+from __future__ import annotations
+
+
+class MuonError(Exception):
+    """Bad input or an impossible request, phrased for the person who wrote it.
+
+    Entry points (``__main__.py``, the plan CLI, the Automation API library) catch this and
+    print ``str(error)`` alone; everything else is a bug and keeps its traceback.
+    """
+
+
+class DefinitionError(MuonError):
+    """The definition file or the stack config is invalid.
+
+    ``problems`` holds one line per problem, each naming the file, the path inside it and what
+    was expected, so callers (a portal, a test) can show them without parsing the message.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        if len(problems) == 1:
+            message = problems[0]
+        else:
+            message = f"{len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems)
+        super().__init__(message)

@@ -1,0 +1,323 @@
+"""Running the real program with no AWS account and no Pulumi CLI: Pulumi mocks.
+
+``render()`` runs a program function under :func:`pulumi.runtime.set_mocks` and returns every
+resource it registered — type, name, parent, inputs (with secrets masked), and the resource
+options mocks cannot otherwise see (``protect``, ``ignore_changes``, dependencies). The offline
+plan, the benchmark and the tests all use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+SECRET_MASK = "[secret]"
+_SIG_KEY = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc._special_sig_key
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # pulumi.runtime.rpc._special_secret_sig
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"  # pulumi.runtime.rpc._special_resource_sig
+
+DEFAULT_ACCOUNT = "123456789012"
+
+
+@dataclass(frozen=True)
+class RenderedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    """Inputs as the provider would receive them (camelCase keys), secrets in clear."""
+    masked_inputs: dict[str, Any]
+    """The same with every secret value replaced by ``[secret]``: safe to print or write."""
+    protect: bool
+    ignore_changes: tuple[str, ...]
+    dependencies: tuple[str, ...]
+    additional_secret_outputs: tuple[str, ...]
+    retain_on_delete: bool
+    delete_before_replace: bool
+    aliases: int
+
+    def json(self, key: str) -> Any:
+        """Decode an input that carries a JSON document (policies, container definitions)."""
+        return json.loads(self.inputs[key])
+
+
+@dataclass
+class Rendering:
+    resources: list[RenderedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_token: str) -> list[RenderedResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str, name: str | None = None) -> RenderedResource:
+        found = [r for r in self.of_type(type_token) if name is None or r.name == name]
+        if len(found) != 1:
+            names = [r.name for r in self.of_type(type_token)]
+            raise LookupError(f"expected one {type_token} named {name!r}, found {len(found)} among {names}")
+        return found[0]
+
+    def by_urn(self) -> dict[str, RenderedResource]:
+        return {r.urn: r for r in self.resources}
+
+    def descendants(self, urn: str) -> list[RenderedResource]:
+        children: dict[str, list[RenderedResource]] = {}
+        for r in self.resources:
+            children.setdefault(r.parent, []).append(r)
+        found, queue = [], [urn]
+        while queue:
+            for r in children.get(queue.pop(), []):
+                found.append(r)
+                queue.append(r.urn)
+        return found
+
+    @property
+    def custom_resources(self) -> list[RenderedResource]:
+        return [r for r in self.resources if r.custom]
+
+
+def _stable_hex(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+# Id prefixes AWS uses, so that rendered inputs look like (and validate as) the real thing.
+_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/networkAcl:NetworkAcl": "acl-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/flowLog:FlowLog": "fl-",
+}
+
+
+class MuonMocks(pulumi.runtime.Mocks):
+    """Plausible, deterministic stand-ins for what AWS would return."""
+
+    def __init__(self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1", zones: int = 6) -> None:
+        self.account_id = account_id
+        self.region = region
+        self.zones = [f"{region}{chr(ord('a') + i)}" for i in range(zones)]
+        self.existing_parameters: dict[str, str] = {}
+        """SSM parameter names that 'exist' for ``aws:ssm/getParameter`` (name → value)."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not args.custom:
+            return args.name, {}
+        typ, name, inputs = args.typ, args.name, dict(args.inputs)
+        module, _, kind = typ.partition(":")[2].partition("/")
+        service = module.split("/")[0]
+        kind_name = kind.split(":")[0]
+        resource_id = args.resource_id or (_ID_PREFIXES.get(typ, "") + _stable_hex(typ, name))
+        physical = inputs.get("name") or f"{name}-{_stable_hex(typ, name, length=7)}"
+        state: dict[str, Any] = {
+            "arn": f"arn:aws:{service}:{self.region}:{self.account_id}:{kind_name}/{physical}",
+            "name": physical,
+            **inputs,
+        }
+        self._specialise(typ, name, physical, inputs, state)
+        return resource_id, state
+
+    def _specialise(
+        self, typ: str, name: str, physical: str, inputs: dict[str, Any], state: dict[str, Any]
+    ) -> None:
+        region, account = self.region, self.account_id
+        if typ == "aws:ec2/vpc:Vpc":
+            state["defaultNetworkAclId"] = "acl-" + _stable_hex(name, "nacl")
+            state["defaultSecurityGroupId"] = "sg-" + _stable_hex(name, "sg")
+        elif typ == "aws:kms/key:Key":
+            key_id = _stable_hex(name, length=32)
+            state.update(keyId=key_id, arn=f"arn:aws:kms:{region}:{account}:key/{key_id}")
+        elif typ == "aws:ec2/eip:Eip":
+            state["allocationId"] = "eipalloc-" + _stable_hex(name)
+        elif typ == "aws:s3/bucket:Bucket":
+            bucket = inputs.get("bucket") or f"{name}-{_stable_hex(name, length=7)}"
+            state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
+        elif typ == "aws:lb/loadBalancer:LoadBalancer":
+            physical = inputs.get("name") or name[:24]
+            suffix = f"app/{physical}/{_stable_hex(name, length=16)}"
+            state.update(
+                dnsName=f"{physical}-{_stable_hex(name, length=10)}.{region}.elb.amazonaws.com",
+                arn=f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/{suffix}",
+                arnSuffix=suffix,
+                zoneId="Z35SXDOTRQ7X7K",
+            )
+        elif typ == "aws:lb/listener:Listener":
+            listener = f"listener/app/lb/{_stable_hex(name, length=16)}"
+            state["arn"] = f"arn:aws:elasticloadbalancing:{region}:{account}:{listener}"
+        elif typ == "aws:lb/targetGroup:TargetGroup":
+            suffix = f"targetgroup/{physical[:32]}/{_stable_hex(name, length=16)}"
+            state.update(arn=f"arn:aws:elasticloadbalancing:{region}:{account}:{suffix}", arnSuffix=suffix)
+        elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            state["latestVersion"] = 1
+        elif typ == "aws:iam/role:Role":
+            state["arn"] = f"arn:aws:iam::{account}:role/{physical}"
+        elif typ == "aws:iam/instanceProfile:InstanceProfile":
+            state["arn"] = f"arn:aws:iam::{account}:instance-profile/{physical}"
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            state["arn"] = f"arn:aws:logs:{region}:{account}:log-group:{physical}"
+        elif typ == "aws:sns/topic:Topic":
+            state["arn"] = f"arn:aws:sns:{region}:{account}:{physical}"
+        elif typ == "aws:ssm/parameter:Parameter":
+            state["arn"] = f"arn:aws:ssm:{region}:{account}:parameter{physical}"
+        elif typ == "aws:ecs/cluster:Cluster":
+            state["arn"] = f"arn:aws:ecs:{region}:{account}:cluster/{physical}"
+        elif typ == "aws:ecr/repository:Repository":
+            state["repositoryUrl"] = f"{account}.dkr.ecr.{region}.amazonaws.com/{physical}"
+            state["arn"] = f"arn:aws:ecr:{region}:{account}:repository/{physical}"
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        token, params = args.token, args.args
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": self.account_id,
+                "arn": f"arn:aws:iam::{self.account_id}:user/offline",
+                "userId": "AIDAOFFLINE",
+                "id": self.account_id,
+            }, []
+        if token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}, []
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return {
+                "names": self.zones,
+                "zoneIds": [f"use1-az{i + 1}" for i in range(len(self.zones))],
+                "id": self.region,
+            }, []
+        if token == "aws:ssm/getParameter:getParameter":
+            name = params.get("name", "")
+            if name.startswith("/aws/service/ecs/optimized-ami/"):
+                return {"name": name, "value": "ami-0" + _stable_hex(name, length=16), "type": "String"}, []
+            if name in self.existing_parameters:
+                return {
+                    "name": name,
+                    "value": self.existing_parameters[name],
+                    "type": "SecureString",
+                    "arn": f"arn:aws:ssm:{self.region}:{self.account_id}:parameter{name}",
+                }, []
+            raise Exception(f"ParameterNotFound: {name}")
+        if token == "aws:ec2/getVpc:getVpc":
+            return {"id": params.get("id"), "cidrBlock": "10.0.0.0/16"}, []
+        return {}, []
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that also keeps every registration request: options, parent, secrets."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.requests: list[Any] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self.requests.append(request)
+        return super().RegisterResource(request)
+
+
+def _mask(value: Any) -> Any:
+    """Plain data from a serialised property struct, with secrets masked and references named."""
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _SECRET_SIG:
+            return SECRET_MASK
+        if value.get(_SIG_KEY) == _RESOURCE_SIG:
+            return value.get("id") or value.get("urn")
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v) for v in value]
+    return value
+
+
+def _strip_secrets(value: Any) -> Any:
+    """Plain data with secret wrappers removed (the clear values, for assertions)."""
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _SECRET_SIG:
+            return _strip_secrets(value.get("value"))
+        if value.get(_SIG_KEY) == _RESOURCE_SIG:
+            return value.get("id") or value.get("urn")
+        return {k: _strip_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_secrets(v) for v in value]
+    return value
+
+
+def _record(monitor: RecordingMonitor) -> list[RenderedResource]:
+    resources = []
+    for request in monitor.requests:
+        if request.type == "pulumi:pulumi:Stack":
+            continue
+        raw = json_format.MessageToDict(request.object) if request.HasField("object") else {}
+        resources.append(
+            RenderedResource(
+                urn=monitor.make_urn(request.parent, request.type, request.name),
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                inputs=_strip_secrets(raw),
+                masked_inputs=_mask(raw),
+                protect=bool(request.protect),
+                ignore_changes=tuple(request.ignoreChanges),
+                dependencies=tuple(request.dependencies),
+                additional_secret_outputs=tuple(request.additionalSecretOutputs),
+                retain_on_delete=bool(request.retainOnDelete),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                aliases=len(request.aliases) + len(request.aliasURNs),
+            )
+        )
+    # Registration order depends on the event loop; sort so that every render reads the same.
+    return sorted(resources, key=lambda r: r.urn)
+
+
+def render(
+    program: Callable[[], None],
+    *,
+    config: dict[str, str],
+    stack: str,
+    project: str = "muon",
+    mocks: MuonMocks | None = None,
+) -> Rendering:
+    """Run ``program`` under mocks with ``config`` and return what it registered and exported.
+
+    Each call starts from a fresh root stack, so several renders can share one process.
+    """
+    mocks = mocks or MuonMocks(region=config.get("aws:region", "us-east-1"))
+    monitor = RecordingMonitor(mocks)
+    pulumi_settings.set_root_resource(None)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config)
+    _sync_await(run_pulumi_func(program))
+    root = pulumi_settings.get_root_resource()
+    exported: dict[str, Any] = {}
+    for key, value in (root.outputs if root is not None else {}).items():
+        exported[key] = _sync_await(_resolve(value))
+    return Rendering(resources=_record(monitor), outputs=exported)
+
+
+async def _resolve(value: Any) -> Any:
+    """Await every Output inside an exported value."""
+    if isinstance(value, pulumi.Output):
+        if await value.is_secret():
+            return SECRET_MASK
+        return await _resolve(await value.future())
+    if isinstance(value, dict):
+        return {k: await _resolve(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [await _resolve(v) for v in value]
+    return value

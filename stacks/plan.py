@@ -1,0 +1,111 @@
+"""The offline plan: what ``pulumi up`` would create for a stack, with no AWS account or CLI.
+
+    python -m stacks.plan dev                 # tree of components and resources, counts by type
+    python -m stacks.plan prod --json plan.json   # also the graph, inputs with secrets masked
+
+It runs the real program (``stacks/program.py``) under Pulumi mocks with the stack's own
+``Pulumi.<stack>.yaml``; account, region and zones are stand-ins (see ``stacks/offline.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, TextIO
+
+from stacks.errors import MuonError
+from stacks.offline import RenderedResource, Rendering, render
+from stacks.settings import read_stack_file
+
+
+def render_stack(stack: str, project_dir: Path | None = None) -> Rendering:
+    from stacks import program  # imported late: it loads pulumi_aws, ~1 s
+
+    project_dir = project_dir or program.PROJECT_DIR
+    config = read_stack_file(project_dir, stack)
+    return render(program.run, config=config, stack=stack)
+
+
+def plan_document(stack: str, rendering: Rendering) -> dict[str, Any]:
+    """The plan as data: deterministic, secrets masked."""
+    return {
+        "stack": stack,
+        "resources": [
+            {
+                "urn": r.urn,
+                "type": r.type,
+                "name": r.name,
+                "parent": r.parent,
+                "custom": r.custom,
+                "protect": r.protect,
+                "ignoreChanges": list(r.ignore_changes),
+                "dependsOn": list(r.dependencies),
+                "inputs": r.masked_inputs,
+            }
+            for r in rendering.resources
+        ],
+        "counts": dict(sorted(Counter(r.type for r in rendering.custom_resources).items())),
+        "outputs": rendering.outputs,
+    }
+
+
+def print_tree(rendering: Rendering, out: TextIO) -> None:
+    children: dict[str, list[RenderedResource]] = {}
+    for resource in rendering.resources:
+        children.setdefault(resource.parent, []).append(resource)
+    urns = {r.urn for r in rendering.resources}
+    roots = [r for r in rendering.resources if r.parent not in urns]
+
+    def walk(resource: RenderedResource, prefix: str, last: bool) -> None:
+        branch = "└─ " if last else "├─ "
+        flags = " [protected]" if resource.protect else ""
+        out.write(f"{prefix}{branch}{resource.type}  {resource.name}{flags}\n")
+        kids = sorted(children.get(resource.urn, []), key=lambda r: (r.custom, r.type, r.name))
+        for index, kid in enumerate(kids):
+            walk(kid, prefix + ("   " if last else "│  "), index == len(kids) - 1)
+
+    for index, root in enumerate(roots):
+        walk(root, "", index == len(roots) - 1)
+
+
+def print_counts(rendering: Rendering, out: TextIO) -> None:
+    counts = Counter(r.type for r in rendering.custom_resources)
+    components = len(rendering.resources) - len(rendering.custom_resources)
+    width = max((len(t) for t in counts), default=0)
+    out.write(f"\n{len(rendering.custom_resources)} resources in {components} components:\n")
+    for type_token, count in sorted(counts.items()):
+        out.write(f"  {type_token:<{width}}  {count}\n")
+
+
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m stacks.plan",
+        description="Show what `pulumi up` would create for a stack, offline (Pulumi mocks).",
+    )
+    parser.add_argument("stack", help="stack name: reads Pulumi.<stack>.yaml (dev, prod, ...)")
+    parser.add_argument("--json", metavar="FILE", help="also write the resource graph as JSON")
+    parser.add_argument("--quiet", action="store_true", help="counts only, no tree")
+    args = parser.parse_args(argv)
+    try:
+        rendering = render_stack(args.stack)
+    except MuonError as error:
+        err.write(f"error: {error}\n")
+        return 2
+    out.write(f"Offline plan of stack '{args.stack}' (Pulumi mocks; nothing was deployed)\n\n")
+    if not args.quiet:
+        print_tree(rendering, out)
+    print_counts(rendering, out)
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(plan_document(args.stack, rendering), indent=2, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        out.write(f"\nwrote {args.json}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The Pulumi program: read the stack's settings and the definition, compose the components."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+from pulumi.runtime import config as runtime_config
+
+from components.context import AwsContext
+from components.environment import Environment
+from stacks.definition import Definition
+from stacks.environments import environment_args
+from stacks.loader import load_definition
+from stacks.settings import StackSettings, check_selection, settings_from_config
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def stack_config() -> dict[str, str]:
+    """Every config value of the running stack, as Pulumi passes them (strings)."""
+    # pulumi.Config reads one key at a time; listing all keys (to reject unknown muon: keys)
+    # needs the runtime's map: what the engine passed plus what set_all_config set.
+    return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+
+
+def load_inputs(stack: str, project_dir: Path = PROJECT_DIR) -> tuple[StackSettings, Definition, str]:
+    """Validate the stack's settings and its definition, before any resource is declared."""
+    stack_source = f"Pulumi.{stack}.yaml"
+    settings = settings_from_config(stack_config(), stack_source)
+    definition_path = project_dir / settings.definition
+    definition = load_definition(definition_path)
+    check_selection(settings, definition, stack_source, settings.definition)
+    return settings, definition, settings.definition
+
+
+def resolve_context() -> tuple[AwsContext, list[str]]:
+    identity = aws.get_caller_identity()
+    region = aws.get_region()
+    partition = aws.get_partition()
+    zones = aws.get_availability_zones(
+        state="available",
+        # Local and Wavelength zones are opt-in and cannot host every service.
+        filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+    )
+    context = AwsContext(account_id=identity.account_id, region=region.region, partition=partition.partition)
+    return context, sorted(zones.names)
+
+
+def run() -> None:
+    stack = pulumi.get_stack()
+    settings, definition, source = load_inputs(stack)
+    context, zones = resolve_context()
+    exported: dict[str, object] = {}
+    for env_name in settings.environments:
+        tags = {"muon:project": pulumi.get_project(), "muon:stack": stack, "muon:environment": env_name}
+        args = environment_args(
+            env_name,
+            definition.environments[env_name],
+            context=context,
+            zones=zones,
+            source=source,
+            tags=tags,
+        )
+        environment = Environment(env_name, args)
+        exported[env_name] = environment.outputs()
+    pulumi.export("environments", exported)

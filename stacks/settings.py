@@ -1,0 +1,126 @@
+"""Per-stack settings: the ``muon:*`` keys of ``Pulumi.<stack>.yaml``.
+
+Pulumi hands config to the program as strings (objects and lists JSON-encoded). This module turns
+them into a typed :class:`StackSettings`, rejects unknown ``muon:`` keys (a typo must not silently
+deploy nothing), and checks that the environments a stack selects exist in the definition.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from stacks.definition import Definition, Name, Spec
+from stacks.errors import DefinitionError
+from stacks.loader import parse_yaml, validate
+
+NAMESPACE = "muon"
+
+
+class StackSettings(Spec):
+    definition: str = Field(default="muon.yaml", description="Definition file, project-relative.")
+    environments: list[Name] = Field(
+        default_factory=list, description="Environments of the definition this stack deploys."
+    )
+    pipeline: bool = Field(default=False, description="Whether this stack deploys the pipeline.")
+    images: dict[Name, str] = Field(
+        default_factory=dict, description="Image per service (set by the pipeline)."
+    )
+
+
+def settings_from_config(config: dict[str, str], source: str) -> StackSettings:
+    """Build settings from a flat Pulumi config map (``{"muon:environments": '["dev"]', ...}``)."""
+    fields = StackSettings.model_fields
+    known = {field.alias or name for name, field in fields.items()}
+    raw: dict[str, Any] = {}
+    problems: list[str] = []
+    for full_key, value in sorted(config.items()):
+        namespace, _, key = full_key.partition(":")
+        if namespace != NAMESPACE:
+            continue
+        if key not in known:
+            problems.append(
+                f"{source}: {full_key}: unknown setting; expected one of: "
+                + ", ".join(f"{NAMESPACE}:{k}" for k in sorted(known))
+            )
+            continue
+        raw[key] = _decode(value, key)
+    if problems:
+        raise DefinitionError(problems)
+    try:
+        return validate(StackSettings, raw, source)
+    except DefinitionError as error:
+        # Name config keys the way the user wrote them: muon:environments, not environments.
+        fixed = [p.replace(f"{source}: ", f"{source}: {NAMESPACE}:", 1) for p in error.problems]
+        raise DefinitionError(fixed) from None
+
+
+def _decode(value: Any, key: str) -> Any:
+    """Config values are strings; lists, maps and booleans arrive JSON-encoded."""
+    if not isinstance(value, str) or key == "definition":
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def check_selection(
+    settings: StackSettings, definition: Definition, source: str, definition_source: str
+) -> None:
+    """Every selected environment must exist in the definition; a stack must deploy something."""
+    known = ", ".join(sorted(definition.environments))
+    problems = [
+        f"{source}: {NAMESPACE}:environments[{index}]: unknown environment '{name}'; "
+        f"{definition_source} defines: {known}"
+        for index, name in enumerate(settings.environments)
+        if name not in definition.environments
+    ]
+    for index, name in enumerate(settings.environments):
+        if name in settings.environments[:index]:
+            problems.append(f"{source}: {NAMESPACE}:environments[{index}]: '{name}' is listed twice")
+    unknown_images = sorted(set(settings.images) - set(definition.services))
+    for service in unknown_images:
+        problems.append(
+            f"{source}: {NAMESPACE}:images.{service}: no such service in {definition_source}; "
+            f"defined: {', '.join(sorted(definition.services)) or '(none)'}"
+        )
+    if not settings.environments and not settings.pipeline:
+        problems.append(
+            f"{source}: {NAMESPACE}:environments: the stack selects no environment; "
+            f"set it to a list of: {known}"
+        )
+    if settings.pipeline and definition.pipeline is None:
+        problems.append(
+            f"{source}: {NAMESPACE}:pipeline: true, but {definition_source} has no 'pipeline:' section"
+        )
+    if problems:
+        raise DefinitionError(problems)
+
+
+def read_stack_file(project_dir: Path, stack: str) -> dict[str, str]:
+    """The config of ``Pulumi.<stack>.yaml`` as Pulumi would pass it: a flat map of strings.
+
+    Used by the offline plan and the tests, where no Pulumi CLI hands the config over.
+    Secure values cannot be decrypted offline; they are passed as a placeholder.
+    """
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        raise DefinitionError([f"{path.name}: no such stack file; stacks here: {', '.join(stacks)}"])
+    data = parse_yaml(path.read_text(encoding="utf-8"), path.name) or {}
+    config = data.get("config") or {}
+    if not isinstance(config, dict):
+        raise DefinitionError([f"{path.name}: config: expected a mapping of settings"])
+    flat: dict[str, str] = {}
+    for key, value in config.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            flat[key] = "[secret]"
+        elif isinstance(value, str):
+            flat[key] = value
+        else:
+            flat[key] = json.dumps(value)
+    return flat

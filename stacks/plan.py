@@ -80,6 +80,20 @@ def print_counts(rendering: Rendering, out: TextIO) -> None:
         out.write(f"  {type_token:<{width}}  {count}\n")
 
 
+def print_compliance(rendering: Rendering, out: TextIO) -> None:
+    from policy.rules import evaluate, split_excepted
+
+    open_findings, excepted = split_excepted(evaluate(rendering.custom_resources))
+    out.write(
+        f"\nCompliance (FSBP/Checkov controls, policy/rules.py): {len(open_findings)} open, "
+        f"{len(excepted)} documented exceptions (policy/exceptions.py)\n"
+    )
+    for finding in open_findings:
+        out.write(f"  open  {finding}\n")
+    for finding, _ in excepted:
+        out.write(f"  except {finding}\n")
+
+
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m stacks.plan",
@@ -98,6 +112,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     if not args.quiet:
         print_tree(rendering, out)
     print_counts(rendering, out)
+    print_compliance(rendering, out)
     if args.json:
         Path(args.json).write_text(
             json.dumps(plan_document(args.stack, rendering), indent=2, sort_keys=True) + "\n",

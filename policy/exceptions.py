@@ -1,0 +1,58 @@
+"""The one list of controls muon deliberately does not meet by default, and why.
+
+A finding is excepted when its control id matches and the resource's name matches the pattern.
+``tests/test_compliance.py`` renders the production stack and fails on any finding not listed
+here, and on any entry here that no longer excuses a finding (so the list stays true).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ControlException:
+    control: str
+    resource: str
+    """Regular expression over the resource's logical name."""
+    reason: str
+    conditional: bool = False
+    """True when the finding only appears for some definitions (so it may excuse nothing)."""
+
+    def excuses(self, control: str, resource_name: str) -> bool:
+        return control == self.control and re.fullmatch(self.resource, resource_name) is not None
+
+
+EXCEPTIONS: tuple[ControlException, ...] = (
+    ControlException(
+        control="S3.17",
+        resource=r".*-alb-logs-bucket|.*-alb-logs-encryption",
+        reason="Load balancer access logs can only be delivered to buckets encrypted with SSE-S3 "
+        "(ELB user guide); the bucket is private, TLS-only and versioned.",
+    ),
+    ControlException(
+        control="S3.9",
+        resource=r".*-alb-logs-bucket",
+        reason="The access-log bucket is itself a log bucket; logging it would loop.",
+    ),
+    ControlException(
+        control="ELB.16",
+        resource=r".*-alb",
+        reason="A WAF web ACL's rules are the customer's (cost, false positives); set "
+        "loadBalancer.webAclArn to attach one.",
+    ),
+    ControlException(
+        control="ELB.1",
+        resource=r".*-http",
+        reason="HTTPS needs a certificate for the customer's domain, which muon cannot invent: "
+        "without loadBalancer.certificateArn the HTTP listener serves traffic. With one, HTTP "
+        "only redirects to HTTPS.",
+        conditional=True,
+    ),
+    ControlException(
+        control="ELB.18",
+        resource=r".*-http",
+        reason="The HTTP listener exists to redirect to HTTPS (ELB.1); Checkov CKV_AWS_2 accepts it.",
+    ),
+)

@@ -1,0 +1,348 @@
+"""Controls from ``shared/reference/compliance-checklist.md`` as checks over rendered resources.
+
+Each rule reads resources the way the provider receives them (type token, logical name,
+camelCase inputs) and returns findings. They run on the offline plan, so a default that breaks a
+control fails a test here rather than an audit later. Control ids are FSBP's where one exists.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from policy.exceptions import EXCEPTIONS, ControlException
+
+ANYWHERE = {"0.0.0.0/0", "::/0"}
+ACCEPTED_TLS_POLICIES = {  # ELB.17's accepted list
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+}
+
+
+class Resource(Protocol):
+    type: str
+    name: str
+    parent: str
+    """URN of the parent; a bucket's configuration resources are its siblings."""
+    inputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Finding:
+    control: str
+    resource: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.control} {self.resource}: {self.message}"
+
+
+Rule = Callable[[list[Resource]], Iterable[Finding]]
+RULES: list[Rule] = []
+
+
+def rule(function: Rule) -> Rule:
+    RULES.append(function)
+    return function
+
+
+def _of(resources: list[Resource], type_token: str) -> list[Resource]:
+    return [r for r in resources if r.type == type_token]
+
+
+def _doc(value: Any) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, str) else (value or {})
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@rule
+def default_security_group_closed(resources: list[Resource]) -> Iterable[Finding]:
+    vpcs = _of(resources, "aws:ec2/vpc:Vpc")
+    closed = _of(resources, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    if len(closed) < len(vpcs):
+        yield Finding("EC2.2", vpcs[0].name, "a VPC's default security group is not adopted and closed")
+    for group in closed:
+        if group.inputs.get("ingress") or group.inputs.get("egress"):
+            yield Finding("EC2.2", group.name, "default security group has rules")
+
+
+@rule
+def flow_logs(resources: list[Resource]) -> Iterable[Finding]:
+    flows = _of(resources, "aws:ec2/flowLog:FlowLog")
+    for flow in flows:
+        if flow.inputs.get("trafficType") not in {"ALL", "REJECT"}:
+            yield Finding("EC2.6", flow.name, "flow log traffic type must be ALL or REJECT")
+    vpcs = _of(resources, "aws:ec2/vpc:Vpc")
+    if len(flows) < len(vpcs):
+        yield Finding("EC2.6", vpcs[0].name, "a VPC has no flow log")
+
+
+@rule
+def subnets_no_public_ip(resources: list[Resource]) -> Iterable[Finding]:
+    for subnet in _of(resources, "aws:ec2/subnet:Subnet"):
+        if subnet.inputs.get("mapPublicIpOnLaunch"):
+            yield Finding("EC2.15", subnet.name, "subnet assigns public IPs on launch")
+
+
+def _is_load_balancer_group(group: Resource) -> bool:
+    return group.name.endswith("-alb-sg")
+
+
+@rule
+def security_group_ingress(resources: list[Resource]) -> Iterable[Finding]:
+    for group in _of(resources, "aws:ec2/securityGroup:SecurityGroup"):
+        for direction in ("ingress", "egress"):
+            for entry in group.inputs.get(direction) or []:
+                if not entry.get("description"):
+                    yield Finding("CKV_AWS_23", group.name, f"{direction} rule has no description")
+        for entry in group.inputs.get("ingress") or []:
+            open_to_all = ANYWHERE & set(entry.get("cidrBlocks") or []) | ANYWHERE & set(
+                entry.get("ipv6CidrBlocks") or []
+            )
+            web = entry.get("protocol") == "tcp" and entry.get("fromPort") == entry.get("toPort") in (80, 443)
+            if open_to_all and not (_is_load_balancer_group(group) and web):
+                yield Finding("EC2.18", group.name, "ingress from anywhere beyond the load balancer's 80/443")
+
+
+@rule
+def network_acls(resources: list[Resource]) -> Iterable[Finding]:
+    for acl in _of(resources, "aws:ec2/networkAcl:NetworkAcl"):
+        if not acl.inputs.get("subnetIds"):
+            yield Finding("EC2.16", acl.name, "network ACL is not associated with any subnet")
+        for entry in acl.inputs.get("ingress") or []:
+            if entry.get("action") != "allow" or entry.get("cidrBlock") not in ANYWHERE:
+                continue
+            low, high = entry.get("fromPort", 0), entry.get("toPort", 0)
+            if entry.get("protocol") in ("-1", "all") or any(low <= p <= high for p in (22, 3389)):
+                yield Finding(
+                    "EC2.21", acl.name, f"rule {entry.get('ruleNo')} admits SSH/RDP/all from anywhere"
+                )
+
+
+@rule
+def multi_az(resources: list[Resource]) -> Iterable[Finding]:
+    for lb in _of(resources, "aws:lb/loadBalancer:LoadBalancer"):
+        if len(lb.inputs.get("subnets") or []) < 2:
+            yield Finding("ELB.13", lb.name, "load balancer spans fewer than two zones")
+    for group in _of(resources, "aws:autoscaling/group:Group"):
+        if len(group.inputs.get("vpcZoneIdentifiers") or []) < 2:
+            yield Finding("AutoScaling.2", group.name, "auto scaling group spans fewer than two zones")
+
+
+@rule
+def container_insights(resources: list[Resource]) -> Iterable[Finding]:
+    for cluster in _of(resources, "aws:ecs/cluster:Cluster"):
+        settings = {s.get("name"): s.get("value") for s in cluster.inputs.get("settings") or []}
+        if settings.get("containerInsights") not in {"enabled", "enhanced"}:
+            yield Finding("ECS.12", cluster.name, "Container Insights is off")
+
+
+@rule
+def launch_templates(resources: list[Resource]) -> Iterable[Finding]:
+    for template in _of(resources, "aws:ec2/launchTemplate:LaunchTemplate"):
+        metadata = template.inputs.get("metadataOptions") or {}
+        if metadata.get("httpTokens") != "required" or metadata.get("httpPutResponseHopLimit") != 1:
+            yield Finding("EC2.8", template.name, "IMDSv2 not required with hop limit 1")
+        for interface in template.inputs.get("networkInterfaces") or []:
+            if str(interface.get("associatePublicIpAddress")).lower() == "true":
+                yield Finding("EC2.25", template.name, "instances get public IPs")
+        for device in template.inputs.get("blockDeviceMappings") or []:
+            if str((device.get("ebs") or {}).get("encrypted")).lower() != "true":
+                yield Finding("EC2.181", template.name, "EBS volume not encrypted")
+
+
+@rule
+def capacity_providers(resources: list[Resource]) -> Iterable[Finding]:
+    for provider in _of(resources, "aws:ecs/capacityProvider:CapacityProvider"):
+        asg = provider.inputs.get("autoScalingGroupProvider") or {}
+        if asg.get("managedTerminationProtection") != "ENABLED":
+            yield Finding("ECS.19", provider.name, "managed termination protection off")
+        if (asg.get("managedScaling") or {}).get("status") != "ENABLED":
+            yield Finding("ECS.19", provider.name, "managed scaling off")
+    for group in _of(resources, "aws:autoscaling/group:Group"):
+        if not group.inputs.get("protectFromScaleIn"):
+            yield Finding("ECS.19", group.name, "instances not protected from scale-in")
+
+
+@rule
+def listeners(resources: list[Resource]) -> Iterable[Finding]:
+    for listener in _of(resources, "aws:lb/listener:Listener"):
+        protocol = listener.inputs.get("protocol")
+        actions = listener.inputs.get("defaultActions") or []
+        if protocol == "HTTP":
+            yield Finding("ELB.18", listener.name, "listener uses HTTP")
+            redirects = len(actions) == 1 and (actions[0].get("redirect") or {}).get("protocol") == "HTTPS"
+            if not redirects:
+                yield Finding("ELB.1", listener.name, "HTTP listener does not only redirect to HTTPS")
+        if protocol == "HTTPS" and listener.inputs.get("sslPolicy") not in ACCEPTED_TLS_POLICIES:
+            yield Finding(
+                "ELB.17", listener.name, f"TLS policy {listener.inputs.get('sslPolicy')} not accepted"
+            )
+
+
+@rule
+def load_balancers(resources: list[Resource]) -> Iterable[Finding]:
+    associated = {
+        a.inputs.get("resourceArn") for a in _of(resources, "aws:wafv2/webAclAssociation:WebAclAssociation")
+    }
+    for lb in _of(resources, "aws:lb/loadBalancer:LoadBalancer"):
+        inputs = lb.inputs
+        if not inputs.get("dropInvalidHeaderFields"):
+            yield Finding("ELB.4", lb.name, "invalid header fields are not dropped")
+        if inputs.get("desyncMitigationMode") not in {"defensive", "strictest"}:
+            yield Finding("ELB.12", lb.name, "desync mitigation below defensive")
+        if not (inputs.get("accessLogs") or {}).get("enabled"):
+            yield Finding("ELB.5", lb.name, "access logs off")
+        if not inputs.get("enableDeletionProtection"):
+            yield Finding("ELB.6", lb.name, "deletion protection off")
+        if not inputs.get("internal") and not associated:
+            yield Finding("ELB.16", lb.name, "internet-facing load balancer without a WAF web ACL")
+
+
+@rule
+def kms_keys(resources: list[Resource]) -> Iterable[Finding]:
+    for key in _of(resources, "aws:kms/key:Key"):
+        inputs = key.inputs
+        if not inputs.get("enableKeyRotation"):
+            yield Finding("KMS.4", key.name, "key rotation off")
+        if inputs.get("deletionWindowInDays") != 30:
+            yield Finding("KMS.3", key.name, "deletion window is not 30 days")
+        for statement in _doc(inputs.get("policy")).get("Statement", []):
+            if statement.get("Principal") in ("*", {"AWS": "*"}) and not statement.get("Condition"):
+                yield Finding("KMS.5", key.name, "key policy grants an unconditioned * principal")
+
+
+@rule
+def log_groups(resources: list[Resource]) -> Iterable[Finding]:
+    for group in _of(resources, "aws:cloudwatch/logGroup:LogGroup"):
+        if (group.inputs.get("retentionInDays") or 0) < 365:
+            yield Finding("CloudWatch.16", group.name, "log retention under 365 days")
+        if not group.inputs.get("kmsKeyId"):
+            yield Finding("CKV_AWS_158", group.name, "log group not encrypted with a KMS key")
+
+
+@rule
+def sns_topics(resources: list[Resource]) -> Iterable[Finding]:
+    policies = {
+        p.inputs.get("arn"): _doc(p.inputs.get("policy"))
+        for p in _of(resources, "aws:sns/topicPolicy:TopicPolicy")
+    }
+    for topic in _of(resources, "aws:sns/topic:Topic"):
+        key = topic.inputs.get("kmsMasterKeyId") or ""
+        if not key or key.startswith("alias/aws/"):
+            yield Finding("SNS.1", topic.name, "topic not encrypted with a customer-managed key")
+    for arn, policy in policies.items():
+        statements = policy.get("Statement", [])
+        if not any(_denies_insecure_transport(s) for s in statements):
+            yield Finding("SNS.4", str(arn), "topic policy does not deny insecure transport")
+
+
+def _denies_insecure_transport(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition") or {}
+    return (
+        statement.get("Effect") == "Deny"
+        and (condition.get("Bool") or {}).get("aws:SecureTransport") == "false"
+    )
+
+
+@rule
+def buckets(resources: list[Resource]) -> Iterable[Finding]:
+    def by_bucket(type_token: str) -> dict[str, Resource]:
+        # muon's PrivateBucket parents a bucket and its configuration to one component.
+        return {r.parent: r for r in _of(resources, type_token)}
+
+    blocks = by_bucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    policies = by_bucket("aws:s3/bucketPolicy:BucketPolicy")
+    encryption = by_bucket(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    versioning = by_bucket("aws:s3/bucketVersioning:BucketVersioning")
+    lifecycle = by_bucket("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    ownership = by_bucket("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+    logging = by_bucket("aws:s3/bucketLogging:BucketLogging")
+    for bucket in _of(resources, "aws:s3/bucket:Bucket"):
+        stem = bucket.parent
+        block = blocks.get(stem)
+        flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+        if block is None or not all(block.inputs.get(f) for f in flags):
+            yield Finding("S3.8", bucket.name, "public access not fully blocked")
+        policy = policies.get(stem)
+        if policy is None or not any(
+            _denies_insecure_transport(s) for s in _doc(policy.inputs.get("policy")).get("Statement", [])
+        ):
+            yield Finding("S3.5", bucket.name, "bucket policy does not deny insecure transport")
+        sse = encryption.get(stem)
+        rules = (sse.inputs.get("rules") or [{}]) if sse else [{}]
+        default = rules[0].get("applyServerSideEncryptionByDefault") or {}
+        if default.get("sseAlgorithm") != "aws:kms" or not default.get("kmsMasterKeyId"):
+            yield Finding("S3.17", bucket.name, "not encrypted with a customer-managed KMS key")
+        if (
+            stem not in versioning
+            or (versioning[stem].inputs.get("versioningConfiguration") or {}).get("status") != "Enabled"
+        ):
+            yield Finding("S3.14", bucket.name, "versioning off")
+        if stem not in lifecycle:
+            yield Finding("S3.13", bucket.name, "no lifecycle configuration")
+        if (
+            stem not in ownership
+            or (ownership[stem].inputs.get("rule") or {}).get("objectOwnership") != "BucketOwnerEnforced"
+        ):
+            yield Finding("S3.12", bucket.name, "ACLs not disabled (BucketOwnerEnforced)")
+        if stem not in logging:
+            yield Finding("S3.9", bucket.name, "server access logging off")
+
+
+@rule
+def iam_policies(resources: list[Resource]) -> Iterable[Finding]:
+    documents = [
+        (r.name, _doc(r.inputs.get("policy")))
+        for r in resources
+        if r.type in ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy")
+    ]
+    for name, doc in documents:
+        for statement in doc.get("Statement", []):
+            if statement.get("Effect") != "Allow":
+                continue
+            actions = _as_list(statement.get("Action"))
+            resources_ = _as_list(statement.get("Resource"))
+            if "*" in actions:
+                yield Finding("IAM.1", name, "allows every action")
+            if any(a.endswith(":*") for a in actions if isinstance(a, str)):
+                yield Finding("IAM.21", name, f"allows a whole service: {actions}")
+            if "*" in resources_ and {"iam:PassRole", "kms:Decrypt", "kms:ReEncryptFrom"} & set(actions):
+                yield Finding("KMS.1", name, "PassRole or decrypt on every resource")
+    for role in _of(resources, "aws:iam/role:Role"):
+        for statement in _doc(role.inputs.get("assumeRolePolicy")).get("Statement", []):
+            principal = statement.get("Principal")
+            if principal == "*" or principal == {"AWS": "*"}:
+                yield Finding("CKV_AWS_60", role.name, "trust policy names every principal")
+    for attachment in _of(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
+        if str(attachment.inputs.get("policyArn", "")).endswith("/AdministratorAccess"):
+            yield Finding("CKV_AWS_274", attachment.name, "AdministratorAccess attached")
+
+
+def evaluate(resources: list[Resource]) -> list[Finding]:
+    return [finding for check in RULES for finding in check(resources)]
+
+
+def split_excepted(
+    findings: list[Finding], exceptions: tuple[ControlException, ...] = EXCEPTIONS
+) -> tuple[list[Finding], list[tuple[Finding, ControlException]]]:
+    """Findings not covered by the exception list, and the covered ones with their reason."""
+    open_findings, excepted = [], []
+    for finding in findings:
+        reason = next((e for e in exceptions if e.excuses(finding.control, finding.resource)), None)
+        if reason is None:
+            open_findings.append(finding)
+        else:
+            excepted.append((finding, reason))
+    return open_findings, excepted

@@ -1,0 +1,59 @@
+"""Shared helpers: render the real program under mocks with a given definition and stack config."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from stacks import program
+from stacks.offline import MuonMocks, Rendering, render
+from stacks.settings import read_stack_file
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+Renderer = Callable[..., Rendering]
+
+
+@pytest.fixture
+def render_definition(tmp_path: Path) -> Renderer:
+    """Render ``definition`` (YAML text) as stack ``stack`` deploying ``environments``."""
+
+    def _render(
+        definition: str,
+        environments: list[str],
+        *,
+        stack: str = "test",
+        extra_config: dict[str, object] | None = None,
+        mocks: MuonMocks | None = None,
+    ) -> Rendering:
+        path = tmp_path / "muon.yaml"
+        path.write_text(textwrap.dedent(definition), encoding="utf-8")
+        config = {
+            "aws:region": "us-east-1",
+            "muon:definition": str(path),
+            "muon:environments": json.dumps(environments),
+        }
+        for key, value in (extra_config or {}).items():
+            config[key] = value if isinstance(value, str) else json.dumps(value)
+        return render(program.run, config=config, stack=stack, mocks=mocks)
+
+    return _render
+
+
+def render_repository_stack(stack: str) -> Rendering:
+    """Render one of this repository's own stacks (Pulumi.<stack>.yaml with muon.yaml)."""
+    return render(program.run, config=read_stack_file(PROJECT_DIR, stack), stack=stack)
+
+
+@pytest.fixture(scope="module")
+def dev() -> Rendering:
+    return render_repository_stack("dev")
+
+
+@pytest.fixture(scope="module")
+def prod() -> Rendering:
+    return render_repository_stack("prod")

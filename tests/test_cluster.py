@@ -1,0 +1,86 @@
+"""The ECS cluster: Fargate capacity, or EC2 instances that scale with the tasks."""
+
+from __future__ import annotations
+
+import base64
+
+from components.cluster import is_arm64
+from stacks.offline import Rendering
+
+
+def test_container_insights_on(dev: Rendering, prod: Rendering) -> None:
+    for rendering in (dev, prod):
+        cluster = rendering.one("aws:ecs/cluster:Cluster")
+        assert {"name": "containerInsights", "value": "enabled"} in cluster.inputs["settings"]
+
+
+def test_dev_runs_on_fargate_with_spot(dev: Rendering) -> None:
+    capacity = dev.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    assert capacity.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    assert capacity.inputs["defaultCapacityProviderStrategies"] == [
+        {"capacityProvider": "FARGATE", "weight": 0, "base": 1},
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0},
+    ]
+    assert dev.of_type("aws:ec2/launchTemplate:LaunchTemplate") == []
+
+
+def test_ec2_launch_template_requires_imdsv2_and_encrypts_the_root_volume(prod: Rendering) -> None:
+    template = prod.one("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.inputs["metadataOptions"] == {
+        "httpEndpoint": "enabled",
+        "httpTokens": "required",
+        "httpPutResponseHopLimit": 1,
+    }
+    assert template.inputs["instanceType"] == "t3.large"
+    assert template.inputs["imageId"].startswith("ami-0")
+    (device,) = template.inputs["blockDeviceMappings"]
+    assert device["ebs"]["encrypted"] == "true"
+    assert device["ebs"]["volumeType"] == "gp3"
+    (interface,) = template.inputs["networkInterfaces"]
+    assert interface["associatePublicIpAddress"] == "false"
+    script = base64.b64decode(template.inputs["userData"]).decode()
+    assert "ECS_CLUSTER=muon-production" in script
+    assert "ECS_AWSVPC_BLOCK_IMDS=true" in script
+
+
+def test_ec2_group_spreads_over_private_subnets_and_leaves_desired_to_ecs(prod: Rendering) -> None:
+    group = prod.one("aws:autoscaling/group:Group")
+    private = prod.outputs["environments"]["production"]["privateSubnetIds"]
+    assert group.inputs["vpcZoneIdentifiers"] == private
+    assert (group.inputs["minSize"], group.inputs["maxSize"]) == (2, 10)
+    assert group.inputs["protectFromScaleIn"] is True
+    assert "desiredCapacity" in group.ignore_changes
+    assert {"key": "AmazonECSManaged", "value": "true", "propagateAtLaunch": True} in group.inputs["tags"]
+
+
+def test_capacity_provider_scales_the_group_with_the_tasks(prod: Rendering) -> None:
+    provider = prod.one("aws:ecs/capacityProvider:CapacityProvider")
+    asg = provider.inputs["autoScalingGroupProvider"]
+    assert asg["managedScaling"]["status"] == "ENABLED"
+    assert asg["managedScaling"]["targetCapacity"] == 100
+    assert asg["managedTerminationProtection"] == "ENABLED"
+    assert asg["managedDraining"] == "ENABLED"
+    capacity = prod.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    assert capacity.inputs["capacityProviders"] == [provider.inputs["name"]]
+
+
+def test_instances_are_managed_by_ssm_not_ssh(prod: Rendering) -> None:
+    attached = {
+        a.inputs["policyArn"] for a in prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    }
+    assert "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" in attached
+    group = prod.one("aws:ec2/securityGroup:SecurityGroup", "production-instances-sg")
+    assert not group.inputs.get("ingress")
+
+
+def test_graviton_types_get_the_arm64_ami() -> None:
+    assert is_arm64("t4g.small") and is_arm64("m7g.large") and is_arm64("c6gn.xlarge")
+    assert not is_arm64("t3.large") and not is_arm64("g4dn.xlarge") and not is_arm64("m7i.large")
+
+
+def test_arm64_instances_read_the_arm64_parameter(render_definition) -> None:
+    rendering = render_definition(
+        "environments: {dev: {cluster: {provider: ec2, instanceType: t4g.medium}}}", ["dev"]
+    )
+    template = rendering.one("aws:ec2/launchTemplate:LaunchTemplate")
+    assert template.inputs["instanceType"] == "t4g.medium"

@@ -1,0 +1,123 @@
+"""Production defaults meet the checklist's controls; every exception is listed and still needed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from policy.exceptions import EXCEPTIONS
+from policy.rules import evaluate, split_excepted
+from stacks.offline import Rendering
+
+
+def test_production_has_no_open_findings(prod: Rendering) -> None:
+    open_findings, _ = split_excepted(evaluate(prod.custom_resources))
+    assert [str(f) for f in open_findings] == []
+
+
+def test_every_unconditional_exception_still_excuses_something(prod: Rendering) -> None:
+    _, excepted = split_excepted(evaluate(prod.custom_resources))
+    used = {id(reason) for _, reason in excepted}
+    stale = [e.control for e in EXCEPTIONS if not e.conditional and id(e) not in used]
+    assert stale == []
+
+
+def test_every_exception_has_a_reason() -> None:
+    assert all(len(e.reason) > 40 for e in EXCEPTIONS)
+
+
+def test_with_a_certificate_the_http_exception_is_not_needed(render_definition) -> None:
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0000-1111-2222-333344445555"
+    rendering = render_definition(
+        f"environments: {{production: {{loadBalancer: {{certificateArn: '{cert}'}}}}}}", ["production"]
+    )
+    controls = {f.control for f in evaluate(rendering.custom_resources)}
+    assert "ELB.1" not in controls
+    assert "ELB.17" not in controls
+
+
+@dataclass
+class Fake:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    parent: str = field(default="p")
+
+
+@pytest.mark.parametrize(
+    ("resource", "control"),
+    [
+        (Fake("aws:ec2/subnet:Subnet", "s", {"mapPublicIpOnLaunch": True}), "EC2.15"),
+        (Fake("aws:ecs/cluster:Cluster", "c", {"settings": []}), "ECS.12"),
+        (
+            Fake(
+                "aws:ec2/launchTemplate:LaunchTemplate", "lt", {"metadataOptions": {"httpTokens": "optional"}}
+            ),
+            "EC2.8",
+        ),
+        (
+            Fake(
+                "aws:lb/listener:Listener",
+                "l",
+                {"protocol": "HTTPS", "sslPolicy": "ELBSecurityPolicy-2016-08"},
+            ),
+            "ELB.17",
+        ),
+        (Fake("aws:kms/key:Key", "k", {"enableKeyRotation": False, "deletionWindowInDays": 30}), "KMS.4"),
+        (
+            Fake("aws:cloudwatch/logGroup:LogGroup", "g", {"retentionInDays": 7, "kmsKeyId": "k"}),
+            "CloudWatch.16",
+        ),
+        (Fake("aws:sns/topic:Topic", "t", {"kmsMasterKeyId": "alias/aws/sns"}), "SNS.1"),
+        (
+            Fake(
+                "aws:ec2/securityGroup:SecurityGroup",
+                "tasks-sg",
+                {
+                    "ingress": [
+                        {
+                            "protocol": "tcp",
+                            "fromPort": 22,
+                            "toPort": 22,
+                            "cidrBlocks": ["0.0.0.0/0"],
+                            "description": "ssh",
+                        }
+                    ]
+                },
+            ),
+            "EC2.18",
+        ),
+        (
+            Fake(
+                "aws:ec2/networkAcl:NetworkAcl",
+                "n",
+                {
+                    "subnetIds": ["s"],
+                    "ingress": [{"action": "allow", "protocol": "-1", "cidrBlock": "0.0.0.0/0", "ruleNo": 1}],
+                },
+            ),
+            "EC2.21",
+        ),
+        (
+            Fake(
+                "aws:iam/rolePolicy:RolePolicy",
+                "p",
+                {"policy": '{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'},
+            ),
+            "IAM.1",
+        ),
+        (
+            Fake(
+                "aws:iam/rolePolicy:RolePolicy",
+                "p",
+                {"policy": '{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "x"}]}'},
+            ),
+            "IAM.21",
+        ),
+        (Fake("aws:s3/bucket:Bucket", "b", {}), "S3.8"),
+    ],
+)
+def test_rules_catch_violations(resource: Fake, control: str) -> None:
+    assert control in {f.control for f in evaluate([resource])}

@@ -1,0 +1,225 @@
+"""Bad input gets one clear message naming the file, the path in it and what was expected."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from stacks.definition import Definition
+from stacks.errors import DefinitionError
+from stacks.loader import load_definition, parse_definition
+from stacks.settings import check_selection, settings_from_config
+
+GOOD_ENVIRONMENTS = "environments: {dev: {}, production: {}}\n"
+
+# (YAML text, path the message must name, words the message must contain)
+MALFORMED = [
+    ("environments: {dev: {network: {azs: 7}}}", "environments.dev.network.azs", "less than or equal to 6"),
+    ("environments: {dev: {network: {azs: one}}}", "environments.dev.network.azs", "valid integer"),
+    (
+        "environments: {dev: {netwrk: {}}}",
+        "environments.dev.netwrk",
+        "unknown key 'netwrk'; expected one of: tier",
+    ),
+    (
+        "environments: {dev: {network: {nat: doubled}}}",
+        "environments.dev.network.nat",
+        "'none', 'single' or 'per-az'",
+    ),
+    ("environments: {dev: {network: {cidr: 10.0.0.1/16}}}", "environments.dev.network.cidr", "IPv4 CIDR"),
+    ("environments: {dev: {network: {cidr: 10.0.0.0/24}}}", "environments.dev.network", "/16 to /22"),
+    (
+        "environments: {dev: {cluster: {provider: ec2, min: 5, max: 2}}}",
+        "environments.dev.cluster",
+        "min (5) must not exceed max (2)",
+    ),
+    (
+        "environments: {dev: {cluster: {provider: lambda}}}",
+        "environments.dev.cluster.provider",
+        "'fargate' or 'ec2'",
+    ),
+    (
+        "environments: {dev: {cluster: {provider: fargate, min: 2}}}",
+        "environments.dev.cluster",
+        "only apply to provider: ec2",
+    ),
+    (
+        "environments: {dev: {cluster: {instanceType: large}}}",
+        "environments.dev.cluster.instanceType",
+        "EC2 instance type",
+    ),
+    (
+        "environments: {dev: {loadBalancer: {certificateArn: my-cert}}}",
+        "environments.dev.loadBalancer.certificateArn",
+        "ACM certificate ARN",
+    ),
+    (
+        "environments: {dev: {loadBalancer: {ingressCidrs: []}}}",
+        "environments.dev.loadBalancer.ingressCidrs",
+        "at least 1",
+    ),
+    (
+        "environments: {dev: {logRetentionDays: 2}}",
+        "environments.dev.logRetentionDays",
+        "retention days: 1, 3, 5",
+    ),
+    ("environments: {Dev: {}}", "environments.Dev", "lowercase letters"),
+    ("environments: {dev: {tier: staging}}", "environments.dev.tier", "'development' or 'production'"),
+    ("environments: {dev: {cost: free}}", "environments.dev.cost", "'standard' or 'minimal'"),
+    ("environments: {dev: {cost: minimal, network: {nat: single}}}", "environments.dev", "no NAT gateway"),
+    ("environments: {dev: {alarmEmails: [ops]}}", "environments.dev.alarmEmails[0]", "an email address"),
+    (
+        "environments: {dev: {network: {existing: {vpcId: vpc-12345678, publicSubnetIds: [subnet-12345678]}}}}",
+        "environments.dev.network.existing.publicSubnetIds",
+        "at least 2",
+    ),
+    (
+        "environments: {dev: {network: {azs: 2, existing: {vpcId: vpc-12345678, "
+        "publicSubnetIds: [subnet-12345678, subnet-23456789], privateSubnetIds: [subnet-34567890, subnet-45678901]}}}}",
+        "environments.dev.network",
+        "azs cannot be combined with existing",
+    ),
+    ("environments: {}", "environments", "at least 1"),
+    ("services: {}", "environments", "required key is missing"),
+    (
+        GOOD_ENVIRONMENTS + "services: {banana: {port: 80800}}",
+        "services.banana.port",
+        "less than or equal to 65535",
+    ),
+    (GOOD_ENVIRONMENTS + "services: {banana: {}}", "services.banana.port", "required key is missing"),
+    (
+        GOOD_ENVIRONMENTS + "services: {banana: {port: 8080, database: {name: 1banana}}}",
+        "services.banana.database.name",
+        "a database name",
+    ),
+    (
+        GOOD_ENVIRONMENTS + "pipeline: {source: {repo: acme/banana}, stages: [{environment: staging}]}",
+        "pipeline.stages[0].environment",
+        "unknown environment 'staging'; defined: dev, production",
+    ),
+    (
+        GOOD_ENVIRONMENTS + "pipeline: {source: {repo: acme/banana}, stages: []}",
+        "pipeline.stages",
+        "at least 1",
+    ),
+    ("environments: [dev, production]", "environments", "valid dictionary"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "expected"), MALFORMED, ids=[m[1] + ":" + m[2][:20] for m in MALFORMED]
+)
+def test_malformed_definition_names_file_path_and_expectation(text: str, path: str, expected: str) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(text, "muon.yaml")
+    message = str(caught.value)
+    assert f"muon.yaml: {path}: " in message
+    assert expected in message
+    assert "Traceback" not in message
+
+
+def test_several_problems_are_reported_together() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition("environments: {dev: {network: {azs: 9, nat: lots}}}", "muon.yaml")
+    assert len(caught.value.problems) == 2
+    assert str(caught.value).startswith("2 problems:")
+
+
+def test_yaml_syntax_error_names_line_and_column() -> None:
+    with pytest.raises(DefinitionError, match=r"^muon\.yaml:2:\d+: invalid YAML"):
+        parse_definition("environments:\n  dev: {network: [}\n", "muon.yaml")
+
+
+def test_duplicate_keys_are_errors_not_silently_overwritten() -> None:
+    with pytest.raises(DefinitionError, match=r"muon\.yaml:3:\d+: invalid YAML: duplicate key 'dev'"):
+        parse_definition("environments:\n  dev: {}\n  dev: {tier: production}\n", "muon.yaml")
+
+
+def test_empty_file() -> None:
+    with pytest.raises(DefinitionError, match="the file is empty"):
+        parse_definition("", "muon.yaml")
+
+
+def test_missing_file(tmp_path) -> None:
+    with pytest.raises(DefinitionError, match="no such definition file"):
+        load_definition(tmp_path / "nope.yaml")
+
+
+def test_defaults_are_applied() -> None:
+    definition = parse_definition("environments: {dev: {}}\nservices: {api: {port: 80}}")
+    env = definition.environments["dev"]
+    assert env.network.cidr == "10.0.0.0/16"
+    assert env.load_balancer.ssl_policy == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    assert env.load_balancer.ingress_cidrs == ["0.0.0.0/0"]
+    assert definition.services["api"].scaling.max == 20
+
+
+def test_repository_definition_is_the_seed_example() -> None:
+    definition = load_definition("muon.yaml")
+    banana = definition.services["banana"]
+    assert (banana.port, banana.path_patterns) == (8080, ["/bananas"])
+    assert banana.database is not None and banana.database.name == "banana"
+    assert set(definition.environments) == {"dev", "production"}
+    assert definition.pipeline is not None
+    stages = [(s.environment, s.approval) for s in definition.pipeline.stages]
+    assert stages == [("dev", False), ("production", True)]
+
+
+# --- stack selection -------------------------------------------------------------------------
+
+DEFINITION = parse_definition(textwrap.dedent(GOOD_ENVIRONMENTS))
+
+
+def select(config: dict[str, object]) -> None:
+    flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+    settings = settings_from_config(flat, "Pulumi.dev.yaml")
+    check_selection(settings, DEFINITION, "Pulumi.dev.yaml", "muon.yaml")
+
+
+def test_unknown_environment_lists_the_known_ones() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        select({"muon:environments": ["staging"]})
+    assert str(caught.value) == (
+        "Pulumi.dev.yaml: muon:environments[0]: unknown environment 'staging'; muon.yaml defines: dev, production"
+    )
+
+
+def test_unknown_muon_setting_is_an_error() -> None:
+    with pytest.raises(
+        DefinitionError, match=r"Pulumi\.dev\.yaml: muon:enviroments: unknown setting; expected one of"
+    ):
+        select({"muon:enviroments": ["dev"]})
+
+
+def test_environments_must_be_a_list() -> None:
+    with pytest.raises(
+        DefinitionError, match=r"Pulumi\.dev\.yaml: muon:environments: input should be a valid list"
+    ):
+        select({"muon:environments": "dev"})
+
+
+def test_a_stack_must_select_something() -> None:
+    with pytest.raises(DefinitionError, match="selects no environment; set it to a list of: dev, production"):
+        select({"aws:region": "us-east-1"})
+
+
+def test_pipeline_without_pipeline_section() -> None:
+    with pytest.raises(
+        DefinitionError, match="muon:pipeline: true, but muon.yaml has no 'pipeline:' section"
+    ):
+        select({"muon:environments": ["dev"], "muon:pipeline": True})
+
+
+def test_environment_listed_twice() -> None:
+    with pytest.raises(DefinitionError, match=r"muon:environments\[1\]: 'dev' is listed twice"):
+        select({"muon:environments": ["dev", "dev"]})
+
+
+def test_other_namespaces_are_left_alone() -> None:
+    select({"muon:environments": ["dev"], "aws:region": "eu-west-1", "other:thing": "x"})
+
+
+def test_definition_type_is_exported() -> None:
+    assert Definition.model_json_schema(by_alias=True)["additionalProperties"] is False

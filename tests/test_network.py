@@ -1,0 +1,172 @@
+"""The Network component, asserted on the inputs it hands the provider."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from stacks.errors import DefinitionError
+from stacks.offline import MuonMocks, Rendering
+
+
+@pytest.mark.parametrize(
+    ("nat", "zones", "gateways"),
+    [("none", 2, 0), ("single", 2, 1), ("single", 3, 1), ("per-az", 3, 3), ("per-az", 2, 2)],
+)
+def test_nat_gateway_count_follows_the_strategy(
+    render_definition, nat: str, zones: int, gateways: int
+) -> None:
+    rendering = render_definition(
+        f"environments: {{dev: {{network: {{azs: {zones}, nat: {nat}}}}}}}", ["dev"]
+    )
+    assert len(rendering.of_type("aws:ec2/natGateway:NatGateway")) == gateways
+    assert len(rendering.of_type("aws:ec2/eip:Eip")) == gateways
+    private_tables = [
+        r for r in rendering.of_type("aws:ec2/routeTable:RouteTable") if "-private-rt-" in r.name
+    ]
+    assert len(private_tables) == zones
+    for table in private_tables:
+        nat_routes = [route for route in table.inputs.get("routes", []) if "natGatewayId" in route]
+        assert len(nat_routes) == (1 if gateways else 0)
+
+
+def test_per_az_nat_routes_each_zone_through_its_own_gateway(render_definition) -> None:
+    rendering = render_definition("environments: {dev: {network: {azs: 3, nat: per-az}}}", ["dev"])
+    tables = sorted(
+        (r for r in rendering.of_type("aws:ec2/routeTable:RouteTable") if "-private-rt-" in r.name),
+        key=lambda r: r.name,
+    )
+    targets = [t.inputs["routes"][0]["natGatewayId"] for t in tables]
+    assert len(set(targets)) == 3
+
+
+def test_subnets_are_disjoint_inside_the_vpc_and_spread_over_zones(dev: Rendering) -> None:
+    vpc = dev.one("aws:ec2/vpc:Vpc")
+    block = ipaddress.IPv4Network(vpc.inputs["cidrBlock"])
+    subnets = dev.of_type("aws:ec2/subnet:Subnet")
+    assert len(subnets) == 6  # dev: 2 zones x 3 tiers
+    networks = [ipaddress.IPv4Network(s.inputs["cidrBlock"]) for s in subnets]
+    assert all(n.subnet_of(block) for n in networks)
+    assert not any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1 :])
+    for tier in ("public", "private", "isolated"):
+        zones = {s.inputs["availabilityZone"] for s in subnets if s.name.startswith(f"dev-{tier}-")}
+        assert zones == {"us-east-1a", "us-east-1b"}
+    assert all(s.inputs.get("mapPublicIpOnLaunch") is False for s in subnets)
+
+
+def test_isolated_subnets_have_no_route_out(prod: Rendering) -> None:
+    isolated_table = prod.one("aws:ec2/routeTable:RouteTable", "production-isolated-rt")
+    assert isolated_table.inputs.get("routes", []) == []
+    associations = [
+        r
+        for r in prod.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
+        if "-isolated-rta-" in r.name
+    ]
+    assert len(associations) == 3
+    # Nothing else routes the isolated tier: its NACL admits and sends only VPC-internal traffic.
+    acl = prod.one("aws:ec2/networkAcl:NetworkAcl", "production-isolated-nacl")
+    cidrs = {rule["cidrBlock"] for rule in acl.inputs["ingress"] + acl.inputs["egress"]}
+    assert cidrs == {"10.0.0.0/16"}
+
+
+def test_public_subnets_route_to_the_internet_gateway(dev: Rendering) -> None:
+    table = dev.one("aws:ec2/routeTable:RouteTable", "dev-public-rt")
+    assert [(r["cidrBlock"], "gatewayId" in r) for r in table.inputs["routes"]] == [("0.0.0.0/0", True)]
+
+
+def test_flow_logs_capture_all_traffic_into_an_encrypted_group(prod: Rendering) -> None:
+    flow = prod.one("aws:ec2/flowLog:FlowLog")
+    group = prod.one("aws:cloudwatch/logGroup:LogGroup", "production-flow-logs")
+    key = prod.one("aws:kms/key:Key")
+    assert flow.inputs["trafficType"] == "ALL"
+    assert flow.inputs["logDestinationType"] == "cloud-watch-logs"
+    assert flow.inputs["logDestination"].endswith(":log-group:/muon/production/vpc-flow-logs")
+    assert group.inputs["retentionInDays"] == 365
+    assert group.inputs["kmsKeyId"].startswith("arn:aws:kms:")
+    trust = prod.one("aws:iam/role:Role", "production-flow-logs-role").json("assumeRolePolicy")
+    assert trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert key.inputs["enableKeyRotation"] is True
+
+
+def test_dev_keeps_logs_for_a_short_time(dev: Rendering) -> None:
+    assert dev.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 14
+
+
+def test_default_security_group_and_nacl_are_closed(dev: Rendering) -> None:
+    group = dev.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert not group.inputs.get("ingress") and not group.inputs.get("egress")
+    acl = dev.one("aws:ec2/defaultNetworkAcl:DefaultNetworkAcl")
+    assert not acl.inputs.get("ingress") and not acl.inputs.get("egress")
+
+
+def test_no_nacl_admits_ssh_or_rdp_from_anywhere(prod: Rendering) -> None:
+    for acl in prod.of_type("aws:ec2/networkAcl:NetworkAcl"):
+        for rule in acl.inputs["ingress"]:
+            if rule["cidrBlock"] == "0.0.0.0/0":
+                assert rule["protocol"] == "tcp"
+                assert not rule["fromPort"] <= 22 <= rule["toPort"]
+                assert not rule["fromPort"] <= 3389 <= rule["toPort"]
+        assert acl.inputs["subnetIds"], acl.name
+
+
+def test_production_has_endpoints_and_dev_does_not(prod: Rendering, dev: Rendering) -> None:
+    services = {r.inputs["serviceName"] for r in prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert {
+        "com.amazonaws.us-east-1.s3",
+        "com.amazonaws.us-east-1.ecr.api",
+        "com.amazonaws.us-east-1.ecr.dkr",
+        "com.amazonaws.us-east-1.logs",
+        "com.amazonaws.us-east-1.ssm",
+        "com.amazonaws.us-east-1.ecs-agent",  # prod runs on EC2: the agent needs its endpoints
+    } <= services
+    for endpoint in prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
+        if endpoint.inputs["vpcEndpointType"] == "Interface":
+            assert endpoint.inputs["privateDnsEnabled"] is True
+    assert dev.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") == []
+
+
+def test_minimal_cost_trades_nat_for_endpoints(render_definition) -> None:
+    rendering = render_definition("environments: {dev: {cost: minimal}}", ["dev"])
+    assert rendering.of_type("aws:ec2/natGateway:NatGateway") == []
+    services = {
+        r.inputs["serviceName"].rsplit(".", 1)[-1]
+        for r in rendering.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    }
+    assert {"s3", "api", "dkr", "logs", "ssm"} <= services
+    strategy = rendering.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    assert {s["capacityProvider"] for s in strategy.inputs["defaultCapacityProviderStrategies"]} == {
+        "FARGATE",
+        "FARGATE_SPOT",
+    }
+
+
+def test_too_many_zones_for_the_region_is_a_clear_error(render_definition) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(
+            "environments: {dev: {network: {azs: 4}}}", ["dev"], mocks=MuonMocks(region="us-east-1", zones=3)
+        )
+    assert (
+        "environments.dev.network.azs: 4 availability zones requested, but us-east-1 has 3 available"
+        in str(caught.value)
+    )
+
+
+def test_existing_vpc_is_used_not_created(render_definition) -> None:
+    rendering = render_definition(
+        """
+        environments:
+          dev:
+            network:
+              existing:
+                vpcId: vpc-0123456789abcdef0
+                publicSubnetIds: [subnet-00000001, subnet-00000002]
+                privateSubnetIds: [subnet-00000003, subnet-00000004]
+        """,
+        ["dev"],
+    )
+    assert rendering.of_type("aws:ec2/vpc:Vpc") == []
+    assert rendering.of_type("aws:ec2/subnet:Subnet") == []
+    lb = rendering.one("aws:lb/loadBalancer:LoadBalancer")
+    assert lb.inputs["subnets"] == ["subnet-00000001", "subnet-00000002"]
+    assert rendering.outputs["environments"]["dev"]["vpcId"] == "vpc-0123456789abcdef0"

@@ -1,0 +1,67 @@
+"""The offline plan command and the checked-in JSON Schema."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from stacks.plan import main
+from stacks.schema import SCHEMA_PATH, schema_text
+
+
+def run_plan(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_plan_prints_the_tree_counts_and_compliance() -> None:
+    code, out, _ = run_plan("dev")
+    assert code == 0
+    assert "└─ muon:network:Environment  dev" in out
+    assert "muon:network:Network  dev" in out
+    assert "aws:ec2/natGateway:NatGateway  dev-nat-0" in out
+    assert "aws:ec2/subnet:Subnet                " in out  # the counts table
+    assert "Compliance (FSBP/Checkov controls" in out
+
+
+def test_plan_json_holds_the_graph_with_parents_and_inputs(tmp_path) -> None:
+    target = tmp_path / "plan.json"
+    code, out, _ = run_plan("prod", "--json", str(target), "--quiet")
+    assert code == 0 and f"wrote {target}" in out
+    document = json.loads(target.read_text())
+    assert document["stack"] == "prod"
+    by_name = {r["name"]: r for r in document["resources"]}
+    vpc = by_name["production-vpc"]
+    assert vpc["type"] == "aws:ec2/vpc:Vpc"
+    assert vpc["inputs"]["cidrBlock"] == "10.0.0.0/16"
+    by_urn = {r["urn"]: r for r in document["resources"]}
+    assert by_urn[vpc["parent"]]["type"] == "muon:network:Network"
+    assert document["counts"]["aws:ec2/natGateway:NatGateway"] == 3
+    assert document["outputs"]["environments"]["production"]["clusterName"] == "muon-production"
+
+
+def test_plan_is_deterministic(tmp_path) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    run_plan("dev", "--json", str(first), "--quiet")
+    run_plan("dev", "--json", str(second), "--quiet")
+    assert first.read_text() == second.read_text()
+
+
+def test_unknown_stack_is_one_line_and_exit_2() -> None:
+    code, out, err = run_plan("staging")
+    assert code == 2
+    assert err.startswith("error: Pulumi.staging.yaml: no such stack file; stacks here: dev, prod")
+    assert "Traceback" not in err and out == ""
+
+
+def test_schema_is_current() -> None:
+    assert SCHEMA_PATH.read_text() == schema_text(), "run: python -m stacks.schema"
+
+
+def test_schema_rejects_unknown_keys_and_knows_the_enums() -> None:
+    schema = json.loads(SCHEMA_PATH.read_text())
+    network = schema["$defs"]["NetworkSpec"]
+    assert network["additionalProperties"] is False
+    nat = network["properties"]["nat"]["anyOf"][0]
+    assert nat["enum"] == ["none", "single", "per-az"]

@@ -274,7 +274,7 @@ def _record(monitor: RecordingMonitor) -> list[RenderedResource]:
                 masked_inputs=_mask(raw),
                 protect=bool(request.protect),
                 ignore_changes=tuple(request.ignoreChanges),
-                dependencies=tuple(request.dependencies),
+                dependencies=tuple(sorted(request.dependencies)),  # the SDK gathers them from a set
                 additional_secret_outputs=tuple(request.additionalSecretOutputs),
                 retain_on_delete=bool(request.retainOnDelete),
                 delete_before_replace=bool(request.deleteBeforeReplace),

@@ -97,7 +97,8 @@ def main() -> int:
         print(json.dumps(figures))
         return 0
 
-    header = f"{'workload':<10} {'resources':>9} {'render s':>9} {'res/s':>7} {'peak MiB':>9} {'floor s':>8} {'ratio':>6} {'import s':>9}"
+    columns = ("resources", 9), ("render s", 9), ("res/s", 7), ("peak MiB", 9), ("floor s", 8), ("ratio", 6)
+    header = f"{'workload':<10} " + " ".join(f"{title:>{width}}" for title, width in columns) + " import s"
     print(f"muon offline render benchmark ({args.repeat} runs each, median; Python {sys.version.split()[0]})")
     print(header)
     print("-" * len(header))
@@ -110,7 +111,7 @@ def main() -> int:
         print(
             f"{name:<10} {count:>9} {render_s:>9.3f} {count / render_s:>7.0f} "
             f"{max(r['peak_rss_mib'] for r in runs):>9.1f} {floor_s:>8.3f} {render_s / floor_s:>6.2f} "
-            f"{statistics.median(r['import_s'] for r in runs):>9.2f}"
+            f"{statistics.median(r['import_s'] for r in runs):>8.2f}"
         )
     print("\nfloor: the same number of bare aws.s3.Bucket resources under the same mocks, same run")
     return 0

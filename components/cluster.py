@@ -54,6 +54,7 @@ def is_arm64(instance_type: str) -> bool:
 class Cluster(pulumi.ComponentResource):
     name: pulumi.Output[str]
     arn: pulumi.Output[str]
+    provider: ClusterProvider
     capacity_strategy: tuple[CapacityItem, ...]
     """What services should ask for; the environment hands it to every service it hosts."""
 
@@ -94,6 +95,7 @@ class Cluster(pulumi.ComponentResource):
         )
         self.name = cluster.name
         self.arn = cluster.arn
+        self.provider = args.provider
         self.capacity_strategy = strategy
         self.register_outputs({"name": self.name, "arn": self.arn})
 

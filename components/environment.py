@@ -14,6 +14,7 @@ from components.encryption import Key, KeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
 from components.policies import deny_insecure_transport, document, to_json
+from components.service import EnvironmentWiring
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,25 @@ class Environment(pulumi.ComponentResource):
                 opts=child,
             )
         return topic.arn
+
+    def wiring(self) -> EnvironmentWiring:
+        """What services deployed into this environment need from it."""
+        return EnvironmentWiring(
+            cluster_name=self.cluster.name,
+            cluster_arn=self.cluster.arn,
+            provider=self.cluster.provider,
+            capacity_strategy=self.cluster.capacity_strategy,
+            vpc_id=self.network.vpc_id,
+            private_subnet_ids=self.network.private_subnet_ids,
+            listener_arn=self.load_balancer.listener_arn,
+            load_balancer_security_group_id=self.load_balancer.security_group_id,
+            load_balancer_arn_suffix=self.load_balancer.arn_suffix,
+            load_balancer_url=self.load_balancer.url,
+            key_arn=self.key.arn,
+            alarm_topic_arn=self.alarm_topic_arn,
+            log_retention_days=self.log_retention_days,
+            production=self.production,
+        )
 
     def outputs(self) -> dict[str, pulumi.Input[object]]:
         """What the stack exports for this environment (read later by the day-2 commands)."""

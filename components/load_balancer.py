@@ -62,6 +62,7 @@ class LoadBalancerArgs:
 
 class LoadBalancer(pulumi.ComponentResource):
     arn: pulumi.Output[str]
+    arn_suffix: pulumi.Output[str]
     dns_name: pulumi.Output[str]
     url: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
@@ -179,6 +180,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 f"{name}-waf", resource_arn=lb.arn, web_acl_arn=args.web_acl_arn, opts=child
             )
         self.arn = lb.arn
+        self.arn_suffix = lb.arn_suffix
         self.dns_name = lb.dns_name
         self.url = lb.dns_name.apply(lambda dns: f"{scheme}://{dns}")
         self.security_group_id = group.id

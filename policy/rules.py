@@ -330,6 +330,87 @@ def iam_policies(resources: list[Resource]) -> Iterable[Finding]:
             yield Finding("CKV_AWS_274", attachment.name, "AdministratorAccess attached")
 
 
+SECRET_NAME = ("PASSWORD", "SECRET", "TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA")
+
+
+@rule
+def task_definitions(resources: list[Resource]) -> Iterable[Finding]:
+    for task in _of(resources, "aws:ecs/taskDefinition:TaskDefinition"):
+        inputs = task.inputs
+        if inputs.get("networkMode") != "awsvpc":
+            yield Finding("ECS.17", task.name, "network mode is not awsvpc")
+        if "host" in (inputs.get("pidMode"), inputs.get("ipcMode")):
+            yield Finding("ECS.3", task.name, "shares the host's process or IPC namespace")
+        if inputs.get("taskRoleArn") and inputs.get("taskRoleArn") == inputs.get("executionRoleArn"):
+            yield Finding("CKV_AWS_249", task.name, "task role is the execution role")
+        for container in json.loads(inputs.get("containerDefinitions") or "[]"):
+            label = f"{task.name}/{container.get('name')}"
+            if container.get("privileged"):
+                yield Finding("ECS.4", label, "privileged container")
+            if container.get("readonlyRootFilesystem") is not True:
+                yield Finding("ECS.5", label, "root filesystem is writable")
+            if str(container.get("user", "root")).split(":")[0] in ("root", "0"):
+                yield Finding("ECS.20", label, "runs as root")
+            if not (container.get("logConfiguration") or {}).get("logDriver"):
+                yield Finding("ECS.9", label, "no log configuration")
+            for variable in container.get("environment") or []:
+                if any(word in variable["name"].upper() for word in SECRET_NAME):
+                    yield Finding("ECS.8", label, f"secret-like variable {variable['name']} in plain text")
+
+
+@rule
+def ecs_services(resources: list[Resource]) -> Iterable[Finding]:
+    alarm_names = {a.inputs.get("name") for a in _of(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")}
+    for service in _of(resources, "aws:ecs/service:Service"):
+        inputs = service.inputs
+        if (inputs.get("networkConfiguration") or {}).get("assignPublicIp"):
+            yield Finding("ECS.2", service.name, "tasks get public IPs")
+        if inputs.get("platformVersion") not in (None, "LATEST", "1.4.0"):
+            yield Finding("ECS.10", service.name, "old Fargate platform version")
+        if inputs.get("deploymentCircuitBreaker") != {"enable": True, "rollback": True}:
+            yield Finding("ECS-DEPLOY-1", service.name, "no circuit breaker with rollback")
+        alarms = inputs.get("alarms") or {}
+        if not (alarms.get("enable") and alarms.get("rollback") and set(alarms.get("alarmNames") or []) & alarm_names):
+            yield Finding("ECS-DEPLOY-2", service.name, "no alarm-based rollback on alarms in this stack")
+        if (inputs.get("deploymentMinimumHealthyPercent") or 0) < 100 or (inputs.get("deploymentMaximumPercent") or 0) < 200:
+            yield Finding("ECS-DEPLOY-4", service.name, "rolling update may drop capacity")
+        if inputs.get("loadBalancers") and not inputs.get("healthCheckGracePeriodSeconds"):
+            yield Finding("ECS-DEPLOY-3", service.name, "no health-check grace period")
+        if not inputs.get("waitForSteadyState"):
+            yield Finding("ECS-DEPLOY-11", service.name, "pulumi up would not wait for the rollout")
+
+
+@rule
+def scaling(resources: list[Resource]) -> Iterable[Finding]:
+    alarms = _of(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    for target in _of(resources, "aws:appautoscaling/target:Target"):
+        if (target.inputs.get("minCapacity") or 0) < 2:
+            yield Finding("CloudWatch.15-capacity", target.name, "fewer than two tasks at minimum")
+    policies = _of(resources, "aws:appautoscaling/policy:Policy")
+    directions = {p.name.rsplit("-", 1)[-1] for p in policies}
+    if policies and not {"out", "in"} <= directions:
+        yield Finding("CloudWatch.15-steps", policies[0].name, "scaling does not go both ways")
+    for alarm in alarms:
+        if not alarm.inputs.get("actionsEnabled") or not alarm.inputs.get("alarmActions"):
+            yield Finding("CloudWatch.15", alarm.name, "alarm has no enabled action")
+
+
+@rule
+def repositories(resources: list[Resource]) -> Iterable[Finding]:
+    lifecycles = {p.parent for p in _of(resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy")}
+    for repository in _of(resources, "aws:ecr/repository:Repository"):
+        inputs = repository.inputs
+        if not (inputs.get("imageScanningConfiguration") or {}).get("scanOnPush"):
+            yield Finding("ECR.1", repository.name, "images are not scanned on push")
+        if inputs.get("imageTagMutability") != "IMMUTABLE":
+            yield Finding("ECR.2", repository.name, "tags are mutable")
+        encryption = (inputs.get("encryptionConfigurations") or [{}])[0]
+        if encryption.get("encryptionType") != "KMS" or not encryption.get("kmsKey"):
+            yield Finding("CKV_AWS_136", repository.name, "not encrypted with a customer-managed key")
+        if repository.parent not in lifecycles:
+            yield Finding("ECR.3", repository.name, "no lifecycle policy")
+
+
 def evaluate(resources: list[Resource]) -> list[Finding]:
     return [finding for check in RULES for finding in check(resources)]
 

@@ -199,15 +199,159 @@ class EnvironmentSpec(Spec):
         return self
 
 
+ScalingMetric = Literal["cpu", "memory", "requests"]
+
+
+class StepSpec(Spec):
+    at: float = Field(description="Metric value at which this step starts.")
+    change: int = Field(description="Tasks to add (scale-out, > 0) or remove (scale-in, < 0).")
+
+
+class StepPolicySpec(Spec):
+    steps: list[StepSpec] = Field(min_length=1)
+    cooldown: int = Field(ge=0, le=3600, description="Seconds before another adjustment.")
+    period: int = Field(default=300, description="Alarm period in seconds: 10, 30 or a multiple of 60.")
+    evaluation_periods: int = Field(ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _check(self) -> StepPolicySpec:
+        if self.period not in (10, 30) and self.period % 60 != 0:
+            raise ValueError(f"period {self.period}: CloudWatch accepts 10, 30 or a multiple of 60 seconds")
+        return self
+
+
+def _default_scale_out() -> StepPolicySpec:
+    # The seed's policy: CPU >= 80 over one 5-minute period adds 2 tasks, cooldown 60 s.
+    return StepPolicySpec(steps=[StepSpec(at=80, change=2)], cooldown=60, period=300, evaluation_periods=1)
+
+
+def _default_scale_in() -> StepPolicySpec:
+    # The seed's -1 step, given its own low alarm (the seed's single alarm could never fire it)
+    # and a longer window (3 x 5 minutes) so the service does not flap.
+    return StepPolicySpec(steps=[StepSpec(at=30, change=-1)], cooldown=300, period=300, evaluation_periods=3)
+
+
+class ScheduleSpec(Spec):
+    name: Annotated[str, pattern(r"^[a-z][a-z0-9-]{0,40}$", "a schedule name of lowercase letters, digits, '-'")]
+    schedule: Annotated[
+        str,
+        pattern(r"^(cron|rate|at)\(.+\)$", "an Application Auto Scaling schedule: cron(...), rate(...) or at(...)"),
+    ]
+    min: int = Field(ge=0, le=1000)
+    max: int = Field(ge=0, le=1000)
+    timezone: str = "UTC"
+
+    @model_validator(mode="after")
+    def _check(self) -> ScheduleSpec:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+
 class ScalingSpec(Spec):
-    min: int | None = Field(default=None, ge=0, le=1000)
-    max: int = Field(default=20, ge=1, le=1000)
+    min: int | None = Field(default=None, ge=0, le=1000, description="Fewest tasks (dev 1, production 2).")
+    max: int = Field(default=20, ge=1, le=1000, description="Most tasks.")
+    metric: ScalingMetric = Field(
+        default="cpu", description="cpu, memory (utilisation %) or requests (ALB requests per target)."
+    )
+    scale_out: StepPolicySpec = Field(default_factory=_default_scale_out)
+    scale_in: StepPolicySpec = Field(default_factory=_default_scale_in)
+    schedules: list[ScheduleSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check(self) -> ScalingSpec:
         if self.min is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        _check_steps(self.scale_out.steps, ascending=True, sign=1, where="scaleOut")
+        _check_steps(self.scale_in.steps, ascending=False, sign=-1, where="scaleIn")
+        if self.metric in ("cpu", "memory"):
+            for where, policy in (("scaleOut", self.scale_out), ("scaleIn", self.scale_in)):
+                for index, step in enumerate(policy.steps):
+                    if not 0 <= step.at <= 100:
+                        raise _PathError(
+                            (where, "steps", index, "at"),
+                            f"{self.metric} utilisation is a percentage: expected 0 to 100, got {step.at:g}",
+                        )
+        lowest_out = self.scale_out.steps[0].at
+        highest_in = self.scale_in.steps[0].at
+        if highest_in >= lowest_out:
+            raise ValueError(
+                f"scaleIn starts at {highest_in:g}, which is not below scaleOut's {lowest_out:g}: "
+                "the two alarms would overlap and the service would flap"
+            )
         return self
+
+
+def _check_steps(steps: list[StepSpec], *, ascending: bool, sign: int, where: str) -> None:
+    for index, step in enumerate(steps):
+        if step.change * sign <= 0:
+            expected = "a positive number of tasks to add" if sign > 0 else "a negative number of tasks to remove"
+            raise _PathError((where, "steps", index, "change"), f"expected {expected}, got {step.change}")
+        if index:
+            previous = steps[index - 1].at
+            ordered = step.at > previous if ascending else step.at < previous
+            if not ordered:
+                order = "increasing" if ascending else "decreasing"
+                raise _PathError(
+                    (where, "steps", index, "at"),
+                    f"steps must be in strictly {order} order of 'at' (no overlap): {step.at:g} follows {previous:g}",
+                )
+
+
+class HealthCheckSpec(Spec):
+    path: Annotated[str, pattern(r"^/[\x21-\x7e]*$", "a URL path starting with '/'")] = "/"
+    matcher: Annotated[str, pattern(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$", "HTTP codes such as 200 or 200-399")] = (
+        "200-399"
+    )
+    interval: int = Field(default=15, ge=5, le=300)
+    timeout: int = Field(default=5, ge=2, le=120)
+    healthy_threshold: int = Field(default=2, ge=2, le=10)
+    unhealthy_threshold: int = Field(default=3, ge=2, le=10)
+    grace_period: int = Field(default=60, ge=0, le=2147483647, description="Seconds ECS ignores failures after start.")
+
+    @model_validator(mode="after")
+    def _check(self) -> HealthCheckSpec:
+        if self.timeout >= self.interval:
+            raise ValueError(f"timeout ({self.timeout}) must be shorter than interval ({self.interval})")
+        return self
+
+
+class ContainerHealthCheckSpec(Spec):
+    command: list[str] = Field(min_length=1, description='e.g. ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]')
+    interval: int = Field(default=30, ge=5, le=300)
+    timeout: int = Field(default=5, ge=2, le=60)
+    retries: int = Field(default=3, ge=1, le=10)
+    start_period: int = Field(default=0, ge=0, le=300)
+
+
+class PermissionSpec(Spec):
+    actions: list[Annotated[str, pattern(r"^[a-z0-9-]+:[A-Za-z0-9*]+$", "an IAM action such as s3:GetObject")]] = (
+        Field(min_length=1)
+    )
+    resources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> PermissionSpec:
+        if "*" in self.resources and any(a.endswith(":*") or a == "*" for a in self.actions):
+            raise ValueError("a whole service on every resource is too broad; name the actions or the resources")
+        return self
+
+
+class DeploymentSpec(Spec):
+    minimum_healthy_percent: int = Field(default=100, ge=0, le=100)
+    maximum_percent: int = Field(default=200, ge=100, le=200)
+
+
+EnvironmentValue = str | dict[Name, str]
+
+
+class ServiceEnvironmentOverride(Spec):
+    """Per-environment settings of a service (``services.<name>.environments.<env>``)."""
+
+    cpu: int | None = None
+    memory: int | None = None
+    scaling: ScalingSpec | None = None
+    environment: dict[str, str] = Field(default_factory=dict)
 
 
 class DatabaseSpec(Spec):
@@ -220,16 +364,52 @@ class DatabaseSpec(Spec):
     ]
 
 
+EnvName = Annotated[
+    str, pattern(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$", "an environment variable name (letters, digits, '_')")
+]
+
+
 class ServiceSpec(Spec):
-    port: int = Field(ge=1, le=65535)
-    path_patterns: list[str] = Field(default_factory=list)
-    host_patterns: list[str] = Field(default_factory=list)
-    cpu: int = 256
-    memory: int = 512
-    image: str | None = None
+    port: int = Field(ge=1, le=65535, description="Container port the load balancer sends traffic to.")
+    path_patterns: list[str] = Field(default_factory=list, max_length=5)
+    host_patterns: list[str] = Field(default_factory=list, max_length=5)
+    priority: int | None = Field(
+        default=None, ge=1, le=50000, description="Listener rule priority; derived from the name by default."
+    )
+    cpu: int = Field(default=256, description="CPU units (1024 = one vCPU).")
+    memory: int = Field(default=512, description="MiB.")
+    image: str | None = Field(default=None, description="Default image; the stack's muon:images wins.")
+    desired_count: int | None = Field(default=None, ge=0, le=1000)
+    environment: dict[EnvName, EnvironmentValue] = Field(
+        default_factory=dict, description="Variables; a value may be a map of environment name to value."
+    )
+    secrets: dict[EnvName, str] = Field(
+        default_factory=dict, description="Variables from Parameter Store: name to parameter name or ARN."
+    )
+    environments: dict[Name, ServiceEnvironmentOverride] = Field(default_factory=dict)
     scaling: ScalingSpec = Field(default_factory=ScalingSpec)
-    environment: dict[str, str] = Field(default_factory=dict)
+    health_check: HealthCheckSpec = Field(default_factory=HealthCheckSpec)
+    container_health_check: ContainerHealthCheckSpec | None = None
+    readonly_root_filesystem: bool = Field(default=True, description="Opt out for images that write outside /tmp.")
+    user: str | None = Field(default="1000", description="Non-root by default; null runs as the image's user.")
+    exec_command: bool = Field(default=False, description="Allow ECS Exec into running tasks.")
+    deregistration_delay: int | None = Field(default=None, ge=0, le=3600)
+    deployment: DeploymentSpec = Field(default_factory=DeploymentSpec)
+    permissions: list[PermissionSpec] = Field(default_factory=list, description="Task role statements.")
     database: DatabaseSpec | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ServiceSpec:
+        if not self.path_patterns and not self.host_patterns:
+            raise ValueError("give pathPatterns or hostPatterns: the load balancer needs a rule to route by")
+        if len(self.path_patterns) + len(self.host_patterns) > 5:
+            raise ValueError("a listener rule takes at most 5 path and host patterns together")
+        if self.user in ("root", "0", "0:0"):
+            raise _PathError(("user",), "running as root is refused; use a numeric non-root user or null")
+        overlap = sorted(set(self.environment) & set(self.secrets))
+        if overlap:
+            raise _PathError(("secrets", overlap[0]), "also set in environment: a variable is either plain or secret")
+        return self
 
 
 PipelineSourceProvider = Literal["github", "codecommit", "s3"]
@@ -264,9 +444,29 @@ class Definition(Spec):
 
     @model_validator(mode="after")
     def _check_references(self) -> Definition:
+        known = ", ".join(sorted(self.environments))
+        claimed: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+        for name, service in self.services.items():
+            for env in service.environments:
+                if env not in self.environments:
+                    raise _PathError(("services", name, "environments", env), f"unknown environment; defined: {known}")
+            for variable, value in service.environment.items():
+                for env in value if isinstance(value, dict) else {}:
+                    if env not in self.environments:
+                        raise _PathError(
+                            ("services", name, "environment", variable, env), f"unknown environment; defined: {known}"
+                        )
+            for path in service.path_patterns:
+                key = ((path,), tuple(sorted(service.host_patterns)))
+                if key in claimed:
+                    raise _PathError(
+                        ("services", name, "pathPatterns"),
+                        f"'{path}' is already routed to service '{claimed[key]}' (same hosts); "
+                        "two services cannot claim one path",
+                    )
+                claimed[key] = name
         for index, stage in enumerate(self.pipeline.stages if self.pipeline else []):
             if stage.environment not in self.environments:
-                known = ", ".join(sorted(self.environments))
                 raise _PathError(
                     ("pipeline", "stages", index, "environment"),
                     f"unknown environment '{stage.environment}'; defined: {known}",

@@ -10,8 +10,10 @@ from pulumi.runtime import config as runtime_config
 
 from components.context import AwsContext
 from components.environment import Environment
-from stacks.definition import Definition
+from components.service import Service
+from stacks.definition import Definition, tier_of
 from stacks.environments import environment_args
+from stacks.services import choose_image, listener_priorities, service_args
 from stacks.loader import load_definition
 from stacks.settings import StackSettings, check_selection, settings_from_config
 
@@ -48,21 +50,40 @@ def resolve_context() -> tuple[AwsContext, list[str]]:
     return context, sorted(zones.names)
 
 
-def run() -> None:
+def run(offline: bool = False) -> None:
+    """Declare the stack's resources. ``offline``: rendering for the offline plan (placeholders allowed)."""
     stack = pulumi.get_stack()
     settings, definition, source = load_inputs(stack)
+    priorities = listener_priorities(definition.services, source)
     context, zones = resolve_context()
-    exported: dict[str, object] = {}
+    environments: dict[str, object] = {}
+    services: dict[str, dict[str, object]] = {}
     for env_name in settings.environments:
+        env_spec = definition.environments[env_name]
         tags = {"muon:project": pulumi.get_project(), "muon:stack": stack, "muon:environment": env_name}
-        args = environment_args(
-            env_name,
-            definition.environments[env_name],
-            context=context,
-            zones=zones,
-            source=source,
-            tags=tags,
-        )
+        args = environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
         environment = Environment(env_name, args)
-        exported[env_name] = environment.outputs()
-    pulumi.export("environments", exported)
+        environments[env_name] = environment.outputs()
+        wiring = environment.wiring()
+        services[env_name] = {}
+        for service_name, service_spec in definition.services.items():
+            image = choose_image(service_name, service_spec, settings.images, offline=offline)
+            service = Service(
+                f"{env_name}-{service_name}",
+                service_args(
+                    service_name,
+                    service_spec,
+                    environment=env_name,
+                    tier=tier_of(env_name, env_spec),
+                    context=context,
+                    wiring=wiring,
+                    priority=priorities[service_name],
+                    image=image,
+                    source=source,
+                    tags=tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=environment),
+            )
+            services[env_name][service_name] = service.outputs(wiring)
+    pulumi.export("environments", environments)
+    pulumi.export("services", services)

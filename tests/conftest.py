@@ -39,14 +39,14 @@ def render_definition(tmp_path: Path) -> Renderer:
         }
         for key, value in (extra_config or {}).items():
             config[key] = value if isinstance(value, str) else json.dumps(value)
-        return render(program.run, config=config, stack=stack, mocks=mocks)
+        return render(lambda: program.run(offline=True), config=config, stack=stack, mocks=mocks)
 
     return _render
 
 
 def render_repository_stack(stack: str) -> Rendering:
     """Render one of this repository's own stacks (Pulumi.<stack>.yaml with muon.yaml)."""
-    return render(program.run, config=read_stack_file(PROJECT_DIR, stack), stack=stack)
+    return render(lambda: program.run(offline=True), config=read_stack_file(PROJECT_DIR, stack), stack=stack)
 
 
 @pytest.fixture(scope="module")

@@ -90,7 +90,7 @@ def test_flow_logs_capture_all_traffic_into_an_encrypted_group(prod: Rendering) 
 
 
 def test_dev_keeps_logs_for_a_short_time(dev: Rendering) -> None:
-    assert dev.one("aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 14
+    assert dev.one("aws:cloudwatch/logGroup:LogGroup", "dev-flow-logs").inputs["retentionInDays"] == 14
 
 
 def test_default_security_group_and_nacl_are_closed(dev: Rendering) -> None:

@@ -1,0 +1,207 @@
+"""Step scaling for an ECS service that really scales both ways.
+
+The seed's policy (+2 at CPU >= 80, -1 below) hung both steps off one alarm, which acts only while
+it is in ALARM (above 80): its -1 step could never run. Here each direction has its own alarm and
+policy, derived from a list of steps the way CDK's ``scaleOnMetric`` does: the alarm threshold is
+the step nearest the middle, and each step's bounds are measured from that threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+Metric = Literal["cpu", "memory", "requests"]
+
+
+@dataclass(frozen=True)
+class Step:
+    at: float
+    change: int
+
+
+@dataclass(frozen=True)
+class StepPolicy:
+    steps: tuple[Step, ...]
+    cooldown: int
+    period: int
+    evaluation_periods: int
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    schedule: str
+    min: int
+    max: int
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class StepAdjustment:
+    lower: float | None
+    upper: float | None
+    change: int
+
+    def as_input(self) -> dict[str, object]:
+        item: dict[str, object] = {"scaling_adjustment": self.change}
+        if self.lower is not None:
+            item["metric_interval_lower_bound"] = _bound(self.lower)
+        if self.upper is not None:
+            item["metric_interval_upper_bound"] = _bound(self.upper)
+        return item
+
+
+def _bound(value: float) -> str:
+    return f"{value:g}"
+
+
+def scale_out_adjustments(steps: tuple[Step, ...]) -> tuple[float, list[StepAdjustment]]:
+    """Alarm threshold (the lowest step) and adjustments [0, next), ..., [last, ∞)."""
+    threshold = steps[0].at
+    adjustments = []
+    for index, step in enumerate(steps):
+        upper = steps[index + 1].at - threshold if index + 1 < len(steps) else None
+        adjustments.append(StepAdjustment(lower=step.at - threshold, upper=upper, change=step.change))
+    return threshold, adjustments
+
+
+def scale_in_adjustments(steps: tuple[Step, ...]) -> tuple[float, list[StepAdjustment]]:
+    """Alarm threshold (the highest step) and adjustments (.., 0], ..., (-∞, last]."""
+    threshold = steps[0].at
+    adjustments = []
+    for index, step in enumerate(steps):
+        lower = steps[index + 1].at - threshold if index + 1 < len(steps) else None
+        adjustments.append(StepAdjustment(lower=lower, upper=step.at - threshold, change=step.change))
+    return threshold, adjustments
+
+
+@dataclass(frozen=True)
+class MetricSource:
+    namespace: str
+    metric_name: str
+    statistic: str
+    dimensions: dict[str, pulumi.Input[str]]
+
+
+@dataclass(frozen=True)
+class ScalingConfig:
+    """What to scale on and how far; the defaults are the seed's policy, made to scale in too."""
+
+    min_capacity: int
+    max_capacity: int
+    metric: Metric
+    scale_out: StepPolicy
+    scale_in: StepPolicy
+    schedules: tuple[Schedule, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepScalingArgs:
+    cluster_name: pulumi.Input[str]
+    service_name: pulumi.Input[str]
+    config: ScalingConfig
+    target_group_arn_suffix: pulumi.Input[str] | None = None
+    load_balancer_arn_suffix: pulumi.Input[str] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class StepScaling(pulumi.ComponentResource):
+    scale_out_policy_arn: pulumi.Output[str]
+    scale_in_policy_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: StepScalingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("muon:ecs:StepScaling", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        config = args.config
+        resource_id = pulumi.Output.concat("service/", args.cluster_name, "/", args.service_name)
+        target = aws.appautoscaling.Target(
+            f"{name}-target",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=resource_id,
+            min_capacity=config.min_capacity,
+            max_capacity=config.max_capacity,
+            tags=args.tags,
+            opts=child,
+        )
+        source = self._metric(args)
+        directions = (
+            ("out", config.scale_out, scale_out_adjustments, "GreaterThanOrEqualToThreshold"),
+            ("in", config.scale_in, scale_in_adjustments, "LessThanOrEqualToThreshold"),
+        )
+        arns = {}
+        for direction, policy_spec, derive, comparison in directions:
+            threshold, adjustments = derive(policy_spec.steps)
+            policy = aws.appautoscaling.Policy(
+                f"{name}-scale-{direction}",
+                policy_type="StepScaling",
+                resource_id=target.resource_id,
+                scalable_dimension=target.scalable_dimension,
+                service_namespace=target.service_namespace,
+                step_scaling_policy_configuration={
+                    "adjustment_type": "ChangeInCapacity",
+                    "cooldown": policy_spec.cooldown,
+                    "metric_aggregation_type": "Average",
+                    "step_adjustments": [a.as_input() for a in adjustments],
+                },
+                opts=child,
+            )
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{source.metric_name.lower()}-{'high' if direction == 'out' else 'low'}",
+                alarm_description=f"Scale {direction} {name}: {source.metric_name} "
+                f"{'>=' if direction == 'out' else '<='} {threshold:g}",
+                namespace=source.namespace,
+                metric_name=source.metric_name,
+                dimensions=source.dimensions,
+                statistic=source.statistic,
+                period=policy_spec.period,
+                evaluation_periods=policy_spec.evaluation_periods,
+                comparison_operator=comparison,
+                threshold=threshold,
+                # Missing data (e.g. no requests) must not scale in or out by itself.
+                treat_missing_data="notBreaching" if direction == "out" else "missing",
+                actions_enabled=True,
+                alarm_actions=[policy.arn],
+                tags=args.tags,
+                opts=child,
+            )
+            arns[direction] = policy.arn
+        for schedule in config.schedules:
+            aws.appautoscaling.ScheduledAction(
+                f"{name}-schedule-{schedule.name}",
+                service_namespace=target.service_namespace,
+                resource_id=target.resource_id,
+                scalable_dimension=target.scalable_dimension,
+                schedule=schedule.schedule,
+                timezone=schedule.timezone,
+                scalable_target_action={"min_capacity": schedule.min, "max_capacity": schedule.max},
+                opts=child,
+            )
+        self.scale_out_policy_arn = arns["out"]
+        self.scale_in_policy_arn = arns["in"]
+        self.register_outputs({"scaleOutPolicyArn": arns["out"], "scaleInPolicyArn": arns["in"]})
+
+    @staticmethod
+    def _metric(args: StepScalingArgs) -> MetricSource:
+        if args.config.metric == "requests":
+            if args.target_group_arn_suffix is None or args.load_balancer_arn_suffix is None:
+                raise ValueError("requests scaling needs the target group and load balancer")
+            return MetricSource(
+                namespace="AWS/ApplicationELB",
+                metric_name="RequestCountPerTarget",
+                statistic="Sum",
+                dimensions={
+                    "TargetGroup": args.target_group_arn_suffix,
+                    "LoadBalancer": args.load_balancer_arn_suffix,
+                },
+            )
+        return MetricSource(
+            namespace="AWS/ECS",
+            metric_name="CPUUtilization" if args.config.metric == "cpu" else "MemoryUtilization",
+            statistic="Average",
+            dimensions={"ClusterName": args.cluster_name, "ServiceName": args.service_name},
+        )

@@ -1,0 +1,494 @@
+"""A container service: image repository, task definition, routing, ECS service and its scaling."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.cluster import CapacityItem
+from components.context import AwsContext
+from components.policies import allow, assume_role_policy, document, to_json
+from components.scaling import ScalingConfig, StepScaling, StepScalingArgs
+
+# Fargate's valid CPU → memory (MiB) combinations (ECS developer guide, "Task size").
+FARGATE_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4097, 1024)),
+    1024: tuple(range(2048, 8193, 1024)),
+    2048: tuple(range(4096, 16385, 1024)),
+    4096: tuple(range(8192, 30721, 1024)),
+    8192: tuple(range(16384, 61441, 4096)),
+    16384: tuple(range(32768, 122881, 8192)),
+}
+
+
+def fargate_size_problem(cpu: int, memory: int) -> str | None:
+    """Why ``cpu``/``memory`` cannot run on Fargate, or None when they can."""
+    if cpu not in FARGATE_SIZES:
+        return f"Fargate CPU must be one of {', '.join(map(str, FARGATE_SIZES))}, got {cpu}"
+    allowed = FARGATE_SIZES[cpu]
+    if memory not in allowed:
+        return f"Fargate with cpu {cpu} takes memory {allowed[0]}-{allowed[-1]} MiB in steps of {allowed[1] - allowed[0] if len(allowed) > 1 else allowed[0]}, got {memory}"
+    return None
+
+
+@dataclass(frozen=True)
+class TargetHealthCheck:
+    path: str = "/"
+    matcher: str = "200-399"
+    interval: int = 15
+    timeout: int = 5
+    healthy_threshold: int = 2
+    unhealthy_threshold: int = 3
+
+
+@dataclass(frozen=True)
+class ContainerHealthCheck:
+    command: tuple[str, ...]
+    interval: int = 30
+    timeout: int = 5
+    retries: int = 3
+    start_period: int = 0
+
+
+@dataclass(frozen=True)
+class Permission:
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EnvironmentWiring:
+    """What a service needs from the environment it runs in."""
+
+    cluster_name: pulumi.Input[str]
+    cluster_arn: pulumi.Input[str]
+    provider: Literal["fargate", "ec2"]
+    capacity_strategy: tuple[CapacityItem, ...]
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: pulumi.Input[list[str]]
+    listener_arn: pulumi.Input[str]
+    load_balancer_security_group_id: pulumi.Input[str]
+    load_balancer_arn_suffix: pulumi.Input[str]
+    load_balancer_url: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
+    alarm_topic_arn: pulumi.Input[str]
+    log_retention_days: int
+    production: bool
+
+
+@dataclass(frozen=True)
+class ServiceArgs:
+    context: AwsContext
+    environment: str
+    service: str
+    wiring: EnvironmentWiring
+    scaling: ScalingConfig
+    image: str
+    port: int
+    cpu: int
+    memory: int
+    priority: int
+    path_patterns: tuple[str, ...] = ()
+    host_patterns: tuple[str, ...] = ()
+    environment_variables: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    """Variable name → Parameter Store ARN (injected by ECS, never in plain text)."""
+    health_check: TargetHealthCheck = TargetHealthCheck()
+    grace_period: int = 60
+    container_health_check: ContainerHealthCheck | None = None
+    readonly_root_filesystem: bool = True
+    user: str | None = "1000"
+    exec_command: bool = False
+    deregistration_delay: int = 60
+    minimum_healthy_percent: int = 100
+    maximum_percent: int = 200
+    desired_count: int = 1
+    permissions: tuple[Permission, ...] = ()
+    images_kept: int = 30
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Service(pulumi.ComponentResource):
+    url: pulumi.Output[str]
+    repository_url: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+    service_name: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    task_role_name: pulumi.Output[str]
+    execution_role_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("muon:ecs:Service", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        wiring, context = args.wiring, args.context
+        service_id = f"muon-{args.environment}-{args.service}"  # ECS service name and task family
+        tags = args.tags
+
+        repository = aws.ecr.Repository(
+            f"{name}-repository",
+            name=f"muon/{args.environment}/{args.service}",
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration={"scan_on_push": True},
+            encryption_configurations=[{"encryption_type": "KMS", "kms_key": wiring.key_arn}],
+            force_delete=not wiring.production,
+            tags=tags,
+            opts=child,
+        )
+        aws.ecr.LifecyclePolicy(
+            f"{name}-repository-lifecycle",
+            repository=repository.name,
+            policy=json.dumps(
+                {
+                    "rules": [
+                        {
+                            "rulePriority": 1,
+                            "description": f"Keep the last {args.images_kept} images",
+                            "selection": {
+                                "tagStatus": "any",
+                                "countType": "imageCountMoreThan",
+                                "countNumber": args.images_kept,
+                            },
+                            "action": {"type": "expire"},
+                        }
+                    ]
+                }
+            ),
+            opts=child,
+        )
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/muon/{args.environment}/{args.service}",
+            retention_in_days=wiring.log_retention_days,
+            kms_key_id=wiring.key_arn,
+            tags=tags,
+            opts=child,
+        )
+
+        execution_role = aws.iam.Role(
+            f"{name}-execution-role",
+            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com", source_account=context.account_id),
+            tags=tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-execution-policy",
+            role=execution_role.id,
+            policy=to_json(execution_policy(repository.arn, log_group.arn, args.secrets, wiring.key_arn)),
+            opts=child,
+        )
+        task_role = aws.iam.Role(
+            f"{name}-task-role",
+            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com", source_account=context.account_id),
+            tags=tags,
+            opts=child,
+        )
+        task_statements = task_policy_statements(args.permissions, args.exec_command)
+        if task_statements:
+            aws.iam.RolePolicy(
+                f"{name}-task-policy",
+                role=task_role.id,
+                policy=json.dumps(document(*task_statements), sort_keys=True),
+                opts=child,
+            )
+
+        container = {
+            "name": "app",
+            "image": args.image,
+            "essential": True,
+            "portMappings": [{"containerPort": args.port, "protocol": "tcp"}],
+            "readonlyRootFilesystem": args.readonly_root_filesystem,
+            "privileged": False,
+            "stopTimeout": 30,
+            "linuxParameters": {"initProcessEnabled": True},
+            # A read-only root still needs somewhere to write temporary files.
+            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+            "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(args.secrets.items())],
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-region": context.region,
+                    "awslogs-stream-prefix": "app",
+                },
+            },
+        }
+        if args.user is not None:
+            container["user"] = args.user
+        if args.container_health_check is not None:
+            check = args.container_health_check
+            container["healthCheck"] = {
+                "command": list(check.command),
+                "interval": check.interval,
+                "timeout": check.timeout,
+                "retries": check.retries,
+                "startPeriod": check.start_period,
+            }
+        env_names = sorted(args.environment_variables)
+        definitions = pulumi.Output.all(
+            log_group.name, *[args.environment_variables[k] for k in env_names]
+        ).apply(
+            lambda resolved: json.dumps(
+                [
+                    {
+                        **container,
+                        "environment": [{"name": k, "value": v} for k, v in zip(env_names, resolved[1:], strict=True)],
+                        "logConfiguration": {
+                            **container["logConfiguration"],
+                            "options": {**container["logConfiguration"]["options"], "awslogs-group": resolved[0]},
+                        },
+                    }
+                ],
+                sort_keys=True,
+            )
+        )
+        fargate = wiring.provider == "fargate"
+        task = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=service_id,
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE" if fargate else "EC2"],
+            cpu=str(args.cpu),
+            memory=str(args.memory),
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            container_definitions=definitions,
+            volumes=[{"name": "tmp"}],
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"} if fargate else None,
+            tags=tags,
+            opts=child,
+        )
+
+        tasks_sg = aws.ec2.SecurityGroup(
+            f"{name}-tasks-sg",
+            vpc_id=wiring.vpc_id,
+            description=f"Tasks of {service_id}: only the load balancer reaches the container port",
+            ingress=[
+                {
+                    "description": "From the load balancer",
+                    "protocol": "tcp",
+                    "from_port": args.port,
+                    "to_port": args.port,
+                    "security_groups": [wiring.load_balancer_security_group_id],
+                }
+            ],
+            egress=[
+                {
+                    "description": "AWS APIs, databases and dependencies",
+                    "protocol": "-1",
+                    "from_port": 0,
+                    "to_port": 0,
+                    "cidr_blocks": ["0.0.0.0/0"],
+                }
+            ],
+            tags={**tags, "Name": f"{service_id}-tasks"},
+            opts=child,
+        )
+        hc = args.health_check
+        target_group = aws.lb.TargetGroup(
+            f"{name}-tg",
+            port=args.port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=wiring.vpc_id,
+            deregistration_delay=args.deregistration_delay,
+            health_check={
+                "enabled": True,
+                "path": hc.path,
+                "matcher": hc.matcher,
+                "interval": hc.interval,
+                "timeout": hc.timeout,
+                "healthy_threshold": hc.healthy_threshold,
+                "unhealthy_threshold": hc.unhealthy_threshold,
+                "protocol": "HTTP",
+            },
+            tags=tags,
+            opts=child,
+        )
+        conditions: list[dict[str, Any]] = []
+        if args.path_patterns:
+            conditions.append({"path_pattern": {"values": list(args.path_patterns)}})
+        if args.host_patterns:
+            conditions.append({"host_header": {"values": list(args.host_patterns)}})
+        rule = aws.lb.ListenerRule(
+            f"{name}-rule",
+            listener_arn=wiring.listener_arn,
+            priority=args.priority,
+            conditions=conditions,
+            actions=[{"type": "forward", "target_group_arn": target_group.arn}],
+            tags=tags,
+            opts=child,
+        )
+
+        rollback_alarms = self._rollback_alarms(name, service_id, wiring, target_group, child)
+        service = aws.ecs.Service(
+            f"{name}-service",
+            name=service_id,
+            cluster=wiring.cluster_arn,
+            task_definition=task.arn,
+            desired_count=args.desired_count,
+            capacity_provider_strategies=[
+                {"capacity_provider": c.provider, "weight": c.weight, "base": c.base}
+                for c in wiring.capacity_strategy
+            ],
+            platform_version="LATEST" if fargate else None,
+            network_configuration={
+                "subnets": wiring.private_subnet_ids,
+                "security_groups": [tasks_sg.id],
+                "assign_public_ip": False,
+            },
+            load_balancers=[{"target_group_arn": target_group.arn, "container_name": "app", "container_port": args.port}],
+            health_check_grace_period_seconds=args.grace_period,
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            deployment_minimum_healthy_percent=args.minimum_healthy_percent,
+            deployment_maximum_percent=args.maximum_percent,
+            alarms={"alarm_names": rollback_alarms, "enable": True, "rollback": True},
+            enable_execute_command=args.exec_command,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            availability_zone_rebalancing="ENABLED",
+            wait_for_steady_state=True,  # `pulumi up` fails when the rollout fails
+            tags=tags,
+            opts=child.merge(
+                pulumi.ResourceOptions(
+                    # Application Auto Scaling owns the desired count once the service runs.
+                    ignore_changes=["desiredCount"],
+                    # ECS accepts a target group only once a listener rule forwards to it.
+                    depends_on=[rule],
+                )
+            ),
+        )
+        StepScaling(
+            f"{name}-scaling",
+            StepScalingArgs(
+                cluster_name=wiring.cluster_name,
+                service_name=service.name,
+                config=args.scaling,
+                target_group_arn_suffix=target_group.arn_suffix,
+                load_balancer_arn_suffix=wiring.load_balancer_arn_suffix,
+                tags=tags,
+            ),
+            opts=child,
+        )
+        first_path = next((p for p in args.path_patterns), "/").rstrip("*") or "/"
+        self.url = pulumi.Output.concat(wiring.load_balancer_url, first_path)
+        self.repository_url = repository.repository_url
+        self.log_group_name = log_group.name
+        self.service_name = service.name
+        self.security_group_id = tasks_sg.id
+        self.task_role_name = task_role.name
+        self.execution_role_name = execution_role.name
+        self.register_outputs(self.outputs(wiring))
+
+    def _rollback_alarms(
+        self,
+        name: str,
+        service_id: str,
+        wiring: EnvironmentWiring,
+        target_group: aws.lb.TargetGroup,
+        child: pulumi.ResourceOptions,
+    ) -> list[pulumi.Output[str]]:
+        """Alarms that roll a deployment back when the new revision is healthy but bad."""
+        dimensions = {"TargetGroup": target_group.arn_suffix, "LoadBalancer": wiring.load_balancer_arn_suffix}
+        alarms = [
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-5xx",
+                name=f"{service_id}-target-5xx",
+                alarm_description=f"{service_id}: targets answer with 5xx",
+                namespace="AWS/ApplicationELB",
+                metric_name="HTTPCode_Target_5XX_Count",
+                dimensions=dimensions,
+                statistic="Sum",
+                period=60,
+                evaluation_periods=3,
+                datapoints_to_alarm=2,
+                threshold=10,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                treat_missing_data="notBreaching",
+                actions_enabled=True,
+                alarm_actions=[wiring.alarm_topic_arn],
+                ok_actions=[wiring.alarm_topic_arn],
+                opts=child,
+            ),
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-unhealthy",
+                name=f"{service_id}-unhealthy-hosts",
+                alarm_description=f"{service_id}: targets fail health checks",
+                namespace="AWS/ApplicationELB",
+                metric_name="UnHealthyHostCount",
+                dimensions=dimensions,
+                statistic="Maximum",
+                period=60,
+                evaluation_periods=3,
+                datapoints_to_alarm=2,
+                threshold=1,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                treat_missing_data="notBreaching",
+                actions_enabled=True,
+                alarm_actions=[wiring.alarm_topic_arn],
+                ok_actions=[wiring.alarm_topic_arn],
+                opts=child,
+            ),
+        ]
+        return [alarm.name for alarm in alarms]
+
+    def outputs(self, wiring: EnvironmentWiring) -> dict[str, pulumi.Input[object]]:
+        return {
+            "url": self.url,
+            "repositoryUrl": self.repository_url,
+            "logGroupName": self.log_group_name,
+            "clusterName": wiring.cluster_name,
+            "serviceName": self.service_name,
+        }
+
+
+def execution_policy(
+    repository_arn: pulumi.Input[str],
+    log_group_arn: pulumi.Output[str],
+    secrets: dict[str, str],
+    key_arn: pulumi.Input[str],
+) -> dict[str, Any]:
+    """What ECS needs to start the task: its own image, log group, parameters and key only."""
+    statements = [
+        # GetAuthorizationToken has no resource-level permissions: AWS offers nothing narrower.
+        allow("ecr:GetAuthorizationToken", "*", Sid="RegistryLogin"),
+        allow(
+            ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            repository_arn,
+            Sid="PullOwnImage",
+        ),
+        allow(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            log_group_arn.apply(lambda arn: f"{arn}:*"),
+            Sid="WriteOwnLogs",
+        ),
+    ]
+    if secrets:
+        statements.append(allow("ssm:GetParameters", sorted(set(secrets.values())), Sid="ReadOwnParameters"))
+        statements.append(allow("kms:Decrypt", key_arn, Sid="DecryptOwnParameters"))
+    return document(*statements)
+
+
+def task_policy_statements(permissions: tuple[Permission, ...], exec_command: bool) -> list[dict[str, Any]]:
+    statements = [
+        allow(list(p.actions), list(p.resources) if len(p.resources) > 1 else p.resources[0], Sid=f"Declared{i}")
+        for i, p in enumerate(permissions)
+    ]
+    if exec_command:
+        # ECS Exec's Session Manager channels have no resource-level permissions.
+        statements.append(
+            allow(
+                [
+                    "ssmmessages:CreateControlChannel",
+                    "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel",
+                    "ssmmessages:OpenDataChannel",
+                ],
+                "*",
+                Sid="EcsExec",
+            )
+        )
+    return statements

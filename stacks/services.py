@@ -1,0 +1,215 @@
+"""From a service of the definition, in one environment, to the Service component's arguments."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pulumi
+
+from components.context import AwsContext
+from components.scaling import ScalingConfig, Schedule, Step, StepPolicy
+from components.service import (
+    ContainerHealthCheck,
+    EnvironmentWiring,
+    Permission,
+    ServiceArgs,
+    TargetHealthCheck,
+    fargate_size_problem,
+)
+from stacks.definition import ScalingSpec, ServiceSpec, StepPolicySpec, Tier
+from stacks.errors import DefinitionError, MuonError
+
+PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+PLACEHOLDER_IMAGE = "muon-placeholder/no-image-configured:set-muon-images-or-services-image"
+DATABASE_PLACEHOLDERS = (
+    "DatabaseEndpointAddress",
+    "DatabaseEndpointPort",
+    "DatabaseName",
+    "DatabaseMasterUsername",
+)
+CATCH_ALL = {"/*", "*", "/"}
+MIN_TASKS = {"development": 1, "production": 2}
+DEREGISTRATION_DELAY = {"development": 10, "production": 60}
+
+
+def listener_priorities(services: dict[str, ServiceSpec], source: str) -> dict[str, int]:
+    """Stable listener-rule priorities: explicit, or derived from the service's name alone.
+
+    A name always maps to the same number, so adding a service never renumbers the others.
+    Catch-all services (``/*``) sort after every specific rule. A clash is an error asking for an
+    explicit ``priority`` rather than a silent reshuffle.
+    """
+    taken: dict[int, str] = {}
+    result: dict[str, int] = {}
+    for name in sorted(services, key=lambda n: services[n].priority is None):
+        spec = services[name]
+        if spec.priority is not None:
+            priority = spec.priority
+        else:
+            digest = int(hashlib.sha256(name.encode()).hexdigest(), 16)
+            catch_all = bool(CATCH_ALL & set(spec.path_patterns))
+            priority = 40000 + digest % 10000 if catch_all else 1 + digest % 39999
+        if priority in taken:
+            raise DefinitionError(
+                [
+                    f"{source}: services.{name}.priority: listener priority {priority} is already "
+                    f"used by service '{taken[priority]}'; set a distinct 'priority' on one of them"
+                ]
+            )
+        taken[priority] = name
+        result[name] = priority
+    return result
+
+
+def parameter_arn(context: AwsContext, reference: str) -> str:
+    """A Parameter Store name (``/app/key``) or ARN, as the ARN ECS and IAM expect."""
+    if reference.startswith("arn:"):
+        return reference
+    name = reference if reference.startswith("/") else f"/{reference}"
+    return context.arn("ssm", f"parameter{name}")
+
+
+def resolve_placeholders(
+    value: str, values: dict[str, pulumi.Input[str]], where: str, source: str
+) -> pulumi.Input[str]:
+    """``jdbc:mysql://${DatabaseEndpointAddress}/...`` with each ``${Name}`` replaced."""
+    names = PLACEHOLDER.findall(value)
+    if not names:
+        return value
+    for name in names:
+        if name not in values:
+            if name in DATABASE_PLACEHOLDERS:
+                hint = "it needs the service's database, which this version of muon does not create yet"
+            else:
+                hint = "known placeholders: " + ", ".join(sorted(values))
+            raise DefinitionError([f"{source}: {where}: unknown placeholder ${{{name}}}; {hint}"])
+    parts = [values[name] for name in names]
+    return pulumi.Output.all(*parts).apply(
+        lambda resolved: PLACEHOLDER.sub(lambda m, it=iter(resolved): str(next(it)), value)
+    )
+
+
+def _policy(spec: StepPolicySpec) -> StepPolicy:
+    return StepPolicy(
+        steps=tuple(Step(at=s.at, change=s.change) for s in spec.steps),
+        cooldown=spec.cooldown,
+        period=spec.period,
+        evaluation_periods=spec.evaluation_periods,
+    )
+
+
+def scaling_config(spec: ScalingSpec, tier: Tier) -> ScalingConfig:
+    minimum = spec.min if spec.min is not None else min(MIN_TASKS[tier], spec.max)
+    return ScalingConfig(
+        min_capacity=minimum,
+        max_capacity=spec.max,
+        metric=spec.metric,
+        scale_out=_policy(spec.scale_out),
+        scale_in=_policy(spec.scale_in),
+        schedules=tuple(Schedule(s.name, s.schedule, s.min, s.max, s.timezone) for s in spec.schedules),
+    )
+
+
+def choose_image(service: str, spec: ServiceSpec, images: dict[str, str], *, offline: bool) -> str:
+    image = images.get(service) or spec.image
+    if image:
+        return image
+    if offline or pulumi.runtime.is_dry_run():
+        return PLACEHOLDER_IMAGE  # a preview or the offline plan still renders
+    raise MuonError(
+        f"service '{service}' has no image: set muon:images.{service} in the stack config "
+        f"(pulumi config set --path 'muon:images.{service}' REPO@sha256:...) or services.{service}.image "
+        "in the definition"
+    )
+
+
+def service_args(
+    service: str,
+    spec: ServiceSpec,
+    *,
+    environment: str,
+    tier: Tier,
+    context: AwsContext,
+    wiring: EnvironmentWiring,
+    priority: int,
+    image: str,
+    source: str,
+    tags: dict[str, str],
+) -> ServiceArgs:
+    override = spec.environments.get(environment)
+    cpu = (override.cpu if override and override.cpu else None) or spec.cpu
+    memory = (override.memory if override and override.memory else None) or spec.memory
+    scaling = (override.scaling if override and override.scaling else None) or spec.scaling
+    prefix = f"services.{service}"
+    if wiring.provider == "fargate":
+        problem = fargate_size_problem(cpu, memory)
+        if problem:
+            raise DefinitionError([f"{source}: {prefix}.memory: {problem} (environment {environment})"])
+
+    placeholders: dict[str, pulumi.Input[str]] = {
+        "Environment": environment,
+        "ServiceName": service,
+        "Region": context.region,
+        "AccountId": context.account_id,
+        "LoadBalancerUrl": wiring.load_balancer_url,
+    }
+    variables: dict[str, pulumi.Input[str]] = {}
+    for name, value in spec.environment.items():
+        chosen = value.get(environment) if isinstance(value, dict) else value
+        if chosen is not None:
+            variables[name] = resolve_placeholders(chosen, placeholders, f"{prefix}.environment.{name}", source)
+    for name, value in (override.environment if override else {}).items():
+        variables[name] = resolve_placeholders(
+            value, placeholders, f"{prefix}.environments.{environment}.environment.{name}", source
+        )
+
+    health = spec.health_check
+    container_check = spec.container_health_check
+    return ServiceArgs(
+        context=context,
+        environment=environment,
+        service=service,
+        wiring=wiring,
+        scaling=scaling_config(scaling, tier),
+        image=image,
+        port=spec.port,
+        cpu=cpu,
+        memory=memory,
+        priority=priority,
+        path_patterns=tuple(spec.path_patterns),
+        host_patterns=tuple(spec.host_patterns),
+        environment_variables=variables,
+        secrets={name: parameter_arn(context, ref) for name, ref in spec.secrets.items()},
+        health_check=TargetHealthCheck(
+            path=health.path,
+            matcher=health.matcher,
+            interval=health.interval,
+            timeout=health.timeout,
+            healthy_threshold=health.healthy_threshold,
+            unhealthy_threshold=health.unhealthy_threshold,
+        ),
+        grace_period=health.grace_period,
+        container_health_check=(
+            ContainerHealthCheck(
+                command=tuple(container_check.command),
+                interval=container_check.interval,
+                timeout=container_check.timeout,
+                retries=container_check.retries,
+                start_period=container_check.start_period,
+            )
+            if container_check
+            else None
+        ),
+        readonly_root_filesystem=spec.readonly_root_filesystem,
+        user=spec.user,
+        exec_command=spec.exec_command,
+        deregistration_delay=(
+            spec.deregistration_delay if spec.deregistration_delay is not None else DEREGISTRATION_DELAY[tier]
+        ),
+        minimum_healthy_percent=spec.deployment.minimum_healthy_percent,
+        maximum_percent=spec.deployment.maximum_percent,
+        desired_count=spec.desired_count if spec.desired_count is not None else scaling_config(scaling, tier).min_capacity,
+        permissions=tuple(Permission(tuple(p.actions), tuple(p.resources)) for p in spec.permissions),
+        tags={**tags, "muon:service": service},
+    )

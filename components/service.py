@@ -32,7 +32,8 @@ def fargate_size_problem(cpu: int, memory: int) -> str | None:
         return f"Fargate CPU must be one of {', '.join(map(str, FARGATE_SIZES))}, got {cpu}"
     allowed = FARGATE_SIZES[cpu]
     if memory not in allowed:
-        return f"Fargate with cpu {cpu} takes memory {allowed[0]}-{allowed[-1]} MiB in steps of {allowed[1] - allowed[0] if len(allowed) > 1 else allowed[0]}, got {memory}"
+        step = allowed[1] - allowed[0]
+        return f"Fargate with cpu {cpu} takes memory {allowed[0]}-{allowed[-1]} MiB in steps of {step}, got {memory}"
     return None
 
 
@@ -171,7 +172,9 @@ class Service(pulumi.ComponentResource):
 
         execution_role = aws.iam.Role(
             f"{name}-execution-role",
-            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com", source_account=context.account_id),
+            assume_role_policy=assume_role_policy(
+                "ecs-tasks.amazonaws.com", source_account=context.account_id
+            ),
             tags=tags,
             opts=child,
         )
@@ -183,7 +186,9 @@ class Service(pulumi.ComponentResource):
         )
         task_role = aws.iam.Role(
             f"{name}-task-role",
-            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com", source_account=context.account_id),
+            assume_role_policy=assume_role_policy(
+                "ecs-tasks.amazonaws.com", source_account=context.account_id
+            ),
             tags=tags,
             opts=child,
         )
@@ -206,7 +211,7 @@ class Service(pulumi.ComponentResource):
             "stopTimeout": 30,
             "linuxParameters": {"initProcessEnabled": True},
             # A read-only root still needs somewhere to write temporary files.
-            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],  # noqa: S108
             "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(args.secrets.items())],
             "logConfiguration": {
                 "logDriver": "awslogs",
@@ -235,10 +240,15 @@ class Service(pulumi.ComponentResource):
                 [
                     {
                         **container,
-                        "environment": [{"name": k, "value": v} for k, v in zip(env_names, resolved[1:], strict=True)],
+                        "environment": [
+                            {"name": k, "value": v} for k, v in zip(env_names, resolved[1:], strict=True)
+                        ],
                         "logConfiguration": {
                             **container["logConfiguration"],
-                            "options": {**container["logConfiguration"]["options"], "awslogs-group": resolved[0]},
+                            "options": {
+                                **container["logConfiguration"]["options"],
+                                "awslogs-group": resolved[0],
+                            },
                         },
                     }
                 ],
@@ -257,7 +267,9 @@ class Service(pulumi.ComponentResource):
             task_role_arn=task_role.arn,
             container_definitions=definitions,
             volumes=[{"name": "tmp"}],
-            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"} if fargate else None,
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}
+            if fargate
+            else None,
             tags=tags,
             opts=child,
         )
@@ -340,7 +352,9 @@ class Service(pulumi.ComponentResource):
                 "security_groups": [tasks_sg.id],
                 "assign_public_ip": False,
             },
-            load_balancers=[{"target_group_arn": target_group.arn, "container_name": "app", "container_port": args.port}],
+            load_balancers=[
+                {"target_group_arn": target_group.arn, "container_name": "app", "container_port": args.port}
+            ],
             health_check_grace_period_seconds=args.grace_period,
             deployment_circuit_breaker={"enable": True, "rollback": True},
             deployment_minimum_healthy_percent=args.minimum_healthy_percent,
@@ -474,7 +488,9 @@ def execution_policy(
 
 def task_policy_statements(permissions: tuple[Permission, ...], exec_command: bool) -> list[dict[str, Any]]:
     statements = [
-        allow(list(p.actions), list(p.resources) if len(p.resources) > 1 else p.resources[0], Sid=f"Declared{i}")
+        allow(
+            list(p.actions), list(p.resources) if len(p.resources) > 1 else p.resources[0], Sid=f"Declared{i}"
+        )
         for i, p in enumerate(permissions)
     ]
     if exec_command:

@@ -330,7 +330,14 @@ def iam_policies(resources: list[Resource]) -> Iterable[Finding]:
             yield Finding("CKV_AWS_274", attachment.name, "AdministratorAccess attached")
 
 
-SECRET_NAME = ("PASSWORD", "SECRET", "TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA")
+SECRET_NAME = (
+    "PASSWORD",
+    "SECRET",
+    "TOKEN",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "ECS_ENGINE_AUTH_DATA",
+)
 
 
 @rule
@@ -370,9 +377,15 @@ def ecs_services(resources: list[Resource]) -> Iterable[Finding]:
         if inputs.get("deploymentCircuitBreaker") != {"enable": True, "rollback": True}:
             yield Finding("ECS-DEPLOY-1", service.name, "no circuit breaker with rollback")
         alarms = inputs.get("alarms") or {}
-        if not (alarms.get("enable") and alarms.get("rollback") and set(alarms.get("alarmNames") or []) & alarm_names):
+        if not (
+            alarms.get("enable")
+            and alarms.get("rollback")
+            and set(alarms.get("alarmNames") or []) & alarm_names
+        ):
             yield Finding("ECS-DEPLOY-2", service.name, "no alarm-based rollback on alarms in this stack")
-        if (inputs.get("deploymentMinimumHealthyPercent") or 0) < 100 or (inputs.get("deploymentMaximumPercent") or 0) < 200:
+        if (inputs.get("deploymentMinimumHealthyPercent") or 0) < 100 or (
+            inputs.get("deploymentMaximumPercent") or 0
+        ) < 200:
             yield Finding("ECS-DEPLOY-4", service.name, "rolling update may drop capacity")
         if inputs.get("loadBalancers") and not inputs.get("healthCheckGracePeriodSeconds"):
             yield Finding("ECS-DEPLOY-3", service.name, "no health-check grace period")

@@ -232,10 +232,14 @@ def _default_scale_in() -> StepPolicySpec:
 
 
 class ScheduleSpec(Spec):
-    name: Annotated[str, pattern(r"^[a-z][a-z0-9-]{0,40}$", "a schedule name of lowercase letters, digits, '-'")]
+    name: Annotated[
+        str, pattern(r"^[a-z][a-z0-9-]{0,40}$", "a schedule name of lowercase letters, digits, '-'")
+    ]
     schedule: Annotated[
         str,
-        pattern(r"^(cron|rate|at)\(.+\)$", "an Application Auto Scaling schedule: cron(...), rate(...) or at(...)"),
+        pattern(
+            r"^(cron|rate|at)\(.+\)$", "an Application Auto Scaling schedule: cron(...), rate(...) or at(...)"
+        ),
     ]
     min: int = Field(ge=0, le=1000)
     max: int = Field(ge=0, le=1000)
@@ -285,7 +289,9 @@ class ScalingSpec(Spec):
 def _check_steps(steps: list[StepSpec], *, ascending: bool, sign: int, where: str) -> None:
     for index, step in enumerate(steps):
         if step.change * sign <= 0:
-            expected = "a positive number of tasks to add" if sign > 0 else "a negative number of tasks to remove"
+            expected = (
+                "a positive number of tasks to add" if sign > 0 else "a negative number of tasks to remove"
+            )
             raise _PathError((where, "steps", index, "change"), f"expected {expected}, got {step.change}")
         if index:
             previous = steps[index - 1].at
@@ -294,20 +300,23 @@ def _check_steps(steps: list[StepSpec], *, ascending: bool, sign: int, where: st
                 order = "increasing" if ascending else "decreasing"
                 raise _PathError(
                     (where, "steps", index, "at"),
-                    f"steps must be in strictly {order} order of 'at' (no overlap): {step.at:g} follows {previous:g}",
+                    f"steps must be in strictly {order} order of 'at' (no overlap): "
+                    f"{step.at:g} follows {previous:g}",
                 )
 
 
 class HealthCheckSpec(Spec):
     path: Annotated[str, pattern(r"^/[\x21-\x7e]*$", "a URL path starting with '/'")] = "/"
-    matcher: Annotated[str, pattern(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$", "HTTP codes such as 200 or 200-399")] = (
-        "200-399"
-    )
+    matcher: Annotated[
+        str, pattern(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$", "HTTP codes such as 200 or 200-399")
+    ] = "200-399"
     interval: int = Field(default=15, ge=5, le=300)
     timeout: int = Field(default=5, ge=2, le=120)
     healthy_threshold: int = Field(default=2, ge=2, le=10)
     unhealthy_threshold: int = Field(default=3, ge=2, le=10)
-    grace_period: int = Field(default=60, ge=0, le=2147483647, description="Seconds ECS ignores failures after start.")
+    grace_period: int = Field(
+        default=60, ge=0, le=2147483647, description="Seconds ECS ignores failures after start."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> HealthCheckSpec:
@@ -317,7 +326,9 @@ class HealthCheckSpec(Spec):
 
 
 class ContainerHealthCheckSpec(Spec):
-    command: list[str] = Field(min_length=1, description='e.g. ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]')
+    command: list[str] = Field(
+        min_length=1, description='e.g. ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]'
+    )
     interval: int = Field(default=30, ge=5, le=300)
     timeout: int = Field(default=5, ge=2, le=60)
     retries: int = Field(default=3, ge=1, le=10)
@@ -325,15 +336,17 @@ class ContainerHealthCheckSpec(Spec):
 
 
 class PermissionSpec(Spec):
-    actions: list[Annotated[str, pattern(r"^[a-z0-9-]+:[A-Za-z0-9*]+$", "an IAM action such as s3:GetObject")]] = (
-        Field(min_length=1)
-    )
+    actions: list[
+        Annotated[str, pattern(r"^[a-z0-9-]+:[A-Za-z0-9*]+$", "an IAM action such as s3:GetObject")]
+    ] = Field(min_length=1)
     resources: list[str] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _check(self) -> PermissionSpec:
         if "*" in self.resources and any(a.endswith(":*") or a == "*" for a in self.actions):
-            raise ValueError("a whole service on every resource is too broad; name the actions or the resources")
+            raise ValueError(
+                "a whole service on every resource is too broad; name the actions or the resources"
+            )
         return self
 
 
@@ -390,8 +403,12 @@ class ServiceSpec(Spec):
     scaling: ScalingSpec = Field(default_factory=ScalingSpec)
     health_check: HealthCheckSpec = Field(default_factory=HealthCheckSpec)
     container_health_check: ContainerHealthCheckSpec | None = None
-    readonly_root_filesystem: bool = Field(default=True, description="Opt out for images that write outside /tmp.")
-    user: str | None = Field(default="1000", description="Non-root by default; null runs as the image's user.")
+    readonly_root_filesystem: bool = Field(
+        default=True, description="Opt out for images that write outside /tmp."
+    )
+    user: str | None = Field(
+        default="1000", description="Non-root by default; null runs as the image's user."
+    )
     exec_command: bool = Field(default=False, description="Allow ECS Exec into running tasks.")
     deregistration_delay: int | None = Field(default=None, ge=0, le=3600)
     deployment: DeploymentSpec = Field(default_factory=DeploymentSpec)
@@ -408,7 +425,9 @@ class ServiceSpec(Spec):
             raise _PathError(("user",), "running as root is refused; use a numeric non-root user or null")
         overlap = sorted(set(self.environment) & set(self.secrets))
         if overlap:
-            raise _PathError(("secrets", overlap[0]), "also set in environment: a variable is either plain or secret")
+            raise _PathError(
+                ("secrets", overlap[0]), "also set in environment: a variable is either plain or secret"
+            )
         return self
 
 
@@ -449,12 +468,15 @@ class Definition(Spec):
         for name, service in self.services.items():
             for env in service.environments:
                 if env not in self.environments:
-                    raise _PathError(("services", name, "environments", env), f"unknown environment; defined: {known}")
+                    raise _PathError(
+                        ("services", name, "environments", env), f"unknown environment; defined: {known}"
+                    )
             for variable, value in service.environment.items():
                 for env in value if isinstance(value, dict) else {}:
                     if env not in self.environments:
                         raise _PathError(
-                            ("services", name, "environment", variable, env), f"unknown environment; defined: {known}"
+                            ("services", name, "environment", variable, env),
+                            f"unknown environment; defined: {known}",
                         )
             for path in service.path_patterns:
                 key = ((path,), tuple(sorted(service.host_patterns)))

@@ -47,6 +47,8 @@ class RenderedResource:
     retain_on_delete: bool
     delete_before_replace: bool
     aliases: int
+    state: dict[str, Any] = field(default_factory=dict)
+    """What the mocks answered: the resource's outputs (``arn``, ``id`` ...) in this render."""
 
     def json(self, key: str) -> Any:
         """Decode an input that carries a JSON document (policies, container definitions)."""
@@ -241,7 +243,7 @@ def _mask(value: Any) -> Any:
         return {k: _mask(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_mask(v) for v in value]
-    return value
+    return _number(value)
 
 
 def _strip_secrets(value: Any) -> Any:
@@ -254,7 +256,12 @@ def _strip_secrets(value: Any) -> Any:
         return {k: _strip_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_strip_secrets(v) for v in value]
-    return value
+    return _number(value)
+
+
+def _number(value: Any) -> Any:
+    """Property structs carry every number as a double; whole numbers read back as ints."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _record(monitor: RecordingMonitor) -> list[RenderedResource]:
@@ -263,9 +270,11 @@ def _record(monitor: RecordingMonitor) -> list[RenderedResource]:
         if request.type == "pulumi:pulumi:Stack":
             continue
         raw = json_format.MessageToDict(request.object) if request.HasField("object") else {}
+        urn = monitor.make_urn(request.parent, request.type, request.name)
+        registered = monitor.resources.get(urn)
         resources.append(
             RenderedResource(
-                urn=monitor.make_urn(request.parent, request.type, request.name),
+                urn=urn,
                 type=request.type,
                 name=request.name,
                 parent=request.parent,
@@ -279,6 +288,7 @@ def _record(monitor: RecordingMonitor) -> list[RenderedResource]:
                 retain_on_delete=bool(request.retainOnDelete),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 aliases=len(request.aliases) + len(request.aliasURNs),
+                state={"id": registered.id, **registered.state} if registered else {},
             )
         )
     # Registration order depends on the event loop; sort so that every render reads the same.

@@ -13,8 +13,8 @@ from components.environment import Environment
 from components.service import Service
 from stacks.definition import Definition, tier_of
 from stacks.environments import environment_args
-from stacks.services import choose_image, listener_priorities, service_args
 from stacks.loader import load_definition
+from stacks.services import choose_image, listener_priorities, service_args
 from stacks.settings import StackSettings, check_selection, settings_from_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent

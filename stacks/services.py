@@ -85,9 +85,12 @@ def resolve_placeholders(
                 hint = "known placeholders: " + ", ".join(sorted(values))
             raise DefinitionError([f"{source}: {where}: unknown placeholder ${{{name}}}; {hint}"])
     parts = [values[name] for name in names]
-    return pulumi.Output.all(*parts).apply(
-        lambda resolved: PLACEHOLDER.sub(lambda m, it=iter(resolved): str(next(it)), value)
-    )
+
+    def substitute(resolved: list[object]) -> str:
+        remaining = iter(resolved)
+        return PLACEHOLDER.sub(lambda _: str(next(remaining)), value)
+
+    return pulumi.Output.all(*parts).apply(substitute)
 
 
 def _policy(spec: StepPolicySpec) -> StepPolicy:
@@ -158,7 +161,9 @@ def service_args(
     for name, value in spec.environment.items():
         chosen = value.get(environment) if isinstance(value, dict) else value
         if chosen is not None:
-            variables[name] = resolve_placeholders(chosen, placeholders, f"{prefix}.environment.{name}", source)
+            variables[name] = resolve_placeholders(
+                chosen, placeholders, f"{prefix}.environment.{name}", source
+            )
     for name, value in (override.environment if override else {}).items():
         variables[name] = resolve_placeholders(
             value, placeholders, f"{prefix}.environments.{environment}.environment.{name}", source
@@ -209,7 +214,9 @@ def service_args(
         ),
         minimum_healthy_percent=spec.deployment.minimum_healthy_percent,
         maximum_percent=spec.deployment.maximum_percent,
-        desired_count=spec.desired_count if spec.desired_count is not None else scaling_config(scaling, tier).min_capacity,
+        desired_count=spec.desired_count
+        if spec.desired_count is not None
+        else scaling_config(scaling, tier).min_capacity,
         permissions=tuple(Permission(tuple(p.actions), tuple(p.resources)) for p in spec.permissions),
         tags={**tags, "muon:service": service},
     )

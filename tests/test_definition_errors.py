@@ -148,7 +148,9 @@ def test_missing_file(tmp_path) -> None:
 
 
 def test_defaults_are_applied() -> None:
-    definition = parse_definition("environments: {dev: {}}\nservices: {api: {port: 80, pathPatterns: [/api]}}")
+    definition = parse_definition(
+        "environments: {dev: {}}\nservices: {api: {port: 80, pathPatterns: [/api]}}"
+    )
     env = definition.environments["dev"]
     assert env.network.cidr == "10.0.0.0/16"
     assert env.load_balancer.ssl_policy == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"

@@ -1,0 +1,311 @@
+"""The Service component: image, task definition, routing, ECS service, asserted on rendered inputs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stacks import program
+from stacks.errors import DefinitionError, MuonError
+from stacks.loader import parse_definition
+from stacks.offline import Rendering, render
+from stacks.services import PLACEHOLDER_IMAGE, listener_priorities
+from tests.aws_models import assert_valid
+
+ENVS = "environments: {dev: {}, production: {}}\n"
+BANANA = ENVS + "services:\n  banana:\n    port: 8080\n    pathPatterns: [/bananas]\n"
+
+
+def container(rendering: Rendering, name: str) -> dict:
+    (definition,) = rendering.one("aws:ecs/taskDefinition:TaskDefinition", f"{name}-task").json(
+        "containerDefinitions"
+    )
+    return definition
+
+
+def test_task_definition_is_hardened_and_logs_to_its_own_group(dev: Rendering, prod: Rendering) -> None:
+    task = dev.one("aws:ecs/taskDefinition:TaskDefinition", "dev-banana-task")
+    assert task.inputs["networkMode"] == "awsvpc"
+    assert task.inputs["requiresCompatibilities"] == ["FARGATE"]
+    assert (task.inputs["cpu"], task.inputs["memory"]) == ("512", "1024")
+    assert task.inputs["taskRoleArn"] != task.inputs["executionRoleArn"]
+    app = container(dev, "dev-banana")
+    assert app["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]
+    assert app["readonlyRootFilesystem"] is True
+    assert app["user"] == "1000"
+    assert app["privileged"] is False
+    assert app["logConfiguration"]["logDriver"] == "awslogs"
+    assert app["logConfiguration"]["options"]["awslogs-group"] == "/muon/dev/banana"
+    assert app["environment"] == [{"name": "SPRING_PROFILES_ACTIVE", "value": "dev"}]
+    assert app["image"] == PLACEHOLDER_IMAGE
+    assert prod.one("aws:ecs/taskDefinition:TaskDefinition").inputs["requiresCompatibilities"] == ["EC2"]
+    group = dev.one("aws:cloudwatch/logGroup:LogGroup", "dev-banana-logs")
+    assert group.inputs["retentionInDays"] == 14
+    assert group.inputs["kmsKeyId"] == dev.outputs["environments"]["dev"]["keyArn"]
+
+
+def test_repository_scans_is_immutable_encrypted_and_pruned(prod: Rendering) -> None:
+    repository = prod.one("aws:ecr/repository:Repository")
+    assert repository.inputs["name"] == "muon/production/banana"
+    assert repository.inputs["imageTagMutability"] == "IMMUTABLE"
+    assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository.inputs["encryptionConfigurations"][0]["encryptionType"] == "KMS"
+    rules = json.loads(prod.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
+    assert rules[0]["selection"]["countNumber"] == 30
+
+
+def test_secrets_arrive_as_value_from_never_as_environment(render_definition) -> None:
+    rendering = render_definition(
+        BANANA
+        + "    secrets: {API_TOKEN: /banana/api-token, DB_PASSWORD: 'arn:aws:ssm:us-east-1:123456789012:parameter/x/y'}\n"
+        + "    environment: {PLAIN: value}\n",
+        ["dev"],
+    )
+    app = container(rendering, "dev-banana")
+    assert app["secrets"] == [
+        {"name": "API_TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/banana/api-token"},
+        {"name": "DB_PASSWORD", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/x/y"},
+    ]
+    assert [e["name"] for e in app["environment"]] == ["PLAIN"]
+    for task in rendering.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        for definition in task.json("containerDefinitions"):
+            for variable in definition.get("environment", []):
+                assert "arn:aws:ssm" not in variable["value"]
+    policy = rendering.one("aws:iam/rolePolicy:RolePolicy", "dev-banana-execution-policy").json("policy")
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["ReadOwnParameters"]["Resource"] == [
+        "arn:aws:ssm:us-east-1:123456789012:parameter/banana/api-token",
+        "arn:aws:ssm:us-east-1:123456789012:parameter/x/y",
+    ]
+    assert statements["DecryptOwnParameters"]["Resource"].startswith(
+        "arn:aws:kms:us-east-1:123456789012:key/"
+    )
+
+
+def test_execution_role_is_scoped_to_its_own_repository_and_log_group(dev: Rendering) -> None:
+    policy = dev.one("aws:iam/rolePolicy:RolePolicy", "dev-banana-execution-policy").json("policy")
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    repository = dev.one("aws:ecr/repository:Repository")
+    assert statements["PullOwnImage"]["Resource"] == repository.state["arn"]
+    assert (
+        statements["WriteOwnLogs"]["Resource"]
+        == "arn:aws:logs:us-east-1:123456789012:log-group:/muon/dev/banana:*"
+    )
+    # The registry login is the one action AWS cannot scope to a resource.
+    assert [s["Sid"] for s in policy["Statement"] if s["Resource"] == "*"] == ["RegistryLogin"]
+    assert statements["RegistryLogin"]["Action"] == "ecr:GetAuthorizationToken"
+    assert "ReadOwnParameters" not in statements  # no secrets declared, no parameter access
+    trust = dev.one("aws:iam/role:Role", "dev-banana-execution-role").json("assumeRolePolicy")
+    assert trust["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+    assert trust["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def test_task_role_has_nothing_by_default_and_what_is_declared(dev: Rendering, render_definition) -> None:
+    assert [p.name for p in dev.of_type("aws:iam/rolePolicy:RolePolicy") if "task-policy" in p.name] == []
+    rendering = render_definition(
+        BANANA
+        + "    permissions: [{actions: [s3:GetObject], resources: ['arn:aws:s3:::bananas/*']}]\n    execCommand: true\n",
+        ["dev"],
+    )
+    statements = rendering.one("aws:iam/rolePolicy:RolePolicy", "dev-banana-task-policy").json("policy")[
+        "Statement"
+    ]
+    assert statements[0] == {
+        "Sid": "Declared0",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject"],
+        "Resource": "arn:aws:s3:::bananas/*",
+    }
+    assert statements[1]["Sid"] == "EcsExec"
+    assert rendering.one("aws:ecs/service:Service").inputs["enableExecuteCommand"] is True
+
+
+def test_only_the_load_balancer_reaches_the_tasks(dev: Rendering) -> None:
+    group = dev.one("aws:ec2/securityGroup:SecurityGroup", "dev-banana-tasks-sg")
+    (rule,) = group.inputs["ingress"]
+    lb_group = dev.one("aws:ec2/securityGroup:SecurityGroup", "dev-alb-sg")
+    assert rule["securityGroups"] == [lb_group.state["id"]]
+    assert (rule["fromPort"], rule["toPort"], rule["protocol"]) == (8080, 8080, "tcp")
+    assert "cidrBlocks" not in rule
+
+
+def test_target_group_and_listener_rule(dev: Rendering, prod: Rendering) -> None:
+    target_group = dev.one("aws:lb/targetGroup:TargetGroup")
+    assert (target_group.inputs["targetType"], target_group.inputs["port"]) == ("ip", 8080)
+    assert target_group.inputs["healthCheck"]["path"] == "/bananas"
+    assert target_group.inputs["healthCheck"]["matcher"] == "200-399"
+    assert target_group.inputs["deregistrationDelay"] == 10
+    assert prod.one("aws:lb/targetGroup:TargetGroup").inputs["deregistrationDelay"] == 60
+    rule = dev.one("aws:lb/listenerRule:ListenerRule")
+    assert rule.inputs["listenerArn"] == dev.outputs["environments"]["dev"]["httpListenerArn"]
+    assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/bananas"]}}]
+    assert rule.inputs["actions"][0]["targetGroupArn"] == target_group.state["arn"]
+
+
+def test_ecs_service_rolls_back_and_does_not_fight_the_autoscaler(dev: Rendering, prod: Rendering) -> None:
+    service = prod.one("aws:ecs/service:Service")
+    inputs = service.inputs
+    assert inputs["name"] == "muon-production-banana"
+    assert inputs["networkConfiguration"]["assignPublicIp"] is False
+    assert (
+        inputs["networkConfiguration"]["subnets"]
+        == prod.outputs["environments"]["production"]["privateSubnetIds"]
+    )
+    assert inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert (inputs["deploymentMinimumHealthyPercent"], inputs["deploymentMaximumPercent"]) == (100, 200)
+    assert inputs["healthCheckGracePeriodSeconds"] == 60
+    assert inputs["waitForSteadyState"] is True
+    assert inputs["propagateTags"] == "SERVICE"
+    assert inputs["desiredCount"] == 2
+    assert "desiredCount" in service.ignore_changes
+    alarm_names = {
+        a.inputs["name"] for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if "name" in a.inputs
+    }
+    assert inputs["alarms"]["enable"] is True and inputs["alarms"]["rollback"] is True
+    assert set(inputs["alarms"]["alarmNames"]) == {
+        "muon-production-banana-target-5xx",
+        "muon-production-banana-unhealthy-hosts",
+    }
+    assert set(inputs["alarms"]["alarmNames"]) <= alarm_names
+    assert inputs["capacityProviderStrategies"] == [
+        {"capacityProvider": "muon-production-ec2", "weight": 1, "base": 0}
+    ]
+    assert "platformVersion" not in inputs  # EC2
+    assert dev.one("aws:ecs/service:Service").inputs["platformVersion"] == "LATEST"
+    assert any("ListenerRule" in d for d in service.dependencies)
+
+
+def test_outputs_per_service_and_environment(dev: Rendering) -> None:
+    banana = dev.outputs["services"]["dev"]["banana"]
+    assert banana["url"] == dev.outputs["environments"]["dev"]["loadBalancerUrl"] + "/bananas"
+    assert banana["repositoryUrl"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/muon/dev/banana"
+    assert banana["logGroupName"] == "/muon/dev/banana"
+    assert (banana["clusterName"], banana["serviceName"]) == ("muon-dev", "muon-dev-banana")
+
+
+def test_image_from_stack_config_wins(render_definition) -> None:
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/muon/dev/banana@sha256:" + "a" * 64
+    rendering = render_definition(
+        BANANA + "    image: nginx:1.27\n", ["dev"], extra_config={"muon:images": {"banana": image}}
+    )
+    assert container(rendering, "dev-banana")["image"] == image
+
+
+def test_pulumi_up_without_an_image_fails_early(tmp_path) -> None:
+    path = tmp_path / "muon.yaml"
+    path.write_text(BANANA)
+    config = {"muon:definition": str(path), "muon:environments": '["dev"]'}
+    with pytest.raises(MuonError, match=r"service 'banana' has no image: set muon:images\.banana"):
+        render(lambda: program.run(offline=False), config=config, stack="dev")
+
+
+def test_environment_overrides_and_placeholders(render_definition) -> None:
+    rendering = render_definition(
+        BANANA
+        + "    environment:\n      NAME: '${ServiceName}-${Environment}'\n      LEVEL: {dev: debug, production: info}\n"
+        + "    environments: {dev: {cpu: 1024, memory: 2048, environment: {EXTRA: '${Region}'}}}\n",
+        ["dev"],
+    )
+    app = container(rendering, "dev-banana")
+    assert app["environment"] == [
+        {"name": "EXTRA", "value": "us-east-1"},
+        {"name": "LEVEL", "value": "debug"},
+        {"name": "NAME", "value": "banana-dev"},
+    ]
+    assert rendering.one("aws:ecs/taskDefinition:TaskDefinition").inputs["cpu"] == "1024"
+
+
+def test_unknown_placeholder_is_named(render_definition) -> None:
+    with pytest.raises(
+        DefinitionError,
+        match=r"services\.banana\.environment\.X: unknown placeholder \$\{Nope\}; known placeholders: AccountId",
+    ):
+        render_definition(BANANA + "    environment: {X: '${Nope}'}\n", ["dev"])
+
+
+def test_fargate_sizes_are_validated(render_definition) -> None:
+    with pytest.raises(
+        DefinitionError, match=r"services\.banana\.memory: Fargate with cpu 256 takes memory 512-2048"
+    ):
+        render_definition(BANANA + "    cpu: 256\n    memory: 4096\n", ["dev"])
+
+
+def test_duplicate_paths_are_rejected() -> None:
+    with pytest.raises(
+        DefinitionError,
+        match=r"services\.apple\.pathPatterns: '/bananas' is already routed to service 'banana'",
+    ):
+        parse_definition(BANANA + "  apple:\n    port: 80\n    pathPatterns: [/bananas]\n")
+
+
+def test_listener_priorities_are_stable_when_a_service_is_added() -> None:
+    one = parse_definition(BANANA).services
+    more = parse_definition(
+        BANANA
+        + "  apple:\n    port: 80\n    pathPatterns: [/apples]\n  web:\n    port: 80\n    pathPatterns: ['/*']\n"
+    ).services
+    before, after = listener_priorities(one, "muon.yaml"), listener_priorities(more, "muon.yaml")
+    assert after["banana"] == before["banana"]
+    assert len(set(after.values())) == 3
+    assert after["web"] > 40000 > max(after["banana"], after["apple"])  # the catch-all is evaluated last
+
+
+def test_priority_clash_is_an_error() -> None:
+    services = parse_definition(
+        BANANA + "    priority: 7\n  apple:\n    port: 80\n    pathPatterns: [/apples]\n    priority: 7\n"
+    ).services
+    with pytest.raises(DefinitionError, match="listener priority 7 is already used by service"):
+        listener_priorities(services, "muon.yaml")
+
+
+def test_task_definition_and_service_are_valid_api_calls(prod: Rendering, dev: Rendering) -> None:
+    for rendering in (dev, prod):
+        task = rendering.one("aws:ecs/taskDefinition:TaskDefinition")
+        params = {
+            "family": task.inputs["family"],
+            "networkMode": task.inputs["networkMode"],
+            "requiresCompatibilities": task.inputs["requiresCompatibilities"],
+            "cpu": task.inputs["cpu"],
+            "memory": task.inputs["memory"],
+            "executionRoleArn": task.inputs["executionRoleArn"],
+            "taskRoleArn": task.inputs["taskRoleArn"],
+            "containerDefinitions": task.json("containerDefinitions"),
+            "volumes": task.inputs["volumes"],
+        }
+        if "runtimePlatform" in task.inputs:
+            params["runtimePlatform"] = task.inputs["runtimePlatform"]
+        assert_valid("ecs", "RegisterTaskDefinition", params)
+        service = rendering.one("aws:ecs/service:Service").inputs
+        assert_valid(
+            "ecs",
+            "CreateService",
+            {
+                "serviceName": service["name"],
+                "cluster": service["cluster"],
+                "taskDefinition": service["taskDefinition"],
+                "desiredCount": service["desiredCount"],
+                "capacityProviderStrategy": service["capacityProviderStrategies"],
+                "networkConfiguration": {
+                    "awsvpcConfiguration": {
+                        "subnets": service["networkConfiguration"]["subnets"],
+                        "securityGroups": service["networkConfiguration"]["securityGroups"],
+                        "assignPublicIp": "ENABLED"
+                        if service["networkConfiguration"]["assignPublicIp"]
+                        else "DISABLED",
+                    }
+                },
+                "loadBalancers": service["loadBalancers"],
+                "healthCheckGracePeriodSeconds": service["healthCheckGracePeriodSeconds"],
+                "deploymentConfiguration": {
+                    "deploymentCircuitBreaker": service["deploymentCircuitBreaker"],
+                    "minimumHealthyPercent": service["deploymentMinimumHealthyPercent"],
+                    "maximumPercent": service["deploymentMaximumPercent"],
+                    "alarms": service["alarms"],
+                },
+                "enableExecuteCommand": service["enableExecuteCommand"],
+                "propagateTags": service["propagateTags"],
+                "enableECSManagedTags": service["enableEcsManagedTags"],
+                "availabilityZoneRebalancing": service["availabilityZoneRebalancing"],
+            },
+        )

@@ -28,7 +28,22 @@ sys.path.insert(0, str(ROOT))
 WORKLOADS = {
     "dev": "the repository's dev stack (muon.yaml, Pulumi.dev.yaml)",
     "prod": "the repository's prod stack (muon.yaml, Pulumi.prod.yaml)",
+    "svc-1": "synthetic: one dev environment with 1 service",
+    "svc-10": "synthetic: one dev environment with 10 services",
+    "svc-50": "synthetic: one dev environment with 50 services",
 }
+
+
+def synthetic_config(services: int, folder: Path) -> dict[str, str]:
+    """A definition with ``services`` services in one development environment."""
+    lines = ["environments: {dev: {}}", "services:"]
+    for index in range(services):
+        lines.append(
+            f"  svc-{index:02d}: {{port: 8080, pathPatterns: [/svc-{index:02d}/*], cpu: 256, memory: 512}}"
+        )
+    path = folder / "muon.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {"aws:region": "us-east-1", "muon:definition": str(path), "muon:environments": '["dev"]'}
 
 
 def _peak_rss_mib() -> float:
@@ -45,7 +60,12 @@ def run_workload(name: str) -> dict[str, float]:
     from stacks.settings import read_stack_file
 
     imported = time.perf_counter()
-    config = read_stack_file(ROOT, name)
+    if name.startswith("svc-"):
+        import tempfile
+
+        config = synthetic_config(int(name.split("-")[1]), Path(tempfile.mkdtemp()))
+    else:
+        config = read_stack_file(ROOT, name)
     began = time.perf_counter()
     rendering = render(lambda: program.run(offline=True), config=config, stack=name)
     elapsed = time.perf_counter() - began
@@ -113,6 +133,8 @@ def main() -> int:
             f"{max(r['peak_rss_mib'] for r in runs):>9.1f} {floor_s:>8.3f} {render_s / floor_s:>6.2f} "
             f"{statistics.median(r['import_s'] for r in runs):>8.2f}"
         )
+    for name, description in WORKLOADS.items():
+        print(f"  {name:<8} {description}")
     print("\nfloor: the same number of bare aws.s3.Bucket resources under the same mocks, same run")
     return 0
 

@@ -32,8 +32,11 @@ def fargate_size_problem(cpu: int, memory: int) -> str | None:
         return f"Fargate CPU must be one of {', '.join(map(str, FARGATE_SIZES))}, got {cpu}"
     allowed = FARGATE_SIZES[cpu]
     if memory not in allowed:
-        step = allowed[1] - allowed[0]
-        return f"Fargate with cpu {cpu} takes memory {allowed[0]}-{allowed[-1]} MiB in steps of {step}, got {memory}"
+        if len(allowed) <= 4:
+            choices = ", ".join(map(str, allowed))
+        else:
+            choices = f"{allowed[0]}-{allowed[-1]} in steps of {allowed[1] - allowed[0]}"
+        return f"Fargate with cpu {cpu} takes memory {choices} MiB, got {memory}"
     return None
 
 

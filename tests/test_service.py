@@ -226,7 +226,8 @@ def test_unknown_placeholder_is_named(render_definition) -> None:
 
 def test_fargate_sizes_are_validated(render_definition) -> None:
     with pytest.raises(
-        DefinitionError, match=r"services\.banana\.memory: Fargate with cpu 256 takes memory 512-2048"
+        DefinitionError,
+        match=r"services\.banana\.memory: Fargate with cpu 256 takes memory 512, 1024, 2048 MiB, got 4096",
     ):
         render_definition(BANANA + "    cpu: 256\n    memory: 4096\n", ["dev"])
 

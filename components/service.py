@@ -410,45 +410,38 @@ class Service(pulumi.ComponentResource):
     ) -> list[pulumi.Output[str]]:
         """Alarms that roll a deployment back when the new revision is healthy but bad."""
         dimensions = {"TargetGroup": target_group.arn_suffix, "LoadBalancer": wiring.load_balancer_arn_suffix}
+        checks = (
+            ("5xx", "target-5xx", "targets answer 5xx", "HTTPCode_Target_5XX_Count", "Sum", 10),
+            (
+                "unhealthy",
+                "unhealthy-hosts",
+                "targets fail health checks",
+                "UnHealthyHostCount",
+                "Maximum",
+                1,
+            ),
+        )
         alarms = [
             aws.cloudwatch.MetricAlarm(
-                f"{name}-5xx",
-                name=f"{service_id}-target-5xx",
-                alarm_description=f"{service_id}: targets answer with 5xx",
+                f"{name}-{role}",
+                name=f"{service_id}-{suffix}",
+                alarm_description=f"{service_id}: {description}",
                 namespace="AWS/ApplicationELB",
-                metric_name="HTTPCode_Target_5XX_Count",
+                metric_name=metric,
                 dimensions=dimensions,
-                statistic="Sum",
+                statistic=statistic,
                 period=60,
                 evaluation_periods=3,
                 datapoints_to_alarm=2,
-                threshold=10,
+                threshold=threshold,
                 comparison_operator="GreaterThanOrEqualToThreshold",
                 treat_missing_data="notBreaching",
                 actions_enabled=True,
                 alarm_actions=[wiring.alarm_topic_arn],
                 ok_actions=[wiring.alarm_topic_arn],
                 opts=child,
-            ),
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-unhealthy",
-                name=f"{service_id}-unhealthy-hosts",
-                alarm_description=f"{service_id}: targets fail health checks",
-                namespace="AWS/ApplicationELB",
-                metric_name="UnHealthyHostCount",
-                dimensions=dimensions,
-                statistic="Maximum",
-                period=60,
-                evaluation_periods=3,
-                datapoints_to_alarm=2,
-                threshold=1,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                treat_missing_data="notBreaching",
-                actions_enabled=True,
-                alarm_actions=[wiring.alarm_topic_arn],
-                ok_actions=[wiring.alarm_topic_arn],
-                opts=child,
-            ),
+            )
+            for role, suffix, description, metric, statistic, threshold in checks
         ]
         return [alarm.name for alarm in alarms]
 

@@ -173,11 +173,10 @@ class Service(pulumi.ComponentResource):
             opts=child,
         )
 
+        tasks_trust = assume_role_policy("ecs-tasks.amazonaws.com", source_account=context.account_id)
         execution_role = aws.iam.Role(
             f"{name}-execution-role",
-            assume_role_policy=assume_role_policy(
-                "ecs-tasks.amazonaws.com", source_account=context.account_id
-            ),
+            assume_role_policy=tasks_trust,
             tags=tags,
             opts=child,
         )
@@ -189,9 +188,7 @@ class Service(pulumi.ComponentResource):
         )
         task_role = aws.iam.Role(
             f"{name}-task-role",
-            assume_role_policy=assume_role_policy(
-                "ecs-tasks.amazonaws.com", source_account=context.account_id
-            ),
+            assume_role_policy=tasks_trust,
             tags=tags,
             opts=child,
         )

@@ -233,29 +233,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResource(request)
 
 
-def _mask(value: Any) -> Any:
-    """Plain data from a serialised property struct, with secrets masked and references named."""
+def _plain(value: Any, *, reveal: bool) -> Any:
+    """Plain data from a serialised property struct: references become their id, and secrets
+    become ``[secret]`` or, with ``reveal``, their clear value (for assertions)."""
     if isinstance(value, dict):
         if value.get(_SIG_KEY) == _SECRET_SIG:
-            return SECRET_MASK
+            return _plain(value.get("value"), reveal=reveal) if reveal else SECRET_MASK
         if value.get(_SIG_KEY) == _RESOURCE_SIG:
             return value.get("id") or value.get("urn")
-        return {k: _mask(v) for k, v in value.items()}
+        return {k: _plain(v, reveal=reveal) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask(v) for v in value]
-    return _number(value)
-
-
-def _strip_secrets(value: Any) -> Any:
-    """Plain data with secret wrappers removed (the clear values, for assertions)."""
-    if isinstance(value, dict):
-        if value.get(_SIG_KEY) == _SECRET_SIG:
-            return _strip_secrets(value.get("value"))
-        if value.get(_SIG_KEY) == _RESOURCE_SIG:
-            return value.get("id") or value.get("urn")
-        return {k: _strip_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_strip_secrets(v) for v in value]
+        return [_plain(v, reveal=reveal) for v in value]
     return _number(value)
 
 
@@ -279,8 +267,8 @@ def _record(monitor: RecordingMonitor) -> list[RenderedResource]:
                 name=request.name,
                 parent=request.parent,
                 custom=bool(request.custom),
-                inputs=_strip_secrets(raw),
-                masked_inputs=_mask(raw),
+                inputs=_plain(raw, reveal=True),
+                masked_inputs=_plain(raw, reveal=False),
                 protect=bool(request.protect),
                 ignore_changes=tuple(request.ignoreChanges),
                 dependencies=tuple(sorted(request.dependencies)),  # the SDK gathers them from a set

@@ -65,3 +65,18 @@ def test_schema_rejects_unknown_keys_and_knows_the_enums() -> None:
     assert network["additionalProperties"] is False
     nat = network["properties"]["nat"]["anyOf"][0]
     assert nat["enum"] == ["none", "single", "per-az"]
+
+
+def test_secret_inputs_are_masked_in_the_plan_and_clear_for_assertions() -> None:
+    import pulumi
+    import pulumi_aws as aws
+
+    from stacks.offline import SECRET_MASK, render
+
+    def program() -> None:
+        aws.ssm.Parameter("p", type="SecureString", value=pulumi.Output.secret("hunter22"))
+
+    (parameter,) = render(program, config={}, stack="t").of_type("aws:ssm/parameter:Parameter")
+    assert parameter.masked_inputs["value"] == SECRET_MASK
+    assert parameter.inputs["value"] == "hunter22"
+    assert parameter.masked_inputs["type"] == "SecureString"

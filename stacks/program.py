@@ -27,14 +27,14 @@ def stack_config() -> dict[str, str]:
     return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
 
-def load_inputs(stack: str, project_dir: Path = PROJECT_DIR) -> tuple[StackSettings, Definition, str]:
+def load_inputs(stack: str, project_dir: Path = PROJECT_DIR) -> tuple[StackSettings, Definition]:
     """Validate the stack's settings and its definition, before any resource is declared."""
     stack_source = f"Pulumi.{stack}.yaml"
     settings = settings_from_config(stack_config(), stack_source)
     definition_path = project_dir / settings.definition
     definition = load_definition(definition_path)
     check_selection(settings, definition, stack_source, settings.definition)
-    return settings, definition, settings.definition
+    return settings, definition
 
 
 def resolve_context() -> tuple[AwsContext, list[str]]:
@@ -53,7 +53,8 @@ def resolve_context() -> tuple[AwsContext, list[str]]:
 def run(offline: bool = False) -> None:
     """Declare the stack's resources. ``offline``: rendering for the offline plan (placeholders allowed)."""
     stack = pulumi.get_stack()
-    settings, definition, source = load_inputs(stack)
+    settings, definition = load_inputs(stack)
+    source = settings.definition  # problems found while composing name the definition file
     priorities = listener_priorities(definition.services, source)
     context, zones = resolve_context()
     environments: dict[str, object] = {}

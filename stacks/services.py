@@ -141,9 +141,9 @@ def service_args(
     tags: dict[str, str],
 ) -> ServiceArgs:
     override = spec.environments.get(environment)
-    cpu = (override.cpu if override and override.cpu else None) or spec.cpu
-    memory = (override.memory if override and override.memory else None) or spec.memory
-    scaling = (override.scaling if override and override.scaling else None) or spec.scaling
+    cpu = override.cpu if override and override.cpu else spec.cpu
+    memory = override.memory if override and override.memory else spec.memory
+    scaling = scaling_config(override.scaling if override and override.scaling else spec.scaling, tier)
     prefix = f"services.{service}"
     if wiring.provider == "fargate":
         problem = fargate_size_problem(cpu, memory)
@@ -176,7 +176,7 @@ def service_args(
         environment=environment,
         service=service,
         wiring=wiring,
-        scaling=scaling_config(scaling, tier),
+        scaling=scaling,
         image=image,
         port=spec.port,
         cpu=cpu,
@@ -214,9 +214,7 @@ def service_args(
         ),
         minimum_healthy_percent=spec.deployment.minimum_healthy_percent,
         maximum_percent=spec.deployment.maximum_percent,
-        desired_count=spec.desired_count
-        if spec.desired_count is not None
-        else scaling_config(scaling, tier).min_capacity,
+        desired_count=spec.desired_count if spec.desired_count is not None else scaling.min_capacity,
         permissions=tuple(Permission(tuple(p.actions), tuple(p.resources)) for p in spec.permissions),
         tags={**tags, "muon:service": service},
     )

@@ -216,6 +216,13 @@ def test_environment_overrides_and_placeholders(render_definition) -> None:
     assert rendering.one("aws:ecs/taskDefinition:TaskDefinition").inputs["cpu"] == "1024"
 
 
+def test_per_environment_scaling_override(render_definition) -> None:
+    rendering = render_definition(BANANA + "    environments: {dev: {scaling: {min: 0, max: 3}}}\n", ["dev"])
+    target = rendering.one("aws:appautoscaling/target:Target")
+    assert (target.inputs["minCapacity"], target.inputs["maxCapacity"]) == (0, 3)
+    assert rendering.one("aws:ecs/service:Service").inputs["desiredCount"] == 0
+
+
 def test_unknown_placeholder_is_named(render_definition) -> None:
     with pytest.raises(
         DefinitionError,

@@ -12,7 +12,7 @@ from components.policies import document, to_json
 
 # Services that publish to SNS topics encrypted with this key; without a grant in the key
 # policy their messages are dropped silently (SNS docs, "compatibility with AWS services").
-PUBLISHING_SERVICES = ("cloudwatch", "events", "codestar-notifications")
+PUBLISHING_SERVICES = ("cloudwatch", "events", "events.rds", "codestar-notifications")
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Key(pulumi.ComponentResource):
 
 def key_policy(context: AwsContext, publishing_services: tuple[str, ...]) -> dict:
     logs_arn = context.arn("logs", "log-group:*")
-    return document(
+    statements = [
         {
             # The account's own IAM policies decide who administers the key (the AWS default
             # key policy). Without this statement the key can become unmanageable.
@@ -74,11 +74,15 @@ def key_policy(context: AwsContext, publishing_services: tuple[str, ...]) -> dic
             "Resource": "*",
             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": logs_arn}},
         },
-        {
-            "Sid": "ServicesPublishToEncryptedTopics",
-            "Effect": "Allow",
-            "Principal": {"Service": [context.service_principal(s) for s in publishing_services]},
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "Resource": "*",
-        },
-    )
+    ]
+    if publishing_services:
+        statements.append(
+            {
+                "Sid": "ServicesPublishToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": [context.service_principal(s) for s in publishing_services]},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+            }
+        )
+    return document(*statements)

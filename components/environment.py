@@ -115,6 +115,7 @@ class Environment(pulumi.ComponentResource):
                             "Service": [
                                 context.service_principal("cloudwatch"),
                                 context.service_principal("events"),
+                                context.service_principal("events.rds"),  # database event subscriptions
                             ]
                         },
                         "Action": "SNS:Publish",

@@ -66,6 +66,19 @@ class Permission:
 
 
 @dataclass(frozen=True)
+class DatabaseAccess:
+    """What the service's tasks need to reach their own database."""
+
+    security_group_id: pulumi.Input[str]
+    port: int
+    password_parameter_arn: str
+    password_key_arn: pulumi.Input[str] | None
+    """None: the customer's own parameter, encrypted with a key muon does not know."""
+    iam_connect_arn: pulumi.Input[str] | None = None
+    """``arn:aws:rds-db:…:dbuser:<cluster resource id>/<user>`` when IAM authentication is on."""
+
+
+@dataclass(frozen=True)
 class EnvironmentWiring:
     """What a service needs from the environment it runs in."""
 
@@ -113,6 +126,7 @@ class ServiceArgs:
     maximum_percent: int = 200
     desired_count: int = 1
     permissions: tuple[Permission, ...] = ()
+    database: DatabaseAccess | None = None
     images_kept: int = 30
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -183,7 +197,9 @@ class Service(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=execution_role.id,
-            policy=to_json(execution_policy(repository.arn, log_group.arn, args.secrets, wiring.key_arn)),
+            policy=to_json(
+                execution_policy(repository.arn, log_group.arn, args.secrets, wiring.key_arn, args.database)
+            ),
             opts=child,
         )
         task_role = aws.iam.Role(
@@ -192,12 +208,12 @@ class Service(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        task_statements = task_policy_statements(args.permissions, args.exec_command)
+        task_statements = task_policy_statements(args.permissions, args.exec_command, args.database)
         if task_statements:
             aws.iam.RolePolicy(
                 f"{name}-task-policy",
                 role=task_role.id,
-                policy=json.dumps(document(*task_statements), sort_keys=True),
+                policy=to_json(document(*task_statements)),
                 opts=child,
             )
 
@@ -299,6 +315,19 @@ class Service(pulumi.ComponentResource):
             tags={**tags, "Name": f"{service_id}-tasks"},
             opts=child,
         )
+        if args.database is not None:
+            # Owned by the service: the database admits exactly the tasks of its service.
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-database-ingress",
+                security_group_id=args.database.security_group_id,
+                referenced_security_group_id=tasks_sg.id,
+                ip_protocol="tcp",
+                from_port=args.database.port,
+                to_port=args.database.port,
+                description=f"Tasks of {service_id}",
+                tags=tags,
+                opts=child,
+            )
         hc = args.health_check
         target_group = aws.lb.TargetGroup(
             f"{name}-tg",
@@ -457,6 +486,7 @@ def execution_policy(
     log_group_arn: pulumi.Output[str],
     secrets: dict[str, str],
     key_arn: pulumi.Input[str],
+    database: DatabaseAccess | None = None,
 ) -> dict[str, Any]:
     """What ECS needs to start the task: its own image, log group, parameters and key only."""
     statements = [
@@ -475,17 +505,54 @@ def execution_policy(
     ]
     if secrets:
         statements.append(allow("ssm:GetParameters", sorted(set(secrets.values())), Sid="ReadOwnParameters"))
-        statements.append(allow("kms:Decrypt", key_arn, Sid="DecryptOwnParameters"))
+        password_arn = database.password_parameter_arn if database is not None else None
+        keys: list[pulumi.Input[str]] = []
+        if any(arn != password_arn for arn in secrets.values()):
+            keys.append(key_arn)  # the service's declared parameters: the environment's key
+        if database is not None and password_arn in secrets.values():
+            if database.password_key_arn is not None:
+                keys.append(database.password_key_arn)
+            else:
+                statements.append(customer_parameter_decrypt(password_arn))
+        if keys:
+            statements.append(
+                allow("kms:Decrypt", keys if len(keys) > 1 else keys[0], Sid="DecryptOwnParameters")
+            )
     return document(*statements)
 
 
-def task_policy_statements(permissions: tuple[Permission, ...], exec_command: bool) -> list[dict[str, Any]]:
+def customer_parameter_decrypt(parameter_arn: str) -> dict[str, Any]:
+    """Decrypt one customer-created parameter, whichever key the customer chose.
+
+    The key is not discoverable from Parameter Store's read API, so the statement names no key;
+    SSM's encryption context pins it to that single parameter, through SSM only.
+    """
+    _, partition, _, region, account, _ = parameter_arn.split(":", 5)
+    dns_suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+    return allow(
+        "kms:Decrypt",
+        f"arn:{partition}:kms:{region}:{account}:key/*",
+        Sid="DecryptDatabasePassword",
+        Condition={
+            "StringEquals": {
+                "kms:EncryptionContext:PARAMETER_ARN": parameter_arn,
+                "kms:ViaService": f"ssm.{region}.{dns_suffix}",
+            }
+        },
+    )
+
+
+def task_policy_statements(
+    permissions: tuple[Permission, ...], exec_command: bool, database: DatabaseAccess | None = None
+) -> list[dict[str, Any]]:
     statements = [
         allow(
             list(p.actions), list(p.resources) if len(p.resources) > 1 else p.resources[0], Sid=f"Declared{i}"
         )
         for i, p in enumerate(permissions)
     ]
+    if database is not None and database.iam_connect_arn is not None:
+        statements.append(allow("rds-db:connect", database.iam_connect_arn, Sid="ConnectToOwnDatabase"))
     if exec_command:
         # ECS Exec's Session Manager channels have no resource-level permissions.
         statements.append(

@@ -55,4 +55,11 @@ EXCEPTIONS: tuple[ControlException, ...] = (
         resource=r".*-http",
         reason="The HTTP listener exists to redirect to HTTPS (ELB.1); Checkov CKV_AWS_2 accepts it.",
     ),
+    ControlException(
+        control="RDS.23",
+        resource=r".*-database-cluster",
+        reason="A non-default port hides nothing from a scanner inside the VPC; the database's "
+        "security group admits only its service's tasks, and drivers and tools assume the "
+        "engine's port. Set database.port to meet the control.",
+    ),
 )

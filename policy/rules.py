@@ -424,6 +424,95 @@ def repositories(resources: list[Resource]) -> Iterable[Finding]:
             yield Finding("ECR.3", repository.name, "no lifecycle policy")
 
 
+MONITORING_INTERVALS = {1, 5, 10, 15, 30, 60}
+DEFAULT_PORTS = {3306, 5432}
+GUESSABLE_USERNAMES = {"admin", "postgres", "root"}
+ENGINE_LOG = {"aurora-mysql": "audit", "aurora-postgresql": "postgresql"}
+
+
+def _is_secret(resource: Resource, key: str) -> bool:
+    masked = getattr(resource, "masked_inputs", {})
+    return key in resource.inputs and masked.get(key) == "[secret]"
+
+
+@rule
+def database_clusters(resources: list[Resource]) -> Iterable[Finding]:
+    instances = _of(resources, "aws:rds/clusterInstance:ClusterInstance")
+    for cluster in _of(resources, "aws:rds/cluster:Cluster"):
+        inputs, name = cluster.inputs, cluster.name
+        if inputs.get("storageEncrypted") is not True or not inputs.get("kmsKeyId"):
+            yield Finding("RDS.27", name, "storage not encrypted with a customer-managed key")
+        if inputs.get("deletionProtection") is not True:
+            yield Finding("RDS.7", name, "deletion protection off")
+        if inputs.get("skipFinalSnapshot") is not False:
+            yield Finding("CKV_AWS_139", name, "no final snapshot on delete")
+        if (inputs.get("backupRetentionPeriod") or 1) < 7:
+            yield Finding("RDS.50", name, "backups kept under 7 days")
+        if inputs.get("copyTagsToSnapshot") is not True:
+            yield Finding("RDS.16", name, "tags not copied to snapshots")
+        if inputs.get("iamDatabaseAuthenticationEnabled") is not True:
+            yield Finding("RDS.12", name, "IAM database authentication off")
+        if str(inputs.get("masterUsername", "")).lower() in GUESSABLE_USERNAMES:
+            yield Finding("RDS.24", name, "guessable master user name")
+        if inputs.get("port") in DEFAULT_PORTS:
+            yield Finding("RDS.23", name, f"engine default port {inputs.get('port')}")
+        engine = inputs.get("engine")
+        if ENGINE_LOG.get(engine) not in (inputs.get("enabledCloudwatchLogsExports") or []):
+            yield Finding("RDS.34", name, f"{ENGINE_LOG.get(engine)} log not exported")
+        if engine == "aurora-mysql" and not inputs.get("backtrackWindow"):
+            yield Finding("RDS.14", name, "backtracking off")
+        if not inputs.get("manageMasterUserPassword") and not (
+            _is_secret(cluster, "masterPassword") or _is_secret(cluster, "masterPasswordWo")
+        ):
+            yield Finding("CKV_AWS_337", name, "master password is not a secret")
+        members = [
+            i for i in instances if i.inputs.get("clusterIdentifier") == inputs.get("clusterIdentifier")
+        ]
+        zones = {i.inputs.get("availabilityZone") for i in members}
+        if len(members) < 2 or len(zones) < 2:
+            yield Finding("RDS.15", name, "instances not spread over two or more zones")
+    for instance in instances:
+        inputs, name = instance.inputs, instance.name
+        if inputs.get("publiclyAccessible") is not False:
+            yield Finding("RDS.2", name, "publicly accessible")
+        if inputs.get("autoMinorVersionUpgrade") is not True:
+            yield Finding("RDS.13", name, "automatic minor upgrades off")
+        if inputs.get("monitoringInterval") not in MONITORING_INTERVALS or not inputs.get(
+            "monitoringRoleArn"
+        ):
+            yield Finding("RDS.6", name, "enhanced monitoring off")
+        if not inputs.get("performanceInsightsEnabled") or not inputs.get("performanceInsightsKmsKeyId"):
+            yield Finding("CKV_AWS_353", name, "Performance Insights off or not encrypted with a CMK")
+    for group in _of(resources, "aws:rds/subnetGroup:SubnetGroup"):
+        if len(group.inputs.get("subnetIds") or []) < 2:
+            yield Finding("RDS.15", group.name, "subnet group spans fewer than two subnets")
+
+
+@rule
+def database_events(resources: list[Resource]) -> Iterable[Finding]:
+    if not _of(resources, "aws:rds/cluster:Cluster"):
+        return
+    subscribed = {
+        s.inputs.get("sourceType")
+        for s in _of(resources, "aws:rds/eventSubscription:EventSubscription")
+        if s.inputs.get("snsTopic") and s.inputs.get("enabled", True)
+    }
+    for source, control in (("db-cluster", "RDS.19"), ("db-instance", "RDS.20")):
+        if source not in subscribed:
+            yield Finding(control, source, f"no event subscription for {source} events")
+
+
+@rule
+def parameters(resources: list[Resource]) -> Iterable[Finding]:
+    for parameter in _of(resources, "aws:ssm/parameter:Parameter"):
+        inputs = parameter.inputs
+        secret_like = any(w in str(inputs.get("name", "")).upper() for w in ("PASSWORD", "SECRET", "TOKEN"))
+        if secret_like and inputs.get("type") != "SecureString":
+            yield Finding("CKV2_AWS_34", parameter.name, "a secret stored as a plain String")
+        if inputs.get("type") == "SecureString" and not inputs.get("keyId"):
+            yield Finding("CKV_AWS_337", parameter.name, "SecureString not encrypted with a customer key")
+
+
 def evaluate(resources: list[Resource]) -> list[Finding]:
     return [finding for check in RULES for finding in check(resources)]
 

@@ -23,6 +23,12 @@ class TierDefaults:
     log_retention_days: int
     load_balancer_deletion_protection: bool
     access_log_days: int
+    db_instances: int
+    db_backup_days: int
+    db_deletion_protection: bool
+    db_performance_insights: bool
+    db_monitoring_interval: int
+    db_backtrack_hours: int
 
 
 TIER_DEFAULTS: dict[Tier, TierDefaults] = {
@@ -37,6 +43,12 @@ TIER_DEFAULTS: dict[Tier, TierDefaults] = {
         log_retention_days=14,
         load_balancer_deletion_protection=False,
         access_log_days=30,
+        db_instances=1,
+        db_backup_days=1,
+        db_deletion_protection=False,
+        db_performance_insights=False,
+        db_monitoring_interval=0,
+        db_backtrack_hours=0,
     ),
     "production": TierDefaults(
         azs=3,
@@ -49,5 +61,11 @@ TIER_DEFAULTS: dict[Tier, TierDefaults] = {
         log_retention_days=365,
         load_balancer_deletion_protection=True,
         access_log_days=365,
+        db_instances=2,
+        db_backup_days=14,
+        db_deletion_protection=True,
+        db_performance_insights=True,
+        db_monitoring_interval=60,
+        db_backtrack_hours=24,
     ),
 }

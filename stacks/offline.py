@@ -119,6 +119,8 @@ class MuonMocks(pulumi.runtime.Mocks):
         self.zones = [f"{region}{chr(ord('a') + i)}" for i in range(zones)]
         self.existing_parameters: dict[str, str] = {}
         """SSM parameter names that 'exist' for ``aws:ssm/getParameter`` (name → value)."""
+        self.parameter_tags: dict[str, dict[str, str]] = {}
+        """Tags the tagging API reports for those parameters (name → tags)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.custom:
@@ -135,7 +137,7 @@ class MuonMocks(pulumi.runtime.Mocks):
             **inputs,
         }
         self._specialise(typ, name, physical, inputs, state)
-        return resource_id, state
+        return state.pop("_id", resource_id), state
 
     def _specialise(
         self, typ: str, name: str, physical: str, inputs: dict[str, Any], state: dict[str, Any]
@@ -179,11 +181,29 @@ class MuonMocks(pulumi.runtime.Mocks):
             state["arn"] = f"arn:aws:sns:{region}:{account}:{physical}"
         elif typ == "aws:ssm/parameter:Parameter":
             state["arn"] = f"arn:aws:ssm:{region}:{account}:parameter{physical}"
+        elif typ == "aws:rds/cluster:Cluster":
+            identifier = inputs.get("clusterIdentifier") or physical
+            host = f"c{_stable_hex(account, region, length=11)}.{region}.rds.amazonaws.com"
+            state.update(
+                _id=identifier,  # RDS resources are known by their identifier
+                arn=f"arn:aws:rds:{region}:{account}:cluster:{identifier}",
+                clusterResourceId="cluster-" + _stable_hex(name, length=26).upper(),
+                endpoint=f"{identifier}.cluster-{host}",
+                readerEndpoint=f"{identifier}.cluster-ro-{host}",
+            )
+        elif typ == "aws:rds/clusterInstance:ClusterInstance":
+            identifier = inputs.get("identifier") or physical
+            state.update(
+                _id=identifier, identifier=identifier, arn=f"arn:aws:rds:{region}:{account}:db:{identifier}"
+            )
         elif typ == "aws:ecs/cluster:Cluster":
             state["arn"] = f"arn:aws:ecs:{region}:{account}:cluster/{physical}"
         elif typ == "aws:ecr/repository:Repository":
             state["repositoryUrl"] = f"{account}.dkr.ecr.{region}.amazonaws.com/{physical}"
             state["arn"] = f"arn:aws:ecr:{region}:{account}:repository/{physical}"
+
+    def _parameter_arn(self, name: str) -> str:
+        return f"arn:aws:ssm:{self.region}:{self.account_id}:parameter{name}"
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         token, params = args.token, args.args
@@ -213,9 +233,20 @@ class MuonMocks(pulumi.runtime.Mocks):
                     "name": name,
                     "value": self.existing_parameters[name],
                     "type": "SecureString",
-                    "arn": f"arn:aws:ssm:{self.region}:{self.account_id}:parameter{name}",
+                    "version": 3,
+                    "arn": self._parameter_arn(name),
                 }, []
-            raise Exception(f"ParameterNotFound: {name}")
+            # As failures, not an exception: the engine reports a provider's error that way and a
+            # program may catch it (a raised exception would fail the whole run).
+            return {}, [("name", f"ParameterNotFound: {name}")]
+        if token == "aws:resourcegroupstaggingapi/getResources:getResources":
+            arns = set(params.get("resourceArnLists") or [])
+            found = [
+                {"resourceArn": self._parameter_arn(name), "tags": tags}
+                for name, tags in self.parameter_tags.items()
+                if self._parameter_arn(name) in arns
+            ]
+            return {"resourceTagMappingLists": found, "id": self.region}, []
         if token == "aws:ec2/getVpc:getVpc":
             return {"id": params.get("id"), "cidrBlock": "10.0.0.0/16"}, []
         return {}, []

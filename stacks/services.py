@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 import pulumi
 
@@ -11,6 +12,7 @@ from components.context import AwsContext
 from components.scaling import ScalingConfig, Schedule, Step, StepPolicy
 from components.service import (
     ContainerHealthCheck,
+    DatabaseAccess,
     EnvironmentWiring,
     Permission,
     ServiceArgs,
@@ -24,11 +26,26 @@ PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 PLACEHOLDER_IMAGE = "muon-placeholder/no-image-configured:set-muon-images-or-services-image"
 DATABASE_PLACEHOLDERS = (
     "DatabaseEndpointAddress",
+    "DatabaseReaderEndpointAddress",
     "DatabaseEndpointPort",
     "DatabaseName",
     "DatabaseMasterUsername",
+    "DatabaseMasterPassword",
+    "DatabaseIamUser",
 )
+PASSWORD_PLACEHOLDER = "${DatabaseMasterPassword}"
 CATCH_ALL = {"/*", "*", "/"}
+
+
+@dataclass(frozen=True)
+class DatabaseWiring:
+    """The service's database, as its variables and its access."""
+
+    placeholders: dict[str, pulumi.Input[str]]
+    access: DatabaseAccess
+    iam_authentication: bool
+
+
 MIN_TASKS = {"development": 1, "production": 2}
 DEREGISTRATION_DELAY = {"development": 10, "production": 60}
 
@@ -79,8 +96,12 @@ def resolve_placeholders(
         return value
     for name in names:
         if name not in values:
-            if name in DATABASE_PLACEHOLDERS:
-                hint = "it needs the service's database, which this version of muon does not create yet"
+            if name == "DatabaseIamUser" and "DatabaseName" in values:
+                hint = "it needs 'iamAuthentication: true' in the service's database"
+            elif name == "DatabaseMasterPassword" and "DatabaseName" in values:
+                hint = "the password is a secret: it can only be a variable's whole value"
+            elif name in DATABASE_PLACEHOLDERS:
+                hint = "it needs a 'database:' in the service"
             else:
                 hint = "known placeholders: " + ", ".join(sorted(values))
             raise DefinitionError([f"{source}: {where}: unknown placeholder ${{{name}}}; {hint}"])
@@ -139,6 +160,7 @@ def service_args(
     image: str,
     source: str,
     tags: dict[str, str],
+    database: DatabaseWiring | None = None,
 ) -> ServiceArgs:
     override = spec.environments.get(environment)
     cpu = override.cpu if override and override.cpu else spec.cpu
@@ -157,17 +179,30 @@ def service_args(
         "AccountId": context.account_id,
         "LoadBalancerUrl": wiring.load_balancer_url,
     }
-    variables: dict[str, pulumi.Input[str]] = {}
+    secrets = {name: parameter_arn(context, ref) for name, ref in spec.secrets.items()}
+    if database is not None:
+        placeholders.update(database.placeholders)
+        if not database.iam_authentication:
+            secrets["DatabaseMasterPassword"] = database.access.password_parameter_arn
+    chosen_values: dict[str, tuple[str, str]] = {}
     for name, value in spec.environment.items():
         chosen = value.get(environment) if isinstance(value, dict) else value
         if chosen is not None:
-            variables[name] = resolve_placeholders(
-                chosen, placeholders, f"{prefix}.environment.{name}", source
-            )
+            chosen_values[name] = (chosen, f"{prefix}.environment.{name}")
     for name, value in (override.environment if override else {}).items():
-        variables[name] = resolve_placeholders(
-            value, placeholders, f"{prefix}.environments.{environment}.environment.{name}", source
-        )
+        chosen_values[name] = (value, f"{prefix}.environments.{environment}.environment.{name}")
+    # mu's names, as variables too: an application reads them without any `environment:` entry.
+    variables: dict[str, pulumi.Input[str]] = (
+        {k: v for k, v in database.placeholders.items() if k != "DatabaseReaderEndpointAddress"}
+        if database is not None
+        else {}
+    )
+    for name, (value, where) in chosen_values.items():
+        if value == PASSWORD_PLACEHOLDER and database is not None:
+            # mu passed the password in plain text; muon hands ECS the parameter to inject.
+            secrets[name] = database.access.password_parameter_arn
+            continue
+        variables[name] = resolve_placeholders(value, placeholders, where, source)
 
     health = spec.health_check
     container_check = spec.container_health_check
@@ -185,7 +220,7 @@ def service_args(
         path_patterns=tuple(spec.path_patterns),
         host_patterns=tuple(spec.host_patterns),
         environment_variables=variables,
-        secrets={name: parameter_arn(context, ref) for name, ref in spec.secrets.items()},
+        secrets=secrets,
         health_check=TargetHealthCheck(
             path=health.path,
             matcher=health.matcher,
@@ -216,5 +251,6 @@ def service_args(
         maximum_percent=spec.deployment.maximum_percent,
         desired_count=spec.desired_count if spec.desired_count is not None else scaling.min_capacity,
         permissions=tuple(Permission(tuple(p.actions), tuple(p.resources)) for p in spec.permissions),
+        database=database.access if database else None,
         tags={**tags, "muon:service": service},
     )

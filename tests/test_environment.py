@@ -12,7 +12,7 @@ from tests.conftest import PROJECT_DIR
 
 
 def test_key_policy_lets_logs_and_alarm_publishers_use_the_key(prod: Rendering) -> None:
-    key = prod.one("aws:kms/key:Key")
+    key = prod.one("aws:kms/key:Key", "production-key")
     assert key.inputs["deletionWindowInDays"] == 30
     statements = {s["Sid"]: s for s in key.json("policy")["Statement"]}
     assert statements["AccountAdministersKey"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}

@@ -78,7 +78,7 @@ def test_public_subnets_route_to_the_internet_gateway(dev: Rendering) -> None:
 def test_flow_logs_capture_all_traffic_into_an_encrypted_group(prod: Rendering) -> None:
     flow = prod.one("aws:ec2/flowLog:FlowLog")
     group = prod.one("aws:cloudwatch/logGroup:LogGroup", "production-flow-logs")
-    key = prod.one("aws:kms/key:Key")
+    key = prod.one("aws:kms/key:Key", "production-key")
     assert flow.inputs["trafficType"] == "ALL"
     assert flow.inputs["logDestinationType"] == "cloud-watch-logs"
     assert flow.inputs["logDestination"].endswith(":log-group:/muon/production/vpc-flow-logs")

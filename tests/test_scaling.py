@@ -241,7 +241,10 @@ def test_policies_and_alarms_are_valid_api_calls(prod: Rendering) -> None:
                 },
             },
         )
-    every_alarm = [a for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")]
+    service = prod.one("muon:ecs:Service", "production-banana")
+    every_alarm = [
+        a for a in prod.descendants(service.urn) if a.type == "aws:cloudwatch/metricAlarm:MetricAlarm"
+    ]
     assert len(every_alarm) == 4  # scale out, scale in, and two deployment-rollback alarms
     for alarm in every_alarm:
         params = {

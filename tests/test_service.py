@@ -37,7 +37,8 @@ def test_task_definition_is_hardened_and_logs_to_its_own_group(dev: Rendering, p
     assert app["privileged"] is False
     assert app["logConfiguration"]["logDriver"] == "awslogs"
     assert app["logConfiguration"]["options"]["awslogs-group"] == "/muon/dev/banana"
-    assert app["environment"] == [{"name": "SPRING_PROFILES_ACTIVE", "value": "dev"}]
+    variables = {v["name"]: v["value"] for v in app["environment"]}
+    assert variables["SPRING_PROFILES_ACTIVE"] == "dev"
     assert app["image"] == PLACEHOLDER_IMAGE
     assert prod.one("aws:ecs/taskDefinition:TaskDefinition").inputs["requiresCompatibilities"] == ["EC2"]
     group = dev.one("aws:cloudwatch/logGroup:LogGroup", "dev-banana-logs")
@@ -95,7 +96,10 @@ def test_execution_role_is_scoped_to_its_own_repository_and_log_group(dev: Rende
     # The registry login is the one action AWS cannot scope to a resource.
     assert [s["Sid"] for s in policy["Statement"] if s["Resource"] == "*"] == ["RegistryLogin"]
     assert statements["RegistryLogin"]["Action"] == "ecr:GetAuthorizationToken"
-    assert "ReadOwnParameters" not in statements  # no secrets declared, no parameter access
+    # The seed's banana has a database: its password parameter is the one parameter readable.
+    assert statements["ReadOwnParameters"]["Resource"] == [
+        "arn:aws:ssm:us-east-1:123456789012:parameter/muon/dev/banana/database/password"
+    ]
     trust = dev.one("aws:iam/role:Role", "dev-banana-execution-role").json("assumeRolePolicy")
     assert trust["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
     assert trust["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}

@@ -1,0 +1,204 @@
+"""What muon knows about the Aurora engines: versions, ports, parameters, instance classes.
+
+Pure data and checks, shared by the definition's validation and the Database component.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Engine = Literal["aurora-mysql", "aurora-postgresql"]
+
+# Sizes AWS sells the memory-optimised and Graviton classes in.
+_SIZES = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge")
+
+
+@dataclass(frozen=True)
+class EngineFacts:
+    label: str
+    default_version: str
+    """Pinned: a new muon release moves it deliberately, never AWS behind the stack's back."""
+    family: str
+    """Parameter group family of the default major version."""
+    port: int
+    log_exports: tuple[str, ...]
+    cluster_parameters: tuple[tuple[str, str], ...]
+    """TLS only, and what the log exports need to have anything to export."""
+    instance_classes: tuple[str, ...]
+    """Supported classes; ``family.*`` stands for every size in ``_SIZES``."""
+    username_max: int
+    database_name_max: int
+    pause_minimum: tuple[tuple[int, ...], ...]
+    """Lowest version per major that supports a Serverless v2 minimum of 0 ACU (auto-pause)."""
+
+
+_COMMON_CLASSES = ("db.t3.medium", "db.t3.large", "db.t4g.medium", "db.t4g.large")
+
+ENGINES: dict[Engine, EngineFacts] = {
+    "aurora-mysql": EngineFacts(
+        label="Aurora MySQL",
+        default_version="8.0.mysql_aurora.3.12.0",
+        family="aurora-mysql8.0",
+        port=3306,
+        log_exports=("audit", "error", "slowquery"),
+        cluster_parameters=(
+            ("require_secure_transport", "ON"),
+            ("server_audit_logging", "1"),
+            ("server_audit_events", "CONNECT,QUERY_DCL,QUERY_DDL"),
+            ("slow_query_log", "1"),
+            ("long_query_time", "2"),
+        ),
+        instance_classes=(
+            *_COMMON_CLASSES,
+            "db.r5.*",
+            "db.r6g.*",
+            "db.r6i.*",
+            "db.r7g.*",
+            "db.r7i.*",
+            "db.r8g.*",
+            "db.x2g.*",
+        ),
+        username_max=16,
+        database_name_max=64,
+        pause_minimum=((3, 8, 0),),
+    ),
+    "aurora-postgresql": EngineFacts(
+        label="Aurora PostgreSQL",
+        default_version="17.5",
+        family="aurora-postgresql17",
+        port=5432,
+        log_exports=("postgresql",),
+        cluster_parameters=(
+            ("rds.force_ssl", "1"),
+            ("log_min_duration_statement", "2000"),
+        ),
+        instance_classes=(
+            *_COMMON_CLASSES,
+            "db.r5.*",
+            "db.r6g.*",
+            "db.r6gd.*",
+            "db.r6i.*",
+            "db.r6id.*",
+            "db.r7g.*",
+            "db.r7i.*",
+            "db.r8g.*",
+            "db.x2g.*",
+        ),
+        username_max=63,
+        database_name_max=63,
+        pause_minimum=((13, 15), (14, 12), (15, 7), (16, 3), (17, 0)),
+    ),
+}
+
+SERVERLESS_CLASS = "db.serverless"
+DEFAULT_INSTANCE_CLASS = "db.t4g.medium"
+# Regions without Aurora MySQL backtrack (AWS Config rule aurora-mysql-backtracking-enabled).
+BACKTRACK_UNAVAILABLE = frozenset(
+    {
+        "af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-6",
+        "ca-west-1", "cn-north-1", "cn-northwest-1", "eu-north-1", "eu-south-1", "eu-south-2",
+        "il-central-1", "me-central-1", "me-south-1", "sa-east-1", "us-gov-east-1", "us-gov-west-1",
+    }
+)  # fmt: skip
+# Names the engines reserve, or that auditors flag as guessable (RDS.24/25).
+RESERVED_USERNAMES = frozenset({"admin", "administrator", "root", "postgres", "rdsadmin", "mysql", "master"})
+
+
+def instance_class_problem(engine: Engine, instance_class: str) -> str | None:
+    """Why ``instance_class`` cannot run current ``engine``, or None when it can."""
+    facts = ENGINES[engine]
+    supported = set()
+    for pattern in facts.instance_classes:
+        if pattern.endswith(".*"):
+            supported.update(f"{pattern[:-2]}.{size}" for size in _SIZES)
+        else:
+            supported.add(pattern)
+    if instance_class in supported:
+        return None
+    return (
+        f"{instance_class} does not run {facts.label} (current versions); use a supported class such "
+        f"as db.t4g.medium (small), db.r7g.large (production) or a 'serverless' block"
+    )
+
+
+def version_family(engine: Engine, version: str) -> str:
+    """The parameter group family a version belongs to (``aurora-postgresql16`` for ``16.4``)."""
+    if engine == "aurora-mysql":
+        return "aurora-mysql8.0" if version.startswith("8.0.") else "aurora-mysql5.7"
+    return f"aurora-postgresql{version.split('.')[0]}"
+
+
+def version_problem(engine: Engine, version: str) -> str | None:
+    if engine == "aurora-mysql":
+        if not re.fullmatch(r"8\.0\.mysql_aurora\.3\.\d{2}\.\d+", version):
+            return (
+                f"expected an Aurora MySQL 3 version such as {ENGINES[engine].default_version} "
+                "(version 2, MySQL 5.7, has reached end of standard support)"
+            )
+    elif not re.fullmatch(r"1[3-9]\.\d+", version):
+        return (
+            f"expected an Aurora PostgreSQL version such as {ENGINES[engine].default_version} (13 or later)"
+        )
+    return None
+
+
+def _version_tuple(engine: Engine, version: str) -> tuple[int, ...]:
+    if engine == "aurora-mysql":
+        return tuple(int(p) for p in version.split("mysql_aurora.")[1].split("."))
+    return tuple(int(p) for p in version.split("."))
+
+
+def supports_pause(engine: Engine, version: str) -> bool:
+    """Whether Serverless v2 may scale this version to 0 ACU (auto-pause)."""
+    current = _version_tuple(engine, version)
+    for minimum in ENGINES[engine].pause_minimum:
+        if current[0] == minimum[0]:
+            return current >= minimum
+    return current > ENGINES[engine].pause_minimum[-1]
+
+
+# Aurora MySQL's default max_connections by provisioned class (Aurora user guide, "Maximum
+# connections to an Aurora MySQL DB instance"); PostgreSQL derives it from memory (below).
+_MYSQL_MAX_CONNECTIONS = {
+    "medium": 90,
+    "t.large": 135,
+    "large": 1000,
+    "xlarge": 2000,
+    "2xlarge": 3000,
+    "4xlarge": 4000,
+    "8xlarge": 5000,
+    "12xlarge": 6000,
+    "16xlarge": 6000,
+    "24xlarge": 7000,
+    "32xlarge": 7000,
+}
+_MEMORY_GIB = {"medium": 4, "t.large": 8}
+
+
+def memory_gib(instance_class: str, max_acu: float | None = None) -> float:
+    """An instance's memory (Serverless v2: 2 GiB per ACU at its maximum)."""
+    if instance_class == SERVERLESS_CLASS:
+        return 2 * (max_acu or 1)
+    size = instance_class.rsplit(".", 1)[1]
+    burstable = instance_class.startswith("db.t")
+    if burstable:
+        return _MEMORY_GIB["t.large" if size == "large" else "medium"]
+    per_xlarge = 64 if instance_class.startswith("db.x2g") else 32  # memory-optimised: 8 GiB per vCPU
+    if size == "large":
+        return per_xlarge / 2
+    return per_xlarge * (1 if size == "xlarge" else int(size.removesuffix("xlarge")))
+
+
+def estimated_max_connections(engine: Engine, instance_class: str, max_acu: float | None = None) -> int:
+    """The engine's default max_connections, to size the connections alarm (an estimate)."""
+    memory = memory_gib(instance_class, max_acu)
+    if engine == "aurora-mysql" and instance_class != SERVERLESS_CLASS:
+        size = instance_class.rsplit(".", 1)[1]
+        if instance_class.startswith("db.t"):
+            return _MYSQL_MAX_CONNECTIONS["t.large" if size == "large" else "medium"]
+        return _MYSQL_MAX_CONNECTIONS.get(size, 1000)
+    # LEAST(DBInstanceClassMemory/9531392, 5000); DBInstanceClassMemory is a little under the
+    # nominal memory, hence the 0.9.
+    return max(10, min(5000, int(memory * 0.9 * 1024**3 / 9531392)))

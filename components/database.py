@@ -1,0 +1,414 @@
+"""A service's own Aurora cluster, its key, its network boundary and its master password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.aurora import ENGINES, SERVERLESS_CLASS, Engine, version_family
+from components.context import AwsContext
+from components.encryption import Key, KeyArgs
+from components.policies import assume_role_policy
+
+# RDS rejects '/', '@', '"' and spaces in master passwords; everything here is safe in a
+# shell, a JDBC URL's query string and a MySQL/PostgreSQL client option file.
+PASSWORD_SPECIALS = "!#$%^&*()-_=+[]{}<>:?"
+PASSWORD_LENGTH = 16
+MANAGED_BY_TAG = "muon:managed-by"
+"""Tag on a muon-generated password parameter: ``<project>/<stack>`` that owns it."""
+
+CLUSTER_EVENTS = ("failover", "failure", "maintenance", "notification")
+INSTANCE_EVENTS = ("availability", "failover", "failure", "low storage", "maintenance", "recovery")
+
+
+@dataclass(frozen=True)
+class ServerlessCapacity:
+    min_capacity: float
+    max_capacity: float
+    auto_pause_after: int
+
+
+@dataclass(frozen=True)
+class GeneratedPassword:
+    """muon generates the password once and keeps it in a SecureString it owns."""
+
+    parameter_name: str
+    version: int
+    """Raising it generates a new password and rotates the cluster's master password."""
+    managed_by: str
+    """``<project>/<stack>``, tagged on the parameter so later runs recognise it as theirs."""
+
+
+@dataclass(frozen=True)
+class ExistingPassword:
+    """A SecureString the customer created before muon ran: read, never written."""
+
+    parameter_name: str
+    value: pulumi.Output[str]
+    version: int
+    """The parameter's version: a new value in Parameter Store rotates the cluster on the next run."""
+
+
+@dataclass(frozen=True)
+class DatabaseAlarms:
+    cpu_percent: float
+    freeable_memory_mib: int
+    connections: int
+
+
+@dataclass(frozen=True)
+class DatabaseArgs:
+    context: AwsContext
+    environment: str
+    service: str
+    engine: Engine
+    version: str
+    database_name: str
+    master_username: str
+    port: int
+    instance_class: str
+    instances: int
+    serverless: ServerlessCapacity | None
+    zones: tuple[str, ...]
+    vpc_id: pulumi.Input[str]
+    subnet_ids: pulumi.Input[list[str]]
+    alarm_topic_arn: pulumi.Input[str]
+    password: GeneratedPassword | ExistingPassword
+    alarms: DatabaseAlarms
+    production: bool
+    log_retention_days: int
+    backup_retention_days: int
+    backup_window: str
+    maintenance_window: str
+    deletion_protection: bool
+    performance_insights: bool
+    monitoring_interval: int
+    backtrack_seconds: int = 0
+    parameters: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Database(pulumi.ComponentResource):
+    endpoint: pulumi.Output[str]
+    reader_endpoint: pulumi.Output[str]
+    port: int
+    database_name: str
+    master_username: str
+    cluster_identifier: str
+    cluster_resource_id: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    key_arn: pulumi.Output[str]
+    password_parameter_arn: str
+    password_key_arn: pulumi.Output[str] | None
+    """The key the password parameter is encrypted with; None when the customer chose it."""
+
+    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("muon:data:Database", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        context, facts = args.context, ENGINES[args.engine]
+        # A fixed identifier: the log groups below must exist, encrypted, before RDS creates them.
+        identifier = f"muon-{args.environment}-{args.service}"
+        tags = {**args.tags, "muon:service": args.service}
+
+        key = Key(
+            f"{name}-key",
+            KeyArgs(
+                context=context,
+                description=f"muon database {identifier}: storage, password, Performance Insights, logs",
+                alias=f"muon/{args.environment}/{args.service}/database",
+                tags=tags,
+                publishing_services=(),
+            ),
+            opts=child,
+        )
+        password, password_version = self._password(name, args, key, tags, child)
+
+        subnets = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            description=f"{identifier}: isolated subnets (no route to the internet)",
+            subnet_ids=args.subnet_ids,
+            tags=tags,
+            opts=child,
+        )
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description=f"{identifier}: the service's tasks reach port {args.port}; nothing else",
+            egress=[],  # a database starts no connections
+            tags={**tags, "Name": f"{identifier}-database"},
+            opts=child,
+        )
+        parameter_group = aws.rds.ClusterParameterGroup(
+            f"{name}-parameters",
+            family=version_family(args.engine, args.version),
+            description=f"{identifier}: TLS only, audit and slow-query logging",
+            parameters=[
+                *({"name": k, "value": v, "apply_method": "immediate"} for k, v in facts.cluster_parameters),
+                # The customer's own parameters may be static: they apply at the next reboot.
+                *(
+                    {"name": k, "value": v, "apply_method": "pending-reboot"}
+                    for k, v in sorted(args.parameters.items())
+                ),
+            ],
+            tags=tags,
+            opts=child,
+        )
+        log_groups = [
+            aws.cloudwatch.LogGroup(
+                f"{name}-log-{log}",
+                name=f"/aws/rds/cluster/{identifier}/{log}",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=key.arn,
+                tags=tags,
+                opts=child,
+            )
+            for log in facts.log_exports
+        ]
+        monitoring_role_arn: pulumi.Output[str] | None = None
+        if args.monitoring_interval:
+            monitoring_role = aws.iam.Role(
+                f"{name}-monitoring-role",
+                assume_role_policy=assume_role_policy(
+                    "monitoring.rds.amazonaws.com", source_account=context.account_id
+                ),
+                tags=tags,
+                opts=child,
+            )
+            attachment = aws.iam.RolePolicyAttachment(
+                f"{name}-monitoring-policy",
+                role=monitoring_role.name,
+                policy_arn=context.managed_policy("service-role/AmazonRDSEnhancedMonitoringRole"),
+                opts=child,
+            )
+            # RDS checks the role's permissions when the instance is created: hand the ARN over
+            # only once the policy is attached (a data dependency, not a depends_on).
+            monitoring_role_arn = pulumi.Output.all(monitoring_role.arn, attachment.id).apply(lambda v: v[0])
+
+        serverless = args.serverless
+        cluster = aws.rds.Cluster(
+            f"{name}-cluster",
+            cluster_identifier=identifier,
+            engine=args.engine,
+            engine_version=args.version,
+            engine_mode="provisioned",
+            database_name=args.database_name,
+            master_username=args.master_username,
+            # Write-only: the password goes to RDS and never into the cluster's state.
+            master_password_wo=password,
+            master_password_wo_version=password_version,
+            port=args.port,
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[security_group.id],
+            db_cluster_parameter_group_name=parameter_group.name,
+            storage_encrypted=True,
+            kms_key_id=key.arn,
+            iam_database_authentication_enabled=True,
+            backup_retention_period=args.backup_retention_days,
+            preferred_backup_window=args.backup_window,
+            preferred_maintenance_window=args.maintenance_window,
+            copy_tags_to_snapshot=True,
+            enabled_cloudwatch_logs_exports=list(facts.log_exports),
+            backtrack_window=args.backtrack_seconds or None,
+            deletion_protection=args.deletion_protection,
+            skip_final_snapshot=not args.production,
+            final_snapshot_identifier=f"{identifier}-final" if args.production else None,
+            apply_immediately=not args.production,  # production changes wait for the window
+            serverlessv2_scaling_configuration=(
+                {
+                    "min_capacity": serverless.min_capacity,
+                    "max_capacity": serverless.max_capacity,
+                    "seconds_until_auto_pause": (
+                        serverless.auto_pause_after if serverless.min_capacity == 0 else None
+                    ),
+                }
+                if serverless
+                else None
+            ),
+            tags=tags,
+            opts=child.merge(
+                pulumi.ResourceOptions(
+                    protect=args.production,
+                    additional_secret_outputs=["masterPassword", "masterPasswordWo"],
+                    # Linked to the log groups by name only: create those first.
+                    depends_on=log_groups,
+                    # A fixed identifier cannot be taken by the replacement while the old exists.
+                    delete_before_replace=True,
+                )
+            ),
+        )
+        instance_class = SERVERLESS_CLASS if serverless else args.instance_class
+        instances = [
+            aws.rds.ClusterInstance(
+                f"{name}-instance-{index}",
+                identifier=f"{identifier}-{index}",
+                cluster_identifier=cluster.id,
+                engine=args.engine,
+                instance_class=instance_class,
+                availability_zone=args.zones[index % len(args.zones)] if args.zones else None,
+                db_subnet_group_name=subnets.name,
+                publicly_accessible=False,
+                auto_minor_version_upgrade=True,
+                ca_cert_identifier="rds-ca-rsa2048-g1",
+                monitoring_interval=args.monitoring_interval,
+                monitoring_role_arn=monitoring_role_arn,
+                performance_insights_enabled=args.performance_insights,
+                performance_insights_kms_key_id=key.arn if args.performance_insights else None,
+                performance_insights_retention_period=7 if args.performance_insights else None,
+                promotion_tier=index,
+                copy_tags_to_snapshot=True,
+                apply_immediately=not args.production,
+                tags=tags,
+                opts=child.merge(pulumi.ResourceOptions(delete_before_replace=True)),
+            )
+            for index in range(args.instances)
+        ]
+        self._events(name, identifier, args, cluster, instances, tags, child)
+        self._alarms(name, identifier, args, cluster, child)
+
+        self.endpoint = cluster.endpoint
+        self.reader_endpoint = cluster.reader_endpoint
+        self.port = args.port
+        self.database_name = args.database_name
+        self.master_username = args.master_username
+        self.cluster_identifier = identifier
+        self.cluster_resource_id = cluster.cluster_resource_id
+        self.security_group_id = security_group.id
+        self.key_arn = key.arn
+        self.password_parameter_arn = context.arn("ssm", f"parameter{args.password.parameter_name}")
+        self.password_key_arn = key.arn if isinstance(args.password, GeneratedPassword) else None
+        self.register_outputs(self.outputs())
+
+    def _password(
+        self,
+        name: str,
+        args: DatabaseArgs,
+        key: Key,
+        tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> tuple[pulumi.Output[str], pulumi.Input[int]]:
+        """The master password (a secret) and the version that rotates it when it changes."""
+        source = args.password
+        if isinstance(source, ExistingPassword):
+            return pulumi.Output.secret(source.value), source.version
+        generated = random.RandomPassword(
+            f"{name}-password",
+            length=PASSWORD_LENGTH,
+            special=True,
+            override_special=PASSWORD_SPECIALS,
+            min_lower=1,
+            min_upper=1,
+            min_numeric=1,
+            min_special=1,
+            keepers={"version": str(source.version)},
+            opts=child,
+        )
+        value = pulumi.Output.secret(generated.result)
+        aws.ssm.Parameter(
+            f"{name}-password-parameter",
+            name=source.parameter_name,
+            description=f"Master password of muon-{args.environment}-{args.service} (generated by muon)",
+            type="SecureString",
+            key_id=key.arn,
+            value_wo=value,
+            value_wo_version=source.version,
+            tier="Standard",
+            tags={**tags, MANAGED_BY_TAG: source.managed_by},
+            opts=child,
+        )
+        return value, source.version
+
+    def _events(
+        self,
+        name: str,
+        identifier: str,
+        args: DatabaseArgs,
+        cluster: aws.rds.Cluster,
+        instances: list[aws.rds.ClusterInstance],
+        tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        """Failures, failovers and maintenance of the cluster and its instances → the alarm topic."""
+        aws.rds.EventSubscription(
+            f"{name}-cluster-events",
+            name=f"{identifier}-cluster",
+            sns_topic=args.alarm_topic_arn,
+            source_type="db-cluster",
+            source_ids=[cluster.id],
+            event_categories=list(CLUSTER_EVENTS),
+            tags=tags,
+            opts=child,
+        )
+        aws.rds.EventSubscription(
+            f"{name}-instance-events",
+            name=f"{identifier}-instances",
+            sns_topic=args.alarm_topic_arn,
+            source_type="db-instance",
+            source_ids=[instance.identifier for instance in instances],
+            event_categories=list(INSTANCE_EVENTS),
+            tags=tags,
+            opts=child,
+        )
+
+    def _alarms(
+        self,
+        name: str,
+        identifier: str,
+        args: DatabaseArgs,
+        cluster: aws.rds.Cluster,
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        checks = (
+            ("cpu", "CPU above {:g}%", "CPUUtilization", "Average", args.alarms.cpu_percent, "Greater"),
+            (
+                "memory",
+                "freeable memory below {:g} MiB",
+                "FreeableMemory",
+                "Minimum",
+                args.alarms.freeable_memory_mib,
+                "Less",
+            ),
+            (
+                "connections",
+                "more than {:g} connections",
+                "DatabaseConnections",
+                "Maximum",
+                args.alarms.connections,
+                "Greater",
+            ),
+        )
+        for role, description, metric, statistic, threshold, direction in checks:
+            value = threshold * 1024 * 1024 if metric == "FreeableMemory" else threshold
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{role}-alarm",
+                name=f"{identifier}-db-{role}",
+                alarm_description=f"{identifier}: {description.format(threshold)}",
+                namespace="AWS/RDS",
+                metric_name=metric,
+                dimensions={"DBClusterIdentifier": cluster.id},
+                statistic=statistic,
+                period=300,
+                evaluation_periods=3,
+                datapoints_to_alarm=3,
+                threshold=value,
+                comparison_operator=f"{direction}ThanThreshold",
+                # A paused Serverless v2 cluster reports nothing: that is not an alarm.
+                treat_missing_data="notBreaching",
+                actions_enabled=True,
+                alarm_actions=[args.alarm_topic_arn],
+                ok_actions=[args.alarm_topic_arn],
+                opts=child,
+            )
+
+    def outputs(self) -> dict[str, pulumi.Input[object]]:
+        return {
+            "clusterIdentifier": self.cluster_identifier,
+            "endpoint": self.endpoint,
+            "readerEndpoint": self.reader_endpoint,
+            "port": self.port,
+            "databaseName": self.database_name,
+            "masterUsername": self.master_username,
+            "passwordParameterArn": self.password_parameter_arn,
+        }

@@ -1,0 +1,197 @@
+"""From a service's ``database:`` in one environment, to the Database component and its wiring."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aurora import (
+    BACKTRACK_UNAVAILABLE,
+    DEFAULT_INSTANCE_CLASS,
+    ENGINES,
+    estimated_max_connections,
+)
+from components.context import AwsContext
+from components.database import (
+    MANAGED_BY_TAG,
+    Database,
+    DatabaseAlarms,
+    DatabaseArgs,
+    ExistingPassword,
+    GeneratedPassword,
+    ServerlessCapacity,
+)
+from components.service import DatabaseAccess
+from stacks.defaults import TIER_DEFAULTS
+from stacks.definition import DatabaseOverride, DatabaseSpec, Tier
+from stacks.errors import MuonError
+
+PASSWORD_PLACEHOLDER = "DatabaseMasterPassword"
+"""Never a plain variable: a variable set to ``${DatabaseMasterPassword}`` becomes an ECS secret."""
+
+
+def parameter_name(template: str, environment: str, service: str) -> str:
+    return template.replace("${Environment}", environment).replace("${ServiceName}", service)
+
+
+def find_password(name: str, managed_by: str, version: int) -> GeneratedPassword | ExistingPassword:
+    """The seed's rule, made safe: use a customer's SecureString if one exists, else generate one.
+
+    A parameter muon generated on an earlier run exists too; its ``muon:managed-by`` tag tells it
+    apart, so the second run keeps managing it instead of adopting (and then deleting) it.
+    """
+    try:
+        found = aws.ssm.get_parameter(name=name, with_decryption=False)
+    except Exception as error:  # the provider reports ParameterNotFound as a plain invoke error
+        if "ParameterNotFound" not in str(error) and "not found" not in str(error).lower():
+            raise MuonError(f"cannot read Parameter Store parameter {name}: {error}") from error
+        return GeneratedPassword(parameter_name=name, version=version, managed_by=managed_by)
+    tags = _tags_of(found.arn)
+    owner = tags.get(MANAGED_BY_TAG)
+    if owner == managed_by:
+        return GeneratedPassword(parameter_name=name, version=version, managed_by=managed_by)
+    if owner is not None:
+        raise MuonError(
+            f"the database password parameter {name} belongs to stack {owner}; two stacks cannot "
+            "share one database password (set database.passwordParameter to another name)"
+        )
+    if found.type != "SecureString":
+        raise MuonError(f"{name} exists but is a {found.type}; a database password must be a SecureString")
+    secret = aws.ssm.get_parameter(name=name, with_decryption=True)
+    return ExistingPassword(
+        parameter_name=name, value=pulumi.Output.secret(secret.value), version=int(secret.version or 1)
+    )
+
+
+def _tags_of(arn: str) -> dict[str, str]:
+    # Parameter Store's GetParameter returns no tags; the tagging API does, for any ARN.
+    found = aws.resourcegroupstaggingapi.get_resources(resource_arn_lists=[arn])
+    for mapping in found.resource_tag_mapping_lists:
+        if mapping.resource_arn == arn:
+            return dict(mapping.tags or {})
+    return {}
+
+
+def database_args(
+    service: str,
+    spec: DatabaseSpec,
+    override: DatabaseOverride | None,
+    *,
+    environment: str,
+    tier: Tier,
+    context: AwsContext,
+    zones: tuple[str, ...],
+    vpc_id: pulumi.Input[str],
+    subnet_ids: pulumi.Input[list[str]],
+    alarm_topic_arn: pulumi.Input[str],
+    log_retention_days: int,
+    password: GeneratedPassword | ExistingPassword,
+    tags: dict[str, str],
+) -> DatabaseArgs:
+    defaults = TIER_DEFAULTS[tier]
+    facts = ENGINES[spec.engine]
+    override = override or DatabaseOverride()
+    instance_class = override.instance_class or spec.instance_class or DEFAULT_INSTANCE_CLASS
+    serverless_spec = override.serverless or (spec.serverless if not override.instance_class else None)
+    serverless = (
+        ServerlessCapacity(
+            min_capacity=serverless_spec.min_capacity,
+            max_capacity=serverless_spec.max_capacity,
+            auto_pause_after=serverless_spec.auto_pause_after,
+        )
+        if serverless_spec
+        else None
+    )
+    if serverless:
+        instance_class = "db.serverless"
+    backtrack_hours = spec.backtrack_hours
+    if backtrack_hours is None:
+        available = spec.engine == "aurora-mysql" and context.region not in BACKTRACK_UNAVAILABLE
+        backtrack_hours = defaults.db_backtrack_hours if available else 0
+    connections = spec.alarms.connections or int(
+        0.8 * estimated_max_connections(spec.engine, instance_class, serverless and serverless.max_capacity)
+    )
+    return DatabaseArgs(
+        context=context,
+        environment=environment,
+        service=service,
+        engine=spec.engine,
+        version=spec.version or facts.default_version,
+        database_name=spec.name,
+        master_username=spec.master_username,
+        port=spec.port or facts.port,
+        instance_class=instance_class,
+        instances=override.instances or spec.instances or defaults.db_instances,
+        serverless=serverless,
+        zones=zones,
+        vpc_id=vpc_id,
+        subnet_ids=subnet_ids,
+        alarm_topic_arn=alarm_topic_arn,
+        password=password,
+        alarms=DatabaseAlarms(
+            cpu_percent=spec.alarms.cpu,
+            freeable_memory_mib=spec.alarms.freeable_memory_mib,
+            connections=connections,
+        ),
+        production=tier == "production",
+        log_retention_days=log_retention_days,
+        backup_retention_days=spec.backup_retention or defaults.db_backup_days,
+        backup_window=spec.backup_window,
+        maintenance_window=spec.maintenance_window,
+        deletion_protection=(
+            spec.deletion_protection
+            if spec.deletion_protection is not None
+            else defaults.db_deletion_protection
+        ),
+        performance_insights=(
+            spec.performance_insights
+            if spec.performance_insights is not None
+            else defaults.db_performance_insights
+        ),
+        monitoring_interval=(
+            spec.monitoring_interval
+            if spec.monitoring_interval is not None
+            else defaults.db_monitoring_interval
+        ),
+        backtrack_seconds=backtrack_hours * 3600,
+        parameters=dict(spec.parameters),
+        tags=tags,
+    )
+
+
+def iam_user(service: str, spec: DatabaseSpec) -> str:
+    return spec.iam_user or service.replace("-", "_")
+
+
+def database_placeholders(
+    database: Database, spec: DatabaseSpec, service: str
+) -> dict[str, pulumi.Input[str]]:
+    """The ``${Database...}`` names mu gave its CloudFormation parameters, with this database's values."""
+    values: dict[str, pulumi.Input[str]] = {
+        "DatabaseEndpointAddress": database.endpoint,
+        "DatabaseReaderEndpointAddress": database.reader_endpoint,
+        "DatabaseEndpointPort": str(database.port),
+        "DatabaseName": database.database_name,
+        "DatabaseMasterUsername": database.master_username,
+    }
+    if spec.iam_authentication:
+        values["DatabaseIamUser"] = iam_user(service, spec)
+    return values
+
+
+def database_access(
+    database: Database, spec: DatabaseSpec, service: str, context: AwsContext
+) -> DatabaseAccess:
+    connect_arn = None
+    if spec.iam_authentication:
+        user = iam_user(service, spec)
+        connect_arn = database.cluster_resource_id.apply(
+            lambda resource_id: context.arn("rds-db", f"dbuser:{resource_id}/{user}")
+        )
+    return DatabaseAccess(
+        security_group_id=database.security_group_id,
+        port=database.port,
+        password_parameter_arn=database.password_parameter_arn,
+        password_key_arn=database.password_key_arn,
+        iam_connect_arn=connect_arn,
+    )

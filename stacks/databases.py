@@ -25,6 +25,7 @@ from components.service import DatabaseAccess
 from stacks.defaults import TIER_DEFAULTS
 from stacks.definition import DatabaseOverride, DatabaseSpec, Tier
 from stacks.errors import MuonError
+from stacks.services import DatabaseWiring
 
 PASSWORD_PLACEHOLDER = "DatabaseMasterPassword"
 """Never a plain variable: a variable set to ``${DatabaseMasterPassword}`` becomes an ECS secret."""
@@ -164,19 +165,42 @@ def iam_user(service: str, spec: DatabaseSpec) -> str:
 
 
 def database_placeholders(
-    database: Database, spec: DatabaseSpec, service: str
+    spec: DatabaseSpec,
+    service: str,
+    *,
+    endpoint: pulumi.Input[str],
+    reader_endpoint: pulumi.Input[str],
+    port: int,
 ) -> dict[str, pulumi.Input[str]]:
     """The ``${Database...}`` names mu gave its CloudFormation parameters, with this database's values."""
     values: dict[str, pulumi.Input[str]] = {
-        "DatabaseEndpointAddress": database.endpoint,
-        "DatabaseReaderEndpointAddress": database.reader_endpoint,
-        "DatabaseEndpointPort": str(database.port),
-        "DatabaseName": database.database_name,
-        "DatabaseMasterUsername": database.master_username,
+        "DatabaseEndpointAddress": endpoint,
+        "DatabaseReaderEndpointAddress": reader_endpoint,
+        "DatabaseEndpointPort": str(port),
+        "DatabaseName": spec.name,
+        "DatabaseMasterUsername": spec.master_username,
     }
     if spec.iam_authentication:
         values["DatabaseIamUser"] = iam_user(service, spec)
     return values
+
+
+def preflight_database(
+    spec: DatabaseSpec, service: str, context: AwsContext, password_name: str
+) -> DatabaseWiring:
+    """Stand-in wiring for checking a service's composition before the database exists."""
+    return DatabaseWiring(
+        placeholders=database_placeholders(
+            spec, service, endpoint="preflight", reader_endpoint="preflight", port=spec.port or 0
+        ),
+        access=DatabaseAccess(
+            security_group_id="preflight",
+            port=spec.port or 0,
+            password_parameter_arn=context.arn("ssm", f"parameter{password_name}"),
+            password_key_arn=None,
+        ),
+        iam_authentication=spec.iam_authentication,
+    )
 
 
 def database_access(

@@ -181,6 +181,15 @@ class MuonMocks(pulumi.runtime.Mocks):
             state["arn"] = f"arn:aws:sns:{region}:{account}:{physical}"
         elif typ == "aws:ssm/parameter:Parameter":
             state["arn"] = f"arn:aws:ssm:{region}:{account}:parameter{physical}"
+        elif typ == "random:index/randomPassword:RandomPassword":
+            # Deterministic, of the requested length and alphabet, so tests can trace where it goes.
+            alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789" + str(
+                inputs.get("overrideSpecial") or ""
+            )
+            digest = hashlib.sha256(name.encode()).digest()
+            length = int(inputs.get("length") or 16)
+            picks = (digest[i % len(digest)] + i for i in range(length))
+            state["result"] = "".join(alphabet[p % len(alphabet)] for p in picks)
         elif typ == "aws:rds/cluster:Cluster":
             identifier = inputs.get("clusterIdentifier") or physical
             host = f"c{_stable_hex(account, region, length=11)}.{region}.rds.amazonaws.com"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
@@ -9,7 +10,7 @@ import pulumi_aws as aws
 from pulumi.runtime import config as runtime_config
 
 from components.context import AwsContext
-from components.database import Database
+from components.database import Database, ExistingPassword, GeneratedPassword
 from components.environment import Environment, EnvironmentArgs
 from components.service import Service
 from stacks.databases import (
@@ -18,11 +19,12 @@ from stacks.databases import (
     database_placeholders,
     find_password,
     parameter_name,
+    preflight_database,
 )
 from stacks.definition import Definition, ServiceSpec, Tier, tier_of
 from stacks.environments import environment_args
 from stacks.loader import load_definition
-from stacks.services import DatabaseWiring, choose_image, listener_priorities, service_args
+from stacks.services import DatabaseWiring, choose_image, listener_priorities, preflight_wiring, service_args
 from stacks.settings import StackSettings, check_selection, settings_from_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -58,6 +60,67 @@ def resolve_context() -> tuple[AwsContext, list[str]]:
     return context, sorted(zones.names)
 
 
+@dataclass(frozen=True)
+class EnvironmentPlan:
+    """One selected environment with everything checked and looked up, before any resource exists."""
+
+    name: str
+    tier: Tier
+    args: EnvironmentArgs
+    tags: dict[str, str]
+    images: dict[str, str]
+    passwords: dict[str, GeneratedPassword | ExistingPassword]
+
+
+def prepare(
+    settings: StackSettings,
+    definition: Definition,
+    context: AwsContext,
+    zones: list[str],
+    *,
+    offline: bool,
+) -> list[EnvironmentPlan]:
+    """Every check that can fail, for every environment and service, before anything is declared.
+
+    A problem found here stops the run with nothing changed; one found halfway through declaring
+    resources would leave a half-applied update behind.
+    """
+    stack, source = pulumi.get_stack(), settings.definition
+    managed_by = f"{pulumi.get_project()}/{stack}"
+    priorities = listener_priorities(definition.services, source)
+    plans = []
+    for env_name in settings.environments:
+        env_spec = definition.environments[env_name]
+        tier = tier_of(env_name, env_spec)
+        tags = {"muon:project": pulumi.get_project(), "muon:stack": stack, "muon:environment": env_name}
+        args = environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
+        images, passwords = {}, {}
+        for service_name, service_spec in definition.services.items():
+            images[service_name] = choose_image(service_name, service_spec, settings.images, offline=offline)
+            database = None
+            if service_spec.database is not None:
+                spec = service_spec.database
+                name = parameter_name(spec.password_parameter, env_name, service_name)
+                passwords[service_name] = find_password(name, managed_by, spec.password_version)
+                database = preflight_database(spec, service_name, context, name)
+            # The real composition with stand-in values: same checks, no resources.
+            service_args(
+                service_name,
+                service_spec,
+                environment=env_name,
+                tier=tier,
+                context=context,
+                wiring=preflight_wiring(args.cluster.provider),
+                priority=priorities[service_name],
+                image=images[service_name],
+                source=source,
+                tags=tags,
+                database=database,
+            )
+        plans.append(EnvironmentPlan(env_name, tier, args, tags, images, passwords))
+    return plans
+
+
 def run(offline: bool = False) -> None:
     """Declare the stack's resources. ``offline``: rendering for the offline plan (placeholders allowed)."""
     stack = pulumi.get_stack()
@@ -65,48 +128,46 @@ def run(offline: bool = False) -> None:
     source = settings.definition  # problems found while composing name the definition file
     priorities = listener_priorities(definition.services, source)
     context, zones = resolve_context()
+    plans = prepare(settings, definition, context, zones, offline=offline)
     environments: dict[str, object] = {}
     services: dict[str, dict[str, object]] = {}
     databases: dict[str, dict[str, object]] = {}
-    for env_name in settings.environments:
-        env_spec = definition.environments[env_name]
-        tags = {"muon:project": pulumi.get_project(), "muon:stack": stack, "muon:environment": env_name}
-        args = environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
-        tier = tier_of(env_name, env_spec)
-        environment = Environment(env_name, args)
+    for plan in plans:
+        env_name, tags = plan.name, plan.tags
+        environment = Environment(env_name, plan.args)
         environments[env_name] = environment.outputs()
         wiring = environment.wiring()
         services[env_name] = {}
         for service_name, service_spec in definition.services.items():
-            image = choose_image(service_name, service_spec, settings.images, offline=offline)
-            database = None
+            database_wiring = None
             if service_spec.database is not None:
-                database = _database(
-                    env_name, service_name, service_spec, environment, args, context, tier, tags
-                )
+                database = _database(plan, service_name, service_spec, environment, context)
                 databases.setdefault(env_name, {})[service_name] = database.outputs()
+                database_wiring = DatabaseWiring(
+                    placeholders=database_placeholders(
+                        service_spec.database,
+                        service_name,
+                        endpoint=database.endpoint,
+                        reader_endpoint=database.reader_endpoint,
+                        port=database.port,
+                    ),
+                    access=database_access(database, service_spec.database, service_name, context),
+                    iam_authentication=service_spec.database.iam_authentication,
+                )
             service = Service(
                 f"{env_name}-{service_name}",
                 service_args(
                     service_name,
                     service_spec,
                     environment=env_name,
-                    tier=tier,
+                    tier=plan.tier,
                     context=context,
                     wiring=wiring,
                     priority=priorities[service_name],
-                    image=image,
+                    image=plan.images[service_name],
                     source=source,
                     tags=tags,
-                    database=(
-                        DatabaseWiring(
-                            placeholders=database_placeholders(database, service_spec.database, service_name),
-                            access=database_access(database, service_spec.database, service_name, context),
-                            iam_authentication=service_spec.database.iam_authentication,
-                        )
-                        if database is not None and service_spec.database is not None
-                        else None
-                    ),
+                    database=database_wiring,
                 ),
                 opts=pulumi.ResourceOptions(parent=environment),
             )
@@ -117,36 +178,31 @@ def run(offline: bool = False) -> None:
 
 
 def _database(
-    env_name: str,
+    plan: EnvironmentPlan,
     service_name: str,
     service_spec: ServiceSpec,
     environment: Environment,
-    env_args: EnvironmentArgs,
     context: AwsContext,
-    tier: Tier,
-    tags: dict[str, str],
 ) -> Database:
     spec = service_spec.database
     assert spec is not None
-    override = service_spec.environments.get(env_name)
-    name = parameter_name(spec.password_parameter, env_name, service_name)
-    password = find_password(name, f"{pulumi.get_project()}/{pulumi.get_stack()}", spec.password_version)
+    override = service_spec.environments.get(plan.name)
     return Database(
-        f"{env_name}-{service_name}-database",
+        f"{plan.name}-{service_name}-database",
         database_args(
             service_name,
             spec,
             override.database if override else None,
-            environment=env_name,
-            tier=tier,
+            environment=plan.name,
+            tier=plan.tier,
             context=context,
-            zones=env_args.network.availability_zones,
+            zones=plan.args.network.availability_zones,
             vpc_id=environment.network.vpc_id,
             subnet_ids=environment.network.isolated_subnet_ids,
             alarm_topic_arn=environment.alarm_topic_arn,
             log_retention_days=environment.log_retention_days,
-            password=password,
-            tags=tags,
+            password=plan.passwords[service_name],
+            tags=plan.tags,
         ),
         opts=pulumi.ResourceOptions(parent=environment),
     )

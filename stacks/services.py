@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 
@@ -132,6 +133,26 @@ def scaling_config(spec: ScalingSpec, tier: Tier) -> ScalingConfig:
         scale_out=_policy(spec.scale_out),
         scale_in=_policy(spec.scale_in),
         schedules=tuple(Schedule(s.name, s.schedule, s.min, s.max, s.timezone) for s in spec.schedules),
+    )
+
+
+def preflight_wiring(provider: Literal["fargate", "ec2"]) -> EnvironmentWiring:
+    """Stand-in environment values for checking a service's composition before anything exists."""
+    return EnvironmentWiring(
+        cluster_name="preflight",
+        cluster_arn="preflight",
+        provider=provider,
+        capacity_strategy=(),
+        vpc_id="preflight",
+        private_subnet_ids=[],
+        listener_arn="preflight",
+        load_balancer_security_group_id="preflight",
+        load_balancer_arn_suffix="preflight",
+        load_balancer_url="preflight",
+        key_arn="preflight",
+        alarm_topic_arn="preflight",
+        log_retention_days=1,
+        production=False,
     )
 
 

@@ -18,28 +18,34 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 Renderer = Callable[..., Rendering]
 
 
+def render_definition_text(
+    directory: Path,
+    definition: str,
+    environments: list[str],
+    *,
+    stack: str = "test",
+    extra_config: dict[str, object] | None = None,
+    mocks: MuonMocks | None = None,
+) -> Rendering:
+    """Render ``definition`` (YAML text, written into ``directory``) as stack ``stack``."""
+    path = directory / "muon.yaml"
+    path.write_text(textwrap.dedent(definition), encoding="utf-8")
+    config = {
+        "aws:region": "us-east-1",
+        "muon:definition": str(path),
+        "muon:environments": json.dumps(environments),
+    }
+    for key, value in (extra_config or {}).items():
+        config[key] = value if isinstance(value, str) else json.dumps(value)
+    return render(lambda: program.run(offline=True), config=config, stack=stack, mocks=mocks)
+
+
 @pytest.fixture
 def render_definition(tmp_path: Path) -> Renderer:
     """Render ``definition`` (YAML text) as stack ``stack`` deploying ``environments``."""
 
-    def _render(
-        definition: str,
-        environments: list[str],
-        *,
-        stack: str = "test",
-        extra_config: dict[str, object] | None = None,
-        mocks: MuonMocks | None = None,
-    ) -> Rendering:
-        path = tmp_path / "muon.yaml"
-        path.write_text(textwrap.dedent(definition), encoding="utf-8")
-        config = {
-            "aws:region": "us-east-1",
-            "muon:definition": str(path),
-            "muon:environments": json.dumps(environments),
-        }
-        for key, value in (extra_config or {}).items():
-            config[key] = value if isinstance(value, str) else json.dumps(value)
-        return render(lambda: program.run(offline=True), config=config, stack=stack, mocks=mocks)
+    def _render(definition: str, environments: list[str], **options: object) -> Rendering:
+        return render_definition_text(tmp_path, definition, environments, **options)  # type: ignore[arg-type]
 
     return _render
 

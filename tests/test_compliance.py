@@ -117,6 +117,17 @@ class Fake:
             "IAM.21",
         ),
         (Fake("aws:s3/bucket:Bucket", "b", {}), "S3.8"),
+        (Fake("aws:rds/cluster:Cluster", "db", {"storageEncrypted": False}), "RDS.27"),
+        (Fake("aws:rds/cluster:Cluster", "db", {"masterPassword": "plain"}), "CKV_AWS_337"),
+        (Fake("aws:rds/cluster:Cluster", "db", {"engine": "aurora-mysql"}), "RDS.14"),
+        (Fake("aws:rds/cluster:Cluster", "db", {"masterUsername": "admin"}), "RDS.24"),
+        (Fake("aws:rds/cluster:Cluster", "db", {}), "RDS.19"),
+        (Fake("aws:rds/clusterInstance:ClusterInstance", "i", {"publiclyAccessible": True}), "RDS.2"),
+        (Fake("aws:rds/clusterInstance:ClusterInstance", "i", {"monitoringInterval": 0}), "RDS.6"),
+        (
+            Fake("aws:ssm/parameter:Parameter", "p", {"name": "/x/db-password", "type": "String"}),
+            "CKV2_AWS_34",
+        ),
     ],
 )
 def test_rules_catch_violations(resource: Fake, control: str) -> None:

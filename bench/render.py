@@ -31,16 +31,17 @@ WORKLOADS = {
     "svc-1": "synthetic: one dev environment with 1 service",
     "svc-10": "synthetic: one dev environment with 10 services",
     "svc-50": "synthetic: one dev environment with 50 services",
+    "db-10": "synthetic: one dev environment with 10 services, each with its Aurora database",
 }
 
 
-def synthetic_config(services: int, folder: Path) -> dict[str, str]:
-    """A definition with ``services`` services in one development environment."""
+def synthetic_config(services: int, folder: Path, *, databases: bool = False) -> dict[str, str]:
+    """A definition with ``services`` services (each with a database or not) in one dev environment."""
     lines = ["environments: {dev: {}}", "services:"]
+    database = ", database: {name: app}" if databases else ""
     for index in range(services):
-        lines.append(
-            f"  svc-{index:02d}: {{port: 8080, pathPatterns: [/svc-{index:02d}/*], cpu: 256, memory: 512}}"
-        )
+        route = f"pathPatterns: [/svc-{index:02d}/*]"
+        lines.append(f"  svc-{index:02d}: {{port: 8080, {route}, cpu: 256, memory: 512{database}}}")
     path = folder / "muon.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return {"aws:region": "us-east-1", "muon:definition": str(path), "muon:environments": '["dev"]'}
@@ -60,10 +61,11 @@ def run_workload(name: str) -> dict[str, float]:
     from stacks.settings import read_stack_file
 
     imported = time.perf_counter()
-    if name.startswith("svc-"):
+    if name.startswith(("svc-", "db-")):
         import tempfile
 
-        config = synthetic_config(int(name.split("-")[1]), Path(tempfile.mkdtemp()))
+        kind, count = name.split("-")
+        config = synthetic_config(int(count), Path(tempfile.mkdtemp()), databases=kind == "db")
     else:
         config = read_stack_file(ROOT, name)
     began = time.perf_counter()

@@ -196,7 +196,7 @@ class Database(pulumi.ComponentResource):
             engine_mode="provisioned",
             database_name=args.database_name,
             master_username=args.master_username,
-            # Write-only: the password goes to RDS and never into the cluster's state.
+            # Write-only: sent to RDS, never read back into the cluster's outputs.
             master_password_wo=password,
             master_password_wo_version=password_version,
             port=args.port,

@@ -136,6 +136,7 @@ class Service(pulumi.ComponentResource):
     repository_url: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
     service_name: pulumi.Output[str]
+    task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     task_role_name: pulumi.Output[str]
     execution_role_name: pulumi.Output[str]
@@ -421,6 +422,7 @@ class Service(pulumi.ComponentResource):
         self.repository_url = repository.repository_url
         self.log_group_name = log_group.name
         self.service_name = service.name
+        self.task_definition_arn = task.arn
         self.security_group_id = tasks_sg.id
         self.task_role_name = task_role.name
         self.execution_role_name = execution_role.name
@@ -478,6 +480,8 @@ class Service(pulumi.ComponentResource):
             "logGroupName": self.log_group_name,
             "clusterName": wiring.cluster_name,
             "serviceName": self.service_name,
+            # What the pipeline's rollout check expects the service's PRIMARY deployment to run.
+            "taskDefinitionArn": self.task_definition_arn,
         }
 
 

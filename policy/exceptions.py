@@ -62,4 +62,24 @@ EXCEPTIONS: tuple[ControlException, ...] = (
         "security group admits only its service's tasks, and drivers and tools assume the "
         "engine's port. Set database.port to meet the control.",
     ),
+    ControlException(
+        control="IAM.21",
+        resource=r".*-deploy-broad",
+        reason="The pipeline's deploy step runs `pulumi up`, which creates, changes and deletes every "
+        "kind of resource muon manages: the one broad role, attached to the deploy project only. "
+        "Stages with roleArn assume a role in the target account instead.",
+    ),
+    ControlException(
+        control="CKV_AWS_316",
+        resource=r".*-image",
+        reason="Building a Docker image needs the Docker daemon: privileged mode on the image "
+        "project only, which runs muon's generated buildspec, never the repository's.",
+    ),
+    ControlException(
+        control="S3.9",
+        resource=r".*-artifacts-bucket",
+        reason="Server access logs would need a separate SSE-S3 log bucket; only the pipeline's "
+        "roles touch the artifacts (KMS-encrypted, expiring after 30 days), and CloudTrail data "
+        "events record object access where the account enables them.",
+    ),
 )

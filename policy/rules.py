@@ -513,6 +513,50 @@ def parameters(resources: list[Resource]) -> Iterable[Finding]:
             yield Finding("CKV_AWS_337", parameter.name, "SecureString not encrypted with a customer key")
 
 
+SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+
+
+@rule
+def build_projects(resources: list[Resource]) -> Iterable[Finding]:
+    for project in _of(resources, "aws:codebuild/project:Project"):
+        inputs, name = project.inputs, project.name
+        environment = inputs.get("environment") or {}
+        for variable in environment.get("environmentVariables") or []:
+            plain = variable.get("type", "PLAINTEXT") == "PLAINTEXT"
+            if plain and any(word in str(variable.get("name", "")).upper() for word in SECRET_WORDS):
+                yield Finding(
+                    "CodeBuild.2", name, f"secret-like variable {variable.get('name')} in plain text"
+                )
+        if "@" in str((inputs.get("source") or {}).get("location", "")):
+            yield Finding("CodeBuild.1", name, "source location carries credentials")
+        logs = inputs.get("logsConfig") or {}
+        if (logs.get("cloudwatchLogs") or {}).get("status") != "ENABLED":
+            yield Finding("CodeBuild.4", name, "CloudWatch logging off")
+        if (logs.get("s3Logs") or {}).get("encryptionDisabled"):
+            yield Finding("CodeBuild.3", name, "S3 logs unencrypted")
+        if not inputs.get("encryptionKey"):
+            yield Finding("CKV_AWS_147", name, "not encrypted with a customer-managed key")
+        if (inputs.get("artifacts") or {}).get("encryptionDisabled"):
+            yield Finding("CKV_AWS_78", name, "artifacts unencrypted")
+        if environment.get("privilegedMode"):
+            yield Finding("CKV_AWS_316", name, "privileged mode")
+
+
+@rule
+def pipelines(resources: list[Resource]) -> Iterable[Finding]:
+    pipelines_ = _of(resources, "aws:codepipeline/pipeline:Pipeline")
+    for pipeline in pipelines_:
+        for store in pipeline.inputs.get("artifactStores") or []:
+            key = store.get("encryptionKey") or {}
+            if key.get("type") != "KMS" or not key.get("id"):
+                yield Finding(
+                    "CKV_AWS_219", pipeline.name, "artifact store not encrypted with a customer key"
+                )
+    rules = _of(resources, "aws:codestarnotifications/notificationRule:NotificationRule")
+    if pipelines_ and not any(t.get("type") == "SNS" for r in rules for t in r.inputs.get("targets") or []):
+        yield Finding("CKV_AWS_NOTIFY", pipelines_[0].name, "no notification rule to an SNS topic")
+
+
 def evaluate(resources: list[Resource]) -> list[Finding]:
     return [finding for check in RULES for finding in check(resources)]
 

@@ -609,24 +609,107 @@ class ServiceSpec(Spec):
 
 
 PipelineSourceProvider = Literal["github", "codecommit", "s3"]
+ComputeType = Literal[
+    "BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE",
+    "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE",
+]  # fmt: skip
+ConnectionArn = Annotated[
+    str,
+    pattern(
+        r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$",
+        "a CodeStar connection ARN (arn:aws:codestar-connections:<region>:<account>:connection/<uuid>)",
+    ),
+]
+RoleArn = Annotated[str, pattern(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", "an IAM role ARN")]
+BuildspecPath = Annotated[
+    str, pattern(r"^[\w./-]+\.ya?ml$", "a buildspec file in the repository, e.g. buildspec-test.yml")
+]
 
 
 class PipelineSourceSpec(Spec):
-    provider: PipelineSourceProvider = "github"
-    repo: str
+    provider: PipelineSourceProvider = Field(default="github", description="github, codecommit or s3.")
+    repo: str = Field(description="github: owner/name; codecommit: repository name; s3: bucket name.")
     branch: str = "main"
-    connection: str | None = None
+    connection: ConnectionArn | None = Field(
+        default=None, description="github: the CodeStar connection (or the stack's muon:connection)."
+    )
+    object_key: str = Field(default="source.zip", description="s3: the zipped source object.")
+
+    @model_validator(mode="after")
+    def _check(self) -> PipelineSourceSpec:
+        if self.provider == "github" and not re.fullmatch(r"[\w.-]+/[\w.-]+", self.repo):
+            raise _PathError(("repo",), "expected owner/name for a GitHub repository")
+        if self.provider != "github" and self.connection is not None:
+            raise _PathError(("connection",), f"a connection is only for github sources, not {self.provider}")
+        return self
+
+
+class PipelineBuildSpec(Spec):
+    image: str = Field(
+        default="aws/codebuild/amazonlinux-x86_64-standard:5.0",
+        description="CodeBuild image (a managed image, or an ECR image URI).",
+    )
+    compute_type: ComputeType = "BUILD_GENERAL1_SMALL"
+    buildspec: BuildspecPath = "buildspec.yml"
+    artifact: bool = Field(
+        default=True, description="Run the artifact build; its output is the Docker build's context."
+    )
+    timeout_minutes: int = Field(default=30, ge=5, le=480)
+
+
+class PipelineImageSpec(Spec):
+    dockerfile: str = "Dockerfile"
+    context: str = "."
+
+
+class SlackSpec(Spec):
+    team_id: Annotated[str, pattern(r"^T[A-Z0-9]{8,}$", "a Slack workspace id such as T01234ABCDE")]
+    channel_id: Annotated[str, pattern(r"^[CG][A-Z0-9]{8,}$", "a Slack channel id such as C01234ABCDE")]
+
+
+class PipelineNotificationsSpec(Spec):
+    emails: list[Email] = Field(default_factory=list)
+    slack: SlackSpec | None = Field(default=None, description="Through AWS Chatbot (authorise it once).")
+    on_success: bool = Field(default=False, description="Also announce successful runs.")
 
 
 class PipelineStageSpec(Spec):
     environment: Name
+    stack: Annotated[str, pattern(r"^[\w.-]+$", "a stack name")] | None = Field(
+        default=None, description="The stack deploying the environment (found from Pulumi.*.yaml)."
+    )
     approval: bool = False
-    test: str | None = None
+    pre_deploy: BuildspecPath | None = Field(default=None, description="Buildspec run before the deploy.")
+    test: BuildspecPath | None = Field(default=None, description="Buildspec run after the deploy.")
+    role_arn: RoleArn | None = Field(default=None, description="Deploy role to assume (another account).")
 
 
 class PipelineSpec(Spec):
+    name: Annotated[str, pattern(r"^[A-Za-z0-9.@_-]{1,80}$", "a pipeline name")] | None = None
     source: PipelineSourceSpec
+    build: PipelineBuildSpec = Field(default_factory=PipelineBuildSpec)
+    images: dict[Name, PipelineImageSpec] = Field(
+        default_factory=dict, description="Docker build per service (default: Dockerfile in the root)."
+    )
     stages: list[PipelineStageSpec] = Field(min_length=1)
+    notifications: PipelineNotificationsSpec = Field(default_factory=PipelineNotificationsSpec)
+    project_dir: str = Field(default=".", description="Where Pulumi.yaml is, in the repository.")
+
+    @model_validator(mode="after")
+    def _check(self) -> PipelineSpec:
+        seen: set[str] = set()
+        for index, stage in enumerate(self.stages):
+            if stage.environment in seen:
+                raise _PathError(
+                    ("stages", index, "environment"), f"'{stage.environment}' already has a stage"
+                )
+            seen.add(stage.environment)
+            if stage.approval and not (self.notifications.emails or self.notifications.slack):
+                raise _PathError(
+                    ("stages", index, "approval"),
+                    "an approval needs someone to notify: set pipeline.notifications.emails or slack",
+                )
+        return self
 
 
 class Definition(Spec):
@@ -664,6 +747,12 @@ class Definition(Spec):
                         "two services cannot claim one path",
                     )
                 claimed[key] = name
+        for service in self.pipeline.images if self.pipeline else {}:
+            if service not in self.services:
+                raise _PathError(
+                    ("pipeline", "images", service),
+                    f"no such service; defined: {', '.join(sorted(self.services)) or '(none)'}",
+                )
         for index, stage in enumerate(self.pipeline.stages if self.pipeline else []):
             if stage.environment not in self.environments:
                 raise _PathError(

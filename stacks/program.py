@@ -12,6 +12,7 @@ from pulumi.runtime import config as runtime_config
 from components.context import AwsContext
 from components.database import Database, ExistingPassword, GeneratedPassword
 from components.environment import Environment, EnvironmentArgs
+from components.pipeline import Pipeline, PipelineArgs
 from components.service import Service
 from stacks.databases import (
     database_access,
@@ -24,6 +25,7 @@ from stacks.databases import (
 from stacks.definition import Definition, ServiceSpec, Tier, tier_of
 from stacks.environments import environment_args
 from stacks.loader import load_definition
+from stacks.pipelines import pipeline_args
 from stacks.services import DatabaseWiring, choose_image, listener_priorities, preflight_wiring, service_args
 from stacks.settings import StackSettings, check_selection, settings_from_config
 
@@ -121,6 +123,22 @@ def prepare(
     return plans
 
 
+def prepare_pipeline(
+    settings: StackSettings, definition: Definition, context: AwsContext
+) -> PipelineArgs | None:
+    if not settings.pipeline:
+        return None
+    tags = {"muon:project": pulumi.get_project(), "muon:stack": pulumi.get_stack(), "muon:pipeline": "true"}
+    return pipeline_args(
+        settings,
+        definition,
+        context=context,
+        project=pulumi.get_project(),
+        project_dir=PROJECT_DIR,
+        tags=tags,
+    )
+
+
 def run(offline: bool = False) -> None:
     """Declare the stack's resources. ``offline``: rendering for the offline plan (placeholders allowed)."""
     stack = pulumi.get_stack()
@@ -129,6 +147,7 @@ def run(offline: bool = False) -> None:
     priorities = listener_priorities(definition.services, source)
     context, zones = resolve_context()
     plans = prepare(settings, definition, context, zones, offline=offline)
+    pipeline = prepare_pipeline(settings, definition, context)
     environments: dict[str, object] = {}
     services: dict[str, dict[str, object]] = {}
     databases: dict[str, dict[str, object]] = {}
@@ -175,6 +194,8 @@ def run(offline: bool = False) -> None:
     pulumi.export("environments", environments)
     pulumi.export("services", services)
     pulumi.export("databases", databases)
+    if pipeline is not None:
+        pulumi.export("pipeline", Pipeline("pipeline", pipeline).outputs())
 
 
 def _database(

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from stacks.definition import Definition, Name, Spec
+from stacks.definition import ConnectionArn, Definition, Name, Spec, pattern
 from stacks.errors import DefinitionError
 from stacks.loader import parse_yaml, validate
 
@@ -28,6 +28,22 @@ class StackSettings(Spec):
     pipeline: bool = Field(default=False, description="Whether this stack deploys the pipeline.")
     images: dict[Name, str] = Field(
         default_factory=dict, description="Image per service (set by the pipeline)."
+    )
+    connection: ConnectionArn | None = Field(
+        default=None, description="The pipeline's CodeStar connection, when the definition names none."
+    )
+    backend: str | None = Field(
+        default=None,
+        description="Pulumi backend the pipeline deploys with: s3://bucket[/prefix] or https://api.pulumi.com.",
+    )
+    secrets_provider: str | None = Field(
+        default=None, description="With an s3 backend: awskms://alias/<name>?region=<region>."
+    )
+    access_token_parameter: str | None = Field(
+        default=None, description="With Pulumi Cloud: SecureString parameter holding the access token."
+    )
+    pulumi_version: Annotated[str, pattern(r"^\d+\.\d+\.\d+$", "a Pulumi CLI version such as 3.200.0")] = (
+        "3.200.0"
     )
 
 
@@ -97,8 +113,45 @@ def check_selection(
         problems.append(
             f"{source}: {NAMESPACE}:pipeline: true, but {definition_source} has no 'pipeline:' section"
         )
+    elif settings.pipeline and definition.pipeline is not None:
+        problems += _pipeline_problems(settings, definition, source, definition_source)
     if problems:
         raise DefinitionError(problems)
+
+
+def _pipeline_problems(
+    settings: StackSettings, definition: Definition, source: str, definition_source: str
+) -> list[str]:
+    """What the pipeline needs from the stack deploying it: where Pulumi keeps state, and how."""
+    assert definition.pipeline is not None
+    problems = []
+    pipeline_source = definition.pipeline.source
+    if pipeline_source.provider == "github" and not (pipeline_source.connection or settings.connection):
+        problems.append(
+            f"{definition_source}: pipeline.source.connection: a GitHub source needs a CodeStar connection "
+            f"ARN, here or as {NAMESPACE}:connection in {source}"
+        )
+    backend = settings.backend
+    if backend is None:
+        problems.append(
+            f"{source}: {NAMESPACE}:backend: the pipeline deploys with Pulumi and needs its backend: "
+            "s3://<bucket> (with muon:secretsProvider) or https://api.pulumi.com "
+            "(with muon:accessTokenParameter)"
+        )
+    elif backend.startswith("s3://"):
+        if not (settings.secrets_provider or "").startswith("awskms://"):
+            problems.append(
+                f"{source}: {NAMESPACE}:secretsProvider: an s3 backend needs an awskms:// secrets provider"
+            )
+    elif backend.startswith("https://"):
+        if not (settings.access_token_parameter or "").startswith("/"):
+            problems.append(
+                f"{source}: {NAMESPACE}:accessTokenParameter: Pulumi Cloud needs the Parameter Store name "
+                "of a SecureString holding the access token (never a plain variable)"
+            )
+    else:
+        problems.append(f"{source}: {NAMESPACE}:backend: expected s3://... or https://..., got '{backend}'")
+    return problems
 
 
 def read_stack_file(project_dir: Path, stack: str) -> dict[str, str]:

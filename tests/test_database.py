@@ -247,7 +247,7 @@ def test_events_and_alarms_go_to_the_environment_alarm_topic(prod: Rendering) ->
         assert alarm["alarmActions"] == [topic]
         assert alarm["dimensions"] == {"DBClusterIdentifier": "muon-production-banana"}
     # The topic's key and policy let RDS publish to it.
-    policy = prod.one("aws:sns/topicPolicy:TopicPolicy").json("policy")
+    policy = prod.one("aws:sns/topicPolicy:TopicPolicy", "production-alarms-policy").json("policy")
     principals = [s["Principal"] for s in policy["Statement"] if s.get("Sid") == "ServicesPublish"]
     assert "events.rds.amazonaws.com" in principals[0]["Service"]
 

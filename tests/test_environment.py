@@ -28,9 +28,9 @@ def test_key_policy_lets_logs_and_alarm_publishers_use_the_key(prod: Rendering) 
 
 
 def test_alarm_topic_is_encrypted_and_tls_only(prod: Rendering) -> None:
-    topic = prod.one("aws:sns/topic:Topic")
+    topic = prod.one("aws:sns/topic:Topic", "production-alarms")
     assert topic.inputs["kmsMasterKeyId"] == prod.outputs["environments"]["production"]["keyArn"]
-    policy = prod.one("aws:sns/topicPolicy:TopicPolicy").json("policy")
+    policy = prod.one("aws:sns/topicPolicy:TopicPolicy", "production-alarms-policy").json("policy")
     statements = {s["Sid"]: s for s in policy["Statement"]}
     assert statements["DenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     services = statements["ServicesPublish"]
@@ -75,15 +75,22 @@ def test_components_use_muon_type_tokens_and_parent_their_children(prod: Renderi
         "muon:storage:PrivateBucket",
     }
     environment = prod.one("muon:network:Environment")
-    inside = {r.urn for r in prod.descendants(environment.urn)}
-    assert inside == {r.urn for r in prod.resources} - {environment.urn}
+    pipeline = prod.one("muon:cicd:Pipeline")
+    inside = {r.urn for r in prod.descendants(environment.urn)} | {
+        r.urn for r in prod.descendants(pipeline.urn)
+    }
+    assert inside == {r.urn for r in prod.resources} - {environment.urn, pipeline.urn}
 
 
-def test_every_resource_is_tagged_with_its_environment(prod: Rendering) -> None:
+def test_every_resource_is_tagged_with_its_environment_or_the_pipeline(prod: Rendering) -> None:
     tagged = [r for r in prod.custom_resources if "tags" in r.inputs and isinstance(r.inputs["tags"], dict)]
     assert len(tagged) > 30
     for resource in tagged:
-        assert resource.inputs["tags"].get("muon:environment") == "production", resource.name
+        tags = resource.inputs["tags"]
+        assert tags.get("muon:environment") == "production" or tags.get("muon:pipeline") == "true", (
+            resource.name
+        )
+        assert tags["muon:stack"] == "prod"
 
 
 def test_bad_definition_stops_pulumi_with_the_message_alone(tmp_path, monkeypatch) -> None:

@@ -62,7 +62,7 @@ def test_ingress_cidrs_are_configurable_and_described(render_definition) -> None
 
 
 def test_access_log_bucket_is_private_and_writable_by_elb_only(prod: Rendering) -> None:
-    policy = prod.one("aws:s3/bucketPolicy:BucketPolicy").json("policy")
+    policy = prod.one("aws:s3/bucketPolicy:BucketPolicy", "production-alb-logs-policy").json("policy")
     statements = {s.get("Sid"): s for s in policy["Statement"]}
     deny = statements["DenyInsecureTransport"]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -75,14 +75,16 @@ def test_access_log_bucket_is_private_and_writable_by_elb_only(prod: Rendering) 
         if sid.startswith("LoadBalancerLogDelivery"):
             assert statement["Action"] == "s3:PutObject"
             assert statement["Resource"].endswith("/alb/AWSLogs/123456789012/*")
-    block = prod.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    block = prod.one(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "production-alb-logs-public-access"
+    )
     assert all(
         block.inputs[k] is True
         for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
     )
-    assert prod.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs["rule"] == {
-        "objectOwnership": "BucketOwnerEnforced"
-    }
+    assert prod.one(
+        "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "production-alb-logs-ownership"
+    ).inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
     lb = prod.one("aws:lb/loadBalancer:LoadBalancer")
     assert any("BucketPolicy" in dependency for dependency in lb.dependencies)
 

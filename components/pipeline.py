@@ -1,0 +1,881 @@
+"""A delivery pipeline: source, build, image, then each environment deployed through Pulumi.
+
+CodePipeline (V2) runs CodeBuild projects; every deploy is ``pulumi up`` on the environment's
+stack with the built image digests, so Pulumi state and what runs never drift. A stage whose
+deploy or tests fail rolls back to its last successful run (its previous image digests) and fails
+the run. Failures reach an encrypted SNS topic (email, Slack through AWS Chatbot).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.bucket import PrivateBucket, PrivateBucketArgs
+from components.buildspecs import ImageTarget, deploy_buildspec, image_buildspec
+from components.context import AwsContext
+from components.encryption import Key, KeyArgs
+from components.policies import allow, assume_role_policy, deny_insecure_transport, document, to_json
+
+SourceProvider = Literal["github", "codecommit", "s3"]
+
+# Every service prefix muon's stacks create resources with: what `pulumi up` needs. The one broad
+# grant in muon (see deploy_policy); organisations use the same list for their allow-list SCPs.
+DEPLOYED_SERVICES = (
+    "application-autoscaling", "autoscaling", "chatbot", "cloudwatch", "codebuild", "codecommit",
+    "codepipeline", "codestar-connections", "codestar-notifications", "ec2", "ecr", "ecs",
+    "elasticloadbalancing", "events", "iam", "kms", "logs", "rds", "s3", "sns", "ssm", "tag",
+    "wafv2",
+)  # fmt: skip
+FAILED_STATES = ("FAILED",)
+
+
+@dataclass(frozen=True)
+class PipelineSource:
+    provider: SourceProvider
+    repo: str
+    branch: str
+    connection_arn: str | None = None
+    object_key: str = "source.zip"
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    image: str
+    compute_type: str
+    buildspec: str
+    artifact: bool
+    timeout_minutes: int
+
+
+@dataclass(frozen=True)
+class DeployStage:
+    environment: str
+    stack: str
+    approval: bool
+    pre_deploy: str | None
+    test: str | None
+    role_arn: str | None
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    backend: str
+    pulumi_version: str
+    project_dir: str = "."
+    access_token_parameter: str | None = None
+
+
+@dataclass(frozen=True)
+class Notifications:
+    emails: tuple[str, ...] = ()
+    slack_team_id: str | None = None
+    slack_channel_id: str | None = None
+    on_success: bool = False
+
+
+@dataclass(frozen=True)
+class PipelineArgs:
+    context: AwsContext
+    name: str
+    source: PipelineSource
+    build: BuildSettings
+    images: tuple[ImageTarget, ...]
+    stages: tuple[DeployStage, ...]
+    deploy: DeploySettings
+    notifications: Notifications
+    log_retention_days: int
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Project:
+    name: str
+    reference: pulumi.Output[str]
+    """The project's name as an Output: actions naming it wait for the project to exist."""
+    arn: pulumi.Output[str]
+    log_group: str
+
+
+class Pipeline(pulumi.ComponentResource):
+    pipeline_name: pulumi.Output[str]
+    topic_arn: pulumi.Output[str]
+    artifact_bucket: pulumi.Output[str]
+    log_groups: dict[str, str]
+
+    def __init__(self, name: str, args: PipelineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("muon:cicd:Pipeline", name, None, opts)
+        self._name, self._args = name, args
+        self._child = pulumi.ResourceOptions(parent=self)
+        context, tags = args.context, args.tags
+        pipeline_arn = context.arn("codepipeline", args.name)
+
+        self._key = Key(
+            f"{name}-key",
+            KeyArgs(
+                context=context,
+                description=f"muon pipeline {args.name}: artifacts, logs, notifications",
+                alias=f"muon/pipeline/{args.name}",
+                tags=tags,
+            ),
+            opts=self._child,
+        )
+        self._bucket = PrivateBucket(
+            f"{name}-artifacts",
+            PrivateBucketArgs(
+                key_arn=self._key.arn, expire_after_days=30, noncurrent_expire_after_days=7, tags=tags
+            ),
+            opts=self._child,
+        )
+        topic = self._topic(pipeline_arn)
+        self._projects: dict[str, _Project] = {}
+        self._artifact_project()
+        self._image_project()
+        self._deploy_project()
+        for stage in args.stages:
+            if stage.pre_deploy:
+                self._repository_project(f"pre-deploy-{stage.environment}", stage.pre_deploy)
+            if stage.test:
+                self._repository_project(f"test-{stage.environment}", stage.test)
+
+        role_arn = self._pipeline_role(topic.arn)
+        pipeline = aws.codepipeline.Pipeline(
+            f"{name}-pipeline",
+            name=args.name,
+            pipeline_type="V2",
+            execution_mode="QUEUED",  # never cancel a deploy halfway through for a newer commit
+            role_arn=role_arn,
+            artifact_stores=[
+                {
+                    "location": self._bucket.bucket,
+                    "type": "S3",
+                    "encryption_key": {"id": self._key.arn, "type": "KMS"},
+                }
+            ],
+            stages=self._stages(topic.arn),
+            tags=tags,
+            opts=self._child,
+        )
+        self._feedback(pipeline, topic)
+        if args.source.provider == "codecommit":
+            self._codecommit_trigger(pipeline)
+        self._dashboard()
+
+        self.pipeline_name = pipeline.name
+        self.topic_arn = topic.arn
+        self.artifact_bucket = self._bucket.bucket
+        self.log_groups = {key: project.log_group for key, project in self._projects.items()}
+        self.register_outputs(self.outputs())
+
+    # -- notifications ---------------------------------------------------------------------------
+
+    def _topic(self, pipeline_arn: str) -> aws.sns.Topic:
+        args, context, child = self._args, self._args.context, self._child
+        topic = aws.sns.Topic(
+            f"{self._name}-notifications",
+            name=f"{args.name}-notifications",
+            kms_master_key_id=self._key.arn,
+            tags=args.tags,
+            opts=child,
+        )
+        aws.sns.TopicPolicy(
+            f"{self._name}-notifications-policy",
+            arn=topic.arn,
+            policy=to_json(
+                document(
+                    {
+                        "Sid": "AccountUses",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": context.root_principal},
+                        "Action": ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes"],
+                        "Resource": topic.arn,
+                    },
+                    {
+                        "Sid": "PipelineEventsPublish",
+                        "Effect": "Allow",
+                        "Principal": {
+                            "Service": [
+                                context.service_principal("events"),
+                                context.service_principal("codestar-notifications"),
+                            ]
+                        },
+                        "Action": "SNS:Publish",
+                        "Resource": topic.arn,
+                        "Condition": {"StringEquals": {"aws:SourceAccount": context.account_id}},
+                    },
+                    deny_insecure_transport("SNS:Publish", topic.arn),
+                )
+            ),
+            opts=child,
+        )
+        for index, email in enumerate(args.notifications.emails):
+            aws.sns.TopicSubscription(
+                f"{self._name}-email-{index}", topic=topic.arn, protocol="email", endpoint=email, opts=child
+            )
+        notifications = args.notifications
+        if notifications.slack_team_id and notifications.slack_channel_id:
+            # AWS Chatbot rather than a webhook: no function to run and patch, messages formatted
+            # by AWS, and the workspace is authorised once in the console (README).
+            chat_role = aws.iam.Role(
+                f"{self._name}-chatbot-role",
+                assume_role_policy=assume_role_policy("chatbot.amazonaws.com"),
+                tags=args.tags,
+                opts=child,
+            )
+            aws.chatbot.SlackChannelConfiguration(
+                f"{self._name}-slack",
+                configuration_name=args.name,
+                iam_role_arn=chat_role.arn,
+                slack_team_id=notifications.slack_team_id,
+                slack_channel_id=notifications.slack_channel_id,
+                sns_topic_arns=[topic.arn],
+                # Notifications only: whatever is typed in the channel can read, never change.
+                guardrail_policy_arns=[context.managed_policy("ReadOnlyAccess")],
+                logging_level="ERROR",
+                tags=args.tags,
+                opts=child,
+            )
+        return topic
+
+    def _feedback(self, pipeline: aws.codepipeline.Pipeline, topic: aws.sns.Topic) -> None:
+        """Stop the line: failures (and optionally successes) → the topic; every event → a log group."""
+        args, child = self._args, self._child
+        states = ["FAILED", *(["SUCCEEDED"] if args.notifications.on_success else [])]
+        pattern = failure_pattern(args.name, states)
+        rule = aws.cloudwatch.EventRule(
+            f"{self._name}-failures",
+            name=f"{args.name}-failures",
+            description=f"{args.name}: pipeline, stage and action failures",
+            event_pattern=json.dumps(pattern, sort_keys=True),
+            tags=args.tags,
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{self._name}-failures-to-topic",
+            rule=rule.name,
+            arn=topic.arn,
+            input_transformer={
+                "input_paths": {
+                    "pipeline": "$.detail.pipeline",
+                    "stage": "$.detail.stage",
+                    "action": "$.detail.action",
+                    "state": "$.detail.state",
+                    "execution": "$.detail.execution-id",
+                    "region": "$.region",
+                },
+                "input_template": (
+                    '"muon pipeline <pipeline>: <stage> <action> <state> (execution <execution>). '
+                    "https://<region>.console.aws.amazon.com/codesuite/codepipeline/pipelines/<pipeline>/"
+                    'executions/<execution>/timeline"'
+                ),
+            },
+            opts=child,
+        )
+        aws.codestarnotifications.NotificationRule(
+            f"{self._name}-approvals",
+            name=f"{args.name}-approvals"[:64],
+            resource=pipeline.arn,
+            detail_type="BASIC",
+            event_type_ids=[
+                "codepipeline-pipeline-manual-approval-succeeded",
+                "codepipeline-pipeline-manual-approval-failed",
+            ],
+            targets=[{"address": topic.arn, "type": "SNS"}],
+            tags=args.tags,
+            opts=child,
+        )
+        # Every state change of this pipeline, kept for the dashboard (approval waits, durations).
+        history = aws.cloudwatch.LogGroup(
+            f"{self._name}-history",
+            name=f"/aws/events/muon/{args.name}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=self._key.arn,
+            tags=args.tags,
+            opts=child,
+        )
+        self._history_group = history
+        aws.cloudwatch.LogResourcePolicy(
+            f"{self._name}-history-policy",
+            policy_name=f"{args.name}-events-to-logs",
+            policy_document=to_json(
+                document(
+                    {
+                        "Sid": "EventBridgeWrites",
+                        "Effect": "Allow",
+                        "Principal": {"Service": [args.context.service_principal("events")]},
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": history.arn.apply(lambda arn: f"{arn}:*"),
+                    }
+                )
+            ),
+            opts=child,
+        )
+        every = aws.cloudwatch.EventRule(
+            f"{self._name}-history-rule",
+            name=f"{args.name}-history",
+            description=f"{args.name}: every state change, to {history_name(args.name)}",
+            event_pattern=json.dumps(
+                {"source": ["aws.codepipeline"], "detail": {"pipeline": [args.name]}}, sort_keys=True
+            ),
+            tags=args.tags,
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{self._name}-history-target", rule=every.name, arn=history.arn, opts=child
+        )
+
+    def _dashboard(self) -> None:
+        args = self._args
+        region = args.context.region
+        projects = [p.name for p in self._projects.values()]
+
+        def build_metric(metric: str, stat: str) -> list[list[Any]]:
+            return [["AWS/CodeBuild", metric, "ProjectName", p, {"stat": stat}] for p in projects]
+
+        widgets = [
+            _metric_widget("Builds", build_metric("Builds", "Sum"), region, 0),
+            _metric_widget("Failed builds", build_metric("FailedBuilds", "Sum"), region, 8),
+            _metric_widget("Build duration (s)", build_metric("Duration", "Average"), region, 16),
+            {
+                "type": "log",
+                "x": 0,
+                "y": 6,
+                "width": 24,
+                "height": 6,
+                "properties": {
+                    "title": "Approvals: requested and answered",
+                    "region": region,
+                    "query": (
+                        f"SOURCE '{history_name(args.name)}' | filter detail.type.category = 'Approval' "
+                        "| fields @timestamp, detail.stage, detail.state | sort @timestamp desc | limit 50"
+                    ),
+                    "view": "table",
+                },
+            },
+            {
+                "type": "log",
+                "x": 0,
+                "y": 12,
+                "width": 24,
+                "height": 6,
+                "properties": {
+                    "title": "Runs by outcome",
+                    "region": region,
+                    "query": (
+                        f"SOURCE '{history_name(args.name)}' "
+                        "| filter `detail-type` = 'CodePipeline Pipeline Execution State Change' "
+                        "| stats count(*) by detail.state"
+                    ),
+                    "view": "table",
+                },
+            },
+        ]
+        aws.cloudwatch.Dashboard(
+            f"{self._name}-dashboard",
+            dashboard_name=f"{args.name}-pipeline",
+            dashboard_body=json.dumps({"widgets": widgets}, sort_keys=True),
+            opts=self._child,
+        )
+
+    # -- CodeBuild -------------------------------------------------------------------------------
+
+    def _project(
+        self,
+        key: str,
+        *,
+        buildspec: str,
+        extra_statements: list[dict[str, Any]],
+        privileged: bool = False,
+        variables: list[dict[str, str]] | None = None,
+        managed_policy: aws.iam.Policy | None = None,
+    ) -> _Project:
+        args, context, child = self._args, self._args.context, self._child
+        project_name = f"{args.name}-{key}"
+        log_group_name = f"/muon/pipeline/{args.name}/{key}"
+        log_group = aws.cloudwatch.LogGroup(
+            f"{self._name}-{key}-logs",
+            name=log_group_name,
+            retention_in_days=args.log_retention_days,
+            kms_key_id=self._key.arn,
+            tags=args.tags,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{self._name}-{key}-role",
+            assume_role_policy=assume_role_policy(
+                "codebuild.amazonaws.com", source_account=context.account_id
+            ),
+            tags=args.tags,
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{self._name}-{key}-policy",
+            role=role.id,
+            policy=to_json(
+                document(
+                    allow(
+                        ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        log_group.arn.apply(lambda arn: f"{arn}:*"),
+                        Sid="WriteOwnLogs",
+                    ),
+                    *self._artifact_access(),
+                    *extra_statements,
+                )
+            ),
+            opts=child,
+        )
+        depends: list[pulumi.Resource] = [policy]
+        if managed_policy is not None:
+            depends.append(
+                aws.iam.RolePolicyAttachment(
+                    f"{self._name}-{key}-broad",
+                    role=role.name,
+                    policy_arn=managed_policy.arn,
+                    opts=child,
+                )
+            )
+        build = args.build
+        project = aws.codebuild.Project(
+            f"{self._name}-{key}",
+            name=project_name,
+            description=f"muon pipeline {args.name}: {key}",
+            service_role=role.arn,
+            encryption_key=self._key.arn,
+            build_timeout=build.timeout_minutes,
+            artifacts={"type": "CODEPIPELINE"},
+            source={"type": "CODEPIPELINE", "buildspec": buildspec},
+            environment={
+                "type": "LINUX_CONTAINER",
+                "image": build.image,
+                "compute_type": build.compute_type,
+                "image_pull_credentials_type": "CODEBUILD",
+                "privileged_mode": privileged,
+                "environment_variables": [
+                    {"name": v["name"], "value": v["value"], "type": v.get("type", "PLAINTEXT")}
+                    for v in variables or []
+                ],
+            },
+            logs_config={
+                "cloudwatch_logs": {"status": "ENABLED", "group_name": log_group.name},
+                "s3_logs": {"status": "DISABLED"},
+            },
+            tags=args.tags,
+            # A V2 pipeline starts a run as soon as it is created: the project's permissions must
+            # be in place by then, and the pipeline waits for the project (it names it by Output).
+            opts=child.merge(pulumi.ResourceOptions(depends_on=depends)),
+        )
+        entry = _Project(project_name, project.name, project.arn, log_group_name)
+        self._projects[key] = entry
+        return entry
+
+    def _artifact_access(self) -> list[dict[str, Any]]:
+        bucket_arn = self._bucket.arn
+        return [
+            allow(
+                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                bucket_arn.apply(lambda arn: f"{arn}/*"),
+                Sid="ReadWriteArtifacts",
+            ),
+            allow(["s3:GetBucketLocation", "s3:GetBucketVersioning"], bucket_arn, Sid="ArtifactBucket"),
+            allow(
+                ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                self._key.arn,
+                Sid="UsePipelineKey",
+            ),
+        ]
+
+    def _artifact_project(self) -> None:
+        if self._args.build.artifact:
+            self._repository_project("artifact", self._args.build.buildspec)
+
+    def _repository_project(self, key: str, buildspec: str) -> _Project:
+        """A build running one of the repository's own buildspec files."""
+        return self._project(key, buildspec=buildspec, extra_statements=[])
+
+    def _image_project(self) -> None:
+        context = self._args.context
+        repositories = sorted({repo for target in self._args.images for _, repo in target.repositories})
+        statements = [
+            # GetAuthorizationToken has no resource-level permissions: AWS offers nothing narrower.
+            allow("ecr:GetAuthorizationToken", "*", Sid="RegistryLogin"),
+            allow(
+                [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:CompleteLayerUpload",
+                    "ecr:DescribeImages",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:InitiateLayerUpload",
+                    "ecr:PutImage",
+                    "ecr:UploadLayerPart",
+                ],
+                [context.arn("ecr", f"repository/{repo}") for repo in repositories],
+                Sid="PushServiceImages",
+            ),
+        ]
+        self._project(
+            "image",
+            buildspec=image_buildspec(self._args.images),
+            extra_statements=statements,
+            privileged=True,  # docker build needs the daemon: this project only (documented exception)
+        )
+
+    def _deploy_project(self) -> None:
+        args, context = self._args, self._args.context
+        deploy = args.deploy
+        statements: list[dict[str, Any]] = []
+        cross_account = sorted({s.role_arn for s in args.stages if s.role_arn})
+        if cross_account:
+            statements.append(allow("sts:AssumeRole", cross_account, Sid="AssumeDeployRoles"))
+        if deploy.access_token_parameter:
+            statements.append(
+                allow(
+                    "ssm:GetParameters",
+                    context.arn("ssm", f"parameter{deploy.access_token_parameter}"),
+                    Sid="ReadPulumiToken",
+                )
+            )
+        broad = None
+        if any(s.role_arn is None for s in args.stages):
+            broad = aws.iam.Policy(
+                f"{self._name}-deploy-broad",
+                description=f"muon pipeline {args.name}: what `pulumi up` of a muon stack creates",
+                policy=json.dumps(deploy_policy(), sort_keys=True),
+                tags=args.tags,
+                opts=self._child,
+            )
+        self._project(
+            "deploy",
+            buildspec=deploy_buildspec(
+                project_dir=deploy.project_dir, access_token_parameter=deploy.access_token_parameter
+            ),
+            extra_statements=statements,
+            variables=[
+                {"name": "MUON_BACKEND", "value": deploy.backend},
+                {"name": "MUON_PULUMI_VERSION", "value": deploy.pulumi_version},
+            ],
+            managed_policy=broad,
+        )
+
+    # -- CodePipeline ----------------------------------------------------------------------------
+
+    def _pipeline_role(self, topic_arn: pulumi.Output[str]) -> pulumi.Output[str]:
+        args, context, child = self._args, self._args.context, self._child
+        role = aws.iam.Role(
+            f"{self._name}-role",
+            assume_role_policy=assume_role_policy(
+                "codepipeline.amazonaws.com", source_account=context.account_id
+            ),
+            tags=args.tags,
+            opts=child,
+        )
+        statements = [
+            *self._artifact_access(),
+            allow(
+                ["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
+                [p.arn for p in self._projects.values()],
+                Sid="RunOwnBuilds",
+            ),
+            allow("sns:Publish", topic_arn, Sid="AskForApproval"),
+            *source_statements(context, args.source),
+        ]
+        policy = aws.iam.RolePolicy(
+            f"{self._name}-policy", role=role.id, policy=to_json(document(*statements)), opts=child
+        )
+        # The first run starts on creation: hand the role over once its policy is attached.
+        return pulumi.Output.all(role.arn, policy.id).apply(lambda values: values[0])
+
+    def _stages(self, topic_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
+        args = self._args
+        stages: list[dict[str, Any]] = [{"name": "Source", "actions": [source_action(args.source)]}]
+        build_actions = []
+        image_input = "Source"
+        if "artifact" in self._projects:
+            build_actions.append(
+                _codebuild_action(
+                    "Artifact", self._projects["artifact"].reference, ["Source"], ["Artifact"], 1
+                )
+            )
+            image_input = "Artifact"
+        build_actions.append(
+            _codebuild_action("Image", self._projects["image"].reference, [image_input], ["Images"], 2)
+        )
+        stages.append({"name": "Build", "actions": build_actions})
+        for stage in args.stages:
+            env = stage.environment
+            if stage.approval:
+                stages.append(
+                    {
+                        "name": f"Approve-{env}",
+                        "actions": [
+                            {
+                                "name": "Approval",
+                                "category": "Approval",
+                                "owner": "AWS",
+                                "provider": "Manual",
+                                "version": "1",
+                                "run_order": 1,
+                                "configuration": {
+                                    "NotificationArn": topic_arn,
+                                    "CustomData": f"Deploy to {env} (stack {stage.stack})?",
+                                },
+                            }
+                        ],
+                    }
+                )
+            namespace = f"Deploy-{env}"
+            actions = []
+            if stage.pre_deploy:
+                actions.append(
+                    _codebuild_action(
+                        "PreDeploy",
+                        self._projects[f"pre-deploy-{env}"].reference,
+                        ["Source"],
+                        [],
+                        1,
+                        variables=[
+                            {"name": "MUON_ENVIRONMENT", "value": env, "type": "PLAINTEXT"},
+                            {"name": "MUON_STACK", "value": stage.stack, "type": "PLAINTEXT"},
+                        ],
+                    )
+                )
+            actions.append(
+                _codebuild_action(
+                    "Deploy",
+                    self._projects["deploy"].reference,
+                    ["Source", "Images"],
+                    [],
+                    2,
+                    namespace=namespace,
+                    variables=[
+                        {"name": "MUON_ENVIRONMENT", "value": env, "type": "PLAINTEXT"},
+                        {"name": "MUON_STACK", "value": stage.stack, "type": "PLAINTEXT"},
+                        {"name": "MUON_DEPLOY_ROLE_ARN", "value": stage.role_arn or "", "type": "PLAINTEXT"},
+                    ],
+                )
+            )
+            if stage.test:
+                actions.append(
+                    _codebuild_action(
+                        "Test",
+                        self._projects[f"test-{env}"].reference,
+                        ["Source"],
+                        [],
+                        3,
+                        category="Test",
+                        variables=[
+                            {"name": "MUON_ENVIRONMENT", "value": env, "type": "PLAINTEXT"},
+                            {
+                                "name": "MUON_SERVICE_URL",
+                                "value": f"#{{{namespace}.MUON_SERVICE_URL}}",
+                                "type": "PLAINTEXT",
+                            },
+                        ],
+                    )
+                )
+            # A failed deploy or test redeploys the stage's last good run (its image digests).
+            stages.append({"name": namespace, "actions": actions, "on_failure": {"result": "ROLLBACK"}})
+        return stages
+
+    def _codecommit_trigger(self, pipeline: aws.codepipeline.Pipeline) -> None:
+        args, context, child = self._args, self._args.context, self._child
+        role = aws.iam.Role(
+            f"{self._name}-trigger-role",
+            assume_role_policy=assume_role_policy("events.amazonaws.com", source_account=context.account_id),
+            tags=args.tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-trigger-policy",
+            role=role.id,
+            policy=to_json(document(allow("codepipeline:StartPipelineExecution", pipeline.arn, Sid="Start"))),
+            opts=child,
+        )
+        rule = aws.cloudwatch.EventRule(
+            f"{self._name}-trigger",
+            name=f"{args.name}-source",
+            description=f"{args.name}: a push to {args.source.branch} starts the pipeline",
+            event_pattern=json.dumps(
+                {
+                    "source": ["aws.codecommit"],
+                    "detail-type": ["CodeCommit Repository State Change"],
+                    "resources": [context.arn("codecommit", args.source.repo)],
+                    "detail": {
+                        "event": ["referenceCreated", "referenceUpdated"],
+                        "referenceType": ["branch"],
+                        "referenceName": [args.source.branch],
+                    },
+                },
+                sort_keys=True,
+            ),
+            tags=args.tags,
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{self._name}-trigger-target", rule=rule.name, arn=pipeline.arn, role_arn=role.arn, opts=child
+        )
+
+    def outputs(self) -> dict[str, pulumi.Input[object]]:
+        return {
+            "name": self.pipeline_name,
+            "notificationTopicArn": self.topic_arn,
+            "artifactBucket": self.artifact_bucket,
+            "logGroups": self.log_groups,
+            "historyLogGroup": history_name(self._args.name),
+        }
+
+
+def history_name(pipeline: str) -> str:
+    return f"/aws/events/muon/{pipeline}"
+
+
+def failure_pattern(pipeline: str, states: list[str]) -> dict[str, Any]:
+    """EventBridge pattern for this pipeline's execution, stage and action state changes."""
+    return {
+        "source": ["aws.codepipeline"],
+        "detail-type": [
+            "CodePipeline Pipeline Execution State Change",
+            "CodePipeline Stage Execution State Change",
+            "CodePipeline Action Execution State Change",
+        ],
+        "detail": {"pipeline": [pipeline], "state": states},
+    }
+
+
+def source_action(source: PipelineSource) -> dict[str, Any]:
+    base = {
+        "name": "Source",
+        "category": "Source",
+        "version": "1",
+        "run_order": 1,
+        "output_artifacts": ["Source"],
+    }
+    if source.provider == "github":
+        return {
+            **base,
+            "owner": "AWS",
+            "provider": "CodeStarSourceConnection",
+            "configuration": {
+                "ConnectionArn": source.connection_arn,
+                "FullRepositoryId": source.repo,
+                "BranchName": source.branch,
+                "OutputArtifactFormat": "CODE_ZIP",
+                "DetectChanges": "true",
+            },
+        }
+    if source.provider == "codecommit":
+        return {
+            **base,
+            "owner": "AWS",
+            "provider": "CodeCommit",
+            # An EventBridge rule starts the pipeline; polling is deprecated and slow.
+            "configuration": {
+                "RepositoryName": source.repo,
+                "BranchName": source.branch,
+                "PollForSourceChanges": "false",
+            },
+        }
+    return {
+        **base,
+        "owner": "AWS",
+        "provider": "S3",
+        # Event-driven S3 sources need CloudTrail data events on the customer's bucket; polling
+        # works with none.
+        "configuration": {
+            "S3Bucket": source.repo,
+            "S3ObjectKey": source.object_key,
+            "PollForSourceChanges": "true",
+        },
+    }
+
+
+def source_statements(context: AwsContext, source: PipelineSource) -> list[dict[str, Any]]:
+    if source.provider == "github":
+        return [
+            allow(
+                ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
+                source.connection_arn,
+                Sid="UseConnection",
+            )
+        ]
+    if source.provider == "codecommit":
+        return [
+            allow(
+                [
+                    "codecommit:GetBranch",
+                    "codecommit:GetCommit",
+                    "codecommit:GetUploadArchiveStatus",
+                    "codecommit:UploadArchive",
+                ],
+                context.arn("codecommit", source.repo),
+                Sid="ReadRepository",
+            )
+        ]
+    bucket = f"arn:{context.partition}:s3:::{source.repo}"
+    return [
+        allow(["s3:GetObject", "s3:GetObjectVersion"], f"{bucket}/{source.object_key}", Sid="ReadSource"),
+        allow(["s3:GetBucketVersioning", "s3:GetBucketLocation"], bucket, Sid="SourceBucket"),
+    ]
+
+
+def deploy_policy() -> dict[str, Any]:
+    """The one broad grant in muon: the deploy step runs `pulumi up`, which creates, changes and
+    deletes every kind of resource muon manages. It is attached to the deploy project only (or
+    lives in the target account, assumed through ``roleArn``)."""
+    return document(
+        allow([f"{service}:*" for service in DEPLOYED_SERVICES], "*", Sid="ManageMuonResources"),
+        allow("sts:GetCallerIdentity", "*", Sid="WhoAmI"),
+    )
+
+
+def _codebuild_action(
+    name: str,
+    project: pulumi.Input[str],
+    inputs: list[str],
+    outputs: list[str],
+    run_order: int,
+    *,
+    category: str = "Build",
+    namespace: str | None = None,
+    variables: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    configuration: dict[str, pulumi.Input[str]] = {"ProjectName": project}
+    if len(inputs) > 1:
+        configuration["PrimarySource"] = inputs[0]
+    if variables:
+        configuration["EnvironmentVariables"] = json.dumps(variables, sort_keys=True)
+    action: dict[str, Any] = {
+        "name": name,
+        "category": category,
+        "owner": "AWS",
+        "provider": "CodeBuild",
+        "version": "1",
+        "run_order": run_order,
+        "input_artifacts": inputs,
+        "output_artifacts": outputs,
+        "configuration": configuration,
+    }
+    if namespace:
+        action["namespace"] = namespace
+    return action
+
+
+def _metric_widget(title: str, metrics: list[list[Any]], region: str, x: int) -> dict[str, Any]:
+    return {
+        "type": "metric",
+        "x": x,
+        "y": 0,
+        "width": 8,
+        "height": 6,
+        "properties": {
+            "title": title,
+            "region": region,
+            "metrics": metrics,
+            "period": 86400,
+            "view": "timeSeries",
+        },
+    }

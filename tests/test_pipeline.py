@@ -1,0 +1,455 @@
+"""The Pipeline component, asserted on the rendered pipeline, projects, roles and rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from components.pipeline import failure_pattern
+from stacks.errors import DefinitionError
+from stacks.offline import Rendering
+from tests.aws_models import assert_valid
+
+CONNECTION = (
+    "arn:aws:codestar-connections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
+)
+ENVS = "environments: {dev: {}, production: {}}\n"
+SERVICES = "services:\n  banana: {port: 8080, pathPatterns: [/bananas]}\n"
+PIPELINE_CONFIG = {
+    "muon:pipeline": True,
+    "muon:backend": "s3://acme-pulumi-state",
+    "muon:secretsProvider": "awskms://alias/muon-pulumi?region=us-east-1",
+}
+
+
+def pipeline_definition(
+    stages: str, extra: str = "", source: str = f"{{repo: acme/banana, connection: '{CONNECTION}'}}"
+) -> str:
+    return ENVS + SERVICES + f"pipeline:\n  source: {source}\n  stages: {stages}\n" + extra
+
+
+def render_pipeline(render_definition, definition: str, **config: object) -> Rendering:
+    return render_definition(definition, [], extra_config={**PIPELINE_CONFIG, **config})
+
+
+def stages_of(rendering: Rendering) -> list[dict]:
+    return rendering.one("aws:codepipeline/pipeline:Pipeline").inputs["stages"]
+
+
+def project(rendering: Rendering, key: str):
+    return next(
+        p for p in rendering.of_type("aws:codebuild/project:Project") if p.inputs["name"].endswith(f"-{key}")
+    )
+
+
+def policy_of(rendering: Rendering, name: str) -> dict[str, dict]:
+    return {
+        s["Sid"]: s for s in rendering.one("aws:iam/rolePolicy:RolePolicy", name).json("policy")["Statement"]
+    }
+
+
+def test_the_screencast_shape_in_the_prod_stack(prod: Rendering) -> None:
+    stages = stages_of(prod)
+    assert [s["name"] for s in stages] == [
+        "Source",
+        "Build",
+        "Deploy-dev",
+        "Approve-production",
+        "Deploy-production",
+    ]
+    layout = {s["name"]: [(a["name"], a["runOrder"]) for a in s["actions"]] for s in stages}
+    assert layout == {
+        "Source": [("Source", 1)],
+        "Build": [("Artifact", 1), ("Image", 2)],
+        "Deploy-dev": [("Deploy", 2), ("Test", 3)],
+        "Approve-production": [("Approval", 1)],
+        "Deploy-production": [("Deploy", 2), ("Test", 3)],
+    }
+    source = stages[0]["actions"][0]
+    assert (
+        source["provider"],
+        source["configuration"]["FullRepositoryId"],
+        source["configuration"]["BranchName"],
+    ) == (
+        "CodeStarSourceConnection",
+        "acme/banana",
+        "main",
+    )
+    pipeline = prod.one("aws:codepipeline/pipeline:Pipeline").inputs
+    assert pipeline["pipelineType"] == "V2"
+    assert pipeline["name"] == "muon-muon"
+
+
+def test_every_input_artifact_is_an_earlier_output(prod: Rendering) -> None:
+    produced: set[str] = set()
+    for stage in stages_of(prod):
+        by_order: dict[int, list[dict]] = {}
+        for action in stage["actions"]:
+            by_order.setdefault(action["runOrder"], []).append(action)
+        for order in sorted(by_order):
+            for action in by_order[order]:
+                assert set(action.get("inputArtifacts", [])) <= produced, (stage["name"], action["name"])
+            for action in by_order[order]:
+                produced |= set(action.get("outputArtifacts", []))
+    assert produced == {"Source", "Artifact", "Images"}
+
+
+def test_deploys_go_through_pulumi_on_each_environment_stack(prod: Rendering) -> None:
+    for stage_name, environment, stack in (
+        ("Deploy-dev", "dev", "dev"),
+        ("Deploy-production", "production", "prod"),
+    ):
+        stage = next(s for s in stages_of(prod) if s["name"] == stage_name)
+        assert stage["onFailure"] == {
+            "result": "ROLLBACK"
+        }  # a failed deploy or test redeploys the last good run
+        deploy, test = stage["actions"]
+        variables = {
+            v["name"]: v["value"] for v in json.loads(deploy["configuration"]["EnvironmentVariables"])
+        }
+        assert variables == {"MUON_ENVIRONMENT": environment, "MUON_STACK": stack, "MUON_DEPLOY_ROLE_ARN": ""}
+        assert deploy["inputArtifacts"] == ["Source", "Images"]
+        assert deploy["configuration"]["PrimarySource"] == "Source"
+        assert deploy["namespace"] == stage_name
+        test_variables = {
+            v["name"]: v["value"] for v in json.loads(test["configuration"]["EnvironmentVariables"])
+        }
+        assert test_variables["MUON_SERVICE_URL"] == f"#{{{stage_name}.MUON_SERVICE_URL}}"
+        assert test["category"] == "Test"
+    spec = yaml.safe_load(project(prod, "deploy").inputs["source"]["buildspec"])
+    commands = spec["phases"]["build"]["commands"]
+    assert 'pulumi up --yes --skip-preview --stack "$MUON_STACK"' in commands
+    up = commands.index('pulumi up --yes --skip-preview --stack "$MUON_STACK"')
+    assert any("stacks.deploy set-images" in c for c in commands[:up])
+    assert any("stacks.deploy verify" in c for c in commands[up:])
+    assert spec["env"]["exported-variables"] == ["MUON_SERVICE_URL"]
+    variables = {
+        v["name"]: v["value"] for v in project(prod, "deploy").inputs["environment"]["environmentVariables"]
+    }
+    assert variables["MUON_BACKEND"] == "s3://acme-pulumi-state"
+
+
+def test_the_image_build_pushes_by_commit_to_every_environment_repository(prod: Rendering) -> None:
+    image = project(prod, "image").inputs
+    assert image["environment"]["privilegedMode"] is True
+    others = [
+        p for p in prod.of_type("aws:codebuild/project:Project") if not p.inputs["name"].endswith("-image")
+    ]
+    assert others and all(p.inputs["environment"]["privilegedMode"] is False for p in others)
+    commands = yaml.safe_load(image["source"]["buildspec"])["phases"]["build"]["commands"]
+    script = "\n".join(commands)
+    assert 'TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION:0:12}"' in commands
+    for repo in ("muon/dev/banana", "muon/production/banana"):
+        assert f'docker push "$REGISTRY/{repo}:$TAG"' in script
+        assert f'"$REGISTRY/{repo}@$DIGEST" >> images.tsv' in script
+    statements = policy_of(prod, "pipeline-image-policy")
+    assert statements["PushServiceImages"]["Resource"] == [
+        "arn:aws:ecr:us-east-1:123456789012:repository/muon/dev/banana",
+        "arn:aws:ecr:us-east-1:123456789012:repository/muon/production/banana",
+    ]
+    assert [s for s in statements.values() if s["Resource"] == "*"] == [statements["RegistryLogin"]]
+
+
+def test_artifact_bucket_is_private_encrypted_versioned_and_expiring(prod: Rendering) -> None:
+    pipeline = prod.one("aws:codepipeline/pipeline:Pipeline").inputs
+    key = prod.one("aws:kms/key:Key", "pipeline-key-key").state["arn"]
+    (store,) = pipeline["artifactStores"]
+    assert store["encryptionKey"] == {"id": key, "type": "KMS"}
+    bucket = prod.one("aws:s3/bucket:Bucket", "pipeline-artifacts-bucket")
+    assert store["location"] == bucket.state["bucket"]
+    sse = prod.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "pipeline-artifacts-encryption",
+    ).inputs
+    assert sse["rules"][0]["applyServerSideEncryptionByDefault"] == {
+        "sseAlgorithm": "aws:kms",
+        "kmsMasterKeyId": key,
+    }
+    assert prod.one("aws:s3/bucketVersioning:BucketVersioning", "pipeline-artifacts-versioning").inputs[
+        "versioningConfiguration"
+    ] == {"status": "Enabled"}
+    block = prod.one(
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pipeline-artifacts-public-access"
+    ).inputs
+    assert all(
+        block[k] is True
+        for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
+    policy = prod.one("aws:s3/bucketPolicy:BucketPolicy", "pipeline-artifacts-policy").json("policy")
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    lifecycle = prod.one(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "pipeline-artifacts-lifecycle"
+    ).inputs
+    assert lifecycle["rules"][0]["expiration"] == {"days": 30}
+    for project_ in prod.of_type("aws:codebuild/project:Project"):
+        assert project_.inputs["encryptionKey"] == key
+        assert project_.inputs["logsConfig"]["cloudwatchLogs"]["status"] == "ENABLED"
+
+
+def test_roles_are_scoped_to_their_own_projects_bucket_and_connection(prod: Rendering) -> None:
+    statements = policy_of(prod, "pipeline-policy")
+    projects = sorted(p.state["arn"] for p in prod.of_type("aws:codebuild/project:Project"))
+    assert sorted(statements["RunOwnBuilds"]["Resource"]) == projects
+    assert statements["UseConnection"]["Resource"] == CONNECTION
+    bucket = prod.one("aws:s3/bucket:Bucket", "pipeline-artifacts-bucket").state["arn"]
+    assert statements["ReadWriteArtifacts"]["Resource"] == f"{bucket}/*"
+    for name in ("artifact", "image", "deploy", "test-dev", "test-production"):
+        own = policy_of(prod, f"pipeline-{name}-policy")
+        group = prod.one("aws:cloudwatch/logGroup:LogGroup", f"pipeline-{name}-logs").state["arn"]
+        assert own["WriteOwnLogs"]["Resource"] == f"{group}:*"
+    attachments = prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    broad = prod.one("aws:iam/policy:Policy", "pipeline-deploy-broad")
+    holders = [a.name for a in attachments if a.inputs["policyArn"] == broad.state["arn"]]
+    assert holders == ["pipeline-deploy-broad"]  # the deploy project's role only
+
+
+def test_failure_events_reach_the_encrypted_topic(prod: Rendering) -> None:
+    rule = prod.one("aws:cloudwatch/eventRule:EventRule", "pipeline-failures")
+    pattern = json.loads(rule.inputs["eventPattern"])
+    assert pattern == failure_pattern("muon-muon", ["FAILED"])
+    # A CodePipeline action failure event, as EventBridge delivers it (CodePipeline user guide).
+    event = {
+        "source": "aws.codepipeline",
+        "detail-type": "CodePipeline Action Execution State Change",
+        "detail": {"pipeline": "muon-muon", "stage": "Deploy-dev", "action": "Deploy", "state": "FAILED"},
+    }
+    assert matches(pattern, event)
+    assert not matches(pattern, {**event, "detail": {**event["detail"], "state": "SUCCEEDED"}})
+    assert not matches(pattern, {**event, "detail": {**event["detail"], "pipeline": "other"}})
+    target = prod.one("aws:cloudwatch/eventTarget:EventTarget", "pipeline-failures-to-topic").inputs
+    topic = prod.one("aws:sns/topic:Topic", "pipeline-notifications")
+    assert target["arn"] == topic.state["arn"]
+    assert topic.inputs["kmsMasterKeyId"] == prod.one("aws:kms/key:Key", "pipeline-key-key").state["arn"]
+    assert (
+        prod.one("aws:sns/topicSubscription:TopicSubscription").inputs["endpoint"]
+        == "banana-team@example.com"
+    )
+    approval = next(s for s in stages_of(prod) if s["name"] == "Approve-production")["actions"][0]
+    assert approval["configuration"]["NotificationArn"] == topic.state["arn"]
+
+
+def matches(pattern: dict, event: dict) -> bool:
+    """EventBridge's exact-value matching, for the subset of patterns muon writes."""
+    for key, expected in pattern.items():
+        value = event.get(key)
+        if isinstance(expected, dict):
+            if not isinstance(value, dict) or not matches(expected, value):
+                return False
+        elif value not in expected:
+            return False
+    return True
+
+
+def test_rendered_pipeline_and_projects_are_valid_api_calls(prod: Rendering) -> None:
+    pipeline = prod.one("aws:codepipeline/pipeline:Pipeline").inputs
+    stages = [
+        {
+            "name": stage["name"],
+            "actions": [
+                {
+                    "name": a["name"],
+                    "actionTypeId": {
+                        "category": a["category"],
+                        "owner": a["owner"],
+                        "provider": a["provider"],
+                        "version": a["version"],
+                    },
+                    "runOrder": a["runOrder"],
+                    "configuration": a.get("configuration", {}),
+                    "inputArtifacts": [{"name": n} for n in a.get("inputArtifacts", [])],
+                    "outputArtifacts": [{"name": n} for n in a.get("outputArtifacts", [])],
+                    **({"namespace": a["namespace"]} if "namespace" in a else {}),
+                }
+                for a in stage["actions"]
+            ],
+            **({"onFailure": {"result": stage["onFailure"]["result"]}} if "onFailure" in stage else {}),
+        }
+        for stage in pipeline["stages"]
+    ]
+    store = pipeline["artifactStores"][0]
+    assert_valid(
+        "codepipeline",
+        "CreatePipeline",
+        {
+            "pipeline": {
+                "name": pipeline["name"],
+                "roleArn": pipeline["roleArn"],
+                "artifactStore": {
+                    "type": store["type"],
+                    "location": store["location"],
+                    "encryptionKey": store["encryptionKey"],
+                },
+                "stages": stages,
+                "pipelineType": pipeline["pipelineType"],
+                "executionMode": pipeline["executionMode"],
+            }
+        },
+    )
+    for project_ in prod.of_type("aws:codebuild/project:Project"):
+        p = project_.inputs
+        env = p["environment"]
+        assert_valid(
+            "codebuild",
+            "CreateProject",
+            {
+                "name": p["name"],
+                "source": {"type": p["source"]["type"], "buildspec": p["source"]["buildspec"]},
+                "artifacts": {"type": p["artifacts"]["type"]},
+                "environment": {
+                    "type": env["type"],
+                    "image": env["image"],
+                    "computeType": env["computeType"],
+                    "privilegedMode": env["privilegedMode"],
+                    "imagePullCredentialsType": env["imagePullCredentialsType"],
+                    "environmentVariables": env.get("environmentVariables", []),
+                },
+                "serviceRole": p["serviceRole"],
+                "timeoutInMinutes": p["buildTimeout"],
+                "encryptionKey": p["encryptionKey"],
+                "logsConfig": {
+                    "cloudWatchLogs": {
+                        "status": p["logsConfig"]["cloudwatchLogs"]["status"],
+                        "groupName": p["logsConfig"]["cloudwatchLogs"]["groupName"],
+                    },
+                    "s3Logs": {"status": p["logsConfig"]["s3Logs"]["status"]},
+                },
+            },
+        )
+
+
+def test_pulumi_cloud_token_comes_from_parameter_store(render_definition) -> None:
+    rendering = render_pipeline(
+        render_definition,
+        pipeline_definition("[{environment: dev}]"),
+        **{"muon:backend": "https://api.pulumi.com", "muon:accessTokenParameter": "/muon/pulumi/token"},
+    )
+    deploy = project(rendering, "deploy").inputs
+    spec = yaml.safe_load(deploy["source"]["buildspec"])
+    assert spec["env"]["parameter-store"] == {"PULUMI_ACCESS_TOKEN": "/muon/pulumi/token"}
+    assert "PULUMI_ACCESS_TOKEN" not in {v["name"] for v in deploy["environment"]["environmentVariables"]}
+    statements = policy_of(rendering, "pipeline-deploy-policy")
+    assert (
+        statements["ReadPulumiToken"]["Resource"]
+        == "arn:aws:ssm:us-east-1:123456789012:parameter/muon/pulumi/token"
+    )
+
+
+def test_cross_account_stages_assume_their_role_instead_of_the_broad_policy(render_definition) -> None:
+    role = "arn:aws:iam::222222222222:role/muon-deploy"
+    rendering = render_pipeline(
+        render_definition, pipeline_definition(f"[{{environment: dev, roleArn: '{role}'}}]")
+    )
+    assert rendering.of_type("aws:iam/policy:Policy") == []
+    assert policy_of(rendering, "pipeline-deploy-policy")["AssumeDeployRoles"]["Resource"] == [role]
+    deploy = stages_of(rendering)[2]["actions"][0]
+    variables = {v["name"]: v["value"] for v in json.loads(deploy["configuration"]["EnvironmentVariables"])}
+    assert variables["MUON_DEPLOY_ROLE_ARN"] == role
+
+
+def test_codecommit_source_starts_on_push_and_s3_source_polls(render_definition) -> None:
+    rendering = render_pipeline(
+        render_definition,
+        pipeline_definition(
+            "[{environment: dev}]", source="{provider: codecommit, repo: banana, branch: trunk}"
+        ),
+    )
+    source = stages_of(rendering)[0]["actions"][0]
+    assert (source["provider"], source["configuration"]["PollForSourceChanges"]) == ("CodeCommit", "false")
+    trigger = json.loads(
+        rendering.one("aws:cloudwatch/eventRule:EventRule", "pipeline-trigger").inputs["eventPattern"]
+    )
+    assert trigger["resources"] == ["arn:aws:codecommit:us-east-1:123456789012:banana"]
+    assert trigger["detail"]["referenceName"] == ["trunk"]
+    assert (
+        policy_of(rendering, "pipeline-policy")["ReadRepository"]["Resource"]
+        == "arn:aws:codecommit:us-east-1:123456789012:banana"
+    )
+    rendering = render_pipeline(
+        render_definition,
+        pipeline_definition(
+            "[{environment: dev}]", source="{provider: s3, repo: acme-sources, objectKey: banana.zip}"
+        ),
+    )
+    source = stages_of(rendering)[0]["actions"][0]
+    assert source["configuration"] == {
+        "S3Bucket": "acme-sources",
+        "S3ObjectKey": "banana.zip",
+        "PollForSourceChanges": "true",
+    }
+
+
+def test_slack_goes_through_chatbot_with_a_read_only_guardrail(render_definition) -> None:
+    rendering = render_pipeline(
+        render_definition,
+        pipeline_definition(
+            "[{environment: dev}]", "  notifications: {slack: {teamId: T0123ABCDE, channelId: C0123ABCDE}}\n"
+        ),
+    )
+    slack = rendering.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration").inputs
+    assert slack["guardrailPolicyArns"] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    assert slack["snsTopicArns"] == [rendering.one("aws:sns/topic:Topic").state["arn"]]
+
+
+BAD_PIPELINES = [
+    (
+        pipeline_definition("[{environment: qa}]"),
+        "pipeline.stages[0].environment",
+        "unknown environment 'qa'",
+    ),
+    (pipeline_definition("[]"), "pipeline.stages", "at least 1"),
+    (
+        pipeline_definition(
+            "[{environment: dev}]", source="{repo: acme/banana, connection: 'arn:aws:codestar:x'}"
+        ),
+        "pipeline.source.connection",
+        "a CodeStar connection ARN",
+    ),
+    (
+        pipeline_definition("[{environment: production, approval: true}]"),
+        "pipeline.stages[0].approval",
+        "needs someone to notify",
+    ),
+    (
+        pipeline_definition("[{environment: dev}, {environment: dev}]"),
+        "pipeline.stages[1].environment",
+        "already has a stage",
+    ),
+    (
+        pipeline_definition("[{environment: dev, stack: prod}]"),
+        "pipeline.stages[0].stack",
+        "does not deploy environment 'dev'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("definition", "path", "words"), BAD_PIPELINES)
+def test_bad_pipelines_name_the_path(render_definition, definition: str, path: str, words: str) -> None:
+    with pytest.raises(DefinitionError) as raised:
+        render_pipeline(render_definition, definition)
+    assert f"muon.yaml: {path}" in str(raised.value)
+    assert words in str(raised.value)
+
+
+def test_a_stage_whose_environment_no_stack_deploys_is_an_error(render_definition) -> None:
+    definition = (
+        "environments: {dev: {}, qa: {}}\n"
+        + SERVICES
+        + f"pipeline:\n  source: {{repo: acme/banana, connection: '{CONNECTION}'}}\n  stages: [{{environment: qa}}]\n"
+    )
+    with pytest.raises(DefinitionError, match=r"pipeline.stages\[0\]: no stack deploys environment 'qa'"):
+        render_pipeline(render_definition, definition)
+
+
+def test_the_pipeline_stack_needs_a_backend(render_definition) -> None:
+    with pytest.raises(DefinitionError, match="muon:backend: the pipeline deploys with Pulumi"):
+        render_definition(
+            pipeline_definition("[{environment: dev}]"), [], extra_config={"muon:pipeline": True}
+        )
+    with pytest.raises(DefinitionError, match="muon:secretsProvider: an s3 backend needs an awskms"):
+        render_definition(
+            pipeline_definition("[{environment: dev}]"),
+            [],
+            extra_config={"muon:pipeline": True, "muon:backend": "s3://b"},
+        )

@@ -6,15 +6,14 @@ import dataclasses
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
 
 from components.cluster import Cluster, ClusterArgs
 from components.context import AwsContext
 from components.encryption import Key, KeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
-from components.policies import deny_insecure_transport, document, to_json
 from components.service import EnvironmentWiring
+from components.topic import notification_topic
 
 
 @dataclass(frozen=True)
@@ -88,53 +87,17 @@ class Environment(pulumi.ComponentResource):
     def _alarm_topic(
         self, name: str, args: EnvironmentArgs, child: pulumi.ResourceOptions
     ) -> pulumi.Output[str]:
-        topic = aws.sns.Topic(
+        topic = notification_topic(
             f"{name}-alarms",
-            name=f"muon-{name}-alarms",
-            kms_master_key_id=self.key.arn,
+            topic_name=f"muon-{name}-alarms",
+            context=args.context,
+            key_arn=self.key.arn,
+            # Alarms, EventBridge rules and RDS event subscriptions of this account.
+            publishers=("cloudwatch", "events", "events.rds"),
+            emails=args.alarm_emails,
             tags=args.tags,
             opts=child,
         )
-        context = args.context
-        aws.sns.TopicPolicy(
-            f"{name}-alarms-policy",
-            arn=topic.arn,
-            policy=to_json(
-                document(
-                    {
-                        "Sid": "AccountPublishes",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": context.root_principal},
-                        "Action": ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes"],
-                        "Resource": topic.arn,
-                    },
-                    {
-                        "Sid": "ServicesPublish",
-                        "Effect": "Allow",
-                        "Principal": {
-                            "Service": [
-                                context.service_principal("cloudwatch"),
-                                context.service_principal("events"),
-                                context.service_principal("events.rds"),  # database event subscriptions
-                            ]
-                        },
-                        "Action": "SNS:Publish",
-                        "Resource": topic.arn,
-                        "Condition": {"StringEquals": {"aws:SourceAccount": context.account_id}},
-                    },
-                    deny_insecure_transport("SNS:Publish", topic.arn),
-                )
-            ),
-            opts=child,
-        )
-        for index, email in enumerate(args.alarm_emails):
-            aws.sns.TopicSubscription(
-                f"{name}-alarms-email-{index}",
-                topic=topic.arn,
-                protocol="email",
-                endpoint=email,
-                opts=child,
-            )
         return topic.arn
 
     def wiring(self) -> EnvironmentWiring:

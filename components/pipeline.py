@@ -19,7 +19,8 @@ from components.bucket import PrivateBucket, PrivateBucketArgs
 from components.buildspecs import ImageTarget, deploy_buildspec, image_buildspec
 from components.context import AwsContext
 from components.encryption import Key, KeyArgs
-from components.policies import allow, assume_role_policy, deny_insecure_transport, document, to_json
+from components.policies import allow, assume_role_policy, document, to_json
+from components.topic import notification_topic
 
 SourceProvider = Literal["github", "codecommit", "s3"]
 
@@ -112,7 +113,6 @@ class Pipeline(pulumi.ComponentResource):
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
         context, tags = args.context, args.tags
-        pipeline_arn = context.arn("codepipeline", args.name)
 
         self._key = Key(
             f"{name}-key",
@@ -131,7 +131,7 @@ class Pipeline(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-        topic = self._topic(pipeline_arn)
+        topic = self._topic()
         self._projects: dict[str, _Project] = {}
         self._artifact_project()
         self._image_project()
@@ -173,49 +173,18 @@ class Pipeline(pulumi.ComponentResource):
 
     # -- notifications ---------------------------------------------------------------------------
 
-    def _topic(self, pipeline_arn: str) -> aws.sns.Topic:
+    def _topic(self) -> aws.sns.Topic:
         args, context, child = self._args, self._args.context, self._child
-        topic = aws.sns.Topic(
+        topic = notification_topic(
             f"{self._name}-notifications",
-            name=f"{args.name}-notifications",
-            kms_master_key_id=self._key.arn,
+            topic_name=f"{args.name}-notifications",
+            context=context,
+            key_arn=self._key.arn,
+            publishers=("events", "codestar-notifications"),
+            emails=args.notifications.emails,
             tags=args.tags,
             opts=child,
         )
-        aws.sns.TopicPolicy(
-            f"{self._name}-notifications-policy",
-            arn=topic.arn,
-            policy=to_json(
-                document(
-                    {
-                        "Sid": "AccountUses",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": context.root_principal},
-                        "Action": ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes"],
-                        "Resource": topic.arn,
-                    },
-                    {
-                        "Sid": "PipelineEventsPublish",
-                        "Effect": "Allow",
-                        "Principal": {
-                            "Service": [
-                                context.service_principal("events"),
-                                context.service_principal("codestar-notifications"),
-                            ]
-                        },
-                        "Action": "SNS:Publish",
-                        "Resource": topic.arn,
-                        "Condition": {"StringEquals": {"aws:SourceAccount": context.account_id}},
-                    },
-                    deny_insecure_transport("SNS:Publish", topic.arn),
-                )
-            ),
-            opts=child,
-        )
-        for index, email in enumerate(args.notifications.emails):
-            aws.sns.TopicSubscription(
-                f"{self._name}-email-{index}", topic=topic.arn, protocol="email", endpoint=email, opts=child
-            )
         notifications = args.notifications
         if notifications.slack_team_id and notifications.slack_channel_id:
             # AWS Chatbot rather than a webhook: no function to run and patch, messages formatted

@@ -1,0 +1,58 @@
+"""An SNS topic for people to hear from the platform: KMS-encrypted, TLS-only, email subscribers."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.context import AwsContext
+from components.policies import deny_insecure_transport, document, to_json
+
+
+def notification_topic(
+    name: str,
+    *,
+    topic_name: str,
+    context: AwsContext,
+    key_arn: pulumi.Input[str],
+    publishers: tuple[str, ...],
+    emails: tuple[str, ...] = (),
+    tags: dict[str, str] | None = None,
+    opts: pulumi.ResourceOptions,
+) -> aws.sns.Topic:
+    """The topic, its policy (the account, plus ``publishers`` services of this account) and subscriptions.
+
+    Resources are named ``name``, ``name-policy`` and ``name-email-<n>`` under ``opts``' parent.
+    """
+    topic = aws.sns.Topic(name, name=topic_name, kms_master_key_id=key_arn, tags=tags, opts=opts)
+    aws.sns.TopicPolicy(
+        f"{name}-policy",
+        arn=topic.arn,
+        policy=to_json(
+            document(
+                {
+                    "Sid": "AccountUses",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": context.root_principal},
+                    "Action": ["SNS:Publish", "SNS:Subscribe", "SNS:GetTopicAttributes"],
+                    "Resource": topic.arn,
+                },
+                {
+                    "Sid": "ServicesPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": [context.service_principal(s) for s in publishers]},
+                    "Action": "SNS:Publish",
+                    "Resource": topic.arn,
+                    # Only this account's alarms, rules and subscriptions: no confused deputy.
+                    "Condition": {"StringEquals": {"aws:SourceAccount": context.account_id}},
+                },
+                deny_insecure_transport("SNS:Publish", topic.arn),
+            )
+        ),
+        opts=opts,
+    )
+    for index, email in enumerate(emails):
+        aws.sns.TopicSubscription(
+            f"{name}-email-{index}", topic=topic.arn, protocol="email", endpoint=email, opts=opts
+        )
+    return topic

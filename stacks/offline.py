@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,8 @@ class RenderedResource:
     retain_on_delete: bool
     delete_before_replace: bool
     aliases: int
+    import_id: str = ""
+    """The ``import_`` option: an existing cloud resource Pulumi adopts instead of creating."""
     state: dict[str, Any] = field(default_factory=dict)
     """What the mocks answered: the resource's outputs (``arn``, ``id`` ...) in this render."""
 
@@ -59,6 +62,8 @@ class RenderedResource:
 class Rendering:
     resources: list[RenderedResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    """What the program warned about (``pulumi.log.warn``)."""
 
     def of_type(self, type_token: str) -> list[RenderedResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -190,6 +195,20 @@ class MuonMocks(pulumi.runtime.Mocks):
             length = int(inputs.get("length") or 16)
             picks = (digest[i % len(digest)] + i for i in range(length))
             state["result"] = "".join(alphabet[p % len(alphabet)] for p in picks)
+        elif typ == "aws:organizations/organization:Organization":
+            state.update(
+                _id="o-" + _stable_hex(name, length=10),
+                roots=[
+                    {"id": "r-" + _stable_hex(name, length=4), "name": "Root", "arn": "", "policyTypes": []}
+                ],
+                masterAccountId=account,
+            )
+        elif typ == "aws:organizations/organizationalUnit:OrganizationalUnit":
+            state["_id"] = f"ou-{_stable_hex(name, length=4)}-{_stable_hex(name, 'ou', length=8)}"
+        elif typ == "aws:organizations/policy:Policy":
+            state["_id"] = "p-" + _stable_hex(name, length=8)
+        elif typ == "aws:organizations/account:Account":
+            state["_id"] = str(int(_stable_hex(name, length=12), 16) % 10**12).zfill(12)
         elif typ == "aws:rds/cluster:Cluster":
             identifier = inputs.get("clusterIdentifier") or physical
             host = f"c{_stable_hex(account, region, length=11)}.{region}.rds.amazonaws.com"
@@ -316,6 +335,7 @@ def _record(monitor: RecordingMonitor) -> list[RenderedResource]:
                 retain_on_delete=bool(request.retainOnDelete),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 aliases=len(request.aliases) + len(request.aliasURNs),
+                import_id=request.importId,
                 state={"id": registered.id, **registered.state} if registered else {},
             )
         )
@@ -337,15 +357,32 @@ def render(
     """
     mocks = mocks or MuonMocks(region=config.get("aws:region", "us-east-1"))
     monitor = RecordingMonitor(mocks)
+    logger = logging.getLogger(f"muon.offline.{stack}")
+    logger.propagate = False
+    logger.handlers = [_WarningCollector()]
     pulumi_settings.set_root_resource(None)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger
+    )
     pulumi.runtime.set_all_config(config)
     _sync_await(run_pulumi_func(program))
     root = pulumi_settings.get_root_resource()
     exported: dict[str, Any] = {}
     for key, value in (root.outputs if root is not None else {}).items():
         exported[key] = _sync_await(_resolve(value))
-    return Rendering(resources=_record(monitor), outputs=exported)
+    warnings = logger.handlers[0].messages  # type: ignore[attr-defined]
+    return Rendering(resources=_record(monitor), outputs=exported, warnings=warnings)
+
+
+class _WarningCollector(logging.Handler):
+    """Keeps what the program said with ``pulumi.log.warn`` (the engine would print it)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 async def _resolve(value: Any) -> Any:

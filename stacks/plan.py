@@ -80,6 +80,13 @@ def print_counts(rendering: Rendering, out: TextIO) -> None:
         out.write(f"  {type_token:<{width}}  {count}\n")
 
 
+def print_warnings(rendering: Rendering, out: TextIO) -> None:
+    if rendering.warnings:
+        out.write(f"\nWarnings ({len(rendering.warnings)}):\n")
+        for warning in rendering.warnings:
+            out.write(f"  {warning}\n")
+
+
 def print_compliance(rendering: Rendering, out: TextIO) -> None:
     from policy.rules import evaluate, split_excepted
 
@@ -112,6 +119,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     if not args.quiet:
         print_tree(rendering, out)
     print_counts(rendering, out)
+    print_warnings(rendering, out)
     print_compliance(rendering, out)
     if args.json:
         Path(args.json).write_text(

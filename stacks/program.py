@@ -12,6 +12,7 @@ from pulumi.runtime import config as runtime_config
 from components.context import AwsContext
 from components.database import Database, ExistingPassword, GeneratedPassword
 from components.environment import Environment, EnvironmentArgs
+from components.organization import Organization
 from components.pipeline import Pipeline, PipelineArgs
 from components.service import Service
 from stacks.databases import (
@@ -25,6 +26,7 @@ from stacks.databases import (
 from stacks.definition import Definition, ServiceSpec, Tier, tier_of
 from stacks.environments import environment_args
 from stacks.loader import load_definition
+from stacks.organization import OrganizationPlan, load_organization
 from stacks.pipelines import pipeline_args
 from stacks.services import DatabaseWiring, choose_image, listener_priorities, preflight_wiring, service_args
 from stacks.settings import StackSettings, check_selection, settings_from_config
@@ -123,6 +125,13 @@ def prepare(
     return plans
 
 
+def prepare_organization(settings: StackSettings) -> OrganizationPlan | None:
+    if settings.organization is None:
+        return None
+    tags = {"muon:project": pulumi.get_project(), "muon:stack": pulumi.get_stack()}
+    return load_organization(PROJECT_DIR / settings.organization, tags=tags)
+
+
 def prepare_pipeline(
     settings: StackSettings, definition: Definition, context: AwsContext
 ) -> PipelineArgs | None:
@@ -148,6 +157,7 @@ def run(offline: bool = False) -> None:
     context, zones = resolve_context()
     plans = prepare(settings, definition, context, zones, offline=offline)
     pipeline = prepare_pipeline(settings, definition, context)
+    organization = prepare_organization(settings)
     environments: dict[str, object] = {}
     services: dict[str, dict[str, object]] = {}
     databases: dict[str, dict[str, object]] = {}
@@ -196,6 +206,10 @@ def run(offline: bool = False) -> None:
     pulumi.export("databases", databases)
     if pipeline is not None:
         pulumi.export("pipeline", Pipeline("pipeline", pipeline).outputs())
+    if organization is not None:
+        for warning in organization.warnings:
+            pulumi.log.warn(warning)
+        pulumi.export("organization", Organization("org", organization.args).outputs())
 
 
 def _database(

@@ -42,6 +42,9 @@ class StackSettings(Spec):
     access_token_parameter: str | None = Field(
         default=None, description="With Pulumi Cloud: SecureString parameter holding the access token."
     )
+    organization: str | None = Field(
+        default=None, description="Organization file (project-relative) this stack deploys: the org stack."
+    )
     pulumi_version: Annotated[str, pattern(r"^\d+\.\d+\.\d+$", "a Pulumi CLI version such as 3.200.0")] = (
         "3.200.0"
     )
@@ -76,7 +79,7 @@ def settings_from_config(config: dict[str, str], source: str) -> StackSettings:
 
 def _decode(value: Any, key: str) -> Any:
     """Config values are strings; lists, maps and booleans arrive JSON-encoded."""
-    if not isinstance(value, str) or key == "definition":
+    if not isinstance(value, str) or key in ("definition", "organization"):
         return value
     try:
         return json.loads(value)
@@ -104,7 +107,7 @@ def check_selection(
             f"{source}: {NAMESPACE}:images.{service}: no such service in {definition_source}; "
             f"defined: {', '.join(sorted(definition.services)) or '(none)'}"
         )
-    if not settings.environments and not settings.pipeline:
+    if not settings.environments and not settings.pipeline and not settings.organization:
         problems.append(
             f"{source}: {NAMESPACE}:environments: the stack selects no environment; "
             f"set it to a list of: {known}"

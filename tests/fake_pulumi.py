@@ -1,0 +1,75 @@
+"""A stand-in `pulumi` executable for testing the Automation API wiring without the CLI.
+
+It records every invocation (argv, working directory, the PULUMI_* environment) as a JSON line and
+answers the commands the Automation API issues with canned output. ``FAKE_PULUMI_SCENARIO``
+chooses the behaviour: ``ok`` (default), ``locked`` (another update holds the lock), ``fail``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+SCRIPT = r"""
+import json, os, sys, time
+args = sys.argv[1:]
+log = os.environ["FAKE_PULUMI_LOG"]
+with open(log, "a", encoding="utf-8") as handle:
+    handle.write(json.dumps({"args": args, "cwd": os.getcwd(),
+                             "env": {k: v for k, v in os.environ.items() if k.startswith(("PULUMI_", "MUON_"))}}) + "\n")
+scenario = os.environ.get("FAKE_PULUMI_SCENARIO", "ok")
+words = [a for a in args if not a.startswith("--")]
+if words[:1] == ["version"]:
+    print("v3.200.0"); sys.exit(0)
+if "--event-log" in args:
+    path = args[args.index("--event-log") + 1]
+    with open(path, "w", encoding="utf-8") as events:
+        events.write(json.dumps({"sequence": 1, "timestamp": int(time.time()), "summaryEvent": {
+            "maybeCorrupt": False, "durationSeconds": 1, "resourceChanges": {"create": 3, "same": 2},
+            "policyPacks": {}}}) + "\n")
+        events.write(json.dumps({"sequence": 2, "timestamp": int(time.time()), "cancelEvent": {}}) + "\n")
+if words[:1] in (["up"], ["preview"], ["destroy"], ["refresh"]):
+    if scenario == "locked":
+        sys.stderr.write("error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) "
+                         "to end or delete the lock file with `pulumi cancel`.\n")
+        sys.exit(255)
+    if scenario == "fail":
+        print("Updating (dev):")
+        sys.stderr.write("error: update failed\n")
+        sys.exit(255)
+    print(f"{words[0]}: 3 to create, 2 unchanged")
+    sys.exit(0)
+if words[:2] == ["stack", "history"]:
+    print(json.dumps([{"kind": "update", "startTime": "2026-11-26T10:00:00.000Z", "endTime": "2026-11-26T10:01:00.000Z",
+                       "message": "", "environment": {}, "config": {}, "result": "succeeded", "version": 2,
+                       "resourceChanges": {"create": 3, "same": 2}}]))
+    sys.exit(0)
+if words[:2] == ["stack", "output"]:
+    secret = "--show-secrets" in args
+    print(json.dumps({"services": {"dev": {"banana": {"url": "http://dev.example/bananas"}}},
+                      "token": "s3cr3t" if secret else "[secret]"}))
+    sys.exit(0)
+sys.exit(0)
+"""
+
+
+def install(directory: Path) -> Path:
+    """Write ``directory/bin/pulumi``; return ``directory`` (a PulumiCommand root)."""
+    binary = directory / "bin" / "pulumi"
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    binary.write_text(f"#!{sys.executable}\n{SCRIPT}", encoding="utf-8")
+    binary.chmod(binary.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return directory
+
+
+def calls(log: Path) -> list[dict]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def environment(log: Path, scenario: str = "ok") -> dict[str, str]:
+    return {"FAKE_PULUMI_LOG": str(log), "FAKE_PULUMI_SCENARIO": scenario, "PATH": os.environ.get("PATH", "")}

@@ -1,0 +1,1 @@
+"""The `muon` command: day-2 operations on what muon deployed (see cli/main.py)."""

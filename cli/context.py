@@ -1,0 +1,83 @@
+"""Where the day-2 commands find things: the stack's outputs, never hard-coded names."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cli.errors import NotFoundError, UsageError
+
+
+@dataclass
+class StackOutputs:
+    """The outputs of one stack (``pulumi stack output --json``), with lookups that explain misses."""
+
+    stack: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, stack: str, outputs_file: Path | None) -> StackOutputs:
+        if outputs_file is not None:
+            try:
+                return cls(stack, json.loads(outputs_file.read_text(encoding="utf-8")))
+            except FileNotFoundError:
+                raise UsageError(f"{outputs_file}: no such outputs file") from None
+            except json.JSONDecodeError as error:
+                raise UsageError(f"{outputs_file}: not JSON ({error.msg}, line {error.lineno})") from None
+        from stacks.automation import Muon  # the Automation API only when no file is given
+
+        return cls(stack, Muon().outputs(stack))
+
+    def environments(self) -> dict[str, dict[str, Any]]:
+        return self.values.get("environments") or {}
+
+    def environment(self, name: str) -> dict[str, Any]:
+        known = self.environments()
+        if name not in known:
+            listed = ", ".join(sorted(known)) or "(none)"
+            raise NotFoundError(f"no environment '{name}' in stack '{self.stack}'; known: {listed}")
+        return known[name]
+
+    def _pick_environment(self, kind: str, by_env: dict[str, dict[str, Any]], environment: str | None) -> str:
+        if environment is not None:
+            if environment not in by_env:
+                raise NotFoundError(
+                    f"no {kind} in environment '{environment}' of stack '{self.stack}'; "
+                    f"environments: {', '.join(sorted(by_env)) or '(none)'}"
+                )
+            return environment
+        if len(by_env) == 1:
+            return next(iter(by_env))
+        raise UsageError(
+            f"stack '{self.stack}' has several environments ({', '.join(sorted(by_env))}); give --env"
+        )
+
+    def service(self, name: str, environment: str | None) -> tuple[str, dict[str, Any]]:
+        by_env = self.values.get("services") or {}
+        env = self._pick_environment("services", by_env, environment)
+        services = by_env[env]
+        if name not in services:
+            listed = ", ".join(sorted(services)) or "(none)"
+            raise NotFoundError(f"no service '{name}' in environment '{env}'; known: {listed}")
+        return env, services[name]
+
+    def database(self, service: str, environment: str | None) -> tuple[str, dict[str, Any]]:
+        by_env = self.values.get("databases") or {}
+        env = self._pick_environment("databases", by_env, environment)
+        databases = by_env[env]
+        if service not in databases:
+            raise NotFoundError(
+                f"service '{service}' has no database in environment '{env}'; services with one: "
+                f"{', '.join(sorted(databases)) or '(none)'}"
+            )
+        return env, databases[service]
+
+    def pipeline(self) -> dict[str, Any]:
+        pipeline = self.values.get("pipeline")
+        if not pipeline:
+            raise NotFoundError(
+                f"stack '{self.stack}' deploys no pipeline (the stack with muon:pipeline: true does)"
+            )
+        return pipeline

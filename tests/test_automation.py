@@ -114,3 +114,22 @@ def test_events_stream_to_the_callback(fake) -> None:
     assert any(e.summary_event is not None for e in events)
     with pytest.raises(TypeError, match="callbacks are"):
         muon.up("dev", on_progress=print)
+
+
+def test_the_portal_example_runs_against_the_stand_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    import runpy
+
+    log = tmp_path / "calls.jsonl"
+    root = fake_pulumi.install(tmp_path / "pulumi")
+    for key, value in fake_pulumi.environment(log).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("PATH", f"{root / 'bin'}:{fake_pulumi.environment(log)['PATH']}")  # `pulumi` on PATH
+    example = runpy.run_path(str(Path(__file__).resolve().parent.parent / "examples" / "portal.py"))
+    assert example["deploy"]("dev", "banana", DIGEST) == 0
+    out = capsys.readouterr().out
+    assert "dev: {'create': 3, 'same': 2}" in out
+    assert "succeeded" in out and "banana at http://dev.example/bananas" in out
+    assert example["deploy"]("dev", "apple", DIGEST) == 2
+    assert "refused: config of stack 'dev': muon:images.apple: no such service" in capsys.readouterr().out

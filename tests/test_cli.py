@@ -351,3 +351,27 @@ def test_outputs_file_problems_are_usage_errors(tmp_path: Path) -> None:
         2,
         f"muon: {tmp_path / 'missing.json'}: no such outputs file",
     )
+
+
+def test_without_a_file_the_outputs_come_through_the_automation_api(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests import fake_pulumi
+
+    log = tmp_path / "calls.jsonl"
+    root = fake_pulumi.install(tmp_path / "pulumi")
+    for key, value in fake_pulumi.environment(log).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("PATH", f"{root / 'bin'}:{fake_pulumi.environment(log)['PATH']}")
+    result = runner.invoke(app, ["--stack", "dev", "--json", "service", "show", "apple"])
+    assert (result.exit_code, result.stderr.strip()) == (
+        2,
+        "muon: no service 'apple' in environment 'dev'; known: banana",
+    )
+    assert ["stack", "output", "--json", "--stack", "dev"] in [
+        [a for a in c["args"] if a != "--non-interactive"] for c in fake_pulumi.calls(log)
+    ]
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pulumi anywhere
+    result = runner.invoke(app, ["--stack", "dev", "env", "list"])
+    assert result.exit_code == 4
+    assert result.stderr.startswith("muon: the Pulumi CLI is not on PATH; install it")

@@ -316,11 +316,13 @@ class Pipeline(pulumi.ComponentResource):
                 "width": 24,
                 "height": 6,
                 "properties": {
-                    "title": "Approvals: requested and answered",
+                    "title": "Approval wait (seconds from request to answer)",
                     "region": region,
                     "query": (
                         f"SOURCE '{history_name(args.name)}' | filter detail.type.category = 'Approval' "
-                        "| fields @timestamp, detail.stage, detail.state | sort @timestamp desc | limit 50"
+                        "| stats (max(@timestamp) - min(@timestamp)) / 1000 as waitSeconds, "
+                        "latest(detail.state) as outcome by detail.stage, `detail.execution-id` "
+                        "| sort waitSeconds desc | limit 50"
                     ),
                     "view": "table",
                 },

@@ -453,3 +453,31 @@ def test_the_pipeline_stack_needs_a_backend(render_definition) -> None:
             [],
             extra_config={"muon:pipeline": True, "muon:backend": "s3://b"},
         )
+
+
+def test_the_dashboard_shows_build_health_and_approval_waits(prod: Rendering) -> None:
+    dashboard = prod.one("aws:cloudwatch/dashboard:Dashboard")
+    widgets = json.loads(dashboard.inputs["dashboardBody"])["widgets"]
+    titles = [w["properties"]["title"] for w in widgets]
+    assert titles == [
+        "Builds",
+        "Failed builds",
+        "Build duration (s)",
+        "Approval wait (seconds from request to answer)",
+        "Runs by outcome",
+    ]
+    projects = sorted(p.inputs["name"] for p in prod.of_type("aws:codebuild/project:Project"))
+    failed = widgets[1]["properties"]["metrics"]
+    assert sorted(m[3] for m in failed) == projects
+    assert all(m[:3] == ["AWS/CodeBuild", "FailedBuilds", "ProjectName"] for m in failed)
+    approvals = widgets[3]["properties"]["query"]
+    assert approvals.startswith(
+        "SOURCE '/aws/events/muon/muon-muon' | filter detail.type.category = 'Approval'"
+    )
+    history = prod.one("aws:cloudwatch/eventRule:EventRule", "pipeline-history-rule")
+    assert json.loads(history.inputs["eventPattern"]) == {
+        "source": ["aws.codepipeline"],
+        "detail": {"pipeline": ["muon-muon"]},
+    }
+    target = prod.one("aws:cloudwatch/eventTarget:EventTarget", "pipeline-history-target").inputs
+    assert target["arn"] == prod.one("aws:cloudwatch/logGroup:LogGroup", "pipeline-history").state["arn"]

@@ -81,6 +81,7 @@ def prepare(
     definition: Definition,
     context: AwsContext,
     zones: list[str],
+    priorities: dict[str, int],
     *,
     offline: bool,
 ) -> list[EnvironmentPlan]:
@@ -91,7 +92,6 @@ def prepare(
     """
     stack, source = pulumi.get_stack(), settings.definition
     managed_by = f"{pulumi.get_project()}/{stack}"
-    priorities = listener_priorities(definition.services, source)
     plans = []
     for env_name in settings.environments:
         env_spec = definition.environments[env_name]
@@ -155,7 +155,7 @@ def run(offline: bool = False) -> None:
     source = settings.definition  # problems found while composing name the definition file
     priorities = listener_priorities(definition.services, source)
     context, zones = resolve_context()
-    plans = prepare(settings, definition, context, zones, offline=offline)
+    plans = prepare(settings, definition, context, zones, priorities, offline=offline)
     pipeline = prepare_pipeline(settings, definition, context)
     organization = prepare_organization(settings)
     environments: dict[str, object] = {}

@@ -266,7 +266,6 @@ class Pipeline(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        self._history_group = history
         aws.cloudwatch.LogResourcePolicy(
             f"{self._name}-history-policy",
             policy_name=f"{args.name}-events-to-logs",

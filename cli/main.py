@@ -6,6 +6,7 @@ commands work for any definition, never on hard-coded resource names.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import json
 import sys
@@ -150,6 +151,80 @@ def plan(
 
     argv = [stack, *(["--json", str(json_file)] if json_file else []), *(["--quiet"] if quiet else [])]
     raise typer.Exit(plan_main(argv))
+
+
+# -- stack operations (the Automation API library) -------------------------------------------------
+
+
+def _images(values: list[str]) -> dict[str, str]:
+    images = {}
+    for value in values:
+        service, sep, reference = value.partition("=")
+        if not sep or not service or not reference:
+            raise UsageError(f"--image: expected SERVICE=REPOSITORY@sha256:DIGEST, got '{value}'")
+        images[service] = reference
+    return images
+
+
+def _operate(ctx: typer.Context, operation: str, stack: str, images: list[str]) -> None:
+    def action(_state: State) -> dict[str, Any]:
+        from stacks.automation import Muon
+
+        config = {"images": _images(images)} if images else None
+        method = getattr(Muon(), operation)
+        printer = (lambda line: errors.print(line, markup=False)) if ctx.obj.json else print
+        result = method(stack, config=config, on_output=printer)
+        return dataclasses.asdict(result)
+
+    def human(data: dict[str, Any]) -> None:
+        changes = (
+            ", ".join(f"{count} {kind}" for kind, count in sorted(data["changes"].items())) or "no changes"
+        )
+        console.print(
+            f"{data['operation']} {data['stack']}: {data['summary']} ({changes}) in {data['seconds']:.0f} s",
+            markup=False,
+        )
+
+    run(ctx, action, human)
+
+
+ImageOption = Annotated[
+    list[str],
+    typer.Option("--image", help="SERVICE=REPOSITORY@sha256:DIGEST, set in muon:images first (repeatable)."),
+]
+
+
+@app.command()
+def preview(ctx: typer.Context, stack: str, image: ImageOption = []) -> None:  # noqa: B006 - typer's list default
+    """What `pulumi up` would change on STACK (needs the Pulumi CLI and AWS credentials)."""
+    _operate(ctx, "preview", stack, image)
+
+
+@app.command()
+def up(ctx: typer.Context, stack: str, image: ImageOption = []) -> None:  # noqa: B006
+    """Deploy STACK, streaming Pulumi's output; with --image, deploy those images."""
+    _operate(ctx, "up", stack, image)
+
+
+@app.command()
+def refresh(ctx: typer.Context, stack: str) -> None:
+    """Read the real state of STACK's resources into Pulumi's state."""
+    _operate(ctx, "refresh", stack, [])
+
+
+@app.command()
+def destroy(
+    ctx: typer.Context,
+    stack: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Really delete every resource of the stack.")] = False,
+) -> None:
+    """Delete every resource of STACK (protected databases and accounts stop it; see the README)."""
+    if not yes:
+        errors.print(
+            f"muon: destroying stack '{stack}' deletes its resources; add --yes to do it", markup=False
+        )
+        raise typer.Exit(1)
+    _operate(ctx, "destroy", stack, [])
 
 
 # -- env ------------------------------------------------------------------------------------------

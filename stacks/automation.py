@@ -28,7 +28,7 @@ from pulumi import automation as auto
 
 from stacks.errors import DefinitionError, MuonError
 from stacks.loader import load_definition
-from stacks.settings import NAMESPACE, StackSettings, check_selection, settings_from_config
+from stacks.settings import NAMESPACE, StackSettings, check_selection, read_stack_file, settings_from_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 INSTALL_HINT = (
@@ -98,10 +98,16 @@ class Muon:
     # -- checks -------------------------------------------------------------------------------
 
     def validate(self, stack: str, config: dict[str, Any]) -> StackSettings:
-        """The program's own checks on ``config``: raises InvalidConfigError naming the key."""
-        flat = to_config(config)
+        """The program's own checks on ``config`` over the stack file's: raises InvalidConfigError.
+
+        ``config`` may be partial (``{"images": {...}}``): it is checked as it will apply, on top of
+        what ``Pulumi.<stack>.yaml`` already sets.
+        """
         source = f"config of stack '{stack}'"
         try:
+            stack_file = self.project_dir / f"Pulumi.{stack}.yaml"
+            base = read_stack_file(self.project_dir, stack) if stack_file.exists() else {}
+            flat = {**{k: v for k, v in base.items() if k.startswith(f"{NAMESPACE}:")}, **to_config(config)}
             settings = settings_from_config(flat, source)
             definition = load_definition(self.project_dir / settings.definition)
             check_selection(settings, definition, source, settings.definition)

@@ -375,3 +375,58 @@ def test_without_a_file_the_outputs_come_through_the_automation_api(
     result = runner.invoke(app, ["--stack", "dev", "env", "list"])
     assert result.exit_code == 4
     assert result.stderr.startswith("muon: the Pulumi CLI is not on PATH; install it")
+
+
+@pytest.fixture
+def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The recording stand-in `pulumi` on PATH; returns its call log."""
+    from tests import fake_pulumi
+
+    log = tmp_path / "calls.jsonl"
+    root = fake_pulumi.install(tmp_path / "pulumi")
+    for key, value in fake_pulumi.environment(log).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("PATH", f"{root / 'bin'}:{fake_pulumi.environment(log)['PATH']}")
+    return log
+
+
+def test_up_with_an_image_streams_and_summarises(stand_in: Path) -> None:
+    from tests import fake_pulumi
+
+    digest = "repo@sha256:" + "b" * 64
+    result = runner.invoke(app, ["up", "dev", "--image", f"banana={digest}"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "up: 3 to create, 2 unchanged",
+        "up dev: succeeded (3 create, 2 same) in 0 s",
+    ]
+    args = [[a for a in c["args"] if a != "--non-interactive"] for c in fake_pulumi.calls(stand_in)]
+    assert [
+        "config",
+        "set-all",
+        "--stack",
+        "dev",
+        "--plaintext",
+        f'muon:images={{"banana": "{digest}"}}',
+    ] in args
+    data = json.loads(runner.invoke(app, ["--json", "preview", "dev"]).stdout)
+    assert (data["operation"], data["summary"], data["changes"]) == (
+        "preview",
+        "previewed",
+        {"create": 3, "same": 2},
+    )
+
+
+def test_stack_operations_refuse_bad_input_and_report_locks(
+    stand_in: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = runner.invoke(app, ["up", "dev", "--image", "apple=repo@sha256:1"])
+    assert result.exit_code == 2
+    assert "muon:images.apple: no such service in muon.yaml" in result.stderr
+    assert runner.invoke(app, ["up", "dev", "--image", "banana"]).exit_code == 2
+    refused = runner.invoke(app, ["destroy", "dev"])
+    assert (refused.exit_code, "add --yes" in refused.stderr) == (1, True)
+    monkeypatch.setenv("FAKE_PULUMI_SCENARIO", "locked")
+    locked = runner.invoke(app, ["up", "dev"])
+    assert locked.exit_code == 4
+    assert locked.stderr.startswith("muon: stack 'dev' is locked by another update")

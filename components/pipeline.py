@@ -32,7 +32,8 @@ DEPLOYED_SERVICES = (
     "elasticloadbalancing", "events", "iam", "kms", "logs", "rds", "s3", "sns", "ssm", "tag",
     "wafv2",
 )  # fmt: skip
-FAILED_STATES = ("FAILED",)
+DEPLOY_TIMEOUT_MINUTES = 120
+"""`pulumi up` creating a database plus the rollout check can outlast a build's usual half hour."""
 
 
 @dataclass(frozen=True)
@@ -362,6 +363,7 @@ class Pipeline(pulumi.ComponentResource):
         privileged: bool = False,
         variables: list[dict[str, str]] | None = None,
         managed_policy: aws.iam.Policy | None = None,
+        timeout_minutes: int | None = None,
     ) -> _Project:
         args, context, child = self._args, self._args.context, self._child
         project_name = f"{args.name}-{key}"
@@ -415,7 +417,7 @@ class Pipeline(pulumi.ComponentResource):
             description=f"muon pipeline {args.name}: {key}",
             service_role=role.arn,
             encryption_key=self._key.arn,
-            build_timeout=build.timeout_minutes,
+            build_timeout=timeout_minutes or build.timeout_minutes,
             artifacts={"type": "CODEPIPELINE"},
             source={"type": "CODEPIPELINE", "buildspec": buildspec},
             environment={
@@ -529,6 +531,7 @@ class Pipeline(pulumi.ComponentResource):
                 {"name": "MUON_PULUMI_VERSION", "value": deploy.pulumi_version},
             ],
             managed_policy=broad,
+            timeout_minutes=max(DEPLOY_TIMEOUT_MINUTES, args.build.timeout_minutes),
         )
 
     # -- CodePipeline ----------------------------------------------------------------------------

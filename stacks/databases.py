@@ -66,7 +66,13 @@ def find_password(name: str, managed_by: str, version: int) -> GeneratedPassword
 
 def _tags_of(arn: str) -> dict[str, str]:
     # Parameter Store's GetParameter returns no tags; the tagging API does, for any ARN.
-    found = aws.resourcegroupstaggingapi.get_resources(resource_arn_lists=[arn])
+    try:
+        found = aws.resourcegroupstaggingapi.get_resources(resource_arn_lists=[arn])
+    except Exception as error:  # an invoke failure arrives as a plain Exception
+        raise MuonError(
+            f"cannot read the tags of {arn} (the deploying role needs tag:GetResources) to tell a "
+            f"muon-generated password from your own: {error}"
+        ) from error
     for mapping in found.resource_tag_mapping_lists:
         if mapping.resource_arn == arn:
             return dict(mapping.tags or {})

@@ -587,3 +587,20 @@ def test_a_problem_found_while_composing_the_last_environment_declares_nothing(r
     with pytest.raises(DefinitionError, match="services.banana.memory: Fargate with cpu 256"):
         render_definition(definition, ["dev", "production"], mocks=mocks)
     assert mocks.declared == []
+
+
+def test_an_unreadable_tag_is_a_clear_error(render_definition) -> None:
+    class NoTagging(MuonMocks):
+        def call(self, args):  # type: ignore[no-untyped-def]
+            if args.token == "aws:resourcegroupstaggingapi/getResources:getResources":
+                return {}, [
+                    ("resourceArnLists", "AccessDeniedException: not authorized to perform tag:GetResources")
+                ]
+            return super().call(args)
+
+    mocks = NoTagging()
+    mocks.existing_parameters[PASSWORD_NAME] = "Whoever-Set-It-1"
+    with pytest.raises(
+        MuonError, match=r"cannot read the tags of .*password \(the deploying role needs tag:GetResources\)"
+    ):
+        render_definition(with_database("{name: banana}"), ["dev"], mocks=mocks)

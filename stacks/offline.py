@@ -125,6 +125,8 @@ class MuonMocks(pulumi.runtime.Mocks):
         self.existing_parameters: dict[str, str] = {}
         """SSM parameter names that 'exist' for ``aws:ssm/getParameter`` (name → value)."""
         self.parameter_tags: dict[str, dict[str, str]] = {}
+        self.deployed_images: dict[str, str] = {}
+        """Task definition families that 'exist', with the image of their app container."""
         """Tags the tagging API reports for those parameters (name → tags)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -267,6 +269,12 @@ class MuonMocks(pulumi.runtime.Mocks):
             # As failures, not an exception: the engine reports a provider's error that way and a
             # program may catch it (a raised exception would fail the whole run).
             return {}, [("name", f"ParameterNotFound: {name}")]
+        if token == "aws:ecs/getTaskDefinition:getTaskDefinition":
+            family = str(params.get("taskDefinition", "")).split(":")[0]
+            if family in self.deployed_images:
+                containers = [{"name": "app", "image": self.deployed_images[family]}]
+                return {"family": family, "containerDefinitions": json.dumps(containers), "id": family}, []
+            return {}, [("taskDefinition", f"ClientException: Unable to describe task definition {family}")]
         if token == "aws:resourcegroupstaggingapi/getResources:getResources":
             arns = set(params.get("resourceArnLists") or [])
             found = [

@@ -100,7 +100,9 @@ def prepare(
         args = environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
         images, passwords = {}, {}
         for service_name, service_spec in definition.services.items():
-            images[service_name] = choose_image(service_name, service_spec, settings.images, offline=offline)
+            images[service_name] = choose_image(
+                service_name, service_spec, settings.images, environment=env_name, offline=offline
+            )
             database = None
             if service_spec.database is not None:
                 spec = service_spec.database

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
+import pulumi_aws as aws
 
 from components.context import AwsContext
 from components.scaling import ScalingConfig, Schedule, Step, StepPolicy
@@ -156,9 +158,26 @@ def preflight_wiring(provider: Literal["fargate", "ec2"]) -> EnvironmentWiring:
     )
 
 
-def choose_image(service: str, spec: ServiceSpec, images: dict[str, str], *, offline: bool) -> str:
-    image = images.get(service) or spec.image
-    if image:
+def deployed_image(task_family: str) -> str | None:
+    """The image the service runs now (its latest task definition), or None before the first deploy."""
+    try:
+        found = aws.ecs.get_task_definition(task_definition=task_family)
+    except Exception:  # an invoke failure (no such family yet) arrives as a plain Exception
+        return None
+    containers = json.loads(found.container_definitions or "[]")
+    return next((c.get("image") for c in containers if c.get("name") == "app"), None)
+
+
+def choose_image(
+    service: str, spec: ServiceSpec, images: dict[str, str], *, environment: str, offline: bool
+) -> str:
+    """The stack's ``muon:images``, else the definition's ``image``, else what runs now.
+
+    The pipeline sets ``muon:images`` only for its own run; a later ``pulumi up`` from a checkout
+    keeps the running image instead of failing or rolling it back.
+    """
+    image = images.get(service) or spec.image or deployed_image(f"muon-{environment}-{service}")
+    if image and image != PLACEHOLDER_IMAGE:
         return image
     if offline or pulumi.runtime.is_dry_run():
         return PLACEHOLDER_IMAGE  # a preview or the offline plan still renders

@@ -321,3 +321,23 @@ def test_task_definition_and_service_are_valid_api_calls(prod: Rendering, dev: R
                 "availabilityZoneRebalancing": service["availabilityZoneRebalancing"],
             },
         )
+
+
+def test_without_configured_image_a_later_up_keeps_the_running_one(render_definition) -> None:
+    from stacks.offline import MuonMocks
+
+    running = "123456789012.dkr.ecr.us-east-1.amazonaws.com/muon/dev/banana@sha256:" + "c" * 64
+    mocks = MuonMocks()
+    mocks.deployed_images["muon-dev-banana"] = running
+    rendering = render_definition(BANANA, ["dev"], mocks=mocks)
+    assert container(rendering, "dev-banana")["image"] == running
+    # The stack's muon:images (what the pipeline sets) and the definition's image come first.
+    configured = "repo@sha256:" + "d" * 64
+    rendering = render_definition(
+        BANANA, ["dev"], mocks=mocks, extra_config={"muon:images": {"banana": configured}}
+    )
+    assert container(rendering, "dev-banana")["image"] == configured
+    rendering = render_definition(
+        BANANA + "    image: public.ecr.aws/acme/banana:1.2\n", ["dev"], mocks=mocks
+    )
+    assert container(rendering, "dev-banana")["image"] == "public.ecr.aws/acme/banana:1.2"

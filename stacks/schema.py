@@ -1,4 +1,4 @@
-"""The JSON Schema of muon.yaml, for editors: ``python -m stacks.schema`` rewrites it."""
+"""The JSON Schemas of muon.yaml and organization.yaml, for editors: ``python -m stacks.schema``."""
 
 from __future__ import annotations
 
@@ -6,21 +6,28 @@ import json
 import sys
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from stacks.definition import Definition
+from stacks.organization import OrganizationSpec
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "muon.schema.json"
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+SCHEMA_PATH = SCHEMA_DIR / "muon.schema.json"
+ORGANIZATION_SCHEMA_PATH = SCHEMA_DIR / "organization.schema.json"
+SCHEMAS: dict[Path, type[BaseModel]] = {SCHEMA_PATH: Definition, ORGANIZATION_SCHEMA_PATH: OrganizationSpec}
 
 
-def schema_text() -> str:
-    schema = Definition.model_json_schema(by_alias=True, mode="validation")
+def schema_text(model: type[BaseModel] = Definition) -> str:
+    schema = model.model_json_schema(by_alias=True, mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
 def main() -> int:
-    SCHEMA_PATH.parent.mkdir(exist_ok=True)
-    SCHEMA_PATH.write_text(schema_text(), encoding="utf-8")
-    sys.stdout.write(f"wrote {SCHEMA_PATH}\n")
+    SCHEMA_DIR.mkdir(exist_ok=True)
+    for path, model in SCHEMAS.items():
+        path.write_text(schema_text(model), encoding="utf-8")
+        sys.stdout.write(f"wrote {path}\n")
     return 0
 
 

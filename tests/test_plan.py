@@ -6,7 +6,7 @@ import io
 import json
 
 from stacks.plan import main
-from stacks.schema import SCHEMA_PATH, schema_text
+from stacks.schema import SCHEMA_PATH, SCHEMAS, schema_text
 
 
 def run_plan(*argv: str) -> tuple[int, str, str]:
@@ -55,8 +55,9 @@ def test_unknown_stack_is_one_line_and_exit_2() -> None:
     assert "Traceback" not in err and out == ""
 
 
-def test_schema_is_current() -> None:
-    assert SCHEMA_PATH.read_text() == schema_text(), "run: python -m stacks.schema"
+def test_schemas_are_current() -> None:
+    for path, model in SCHEMAS.items():
+        assert path.read_text() == schema_text(model), f"{path.name} is stale; run: python -m stacks.schema"
 
 
 def test_schema_rejects_unknown_keys_and_knows_the_enums() -> None:

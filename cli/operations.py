@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from cli.errors import RefusedError, UsageError, describe_client_error
+from components.tags import MANAGED_BY_TAG
 
 Clients = Callable[[str], Any]
 """``clients("ecs")`` → a boto3 client (tests point them at moto)."""
 
-MANAGED_BY_TAG = "muon:managed-by"
 PASSWORD_FORBIDDEN = set('/@" ')
 
 

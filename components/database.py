@@ -12,13 +12,12 @@ from components.aurora import ENGINES, SERVERLESS_CLASS, Engine, version_family
 from components.context import AwsContext
 from components.encryption import Key, KeyArgs
 from components.policies import assume_role_policy
+from components.tags import MANAGED_BY_TAG
 
 # RDS rejects '/', '@', '"' and spaces in master passwords; everything here is safe in a
 # shell, a JDBC URL's query string and a MySQL/PostgreSQL client option file.
 PASSWORD_SPECIALS = "!#$%^&*()-_=+[]{}<>:?"
 PASSWORD_LENGTH = 16
-MANAGED_BY_TAG = "muon:managed-by"
-"""Tag on a muon-generated password parameter: ``<project>/<stack>`` that owns it."""
 
 CLUSTER_EVENTS = ("failover", "failure", "maintenance", "notification")
 INSTANCE_EVENTS = ("availability", "failover", "failure", "low storage", "maintenance", "recovery")

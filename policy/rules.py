@@ -506,14 +506,11 @@ def database_events(resources: list[Resource]) -> Iterable[Finding]:
 def parameters(resources: list[Resource]) -> Iterable[Finding]:
     for parameter in _of(resources, "aws:ssm/parameter:Parameter"):
         inputs = parameter.inputs
-        secret_like = any(w in str(inputs.get("name", "")).upper() for w in ("PASSWORD", "SECRET", "TOKEN"))
+        secret_like = any(w in str(inputs.get("name", "")).upper() for w in SECRET_NAME)
         if secret_like and inputs.get("type") != "SecureString":
             yield Finding("CKV2_AWS_34", parameter.name, "a secret stored as a plain String")
         if inputs.get("type") == "SecureString" and not inputs.get("keyId"):
             yield Finding("CKV_AWS_337", parameter.name, "SecureString not encrypted with a customer key")
-
-
-SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 
 
 @rule
@@ -523,7 +520,7 @@ def build_projects(resources: list[Resource]) -> Iterable[Finding]:
         environment = inputs.get("environment") or {}
         for variable in environment.get("environmentVariables") or []:
             plain = variable.get("type", "PLAINTEXT") == "PLAINTEXT"
-            if plain and any(word in str(variable.get("name", "")).upper() for word in SECRET_WORDS):
+            if plain and any(word in str(variable.get("name", "")).upper() for word in SECRET_NAME):
                 yield Finding(
                     "CodeBuild.2", name, f"secret-like variable {variable.get('name')} in plain text"
                 )

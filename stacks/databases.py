@@ -13,7 +13,6 @@ from components.aurora import (
 )
 from components.context import AwsContext
 from components.database import (
-    MANAGED_BY_TAG,
     Database,
     DatabaseAlarms,
     DatabaseArgs,
@@ -22,13 +21,11 @@ from components.database import (
     ServerlessCapacity,
 )
 from components.service import DatabaseAccess
+from components.tags import MANAGED_BY_TAG
 from stacks.defaults import TIER_DEFAULTS
 from stacks.definition import DatabaseOverride, DatabaseSpec, Tier
 from stacks.errors import MuonError
 from stacks.services import DatabaseWiring
-
-PASSWORD_PLACEHOLDER = "DatabaseMasterPassword"
-"""Never a plain variable: a variable set to ``${DatabaseMasterPassword}`` becomes an ECS secret."""
 
 
 def parameter_name(template: str, environment: str, service: str) -> str:

@@ -1,0 +1,4 @@
+"""Tags other code reads back: kept here, free of Pulumi imports, so the CLI can share them."""
+
+MANAGED_BY_TAG = "muon:managed-by"
+"""On a muon-generated password parameter: the ``<project>/<stack>`` that owns it."""

@@ -12,6 +12,7 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import Any
 
 SCRIPT = r"""
 import json, os, sys, time
@@ -71,5 +72,20 @@ def calls(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
 
 
-def environment(log: Path, scenario: str = "ok") -> dict[str, str]:
-    return {"FAKE_PULUMI_LOG": str(log), "FAKE_PULUMI_SCENARIO": scenario, "PATH": os.environ.get("PATH", "")}
+def commands(log: Path) -> list[list[str]]:
+    """The recorded argv lists, without the `--non-interactive` the Automation API always adds."""
+    return [[a for a in c["args"] if a != "--non-interactive"] for c in calls(log)]
+
+
+def activate(directory: Path, monkeypatch: Any, *, on_path: bool) -> tuple[Path, Path]:
+    """Install the stand-in under ``directory`` and point this test's environment at it.
+
+    Returns (PulumiCommand root, call log); ``on_path`` also puts it first on PATH.
+    """
+    log = directory / "calls.jsonl"
+    root = install(directory / "pulumi")
+    monkeypatch.setenv("FAKE_PULUMI_LOG", str(log))
+    monkeypatch.setenv("FAKE_PULUMI_SCENARIO", "ok")
+    if on_path:
+        monkeypatch.setenv("PATH", f"{root / 'bin'}:{os.environ.get('PATH', '')}")
+    return root, log

@@ -20,15 +20,11 @@ DIGEST = "repo@sha256:" + "a" * 64
 
 @pytest.fixture
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Muon, Path]:
-    log = tmp_path / "calls.jsonl"
-    root = fake_pulumi.install(tmp_path / "pulumi")
-    for key, value in fake_pulumi.environment(log).items():
-        monkeypatch.setenv(key, value)
+    root, log = fake_pulumi.activate(tmp_path, monkeypatch, on_path=False)
     return Muon(pulumi_root=root), log
 
 
-def commands(log: Path) -> list[list[str]]:
-    return [[a for a in c["args"] if a != "--non-interactive"] for c in fake_pulumi.calls(log)]
+commands = fake_pulumi.commands
 
 
 def test_up_validates_selects_configures_and_returns_a_typed_result(fake) -> None:
@@ -121,11 +117,7 @@ def test_the_portal_example_runs_against_the_stand_in(
 ) -> None:
     import runpy
 
-    log = tmp_path / "calls.jsonl"
-    root = fake_pulumi.install(tmp_path / "pulumi")
-    for key, value in fake_pulumi.environment(log).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("PATH", f"{root / 'bin'}:{fake_pulumi.environment(log)['PATH']}")  # `pulumi` on PATH
+    fake_pulumi.activate(tmp_path, monkeypatch, on_path=True)
     example = runpy.run_path(str(Path(__file__).resolve().parent.parent / "examples" / "portal.py"))
     assert example["deploy"]("dev", "banana", DIGEST) == 0
     out = capsys.readouterr().out

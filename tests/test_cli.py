@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from cli import operations as ops
 from cli.main import app
+from tests import fake_pulumi
 
 runner = CliRunner()
 PASSWORD_NAME = "/muon/dev/banana/database/password"
@@ -354,23 +355,14 @@ def test_outputs_file_problems_are_usage_errors(tmp_path: Path) -> None:
 
 
 def test_without_a_file_the_outputs_come_through_the_automation_api(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stand_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests import fake_pulumi
-
-    log = tmp_path / "calls.jsonl"
-    root = fake_pulumi.install(tmp_path / "pulumi")
-    for key, value in fake_pulumi.environment(log).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("PATH", f"{root / 'bin'}:{fake_pulumi.environment(log)['PATH']}")
     result = runner.invoke(app, ["--stack", "dev", "--json", "service", "show", "apple"])
     assert (result.exit_code, result.stderr.strip()) == (
         2,
         "muon: no service 'apple' in environment 'dev'; known: banana",
     )
-    assert ["stack", "output", "--json", "--stack", "dev"] in [
-        [a for a in c["args"] if a != "--non-interactive"] for c in fake_pulumi.calls(log)
-    ]
+    assert ["stack", "output", "--json", "--stack", "dev"] in fake_pulumi.commands(stand_in)
     monkeypatch.setenv("PATH", str(tmp_path))  # no pulumi anywhere
     result = runner.invoke(app, ["--stack", "dev", "env", "list"])
     assert result.exit_code == 4
@@ -380,19 +372,10 @@ def test_without_a_file_the_outputs_come_through_the_automation_api(
 @pytest.fixture
 def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The recording stand-in `pulumi` on PATH; returns its call log."""
-    from tests import fake_pulumi
-
-    log = tmp_path / "calls.jsonl"
-    root = fake_pulumi.install(tmp_path / "pulumi")
-    for key, value in fake_pulumi.environment(log).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("PATH", f"{root / 'bin'}:{fake_pulumi.environment(log)['PATH']}")
-    return log
+    return fake_pulumi.activate(tmp_path, monkeypatch, on_path=True)[1]
 
 
 def test_up_with_an_image_streams_and_summarises(stand_in: Path) -> None:
-    from tests import fake_pulumi
-
     digest = "repo@sha256:" + "b" * 64
     result = runner.invoke(app, ["up", "dev", "--image", f"banana={digest}"])
     assert result.exit_code == 0, result.stderr
@@ -400,7 +383,7 @@ def test_up_with_an_image_streams_and_summarises(stand_in: Path) -> None:
         "up: 3 to create, 2 unchanged",
         "up dev: succeeded (3 create, 2 same) in 0 s",
     ]
-    args = [[a for a in c["args"] if a != "--non-interactive"] for c in fake_pulumi.calls(stand_in)]
+    args = fake_pulumi.commands(stand_in)
     assert [
         "config",
         "set-all",

@@ -69,7 +69,7 @@ def run_workload(name: str) -> dict[str, float]:
     else:
         config = read_stack_file(ROOT, name)
     began = time.perf_counter()
-    rendering = render(lambda: program.run(offline=True), config=config, stack=name)
+    rendering = render(lambda: program.run(), config=config, stack=name)
     elapsed = time.perf_counter() - began
     return {
         "import_s": imported - started,

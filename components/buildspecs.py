@@ -1,17 +1,18 @@
 """The buildspecs muon writes itself: the image build and the Pulumi deploy.
 
-The artifact, pre-deploy and test builds run the repository's own buildspec files; these two are
-muon's, generated from the definition, so that they always match the services and stacks.
+The artifact, pre-deploy and test builds run the repository's own buildspec files; the image build,
+the deploys and the pipeline's self-update are muon's, generated from the definition, so that they
+always match the services and stacks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import yaml
 
 IMAGES_FILE = "images.tsv"
-"""One line per pushed image: environment, service, repository@digest (tab-separated)."""
+"""One line per built image: service, repository@digest (tab-separated)."""
 
 
 @dataclass(frozen=True)
@@ -19,39 +20,46 @@ class ImageTarget:
     service: str
     dockerfile: str
     context: str
-    repositories: tuple[tuple[str, str], ...]
-    """(environment, repository name) pairs the image is pushed to."""
+    repository: str
+    """The delivery stack's repository: the image is pushed once, every environment runs it."""
+    target: str | None = None
+    build_args: dict[str, str] = field(default_factory=dict)
 
 
 def image_buildspec(targets: tuple[ImageTarget, ...]) -> str:
-    """Build each service's image once, push it to every environment's repository, record digests.
+    """Build each service's image once, push it, record its digest for every stage to deploy.
 
-    Tags are the commit (immutable repositories): a tag that already exists is the image of that
-    commit, so a re-run reuses its digest instead of failing on the push.
+    The tag is the source revision the pipeline resolved (``MUON_COMMIT``, from the source action's
+    variables), never a build variable that may be empty. The repositories are immutable: a tag
+    that already exists is the image of that revision, so a re-run reuses its digest.
     """
     commands = [
-        'TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION:0:12}"',
+        ': "${MUON_COMMIT:?the pipeline passes the source revision as MUON_COMMIT}"',
+        # Revisions become tags: ECR takes letters, digits, '_', '.' and '-'.
+        "TAG=\"$(printf '%s' \"$MUON_COMMIT\" | tr -c 'A-Za-z0-9_.-' '-' | cut -c1-64)\"",
         'ACCOUNT="$(echo "$CODEBUILD_BUILD_ARN" | cut -d: -f5)"',
         'REGISTRY="$ACCOUNT.dkr.ecr.$AWS_REGION.amazonaws.com"',
         'aws ecr get-login-password | docker login --username AWS --password-stdin "$REGISTRY"',
         f": > {IMAGES_FILE}",
     ]
     for target in targets:
-        local = f"muon-build/{target.service}:$TAG"
-        commands.append(f'docker build -t "{local}" -f "{target.dockerfile}" "{target.context}"')
-        for environment, repository in target.repositories:
-            commands.append(
-                f'if aws ecr describe-images --repository-name "{repository}" --image-ids "imageTag=$TAG" '
-                f'>/dev/null 2>&1; then echo "{repository}:$TAG exists, reusing it"; '
-                f'else docker tag "{local}" "$REGISTRY/{repository}:$TAG" && '
-                f'docker push "$REGISTRY/{repository}:$TAG"; fi'
-            )
-            commands.append(
-                f'DIGEST="$(aws ecr describe-images --repository-name "{repository}" --image-ids '
-                f'"imageTag=$TAG" --query \'imageDetails[0].imageDigest\' --output text)" && '
-                f'printf "%s\\t%s\\t%s\\n" "{environment}" "{target.service}" '
-                f'"$REGISTRY/{repository}@$DIGEST" >> {IMAGES_FILE}'
-            )
+        repository = target.repository
+        build = ["docker build", "--platform linux/amd64", f'-t "$REGISTRY/{repository}:$TAG"']
+        build += [f'-f "{target.dockerfile}"']
+        if target.target:
+            build.append(f'--target "{target.target}"')
+        build += [f'--build-arg "{k}={v}"' for k, v in sorted(target.build_args.items())]
+        build.append(f'"{target.context}"')
+        commands.append(
+            f'if aws ecr describe-images --repository-name "{repository}" --image-ids "imageTag=$TAG" '
+            f'>/dev/null 2>&1; then echo "{repository}:$TAG exists, reusing it"; '
+            f'else {" ".join(build)} && docker push "$REGISTRY/{repository}:$TAG"; fi'
+        )
+        commands.append(
+            f'DIGEST="$(aws ecr describe-images --repository-name "{repository}" --image-ids '
+            f'"imageTag=$TAG" --query \'imageDetails[0].imageDigest\' --output text)" && '
+            f'printf "%s\\t%s\\n" "{target.service}" "$REGISTRY/{repository}@$DIGEST" >> {IMAGES_FILE}'
+        )
     spec = {
         "version": 0.2,
         "env": {"shell": "bash", "exported-variables": ["TAG"]},
@@ -61,48 +69,100 @@ def image_buildspec(targets: tuple[ImageTarget, ...]) -> str:
     return yaml.safe_dump(spec, sort_keys=False, width=1000)
 
 
-def deploy_buildspec(*, project_dir: str, access_token_parameter: str | None) -> str:
-    """Install Pulumi, set the built images on the environment's stack, ``pulumi up``, check the rollout.
-
-    Runs with MUON_STACK, MUON_ENVIRONMENT, MUON_BACKEND, MUON_PULUMI_VERSION and (cross-account)
-    MUON_DEPLOY_ROLE_ARN set by the pipeline action; the images artifact is a secondary input.
-    """
+def _pulumi_env(access_token_parameter: str | None, exported: list[str]) -> dict[str, object]:
     env: dict[str, object] = {
         "shell": "bash",
         "variables": {"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_SKIP_CONFIRMATIONS": "true"},
-        "exported-variables": ["MUON_SERVICE_URL"],
     }
+    if exported:
+        env["exported-variables"] = exported
     if access_token_parameter:
         env["parameter-store"] = {"PULUMI_ACCESS_TOKEN": access_token_parameter}
+    return env
+
+
+def _pulumi_install(project_dir: str) -> list[str]:
+    """The Pulumi CLI of the SDK's version, and the project's own pinned requirements."""
+    return [
+        'curl -fsSL https://get.pulumi.com | sh -s -- --version "$MUON_PULUMI_VERSION"',
+        'export PATH="$HOME/.pulumi/bin:$PATH"',
+        f'cd "$CODEBUILD_SRC_DIR/{project_dir}" && python3 -m venv .venv',
+        f'cd "$CODEBUILD_SRC_DIR/{project_dir}" && .venv/bin/pip install -q -r requirements.txt',
+    ]
+
+
+def _pulumi_select(project_dir: str) -> list[str]:
+    """Log in to the backend and select the stack with the stack's own secrets provider.
+
+    Pulumi runs with the pipeline account's own credentials: its state and secrets key live there.
+    """
+    return [
+        f'cd "$CODEBUILD_SRC_DIR/{project_dir}"',
+        'pulumi login "$MUON_BACKEND"',
+        'pulumi stack select --create --stack "$MUON_STACK" '
+        '${MUON_ENCRYPTION_PROVIDER:+--secrets-provider "$MUON_ENCRYPTION_PROVIDER"}',
+    ]
+
+
+def deploy_buildspec(*, project_dir: str, access_token_parameter: str | None) -> str:
+    """Set the built images on the environment's stack, ``pulumi up``, check what ECS runs.
+
+    Runs with MUON_STACK, MUON_ENVIRONMENT and (cross-account) MUON_DEPLOY_ROLE_ARN set by the
+    pipeline action, and MUON_BACKEND, MUON_ENCRYPTION_PROVIDER, MUON_PULUMI_VERSION and
+    MUON_KEEP_DEPLOYED by the project; the images artifact is a secondary input.
+    """
+    images = f"$CODEBUILD_SRC_DIR_Images/{IMAGES_FILE}"
+    deploy = ".venv/bin/python -m stacks.deploy"
     spec = {
         "version": 0.2,
-        "env": env,
+        "env": _pulumi_env(access_token_parameter, ["MUON_SERVICE_URL"]),
         "phases": {
-            "install": {
-                "commands": [
-                    'curl -fsSL https://get.pulumi.com | sh -s -- --version "$MUON_PULUMI_VERSION"',
-                    'export PATH="$HOME/.pulumi/bin:$PATH"',
-                    f'cd "$CODEBUILD_SRC_DIR/{project_dir}" && python3 -m venv .venv',
-                    f'cd "$CODEBUILD_SRC_DIR/{project_dir}" && .venv/bin/pip install -q -r requirements.txt',
-                ]
-            },
+            "install": {"commands": _pulumi_install(project_dir)},
             "build": {
                 "commands": [
-                    f'cd "$CODEBUILD_SRC_DIR/{project_dir}"',
-                    # Cross-account: the broad deploy role lives in the target account.
-                    'if [ -n "$MUON_DEPLOY_ROLE_ARN" ]; then eval "$(.venv/bin/python -m stacks.deploy '
-                    'assume-role "$MUON_DEPLOY_ROLE_ARN")"; fi',
-                    'pulumi login "$MUON_BACKEND"',
-                    'pulumi stack select "$MUON_STACK"',
-                    '.venv/bin/python -m stacks.deploy set-images --stack "$MUON_STACK" '
-                    f'--environment "$MUON_ENVIRONMENT" --images "$CODEBUILD_SRC_DIR_Images/{IMAGES_FILE}"',
+                    *_pulumi_select(project_dir),
+                    f'{deploy} set-images --stack "$MUON_STACK" --images "{images}"',
+                    # Before anything runs it: no lifecycle rule may expire an image an
+                    # environment runs (the repositories are in this account).
+                    f'{deploy} tag-deployed --environment "$MUON_ENVIRONMENT" --images "{images}" '
+                    '--keep "$MUON_KEEP_DEPLOYED"',
+                    # Cross-account: the AWS provider assumes the target role itself and renews the
+                    # session as needed (a role assumed from a role lasts at most an hour); state
+                    # and secrets stay with this account's credentials.
+                    'if [ -n "$MUON_DEPLOY_ROLE_ARN" ]; then '
+                    f'{deploy} assume-role --stack "$MUON_STACK" "$MUON_DEPLOY_ROLE_ARN" && '
+                    "export MUON_VERIFY_PROFILE=muon-target; fi",
                     'pulumi up --yes --skip-preview --stack "$MUON_STACK"',
                     # Pulumi succeeds when ECS rolled back to the old revision: check what runs.
                     'pulumi stack output --json --stack "$MUON_STACK" > outputs.json',
-                    ".venv/bin/python -m stacks.deploy verify --outputs outputs.json "
+                    f'AWS_PROFILE="$MUON_VERIFY_PROFILE" {deploy} verify --outputs outputs.json '
                     '--environment "$MUON_ENVIRONMENT"',
-                    'export MUON_SERVICE_URL="$(.venv/bin/python -m stacks.deploy url --outputs outputs.json '
+                    f'export MUON_SERVICE_URL="$({deploy} url --outputs outputs.json '
                     '--environment "$MUON_ENVIRONMENT")"',
+                ]
+            },
+        },
+    }
+    return yaml.safe_dump(spec, sort_keys=False, width=1000)
+
+
+def update_buildspec(*, project_dir: str, access_token_parameter: str | None) -> str:
+    """The pipeline updates its own stack first, and restarts the run when the pipeline changed.
+
+    Runs with MUON_STACK (the pipeline stack), MUON_PIPELINE, MUON_EXECUTION_ID, MUON_COMMIT and
+    MUON_REVISION_TYPE set by the pipeline action.
+    """
+    spec = {
+        "version": 0.2,
+        "env": _pulumi_env(access_token_parameter, []),
+        "phases": {
+            "install": {"commands": _pulumi_install(project_dir)},
+            "build": {
+                "commands": [
+                    *_pulumi_select(project_dir),
+                    '.venv/bin/python -m stacks.deploy self-update --stack "$MUON_STACK" '
+                    '--pipeline "$MUON_PIPELINE" --execution "$MUON_EXECUTION_ID" '
+                    '--revision "$MUON_COMMIT" --revision-type "$MUON_REVISION_TYPE"',
                 ]
             },
         },

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.bucket import PrivateBucket, PrivateBucketArgs
-from components.buildspecs import ImageTarget, deploy_buildspec, image_buildspec
+from components.buildspecs import ImageTarget, deploy_buildspec, image_buildspec, update_buildspec
 from components.context import AwsContext
 from components.encryption import Key, KeyArgs
 from components.policies import allow, assume_role_policy, document, to_json
@@ -68,6 +68,10 @@ class DeployStage:
 class DeploySettings:
     backend: str
     pulumi_version: str
+    pipeline_stack: str
+    """The stack deploying this pipeline: only the self-update stage runs `pulumi up` on it."""
+    secrets_provider: str | None = None
+    keep_deployed: int = 10
     project_dir: str = "."
     access_token_parameter: str | None = None
 
@@ -134,6 +138,14 @@ class Pipeline(pulumi.ComponentResource):
         )
         topic = self._topic()
         self._projects: dict[str, _Project] = {}
+        self._broad = aws.iam.Policy(
+            f"{name}-deploy-broad",
+            description=f"muon pipeline {args.name}: what `pulumi up` of a muon stack creates",
+            policy=json.dumps(deploy_policy(), sort_keys=True),
+            tags=tags,
+            opts=self._child,
+        )
+        self._update_project()
         self._artifact_project()
         self._image_project()
         self._deploy_project()
@@ -470,7 +482,7 @@ class Pipeline(pulumi.ComponentResource):
 
     def _image_project(self) -> None:
         context = self._args.context
-        repositories = sorted({repo for target in self._args.images for _, repo in target.repositories})
+        repositories = sorted({target.repository for target in self._args.images})
         statements = [
             # GetAuthorizationToken has no resource-level permissions: AWS offers nothing narrower.
             allow("ecr:GetAuthorizationToken", "*", Sid="RegistryLogin"),
@@ -496,30 +508,54 @@ class Pipeline(pulumi.ComponentResource):
             privileged=True,  # docker build needs the daemon: this project only (documented exception)
         )
 
+    def _pulumi_variables(self) -> list[dict[str, str]]:
+        deploy = self._args.deploy
+        variables = [
+            {"name": "MUON_BACKEND", "value": deploy.backend},
+            {"name": "MUON_PULUMI_VERSION", "value": deploy.pulumi_version},
+        ]
+        if deploy.secrets_provider:
+            variables.append({"name": "MUON_ENCRYPTION_PROVIDER", "value": deploy.secrets_provider})
+        return variables
+
+    def _token_statements(self) -> list[dict[str, Any]]:
+        parameter = self._args.deploy.access_token_parameter
+        if not parameter:
+            return []
+        arn = self._args.context.arn("ssm", f"parameter{parameter}")
+        return [allow("ssm:GetParameters", arn, Sid="ReadPulumiToken")]
+
+    def _update_project(self) -> None:
+        """`pulumi up` of the pipeline's own stack, first thing in every run."""
+        deploy = self._args.deploy
+        self._project(
+            "update",
+            buildspec=update_buildspec(
+                project_dir=deploy.project_dir, access_token_parameter=deploy.access_token_parameter
+            ),
+            extra_statements=self._token_statements(),
+            variables=self._pulumi_variables(),
+            managed_policy=self._broad,
+            timeout_minutes=self._args.build.timeout_minutes,
+        )
+
     def _deploy_project(self) -> None:
         args, context = self._args, self._args.context
         deploy = args.deploy
-        statements: list[dict[str, Any]] = []
+        repositories = sorted({target.repository for target in args.images})
+        statements: list[dict[str, Any]] = [
+            # The deploy step tags what it deploys (and untags what fell out of the kept window)
+            # with this account's credentials, also for stages deployed in another account.
+            allow(
+                ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"],
+                [context.arn("ecr", f"repository/{repo}") for repo in repositories],
+                Sid="TagDeployedImages",
+            ),
+            *self._token_statements(),
+        ]
         cross_account = sorted({s.role_arn for s in args.stages if s.role_arn})
         if cross_account:
             statements.append(allow("sts:AssumeRole", cross_account, Sid="AssumeDeployRoles"))
-        if deploy.access_token_parameter:
-            statements.append(
-                allow(
-                    "ssm:GetParameters",
-                    context.arn("ssm", f"parameter{deploy.access_token_parameter}"),
-                    Sid="ReadPulumiToken",
-                )
-            )
-        broad = None
-        if any(s.role_arn is None for s in args.stages):
-            broad = aws.iam.Policy(
-                f"{self._name}-deploy-broad",
-                description=f"muon pipeline {args.name}: what `pulumi up` of a muon stack creates",
-                policy=json.dumps(deploy_policy(), sort_keys=True),
-                tags=args.tags,
-                opts=self._child,
-            )
         self._project(
             "deploy",
             buildspec=deploy_buildspec(
@@ -527,10 +563,11 @@ class Pipeline(pulumi.ComponentResource):
             ),
             extra_statements=statements,
             variables=[
-                {"name": "MUON_BACKEND", "value": deploy.backend},
-                {"name": "MUON_PULUMI_VERSION", "value": deploy.pulumi_version},
+                *self._pulumi_variables(),
+                {"name": "MUON_KEEP_DEPLOYED", "value": str(deploy.keep_deployed)},
             ],
-            managed_policy=broad,
+            # The broad grant only where some stage deploys in this account.
+            managed_policy=self._broad if any(s.role_arn is None for s in args.stages) else None,
             timeout_minutes=max(DEPLOY_TIMEOUT_MINUTES, args.build.timeout_minutes),
         )
 
@@ -565,6 +602,38 @@ class Pipeline(pulumi.ComponentResource):
     def _stages(self, topic_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
         args = self._args
         stages: list[dict[str, Any]] = [{"name": "Source", "actions": [source_action(args.source)]}]
+        revision = {"name": "MUON_COMMIT", "value": revision_variable(args.source), "type": "PLAINTEXT"}
+        # Self-mutation first (as CDK Pipelines does): a changed pipeline restarts the run, so no
+        # later stage ever updates the pipeline that runs it.
+        stages.append(
+            {
+                "name": "UpdatePipeline",
+                "actions": [
+                    _codebuild_action(
+                        "SelfUpdate",
+                        self._projects["update"].reference,
+                        ["Source"],
+                        [],
+                        1,
+                        variables=[
+                            {"name": "MUON_STACK", "value": args.deploy.pipeline_stack, "type": "PLAINTEXT"},
+                            {"name": "MUON_PIPELINE", "value": args.name, "type": "PLAINTEXT"},
+                            {
+                                "name": "MUON_EXECUTION_ID",
+                                "value": "#{codepipeline.PipelineExecutionId}",
+                                "type": "PLAINTEXT",
+                            },
+                            revision,
+                            {
+                                "name": "MUON_REVISION_TYPE",
+                                "value": revision_type(args.source),
+                                "type": "PLAINTEXT",
+                            },
+                        ],
+                    )
+                ],
+            }
+        )
         build_actions = []
         image_input = "Source"
         if "artifact" in self._projects:
@@ -575,7 +644,9 @@ class Pipeline(pulumi.ComponentResource):
             )
             image_input = "Artifact"
         build_actions.append(
-            _codebuild_action("Image", self._projects["image"].reference, [image_input], ["Images"], 2)
+            _codebuild_action(
+                "Image", self._projects["image"].reference, [image_input], ["Images"], 2, variables=[revision]
+            )
         )
         stages.append({"name": "Build", "actions": build_actions})
         for stage in args.stages:
@@ -719,6 +790,19 @@ def failure_pattern(pipeline: str, states: list[str]) -> dict[str, Any]:
     }
 
 
+SOURCE_NAMESPACE = "SourceVariables"
+
+
+def revision_variable(source: PipelineSource) -> str:
+    """The source action's variable naming the revision this run builds."""
+    return f"#{{{SOURCE_NAMESPACE}.{'VersionId' if source.provider == 's3' else 'CommitId'}}}"
+
+
+def revision_type(source: PipelineSource) -> str:
+    """How StartPipelineExecution names that revision (``sourceRevisions[].revisionType``)."""
+    return "S3_OBJECT_VERSION_ID" if source.provider == "s3" else "COMMIT_ID"
+
+
 def source_action(source: PipelineSource) -> dict[str, Any]:
     base = {
         "name": "Source",
@@ -726,6 +810,7 @@ def source_action(source: PipelineSource) -> dict[str, Any]:
         "version": "1",
         "run_order": 1,
         "output_artifacts": ["Source"],
+        "namespace": SOURCE_NAMESPACE,
     }
     if source.provider == "github":
         return {

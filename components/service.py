@@ -1,9 +1,9 @@
-"""A container service: image repository, task definition, routing, ECS service and its scaling."""
+"""A container service: task definition, roles, routing, ECS service and its scaling."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pulumi
@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from components.cluster import CapacityItem
 from components.context import AwsContext
 from components.policies import allow, assume_role_policy, document, to_json
+from components.registry import EXECUTION_ROLE_PATH, PULL_ACTIONS
 from components.scaling import ScalingConfig, StepScaling, StepScalingArgs
 
 # Fargate's valid CPU → memory (MiB) combinations (ECS developer guide, "Task size").
@@ -105,7 +106,9 @@ class ServiceArgs:
     service: str
     wiring: EnvironmentWiring
     scaling: ScalingConfig
-    image: str
+    image: pulumi.Input[str] | None
+    """None: no image exists yet. The service is created with no task and cannot scale until one
+    arrives (the bootstrap of a new environment, before the pipeline's first run)."""
     port: int
     cpu: int
     memory: int
@@ -127,14 +130,28 @@ class ServiceArgs:
     desired_count: int = 1
     permissions: tuple[Permission, ...] = ()
     database: DatabaseAccess | None = None
-    images_kept: int = 30
+    image_repository_arn: pulumi.Input[str] | None = None
+    """The ECR repository the image is pulled from (None: another registry, or no image)."""
     tags: dict[str, str] = field(default_factory=dict)
+
+
+AWAITING_IMAGE = "muon.invalid/awaiting-first-image:none"
+"""What the task definition names while no image exists: a registry that can never resolve
+(RFC 2606 ``.invalid``), under a service held at zero tasks. No stand-in image ever runs."""
+
+
+def awaiting_image(args: ServiceArgs) -> ServiceArgs:
+    """With no image yet: zero tasks, and scaling held at zero (schedules too) until one arrives."""
+    if args.image is not None:
+        return args
+    held = replace(args.scaling, min_capacity=0, max_capacity=0, schedules=())
+    return replace(args, image=AWAITING_IMAGE, desired_count=0, scaling=held, image_repository_arn=None)
 
 
 class Service(pulumi.ComponentResource):
     url: pulumi.Output[str]
-    repository_url: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
+    image: pulumi.Input[str]
     service_name: pulumi.Output[str]
     task_definition_arn: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
@@ -143,42 +160,12 @@ class Service(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("muon:ecs:Service", name, None, opts)
+        args = awaiting_image(args)
         child = pulumi.ResourceOptions(parent=self)
         wiring, context = args.wiring, args.context
         service_id = f"muon-{args.environment}-{args.service}"  # ECS service name and task family
         tags = args.tags
 
-        repository = aws.ecr.Repository(
-            f"{name}-repository",
-            name=f"muon/{args.environment}/{args.service}",
-            image_tag_mutability="IMMUTABLE",
-            image_scanning_configuration={"scan_on_push": True},
-            encryption_configurations=[{"encryption_type": "KMS", "kms_key": wiring.key_arn}],
-            force_delete=not wiring.production,
-            tags=tags,
-            opts=child,
-        )
-        aws.ecr.LifecyclePolicy(
-            f"{name}-repository-lifecycle",
-            repository=repository.name,
-            policy=json.dumps(
-                {
-                    "rules": [
-                        {
-                            "rulePriority": 1,
-                            "description": f"Keep the last {args.images_kept} images",
-                            "selection": {
-                                "tagStatus": "any",
-                                "countType": "imageCountMoreThan",
-                                "countNumber": args.images_kept,
-                            },
-                            "action": {"type": "expire"},
-                        }
-                    ]
-                }
-            ),
-            opts=child,
-        )
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             name=f"/muon/{args.environment}/{args.service}",
@@ -192,6 +179,8 @@ class Service(pulumi.ComponentResource):
         execution_role = aws.iam.Role(
             f"{name}-execution-role",
             assume_role_policy=tasks_trust,
+            # The path the delivery account's repository policy admits (cross-account pulls).
+            path=EXECUTION_ROLE_PATH,
             tags=tags,
             opts=child,
         )
@@ -199,7 +188,9 @@ class Service(pulumi.ComponentResource):
             f"{name}-execution-policy",
             role=execution_role.id,
             policy=to_json(
-                execution_policy(repository.arn, log_group.arn, args.secrets, wiring.key_arn, args.database)
+                execution_policy(
+                    args.image_repository_arn, log_group.arn, args.secrets, wiring.key_arn, args.database
+                )
             ),
             opts=child,
         )
@@ -220,7 +211,6 @@ class Service(pulumi.ComponentResource):
 
         container = {
             "name": "app",
-            "image": args.image,
             "essential": True,
             "portMappings": [{"containerPort": args.port, "protocol": "tcp"}],
             "readonlyRootFilesystem": args.readonly_root_filesystem,
@@ -251,14 +241,15 @@ class Service(pulumi.ComponentResource):
             }
         env_names = sorted(args.environment_variables)
         definitions = pulumi.Output.all(
-            log_group.name, *[args.environment_variables[k] for k in env_names]
+            log_group.name, args.image, *[args.environment_variables[k] for k in env_names]
         ).apply(
             lambda resolved: json.dumps(
                 [
                     {
                         **container,
+                        "image": resolved[1],
                         "environment": [
-                            {"name": k, "value": v} for k, v in zip(env_names, resolved[1:], strict=True)
+                            {"name": k, "value": v} for k, v in zip(env_names, resolved[2:], strict=True)
                         ],
                         "logConfiguration": {
                             **container["logConfiguration"],
@@ -419,8 +410,8 @@ class Service(pulumi.ComponentResource):
         )
         first_path = next((p for p in args.path_patterns), "/").rstrip("*") or "/"
         self.url = pulumi.Output.concat(wiring.load_balancer_url, first_path)
-        self.repository_url = repository.repository_url
         self.log_group_name = log_group.name
+        self.image = args.image
         self.service_name = service.name
         self.task_definition_arn = task.arn
         self.security_group_id = tasks_sg.id
@@ -476,7 +467,7 @@ class Service(pulumi.ComponentResource):
     def outputs(self, wiring: EnvironmentWiring) -> dict[str, pulumi.Input[object]]:
         return {
             "url": self.url,
-            "repositoryUrl": self.repository_url,
+            "image": self.image,
             "logGroupName": self.log_group_name,
             "clusterName": wiring.cluster_name,
             "serviceName": self.service_name,
@@ -486,27 +477,31 @@ class Service(pulumi.ComponentResource):
 
 
 def execution_policy(
-    repository_arn: pulumi.Input[str],
+    repository_arn: pulumi.Input[str] | None,
     log_group_arn: pulumi.Output[str],
     secrets: dict[str, str],
     key_arn: pulumi.Input[str],
     database: DatabaseAccess | None = None,
 ) -> dict[str, Any]:
-    """What ECS needs to start the task: its own image, log group, parameters and key only."""
-    statements = [
-        # GetAuthorizationToken has no resource-level permissions: AWS offers nothing narrower.
-        allow("ecr:GetAuthorizationToken", "*", Sid="RegistryLogin"),
-        allow(
-            ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            repository_arn,
-            Sid="PullOwnImage",
-        ),
+    """What ECS needs to start the task: its own image, log group, parameters and key only.
+
+    ``repository_arn``: the ECR repository the image comes from (None: another registry, or no
+    image yet), possibly in the delivery account.
+    """
+    statements = []
+    if repository_arn is not None:
+        statements += [
+            # GetAuthorizationToken has no resource-level permissions: AWS offers nothing narrower.
+            allow("ecr:GetAuthorizationToken", "*", Sid="RegistryLogin"),
+            allow(list(PULL_ACTIONS), repository_arn, Sid="PullOwnImage"),
+        ]
+    statements.append(
         allow(
             ["logs:CreateLogStream", "logs:PutLogEvents"],
             log_group_arn.apply(lambda arn: f"{arn}:*"),
             Sid="WriteOwnLogs",
-        ),
-    ]
+        )
+    )
     if secrets:
         statements.append(allow("ssm:GetParameters", sorted(set(secrets.values())), Sid="ReadOwnParameters"))
         password_arn = database.password_parameter_arn if database is not None else None

@@ -397,6 +397,9 @@ def ecs_services(resources: list[Resource]) -> Iterable[Finding]:
 def scaling(resources: list[Resource]) -> Iterable[Finding]:
     alarms = _of(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")
     for target in _of(resources, "aws:appautoscaling/target:Target"):
+        # A service awaiting its first image is held at zero (max 0): no capacity to keep yet.
+        if target.inputs.get("maxCapacity") == 0:
+            continue
         if (target.inputs.get("minCapacity") or 0) < 2:
             yield Finding("CloudWatch.15-capacity", target.name, "fewer than two tasks at minimum")
     policies = _of(resources, "aws:appautoscaling/policy:Policy")

@@ -543,6 +543,27 @@ EnvName = Annotated[
 ]
 
 
+RelativePath = Annotated[
+    str,
+    pattern(r"^[\w.-][\w./-]*$", "a relative path inside the project, e.g. examples/banana"),
+]
+
+
+class BuildSpec(Spec):
+    """Build the image during ``pulumi up`` (Docker BuildKit on the deploying machine)."""
+
+    context: RelativePath = Field(default=".", description="Build context, relative to the definition file.")
+    dockerfile: RelativePath | None = Field(
+        default=None, description="Dockerfile, relative to the definition (default <context>/Dockerfile)."
+    )
+    target: Annotated[str, pattern(r"^[A-Za-z0-9][\w.-]*$", "a build stage name")] | None = Field(
+        default=None, description="Multi-stage build target."
+    )
+    args: dict[Annotated[str, pattern(r"^[A-Za-z_][A-Za-z0-9_]*$", "a build argument name")], str] = Field(
+        default_factory=dict, description="Build arguments (--build-arg); never secrets."
+    )
+
+
 class ServiceSpec(Spec):
     port: int = Field(ge=1, le=65535, description="Container port the load balancer sends traffic to.")
     path_patterns: list[str] = Field(default_factory=list, max_length=5)
@@ -553,6 +574,9 @@ class ServiceSpec(Spec):
     cpu: int = Field(default=256, description="CPU units (1024 = one vCPU).")
     memory: int = Field(default=512, description="MiB.")
     image: str | None = Field(default=None, description="Default image; the stack's muon:images wins.")
+    build: BuildSpec | None = Field(
+        default=None, description="Build and push the image during `pulumi up` instead of naming one."
+    )
     desired_count: int | None = Field(default=None, ge=0, le=1000)
     environment: dict[EnvName, EnvironmentValue] = Field(
         default_factory=dict, description="Variables; a value may be a map of environment name to value."
@@ -582,6 +606,10 @@ class ServiceSpec(Spec):
             raise ValueError("give pathPatterns or hostPatterns: the load balancer needs a rule to route by")
         if len(self.path_patterns) + len(self.host_patterns) > 5:
             raise ValueError("a listener rule takes at most 5 path and host patterns together")
+        if self.image is not None and self.build is not None:
+            raise _PathError(
+                ("build",), "give either image (built elsewhere) or build (built here), not both"
+            )
         if self.user in ("root", "0", "0:0"):
             raise _PathError(("user",), "running as root is refused; use a numeric non-root user or null")
         overlap = sorted(set(self.environment) & set(self.secrets))
@@ -684,6 +712,27 @@ class PipelineStageSpec(Spec):
     role_arn: RoleArn | None = Field(default=None, description="Deploy role to assume (another account).")
 
 
+AccountId = Annotated[str, pattern(r"^\d{12}$", "a 12-digit AWS account id")]
+
+
+class RegistrySpec(Spec):
+    """The delivery stack's image repositories, one per service, shared by every environment."""
+
+    keep_deployed: int = Field(
+        default=10, ge=1, le=100, description="Deployed images kept per environment, for rollback."
+    )
+    expire_builds_after_days: int = Field(
+        default=30, ge=1, le=3650, description="Images no environment ever ran expire after this many days."
+    )
+    pull_accounts: list[AccountId] | None = Field(
+        default=None,
+        description="Accounts whose muon execution roles may pull (default: the stages' roleArn accounts).",
+    )
+    organization_id: Annotated[str, pattern(r"^o-[a-z0-9]{10,32}$", "an organization id (o-...)")] | None = (
+        Field(default=None, description="Also require the pulling role to be in this AWS Organization.")
+    )
+
+
 class PipelineSpec(Spec):
     name: Annotated[str, pattern(r"^[A-Za-z0-9.@_-]{1,80}$", "a pipeline name")] | None = None
     source: PipelineSourceSpec
@@ -693,6 +742,7 @@ class PipelineSpec(Spec):
     )
     stages: list[PipelineStageSpec] = Field(min_length=1)
     notifications: PipelineNotificationsSpec = Field(default_factory=PipelineNotificationsSpec)
+    registry: RegistrySpec = Field(default_factory=RegistrySpec)
     project_dir: str = Field(default=".", description="Where Pulumi.yaml is, in the repository.")
 
     @model_validator(mode="after")
@@ -704,6 +754,13 @@ class PipelineSpec(Spec):
                     ("stages", index, "environment"), f"'{stage.environment}' already has a stage"
                 )
             seen.add(stage.environment)
+            admitted = self.registry.pull_accounts
+            if stage.role_arn and admitted is not None and stage.role_arn.split(":")[4] not in admitted:
+                raise _PathError(
+                    ("stages", index, "roleArn"),
+                    f"account {stage.role_arn.split(':')[4]} cannot pull the pipeline's images: "
+                    f"pipeline.registry.pullAccounts admits only {', '.join(admitted) or '(none)'}",
+                )
             if stage.approval and not (self.notifications.emails or self.notifications.slack):
                 raise _PathError(
                     ("stages", index, "approval"),

@@ -1,49 +1,161 @@
 """What the pipeline's deploy step runs around ``pulumi up``: ``python -m stacks.deploy COMMAND``.
 
 - ``set-images``: put the digests the image build pushed into the stack's ``muon:images``.
+- ``tag-deployed``: tag each image ``deployed-<environment>-<time>`` before it runs, and untag that
+  environment's older ones beyond the kept number, so no lifecycle rule expires what may run.
+- ``self-update``: ``pulumi up`` of the pipeline's own stack; when that changed the pipeline,
+  start a new run on the same revision and stop this one (CodePipeline fails a run whose
+  pipeline changes under it).
 - ``verify``: fail when ECS rolled a service back. ``pulumi up`` waits for a steady state, and a
   service whose circuit breaker rolled back to the old task definition *is* steady: Pulumi
   reports success while the new build never ran. This reads what ECS actually runs.
 - ``url``: the environment's first service URL, for the Test action.
-- ``assume-role``: shell exports for a cross-account deploy role.
+- ``assume-role``: deploy a stack into another account: the AWS provider assumes the role (and
+  renews the session; a role assumed from a role lasts at most an hour) while Pulumi's state and
+  secrets stay with the pipeline account's credentials; a profile for the rollout check.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import shlex
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 Runner = Callable[[list[str]], None]
 
 
-def read_images(path: Path) -> dict[str, dict[str, str]]:
-    """``images.tsv`` (environment, service, repository@digest per line) as a nested map."""
-    images: dict[str, dict[str, str]] = {}
+DEPLOYED_PREFIX = "deployed-"  # components/registry.py: the lifecycle rule protecting these
+VERIFY_PROFILE = "muon-target"
+
+
+def read_images(path: Path) -> dict[str, str]:
+    """``images.tsv`` (service, repository@digest per line) as a map."""
+    images: dict[str, str] = {}
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         fields = line.split("\t")
-        if len(fields) != 3 or "@sha256:" not in fields[2]:
-            raise ValueError(f"{path}:{number}: expected 'environment<TAB>service<TAB>repo@sha256:...'")
-        environment, service, reference = fields
-        images.setdefault(environment, {})[service] = reference
+        if len(fields) != 2 or "@sha256:" not in fields[1]:
+            raise ValueError(f"{path}:{number}: expected 'service<TAB>repo@sha256:...'")
+        images[fields[0]] = fields[1]
+    if not images:
+        raise ValueError(f"{path}: the image build pushed nothing")
     return images
 
 
-def image_commands(stack: str, environment: str, images: dict[str, dict[str, str]]) -> list[list[str]]:
-    if environment not in images:
-        raise ValueError(f"the image build pushed nothing for environment '{environment}'")
+def image_commands(stack: str, images: dict[str, str]) -> list[list[str]]:
     return [
         ["pulumi", "config", "set", "--path", f"muon:images.{service}", reference, "--stack", stack]
-        for service, reference in sorted(images[environment].items())
+        for service, reference in sorted(images.items())
     ]
+
+
+def tag_deployed(
+    ecr: Any, images: dict[str, str], environment: str, keep: int, now: datetime | None = None
+) -> list[str]:
+    """Tag each image as deployed to ``environment``; keep that environment's last ``keep`` tags.
+
+    Removing a tag never deletes an image here: every image also keeps its build tag.
+    """
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    tag = f"{DEPLOYED_PREFIX}{environment}-{stamp}"
+    done = []
+    for service, reference in sorted(images.items()):
+        repository = reference.split("/", 1)[1].split("@")[0]
+        digest = reference.split("@", 1)[1]
+        found = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageDigest": digest}])
+        if not found.get("images"):
+            raise ValueError(f"{service}: no image {digest} in repository {repository}")
+        manifest = found["images"][0]
+        # An image that already carries the tag (a retried action) is fine as it is.
+        with contextlib.suppress(ecr.exceptions.ImageAlreadyExistsException):
+            ecr.put_image(
+                repositoryName=repository,
+                imageManifest=manifest["imageManifest"],
+                imageManifestMediaType=manifest.get("imageManifestMediaType", ""),
+                imageTag=tag,
+                imageDigest=digest,
+            )
+        done.append(f"{repository}@{digest} tagged {tag}")
+        prefix = f"{DEPLOYED_PREFIX}{environment}-"
+        tags = sorted(
+            t
+            for page in ecr.get_paginator("describe_images").paginate(
+                repositoryName=repository, filter={"tagStatus": "TAGGED"}
+            )
+            for detail in page["imageDetails"]
+            for t in detail.get("imageTags", [])
+            if t.startswith(prefix)
+        )
+        stale = tags[:-keep] if len(tags) > keep else []
+        for start in range(0, len(stale), 100):  # BatchDeleteImage takes 100 ids at a time
+            ecr.batch_delete_image(
+                repositoryName=repository, imageIds=[{"imageTag": t} for t in stale[start : start + 100]]
+            )
+        if stale:
+            done.append(f"{repository}: {len(stale)} older {prefix}* tags removed (kept {keep})")
+    return done
+
+
+def pipeline_version(codepipeline: Any, name: str) -> int:
+    return int(codepipeline.get_pipeline(name=name)["pipeline"]["version"])
+
+
+def self_update(
+    codepipeline: Any,
+    runner: Runner,
+    *,
+    stack: str,
+    pipeline: str,
+    execution: str,
+    revision: str,
+    revision_type: str,
+) -> str:
+    """Update the pipeline's own stack; restart the run on the same revision if the pipeline changed."""
+    before = pipeline_version(codepipeline, pipeline)
+    runner(["pulumi", "up", "--yes", "--skip-preview", "--stack", stack])
+    after = pipeline_version(codepipeline, pipeline)
+    if after == before:
+        return f"pipeline {pipeline} unchanged (version {after}); this run goes on"
+    started = codepipeline.start_pipeline_execution(
+        name=pipeline,
+        sourceRevisions=[{"actionName": "Source", "revisionType": revision_type, "revisionValue": revision}],
+    )["pipelineExecutionId"]
+    codepipeline.stop_pipeline_execution(
+        pipelineName=pipeline,
+        pipelineExecutionId=execution,
+        abandon=True,
+        reason=f"muon: the pipeline updated itself (version {before} -> {after}); restarted as {started}",
+    )
+    return f"pipeline {pipeline} updated to version {after}: restarted as {started}, this run stopped"
+
+
+def assume_role_commands(stack: str, role_arn: str) -> list[list[str]]:
+    """Let the stack's AWS provider assume ``role_arn`` for this run (the CodeBuild copy of the
+    stack file only; nothing is committed)."""
+    return [
+        ["pulumi", "config", "set", "--path", "aws:assumeRoles[0].roleArn", role_arn, "--stack", stack],
+        [
+            "pulumi", "config", "set", "--path", "aws:assumeRoles[0].sessionName",
+            "muon-pipeline-deploy", "--stack", stack,
+        ],
+    ]  # fmt: skip
+
+
+def verify_profile(role_arn: str) -> str:
+    """An AWS config profile for the rollout check: botocore assumes the role from the build's own
+    container credentials and renews it, however long the check waits."""
+    return (
+        f"[profile {VERIFY_PROFILE}]\nrole_arn = {role_arn}\ncredential_source = EcsContainer\n"
+        "role_session_name = muon-pipeline-verify\n"
+    )
 
 
 def rollout_problems(
@@ -71,7 +183,7 @@ def rollout_problems(
             found = ecs.describe_services(cluster=service["clusterName"], services=[service["serviceName"]])
             deployments = found["services"][0].get("deployments", []) if found.get("services") else []
             primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
-            if primary is None or primary.get("rolloutState") != "IN_PROGRESS" or clock() >= deadline:
+            if primary is None or clock() >= deadline or not _settling(primary):
                 break
             sleep(interval)
         problem = _judge(name, service, found, primary, timeout)
@@ -97,22 +209,27 @@ def _judge(
         )
     if primary.get("rolloutState") == "IN_PROGRESS":
         return f"{name}: still rolling out after {timeout:g} s"
+    if _short(primary):
+        return (
+            f"{name}: {primary.get('runningCount', 0)} of {primary['desiredCount']} tasks running after "
+            f"{timeout:g} s (see the service's stopped tasks)"
+        )
     return None
+
+
+def _short(primary: dict[str, Any]) -> bool:
+    """Fewer tasks run than wanted: a service started from zero by raising its scaling minimum
+    (its first image) is outside any deployment the circuit breaker watches."""
+    return int(primary.get("runningCount", 0)) < int(primary.get("desiredCount", 0))
+
+
+def _settling(primary: dict[str, Any]) -> bool:
+    return primary.get("rolloutState") == "IN_PROGRESS" or _short(primary)
 
 
 def service_url(outputs: dict[str, Any], environment: str) -> str:
     services = (outputs.get("services") or {}).get(environment) or {}
     return next((s["url"] for _, s in sorted(services.items())), "")
-
-
-def assume_role_exports(role_arn: str, sts: Any) -> str:
-    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="muon-pipeline-deploy")["Credentials"]
-    pairs = {
-        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
-        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
-        "AWS_SESSION_TOKEN": credentials["SessionToken"],
-    }
-    return "\n".join(f"export {key}={shlex.quote(value)}" for key, value in pairs.items())
 
 
 def _run(command: list[str]) -> None:
@@ -124,15 +241,24 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     set_images = commands.add_parser("set-images", help="set muon:images on the stack from images.tsv")
     set_images.add_argument("--stack", required=True)
-    set_images.add_argument("--environment", required=True)
     set_images.add_argument("--images", type=Path, required=True)
+    tag = commands.add_parser("tag-deployed", help="tag the images as deployed to the environment")
+    tag.add_argument("--environment", required=True)
+    tag.add_argument("--images", type=Path, required=True)
+    tag.add_argument("--keep", type=int, default=10, help="deployed images kept per environment")
     for name, text in (("verify", "fail when ECS does not run what was deployed"), ("url", "print the URL")):
         command = commands.add_parser(name, help=text)
         command.add_argument("--outputs", type=Path, required=True, help="`pulumi stack output --json`")
         command.add_argument("--environment", required=True)
         if name == "verify":
             command.add_argument("--timeout", type=float, default=1200, help="seconds to wait for rollouts")
-    assume = commands.add_parser("assume-role", help="print exports for a cross-account deploy role")
+    update = commands.add_parser("self-update", help="update the pipeline's stack; restart if it changed")
+    for option in ("--stack", "--pipeline", "--execution", "--revision"):
+        update.add_argument(option, required=True)
+    update.add_argument("--revision-type", default="COMMIT_ID")
+    assume = commands.add_parser("assume-role", help="deploy this run's stack through a role")
+    assume.add_argument("--stack", required=True)
+    assume.add_argument("--aws-config", type=Path, default=Path.home() / ".aws" / "config")
     assume.add_argument("role_arn")
     args = parser.parse_args(argv)
 
@@ -141,8 +267,12 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run) -> int:
 
     try:
         if args.command == "set-images":
-            for command in image_commands(args.stack, args.environment, read_images(args.images)):
+            for command in image_commands(args.stack, read_images(args.images)):
                 runner(command)
+        elif args.command == "tag-deployed":
+            images = read_images(args.images)
+            for line in tag_deployed(boto3.client("ecr"), images, args.environment, args.keep):
+                print(f"muon deploy: {line}")
         elif args.command == "verify":
             outputs = json.loads(args.outputs.read_text(encoding="utf-8"))
             problems = rollout_problems(outputs, args.environment, boto3.client("ecs"), timeout=args.timeout)
@@ -153,8 +283,23 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run) -> int:
             print(f"muon deploy: every service of {args.environment} runs the deployed revision")
         elif args.command == "url":
             print(service_url(json.loads(args.outputs.read_text(encoding="utf-8")), args.environment))
+        elif args.command == "self-update":
+            message = self_update(
+                boto3.client("codepipeline"),
+                runner,
+                stack=args.stack,
+                pipeline=args.pipeline,
+                execution=args.execution,
+                revision=args.revision,
+                revision_type=args.revision_type,
+            )
+            print(f"muon deploy: {message}")
         else:
-            print(assume_role_exports(args.role_arn, boto3.client("sts")))
+            for command in assume_role_commands(args.stack, args.role_arn):
+                runner(command)
+            args.aws_config.parent.mkdir(parents=True, exist_ok=True)
+            with args.aws_config.open("a", encoding="utf-8") as config:
+                config.write(verify_profile(args.role_arn))
     except (ValueError, OSError, subprocess.CalledProcessError, BotoCoreError, ClientError) as error:
         print(f"muon deploy: {error}", file=sys.stderr)
         return 2

@@ -231,6 +231,12 @@ class MuonMocks(pulumi.runtime.Mocks):
         elif typ == "aws:ecr/repository:Repository":
             state["repositoryUrl"] = f"{account}.dkr.ecr.{region}.amazonaws.com/{physical}"
             state["arn"] = f"arn:aws:ecr:{region}:{account}:repository/{physical}"
+            state["registryId"] = account
+        elif typ == "docker-build:index:Image":
+            # What a build would push: the digest of its inputs, stable across renders.
+            digest = "sha256:" + hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+            tags = inputs.get("tags") or [f"{name}:latest"]
+            state.update(digest=digest, ref=f"{tags[0].rsplit(':', 1)[0]}@{digest}")
 
     def _parameter_arn(self, name: str) -> str:
         return f"arn:aws:ssm:{self.region}:{self.account_id}:parameter{name}"
@@ -283,6 +289,16 @@ class MuonMocks(pulumi.runtime.Mocks):
                 if self._parameter_arn(name) in arns
             ]
             return {"resourceTagMappingLists": found, "id": self.region}, []
+        if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            registry = f"{params.get('registryId') or self.account_id}.dkr.ecr.{self.region}.amazonaws.com"
+            return {
+                "userName": "AWS",
+                "password": "offline-registry-token",
+                "authorizationToken": "offline",
+                "proxyEndpoint": f"https://{registry}",
+                "expiresAt": "2099-01-01T00:00:00Z",
+                "id": registry,
+            }, []
         if token == "aws:ec2/getVpc:getVpc":
             return {"id": params.get("id"), "cidrBlock": "10.0.0.0/16"}, []
         return {}, []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from components.buildspecs import ImageTarget
@@ -15,11 +16,51 @@ from components.pipeline import (
     PipelineArgs,
     PipelineSource,
 )
+from components.registry import RegistryArgs
 from stacks.definition import Definition, PipelineSpec
 from stacks.errors import DefinitionError
 from stacks.settings import StackSettings, read_stack_file
 
 PIPELINE_LOG_RETENTION_DAYS = 365
+REGISTRY_PREFIX = "muon"
+"""Repository names: ``muon/<service>`` (the delivery stack), ``muon/<environment>/<service>``
+(an environment's own local builds)."""
+LOCAL_BUILDS_KEPT = 10
+
+
+def registry_args(definition: Definition, *, context: AwsContext, tags: dict[str, str]) -> RegistryArgs:
+    """The delivery stack's repositories: every service, pulled by every stage's account."""
+    spec = definition.pipeline
+    assert spec is not None
+    registry = spec.registry
+    accounts = (
+        registry.pull_accounts
+        if registry.pull_accounts is not None
+        else sorted({s.role_arn.split(":")[4] for s in spec.stages if s.role_arn})
+    )
+    return RegistryArgs(
+        context=context,
+        prefix=REGISTRY_PREFIX,
+        services=tuple(definition.services),
+        expire_builds_after_days=registry.expire_builds_after_days,
+        pull_accounts=tuple(a for a in accounts if a != context.account_id),
+        organization_id=registry.organization_id,
+        tags=tags,
+    )
+
+
+def local_registry_args(
+    environment: str, services: tuple[str, ...], *, context: AwsContext, tags: dict[str, str]
+) -> RegistryArgs:
+    """An environment's repositories for the images its stack builds itself."""
+    return RegistryArgs(
+        context=context,
+        prefix=f"{REGISTRY_PREFIX}/{environment}",
+        services=services,
+        protected_images=LOCAL_BUILDS_KEPT,
+        force_delete=True,  # only this stack's own builds, rebuilt from source by the next `up`
+        tags=tags,
+    )
 
 
 def stacks_by_environment(project_dir: Path) -> dict[str, list[str]]:
@@ -67,12 +108,34 @@ def resolve_stages(spec: PipelineSpec, project_dir: Path, source: str) -> list[t
     return resolved
 
 
+def image_target(service: str, definition: Definition, definition_source: str) -> ImageTarget:
+    """How the pipeline builds a service: ``pipeline.images``, else its ``build``, else the root."""
+    spec = definition.pipeline
+    assert spec is not None
+    repository = f"{REGISTRY_PREFIX}/{service}"
+    if service in spec.images:
+        image = spec.images[service]
+        return ImageTarget(service, image.dockerfile, image.context, repository)
+    build = definition.services[service].build
+    if build is not None:
+        # Paths of `build` are relative to the definition; the pipeline's, to the repository root.
+        definition_dir = Path(definition_source).parent
+        base = Path(spec.project_dir) / ("." if definition_dir.is_absolute() else definition_dir)
+        context = os.path.normpath(base / build.context)
+        dockerfile = (
+            os.path.normpath(base / build.dockerfile) if build.dockerfile else f"{context}/Dockerfile"
+        )
+        return ImageTarget(service, dockerfile, context, repository, build.target, dict(build.args))
+    return ImageTarget(service, "Dockerfile", ".", repository)
+
+
 def pipeline_args(
     settings: StackSettings,
     definition: Definition,
     *,
     context: AwsContext,
     project: str,
+    stack: str,
     project_dir: Path,
     tags: dict[str, str],
 ) -> PipelineArgs:
@@ -80,16 +143,7 @@ def pipeline_args(
     assert spec is not None
     assert settings.backend is not None
     stages = resolve_stages(spec, project_dir, settings.definition)
-    environments = [environment for environment, _ in stages]
-    images = tuple(
-        ImageTarget(
-            service=service,
-            dockerfile=(spec.images[service].dockerfile if service in spec.images else "Dockerfile"),
-            context=(spec.images[service].context if service in spec.images else "."),
-            repositories=tuple((env, f"muon/{env}/{service}") for env in environments),
-        )
-        for service in definition.services
-    )
+    images = tuple(image_target(service, definition, settings.definition) for service in definition.services)
     source = spec.source
     return PipelineArgs(
         context=context,
@@ -122,7 +176,10 @@ def pipeline_args(
         ),
         deploy=DeploySettings(
             backend=settings.backend,
-            pulumi_version=settings.pulumi_version,
+            secrets_provider=settings.secrets_provider,
+            pipeline_stack=stack,
+            keep_deployed=spec.registry.keep_deployed,
+            pulumi_version=settings.cli_version,
             project_dir=spec.project_dir,
             access_token_parameter=settings.access_token_parameter,
         ),

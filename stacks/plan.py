@@ -26,7 +26,7 @@ def render_stack(stack: str, project_dir: Path | None = None) -> Rendering:
 
     project_dir = project_dir or program.PROJECT_DIR
     config = read_stack_file(project_dir, stack)
-    return render(lambda: program.run(offline=True), config=config, stack=stack)
+    return render(lambda: program.run(), config=config, stack=stack)
 
 
 def plan_document(stack: str, rendering: Rendering) -> dict[str, Any]:

@@ -12,9 +12,12 @@ from pulumi.runtime import config as runtime_config
 from components.context import AwsContext
 from components.database import Database, ExistingPassword, GeneratedPassword
 from components.environment import Environment, EnvironmentArgs
+from components.image_build import ImageBuild, ImageBuildArgs
 from components.organization import Organization
 from components.pipeline import Pipeline, PipelineArgs
+from components.registry import DEPLOYED_TAG_PREFIX, Registry, RegistryArgs
 from components.service import Service
+from stacks.builds import BuildPlan, build_plans
 from stacks.databases import (
     database_access,
     database_args,
@@ -27,8 +30,16 @@ from stacks.definition import Definition, ServiceSpec, Tier, tier_of
 from stacks.environments import environment_args
 from stacks.loader import load_definition
 from stacks.organization import OrganizationPlan, load_organization
-from stacks.pipelines import pipeline_args
-from stacks.services import DatabaseWiring, choose_image, listener_priorities, preflight_wiring, service_args
+from stacks.pipelines import local_registry_args, pipeline_args, registry_args
+from stacks.services import (
+    DatabaseWiring,
+    awaiting_image_warning,
+    choose_image,
+    deployed_image,
+    listener_priorities,
+    preflight_wiring,
+    service_args,
+)
 from stacks.settings import StackSettings, check_selection, settings_from_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -41,14 +52,23 @@ def stack_config() -> dict[str, str]:
     return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
 
 
-def load_inputs(stack: str, project_dir: Path = PROJECT_DIR) -> tuple[StackSettings, Definition]:
+@dataclass(frozen=True)
+class Inputs:
+    settings: StackSettings
+    definition: Definition
+    builds: dict[str, BuildPlan]
+    """Services whose image this stack builds itself (``services.<name>.build``)."""
+
+
+def load_inputs(stack: str, project_dir: Path = PROJECT_DIR) -> Inputs:
     """Validate the stack's settings and its definition, before any resource is declared."""
     stack_source = f"Pulumi.{stack}.yaml"
     settings = settings_from_config(stack_config(), stack_source)
     definition_path = project_dir / settings.definition
     definition = load_definition(definition_path)
     check_selection(settings, definition, stack_source, settings.definition)
-    return settings, definition
+    builds = build_plans(definition, definition_path.parent, settings.definition)
+    return Inputs(settings, definition, builds)
 
 
 def resolve_context() -> tuple[AwsContext, list[str]]:
@@ -72,24 +92,21 @@ class EnvironmentPlan:
     tier: Tier
     args: EnvironmentArgs
     tags: dict[str, str]
-    images: dict[str, str]
+    images: dict[str, str | None]
+    """The image each service runs; None: none yet (zero tasks) or built by this stack."""
+    builds: dict[str, BuildPlan]
     passwords: dict[str, GeneratedPassword | ExistingPassword]
 
 
 def prepare(
-    settings: StackSettings,
-    definition: Definition,
-    context: AwsContext,
-    zones: list[str],
-    priorities: dict[str, int],
-    *,
-    offline: bool,
+    inputs: Inputs, context: AwsContext, zones: list[str], priorities: dict[str, int]
 ) -> list[EnvironmentPlan]:
     """Every check that can fail, for every environment and service, before anything is declared.
 
     A problem found here stops the run with nothing changed; one found halfway through declaring
     resources would leave a half-applied update behind.
     """
+    settings, definition = inputs.settings, inputs.definition
     stack, source = pulumi.get_stack(), settings.definition
     managed_by = f"{pulumi.get_project()}/{stack}"
     plans = []
@@ -98,10 +115,15 @@ def prepare(
         tier = tier_of(env_name, env_spec)
         tags = {"muon:project": pulumi.get_project(), "muon:stack": stack, "muon:environment": env_name}
         args = environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
-        images, passwords = {}, {}
+        images: dict[str, str | None] = {}
+        passwords: dict[str, GeneratedPassword | ExistingPassword] = {}
+        # The pipeline's digest wins over a local build: it is what the pipeline tested.
+        builds = {s: b for s, b in inputs.builds.items() if s not in settings.images}
         for service_name, service_spec in definition.services.items():
-            images[service_name] = choose_image(
-                service_name, service_spec, settings.images, environment=env_name, offline=offline
+            images[service_name] = (
+                None
+                if service_name in builds
+                else choose_image(service_name, service_spec, settings.images, environment=env_name)
             )
             database = None
             if service_spec.database is not None:
@@ -123,7 +145,7 @@ def prepare(
                 tags=tags,
                 database=database,
             )
-        plans.append(EnvironmentPlan(env_name, tier, args, tags, images, passwords))
+        plans.append(EnvironmentPlan(env_name, tier, args, tags, images, builds, passwords))
     return plans
 
 
@@ -136,28 +158,30 @@ def prepare_organization(settings: StackSettings) -> OrganizationPlan | None:
 
 def prepare_pipeline(
     settings: StackSettings, definition: Definition, context: AwsContext
-) -> PipelineArgs | None:
+) -> tuple[RegistryArgs, PipelineArgs] | None:
     if not settings.pipeline:
         return None
     tags = {"muon:project": pulumi.get_project(), "muon:stack": pulumi.get_stack(), "muon:pipeline": "true"}
-    return pipeline_args(
+    return registry_args(definition, context=context, tags=tags), pipeline_args(
         settings,
         definition,
         context=context,
         project=pulumi.get_project(),
+        stack=pulumi.get_stack(),
         project_dir=PROJECT_DIR,
         tags=tags,
     )
 
 
-def run(offline: bool = False) -> None:
-    """Declare the stack's resources. ``offline``: rendering for the offline plan (placeholders allowed)."""
+def run() -> None:
+    """Declare the stack's resources: the same under `pulumi up`, a preview and the offline plan."""
     stack = pulumi.get_stack()
-    settings, definition = load_inputs(stack)
+    inputs = load_inputs(stack)
+    settings, definition = inputs.settings, inputs.definition
     source = settings.definition  # problems found while composing name the definition file
     priorities = listener_priorities(definition.services, source)
     context, zones = resolve_context()
-    plans = prepare(settings, definition, context, zones, priorities, offline=offline)
+    plans = prepare(inputs, context, zones, priorities)
     pipeline = prepare_pipeline(settings, definition, context)
     organization = prepare_organization(settings)
     environments: dict[str, object] = {}
@@ -168,8 +192,12 @@ def run(offline: bool = False) -> None:
         environment = Environment(env_name, plan.args)
         environments[env_name] = environment.outputs()
         wiring = environment.wiring()
+        built = _local_builds(plan, environment, context)
         services[env_name] = {}
         for service_name, service_spec in definition.services.items():
+            image, repository_arn = built.get(service_name, (plan.images[service_name], None))
+            if image is None:
+                pulumi.log.warn(awaiting_image_warning(service_name, env_name))
             database_wiring = None
             if service_spec.database is not None:
                 database = _database(plan, service_name, service_spec, environment, context)
@@ -195,10 +223,11 @@ def run(offline: bool = False) -> None:
                     context=context,
                     wiring=wiring,
                     priority=priorities[service_name],
-                    image=plan.images[service_name],
+                    image=image,
                     source=source,
                     tags=tags,
                     database=database_wiring,
+                    image_repository_arn=repository_arn,
                 ),
                 opts=pulumi.ResourceOptions(parent=environment),
             )
@@ -207,11 +236,44 @@ def run(offline: bool = False) -> None:
     pulumi.export("services", services)
     pulumi.export("databases", databases)
     if pipeline is not None:
-        pulumi.export("pipeline", Pipeline("pipeline", pipeline).outputs())
+        registry = Registry("registry", pipeline[0])
+        pulumi.export("repositories", registry.repository_urls)
+        pulumi.export("pipeline", Pipeline("pipeline", pipeline[1]).outputs())
     if organization is not None:
         for warning in organization.warnings:
             pulumi.log.warn(warning)
         pulumi.export("organization", Organization("org", organization.args).outputs())
+
+
+def _local_builds(
+    plan: EnvironmentPlan, environment: Environment, context: AwsContext
+) -> dict[str, tuple[pulumi.Output[str], pulumi.Output[str]]]:
+    """Build and push the images this stack builds itself: (image by digest, repository ARN)."""
+    if not plan.builds:
+        return {}
+    registry = Registry(
+        f"{plan.name}-images",
+        local_registry_args(plan.name, tuple(plan.builds), context=context, tags=plan.tags),
+        opts=pulumi.ResourceOptions(parent=environment),
+    )
+    built = {}
+    for service, build in plan.builds.items():
+        image = ImageBuild(
+            f"{plan.name}-{service}-build",
+            ImageBuildArgs(
+                repository_url=registry.repository_urls[service],
+                registry_id=context.account_id,
+                context=str(build.context),
+                dockerfile=str(build.dockerfile),
+                tag=f"{DEPLOYED_TAG_PREFIX}{plan.name}-{build.tag}",
+                target=build.target,
+                build_args=build.args,
+                cache_from=deployed_image(f"muon-{plan.name}-{service}"),
+            ),
+            opts=pulumi.ResourceOptions(parent=environment),
+        )
+        built[service] = (image.image, registry.repository_arns[service])
+    return built
 
 
 def _database(

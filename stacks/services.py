@@ -12,8 +12,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.context import AwsContext
+from components.registry import repository_arn_of
 from components.scaling import ScalingConfig, Schedule, Step, StepPolicy
 from components.service import (
+    AWAITING_IMAGE,
     ContainerHealthCheck,
     DatabaseAccess,
     EnvironmentWiring,
@@ -23,10 +25,9 @@ from components.service import (
     fargate_size_problem,
 )
 from stacks.definition import ScalingSpec, ServiceSpec, StepPolicySpec, Tier
-from stacks.errors import DefinitionError, MuonError
+from stacks.errors import DefinitionError
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
-PLACEHOLDER_IMAGE = "muon-placeholder/no-image-configured:set-muon-images-or-services-image"
 DATABASE_PLACEHOLDERS = (
     "DatabaseEndpointAddress",
     "DatabaseReaderEndpointAddress",
@@ -168,23 +169,21 @@ def deployed_image(task_family: str) -> str | None:
     return next((c.get("image") for c in containers if c.get("name") == "app"), None)
 
 
-def choose_image(
-    service: str, spec: ServiceSpec, images: dict[str, str], *, environment: str, offline: bool
-) -> str:
-    """The stack's ``muon:images``, else the definition's ``image``, else what runs now.
+def choose_image(service: str, spec: ServiceSpec, images: dict[str, str], *, environment: str) -> str | None:
+    """The stack's ``muon:images``, else the definition's ``image``, else what runs now, else None.
 
     The pipeline sets ``muon:images`` only for its own run; a later ``pulumi up`` from a checkout
-    keeps the running image instead of failing or rolling it back.
+    keeps the running image instead of failing or rolling it back. None: no image exists yet, and
+    the service waits at zero tasks for the pipeline's first run.
     """
     image = images.get(service) or spec.image or deployed_image(f"muon-{environment}-{service}")
-    if image and image != PLACEHOLDER_IMAGE:
-        return image
-    if offline or pulumi.runtime.is_dry_run():
-        return PLACEHOLDER_IMAGE  # a preview or the offline plan still renders
-    raise MuonError(
-        f"service '{service}' has no image: set muon:images.{service} in the stack config "
-        f"(pulumi config set --path 'muon:images.{service}' REPO@sha256:...) or services.{service}.image "
-        "in the definition"
+    return image if image and image != AWAITING_IMAGE else None
+
+
+def awaiting_image_warning(service: str, environment: str) -> str:
+    return (
+        f"service '{service}' in {environment} has no image yet: it is created with 0 tasks; the "
+        f"pipeline's first run (or muon:images.{service} in the stack config) will start it"
     )
 
 
@@ -197,11 +196,14 @@ def service_args(
     context: AwsContext,
     wiring: EnvironmentWiring,
     priority: int,
-    image: str,
+    image: pulumi.Input[str] | None,
     source: str,
     tags: dict[str, str],
     database: DatabaseWiring | None = None,
+    image_repository_arn: pulumi.Input[str] | None = None,
 ) -> ServiceArgs:
+    """``image_repository_arn``: where a locally built image lives; for a named image it is read
+    from the reference itself (None for registries other than ECR)."""
     override = spec.environments.get(environment)
     cpu = override.cpu if override and override.cpu else spec.cpu
     memory = override.memory if override and override.memory else spec.memory
@@ -253,6 +255,13 @@ def service_args(
         wiring=wiring,
         scaling=scaling,
         image=image,
+        image_repository_arn=(
+            image_repository_arn
+            if image_repository_arn is not None
+            else repository_arn_of(image)
+            if isinstance(image, str)
+            else None
+        ),
         port=spec.port,
         cpu=cpu,
         memory=memory,

@@ -7,6 +7,7 @@ deploy nothing), and checks that the environments a stack selects exist in the d
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -45,9 +46,19 @@ class StackSettings(Spec):
     organization: str | None = Field(
         default=None, description="Organization file (project-relative) this stack deploys: the org stack."
     )
-    pulumi_version: Annotated[str, pattern(r"^\d+\.\d+\.\d+$", "a Pulumi CLI version such as 3.200.0")] = (
-        "3.200.0"
-    )
+    pulumi_version: (
+        Annotated[str, pattern(r"^\d+\.\d+\.\d+$", "a Pulumi CLI version such as 3.200.0")] | None
+    ) = Field(default=None, description="Pulumi CLI the pipeline installs (default: the SDK's version).")
+
+    @property
+    def cli_version(self) -> str:
+        """The CLI the pipeline installs: the one set, else the SDK version this program runs with
+        (the one requirements.txt pins), so that CLI and SDK never disagree."""
+        return self.pulumi_version or sdk_version()
+
+
+def sdk_version() -> str:
+    return importlib.metadata.version("pulumi")
 
 
 def settings_from_config(config: dict[str, str], source: str) -> StackSettings:
@@ -111,6 +122,13 @@ def check_selection(
         problems.append(
             f"{source}: {NAMESPACE}:environments: the stack selects no environment; "
             f"set it to a list of: {known}"
+        )
+    if settings.pipeline and settings.environments:
+        problems.append(
+            f"{source}: {NAMESPACE}:pipeline: a pipeline stack deploys no environment "
+            f"(it has muon:environments {', '.join(settings.environments)}): its deploy step would "
+            "update the pipeline running it, which fails that run; move the pipeline to a stack of its "
+            "own (Pulumi.pipeline.yaml) and deploy each environment from its own stack"
         )
     if settings.pipeline and definition.pipeline is None:
         problems.append(

@@ -10,12 +10,32 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from stacks import program
 from stacks.offline import MuonMocks, Rendering, render
 from stacks.settings import read_stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+DIGEST = "sha256:" + "b" * 64
+
+
+def pipeline_image(service: str) -> str:
+    """What the pipeline's deploy step sets: the delivery repository's image, by digest."""
+    return f"{REGISTRY}/muon/{service}@{DIGEST}"
+
+
+def delivered_images(definition: str) -> dict[str, str]:
+    """``muon:images`` as after the pipeline's first run: every service that names no image and
+    builds none of its own runs the pipeline's build."""
+    services = (yaml.safe_load(textwrap.dedent(definition)) or {}).get("services") or {}
+    return {
+        name: pipeline_image(name)
+        for name, spec in services.items()
+        if not (isinstance(spec, dict) and ({"image", "build"} & set(spec)))
+    }
+
 
 Renderer = Callable[..., Rendering]
 
@@ -28,8 +48,13 @@ def render_definition_text(
     stack: str = "test",
     extra_config: dict[str, object] | None = None,
     mocks: MuonMocks | None = None,
+    delivered: bool = True,
 ) -> Rendering:
-    """Render ``definition`` (YAML text, written into ``directory``) as stack ``stack``."""
+    """Render ``definition`` (YAML text, written into ``directory``) as stack ``stack``.
+
+    ``delivered``: as after the pipeline's first run (every service has an image); False renders
+    the bootstrap, before any image exists.
+    """
     path = directory / "muon.yaml"
     path.write_text(textwrap.dedent(definition), encoding="utf-8")
     config = {
@@ -37,9 +62,12 @@ def render_definition_text(
         "muon:definition": str(path),
         "muon:environments": json.dumps(environments),
     }
+    images = delivered_images(definition) if delivered and environments else {}
+    if images:
+        config["muon:images"] = json.dumps(images)
     for key, value in (extra_config or {}).items():
         config[key] = value if isinstance(value, str) else json.dumps(value)
-    return render(lambda: program.run(offline=True), config=config, stack=stack, mocks=mocks)
+    return render(lambda: program.run(), config=config, stack=stack, mocks=mocks)
 
 
 @pytest.fixture
@@ -52,9 +80,16 @@ def render_definition(tmp_path: Path) -> Renderer:
     return _render
 
 
-def render_repository_stack(stack: str) -> Rendering:
-    """Render one of this repository's own stacks (Pulumi.<stack>.yaml with muon.yaml)."""
-    return render(lambda: program.run(offline=True), config=read_stack_file(PROJECT_DIR, stack), stack=stack)
+def render_repository_stack(stack: str, *, delivered: bool = True) -> Rendering:
+    """Render one of this repository's own stacks (Pulumi.<stack>.yaml with muon.yaml).
+
+    ``delivered``: with ``muon:images`` as the pipeline sets them; False: the stack file as it is.
+    """
+    config = read_stack_file(PROJECT_DIR, stack)
+    if delivered and config.get("muon:environments"):
+        definition = (PROJECT_DIR / "muon.yaml").read_text(encoding="utf-8")
+        config["muon:images"] = json.dumps(delivered_images(definition))
+    return render(lambda: program.run(), config=config, stack=stack)
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +100,12 @@ def dev() -> Rendering:
 @pytest.fixture(scope="module")
 def prod() -> Rendering:
     return render_repository_stack("prod")
+
+
+@pytest.fixture(scope="module")
+def delivery() -> Rendering:
+    """The delivery stack: pipeline, repositories, notifications."""
+    return render_repository_stack("pipeline")
 
 
 @pytest.fixture(scope="session")

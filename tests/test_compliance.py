@@ -12,13 +12,14 @@ from policy.rules import evaluate, split_excepted
 from stacks.offline import Rendering
 
 
-def test_production_has_no_open_findings(prod: Rendering) -> None:
-    open_findings, _ = split_excepted(evaluate(prod.custom_resources))
-    assert [str(f) for f in open_findings] == []
+def test_production_and_delivery_have_no_open_findings(prod: Rendering, delivery: Rendering) -> None:
+    for stack in (prod, delivery):
+        open_findings, _ = split_excepted(evaluate(stack.custom_resources))
+        assert [str(f) for f in open_findings] == []
 
 
-def test_every_unconditional_exception_still_excuses_something(prod: Rendering) -> None:
-    _, excepted = split_excepted(evaluate(prod.custom_resources))
+def test_every_unconditional_exception_still_excuses_something(prod: Rendering, delivery: Rendering) -> None:
+    _, excepted = split_excepted(evaluate(prod.custom_resources + delivery.custom_resources))
     used = {id(reason) for _, reason in excepted}
     stale = [e.control for e in EXCEPTIONS if not e.conditional and id(e) not in used]
     assert stale == []

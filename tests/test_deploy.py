@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import boto3
@@ -13,22 +16,17 @@ from stacks import deploy
 DIGEST = "sha256:" + "a" * 64
 
 
-def test_images_file_becomes_config_commands_for_the_environment(tmp_path: Path) -> None:
+REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+
+
+def test_images_file_becomes_config_commands(tmp_path: Path) -> None:
     images = tmp_path / "images.tsv"
-    registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
     images.write_text(
-        f"dev\tbanana\t{registry}/muon/dev/banana@{DIGEST}\n"
-        f"production\tbanana\t{registry}/muon/production/banana@{DIGEST}\n"
-        f"dev\tapple\t{registry}/muon/dev/apple@{DIGEST}\n",
-        encoding="utf-8",
+        f"banana\t{REGISTRY}/muon/banana@{DIGEST}\napple\t{REGISTRY}/muon/apple@{DIGEST}\n", encoding="utf-8"
     )
     ran: list[list[str]] = []
-    assert (
-        deploy.main(
-            ["set-images", "--stack", "dev", "--environment", "dev", "--images", str(images)], ran.append
-        )
-        == 0
-    )
+    assert deploy.main(["set-images", "--stack", "dev", "--images", str(images)], ran.append) == 0
+    # The same digests for every stage: built once, promoted.
     assert ran == [
         [
             "pulumi",
@@ -36,7 +34,7 @@ def test_images_file_becomes_config_commands_for_the_environment(tmp_path: Path)
             "set",
             "--path",
             "muon:images.apple",
-            f"{registry}/muon/dev/apple@{DIGEST}",
+            f"{REGISTRY}/muon/apple@{DIGEST}",
             "--stack",
             "dev",
         ],
@@ -46,27 +44,167 @@ def test_images_file_becomes_config_commands_for_the_environment(tmp_path: Path)
             "set",
             "--path",
             "muon:images.banana",
-            f"{registry}/muon/dev/banana@{DIGEST}",
+            f"{REGISTRY}/muon/banana@{DIGEST}",
             "--stack",
             "dev",
         ],
     ]
 
 
-def test_a_malformed_images_file_or_missing_environment_is_a_one_line_error(tmp_path: Path, capsys) -> None:
+def test_a_malformed_or_empty_images_file_is_a_one_line_error(tmp_path: Path, capsys) -> None:
     images = tmp_path / "images.tsv"
-    images.write_text("dev\tbanana\tlatest\n", encoding="utf-8")
-    assert (
-        deploy.main(["set-images", "--stack", "dev", "--environment", "dev", "--images", str(images)], print)
-        == 2
+    images.write_text("banana\tlatest\n", encoding="utf-8")
+    assert deploy.main(["set-images", "--stack", "dev", "--images", str(images)], print) == 2
+    assert "images.tsv:1: expected 'service<TAB>repo@sha256:...'" in capsys.readouterr().err
+    images.write_text("\n", encoding="utf-8")
+    assert deploy.main(["set-images", "--stack", "dev", "--images", str(images)], print) == 2
+    assert "the image build pushed nothing" in capsys.readouterr().err
+
+
+def _push(ecr, repository: str, tag: str, n: int) -> str:
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"digest": f"sha256:{n:064x}"},
+            "layers": [
+                {
+                    "digest": f"sha256:{n:064x}",
+                    "size": n + 1,
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                }
+            ],
+        }
     )
-    assert "images.tsv:1: expected" in capsys.readouterr().err
-    images.write_text(f"dev\tbanana\tr@{DIGEST}\n", encoding="utf-8")
-    assert (
-        deploy.main(["set-images", "--stack", "qa", "--environment", "qa", "--images", str(images)], print)
-        == 2
+    return ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag)["image"]["imageId"][
+        "imageDigest"
+    ]
+
+
+def _tags(ecr, repository: str) -> dict[str, list[str]]:
+    details = ecr.describe_images(repositoryName=repository)["imageDetails"]
+    return {d["imageDigest"]: sorted(d.get("imageTags", [])) for d in details}
+
+
+def test_deployed_images_are_tagged_and_only_the_last_ones_per_environment_kept(
+    aws: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    ecr = boto3.client("ecr")
+    ecr.create_repository(repositoryName="muon/banana", imageTagMutability="IMMUTABLE")
+    digests = [_push(ecr, "muon/banana", f"commit{n}", n) for n in range(4)]
+    for n, digest in enumerate(digests):
+        images = {"banana": f"{REGISTRY}/muon/banana@{digest}"}
+        deploy.tag_deployed(ecr, images, "dev", keep=2, now=datetime(2026, 1, 1, 0, n, tzinfo=UTC))
+    deploy.tag_deployed(
+        ecr,
+        {"banana": f"{REGISTRY}/muon/banana@{digests[0]}"},
+        "production",
+        2,
+        datetime(2026, 1, 2, tzinfo=UTC),
     )
-    assert "pushed nothing for environment 'qa'" in capsys.readouterr().err
+    tags = _tags(ecr, "muon/banana")
+    # dev keeps its last two; production's image keeps its tag although dev moved on; every
+    # image keeps its build tag, so untagging never deletes one.
+    assert tags[digests[0]] == ["commit0", "deployed-production-20260102T000000Z"]
+    assert tags[digests[1]] == ["commit1"]
+    assert tags[digests[2]] == ["commit2", "deployed-dev-20260101T000200Z"]
+    assert tags[digests[3]] == ["commit3", "deployed-dev-20260101T000300Z"]
+    # A retried action tags the same image with the same tag: fine.
+    deploy.tag_deployed(
+        ecr,
+        {"banana": f"{REGISTRY}/muon/banana@{digests[3]}"},
+        "dev",
+        2,
+        datetime(2026, 1, 1, 0, 3, tzinfo=UTC),
+    )
+    assert _tags(ecr, "muon/banana")[digests[3]] == ["commit3", "deployed-dev-20260101T000300Z"]
+
+
+def test_tagging_an_image_that_is_not_there_is_a_one_line_error(aws: str, tmp_path: Path, capsys) -> None:
+    boto3.client("ecr").create_repository(repositoryName="muon/banana")
+    images = tmp_path / "images.tsv"
+    images.write_text(f"banana\t{REGISTRY}/muon/banana@{DIGEST}\n", encoding="utf-8")
+    assert deploy.main(["tag-deployed", "--environment", "dev", "--images", str(images)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"muon deploy: banana: no image {DIGEST} in repository muon/banana\n"
+
+
+class _CodePipeline(BaseHTTPRequestHandler):
+    """CodePipeline's JSON API for the calls the self-update makes (moto models none of the
+    execution calls): GetPipeline answers ``version``; the others are recorded."""
+
+    version = 1
+    calls: list[tuple[str, dict]] = []
+
+    def do_POST(self) -> None:
+        operation = self.headers["X-Amz-Target"].split(".")[-1]
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
+        type(self).calls.append((operation, request))
+        answers = {
+            "GetPipeline": {"pipeline": {"name": request.get("name"), "version": type(self).version}},
+            "StartPipelineExecution": {"pipelineExecutionId": "run-2"},
+            "StopPipelineExecution": {"pipelineExecutionId": request.get("pipelineExecutionId")},
+        }
+        body = json.dumps(answers[operation]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def codepipeline(aws: str, monkeypatch: pytest.MonkeyPatch):
+    server = HTTPServer(("127.0.0.1", 0), _CodePipeline)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CODEPIPELINE", f"http://127.0.0.1:{server.server_port}")
+    _CodePipeline.version, _CodePipeline.calls = 1, []
+    yield _CodePipeline
+    server.shutdown()
+
+
+SELF_UPDATE = [
+    "self-update", "--stack", "pipeline", "--pipeline", "muon-muon", "--execution", "run-1",
+    "--revision", "abc123", "--revision-type", "COMMIT_ID",
+]  # fmt: skip
+
+
+def test_self_update_restarts_the_run_when_the_pipeline_changed(codepipeline, capsys) -> None:
+    def pulumi_up(command: list[str]) -> None:
+        assert command == ["pulumi", "up", "--yes", "--skip-preview", "--stack", "pipeline"]
+        codepipeline.version = 2  # the update changed the pipeline
+
+    assert deploy.main(SELF_UPDATE, pulumi_up) == 0
+    operations = [op for op, _ in codepipeline.calls]
+    assert operations == ["GetPipeline", "GetPipeline", "StartPipelineExecution", "StopPipelineExecution"]
+    start, stop = codepipeline.calls[2][1], codepipeline.calls[3][1]
+    assert start["sourceRevisions"] == [
+        {"actionName": "Source", "revisionType": "COMMIT_ID", "revisionValue": "abc123"}
+    ]
+    assert (stop["pipelineExecutionId"], stop["abandon"]) == ("run-1", True)
+    assert "restarted as run-2" in capsys.readouterr().out
+
+
+def test_self_update_goes_on_when_the_pipeline_is_unchanged(codepipeline, capsys) -> None:
+    ran: list[list[str]] = []
+    assert deploy.main(SELF_UPDATE, ran.append) == 0
+    assert len(ran) == 1
+    assert [op for op, _ in codepipeline.calls] == ["GetPipeline", "GetPipeline"]
+    assert "unchanged (version 1); this run goes on" in capsys.readouterr().out
+
+
+def test_a_failed_self_update_fails_the_run_and_restarts_nothing(codepipeline, capsys) -> None:
+    def failing(command: list[str]) -> None:
+        raise subprocess.CalledProcessError(255, command)
+
+    assert deploy.main(SELF_UPDATE, failing) == 2
+    assert [op for op, _ in codepipeline.calls] == ["GetPipeline"]
+    assert capsys.readouterr().err.startswith("muon deploy: Command '['pulumi', 'up'")
 
 
 def _service(ecs, cluster: str, family: str, revisions: int) -> list[str]:
@@ -188,19 +326,36 @@ def test_url_is_the_environment_first_service_url(tmp_path: Path, capsys) -> Non
     assert capsys.readouterr().out.strip() == "http://dev-alb.example/bananas"
 
 
-def test_assume_role_prints_quoted_exports(aws: str, capsys) -> None:
-    iam = boto3.client("iam")
-    role = iam.create_role(
-        RoleName="muon-deploy",
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
-    )
-    assert deploy.main(["assume-role", role["Role"]["Arn"]]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split("=")[0] for line in lines] == [
-        "export AWS_ACCESS_KEY_ID",
-        "export AWS_SECRET_ACCESS_KEY",
-        "export AWS_SESSION_TOKEN",
+def test_cross_account_deploys_let_the_provider_assume_the_role(tmp_path: Path) -> None:
+    role = "arn:aws:iam::222222222222:role/muon-deploy"
+    config = tmp_path / "aws" / "config"
+    ran: list[list[str]] = []
+    assert deploy.main(["assume-role", "--stack", "dev", "--aws-config", str(config), role], ran.append) == 0
+    # Pulumi's own state and secrets stay with the pipeline account's credentials; the provider
+    # assumes the role (and renews it) for the resources.
+    assert ran == [
+        ["pulumi", "config", "set", "--path", "aws:assumeRoles[0].roleArn", role, "--stack", "dev"],
+        [
+            "pulumi",
+            "config",
+            "set",
+            "--path",
+            "aws:assumeRoles[0].sessionName",
+            "muon-pipeline-deploy",
+            "--stack",
+            "dev",
+        ],
     ]
+    # The rollout check's profile: botocore renews the role from the build's own credentials.
+    import configparser
+
+    parsed = configparser.ConfigParser()
+    parsed.read(config)
+    assert dict(parsed["profile muon-target"]) == {
+        "role_arn": role,
+        "credential_source": "EcsContainer",
+        "role_session_name": "muon-pipeline-verify",
+    }
 
 
 def test_aws_errors_are_one_line(aws: str, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -210,3 +365,39 @@ def test_aws_errors_are_one_line(aws: str, tmp_path: Path, capsys, monkeypatch: 
     assert deploy.main(["verify", "--outputs", str(outputs), "--environment", "dev"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("muon deploy: ") and err.count("\n") == 1
+
+
+def test_verify_waits_for_the_tasks_a_first_image_starts() -> None:
+    # A service created at zero tasks starts when its scaling minimum rises: outside any
+    # deployment the circuit breaker watches, so the check counts running tasks itself.
+    answers = iter([(0, 2), (1, 2), (2, 2)])
+
+    class StartingEcs:
+        def describe_services(self, cluster: str, services: list[str]) -> dict:
+            running, desired = next(answers)
+            primary = {
+                "status": "PRIMARY",
+                "taskDefinition": "td:2",
+                "rolloutState": "COMPLETED",
+                "runningCount": running,
+                "desiredCount": desired,
+            }
+            return {"services": [{"deployments": [primary]}]}
+
+    outputs = {
+        "services": {"dev": {"banana": {"clusterName": "c", "serviceName": "s", "taskDefinitionArn": "td:2"}}}
+    }
+    waits: list[float] = []
+    assert deploy.rollout_problems(outputs, "dev", StartingEcs(), timeout=60, sleep=waits.append) == []
+    assert waits == [15, 15]
+
+    class CrashingEcs:
+        def describe_services(self, cluster: str, services: list[str]) -> dict:
+            primary = {"status": "PRIMARY", "taskDefinition": "td:2", "rolloutState": "COMPLETED"}
+            return {"services": [{"deployments": [{**primary, "runningCount": 0, "desiredCount": 2}]}]}
+
+    now = iter(range(0, 1000, 30))
+    problems = deploy.rollout_problems(
+        outputs, "dev", CrashingEcs(), timeout=60, sleep=lambda _: None, clock=lambda: next(now)
+    )
+    assert problems == ["banana: 0 of 2 tasks running after 60 s (see the service's stopped tasks)"]

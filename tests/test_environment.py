@@ -64,8 +64,10 @@ def test_stack_outputs_per_environment(dev: Rendering) -> None:
     assert len(outputs["privateSubnetIds"]) == 2
 
 
-def test_components_use_muon_type_tokens_and_parent_their_children(prod: Rendering) -> None:
-    components = [r for r in prod.resources if not r.custom]
+def test_components_use_muon_type_tokens_and_parent_their_children(
+    prod: Rendering, delivery: Rendering
+) -> None:
+    components = [r for r in prod.resources + delivery.resources if not r.custom]
     assert {c.type for c in components} >= {
         "muon:network:Environment",
         "muon:network:Network",
@@ -73,24 +75,31 @@ def test_components_use_muon_type_tokens_and_parent_their_children(prod: Renderi
         "muon:network:LoadBalancer",
         "muon:kms:Key",
         "muon:storage:PrivateBucket",
+        "muon:cicd:Pipeline",
+        "muon:ecr:Registry",
     }
-    environment = prod.one("muon:network:Environment")
-    pipeline = prod.one("muon:cicd:Pipeline")
-    inside = {r.urn for r in prod.descendants(environment.urn)} | {
-        r.urn for r in prod.descendants(pipeline.urn)
-    }
-    assert inside == {r.urn for r in prod.resources} - {environment.urn, pipeline.urn}
+    for stack, roots in (
+        (prod, ["muon:network:Environment"]),
+        (delivery, ["muon:cicd:Pipeline", "muon:ecr:Registry"]),
+    ):
+        top = [stack.one(token) for token in roots]
+        inside = {r.urn for component in top for r in stack.descendants(component.urn)}
+        assert inside == {r.urn for r in stack.resources} - {c.urn for c in top}
 
 
-def test_every_resource_is_tagged_with_its_environment_or_the_pipeline(prod: Rendering) -> None:
-    tagged = [r for r in prod.custom_resources if "tags" in r.inputs and isinstance(r.inputs["tags"], dict)]
-    assert len(tagged) > 30
-    for resource in tagged:
-        tags = resource.inputs["tags"]
-        assert tags.get("muon:environment") == "production" or tags.get("muon:pipeline") == "true", (
-            resource.name
-        )
-        assert tags["muon:stack"] == "prod"
+def test_every_resource_is_tagged_with_its_environment_or_the_pipeline(
+    prod: Rendering, delivery: Rendering
+) -> None:
+    for stack, name, expected in (
+        (prod, "prod", "muon:environment"),
+        (delivery, "pipeline", "muon:pipeline"),
+    ):
+        tagged = [r for r in stack.custom_resources if isinstance(r.inputs.get("tags"), dict)]
+        assert len(tagged) > 20
+        for resource in tagged:
+            tags = resource.inputs["tags"]
+            assert tags.get(expected) in ("production", "true"), resource.name
+            assert tags["muon:stack"] == name
 
 
 def test_bad_definition_stops_pulumi_with_the_message_alone(tmp_path, monkeypatch) -> None:

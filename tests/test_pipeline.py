@@ -11,6 +11,7 @@ from components.pipeline import failure_pattern
 from stacks.errors import DefinitionError
 from stacks.offline import Rendering
 from tests.aws_models import assert_valid
+from tests.conftest import PROJECT_DIR
 
 CONNECTION = (
     "arn:aws:codestar-connections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
@@ -50,10 +51,11 @@ def policy_of(rendering: Rendering, name: str) -> dict[str, dict]:
     }
 
 
-def test_the_screencast_shape_in_the_prod_stack(prod: Rendering) -> None:
-    stages = stages_of(prod)
+def test_the_screencast_shape_in_the_delivery_stack(delivery: Rendering) -> None:
+    stages = stages_of(delivery)
     assert [s["name"] for s in stages] == [
         "Source",
+        "UpdatePipeline",
         "Build",
         "Deploy-dev",
         "Approve-production",
@@ -62,6 +64,7 @@ def test_the_screencast_shape_in_the_prod_stack(prod: Rendering) -> None:
     layout = {s["name"]: [(a["name"], a["runOrder"]) for a in s["actions"]] for s in stages}
     assert layout == {
         "Source": [("Source", 1)],
+        "UpdatePipeline": [("SelfUpdate", 1)],
         "Build": [("Artifact", 1), ("Image", 2)],
         "Deploy-dev": [("Deploy", 2), ("Test", 3)],
         "Approve-production": [("Approval", 1)],
@@ -77,14 +80,14 @@ def test_the_screencast_shape_in_the_prod_stack(prod: Rendering) -> None:
         "acme/banana",
         "main",
     )
-    pipeline = prod.one("aws:codepipeline/pipeline:Pipeline").inputs
+    pipeline = delivery.one("aws:codepipeline/pipeline:Pipeline").inputs
     assert pipeline["pipelineType"] == "V2"
     assert pipeline["name"] == "muon-muon"
 
 
-def test_every_input_artifact_is_an_earlier_output(prod: Rendering) -> None:
+def test_every_input_artifact_is_an_earlier_output(delivery: Rendering) -> None:
     produced: set[str] = set()
-    for stage in stages_of(prod):
+    for stage in stages_of(delivery):
         by_order: dict[int, list[dict]] = {}
         for action in stage["actions"]:
             by_order.setdefault(action["runOrder"], []).append(action)
@@ -96,12 +99,12 @@ def test_every_input_artifact_is_an_earlier_output(prod: Rendering) -> None:
     assert produced == {"Source", "Artifact", "Images"}
 
 
-def test_deploys_go_through_pulumi_on_each_environment_stack(prod: Rendering) -> None:
+def test_deploys_go_through_pulumi_on_each_environment_stack(delivery: Rendering) -> None:
     for stage_name, environment, stack in (
         ("Deploy-dev", "dev", "dev"),
         ("Deploy-production", "production", "prod"),
     ):
-        stage = next(s for s in stages_of(prod) if s["name"] == stage_name)
+        stage = next(s for s in stages_of(delivery) if s["name"] == stage_name)
         assert stage["onFailure"] == {
             "result": "ROLLBACK"
         }  # a failed deploy or test redeploys the last good run
@@ -118,48 +121,95 @@ def test_deploys_go_through_pulumi_on_each_environment_stack(prod: Rendering) ->
         }
         assert test_variables["MUON_SERVICE_URL"] == f"#{{{stage_name}.MUON_SERVICE_URL}}"
         assert test["category"] == "Test"
-    spec = yaml.safe_load(project(prod, "deploy").inputs["source"]["buildspec"])
+    spec = yaml.safe_load(project(delivery, "deploy").inputs["source"]["buildspec"])
     commands = spec["phases"]["build"]["commands"]
     assert 'pulumi up --yes --skip-preview --stack "$MUON_STACK"' in commands
     up = commands.index('pulumi up --yes --skip-preview --stack "$MUON_STACK"')
     assert any("stacks.deploy set-images" in c for c in commands[:up])
+    assert any("stacks.deploy tag-deployed" in c for c in commands[:up])  # protected before it runs
     assert any("stacks.deploy verify" in c for c in commands[up:])
+    # The stack's own secrets provider, for a stack the pipeline creates too.
+    assert (
+        'pulumi stack select --create --stack "$MUON_STACK" '
+        '${MUON_ENCRYPTION_PROVIDER:+--secrets-provider "$MUON_ENCRYPTION_PROVIDER"}'
+    ) in commands
     assert spec["env"]["exported-variables"] == ["MUON_SERVICE_URL"]
     variables = {
-        v["name"]: v["value"] for v in project(prod, "deploy").inputs["environment"]["environmentVariables"]
+        v["name"]: v["value"]
+        for v in project(delivery, "deploy").inputs["environment"]["environmentVariables"]
     }
     assert variables["MUON_BACKEND"] == "s3://acme-pulumi-state"
+    assert variables["MUON_ENCRYPTION_PROVIDER"] == "awskms://alias/muon-pulumi?region=us-east-1"
+    # The CLI the SDK pinned in requirements.txt was built with, unless the stack says otherwise.
+    pinned = next(
+        line.split("==")[1].split()[0]
+        for line in (PROJECT_DIR / "requirements.txt").read_text().splitlines()
+        if line.startswith("pulumi==")
+    )
+    assert variables["MUON_PULUMI_VERSION"] == pinned
+    assert variables["MUON_KEEP_DEPLOYED"] == "10"
 
 
-def test_the_image_build_pushes_by_commit_to_every_environment_repository(prod: Rendering) -> None:
-    image = project(prod, "image").inputs
+def test_no_stage_but_the_self_update_deploys_the_pipeline_stack(delivery: Rendering) -> None:
+    targets = []
+    for stage in stages_of(delivery):
+        for action in stage["actions"]:
+            variables = json.loads(action.get("configuration", {}).get("EnvironmentVariables", "[]"))
+            stack = next((v["value"] for v in variables if v["name"] == "MUON_STACK"), None)
+            if stack is not None:
+                targets.append((stage["name"], action["name"], stack))
+    assert ("UpdatePipeline", "SelfUpdate", "pipeline") in targets
+    assert [t for t in targets if t[2] == "pipeline"] == [("UpdatePipeline", "SelfUpdate", "pipeline")]
+    update = stages_of(delivery)[1]["actions"][0]
+    variables = {v["name"]: v["value"] for v in json.loads(update["configuration"]["EnvironmentVariables"])}
+    assert variables["MUON_EXECUTION_ID"] == "#{codepipeline.PipelineExecutionId}"
+    assert variables["MUON_COMMIT"] == "#{SourceVariables.CommitId}"
+    assert variables["MUON_REVISION_TYPE"] == "COMMIT_ID"
+    assert stages_of(delivery)[0]["actions"][0]["namespace"] == "SourceVariables"
+    commands = yaml.safe_load(project(delivery, "update").inputs["source"]["buildspec"])["phases"]["build"][
+        "commands"
+    ]
+    assert any("stacks.deploy self-update" in c for c in commands)
+
+
+def test_the_image_build_pushes_once_by_commit_to_the_shared_repository(delivery: Rendering) -> None:
+    image = project(delivery, "image").inputs
     assert image["environment"]["privilegedMode"] is True
     others = [
-        p for p in prod.of_type("aws:codebuild/project:Project") if not p.inputs["name"].endswith("-image")
+        p
+        for p in delivery.of_type("aws:codebuild/project:Project")
+        if not p.inputs["name"].endswith("-image")
     ]
     assert others and all(p.inputs["environment"]["privilegedMode"] is False for p in others)
     commands = yaml.safe_load(image["source"]["buildspec"])["phases"]["build"]["commands"]
     script = "\n".join(commands)
-    assert 'TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION:0:12}"' in commands
-    for repo in ("muon/dev/banana", "muon/production/banana"):
-        assert f'docker push "$REGISTRY/{repo}:$TAG"' in script
-        assert f'"$REGISTRY/{repo}@$DIGEST" >> images.tsv' in script
-    statements = policy_of(prod, "pipeline-image-policy")
-    assert statements["PushServiceImages"]["Resource"] == [
-        "arn:aws:ecr:us-east-1:123456789012:repository/muon/dev/banana",
-        "arn:aws:ecr:us-east-1:123456789012:repository/muon/production/banana",
+    # The tag is the source action's commit variable; an empty one stops the build.
+    assert commands[0].startswith(': "${MUON_COMMIT:?')
+    assert "CODEBUILD_RESOLVED_SOURCE_VERSION" not in script
+    assert script.count("docker push") == 1
+    assert 'docker push "$REGISTRY/muon/banana:$TAG"' in script
+    assert '-f "examples/banana/Dockerfile"' in script and script.count('"examples/banana"') == 1
+    assert '"banana" "$REGISTRY/muon/banana@$DIGEST" >> images.tsv' in script
+    build = next(s for s in stages_of(delivery) if s["name"] == "Build")
+    action = next(a for a in build["actions"] if a["name"] == "Image")
+    assert json.loads(action["configuration"]["EnvironmentVariables"]) == [
+        {"name": "MUON_COMMIT", "type": "PLAINTEXT", "value": "#{SourceVariables.CommitId}"}
     ]
+    statements = policy_of(delivery, "pipeline-image-policy")
+    repository = delivery.one("aws:ecr/repository:Repository")
+    assert repository.inputs["name"] == "muon/banana"
+    assert statements["PushServiceImages"]["Resource"] == [repository.state["arn"]]
     assert [s for s in statements.values() if s["Resource"] == "*"] == [statements["RegistryLogin"]]
 
 
-def test_artifact_bucket_is_private_encrypted_versioned_and_expiring(prod: Rendering) -> None:
-    pipeline = prod.one("aws:codepipeline/pipeline:Pipeline").inputs
-    key = prod.one("aws:kms/key:Key", "pipeline-key-key").state["arn"]
+def test_artifact_bucket_is_private_encrypted_versioned_and_expiring(delivery: Rendering) -> None:
+    pipeline = delivery.one("aws:codepipeline/pipeline:Pipeline").inputs
+    key = delivery.one("aws:kms/key:Key", "pipeline-key-key").state["arn"]
     (store,) = pipeline["artifactStores"]
     assert store["encryptionKey"] == {"id": key, "type": "KMS"}
-    bucket = prod.one("aws:s3/bucket:Bucket", "pipeline-artifacts-bucket")
+    bucket = delivery.one("aws:s3/bucket:Bucket", "pipeline-artifacts-bucket")
     assert store["location"] == bucket.state["bucket"]
-    sse = prod.one(
+    sse = delivery.one(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         "pipeline-artifacts-encryption",
     ).inputs
@@ -167,46 +217,47 @@ def test_artifact_bucket_is_private_encrypted_versioned_and_expiring(prod: Rende
         "sseAlgorithm": "aws:kms",
         "kmsMasterKeyId": key,
     }
-    assert prod.one("aws:s3/bucketVersioning:BucketVersioning", "pipeline-artifacts-versioning").inputs[
+    assert delivery.one("aws:s3/bucketVersioning:BucketVersioning", "pipeline-artifacts-versioning").inputs[
         "versioningConfiguration"
     ] == {"status": "Enabled"}
-    block = prod.one(
+    block = delivery.one(
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "pipeline-artifacts-public-access"
     ).inputs
     assert all(
         block[k] is True
         for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
     )
-    policy = prod.one("aws:s3/bucketPolicy:BucketPolicy", "pipeline-artifacts-policy").json("policy")
+    policy = delivery.one("aws:s3/bucketPolicy:BucketPolicy", "pipeline-artifacts-policy").json("policy")
     assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    lifecycle = prod.one(
+    lifecycle = delivery.one(
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "pipeline-artifacts-lifecycle"
     ).inputs
     assert lifecycle["rules"][0]["expiration"] == {"days": 30}
-    for project_ in prod.of_type("aws:codebuild/project:Project"):
+    for project_ in delivery.of_type("aws:codebuild/project:Project"):
         assert project_.inputs["encryptionKey"] == key
         assert project_.inputs["logsConfig"]["cloudwatchLogs"]["status"] == "ENABLED"
 
 
-def test_roles_are_scoped_to_their_own_projects_bucket_and_connection(prod: Rendering) -> None:
-    statements = policy_of(prod, "pipeline-policy")
-    projects = sorted(p.state["arn"] for p in prod.of_type("aws:codebuild/project:Project"))
+def test_roles_are_scoped_to_their_own_projects_bucket_and_connection(delivery: Rendering) -> None:
+    statements = policy_of(delivery, "pipeline-policy")
+    projects = sorted(p.state["arn"] for p in delivery.of_type("aws:codebuild/project:Project"))
     assert sorted(statements["RunOwnBuilds"]["Resource"]) == projects
     assert statements["UseConnection"]["Resource"] == CONNECTION
-    bucket = prod.one("aws:s3/bucket:Bucket", "pipeline-artifacts-bucket").state["arn"]
+    bucket = delivery.one("aws:s3/bucket:Bucket", "pipeline-artifacts-bucket").state["arn"]
     assert statements["ReadWriteArtifacts"]["Resource"] == f"{bucket}/*"
-    for name in ("artifact", "image", "deploy", "test-dev", "test-production"):
-        own = policy_of(prod, f"pipeline-{name}-policy")
-        group = prod.one("aws:cloudwatch/logGroup:LogGroup", f"pipeline-{name}-logs").state["arn"]
+    for name in ("update", "artifact", "image", "deploy", "test-dev", "test-production"):
+        own = policy_of(delivery, f"pipeline-{name}-policy")
+        group = delivery.one("aws:cloudwatch/logGroup:LogGroup", f"pipeline-{name}-logs").state["arn"]
         assert own["WriteOwnLogs"]["Resource"] == f"{group}:*"
-    attachments = prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-    broad = prod.one("aws:iam/policy:Policy", "pipeline-deploy-broad")
+    attachments = delivery.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    broad = delivery.one("aws:iam/policy:Policy", "pipeline-deploy-broad")
     holders = [a.name for a in attachments if a.inputs["policyArn"] == broad.state["arn"]]
-    assert holders == ["pipeline-deploy-broad"]  # the deploy project's role only
+    # The roles that run `pulumi up`: the self-update and the deploys, no other.
+    assert sorted(holders) == ["pipeline-deploy-broad", "pipeline-update-broad"]
 
 
-def test_failure_events_reach_the_encrypted_topic(prod: Rendering) -> None:
-    rule = prod.one("aws:cloudwatch/eventRule:EventRule", "pipeline-failures")
+def test_failure_events_reach_the_encrypted_topic(delivery: Rendering) -> None:
+    rule = delivery.one("aws:cloudwatch/eventRule:EventRule", "pipeline-failures")
     pattern = json.loads(rule.inputs["eventPattern"])
     assert pattern == failure_pattern("muon-muon", ["FAILED"])
     # A CodePipeline action failure event, as EventBridge delivers it (CodePipeline user guide).
@@ -218,15 +269,15 @@ def test_failure_events_reach_the_encrypted_topic(prod: Rendering) -> None:
     assert matches(pattern, event)
     assert not matches(pattern, {**event, "detail": {**event["detail"], "state": "SUCCEEDED"}})
     assert not matches(pattern, {**event, "detail": {**event["detail"], "pipeline": "other"}})
-    target = prod.one("aws:cloudwatch/eventTarget:EventTarget", "pipeline-failures-to-topic").inputs
-    topic = prod.one("aws:sns/topic:Topic", "pipeline-notifications")
+    target = delivery.one("aws:cloudwatch/eventTarget:EventTarget", "pipeline-failures-to-topic").inputs
+    topic = delivery.one("aws:sns/topic:Topic", "pipeline-notifications")
     assert target["arn"] == topic.state["arn"]
-    assert topic.inputs["kmsMasterKeyId"] == prod.one("aws:kms/key:Key", "pipeline-key-key").state["arn"]
+    assert topic.inputs["kmsMasterKeyId"] == delivery.one("aws:kms/key:Key", "pipeline-key-key").state["arn"]
     assert (
-        prod.one("aws:sns/topicSubscription:TopicSubscription").inputs["endpoint"]
+        delivery.one("aws:sns/topicSubscription:TopicSubscription").inputs["endpoint"]
         == "banana-team@example.com"
     )
-    approval = next(s for s in stages_of(prod) if s["name"] == "Approve-production")["actions"][0]
+    approval = next(s for s in stages_of(delivery) if s["name"] == "Approve-production")["actions"][0]
     assert approval["configuration"]["NotificationArn"] == topic.state["arn"]
 
 
@@ -242,8 +293,8 @@ def matches(pattern: dict, event: dict) -> bool:
     return True
 
 
-def test_rendered_pipeline_and_projects_are_valid_api_calls(prod: Rendering) -> None:
-    pipeline = prod.one("aws:codepipeline/pipeline:Pipeline").inputs
+def test_rendered_pipeline_and_projects_are_valid_api_calls(delivery: Rendering) -> None:
+    pipeline = delivery.one("aws:codepipeline/pipeline:Pipeline").inputs
     stages = [
         {
             "name": stage["name"],
@@ -287,7 +338,7 @@ def test_rendered_pipeline_and_projects_are_valid_api_calls(prod: Rendering) -> 
             }
         },
     )
-    for project_ in prod.of_type("aws:codebuild/project:Project"):
+    for project_ in delivery.of_type("aws:codebuild/project:Project"):
         p = project_.inputs
         env = p["environment"]
         assert_valid(
@@ -341,9 +392,12 @@ def test_cross_account_stages_assume_their_role_instead_of_the_broad_policy(rend
     rendering = render_pipeline(
         render_definition, pipeline_definition(f"[{{environment: dev, roleArn: '{role}'}}]")
     )
-    assert rendering.of_type("aws:iam/policy:Policy") == []
+    # The broad policy is the self-update's alone: every deploy assumes the target's role.
+    broad = rendering.one("aws:iam/policy:Policy", "pipeline-deploy-broad").state["arn"]
+    attachments = rendering.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert [a.name for a in attachments if a.inputs["policyArn"] == broad] == ["pipeline-update-broad"]
     assert policy_of(rendering, "pipeline-deploy-policy")["AssumeDeployRoles"]["Resource"] == [role]
-    deploy = stages_of(rendering)[2]["actions"][0]
+    deploy = stages_of(rendering)[3]["actions"][0]
     variables = {v["name"]: v["value"] for v in json.loads(deploy["configuration"]["EnvironmentVariables"])}
     assert variables["MUON_DEPLOY_ROLE_ARN"] == role
 
@@ -455,8 +509,8 @@ def test_the_pipeline_stack_needs_a_backend(render_definition) -> None:
         )
 
 
-def test_the_dashboard_shows_build_health_and_approval_waits(prod: Rendering) -> None:
-    dashboard = prod.one("aws:cloudwatch/dashboard:Dashboard")
+def test_the_dashboard_shows_build_health_and_approval_waits(delivery: Rendering) -> None:
+    dashboard = delivery.one("aws:cloudwatch/dashboard:Dashboard")
     widgets = json.loads(dashboard.inputs["dashboardBody"])["widgets"]
     titles = [w["properties"]["title"] for w in widgets]
     assert titles == [
@@ -466,7 +520,7 @@ def test_the_dashboard_shows_build_health_and_approval_waits(prod: Rendering) ->
         "Approval wait (seconds from request to answer)",
         "Runs by outcome",
     ]
-    projects = sorted(p.inputs["name"] for p in prod.of_type("aws:codebuild/project:Project"))
+    projects = sorted(p.inputs["name"] for p in delivery.of_type("aws:codebuild/project:Project"))
     failed = widgets[1]["properties"]["metrics"]
     assert sorted(m[3] for m in failed) == projects
     assert all(m[:3] == ["AWS/CodeBuild", "FailedBuilds", "ProjectName"] for m in failed)
@@ -474,10 +528,10 @@ def test_the_dashboard_shows_build_health_and_approval_waits(prod: Rendering) ->
     assert approvals.startswith(
         "SOURCE '/aws/events/muon/muon-muon' | filter detail.type.category = 'Approval'"
     )
-    history = prod.one("aws:cloudwatch/eventRule:EventRule", "pipeline-history-rule")
+    history = delivery.one("aws:cloudwatch/eventRule:EventRule", "pipeline-history-rule")
     assert json.loads(history.inputs["eventPattern"]) == {
         "source": ["aws.codepipeline"],
         "detail": {"pipeline": ["muon-muon"]},
     }
-    target = prod.one("aws:cloudwatch/eventTarget:EventTarget", "pipeline-history-target").inputs
-    assert target["arn"] == prod.one("aws:cloudwatch/logGroup:LogGroup", "pipeline-history").state["arn"]
+    target = delivery.one("aws:cloudwatch/eventTarget:EventTarget", "pipeline-history-target").inputs
+    assert target["arn"] == delivery.one("aws:cloudwatch/logGroup:LogGroup", "pipeline-history").state["arn"]

@@ -51,7 +51,7 @@ def test_plan_is_deterministic(tmp_path) -> None:
 def test_unknown_stack_is_one_line_and_exit_2() -> None:
     code, out, err = run_plan("staging")
     assert code == 2
-    assert err == "error: Pulumi.staging.yaml: no such stack file; stacks here: dev, org, prod\n"
+    assert err == "error: Pulumi.staging.yaml: no such stack file; stacks here: dev, org, pipeline, prod\n"
     assert "Traceback" not in err and out == ""
 
 

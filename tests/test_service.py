@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from stacks import program
-from stacks.errors import DefinitionError, MuonError
+from stacks.errors import DefinitionError
 from stacks.loader import parse_definition
-from stacks.offline import Rendering, render
-from stacks.services import PLACEHOLDER_IMAGE, listener_priorities
+from stacks.offline import Rendering
+from stacks.services import listener_priorities
 from tests.aws_models import assert_valid
+from tests.conftest import pipeline_image
 
 ENVS = "environments: {dev: {}, production: {}}\n"
 BANANA = ENVS + "services:\n  banana:\n    port: 8080\n    pathPatterns: [/bananas]\n"
@@ -39,21 +37,17 @@ def test_task_definition_is_hardened_and_logs_to_its_own_group(dev: Rendering, p
     assert app["logConfiguration"]["options"]["awslogs-group"] == "/muon/dev/banana"
     variables = {v["name"]: v["value"] for v in app["environment"]}
     assert variables["SPRING_PROFILES_ACTIVE"] == "dev"
-    assert app["image"] == PLACEHOLDER_IMAGE
+    assert app["image"] == pipeline_image("banana")
     assert prod.one("aws:ecs/taskDefinition:TaskDefinition").inputs["requiresCompatibilities"] == ["EC2"]
     group = dev.one("aws:cloudwatch/logGroup:LogGroup", "dev-banana-logs")
     assert group.inputs["retentionInDays"] == 14
     assert group.inputs["kmsKeyId"] == dev.outputs["environments"]["dev"]["keyArn"]
 
 
-def test_repository_scans_is_immutable_encrypted_and_pruned(prod: Rendering) -> None:
-    repository = prod.one("aws:ecr/repository:Repository")
-    assert repository.inputs["name"] == "muon/production/banana"
-    assert repository.inputs["imageTagMutability"] == "IMMUTABLE"
-    assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
-    assert repository.inputs["encryptionConfigurations"][0]["encryptionType"] == "KMS"
-    rules = json.loads(prod.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])["rules"]
-    assert rules[0]["selection"]["countNumber"] == 30
+def test_environment_stacks_own_no_repository(dev: Rendering, prod: Rendering) -> None:
+    # Images are built once, in the delivery stack's repositories, and promoted by digest.
+    assert dev.of_type("aws:ecr/repository:Repository") == []
+    assert prod.of_type("aws:ecr/repository:Repository") == []
 
 
 def test_secrets_arrive_as_value_from_never_as_environment(render_definition) -> None:
@@ -87,8 +81,10 @@ def test_secrets_arrive_as_value_from_never_as_environment(render_definition) ->
 def test_execution_role_is_scoped_to_its_own_repository_and_log_group(dev: Rendering) -> None:
     policy = dev.one("aws:iam/rolePolicy:RolePolicy", "dev-banana-execution-policy").json("policy")
     statements = {s["Sid"]: s for s in policy["Statement"]}
-    repository = dev.one("aws:ecr/repository:Repository")
-    assert statements["PullOwnImage"]["Resource"] == repository.state["arn"]
+    # The image's own repository, read from its reference: the delivery stack's.
+    assert (
+        statements["PullOwnImage"]["Resource"] == "arn:aws:ecr:us-east-1:123456789012:repository/muon/banana"
+    )
     assert (
         statements["WriteOwnLogs"]["Resource"]
         == "arn:aws:logs:us-east-1:123456789012:log-group:/muon/dev/banana:*"
@@ -100,7 +96,9 @@ def test_execution_role_is_scoped_to_its_own_repository_and_log_group(dev: Rende
     assert statements["ReadOwnParameters"]["Resource"] == [
         "arn:aws:ssm:us-east-1:123456789012:parameter/muon/dev/banana/database/password"
     ]
-    trust = dev.one("aws:iam/role:Role", "dev-banana-execution-role").json("assumeRolePolicy")
+    role = dev.one("aws:iam/role:Role", "dev-banana-execution-role")
+    assert role.inputs["path"] == "/muon/"  # what a cross-account repository policy admits
+    trust = role.json("assumeRolePolicy")
     assert trust["Statement"][0]["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
     assert trust["Statement"][0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
 
@@ -183,7 +181,7 @@ def test_ecs_service_rolls_back_and_does_not_fight_the_autoscaler(dev: Rendering
 def test_outputs_per_service_and_environment(dev: Rendering) -> None:
     banana = dev.outputs["services"]["dev"]["banana"]
     assert banana["url"] == dev.outputs["environments"]["dev"]["loadBalancerUrl"] + "/bananas"
-    assert banana["repositoryUrl"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/muon/dev/banana"
+    assert banana["image"] == pipeline_image("banana")
     assert banana["logGroupName"] == "/muon/dev/banana"
     assert (banana["clusterName"], banana["serviceName"]) == ("muon-dev", "muon-dev-banana")
 
@@ -194,14 +192,6 @@ def test_image_from_stack_config_wins(render_definition) -> None:
         BANANA + "    image: nginx:1.27\n", ["dev"], extra_config={"muon:images": {"banana": image}}
     )
     assert container(rendering, "dev-banana")["image"] == image
-
-
-def test_pulumi_up_without_an_image_fails_early(tmp_path) -> None:
-    path = tmp_path / "muon.yaml"
-    path.write_text(BANANA)
-    config = {"muon:definition": str(path), "muon:environments": '["dev"]'}
-    with pytest.raises(MuonError, match=r"service 'banana' has no image: set muon:images\.banana"):
-        render(lambda: program.run(offline=False), config=config, stack="dev")
 
 
 def test_environment_overrides_and_placeholders(render_definition) -> None:
@@ -329,7 +319,7 @@ def test_without_configured_image_a_later_up_keeps_the_running_one(render_defini
     running = "123456789012.dkr.ecr.us-east-1.amazonaws.com/muon/dev/banana@sha256:" + "c" * 64
     mocks = MuonMocks()
     mocks.deployed_images["muon-dev-banana"] = running
-    rendering = render_definition(BANANA, ["dev"], mocks=mocks)
+    rendering = render_definition(BANANA, ["dev"], mocks=mocks, delivered=False)
     assert container(rendering, "dev-banana")["image"] == running
     # The stack's muon:images (what the pipeline sets) and the definition's image come first.
     configured = "repo@sha256:" + "d" * 64
@@ -341,3 +331,6 @@ def test_without_configured_image_a_later_up_keeps_the_running_one(render_defini
         BANANA + "    image: public.ecr.aws/acme/banana:1.2\n", ["dev"], mocks=mocks
     )
     assert container(rendering, "dev-banana")["image"] == "public.ecr.aws/acme/banana:1.2"
+    # Not an ECR image: no registry login, no pull grant.
+    policy = rendering.one("aws:iam/rolePolicy:RolePolicy", "dev-banana-execution-policy").json("policy")
+    assert {"RegistryLogin", "PullOwnImage"}.isdisjoint(s["Sid"] for s in policy["Statement"])

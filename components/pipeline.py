@@ -1,7 +1,8 @@
-"""A delivery pipeline: source, build, image, then each environment deployed through Pulumi.
+"""A delivery pipeline: source, self-update, build, image, then each environment through Pulumi.
 
-CodePipeline (V2) runs CodeBuild projects; every deploy is ``pulumi up`` on the environment's
-stack with the built image digests, so Pulumi state and what runs never drift. A stage whose
+CodePipeline (V2) runs CodeBuild projects. It first updates its own stack (restarting the run when
+that changed the pipeline); every deploy is ``pulumi up`` on the environment's stack with the
+image digests built once, so Pulumi state and what runs never drift. A stage whose
 deploy or tests fail rolls back to its last successful run (its previous image digests) and fails
 the run. Failures reach an encrypted SNS topic (email, Slack through AWS Chatbot).
 """
@@ -9,93 +10,29 @@ the run. Failures reach an encrypted SNS topic (email, Slack through AWS Chatbot
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.bucket import PrivateBucket, PrivateBucketArgs
-from components.buildspecs import ImageTarget, deploy_buildspec, image_buildspec, update_buildspec
-from components.context import AwsContext
+from components.buildspecs import deploy_buildspec, image_buildspec, update_buildspec
 from components.encryption import Key, KeyArgs
+from components.pipeline_access import deploy_policy, state_statements
+from components.pipeline_args import PipelineArgs, Scope
+from components.pipeline_feedback import dashboard, feedback, history_name, notification_channel
+from components.pipeline_sources import (
+    codecommit_trigger,
+    revision_type,
+    revision_variable,
+    source_action,
+    source_statements,
+)
 from components.policies import allow, assume_role_policy, document, to_json
-from components.topic import notification_topic
 
-SourceProvider = Literal["github", "codecommit", "s3"]
-
-# Every service prefix muon's stacks create resources with: what `pulumi up` needs. The one broad
-# grant in muon (see deploy_policy); organisations use the same list for their allow-list SCPs.
-DEPLOYED_SERVICES = (
-    "application-autoscaling", "autoscaling", "chatbot", "cloudwatch", "codebuild", "codecommit",
-    "codepipeline", "codestar-connections", "codestar-notifications", "ec2", "ecr", "ecs",
-    "elasticloadbalancing", "events", "iam", "kms", "logs", "rds", "s3", "sns", "ssm", "tag",
-    "wafv2",
-)  # fmt: skip
 DEPLOY_TIMEOUT_MINUTES = 120
 """`pulumi up` creating a database plus the rollout check can outlast a build's usual half hour."""
-
-
-@dataclass(frozen=True)
-class PipelineSource:
-    provider: SourceProvider
-    repo: str
-    branch: str
-    connection_arn: str | None = None
-    object_key: str = "source.zip"
-
-
-@dataclass(frozen=True)
-class BuildSettings:
-    image: str
-    compute_type: str
-    buildspec: str
-    artifact: bool
-    timeout_minutes: int
-
-
-@dataclass(frozen=True)
-class DeployStage:
-    environment: str
-    stack: str
-    approval: bool
-    pre_deploy: str | None
-    test: str | None
-    role_arn: str | None
-
-
-@dataclass(frozen=True)
-class DeploySettings:
-    backend: str
-    pulumi_version: str
-    pipeline_stack: str
-    """The stack deploying this pipeline: only the self-update stage runs `pulumi up` on it."""
-    secrets_provider: str | None = None
-    keep_deployed: int = 10
-    project_dir: str = "."
-    access_token_parameter: str | None = None
-
-
-@dataclass(frozen=True)
-class Notifications:
-    emails: tuple[str, ...] = ()
-    slack_team_id: str | None = None
-    slack_channel_id: str | None = None
-    on_success: bool = False
-
-
-@dataclass(frozen=True)
-class PipelineArgs:
-    context: AwsContext
-    name: str
-    source: PipelineSource
-    build: BuildSettings
-    images: tuple[ImageTarget, ...]
-    stages: tuple[DeployStage, ...]
-    deploy: DeploySettings
-    notifications: Notifications
-    log_retention_days: int
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -136,7 +73,8 @@ class Pipeline(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-        topic = self._topic()
+        scope = Scope(name, args, self._key.arn, self._child)
+        topic = notification_channel(scope)
         self._projects: dict[str, _Project] = {}
         self._broad = aws.iam.Policy(
             f"{name}-deploy-broad",
@@ -173,196 +111,16 @@ class Pipeline(pulumi.ComponentResource):
             tags=tags,
             opts=self._child,
         )
-        self._feedback(pipeline, topic)
+        feedback(scope, pipeline, topic)
         if args.source.provider == "codecommit":
-            self._codecommit_trigger(pipeline)
-        self._dashboard()
+            codecommit_trigger(scope, pipeline)
+        dashboard(scope, [p.name for p in self._projects.values()])
 
         self.pipeline_name = pipeline.name
         self.topic_arn = topic.arn
         self.artifact_bucket = self._bucket.bucket
         self.log_groups = {key: project.log_group for key, project in self._projects.items()}
         self.register_outputs(self.outputs())
-
-    # -- notifications ---------------------------------------------------------------------------
-
-    def _topic(self) -> aws.sns.Topic:
-        args, context, child = self._args, self._args.context, self._child
-        topic = notification_topic(
-            f"{self._name}-notifications",
-            topic_name=f"{args.name}-notifications",
-            context=context,
-            key_arn=self._key.arn,
-            publishers=("events", "codestar-notifications"),
-            emails=args.notifications.emails,
-            tags=args.tags,
-            opts=child,
-        )
-        notifications = args.notifications
-        if notifications.slack_team_id and notifications.slack_channel_id:
-            # AWS Chatbot rather than a webhook: no function to run and patch, messages formatted
-            # by AWS, and the workspace is authorised once in the console (README).
-            chat_role = aws.iam.Role(
-                f"{self._name}-chatbot-role",
-                assume_role_policy=assume_role_policy("chatbot.amazonaws.com"),
-                tags=args.tags,
-                opts=child,
-            )
-            aws.chatbot.SlackChannelConfiguration(
-                f"{self._name}-slack",
-                configuration_name=args.name,
-                iam_role_arn=chat_role.arn,
-                slack_team_id=notifications.slack_team_id,
-                slack_channel_id=notifications.slack_channel_id,
-                sns_topic_arns=[topic.arn],
-                # Notifications only: whatever is typed in the channel can read, never change.
-                guardrail_policy_arns=[context.managed_policy("ReadOnlyAccess")],
-                logging_level="ERROR",
-                tags=args.tags,
-                opts=child,
-            )
-        return topic
-
-    def _feedback(self, pipeline: aws.codepipeline.Pipeline, topic: aws.sns.Topic) -> None:
-        """Stop the line: failures (and optionally successes) → the topic; every event → a log group."""
-        args, child = self._args, self._child
-        states = ["FAILED", *(["SUCCEEDED"] if args.notifications.on_success else [])]
-        pattern = failure_pattern(args.name, states)
-        rule = aws.cloudwatch.EventRule(
-            f"{self._name}-failures",
-            name=f"{args.name}-failures",
-            description=f"{args.name}: pipeline, stage and action failures",
-            event_pattern=json.dumps(pattern, sort_keys=True),
-            tags=args.tags,
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{self._name}-failures-to-topic",
-            rule=rule.name,
-            arn=topic.arn,
-            input_transformer={
-                "input_paths": {
-                    "pipeline": "$.detail.pipeline",
-                    "stage": "$.detail.stage",
-                    "action": "$.detail.action",
-                    "state": "$.detail.state",
-                    "execution": "$.detail.execution-id",
-                    "region": "$.region",
-                },
-                "input_template": (
-                    '"muon pipeline <pipeline>: <stage> <action> <state> (execution <execution>). '
-                    "https://<region>.console.aws.amazon.com/codesuite/codepipeline/pipelines/<pipeline>/"
-                    'executions/<execution>/timeline"'
-                ),
-            },
-            opts=child,
-        )
-        aws.codestarnotifications.NotificationRule(
-            f"{self._name}-approvals",
-            name=f"{args.name}-approvals"[:64],
-            resource=pipeline.arn,
-            detail_type="BASIC",
-            event_type_ids=[
-                "codepipeline-pipeline-manual-approval-succeeded",
-                "codepipeline-pipeline-manual-approval-failed",
-            ],
-            targets=[{"address": topic.arn, "type": "SNS"}],
-            tags=args.tags,
-            opts=child,
-        )
-        # Every state change of this pipeline, kept for the dashboard (approval waits, durations).
-        history = aws.cloudwatch.LogGroup(
-            f"{self._name}-history",
-            name=f"/aws/events/muon/{args.name}",
-            retention_in_days=args.log_retention_days,
-            kms_key_id=self._key.arn,
-            tags=args.tags,
-            opts=child,
-        )
-        aws.cloudwatch.LogResourcePolicy(
-            f"{self._name}-history-policy",
-            policy_name=f"{args.name}-events-to-logs",
-            policy_document=to_json(
-                document(
-                    {
-                        "Sid": "EventBridgeWrites",
-                        "Effect": "Allow",
-                        "Principal": {"Service": [args.context.service_principal("events")]},
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": history.arn.apply(lambda arn: f"{arn}:*"),
-                    }
-                )
-            ),
-            opts=child,
-        )
-        every = aws.cloudwatch.EventRule(
-            f"{self._name}-history-rule",
-            name=f"{args.name}-history",
-            description=f"{args.name}: every state change, to {history_name(args.name)}",
-            event_pattern=json.dumps(
-                {"source": ["aws.codepipeline"], "detail": {"pipeline": [args.name]}}, sort_keys=True
-            ),
-            tags=args.tags,
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{self._name}-history-target", rule=every.name, arn=history.arn, opts=child
-        )
-
-    def _dashboard(self) -> None:
-        args = self._args
-        region = args.context.region
-        projects = [p.name for p in self._projects.values()]
-
-        def build_metric(metric: str, stat: str) -> list[list[Any]]:
-            return [["AWS/CodeBuild", metric, "ProjectName", p, {"stat": stat}] for p in projects]
-
-        widgets = [
-            _metric_widget("Builds", build_metric("Builds", "Sum"), region, 0),
-            _metric_widget("Failed builds", build_metric("FailedBuilds", "Sum"), region, 8),
-            _metric_widget("Build duration (s)", build_metric("Duration", "Average"), region, 16),
-            {
-                "type": "log",
-                "x": 0,
-                "y": 6,
-                "width": 24,
-                "height": 6,
-                "properties": {
-                    "title": "Approval wait (seconds from request to answer)",
-                    "region": region,
-                    "query": (
-                        f"SOURCE '{history_name(args.name)}' | filter detail.type.category = 'Approval' "
-                        "| stats (max(@timestamp) - min(@timestamp)) / 1000 as waitSeconds, "
-                        "latest(detail.state) as outcome by detail.stage, `detail.execution-id` "
-                        "| sort waitSeconds desc | limit 50"
-                    ),
-                    "view": "table",
-                },
-            },
-            {
-                "type": "log",
-                "x": 0,
-                "y": 12,
-                "width": 24,
-                "height": 6,
-                "properties": {
-                    "title": "Runs by outcome",
-                    "region": region,
-                    "query": (
-                        f"SOURCE '{history_name(args.name)}' "
-                        "| filter `detail-type` = 'CodePipeline Pipeline Execution State Change' "
-                        "| stats count(*) by detail.state"
-                    ),
-                    "view": "table",
-                },
-            },
-        ]
-        aws.cloudwatch.Dashboard(
-            f"{self._name}-dashboard",
-            dashboard_name=f"{args.name}-pipeline",
-            dashboard_body=json.dumps({"widgets": widgets}, sort_keys=True),
-            opts=self._child,
-        )
 
     # -- CodeBuild -------------------------------------------------------------------------------
 
@@ -519,11 +277,15 @@ class Pipeline(pulumi.ComponentResource):
         return variables
 
     def _token_statements(self) -> list[dict[str, Any]]:
-        parameter = self._args.deploy.access_token_parameter
-        if not parameter:
-            return []
-        arn = self._args.context.arn("ssm", f"parameter{parameter}")
-        return [allow("ssm:GetParameters", arn, Sid="ReadPulumiToken")]
+        """What the Pulumi CLI itself needs, whatever role deploys the resources: its state, its
+        secrets key, or its Pulumi Cloud token."""
+        deploy, context = self._args.deploy, self._args.context
+        parameter = deploy.access_token_parameter
+        statements = state_statements(context, deploy.backend, deploy.secrets_provider)
+        if parameter:
+            arn = context.arn("ssm", f"parameter{parameter}")
+            statements.append(allow("ssm:GetParameters", arn, Sid="ReadPulumiToken"))
+        return statements
 
     def _update_project(self) -> None:
         """`pulumi up` of the pipeline's own stack, first thing in every run."""
@@ -725,44 +487,6 @@ class Pipeline(pulumi.ComponentResource):
             stages.append({"name": namespace, "actions": actions, "on_failure": {"result": "ROLLBACK"}})
         return stages
 
-    def _codecommit_trigger(self, pipeline: aws.codepipeline.Pipeline) -> None:
-        args, context, child = self._args, self._args.context, self._child
-        role = aws.iam.Role(
-            f"{self._name}-trigger-role",
-            assume_role_policy=assume_role_policy("events.amazonaws.com", source_account=context.account_id),
-            tags=args.tags,
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{self._name}-trigger-policy",
-            role=role.id,
-            policy=to_json(document(allow("codepipeline:StartPipelineExecution", pipeline.arn, Sid="Start"))),
-            opts=child,
-        )
-        rule = aws.cloudwatch.EventRule(
-            f"{self._name}-trigger",
-            name=f"{args.name}-source",
-            description=f"{args.name}: a push to {args.source.branch} starts the pipeline",
-            event_pattern=json.dumps(
-                {
-                    "source": ["aws.codecommit"],
-                    "detail-type": ["CodeCommit Repository State Change"],
-                    "resources": [context.arn("codecommit", args.source.repo)],
-                    "detail": {
-                        "event": ["referenceCreated", "referenceUpdated"],
-                        "referenceType": ["branch"],
-                        "referenceName": [args.source.branch],
-                    },
-                },
-                sort_keys=True,
-            ),
-            tags=args.tags,
-            opts=child,
-        )
-        aws.cloudwatch.EventTarget(
-            f"{self._name}-trigger-target", rule=rule.name, arn=pipeline.arn, role_arn=role.arn, opts=child
-        )
-
     def outputs(self) -> dict[str, pulumi.Input[object]]:
         return {
             "name": self.pipeline_name,
@@ -771,123 +495,6 @@ class Pipeline(pulumi.ComponentResource):
             "logGroups": self.log_groups,
             "historyLogGroup": history_name(self._args.name),
         }
-
-
-def history_name(pipeline: str) -> str:
-    return f"/aws/events/muon/{pipeline}"
-
-
-def failure_pattern(pipeline: str, states: list[str]) -> dict[str, Any]:
-    """EventBridge pattern for this pipeline's execution, stage and action state changes."""
-    return {
-        "source": ["aws.codepipeline"],
-        "detail-type": [
-            "CodePipeline Pipeline Execution State Change",
-            "CodePipeline Stage Execution State Change",
-            "CodePipeline Action Execution State Change",
-        ],
-        "detail": {"pipeline": [pipeline], "state": states},
-    }
-
-
-SOURCE_NAMESPACE = "SourceVariables"
-
-
-def revision_variable(source: PipelineSource) -> str:
-    """The source action's variable naming the revision this run builds."""
-    return f"#{{{SOURCE_NAMESPACE}.{'VersionId' if source.provider == 's3' else 'CommitId'}}}"
-
-
-def revision_type(source: PipelineSource) -> str:
-    """How StartPipelineExecution names that revision (``sourceRevisions[].revisionType``)."""
-    return "S3_OBJECT_VERSION_ID" if source.provider == "s3" else "COMMIT_ID"
-
-
-def source_action(source: PipelineSource) -> dict[str, Any]:
-    base = {
-        "name": "Source",
-        "category": "Source",
-        "version": "1",
-        "run_order": 1,
-        "output_artifacts": ["Source"],
-        "namespace": SOURCE_NAMESPACE,
-    }
-    if source.provider == "github":
-        return {
-            **base,
-            "owner": "AWS",
-            "provider": "CodeStarSourceConnection",
-            "configuration": {
-                "ConnectionArn": source.connection_arn,
-                "FullRepositoryId": source.repo,
-                "BranchName": source.branch,
-                "OutputArtifactFormat": "CODE_ZIP",
-                "DetectChanges": "true",
-            },
-        }
-    if source.provider == "codecommit":
-        return {
-            **base,
-            "owner": "AWS",
-            "provider": "CodeCommit",
-            # An EventBridge rule starts the pipeline; polling is deprecated and slow.
-            "configuration": {
-                "RepositoryName": source.repo,
-                "BranchName": source.branch,
-                "PollForSourceChanges": "false",
-            },
-        }
-    return {
-        **base,
-        "owner": "AWS",
-        "provider": "S3",
-        # Event-driven S3 sources need CloudTrail data events on the customer's bucket; polling
-        # works with none.
-        "configuration": {
-            "S3Bucket": source.repo,
-            "S3ObjectKey": source.object_key,
-            "PollForSourceChanges": "true",
-        },
-    }
-
-
-def source_statements(context: AwsContext, source: PipelineSource) -> list[dict[str, Any]]:
-    if source.provider == "github":
-        return [
-            allow(
-                ["codestar-connections:UseConnection", "codeconnections:UseConnection"],
-                source.connection_arn,
-                Sid="UseConnection",
-            )
-        ]
-    if source.provider == "codecommit":
-        return [
-            allow(
-                [
-                    "codecommit:GetBranch",
-                    "codecommit:GetCommit",
-                    "codecommit:GetUploadArchiveStatus",
-                    "codecommit:UploadArchive",
-                ],
-                context.arn("codecommit", source.repo),
-                Sid="ReadRepository",
-            )
-        ]
-    bucket = f"arn:{context.partition}:s3:::{source.repo}"
-    return [
-        allow(["s3:GetObject", "s3:GetObjectVersion"], f"{bucket}/{source.object_key}", Sid="ReadSource"),
-        allow(["s3:GetBucketVersioning", "s3:GetBucketLocation"], bucket, Sid="SourceBucket"),
-    ]
-
-
-def deploy_policy() -> dict[str, Any]:
-    """The one broad grant in muon: the deploy step runs `pulumi up`, which creates, changes and
-    deletes every kind of resource muon manages. It is attached to the deploy project only (or
-    lives in the target account, assumed through ``roleArn``)."""
-    return document(
-        allow([f"{service}:*" for service in DEPLOYED_SERVICES], "*", Sid="ManageMuonResources"),
-        allow("sts:GetCallerIdentity", "*", Sid="WhoAmI"),
-    )
 
 
 def _codebuild_action(
@@ -920,20 +527,3 @@ def _codebuild_action(
     if namespace:
         action["namespace"] = namespace
     return action
-
-
-def _metric_widget(title: str, metrics: list[list[Any]], region: str, x: int) -> dict[str, Any]:
-    return {
-        "type": "metric",
-        "x": x,
-        "y": 0,
-        "width": 8,
-        "height": 6,
-        "properties": {
-            "title": title,
-            "region": region,
-            "metrics": metrics,
-            "period": 86400,
-            "view": "timeSeries",
-        },
-    }

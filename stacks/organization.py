@@ -25,7 +25,7 @@ from components.organization import (
     UnitPlan,
     minified,
 )
-from components.pipeline import DEPLOYED_SERVICES
+from components.pipeline_access import DEPLOYED_SERVICES
 from stacks.definition import Email, Spec, _PathError, pattern
 from stacks.errors import DefinitionError
 from stacks.loader import format_path, parse_yaml, validate

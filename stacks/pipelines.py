@@ -8,7 +8,7 @@ from pathlib import Path
 
 from components.buildspecs import ImageTarget
 from components.context import AwsContext
-from components.pipeline import (
+from components.pipeline_args import (
     BuildSettings,
     DeploySettings,
     DeployStage,

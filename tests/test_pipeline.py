@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from components.pipeline import failure_pattern
+from components.pipeline_feedback import failure_pattern
 from stacks.errors import DefinitionError
 from stacks.offline import Rendering
 from tests.aws_models import assert_valid

@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -54,7 +55,8 @@ class Handler(BaseHTTPRequestHandler):
 
 def serve(port: int) -> None:
     server = ThreadingHTTPServer(("0.0.0.0", port), Handler)  # noqa: S104 - a container listens on all
-    signal.signal(signal.SIGTERM, lambda *_: server.shutdown())
+    # shutdown() waits for serve_forever() to return: call it from another thread.
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     print(f"banana listening on {port}", flush=True)
     with server:
         server.serve_forever()

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.context import AwsContext
-from components.policies import assume_role_policy
+from components.policies import assume_role_policy, ready
 
 ClusterProvider = Literal["fargate", "ec2"]
 
@@ -86,7 +86,7 @@ class Cluster(pulumi.ComponentResource):
             strategy_inputs = [
                 {"capacity_provider": i.provider, "weight": i.weight, "base": i.base} for i in strategy
             ]
-        aws.ecs.ClusterCapacityProviders(
+        association = aws.ecs.ClusterCapacityProviders(
             f"{name}-capacity",
             cluster_name=cluster.name,
             capacity_providers=providers,
@@ -94,7 +94,9 @@ class Cluster(pulumi.ComponentResource):
             opts=child,
         )
         self.name = cluster.name
-        self.arn = cluster.arn
+        # A service's strategy may name only providers already associated with the cluster:
+        # whoever places tasks on it gets the cluster once the association exists.
+        self.arn = ready(cluster.arn, association)
         self.provider = args.provider
         self.capacity_strategy = strategy
         self.register_outputs({"name": self.name, "arn": self.arn})
@@ -109,16 +111,18 @@ class Cluster(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        for policy in (
-            "service-role/AmazonEC2ContainerServiceforEC2Role",  # register with ECS, pull images
-            "AmazonSSMManagedInstanceCore",  # Session Manager instead of SSH (SSM.1)
-        ):
+        attachments = [
             aws.iam.RolePolicyAttachment(
                 f"{name}-instance-{policy.split('/')[-1]}",
                 role=role.name,
                 policy_arn=args.context.managed_policy(policy),
                 opts=child,
             )
+            for policy in (
+                "service-role/AmazonEC2ContainerServiceforEC2Role",  # register with ECS, pull images
+                "AmazonSSMManagedInstanceCore",  # Session Manager instead of SSH (SSM.1)
+            )
+        ]
         profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=role.name, opts=child)
         group = aws.ec2.SecurityGroup(
             f"{name}-instances-sg",
@@ -155,7 +159,8 @@ class Cluster(pulumi.ComponentResource):
             f"{name}-launch-template",
             image_id=ami.value,
             instance_type=args.instance_type,
-            iam_instance_profile={"arn": profile.arn},
+            # Instances boot and register at once: the profile's role must carry its policies.
+            iam_instance_profile={"arn": ready(profile.arn, *attachments)},
             user_data=user_data,
             metadata_options={
                 "http_endpoint": "enabled",

@@ -11,7 +11,7 @@ import pulumi_random as random
 from components.aurora import ENGINES, SERVERLESS_CLASS, Engine, version_family
 from components.context import AwsContext
 from components.encryption import Key, KeyArgs
-from components.policies import assume_role_policy
+from components.policies import assume_role_policy, ready
 from components.tags import MANAGED_BY_TAG
 
 # RDS rejects '/', '@', '"' and spaces in master passwords; everything here is safe in a
@@ -184,7 +184,7 @@ class Database(pulumi.ComponentResource):
             )
             # RDS checks the role's permissions when the instance is created: hand the ARN over
             # only once the policy is attached (a data dependency, not a depends_on).
-            monitoring_role_arn = pulumi.Output.all(monitoring_role.arn, attachment.id).apply(lambda v: v[0])
+            monitoring_role_arn = ready(monitoring_role.arn, attachment)
 
         serverless = args.serverless
         cluster = aws.rds.Cluster(
@@ -267,8 +267,10 @@ class Database(pulumi.ComponentResource):
         self._events(name, identifier, args, cluster, instances, tags, child)
         self._alarms(name, identifier, args, cluster, child)
 
-        self.endpoint = cluster.endpoint
-        self.reader_endpoint = cluster.reader_endpoint
+        # A cluster is "available" minutes before its writer exists: whoever connects (the
+        # service's tasks) gets the endpoints once the instances do.
+        self.endpoint = ready(cluster.endpoint, *instances)
+        self.reader_endpoint = ready(cluster.reader_endpoint, *instances)
         self.port = args.port
         self.database_name = args.database_name
         self.master_username = args.master_username

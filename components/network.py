@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from components.addressing import plan_subnets
 from components.context import AwsContext
-from components.policies import allow, assume_role_policy, document, to_json
+from components.policies import allow, assume_role_policy, document, ready, to_json
 
 NatStrategy = Literal["none", "single", "per-az"]
 ANYWHERE = "0.0.0.0/0"
@@ -264,7 +264,7 @@ class Network(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        aws.iam.RolePolicy(
+        write = aws.iam.RolePolicy(
             f"{name}-flow-logs-write",
             role=role.id,
             policy=to_json(
@@ -287,7 +287,8 @@ class Network(pulumi.ComponentResource):
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
             log_destination=group.arn,
-            iam_role_arn=role.arn,
+            # A flow log delivers at once: hand the role over with its policy attached.
+            iam_role_arn=ready(role.arn, write),
             max_aggregation_interval=60,
             tags=args.tags,
             opts=child,

@@ -29,7 +29,7 @@ from components.pipeline_sources import (
     source_action,
     source_statements,
 )
-from components.policies import allow, assume_role_policy, document, to_json
+from components.policies import allow, assume_role_policy, document, ready, to_json
 
 DEPLOY_TIMEOUT_MINUTES = 120
 """`pulumi up` creating a database plus the rollout check can outlast a build's usual half hour."""
@@ -185,7 +185,9 @@ class Pipeline(pulumi.ComponentResource):
             f"{self._name}-{key}",
             name=project_name,
             description=f"muon pipeline {args.name}: {key}",
-            service_role=role.arn,
+            # A V2 pipeline starts a run as soon as it is created: the project's role carries its
+            # permissions by then, and the pipeline waits for the project (it names it by Output).
+            service_role=ready(role.arn, *depends),
             encryption_key=self._key.arn,
             build_timeout=timeout_minutes or build.timeout_minutes,
             artifacts={"type": "CODEPIPELINE"},
@@ -206,9 +208,7 @@ class Pipeline(pulumi.ComponentResource):
                 "s3_logs": {"status": "DISABLED"},
             },
             tags=args.tags,
-            # A V2 pipeline starts a run as soon as it is created: the project's permissions must
-            # be in place by then, and the pipeline waits for the project (it names it by Output).
-            opts=child.merge(pulumi.ResourceOptions(depends_on=depends)),
+            opts=child,
         )
         entry = _Project(project_name, project.name, project.arn, log_group_name)
         self._projects[key] = entry
@@ -359,7 +359,7 @@ class Pipeline(pulumi.ComponentResource):
             f"{self._name}-policy", role=role.id, policy=to_json(document(*statements)), opts=child
         )
         # The first run starts on creation: hand the role over once its policy is attached.
-        return pulumi.Output.all(role.arn, policy.id).apply(lambda values: values[0])
+        return ready(role.arn, policy)
 
     def _stages(self, topic_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
         args = self._args

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from components.context import AwsContext
 from components.pipeline_args import PipelineSource, Scope
-from components.policies import allow, assume_role_policy, document, to_json
+from components.policies import allow, assume_role_policy, document, ready, to_json
 
 SOURCE_NAMESPACE = "SourceVariables"
 
@@ -109,7 +109,7 @@ def codecommit_trigger(scope: Scope, pipeline: aws.codepipeline.Pipeline) -> Non
         tags=args.tags,
         opts=child,
     )
-    aws.iam.RolePolicy(
+    start = aws.iam.RolePolicy(
         f"{scope.name}-trigger-policy",
         role=role.id,
         policy=to_json(document(allow("codepipeline:StartPipelineExecution", pipeline.arn, Sid="Start"))),
@@ -136,5 +136,9 @@ def codecommit_trigger(scope: Scope, pipeline: aws.codepipeline.Pipeline) -> Non
         opts=child,
     )
     aws.cloudwatch.EventTarget(
-        f"{scope.name}-trigger-target", rule=rule.name, arn=pipeline.arn, role_arn=role.arn, opts=child
+        f"{scope.name}-trigger-target",
+        rule=rule.name,
+        arn=pipeline.arn,
+        role_arn=ready(role.arn, start),
+        opts=child,
     )

@@ -44,3 +44,14 @@ def deny_insecure_transport(actions: str | list[str], resources: Any) -> Stateme
         "Resource": resources,
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     }
+
+
+def ready(value: pulumi.Input[str], *after: pulumi.Resource) -> pulumi.Output[str]:
+    """``value``, handed over only once ``after`` exist.
+
+    For what AWS uses the moment it is created: a role's ARN once its policies are attached (IAM
+    is eventually consistent, and a service that starts at creation uses the role at once), an
+    endpoint once the instances behind it exist. A data dependency, so only what uses ``value``
+    waits: nothing else is serialised.
+    """
+    return pulumi.Output.all(value, *[resource.urn for resource in after]).apply(lambda values: values[0])

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 
 from components.cluster import CapacityItem
 from components.context import AwsContext
-from components.policies import allow, assume_role_policy, document, to_json
+from components.policies import allow, assume_role_policy, document, ready, to_json
 from components.registry import EXECUTION_ROLE_PATH, PULL_ACTIONS
 from components.scaling import ScalingConfig, StepScaling, StepScalingArgs
 
@@ -184,7 +184,7 @@ class Service(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        aws.iam.RolePolicy(
+        execution_policy_resource = aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=execution_role.id,
             policy=to_json(
@@ -201,13 +201,18 @@ class Service(pulumi.ComponentResource):
             opts=child,
         )
         task_statements = task_policy_statements(args.permissions, args.exec_command, args.database)
-        if task_statements:
-            aws.iam.RolePolicy(
-                f"{name}-task-policy",
-                role=task_role.id,
-                policy=to_json(document(*task_statements)),
-                opts=child,
-            )
+        task_policies = (
+            [
+                aws.iam.RolePolicy(
+                    f"{name}-task-policy",
+                    role=task_role.id,
+                    policy=to_json(document(*task_statements)),
+                    opts=child,
+                )
+            ]
+            if task_statements
+            else []
+        )
 
         container = {
             "name": "app",
@@ -271,8 +276,9 @@ class Service(pulumi.ComponentResource):
             requires_compatibilities=["FARGATE" if fargate else "EC2"],
             cpu=str(args.cpu),
             memory=str(args.memory),
-            execution_role_arn=execution_role.arn,
-            task_role_arn=task_role.arn,
+            # Tasks start as soon as the service exists: the roles must carry their policies.
+            execution_role_arn=ready(execution_role.arn, execution_policy_resource),
+            task_role_arn=ready(task_role.arn, *task_policies),
             container_definitions=definitions,
             volumes=[{"name": "tmp"}],
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}
@@ -386,6 +392,9 @@ class Service(pulumi.ComponentResource):
             propagate_tags="SERVICE",
             availability_zone_rebalancing="ENABLED",
             wait_for_steady_state=True,  # `pulumi up` fails when the rollout fails
+            # ECS refuses a changed capacity provider strategy (spot, cost, Fargate/EC2) without a
+            # new deployment; every update of the service rolls the tasks anyway.
+            force_new_deployment=True,
             tags=tags,
             opts=child.merge(
                 pulumi.ResourceOptions(

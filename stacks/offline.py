@@ -89,6 +89,23 @@ class Rendering:
                 queue.append(r.urn)
         return found
 
+    def requirements(self, urn: str) -> set[str]:
+        """Every custom resource ``urn`` waits for before the engine creates it: its dependencies,
+        theirs, and so on, a dependency on a component standing for all the resources under it."""
+        by_urn = self.by_urn()
+        seen: set[str] = set()
+        queue = list(by_urn[urn].dependencies)
+        while queue:
+            current = queue.pop()
+            if current in seen or current not in by_urn:
+                continue
+            seen.add(current)
+            resource = by_urn[current]
+            queue.extend(resource.dependencies)
+            if not resource.custom:
+                queue.extend(r.urn for r in self.descendants(current))
+        return {u for u in seen if by_urn[u].custom}
+
     @property
     def custom_resources(self) -> list[RenderedResource]:
         return [r for r in self.resources if r.custom]

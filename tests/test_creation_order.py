@@ -1,0 +1,151 @@
+"""Creation order, read from the rendered dependency graph the way the engine will act on it.
+
+Pulumi creates everything in parallel; only dependencies order it. Each test is a rule over every
+rendered stack, so a resource added later is held to it too: whatever starts working at creation
+waits for what it will use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from stacks.offline import RenderedResource, Rendering
+from tests.conftest import render_definition_text
+
+CONNECTION = (
+    "arn:aws:codestar-connections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
+)
+EVERYTHING = """
+environments:
+  dev: {}
+  staging: {tier: production, cluster: {provider: ec2}, network: {nat: single}}
+services:
+  banana:
+    port: 8080
+    pathPatterns: [/bananas]
+    permissions: [{actions: [s3:GetObject], resources: ['arn:aws:s3:::bananas/*']}]
+    secrets: {API_KEY: /banana/api-key}
+    database: {name: banana, iamAuthentication: true}
+  apple:
+    port: 8080
+    pathPatterns: [/apples]
+    database: {name: apple, engine: aurora-postgresql, serverless: {minCapacity: 0.5}}
+pipeline:
+  source: {provider: codecommit, repo: banana}
+  stages: [{environment: dev}]
+"""
+ROLE_POLICIES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+
+
+@pytest.fixture(scope="module")
+def renderings(dev: Rendering, prod: Rendering, delivery: Rendering, tmp_path_factory) -> list[Rendering]:
+    directory = tmp_path_factory.mktemp("everything")
+    environments = render_definition_text(directory, EVERYTHING, ["dev", "staging"])
+    pipeline = render_definition_text(
+        directory,
+        EVERYTHING,
+        [],
+        extra_config={
+            "muon:pipeline": True,
+            "muon:backend": "s3://state",
+            "muon:secretsProvider": "awskms://alias/state?region=us-east-1",
+        },
+    )
+    return [dev, prod, delivery, environments, pipeline]
+
+
+def strings(value: Any) -> set[str]:
+    """Every string an input holds, at any depth (not inside JSON documents: those name, not use)."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(strings(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(strings(v) for v in value)) if value else set()
+    return set()
+
+
+def role_policies(rendering: Rendering) -> dict[str, list[RenderedResource]]:
+    """Role ARN → the policies attached to that role; instance profile ARNs → their role's."""
+    by_arn: dict[str, list[RenderedResource]] = {}
+    roles = rendering.of_type("aws:iam/role:Role")
+    for role in roles:
+        handles = {role.state["id"], role.state["name"]}
+        by_arn[role.state["arn"]] = [
+            p for t in ROLE_POLICIES for p in rendering.of_type(t) if p.inputs.get("role") in handles
+        ]
+    for profile in rendering.of_type("aws:iam/instanceProfile:InstanceProfile"):
+        role = next(r for r in roles if profile.inputs["role"] in (r.state["id"], r.state["name"]))
+        by_arn[profile.state["arn"]] = by_arn[role.state["arn"]]
+    return by_arn
+
+
+def test_whatever_names_a_role_waits_for_the_role_policies(renderings: list[Rendering]) -> None:
+    checked = 0
+    for rendering in renderings:
+        policies = role_policies(rendering)
+        for resource in rendering.custom_resources:
+            if resource.type in ROLE_POLICIES:
+                continue
+            for arn in strings(resource.inputs) & set(policies):
+                needed = {p.urn for p in policies[arn]}
+                missing = needed - rendering.requirements(resource.urn)
+                assert not missing, f"{resource.name} uses {arn} before {sorted(missing)} exist"
+                checked += bool(needed)
+    # Task definitions (execution and task roles), flow logs, launch templates, database
+    # instances (monitoring), CodeBuild projects, the pipeline and the CodeCommit trigger.
+    assert checked >= 20
+
+
+def test_services_wait_for_their_database_instances(renderings: list[Rendering]) -> None:
+    checked = 0
+    for rendering in renderings:
+        clusters = rendering.of_type("aws:rds/cluster:Cluster")
+        for service in rendering.of_type("aws:ecs/service:Service"):
+            task = rendering.by_urn()[
+                next(d for d in service.dependencies if "aws:ecs/taskDefinition:TaskDefinition" in d)
+            ]
+            definition = task.inputs["containerDefinitions"]
+            for cluster in clusters:
+                if cluster.state["endpoint"] not in definition:
+                    continue
+                instances = {
+                    i.urn
+                    for i in rendering.of_type("aws:rds/clusterInstance:ClusterInstance")
+                    if i.inputs["clusterIdentifier"] == cluster.state["id"]
+                }
+                assert instances and instances <= rendering.requirements(service.urn), service.name
+                checked += 1
+    assert checked >= 5  # dev, prod, and both services of both environments above
+
+
+def test_services_wait_for_the_cluster_capacity_providers(renderings: list[Rendering]) -> None:
+    checked = 0
+    for rendering in renderings:
+        for service in rendering.of_type("aws:ecs/service:Service"):
+            if not service.inputs.get("capacityProviderStrategies"):
+                continue
+            cluster = next(
+                c
+                for c in rendering.of_type("aws:ecs/cluster:Cluster")
+                if c.state["arn"] == service.inputs["cluster"]
+            )
+            association = next(
+                a
+                for a in rendering.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+                if a.inputs["clusterName"] == cluster.state["name"]
+            )
+            assert association.urn in rendering.requirements(service.urn), service.name
+            # Changing the strategy (spot, cost, Fargate or EC2) is refused without a new deployment.
+            assert service.inputs["forceNewDeployment"] is True
+            checked += 1
+    assert checked >= 4
+
+
+def test_an_auto_scaling_group_boots_instances_with_a_ready_profile(prod: Rendering) -> None:
+    group = prod.one("aws:autoscaling/group:Group")
+    attachments = {r.urn for r in prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+    instance_role = {a for a in attachments if "instance" in a}
+    assert instance_role and instance_role <= prod.requirements(group.urn)

@@ -11,6 +11,7 @@ import pulumi_random as random
 from components.aurora import ENGINES, SERVERLESS_CLASS, Engine, version_family
 from components.context import AwsContext
 from components.encryption import Key, KeyArgs
+from components.naming import fit
 from components.policies import assume_role_policy, ready
 from components.tags import MANAGED_BY_TAG
 
@@ -170,6 +171,7 @@ class Database(pulumi.ComponentResource):
         if args.monitoring_interval:
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring-role",
+                name=fit(f"{identifier}-monitoring", 64),
                 assume_role_policy=assume_role_policy(
                     "monitoring.rds.amazonaws.com", source_account=context.account_id
                 ),

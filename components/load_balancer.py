@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from components.bucket import PrivateBucket, PrivateBucketArgs
 from components.context import AwsContext
+from components.naming import unique_name
 
 # Regions opened before August 2022 deliver ALB access logs from a regional ELB account;
 # newer ones from the log-delivery service principal (ELB user guide, "access logs").
@@ -25,6 +26,7 @@ ELB_LOG_ACCOUNTS = {
     "ap-south-1": "718504428378",
     "ap-southeast-1": "114774131450",
     "ap-southeast-2": "783225319266",
+    "ap-southeast-3": "589379963580",
     "ca-central-1": "985666609251",
     "eu-central-1": "054676820928",
     "eu-north-1": "897822967062",
@@ -40,6 +42,21 @@ ELB_LOG_ACCOUNTS = {
     "cn-northwest-1": "037604701340",
 }
 LOG_PREFIX = "alb"
+# Regions opened since (every region botocore knows is in one list or the other; a test says so).
+ELB_LOG_PRINCIPAL_ONLY = frozenset(
+    {
+        "ap-east-2", "ap-south-2", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+        "ca-west-1", "eu-central-2", "eu-south-2", "il-central-1", "me-central-1", "me-west-1",
+        "mx-central-1", "sa-west-1", "eusc-de-east-1",
+    }
+)  # fmt: skip
+
+
+def load_balancer_name(environment: str, internal: bool) -> str:
+    """At most 32 characters, never ``internal-…`` (AWS reserves it), and new exactly when the
+    load balancer is replaced (``internal`` cannot change in place)."""
+    readable = f"lb-{environment}" if environment.startswith("internal") else environment
+    return unique_name(readable, 32, "internal" if internal else "internet-facing")
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,7 @@ class LoadBalancer(pulumi.ComponentResource):
             lb_opts = child.merge(pulumi.ResourceOptions(depends_on=[logs.policy]))
         lb = aws.lb.LoadBalancer(
             f"{name}-alb",
+            name=load_balancer_name(name, args.internal),
             load_balancer_type="application",
             internal=args.internal,
             security_groups=[group.id],

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components.cluster import CapacityItem
 from components.context import AwsContext
+from components.naming import fit, unique_name
 from components.policies import allow, assume_role_policy, document, ready, to_json
 from components.registry import EXECUTION_ROLE_PATH, PULL_ACTIONS
 from components.scaling import ScalingConfig, StepScaling, StepScalingArgs
@@ -178,6 +179,7 @@ class Service(pulumi.ComponentResource):
         tasks_trust = assume_role_policy("ecs-tasks.amazonaws.com", source_account=context.account_id)
         execution_role = aws.iam.Role(
             f"{name}-execution-role",
+            name=fit(f"{service_id}-execution", 64),
             assume_role_policy=tasks_trust,
             # The path the delivery account's repository policy admits (cross-account pulls).
             path=EXECUTION_ROLE_PATH,
@@ -196,6 +198,7 @@ class Service(pulumi.ComponentResource):
         )
         task_role = aws.iam.Role(
             f"{name}-task-role",
+            name=fit(f"{service_id}-task", 64),
             assume_role_policy=tasks_trust,
             tags=tags,
             opts=child,
@@ -329,6 +332,10 @@ class Service(pulumi.ComponentResource):
         hc = args.health_check
         target_group = aws.lb.TargetGroup(
             f"{name}-tg",
+            # 32 characters; new exactly when a change replaces the target group.
+            name=pulumi.Output.from_input(wiring.vpc_id).apply(
+                lambda vpc: unique_name(name, 32, args.port, "HTTP", "ip", vpc)
+            ),
             port=args.port,
             protocol="HTTP",
             target_type="ip",

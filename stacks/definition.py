@@ -734,7 +734,17 @@ class RegistrySpec(Spec):
 
 
 class PipelineSpec(Spec):
-    name: Annotated[str, pattern(r"^[A-Za-z0-9.@_-]{1,80}$", "a pipeline name")] | None = None
+    name: (
+        Annotated[
+            str,
+            pattern(
+                r"^[A-Za-z0-9][A-Za-z0-9_-]{0,53}$",
+                "a pipeline name of up to 54 letters, digits, '-' or '_' (it prefixes rule names AWS "
+                "limits to 64 characters, and dashboards take no other characters)",
+            ),
+        ]
+        | None
+    ) = None
     source: PipelineSourceSpec
     build: PipelineBuildSpec = Field(default_factory=PipelineBuildSpec)
     images: dict[Name, PipelineImageSpec] = Field(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from components.buildspecs import ImageTarget
 from components.context import AwsContext
+from components.naming import fit
 from components.pipeline_args import (
     BuildSettings,
     DeploySettings,
@@ -108,6 +110,11 @@ def resolve_stages(spec: PipelineSpec, project_dir: Path, source: str) -> list[t
     return resolved
 
 
+def default_pipeline_name(project: str) -> str:
+    """``muon-<project>`` in the characters and length every name derived from it accepts."""
+    return fit(re.sub(r"[^A-Za-z0-9_-]", "-", f"muon-{project}"), 54)
+
+
 def image_target(service: str, definition: Definition, definition_source: str) -> ImageTarget:
     """How the pipeline builds a service: ``pipeline.images``, else its ``build``, else the root."""
     spec = definition.pipeline
@@ -147,7 +154,7 @@ def pipeline_args(
     source = spec.source
     return PipelineArgs(
         context=context,
-        name=spec.name or f"muon-{project}",
+        name=spec.name or default_pipeline_name(project),
         source=PipelineSource(
             provider=source.provider,
             repo=source.repo,

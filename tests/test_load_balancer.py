@@ -100,3 +100,27 @@ def test_internal_load_balancer_sits_in_private_subnets(render_definition) -> No
     lb = rendering.one("aws:lb/loadBalancer:LoadBalancer")
     assert lb.inputs["internal"] is True
     assert lb.inputs["subnets"] == rendering.outputs["environments"]["dev"]["privateSubnetIds"]
+
+
+def test_every_region_botocore_knows_has_an_access_log_writer() -> None:
+    # Older regions write ALB logs from a regional ELB account, newer ones from the service
+    # principal: a region in neither list (a new one botocore learns of) fails until classified.
+    import json
+    import os
+
+    import botocore
+
+    from components.load_balancer import ELB_LOG_ACCOUNTS, ELB_LOG_PRINCIPAL_ONLY
+
+    with open(os.path.join(os.path.dirname(botocore.__file__), "data", "partitions.json")) as file:
+        partitions = json.load(file)["partitions"]
+    regions = {
+        region
+        for partition in partitions
+        if partition["id"] in ("aws", "aws-cn", "aws-us-gov", "aws-eusc")
+        for region in partition["regions"]
+        if not region.endswith("-global")
+    }
+    assert sorted(regions - set(ELB_LOG_ACCOUNTS) - ELB_LOG_PRINCIPAL_ONLY) == []
+    assert set(ELB_LOG_ACCOUNTS).isdisjoint(ELB_LOG_PRINCIPAL_ONLY)
+    assert ELB_LOG_ACCOUNTS["ap-southeast-3"] == "589379963580"  # Jakarta, opened before August 2022

@@ -1,0 +1,129 @@
+"""Every physical name fits what AWS accepts, with the longest names the definition accepts."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.load_balancer import load_balancer_name
+from components.naming import NAME_RULES, fit, name_problem, physical_name, unique_name
+from stacks import program
+from stacks.offline import Rendering
+from tests.conftest import render_definition_text, render_repository_stack
+
+LONGEST = "a" * 21 + "z"  # definition names: 2-22 characters
+PRODUCTION = "prod" + "p" * 17 + "z"
+SERVICE = "s" * 21 + "z"
+OTHER = "o" * 21 + "z"
+PIPELINE = "p" * 53 + "e"  # pipeline.name: at most 54
+CONNECTION = (
+    "arn:aws:codestar-connections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
+)
+DEFINITION = f"""
+environments:
+  {LONGEST}: {{cluster: {{provider: ec2, spot: true}}}}
+  internal: {{tier: development}}
+  {PRODUCTION}: {{network: {{azs: 3, nat: per-az}}, cluster: {{provider: ec2, min: 2, max: 10}}}}
+services:
+  {SERVICE}:
+    port: 8080
+    pathPatterns: [/x]
+    scaling:
+      schedules: [{{name: {"n" * 41}, schedule: 'cron(0 8 * * ? *)', min: 2, max: 4}}]
+    database: {{name: banana}}
+  {OTHER}:
+    port: 8080
+    pathPatterns: [/y]
+    database: {{name: other, engine: aurora-postgresql, serverless: {{minCapacity: 0}}}}
+pipeline:
+  name: {PIPELINE}
+  source: {{repo: acme/banana, connection: '{CONNECTION}'}}
+  stages:
+    - {{environment: {LONGEST}, preDeploy: buildspec-migrate.yml, test: buildspec-test.yml}}
+    - {{environment: {PRODUCTION}, approval: true, stack: prod, test: buildspec-test.yml}}
+  notifications: {{emails: [a@example.com], slack: {{teamId: T01234ABCDE, channelId: C01234ABCDE}}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def renderings(tmp_path_factory, dev: Rendering, prod: Rendering, delivery: Rendering) -> list[Rendering]:
+    directory = tmp_path_factory.mktemp("longest")
+    for stack, environment in (("prod", PRODUCTION), ("dev", LONGEST)):
+        (directory / f"Pulumi.{stack}.yaml").write_text(f"config:\n  muon:environments: [{environment}]\n")
+    environments = render_definition_text(directory, DEFINITION, [LONGEST, "internal", PRODUCTION])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(program, "PROJECT_DIR", directory)  # the stack files the stages resolve to
+        pipeline = render_definition_text(
+            directory,
+            DEFINITION,
+            [],
+            extra_config={
+                "muon:pipeline": True,
+                "muon:backend": "s3://state",
+                "muon:secretsProvider": "awskms://alias/state?region=us-east-1",
+            },
+        )
+    return [environments, pipeline, dev, prod, delivery, render_repository_stack("org")]
+
+
+def test_every_type_muon_creates_has_a_name_rule(renderings: list[Rendering]) -> None:
+    types = {r.type for rendering in renderings for r in rendering.custom_resources}
+    assert sorted(types - set(NAME_RULES)) == []
+
+
+def test_every_physical_name_fits_what_aws_accepts(renderings: list[Rendering]) -> None:
+    problems, checked = [], 0
+    for rendering in renderings:
+        for resource in rendering.custom_resources:
+            name = physical_name(resource.type, resource.name, resource.inputs)
+            if name is None:
+                continue
+            checked += 1
+            problem = name_problem(resource.type, name)
+            if problem:
+                problems.append(f"{resource.type} {resource.name}: '{name}' {problem}")
+    assert problems == []
+    assert checked > 300
+
+
+def test_names_of_the_same_kind_never_collide(renderings: list[Rendering]) -> None:
+    for rendering in renderings:
+        seen: dict[tuple[str, str, str], str] = {}
+        for resource in rendering.custom_resources:
+            name = physical_name(resource.type, resource.name, resource.inputs)
+            rule = NAME_RULES[resource.type]
+            if name is None or (rule.autonamed and rule.key not in resource.inputs):
+                continue  # Pulumi's random suffix keeps automatic names apart
+            # Organizational unit names are unique among their siblings only.
+            key = (resource.type, name, str(resource.inputs.get("parentId", "")))
+            assert key not in seen, f"{resource.name} and {seen[key]}"
+            seen[key] = resource.name
+
+
+def test_load_balancer_and_target_group_names_are_readable_and_follow_replacements(
+    renderings: list[Rendering], render_definition
+) -> None:
+    balancers = {r.name: r.inputs["name"] for r in renderings[0].of_type("aws:lb/loadBalancer:LoadBalancer")}
+    assert balancers["internal-alb"].startswith("lb-internal-")  # AWS reserves "internal-"
+    assert balancers[f"{LONGEST}-alb"].startswith(LONGEST[:20])
+    groups = {r.name: r.inputs["name"] for r in renderings[0].of_type("aws:lb/targetGroup:TargetGroup")}
+    assert groups[f"internal-{SERVICE}-tg"].startswith("internal-sss")
+    # A change that replaces the target group (the port) gives the replacement a name of its own.
+    names = [
+        render_definition(
+            f"environments: {{dev: {{}}}}\nservices:\n  banana: {{port: {port}, pathPatterns: [/b]}}\n",
+            ["dev"],
+        )
+        .one("aws:lb/targetGroup:TargetGroup")
+        .inputs["name"]
+        for port in (8080, 8081, 8080)
+    ]
+    assert names[0] == names[2] != names[1]
+    assert load_balancer_name("dev", internal=False) != load_balancer_name("dev", internal=True)
+
+
+def test_fit_keeps_short_names_and_hashes_long_ones() -> None:
+    assert fit("muon-dev-banana", 32) == "muon-dev-banana"
+    long = fit("muon-" + "x" * 60, 32)
+    assert len(long) == 32 and long.startswith("muon-xxx") and long != fit("muon-" + "x" * 61, 32)
+    assert unique_name("dev-banana", 32, 8080) != unique_name("dev-banana", 32, 8081)
+    assert len(unique_name("d" * 40, 32, 1)) == 32

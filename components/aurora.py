@@ -123,6 +123,18 @@ def instance_class_problem(engine: Engine, instance_class: str) -> str | None:
     )
 
 
+# Aurora MySQL classes without Performance Insights / Database Insights (Aurora user guide, "DB
+# engine, Region, and instance class support for Database Insights"); Aurora PostgreSQL has none.
+INSIGHTS_UNSUPPORTED = {"aurora-mysql": ("db.t2.", "db.t3.", "db.t4g.micro", "db.t4g.small")}
+
+
+def insights_problem(engine: Engine, instance_class: str) -> str | None:
+    """Why Performance Insights cannot run on ``instance_class``, or None when it can."""
+    if instance_class.startswith(INSIGHTS_UNSUPPORTED.get(engine, ())):
+        return f"{ENGINES[engine].label} has no Performance Insights on {instance_class}"
+    return None
+
+
 def version_family(engine: Engine, version: str) -> str:
     """The parameter group family a version belongs to (``aurora-postgresql16`` for ``16.4``)."""
     if engine == "aurora-mysql":

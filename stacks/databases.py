@@ -9,7 +9,9 @@ from components.aurora import (
     BACKTRACK_UNAVAILABLE,
     DEFAULT_INSTANCE_CLASS,
     ENGINES,
+    SERVERLESS_CLASS,
     estimated_max_connections,
+    insights_problem,
 )
 from components.context import AwsContext
 from components.database import (
@@ -24,7 +26,7 @@ from components.service import DatabaseAccess
 from components.tags import MANAGED_BY_TAG
 from stacks.defaults import TIER_DEFAULTS
 from stacks.definition import DatabaseOverride, DatabaseSpec, Tier
-from stacks.errors import MuonError
+from stacks.errors import DefinitionError, MuonError
 from stacks.services import DatabaseWiring
 
 
@@ -95,7 +97,7 @@ def database_args(
     defaults = TIER_DEFAULTS[tier]
     facts = ENGINES[spec.engine]
     override = override or DatabaseOverride()
-    instance_class = override.instance_class or spec.instance_class or DEFAULT_INSTANCE_CLASS
+    instance_class = instance_class_of(spec, override)
     serverless_spec = override.serverless or (spec.serverless if not override.instance_class else None)
     serverless = (
         ServerlessCapacity(
@@ -106,8 +108,6 @@ def database_args(
         if serverless_spec
         else None
     )
-    if serverless:
-        instance_class = "db.serverless"
     backtrack_hours = spec.backtrack_hours
     if backtrack_hours is None:
         available = spec.engine == "aurora-mysql" and context.region not in BACKTRACK_UNAVAILABLE
@@ -147,11 +147,9 @@ def database_args(
             if spec.deletion_protection is not None
             else defaults.db_deletion_protection
         ),
-        performance_insights=(
-            spec.performance_insights
-            if spec.performance_insights is not None
-            else defaults.db_performance_insights
-        ),
+        performance_insights=insights_choice(
+            spec, override, tier, service=service, environment=environment, source=""
+        )[0],
         monitoring_interval=(
             spec.monitoring_interval
             if spec.monitoring_interval is not None
@@ -161,6 +159,48 @@ def database_args(
         parameters=dict(spec.parameters),
         tags=tags,
     )
+
+
+def instance_class_of(spec: DatabaseSpec, override: DatabaseOverride | None) -> str:
+    override = override or DatabaseOverride()
+    if override.serverless or (spec.serverless and not override.instance_class):
+        return SERVERLESS_CLASS
+    return override.instance_class or spec.instance_class or DEFAULT_INSTANCE_CLASS
+
+
+def insights_choice(
+    spec: DatabaseSpec,
+    override: DatabaseOverride | None,
+    tier: Tier,
+    *,
+    service: str,
+    environment: str,
+    source: str,
+) -> tuple[bool, str | None]:
+    """Performance Insights on or off, and a warning when the tier's default had to give way.
+
+    Asked for explicitly on a class without it: refused (AWS would fail the instance's creation).
+    """
+    problem = insights_problem(spec.engine, instance_class_of(spec, override))
+    if not problem:
+        on = spec.performance_insights
+        return (TIER_DEFAULTS[tier].db_performance_insights if on is None else on), None
+    where = f"services.{service}.database"
+    chosen = (
+        f"services.{service}.environments.{environment}.database.instanceClass"
+        if override and override.instance_class
+        else f"{where}.instanceClass"
+    )
+    if spec.performance_insights:
+        raise DefinitionError(
+            [
+                f"{source}: {where}.performanceInsights: {problem} ({chosen}, environment {environment}); "
+                "choose db.t4g.medium or larger, or performanceInsights: false"
+            ]
+        )
+    if spec.performance_insights is None and TIER_DEFAULTS[tier].db_performance_insights:
+        return False, f"{source}: {chosen}: {problem} (environment {environment}); it is left off"
+    return False, None
 
 
 def iam_user(service: str, spec: DatabaseSpec) -> str:

@@ -23,6 +23,7 @@ from stacks.databases import (
     database_args,
     database_placeholders,
     find_password,
+    insights_choice,
     parameter_name,
     preflight_database,
 )
@@ -96,6 +97,8 @@ class EnvironmentPlan:
     """The image each service runs; None: none yet (zero tasks) or built by this stack."""
     builds: dict[str, BuildPlan]
     passwords: dict[str, GeneratedPassword | ExistingPassword]
+    warnings: list[str]
+    """What `pulumi up` should say about this environment (a default that had to give way)."""
 
 
 def prepare(
@@ -117,6 +120,7 @@ def prepare(
         args = environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
         images: dict[str, str | None] = {}
         passwords: dict[str, GeneratedPassword | ExistingPassword] = {}
+        warnings: list[str] = []
         # The pipeline's digest wins over a local build: it is what the pipeline tested.
         builds = {s: b for s, b in inputs.builds.items() if s not in settings.images}
         for service_name, service_spec in definition.services.items():
@@ -131,6 +135,16 @@ def prepare(
                 name = parameter_name(spec.password_parameter, env_name, service_name)
                 passwords[service_name] = find_password(name, managed_by, spec.password_version)
                 database = preflight_database(spec, service_name, context, name)
+                override = service_spec.environments.get(env_name)
+                _, warning = insights_choice(
+                    spec,
+                    override.database if override else None,
+                    tier,
+                    service=service_name,
+                    environment=env_name,
+                    source=source,
+                )
+                warnings += [warning] if warning else []
             # The real composition with stand-in values: same checks, no resources.
             service_args(
                 service_name,
@@ -145,7 +159,7 @@ def prepare(
                 tags=tags,
                 database=database,
             )
-        plans.append(EnvironmentPlan(env_name, tier, args, tags, images, builds, passwords))
+        plans.append(EnvironmentPlan(env_name, tier, args, tags, images, builds, passwords, warnings))
     return plans
 
 
@@ -189,6 +203,8 @@ def run() -> None:
     databases: dict[str, dict[str, object]] = {}
     for plan in plans:
         env_name, tags = plan.name, plan.tags
+        for warning in plan.warnings:
+            pulumi.log.warn(warning)
         environment = Environment(env_name, plan.args)
         environments[env_name] = environment.outputs()
         wiring = environment.wiring()

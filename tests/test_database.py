@@ -604,3 +604,47 @@ def test_an_unreadable_tag_is_a_clear_error(render_definition) -> None:
         MuonError, match=r"cannot read the tags of .*password \(the deploying role needs tag:GetResources\)"
     ):
         render_definition(with_database("{name: banana}"), ["dev"], mocks=mocks)
+
+
+def test_performance_insights_gives_way_on_classes_without_it(render_definition) -> None:
+    # Aurora MySQL has no Performance Insights on db.t3 (and t2, t4g.micro/small): production's
+    # default turns it off there, with a warning, instead of failing the instance's creation.
+    rendering = render_definition(
+        "environments: {production: {}}\nservices:\n  banana:\n    port: 8080\n    pathPatterns: [/b]\n"
+        "    database: {name: banana, instanceClass: db.t3.medium}\n",
+        ["production"],
+    )
+    for instance in rendering.of_type("aws:rds/clusterInstance:ClusterInstance"):
+        assert instance.inputs["performanceInsightsEnabled"] is False
+    (warning,) = rendering.warnings
+    assert warning.endswith(
+        "muon.yaml: services.banana.database.instanceClass: Aurora MySQL has no Performance Insights "
+        "on db.t3.medium (environment production); it is left off"
+    )
+    # Aurora PostgreSQL has it on every class it runs on; the default stays on.
+    rendering = render_definition(
+        "environments: {production: {}}\nservices:\n  banana:\n    port: 8080\n    pathPatterns: [/b]\n"
+        "    database: {name: banana, engine: aurora-postgresql, instanceClass: db.t3.medium}\n",
+        ["production"],
+    )
+    assert {
+        i.inputs["performanceInsightsEnabled"]
+        for i in rendering.of_type("aws:rds/clusterInstance:ClusterInstance")
+    } == {True}
+    assert rendering.warnings == []
+
+
+def test_performance_insights_asked_for_on_a_class_without_it_is_refused(render_definition) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(
+            "environments: {dev: {}}\nservices:\n  banana:\n    port: 8080\n    pathPatterns: [/b]\n"
+            "    database: {name: banana, performanceInsights: true}\n"
+            "    environments: {dev: {database: {instanceClass: db.t3.large}}}\n",
+            ["dev"],
+        )
+    (problem,) = caught.value.problems
+    assert problem.endswith(
+        "muon.yaml: services.banana.database.performanceInsights: Aurora MySQL has no Performance Insights "
+        "on db.t3.large (services.banana.environments.dev.database.instanceClass, environment dev); "
+        "choose db.t4g.medium or larger, or performanceInsights: false"
+    )

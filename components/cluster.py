@@ -17,7 +17,6 @@ ClusterProvider = Literal["fargate", "ec2"]
 
 # The ECS-optimized Amazon Linux 2023 AMI, published by AWS as public SSM parameters.
 AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
-ARM64_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
 
 # Extra interface endpoints the ECS agent on EC2 instances needs when there is no NAT gateway.
 EC2_AGENT_ENDPOINTS = ("ecs", "ecs-agent", "ecs-telemetry")
@@ -140,8 +139,8 @@ class Cluster(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        parameter = ARM64_AMI_PARAMETER if is_arm64(args.instance_type) else AMI_PARAMETER
-        ami = aws.ssm.get_parameter_output(name=parameter, opts=pulumi.InvokeOutputOptions(parent=self))
+        # x86 only: images are built for linux/amd64 (Graviton types are refused by the definition).
+        ami = aws.ssm.get_parameter_output(name=AMI_PARAMETER, opts=pulumi.InvokeOutputOptions(parent=self))
         user_data = cluster.name.apply(
             lambda cluster_name: base64.b64encode(
                 "\n".join(

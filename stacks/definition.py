@@ -120,6 +120,15 @@ class ExistingNetworkSpec(Spec):
 class NetworkSpec(Spec):
     cidr: Cidr = Field(default="10.0.0.0/16", description="VPC CIDR block, /16 to /22.")
     azs: int | None = Field(default=None, ge=2, le=6, description="Availability zones (dev 2, production 3).")
+    zones: (
+        list[Annotated[str, pattern(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$", "a zone name such as us-east-1a")]]
+        | None
+    ) = Field(
+        default=None,
+        min_length=2,
+        max_length=6,
+        description="The zones, by name (default: the region's first ones, in name order).",
+    )
     nat: NatStrategy | None = Field(
         default=None, description="NAT gateways: none, single, or per-az (one per zone)."
     )
@@ -134,8 +143,13 @@ class NetworkSpec(Spec):
         prefix = ipaddress.IPv4Network(self.cidr).prefixlen
         if not 16 <= prefix <= 22:
             raise ValueError(f"cidr {self.cidr}: the VPC prefix must be /16 to /22")
+        if self.zones is not None:
+            if len(set(self.zones)) != len(self.zones):
+                raise _PathError(("zones",), "a zone is listed twice")
+            if self.azs is not None and self.azs != len(self.zones):
+                raise _PathError(("azs",), f"{self.azs} zones, but zones lists {len(self.zones)}; give one")
         if self.existing is not None:
-            chosen = [k for k in ("azs", "nat", "endpoints") if getattr(self, k) is not None]
+            chosen = [k for k in ("azs", "zones", "nat", "endpoints") if getattr(self, k) is not None]
             if chosen:
                 raise ValueError(
                     f"{', '.join(chosen)} cannot be combined with existing: an existing VPC "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.cluster import EC2_AGENT_ENDPOINTS, ClusterArgs
+from components.cluster import EC2_AGENT_ENDPOINTS, ClusterArgs, is_arm64
 from components.context import AwsContext
 from components.environment import EnvironmentArgs
 from components.load_balancer import LoadBalancerArgs
@@ -27,6 +27,14 @@ def environment_args(
     network, cluster, lb = spec.network, spec.cluster, spec.load_balancer
 
     provider = cluster.provider or defaults.provider
+    if provider == "ec2" and is_arm64(cluster.instance_type):
+        raise DefinitionError(
+            [
+                f"{source}: environments.{name}.cluster.instanceType: {cluster.instance_type} is a Graviton "
+                "(arm64) type, but muon builds and runs images for linux/amd64; choose an x86 type "
+                "such as t3.large or m7i.large"
+            ]
+        )
     nat = "none" if minimal else (network.nat or defaults.nat)
     endpoints = (
         True if minimal else (network.endpoints if network.endpoints is not None else defaults.endpoints)
@@ -36,7 +44,17 @@ def environment_args(
         interface_endpoints = BASE_INTERFACE_ENDPOINTS + (EC2_AGENT_ENDPOINTS if provider == "ec2" else ())
 
     existing = None
-    azs = network.azs or defaults.azs
+    azs = len(network.zones) if network.zones else network.azs or defaults.azs
+    chosen = list(network.zones) if network.zones else zones[:azs]
+    unknown = [(i, z) for i, z in enumerate(chosen) if z not in zones]
+    if unknown and network.existing is None:
+        index, zone = unknown[0]
+        raise DefinitionError(
+            [
+                f"{source}: environments.{name}.network.zones[{index}]: {context.region} has no zone "
+                f"'{zone}'; it has: {', '.join(zones)}"
+            ]
+        )
     if network.existing is not None:
         existing = ExistingNetwork(
             vpc_id=network.existing.vpc_id,
@@ -69,7 +87,7 @@ def environment_args(
         production=tier == "production",
         network=NetworkArgs(
             context=context,
-            availability_zones=tuple(zones[:azs]) if existing is None else (),
+            availability_zones=tuple(chosen) if existing is None else (),
             cidr=network.cidr,
             nat=nat,
             interface_endpoints=interface_endpoints,

@@ -142,6 +142,8 @@ class MuonMocks(pulumi.runtime.Mocks):
         self.existing_parameters: dict[str, str] = {}
         """SSM parameter names that 'exist' for ``aws:ssm/getParameter`` (name → value)."""
         self.parameter_tags: dict[str, dict[str, str]] = {}
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        """Every provider function the program called, with its arguments (camelCase)."""
         self.deployed_images: dict[str, str] = {}
         """Task definition families that 'exist', with the image of their app container."""
         """Tags the tagging API reports for those parameters (name → tags)."""
@@ -260,6 +262,7 @@ class MuonMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         token, params = args.token, args.args
+        self.calls.append((token, dict(params)))
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": self.account_id,

@@ -77,8 +77,9 @@ def resolve_context() -> tuple[AwsContext, list[str]]:
     region = aws.get_region()
     partition = aws.get_partition()
     zones = aws.get_availability_zones(
-        state="available",
-        # Local and Wavelength zones are opt-in and cannot host every service.
+        # Local and Wavelength zones are opt-in and cannot host every service. No filter on the
+        # zones' state: an impaired zone must not shift the list (and move subnets and database
+        # instances) in the middle of an incident. New zones sort after the ones in use.
         filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
     )
     context = AwsContext(account_id=identity.account_id, region=region.region, partition=partition.partition)

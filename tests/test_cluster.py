@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from components.cluster import is_arm64
+from stacks.errors import DefinitionError
 from stacks.offline import Rendering
 
 
@@ -73,14 +76,19 @@ def test_instances_are_managed_by_ssm_not_ssh(prod: Rendering) -> None:
     assert not group.inputs.get("ingress")
 
 
-def test_graviton_types_get_the_arm64_ami() -> None:
+def test_graviton_types_are_recognised() -> None:
     assert is_arm64("t4g.small") and is_arm64("m7g.large") and is_arm64("c6gn.xlarge")
     assert not is_arm64("t3.large") and not is_arm64("g4dn.xlarge") and not is_arm64("m7i.large")
 
 
-def test_arm64_instances_read_the_arm64_parameter(render_definition) -> None:
-    rendering = render_definition(
-        "environments: {dev: {cluster: {provider: ec2, instanceType: t4g.medium}}}", ["dev"]
+def test_graviton_hosts_are_refused_for_amd64_images(render_definition) -> None:
+    # Images are built for linux/amd64 (pipeline and local builds): an arm64 host could not run them.
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(
+            "environments: {dev: {cluster: {provider: ec2, instanceType: t4g.medium}}}", ["dev"]
+        )
+    (problem,) = caught.value.problems
+    assert problem.endswith(
+        "environments.dev.cluster.instanceType: t4g.medium is a Graviton (arm64) type, but muon builds "
+        "and runs images for linux/amd64; choose an x86 type such as t3.large or m7i.large"
     )
-    template = rendering.one("aws:ec2/launchTemplate:LaunchTemplate")
-    assert template.inputs["instanceType"] == "t4g.medium"

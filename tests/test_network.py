@@ -170,3 +170,50 @@ def test_existing_vpc_is_used_not_created(render_definition) -> None:
     lb = rendering.one("aws:lb/loadBalancer:LoadBalancer")
     assert lb.inputs["subnets"] == ["subnet-00000001", "subnet-00000002"]
     assert rendering.outputs["environments"]["dev"]["vpcId"] == "vpc-0123456789abcdef0"
+
+
+def test_zones_do_not_move_when_one_is_impaired(render_definition) -> None:
+    from stacks.offline import MuonMocks
+
+    mocks = MuonMocks()
+    rendering = render_definition("environments: {dev: {}}", ["dev"], mocks=mocks)
+    (call,) = [params for token, params in mocks.calls if token.endswith("getAvailabilityZones")]
+    # Every zone the account may use, whatever its state: the region's first ones, in name order.
+    assert "state" not in call
+    assert call["filters"] == [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
+    zones = sorted({s.inputs["availabilityZone"] for s in rendering.of_type("aws:ec2/subnet:Subnet")})
+    assert zones == ["us-east-1a", "us-east-1b"]
+
+
+def test_the_definition_can_name_the_zones(render_definition) -> None:
+    rendering = render_definition(
+        "environments: {dev: {network: {zones: [us-east-1c, us-east-1f]}}}\n"
+        "services:\n  banana:\n    port: 80\n    pathPatterns: [/b]\n    database: {name: banana, instances: 2}\n",
+        ["dev"],
+    )
+    zones = {s.inputs["availabilityZone"] for s in rendering.of_type("aws:ec2/subnet:Subnet")}
+    assert zones == {"us-east-1c", "us-east-1f"}
+    instances = rendering.of_type("aws:rds/clusterInstance:ClusterInstance")
+    assert sorted(i.inputs["availabilityZone"] for i in instances) == ["us-east-1c", "us-east-1f"]
+
+
+@pytest.mark.parametrize(
+    ("network", "expected"),
+    [
+        (
+            "{zones: [us-east-1a, us-east-1q]}",
+            "environments.dev.network.zones[1]: us-east-1 has no zone 'us-east-1q'",
+        ),
+        ("{zones: [us-east-1a, us-east-1a]}", "environments.dev.network.zones: a zone is listed twice"),
+        (
+            "{azs: 3, zones: [us-east-1a, us-east-1b]}",
+            "environments.dev.network.azs: 3 zones, but zones lists 2",
+        ),
+        ("{zones: [useast1a, us-east-1b]}", "environments.dev.network.zones[0]: expected a zone name"),
+    ],
+)
+def test_bad_zones_are_one_line(render_definition, network: str, expected: str) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(f"environments: {{dev: {{network: {network}}}}}", ["dev"])
+    (problem,) = caught.value.problems
+    assert expected in problem

@@ -78,6 +78,9 @@ class DatabaseAccess:
     """None: the customer's own parameter, encrypted with a key muon does not know."""
     iam_connect_arn: pulumi.Input[str] | None = None
     """``arn:aws:rds-db:…:dbuser:<cluster resource id>/<user>`` when IAM authentication is on."""
+    password_version: str = ""
+    """Changes with the password (ECS reads secrets only when a task starts: a new value must
+    change the task definition, or no task ever sees it)."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ class Service(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("muon:ecs:Service", name, None, opts)
+        running = args.image is not None
         args = awaiting_image(args)
         child = pulumi.ResourceOptions(parent=self)
         wiring, context = args.wiring, args.context
@@ -225,8 +229,6 @@ class Service(pulumi.ComponentResource):
             "privileged": False,
             "stopTimeout": 30,
             "linuxParameters": {"initProcessEnabled": True},
-            # A read-only root still needs somewhere to write temporary files.
-            "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],  # noqa: S108
             "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(args.secrets.items())],
             "logConfiguration": {
                 "logDriver": "awslogs",
@@ -236,6 +238,21 @@ class Service(pulumi.ComponentResource):
                 },
             },
         }
+        fargate = wiring.provider == "fargate"
+        # A read-only root still needs a writable /tmp the (non-root) user owns. On EC2 a tmpfs
+        # with mode 1777; Fargate has no tmpfs, so a bind mount, which ECS creates root-owned
+        # 0755 unless the image declares VOLUME /tmp with its own ownership (README, "Images").
+        volumes: list[dict[str, Any]] = []
+        if fargate:
+            volumes = [{"name": "tmp"}]
+            container["mountPoints"] = [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]  # noqa: S108
+        else:
+            container["linuxParameters"] = {
+                "initProcessEnabled": True,
+                "tmpfs": [{"containerPath": "/tmp", "size": 512, "mountOptions": ["mode=1777"]}],  # noqa: S108
+            }
+        if args.database is not None and args.database.password_version:
+            container["dockerLabels"] = {"muon.database-password-version": args.database.password_version}
         if args.user is not None:
             container["user"] = args.user
         if args.container_health_check is not None:
@@ -271,7 +288,6 @@ class Service(pulumi.ComponentResource):
                 sort_keys=True,
             )
         )
-        fargate = wiring.provider == "fargate"
         task = aws.ecs.TaskDefinition(
             f"{name}-task",
             family=service_id,
@@ -283,7 +299,7 @@ class Service(pulumi.ComponentResource):
             execution_role_arn=ready(execution_role.arn, execution_policy_resource),
             task_role_arn=ready(task_role.arn, *task_policies),
             container_definitions=definitions,
-            volumes=[{"name": "tmp"}],
+            volumes=volumes,
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}
             if fargate
             else None,
@@ -424,6 +440,8 @@ class Service(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        if running:
+            self._outage_alarms(name, service_id, wiring, target_group, service, tags, child)
         first_path = next((p for p in args.path_patterns), "/").rstrip("*") or "/"
         self.url = pulumi.Output.concat(wiring.load_balancer_url, first_path)
         self.log_group_name = log_group.name
@@ -434,6 +452,56 @@ class Service(pulumi.ComponentResource):
         self.task_role_name = task_role.name
         self.execution_role_name = execution_role.name
         self.register_outputs(self.outputs(wiring))
+
+    def _outage_alarms(
+        self,
+        name: str,
+        service_id: str,
+        wiring: EnvironmentWiring,
+        target_group: aws.lb.TargetGroup,
+        service: aws.ecs.Service,
+        tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        """A total outage alarms: no task running, no healthy target. No data at all is an outage
+        too (a service with no task publishes nothing): missing data is breaching."""
+        checks = (
+            (
+                "no-tasks",
+                "no task is running",
+                "ECS/ContainerInsights",
+                "RunningTaskCount",
+                {"ClusterName": wiring.cluster_name, "ServiceName": service.name},
+            ),
+            (
+                "no-healthy-targets",
+                "no target is healthy",
+                "AWS/ApplicationELB",
+                "HealthyHostCount",
+                {"TargetGroup": target_group.arn_suffix, "LoadBalancer": wiring.load_balancer_arn_suffix},
+            ),
+        )
+        for role, description, namespace, metric, dimensions in checks:
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{role}",
+                name=f"{service_id}-{role}",
+                alarm_description=f"{service_id}: {description}",
+                namespace=namespace,
+                metric_name=metric,
+                dimensions=dimensions,
+                statistic="Maximum",
+                period=60,
+                evaluation_periods=3,
+                datapoints_to_alarm=3,
+                threshold=1,
+                comparison_operator="LessThanThreshold",
+                treat_missing_data="breaching",
+                actions_enabled=True,
+                alarm_actions=[wiring.alarm_topic_arn],
+                ok_actions=[wiring.alarm_topic_arn],
+                tags=tags,
+                opts=child,
+            )
 
     def _rollback_alarms(
         self,

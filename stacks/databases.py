@@ -247,7 +247,11 @@ def preflight_database(
 
 
 def database_access(
-    database: Database, spec: DatabaseSpec, service: str, context: AwsContext
+    database: Database,
+    spec: DatabaseSpec,
+    service: str,
+    context: AwsContext,
+    password: GeneratedPassword | ExistingPassword,
 ) -> DatabaseAccess:
     connect_arn = None
     if spec.iam_authentication:
@@ -261,4 +265,11 @@ def database_access(
         password_parameter_arn=database.password_parameter_arn,
         password_key_arn=database.password_key_arn,
         iam_connect_arn=connect_arn,
+        # The generated password's version, or the customer parameter's: either changes the task
+        # definition when the password changes, so the tasks restart with it.
+        password_version=(
+            f"generated-{password.version}"
+            if isinstance(password, GeneratedPassword)
+            else f"parameter-{password.version}"
+        ),
     )

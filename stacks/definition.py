@@ -624,6 +624,12 @@ class ServiceSpec(Spec):
             raise _PathError(
                 ("build",), "give either image (built elsewhere) or build (built here), not both"
             )
+        if self.exec_command and self.readonly_root_filesystem:
+            raise _PathError(
+                ("execCommand",),
+                "ECS Exec's agent must write to the container's filesystem, which AWS does not support "
+                "with a read-only root; set readonlyRootFilesystem: false for this service to use it",
+            )
         if self.user in ("root", "0", "0:0"):
             raise _PathError(("user",), "running as root is refused; use a numeric non-root user or null")
         overlap = sorted(set(self.environment) & set(self.secrets))

@@ -30,8 +30,25 @@ from stacks.definition import Email, Spec, _PathError, pattern
 from stacks.errors import DefinitionError
 from stacks.loader import format_path, parse_yaml, validate
 
-# What muon's stacks call besides what they create: identity, tag lookups, the pipeline source.
-RUNTIME_SERVICES = ("sts", "tag", "codestar-connections", "codeconnections")
+# What muon's stacks and what they run call besides what they create: identity, tag lookups, the
+# pipeline source; at run time ECS Exec and the SSM agent on EC2 hosts (ssmmessages, ec2messages)
+# and IAM database authentication (rds-db). A test derives this from the rendered IAM policies.
+RUNTIME_SERVICES = (
+    "codeconnections",
+    "codestar-connections",
+    "ec2messages",
+    "rds-db",
+    "ssmmessages",
+    "sts",
+    "tag",
+)
+# The AWS managed policies muon attaches, by the service prefixes of their actions (IAM policy
+# reference): what the roles holding them call at run time.
+MANAGED_POLICY_SERVICES = {
+    "AmazonSSMManagedInstanceCore": ("ec2messages", "ssm", "ssmmessages"),
+    "AmazonEC2ContainerServiceforEC2Role": ("ec2", "ecr", "ecs", "logs"),
+    "AmazonRDSEnhancedMonitoringRole": ("logs",),
+}
 MUON_SERVICES = tuple(sorted({*DEPLOYED_SERVICES, *RUNTIME_SERVICES}))
 
 PolicyName = Annotated[str, pattern(r"^[\w+=,.@-]{1,128}$", "a policy name (letters, digits, +=,.@-_)")]

@@ -227,7 +227,9 @@ def run() -> None:
                         reader_endpoint=database.reader_endpoint,
                         port=database.port,
                     ),
-                    access=database_access(database, service_spec.database, service_name, context),
+                    access=database_access(
+                        database, service_spec.database, service_name, context, plan.passwords[service_name]
+                    ),
                     iam_authentication=service_spec.database.iam_authentication,
                 )
             service = Service(

@@ -12,7 +12,13 @@ from components.organization import _AccountPlacement, _FullAwsAccessDetachment
 from policy.rules import evaluate
 from stacks.errors import DefinitionError
 from stacks.offline import Rendering
-from stacks.organization import MUON_SERVICES, OrganizationSpec, allowed_services, plan_organization
+from stacks.organization import (
+    MANAGED_POLICY_SERVICES,
+    MUON_SERVICES,
+    OrganizationSpec,
+    allowed_services,
+    plan_organization,
+)
 from tests.aws_models import assert_valid
 from tests.conftest import PROJECT_DIR, render_repository_stack
 
@@ -289,8 +295,18 @@ def test_an_allow_list_that_locks_muon_out_of_its_ou_warns() -> None:
     )
 
 
-def test_the_shipped_allow_lists_cover_what_muon_deploys(prod: Rendering) -> None:
-    # Every service behind a resource type of the rendered production stack (with its pipeline).
+def test_the_shipped_allow_lists_cover_what_muon_deploys_and_runs(
+    dev: Rendering, prod: Rendering, delivery: Rendering, render_definition
+) -> None:
+    # What muon creates (every resource type of the rendered stacks) and what it runs (every action
+    # of every IAM policy it writes, and the AWS managed policies it attaches), with ECS Exec and
+    # IAM database authentication turned on.
+    extra = render_definition(
+        "environments: {dev: {cluster: {provider: ec2}}}\nservices:\n  banana:\n    port: 80\n"
+        "    pathPatterns: [/b]\n    execCommand: true\n    readonlyRootFilesystem: false\n"
+        "    database: {name: banana, iamAuthentication: true}\n",
+        ["dev"],
+    )
     module_prefix = {
         "lb": "elasticloadbalancing", "appautoscaling": "application-autoscaling", "cloudwatch": None,
         "vpc": "ec2", "codestarnotifications": "codestar-notifications", "random": None,
@@ -302,7 +318,8 @@ def test_the_shipped_allow_lists_cover_what_muon_deploys(prod: Rendering) -> Non
         "eventTarget": "events",
     }
     needed = set()
-    for resource in prod.custom_resources:
+    resources = [r for stack in (dev, prod, delivery, extra) for r in stack.custom_resources]
+    for resource in resources:
         provider, _, rest = resource.type.partition(":")
         module, kind = rest.split("/")[0], rest.split("/")[1].split(":")[0]
         if provider != "aws":
@@ -313,7 +330,22 @@ def test_the_shipped_allow_lists_cover_what_muon_deploys(prod: Rendering) -> Non
             else module_prefix.get(module, module)
         )
         needed.add(prefix)
-    assert needed <= set(MUON_SERVICES), needed - set(MUON_SERVICES)
+    runtime = set()
+    for resource in resources:
+        if resource.type in ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"):
+            for statement in resource.json("policy")["Statement"]:
+                actions = (
+                    statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                )
+                runtime |= {a.split(":")[0] for a in actions if statement["Effect"] == "Allow"}
+        if resource.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            name = resource.inputs["policyArn"].rsplit("/", 1)[-1]
+            if name in MANAGED_POLICY_SERVICES:
+                runtime |= set(MANAGED_POLICY_SERVICES[name])
+            elif "::aws:policy/" in resource.inputs["policyArn"]:
+                raise AssertionError(f"classify the managed policy {name} in MANAGED_POLICY_SERVICES")
+    assert {"ssmmessages", "rds-db", "ec2messages", "ssm", "kms", "ecr", "logs"} <= runtime
+    assert needed | runtime <= set(MUON_SERVICES), (needed | runtime) - set(MUON_SERVICES)
     for name in ("allow-hipaa-services", "allow-pci-services"):
         document = json.loads((PROJECT_DIR / "policies" / f"{name}.json").read_text())
         assert set(MUON_SERVICES) <= allowed_services(document), name

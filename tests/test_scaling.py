@@ -245,7 +245,8 @@ def test_policies_and_alarms_are_valid_api_calls(prod: Rendering) -> None:
     every_alarm = [
         a for a in prod.descendants(service.urn) if a.type == "aws:cloudwatch/metricAlarm:MetricAlarm"
     ]
-    assert len(every_alarm) == 4  # scale out, scale in, and two deployment-rollback alarms
+    # Scale out, scale in, two deployment-rollback alarms and two outage alarms.
+    assert len(every_alarm) == 6
     for alarm in every_alarm:
         params = {
             "AlarmName": alarm.inputs.get("name", alarm.name),

@@ -9,7 +9,7 @@ from stacks.loader import parse_definition
 from stacks.offline import Rendering
 from stacks.services import listener_priorities
 from tests.aws_models import assert_valid
-from tests.conftest import pipeline_image
+from tests.conftest import PROJECT_DIR, pipeline_image
 
 ENVS = "environments: {dev: {}, production: {}}\n"
 BANANA = ENVS + "services:\n  banana:\n    port: 8080\n    pathPatterns: [/bananas]\n"
@@ -107,7 +107,8 @@ def test_task_role_has_nothing_by_default_and_what_is_declared(dev: Rendering, r
     assert [p.name for p in dev.of_type("aws:iam/rolePolicy:RolePolicy") if "task-policy" in p.name] == []
     rendering = render_definition(
         BANANA
-        + "    permissions: [{actions: [s3:GetObject], resources: ['arn:aws:s3:::bananas/*']}]\n    execCommand: true\n",
+        + "    permissions: [{actions: [s3:GetObject], resources: ['arn:aws:s3:::bananas/*']}]\n"
+        + "    execCommand: true\n    readonlyRootFilesystem: false\n",
         ["dev"],
     )
     statements = rendering.one("aws:iam/rolePolicy:RolePolicy", "dev-banana-task-policy").json("policy")[
@@ -334,3 +335,70 @@ def test_without_configured_image_a_later_up_keeps_the_running_one(render_defini
     # Not an ECR image: no registry login, no pull grant.
     policy = rendering.one("aws:iam/rolePolicy:RolePolicy", "dev-banana-execution-policy").json("policy")
     assert {"RegistryLogin", "PullOwnImage"}.isdisjoint(s["Sid"] for s in policy["Statement"])
+
+
+def test_a_writable_tmp_the_task_user_can_use(dev: Rendering, prod: Rendering) -> None:
+    # EC2: a tmpfs anyone may write to (sticky). Fargate has no tmpfs: a bind mount, which the
+    # image must declare (VOLUME /tmp) to hand it to a non-root user (README, "Images").
+    ec2 = container(prod, "production-banana")
+    assert ec2["linuxParameters"]["tmpfs"] == [
+        {"containerPath": "/tmp", "size": 512, "mountOptions": ["mode=1777"]}
+    ]
+    assert "mountPoints" not in ec2
+    assert prod.one("aws:ecs/taskDefinition:TaskDefinition").inputs.get("volumes", []) == []
+    fargate = container(dev, "dev-banana")
+    assert fargate["mountPoints"] == [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
+    assert dev.one("aws:ecs/taskDefinition:TaskDefinition").inputs["volumes"] == [{"name": "tmp"}]
+    assert "VOLUME" in (PROJECT_DIR / "examples" / "banana" / "Dockerfile").read_text()
+
+
+def test_ecs_exec_with_a_read_only_root_is_refused(render_definition) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(BANANA + "    execCommand: true\n", ["dev"])
+    (problem,) = caught.value.problems
+    assert problem.endswith(
+        "services.banana.execCommand: ECS Exec's agent must write to the container's filesystem, which AWS "
+        "does not support with a read-only root; set readonlyRootFilesystem: false for this service to use it"
+    )
+
+
+def test_a_new_database_password_rolls_the_tasks(render_definition) -> None:
+    # ECS reads secrets only when a task starts: the password's version is in the task definition.
+    definition = BANANA + "    database: {name: banana, passwordVersion: %d}\n"
+    labels = [
+        container(render_definition(definition % version, ["dev"]), "dev-banana")["dockerLabels"]
+        for version in (1, 2)
+    ]
+    assert labels == [
+        {"muon.database-password-version": "generated-1"},
+        {"muon.database-password-version": "generated-2"},
+    ]
+    from stacks.offline import MuonMocks
+
+    mocks = MuonMocks()  # a customer's parameter, changed with `muon db password set` (version 3)
+    mocks.existing_parameters["/muon/dev/banana/database/password"] = "s3cret-of-the-customer"
+    rendering = render_definition(BANANA + "    database: {name: banana}\n", ["dev"], mocks=mocks)
+    assert container(rendering, "dev-banana")["dockerLabels"] == {
+        "muon.database-password-version": "parameter-3"
+    }
+
+
+def test_a_total_outage_alarms_to_the_environment_topic(dev: Rendering) -> None:
+    topic = dev.outputs["environments"]["dev"]["alarmTopicArn"]
+    alarms = {a.inputs.get("name"): a.inputs for a in dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    tasks = alarms["muon-dev-banana-no-tasks"]
+    assert (tasks["namespace"], tasks["metricName"]) == ("ECS/ContainerInsights", "RunningTaskCount")
+    targets = alarms["muon-dev-banana-no-healthy-targets"]
+    assert (targets["namespace"], targets["metricName"]) == ("AWS/ApplicationELB", "HealthyHostCount")
+    for alarm in (tasks, targets):
+        assert (alarm["comparisonOperator"], alarm["threshold"]) == ("LessThanThreshold", 1)
+        assert alarm["treatMissingData"] == "breaching"  # no data at all is an outage too
+        assert alarm["alarmActions"] == alarm["okActions"] == [topic]
+    balancer = alarms["muon-dev-load-balancer-5xx"]
+    assert (balancer["metricName"], balancer["alarmActions"]) == ("HTTPCode_ELB_5XX_Count", [topic])
+
+
+def test_a_service_awaiting_its_first_image_has_no_outage_alarm(render_definition) -> None:
+    rendering = render_definition(BANANA, ["dev"], delivered=False)
+    names = {a.inputs.get("name") for a in rendering.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert not {"muon-dev-banana-no-tasks", "muon-dev-banana-no-healthy-targets"} & names

@@ -1,6 +1,7 @@
 """AWS Organizations: the organization, an OU tree, service control policies and accounts.
 
-Two things have no resource in the AWS provider, and are small dynamic resources here:
+Two things have no resource in the AWS provider, and are small dynamic resources here (using the
+stack's own AWS settings, and stored by value so that any checkout can read the state):
 detaching the AWS-managed ``FullAWSAccess`` SCP (attached by AWS to every new OU and account; an
 allow-list SCP only restricts once it is gone), and moving an existing member account into an OU.
 """
@@ -14,6 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 from pulumi import dynamic
+
+from components.policies import ready
 
 FULL_AWS_ACCESS = "FullAWSAccess"
 FULL_AWS_ACCESS_ID = "p-FullAWSAccess"
@@ -62,74 +65,115 @@ class OrganizationArgs:
     accounts: tuple[AccountPlan, ...]
     root_policies: tuple[str, ...] = ()
     adopt_id: str | None = None
+    aws_settings: dict[str, str] = field(default_factory=lambda: {"region": "us-east-1"})
+    """The stack's AWS settings (``region``, ``profile``, ``role_arn``…) for the dynamic providers."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
-class _FullAwsAccessDetachment(dynamic.ResourceProvider):
-    """Detach FullAWSAccess from a target on create; attach it back on delete.
+def _providers() -> tuple[type[dynamic.ResourceProvider], type[dynamic.ResourceProvider]]:
+    """The two dynamic providers, defined in a function on purpose.
 
-    Self-contained (imports inside methods): Pulumi serialises dynamic providers by value.
+    Pulumi stores a dynamic provider in the state by pickling it (dill). A class importable by name
+    would be stored as a reference to this module, which a checkout elsewhere, another layout or an
+    installed package could not resolve; a class defined here is stored by value, whole. Imports
+    happen inside the methods for the same reason.
     """
 
-    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+    def organizations(settings: dict[str, Any]) -> Any:
+        """An Organizations client with the stack's AWS settings (region, profile, role), not the
+        ambient defaults of whoever runs the provider."""
         import boto3
 
-        client = boto3.client("organizations", region_name="us-east-1")
-        target = props["target_id"]
-        attached = client.list_policies_for_target(TargetId=target, Filter="SERVICE_CONTROL_POLICY")[
-            "Policies"
-        ]
-        if any(p["Id"] == "p-FullAWSAccess" for p in attached):
-            client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=target)
-        return dynamic.CreateResult(id_=f"{target}/p-FullAWSAccess", outs=dict(props))
+        session = boto3.Session(profile_name=settings.get("profile") or None, region_name=settings["region"])
+        role = settings.get("role_arn")
+        if role:
+            request = {
+                "RoleArn": role,
+                "RoleSessionName": settings.get("session_name") or "muon-organization",
+            }
+            if settings.get("external_id"):
+                request["ExternalId"] = settings["external_id"]
+            credentials = session.client("sts").assume_role(**request)["Credentials"]
+            session = boto3.Session(
+                aws_access_key_id=credentials["AccessKeyId"],
+                aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials["SessionToken"],
+                region_name=settings["region"],
+            )
+        return session.client("organizations")
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        changed = olds.get("target_id") != news.get("target_id")
-        return dynamic.DiffResult(changes=changed, replaces=["target_id"] if changed else [])
+    class FullAwsAccessDetachmentProvider(dynamic.ResourceProvider):
+        """Detach FullAWSAccess from a target on create; attach it back on delete."""
 
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
-        import contextlib
+        def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+            client = organizations(props["aws"])
+            target = props["target_id"]
+            attached = client.list_policies_for_target(TargetId=target, Filter="SERVICE_CONTROL_POLICY")[
+                "Policies"
+            ]
+            if any(p["Id"] == "p-FullAWSAccess" for p in attached):
+                client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=target)
+            return dynamic.CreateResult(id_=f"{target}/p-FullAWSAccess", outs=dict(props))
 
-        import boto3
+        def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+            changed = olds.get("target_id") != news.get("target_id")
+            return dynamic.DiffResult(
+                changes=changed or olds != news, replaces=["target_id"] if changed else []
+            )
 
-        client = boto3.client("organizations", region_name="us-east-1")
-        with contextlib.suppress(client.exceptions.DuplicatePolicyAttachmentException):
-            client.attach_policy(PolicyId="p-FullAWSAccess", TargetId=props["target_id"])
+        def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+            return dynamic.UpdateResult(outs=dict(news))  # only the AWS settings changed
+
+        def delete(self, _id: str, props: dict[str, Any]) -> None:
+            import contextlib
+
+            client = organizations(props["aws"])
+            with contextlib.suppress(client.exceptions.DuplicatePolicyAttachmentException):
+                client.attach_policy(PolicyId="p-FullAWSAccess", TargetId=props["target_id"])
+
+    class AccountPlacementProvider(dynamic.ResourceProvider):
+        """Keep an existing member account in an OU: MoveAccount from wherever it is now."""
+
+        def _move(self, props: dict[str, Any], destination: str) -> None:
+            client = organizations(props["aws"])
+            account = props["account_id"]
+            source = client.list_parents(ChildId=account)["Parents"][0]["Id"]
+            if source != destination:
+                client.move_account(AccountId=account, SourceParentId=source, DestinationParentId=destination)
+
+        def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+            self._move(props, props["parent_id"])
+            return dynamic.CreateResult(id_=props["account_id"], outs=dict(props))
+
+        def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+            replaces = ["account_id"] if olds.get("account_id") != news.get("account_id") else []
+            return dynamic.DiffResult(changes=olds != news, replaces=replaces)
+
+        def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+            self._move(news, news["parent_id"])
+            return dynamic.UpdateResult(outs=dict(news))
+
+        def delete(self, _id: str, props: dict[str, Any]) -> None:
+            # Back to the root: the account stays a member, unrestricted by the OU it leaves.
+            self._move(props, props["root_id"])
+
+    return FullAwsAccessDetachmentProvider, AccountPlacementProvider
+
+
+FullAwsAccessDetachmentProvider, AccountPlacementProvider = _providers()
 
 
 class FullAwsAccessDetachment(dynamic.Resource):
     def __init__(
-        self, name: str, target_id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        target_id: pulumi.Input[str],
+        aws_settings: dict[str, str],
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(_FullAwsAccessDetachment(), name, {"target_id": target_id}, opts)
-
-
-class _AccountPlacement(dynamic.ResourceProvider):
-    """Keep an existing member account in an OU: MoveAccount from wherever it is now."""
-
-    def _move(self, account: str, destination: str) -> None:
-        import boto3
-
-        client = boto3.client("organizations", region_name="us-east-1")
-        source = client.list_parents(ChildId=account)["Parents"][0]["Id"]
-        if source != destination:
-            client.move_account(AccountId=account, SourceParentId=source, DestinationParentId=destination)
-
-    def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
-        self._move(props["account_id"], props["parent_id"])
-        return dynamic.CreateResult(id_=props["account_id"], outs=dict(props))
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
-        replaces = ["account_id"] if olds.get("account_id") != news.get("account_id") else []
-        return dynamic.DiffResult(changes=olds != news, replaces=replaces)
-
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
-        self._move(news["account_id"], news["parent_id"])
-        return dynamic.UpdateResult(outs=dict(news))
-
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
-        # Back to the root: the account stays a member, unrestricted by the OU it leaves.
-        self._move(props["account_id"], props["root_id"])
+        super().__init__(
+            FullAwsAccessDetachmentProvider(), name, {"target_id": target_id, "aws": aws_settings}, opts
+        )
 
 
 class AccountPlacement(dynamic.Resource):
@@ -139,10 +183,11 @@ class AccountPlacement(dynamic.Resource):
         account_id: str,
         parent_id: pulumi.Input[str],
         root_id: pulumi.Input[str],
+        aws_settings: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = {"account_id": account_id, "parent_id": parent_id, "root_id": root_id}
-        super().__init__(_AccountPlacement(), name, props, opts)
+        props = {"account_id": account_id, "parent_id": parent_id, "root_id": root_id, "aws": aws_settings}
+        super().__init__(AccountPlacementProvider(), name, props, opts)
 
 
 class Organization(pulumi.ComponentResource):
@@ -175,6 +220,7 @@ class Organization(pulumi.ComponentResource):
             ).id
         self._attach(name, "root", self.root_id, args.root_policies, child)
         self.unit_ids = {}
+        guardrails: list[pulumi.Resource] = []
         for unit in args.units:
             parent_id = self.root_id if unit.parent is None else self.unit_ids[unit.parent]
             ou = aws.organizations.OrganizationalUnit(
@@ -188,22 +234,32 @@ class Organization(pulumi.ComponentResource):
             attachments = self._attach(name, f"ou-{_slug(unit.path)}", ou.id, unit.policies, child)
             if not unit.keep_full_access:
                 # After the unit's own SCPs: a target must never be left without any.
-                FullAwsAccessDetachment(
-                    f"{name}-ou-{_slug(unit.path)}-without-full-access",
-                    ou.id,
-                    opts=child.merge(pulumi.ResourceOptions(depends_on=attachments)),
+                guardrails.append(
+                    FullAwsAccessDetachment(
+                        f"{name}-ou-{_slug(unit.path)}-without-full-access",
+                        ou.id,
+                        args.aws_settings,
+                        opts=child.merge(pulumi.ResourceOptions(depends_on=attachments)),
+                    )
                 )
+            guardrails += attachments
         self.account_ids = {}
+        previous: list[pulumi.Resource] = []
         for account in args.accounts:
-            parent_id = self.unit_ids[account.unit]
+            # Accounts enter the tree only once every OU carries its SCPs (never an unguarded
+            # moment), and one at a time: the quota of a new organization (10 accounts) or a
+            # failed creation stops the run at a known account instead of anywhere.
+            parent_id = ready(self.unit_ids[account.unit], *guardrails, *previous)
             if account.account_id is not None:
-                AccountPlacement(
+                placement = AccountPlacement(
                     f"{name}-account-{_slug(account.name)}-placement",
                     account.account_id,
                     parent_id,
                     self.root_id,
+                    args.aws_settings,
                     opts=child,
                 )
+                previous = [placement]
                 self.account_ids[account.name] = pulumi.Output.from_input(account.account_id)
                 target: pulumi.Input[str] = account.account_id
             else:
@@ -227,6 +283,7 @@ class Organization(pulumi.ComponentResource):
                 )
                 self.account_ids[account.name] = created.id
                 target = created.id
+                previous = [created]
             self._attach(name, f"account-{_slug(account.name)}", target, account.policies, child)
         self.register_outputs(self.outputs())
 

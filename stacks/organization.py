@@ -51,6 +51,9 @@ MANAGED_POLICY_SERVICES = {
 }
 MUON_SERVICES = tuple(sorted({*DEPLOYED_SERVICES, *RUNTIME_SERVICES}))
 
+NEW_ORGANIZATION_ACCOUNTS = 10
+"""Accounts a new organization may hold, the management account included, until raised."""
+
 PolicyName = Annotated[str, pattern(r"^[\w+=,.@-]{1,128}$", "a policy name (letters, digits, +=,.@-_)")]
 UnitName = Annotated[str, pattern(r"^[\w+=,.@ -]{1,128}$", "an OU name")]
 
@@ -147,18 +150,25 @@ class OrganizationPlan:
     warnings: tuple[str, ...]
 
 
-def load_organization(path: Path, *, tags: dict[str, str]) -> OrganizationPlan:
+def load_organization(
+    path: Path, *, tags: dict[str, str], aws_settings: dict[str, str] | None = None
+) -> OrganizationPlan:
     source = path.name
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DefinitionError([f"{path}: no such organization file"]) from None
     spec = validate(OrganizationSpec, parse_yaml(text, source) or {}, source)
-    return plan_organization(spec, source=source, base=path.parent, tags=tags)
+    return plan_organization(spec, source=source, base=path.parent, tags=tags, aws_settings=aws_settings)
 
 
 def plan_organization(
-    spec: OrganizationSpec, *, source: str, base: Path, tags: dict[str, str]
+    spec: OrganizationSpec,
+    *,
+    source: str,
+    base: Path,
+    tags: dict[str, str],
+    aws_settings: dict[str, str] | None = None,
 ) -> OrganizationPlan:
     problems: list[str] = []
     documents: dict[str, dict[str, Any]] = {}
@@ -248,6 +258,14 @@ def plan_organization(
         )
     if problems:
         raise DefinitionError(problems)
+    members = len(spec.accounts) + 1  # and the management account
+    if members > NEW_ORGANIZATION_ACCOUNTS:
+        warnings.append(
+            f"{source}: accounts: {members} accounts with the management account, but a new organization "
+            f"may hold {NEW_ORGANIZATION_ACCOUNTS} (Service Quotas, AWS Organizations, 'Default maximum "
+            "number of accounts'); request an increase first, or the run stops at the account that "
+            "exceeds it (accounts are created one at a time, in file order)"
+        )
     policies = tuple(
         PolicyPlan(name=name, description=spec.policies[name].description, content=minified(documents[name]))
         for name in spec.policies
@@ -259,6 +277,7 @@ def plan_organization(
             root_policies=tuple(spec.root.policies),
             units=tuple(units),
             accounts=tuple(accounts),
+            aws_settings=aws_settings or {"region": "us-east-1"},
             tags=tags,
         ),
         tuple(warnings),

@@ -41,7 +41,7 @@ from stacks.services import (
     preflight_wiring,
     service_args,
 )
-from stacks.settings import StackSettings, check_selection, settings_from_config
+from stacks.settings import StackSettings, aws_settings, check_selection, settings_from_config
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -168,7 +168,9 @@ def prepare_organization(settings: StackSettings) -> OrganizationPlan | None:
     if settings.organization is None:
         return None
     tags = {"muon:project": pulumi.get_project(), "muon:stack": pulumi.get_stack()}
-    return load_organization(PROJECT_DIR / settings.organization, tags=tags)
+    return load_organization(
+        PROJECT_DIR / settings.organization, tags=tags, aws_settings=aws_settings(stack_config())
+    )
 
 
 def prepare_pipeline(

@@ -175,6 +175,32 @@ def _pipeline_problems(
     return problems
 
 
+def aws_settings(config: dict[str, str]) -> dict[str, str]:
+    """The stack's AWS provider settings, for code that calls AWS itself (dynamic providers):
+    ``region``, ``profile``, and the first of ``aws:assumeRoles`` (or ``aws:assumeRole``)."""
+    settings = {"region": config.get("aws:region") or "us-east-1"}
+    if config.get("aws:profile"):
+        settings["profile"] = config["aws:profile"]
+    role: Any = None
+    for key in ("aws:assumeRoles", "aws:assumeRole"):
+        if config.get(key):
+            try:
+                role = json.loads(config[key])
+            except json.JSONDecodeError:
+                continue
+            role = role[0] if isinstance(role, list) and role else role
+            break
+    if isinstance(role, dict):
+        for source, target in (
+            ("roleArn", "role_arn"),
+            ("sessionName", "session_name"),
+            ("externalId", "external_id"),
+        ):
+            if role.get(source):
+                settings[target] = str(role[source])
+    return settings
+
+
 def read_stack_file(project_dir: Path, stack: str) -> dict[str, str]:
     """The config of ``Pulumi.<stack>.yaml`` as Pulumi would pass it: a flat map of strings.
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import boto3
 import pytest
 
-from components.organization import _AccountPlacement, _FullAwsAccessDetachment
+from components.organization import AccountPlacementProvider, FullAwsAccessDetachmentProvider
 from policy.rules import evaluate
 from stacks.errors import DefinitionError
 from stacks.offline import Rendering
@@ -409,14 +410,15 @@ def test_detaching_full_aws_access_on_a_real_endpoint(organization) -> None:
     )
     client.attach_policy(PolicyId=allow["Policy"]["PolicySummary"]["Id"], TargetId=ou)
     assert scps(client, ou) == ["AllowAll", "FullAWSAccess"]
-    provider = _FullAwsAccessDetachment()
-    created = provider.create({"target_id": ou})
+    provider = FullAwsAccessDetachmentProvider()
+    props = {"target_id": ou, "aws": {"region": "us-east-1"}}
+    created = provider.create(props)
     assert created.id == f"{ou}/p-FullAWSAccess"
     assert scps(client, ou) == ["AllowAll"]
-    provider.create({"target_id": ou})  # idempotent: already detached
-    provider.delete(created.id, {"target_id": ou})
+    provider.create(props)  # idempotent: already detached
+    provider.delete(created.id, props)
     assert scps(client, ou) == ["AllowAll", "FullAWSAccess"]
-    provider.delete(created.id, {"target_id": ou})  # and back again without error
+    provider.delete(created.id, props)  # and back again without error
 
 
 def test_moving_an_existing_account_on_a_real_endpoint(organization) -> None:
@@ -425,8 +427,8 @@ def test_moving_an_existing_account_on_a_real_endpoint(organization) -> None:
     account = client.create_account(AccountName="legacy", Email="legacy@healthco.example")[
         "CreateAccountStatus"
     ]["AccountId"]
-    provider = _AccountPlacement()
-    props = {"account_id": account, "parent_id": ou, "root_id": root}
+    provider = AccountPlacementProvider()
+    props = {"account_id": account, "parent_id": ou, "root_id": root, "aws": {"region": "us-east-1"}}
     provider.create(props)
     assert client.list_parents(ChildId=account)["Parents"][0]["Id"] == ou
     provider.delete(account, props)
@@ -449,3 +451,111 @@ def test_the_plan_shows_the_lock_out_warning(render_definition, tmp_path: Path, 
     assert warning.startswith(
         "org.yaml: OU 'HipaaOU' hosts muon environments, but its service control policies do not allow: application-autoscaling"
     )
+
+
+def test_the_dynamic_providers_use_the_stack_aws_settings(
+    organization, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A profile that names a role (as the stack's aws:profile would) and no default credentials: the
+    # provider must use the profile and the role it assumes, not whatever the shell has.
+    client, root = organization
+    ou = client.create_organizational_unit(ParentId=root, Name="TeamOU")["OrganizationalUnit"]["Id"]
+    config = tmp_path / "config"
+    config.write_text(
+        "[profile org-admin]\naws_access_key_id = AKIAORGADMIN\naws_secret_access_key = x\nregion = us-east-1\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(key)
+    props = {
+        "target_id": ou,
+        "aws": {
+            "region": "us-east-1",
+            "profile": "org-admin",
+            "role_arn": "arn:aws:iam::123456789012:role/org",
+        },
+    }
+    FullAwsAccessDetachmentProvider().create(props)
+    assert scps(client, ou) == []
+    with pytest.raises(Exception, match="could not be found|ProfileNotFound"):
+        FullAwsAccessDetachmentProvider().create(
+            {**props, "aws": {"region": "us-east-1", "profile": "missing"}}
+        )
+
+
+def test_the_stack_aws_settings_reach_the_providers(render_definition, tmp_path: Path, monkeypatch) -> None:
+    from stacks import program
+    from stacks.offline import render
+    from stacks.settings import read_stack_file
+
+    config = {
+        **read_stack_file(PROJECT_DIR, "org"),
+        "aws:region": "eu-west-1",
+        "aws:profile": "management",
+        "aws:assumeRoles": json.dumps(
+            [{"roleArn": "arn:aws:iam::123456789012:role/org", "sessionName": "muon"}]
+        ),
+    }
+    rendering = render(program.run, config=config, stack="org")
+    providers = [r for r in rendering.resources if r.type == "pulumi-python:dynamic:Resource"]
+    assert providers
+    for provider in providers:
+        assert provider.inputs["aws"] == {
+            "region": "eu-west-1",
+            "profile": "management",
+            "role_arn": "arn:aws:iam::123456789012:role/org",
+            "session_name": "muon",
+        }
+
+
+def test_the_providers_are_stored_by_value_and_load_anywhere(tmp_path: Path) -> None:
+    # State written by one checkout must load where this repository's modules are not importable
+    # (another folder, the pipeline, an installed package): the pickled provider names no module
+    # of this project.
+    import subprocess
+    import sys
+
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    for provider in (FullAwsAccessDetachmentProvider(), AccountPlacementProvider()):
+        stored = serialize_provider(provider)
+        script = (
+            # This project's packages made unimportable, as in a checkout elsewhere.
+            "import base64, sys, dill; sys.modules.update(dict.fromkeys(['components', 'stacks', 'muon'])); "
+            "p = dill.loads(base64.b64decode(sys.argv[1])); "
+            "assert callable(p.create) and callable(p.delete); print(type(p).__name__)"
+        )
+        loaded = subprocess.run(
+            [sys.executable, "-I", "-c", script, stored],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert loaded.returncode == 0, loaded.stderr
+        assert loaded.stdout.strip() == type(provider).__name__
+
+
+def test_accounts_join_one_at_a_time_after_every_guardrail(org: Rendering) -> None:
+    accounts = [a for a in org.of_type("aws:organizations/account:Account")]
+    guardrails = {
+        r.urn
+        for r in org.resources
+        if r.type in ("aws:organizations/policyAttachment:PolicyAttachment", "pulumi-python:dynamic:Resource")
+        and "account-" not in r.name
+    }
+    assert len(accounts) == 16 and guardrails
+    waits = {a.name: org.requirements(a.urn) for a in accounts}
+    for account in accounts:
+        assert guardrails <= waits[account.name], account.name
+    # A chain: each account waits for every one before it, none for any after it.
+    order = sorted(accounts, key=lambda a: len(waits[a.name]))
+    for earlier, later in itertools.pairwise(order):
+        assert earlier.urn in waits[later.name]
+
+
+def test_more_accounts_than_a_new_organization_holds_is_a_warning(org: Rendering) -> None:
+    (warning,) = [w for w in org.warnings if "new organization" in w]
+    assert warning.startswith("organization.yaml: accounts: 17 accounts with the management account")
+    assert "Default maximum number of accounts" in warning

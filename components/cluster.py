@@ -192,6 +192,8 @@ class Cluster(pulumi.ComponentResource):
             max_size=args.max_size,
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
             protect_from_scale_in=True,  # ECS managed termination protection decides
+            # `pulumi destroy` would otherwise wait forever on instances protected from scale-in.
+            force_delete=True,
             health_check_type="EC2",
             tags=[
                 {"key": "AmazonECSManaged", "value": "true", "propagate_at_launch": True},

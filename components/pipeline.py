@@ -69,7 +69,12 @@ class Pipeline(pulumi.ComponentResource):
         self._bucket = PrivateBucket(
             f"{name}-artifacts",
             PrivateBucketArgs(
-                key_arn=self._key.arn, expire_after_days=30, noncurrent_expire_after_days=7, tags=tags
+                key_arn=self._key.arn,
+                expire_after_days=30,
+                noncurrent_expire_after_days=7,
+                # Build artifacts only: `pulumi destroy` must not stop at a non-empty bucket.
+                force_destroy=True,
+                tags=tags,
             ),
             opts=self._child,
         )
@@ -151,6 +156,8 @@ class Pipeline(pulumi.ComponentResource):
             assume_role_policy=assume_role_policy(
                 "codebuild.amazonaws.com", source_account=context.account_id
             ),
+            # The roles that run `pulumi up` hold the one broad grant: a company's boundary caps it.
+            permissions_boundary=args.deploy.permissions_boundary if managed_policy is not None else None,
             tags=args.tags,
             opts=child,
         )

@@ -49,6 +49,8 @@ class DeploySettings:
     """The stack deploying this pipeline: only the self-update stage runs `pulumi up` on it."""
     secrets_provider: str | None = None
     keep_deployed: int = 10
+    permissions_boundary: str | None = None
+    """A permissions boundary for the roles that run `pulumi up` (self-update, deploys)."""
     project_dir: str = "."
     access_token_parameter: str | None = None
 

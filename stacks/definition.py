@@ -773,6 +773,13 @@ class PipelineSpec(Spec):
     stages: list[PipelineStageSpec] = Field(min_length=1)
     notifications: PipelineNotificationsSpec = Field(default_factory=PipelineNotificationsSpec)
     registry: RegistrySpec = Field(default_factory=RegistrySpec)
+    deploy_permissions_boundary: (
+        Annotated[
+            str,
+            pattern(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]+$", "an IAM managed policy ARN"),
+        ]
+        | None
+    ) = Field(default=None, description="Permissions boundary for the roles that run `pulumi up`.")
     project_dir: str = Field(default=".", description="Where Pulumi.yaml is, in the repository.")
 
     @model_validator(mode="after")

@@ -186,6 +186,7 @@ def pipeline_args(
             secrets_provider=settings.secrets_provider,
             pipeline_stack=stack,
             keep_deployed=spec.registry.keep_deployed,
+            permissions_boundary=spec.deploy_permissions_boundary,
             pulumi_version=settings.cli_version,
             project_dir=spec.project_dir,
             access_token_parameter=settings.access_token_parameter,

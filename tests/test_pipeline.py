@@ -535,3 +535,34 @@ def test_the_dashboard_shows_build_health_and_approval_waits(delivery: Rendering
     }
     target = delivery.one("aws:cloudwatch/eventTarget:EventTarget", "pipeline-history-target").inputs
     assert target["arn"] == delivery.one("aws:cloudwatch/logGroup:LogGroup", "pipeline-history").state["arn"]
+
+
+def test_a_permissions_boundary_caps_the_roles_that_run_pulumi(render_definition) -> None:
+    boundary = "arn:aws:iam::123456789012:policy/muon-deploy-boundary"
+    rendering = render_pipeline(
+        render_definition,
+        pipeline_definition("[{environment: dev}]", extra=f"  deployPermissionsBoundary: '{boundary}'\n"),
+    )
+    bounded = sorted(
+        r.name for r in rendering.of_type("aws:iam/role:Role") if r.inputs.get("permissionsBoundary")
+    )
+    assert bounded == ["pipeline-deploy-role", "pipeline-update-role"]
+    assert {
+        r.inputs["permissionsBoundary"] for r in rendering.of_type("aws:iam/role:Role") if r.name in bounded
+    } == {boundary}
+    with pytest.raises(
+        DefinitionError, match="deployPermissionsBoundary: expected an IAM managed policy ARN"
+    ):
+        render_pipeline(
+            render_definition,
+            pipeline_definition("[{environment: dev}]", extra="  deployPermissionsBoundary: admin\n"),
+        )
+
+
+def test_destroy_never_waits_on_artifacts_or_protected_instances(
+    delivery: Rendering, prod: Rendering
+) -> None:
+    assert delivery.one("aws:s3/bucket:Bucket", "pipeline-artifacts-bucket").inputs["forceDestroy"] is True
+    assert prod.one("aws:autoscaling/group:Group").inputs["forceDelete"] is True
+    # Images and production data are not thrown away by a destroy.
+    assert delivery.one("aws:ecr/repository:Repository").inputs["forceDelete"] is False

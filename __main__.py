@@ -1,12 +1,5 @@
-"""Entry point for `pulumi up`: the program lives in stacks/program.py."""
+"""Entry point for `pulumi up`: muon's program (muon/stacks/program.py) on this project's muon.yaml."""
 
-import pulumi
+from muon.stacks.main import main
 
-from stacks.errors import MuonError
-from stacks.program import run
-
-try:
-    run()
-except MuonError as error:
-    # A RunError is reported as its message alone: bad input never shows a traceback.
-    raise pulumi.RunError(str(error)) from None
+main()

@@ -56,9 +56,9 @@ def run_workload(name: str) -> dict[str, float]:
     started = time.perf_counter()
     import pulumi_aws  # noqa: F401 - imports are measured apart from the render
 
-    from stacks import program
-    from stacks.offline import render
-    from stacks.settings import read_stack_file
+    from muon.stacks import program
+    from muon.stacks.offline import render
+    from muon.stacks.settings import read_stack_file
 
     imported = time.perf_counter()
     if name.startswith(("svc-", "db-")):
@@ -85,7 +85,7 @@ def run_floor(count: int) -> dict[str, float]:
     import pulumi
     import pulumi_aws as aws
 
-    from stacks.offline import render
+    from muon.stacks.offline import render
 
     def bare() -> None:
         for index in range(count):

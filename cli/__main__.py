@@ -1,3 +1,3 @@
-from cli.main import entry
+from muon.cli.main import entry
 
 entry()

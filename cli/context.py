@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cli.errors import NotFoundError, UsageError
+from muon.cli.errors import NotFoundError, UsageError
 
 
 @dataclass
@@ -26,7 +26,7 @@ class StackOutputs:
                 raise UsageError(f"{outputs_file}: no such outputs file") from None
             except json.JSONDecodeError as error:
                 raise UsageError(f"{outputs_file}: not JSON ({error.msg}, line {error.lineno})") from None
-        from stacks.automation import Muon  # the Automation API only when no file is given
+        from muon.stacks.automation import Muon  # the Automation API only when no file is given
 
         return cls(stack, Muon().outputs(stack))
 

@@ -57,13 +57,13 @@ def translate(call: Callable[[], T]) -> T:
         PartialCredentialsError,
     )
 
-    from stacks.automation import (
+    from muon.stacks.automation import (
         InvalidConfigError,
         OperationFailedError,
         PulumiNotInstalledError,
         StackLockedError,
     )
-    from stacks.errors import MuonError
+    from muon.stacks.errors import MuonError
 
     try:
         return call()

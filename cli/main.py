@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,9 +20,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli import operations as ops
-from cli.context import StackOutputs
-from cli.errors import EXIT_INTERRUPTED, CliError, UsageError, translate
+from muon.cli import operations as ops
+from muon.cli.context import StackOutputs
+from muon.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError, UsageError, translate
 
 app = typer.Typer(
     help="Day-2 commands for muon stacks: environments, services, databases and the pipeline.",
@@ -86,7 +87,15 @@ def main(
         typer.Option("--outputs", help="JSON of `pulumi stack output --json`, instead of asking Pulumi."),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    cwd: Annotated[
+        Path | None, typer.Option("--cwd", help="The project folder (Pulumi.yaml, muon.yaml); default: here.")
+    ] = None,
 ) -> None:
+    if cwd is not None:
+        if not cwd.is_dir():
+            errors.print(f"muon: --cwd: {cwd} is not a folder", markup=False)
+            raise typer.Exit(EXIT_USAGE)
+        os.chdir(cwd)  # every command reads the project from the working directory
     ctx.obj = State(stack=stack, outputs_file=outputs, json=json_output, clients=_boto3_clients())
 
 
@@ -147,10 +156,65 @@ def plan(
     quiet: Annotated[bool, typer.Option("--quiet", help="Counts only, no tree.")] = False,
 ) -> None:
     """The offline plan: what `pulumi up` would create, with compliance findings (no AWS, no Pulumi CLI)."""
-    from stacks.plan import main as plan_main
+    from muon.stacks.plan import main as plan_main
 
     argv = [stack, *(["--json", str(json_file)] if json_file else []), *(["--quiet"] if quiet else [])]
     raise typer.Exit(plan_main(argv))
+
+
+# -- init -----------------------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Option("--name", help="The service's name (2-22 a-z, 0-9, -).")] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", help="Container port (default: the Dockerfile's EXPOSE, else 8080)."),
+    ] = None,
+    path: Annotated[
+        str | None, typer.Option("--path", help="Path the load balancer routes (default /<name>).")
+    ] = None,
+    database: Annotated[
+        bool, typer.Option("--database/--no-database", help="An Aurora database for it.")
+    ] = False,
+    pipeline: Annotated[
+        str | None,
+        typer.Option("--pipeline", help="github:OWNER/REPO or codecommit:REPO: a delivery stack too."),
+    ] = None,
+    region: Annotated[str, typer.Option("--region", help="AWS region of the stacks.")] = "us-east-1",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+) -> None:
+    """Write a team repository: Pulumi.yaml, __main__.py, muon.yaml and the stack files."""
+    from muon.cli.init import DEFAULT_PORT, InitOptions, exposed_port, write
+
+    def action(_state: State) -> dict[str, Any]:
+        directory = Path.cwd()
+        interactive = sys.stdin.isatty()
+        chosen_name = name or (typer.prompt("Service name") if interactive else None)
+        if not chosen_name:
+            raise UsageError("--name is required (or run muon init in a terminal to be asked)")
+        detected = exposed_port(directory)
+        chosen_port = (
+            port
+            if port is not None
+            else typer.prompt("Container port", default=detected or DEFAULT_PORT, type=int)
+            if interactive
+            else detected or DEFAULT_PORT
+        )
+        chosen_path = path or (
+            typer.prompt("Path to route", default=f"/{chosen_name}") if interactive else f"/{chosen_name}"
+        )
+        options = InitOptions(chosen_name, chosen_port, chosen_path, database, pipeline, region)
+        return {"directory": str(directory), "written": write(options, directory, force=force)}
+
+    def human(data: dict[str, Any]) -> None:
+        for written in data["written"]:
+            console.print(f"wrote {written}", markup=False)
+        console.print("next: muon plan dev   (the offline plan of the dev stack)", markup=False)
+
+    run(ctx, action, human)
 
 
 # -- stack operations (the Automation API library) -------------------------------------------------
@@ -168,7 +232,7 @@ def _images(values: list[str]) -> dict[str, str]:
 
 def _operate(ctx: typer.Context, operation: str, stack: str, images: list[str]) -> None:
     def action(_state: State) -> dict[str, Any]:
-        from stacks.automation import Muon
+        from muon.stacks.automation import Muon
 
         config = {"images": _images(images)} if images else None
         method = getattr(Muon(), operation)
@@ -539,5 +603,25 @@ def pipeline_reject(
     _answer(ctx, False, comment)
 
 
-def entry() -> None:
-    app(prog_name="muon")
+def entry(argv: list[str] | None = None) -> None:
+    """The ``muon`` command: every usage error is one line (click would print a usage block)."""
+    usage_error = typer.BadParameter.__bases__[0]  # click's UsageError, as typer ships it
+    args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
+    try:
+        code = app(args=args, prog_name="muon", standalone_mode=False)
+    except usage_error as error:
+        errors.print(f"muon: {error.format_message()}", markup=False)
+        sys.exit(EXIT_USAGE)
+    except typer.Abort:
+        errors.print("muon: interrupted", markup=False)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+GLOBAL_FLAGS = ("--json",)
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``muon env list --json`` means ``muon --json env list``: global flags go first."""
+    flags = [a for a in args if a in GLOBAL_FLAGS]
+    return [*flags, *(a for a in args if a not in GLOBAL_FLAGS)]

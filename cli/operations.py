@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from cli.errors import RefusedError, UsageError, describe_client_error
-from components.tags import MANAGED_BY_TAG
+from muon.cli.errors import RefusedError, UsageError, describe_client_error
+from muon.components.tags import MANAGED_BY_TAG
 
 Clients = Callable[[str], Any]
 """``clients("ecs")`` → a boto3 client (tests point them at moto)."""

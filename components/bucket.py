@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.policies import deny_insecure_transport, document, to_json
+from muon.components.policies import deny_insecure_transport, document, to_json
 
 # Extra bucket-policy statements, built from the bucket's ARN once it is known.
 StatementsFor = Callable[[pulumi.Output[str]], list[dict[str, Any]]]

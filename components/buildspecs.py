@@ -112,7 +112,7 @@ def deploy_buildspec(*, project_dir: str, access_token_parameter: str | None) ->
     MUON_KEEP_DEPLOYED by the project; the images artifact is a secondary input.
     """
     images = f"$CODEBUILD_SRC_DIR_Images/{IMAGES_FILE}"
-    deploy = ".venv/bin/python -m stacks.deploy"
+    deploy = ".venv/bin/python -m muon.stacks.deploy"
     spec = {
         "version": 0.2,
         "env": _pulumi_env(access_token_parameter, ["MUON_SERVICE_URL"]),
@@ -160,7 +160,7 @@ def update_buildspec(*, project_dir: str, access_token_parameter: str | None) ->
             "build": {
                 "commands": [
                     *_pulumi_select(project_dir),
-                    '.venv/bin/python -m stacks.deploy self-update --stack "$MUON_STACK" '
+                    '.venv/bin/python -m muon.stacks.deploy self-update --stack "$MUON_STACK" '
                     '--pipeline "$MUON_PIPELINE" --execution "$MUON_EXECUTION_ID" '
                     '--revision "$MUON_COMMIT" --revision-type "$MUON_REVISION_TYPE"',
                 ]

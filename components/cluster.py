@@ -10,8 +10,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.context import AwsContext
-from components.policies import assume_role_policy, ready
+from muon.components.context import AwsContext
+from muon.components.policies import assume_role_policy, ready
 
 ClusterProvider = Literal["fargate", "ec2"]
 

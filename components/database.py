@@ -8,12 +8,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aurora import ENGINES, SERVERLESS_CLASS, Engine, version_family
-from components.context import AwsContext
-from components.encryption import Key, KeyArgs
-from components.naming import fit
-from components.policies import assume_role_policy, ready
-from components.tags import MANAGED_BY_TAG
+from muon.components.aurora import ENGINES, SERVERLESS_CLASS, Engine, version_family
+from muon.components.context import AwsContext
+from muon.components.encryption import Key, KeyArgs
+from muon.components.naming import fit
+from muon.components.policies import assume_role_policy, ready
+from muon.components.tags import MANAGED_BY_TAG
 
 # RDS rejects '/', '@', '"' and spaces in master passwords; everything here is safe in a
 # shell, a JDBC URL's query string and a MySQL/PostgreSQL client option file.

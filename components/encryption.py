@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.context import AwsContext
-from components.policies import document, to_json
+from muon.components.context import AwsContext
+from muon.components.policies import document, to_json
 
 # Services that publish to SNS topics encrypted with this key; without a grant in the key
 # policy their messages are dropped silently (SNS docs, "compatibility with AWS services").

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.cluster import Cluster, ClusterArgs
-from components.context import AwsContext
-from components.encryption import Key, KeyArgs
-from components.load_balancer import LoadBalancer, LoadBalancerArgs
-from components.network import Network, NetworkArgs
-from components.service import EnvironmentWiring
-from components.topic import notification_topic
+from muon.components.cluster import Cluster, ClusterArgs
+from muon.components.context import AwsContext
+from muon.components.encryption import Key, KeyArgs
+from muon.components.load_balancer import LoadBalancer, LoadBalancerArgs
+from muon.components.network import Network, NetworkArgs
+from muon.components.service import EnvironmentWiring
+from muon.components.topic import notification_topic
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.bucket import PrivateBucket, PrivateBucketArgs
-from components.context import AwsContext
-from components.naming import unique_name
+from muon.components.bucket import PrivateBucket, PrivateBucketArgs
+from muon.components.context import AwsContext
+from muon.components.naming import unique_name
 
 # Regions opened before August 2022 deliver ALB access logs from a regional ELB account;
 # newer ones from the log-delivery service principal (ELB user guide, "access logs").

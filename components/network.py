@@ -8,9 +8,9 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.addressing import plan_subnets
-from components.context import AwsContext
-from components.policies import allow, assume_role_policy, document, ready, to_json
+from muon.components.addressing import plan_subnets
+from muon.components.context import AwsContext
+from muon.components.policies import allow, assume_role_policy, document, ready, to_json
 
 NatStrategy = Literal["none", "single", "per-az"]
 ANYWHERE = "0.0.0.0/0"

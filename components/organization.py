@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi import dynamic
 
-from components.policies import ready
+from muon.components.policies import ready
 
 FULL_AWS_ACCESS = "FullAWSAccess"
 FULL_AWS_ACCESS_ID = "p-FullAWSAccess"

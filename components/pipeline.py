@@ -16,20 +16,20 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.bucket import PrivateBucket, PrivateBucketArgs
-from components.buildspecs import deploy_buildspec, image_buildspec, update_buildspec
-from components.encryption import Key, KeyArgs
-from components.pipeline_access import deploy_policy, state_statements
-from components.pipeline_args import PipelineArgs, Scope
-from components.pipeline_feedback import dashboard, feedback, history_name, notification_channel
-from components.pipeline_sources import (
+from muon.components.bucket import PrivateBucket, PrivateBucketArgs
+from muon.components.buildspecs import deploy_buildspec, image_buildspec, update_buildspec
+from muon.components.encryption import Key, KeyArgs
+from muon.components.pipeline_access import deploy_policy, state_statements
+from muon.components.pipeline_args import PipelineArgs, Scope
+from muon.components.pipeline_feedback import dashboard, feedback, history_name, notification_channel
+from muon.components.pipeline_sources import (
     codecommit_trigger,
     revision_type,
     revision_variable,
     source_action,
     source_statements,
 )
-from components.policies import allow, assume_role_policy, document, ready, to_json
+from muon.components.policies import allow, assume_role_policy, document, ready, to_json
 
 DEPLOY_TIMEOUT_MINUTES = 120
 """`pulumi up` creating a database plus the rollout check can outlast a build's usual half hour."""

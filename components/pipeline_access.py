@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.context import AwsContext
-from components.policies import allow, document
+from muon.components.context import AwsContext
+from muon.components.policies import allow, document
 
 # Every service prefix muon's stacks create resources with: what `pulumi up` needs. The one broad
 # grant in muon (see deploy_policy); organisations use the same list for their allow-list SCPs.

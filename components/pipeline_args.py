@@ -7,8 +7,8 @@ from typing import Literal
 
 import pulumi
 
-from components.buildspecs import ImageTarget
-from components.context import AwsContext
+from muon.components.buildspecs import ImageTarget
+from muon.components.context import AwsContext
 
 SourceProvider = Literal["github", "codecommit", "s3"]
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pulumi_aws as aws
 
-from components.pipeline_args import Scope
-from components.policies import assume_role_policy, document, to_json
-from components.topic import notification_topic
+from muon.components.pipeline_args import Scope
+from muon.components.policies import assume_role_policy, document, to_json
+from muon.components.topic import notification_topic
 
 
 def notification_channel(scope: Scope) -> aws.sns.Topic:

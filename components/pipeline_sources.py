@@ -7,9 +7,9 @@ from typing import Any
 
 import pulumi_aws as aws
 
-from components.context import AwsContext
-from components.pipeline_args import PipelineSource, Scope
-from components.policies import allow, assume_role_policy, document, ready, to_json
+from muon.components.context import AwsContext
+from muon.components.pipeline_args import PipelineSource, Scope
+from muon.components.policies import allow, assume_role_policy, document, ready, to_json
 
 SOURCE_NAMESPACE = "SourceVariables"
 

@@ -22,9 +22,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.context import AwsContext
-from components.encryption import Key, KeyArgs
-from components.policies import document, to_json
+from muon.components.context import AwsContext
+from muon.components.encryption import Key, KeyArgs
+from muon.components.policies import document, to_json
 
 DEPLOYED_TAG_PREFIX = "deployed-"
 PROTECTED_DEPLOYED_IMAGES = 1000

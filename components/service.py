@@ -9,12 +9,12 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.cluster import CapacityItem
-from components.context import AwsContext
-from components.naming import fit, unique_name
-from components.policies import allow, assume_role_policy, document, ready, to_json
-from components.registry import EXECUTION_ROLE_PATH, PULL_ACTIONS
-from components.scaling import ScalingConfig, StepScaling, StepScalingArgs
+from muon.components.cluster import CapacityItem
+from muon.components.context import AwsContext
+from muon.components.naming import fit, unique_name
+from muon.components.policies import allow, assume_role_policy, document, ready, to_json
+from muon.components.registry import EXECUTION_ROLE_PATH, PULL_ACTIONS
+from muon.components.scaling import ScalingConfig, StepScaling, StepScalingArgs
 
 # Fargate's valid CPU → memory (MiB) combinations (ECS developer guide, "Task size").
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.context import AwsContext
-from components.policies import deny_insecure_transport, document, to_json
+from muon.components.context import AwsContext
+from muon.components.policies import deny_insecure_transport, document, to_json
 
 
 def notification_topic(

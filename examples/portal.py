@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout of muon
 
-from stacks.automation import (  # after the path fix above
+from muon.stacks.automation import (  # after the path fix above
     InvalidConfigError,
     Muon,
     OperationFailedError,

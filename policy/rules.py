@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from policy.exceptions import EXCEPTIONS, ControlException
+from muon.policy.exceptions import EXCEPTIONS, ControlException
 
 ANYWHERE = {"0.0.0.0/0", "::/0"}
 ACCEPTED_TLS_POLICIES = {  # ELB.17's accepted list

@@ -2,7 +2,7 @@
 
 For portals, chat bots and schedulers::
 
-    from stacks.automation import Muon
+    from muon.stacks.automation import Muon
 
     muon = Muon()                                  # this project, the `pulumi` on PATH
     result = muon.up("dev", config={"environments": ["dev"], "images": {"banana": "repo@sha256:…"}},
@@ -26,11 +26,16 @@ from typing import Any, Literal
 
 from pulumi import automation as auto
 
-from stacks.errors import DefinitionError, MuonError
-from stacks.loader import load_definition
-from stacks.settings import NAMESPACE, StackSettings, check_selection, read_stack_file, settings_from_config
+from muon.stacks.errors import DefinitionError, MuonError
+from muon.stacks.loader import load_definition
+from muon.stacks.settings import (
+    NAMESPACE,
+    StackSettings,
+    check_selection,
+    read_stack_file,
+    settings_from_config,
+)
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 INSTALL_HINT = (
     "install it with `curl -fsSL https://get.pulumi.com | sh` (https://www.pulumi.com/docs/install/)"
 )
@@ -85,13 +90,13 @@ class Muon:
 
     def __init__(
         self,
-        project_dir: Path = PROJECT_DIR,
+        project_dir: Path | None = None,
         *,
         pulumi_root: Path | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
         """``pulumi_root``: a directory with ``bin/pulumi`` (default: the ``pulumi`` on PATH)."""
-        self.project_dir = project_dir
+        self.project_dir = (project_dir or Path.cwd()).resolve()
         self.pulumi_root = pulumi_root
         self.env = dict(env or {})
 

@@ -13,8 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from stacks.definition import BuildSpec, Definition
-from stacks.errors import DefinitionError
+from muon.stacks.definition import BuildSpec, Definition
+from muon.stacks.errors import DefinitionError
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.aurora import (
+from muon.components.aurora import (
     BACKTRACK_UNAVAILABLE,
     DEFAULT_INSTANCE_CLASS,
     ENGINES,
@@ -13,8 +13,8 @@ from components.aurora import (
     estimated_max_connections,
     insights_problem,
 )
-from components.context import AwsContext
-from components.database import (
+from muon.components.context import AwsContext
+from muon.components.database import (
     Database,
     DatabaseAlarms,
     DatabaseArgs,
@@ -22,12 +22,12 @@ from components.database import (
     GeneratedPassword,
     ServerlessCapacity,
 )
-from components.service import DatabaseAccess
-from components.tags import MANAGED_BY_TAG
-from stacks.defaults import TIER_DEFAULTS
-from stacks.definition import DatabaseOverride, DatabaseSpec, Tier
-from stacks.errors import DefinitionError, MuonError
-from stacks.services import DatabaseWiring
+from muon.components.service import DatabaseAccess
+from muon.components.tags import MANAGED_BY_TAG
+from muon.stacks.defaults import TIER_DEFAULTS
+from muon.stacks.definition import DatabaseOverride, DatabaseSpec, Tier
+from muon.stacks.errors import DefinitionError, MuonError
+from muon.stacks.services import DatabaseWiring
 
 
 def parameter_name(template: str, environment: str, service: str) -> str:

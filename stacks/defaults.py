@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stacks.definition import ClusterProvider, NatStrategy, Tier
+from muon.stacks.definition import ClusterProvider, NatStrategy, Tier
 
 
 @dataclass(frozen=True)

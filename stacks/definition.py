@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from components.aurora import (
+from muon.components.aurora import (
     ENGINES,
     RESERVED_USERNAMES,
     SERVERLESS_CLASS,

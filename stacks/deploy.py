@@ -1,4 +1,4 @@
-"""What the pipeline's deploy step runs around ``pulumi up``: ``python -m stacks.deploy COMMAND``.
+"""What the pipeline's deploy step runs around ``pulumi up``: ``python -m muon.stacks.deploy COMMAND``.
 
 - ``set-images``: put the digests the image build pushed into the stack's ``muon:images``.
 - ``tag-deployed``: tag each image ``deployed-<environment>-<time>`` before it runs, and untag that
@@ -237,7 +237,7 @@ def _run(command: list[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None, runner: Runner = _run) -> int:
-    parser = argparse.ArgumentParser(prog="python -m stacks.deploy", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m muon.stacks.deploy", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     set_images = commands.add_parser("set-images", help="set muon:images on the stack from images.tsv")
     set_images.add_argument("--stack", required=True)

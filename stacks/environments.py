@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from components.cluster import EC2_AGENT_ENDPOINTS, ClusterArgs, is_arm64
-from components.context import AwsContext
-from components.environment import EnvironmentArgs
-from components.load_balancer import LoadBalancerArgs
-from components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NetworkArgs
-from stacks.defaults import TIER_DEFAULTS
-from stacks.definition import EnvironmentSpec, tier_of
-from stacks.errors import DefinitionError
+from muon.components.cluster import EC2_AGENT_ENDPOINTS, ClusterArgs, is_arm64
+from muon.components.context import AwsContext
+from muon.components.environment import EnvironmentArgs
+from muon.components.load_balancer import LoadBalancerArgs
+from muon.components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NetworkArgs
+from muon.stacks.defaults import TIER_DEFAULTS
+from muon.stacks.definition import EnvironmentSpec, tier_of
+from muon.stacks.errors import DefinitionError
 
 
 def environment_args(

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from stacks.definition import PATTERN_HINTS, Definition, _PathError
-from stacks.errors import DefinitionError
+from muon.stacks.definition import PATTERN_HINTS, Definition, _PathError
+from muon.stacks.errors import DefinitionError
 
 Model = TypeVar("Model", bound=BaseModel)
 

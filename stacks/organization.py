@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from components.organization import (
+from muon.components.organization import (
     FULL_AWS_ACCESS,
     MAX_OU_DEPTH,
     MAX_POLICIES_PER_TARGET,
@@ -25,10 +25,10 @@ from components.organization import (
     UnitPlan,
     minified,
 )
-from components.pipeline_access import DEPLOYED_SERVICES
-from stacks.definition import Email, Spec, _PathError, pattern
-from stacks.errors import DefinitionError
-from stacks.loader import format_path, parse_yaml, validate
+from muon.components.pipeline_access import DEPLOYED_SERVICES
+from muon.stacks.definition import Email, Spec, _PathError, pattern
+from muon.stacks.errors import DefinitionError
+from muon.stacks.loader import format_path, parse_yaml, validate
 
 # What muon's stacks and what they run call besides what they create: identity, tag lookups, the
 # pipeline source; at run time ECS Exec and the SSM agent on EC2 hosts (ssmmessages, ec2messages)

@@ -7,10 +7,10 @@ import os
 import re
 from pathlib import Path
 
-from components.buildspecs import ImageTarget
-from components.context import AwsContext
-from components.naming import fit
-from components.pipeline_args import (
+from muon.components.buildspecs import ImageTarget
+from muon.components.context import AwsContext
+from muon.components.naming import fit
+from muon.components.pipeline_args import (
     BuildSettings,
     DeploySettings,
     DeployStage,
@@ -18,10 +18,10 @@ from components.pipeline_args import (
     PipelineArgs,
     PipelineSource,
 )
-from components.registry import RegistryArgs
-from stacks.definition import Definition, PipelineSpec
-from stacks.errors import DefinitionError
-from stacks.settings import StackSettings, read_stack_file
+from muon.components.registry import RegistryArgs
+from muon.stacks.definition import Definition, PipelineSpec
+from muon.stacks.errors import DefinitionError
+from muon.stacks.settings import StackSettings, read_stack_file
 
 PIPELINE_LOG_RETENTION_DAYS = 365
 REGISTRY_PREFIX = "muon"

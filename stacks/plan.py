@@ -1,7 +1,7 @@
 """The offline plan: what ``pulumi up`` would create for a stack, with no AWS account or CLI.
 
-    python -m stacks.plan dev                 # tree of components and resources, counts by type
-    python -m stacks.plan prod --json plan.json   # also the graph, inputs with secrets masked
+    python -m muon.stacks.plan dev                 # tree of components and resources, counts by type
+    python -m muon.stacks.plan prod --json plan.json   # also the graph, inputs with secrets masked
 
 It runs the real program (``stacks/program.py``) under Pulumi mocks with the stack's own
 ``Pulumi.<stack>.yaml``; account, region and zones are stand-ins (see ``stacks/offline.py``).
@@ -16,17 +16,19 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
-from stacks.errors import MuonError
-from stacks.offline import RenderedResource, Rendering, render
-from stacks.settings import read_stack_file
+from muon.stacks.errors import MuonError
+from muon.stacks.offline import RenderedResource, Rendering, render
+from muon.stacks.settings import project_name, read_stack_file
 
 
 def render_stack(stack: str, project_dir: Path | None = None) -> Rendering:
-    from stacks import program  # imported late: it loads pulumi_aws, ~1 s
+    """Render ``Pulumi.<stack>.yaml`` of the project in ``project_dir`` (default: the working directory)."""
+    from muon.stacks import program  # imported late: it loads pulumi_aws, ~1 s
 
-    project_dir = project_dir or program.PROJECT_DIR
+    project_dir = (project_dir or Path.cwd()).resolve()
     config = read_stack_file(project_dir, stack)
-    return render(lambda: program.run(), config=config, stack=stack)
+    program.PROJECT_DIR = project_dir
+    return render(program.run, config=config, stack=stack, project=project_name(project_dir))
 
 
 def plan_document(stack: str, rendering: Rendering) -> dict[str, Any]:
@@ -88,7 +90,7 @@ def print_warnings(rendering: Rendering, out: TextIO) -> None:
 
 
 def print_compliance(rendering: Rendering, out: TextIO) -> None:
-    from policy.rules import evaluate, split_excepted
+    from muon.policy.rules import evaluate, split_excepted
 
     open_findings, excepted = split_excepted(evaluate(rendering.custom_resources))
     out.write(
@@ -103,7 +105,7 @@ def print_compliance(rendering: Rendering, out: TextIO) -> None:
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m stacks.plan",
+        prog="python -m muon.stacks.plan",
         description="Show what `pulumi up` would create for a stack, offline (Pulumi mocks).",
     )
     parser.add_argument("stack", help="stack name: reads Pulumi.<stack>.yaml (dev, prod, ...)")

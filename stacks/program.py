@@ -9,16 +9,16 @@ import pulumi
 import pulumi_aws as aws
 from pulumi.runtime import config as runtime_config
 
-from components.context import AwsContext
-from components.database import Database, ExistingPassword, GeneratedPassword
-from components.environment import Environment, EnvironmentArgs
-from components.image_build import ImageBuild, ImageBuildArgs
-from components.organization import Organization
-from components.pipeline import Pipeline, PipelineArgs
-from components.registry import DEPLOYED_TAG_PREFIX, Registry, RegistryArgs
-from components.service import Service
-from stacks.builds import BuildPlan, build_plans
-from stacks.databases import (
+from muon.components.context import AwsContext
+from muon.components.database import Database, ExistingPassword, GeneratedPassword
+from muon.components.environment import Environment, EnvironmentArgs
+from muon.components.image_build import ImageBuild, ImageBuildArgs
+from muon.components.organization import Organization
+from muon.components.pipeline import Pipeline, PipelineArgs
+from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry, RegistryArgs
+from muon.components.service import Service
+from muon.stacks.builds import BuildPlan, build_plans
+from muon.stacks.databases import (
     database_access,
     database_args,
     database_placeholders,
@@ -27,12 +27,12 @@ from stacks.databases import (
     parameter_name,
     preflight_database,
 )
-from stacks.definition import Definition, ServiceSpec, Tier, tier_of
-from stacks.environments import environment_args
-from stacks.loader import load_definition
-from stacks.organization import OrganizationPlan, load_organization
-from stacks.pipelines import local_registry_args, pipeline_args, registry_args
-from stacks.services import (
+from muon.stacks.definition import Definition, ServiceSpec, Tier, tier_of
+from muon.stacks.environments import environment_args
+from muon.stacks.loader import load_definition
+from muon.stacks.organization import OrganizationPlan, load_organization
+from muon.stacks.pipelines import local_registry_args, pipeline_args, registry_args
+from muon.stacks.services import (
     DatabaseWiring,
     awaiting_image_warning,
     choose_image,
@@ -41,9 +41,14 @@ from stacks.services import (
     preflight_wiring,
     service_args,
 )
-from stacks.settings import StackSettings, aws_settings, check_selection, settings_from_config
+from muon.stacks.settings import StackSettings, aws_settings, check_selection, settings_from_config
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR: Path | None = None
+"""The project (where ``Pulumi.yaml`` is); None: the working directory, where Pulumi runs programs."""
+
+
+def project_dir() -> Path:
+    return PROJECT_DIR if PROJECT_DIR is not None else Path.cwd()
 
 
 def stack_config() -> dict[str, str]:
@@ -61,11 +66,11 @@ class Inputs:
     """Services whose image this stack builds itself (``services.<name>.build``)."""
 
 
-def load_inputs(stack: str, project_dir: Path = PROJECT_DIR) -> Inputs:
+def load_inputs(stack: str) -> Inputs:
     """Validate the stack's settings and its definition, before any resource is declared."""
     stack_source = f"Pulumi.{stack}.yaml"
     settings = settings_from_config(stack_config(), stack_source)
-    definition_path = project_dir / settings.definition
+    definition_path = project_dir() / settings.definition
     definition = load_definition(definition_path)
     check_selection(settings, definition, stack_source, settings.definition)
     builds = build_plans(definition, definition_path.parent, settings.definition)
@@ -169,7 +174,7 @@ def prepare_organization(settings: StackSettings) -> OrganizationPlan | None:
         return None
     tags = {"muon:project": pulumi.get_project(), "muon:stack": pulumi.get_stack()}
     return load_organization(
-        PROJECT_DIR / settings.organization, tags=tags, aws_settings=aws_settings(stack_config())
+        project_dir() / settings.organization, tags=tags, aws_settings=aws_settings(stack_config())
     )
 
 
@@ -185,7 +190,7 @@ def prepare_pipeline(
         context=context,
         project=pulumi.get_project(),
         stack=pulumi.get_stack(),
-        project_dir=PROJECT_DIR,
+        project_dir=project_dir(),
         tags=tags,
     )
 

@@ -1,4 +1,4 @@
-"""The JSON Schemas of muon.yaml and organization.yaml, for editors: ``python -m stacks.schema``."""
+"""The JSON Schemas of muon.yaml and organization.yaml, for editors: ``python -m muon.stacks.schema``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from stacks.definition import Definition
-from stacks.organization import OrganizationSpec
+from muon.stacks.definition import Definition
+from muon.stacks.organization import OrganizationSpec
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 SCHEMA_PATH = SCHEMA_DIR / "muon.schema.json"

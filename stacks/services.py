@@ -11,10 +11,10 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.context import AwsContext
-from components.registry import repository_arn_of
-from components.scaling import ScalingConfig, Schedule, Step, StepPolicy
-from components.service import (
+from muon.components.context import AwsContext
+from muon.components.registry import repository_arn_of
+from muon.components.scaling import ScalingConfig, Schedule, Step, StepPolicy
+from muon.components.service import (
     AWAITING_IMAGE,
     ContainerHealthCheck,
     DatabaseAccess,
@@ -24,8 +24,8 @@ from components.service import (
     TargetHealthCheck,
     fargate_size_problem,
 )
-from stacks.definition import ScalingSpec, ServiceSpec, StepPolicySpec, Tier
-from stacks.errors import DefinitionError
+from muon.stacks.definition import ScalingSpec, ServiceSpec, StepPolicySpec, Tier
+from muon.stacks.errors import DefinitionError
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 DATABASE_PLACEHOLDERS = (

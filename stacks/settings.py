@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from stacks.definition import ConnectionArn, Definition, Name, Spec, pattern
-from stacks.errors import DefinitionError
-from stacks.loader import parse_yaml, validate
+from muon.stacks.definition import ConnectionArn, Definition, Name, Spec, pattern
+from muon.stacks.errors import DefinitionError
+from muon.stacks.loader import parse_yaml, validate
 
 NAMESPACE = "muon"
 
@@ -199,6 +199,18 @@ def aws_settings(config: dict[str, str]) -> dict[str, str]:
             if role.get(source):
                 settings[target] = str(role[source])
     return settings
+
+
+def project_name(project_dir: Path) -> str:
+    """The ``name`` of the project's ``Pulumi.yaml`` (what Pulumi would pass the program)."""
+    path = project_dir / "Pulumi.yaml"
+    if not path.is_file():
+        raise DefinitionError([f"{path}: no Pulumi.yaml here; run muon in a project folder (or `muon init`)"])
+    data = parse_yaml(path.read_text(encoding="utf-8"), "Pulumi.yaml")
+    name = data.get("name") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name:
+        raise DefinitionError(["Pulumi.yaml: name: expected the project's name"])
+    return name
 
 
 def read_stack_file(project_dir: Path, stack: str) -> dict[str, str]:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stacks import program
-from stacks.offline import MuonMocks, Rendering, render
-from stacks.settings import read_stack_file
+from muon.stacks import program
+from muon.stacks.offline import MuonMocks, Rendering, render
+from muon.stacks.settings import read_stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"

@@ -2,7 +2,7 @@ import ipaddress
 
 import pytest
 
-from components.addressing import plan_subnets
+from muon.components.addressing import plan_subnets
 
 
 @pytest.mark.parametrize("cidr", ["10.0.0.0/16", "172.16.0.0/18", "192.168.0.0/22"])

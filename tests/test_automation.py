@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stacks.automation import (
+from muon.stacks.automation import (
     InvalidConfigError,
     Muon,
     OperationFailedError,

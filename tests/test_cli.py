@@ -14,8 +14,8 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
-from cli import operations as ops
-from cli.main import app
+from muon.cli import operations as ops
+from muon.cli.main import app
 from tests import fake_pulumi
 
 runner = CliRunner()

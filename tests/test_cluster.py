@@ -6,9 +6,9 @@ import base64
 
 import pytest
 
-from components.cluster import is_arm64
-from stacks.errors import DefinitionError
-from stacks.offline import Rendering
+from muon.components.cluster import is_arm64
+from muon.stacks.errors import DefinitionError
+from muon.stacks.offline import Rendering
 
 
 def test_container_insights_on(dev: Rendering, prod: Rendering) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from policy.exceptions import EXCEPTIONS
-from policy.rules import evaluate, split_excepted
-from stacks.offline import Rendering
+from muon.policy.exceptions import EXCEPTIONS
+from muon.policy.rules import evaluate, split_excepted
+from muon.stacks.offline import Rendering
 
 
 def test_production_and_delivery_have_no_open_findings(prod: Rendering, delivery: Rendering) -> None:

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from components.database import PASSWORD_SPECIALS
-from stacks.errors import DefinitionError, MuonError
-from stacks.offline import SECRET_MASK, MuonMocks, RenderedResource, Rendering
+from muon.components.database import PASSWORD_SPECIALS
+from muon.stacks.errors import DefinitionError, MuonError
+from muon.stacks.offline import SECRET_MASK, MuonMocks, RenderedResource, Rendering
 from tests.aws_models import assert_valid
 from tests.conftest import render_definition_text
 

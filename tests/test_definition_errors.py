@@ -7,10 +7,10 @@ import textwrap
 
 import pytest
 
-from stacks.definition import Definition
-from stacks.errors import DefinitionError
-from stacks.loader import load_definition, parse_definition
-from stacks.settings import check_selection, settings_from_config
+from muon.stacks.definition import Definition
+from muon.stacks.errors import DefinitionError
+from muon.stacks.loader import load_definition, parse_definition
+from muon.stacks.settings import check_selection, settings_from_config
 
 GOOD_ENVIRONMENTS = "environments: {dev: {}, production: {}}\n"
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.registry import DEPLOYED_TAG_PREFIX
-from components.service import AWAITING_IMAGE
-from stacks.errors import DefinitionError
-from stacks.offline import Rendering
+from muon.components.registry import DEPLOYED_TAG_PREFIX
+from muon.components.service import AWAITING_IMAGE
+from muon.stacks.errors import DefinitionError
+from muon.stacks.offline import Rendering
 from tests.conftest import PROJECT_DIR, render_repository_stack
 from tests.test_pipeline import PIPELINE_CONFIG, pipeline_definition, policy_of, render_pipeline
 
@@ -71,7 +71,7 @@ def test_with_an_image_the_counts_are_the_normal_ones(dev: Rendering, prod: Rend
 
 def test_the_plan_command_renders_the_delivery_stack() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "stacks.plan", "pipeline", "--quiet"],
+        [sys.executable, "-m", "muon.stacks.plan", "pipeline", "--quiet"],
         cwd=PROJECT_DIR,
         capture_output=True,
         text=True,

@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from stacks import deploy
+from muon.stacks import deploy
 
 DIGEST = "sha256:" + "a" * 64
 

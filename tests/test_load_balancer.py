@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stacks.offline import Rendering
+from muon.stacks.offline import Rendering
 
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0000-1111-2222-333344445555"
 
@@ -110,7 +110,7 @@ def test_every_region_botocore_knows_has_an_access_log_writer() -> None:
 
     import botocore
 
-    from components.load_balancer import ELB_LOG_ACCOUNTS, ELB_LOG_PRINCIPAL_ONLY
+    from muon.components.load_balancer import ELB_LOG_ACCOUNTS, ELB_LOG_PRINCIPAL_ONLY
 
     with open(os.path.join(os.path.dirname(botocore.__file__), "data", "partitions.json")) as file:
         partitions = json.load(file)["partitions"]

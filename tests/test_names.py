@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.load_balancer import load_balancer_name
-from components.naming import NAME_RULES, fit, name_problem, physical_name, unique_name
-from stacks import program
-from stacks.offline import Rendering
+from muon.components.load_balancer import load_balancer_name
+from muon.components.naming import NAME_RULES, fit, name_problem, physical_name, unique_name
+from muon.stacks import program
+from muon.stacks.offline import Rendering
 from tests.conftest import render_definition_text, render_repository_stack
 
 LONGEST = "a" * 21 + "z"  # definition names: 2-22 characters

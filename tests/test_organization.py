@@ -9,11 +9,11 @@ from pathlib import Path
 import boto3
 import pytest
 
-from components.organization import AccountPlacementProvider, FullAwsAccessDetachmentProvider
-from policy.rules import evaluate
-from stacks.errors import DefinitionError
-from stacks.offline import Rendering
-from stacks.organization import (
+from muon.components.organization import AccountPlacementProvider, FullAwsAccessDetachmentProvider
+from muon.policy.rules import evaluate
+from muon.stacks.errors import DefinitionError
+from muon.stacks.offline import Rendering
+from muon.stacks.organization import (
     MANAGED_POLICY_SERVICES,
     MUON_SERVICES,
     OrganizationSpec,
@@ -126,7 +126,7 @@ def test_adopting_imports_the_existing_organization(tmp_path: Path) -> None:
 
 
 def test_adopt_is_an_import_of_the_organization(render_definition, tmp_path: Path, monkeypatch) -> None:
-    from stacks import program
+    from muon.stacks import program
 
     (tmp_path / "org.yaml").write_text("adopt: o-a1b2c3d4e5\nunits: {GeneralOU: {}}\n", encoding="utf-8")
     monkeypatch.setattr(program, "PROJECT_DIR", tmp_path)
@@ -233,7 +233,7 @@ BAD = [
 
 @pytest.mark.parametrize(("data", "message"), BAD)
 def test_bad_organizations_name_the_path(data: dict, message: str, tmp_path: Path) -> None:
-    from stacks.loader import validate
+    from muon.stacks.loader import validate
 
     def check() -> None:
         spec = validate(OrganizationSpec, data, "organization.yaml")
@@ -436,7 +436,7 @@ def test_moving_an_existing_account_on_a_real_endpoint(organization) -> None:
 
 
 def test_the_plan_shows_the_lock_out_warning(render_definition, tmp_path: Path, monkeypatch) -> None:
-    from stacks import program
+    from muon.stacks import program
 
     (tmp_path / "org.yaml").write_text(
         "policies: {Hipaa: {document: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: ['ec2:*'], Resource: '*'}]}}}\n"
@@ -485,9 +485,9 @@ def test_the_dynamic_providers_use_the_stack_aws_settings(
 
 
 def test_the_stack_aws_settings_reach_the_providers(render_definition, tmp_path: Path, monkeypatch) -> None:
-    from stacks import program
-    from stacks.offline import render
-    from stacks.settings import read_stack_file
+    from muon.stacks import program
+    from muon.stacks.offline import render
+    from muon.stacks.settings import read_stack_file
 
     config = {
         **read_stack_file(PROJECT_DIR, "org"),

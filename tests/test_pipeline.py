@@ -7,9 +7,9 @@ import json
 import pytest
 import yaml
 
-from components.pipeline_feedback import failure_pattern
-from stacks.errors import DefinitionError
-from stacks.offline import Rendering
+from muon.components.pipeline_feedback import failure_pattern
+from muon.stacks.errors import DefinitionError
+from muon.stacks.offline import Rendering
 from tests.aws_models import assert_valid
 from tests.conftest import PROJECT_DIR
 

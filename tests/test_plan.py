@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 
-from stacks.plan import main
-from stacks.schema import SCHEMA_PATH, SCHEMAS, schema_text
+from muon.stacks.plan import main
+from muon.stacks.schema import SCHEMA_PATH, SCHEMAS, schema_text
 
 
 def run_plan(*argv: str) -> tuple[int, str, str]:
@@ -57,7 +57,9 @@ def test_unknown_stack_is_one_line_and_exit_2() -> None:
 
 def test_schemas_are_current() -> None:
     for path, model in SCHEMAS.items():
-        assert path.read_text() == schema_text(model), f"{path.name} is stale; run: python -m stacks.schema"
+        assert path.read_text() == schema_text(model), (
+            f"{path.name} is stale; run: python -m muon.stacks.schema"
+        )
 
 
 def test_schema_rejects_unknown_keys_and_knows_the_enums() -> None:
@@ -72,7 +74,7 @@ def test_secret_inputs_are_masked_in_the_plan_and_clear_for_assertions() -> None
     import pulumi
     import pulumi_aws as aws
 
-    from stacks.offline import SECRET_MASK, render
+    from muon.stacks.offline import SECRET_MASK, render
 
     def program() -> None:
         aws.ssm.Parameter("p", type="SecureString", value=pulumi.Output.secret("hunter22"))

@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from muon.cli.errors import NotFoundError, UsageError
+
+SECTIONS = ("environments", "services", "databases", "pipeline", "repositories", "organization")
+
+
+def shape_problem(values: Any) -> str | None:
+    """Why ``values`` is not the outputs of a muon stack, or None."""
+    expected = "the JSON of `pulumi stack output --json` for a muon stack"
+    if not isinstance(values, dict):
+        return f"expected {expected} (an object), got {type(values).__name__}"
+    if not set(values) & set(SECTIONS):
+        found = ", ".join(sorted(values)) or "nothing"
+        return f"expected {expected}, with one of: {', '.join(SECTIONS)}; found: {found}"
+    for section in SECTIONS:
+        if section in values and not isinstance(values[section], dict):
+            return f"{section}: expected an object, got {type(values[section]).__name__}"
+    for section in ("services", "databases"):
+        for environment, entries in (values.get(section) or {}).items():
+            if not isinstance(entries, dict) or not all(isinstance(v, dict) for v in entries.values()):
+                return f"{section}.{environment}: expected an object of {section} by name"
+    return None
 
 
 @dataclass
@@ -21,14 +42,23 @@ class StackOutputs:
     def load(cls, stack: str, outputs_file: Path | None) -> StackOutputs:
         if outputs_file is not None:
             try:
-                return cls(stack, json.loads(outputs_file.read_text(encoding="utf-8")))
+                values = json.loads(outputs_file.read_text(encoding="utf-8"))
             except FileNotFoundError:
                 raise UsageError(f"{outputs_file}: no such outputs file") from None
             except json.JSONDecodeError as error:
                 raise UsageError(f"{outputs_file}: not JSON ({error.msg}, line {error.lineno})") from None
+            problem = shape_problem(values)
+            if problem:
+                raise UsageError(f"{outputs_file}: {problem}")
+            return cls(stack, values)
         from muon.stacks.automation import Muon  # the Automation API only when no file is given
 
         return cls(stack, Muon().outputs(stack))
+
+    def region(self) -> str | None:
+        """The region named by the first regional ARN among the outputs."""
+        found = re.search(r"arn:aws[a-z-]*:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):", json.dumps(self.values))
+        return found.group(1) if found else None
 
     def environments(self) -> dict[str, dict[str, Any]]:
         return self.values.get("environments") or {}

@@ -62,18 +62,45 @@ class State:
         return self._outputs
 
 
-def _boto3_clients() -> ops.Clients:
+def _boto3_clients(state: Callable[[], State]) -> ops.Clients:
+    """Clients in the stack's region (never the shell's default), made when first needed."""
     import boto3
 
-    session = boto3.session.Session()
     cache: dict[str, Any] = {}
 
     def client(service: str) -> Any:
         if service not in cache:
-            cache[service] = session.client(service)
+            region = translate(lambda: stack_region(state()))
+            cache[service] = boto3.session.Session(region_name=region).client(service)
         return cache[service]
 
     return client
+
+
+def stack_region(state: State) -> str | None:
+    """The stack's region: its stack file's ``aws:region``, else the region in its outputs' ARNs.
+
+    A shell whose region says otherwise is an error naming both: a command must never act on
+    another region's resources of the same name.
+    """
+    import boto3
+
+    from muon.stacks.settings import read_stack_file
+
+    stack_file = Path(f"Pulumi.{state.stack}.yaml")
+    region, where = None, ""
+    if state.outputs_file is None and stack_file.is_file():
+        region, where = read_stack_file(Path.cwd(), state.stack).get("aws:region"), f"{stack_file} aws:region"
+    if not region:
+        region = state.outputs.region()
+        where = f"the ARNs in the outputs of stack '{state.stack}'"
+    shell = boto3.session.Session().region_name
+    if region and shell and shell != region:
+        raise UsageError(
+            f"the stack's region is {region} ({where}) but this shell's AWS region is {shell} "
+            "(AWS_DEFAULT_REGION or the profile); unset it or make them agree"
+        )
+    return region or shell
 
 
 @app.callback()
@@ -96,7 +123,8 @@ def main(
             errors.print(f"muon: --cwd: {cwd} is not a folder", markup=False)
             raise typer.Exit(EXIT_USAGE)
         os.chdir(cwd)  # every command reads the project from the working directory
-    ctx.obj = State(stack=stack, outputs_file=outputs, json=json_output, clients=_boto3_clients())
+    state = State(stack=stack, outputs_file=outputs, json=json_output, clients=_boto3_clients(lambda: state))
+    ctx.obj = state
 
 
 console = Console(highlight=False, soft_wrap=True)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from muon.cli.errors import RefusedError, UsageError, describe_client_error
+from muon.cli.errors import AwsError, RefusedError, UsageError, describe_client_error
 from muon.components.tags import MANAGED_BY_TAG
 
 Clients = Callable[[str], Any]
@@ -34,14 +34,19 @@ def optional(call: Callable[[], Any]) -> tuple[Any, str | None]:
 
 def environment_details(clients: Clients, name: str, outputs: dict[str, Any]) -> dict[str, Any]:
     ecs = clients("ecs")
-    found = ecs.describe_clusters(clusters=[outputs["clusterName"]])["clusters"]
-    cluster = found[0] if found else {}
+    found = [c for c in ecs.describe_clusters(clusters=[outputs["clusterName"]])["clusters"] if c]
+    cluster = next((c for c in found if c.get("status") != "INACTIVE"), None)
+    if cluster is None:
+        raise AwsError(
+            f"ECS cluster {outputs['clusterName']} of environment '{name}' does not exist in "
+            f"{ecs.meta.region_name} (destroyed, or another account or region?)"
+        )
     return {
         "environment": name,
         "vpcId": outputs.get("vpcId"),
         "loadBalancerUrl": outputs.get("loadBalancerUrl"),
         "cluster": outputs["clusterName"],
-        "clusterStatus": cluster.get("status", "MISSING"),
+        "clusterStatus": cluster.get("status"),
         "runningTasks": cluster.get("runningTasksCount", 0),
         "pendingTasks": cluster.get("pendingTasksCount", 0),
         "containerInstances": cluster.get("registeredContainerInstancesCount", 0),

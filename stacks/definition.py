@@ -57,6 +57,16 @@ Name = Annotated[
 """Environment and service names end up in AWS resource names: short, lowercase, DNS-safe."""
 
 
+ImageReference = Annotated[
+    str,
+    pattern(
+        r"^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+        r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$",
+        "an image reference: [registry/]repository[:tag][@sha256:<64 hex digits>]",
+    ),
+]
+
+
 def _ipv4_cidr(value: str) -> str:
     try:
         return str(ipaddress.IPv4Network(value, strict=True))
@@ -276,6 +286,14 @@ class ScheduleSpec(Spec):
         return self
 
 
+def _with_defaults(value: object, defaults: StepPolicySpec) -> object:
+    """A step policy given in part keeps the default of every key it leaves out."""
+    if not isinstance(value, dict):
+        return value
+    given = {to_camel(k) if "_" in str(k) else k: v for k, v in value.items()}
+    return {**defaults.model_dump(by_alias=True), **given}
+
+
 class ScalingSpec(Spec):
     min: int | None = Field(default=None, ge=0, le=1000, description="Fewest tasks (dev 1, production 2).")
     max: int = Field(default=20, ge=1, le=1000, description="Most tasks.")
@@ -285,6 +303,19 @@ class ScalingSpec(Spec):
     scale_out: StepPolicySpec = Field(default_factory=_default_scale_out)
     scale_in: StepPolicySpec = Field(default_factory=_default_scale_in)
     schedules: list[ScheduleSpec] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deep_defaults(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for key, default in (("scaleOut", _default_scale_out()), ("scaleIn", _default_scale_in())):
+            snake = "scale_out" if key == "scaleOut" else "scale_in"
+            for name in (key, snake):
+                if name in data:
+                    data[name] = _with_defaults(data[name], default)
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> ScalingSpec:
@@ -580,14 +611,24 @@ class BuildSpec(Spec):
 
 class ServiceSpec(Spec):
     port: int = Field(ge=1, le=65535, description="Container port the load balancer sends traffic to.")
-    path_patterns: list[str] = Field(default_factory=list, max_length=5)
+    path_patterns: list[
+        Annotated[
+            str,
+            pattern(
+                r"^/[\x21-\x7e]{0,127}$",
+                "a path pattern starting with '/' (up to 128 characters), e.g. /bananas*",
+            ),
+        ]
+    ] = Field(default_factory=list, max_length=5)
     host_patterns: list[str] = Field(default_factory=list, max_length=5)
     priority: int | None = Field(
         default=None, ge=1, le=50000, description="Listener rule priority; derived from the name by default."
     )
     cpu: int = Field(default=256, description="CPU units (1024 = one vCPU).")
     memory: int = Field(default=512, description="MiB.")
-    image: str | None = Field(default=None, description="Default image; the stack's muon:images wins.")
+    image: ImageReference | None = Field(
+        default=None, description="Default image; the stack's muon:images wins."
+    )
     build: BuildSpec | None = Field(
         default=None, description="Build and push the image during `pulumi up` instead of naming one."
     )

@@ -28,6 +28,17 @@ _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # pulumi.runtime.rpc._special_
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"  # pulumi.runtime.rpc._special_resource_sig
 
 DEFAULT_ACCOUNT = "123456789012"
+# Availability zones an account sees in a region (AWS Regions and Zones page), so that the offline
+# plan refuses more zones than the region has; regions not listed get the common three.
+REGION_ZONES = {
+    "us-east-1": 6,
+    "us-east-2": 3,
+    "us-west-2": 4,
+    "eu-west-1": 3,
+    "eu-central-1": 3,
+    "ap-southeast-2": 3,
+}
+DEFAULT_ZONES = 3
 
 
 @dataclass(frozen=True)
@@ -135,9 +146,12 @@ _ID_PREFIXES = {
 class MuonMocks(pulumi.runtime.Mocks):
     """Plausible, deterministic stand-ins for what AWS would return."""
 
-    def __init__(self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1", zones: int = 6) -> None:
+    def __init__(
+        self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1", zones: int | None = None
+    ) -> None:
         self.account_id = account_id
         self.region = region
+        zones = zones if zones is not None else REGION_ZONES.get(region, DEFAULT_ZONES)
         self.zones = [f"{region}{chr(ord('a') + i)}" for i in range(zones)]
         self.existing_parameters: dict[str, str] = {}
         """SSM parameter names that 'exist' for ``aws:ssm/getParameter`` (name → value)."""

@@ -7,6 +7,7 @@ deploy nothing), and checks that the environments a stack selects exist in the d
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from muon.stacks.definition import ConnectionArn, Definition, Name, Spec, pattern
+from muon.stacks.definition import ConnectionArn, Definition, ImageReference, Name, Spec, pattern
 from muon.stacks.errors import DefinitionError
 from muon.stacks.loader import parse_yaml, validate
 
@@ -27,7 +28,7 @@ class StackSettings(Spec):
         default_factory=list, description="Environments of the definition this stack deploys."
     )
     pipeline: bool = Field(default=False, description="Whether this stack deploys the pipeline.")
-    images: dict[Name, str] = Field(
+    images: dict[Name, ImageReference] = Field(
         default_factory=dict, description="Image per service (set by the pipeline)."
     )
     connection: ConnectionArn | None = Field(
@@ -78,6 +79,12 @@ def settings_from_config(config: dict[str, str], source: str) -> StackSettings:
             )
             continue
         raw[key] = _decode(value, key)
+    region = config.get("aws:region")
+    if region and region not in known_regions():
+        problems.append(
+            f"{source}: aws:region: '{region}' is not an AWS region "
+            "(e.g. us-east-1, eu-west-1, ap-southeast-2)"
+        )
     if problems:
         raise DefinitionError(problems)
     try:
@@ -86,6 +93,16 @@ def settings_from_config(config: dict[str, str], source: str) -> StackSettings:
         # Name config keys the way the user wrote them: muon:environments, not environments.
         fixed = [p.replace(f"{source}: ", f"{source}: {NAMESPACE}:", 1) for p in error.problems]
         raise DefinitionError(fixed) from None
+
+
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region of every partition botocore knows (its partitions.json): checked offline."""
+    import botocore
+
+    path = Path(botocore.__file__).parent / "data" / "partitions.json"
+    partitions = json.loads(path.read_text(encoding="utf-8"))["partitions"]
+    return frozenset(region for p in partitions for region in p["regions"] if not region.endswith("-global"))
 
 
 def _decode(value: Any, key: str) -> Any:

@@ -403,7 +403,7 @@ def test_up_with_an_image_streams_and_summarises(stand_in: Path) -> None:
 def test_stack_operations_refuse_bad_input_and_report_locks(
     stand_in: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result = runner.invoke(app, ["up", "dev", "--image", "apple=repo@sha256:1"])
+    result = runner.invoke(app, ["up", "dev", "--image", "apple=repo@sha256:" + "1" * 64 + ""])
     assert result.exit_code == 2
     assert "muon:images.apple: no such service in muon.yaml" in result.stderr
     assert runner.invoke(app, ["up", "dev", "--image", "banana"]).exit_code == 2
@@ -413,3 +413,73 @@ def test_stack_operations_refuse_bad_input_and_report_locks(
     locked = runner.invoke(app, ["up", "dev"])
     assert locked.exit_code == 4
     assert locked.stderr.startswith("muon: stack 'dev' is locked by another update")
+
+
+def test_commands_act_in_the_stack_region_and_refuse_a_different_shell_region(
+    world: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The outputs' ARNs say us-east-1; a shell set to another region is refused, naming both.
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    result = muon(world, "env", "show", "dev")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "muon: the stack's region is us-east-1 (the ARNs in the outputs of stack 'dev') but this shell's "
+        "AWS region is eu-west-1 (AWS_DEFAULT_REGION or the profile); unset it or make them agree"
+    )
+    # With no region in the shell, the stack's is used.
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    shown = muon(world, "--json", "env", "show", "dev")
+    assert shown.exit_code == 0, shown.stderr
+    assert json.loads(shown.stdout)["clusterStatus"] == "ACTIVE"
+
+
+def test_the_stack_file_region_wins_over_the_shell(world: Path, tmp_path: Path, monkeypatch) -> None:
+    from muon.cli.main import State, stack_region
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-central-1\n")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    state = State(stack="dev", outputs_file=None, json=False, clients=lambda _: None)
+    assert stack_region(state) == "eu-central-1"
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    with pytest.raises(
+        Exception,
+        match=r"eu-central-1 \(Pulumi.dev.yaml aws:region\) but this shell's AWS region is us-west-2",
+    ):
+        stack_region(state)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("[]", "expected the JSON of `pulumi stack output --json` for a muon stack (an object), got list"),
+        ('{"vpc": "vpc-1"}', "with one of: environments, services"),
+        ('{"environments": []}', "environments: expected an object, got list"),
+        ('{"services": {"dev": {"banana": "x"}}}', "services.dev: expected an object of services by name"),
+    ],
+)
+def test_an_outputs_file_of_the_wrong_shape_is_an_error(tmp_path: Path, content: str, expected: str) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(content)
+    result = muon(outputs, "env", "list")
+    assert result.exit_code == 2
+    assert expected in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_env_show_of_a_missing_cluster_is_an_aws_error(world: Path) -> None:
+    boto3.client("ecs").delete_cluster(cluster="muon-dev")
+    result = muon(world, "env", "show", "dev")
+    assert result.exit_code == 3
+    assert result.stderr.strip() == (
+        "muon: ECS cluster muon-dev of environment 'dev' does not exist in us-east-1 "
+        "(destroyed, or another account or region?)"
+    )
+
+
+def test_json_may_follow_the_subcommand(world: Path, capsys) -> None:
+    from muon.cli.main import entry
+
+    with pytest.raises(SystemExit) as exited:
+        entry(["--outputs", str(world), "env", "list", "--json"])
+    assert exited.value.code == 0
+    assert json.loads(capsys.readouterr().out)[0]["environment"] == "dev"

@@ -225,3 +225,90 @@ def test_other_namespaces_are_left_alone() -> None:
 
 def test_definition_type_is_exported() -> None:
     assert Definition.model_json_schema(by_alias=True)["additionalProperties"] is False
+
+
+def test_a_step_policy_given_in_part_keeps_the_other_defaults(render_definition) -> None:
+    rendering = render_definition(
+        "environments: {dev: {}}\nservices:\n  banana:\n    port: 80\n    pathPatterns: [/b]\n"
+        "    scaling: {scaleOut: {steps: [{at: 70, change: 3}]}, scaleIn: {cooldown: 600}}\n",
+        ["dev"],
+    )
+    out = rendering.one("aws:appautoscaling/policy:Policy", "dev-banana-scaling-scale-out").inputs
+    assert out["stepScalingPolicyConfiguration"]["cooldown"] == 60  # the seed's, kept
+    assert out["stepScalingPolicyConfiguration"]["stepAdjustments"][0]["scalingAdjustment"] == 3
+    scale_in = rendering.one("aws:appautoscaling/policy:Policy", "dev-banana-scaling-scale-in").inputs
+    assert scale_in["stepScalingPolicyConfiguration"]["cooldown"] == 600
+    assert scale_in["stepScalingPolicyConfiguration"]["stepAdjustments"][0]["scalingAdjustment"] == -1
+    high = next(
+        a for a in rendering.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name.endswith("-high")
+    )
+    assert (high.inputs["threshold"], high.inputs["period"], high.inputs["evaluationPeriods"]) == (70, 300, 1)
+
+
+@pytest.mark.parametrize(
+    ("service", "expected"),
+    [
+        (
+            "pathPatterns: [bananas]",
+            "services.banana.pathPatterns[0]: expected a path pattern starting with '/'",
+        ),
+        (
+            "pathPatterns: [/b]\n    image: 'nginx latest'",
+            "services.banana.image: expected an image reference",
+        ),
+        (
+            "pathPatterns: [/b]\n    image: 'repo@sha256:abc'",
+            "services.banana.image: expected an image reference",
+        ),
+        (
+            "pathPatterns: [/b]\n    image: 'HTTP://registry/x'",
+            "services.banana.image: expected an image reference",
+        ),
+    ],
+)
+def test_paths_and_image_references_are_checked(render_definition, service: str, expected: str) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(
+            f"environments: {{dev: {{}}}}\nservices:\n  banana:\n    port: 80\n    {service}\n", ["dev"]
+        )
+    (problem,) = caught.value.problems
+    assert expected in problem
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "nginx",
+        "nginx:1.27",
+        "public.ecr.aws/docker/library/python:3.12-slim",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/muon/banana@sha256:" + "a" * 64,
+        "localhost:5000/team/app:v1.2.3",
+        "ghcr.io/acme/banana_api:2026-11-27",
+    ],
+)
+def test_real_image_references_are_accepted(render_definition, image: str) -> None:
+    rendering = render_definition(
+        f"environments: {{dev: {{}}}}\nservices:\n  banana:\n    port: 80\n    pathPatterns: [/b]\n    image: '{image}'\n",
+        ["dev"],
+    )
+    (container,) = rendering.one("aws:ecs/taskDefinition:TaskDefinition").json("containerDefinitions")
+    assert container["image"] == image
+
+
+def test_a_region_aws_does_not_have_is_refused(render_definition) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        render_definition("environments: {dev: {}}", ["dev"], extra_config={"aws:region": "us-east-7"})
+    (problem,) = caught.value.problems
+    assert (
+        problem
+        == "Pulumi.test.yaml: aws:region: 'us-east-7' is not an AWS region (e.g. us-east-1, eu-west-1, ap-southeast-2)"
+    )
+
+
+def test_more_zones_than_the_region_has_is_refused_offline(render_definition) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(
+            "environments: {dev: {network: {azs: 4}}}", ["dev"], extra_config={"aws:region": "eu-west-1"}
+        )
+    (problem,) = caught.value.problems
+    assert "environments.dev.network.azs: 4 availability zones requested, but eu-west-1 has 3" in problem

@@ -1,6 +1,7 @@
 """Step scaling for an ECS service that really scales both ways.
 
-The seed's policy (+2 at CPU >= 80, -1 below) hung both steps off one alarm, which acts only while
+The policy of Stelligent's mu post "Application Auto Scaling with Amazon ECS" (+2 at CPU >= 80,
+-1 below) hung both steps off one alarm, which acts only while
 it is in ALARM (above 80): its -1 step could never run. Here each direction has its own alarm and
 policy, derived from a list of steps the way CDK's ``scaleOnMetric`` does: the alarm threshold is
 the step nearest the middle, and each step's bounds are measured from that threshold.
@@ -89,7 +90,7 @@ class MetricSource:
 
 @dataclass(frozen=True)
 class ScalingConfig:
-    """What to scale on and how far; the defaults are the seed's policy, made to scale in too."""
+    """What to scale on and how far; the defaults are mu's policy, made to scale in too."""
 
     min_capacity: int
     max_capacity: int

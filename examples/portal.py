@@ -1,8 +1,9 @@
 """A self-service portal's backend, in a few lines: deploy a service's new image to an environment.
 
-    python examples/portal.py dev banana <account>.dkr.ecr.<region>.amazonaws.com/muon/dev/banana@sha256:...
+    python examples/portal.py PROJECT_DIR dev banana REGISTRY/muon/banana@sha256:DIGEST
 
-Needs the Pulumi CLI, AWS credentials and a Pulumi backend (`pulumi login`), like `pulumi up` does.
+Needs muon installed (`pip install muon`), the Pulumi CLI, AWS credentials and a Pulumi backend
+(`pulumi login`), like `pulumi up` does. PROJECT_DIR is the team's repository (its Pulumi.yaml).
 Copy it: every error a user can act on arrives as its own exception with a one-line message.
 """
 
@@ -11,9 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout of muon
-
-from muon.stacks.automation import (  # after the path fix above
+from muon.stacks.automation import (
     InvalidConfigError,
     Muon,
     OperationFailedError,
@@ -22,8 +21,8 @@ from muon.stacks.automation import (  # after the path fix above
 )
 
 
-def deploy(stack: str, service: str, image: str) -> int:
-    muon = Muon()
+def deploy(project_dir: str, stack: str, service: str, image: str) -> int:
+    muon = Muon(Path(project_dir))
     config = {"environments": [stack if stack != "prod" else "production"], "images": {service: image}}
     try:
         preview = muon.preview(stack, config=config)
@@ -47,7 +46,7 @@ def deploy(stack: str, service: str, image: str) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    if len(sys.argv) != 5:
         print(__doc__)
         sys.exit(2)
     sys.exit(deploy(*sys.argv[1:]))

@@ -1,4 +1,4 @@
-"""Controls from ``shared/reference/compliance-checklist.md`` as checks over rendered resources.
+"""Compliance controls as checks over rendered resources (the list: docs/compliance.md).
 
 Each rule reads resources the way the provider receives them (type token, logical name,
 camelCase inputs) and returns findings. They run on the offline plan, so a default that breaks a

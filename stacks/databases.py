@@ -35,7 +35,7 @@ def parameter_name(template: str, environment: str, service: str) -> str:
 
 
 def find_password(name: str, managed_by: str, version: int) -> GeneratedPassword | ExistingPassword:
-    """The seed's rule, made safe: use a customer's SecureString if one exists, else generate one.
+    """mu's rule, made safe: use a customer's SecureString if one exists, else generate one.
 
     A parameter muon generated on an earlier run exists too; its ``muon:managed-by`` tag tells it
     apart, so the second run keeps managing it instead of adopting (and then deleting) it.

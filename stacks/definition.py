@@ -255,12 +255,13 @@ class StepPolicySpec(Spec):
 
 
 def _default_scale_out() -> StepPolicySpec:
-    # The seed's policy: CPU >= 80 over one 5-minute period adds 2 tasks, cooldown 60 s.
+    # mu's policy ("Application Auto Scaling with Amazon ECS"): CPU >= 80 over one 5-minute
+    # period adds 2 tasks, cooldown 60 s.
     return StepPolicySpec(steps=[StepSpec(at=80, change=2)], cooldown=60, period=300, evaluation_periods=1)
 
 
 def _default_scale_in() -> StepPolicySpec:
-    # The seed's -1 step, given its own low alarm (the seed's single alarm could never fire it)
+    # mu's -1 step, given its own low alarm (mu's single alarm could never fire it)
     # and a longer window (3 x 5 minutes) so the service does not flap.
     return StepPolicySpec(steps=[StepSpec(at=30, change=-1)], cooldown=300, period=300, evaluation_periods=3)
 
@@ -475,7 +476,7 @@ _DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
 
 
 class DatabaseSpec(DatabaseCapacitySpec):
-    """The service's own Aurora cluster (seed: "Microservice databases with mu")."""
+    """The service's own Aurora cluster (Stelligent's post "Microservice databases with mu")."""
 
     name: Annotated[
         str,

@@ -119,9 +119,10 @@ def test_the_portal_example_runs_against_the_stand_in(
 
     fake_pulumi.activate(tmp_path, monkeypatch, on_path=True)
     example = runpy.run_path(str(Path(__file__).resolve().parent.parent / "examples" / "portal.py"))
-    assert example["deploy"]("dev", "banana", DIGEST) == 0
+    project = str(Path(__file__).resolve().parent.parent)
+    assert example["deploy"](project, "dev", "banana", DIGEST) == 0
     out = capsys.readouterr().out
     assert "dev: {'create': 3, 'same': 2}" in out
     assert "succeeded" in out and "banana at http://dev.example/bananas" in out
-    assert example["deploy"]("dev", "apple", DIGEST) == 2
+    assert example["deploy"](project, "dev", "apple", DIGEST) == 2
     assert "refused: config of stack 'dev': muon:images.apple: no such service" in capsys.readouterr().out

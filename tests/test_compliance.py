@@ -133,3 +133,15 @@ class Fake:
 )
 def test_rules_catch_violations(resource: Fake, control: str) -> None:
     assert control in {f.control for f in evaluate([resource])}
+
+
+def test_every_control_checked_is_documented() -> None:
+    import re
+
+    from tests.conftest import PROJECT_DIR
+
+    checked = set(re.findall(r'Finding\("([^"]+)"', (PROJECT_DIR / "policy" / "rules.py").read_text()))
+    documented = (PROJECT_DIR / "docs" / "compliance.md").read_text()
+    assert sorted(c for c in checked if f"| {c} " not in documented and f" {c} |" not in documented) == []
+    for variant in ("CloudWatch.15-capacity", "ECS-DEPLOY-1", "SCP.count", "CKV_AWS_NOTIFY"):
+        assert f"{variant} **(muon)**" in documented

@@ -1,4 +1,4 @@
-"""The seed's banana service, as a tiny HTTP app: GET /bananas answers with JSON.
+"""The banana service of Stelligent's mu posts, as a tiny HTTP app: GET /bananas answers with JSON.
 
 Standard library only, so the image needs nothing but Python. It listens on $PORT (8080), writes
 nothing to disk (muon runs it as user 1000 on a read-only root filesystem), and stops cleanly on
@@ -19,7 +19,7 @@ BANANAS = ("Cavendish", "Gros Michel", "Lady Finger", "Red Dacca")
 
 
 def database_host(url: str | None) -> str | None:
-    """The host of the seed's JDBC URL (jdbc:mysql://host:port/name), never the credentials."""
+    """The host of mu's JDBC URL (jdbc:mysql://host:port/name), never the credentials."""
     if not url or "://" not in url:
         return None
     return urlsplit(url.split(":", 1)[1] if url.startswith("jdbc:") else url).hostname

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+import yaml
 
 from muon.cli.main import entry, hoist_global_options
 from tests.conftest import PROJECT_DIR
@@ -122,11 +124,22 @@ def test_init_with_a_pipeline_renders_the_delivery_stack(installed: Path, tmp_pa
     assert result.returncode == 0, result.stderr
     assert "port: 9090" in (tmp_path / "muon.yaml").read_text()  # the Dockerfile's EXPOSE
     assert "- /apple" in (tmp_path / "muon.yaml").read_text()
-    plan = muon(installed, tmp_path, "plan", "pipeline", "--quiet")
+    plan = muon(installed, tmp_path, "plan", "pipeline", "--quiet", "--json-file", "plan.json")
     assert plan.returncode == 0, plan.stderr
     assert (
         "aws:codepipeline/pipeline:Pipeline" in plan.stdout and "aws:ecr/repository:Repository" in plan.stdout
     )
+    # The pipeline installs muon from the team's requirements.txt and deploys with it.
+    document = json.loads((tmp_path / "plan.json").read_text())
+    deploy = next(
+        r["inputs"]
+        for r in document["resources"]
+        if r["type"] == "aws:codebuild/project:Project" and r["name"].endswith("-deploy")
+    )
+    spec = yaml.safe_load(deploy["source"]["buildspec"])
+    assert any("pip install -q -r requirements.txt" in c for c in spec["phases"]["install"]["commands"])
+    build = spec["phases"]["build"]["commands"]
+    assert any(c.startswith(".venv/bin/python -m muon.stacks.deploy set-images") for c in build)
 
 
 def run_entry(capsys, *args: str) -> tuple[int, str, str]:

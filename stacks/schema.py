@@ -1,4 +1,8 @@
-"""The JSON Schemas of muon.yaml and organization.yaml, for editors: ``python -m muon.stacks.schema``."""
+"""The JSON Schemas of muon.yaml and organization.yaml, for editors: ``python -m muon.stacks.schema``.
+
+Written into ``schema/`` of the working directory (the project), where muon.yaml's first line
+points editors with the YAML language server.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ from pydantic import BaseModel
 from muon.stacks.definition import Definition
 from muon.stacks.organization import OrganizationSpec
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+SCHEMA_DIR = Path("schema")
 SCHEMA_PATH = SCHEMA_DIR / "muon.schema.json"
 ORGANIZATION_SCHEMA_PATH = SCHEMA_DIR / "organization.schema.json"
 SCHEMAS: dict[Path, type[BaseModel]] = {SCHEMA_PATH: Definition, ORGANIZATION_SCHEMA_PATH: OrganizationSpec}
+"""Paths relative to the project folder."""
 
 
 def schema_text(model: type[BaseModel] = Definition) -> str:

@@ -7,6 +7,7 @@ import json
 
 from muon.stacks.plan import main
 from muon.stacks.schema import SCHEMA_PATH, SCHEMAS, schema_text
+from tests.conftest import PROJECT_DIR
 
 
 def run_plan(*argv: str) -> tuple[int, str, str]:
@@ -56,14 +57,14 @@ def test_unknown_stack_is_one_line_and_exit_2() -> None:
 
 
 def test_schemas_are_current() -> None:
-    for path, model in SCHEMAS.items():
+    for path, model in ((PROJECT_DIR / p, m) for p, m in SCHEMAS.items()):
         assert path.read_text() == schema_text(model), (
             f"{path.name} is stale; run: python -m muon.stacks.schema"
         )
 
 
 def test_schema_rejects_unknown_keys_and_knows_the_enums() -> None:
-    schema = json.loads(SCHEMA_PATH.read_text())
+    schema = json.loads((PROJECT_DIR / SCHEMA_PATH).read_text())
     network = schema["$defs"]["NetworkSpec"]
     assert network["additionalProperties"] is False
     nat = network["properties"]["nat"]["anyOf"][0]

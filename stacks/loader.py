@@ -6,6 +6,7 @@ one message, and never as a traceback.
 
 from __future__ import annotations
 
+import reprlib
 import types
 import typing
 from pathlib import Path
@@ -20,45 +21,134 @@ from muon.stacks.errors import DefinitionError
 Model = TypeVar("Model", bound=BaseModel)
 
 
+MAX_FILE_BYTES = 1024 * 1024
+"""A definition, stack or organization file is a few kilobytes; anything larger is not one."""
+MAX_NODES = 100_000
+"""Nodes after every alias is expanded: a 'billion laughs' document is refused before it expands."""
+MAX_DEPTH = 64
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys (PyYAML keeps the last one silently)."""
+    """SafeLoader that rejects duplicate keys (PyYAML keeps the last one silently) and keys that
+    are lists or mappings, and still takes YAML merge keys (``<<: *defaults``)."""
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: dict[Any, yaml.Node] = {}
     for key_node, _ in node.value:
+        if key_node.tag == MERGE_TAG:
+            continue  # merged keys may be overridden by the mapping's own: that is what merging is
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a list or mapping cannot be a key; keys are names", key_node.start_mark
+            )
         key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
         seen[key] = key_node
+    loader.flatten_mapping(node)
     return loader.construct_mapping(node)
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _check_expansion(root: yaml.Node, source: str) -> None:
+    """Count the nodes the document would have with every alias expanded, without expanding it
+    (each distinct node is visited once), and refuse alias cycles and deep nesting."""
+    sizes: dict[int, tuple[int, int]] = {}
+    visiting: set[int] = set()
+
+    def measure(node: yaml.Node) -> tuple[int, int]:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in visiting:
+            raise DefinitionError([f"{source}: invalid YAML: an alias refers to a node that contains it"])
+        visiting.add(key)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        count, depth = 1, 0
+        for child in children:
+            child_count, child_depth = measure(child)
+            count, depth = count + child_count, max(depth, child_depth)
+            if count > MAX_NODES:
+                message = f"too large once its aliases are expanded (over {MAX_NODES:,} values); refused"
+                raise DefinitionError([f"{source}: {message}"])
+        visiting.discard(key)
+        sizes[key] = (count, depth + 1)
+        if depth + 1 > MAX_DEPTH:
+            raise DefinitionError([f"{source}: nested more than {MAX_DEPTH} levels deep; refused"])
+        return sizes[key]
+
+    measure(root)
+
+
 def parse_yaml(text: str, source: str) -> Any:
-    """Parse YAML text; a syntax error becomes one line naming the file, line and column."""
+    """Parse YAML text; a syntax error becomes one line naming the file, line and column.
+
+    Sizes are checked before anything is built: a document whose aliases would expand past
+    ``MAX_NODES`` values, or that nests past ``MAX_DEPTH`` levels, is refused in bounded time and
+    memory.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise DefinitionError(
+            [f"{source}: {len(text):,} characters; a muon file is at most {MAX_FILE_BYTES:,}"]
+        )
+    loader = _StrictLoader(text)
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, source)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         raise DefinitionError([f"{where}: invalid YAML: {error.problem or error}"]) from None
     except yaml.YAMLError as error:
         raise DefinitionError([f"{source}: invalid YAML: {error}"]) from None
+    except RecursionError:
+        raise DefinitionError([f"{source}: nested too deeply to read; refused"]) from None
+    finally:
+        loader.dispose()
 
 
-def load_definition(path: str | Path) -> Definition:
+def read_text(path: Path, what: str, setting: str | None = None) -> str:
+    """A UTF-8 text file, or one line saying why not: missing, a folder, not text, unreadable.
+
+    ``setting``: where the path came from (``Pulumi.dev.yaml: muon:definition``), named first.
+    """
+    where = f"{setting}: {path}" if setting else str(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise DefinitionError([f"{where}: larger than {MAX_FILE_BYTES:,} bytes; not a {what}"])
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DefinitionError([f"{where}: no such {what}"]) from None
+    except IsADirectoryError:
+        raise DefinitionError([f"{where}: is a folder; expected a {what}"]) from None
+    except OSError as error:
+        raise DefinitionError([f"{where}: cannot read: {error.strerror}"]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DefinitionError(
+            [
+                f"{where}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
+                f"save the {what} as UTF-8"
+            ]
+        ) from None
+
+
+def load_definition(path: str | Path, setting: str | None = None) -> Definition:
     """Read and validate a definition file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DefinitionError([f"{path}: no such definition file"]) from None
-    except OSError as error:
-        raise DefinitionError([f"{path}: cannot read: {error.strerror}"]) from None
-    return parse_definition(text, str(path))
+    return parse_definition(read_text(path, "definition file", setting), str(path))
 
 
 def parse_definition(text: str, source: str = "muon.yaml") -> Definition:
@@ -149,8 +239,15 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
+_PREVIEW = reprlib.Repr()
+_PREVIEW.maxlevel, _PREVIEW.maxdict, _PREVIEW.maxlist, _PREVIEW.maxstring, _PREVIEW.maxother = 2, 3, 3, 40, 40
+
+
 def _show(value: Any) -> str:
-    text = repr(value)
+    """A short preview of a value, in bounded time however large it is (never a full repr)."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (YAML reads yes/no/on/off/true/false unquoted as a boolean: quote it)"
+    text = _PREVIEW.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

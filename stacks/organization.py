@@ -28,7 +28,7 @@ from muon.components.organization import (
 from muon.components.pipeline_access import DEPLOYED_SERVICES
 from muon.stacks.definition import Email, Spec, _PathError, pattern
 from muon.stacks.errors import DefinitionError
-from muon.stacks.loader import format_path, parse_yaml, validate
+from muon.stacks.loader import format_path, parse_yaml, read_text, validate
 
 # What muon's stacks and what they run call besides what they create: identity, tag lookups, the
 # pipeline source; at run time ECS Exec and the SSM agent on EC2 hosts (ssmmessages, ec2messages)
@@ -151,14 +151,17 @@ class OrganizationPlan:
 
 
 def load_organization(
-    path: Path, *, tags: dict[str, str], aws_settings: dict[str, str] | None = None
+    path: Path,
+    *,
+    tags: dict[str, str],
+    aws_settings: dict[str, str] | None = None,
+    setting: str | None = None,
 ) -> OrganizationPlan:
     source = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DefinitionError([f"{path}: no such organization file"]) from None
-    spec = validate(OrganizationSpec, parse_yaml(text, source) or {}, source)
+    data = parse_yaml(read_text(path, "organization file", setting), source)
+    if data is None:
+        raise DefinitionError([f"{source}: the file is empty; expected at least 'units:' or 'accounts:'"])
+    spec = validate(OrganizationSpec, data, source)
     return plan_organization(spec, source=source, base=path.parent, tags=tags, aws_settings=aws_settings)
 
 
@@ -319,9 +322,9 @@ def _read_policy(
     if policy.file is not None:
         path = base / policy.file
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            problems.append(f"{where}.file: no such file {policy.file}")
+            document = json.loads(read_text(path, "policy file", f"{where}.file"))
+        except DefinitionError as error:
+            problems.extend(error.problems)
             return None
         except json.JSONDecodeError as error:
             problems.append(

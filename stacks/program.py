@@ -71,7 +71,7 @@ def load_inputs(stack: str) -> Inputs:
     stack_source = f"Pulumi.{stack}.yaml"
     settings = settings_from_config(stack_config(), stack_source)
     definition_path = project_dir() / settings.definition
-    definition = load_definition(definition_path)
+    definition = load_definition(definition_path, f"{stack_source}: muon:definition")
     check_selection(settings, definition, stack_source, settings.definition)
     builds = build_plans(definition, definition_path.parent, settings.definition)
     return Inputs(settings, definition, builds)
@@ -174,7 +174,10 @@ def prepare_organization(settings: StackSettings) -> OrganizationPlan | None:
         return None
     tags = {"muon:project": pulumi.get_project(), "muon:stack": pulumi.get_stack()}
     return load_organization(
-        project_dir() / settings.organization, tags=tags, aws_settings=aws_settings(stack_config())
+        project_dir() / settings.organization,
+        tags=tags,
+        aws_settings=aws_settings(stack_config()),
+        setting=f"Pulumi.{pulumi.get_stack()}.yaml: muon:organization",
     )
 
 

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from muon.stacks.definition import ConnectionArn, Definition, ImageReference, Name, Spec, pattern
 from muon.stacks.errors import DefinitionError
-from muon.stacks.loader import parse_yaml, validate
+from muon.stacks.loader import parse_yaml, read_text, validate
 
 NAMESPACE = "muon"
 
@@ -240,7 +240,9 @@ def read_stack_file(project_dir: Path, stack: str) -> dict[str, str]:
     if not path.exists():
         stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
         raise DefinitionError([f"{path.name}: no such stack file; stacks here: {', '.join(stacks)}"])
-    data = parse_yaml(path.read_text(encoding="utf-8"), path.name) or {}
+    data = parse_yaml(read_text(path, "stack file"), path.name) or {}
+    if not isinstance(data, dict):
+        raise DefinitionError([f"{path.name}: expected a mapping with 'config:', got {type(data).__name__}"])
     config = data.get("config") or {}
     if not isinstance(config, dict):
         raise DefinitionError([f"{path.name}: config: expected a mapping of settings"])

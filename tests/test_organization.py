@@ -203,7 +203,7 @@ BAD = [
         {"policies": {"P": {"document": {"Statement": []}}}},
         "policies.P.document: a policy needs 'Version' and 'Statement'",
     ),
-    ({"policies": {"P": {"file": "missing.json"}}}, "policies.P.file: no such file missing.json"),
+    ({"policies": {"P": {"file": "missing.json"}}}, "missing.json: no such policy file"),
     ({"policies": {"P": {}}}, "policies.P: give exactly one of 'file' or 'document'"),
     ({"units": {"OU": {"policies": ["Nope"]}}}, "units.OU.policies[0]: no such policy 'Nope'"),
     (

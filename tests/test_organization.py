@@ -203,7 +203,6 @@ BAD = [
         {"policies": {"P": {"document": {"Statement": []}}}},
         "policies.P.document: a policy needs 'Version' and 'Statement'",
     ),
-    ({"policies": {"P": {"file": "missing.json"}}}, "missing.json: no such policy file"),
     ({"policies": {"P": {}}}, "policies.P: give exactly one of 'file' or 'document'"),
     ({"units": {"OU": {"policies": ["Nope"]}}}, "units.OU.policies[0]: no such policy 'Nope'"),
     (
@@ -559,3 +558,16 @@ def test_more_accounts_than_a_new_organization_holds_is_a_warning(org: Rendering
     (warning,) = [w for w in org.warnings if "new organization" in w]
     assert warning.startswith("organization.yaml: accounts: 17 accounts with the management account")
     assert "Default maximum number of accounts" in warning
+
+
+def test_a_policy_file_that_is_missing_a_folder_or_not_text_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "folder.json").mkdir()
+    (tmp_path / "latin1.json").write_bytes('{"Sid": "Caf\xe9"}'.encode("latin-1"))
+    for name, expected in (
+        ("missing.json", "no such policy file"),
+        ("folder.json", "is a folder; expected a policy file"),
+        ("latin1.json", "not UTF-8 text (byte 0xe9 at offset 13); save the policy file as UTF-8"),
+    ):
+        with pytest.raises(DefinitionError) as raised:
+            plan({"policies": {"P": {"file": name}}}, tmp_path)
+        assert str(raised.value) == f"organization.yaml: policies.P.file: {tmp_path / name}: {expected}"

@@ -566,7 +566,7 @@ def test_a_policy_file_that_is_missing_a_folder_or_not_text_is_one_line(tmp_path
     for name, expected in (
         ("missing.json", "no such policy file"),
         ("folder.json", "is a folder; expected a policy file"),
-        ("latin1.json", "not UTF-8 text (byte 0xe9 at offset 13); save the policy file as UTF-8"),
+        ("latin1.json", "not UTF-8 text (byte 0xe9 at offset 12); save the policy file as UTF-8"),
     ):
         with pytest.raises(DefinitionError) as raised:
             plan({"policies": {"P": {"file": name}}}, tmp_path)

@@ -7,8 +7,10 @@ default (see ``stacks/defaults.py``); the README's definition reference is writt
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
+import zoneinfo
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -63,6 +65,16 @@ ImageReference = Annotated[
         r"^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
         r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$",
         "an image reference: [registry/]repository[:tag][@sha256:<64 hex digits>]",
+    ),
+]
+
+
+ParameterReference = Annotated[
+    str,
+    pattern(
+        r"^(?:/[A-Za-z0-9_.\-/${}]{1,2047}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9_.\-/]{1,2047})$",
+        "a Parameter Store name starting with '/' (e.g. /banana/api-key, ${Environment} and "
+        "${ServiceName} allowed) or a parameter ARN; never the secret itself",
     ),
 ]
 
@@ -238,7 +250,9 @@ ScalingMetric = Literal["cpu", "memory", "requests"]
 
 class StepSpec(Spec):
     at: float = Field(description="Metric value at which this step starts.")
-    change: int = Field(description="Tasks to add (scale-out, > 0) or remove (scale-in, < 0).")
+    change: int = Field(
+        ge=-1000, le=1000, description="Tasks to add (scale-out, > 0) or remove (scale-in, < 0)."
+    )
 
 
 class StepPolicySpec(Spec):
@@ -284,7 +298,52 @@ class ScheduleSpec(Spec):
     def _check(self) -> ScheduleSpec:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        problem = schedule_problem(self.schedule)
+        if problem:
+            raise _PathError(("schedule",), problem)
+        if self.timezone not in _time_zones():
+            raise _PathError(
+                ("timezone",), f"'{self.timezone}' is not an IANA time zone name (e.g. UTC, Europe/Paris)"
+            )
         return self
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
+
+
+_RATE_UNITS = {"minute", "minutes", "hour", "hours", "day", "days"}
+
+
+def schedule_problem(schedule: str) -> str | None:
+    """Why Application Auto Scaling would refuse ``schedule`` (PutScheduledAction), or None.
+
+    cron has six fields (minutes hours day-of-month month day-of-week year) and exactly one of the
+    two day fields is '?'; rate is a positive whole number and a unit (singular for 1); at is
+    yyyy-mm-ddThh:mm:ss.
+    """
+    kind, _, rest = schedule.partition("(")
+    body = rest[:-1].strip()
+    if kind == "cron":
+        fields = body.split()
+        if len(fields) != 6:
+            return (
+                f"cron takes 6 fields (minutes hours day-of-month month day-of-week year), got {len(fields)}"
+            )
+        if (fields[2] == "?") == (fields[4] == "?"):
+            return "cron needs '?' in exactly one of day-of-month and day-of-week"
+        return None
+    if kind == "rate":
+        parts = body.split()
+        if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) < 1 or parts[1] not in _RATE_UNITS:
+            return "rate takes a positive whole number and minute(s), hour(s) or day(s), e.g. rate(5 minutes)"
+        if (int(parts[0]) == 1) != (not parts[1].endswith("s")):
+            return f"rate({body}): AWS wants the singular unit for 1 and the plural otherwise"
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", body):
+        return "at takes yyyy-mm-ddThh:mm:ss, e.g. at(2026-12-24T18:00:00)"
+    return None
 
 
 def _with_defaults(value: object, defaults: StepPolicySpec) -> object:
@@ -621,7 +680,15 @@ class ServiceSpec(Spec):
             ),
         ]
     ] = Field(default_factory=list, max_length=5)
-    host_patterns: list[str] = Field(default_factory=list, max_length=5)
+    host_patterns: list[
+        Annotated[
+            str,
+            pattern(
+                r"^[A-Za-z0-9*?](?:[A-Za-z0-9*?.-]{0,126}[A-Za-z0-9*?])?$",
+                "a host name such as api.example.com or *.example.com (no scheme, no path)",
+            ),
+        ]
+    ] = Field(default_factory=list, max_length=5)
     priority: int | None = Field(
         default=None, ge=1, le=50000, description="Listener rule priority; derived from the name by default."
     )
@@ -637,7 +704,7 @@ class ServiceSpec(Spec):
     environment: dict[EnvName, EnvironmentValue] = Field(
         default_factory=dict, description="Variables; a value may be a map of environment name to value."
     )
-    secrets: dict[EnvName, str] = Field(
+    secrets: dict[EnvName, ParameterReference] = Field(
         default_factory=dict, description="Variables from Parameter Store: name to parameter name or ARN."
     )
     environments: dict[Name, ServiceEnvironmentOverride] = Field(default_factory=dict)
@@ -874,15 +941,30 @@ class Definition(Spec):
                             ("services", name, "environment", variable, env),
                             f"unknown environment; defined: {known}",
                         )
-            for path in service.path_patterns:
-                key = ((path,), tuple(sorted(service.host_patterns)))
+            hosts = tuple(sorted(h.lower() for h in service.host_patterns))
+            for path in service.path_patterns or [None]:
+                key = ((path,), hosts)
                 if key in claimed:
+                    what = f"'{path}'" if path else f"host {', '.join(hosts)} (with no path)"
                     raise _PathError(
-                        ("services", name, "pathPatterns"),
-                        f"'{path}' is already routed to service '{claimed[key]}' (same hosts); "
-                        "two services cannot claim one path",
+                        ("services", name, "pathPatterns" if path else "hostPatterns"),
+                        f"{what} is already routed to service '{claimed[key]}' (same hosts); "
+                        "two services cannot claim one route",
                     )
                 claimed[key] = name
+        composed: dict[str, tuple[str, str]] = {}
+        for env in self.environments:
+            for name in self.services:
+                key = f"{env}-{name}"
+                if key in composed:
+                    other_env, other = composed[key]
+                    raise _PathError(
+                        ("services", name),
+                        f"environment '{env}' with service '{name}' and environment '{other_env}' with "
+                        f"service '{other}' both make the names muon-{key} (ECS service, roles, database); "
+                        "rename one",
+                    )
+                composed[key] = (env, name)
         for service in self.pipeline.images if self.pipeline else {}:
             if service not in self.services:
                 raise _PathError(

@@ -197,9 +197,9 @@ def _describe(model: type[BaseModel], prefix: tuple[str | int, ...], detail: Any
         message = str(original) if original is not None else detail["msg"]
     elif kind == "string_pattern_mismatch":
         regex = detail["ctx"]["pattern"]
-        message = (
-            f"expected {PATTERN_HINTS.get(regex, 'text matching ' + regex)}, got {_show(detail['input'])}"
-        )
+        # A rejected secret reference may be the secret itself: never echo it.
+        got = "a value that is not shown (it may be a secret)" if "secrets" in loc else _show(detail["input"])
+        message = f"expected {PATTERN_HINTS.get(regex, 'text matching ' + regex)}, got {got}"
     else:
         message = f"{_lower_first(detail['msg'])}, got {_show(detail['input'])}"
     return f"{source}: {format_path(prefix + loc)}: {message}"

@@ -110,9 +110,10 @@ class OrganizationSpec(Spec):
     policies: dict[PolicyName, PolicySpec] = Field(default_factory=dict)
     root: RootSpec = Field(default_factory=RootSpec)
     units: dict[UnitName, UnitSpec] = Field(default_factory=dict)
-    accounts: dict[Annotated[str, pattern(r"^[\w .@+-]{1,50}$", "an account name")], AccountSpec] = Field(
-        default_factory=dict
-    )
+    accounts: dict[
+        Annotated[str, pattern(r"^[\x20-\x7e]{1,50}$", "an account name: 1-50 printable ASCII characters")],
+        AccountSpec,
+    ] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> OrganizationSpec:
@@ -340,6 +341,17 @@ def _read_policy(
         return None
     if document["Version"] != "2012-10-17":
         problems.append(f'{where}: Version must be "2012-10-17"')
+    statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+    if not statements:
+        problems.append(f"{where}: Statement is empty; a policy needs at least one statement")
+    for index, statement in enumerate(statements):
+        if not isinstance(statement, dict):
+            problems.append(f"{where}: Statement[{index}]: expected an object")
+        elif statement.get("Effect") not in ("Allow", "Deny"):
+            effect = repr(statement.get("Effect"))[:40]
+            problems.append(f"{where}: Statement[{index}].Effect: expected Allow or Deny, got {effect}")
+        elif "Action" not in statement and "NotAction" not in statement:
+            problems.append(f"{where}: Statement[{index}]: needs Action or NotAction")
     size = len(minified(document))
     if size > MAX_SCP_CHARACTERS:
         problems.append(

@@ -29,9 +29,10 @@ from muon.stacks.databases import (
 )
 from muon.stacks.definition import Definition, ServiceSpec, Tier, tier_of
 from muon.stacks.environments import environment_args
+from muon.stacks.errors import DefinitionError
 from muon.stacks.loader import load_definition
 from muon.stacks.organization import OrganizationPlan, load_organization
-from muon.stacks.pipelines import local_registry_args, pipeline_args, registry_args
+from muon.stacks.pipelines import local_registry_args, pipeline_args, registry_args, stacks_by_environment
 from muon.stacks.services import (
     DatabaseWiring,
     awaiting_image_warning,
@@ -41,7 +42,13 @@ from muon.stacks.services import (
     preflight_wiring,
     service_args,
 )
-from muon.stacks.settings import StackSettings, aws_settings, check_selection, settings_from_config
+from muon.stacks.settings import (
+    StackSettings,
+    aws_settings,
+    check_selection,
+    read_stack_file,
+    settings_from_config,
+)
 
 PROJECT_DIR: Path | None = None
 """The project (where ``Pulumi.yaml`` is); None: the working directory, where Pulumi runs programs."""
@@ -73,8 +80,31 @@ def load_inputs(stack: str) -> Inputs:
     definition_path = project_dir() / settings.definition
     definition = load_definition(definition_path, f"{stack_source}: muon:definition")
     check_selection(settings, definition, stack_source, settings.definition)
+    check_other_stacks(stack, settings, stack_config().get("aws:region"))
     builds = build_plans(definition, definition_path.parent, settings.definition)
     return Inputs(settings, definition, builds)
+
+
+def check_other_stacks(stack: str, settings: StackSettings, region: str | None) -> None:
+    """Two stacks deploying one environment into one region would create the same names twice.
+
+    Between the stack files of the project (a stack without a file of its own has nothing to
+    compare: its config came from elsewhere).
+    """
+    if not (project_dir() / f"Pulumi.{stack}.yaml").is_file():
+        return
+    for environment in settings.environments:
+        for other in stacks_by_environment(project_dir()).get(environment, []):
+            if other == stack:
+                continue
+            other_region = read_stack_file(project_dir(), other).get("aws:region")
+            if other_region == region:
+                raise DefinitionError(
+                    [
+                        f"Pulumi.{stack}.yaml: muon:environments: '{environment}' is also deployed by "
+                        f"Pulumi.{other}.yaml in {region or 'the same region'}; one environment, one stack"
+                    ]
+                )
 
 
 def resolve_context() -> tuple[AwsContext, list[str]]:
@@ -139,6 +169,15 @@ def prepare(
             if service_spec.database is not None:
                 spec = service_spec.database
                 name = parameter_name(spec.password_parameter, env_name, service_name)
+                owner = next((s for s, p in passwords.items() if p.parameter_name == name), None)
+                if owner is not None:
+                    raise DefinitionError(
+                        [
+                            f"{source}: services.{service_name}.database.passwordParameter: {name} is "
+                            f"already the password of service '{owner}' (environment {env_name}); "
+                            "two databases cannot share one parameter"
+                        ]
+                    )
                 passwords[service_name] = find_password(name, managed_by, spec.password_version)
                 database = preflight_database(spec, service_name, context, name)
                 override = service_spec.environments.get(env_name)

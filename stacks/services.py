@@ -39,6 +39,9 @@ DATABASE_PLACEHOLDERS = (
 )
 PASSWORD_PLACEHOLDER = "${DatabaseMasterPassword}"
 CATCH_ALL = {"/*", "*", "/"}
+CONTAINER_DEFINITION_BUDGET = 60_000
+"""Characters of variables and secrets a task definition may carry: RegisterTaskDefinition takes
+64 KiB in all, and muon's own container settings need the rest."""
 
 
 @dataclass(frozen=True)
@@ -221,7 +224,17 @@ def service_args(
         "AccountId": context.account_id,
         "LoadBalancerUrl": wiring.load_balancer_url,
     }
-    secrets = {name: parameter_arn(context, ref) for name, ref in spec.secrets.items()}
+    secrets = {}
+    for name, reference in spec.secrets.items():
+        resolved = reference.replace("${Environment}", environment).replace("${ServiceName}", service)
+        if "${" in resolved or "}" in resolved:
+            raise DefinitionError(
+                [
+                    f"{source}: {prefix}.secrets.{name}: only ${{Environment}} and ${{ServiceName}} may "
+                    "stand in a parameter name"
+                ]
+            )
+        secrets[name] = parameter_arn(context, resolved)
     if database is not None:
         placeholders.update(database.placeholders)
         if not database.iam_authentication:
@@ -233,6 +246,15 @@ def service_args(
             chosen_values[name] = (chosen, f"{prefix}.environment.{name}")
     for name, value in (override.environment if override else {}).items():
         chosen_values[name] = (value, f"{prefix}.environments.{environment}.environment.{name}")
+    size = len(json.dumps({n: v for n, (v, _) in chosen_values.items()})) + len(json.dumps(secrets))
+    if size > CONTAINER_DEFINITION_BUDGET:
+        raise DefinitionError(
+            [
+                f"{source}: {prefix}.environment: {size:,} characters of variables and secrets "
+                f"(environment {environment}); ECS takes a task definition of at most 64 KiB: keep "
+                "large values in Parameter Store or a file"
+            ]
+        )
     # mu's names, as variables too: an application reads them without any `environment:` entry.
     variables: dict[str, pulumi.Input[str]] = (
         {k: v for k, v in database.placeholders.items() if k != "DatabaseReaderEndpointAddress"}

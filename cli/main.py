@@ -187,7 +187,7 @@ def plan(
     from muon.stacks.plan import main as plan_main
 
     argv = [stack, *(["--json", str(json_file)] if json_file else []), *(["--quiet"] if quiet else [])]
-    raise typer.Exit(plan_main(argv))
+    raise typer.Exit(plan_main(argv, standalone=True))
 
 
 # -- init -----------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pulumi import automation as auto
 
-from muon.stacks.errors import DefinitionError, MuonError
+from muon.stacks.errors import MuonError
 from muon.stacks.loader import load_definition
 from muon.stacks.settings import (
     NAMESPACE,
@@ -112,11 +112,16 @@ class Muon:
         try:
             stack_file = self.project_dir / f"Pulumi.{stack}.yaml"
             base = read_stack_file(self.project_dir, stack) if stack_file.exists() else {}
-            flat = {**{k: v for k, v in base.items() if k.startswith(f"{NAMESPACE}:")}, **to_config(config)}
+            flat = {**base, **to_config(config)}
             settings = settings_from_config(flat, source)
             definition = load_definition(self.project_dir / settings.definition)
             check_selection(settings, definition, source, settings.definition)
-        except DefinitionError as error:
+            # Then the program itself, offline: every check `pulumi up` makes before it declares
+            # anything (sizes, names, placeholders, priorities, stages, the organization file…).
+            from muon.stacks.plan import render_stack
+
+            render_stack(stack, self.project_dir, flat)
+        except MuonError as error:
             raise InvalidConfigError(str(error)) from None
         return settings
 

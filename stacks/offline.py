@@ -8,6 +8,7 @@ plan, the benchmark and the tests all use it.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -423,13 +424,35 @@ def render(
         mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger
     )
     pulumi.runtime.set_all_config(config)
-    _sync_await(run_pulumi_func(program))
+    try:
+        _sync_await(run_pulumi_func(program))
+    finally:
+        _settle()
     root = pulumi_settings.get_root_resource()
     exported: dict[str, Any] = {}
     for key, value in (root.outputs if root is not None else {}).items():
         exported[key] = _sync_await(_resolve(value))
     warnings = logger.handlers[0].messages  # type: ignore[attr-defined]
     return Rendering(resources=_record(monitor), outputs=exported, warnings=warnings)
+
+
+def _settle() -> None:
+    """Finish what a failed program left running: no pending task is garbage-collected later, at
+    the interpreter's exit, where asyncio would print a trace after muon's one-line message."""
+    loop = asyncio.get_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
+def close_event_loop() -> None:
+    """For processes that render and exit (the plan command): close the loop before the exit."""
+    loop = asyncio.get_event_loop()
+    if not loop.is_closed():
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 class _WarningCollector(logging.Handler):

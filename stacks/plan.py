@@ -17,18 +17,24 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from muon.stacks.errors import MuonError
-from muon.stacks.offline import RenderedResource, Rendering, render
+from muon.stacks.offline import RenderedResource, Rendering, close_event_loop, render
 from muon.stacks.settings import project_name, read_stack_file
 
 
-def render_stack(stack: str, project_dir: Path | None = None) -> Rendering:
-    """Render ``Pulumi.<stack>.yaml`` of the project in ``project_dir`` (default: the working directory)."""
+def render_stack(
+    stack: str, project_dir: Path | None = None, config: dict[str, str] | None = None
+) -> Rendering:
+    """Render ``Pulumi.<stack>.yaml`` of the project in ``project_dir`` (default: the working
+    directory); ``config``: Pulumi's flat config map instead of the stack file's."""
     from muon.stacks import program  # imported late: it loads pulumi_aws, ~1 s
 
     project_dir = (project_dir or Path.cwd()).resolve()
-    config = read_stack_file(project_dir, stack)
-    program.PROJECT_DIR = project_dir
-    return render(program.run, config=config, stack=stack, project=project_name(project_dir))
+    config = read_stack_file(project_dir, stack) if config is None else config
+    previous, program.PROJECT_DIR = program.PROJECT_DIR, project_dir
+    try:
+        return render(program.run, config=config, stack=stack, project=project_name(project_dir))
+    finally:
+        program.PROJECT_DIR = previous
 
 
 def plan_document(stack: str, rendering: Rendering) -> dict[str, Any]:
@@ -103,7 +109,14 @@ def print_compliance(rendering: Rendering, out: TextIO) -> None:
         out.write(f"  except {finding}\n")
 
 
-def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def main(
+    argv: list[str] | None = None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    *,
+    standalone: bool = False,
+) -> int:
+    """``standalone``: this process exits afterwards (``python -m``, the ``muon plan`` command)."""
     parser = argparse.ArgumentParser(
         prog="python -m muon.stacks.plan",
         description="Show what `pulumi up` would create for a stack, offline (Pulumi mocks).",
@@ -117,6 +130,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
     except MuonError as error:
         err.write(f"error: {error}\n")
         return 2
+    finally:
+        if standalone:
+            close_event_loop()
     out.write(f"Offline plan of stack '{args.stack}' (Pulumi mocks; nothing was deployed)\n\n")
     if not args.quiet:
         print_tree(rendering, out)
@@ -133,4 +149,4 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(standalone=True))

@@ -240,6 +240,15 @@ def prepare_pipeline(
 def run() -> None:
     """Declare the stack's resources: the same under `pulumi up`, a preview and the offline plan."""
     stack = pulumi.get_stack()
+    settings = settings_from_config(stack_config(), f"Pulumi.{stack}.yaml")
+    if settings.organization and not settings.environments and not settings.pipeline:
+        # The organization stack: organization.yaml only, no definition needed.
+        organization = prepare_organization(settings)
+        assert organization is not None
+        for warning in organization.warnings:
+            pulumi.log.warn(warning)
+        pulumi.export("organization", Organization("org", organization.args).outputs())
+        return
     inputs = load_inputs(stack)
     settings, definition = inputs.settings, inputs.definition
     source = settings.definition  # problems found while composing name the definition file

@@ -32,6 +32,7 @@ from muon.stacks.settings import (
     NAMESPACE,
     StackSettings,
     check_selection,
+    organization_only,
     read_stack_file,
     settings_from_config,
 )
@@ -114,8 +115,9 @@ class Muon:
             base = read_stack_file(self.project_dir, stack) if stack_file.exists() else {}
             flat = {**base, **to_config(config)}
             settings = settings_from_config(flat, source)
-            definition = load_definition(self.project_dir / settings.definition)
-            check_selection(settings, definition, source, settings.definition)
+            if not organization_only(settings):
+                definition = load_definition(self.project_dir / settings.definition)
+                check_selection(settings, definition, source, settings.definition)
             # Then the program itself, offline: every check `pulumi up` makes before it declares
             # anything (sizes, names, placeholders, priorities, stages, the organization file…).
             from muon.stacks.plan import render_stack

@@ -115,8 +115,10 @@ def main(
     err: TextIO = sys.stderr,
     *,
     standalone: bool = False,
+    project_dir: Path | None = None,
 ) -> int:
-    """``standalone``: this process exits afterwards (``python -m``, the ``muon plan`` command)."""
+    """``standalone``: this process exits afterwards (``python -m``, the ``muon plan`` command);
+    ``project_dir``: the project (default: the working directory)."""
     parser = argparse.ArgumentParser(
         prog="python -m muon.stacks.plan",
         description="Show what `pulumi up` would create for a stack, offline (Pulumi mocks).",
@@ -126,7 +128,7 @@ def main(
     parser.add_argument("--quiet", action="store_true", help="counts only, no tree")
     args = parser.parse_args(argv)
     try:
-        rendering = render_stack(args.stack)
+        rendering = render_stack(args.stack, project_dir)
     except MuonError as error:
         err.write(f"error: {error}\n")
         return 2

@@ -46,6 +46,7 @@ from muon.stacks.settings import (
     StackSettings,
     aws_settings,
     check_selection,
+    organization_only,
     read_stack_file,
     settings_from_config,
 )
@@ -241,8 +242,7 @@ def run() -> None:
     """Declare the stack's resources: the same under `pulumi up`, a preview and the offline plan."""
     stack = pulumi.get_stack()
     settings = settings_from_config(stack_config(), f"Pulumi.{stack}.yaml")
-    if settings.organization and not settings.environments and not settings.pipeline:
-        # The organization stack: organization.yaml only, no definition needed.
+    if organization_only(settings):
         organization = prepare_organization(settings)
         assert organization is not None
         for warning in organization.warnings:

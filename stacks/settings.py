@@ -62,6 +62,11 @@ def sdk_version() -> str:
     return importlib.metadata.version("pulumi")
 
 
+def organization_only(settings: StackSettings) -> bool:
+    """The organization stack: it deploys organization.yaml and needs no definition."""
+    return bool(settings.organization) and not settings.environments and not settings.pipeline
+
+
 def settings_from_config(config: dict[str, str], source: str) -> StackSettings:
     """Build settings from a flat Pulumi config map (``{"muon:environments": '["dev"]', ...}``)."""
     fields = StackSettings.model_fields

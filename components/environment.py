@@ -6,8 +6,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
 
+from muon.components.alarms import topic_alarm
 from muon.components.cluster import Cluster, ClusterArgs
 from muon.components.context import AwsContext
 from muon.components.encryption import Key, KeyArgs
@@ -85,23 +85,17 @@ class Environment(pulumi.ComponentResource):
         self.alarm_topic_arn = self._alarm_topic(name, args, child)
         # The load balancer's own errors (no healthy target at all, timeouts): a total outage
         # that no target-group metric shows.
-        aws.cloudwatch.MetricAlarm(
+        topic_alarm(
             f"{name}-alb-5xx",
-            name=f"muon-{name}-load-balancer-5xx",
-            alarm_description=f"muon {name}: the load balancer itself answers 5xx",
+            alarm_name=f"muon-{name}-load-balancer-5xx",
+            description=f"muon {name}: the load balancer itself answers 5xx",
             namespace="AWS/ApplicationELB",
-            metric_name="HTTPCode_ELB_5XX_Count",
+            metric="HTTPCode_ELB_5XX_Count",
             dimensions={"LoadBalancer": self.load_balancer.arn_suffix},
             statistic="Sum",
-            period=60,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
             threshold=10,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
-            actions_enabled=True,
-            alarm_actions=[self.alarm_topic_arn],
-            ok_actions=[self.alarm_topic_arn],
+            comparison="GreaterThanOrEqualToThreshold",
+            topic_arn=self.alarm_topic_arn,
             tags=args.tags,
             opts=child,
         )

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
+from muon.components.alarms import topic_alarm
 from muon.components.cluster import CapacityItem
 from muon.components.context import AwsContext
 from muon.components.naming import fit, unique_name
@@ -482,23 +483,19 @@ class Service(pulumi.ComponentResource):
             ),
         )
         for role, description, namespace, metric, dimensions in checks:
-            aws.cloudwatch.MetricAlarm(
+            topic_alarm(
                 f"{name}-{role}",
-                name=f"{service_id}-{role}",
-                alarm_description=f"{service_id}: {description}",
+                alarm_name=f"{service_id}-{role}",
+                description=f"{service_id}: {description}",
                 namespace=namespace,
-                metric_name=metric,
+                metric=metric,
                 dimensions=dimensions,
                 statistic="Maximum",
-                period=60,
-                evaluation_periods=3,
-                datapoints_to_alarm=3,
                 threshold=1,
-                comparison_operator="LessThanThreshold",
-                treat_missing_data="breaching",
-                actions_enabled=True,
-                alarm_actions=[wiring.alarm_topic_arn],
-                ok_actions=[wiring.alarm_topic_arn],
+                comparison="LessThanThreshold",
+                datapoints=3,
+                missing_data="breaching",
+                topic_arn=wiring.alarm_topic_arn,
                 tags=tags,
                 opts=child,
             )
@@ -525,23 +522,17 @@ class Service(pulumi.ComponentResource):
             ),
         )
         alarms = [
-            aws.cloudwatch.MetricAlarm(
+            topic_alarm(
                 f"{name}-{role}",
-                name=f"{service_id}-{suffix}",
-                alarm_description=f"{service_id}: {description}",
+                alarm_name=f"{service_id}-{suffix}",
+                description=f"{service_id}: {description}",
                 namespace="AWS/ApplicationELB",
-                metric_name=metric,
+                metric=metric,
                 dimensions=dimensions,
                 statistic=statistic,
-                period=60,
-                evaluation_periods=3,
-                datapoints_to_alarm=2,
                 threshold=threshold,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                treat_missing_data="notBreaching",
-                actions_enabled=True,
-                alarm_actions=[wiring.alarm_topic_arn],
-                ok_actions=[wiring.alarm_topic_arn],
+                comparison="GreaterThanOrEqualToThreshold",
+                topic_arn=wiring.alarm_topic_arn,
                 opts=child,
             )
             for role, suffix, description, metric, statistic, threshold in checks

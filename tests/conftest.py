@@ -7,6 +7,7 @@ import socket
 import textwrap
 import urllib.request
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,21 @@ def prod() -> Rendering:
 def delivery() -> Rendering:
     """The delivery stack: pipeline, repositories, notifications."""
     return render_repository_stack("pipeline")
+
+
+class JsonEndpoint(BaseHTTPRequestHandler):
+    """A local endpoint speaking AWS's JSON protocol, for answers moto does not give."""
+
+    def answer(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_args: object) -> None:
+        pass
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import HTTPServer
 from pathlib import Path
 
 import boto3
@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from muon.cli import operations as ops
 from muon.cli.main import app
 from tests import fake_pulumi
+from tests.conftest import JsonEndpoint
 
 runner = CliRunner()
 PASSWORD_NAME = "/muon/dev/banana/database/password"
@@ -319,17 +320,9 @@ def test_access_denied_from_aws_is_one_line(world: Path, monkeypatch: pytest.Mon
     )
 
 
-class _Throttling(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
-        self.send_response(400)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: object) -> None:
-        pass
+class _Throttling(JsonEndpoint):
+    def do_POST(self) -> None:  # noqa: N802 - http.server calls it by this name
+        self.answer(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
 
 
 def test_throttling_from_aws_is_one_line(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import HTTPServer
 from pathlib import Path
 
 import boto3
 import pytest
 
 from muon.stacks import deploy
+from tests.conftest import JsonEndpoint
 
 DIGEST = "sha256:" + "a" * 64
 
@@ -131,14 +132,14 @@ def test_tagging_an_image_that_is_not_there_is_a_one_line_error(aws: str, tmp_pa
     assert err == f"muon deploy: banana: no image {DIGEST} in repository muon/banana\n"
 
 
-class _CodePipeline(BaseHTTPRequestHandler):
+class _CodePipeline(JsonEndpoint):
     """CodePipeline's JSON API for the calls the self-update makes (moto models none of the
     execution calls): GetPipeline answers ``version``; the others are recorded."""
 
     version = 1
     calls: list[tuple[str, dict]] = []
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: N802 - http.server calls it by this name
         operation = self.headers["X-Amz-Target"].split(".")[-1]
         request = json.loads(self.rfile.read(int(self.headers["Content-Length"])) or b"{}")
         type(self).calls.append((operation, request))
@@ -147,15 +148,7 @@ class _CodePipeline(BaseHTTPRequestHandler):
             "StartPipelineExecution": {"pipelineExecutionId": "run-2"},
             "StopPipelineExecution": {"pipelineExecutionId": request.get("pipelineExecutionId")},
         }
-        body = json.dumps(answers[operation]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: object) -> None:
-        pass
+        self.answer(200, answers[operation])
 
 
 @pytest.fixture

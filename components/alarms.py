@@ -24,11 +24,13 @@ def topic_alarm(
     topic_arn: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
     datapoints: int = 2,
+    evaluation_periods: int = 3,
+    period: int = 60,
     missing_data: MissingData = "notBreaching",
     tags: dict[str, str] | None = None,
 ) -> aws.cloudwatch.MetricAlarm:
-    """``datapoints`` of the last three one-minute periods past ``threshold`` → ALARM, and OK again,
-    both to ``topic_arn``."""
+    """``datapoints`` of the last ``evaluation_periods`` (a minute each, unless ``period`` says
+    otherwise) past ``threshold`` → ALARM, and OK again, both to ``topic_arn``."""
     return aws.cloudwatch.MetricAlarm(
         resource_name,
         name=alarm_name,
@@ -37,8 +39,8 @@ def topic_alarm(
         metric_name=metric,
         dimensions=dimensions,
         statistic=statistic,
-        period=60,
-        evaluation_periods=3,
+        period=period,
+        evaluation_periods=evaluation_periods,
         datapoints_to_alarm=datapoints,
         threshold=threshold,
         comparison_operator=comparison,

@@ -10,7 +10,9 @@ import pulumi
 from muon.components.alarms import topic_alarm
 from muon.components.cluster import Cluster, ClusterArgs
 from muon.components.context import AwsContext
+from muon.components.domain import Domain, DomainArgs, alias_record
 from muon.components.encryption import Key, KeyArgs
+from muon.components.firewall import FirewallArgs, WebFirewall
 from muon.components.load_balancer import LoadBalancer, LoadBalancerArgs
 from muon.components.network import Network, NetworkArgs
 from muon.components.service import EnvironmentWiring
@@ -26,6 +28,11 @@ class EnvironmentArgs:
     load_balancer: LoadBalancerArgs
     log_retention_days: int
     alarm_emails: tuple[str, ...] = ()
+    domain: DomainArgs | None = None
+    """HTTPS on the environment's own name, with its certificate and DNS records."""
+    firewall_rate_limit: int | None = None
+    """A managed web ACL in front of the load balancer, with this rate limit; None: none (or the
+    load balancer's own ``web_acl_arn``)."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -69,6 +76,26 @@ class Environment(pulumi.ComponentResource):
             opts=child,
         )
         lb_args = args.load_balancer
+        self.domain = (
+            Domain(name, dataclasses.replace(args.domain, tags=args.tags), opts=child)
+            if args.domain
+            else None
+        )
+        if self.domain is not None:
+            lb_args = dataclasses.replace(lb_args, certificate_arn=self.domain.certificate_arn)
+        if args.firewall_rate_limit is not None:
+            firewall = WebFirewall(
+                name,
+                FirewallArgs(
+                    name=f"muon-{name}",
+                    rate_limit=args.firewall_rate_limit,
+                    key_arn=self.key.arn,
+                    log_retention_days=args.log_retention_days,
+                    tags=args.tags,
+                ),
+                opts=child,
+            )
+            lb_args = dataclasses.replace(lb_args, web_acl_arn=firewall.arn)
         self.load_balancer = LoadBalancer(
             name,
             dataclasses.replace(
@@ -83,6 +110,34 @@ class Environment(pulumi.ComponentResource):
             opts=child,
         )
         self.alarm_topic_arn = self._alarm_topic(name, args, child)
+        if self.domain is not None:
+            alias_record(
+                f"{name}-domain",
+                zone_id=self.domain.zone_id,
+                fqdn=self.domain.name,
+                dns_name=self.load_balancer.dns_name,
+                dns_zone_id=self.load_balancer.zone_id,
+                opts=child,
+            )
+        elif lb_args.certificate_arn is not None:
+            # A certificate brought along is renewed by whoever imported it: warn a month ahead.
+            topic_alarm(
+                f"{name}-certificate-expiry",
+                alarm_name=f"muon-{name}-certificate-expiry",
+                description=f"muon {name}: the load balancer's certificate expires within 30 days",
+                namespace="AWS/CertificateManager",
+                metric="DaysToExpiry",
+                dimensions={"CertificateArn": lb_args.certificate_arn},
+                statistic="Minimum",
+                threshold=30,
+                comparison="LessThanThreshold",
+                period=86400,
+                datapoints=1,
+                evaluation_periods=1,
+                topic_arn=self.alarm_topic_arn,
+                tags=args.tags,
+                opts=child,
+            )
         # The load balancer's own errors (no healthy target at all, timeouts): a total outage
         # that no target-group metric shows.
         topic_alarm(
@@ -130,6 +185,10 @@ class Environment(pulumi.ComponentResource):
             load_balancer_security_group_id=self.load_balancer.security_group_id,
             load_balancer_arn_suffix=self.load_balancer.arn_suffix,
             load_balancer_url=self.load_balancer.url,
+            load_balancer_dns_name=self.load_balancer.dns_name,
+            load_balancer_zone_id=self.load_balancer.zone_id,
+            domain=self.domain.name if self.domain else None,
+            zone_id=self.domain.zone_id if self.domain else None,
             key_arn=self.key.arn,
             alarm_topic_arn=self.alarm_topic_arn,
             log_retention_days=self.log_retention_days,
@@ -152,4 +211,9 @@ class Environment(pulumi.ComponentResource):
             "httpsListenerArn": lb.https_listener_arn,
             "alarmTopicArn": self.alarm_topic_arn,
             "keyArn": self.key.arn,
+            "domain": self.domain.name if self.domain else None,
+            "url": pulumi.Output.concat("https://", self.domain.name)
+            if self.domain
+            else self.load_balancer.url,
+            "nameServers": self.domain.name_servers if self.domain else None,
         }

@@ -67,13 +67,14 @@ class LoadBalancerArgs:
     subnet_ids: pulumi.Input[list[str]] | None = None
     internal: bool = False
     ingress_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
-    certificate_arn: str | None = None
+    certificate_arn: pulumi.Input[str] | None = None
+    """HTTPS on it, HTTP only redirecting; None: plain HTTP."""
     ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
     idle_timeout: int = 60
     deletion_protection: bool = False
     access_logs: bool = True
     access_log_days: int = 90
-    web_acl_arn: str | None = None
+    web_acl_arn: pulumi.Input[str] | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -81,6 +82,7 @@ class LoadBalancer(pulumi.ComponentResource):
     arn: pulumi.Output[str]
     arn_suffix: pulumi.Output[str]
     dns_name: pulumi.Output[str]
+    zone_id: pulumi.Output[str]
     url: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     listener_arn: pulumi.Output[str]
@@ -93,7 +95,8 @@ class LoadBalancer(pulumi.ComponentResource):
         if args.vpc_id is None or args.subnet_ids is None or args.vpc_cidr is None:
             raise ValueError("LoadBalancerArgs needs vpc_id, vpc_cidr and subnet_ids")
         child = pulumi.ResourceOptions(parent=self)
-        ports = [443, 80] if args.certificate_arn else [80]
+        https = args.certificate_arn is not None
+        ports = [443, 80] if https else [80]
         group = aws.ec2.SecurityGroup(
             f"{name}-alb-sg",
             vpc_id=args.vpc_id,
@@ -152,8 +155,8 @@ class LoadBalancer(pulumi.ComponentResource):
             },
         }
         self.https_listener_arn = None
-        if args.certificate_arn:
-            https = aws.lb.Listener(
+        if https:
+            secure = aws.lb.Listener(
                 f"{name}-https",
                 load_balancer_arn=lb.arn,
                 port=443,
@@ -178,8 +181,8 @@ class LoadBalancer(pulumi.ComponentResource):
                 tags=args.tags,
                 opts=child,
             )
-            self.https_listener_arn = https.arn
-            self.listener_arn = https.arn
+            self.https_listener_arn = secure.arn
+            self.listener_arn = secure.arn
             scheme = "https"
         else:
             http = aws.lb.Listener(
@@ -193,13 +196,14 @@ class LoadBalancer(pulumi.ComponentResource):
             )
             self.listener_arn = http.arn
             scheme = "http"
-        if args.web_acl_arn:
+        if args.web_acl_arn is not None:
             aws.wafv2.WebAclAssociation(
                 f"{name}-waf", resource_arn=lb.arn, web_acl_arn=args.web_acl_arn, opts=child
             )
         self.arn = lb.arn
         self.arn_suffix = lb.arn_suffix
         self.dns_name = lb.dns_name
+        self.zone_id = lb.zone_id
         self.url = lb.dns_name.apply(lambda dns: f"{scheme}://{dns}")
         self.security_group_id = group.id
         self.http_listener_arn = http.arn

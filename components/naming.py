@@ -38,6 +38,8 @@ _RDS = r"[a-z](?:-?[a-z0-9])*"  # a letter first, no '--', no trailing '-'
 _NONE = NameRule(None)
 
 NAME_RULES: dict[str, NameRule] = {
+    "aws:acm/certificate:Certificate": _NONE,
+    "aws:acm/certificateValidation:CertificateValidation": _NONE,
     "aws:appautoscaling/policy:Policy": NameRule("name", 255, autonamed=True),
     "aws:appautoscaling/scheduledAction:ScheduledAction": NameRule("name", 255, r"[^:/|]+", autonamed=True),
     "aws:appautoscaling/target:Target": _NONE,
@@ -104,6 +106,8 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:rds/subnetGroup:SubnetGroup": NameRule(
         "name", 255, r"[a-z0-9 ._-]+", autonamed=True, lowercase=True
     ),
+    "aws:route53/record:Record": NameRule("name", 253, r"[A-Za-z0-9_*.-]+\.?"),
+    "aws:route53/zone:Zone": NameRule("name", 253, r"[a-z0-9.-]+"),
     "aws:s3/bucket:Bucket": NameRule(
         "bucket", 63, r"[a-z0-9][a-z0-9.-]*[a-z0-9]", autonamed=True, lowercase=True
     ),
@@ -119,7 +123,9 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:sns/topicSubscription:TopicSubscription": _NONE,
     "aws:ssm/parameter:Parameter": NameRule("name", 2048, r"[A-Za-z0-9_.\-/]+"),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _NONE,
+    "aws:wafv2/webAcl:WebAcl": NameRule("name", 128, r"[\w-]+"),
     "aws:wafv2/webAclAssociation:WebAclAssociation": _NONE,
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": _NONE,
     "docker-build:index:Image": _NONE,
     "pulumi-python:dynamic:Resource": _NONE,
     "random:index/randomPassword:RandomPassword": _NONE,

@@ -10,9 +10,9 @@ from muon.components.policies import allow, document
 # Every service prefix muon's stacks create resources with: what `pulumi up` needs. The one broad
 # grant in muon (see deploy_policy); organisations use the same list for their allow-list SCPs.
 DEPLOYED_SERVICES = (
-    "application-autoscaling", "autoscaling", "chatbot", "cloudwatch", "codebuild", "codecommit",
+    "acm", "application-autoscaling", "autoscaling", "chatbot", "cloudwatch", "codebuild", "codecommit",
     "codepipeline", "codestar-connections", "codestar-notifications", "ec2", "ecr", "ecs",
-    "elasticloadbalancing", "events", "iam", "kms", "logs", "rds", "s3", "sns", "ssm", "tag",
+    "elasticloadbalancing", "events", "iam", "kms", "logs", "rds", "route53", "s3", "sns", "ssm", "tag",
     "wafv2",
 )  # fmt: skip
 

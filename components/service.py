@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from muon.components.alarms import topic_alarm
 from muon.components.cluster import CapacityItem
 from muon.components.context import AwsContext
+from muon.components.domain import alias_record
 from muon.components.naming import fit, unique_name
 from muon.components.policies import allow, assume_role_policy, document, ready, to_json
 from muon.components.registry import EXECUTION_ROLE_PATH, PULL_ACTIONS
@@ -98,6 +99,11 @@ class EnvironmentWiring:
     load_balancer_security_group_id: pulumi.Input[str]
     load_balancer_arn_suffix: pulumi.Input[str]
     load_balancer_url: pulumi.Input[str]
+    load_balancer_dns_name: pulumi.Input[str]
+    load_balancer_zone_id: pulumi.Input[str]
+    domain: str | None
+    """The environment's domain (HTTPS, DNS records); None: the load balancer's own name."""
+    zone_id: pulumi.Input[str] | None
     key_arn: pulumi.Input[str]
     alarm_topic_arn: pulumi.Input[str]
     log_retention_days: int
@@ -120,6 +126,10 @@ class ServiceArgs:
     priority: int
     path_patterns: tuple[str, ...] = ()
     host_patterns: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    """Full names on the environment's domain: routed like host patterns, with DNS records."""
+    protocol: Literal["http", "https"] = "http"
+    """To the tasks: https when the image serves TLS itself."""
     environment_variables: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     """Variable name → Parameter Store ARN (injected by ECS, never in plain text)."""
@@ -347,14 +357,15 @@ class Service(pulumi.ComponentResource):
                 opts=child,
             )
         hc = args.health_check
+        protocol = args.protocol.upper()
         target_group = aws.lb.TargetGroup(
             f"{name}-tg",
             # 32 characters; new exactly when a change replaces the target group.
             name=pulumi.Output.from_input(wiring.vpc_id).apply(
-                lambda vpc: unique_name(name, 32, args.port, "HTTP", "ip", vpc)
+                lambda vpc: unique_name(name, 32, args.port, protocol, "ip", vpc)
             ),
             port=args.port,
-            protocol="HTTP",
+            protocol=protocol,
             target_type="ip",
             vpc_id=wiring.vpc_id,
             deregistration_delay=args.deregistration_delay,
@@ -366,7 +377,7 @@ class Service(pulumi.ComponentResource):
                 "timeout": hc.timeout,
                 "healthy_threshold": hc.healthy_threshold,
                 "unhealthy_threshold": hc.unhealthy_threshold,
-                "protocol": "HTTP",
+                "protocol": protocol,
             },
             tags=tags,
             opts=child,
@@ -374,8 +385,8 @@ class Service(pulumi.ComponentResource):
         conditions: list[dict[str, Any]] = []
         if args.path_patterns:
             conditions.append({"path_pattern": {"values": list(args.path_patterns)}})
-        if args.host_patterns:
-            conditions.append({"host_header": {"values": list(args.host_patterns)}})
+        if args.host_patterns or args.hosts:
+            conditions.append({"host_header": {"values": [*args.host_patterns, *args.hosts]}})
         rule = aws.lb.ListenerRule(
             f"{name}-rule",
             listener_arn=wiring.listener_arn,
@@ -443,8 +454,18 @@ class Service(pulumi.ComponentResource):
         )
         if running:
             self._outage_alarms(name, service_id, wiring, target_group, service, tags, child)
-        first_path = next((p for p in args.path_patterns), "/").rstrip("*") or "/"
-        self.url = pulumi.Output.concat(wiring.load_balancer_url, first_path)
+        for host in args.hosts:
+            if wiring.zone_id is None:
+                raise ValueError("hosts need the environment's domain (its hosted zone)")
+            alias_record(
+                f"{name}-host-{host}",
+                zone_id=wiring.zone_id,
+                fqdn=host,
+                dns_name=wiring.load_balancer_dns_name,
+                dns_zone_id=wiring.load_balancer_zone_id,
+                opts=child,
+            )
+        self.url = service_url(args)
         self.log_group_name = log_group.name
         self.image = args.image
         self.service_name = service.name
@@ -549,6 +570,26 @@ class Service(pulumi.ComponentResource):
             # What the pipeline's rollout check expects the service's PRIMARY deployment to run.
             "taskDefinitionArn": self.task_definition_arn,
         }
+
+
+def service_url(args: ServiceArgs) -> pulumi.Input[str]:
+    """Where the service answers: its first host (or the environment's domain) over HTTPS, never the
+    load balancer's AWS name once a domain exists; the path of its first pattern."""
+    path = next((p for p in args.path_patterns), "/").rstrip("*?") or "/"
+    wiring = args.wiring
+    # A service routed by host is reached on that host (the first one that is a plain name).
+    host = (
+        args.hosts[0]
+        if args.hosts
+        else next((h for h in args.host_patterns if not {"*", "?"} & set(h)), None)
+    )
+    if wiring.domain is not None:
+        return f"https://{host or wiring.domain}{path}"
+    if host is not None:
+        return pulumi.Output.from_input(wiring.load_balancer_url).apply(
+            lambda url: f"{url.split('://')[0]}://{host}{path}"
+        )
+    return pulumi.Output.concat(wiring.load_balancer_url, path)
 
 
 def execution_policy(

@@ -39,15 +39,16 @@ EXCEPTIONS: tuple[ControlException, ...] = (
     ControlException(
         control="ELB.16",
         resource=r".*-alb",
-        reason="A WAF web ACL's rules are the customer's (cost, false positives); set "
-        "loadBalancer.webAclArn to attach one.",
+        reason="Development environments have no WAF by default (its managed rules cost money and can "
+        "block a test's traffic); production has one (waf: managed), and `waf:` sets either.",
+        conditional=True,
     ),
     ControlException(
         control="ELB.1",
         resource=r".*-http",
-        reason="HTTPS needs a certificate for the customer's domain, which muon cannot invent: "
-        "without loadBalancer.certificateArn the HTTP listener serves traffic. With one, HTTP "
-        "only redirects to HTTPS.",
+        reason="HTTPS needs the customer's domain, which muon cannot invent: a development environment "
+        "without domain or certificate serves plain HTTP. Production refuses to (unless "
+        "loadBalancer.allowPlainHttp says so); with either, HTTP only redirects to HTTPS.",
         conditional=True,
     ),
     ControlException(

@@ -103,13 +103,6 @@ AcmCertificateArn = Annotated[
         "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
     ),
 ]
-WafAclArn = Annotated[
-    str,
-    pattern(
-        r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/.+$",
-        "a regional WAFv2 web ACL ARN",
-    ),
-]
 VpcId = Annotated[str, pattern(r"^vpc-[0-9a-f]{8,17}$", "a VPC id (vpc-0123abcd...)")]
 SubnetId = Annotated[str, pattern(r"^subnet-[0-9a-f]{8,17}$", "a subnet id (subnet-0123abcd...)")]
 
@@ -219,7 +212,52 @@ class LoadBalancerSpec(Spec):
     idle_timeout: int = Field(default=60, ge=1, le=4000)
     access_logs: bool = True
     deletion_protection: bool | None = None
-    web_acl_arn: WafAclArn | None = None
+    allow_plain_http: bool = Field(
+        default=False,
+        description="Production: serve plain HTTP without a domain or certificate (warned every deploy).",
+    )
+
+
+HostName = Annotated[
+    str,
+    pattern(
+        r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+        "a lowercase DNS name such as banana.example.com",
+    ),
+    Field(max_length=253),
+]
+ZoneId = Annotated[str, pattern(r"^Z[A-Z0-9]{1,31}$", "a Route 53 hosted zone id (Z...)")]
+
+
+class DomainSpec(Spec):
+    """The environment's own domain: HTTPS on it, and DNS records for it and its services."""
+
+    name: HostName = Field(description="The environment's name, e.g. banana.example.com.")
+    zone: HostName | None = Field(default=None, description="The Route 53 public hosted zone it is in.")
+    zone_id: ZoneId | None = Field(default=None, description="…or that zone's id.")
+    create_zone: bool = Field(
+        default=False, description="Create a zone for the name itself (delegate it from its parent)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> DomainSpec:
+        given = [k for k, v in (("zone", self.zone), ("zoneId", self.zone_id)) if v is not None]
+        if self.create_zone and given:
+            raise ValueError(f"createZone makes a zone for the name: {given[0]} cannot be given too")
+        if not self.create_zone and len(given) != 1:
+            raise ValueError("give the hosted zone (zone or zoneId), or createZone: true")
+        if self.zone is not None and not (self.name == self.zone or self.name.endswith(f".{self.zone}")):
+            raise _PathError(("name",), f"{self.name} is not inside the zone {self.zone}")
+        return self
+
+
+WafMode = Annotated[
+    str,
+    pattern(
+        r"^(managed|off|arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[\w-]+/[\w-]+)$",
+        "managed, off, or a regional WAFv2 web ACL ARN (arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/…)",
+    ),
+]
 
 
 class EnvironmentSpec(Spec):
@@ -235,6 +273,16 @@ class EnvironmentSpec(Spec):
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     cluster: ClusterSpec = Field(default_factory=ClusterSpec)
     load_balancer: LoadBalancerSpec = Field(default_factory=LoadBalancerSpec)
+    domain: DomainSpec | None = None
+    waf: WafMode | None = Field(
+        default=None, description="managed (production default), off (development default) or a web ACL ARN."
+    )
+    waf_rate_limit: int = Field(
+        default=2000,
+        ge=10,
+        le=2_000_000_000,
+        description="Requests per client IP per 5 minutes (managed WAF).",
+    )
     log_retention_days: RetentionDays | None = None
     alarm_emails: list[Email] = Field(default_factory=list)
 
@@ -242,6 +290,11 @@ class EnvironmentSpec(Spec):
     def _check(self) -> EnvironmentSpec:
         if self.cost == "minimal" and self.network.nat not in (None, "none"):
             raise ValueError(f"cost: minimal means no NAT gateway, but network.nat is {self.network.nat}")
+        if self.domain is not None and self.load_balancer.certificate_arn is not None:
+            raise _PathError(
+                ("loadBalancer", "certificateArn"),
+                "a domain brings its own certificate; give either domain or loadBalancer.certificateArn",
+            )
         return self
 
 
@@ -689,6 +742,24 @@ class ServiceSpec(Spec):
             ),
         ]
     ] = Field(default_factory=list, max_length=5)
+    hosts: list[
+        Annotated[
+            str,
+            pattern(
+                r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$",
+                "a host: a label such as api (api.<the environment's domain>) or a full name",
+            ),
+            Field(max_length=253),
+        ]
+    ] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Names on the environment's domain, with DNS records: api means api.<domain>.",
+    )
+    protocol: Literal["http", "https"] = Field(
+        default="http",
+        description="https: TLS from the load balancer to the tasks too (the image serves it).",
+    )
     priority: int | None = Field(
         default=None, ge=1, le=50000, description="Listener rule priority; derived from the name by default."
     )
@@ -725,9 +796,13 @@ class ServiceSpec(Spec):
 
     @model_validator(mode="after")
     def _check(self) -> ServiceSpec:
-        if not self.path_patterns and not self.host_patterns:
-            raise ValueError("give pathPatterns or hostPatterns: the load balancer needs a rule to route by")
-        if len(self.path_patterns) + len(self.host_patterns) > 5:
+        if not self.path_patterns and not self.host_patterns and not self.hosts:
+            raise ValueError(
+                "give pathPatterns, hostPatterns or hosts: the load balancer needs a rule to route by"
+            )
+        if self.hosts and self.host_patterns:
+            raise _PathError(("hosts",), "give hosts (on the domain) or hostPatterns (any name), not both")
+        if len(self.path_patterns) + len(self.host_patterns) + len(self.hosts) > 5:
             raise ValueError("a listener rule takes at most 5 path and host patterns together")
         if self.image is not None and self.build is not None:
             raise _PathError(

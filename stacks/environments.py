@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from muon.components.cluster import EC2_AGENT_ENDPOINTS, ClusterArgs, is_arm64
 from muon.components.context import AwsContext
+from muon.components.domain import DomainArgs
 from muon.components.environment import EnvironmentArgs
 from muon.components.load_balancer import LoadBalancerArgs
 from muon.components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NetworkArgs
@@ -77,6 +78,22 @@ def environment_args(
         raise DefinitionError(
             [f"{source}: environments.{name}.cluster: min ({ec2_min}) must not exceed max ({ec2_max})"]
         )
+    domain = None
+    if spec.domain is not None:
+        domain = DomainArgs(
+            name=spec.domain.name,
+            zone_name=spec.domain.zone,
+            zone_id=spec.domain.zone_id,
+        )
+    if tier == "production" and domain is None and lb.certificate_arn is None and not lb.allow_plain_http:
+        raise DefinitionError(
+            [
+                f"{source}: environments.{name}: production is HTTPS-only: give it a domain "
+                "({name: app.example.com, zone: example.com}) or loadBalancer.certificateArn; "
+                "loadBalancer.allowPlainHttp: true serves plain HTTP on purpose"
+            ]
+        )
+    waf = spec.waf or ("managed" if tier == "production" else "off")
     deletion_protection = (
         lb.deletion_protection
         if lb.deletion_protection is not None
@@ -114,9 +131,11 @@ def environment_args(
             deletion_protection=deletion_protection,
             access_logs=lb.access_logs,
             access_log_days=defaults.access_log_days,
-            web_acl_arn=lb.web_acl_arn,
+            web_acl_arn=waf if waf.startswith("arn:") else None,
         ),
         log_retention_days=retention,
         alarm_emails=tuple(spec.alarm_emails),
+        domain=domain,
+        firewall_rate_limit=spec.waf_rate_limit if waf == "managed" else None,
         tags=tags,
     )

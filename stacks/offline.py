@@ -266,6 +266,33 @@ class MuonMocks(pulumi.runtime.Mocks):
             state["repositoryUrl"] = f"{account}.dkr.ecr.{region}.amazonaws.com/{physical}"
             state["arn"] = f"arn:aws:ecr:{region}:{account}:repository/{physical}"
             state["registryId"] = account
+        elif typ == "aws:acm/certificate:Certificate":
+            domain = inputs.get("domainName", name)
+            token = _stable_hex(name, "validation", length=32)
+            certificate = f"{_stable_hex(name, length=8)}-0000-4000-8000-{_stable_hex(name, length=12)}"
+            state["arn"] = f"arn:aws:acm:{region}:{account}:certificate/{certificate}"
+            state["domainValidationOptions"] = [
+                {
+                    "domainName": candidate,
+                    "resourceRecordName": f"_{token}.{domain}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": f"_{_stable_hex(token, length=32)}.acm-validations.aws.",
+                }
+                for candidate in (domain, *(inputs.get("subjectAlternativeNames") or []))
+            ]
+        elif typ == "aws:acm/certificateValidation:CertificateValidation":
+            state["certificateArn"] = inputs.get("certificateArn")
+        elif typ == "aws:route53/record:Record":
+            state["fqdn"] = str(inputs.get("name", "")).rstrip(".")
+        elif typ == "aws:route53/zone:Zone":
+            state.update(
+                zoneId="Z" + _stable_hex(name, length=20).upper(),
+                nameServers=[f"ns-{i}.awsdns-{i}.org" for i in range(1, 5)],
+            )
+        elif typ == "aws:wafv2/webAcl:WebAcl":
+            state["arn"] = (
+                f"arn:aws:wafv2:{region}:{account}:regional/webacl/{physical}/{_stable_hex(name, length=12)}"
+            )
         elif typ == "docker-build:index:Image":
             # What a build would push: the digest of its inputs, stable across renders.
             digest = "sha256:" + hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
@@ -334,6 +361,9 @@ class MuonMocks(pulumi.runtime.Mocks):
                 "expiresAt": "2099-01-01T00:00:00Z",
                 "id": registry,
             }, []
+        if token == "aws:route53/getZone:getZone":
+            zone = str(params.get("name") or "example.com").rstrip(".")
+            return {"zoneId": "Z" + _stable_hex(zone, length=20).upper(), "name": zone, "id": zone}, []
         if token == "aws:ec2/getVpc:getVpc":
             return {"id": params.get("id"), "cidrBlock": "10.0.0.0/16"}, []
         return {}, []

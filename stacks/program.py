@@ -158,6 +158,12 @@ def prepare(
         images: dict[str, str | None] = {}
         passwords: dict[str, GeneratedPassword | ExistingPassword] = {}
         warnings: list[str] = []
+        plain = args.domain is None and args.load_balancer.certificate_arn is None
+        if tier == "production" and env_spec.load_balancer.allow_plain_http and plain:
+            warnings.append(
+                f"{source}: environments.{env_name}.loadBalancer.allowPlainHttp: production serves "
+                "plain HTTP (no domain, no certificate)"
+            )
         # The pipeline's digest wins over a local build: it is what the pipeline tested.
         builds = {s: b for s, b in inputs.builds.items() if s not in settings.images}
         for service_name, service_spec in definition.services.items():
@@ -198,7 +204,7 @@ def prepare(
                 environment=env_name,
                 tier=tier,
                 context=context,
-                wiring=preflight_wiring(args.cluster.provider),
+                wiring=preflight_wiring(args.cluster.provider, args.domain.name if args.domain else None),
                 priority=priorities[service_name],
                 image=images[service_name],
                 source=source,

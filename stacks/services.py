@@ -142,7 +142,7 @@ def scaling_config(spec: ScalingSpec, tier: Tier) -> ScalingConfig:
     )
 
 
-def preflight_wiring(provider: Literal["fargate", "ec2"]) -> EnvironmentWiring:
+def preflight_wiring(provider: Literal["fargate", "ec2"], domain: str | None = None) -> EnvironmentWiring:
     """Stand-in environment values for checking a service's composition before anything exists."""
     return EnvironmentWiring(
         cluster_name="preflight",
@@ -155,6 +155,10 @@ def preflight_wiring(provider: Literal["fargate", "ec2"]) -> EnvironmentWiring:
         load_balancer_security_group_id="preflight",
         load_balancer_arn_suffix="preflight",
         load_balancer_url="preflight",
+        load_balancer_dns_name="preflight",
+        load_balancer_zone_id="preflight",
+        domain=domain,
+        zone_id="preflight" if domain else None,
         key_arn="preflight",
         alarm_topic_arn="preflight",
         log_retention_days=1,
@@ -188,6 +192,30 @@ def awaiting_image_warning(service: str, environment: str) -> str:
         f"service '{service}' in {environment} has no image yet: it is created with 0 tasks; the "
         f"pipeline's first run (or muon:images.{service} in the stack config) will start it"
     )
+
+
+def service_hosts(service: str, spec: ServiceSpec, domain: str | None, source: str) -> tuple[str, ...]:
+    """``hosts`` as full names: a label is ``<label>.<domain>``; a full name must be on the domain."""
+    if not spec.hosts:
+        return ()
+    where = f"{source}: services.{service}.hosts"
+    if domain is None:
+        raise DefinitionError(
+            [f"{where}: hosts live on the environment's domain; give the environment a domain"]
+        )
+    names = []
+    for index, host in enumerate(spec.hosts):
+        name = host if "." in host else f"{host}.{domain}"
+        label = name[: -len(domain) - 1] if name.endswith(f".{domain}") else None
+        if name != domain and (label is None or "." in label):
+            raise DefinitionError(
+                [
+                    f"{where}[{index}]: {host} is not covered by the certificate of {domain} "
+                    f"(it holds {domain} and *.{domain})"
+                ]
+            )
+        names.append(name)
+    return tuple(names)
 
 
 def service_args(
@@ -290,6 +318,8 @@ def service_args(
         priority=priority,
         path_patterns=tuple(spec.path_patterns),
         host_patterns=tuple(spec.host_patterns),
+        hosts=service_hosts(service, spec, wiring.domain, source),
+        protocol=spec.protocol,
         environment_variables=variables,
         secrets=secrets,
         health_check=TargetHealthCheck(

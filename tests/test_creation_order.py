@@ -20,7 +20,11 @@ CONNECTION = (
 EVERYTHING = """
 environments:
   dev: {}
-  staging: {tier: production, cluster: {provider: ec2}, network: {nat: single}}
+  staging:
+    tier: production
+    cluster: {provider: ec2}
+    network: {nat: single}
+    domain: {name: staging.example.com, zone: example.com}
 services:
   banana:
     port: 8080

@@ -12,7 +12,7 @@ from muon.stacks.offline import SECRET_MASK, MuonMocks, RenderedResource, Render
 from tests.aws_models import assert_valid
 from tests.conftest import render_definition_text
 
-ENVS = "environments: {dev: {}, production: {}}\n"
+ENVS = "environments: {dev: {}, production: {domain: {name: banana.example.com, zone: example.com}}}\n"
 SERVICE = ENVS + "services:\n  banana:\n    port: 8080\n    pathPatterns: [/bananas]\n"
 PASSWORD_NAME = "/muon/dev/banana/database/password"
 PASSWORD_ARN = f"arn:aws:ssm:us-east-1:123456789012:parameter{PASSWORD_NAME}"
@@ -610,7 +610,7 @@ def test_performance_insights_gives_way_on_classes_without_it(render_definition)
     # Aurora MySQL has no Performance Insights on db.t3 (and t2, t4g.micro/small): production's
     # default turns it off there, with a warning, instead of failing the instance's creation.
     rendering = render_definition(
-        "environments: {production: {}}\nservices:\n  banana:\n    port: 8080\n    pathPatterns: [/b]\n"
+        "environments: {production: {domain: {name: p.example.com, zone: example.com}}}\nservices:\n  banana:\n    port: 8080\n    pathPatterns: [/b]\n"
         "    database: {name: banana, instanceClass: db.t3.medium}\n",
         ["production"],
     )
@@ -623,7 +623,7 @@ def test_performance_insights_gives_way_on_classes_without_it(render_definition)
     )
     # Aurora PostgreSQL has it on every class it runs on; the default stays on.
     rendering = render_definition(
-        "environments: {production: {}}\nservices:\n  banana:\n    port: 8080\n    pathPatterns: [/b]\n"
+        "environments: {production: {domain: {name: p.example.com, zone: example.com}}}\nservices:\n  banana:\n    port: 8080\n    pathPatterns: [/b]\n"
         "    database: {name: banana, engine: aurora-postgresql, instanceClass: db.t3.medium}\n",
         ["production"],
     )

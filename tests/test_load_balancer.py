@@ -91,7 +91,7 @@ def test_access_log_bucket_is_private_and_writable_by_elb_only(prod: Rendering) 
 
 def test_web_acl_is_attached_when_configured(render_definition) -> None:
     acl = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/muon/0000"
-    rendering = render_definition(f"environments: {{dev: {{loadBalancer: {{webAclArn: '{acl}'}}}}}}", ["dev"])
+    rendering = render_definition(f"environments: {{dev: {{waf: '{acl}'}}}}", ["dev"])
     assert rendering.one("aws:wafv2/webAclAssociation:WebAclAssociation").inputs["webAclArn"] == acl
 
 

@@ -22,7 +22,10 @@ DEFINITION = f"""
 environments:
   {LONGEST}: {{cluster: {{provider: ec2, spot: true}}}}
   internal: {{tier: development}}
-  {PRODUCTION}: {{network: {{azs: 3, nat: per-az}}, cluster: {{provider: ec2, min: 2, max: 10}}}}
+  {PRODUCTION}:
+    network: {{azs: 3, nat: per-az}}
+    cluster: {{provider: ec2, min: 2, max: 10}}
+    domain: {{name: {"d" * 60}.example.com, zone: example.com}}
 services:
   {SERVICE}:
     port: 8080

@@ -448,7 +448,7 @@ def test_the_plan_shows_the_lock_out_warning(render_definition, tmp_path: Path, 
     )
     (warning,) = rendering.warnings
     assert warning.startswith(
-        "org.yaml: OU 'HipaaOU' hosts muon environments, but its service control policies do not allow: application-autoscaling"
+        "org.yaml: OU 'HipaaOU' hosts muon environments, but its service control policies do not allow: acm, application-autoscaling"
     )
 
 

@@ -1,0 +1,103 @@
+"""An environment's domain: its Route 53 zone, a DNS-validated certificate, and alias records.
+
+The certificate covers the name and ``*.name`` (services' hosts live one label below it); ACM asks
+the same CNAME for both, so one validation record proves both. Whoever uses the certificate gets
+its ARN from the validation, i.e. only once ACM has issued it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class DomainArgs:
+    name: str
+    zone_name: str | None = None
+    """The public hosted zone to look up by name…"""
+    zone_id: str | None = None
+    """…or by id; with neither, a zone for ``name`` itself is created."""
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Domain(pulumi.ComponentResource):
+    name: str
+    zone_id: pulumi.Output[str]
+    certificate_arn: pulumi.Output[str]
+    """Known once the certificate is issued."""
+    name_servers: pulumi.Output[list[str]] | None
+    """Of a created zone: delegate the name to them from its parent zone."""
+
+    def __init__(self, name: str, args: DomainArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("muon:network:Domain", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.name, self.name_servers = args.name, None
+        if args.zone_id is not None:
+            self.zone_id = pulumi.Output.from_input(args.zone_id)
+        elif args.zone_name is not None:
+            zone = aws.route53.get_zone_output(
+                name=args.zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
+            )
+            self.zone_id = zone.zone_id
+        else:
+            created = aws.route53.Zone(
+                f"{name}-zone",
+                name=args.name,
+                comment=f"muon: {args.name}",
+                tags=args.tags,
+                opts=child,
+            )
+            self.zone_id, self.name_servers = created.zone_id, created.name_servers
+        certificate = aws.acm.Certificate(
+            f"{name}-certificate",
+            domain_name=args.name,
+            subject_alternative_names=[f"*.{args.name}"],
+            validation_method="DNS",
+            options={"certificate_transparency_logging_preference": "ENABLED"},
+            tags=args.tags,
+            opts=child,
+        )
+        option = certificate.domain_validation_options.apply(lambda options: options[0])
+        record = aws.route53.Record(
+            f"{name}-certificate-validation",
+            zone_id=self.zone_id,
+            name=option.apply(lambda o: o["resource_record_name"]),
+            type=option.apply(lambda o: o["resource_record_type"]),
+            records=[option.apply(lambda o: o["resource_record_value"])],
+            ttl=300,
+            allow_overwrite=True,  # ACM's record: a certificate renewed or replaced asks the same
+            opts=child,
+        )
+        validation = aws.acm.CertificateValidation(
+            f"{name}-certificate-issued",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=child,
+        )
+        self.certificate_arn = validation.certificate_arn
+        self.register_outputs(
+            {"zoneId": self.zone_id, "certificateArn": self.certificate_arn, "nameServers": self.name_servers}
+        )
+
+
+def alias_record(
+    resource_name: str,
+    *,
+    zone_id: pulumi.Input[str],
+    fqdn: str,
+    dns_name: pulumi.Input[str],
+    dns_zone_id: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.route53.Record:
+    """``fqdn`` → the load balancer (an A alias: the load balancer is IPv4)."""
+    return aws.route53.Record(
+        resource_name,
+        zone_id=zone_id,
+        name=fqdn,
+        type="A",
+        aliases=[{"name": dns_name, "zone_id": dns_zone_id, "evaluate_target_health": True}],
+        opts=opts,
+    )

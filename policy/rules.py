@@ -12,17 +12,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from muon.components.load_balancer import TLS_POLICIES
 from muon.policy.exceptions import EXCEPTIONS, ControlException
 
 ANYWHERE = {"0.0.0.0/0", "::/0"}
-ACCEPTED_TLS_POLICIES = {  # ELB.17's accepted list
-    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-    "ELBSecurityPolicy-TLS13-1-3-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
-}
+ACCEPTED_TLS_POLICIES = set(TLS_POLICIES)  # ELB.17's accepted list
 
 
 class Resource(Protocol):

@@ -200,13 +200,24 @@ class ClusterSpec(Spec):
         return self
 
 
+TlsPolicy = Literal[
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+]
+
+
 class LoadBalancerSpec(Spec):
     certificate_arn: AcmCertificateArn | None = Field(
         default=None, description="ACM certificate: HTTPS listener plus HTTP to HTTPS redirect."
     )
-    ssl_policy: Annotated[
-        str, pattern(r"^ELBSecurityPolicy-[A-Za-z0-9-]+$", "an ELB security policy name")
-    ] = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    ssl_policy: TlsPolicy = Field(
+        default="ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+        description="TLS policy of the HTTPS listener: one of those Security Hub's ELB.17 accepts.",
+    )
     ingress_cidrs: list[Cidr] = Field(default_factory=lambda: ["0.0.0.0/0"], min_length=1)
     internal: bool = False
     idle_timeout: int = Field(default=60, ge=1, le=4000)

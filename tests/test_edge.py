@@ -323,3 +323,19 @@ def test_hosts_need_a_domain(render_definition) -> None:
         DefinitionError, match="services.banana.hosts: hosts live on the environment's domain"
     ):
         render_definition("environments: {dev: {}}\n" + SERVICE + "    hosts: [api]\n", ["dev"])
+
+
+def test_only_tls_policies_the_control_accepts(render_definition) -> None:
+    from typing import get_args
+
+    from muon.components.load_balancer import TLS_POLICIES
+    from muon.stacks.definition import TlsPolicy
+
+    assert set(get_args(TlsPolicy)) == set(TLS_POLICIES)
+    with pytest.raises(
+        DefinitionError, match="loadBalancer.sslPolicy: expected 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06'"
+    ):
+        render_definition(
+            f"environments: {{dev: {{domain: {DOMAIN}, loadBalancer: {{sslPolicy: ELBSecurityPolicy-2016-08}}}}}}",
+            ["dev"],
+        )

@@ -1,0 +1,112 @@
+"""The building blocks of the definition's models: the base class, string patterns with readable
+hints, and the value types every part shares."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+)
+from pydantic.alias_generators import to_camel
+
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy); 0 is "never expire".
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)  # fmt: skip
+
+PATTERN_HINTS: dict[str, str] = {}
+"""What each string pattern means, in words, for error messages (pattern → hint)."""
+
+
+def pattern(regex: str, hint: str) -> StringConstraints:
+    """A string constraint whose error message says ``hint`` rather than the regex."""
+    PATTERN_HINTS[regex] = hint
+    return StringConstraints(pattern=regex)
+
+
+Name = Annotated[
+    str,
+    pattern(
+        r"^[a-z][a-z0-9-]{0,20}[a-z0-9]$",
+        "a name of 2-22 lowercase letters, digits and '-', starting with a letter",
+    ),
+]
+"""Environment and service names end up in AWS resource names: short, lowercase, DNS-safe."""
+
+
+ImageReference = Annotated[
+    str,
+    pattern(
+        r"^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+        r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$",
+        "an image reference: [registry/]repository[:tag][@sha256:<64 hex digits>]",
+    ),
+]
+
+
+ParameterReference = Annotated[
+    str,
+    pattern(
+        r"^(?:/[A-Za-z0-9_.\-/${}]{1,2047}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9_.\-/]{1,2047})$",
+        "a Parameter Store name starting with '/' (e.g. /banana/api-key, ${Environment} and "
+        "${ServiceName} allowed) or a parameter ARN; never the secret itself",
+    ),
+]
+
+
+def _ipv4_cidr(value: str) -> str:
+    try:
+        return str(ipaddress.IPv4Network(value, strict=True))
+    except ValueError as error:
+        raise ValueError(f"expected an IPv4 CIDR block such as 10.0.0.0/16 ({error})") from None
+
+
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(v) for v in LOG_RETENTION_DAYS)
+        raise ValueError(f"CloudWatch Logs accepts only these retention days: {allowed}")
+    return value
+
+
+Cidr = Annotated[str, AfterValidator(_ipv4_cidr)]
+RetentionDays = Annotated[int, AfterValidator(_log_retention)]
+Email = Annotated[str, pattern(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address")]
+AcmCertificateArn = Annotated[
+    str,
+    pattern(
+        r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$",
+        "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
+    ),
+]
+VpcId = Annotated[str, pattern(r"^vpc-[0-9a-f]{8,17}$", "a VPC id (vpc-0123abcd...)")]
+SubnetId = Annotated[str, pattern(r"^subnet-[0-9a-f]{8,17}$", "a subnet id (subnet-0123abcd...)")]
+
+Tier = Literal["development", "production"]
+NatStrategy = Literal["none", "single", "per-az"]
+CostProfile = Literal["standard", "minimal"]
+ClusterProvider = Literal["fargate", "ec2"]
+
+
+class Spec(BaseModel):
+    """Base of every definition object: camelCase keys, unknown keys rejected, immutable."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+
+class _PathError(ValueError):
+    """A cross-reference error found at the top level but belonging to a deeper path."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        self.loc = loc
+        super().__init__(message)

@@ -1,0 +1,213 @@
+"""An environment of ``muon.yaml``: network, cluster, load balancer, domain, WAF."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import (
+    Field,
+    model_validator,
+)
+
+from muon.stacks.spec import (
+    AcmCertificateArn,
+    Cidr,
+    ClusterProvider,
+    CostProfile,
+    Email,
+    NatStrategy,
+    RetentionDays,
+    Spec,
+    SubnetId,
+    Tier,
+    VpcId,
+    _PathError,
+    pattern,
+)
+
+
+class ExistingNetworkSpec(Spec):
+    """Deploy into a VPC that already exists (mu's ``vpcTarget``) instead of creating one."""
+
+    vpc_id: VpcId
+    public_subnet_ids: list[SubnetId] = Field(min_length=2)
+    private_subnet_ids: list[SubnetId] = Field(min_length=2)
+    isolated_subnet_ids: list[SubnetId] = Field(default_factory=list)
+
+
+class NetworkSpec(Spec):
+    cidr: Cidr = Field(default="10.0.0.0/16", description="VPC CIDR block, /16 to /22.")
+    azs: int | None = Field(default=None, ge=2, le=6, description="Availability zones (dev 2, production 3).")
+    zones: (
+        list[Annotated[str, pattern(r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$", "a zone name such as us-east-1a")]]
+        | None
+    ) = Field(
+        default=None,
+        min_length=2,
+        max_length=6,
+        description="The zones, by name (default: the region's first ones, in name order).",
+    )
+    nat: NatStrategy | None = Field(
+        default=None, description="NAT gateways: none, single, or per-az (one per zone)."
+    )
+    endpoints: bool | None = Field(
+        default=None,
+        description="VPC endpoints for S3, ECR, CloudWatch Logs and SSM (production on).",
+    )
+    existing: ExistingNetworkSpec | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> NetworkSpec:
+        prefix = ipaddress.IPv4Network(self.cidr).prefixlen
+        if not 16 <= prefix <= 22:
+            raise ValueError(f"cidr {self.cidr}: the VPC prefix must be /16 to /22")
+        if self.zones is not None:
+            if len(set(self.zones)) != len(self.zones):
+                raise _PathError(("zones",), "a zone is listed twice")
+            if self.azs is not None and self.azs != len(self.zones):
+                raise _PathError(("azs",), f"{self.azs} zones, but zones lists {len(self.zones)}; give one")
+        if self.existing is not None:
+            chosen = [k for k in ("azs", "zones", "nat", "endpoints") if getattr(self, k) is not None]
+            if chosen:
+                raise ValueError(
+                    f"{', '.join(chosen)} cannot be combined with existing: an existing VPC "
+                    "keeps its own zones, NAT and endpoints"
+                )
+        return self
+
+
+class ClusterSpec(Spec):
+    provider: ClusterProvider | None = Field(
+        default=None, description="fargate (default) or ec2 instances in an auto scaling group."
+    )
+    instance_type: Annotated[
+        str, pattern(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$", "an EC2 instance type such as t3.large")
+    ] = "t3.medium"
+    min: int | None = Field(default=None, ge=0, le=1000, description="EC2: smallest group size.")
+    max: int | None = Field(default=None, ge=1, le=1000, description="EC2: largest group size.")
+    root_volume_size: int = Field(default=30, ge=30, le=16384, description="EC2: GiB, encrypted.")
+    spot: bool | None = Field(
+        default=None, description="Fargate: run extra tasks on FARGATE_SPOT (dev default)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> ClusterSpec:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        if self.provider == "fargate":
+            ec2_only = [k for k in ("min", "max") if getattr(self, k) is not None]
+            if ec2_only:
+                raise ValueError(
+                    f"{', '.join(ec2_only)} only apply to provider: ec2 (Fargate has no instances)"
+                )
+        return self
+
+
+TlsPolicy = Literal[
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+]
+
+
+class LoadBalancerSpec(Spec):
+    certificate_arn: AcmCertificateArn | None = Field(
+        default=None, description="ACM certificate: HTTPS listener plus HTTP to HTTPS redirect."
+    )
+    ssl_policy: TlsPolicy = Field(
+        default="ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+        description="TLS policy of the HTTPS listener: one of those Security Hub's ELB.17 accepts.",
+    )
+    ingress_cidrs: list[Cidr] = Field(default_factory=lambda: ["0.0.0.0/0"], min_length=1)
+    internal: bool = False
+    idle_timeout: int = Field(default=60, ge=1, le=4000)
+    access_logs: bool = True
+    deletion_protection: bool | None = None
+    allow_plain_http: bool = Field(
+        default=False,
+        description="Production: serve plain HTTP without a domain or certificate (warned every deploy).",
+    )
+
+
+HostName = Annotated[
+    str,
+    pattern(
+        r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+        "a lowercase DNS name such as banana.example.com",
+    ),
+    Field(max_length=253),
+]
+ZoneId = Annotated[str, pattern(r"^Z[A-Z0-9]{1,31}$", "a Route 53 hosted zone id (Z...)")]
+
+
+class DomainSpec(Spec):
+    """The environment's own domain: HTTPS on it, and DNS records for it and its services."""
+
+    name: HostName = Field(description="The environment's name, e.g. banana.example.com.")
+    zone: HostName | None = Field(default=None, description="The Route 53 public hosted zone it is in.")
+    zone_id: ZoneId | None = Field(default=None, description="…or that zone's id.")
+    create_zone: bool = Field(
+        default=False, description="Create a zone for the name itself (delegate it from its parent)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> DomainSpec:
+        given = [k for k, v in (("zone", self.zone), ("zoneId", self.zone_id)) if v is not None]
+        if self.create_zone and given:
+            raise ValueError(f"createZone makes a zone for the name: {given[0]} cannot be given too")
+        if not self.create_zone and len(given) != 1:
+            raise ValueError("give the hosted zone (zone or zoneId), or createZone: true")
+        if self.zone is not None and not (self.name == self.zone or self.name.endswith(f".{self.zone}")):
+            raise _PathError(("name",), f"{self.name} is not inside the zone {self.zone}")
+        return self
+
+
+WafMode = Annotated[
+    str,
+    pattern(
+        r"^(managed|off|arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[\w-]+/[\w-]+)$",
+        "managed, off, or a regional WAFv2 web ACL ARN (arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/…)",
+    ),
+]
+
+
+class EnvironmentSpec(Spec):
+    tier: Tier | None = Field(
+        default=None,
+        description="development or production; by default production when the name starts "
+        "with 'prod'. Sets the defaults for every field left out.",
+    )
+    cost: CostProfile = Field(
+        default="standard",
+        description="minimal: no NAT gateway, VPC endpoints instead, Fargate Spot.",
+    )
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    cluster: ClusterSpec = Field(default_factory=ClusterSpec)
+    load_balancer: LoadBalancerSpec = Field(default_factory=LoadBalancerSpec)
+    domain: DomainSpec | None = None
+    waf: WafMode | None = Field(
+        default=None, description="managed (production default), off (development default) or a web ACL ARN."
+    )
+    waf_rate_limit: int = Field(
+        default=2000,
+        ge=10,
+        le=2_000_000_000,
+        description="Requests per client IP per 5 minutes (managed WAF).",
+    )
+    log_retention_days: RetentionDays | None = None
+    alarm_emails: list[Email] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> EnvironmentSpec:
+        if self.cost == "minimal" and self.network.nat not in (None, "none"):
+            raise ValueError(f"cost: minimal means no NAT gateway, but network.nat is {self.network.nat}")
+        if self.domain is not None and self.load_balancer.certificate_arn is not None:
+            raise _PathError(
+                ("loadBalancer", "certificateArn"),
+                "a domain brings its own certificate; give either domain or loadBalancer.certificateArn",
+            )
+        return self

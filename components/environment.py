@@ -15,7 +15,7 @@ from muon.components.encryption import Key, KeyArgs
 from muon.components.firewall import FirewallArgs, WebFirewall
 from muon.components.load_balancer import LoadBalancer, LoadBalancerArgs
 from muon.components.network import Network, NetworkArgs
-from muon.components.service import EnvironmentWiring
+from muon.components.service_args import EnvironmentWiring
 from muon.components.topic import notification_topic
 
 

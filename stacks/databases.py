@@ -22,7 +22,7 @@ from muon.components.database import (
     GeneratedPassword,
     ServerlessCapacity,
 )
-from muon.components.service import DatabaseAccess
+from muon.components.service_args import DatabaseAccess
 from muon.components.tags import MANAGED_BY_TAG
 from muon.stacks.defaults import TIER_DEFAULTS
 from muon.stacks.definition import DatabaseOverride, DatabaseSpec, Tier

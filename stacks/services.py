@@ -14,7 +14,7 @@ import pulumi_aws as aws
 from muon.components.context import AwsContext
 from muon.components.registry import repository_arn_of
 from muon.components.scaling import ScalingConfig, Schedule, Step, StepPolicy
-from muon.components.service import (
+from muon.components.service_args import (
     AWAITING_IMAGE,
     ContainerHealthCheck,
     DatabaseAccess,

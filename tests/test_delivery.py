@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from muon.components.registry import DEPLOYED_TAG_PREFIX
-from muon.components.service import AWAITING_IMAGE
+from muon.components.service_args import AWAITING_IMAGE
 from muon.stacks.errors import DefinitionError
 from muon.stacks.offline import Rendering
 from tests.conftest import PROJECT_DIR, render_repository_stack

@@ -1,0 +1,104 @@
+"""What a service's roles may do: the execution role (image, logs, secrets) and the task role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from muon.components.policies import allow, document
+from muon.components.registry import PULL_ACTIONS
+from muon.components.service_args import DatabaseAccess, Permission
+
+
+def execution_policy(
+    repository_arn: pulumi.Input[str] | None,
+    log_group_arn: pulumi.Output[str],
+    secrets: dict[str, str],
+    key_arn: pulumi.Input[str],
+    database: DatabaseAccess | None = None,
+) -> dict[str, Any]:
+    """What ECS needs to start the task: its own image, log group, parameters and key only.
+
+    ``repository_arn``: the ECR repository the image comes from (None: another registry, or no
+    image yet), possibly in the delivery account.
+    """
+    statements = []
+    if repository_arn is not None:
+        statements += [
+            # GetAuthorizationToken has no resource-level permissions: AWS offers nothing narrower.
+            allow("ecr:GetAuthorizationToken", "*", Sid="RegistryLogin"),
+            allow(list(PULL_ACTIONS), repository_arn, Sid="PullOwnImage"),
+        ]
+    statements.append(
+        allow(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            log_group_arn.apply(lambda arn: f"{arn}:*"),
+            Sid="WriteOwnLogs",
+        )
+    )
+    if secrets:
+        statements.append(allow("ssm:GetParameters", sorted(set(secrets.values())), Sid="ReadOwnParameters"))
+        password_arn = database.password_parameter_arn if database is not None else None
+        keys: list[pulumi.Input[str]] = []
+        if any(arn != password_arn for arn in secrets.values()):
+            keys.append(key_arn)  # the service's declared parameters: the environment's key
+        if database is not None and password_arn in secrets.values():
+            if database.password_key_arn is not None:
+                keys.append(database.password_key_arn)
+            else:
+                statements.append(customer_parameter_decrypt(password_arn))
+        if keys:
+            statements.append(
+                allow("kms:Decrypt", keys if len(keys) > 1 else keys[0], Sid="DecryptOwnParameters")
+            )
+    return document(*statements)
+
+
+def customer_parameter_decrypt(parameter_arn: str) -> dict[str, Any]:
+    """Decrypt one customer-created parameter, whichever key the customer chose.
+
+    The key is not discoverable from Parameter Store's read API, so the statement names no key;
+    SSM's encryption context pins it to that single parameter, through SSM only.
+    """
+    _, partition, _, region, account, _ = parameter_arn.split(":", 5)
+    dns_suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+    return allow(
+        "kms:Decrypt",
+        f"arn:{partition}:kms:{region}:{account}:key/*",
+        Sid="DecryptDatabasePassword",
+        Condition={
+            "StringEquals": {
+                "kms:EncryptionContext:PARAMETER_ARN": parameter_arn,
+                "kms:ViaService": f"ssm.{region}.{dns_suffix}",
+            }
+        },
+    )
+
+
+def task_policy_statements(
+    permissions: tuple[Permission, ...], exec_command: bool, database: DatabaseAccess | None = None
+) -> list[dict[str, Any]]:
+    statements = [
+        allow(
+            list(p.actions), list(p.resources) if len(p.resources) > 1 else p.resources[0], Sid=f"Declared{i}"
+        )
+        for i, p in enumerate(permissions)
+    ]
+    if database is not None and database.iam_connect_arn is not None:
+        statements.append(allow("rds-db:connect", database.iam_connect_arn, Sid="ConnectToOwnDatabase"))
+    if exec_command:
+        # ECS Exec's Session Manager channels have no resource-level permissions.
+        statements.append(
+            allow(
+                [
+                    "ssmmessages:CreateControlChannel",
+                    "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel",
+                    "ssmmessages:OpenDataChannel",
+                ],
+                "*",
+                Sid="EcsExec",
+            )
+        )
+    return statements

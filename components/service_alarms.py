@@ -1,0 +1,94 @@
+"""A service's alarms: the ones that roll a bad deployment back, and the ones that page on an outage."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from muon.components.alarms import topic_alarm
+from muon.components.service_args import EnvironmentWiring
+
+
+def outage_alarms(
+    name: str,
+    service_id: str,
+    wiring: EnvironmentWiring,
+    target_group: aws.lb.TargetGroup,
+    service: aws.ecs.Service,
+    tags: dict[str, str],
+    child: pulumi.ResourceOptions,
+) -> None:
+    """A total outage alarms: no task running, no healthy target. No data at all is an outage
+    too (a service with no task publishes nothing): missing data is breaching."""
+    checks = (
+        (
+            "no-tasks",
+            "no task is running",
+            "ECS/ContainerInsights",
+            "RunningTaskCount",
+            {"ClusterName": wiring.cluster_name, "ServiceName": service.name},
+        ),
+        (
+            "no-healthy-targets",
+            "no target is healthy",
+            "AWS/ApplicationELB",
+            "HealthyHostCount",
+            {"TargetGroup": target_group.arn_suffix, "LoadBalancer": wiring.load_balancer_arn_suffix},
+        ),
+    )
+    for role, description, namespace, metric, dimensions in checks:
+        topic_alarm(
+            f"{name}-{role}",
+            alarm_name=f"{service_id}-{role}",
+            description=f"{service_id}: {description}",
+            namespace=namespace,
+            metric=metric,
+            dimensions=dimensions,
+            statistic="Maximum",
+            threshold=1,
+            comparison="LessThanThreshold",
+            datapoints=3,
+            missing_data="breaching",
+            topic_arn=wiring.alarm_topic_arn,
+            tags=tags,
+            opts=child,
+        )
+
+
+def rollback_alarms(
+    name: str,
+    service_id: str,
+    wiring: EnvironmentWiring,
+    target_group: aws.lb.TargetGroup,
+    child: pulumi.ResourceOptions,
+) -> list[pulumi.Output[str]]:
+    """Alarms that roll a deployment back when the new revision is healthy but bad."""
+    dimensions = {"TargetGroup": target_group.arn_suffix, "LoadBalancer": wiring.load_balancer_arn_suffix}
+    checks = (
+        ("5xx", "target-5xx", "targets answer 5xx", "HTTPCode_Target_5XX_Count", "Sum", 10),
+        (
+            "unhealthy",
+            "unhealthy-hosts",
+            "targets fail health checks",
+            "UnHealthyHostCount",
+            "Maximum",
+            1,
+        ),
+    )
+    alarms = [
+        topic_alarm(
+            f"{name}-{role}",
+            alarm_name=f"{service_id}-{suffix}",
+            description=f"{service_id}: {description}",
+            namespace="AWS/ApplicationELB",
+            metric=metric,
+            dimensions=dimensions,
+            statistic=statistic,
+            threshold=threshold,
+            comparison="GreaterThanOrEqualToThreshold",
+            topic_arn=wiring.alarm_topic_arn,
+            opts=child,
+        )
+        for role, suffix, description, metric, statistic, threshold in checks
+    ]
+    return [alarm.name for alarm in alarms]

@@ -1,0 +1,268 @@
+"""Plausible, deterministic stand-ins for what AWS answers, for rendering with no account (Pulumi mocks)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pulumi
+
+DEFAULT_ACCOUNT = "123456789012"
+# Availability zones an account sees in a region (AWS Regions and Zones page), so that the offline
+# plan refuses more zones than the region has; regions not listed get the common three.
+REGION_ZONES = {
+    "us-east-1": 6,
+    "us-east-2": 3,
+    "us-west-2": 4,
+    "eu-west-1": 3,
+    "eu-central-1": 3,
+    "ap-southeast-2": 3,
+}
+DEFAULT_ZONES = 3
+
+
+def _stable_hex(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+# Id prefixes AWS uses, so that rendered inputs look like (and validate as) the real thing.
+_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc-",
+    "aws:ec2/subnet:Subnet": "subnet-",
+    "aws:ec2/securityGroup:SecurityGroup": "sg-",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg-",
+    "aws:ec2/internetGateway:InternetGateway": "igw-",
+    "aws:ec2/natGateway:NatGateway": "nat-",
+    "aws:ec2/routeTable:RouteTable": "rtb-",
+    "aws:ec2/networkAcl:NetworkAcl": "acl-",
+    "aws:ec2/eip:Eip": "eipalloc-",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+    "aws:ec2/flowLog:FlowLog": "fl-",
+}
+
+
+class MuonMocks(pulumi.runtime.Mocks):
+    """Plausible, deterministic stand-ins for what AWS would return."""
+
+    def __init__(
+        self, account_id: str = DEFAULT_ACCOUNT, region: str = "us-east-1", zones: int | None = None
+    ) -> None:
+        self.account_id = account_id
+        self.region = region
+        zones = zones if zones is not None else REGION_ZONES.get(region, DEFAULT_ZONES)
+        self.zones = [f"{region}{chr(ord('a') + i)}" for i in range(zones)]
+        self.existing_parameters: dict[str, str] = {}
+        """SSM parameter names that 'exist' for ``aws:ssm/getParameter`` (name → value)."""
+        self.parameter_tags: dict[str, dict[str, str]] = {}
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        """Every provider function the program called, with its arguments (camelCase)."""
+        self.deployed_images: dict[str, str] = {}
+        """Task definition families that 'exist', with the image of their app container."""
+        """Tags the tagging API reports for those parameters (name → tags)."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not args.custom:
+            return args.name, {}
+        typ, name, inputs = args.typ, args.name, dict(args.inputs)
+        module, _, kind = typ.partition(":")[2].partition("/")
+        service = module.split("/")[0]
+        kind_name = kind.split(":")[0]
+        resource_id = args.resource_id or (_ID_PREFIXES.get(typ, "") + _stable_hex(typ, name))
+        physical = inputs.get("name") or f"{name}-{_stable_hex(typ, name, length=7)}"
+        state: dict[str, Any] = {
+            "arn": f"arn:aws:{service}:{self.region}:{self.account_id}:{kind_name}/{physical}",
+            "name": physical,
+            **inputs,
+        }
+        self._specialise(typ, name, physical, inputs, state)
+        return state.pop("_id", resource_id), state
+
+    def _specialise(
+        self, typ: str, name: str, physical: str, inputs: dict[str, Any], state: dict[str, Any]
+    ) -> None:
+        region, account = self.region, self.account_id
+        if typ == "aws:ec2/vpc:Vpc":
+            state["defaultNetworkAclId"] = "acl-" + _stable_hex(name, "nacl")
+            state["defaultSecurityGroupId"] = "sg-" + _stable_hex(name, "sg")
+        elif typ == "aws:kms/key:Key":
+            key_id = _stable_hex(name, length=32)
+            state.update(keyId=key_id, arn=f"arn:aws:kms:{region}:{account}:key/{key_id}")
+        elif typ == "aws:ec2/eip:Eip":
+            state["allocationId"] = "eipalloc-" + _stable_hex(name)
+        elif typ == "aws:s3/bucket:Bucket":
+            bucket = inputs.get("bucket") or f"{name}-{_stable_hex(name, length=7)}"
+            state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
+        elif typ == "aws:lb/loadBalancer:LoadBalancer":
+            physical = inputs.get("name") or name[:24]
+            suffix = f"app/{physical}/{_stable_hex(name, length=16)}"
+            state.update(
+                dnsName=f"{physical}-{_stable_hex(name, length=10)}.{region}.elb.amazonaws.com",
+                arn=f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/{suffix}",
+                arnSuffix=suffix,
+                zoneId="Z35SXDOTRQ7X7K",
+            )
+        elif typ == "aws:lb/listener:Listener":
+            listener = f"listener/app/lb/{_stable_hex(name, length=16)}"
+            state["arn"] = f"arn:aws:elasticloadbalancing:{region}:{account}:{listener}"
+        elif typ == "aws:lb/targetGroup:TargetGroup":
+            suffix = f"targetgroup/{physical[:32]}/{_stable_hex(name, length=16)}"
+            state.update(arn=f"arn:aws:elasticloadbalancing:{region}:{account}:{suffix}", arnSuffix=suffix)
+        elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            state["latestVersion"] = 1
+        elif typ == "aws:iam/role:Role":
+            state["arn"] = f"arn:aws:iam::{account}:role/{physical}"
+        elif typ == "aws:iam/instanceProfile:InstanceProfile":
+            state["arn"] = f"arn:aws:iam::{account}:instance-profile/{physical}"
+        elif typ == "aws:cloudwatch/logGroup:LogGroup":
+            state["arn"] = f"arn:aws:logs:{region}:{account}:log-group:{physical}"
+        elif typ == "aws:sns/topic:Topic":
+            state["arn"] = f"arn:aws:sns:{region}:{account}:{physical}"
+        elif typ == "aws:ssm/parameter:Parameter":
+            state["arn"] = f"arn:aws:ssm:{region}:{account}:parameter{physical}"
+        elif typ == "random:index/randomPassword:RandomPassword":
+            # Deterministic, of the requested length and alphabet, so tests can trace where it goes.
+            alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789" + str(
+                inputs.get("overrideSpecial") or ""
+            )
+            digest = hashlib.sha256(name.encode()).digest()
+            length = int(inputs.get("length") or 16)
+            picks = (digest[i % len(digest)] + i for i in range(length))
+            state["result"] = "".join(alphabet[p % len(alphabet)] for p in picks)
+        elif typ == "aws:organizations/organization:Organization":
+            state.update(
+                _id="o-" + _stable_hex(name, length=10),
+                roots=[
+                    {"id": "r-" + _stable_hex(name, length=4), "name": "Root", "arn": "", "policyTypes": []}
+                ],
+                masterAccountId=account,
+            )
+        elif typ == "aws:organizations/organizationalUnit:OrganizationalUnit":
+            state["_id"] = f"ou-{_stable_hex(name, length=4)}-{_stable_hex(name, 'ou', length=8)}"
+        elif typ == "aws:organizations/policy:Policy":
+            state["_id"] = "p-" + _stable_hex(name, length=8)
+        elif typ == "aws:organizations/account:Account":
+            state["_id"] = str(int(_stable_hex(name, length=12), 16) % 10**12).zfill(12)
+        elif typ == "aws:rds/cluster:Cluster":
+            identifier = inputs.get("clusterIdentifier") or physical
+            host = f"c{_stable_hex(account, region, length=11)}.{region}.rds.amazonaws.com"
+            state.update(
+                _id=identifier,  # RDS resources are known by their identifier
+                arn=f"arn:aws:rds:{region}:{account}:cluster:{identifier}",
+                clusterResourceId="cluster-" + _stable_hex(name, length=26).upper(),
+                endpoint=f"{identifier}.cluster-{host}",
+                readerEndpoint=f"{identifier}.cluster-ro-{host}",
+            )
+        elif typ == "aws:rds/clusterInstance:ClusterInstance":
+            identifier = inputs.get("identifier") or physical
+            state.update(
+                _id=identifier, identifier=identifier, arn=f"arn:aws:rds:{region}:{account}:db:{identifier}"
+            )
+        elif typ == "aws:ecs/cluster:Cluster":
+            state["arn"] = f"arn:aws:ecs:{region}:{account}:cluster/{physical}"
+        elif typ == "aws:ecr/repository:Repository":
+            state["repositoryUrl"] = f"{account}.dkr.ecr.{region}.amazonaws.com/{physical}"
+            state["arn"] = f"arn:aws:ecr:{region}:{account}:repository/{physical}"
+            state["registryId"] = account
+        elif typ == "aws:acm/certificate:Certificate":
+            domain = inputs.get("domainName", name)
+            token = _stable_hex(name, "validation", length=32)
+            certificate = f"{_stable_hex(name, length=8)}-0000-4000-8000-{_stable_hex(name, length=12)}"
+            state["arn"] = f"arn:aws:acm:{region}:{account}:certificate/{certificate}"
+            state["domainValidationOptions"] = [
+                {
+                    "domainName": candidate,
+                    "resourceRecordName": f"_{token}.{domain}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": f"_{_stable_hex(token, length=32)}.acm-validations.aws.",
+                }
+                for candidate in (domain, *(inputs.get("subjectAlternativeNames") or []))
+            ]
+        elif typ == "aws:acm/certificateValidation:CertificateValidation":
+            state["certificateArn"] = inputs.get("certificateArn")
+        elif typ == "aws:route53/record:Record":
+            state["fqdn"] = str(inputs.get("name", "")).rstrip(".")
+        elif typ == "aws:route53/zone:Zone":
+            state.update(
+                zoneId="Z" + _stable_hex(name, length=20).upper(),
+                nameServers=[f"ns-{i}.awsdns-{i}.org" for i in range(1, 5)],
+            )
+        elif typ == "aws:wafv2/webAcl:WebAcl":
+            state["arn"] = (
+                f"arn:aws:wafv2:{region}:{account}:regional/webacl/{physical}/{_stable_hex(name, length=12)}"
+            )
+        elif typ == "docker-build:index:Image":
+            # What a build would push: the digest of its inputs, stable across renders.
+            digest = "sha256:" + hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+            tags = inputs.get("tags") or [f"{name}:latest"]
+            state.update(digest=digest, ref=f"{tags[0].rsplit(':', 1)[0]}@{digest}")
+
+    def _parameter_arn(self, name: str) -> str:
+        return f"arn:aws:ssm:{self.region}:{self.account_id}:parameter{name}"
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        token, params = args.token, args.args
+        self.calls.append((token, dict(params)))
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": self.account_id,
+                "arn": f"arn:aws:iam::{self.account_id}:user/offline",
+                "userId": "AIDAOFFLINE",
+                "id": self.account_id,
+            }, []
+        if token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}, []
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return {
+                "names": self.zones,
+                "zoneIds": [f"use1-az{i + 1}" for i in range(len(self.zones))],
+                "id": self.region,
+            }, []
+        if token == "aws:ssm/getParameter:getParameter":
+            name = params.get("name", "")
+            if name.startswith("/aws/service/ecs/optimized-ami/"):
+                return {"name": name, "value": "ami-0" + _stable_hex(name, length=16), "type": "String"}, []
+            if name in self.existing_parameters:
+                return {
+                    "name": name,
+                    "value": self.existing_parameters[name],
+                    "type": "SecureString",
+                    "version": 3,
+                    "arn": self._parameter_arn(name),
+                }, []
+            # As failures, not an exception: the engine reports a provider's error that way and a
+            # program may catch it (a raised exception would fail the whole run).
+            return {}, [("name", f"ParameterNotFound: {name}")]
+        if token == "aws:ecs/getTaskDefinition:getTaskDefinition":
+            family = str(params.get("taskDefinition", "")).split(":")[0]
+            if family in self.deployed_images:
+                containers = [{"name": "app", "image": self.deployed_images[family]}]
+                return {"family": family, "containerDefinitions": json.dumps(containers), "id": family}, []
+            return {}, [("taskDefinition", f"ClientException: Unable to describe task definition {family}")]
+        if token == "aws:resourcegroupstaggingapi/getResources:getResources":
+            arns = set(params.get("resourceArnLists") or [])
+            found = [
+                {"resourceArn": self._parameter_arn(name), "tags": tags}
+                for name, tags in self.parameter_tags.items()
+                if self._parameter_arn(name) in arns
+            ]
+            return {"resourceTagMappingLists": found, "id": self.region}, []
+        if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            registry = f"{params.get('registryId') or self.account_id}.dkr.ecr.{self.region}.amazonaws.com"
+            return {
+                "userName": "AWS",
+                "password": "offline-registry-token",
+                "authorizationToken": "offline",
+                "proxyEndpoint": f"https://{registry}",
+                "expiresAt": "2099-01-01T00:00:00Z",
+                "id": registry,
+            }, []
+        if token == "aws:route53/getZone:getZone":
+            zone = str(params.get("name") or "example.com").rstrip(".")
+            return {"zoneId": "Z" + _stable_hex(zone, length=20).upper(), "name": zone, "id": zone}, []
+        if token == "aws:ec2/getVpc:getVpc":
+            return {"id": params.get("id"), "cidrBlock": "10.0.0.0/16"}, []
+        return {}, []

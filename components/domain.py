@@ -64,9 +64,9 @@ class Domain(pulumi.ComponentResource):
         record = aws.route53.Record(
             f"{name}-certificate-validation",
             zone_id=self.zone_id,
-            name=option.apply(lambda o: o["resource_record_name"]),
-            type=option.apply(lambda o: o["resource_record_type"]),
-            records=[option.apply(lambda o: o["resource_record_value"])],
+            name=option.apply(lambda o: o.resource_record_name),
+            type=option.apply(lambda o: o.resource_record_type),
+            records=[option.apply(lambda o: o.resource_record_value)],
             ttl=300,
             allow_overwrite=True,  # ACM's record: a certificate renewed or replaced asks the same
             opts=child,

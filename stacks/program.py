@@ -74,10 +74,9 @@ class Inputs:
     """Services whose image this stack builds itself (``services.<name>.build``)."""
 
 
-def load_inputs(stack: str) -> Inputs:
-    """Validate the stack's settings and its definition, before any resource is declared."""
+def load_inputs(stack: str, settings: StackSettings) -> Inputs:
+    """Validate the stack's definition against its settings, before any resource is declared."""
     stack_source = f"Pulumi.{stack}.yaml"
-    settings = settings_from_config(stack_config(), stack_source)
     definition_path = project_dir() / settings.definition
     definition = load_definition(definition_path, f"{stack_source}: muon:definition")
     check_selection(settings, definition, stack_source, settings.definition)
@@ -255,8 +254,8 @@ def run() -> None:
             pulumi.log.warn(warning)
         pulumi.export("organization", Organization("org", organization.args).outputs())
         return
-    inputs = load_inputs(stack)
-    settings, definition = inputs.settings, inputs.definition
+    inputs = load_inputs(stack, settings)
+    definition = inputs.definition
     source = settings.definition  # problems found while composing name the definition file
     priorities = listener_priorities(definition.services, source)
     context, zones = resolve_context()

@@ -10,6 +10,7 @@ from pydantic import (
     model_validator,
 )
 
+from muon.components.load_balancer import TLS_POLICIES
 from muon.stacks.spec import (
     AcmCertificateArn,
     Cidr,
@@ -104,14 +105,7 @@ class ClusterSpec(Spec):
         return self
 
 
-TlsPolicy = Literal[
-    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-    "ELBSecurityPolicy-TLS13-1-3-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
-]
+TlsPolicy = Literal[TLS_POLICIES]  # type: ignore[valid-type]  # the tuple, as a Literal
 
 
 class LoadBalancerSpec(Spec):

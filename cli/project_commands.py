@@ -1,0 +1,165 @@
+"""Commands on the project: the offline plan, `muon init`, Pulumi operations (the Automation API)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from muon.cli.app import (
+    State,
+    app,
+    console,
+    errors,
+    run,
+)
+from muon.cli.errors import UsageError
+
+# -- plan -----------------------------------------------------------------------------------------
+
+
+@app.command()
+def plan(
+    stack: Annotated[str, typer.Argument(help="Stack to plan offline (reads Pulumi.<stack>.yaml).")],
+    json_file: Annotated[
+        Path | None, typer.Option("--json-file", help="Also write the graph as JSON.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Counts only, no tree.")] = False,
+) -> None:
+    """The offline plan: what `pulumi up` would create, with compliance findings (no AWS, no Pulumi CLI)."""
+    from muon.stacks.plan import main as plan_main
+
+    argv = [stack, *(["--json", str(json_file)] if json_file else []), *(["--quiet"] if quiet else [])]
+    raise typer.Exit(plan_main(argv, standalone=True))
+
+
+# -- init -----------------------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Option("--name", help="The service's name (2-22 a-z, 0-9, -).")] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", help="Container port (default: the Dockerfile's EXPOSE, else 8080)."),
+    ] = None,
+    path: Annotated[
+        str | None, typer.Option("--path", help="Path the load balancer routes (default /<name>).")
+    ] = None,
+    database: Annotated[
+        bool, typer.Option("--database/--no-database", help="An Aurora database for it.")
+    ] = False,
+    pipeline: Annotated[
+        str | None,
+        typer.Option("--pipeline", help="github:OWNER/REPO or codecommit:REPO: a delivery stack too."),
+    ] = None,
+    region: Annotated[str, typer.Option("--region", help="AWS region of the stacks.")] = "us-east-1",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
+) -> None:
+    """Write a team repository: Pulumi.yaml, __main__.py, muon.yaml and the stack files."""
+    from muon.cli.init import DEFAULT_PORT, InitOptions, exposed_port, write
+
+    def action(_state: State) -> dict[str, Any]:
+        directory = Path.cwd()
+        interactive = sys.stdin.isatty()
+        chosen_name = name or (typer.prompt("Service name") if interactive else None)
+        if not chosen_name:
+            raise UsageError("--name is required (or run muon init in a terminal to be asked)")
+        detected = exposed_port(directory)
+        chosen_port = (
+            port
+            if port is not None
+            else typer.prompt("Container port", default=detected or DEFAULT_PORT, type=int)
+            if interactive
+            else detected or DEFAULT_PORT
+        )
+        chosen_path = path or (
+            typer.prompt("Path to route", default=f"/{chosen_name}") if interactive else f"/{chosen_name}"
+        )
+        options = InitOptions(chosen_name, chosen_port, chosen_path, database, pipeline, region)
+        return {"directory": str(directory), "written": write(options, directory, force=force)}
+
+    def human(data: dict[str, Any]) -> None:
+        for written in data["written"]:
+            console.print(f"wrote {written}", markup=False)
+        console.print("next: muon plan dev   (the offline plan of the dev stack)", markup=False)
+
+    run(ctx, action, human)
+
+
+# -- stack operations (the Automation API library) -------------------------------------------------
+
+
+def _images(values: list[str]) -> dict[str, str]:
+    images = {}
+    for value in values:
+        service, sep, reference = value.partition("=")
+        if not sep or not service or not reference:
+            raise UsageError(f"--image: expected SERVICE=REPOSITORY@sha256:DIGEST, got '{value}'")
+        images[service] = reference
+    return images
+
+
+def _operate(ctx: typer.Context, operation: str, stack: str, images: list[str]) -> None:
+    def action(_state: State) -> dict[str, Any]:
+        from muon.stacks.automation import Muon
+
+        config = {"images": _images(images)} if images else None
+        method = getattr(Muon(), operation)
+        printer = (lambda line: errors.print(line, markup=False)) if ctx.obj.json else print
+        result = method(stack, config=config, on_output=printer)
+        return dataclasses.asdict(result)
+
+    def human(data: dict[str, Any]) -> None:
+        changes = (
+            ", ".join(f"{count} {kind}" for kind, count in sorted(data["changes"].items())) or "no changes"
+        )
+        console.print(
+            f"{data['operation']} {data['stack']}: {data['summary']} ({changes}) in {data['seconds']:.0f} s",
+            markup=False,
+        )
+
+    run(ctx, action, human)
+
+
+ImageOption = Annotated[
+    list[str],
+    typer.Option("--image", help="SERVICE=REPOSITORY@sha256:DIGEST, set in muon:images first (repeatable)."),
+]
+
+
+@app.command()
+def preview(ctx: typer.Context, stack: str, image: ImageOption = []) -> None:  # noqa: B006 - typer's list default
+    """What `pulumi up` would change on STACK (needs the Pulumi CLI and AWS credentials)."""
+    _operate(ctx, "preview", stack, image)
+
+
+@app.command()
+def up(ctx: typer.Context, stack: str, image: ImageOption = []) -> None:  # noqa: B006
+    """Deploy STACK, streaming Pulumi's output; with --image, deploy those images."""
+    _operate(ctx, "up", stack, image)
+
+
+@app.command()
+def refresh(ctx: typer.Context, stack: str) -> None:
+    """Read the real state of STACK's resources into Pulumi's state."""
+    _operate(ctx, "refresh", stack, [])
+
+
+@app.command()
+def destroy(
+    ctx: typer.Context,
+    stack: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Really delete every resource of the stack.")] = False,
+) -> None:
+    """Delete every resource of STACK (protected databases and accounts stop it; see the README)."""
+    if not yes:
+        errors.print(
+            f"muon: destroying stack '{stack}' deletes its resources; add --yes to do it", markup=False
+        )
+        raise typer.Exit(1)
+    _operate(ctx, "destroy", stack, [])

@@ -100,7 +100,7 @@ def print_compliance(rendering: Rendering, out: TextIO) -> None:
 
     open_findings, excepted = split_excepted(evaluate(rendering.custom_resources))
     out.write(
-        f"\nCompliance (FSBP/Checkov controls, policy/rules.py): {len(open_findings)} open, "
+        f"\nCompliance (FSBP/Checkov controls, docs/compliance.md): {len(open_findings)} open, "
         f"{len(excepted)} documented exceptions (policy/exceptions.py)\n"
     )
     for finding in open_findings:

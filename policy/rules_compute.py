@@ -1,0 +1,190 @@
+"""Controls on ECS tasks and services, scaling, repositories, databases and parameters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from muon.policy.checks import (
+    SECRET_NAME,
+    Finding,
+    Resource,
+    _of,
+    rule,
+)
+
+
+@rule
+def task_definitions(resources: list[Resource]) -> Iterable[Finding]:
+    for task in _of(resources, "aws:ecs/taskDefinition:TaskDefinition"):
+        inputs = task.inputs
+        if inputs.get("networkMode") != "awsvpc":
+            yield Finding("ECS.17", task.name, "network mode is not awsvpc")
+        if "host" in (inputs.get("pidMode"), inputs.get("ipcMode")):
+            yield Finding("ECS.3", task.name, "shares the host's process or IPC namespace")
+        if inputs.get("taskRoleArn") and inputs.get("taskRoleArn") == inputs.get("executionRoleArn"):
+            yield Finding("CKV_AWS_249", task.name, "task role is the execution role")
+        for container in json.loads(inputs.get("containerDefinitions") or "[]"):
+            label = f"{task.name}/{container.get('name')}"
+            if container.get("privileged"):
+                yield Finding("ECS.4", label, "privileged container")
+            if container.get("readonlyRootFilesystem") is not True:
+                yield Finding("ECS.5", label, "root filesystem is writable")
+            if str(container.get("user", "root")).split(":")[0] in ("root", "0"):
+                yield Finding("ECS.20", label, "runs as root")
+            if not (container.get("logConfiguration") or {}).get("logDriver"):
+                yield Finding("ECS.9", label, "no log configuration")
+            for variable in container.get("environment") or []:
+                if any(word in variable["name"].upper() for word in SECRET_NAME):
+                    yield Finding("ECS.8", label, f"secret-like variable {variable['name']} in plain text")
+
+
+@rule
+def ecs_services(resources: list[Resource]) -> Iterable[Finding]:
+    alarm_names = {a.inputs.get("name") for a in _of(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")}
+    for service in _of(resources, "aws:ecs/service:Service"):
+        inputs = service.inputs
+        if (inputs.get("networkConfiguration") or {}).get("assignPublicIp"):
+            yield Finding("ECS.2", service.name, "tasks get public IPs")
+        if inputs.get("platformVersion") not in (None, "LATEST", "1.4.0"):
+            yield Finding("ECS.10", service.name, "old Fargate platform version")
+        if inputs.get("deploymentCircuitBreaker") != {"enable": True, "rollback": True}:
+            yield Finding("ECS-DEPLOY-1", service.name, "no circuit breaker with rollback")
+        alarms = inputs.get("alarms") or {}
+        if not (
+            alarms.get("enable")
+            and alarms.get("rollback")
+            and set(alarms.get("alarmNames") or []) & alarm_names
+        ):
+            yield Finding("ECS-DEPLOY-2", service.name, "no alarm-based rollback on alarms in this stack")
+        if (inputs.get("deploymentMinimumHealthyPercent") or 0) < 100 or (
+            inputs.get("deploymentMaximumPercent") or 0
+        ) < 200:
+            yield Finding("ECS-DEPLOY-4", service.name, "rolling update may drop capacity")
+        if inputs.get("loadBalancers") and not inputs.get("healthCheckGracePeriodSeconds"):
+            yield Finding("ECS-DEPLOY-3", service.name, "no health-check grace period")
+        if not inputs.get("waitForSteadyState"):
+            yield Finding("ECS-DEPLOY-11", service.name, "pulumi up would not wait for the rollout")
+
+
+@rule
+def scaling(resources: list[Resource]) -> Iterable[Finding]:
+    alarms = _of(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    for target in _of(resources, "aws:appautoscaling/target:Target"):
+        # A service awaiting its first image is held at zero (max 0): no capacity to keep yet.
+        if target.inputs.get("maxCapacity") == 0:
+            continue
+        if (target.inputs.get("minCapacity") or 0) < 2:
+            yield Finding("CloudWatch.15-capacity", target.name, "fewer than two tasks at minimum")
+    policies = _of(resources, "aws:appautoscaling/policy:Policy")
+    directions = {p.name.rsplit("-", 1)[-1] for p in policies}
+    if policies and not {"out", "in"} <= directions:
+        yield Finding("CloudWatch.15-steps", policies[0].name, "scaling does not go both ways")
+    for alarm in alarms:
+        if not alarm.inputs.get("actionsEnabled") or not alarm.inputs.get("alarmActions"):
+            yield Finding("CloudWatch.15", alarm.name, "alarm has no enabled action")
+
+
+@rule
+def repositories(resources: list[Resource]) -> Iterable[Finding]:
+    lifecycles = {p.parent for p in _of(resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy")}
+    for repository in _of(resources, "aws:ecr/repository:Repository"):
+        inputs = repository.inputs
+        if not (inputs.get("imageScanningConfiguration") or {}).get("scanOnPush"):
+            yield Finding("ECR.1", repository.name, "images are not scanned on push")
+        if inputs.get("imageTagMutability") != "IMMUTABLE":
+            yield Finding("ECR.2", repository.name, "tags are mutable")
+        encryption = (inputs.get("encryptionConfigurations") or [{}])[0]
+        if encryption.get("encryptionType") != "KMS" or not encryption.get("kmsKey"):
+            yield Finding("CKV_AWS_136", repository.name, "not encrypted with a customer-managed key")
+        if repository.parent not in lifecycles:
+            yield Finding("ECR.3", repository.name, "no lifecycle policy")
+
+
+MONITORING_INTERVALS = {1, 5, 10, 15, 30, 60}
+DEFAULT_PORTS = {3306, 5432}
+GUESSABLE_USERNAMES = {"admin", "postgres", "root"}
+ENGINE_LOG = {"aurora-mysql": "audit", "aurora-postgresql": "postgresql"}
+
+
+def _is_secret(resource: Resource, key: str) -> bool:
+    masked = getattr(resource, "masked_inputs", {})
+    return key in resource.inputs and masked.get(key) == "[secret]"
+
+
+@rule
+def database_clusters(resources: list[Resource]) -> Iterable[Finding]:
+    instances = _of(resources, "aws:rds/clusterInstance:ClusterInstance")
+    for cluster in _of(resources, "aws:rds/cluster:Cluster"):
+        inputs, name = cluster.inputs, cluster.name
+        if inputs.get("storageEncrypted") is not True or not inputs.get("kmsKeyId"):
+            yield Finding("RDS.27", name, "storage not encrypted with a customer-managed key")
+        if inputs.get("deletionProtection") is not True:
+            yield Finding("RDS.7", name, "deletion protection off")
+        if inputs.get("skipFinalSnapshot") is not False:
+            yield Finding("CKV_AWS_139", name, "no final snapshot on delete")
+        if (inputs.get("backupRetentionPeriod") or 1) < 7:
+            yield Finding("RDS.50", name, "backups kept under 7 days")
+        if inputs.get("copyTagsToSnapshot") is not True:
+            yield Finding("RDS.16", name, "tags not copied to snapshots")
+        if inputs.get("iamDatabaseAuthenticationEnabled") is not True:
+            yield Finding("RDS.12", name, "IAM database authentication off")
+        if str(inputs.get("masterUsername", "")).lower() in GUESSABLE_USERNAMES:
+            yield Finding("RDS.24", name, "guessable master user name")
+        if inputs.get("port") in DEFAULT_PORTS:
+            yield Finding("RDS.23", name, f"engine default port {inputs.get('port')}")
+        engine = inputs.get("engine")
+        if ENGINE_LOG.get(engine) not in (inputs.get("enabledCloudwatchLogsExports") or []):
+            yield Finding("RDS.34", name, f"{ENGINE_LOG.get(engine)} log not exported")
+        if engine == "aurora-mysql" and not inputs.get("backtrackWindow"):
+            yield Finding("RDS.14", name, "backtracking off")
+        if not inputs.get("manageMasterUserPassword") and not (
+            _is_secret(cluster, "masterPassword") or _is_secret(cluster, "masterPasswordWo")
+        ):
+            yield Finding("CKV_AWS_337", name, "master password is not a secret")
+        members = [
+            i for i in instances if i.inputs.get("clusterIdentifier") == inputs.get("clusterIdentifier")
+        ]
+        zones = {i.inputs.get("availabilityZone") for i in members}
+        if len(members) < 2 or len(zones) < 2:
+            yield Finding("RDS.15", name, "instances not spread over two or more zones")
+    for instance in instances:
+        inputs, name = instance.inputs, instance.name
+        if inputs.get("publiclyAccessible") is not False:
+            yield Finding("RDS.2", name, "publicly accessible")
+        if inputs.get("autoMinorVersionUpgrade") is not True:
+            yield Finding("RDS.13", name, "automatic minor upgrades off")
+        if inputs.get("monitoringInterval") not in MONITORING_INTERVALS or not inputs.get(
+            "monitoringRoleArn"
+        ):
+            yield Finding("RDS.6", name, "enhanced monitoring off")
+        if not inputs.get("performanceInsightsEnabled") or not inputs.get("performanceInsightsKmsKeyId"):
+            yield Finding("CKV_AWS_353", name, "Performance Insights off or not encrypted with a CMK")
+    for group in _of(resources, "aws:rds/subnetGroup:SubnetGroup"):
+        if len(group.inputs.get("subnetIds") or []) < 2:
+            yield Finding("RDS.15", group.name, "subnet group spans fewer than two subnets")
+
+
+@rule
+def database_events(resources: list[Resource]) -> Iterable[Finding]:
+    if not _of(resources, "aws:rds/cluster:Cluster"):
+        return
+    subscribed = {
+        s.inputs.get("sourceType")
+        for s in _of(resources, "aws:rds/eventSubscription:EventSubscription")
+        if s.inputs.get("snsTopic") and s.inputs.get("enabled", True)
+    }
+    for source, control in (("db-cluster", "RDS.19"), ("db-instance", "RDS.20")):
+        if source not in subscribed:
+            yield Finding(control, source, f"no event subscription for {source} events")
+
+
+@rule
+def parameters(resources: list[Resource]) -> Iterable[Finding]:
+    for parameter in _of(resources, "aws:ssm/parameter:Parameter"):
+        inputs = parameter.inputs
+        secret_like = any(w in str(inputs.get("name", "")).upper() for w in SECRET_NAME)
+        if secret_like and inputs.get("type") != "SecureString":
+            yield Finding("CKV2_AWS_34", parameter.name, "a secret stored as a plain String")
+        if inputs.get("type") == "SecureString" and not inputs.get("keyId"):
+            yield Finding("CKV_AWS_337", parameter.name, "SecureString not encrypted with a customer key")

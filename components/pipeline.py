@@ -24,11 +24,9 @@ from muon.components.pipeline_args import PipelineArgs, Scope
 from muon.components.pipeline_feedback import dashboard, feedback, history_name, notification_channel
 from muon.components.pipeline_sources import (
     codecommit_trigger,
-    revision_type,
-    revision_variable,
-    source_action,
     source_statements,
 )
+from muon.components.pipeline_stages import pipeline_stages
 from muon.components.policies import allow, assume_role_policy, document, ready, to_json
 
 DEPLOY_TIMEOUT_MINUTES = 120
@@ -112,7 +110,7 @@ class Pipeline(pulumi.ComponentResource):
                     "encryption_key": {"id": self._key.arn, "type": "KMS"},
                 }
             ],
-            stages=self._stages(topic.arn),
+            stages=pipeline_stages(args, {k: p.reference for k, p in self._projects.items()}, topic.arn),
             tags=tags,
             opts=self._child,
         )
@@ -368,132 +366,6 @@ class Pipeline(pulumi.ComponentResource):
         # The first run starts on creation: hand the role over once its policy is attached.
         return ready(role.arn, policy)
 
-    def _stages(self, topic_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
-        args = self._args
-        stages: list[dict[str, Any]] = [{"name": "Source", "actions": [source_action(args.source)]}]
-        revision = {"name": "MUON_COMMIT", "value": revision_variable(args.source), "type": "PLAINTEXT"}
-        # Self-mutation first (as CDK Pipelines does): a changed pipeline restarts the run, so no
-        # later stage ever updates the pipeline that runs it.
-        stages.append(
-            {
-                "name": "UpdatePipeline",
-                "actions": [
-                    _codebuild_action(
-                        "SelfUpdate",
-                        self._projects["update"].reference,
-                        ["Source"],
-                        [],
-                        1,
-                        variables=[
-                            {"name": "MUON_STACK", "value": args.deploy.pipeline_stack, "type": "PLAINTEXT"},
-                            {"name": "MUON_PIPELINE", "value": args.name, "type": "PLAINTEXT"},
-                            {
-                                "name": "MUON_EXECUTION_ID",
-                                "value": "#{codepipeline.PipelineExecutionId}",
-                                "type": "PLAINTEXT",
-                            },
-                            revision,
-                            {
-                                "name": "MUON_REVISION_TYPE",
-                                "value": revision_type(args.source),
-                                "type": "PLAINTEXT",
-                            },
-                        ],
-                    )
-                ],
-            }
-        )
-        build_actions = []
-        image_input = "Source"
-        if "artifact" in self._projects:
-            build_actions.append(
-                _codebuild_action(
-                    "Artifact", self._projects["artifact"].reference, ["Source"], ["Artifact"], 1
-                )
-            )
-            image_input = "Artifact"
-        build_actions.append(
-            _codebuild_action(
-                "Image", self._projects["image"].reference, [image_input], ["Images"], 2, variables=[revision]
-            )
-        )
-        stages.append({"name": "Build", "actions": build_actions})
-        for stage in args.stages:
-            env = stage.environment
-            if stage.approval:
-                stages.append(
-                    {
-                        "name": f"Approve-{env}",
-                        "actions": [
-                            {
-                                "name": "Approval",
-                                "category": "Approval",
-                                "owner": "AWS",
-                                "provider": "Manual",
-                                "version": "1",
-                                "run_order": 1,
-                                "configuration": {
-                                    "NotificationArn": topic_arn,
-                                    "CustomData": f"Deploy to {env} (stack {stage.stack})?",
-                                },
-                            }
-                        ],
-                    }
-                )
-            namespace = f"Deploy-{env}"
-            actions = []
-            if stage.pre_deploy:
-                actions.append(
-                    _codebuild_action(
-                        "PreDeploy",
-                        self._projects[f"pre-deploy-{env}"].reference,
-                        ["Source"],
-                        [],
-                        1,
-                        variables=[
-                            {"name": "MUON_ENVIRONMENT", "value": env, "type": "PLAINTEXT"},
-                            {"name": "MUON_STACK", "value": stage.stack, "type": "PLAINTEXT"},
-                        ],
-                    )
-                )
-            actions.append(
-                _codebuild_action(
-                    "Deploy",
-                    self._projects["deploy"].reference,
-                    ["Source", "Images"],
-                    [],
-                    2,
-                    namespace=namespace,
-                    variables=[
-                        {"name": "MUON_ENVIRONMENT", "value": env, "type": "PLAINTEXT"},
-                        {"name": "MUON_STACK", "value": stage.stack, "type": "PLAINTEXT"},
-                        {"name": "MUON_DEPLOY_ROLE_ARN", "value": stage.role_arn or "", "type": "PLAINTEXT"},
-                    ],
-                )
-            )
-            if stage.test:
-                actions.append(
-                    _codebuild_action(
-                        "Test",
-                        self._projects[f"test-{env}"].reference,
-                        ["Source"],
-                        [],
-                        3,
-                        category="Test",
-                        variables=[
-                            {"name": "MUON_ENVIRONMENT", "value": env, "type": "PLAINTEXT"},
-                            {
-                                "name": "MUON_SERVICE_URL",
-                                "value": f"#{{{namespace}.MUON_SERVICE_URL}}",
-                                "type": "PLAINTEXT",
-                            },
-                        ],
-                    )
-                )
-            # A failed deploy or test redeploys the stage's last good run (its image digests).
-            stages.append({"name": namespace, "actions": actions, "on_failure": {"result": "ROLLBACK"}})
-        return stages
-
     def outputs(self) -> dict[str, pulumi.Input[object]]:
         return {
             "name": self.pipeline_name,
@@ -502,35 +374,3 @@ class Pipeline(pulumi.ComponentResource):
             "logGroups": self.log_groups,
             "historyLogGroup": history_name(self._args.name),
         }
-
-
-def _codebuild_action(
-    name: str,
-    project: pulumi.Input[str],
-    inputs: list[str],
-    outputs: list[str],
-    run_order: int,
-    *,
-    category: str = "Build",
-    namespace: str | None = None,
-    variables: list[dict[str, str]] | None = None,
-) -> dict[str, Any]:
-    configuration: dict[str, pulumi.Input[str]] = {"ProjectName": project}
-    if len(inputs) > 1:
-        configuration["PrimarySource"] = inputs[0]
-    if variables:
-        configuration["EnvironmentVariables"] = json.dumps(variables, sort_keys=True)
-    action: dict[str, Any] = {
-        "name": name,
-        "category": category,
-        "owner": "AWS",
-        "provider": "CodeBuild",
-        "version": "1",
-        "run_order": run_order,
-        "input_artifacts": inputs,
-        "output_artifacts": outputs,
-        "configuration": configuration,
-    }
-    if namespace:
-        action["namespace"] = namespace
-    return action

@@ -28,11 +28,15 @@ def plan(
         Path | None, typer.Option("--json-file", help="Also write the graph as JSON.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Counts only, no tree.")] = False,
+    timeline: Annotated[
+        bool, typer.Option("--timeline", help="Also model the first deploy's duration.")
+    ] = False,
 ) -> None:
     """The offline plan: what `pulumi up` would create, with compliance findings (no AWS, no Pulumi CLI)."""
     from muon.stacks.plan import main as plan_main
 
     argv = [stack, *(["--json", str(json_file)] if json_file else []), *(["--quiet"] if quiet else [])]
+    argv += ["--timeline"] if timeline else []
     raise typer.Exit(plan_main(argv, standalone=True))
 
 

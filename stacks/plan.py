@@ -2,6 +2,7 @@
 
     python -m muon.stacks.plan dev                 # tree of components and resources, counts by type
     python -m muon.stacks.plan prod --json plan.json   # also the graph, inputs with secrets masked
+    python -m muon.stacks.plan prod --timeline         # also the modeled first-deploy time
 
 It runs the real program (``stacks/program.py``) under Pulumi mocks with the stack's own
 ``Pulumi.<stack>.yaml``; account, region and zones are stand-ins (see ``stacks/offline.py``).
@@ -37,9 +38,9 @@ def render_stack(
         program.PROJECT_DIR = previous
 
 
-def plan_document(stack: str, rendering: Rendering) -> dict[str, Any]:
-    """The plan as data: deterministic, secrets masked."""
-    return {
+def plan_document(stack: str, rendering: Rendering, *, timeline: bool = False) -> dict[str, Any]:
+    """The plan as data: deterministic, secrets masked; ``timeline``: with the modeled deploy time."""
+    document: dict[str, Any] = {
         "stack": stack,
         "resources": [
             {
@@ -58,6 +59,11 @@ def plan_document(stack: str, rendering: Rendering) -> dict[str, Any]:
         "counts": dict(sorted(Counter(r.type for r in rendering.custom_resources).items())),
         "outputs": rendering.outputs,
     }
+    if timeline:
+        from muon.stacks.timeline import model
+
+        document["timeline"] = model(rendering).document()
+    return document
 
 
 def print_tree(rendering: Rendering, out: TextIO) -> None:
@@ -109,6 +115,21 @@ def print_compliance(rendering: Rendering, out: TextIO) -> None:
         out.write(f"  except {finding}\n")
 
 
+def print_timeline(rendering: Rendering, out: TextIO) -> None:
+    from muon.stacks.timeline import minutes, model
+
+    timeline = model(rendering)
+    out.write(
+        f"\nModeled first deploy: {minutes(timeline.total_seconds)} — the longest dependency chain,"
+        " each resource at its type's typical creation time (stacks/timeline.py):\n"
+    )
+    for step in timeline.critical_path:
+        out.write(
+            f"  +{minutes(step.starts_at):>12}  {step.seconds:>5.0f} s  {step.type}  {step.name}\n"
+            f"  {'':>13}  {'':>7}  ({step.basis})\n"
+        )
+
+
 def main(
     argv: list[str] | None = None,
     out: TextIO = sys.stdout,
@@ -126,6 +147,11 @@ def main(
     parser.add_argument("stack", help="stack name: reads Pulumi.<stack>.yaml (dev, prod, ...)")
     parser.add_argument("--json", metavar="FILE", help="also write the resource graph as JSON")
     parser.add_argument("--quiet", action="store_true", help="counts only, no tree")
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="also model the first deploy's duration: the critical path of the dependency graph",
+    )
     args = parser.parse_args(argv)
     try:
         rendering = render_stack(args.stack, project_dir)
@@ -141,9 +167,12 @@ def main(
     print_counts(rendering, out)
     print_warnings(rendering, out)
     print_compliance(rendering, out)
+    if args.timeline:
+        print_timeline(rendering, out)
     if args.json:
+        document = plan_document(args.stack, rendering, timeline=args.timeline)
         Path(args.json).write_text(
-            json.dumps(plan_document(args.stack, rendering), indent=2, sort_keys=True) + "\n",
+            json.dumps(document, indent=2, sort_keys=True) + "\n",
             encoding="utf-8",
         )
         out.write(f"\nwrote {args.json}\n")

@@ -1,0 +1,107 @@
+"""The modeled first deploy: the critical path of the rendered graph, weighted by creation times."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from muon.stacks.offline import RenderedResource, Rendering
+from muon.stacks.plan import main
+from muon.stacks.timeline import creation_seconds, model
+
+VPC, SUBNET, NAT = "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway"
+SERVICE = "aws:ecs/service:Service"
+
+# The chain no ordering can shorten: tasks need their database, the database its subnets.
+UNAVOIDABLE_CHAIN = (
+    VPC,
+    SUBNET,
+    "aws:rds/subnetGroup:SubnetGroup",
+    "aws:rds/cluster:Cluster",
+    "aws:rds/clusterInstance:ClusterInstance",
+    SERVICE,
+)
+
+
+def resource(
+    name: str, type_: str, *depends_on: str, parent: str = "", custom: bool = True
+) -> RenderedResource:
+    return RenderedResource(
+        urn=f"urn:{name}",
+        type=type_,
+        name=name,
+        parent=parent,
+        custom=custom,
+        inputs={},
+        masked_inputs={},
+        protect=False,
+        ignore_changes=(),
+        dependencies=tuple(f"urn:{d}" for d in depends_on),
+        additional_secret_outputs=(),
+        retain_on_delete=False,
+        delete_before_replace=False,
+        aliases=0,
+    )
+
+
+def test_the_longest_chain_sets_the_total_and_is_reported_in_order() -> None:
+    graph = Rendering(
+        resources=[
+            resource("vpc", VPC),
+            resource("subnet", SUBNET, "vpc"),
+            resource("nat", NAT, "vpc"),
+            resource("service", SERVICE, "subnet", "nat"),
+        ]
+    )
+    timeline = model(graph)
+    expected = creation_seconds(VPC) + creation_seconds(NAT) + creation_seconds(SERVICE)
+    assert timeline.total_seconds == expected
+    assert [s.name for s in timeline.critical_path] == ["vpc", "nat", "service"]
+    assert timeline.critical_path[-1].starts_at == creation_seconds(VPC) + creation_seconds(NAT)
+
+
+def test_a_dependency_on_a_component_waits_for_everything_under_it() -> None:
+    graph = Rendering(
+        resources=[
+            resource("network", "muon:network:Network", custom=False),
+            resource("nat", NAT, parent="urn:network"),
+            resource("service", SERVICE, "network"),
+        ]
+    )
+    assert [s.name for s in model(graph).critical_path] == ["nat", "service"]
+    assert model(graph).total_seconds == creation_seconds(NAT) + creation_seconds(SERVICE)
+
+
+def test_a_cycle_is_an_error_not_a_hang() -> None:
+    graph = Rendering(resources=[resource("a", VPC, "b"), resource("b", SUBNET, "a")])
+    with pytest.raises(ValueError, match="dependency cycle"):
+        model(graph)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_first_deploy_is_within_5_percent_of_its_unavoidable_chain(
+    stack: str, request: pytest.FixtureRequest
+) -> None:
+    """A needless dependency (a service waiting for the load balancer's alarms, a database waiting
+    for the NAT gateways) lengthens the critical path beyond the chain AWS itself imposes."""
+    rendering: Rendering = request.getfixturevalue(stack)
+    timeline = model(rendering)
+    floor = sum(creation_seconds(t) for t in UNAVOIDABLE_CHAIN)
+    path_types = [s.type for s in timeline.critical_path]
+    positions = [path_types.index(t) for t in UNAVOIDABLE_CHAIN]
+    assert positions == sorted(positions), path_types  # the modeled path is that chain
+    assert floor <= timeline.total_seconds <= floor * 1.05
+
+
+def test_plan_prints_the_timeline_and_carries_it_in_json(tmp_path) -> None:
+    target = tmp_path / "plan.json"
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["dev", "--quiet", "--timeline", "--json", str(target)], out=out, err=err) == 0
+    document = json.loads(target.read_text())["timeline"]
+    assert "Modeled first deploy: " in out.getvalue()
+    assert document["criticalPath"][0]["type"] == VPC
+    steps = document["criticalPath"]
+    assert document["totalSeconds"] == steps[-1]["startsAtSeconds"] + steps[-1]["seconds"]
+    assert all(step["basis"] for step in steps)

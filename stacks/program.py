@@ -12,7 +12,6 @@ from pulumi.runtime import config as runtime_config
 from muon.components.context import AwsContext
 from muon.components.database import Database, ExistingPassword, GeneratedPassword
 from muon.components.environment import Environment, EnvironmentArgs
-from muon.components.image_build import ImageBuild, ImageBuildArgs
 from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline, PipelineArgs
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry, RegistryArgs
@@ -333,6 +332,9 @@ def _local_builds(
     """Build and push the images this stack builds itself: (image by digest, repository ARN)."""
     if not plan.builds:
         return {}
+    # Imported here: the docker-build SDK costs every other stack its import time.
+    from muon.components.image_build import ImageBuild, ImageBuildArgs
+
     registry = Registry(
         f"{plan.name}-images",
         local_registry_args(plan.name, tuple(plan.builds), context=context, tags=plan.tags),

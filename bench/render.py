@@ -5,11 +5,12 @@
 
 Each run is its own Python process (pulumi keeps global state, and peak memory is a per-process
 figure). For every muon workload the benchmark also renders a *floor*: a bare program that
-registers **the same custom resources** muon rendered — the same types, in the same numbers, with
-the same property payloads, loading the same ``pulumi_aws`` classes inside the timed part — under
-the same mocks, and nothing else. ``overhead`` is muon's own cost over that floor: loading and
-validating the definition, composing components, building policy documents, the ``Output``
-plumbing between resources (and the SDK classes' argument translation, which the floor skips).
+registers **the same custom resources** muon rendered — the same types, in the same numbers, as
+instances of the same ``pulumi_aws`` classes (loaded inside the timed part) with the same property
+payloads and the same declared outputs — under the same mocks, and nothing else. ``overhead`` is
+muon's own cost over that floor: loading and validating the definition, composing components,
+building policy documents, the ``Output`` plumbing between resources (and the SDK constructors'
+typed-argument checks, which the floor skips).
 Runs alternate muon, floor, muon, floor ... so that machine noise falls on both; medians are
 reported. Figures: wall time of the render (imports of ``pulumi_aws`` and muon reported apart),
 peak RSS, resources, and resources per second.
@@ -100,13 +101,21 @@ def sdk_class(type_token: str) -> type:
 
 
 def register_floor(resources: list[dict]) -> None:
-    """Register each resource with its recorded properties and nothing muon adds: no component,
-    no ``Output`` between resources, no validation. Its SDK class is loaded, as muon loads it."""
+    """Register each resource as an instance of its SDK class, with its recorded properties and an
+    unset value for every output property the class declares — as the generated constructors do,
+    so that the engine hands back the same outputs — and nothing muon adds: no component, no
+    ``Output`` between resources, no validation. (``_py_properties`` is the SDK's own, private,
+    reading of a class's declared properties: the generated constructors cannot be called without
+    typed arguments.)"""
     import pulumi
+    from pulumi import _types
 
     for index, recorded in enumerate(resources):
-        sdk_class(recorded["type"])
-        pulumi.CustomResource(recorded["type"], f"r{index}-{recorded['name']}", dict(recorded["inputs"]))
+        cls = sdk_class(recorded["type"])
+        properties = {name: None for _, name, _ in _types._py_properties(cls)}
+        properties.update(recorded["inputs"])
+        instance = cls.__new__(cls)
+        pulumi.CustomResource.__init__(instance, recorded["type"], f"r{index}-{recorded['name']}", properties)
 
 
 def run_floor(resources_file: str) -> dict[str, float]:
@@ -177,8 +186,8 @@ def main() -> int:
     for name, description in WORKLOADS.items():
         print(f"  {name:<8} {description}")
     print(
-        "\nfloor: the same custom resources (types, numbers, properties) registered bare under the same"
-        "\nmocks, their pulumi_aws classes loaded inside the timed part; overhead = render / floor - 1"
+        "\nfloor: the same custom resources (types, numbers, SDK classes, properties, declared outputs)"
+        "\nregistered bare under the same mocks; overhead = render / floor - 1"
     )
     return 0
 

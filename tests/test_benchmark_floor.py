@@ -18,12 +18,14 @@ def load_benchmark() -> ModuleType:
     return module
 
 
-def test_floor_registers_the_same_types_in_the_same_numbers(prod: Rendering) -> None:
+def test_floor_registers_the_same_resources_with_the_same_properties(prod: Rendering) -> None:
     bench = load_benchmark()
     recorded = [{"type": r.type, "name": r.name, "inputs": r.masked_inputs} for r in prod.custom_resources]
     floor = render(lambda: bench.register_floor(recorded), config={"aws:region": "us-east-1"}, stack="floor")
     assert Counter(r.type for r in floor.custom_resources) == Counter(r.type for r in prod.custom_resources)
     assert len(floor.resources) == len(floor.custom_resources)  # no component in the floor
+    sent = {r.name.split("-", 1)[1]: r.masked_inputs for r in floor.custom_resources}
+    assert sent == {r.name: r.masked_inputs for r in prod.custom_resources}
 
 
 def test_floor_loads_the_sdk_class_of_every_type() -> None:

@@ -15,7 +15,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from muon.stacks.errors import MuonError
 from muon.stacks.offline import RenderedResource, Rendering, close_event_loop, render
@@ -130,6 +130,17 @@ def print_timeline(rendering: Rendering, out: TextIO) -> None:
         )
 
 
+class _UsageError(Exception):
+    pass
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """A bad command line is one line on stderr and exit 2, like every other bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message)
+
+
 def main(
     argv: list[str] | None = None,
     out: TextIO = sys.stdout,
@@ -140,7 +151,7 @@ def main(
 ) -> int:
     """``standalone``: this process exits afterwards (``python -m``, the ``muon plan`` command);
     ``project_dir``: the project (default: the working directory)."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="python -m muon.stacks.plan",
         description="Show what `pulumi up` would create for a stack, offline (Pulumi mocks).",
     )
@@ -152,7 +163,11 @@ def main(
         action="store_true",
         help="also model the first deploy's duration: the critical path of the dependency graph",
     )
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as error:
+        err.write(f"error: {error} (see: python -m muon.stacks.plan --help)\n")
+        return 2
     try:
         rendering = render_stack(args.stack, project_dir)
     except MuonError as error:

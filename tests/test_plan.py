@@ -84,3 +84,11 @@ def test_secret_inputs_are_masked_in_the_plan_and_clear_for_assertions() -> None
     assert parameter.masked_inputs["value"] == SECRET_MASK
     assert parameter.inputs["value"] == "hunter22"
     assert parameter.masked_inputs["type"] == "SecureString"
+
+
+def test_a_bad_command_line_is_one_line_and_exit_2() -> None:
+    code, out, err = run_plan("dev", "--timeline=fast")
+    assert code == 2 and out == ""
+    assert err == (
+        "error: argument --timeline: ignored explicit argument 'fast' (see: python -m muon.stacks.plan --help)\n"
+    )

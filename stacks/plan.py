@@ -20,6 +20,7 @@ from typing import Any, NoReturn, TextIO
 from muon.stacks.errors import MuonError
 from muon.stacks.offline import RenderedResource, Rendering, close_event_loop, render
 from muon.stacks.settings import project_name, read_stack_file
+from muon.stacks.timeline import Timeline, minutes, model
 
 
 def render_stack(
@@ -38,8 +39,8 @@ def render_stack(
         program.PROJECT_DIR = previous
 
 
-def plan_document(stack: str, rendering: Rendering, *, timeline: bool = False) -> dict[str, Any]:
-    """The plan as data: deterministic, secrets masked; ``timeline``: with the modeled deploy time."""
+def plan_document(stack: str, rendering: Rendering, timeline: Timeline | None = None) -> dict[str, Any]:
+    """The plan as data: deterministic, secrets masked; with the modeled deploy time if given."""
     document: dict[str, Any] = {
         "stack": stack,
         "resources": [
@@ -59,10 +60,8 @@ def plan_document(stack: str, rendering: Rendering, *, timeline: bool = False) -
         "counts": dict(sorted(Counter(r.type for r in rendering.custom_resources).items())),
         "outputs": rendering.outputs,
     }
-    if timeline:
-        from muon.stacks.timeline import model
-
-        document["timeline"] = model(rendering).document()
+    if timeline is not None:
+        document["timeline"] = timeline.document()
     return document
 
 
@@ -115,10 +114,7 @@ def print_compliance(rendering: Rendering, out: TextIO) -> None:
         out.write(f"  except {finding}\n")
 
 
-def print_timeline(rendering: Rendering, out: TextIO) -> None:
-    from muon.stacks.timeline import minutes, model
-
-    timeline = model(rendering)
+def print_timeline(timeline: Timeline, out: TextIO) -> None:
     out.write(
         f"\nModeled first deploy: {minutes(timeline.total_seconds)} — the longest dependency chain,"
         " each resource at its type's typical creation time (stacks/timeline.py):\n"
@@ -182,10 +178,11 @@ def main(
     print_counts(rendering, out)
     print_warnings(rendering, out)
     print_compliance(rendering, out)
-    if args.timeline:
-        print_timeline(rendering, out)
+    timeline = model(rendering) if args.timeline else None
+    if timeline is not None:
+        print_timeline(timeline, out)
     if args.json:
-        document = plan_document(args.stack, rendering, timeline=args.timeline)
+        document = plan_document(args.stack, rendering, timeline)
         Path(args.json).write_text(
             json.dumps(document, indent=2, sort_keys=True) + "\n",
             encoding="utf-8",

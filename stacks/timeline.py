@@ -112,10 +112,11 @@ class Timeline:
         }
 
 
-def direct_requirements(rendering: Rendering) -> dict[str, tuple[str, ...]]:
-    """For each custom resource, the custom resources it waits for directly: a dependency on a
-    component stands for every custom resource under it (as the Pulumi SDK expands it)."""
-    by_urn = rendering.by_urn()
+def direct_requirements(
+    rendering: Rendering, by_urn: dict[str, RenderedResource]
+) -> dict[str, tuple[str, ...]]:
+    """For each custom resource, the custom resources it waits for directly, sorted: a dependency
+    on a component stands for every custom resource under it (as the Pulumi SDK expands it)."""
 
     @cache
     def expand(urn: str) -> tuple[str, ...]:
@@ -134,8 +135,8 @@ def direct_requirements(rendering: Rendering) -> dict[str, tuple[str, ...]]:
 
 def model(rendering: Rendering) -> Timeline:
     """The modeled first deploy: each resource starts when the last thing it waits for is done."""
-    requirements = direct_requirements(rendering)
     by_urn = rendering.by_urn()
+    requirements = direct_requirements(rendering, by_urn)
     finish: dict[str, float] = {}
     via: dict[str, str | None] = {}
 
@@ -145,9 +146,9 @@ def model(rendering: Rendering) -> Timeline:
         if urn in visiting:  # the engine refuses cycles; the graph tests catch them
             raise ValueError(f"dependency cycle through {urn}")
         latest, latest_urn = 0.0, None
-        for dependency in requirements[urn]:
+        for dependency in requirements[urn]:  # sorted: of equal finishes, the first is kept
             done = finish_of(dependency, visiting | {urn})
-            if done > latest or (done == latest and latest_urn is not None and dependency < latest_urn):
+            if done > latest:
                 latest, latest_urn = done, dependency
         via[urn] = latest_urn
         finish[urn] = latest + creation_seconds(by_urn[urn].type)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from muon.stacks.offline import RenderedResource, Rendering
 from muon.stacks.plan import main
 from muon.stacks.timeline import creation_seconds, model
+from tests.conftest import PROJECT_DIR
 
 VPC, SUBNET, NAT = "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway"
 SERVICE = "aws:ecs/service:Service"
@@ -105,3 +109,24 @@ def test_plan_prints_the_timeline_and_carries_it_in_json(tmp_path) -> None:
     steps = document["criticalPath"]
     assert document["totalSeconds"] == steps[-1]["startsAtSeconds"] + steps[-1]["seconds"]
     assert all(step["basis"] for step in steps)
+
+
+def test_the_muon_command_passes_timeline_through() -> None:
+    muon = Path(sys.executable).parent / "muon"
+    result = subprocess.run(
+        [str(muon), "plan", "dev", "--quiet", "--timeline"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Modeled first deploy: " in result.stdout
+    assert "aws:rds/clusterInstance:ClusterInstance  dev-banana-database-instance-0" in result.stdout
+
+
+def test_a_stack_without_local_builds_does_not_load_the_docker_build_sdk() -> None:
+    # Imported only by stacks that build images: it costs every other render its import time.
+    probe = "import sys, muon.stacks.program; print('pulumi_docker_build' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

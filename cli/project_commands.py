@@ -31,12 +31,16 @@ def plan(
     timeline: Annotated[
         bool, typer.Option("--timeline", help="Also model the first deploy's duration.")
     ] = False,
+    cost: Annotated[
+        bool, typer.Option("--cost", help="Also estimate the monthly cost at the region's list prices.")
+    ] = False,
 ) -> None:
     """The offline plan: what `pulumi up` would create, with compliance findings (no AWS, no Pulumi CLI)."""
     from muon.stacks.plan import main as plan_main
 
     argv = [stack, *(["--json", str(json_file)] if json_file else []), *(["--quiet"] if quiet else [])]
     argv += ["--timeline"] if timeline else []
+    argv += ["--cost"] if cost else []
     raise typer.Exit(plan_main(argv, standalone=True))
 
 

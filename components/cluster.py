@@ -36,6 +36,9 @@ class ClusterArgs:
     context: AwsContext
     provider: ClusterProvider = "fargate"
     spot: bool = False
+    on_demand_base: int = 1
+    """With spot: the first tasks of each service that stay on regular Fargate."""
+    container_insights: bool = True
     instance_type: str = "t3.medium"
     min_size: int = 1
     max_size: int = 4
@@ -64,7 +67,9 @@ class Cluster(pulumi.ComponentResource):
         cluster = aws.ecs.Cluster(
             f"{name}-cluster",
             name=f"muon-{name}",
-            settings=[{"name": "containerInsights", "value": "enabled"}],
+            settings=[
+                {"name": "containerInsights", "value": "enabled" if args.container_insights else "disabled"}
+            ],
             tags=args.tags,
             opts=child,
         )
@@ -75,10 +80,17 @@ class Cluster(pulumi.ComponentResource):
             strategy_inputs = [{"capacity_provider": provider_name, "weight": 1, "base": 0}]
         else:
             providers = ["FARGATE", "FARGATE_SPOT"]
-            # With spot, the first task runs on regular Fargate and the rest on Spot (cheap,
-            # interruptible); without, everything runs on regular Fargate.
+            # With spot, the first tasks (on_demand_base) run on regular Fargate and the rest on
+            # Spot (cheap, interruptible); without, everything runs on regular Fargate.
             strategy = (
-                (CapacityItem("FARGATE", weight=0, base=1), CapacityItem("FARGATE_SPOT", weight=1))
+                (
+                    *(
+                        [CapacityItem("FARGATE", weight=0, base=args.on_demand_base)]
+                        if args.on_demand_base
+                        else []
+                    ),
+                    CapacityItem("FARGATE_SPOT", weight=1),
+                )
                 if args.spot
                 else (CapacityItem("FARGATE", weight=1),)
             )

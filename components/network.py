@@ -10,9 +10,10 @@ import pulumi_aws as aws
 
 from muon.components.addressing import plan_subnets
 from muon.components.context import AwsContext
+from muon.components.nat_instance import nat_instance
 from muon.components.policies import allow, assume_role_policy, document, ready, to_json
 
-NatStrategy = Literal["none", "single", "per-az"]
+NatStrategy = Literal["none", "single", "per-az", "instance"]
 ANYWHERE = "0.0.0.0/0"
 
 # Interface endpoints that let private tasks pull images, write logs and read parameters
@@ -137,18 +138,32 @@ class Network(pulumi.ComponentResource):
             tags=self._tags("public"),
             opts=child,
         )
-        self._associate("public", public, [public_routes] * len(public))
+        public_associations = self._associate("public", public, [public_routes] * len(public))
 
-        nat_ids = self._nat_gateways(public, igw)
+        if args.nat == "instance":
+            self.nat_gateway_count = 0
+            interface_id = nat_instance(
+                f"{name}-nat",
+                vpc_id=vpc.id,
+                cidr=args.cidr,
+                subnet_id=public[0].id,
+                routed=public_associations[0],
+                tags=self._tags("nat"),
+                opts=child,
+            )
+            routes = [{"cidr_block": ANYWHERE, "network_interface_id": interface_id}]
+            default_routes = [routes] * len(zones)
+        else:
+            nat_ids = self._nat_gateways(public, igw)
+            default_routes = [
+                [{"cidr_block": ANYWHERE, "nat_gateway_id": nat_ids[index % len(nat_ids)]}] if nat_ids else []
+                for index in range(len(zones))
+            ]
         private_routes = [
             aws.ec2.RouteTable(
                 f"{name}-private-rt-{index}",
                 vpc_id=vpc.id,
-                routes=(
-                    [{"cidr_block": ANYWHERE, "nat_gateway_id": nat_ids[index % len(nat_ids)]}]
-                    if nat_ids
-                    else []
-                ),
+                routes=default_routes[index],
                 tags=self._tags(f"private-{zone}"),
                 opts=child,
             )
@@ -172,14 +187,18 @@ class Network(pulumi.ComponentResource):
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
         self.isolated_subnet_ids = pulumi.Output.all(*[s.id for s in isolated])
 
-    def _associate(self, tier: str, subnets: list[aws.ec2.Subnet], tables: list[aws.ec2.RouteTable]) -> None:
-        for index, (subnet, table) in enumerate(zip(subnets, tables, strict=True)):
+    def _associate(
+        self, tier: str, subnets: list[aws.ec2.Subnet], tables: list[aws.ec2.RouteTable]
+    ) -> list[aws.ec2.RouteTableAssociation]:
+        return [
             aws.ec2.RouteTableAssociation(
                 f"{self._name}-{tier}-rta-{index}",
                 subnet_id=subnet.id,
                 route_table_id=table.id,
                 opts=self._child,
             )
+            for index, (subnet, table) in enumerate(zip(subnets, tables, strict=True))
+        ]
 
     def _nat_gateways(
         self, public: list[aws.ec2.Subnet], igw: aws.ec2.InternetGateway

@@ -111,6 +111,20 @@ def launch_templates(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
+def instances(resources: list[Resource]) -> Iterable[Finding]:
+    for instance in _of(resources, "aws:ec2/instance:Instance"):
+        if instance.inputs.get("associatePublicIpAddress"):
+            yield Finding("EC2.9", instance.name, "instance has a public IPv4 address")
+        # Launched from a template: the template's own findings (EC2.8, EC2.181) cover it.
+        if not instance.inputs.get("launchTemplate"):
+            metadata = instance.inputs.get("metadataOptions") or {}
+            if metadata.get("httpTokens") != "required":
+                yield Finding("EC2.8", instance.name, "IMDSv2 not required")
+            if not (instance.inputs.get("rootBlockDevice") or {}).get("encrypted"):
+                yield Finding("EC2.181", instance.name, "root volume not encrypted")
+
+
+@rule
 def capacity_providers(resources: list[Resource]) -> Iterable[Finding]:
     for provider in _of(resources, "aws:ecs/capacityProvider:CapacityProvider"):
         asg = provider.inputs.get("autoScalingGroupProvider") or {}

@@ -12,6 +12,7 @@ from muon.components.aurora import (
     SERVERLESS_CLASS,
     estimated_max_connections,
     insights_problem,
+    supports_pause,
 )
 from muon.components.context import AwsContext
 from muon.components.database import (
@@ -25,7 +26,7 @@ from muon.components.database import (
 from muon.components.service_args import DatabaseAccess
 from muon.components.tags import MANAGED_BY_TAG
 from muon.stacks.defaults import TIER_DEFAULTS
-from muon.stacks.definition import DatabaseOverride, DatabaseSpec, Tier
+from muon.stacks.definition import DatabaseOverride, DatabaseSpec, ServerlessSpec, Tier
 from muon.stacks.errors import DefinitionError, MuonError
 from muon.stacks.services import DatabaseWiring
 
@@ -97,8 +98,8 @@ def database_args(
     defaults = TIER_DEFAULTS[tier]
     facts = ENGINES[spec.engine]
     override = override or DatabaseOverride()
-    instance_class = instance_class_of(spec, override)
-    serverless_spec = override.serverless or (spec.serverless if not override.instance_class else None)
+    instance_class = instance_class_of(spec, override, tier)
+    serverless_spec = serverless_of(spec, override, tier)
     serverless = (
         ServerlessCapacity(
             min_capacity=serverless_spec.min_capacity,
@@ -161,10 +162,25 @@ def database_args(
     )
 
 
-def instance_class_of(spec: DatabaseSpec, override: DatabaseOverride | None) -> str:
+def serverless_of(spec: DatabaseSpec, override: DatabaseOverride | None, tier: Tier) -> ServerlessSpec | None:
+    """The Serverless v2 capacity, if the database is serverless: as given, or — nothing given in
+    a tier that pauses idle databases (development) — 0 to 4 ACUs, paused after 10 idle minutes:
+    at muon's price table a few working hours a day cost a fraction of the smallest instance's month."""
     override = override or DatabaseOverride()
-    if override.serverless or (spec.serverless and not override.instance_class):
+    if override.serverless or override.instance_class:
+        return override.serverless
+    if spec.serverless or spec.instance_class:
+        return spec.serverless
+    version = spec.version or ENGINES[spec.engine].default_version
+    if TIER_DEFAULTS[tier].db_pause_when_idle and supports_pause(spec.engine, version):
+        return ServerlessSpec(min_capacity=0)
+    return None
+
+
+def instance_class_of(spec: DatabaseSpec, override: DatabaseOverride | None, tier: Tier) -> str:
+    if serverless_of(spec, override, tier) is not None:
         return SERVERLESS_CLASS
+    override = override or DatabaseOverride()
     return override.instance_class or spec.instance_class or DEFAULT_INSTANCE_CLASS
 
 
@@ -181,7 +197,7 @@ def insights_choice(
 
     Asked for explicitly on a class without it: refused (AWS would fail the instance's creation).
     """
-    problem = insights_problem(spec.engine, instance_class_of(spec, override))
+    problem = insights_problem(spec.engine, instance_class_of(spec, override, tier))
     if not problem:
         on = spec.performance_insights
         return (TIER_DEFAULTS[tier].db_performance_insights if on is None else on), None

@@ -7,6 +7,7 @@ table is this table.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from muon.stacks.definition import ClusterProvider, NatStrategy, Tier
 
@@ -14,10 +15,14 @@ from muon.stacks.definition import ClusterProvider, NatStrategy, Tier
 @dataclass(frozen=True)
 class TierDefaults:
     azs: int
-    nat: NatStrategy
+    nat: NatStrategy | Literal["cheapest"]
+    """``cheapest``: chosen by muon's price table for the region and zone count."""
     endpoints: bool
     provider: ClusterProvider
     spot: bool
+    on_demand_base: int
+    """With Spot, the tasks kept on regular Fargate so that an interruption never takes them all."""
+    container_insights: bool
     ec2_min: int
     ec2_max: int
     log_retention_days: int
@@ -29,15 +34,19 @@ class TierDefaults:
     db_performance_insights: bool
     db_monitoring_interval: int
     db_backtrack_hours: int
+    db_pause_when_idle: bool
+    """No capacity given: Serverless v2 that pauses when idle (where the engine version can)."""
 
 
 TIER_DEFAULTS: dict[Tier, TierDefaults] = {
     "development": TierDefaults(
         azs=2,
-        nat="single",
+        nat="cheapest",
         endpoints=False,
         provider="fargate",
         spot=True,
+        on_demand_base=0,
+        container_insights=False,
         ec2_min=1,
         ec2_max=4,
         log_retention_days=14,
@@ -49,6 +58,7 @@ TIER_DEFAULTS: dict[Tier, TierDefaults] = {
         db_performance_insights=False,
         db_monitoring_interval=0,
         db_backtrack_hours=0,
+        db_pause_when_idle=True,
     ),
     "production": TierDefaults(
         azs=3,
@@ -56,6 +66,8 @@ TIER_DEFAULTS: dict[Tier, TierDefaults] = {
         endpoints=True,
         provider="fargate",
         spot=False,
+        on_demand_base=1,
+        container_insights=True,
         ec2_min=2,
         ec2_max=10,
         log_retention_days=365,
@@ -67,5 +79,6 @@ TIER_DEFAULTS: dict[Tier, TierDefaults] = {
         db_performance_insights=True,
         db_monitoring_interval=60,
         db_backtrack_hours=24,
+        db_pause_when_idle=False,
     ),
 }

@@ -10,6 +10,7 @@ from muon.components.load_balancer import LoadBalancerArgs
 from muon.components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NetworkArgs
 from muon.stacks.defaults import TIER_DEFAULTS
 from muon.stacks.definition import EnvironmentSpec, tier_of
+from muon.stacks.egress import cheapest_egress
 from muon.stacks.errors import DefinitionError
 
 
@@ -36,16 +37,17 @@ def environment_args(
                 "such as t3.large or m7i.large"
             ]
         )
-    nat = "none" if minimal else (network.nat or defaults.nat)
-    endpoints = (
-        True if minimal else (network.endpoints if network.endpoints is not None else defaults.endpoints)
-    )
+    existing = None
+    azs = len(network.zones) if network.zones else network.azs or defaults.azs
+    nat, endpoints = network.nat or defaults.nat, network.endpoints
+    if nat == "cheapest" or (minimal and network.nat is None):
+        choice = cheapest_egress(context.region, azs)
+        nat, endpoints = choice.nat, endpoints if endpoints is not None else choice.endpoints
+    if endpoints is None:
+        endpoints = defaults.endpoints
     interface_endpoints: tuple[str, ...] = ()
     if endpoints:
         interface_endpoints = BASE_INTERFACE_ENDPOINTS + (EC2_AGENT_ENDPOINTS if provider == "ec2" else ())
-
-    existing = None
-    azs = len(network.zones) if network.zones else network.azs or defaults.azs
     chosen = list(network.zones) if network.zones else zones[:azs]
     unknown = [(i, z) for i, z in enumerate(chosen) if z not in zones]
     if unknown and network.existing is None:
@@ -108,7 +110,8 @@ def environment_args(
             cidr=network.cidr,
             nat=nat,
             interface_endpoints=interface_endpoints,
-            gateway_endpoints=endpoints,
+            # Free, and ECR serves image layers from S3: no NAT charge for them.
+            gateway_endpoints=True,
             flow_log_retention_days=retention,
             existing=existing,
         ),
@@ -116,6 +119,12 @@ def environment_args(
             context=context,
             provider=provider,
             spot=minimal or (cluster.spot if cluster.spot is not None else defaults.spot),
+            on_demand_base=0 if minimal else defaults.on_demand_base,
+            container_insights=(
+                cluster.container_insights
+                if cluster.container_insights is not None
+                else defaults.container_insights
+            ),
             instance_type=cluster.instance_type,
             min_size=ec2_min,
             max_size=ec2_max,

@@ -18,10 +18,18 @@ class DefinitionError(MuonError):
     was expected, so callers (a portal, a test) can show them without parsing the message.
     """
 
+    SHOWN = 8
+    """Problems the message lists; one slipped indentation can cause dozens, and the first few
+    point at it. ``problems`` always holds them all."""
+
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         if len(problems) == 1:
             message = problems[0]
         else:
-            message = f"{len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems)
+            shown = problems[: self.SHOWN]
+            message = f"{len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in shown)
+            if len(problems) > len(shown):
+                hidden = len(problems) - len(shown)
+                message += f"\n  … and {hidden} more (fix the first ones first: they often cause the rest)"
         super().__init__(message)

@@ -40,6 +40,7 @@ _ID_PREFIXES = {
     "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
     "aws:ec2/flowLog:FlowLog": "fl-",
+    "aws:ec2/instance:Instance": "i-",
 }
 
 
@@ -111,6 +112,8 @@ class MuonMocks(pulumi.runtime.Mocks):
             state.update(arn=f"arn:aws:elasticloadbalancing:{region}:{account}:{suffix}", arnSuffix=suffix)
         elif typ == "aws:ec2/launchTemplate:LaunchTemplate":
             state["latestVersion"] = 1
+        elif typ == "aws:ec2/instance:Instance":
+            state["primaryNetworkInterfaceId"] = "eni-" + _stable_hex(name)
         elif typ == "aws:iam/role:Role":
             state["arn"] = f"arn:aws:iam::{account}:role/{physical}"
         elif typ == "aws:iam/instanceProfile:InstanceProfile":

@@ -9,6 +9,7 @@ plan, the benchmark and the tests all use it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 from collections.abc import Callable
@@ -224,7 +225,14 @@ def close_event_loop() -> None:
     loop = asyncio.get_event_loop()
     if not loop.is_closed():
         loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
+    # The SDK opens more loops of its own (on worker threads, and when it replaces the current
+    # one); left to the interpreter's exit, their finalisers run after their sockets are gone and
+    # print a traceback. Close every one now, while this process still owns them.
+    for other in gc.get_objects():
+        if isinstance(other, asyncio.AbstractEventLoop) and not other.is_closed() and not other.is_running():
+            other.close()
 
 
 class _WarningCollector(logging.Handler):

@@ -3,6 +3,7 @@
     python -m muon.stacks.plan dev                 # tree of components and resources, counts by type
     python -m muon.stacks.plan prod --json plan.json   # also the graph, inputs with secrets masked
     python -m muon.stacks.plan prod --timeline         # also the modeled first-deploy time
+    python -m muon.stacks.plan dev --cost              # also the monthly cost estimate
 
 It runs the real program (``stacks/program.py``) under Pulumi mocks with the stack's own
 ``Pulumi.<stack>.yaml``; account, region and zones are stand-ins (see ``stacks/offline.py``).
@@ -17,8 +18,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from muon.stacks.cost import Estimate, LineItem, estimate, money
 from muon.stacks.errors import MuonError
 from muon.stacks.offline import RenderedResource, Rendering, close_event_loop, render
+from muon.stacks.prices import prices_for, usage_for
 from muon.stacks.settings import project_name, read_stack_file
 from muon.stacks.timeline import Timeline, minutes, model
 
@@ -39,8 +42,44 @@ def render_stack(
         program.PROJECT_DIR = previous
 
 
-def plan_document(stack: str, rendering: Rendering, timeline: Timeline | None = None) -> dict[str, Any]:
-    """The plan as data: deterministic, secrets masked; with the modeled deploy time if given."""
+STAND_IN_IMAGE = "123456789012.dkr.ecr.{region}.amazonaws.com/muon/{service}:cost-estimate"
+
+
+def priced_rendering(
+    stack: str, rendering: Rendering, project_dir: Path | None, config: dict[str, str]
+) -> Rendering:
+    """The rendering to price: services still waiting for their first image are rendered again
+    with a stand-in image, so that they are priced at their minimum task count, as they will run."""
+    waiting = {
+        service
+        for services in (rendering.outputs.get("services") or {}).values()
+        for service, outputs in services.items()
+        if str(outputs.get("image", "")).startswith("muon.invalid/")
+    }
+    if not waiting:
+        return rendering
+    region = config.get("aws:region", "us-east-1")
+    images = json.loads(config.get("muon:images", "{}"))
+    images.update({s: STAND_IN_IMAGE.format(region=region, service=s) for s in sorted(waiting)})
+    return render_stack(stack, project_dir, {**config, "muon:images": json.dumps(images)})
+
+
+def cost_estimate(stack: str, rendering: Rendering, project_dir: Path | None = None) -> Estimate:
+    """The monthly cost of ``stack`` at its region's list prices (MuonError: no prices there)."""
+    config = read_stack_file((project_dir or Path.cwd()).resolve(), stack)
+    region = config.get("aws:region", "us-east-1")
+    prices_for(region)  # refuse an unpriced region before rendering again
+    return estimate(priced_rendering(stack, rendering, project_dir, config), region)
+
+
+def plan_document(
+    stack: str,
+    rendering: Rendering,
+    timeline: Timeline | None = None,
+    cost: Estimate | None = None,
+) -> dict[str, Any]:
+    """The plan as data: deterministic, secrets masked; with the modeled deploy time and the
+    monthly cost if given."""
     document: dict[str, Any] = {
         "stack": stack,
         "resources": [
@@ -62,6 +101,8 @@ def plan_document(stack: str, rendering: Rendering, timeline: Timeline | None = 
     }
     if timeline is not None:
         document["timeline"] = timeline.document()
+    if cost is not None:
+        document["cost"] = cost.document()
     return document
 
 
@@ -126,6 +167,34 @@ def print_timeline(timeline: Timeline, out: TextIO) -> None:
         )
 
 
+def print_cost(cost: Estimate, out: TextIO) -> None:
+    out.write(
+        f"\nEstimated monthly cost in {cost.region}: {money(cost.total())} — list prices compiled "
+        f"{cost.compiled} (muon/data/prices.json), at the usage stated beside each line:\n"
+    )
+    for group in cost.groups:
+        tier = cost.tiers.get(group, "delivery")
+        out.write(f"\n  {group} ({tier}: {usage_for(tier)['about']}): {money(cost.total(group))}\n")
+        for note in cost.notes.get(group, []):
+            out.write(f"    {note}\n")
+        # Identical lines (ten alarms at the same price) print once, with their count.
+        alike: dict[tuple[str, str, str], list[LineItem]] = {}
+        for line in (x for x in cost.lines if x.group == group):
+            alike.setdefault((line.item, line.arithmetic, line.assumption), []).append(line)
+        for (item, arithmetic, assumption), lines in sorted(
+            alike.items(), key=lambda kv: -sum(x.monthly for x in kv[1])
+        ):
+            count = f"{len(lines)} x " if len(lines) > 1 else ""
+            where = lines[0].resource + (f" and {len(lines) - 1} more" if len(lines) > 1 else "")
+            out.write(f"    {money(sum(x.monthly for x in lines)):>10}  {count}{item}  [{where}]\n")
+            out.write(f"    {'':>10}    {count}({arithmetic})" if count else f"    {'':>10}    {arithmetic}")
+            out.write(f"; assumes {assumption}\n" if assumption else "\n")
+    if not cost.lines:
+        out.write("\n  Nothing in this stack is charged by AWS.\n")
+    if cost.unpriced:
+        out.write(f"\n  Not priced (no entry in muon's table): {', '.join(cost.unpriced)}\n")
+
+
 class _UsageError(Exception):
     pass
 
@@ -159,13 +228,24 @@ def main(
         action="store_true",
         help="also model the first deploy's duration: the critical path of the dependency graph",
     )
+    parser.add_argument(
+        "--cost",
+        action="store_true",
+        help="also estimate the monthly cost per environment, at the region's list prices",
+    )
     try:
         args = parser.parse_args(argv)
     except _UsageError as error:
         err.write(f"error: {error} (see: python -m muon.stacks.plan --help)\n")
         return 2
+    cost = None
     try:
+        if args.cost:  # an unpriced region is refused before anything is rendered
+            config = read_stack_file((project_dir or Path.cwd()).resolve(), args.stack)
+            prices_for(config.get("aws:region", "us-east-1"))
         rendering = render_stack(args.stack, project_dir)
+        if args.cost:
+            cost = cost_estimate(args.stack, rendering, project_dir)
     except MuonError as error:
         err.write(f"error: {error}\n")
         return 2
@@ -181,8 +261,10 @@ def main(
     timeline = model(rendering) if args.timeline else None
     if timeline is not None:
         print_timeline(timeline, out)
+    if cost is not None:
+        print_cost(cost, out)
     if args.json:
-        document = plan_document(args.stack, rendering, timeline)
+        document = plan_document(args.stack, rendering, timeline, cost)
         Path(args.json).write_text(
             json.dumps(document, indent=2, sort_keys=True) + "\n",
             encoding="utf-8",

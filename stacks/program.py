@@ -269,7 +269,7 @@ def run() -> None:
         for warning in plan.warnings:
             pulumi.log.warn(warning)
         environment = Environment(env_name, plan.args)
-        environments[env_name] = environment.outputs()
+        environments[env_name] = {**environment.outputs(), "tier": plan.tier}
         wiring = environment.wiring()
         built = _local_builds(plan, environment, context)
         services[env_name] = {}

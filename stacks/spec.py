@@ -88,7 +88,7 @@ VpcId = Annotated[str, pattern(r"^vpc-[0-9a-f]{8,17}$", "a VPC id (vpc-0123abcd.
 SubnetId = Annotated[str, pattern(r"^subnet-[0-9a-f]{8,17}$", "a subnet id (subnet-0123abcd...)")]
 
 Tier = Literal["development", "production"]
-NatStrategy = Literal["none", "single", "per-az"]
+NatStrategy = Literal["none", "single", "per-az", "instance"]
 CostProfile = Literal["standard", "minimal"]
 ClusterProvider = Literal["fargate", "ec2"]
 

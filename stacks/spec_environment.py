@@ -50,7 +50,10 @@ class NetworkSpec(Spec):
         description="The zones, by name (default: the region's first ones, in name order).",
     )
     nat: NatStrategy | None = Field(
-        default=None, description="NAT gateways: none, single, or per-az (one per zone)."
+        default=None,
+        description="Egress of private subnets: instance (one NAT instance), single (one NAT gateway), "
+        "per-az (a gateway per zone) or none. Default: production per-az; development the cheapest "
+        "by muon's price table.",
     )
     endpoints: bool | None = Field(
         default=None,
@@ -89,7 +92,14 @@ class ClusterSpec(Spec):
     max: int | None = Field(default=None, ge=1, le=1000, description="EC2: largest group size.")
     root_volume_size: int = Field(default=30, ge=30, le=16384, description="EC2: GiB, encrypted.")
     spot: bool | None = Field(
-        default=None, description="Fargate: run extra tasks on FARGATE_SPOT (dev default)."
+        default=None,
+        description="Fargate: run tasks on FARGATE_SPOT (development: all of them; "
+        "production: all but the first).",
+    )
+    container_insights: bool | None = Field(
+        default=None,
+        description="CloudWatch Container Insights (production default; development off: "
+        "its metrics cost more than the rest of a small cluster's monitoring).",
     )
 
     @model_validator(mode="after")
@@ -177,7 +187,8 @@ class EnvironmentSpec(Spec):
     )
     cost: CostProfile = Field(
         default="standard",
-        description="minimal: no NAT gateway, VPC endpoints instead, Fargate Spot.",
+        description="minimal: in any tier, the cheapest egress by muon's price table and every "
+        "task on Fargate Spot.",
     )
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     cluster: ClusterSpec = Field(default_factory=ClusterSpec)
@@ -197,8 +208,11 @@ class EnvironmentSpec(Spec):
 
     @model_validator(mode="after")
     def _check(self) -> EnvironmentSpec:
-        if self.cost == "minimal" and self.network.nat not in (None, "none"):
-            raise ValueError(f"cost: minimal means no NAT gateway, but network.nat is {self.network.nat}")
+        if self.cost == "minimal" and self.network.nat in ("single", "per-az"):
+            raise ValueError(
+                f"cost: minimal chooses the cheapest egress by price, but network.nat is {self.network.nat}; "
+                "drop one of them"
+            )
         if self.domain is not None and self.load_balancer.certificate_arn is not None:
             raise _PathError(
                 ("loadBalancer", "certificateArn"),

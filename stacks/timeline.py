@@ -53,6 +53,10 @@ CREATION_SECONDS: dict[str, tuple[float, str]] = {
         150.0,
         "Auto Scaling group: waits for its minimum instances to be InService (launch and boot)",
     ),
+    "aws:ec2/instance:Instance": (
+        40.0,
+        "EC2 instance: waits for 'running', usually well under a minute",
+    ),
     "aws:route53/record:Record": (
         60.0,
         "Route 53 record: waits for the change to be INSYNC on every authoritative server",

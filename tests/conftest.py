@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import textwrap
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -79,6 +81,18 @@ def render_definition(tmp_path: Path) -> Renderer:
         return render_definition_text(tmp_path, definition, environments, **options)  # type: ignore[arg-type]
 
     return _render
+
+
+def run_in_project(*command: str) -> subprocess.CompletedProcess[str]:
+    """Run ``muon …`` (the installed command) or ``-m module …`` (this interpreter) in this repository."""
+    program_path = str(Path(sys.executable).parent / "muon") if command[0] == "muon" else sys.executable
+    return subprocess.run(
+        [program_path, *command[1:]] if command[0] == "muon" else [program_path, *command],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def render_repository_stack(stack: str, *, delivered: bool = True) -> Rendering:

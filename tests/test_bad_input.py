@@ -20,7 +20,7 @@ import pytest
 
 from muon.stacks import plan
 from muon.stacks.automation import InvalidConfigError, Muon
-from tests.conftest import PROJECT_DIR
+from tests.conftest import PROJECT_DIR, run_in_project
 
 BANANA = """\
 environments:
@@ -494,3 +494,31 @@ def test_json_output_of_the_plan_survives_a_refusal(tmp_path: Path) -> None:
     project(tmp_path, "environments: {dev: {tier: staging}}\n")
     line = refused(tmp_path, "muon.yaml: environments.dev.tier: expected 'development' or 'production'")
     assert json.dumps(line)  # printable as one JSON string by tools that wrap it
+
+
+def test_a_cascade_of_problems_lists_the_first_ones_and_counts_the_rest(tmp_path: Path) -> None:
+    """One slipped indentation (the pipeline under services) yields a dozen problems: the message
+    shows the first ones, which point at the slip, and says how many more there are."""
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    text = (PROJECT_DIR / "muon.yaml").read_text(encoding="utf-8")
+    (tmp_path / "muon.yaml").write_text(text.replace("\npipeline:", "\n  pipeline:"), encoding="utf-8")
+    code, _, err = run_plan(tmp_path)
+    lines = err.splitlines()
+    assert code == 2
+    total = int(lines[0].removeprefix("error: ").split()[0])
+    assert total > 8
+    assert len(lines) == 1 + 8 + 1
+    assert (
+        lines[1]
+        == f"  - {tmp_path / 'muon.yaml'}: services.pipeline: input should be a valid dictionary or instance of ServiceSpec, got None"
+    )
+    assert lines[-1] == f"  … and {total - 8} more (fix the first ones first: they often cause the rest)"
+
+
+def test_a_stack_with_dynamic_resources_exits_without_a_stray_traceback() -> None:
+    """The organization stack's dynamic providers open event loops on worker threads; the plan
+    closes them before exiting, so nothing is printed after the plan."""
+    result = run_in_project("-m", "muon.stacks.plan", "org", "--quiet")
+    assert result.returncode == 0
+    assert result.stderr == ""

@@ -11,20 +11,43 @@ from muon.stacks.errors import DefinitionError
 from muon.stacks.offline import Rendering
 
 
-def test_container_insights_on(dev: Rendering, prod: Rendering) -> None:
-    for rendering in (dev, prod):
-        cluster = rendering.one("aws:ecs/cluster:Cluster")
-        assert {"name": "containerInsights", "value": "enabled"} in cluster.inputs["settings"]
+def test_container_insights_on_in_production_off_in_development(dev: Rendering, prod: Rendering) -> None:
+    setting = {
+        r.name: r.inputs["settings"]
+        for r in (dev.one("aws:ecs/cluster:Cluster"), prod.one("aws:ecs/cluster:Cluster"))
+    }
+    assert setting == {
+        "production-cluster": [{"name": "containerInsights", "value": "enabled"}],
+        "dev-cluster": [{"name": "containerInsights", "value": "disabled"}],
+    }
 
 
-def test_dev_runs_on_fargate_with_spot(dev: Rendering) -> None:
+def test_container_insights_follow_the_definition(render_definition) -> None:
+    rendering = render_definition("environments: {dev: {cluster: {containerInsights: true}}}", ["dev"])
+    assert rendering.one("aws:ecs/cluster:Cluster").inputs["settings"] == [
+        {"name": "containerInsights", "value": "enabled"}
+    ]
+
+
+def test_dev_runs_every_task_on_fargate_spot(dev: Rendering) -> None:
     capacity = dev.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
     assert capacity.inputs["capacityProviders"] == ["FARGATE", "FARGATE_SPOT"]
+    assert capacity.inputs["defaultCapacityProviderStrategies"] == [
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0},
+    ]
+    assert dev.of_type("aws:autoscaling/group:Group") == []
+
+
+def test_production_spot_keeps_the_first_task_on_regular_fargate(render_definition) -> None:
+    rendering = render_definition(
+        "environments: {production: {cluster: {spot: true}, loadBalancer: {allowPlainHttp: true}}}",
+        ["production"],
+    )
+    capacity = rendering.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
     assert capacity.inputs["defaultCapacityProviderStrategies"] == [
         {"capacityProvider": "FARGATE", "weight": 0, "base": 1},
         {"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0},
     ]
-    assert dev.of_type("aws:ec2/launchTemplate:LaunchTemplate") == []
 
 
 def test_ec2_launch_template_requires_imdsv2_and_encrypts_the_root_volume(prod: Rendering) -> None:

@@ -186,8 +186,14 @@ def test_development_is_cheap_and_deletable(mysql_dev: Rendering) -> None:
     assert cluster.inputs["skipFinalSnapshot"] is True
     assert cluster.protect is False
     assert "backtrackWindow" not in cluster.inputs
+    # Nothing asked for: Serverless v2 that pauses when idle (cheapest by the price table).
+    assert cluster.inputs["serverlessv2ScalingConfiguration"] == {
+        "minCapacity": 0,
+        "maxCapacity": 4,
+        "secondsUntilAutoPause": 600,
+    }
     (instance,) = mysql_dev.of_type("aws:rds/clusterInstance:ClusterInstance")
-    assert instance.inputs["instanceClass"] == "db.t4g.medium"
+    assert instance.inputs["instanceClass"] == "db.serverless"
     assert instance.inputs["monitoringInterval"] == 0
     assert instance.inputs["performanceInsightsEnabled"] is False
 

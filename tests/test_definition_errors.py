@@ -26,7 +26,7 @@ MALFORMED = [
     (
         "environments: {dev: {network: {nat: doubled}}}",
         "environments.dev.network.nat",
-        "'none', 'single' or 'per-az'",
+        "'none', 'single', 'per-az' or 'instance'",
     ),
     ("environments: {dev: {network: {cidr: 10.0.0.1/16}}}", "environments.dev.network.cidr", "IPv4 CIDR"),
     ("environments: {dev: {network: {cidr: 10.0.0.0/24}}}", "environments.dev.network", "/16 to /22"),
@@ -68,7 +68,11 @@ MALFORMED = [
     ("environments: {Dev: {}}", "environments.Dev", "lowercase letters"),
     ("environments: {dev: {tier: staging}}", "environments.dev.tier", "'development' or 'production'"),
     ("environments: {dev: {cost: free}}", "environments.dev.cost", "'standard' or 'minimal'"),
-    ("environments: {dev: {cost: minimal, network: {nat: single}}}", "environments.dev", "no NAT gateway"),
+    (
+        "environments: {dev: {cost: minimal, network: {nat: single}}}",
+        "environments.dev",
+        "cost: minimal chooses the cheapest egress by price, but network.nat is single",
+    ),
     ("environments: {dev: {alarmEmails: [ops]}}", "environments.dev.alarmEmails[0]", "an email address"),
     (
         "environments: {dev: {network: {existing: {vpcId: vpc-12345678, publicSubnetIds: [subnet-12345678]}}}}",

@@ -20,7 +20,7 @@ from muon.components.registry import DEPLOYED_TAG_PREFIX
 from muon.components.service_args import AWAITING_IMAGE
 from muon.stacks.errors import DefinitionError
 from muon.stacks.offline import Rendering
-from tests.conftest import PROJECT_DIR, render_repository_stack
+from tests.conftest import PROJECT_DIR, render_repository_stack, run_in_project
 from tests.test_pipeline import PIPELINE_CONFIG, pipeline_definition, policy_of, render_pipeline
 
 BANANA = "environments: {dev: {}, production: {}}\nservices:\n  banana:\n    port: 8080\n    pathPatterns: [/bananas]\n"
@@ -70,13 +70,7 @@ def test_with_an_image_the_counts_are_the_normal_ones(dev: Rendering, prod: Rend
 
 
 def test_the_plan_command_renders_the_delivery_stack() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "muon.stacks.plan", "pipeline", "--quiet"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_in_project("-m", "muon.stacks.plan", "pipeline", "--quiet")
     assert result.returncode == 0, result.stderr
     assert "aws:codepipeline/pipeline:Pipeline" in result.stdout
     assert "aws:ecr/repository:Repository" in result.stdout

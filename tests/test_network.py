@@ -110,7 +110,7 @@ def test_no_nacl_admits_ssh_or_rdp_from_anywhere(prod: Rendering) -> None:
         assert acl.inputs["subnetIds"], acl.name
 
 
-def test_production_has_endpoints_and_dev_does_not(prod: Rendering, dev: Rendering) -> None:
+def test_production_has_endpoints_and_dev_only_the_free_s3_gateway(prod: Rendering, dev: Rendering) -> None:
     services = {r.inputs["serviceName"] for r in prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
     assert {
         "com.amazonaws.us-east-1.s3",
@@ -123,22 +123,30 @@ def test_production_has_endpoints_and_dev_does_not(prod: Rendering, dev: Renderi
     for endpoint in prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
         if endpoint.inputs["vpcEndpointType"] == "Interface":
             assert endpoint.inputs["privateDnsEnabled"] is True
-    assert dev.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") == []
+    (gateway,) = dev.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert (gateway.inputs["serviceName"], gateway.inputs["vpcEndpointType"]) == (
+        "com.amazonaws.us-east-1.s3",
+        "Gateway",
+    )
+    # Every private and isolated route table uses it: image layers come from S3 without NAT.
+    tables = [r for r in dev.of_type("aws:ec2/routeTable:RouteTable") if "public" not in r.name]
+    assert sorted(gateway.inputs["routeTableIds"]) == sorted(t.state["id"] for t in tables)
 
 
-def test_minimal_cost_trades_nat_for_endpoints(render_definition) -> None:
-    rendering = render_definition("environments: {dev: {cost: minimal}}", ["dev"])
+def test_minimal_cost_takes_the_cheapest_egress_and_runs_on_spot(render_definition) -> None:
+    rendering = render_definition(
+        "environments: {staging: {tier: production, cost: minimal, loadBalancer: {allowPlainHttp: true}}}",
+        ["staging"],
+    )
     assert rendering.of_type("aws:ec2/natGateway:NatGateway") == []
-    services = {
-        r.inputs["serviceName"].rsplit(".", 1)[-1]
-        for r in rendering.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
-    }
-    assert {"s3", "api", "dkr", "logs", "ssm"} <= services
+    assert rendering.one("aws:ec2/instance:Instance").name == "staging-nat-instance"
+    assert [r.inputs["vpcEndpointType"] for r in rendering.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")] == [
+        "Gateway"
+    ]
     strategy = rendering.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
-    assert {s["capacityProvider"] for s in strategy.inputs["defaultCapacityProviderStrategies"]} == {
-        "FARGATE",
-        "FARGATE_SPOT",
-    }
+    assert strategy.inputs["defaultCapacityProviderStrategies"] == [
+        {"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}
+    ]
 
 
 def test_too_many_zones_for_the_region_is_a_clear_error(render_definition) -> None:

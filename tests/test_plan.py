@@ -21,7 +21,7 @@ def test_plan_prints_the_tree_counts_and_compliance() -> None:
     assert code == 0
     assert "└─ muon:network:Environment  dev" in out
     assert "muon:network:Network  dev" in out
-    assert "aws:ec2/natGateway:NatGateway  dev-nat-0" in out
+    assert "aws:ec2/instance:Instance  dev-nat-instance" in out
     assert "aws:ec2/subnet:Subnet                " in out  # the counts table
     assert "Compliance (FSBP/Checkov controls" in out
 
@@ -68,7 +68,7 @@ def test_schema_rejects_unknown_keys_and_knows_the_enums() -> None:
     network = schema["$defs"]["NetworkSpec"]
     assert network["additionalProperties"] is False
     nat = network["properties"]["nat"]["anyOf"][0]
-    assert nat["enum"] == ["none", "single", "per-az"]
+    assert nat["enum"] == ["none", "single", "per-az", "instance"]
 
 
 def test_secret_inputs_are_masked_in_the_plan_and_clear_for_assertions() -> None:

@@ -6,14 +6,13 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from muon.stacks.offline import RenderedResource, Rendering
 from muon.stacks.plan import main
 from muon.stacks.timeline import creation_seconds, model
-from tests.conftest import PROJECT_DIR
+from tests.conftest import run_in_project
 
 VPC, SUBNET, NAT = "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway"
 SERVICE = "aws:ecs/service:Service"
@@ -112,14 +111,7 @@ def test_plan_prints_the_timeline_and_carries_it_in_json(tmp_path) -> None:
 
 
 def test_the_muon_command_passes_timeline_through() -> None:
-    muon = Path(sys.executable).parent / "muon"
-    result = subprocess.run(
-        [str(muon), "plan", "dev", "--quiet", "--timeline"],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_in_project("muon", "plan", "dev", "--quiet", "--timeline")
     assert result.returncode == 0, result.stderr
     assert "Modeled first deploy: " in result.stdout
     assert "aws:rds/clusterInstance:ClusterInstance  dev-banana-database-instance-0" in result.stdout

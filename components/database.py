@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
 from muon.components.aurora import ENGINES, SERVERLESS_CLASS, Engine, version_family
 from muon.components.context import AwsContext
@@ -296,6 +295,9 @@ class Database(pulumi.ComponentResource):
         source = args.password
         if isinstance(source, ExistingPassword):
             return pulumi.Output.secret(source.value), source.version
+        # Imported here: a stack with no generated password never loads the random provider's SDK.
+        import pulumi_random as random
+
         generated = random.RandomPassword(
             f"{name}-password",
             length=PASSWORD_LENGTH,

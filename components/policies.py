@@ -14,9 +14,41 @@ def document(*statements: Statement) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
+class _Slot(int):
+    """Where the n-th Output leaf of a document goes."""
+
+
 def to_json(doc: Any) -> pulumi.Output[str]:
-    """Serialise a document whose leaves may be Outputs (ARNs not known until deploy)."""
-    return pulumi.Output.from_input(doc).apply(lambda resolved: json.dumps(resolved, sort_keys=True))
+    """Serialise a document whose leaves may be Outputs (ARNs not known until deploy).
+
+    Only the Output leaves are awaited, together: ``Output.from_input`` on the whole document
+    would wrap every dict, list and string of it in Outputs of its own (a render's largest
+    avoidable cost, bench/render.py). Secrets and unknowns carry over as they would.
+    """
+    leaves: list[pulumi.Output[Any]] = []
+
+    def hollow(node: Any) -> Any:
+        if isinstance(node, pulumi.Output):
+            leaves.append(node)
+            return _Slot(len(leaves) - 1)
+        if isinstance(node, dict):
+            return {key: hollow(value) for key, value in node.items()}
+        if isinstance(node, list | tuple):
+            return [hollow(value) for value in node]
+        return node
+
+    template = hollow(doc)
+
+    def fill(node: Any, values: list[Any]) -> Any:
+        if type(node) is _Slot:
+            return values[node]
+        if isinstance(node, dict):
+            return {key: fill(value, values) for key, value in node.items()}
+        if isinstance(node, list):
+            return [fill(value, values) for value in node]
+        return node
+
+    return pulumi.Output.all(*leaves).apply(lambda values: json.dumps(fill(template, values), sort_keys=True))
 
 
 def allow(actions: list[str] | str, resources: Any, **extra: Any) -> Statement:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from collections import Counter
 from types import ModuleType
+
+import pytest
 
 from muon.stacks.offline import Rendering, render
 from tests.conftest import PROJECT_DIR
@@ -32,3 +36,27 @@ def test_floor_loads_the_sdk_class_of_every_type() -> None:
     bench = load_benchmark()
     assert bench.sdk_class("aws:ec2/vpc:Vpc").__module__ == "pulumi_aws.ec2.vpc"
     assert bench.sdk_class("random:index/randomPassword:RandomPassword").__name__ == "RandomPassword"
+
+
+@pytest.mark.parametrize("sdk", ["pulumi_docker_build", "pulumi_random"])
+def test_loading_muon_loads_no_provider_sdk_a_stack_may_not_use(sdk: str) -> None:
+    # Imported only by the stacks that use them (local builds, generated database passwords):
+    # loading them up front would cost every other render their import time.
+    probe = f"import sys, muon.stacks.program; print({sdk!r} in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_a_stack_without_databases_never_loads_the_random_sdk(tmp_path) -> None:
+    probe = (
+        "import sys\n"
+        "from tests.conftest import render_definition_text\n"
+        "from pathlib import Path\n"
+        f"render_definition_text(Path({str(tmp_path)!r}), 'environments: {{dev: {{}}}}\\nservices: "
+        "{banana: {port: 8080, pathPatterns: [/b]}}\\n', ['dev'])\n"
+        "print('pulumi_random' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=PROJECT_DIR
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False"

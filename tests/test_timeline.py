@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -115,10 +113,3 @@ def test_the_muon_command_passes_timeline_through() -> None:
     assert result.returncode == 0, result.stderr
     assert "Modeled first deploy: " in result.stdout
     assert "aws:rds/clusterInstance:ClusterInstance  dev-banana-database-instance-0" in result.stdout
-
-
-def test_a_stack_without_local_builds_does_not_load_the_docker_build_sdk() -> None:
-    # Imported only by stacks that build images: it costs every other render its import time.
-    probe = "import sys, muon.stacks.program; print('pulumi_docker_build' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"

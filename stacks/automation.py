@@ -28,6 +28,7 @@ from pulumi import automation as auto
 
 from muon.stacks.errors import MuonError
 from muon.stacks.loader import load_definition
+from muon.stacks.prices import prices_for
 from muon.stacks.settings import (
     NAMESPACE,
     StackSettings,
@@ -126,6 +127,23 @@ class Muon:
         except MuonError as error:
             raise InvalidConfigError(str(error)) from None
         return settings
+
+    def estimate(self, stack: str, config: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The stack's monthly cost, offline (no CLI, no credentials): the ``cost`` object of
+        ``muon plan --cost --json`` — USD per month per line and environment, with the usage each
+        line assumes. ``config`` applies over the stack file, as in :meth:`validate`; a region
+        without prices raises InvalidConfigError naming the regions that have them."""
+        from muon.stacks.plan import cost_estimate, render_stack
+
+        try:
+            stack_file = self.project_dir / f"Pulumi.{stack}.yaml"
+            base = read_stack_file(self.project_dir, stack) if stack_file.exists() else {}
+            flat = {**base, **to_config(config or {})}
+            prices_for(flat.get("aws:region", "us-east-1"))  # refused before rendering
+            rendering = render_stack(stack, self.project_dir, flat)
+            return cost_estimate(stack, rendering, self.project_dir, flat).document()
+        except MuonError as error:
+            raise InvalidConfigError(str(error)) from None
 
     def _command(self) -> auto.PulumiCommand:
         if self.pulumi_root is not None:

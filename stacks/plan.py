@@ -64,9 +64,13 @@ def priced_rendering(
     return render_stack(stack, project_dir, {**config, "muon:images": json.dumps(images)})
 
 
-def cost_estimate(stack: str, rendering: Rendering, project_dir: Path | None = None) -> Estimate:
-    """The monthly cost of ``stack`` at its region's list prices (MuonError: no prices there)."""
-    config = read_stack_file((project_dir or Path.cwd()).resolve(), stack)
+def cost_estimate(
+    stack: str, rendering: Rendering, project_dir: Path | None = None, config: dict[str, str] | None = None
+) -> Estimate:
+    """The monthly cost of ``stack`` at its region's list prices (MuonError: no prices there);
+    ``config``: the flat config ``rendering`` was made with (default: the stack file's)."""
+    if config is None:
+        config = read_stack_file((project_dir or Path.cwd()).resolve(), stack)
     region = config.get("aws:region", "us-east-1")
     prices_for(region)  # refuse an unpriced region before rendering again
     return estimate(priced_rendering(stack, rendering, project_dir, config), region)

@@ -14,6 +14,7 @@ from muon.stacks.automation import (
     StackLockedError,
 )
 from tests import fake_pulumi
+from tests.conftest import PROJECT_DIR
 
 DIGEST = "repo@sha256:" + "a" * 64
 
@@ -126,3 +127,18 @@ def test_the_portal_example_runs_against_the_stand_in(
     assert "succeeded" in out and "banana at http://dev.example/bananas" in out
     assert example["deploy"](project, "dev", "apple", DIGEST) == 2
     assert "refused: config of stack 'dev': muon:images.apple: no such service" in capsys.readouterr().out
+
+
+def test_estimate_is_offline_and_honours_the_config(tmp_path: Path) -> None:
+    """No Pulumi CLI is needed: the estimate is the offline plan's, over the config given."""
+    muon = Muon(PROJECT_DIR, pulumi_root=tmp_path)  # an empty root: any CLI call would fail
+    estimate = muon.estimate("dev")
+    assert (estimate["unit"], estimate["usdPerMonth"]) == ("USD per month", 53.14)
+    frankfurt = muon.estimate("dev", config={"aws:region": "eu-central-1"})
+    assert frankfurt["region"] == "eu-central-1"
+    assert frankfurt["usdPerMonth"] > estimate["usdPerMonth"]  # Frankfurt's list prices are higher
+    with pytest.raises(InvalidConfigError) as caught:
+        muon.estimate("dev", config={"aws:region": "sa-east-1"})
+    assert "no prices for region 'sa-east-1' in muon's price table; it has: ap-southeast-2" in str(
+        caught.value
+    )

@@ -66,7 +66,7 @@ class Cluster(pulumi.ComponentResource):
         self._name, self._args, self._child = name, args, child
         cluster = aws.ecs.Cluster(
             f"{name}-cluster",
-            name=f"muon-{name}",
+            name=f"{args.context.namespace}-{name}",
             settings=[
                 {"name": "containerInsights", "value": "enabled" if args.container_insights else "disabled"}
             ],
@@ -76,7 +76,9 @@ class Cluster(pulumi.ComponentResource):
         if args.provider == "ec2":
             provider_name = self._ec2_capacity(cluster)
             providers: list[pulumi.Input[str]] = [provider_name]
-            strategy: tuple[CapacityItem, ...] = (CapacityItem(f"muon-{name}-ec2", weight=1),)
+            strategy: tuple[CapacityItem, ...] = (
+                CapacityItem(f"{args.context.namespace}-{name}-ec2", weight=1),
+            )
             strategy_inputs = [{"capacity_provider": provider_name, "weight": 1, "base": 0}]
         else:
             providers = ["FARGATE", "FARGATE_SPOT"]
@@ -216,7 +218,7 @@ class Cluster(pulumi.ComponentResource):
         )
         provider = aws.ecs.CapacityProvider(
             f"{name}-ec2-capacity",
-            name=f"muon-{name}-ec2",
+            name=f"{self._args.context.namespace}-{name}-ec2",
             auto_scaling_group_provider={
                 "auto_scaling_group_arn": asg.arn,
                 "managed_termination_protection": "ENABLED",

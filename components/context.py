@@ -10,6 +10,9 @@ class AwsContext:
     account_id: str
     region: str
     partition: str = "aws"
+    namespace: str = "muon"
+    """Starts every physical name, alias, path, log group and repository muon creates, so that
+    two projects sharing an account and region have no name in common (default: the project's)."""
 
     def arn(self, service: str, resource: str, *, regional: bool = True, account: bool = True) -> str:
         region = self.region if regional else ""

@@ -48,6 +48,7 @@ class Environment(pulumi.ComponentResource):
     def __init__(self, name: str, args: EnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("muon:network:Environment", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        self._namespace = args.context.namespace
         self.production = args.production
         self.log_retention_days = args.log_retention_days
         self.key = Key(
@@ -55,7 +56,7 @@ class Environment(pulumi.ComponentResource):
             KeyArgs(
                 context=args.context,
                 description=f"muon environment {name}: logs, alarms, parameters",
-                alias=f"muon/{name}",
+                alias=f"{args.context.namespace}/{name}",
                 tags=args.tags,
             ),
             opts=child,
@@ -87,7 +88,7 @@ class Environment(pulumi.ComponentResource):
             firewall = WebFirewall(
                 name,
                 FirewallArgs(
-                    name=f"muon-{name}",
+                    name=f"{args.context.namespace}-{name}",
                     rate_limit=args.firewall_rate_limit,
                     key_arn=self.key.arn,
                     log_retention_days=args.log_retention_days,
@@ -123,7 +124,7 @@ class Environment(pulumi.ComponentResource):
             # A certificate brought along is renewed by whoever imported it: warn a month ahead.
             topic_alarm(
                 f"{name}-certificate-expiry",
-                alarm_name=f"muon-{name}-certificate-expiry",
+                alarm_name=f"{self._namespace}-{name}-certificate-expiry",
                 description=f"muon {name}: the load balancer's certificate expires within 30 days",
                 namespace="AWS/CertificateManager",
                 metric="DaysToExpiry",
@@ -142,7 +143,7 @@ class Environment(pulumi.ComponentResource):
         # that no target-group metric shows.
         topic_alarm(
             f"{name}-alb-5xx",
-            alarm_name=f"muon-{name}-load-balancer-5xx",
+            alarm_name=f"{self._namespace}-{name}-load-balancer-5xx",
             description=f"muon {name}: the load balancer itself answers 5xx",
             namespace="AWS/ApplicationELB",
             metric="HTTPCode_ELB_5XX_Count",
@@ -161,7 +162,7 @@ class Environment(pulumi.ComponentResource):
     ) -> pulumi.Output[str]:
         topic = notification_topic(
             f"{name}-alarms",
-            topic_name=f"muon-{name}-alarms",
+            topic_name=f"{self._namespace}-{name}-alarms",
             context=args.context,
             key_arn=self.key.arn,
             # Alarms, EventBridge rules and RDS event subscriptions of this account.

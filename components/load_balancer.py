@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from muon.components.bucket import PrivateBucket, PrivateBucketArgs
 from muon.components.context import AwsContext
-from muon.components.naming import unique_name
+from muon.components.naming import LEGACY_NAMESPACE, scoped, unique_name
 
 # Regions opened before August 2022 deliver ALB access logs from a regional ELB account;
 # newer ones from the log-delivery service principal (ELB user guide, "access logs").
@@ -62,10 +62,11 @@ ELB_LOG_PRINCIPAL_ONLY = frozenset(
 )  # fmt: skip
 
 
-def load_balancer_name(environment: str, internal: bool) -> str:
+def load_balancer_name(environment: str, internal: bool, namespace: str = LEGACY_NAMESPACE) -> str:
     """At most 32 characters, never ``internal-…`` (AWS reserves it), and new exactly when the
     load balancer is replaced (``internal`` cannot change in place)."""
-    readable = f"lb-{environment}" if environment.startswith("internal") else environment
+    readable = scoped(namespace, environment)
+    readable = f"lb-{readable}" if readable.startswith("internal") else readable
     return unique_name(readable, 32, "internal" if internal else "internet-facing")
 
 
@@ -143,7 +144,7 @@ class LoadBalancer(pulumi.ComponentResource):
             lb_opts = child.merge(pulumi.ResourceOptions(depends_on=[logs.policy]))
         lb = aws.lb.LoadBalancer(
             f"{name}-alb",
-            name=load_balancer_name(name, args.internal),
+            name=load_balancer_name(name, args.internal, args.context.namespace),
             load_balancer_type="application",
             internal=args.internal,
             security_groups=[group.id],

@@ -133,6 +133,16 @@ NAME_RULES: dict[str, NameRule] = {
 }
 
 
+LEGACY_NAMESPACE = "muon"
+
+
+def scoped(namespace: str, readable: str) -> str:
+    """``readable`` led by the namespace, for names AWS keeps unique per account and region that
+    muon shortens with a hash (load balancers, target groups) — except in ``muon``, the namespace
+    of every project before namespaces existed, whose resources keep the names they have."""
+    return readable if namespace == LEGACY_NAMESPACE else f"{namespace}-{readable}"
+
+
 def fit(name: str, limit: int) -> str:
     """``name`` if it fits, else its readable start and a hash of the whole: stable and unique."""
     if len(name) <= limit:

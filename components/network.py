@@ -269,7 +269,7 @@ class Network(pulumi.ComponentResource):
         args, name, child = self._args, self._name, self._child
         group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
-            name=f"/muon/{name}/vpc-flow-logs",
+            name=f"/{args.context.namespace}/{name}/vpc-flow-logs",
             retention_in_days=args.flow_log_retention_days,
             kms_key_id=args.key_arn,
             tags=args.tags,

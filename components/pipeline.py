@@ -59,7 +59,7 @@ class Pipeline(pulumi.ComponentResource):
             KeyArgs(
                 context=context,
                 description=f"muon pipeline {args.name}: artifacts, logs, notifications",
-                alias=f"muon/pipeline/{args.name}",
+                alias=f"{args.context.namespace}/pipeline/{args.name}",
                 tags=tags,
             ),
             opts=self._child,
@@ -140,7 +140,7 @@ class Pipeline(pulumi.ComponentResource):
     ) -> _Project:
         args, context, child = self._args, self._args.context, self._child
         project_name = f"{args.name}-{key}"
-        log_group_name = f"/muon/pipeline/{args.name}/{key}"
+        log_group_name = f"/{args.context.namespace}/pipeline/{args.name}/{key}"
         log_group = aws.cloudwatch.LogGroup(
             f"{self._name}-{key}-logs",
             name=log_group_name,
@@ -372,5 +372,5 @@ class Pipeline(pulumi.ComponentResource):
             "notificationTopicArn": self.topic_arn,
             "artifactBucket": self.artifact_bucket,
             "logGroups": self.log_groups,
-            "historyLogGroup": history_name(self._args.name),
+            "historyLogGroup": history_name(self._args.context.namespace, self._args.name),
         }

@@ -100,7 +100,7 @@ def feedback(scope: Scope, pipeline: aws.codepipeline.Pipeline, topic: aws.sns.T
     # Every state change of this pipeline, kept for the dashboard (approval waits, durations).
     history = aws.cloudwatch.LogGroup(
         f"{scope.name}-history",
-        name=f"/aws/events/muon/{args.name}",
+        name=history_name(args.context.namespace, args.name),
         retention_in_days=args.log_retention_days,
         kms_key_id=scope.key_arn,
         tags=args.tags,
@@ -125,7 +125,7 @@ def feedback(scope: Scope, pipeline: aws.codepipeline.Pipeline, topic: aws.sns.T
     every = aws.cloudwatch.EventRule(
         f"{scope.name}-history-rule",
         name=f"{args.name}-history",
-        description=f"{args.name}: every state change, to {history_name(args.name)}",
+        description=f"{args.name}: every state change, to {history_name(args.context.namespace, args.name)}",
         event_pattern=json.dumps(
             {"source": ["aws.codepipeline"], "detail": {"pipeline": [args.name]}}, sort_keys=True
         ),
@@ -138,6 +138,7 @@ def feedback(scope: Scope, pipeline: aws.codepipeline.Pipeline, topic: aws.sns.T
 def dashboard(scope: Scope, projects: list[str]) -> None:
     args = scope.args
     region = args.context.region
+    history = history_name(args.context.namespace, args.name)
 
     def build_metric(metric: str, stat: str) -> list[list[Any]]:
         return [["AWS/CodeBuild", metric, "ProjectName", p, {"stat": stat}] for p in projects]
@@ -156,7 +157,7 @@ def dashboard(scope: Scope, projects: list[str]) -> None:
                 "title": "Approval wait (seconds from request to answer)",
                 "region": region,
                 "query": (
-                    f"SOURCE '{history_name(args.name)}' | filter detail.type.category = 'Approval' "
+                    f"SOURCE '{history}' | filter detail.type.category = 'Approval' "
                     "| stats (max(@timestamp) - min(@timestamp)) / 1000 as waitSeconds, "
                     "latest(detail.state) as outcome by detail.stage, `detail.execution-id` "
                     "| sort waitSeconds desc | limit 50"
@@ -174,7 +175,7 @@ def dashboard(scope: Scope, projects: list[str]) -> None:
                 "title": "Runs by outcome",
                 "region": region,
                 "query": (
-                    f"SOURCE '{history_name(args.name)}' "
+                    f"SOURCE '{history}' "
                     "| filter `detail-type` = 'CodePipeline Pipeline Execution State Change' "
                     "| stats count(*) by detail.state"
                 ),
@@ -190,8 +191,8 @@ def dashboard(scope: Scope, projects: list[str]) -> None:
     )
 
 
-def history_name(pipeline: str) -> str:
-    return f"/aws/events/muon/{pipeline}"
+def history_name(namespace: str, pipeline: str) -> str:
+    return f"/aws/events/{namespace}/{pipeline}"
 
 
 def failure_pattern(pipeline: str, states: list[str]) -> dict[str, Any]:

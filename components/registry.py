@@ -29,7 +29,14 @@ from muon.components.policies import document, to_json
 DEPLOYED_TAG_PREFIX = "deployed-"
 PROTECTED_DEPLOYED_IMAGES = 1000
 """The protecting rule's count: far above what the deploy step leaves tagged (environments x kept)."""
-EXECUTION_ROLE_PATH = "/muon/"
+
+
+def execution_role_path(namespace: str) -> str:
+    """The IAM path of every service execution role of a namespace: what a repository policy
+    admits for cross-account pulls (``role/<namespace>/*``)."""
+    return f"/{namespace}/"
+
+
 """Every execution role muon creates lives under this IAM path: the only principals a
 cross-account repository policy admits."""
 PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
@@ -149,7 +156,8 @@ def pull_policy(
     context: AwsContext, accounts: tuple[str, ...], organization_id: str | None
 ) -> dict[str, Any]:
     """Repository policy: muon's execution roles in ``accounts`` may pull, nothing else."""
-    roles = [f"arn:{context.partition}:iam::{account}:role{EXECUTION_ROLE_PATH}*" for account in accounts]
+    path = execution_role_path(context.namespace)
+    roles = [f"arn:{context.partition}:iam::{account}:role{path}*" for account in accounts]
     condition: dict[str, Any] = {"ArnLike": {"aws:PrincipalArn": roles}}
     if organization_id is not None:
         condition["StringEquals"] = {"aws:PrincipalOrgID": organization_id}

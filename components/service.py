@@ -9,9 +9,9 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.domain import alias_record
-from muon.components.naming import fit, unique_name
+from muon.components.naming import fit, scoped, unique_name
 from muon.components.policies import assume_role_policy, document, ready, to_json
-from muon.components.registry import EXECUTION_ROLE_PATH
+from muon.components.registry import execution_role_path
 from muon.components.scaling import StepScaling, StepScalingArgs
 from muon.components.service_access import execution_policy, task_policy_statements
 from muon.components.service_alarms import outage_alarms, rollback_alarms
@@ -38,12 +38,13 @@ class Service(pulumi.ComponentResource):
         args = awaiting_image(args)
         child = pulumi.ResourceOptions(parent=self)
         wiring, context = args.wiring, args.context
-        service_id = f"muon-{args.environment}-{args.service}"  # ECS service name and task family
+        namespace = context.namespace
+        service_id = f"{namespace}-{args.environment}-{args.service}"  # ECS service name and task family
         tags = args.tags
 
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=f"/muon/{args.environment}/{args.service}",
+            name=f"/{namespace}/{args.environment}/{args.service}",
             retention_in_days=wiring.log_retention_days,
             kms_key_id=wiring.key_arn,
             tags=tags,
@@ -56,7 +57,7 @@ class Service(pulumi.ComponentResource):
             name=fit(f"{service_id}-execution", 64),
             assume_role_policy=tasks_trust,
             # The path the delivery account's repository policy admits (cross-account pulls).
-            path=EXECUTION_ROLE_PATH,
+            path=execution_role_path(namespace),
             tags=tags,
             opts=child,
         )
@@ -221,7 +222,7 @@ class Service(pulumi.ComponentResource):
             f"{name}-tg",
             # 32 characters; new exactly when a change replaces the target group.
             name=pulumi.Output.from_input(wiring.vpc_id).apply(
-                lambda vpc: unique_name(name, 32, args.port, protocol, "ip", vpc)
+                lambda vpc: unique_name(scoped(namespace, name), 32, args.port, protocol, "ip", vpc)
             ),
             port=args.port,
             protocol=protocol,

@@ -31,8 +31,12 @@ from muon.stacks.errors import DefinitionError, MuonError
 from muon.stacks.services import DatabaseWiring
 
 
-def parameter_name(template: str, environment: str, service: str) -> str:
-    return template.replace("${Environment}", environment).replace("${ServiceName}", service)
+def parameter_name(template: str, environment: str, service: str, namespace: str) -> str:
+    return (
+        template.replace("${Namespace}", namespace)
+        .replace("${Environment}", environment)
+        .replace("${ServiceName}", service)
+    )
 
 
 def find_password(name: str, managed_by: str, version: int) -> GeneratedPassword | ExistingPassword:

@@ -21,6 +21,7 @@ from muon.stacks.spec import (
     Email,
     ImageReference,
     Name,
+    Namespace,
     NatStrategy,
     ParameterReference,
     RetentionDays,
@@ -92,6 +93,12 @@ class Definition(Spec):
 
     model_config = ConfigDict(title="muon definition (muon.yaml)")
 
+    namespace: Namespace | None = Field(
+        default=None,
+        description="Starts every name muon creates (clusters, roles, log groups, parameters, "
+        "repositories, key aliases); default: the Pulumi project's name. Two projects with "
+        "different namespaces share an account and region with no name in common.",
+    )
     environments: dict[Name, EnvironmentSpec] = Field(min_length=1)
     services: dict[Name, ServiceSpec] = Field(default_factory=dict)
     pipeline: PipelineSpec | None = None

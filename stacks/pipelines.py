@@ -24,9 +24,6 @@ from muon.stacks.errors import DefinitionError
 from muon.stacks.settings import StackSettings, read_stack_file
 
 PIPELINE_LOG_RETENTION_DAYS = 365
-REGISTRY_PREFIX = "muon"
-"""Repository names: ``muon/<service>`` (the delivery stack), ``muon/<environment>/<service>``
-(an environment's own local builds)."""
 LOCAL_BUILDS_KEPT = 10
 
 
@@ -42,7 +39,8 @@ def registry_args(definition: Definition, *, context: AwsContext, tags: dict[str
     )
     return RegistryArgs(
         context=context,
-        prefix=REGISTRY_PREFIX,
+        # Repositories: <namespace>/<service>.
+        prefix=context.namespace,
         services=tuple(definition.services),
         expire_builds_after_days=registry.expire_builds_after_days,
         pull_accounts=tuple(a for a in accounts if a != context.account_id),
@@ -57,7 +55,8 @@ def local_registry_args(
     """An environment's repositories for the images its stack builds itself."""
     return RegistryArgs(
         context=context,
-        prefix=f"{REGISTRY_PREFIX}/{environment}",
+        # An environment's own builds: <namespace>/<environment>/<service>.
+        prefix=f"{context.namespace}/{environment}",
         services=services,
         protected_images=LOCAL_BUILDS_KEPT,
         force_delete=True,  # only this stack's own builds, rebuilt from source by the next `up`
@@ -110,16 +109,16 @@ def resolve_stages(spec: PipelineSpec, project_dir: Path, source: str) -> list[t
     return resolved
 
 
-def default_pipeline_name(project: str) -> str:
-    """``muon-<project>`` in the characters and length every name derived from it accepts."""
-    return fit(re.sub(r"[^A-Za-z0-9_-]", "-", f"muon-{project}"), 54)
+def default_pipeline_name(project: str, namespace: str) -> str:
+    """``<namespace>-<project>`` in the characters and length every name derived from it accepts."""
+    return fit(re.sub(r"[^A-Za-z0-9_-]", "-", f"{namespace}-{project}"), 54)
 
 
-def image_target(service: str, definition: Definition, definition_source: str) -> ImageTarget:
+def image_target(service: str, definition: Definition, definition_source: str, namespace: str) -> ImageTarget:
     """How the pipeline builds a service: ``pipeline.images``, else its ``build``, else the root."""
     spec = definition.pipeline
     assert spec is not None
-    repository = f"{REGISTRY_PREFIX}/{service}"
+    repository = f"{namespace}/{service}"
     if service in spec.images:
         image = spec.images[service]
         return ImageTarget(service, image.dockerfile, image.context, repository)
@@ -150,11 +149,14 @@ def pipeline_args(
     assert spec is not None
     assert settings.backend is not None
     stages = resolve_stages(spec, project_dir, settings.definition)
-    images = tuple(image_target(service, definition, settings.definition) for service in definition.services)
+    images = tuple(
+        image_target(service, definition, settings.definition, context.namespace)
+        for service in definition.services
+    )
     source = spec.source
     return PipelineArgs(
         context=context,
-        name=spec.name or default_pipeline_name(project),
+        name=spec.name or default_pipeline_name(project, context.namespace),
         source=PipelineSource(
             provider=source.provider,
             repo=source.repo,

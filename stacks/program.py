@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,7 @@ from muon.stacks.settings import (
     read_stack_file,
     settings_from_config,
 )
+from muon.stacks.spec import NAMESPACE_PATTERN
 
 PROJECT_DIR: Path | None = None
 """The project (where ``Pulumi.yaml`` is); None: the working directory, where Pulumi runs programs."""
@@ -107,7 +109,23 @@ def check_other_stacks(stack: str, settings: StackSettings, region: str | None) 
                 )
 
 
-def resolve_context() -> tuple[AwsContext, list[str]]:
+def namespace_of(definition: Definition, source: str) -> str:
+    """The definition's ``namespace``, else the Pulumi project's name, which must then fit."""
+    if definition.namespace is not None:
+        return definition.namespace
+    project = pulumi.get_project()
+    if re.fullmatch(NAMESPACE_PATTERN, project) is None:
+        raise DefinitionError(
+            [
+                f"{source}: namespace: the project name '{project}' (Pulumi.yaml) cannot start AWS names "
+                "(2-16 lowercase letters, digits and '-', starting with a letter); set namespace: in the "
+                "definition"
+            ]
+        )
+    return project
+
+
+def resolve_context(namespace: str) -> tuple[AwsContext, list[str]]:
     identity = aws.get_caller_identity()
     region = aws.get_region()
     partition = aws.get_partition()
@@ -117,7 +135,12 @@ def resolve_context() -> tuple[AwsContext, list[str]]:
         # instances) in the middle of an incident. New zones sort after the ones in use.
         filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
     )
-    context = AwsContext(account_id=identity.account_id, region=region.region, partition=partition.partition)
+    context = AwsContext(
+        account_id=identity.account_id,
+        region=region.region,
+        partition=partition.partition,
+        namespace=namespace,
+    )
     return context, sorted(zones.names)
 
 
@@ -152,7 +175,12 @@ def prepare(
     for env_name in settings.environments:
         env_spec = definition.environments[env_name]
         tier = tier_of(env_name, env_spec)
-        tags = {"muon:project": pulumi.get_project(), "muon:stack": stack, "muon:environment": env_name}
+        tags = {
+            "muon:project": pulumi.get_project(),
+            "muon:namespace": context.namespace,
+            "muon:stack": stack,
+            "muon:environment": env_name,
+        }
         args = environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
         images: dict[str, str | None] = {}
         passwords: dict[str, GeneratedPassword | ExistingPassword] = {}
@@ -169,12 +197,18 @@ def prepare(
             images[service_name] = (
                 None
                 if service_name in builds
-                else choose_image(service_name, service_spec, settings.images, environment=env_name)
+                else choose_image(
+                    service_name,
+                    service_spec,
+                    settings.images,
+                    environment=env_name,
+                    namespace=context.namespace,
+                )
             )
             database = None
             if service_spec.database is not None:
                 spec = service_spec.database
-                name = parameter_name(spec.password_parameter, env_name, service_name)
+                name = parameter_name(spec.password_parameter, env_name, service_name, context.namespace)
                 owner = next((s for s, p in passwords.items() if p.parameter_name == name), None)
                 if owner is not None:
                     raise DefinitionError(
@@ -231,7 +265,12 @@ def prepare_pipeline(
 ) -> tuple[RegistryArgs, PipelineArgs] | None:
     if not settings.pipeline:
         return None
-    tags = {"muon:project": pulumi.get_project(), "muon:stack": pulumi.get_stack(), "muon:pipeline": "true"}
+    tags = {
+        "muon:project": pulumi.get_project(),
+        "muon:namespace": context.namespace,
+        "muon:stack": pulumi.get_stack(),
+        "muon:pipeline": "true",
+    }
     return registry_args(definition, context=context, tags=tags), pipeline_args(
         settings,
         definition,
@@ -274,7 +313,7 @@ def run() -> None:
     definition = inputs.definition
     source = settings.definition  # problems found while composing name the definition file
     priorities = listener_priorities(definition.services, source)
-    context, zones = resolve_context()
+    context, zones = resolve_context(namespace_of(definition, source))
     plans = prepare(inputs, context, zones, priorities)
     pipeline = prepare_pipeline(settings, definition, context)
     organization = prepare_organization(settings)
@@ -286,7 +325,7 @@ def run() -> None:
         for warning in plan.warnings:
             pulumi.log.warn(warning)
         environment = Environment(env_name, plan.args)
-        environments[env_name] = {**environment.outputs(), "tier": plan.tier}
+        environments[env_name] = {**environment.outputs(), "tier": plan.tier, "namespace": context.namespace}
         wiring = environment.wiring()
         built = _local_builds(plan, environment, context)
         services[env_name] = {}
@@ -369,7 +408,7 @@ def _local_builds(
                 tag=f"{DEPLOYED_TAG_PREFIX}{plan.name}-{build.tag}",
                 target=build.target,
                 build_args=build.args,
-                cache_from=deployed_image(f"muon-{plan.name}-{service}"),
+                cache_from=deployed_image(f"{context.namespace}-{plan.name}-{service}"),
             ),
             opts=pulumi.ResourceOptions(parent=environment),
         )

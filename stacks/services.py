@@ -176,14 +176,16 @@ def deployed_image(task_family: str) -> str | None:
     return next((c.get("image") for c in containers if c.get("name") == "app"), None)
 
 
-def choose_image(service: str, spec: ServiceSpec, images: dict[str, str], *, environment: str) -> str | None:
+def choose_image(
+    service: str, spec: ServiceSpec, images: dict[str, str], *, environment: str, namespace: str
+) -> str | None:
     """The stack's ``muon:images``, else the definition's ``image``, else what runs now, else None.
 
     The pipeline sets ``muon:images`` only for its own run; a later ``pulumi up`` from a checkout
     keeps the running image instead of failing or rolling it back. None: no image exists yet, and
     the service waits at zero tasks for the pipeline's first run.
     """
-    image = images.get(service) or spec.image or deployed_image(f"muon-{environment}-{service}")
+    image = images.get(service) or spec.image or deployed_image(f"{namespace}-{environment}-{service}")
     return image if image and image != AWAITING_IMAGE else None
 
 

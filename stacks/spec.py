@@ -39,6 +39,15 @@ Name = Annotated[
 ]
 """Environment and service names end up in AWS resource names: short, lowercase, DNS-safe."""
 
+NAMESPACE_PATTERN = r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$"
+Namespace = Annotated[
+    str,
+    pattern(
+        NAMESPACE_PATTERN, "a namespace of 2-16 lowercase letters, digits and '-', starting with a letter"
+    ),
+]
+"""The first part of every name muon creates: as short and DNS-safe as the names after it."""
+
 
 ImageReference = Annotated[
     str,

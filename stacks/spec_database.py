@@ -110,7 +110,7 @@ class DatabaseSpec(DatabaseCapacitySpec):
     password_parameter: Annotated[
         str, pattern(r"^/[A-Za-z0-9_.\-/${}]+$", "a Parameter Store name starting with '/'")
     ] = Field(
-        default="/muon/${Environment}/${ServiceName}/database/password",
+        default="/${Namespace}/${Environment}/${ServiceName}/database/password",
         description="Where the master password lives; an existing SecureString here is used as is.",
     )
     password_version: int = Field(

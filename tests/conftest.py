@@ -52,6 +52,7 @@ def render_definition_text(
     extra_config: dict[str, object] | None = None,
     mocks: MuonMocks | None = None,
     delivered: bool = True,
+    project: str = "muon",
 ) -> Rendering:
     """Render ``definition`` (YAML text, written into ``directory``) as stack ``stack``.
 
@@ -70,7 +71,7 @@ def render_definition_text(
         config["muon:images"] = json.dumps(images)
     for key, value in (extra_config or {}).items():
         config[key] = value if isinstance(value, str) else json.dumps(value)
-    return render(lambda: program.run(), config=config, stack=stack, mocks=mocks)
+    return render(lambda: program.run(), config=config, stack=stack, mocks=mocks, project=project)
 
 
 @pytest.fixture

@@ -61,7 +61,8 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:ec2/eip:Eip": _NONE,
     "aws:ec2/flowLog:FlowLog": _NONE,
     "aws:ec2/internetGateway:InternetGateway": _NONE,
-    "aws:ec2/instance:Instance": _NONE,  # named by its Name tag only
+    "aws:ec2/instance:Instance": _NONE,
+    "pulumi:pulumi:StackReference": _NONE,  # a read of another stack's outputs  # named by its Name tag only
     "aws:ec2/launchTemplate:LaunchTemplate": NameRule("name", 128, r"[a-zA-Z0-9().\-/_]+", autonamed=True),
     "aws:ec2/natGateway:NatGateway": _NONE,
     "aws:ec2/networkAcl:NetworkAcl": _NONE,

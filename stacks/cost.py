@@ -81,6 +81,7 @@ FREE = frozenset(
         "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",  # its log group is priced
         "docker-build:index:Image",  # runs where `pulumi up` runs
         "pulumi-python:dynamic:Resource",  # Organizations calls muon makes itself (free)
+        "pulumi:pulumi:StackReference",  # a read of another stack's outputs
         "random:index/randomPassword:RandomPassword",
     }
 )

@@ -41,6 +41,7 @@ from muon.stacks.spec_database import (
     ServerlessSpec,
 )
 from muon.stacks.spec_environment import (
+    AttachSpec,
     ClusterSpec,
     DomainSpec,
     EnvironmentSpec,
@@ -171,6 +172,7 @@ __all__ = [
     "PATTERN_HINTS",
     "AccountId",
     "AcmCertificateArn",
+    "AttachSpec",
     "BuildSpec",
     "BuildspecPath",
     "Cidr",

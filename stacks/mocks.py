@@ -61,9 +61,17 @@ class MuonMocks(pulumi.runtime.Mocks):
         """Every provider function the program called, with its arguments (camelCase)."""
         self.deployed_images: dict[str, str] = {}
         """Task definition families that 'exist', with the image of their app container."""
-        """Tags the tagging API reports for those parameters (name → tags)."""
+        self.listener_rules: dict[tuple[str, int], dict[str, Any]] = {}
+        """Rules that 'exist' on listeners (listener ARN, priority → arn, tags)."""
+        self.stack_outputs: dict[str, dict[str, Any]] = {}
+        """Outputs of other stacks, for ``StackReference`` (stack name → outputs); a stack not
+        listed answers with a stand-in platform contract (the offline plan of a service project)."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if args.typ == "pulumi:pulumi:StackReference":  # a read: the mocks do not mark it custom
+            stack = str(args.inputs.get("name") or args.resource_id)
+            outputs = self.stack_outputs.get(stack) or self.stand_in_platform()
+            return stack, {"name": stack, "outputs": outputs, "secretOutputNames": []}
         if not args.custom:
             return args.name, {}
         typ, name, inputs = args.typ, args.name, dict(args.inputs)
@@ -79,6 +87,43 @@ class MuonMocks(pulumi.runtime.Mocks):
         }
         self._specialise(typ, name, physical, inputs, state)
         return state.pop("_id", resource_id), state
+
+    def stand_in_platform(self) -> dict[str, Any]:
+        """A platform stack's contract with one development environment of stand-in ids, offered
+        under any name (``*``): what the offline plan of a service project attaches to."""
+        from muon.components.attached import CONTRACT_OUTPUT, CONTRACT_VERSION
+
+        region, account = self.region, self.account_id
+        listener = (
+            f"arn:aws:elasticloadbalancing:{region}:{account}:listener/app/platform/0123456789abcdef/01"
+        )
+        entry = {
+            "tier": "development",
+            "namespace": "platform",
+            "account": account,
+            "region": region,
+            "zones": self.zones[:2],
+            "vpcId": "vpc-0platform00000000",
+            "privateSubnetIds": ["subnet-0private0000000a", "subnet-0private0000000b"],
+            "isolatedSubnetIds": ["subnet-0isolated000000a", "subnet-0isolated000000b"],
+            "clusterName": "platform-dev",
+            "clusterArn": f"arn:aws:ecs:{region}:{account}:cluster/platform-dev",
+            "provider": "fargate",
+            "capacityStrategy": [{"provider": "FARGATE_SPOT", "weight": 1, "base": 0}],
+            "listenerArn": listener,
+            "loadBalancerSecurityGroupId": "sg-0platformalb00000",
+            "loadBalancerArnSuffix": "app/platform-dev/0123456789abcdef",
+            "loadBalancerUrl": f"http://platform-dev-0123456789.{region}.elb.amazonaws.com",
+            "loadBalancerDnsName": f"platform-dev-0123456789.{region}.elb.amazonaws.com",
+            "loadBalancerZoneId": "Z35SXDOTRQ7X7K",
+            "url": f"http://platform-dev-0123456789.{region}.elb.amazonaws.com",
+            "domain": None,
+            "zoneId": None,
+            "keyArn": f"arn:aws:kms:{region}:{account}:key/00000000-0000-0000-0000-000000000000",
+            "alarmTopicArn": f"arn:aws:sns:{region}:{account}:platform-dev-alarms",
+            "logRetentionDays": 14,
+        }
+        return {CONTRACT_OUTPUT: {"version": CONTRACT_VERSION, "environments": {"*": entry}}}
 
     def _specialise(
         self, typ: str, name: str, physical: str, inputs: dict[str, Any], state: dict[str, Any]
@@ -207,6 +252,11 @@ class MuonMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         token, params = args.token, args.args
         self.calls.append((token, dict(params)))
+        if token == "aws:lb/getListenerRule:getListenerRule":
+            rule = self.listener_rules.get((str(params.get("listenerArn")), int(params.get("priority", 0))))
+            if rule is None:
+                return {}, [("priority", "couldn't find resource: no listener rule at that priority")]
+            return {"listenerArn": params.get("listenerArn"), "priority": params.get("priority"), **rule}, []
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": self.account_id,

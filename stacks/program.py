@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi.runtime import config as runtime_config
 
+from muon.components.attached import CONTRACT_OUTPUT, CONTRACT_VERSION, AttachedEnvironment, contract_entry
 from muon.components.context import AwsContext
 from muon.components.database import Database, ExistingPassword, GeneratedPassword
 from muon.components.environment import Environment, EnvironmentArgs
@@ -18,6 +19,7 @@ from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline, PipelineArgs
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry, RegistryArgs
 from muon.components.service import Service
+from muon.stacks.attach import Platform, check_shared_priorities, read_platform
 from muon.stacks.builds import BuildPlan, build_plans
 from muon.stacks.databases import (
     database_access,
@@ -150,7 +152,8 @@ class EnvironmentPlan:
 
     name: str
     tier: Tier
-    args: EnvironmentArgs
+    args: EnvironmentArgs | None
+    """None: the environment is attached (another stack deployed it; see ``platform``)."""
     tags: dict[str, str]
     images: dict[str, str | None]
     """The image each service runs; None: none yet (zero tasks) or built by this stack."""
@@ -158,6 +161,10 @@ class EnvironmentPlan:
     passwords: dict[str, GeneratedPassword | ExistingPassword]
     warnings: list[str]
     """What `pulumi up` should say about this environment (a default that had to give way)."""
+    zones: tuple[str, ...]
+    priorities: dict[str, int]
+    """Each service's listener-rule priority in this environment."""
+    platform: Platform | None = None
 
 
 def prepare(
@@ -174,18 +181,36 @@ def prepare(
     plans = []
     for env_name in settings.environments:
         env_spec = definition.environments[env_name]
-        tier = tier_of(env_name, env_spec)
+        platform = (
+            read_platform(env_name, env_spec.attach, context, source) if env_spec.attach is not None else None
+        )
+        tier: Tier = platform.entry["tier"] if platform else tier_of(env_name, env_spec)
+        env_priorities = priorities
+        if platform:  # a listener other projects share: salted by namespace, checked live
+            env_priorities = listener_priorities(definition.services, source, salt=context.namespace)
+            check_shared_priorities(env_name, platform, env_priorities, definition.services, source)
         tags = {
             "muon:project": pulumi.get_project(),
             "muon:namespace": context.namespace,
             "muon:stack": stack,
             "muon:environment": env_name,
         }
-        args = environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
+        args = (
+            None
+            if platform
+            else environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
+        )
+        if platform:
+            provider, domain = platform.entry["provider"], platform.entry.get("domain")
+            env_zones = tuple(platform.entry["zones"])
+        else:
+            assert args is not None
+            provider, domain = args.cluster.provider, args.domain.name if args.domain else None
+            env_zones = args.network.availability_zones
         images: dict[str, str | None] = {}
         passwords: dict[str, GeneratedPassword | ExistingPassword] = {}
         warnings: list[str] = []
-        plain = args.domain is None and args.load_balancer.certificate_arn is None
+        plain = args is not None and args.domain is None and args.load_balancer.certificate_arn is None
         if tier == "production" and env_spec.load_balancer.allow_plain_http and plain:
             warnings.append(
                 f"{source}: environments.{env_name}.loadBalancer.allowPlainHttp: production serves "
@@ -237,14 +262,28 @@ def prepare(
                 environment=env_name,
                 tier=tier,
                 context=context,
-                wiring=preflight_wiring(args.cluster.provider, args.domain.name if args.domain else None),
-                priority=priorities[service_name],
+                wiring=preflight_wiring(provider, domain),
+                priority=env_priorities[service_name],
                 image=images[service_name],
                 source=source,
                 tags=tags,
                 database=database,
             )
-        plans.append(EnvironmentPlan(env_name, tier, args, tags, images, builds, passwords, warnings))
+        plans.append(
+            EnvironmentPlan(
+                name=env_name,
+                tier=tier,
+                args=args,
+                tags=tags,
+                images=images,
+                builds=builds,
+                passwords=passwords,
+                warnings=warnings,
+                zones=env_zones,
+                priorities=env_priorities,
+                platform=platform,
+            )
+        )
     return plans
 
 
@@ -318,13 +357,22 @@ def run() -> None:
     pipeline = prepare_pipeline(settings, definition, context)
     organization = prepare_organization(settings)
     environments: dict[str, object] = {}
+    contract: dict[str, object] = {}
     services: dict[str, dict[str, object]] = {}
     databases: dict[str, dict[str, object]] = {}
     for plan in plans:
         env_name, tags = plan.name, plan.tags
         for warning in plan.warnings:
             pulumi.log.warn(warning)
-        environment = Environment(env_name, plan.args)
+        environment: Environment | AttachedEnvironment
+        if plan.platform is not None:
+            environment = AttachedEnvironment(env_name, plan.platform.entry, plan.platform.reference)
+        else:
+            assert plan.args is not None
+            environment = Environment(env_name, plan.args)
+            contract[env_name] = contract_entry(
+                environment, tier=plan.tier, context=context, zones=list(plan.zones)
+            )
         environments[env_name] = {**environment.outputs(), "tier": plan.tier, "namespace": context.namespace}
         wiring = environment.wiring()
         built = _local_builds(plan, environment, context)
@@ -359,7 +407,7 @@ def run() -> None:
                     tier=plan.tier,
                     context=context,
                     wiring=wiring,
-                    priority=priorities[service_name],
+                    priority=plan.priorities[service_name],
                     image=image,
                     source=source,
                     tags=tags,
@@ -370,6 +418,8 @@ def run() -> None:
             )
             services[env_name][service_name] = service.outputs(wiring)
     pulumi.export("environments", environments)
+    if contract:  # what service projects attach to (components/attached.py)
+        pulumi.export(CONTRACT_OUTPUT, {"version": CONTRACT_VERSION, "environments": contract})
     pulumi.export("services", services)
     pulumi.export("databases", databases)
     if pipeline is not None:
@@ -383,7 +433,7 @@ def run() -> None:
 
 
 def _local_builds(
-    plan: EnvironmentPlan, environment: Environment, context: AwsContext
+    plan: EnvironmentPlan, environment: Environment | AttachedEnvironment, context: AwsContext
 ) -> dict[str, tuple[pulumi.Output[str], pulumi.Output[str]]]:
     """Build and push the images this stack builds itself: (image by digest, repository ARN)."""
     if not plan.builds:
@@ -420,7 +470,7 @@ def _database(
     plan: EnvironmentPlan,
     service_name: str,
     service_spec: ServiceSpec,
-    environment: Environment,
+    environment: Environment | AttachedEnvironment,
     context: AwsContext,
 ) -> Database:
     spec = service_spec.database
@@ -435,7 +485,7 @@ def _database(
             environment=plan.name,
             tier=plan.tier,
             context=context,
-            zones=plan.args.network.availability_zones,
+            zones=plan.zones,
             vpc_id=environment.network.vpc_id,
             subnet_ids=environment.network.isolated_subnet_ids,
             alarm_topic_arn=environment.alarm_topic_arn,

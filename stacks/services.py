@@ -57,12 +57,13 @@ MIN_TASKS = {"development": 1, "production": 2}
 DEREGISTRATION_DELAY = {"development": 10, "production": 60}
 
 
-def listener_priorities(services: dict[str, ServiceSpec], source: str) -> dict[str, int]:
+def listener_priorities(services: dict[str, ServiceSpec], source: str, salt: str = "") -> dict[str, int]:
     """Stable listener-rule priorities: explicit, or derived from the service's name alone.
 
     A name always maps to the same number, so adding a service never renumbers the others.
     Catch-all services (``/*``) sort after every specific rule. A clash is an error asking for an
-    explicit ``priority`` rather than a silent reshuffle.
+    explicit ``priority`` rather than a silent reshuffle. ``salt`` (the namespace, on a listener
+    other projects share) keeps two projects' services of the same name apart.
     """
     taken: dict[int, str] = {}
     result: dict[str, int] = {}
@@ -71,7 +72,7 @@ def listener_priorities(services: dict[str, ServiceSpec], source: str) -> dict[s
         if spec.priority is not None:
             priority = spec.priority
         else:
-            digest = int(hashlib.sha256(name.encode()).hexdigest(), 16)
+            digest = int(hashlib.sha256(f"{salt}/{name}".encode() if salt else name.encode()).hexdigest(), 16)
             catch_all = bool(CATCH_ALL & set(spec.path_patterns))
             priority = 40000 + digest % 10000 if catch_all else 1 + digest % 39999
         if priority in taken:

@@ -9,6 +9,7 @@ from pydantic import (
     Field,
     model_validator,
 )
+from pydantic.alias_generators import to_camel
 
 from muon.components.load_balancer import TLS_POLICIES
 from muon.stacks.spec import (
@@ -17,6 +18,7 @@ from muon.stacks.spec import (
     ClusterProvider,
     CostProfile,
     Email,
+    Name,
     NatStrategy,
     RetentionDays,
     Spec,
@@ -179,6 +181,26 @@ WafMode = Annotated[
 ]
 
 
+class AttachSpec(Spec):
+    """An environment another project's stack deployed (a platform project): this project's
+    services, databases and routing go into it."""
+
+    stack: Annotated[
+        str,
+        pattern(
+            r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$",
+            "a stack name: stack, project/stack or organization/project/stack",
+        ),
+    ]
+    environment: Name | None = Field(
+        default=None, description="Its name in the platform project (default: the same name)."
+    )
+
+
+# What an attached environment takes from its platform stack, not from this definition.
+PLATFORM_KEYS = ("tier", "cost", "network", "cluster", "load_balancer", "domain", "waf", "log_retention_days")
+
+
 class EnvironmentSpec(Spec):
     tier: Tier | None = Field(
         default=None,
@@ -205,9 +227,19 @@ class EnvironmentSpec(Spec):
     )
     log_retention_days: RetentionDays | None = None
     alarm_emails: list[Email] = Field(default_factory=list)
+    attach: AttachSpec | None = None
 
     @model_validator(mode="after")
     def _check(self) -> EnvironmentSpec:
+        if self.attach is not None:
+            given = [to_camel(k) for k in PLATFORM_KEYS if k in self.model_fields_set]
+            if self.alarm_emails:
+                given.append("alarmEmails")
+            if given:
+                raise ValueError(
+                    f"an attached environment is deployed by stack {self.attach.stack}: {', '.join(given)} "
+                    "belong in that platform project's definition"
+                )
         if self.cost == "minimal" and self.network.nat in ("single", "per-az"):
             raise ValueError(
                 f"cost: minimal chooses the cheapest egress by price, but network.nat is {self.network.nat}; "

@@ -99,6 +99,46 @@ def init(
     run(ctx, action, human)
 
 
+# -- import ---------------------------------------------------------------------------------------
+
+
+@app.command("import")
+def import_mu(
+    ctx: typer.Context,
+    mu_file: Annotated[Path, typer.Argument(help="The mu file to convert (mu.yml).")],
+    output: Annotated[Path, typer.Option("--output", help="Where to write the definition.")] = Path(
+        "muon.yaml"
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the output if it exists.")] = False,
+) -> None:
+    """Convert a Stelligent mu file to muon.yaml. What muon cannot express is listed on stderr, one
+    line per key; exit status 0: everything converted, 1: written with those lines, 2: nothing written."""
+    import yaml
+
+    from muon.stacks.loader import read_text
+    from muon.stacks.mu_import import convert
+
+    dropped: list[str] = []
+
+    def action(_state: State) -> dict[str, Any]:
+        if output.exists() and not force:
+            raise UsageError(f"{output} exists; add --force to overwrite it")
+        conversion = convert(read_text(mu_file, "mu file"), str(mu_file))
+        header = f"# Converted from {mu_file.name} by `muon import`; see README.md for every key.\n"
+        output.write_text(header + yaml.safe_dump(conversion.definition, sort_keys=False), encoding="utf-8")
+        dropped.extend(conversion.dropped)
+        return {"written": str(output), "dropped": conversion.dropped}
+
+    def human(data: dict[str, Any]) -> None:
+        for line in data["dropped"]:
+            errors.print(line, markup=False)
+        console.print(f"wrote {data['written']}", markup=False)
+
+    run(ctx, action, human)
+    if dropped:
+        raise typer.Exit(1)
+
+
 # -- stack operations (the Automation API library) -------------------------------------------------
 
 

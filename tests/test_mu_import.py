@@ -1,0 +1,299 @@
+"""`muon import`: mu files (Stelligent mu's format) become muon definitions, every loss reported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from muon.stacks.errors import DefinitionError
+from muon.stacks.loader import parse_definition
+from muon.stacks.mu_import import convert
+from tests.conftest import render_definition_text
+
+BANANA = """
+environments:
+  - name: acceptance
+    provider: ecs
+  - name: production
+    provider: ecs
+    loadbalancer: {hostedzone: example.com, name: banana}
+    cluster: {instanceType: t3.large, minSize: 2, maxSize: 6}
+service:
+  name: banana
+  port: 8080
+  healthEndpoint: /bananas
+  pathPatterns: [/bananas]
+  priority: 25
+  cpu: 512
+  memory: 1024
+  environment:
+    SPRING_PROFILES_ACTIVE: ${Environment}
+    SPRING_DATASOURCE_URL: jdbc:mysql://${DatabaseEndpointAddress}:${DatabaseEndpointPort}/${DatabaseName}
+    SPRING_DATASOURCE_USERNAME: ${DatabaseMasterUsername}
+    SPRING_DATASOURCE_PASSWORD: ${DatabaseMasterPassword}
+  database: {name: bananadb, engine: aurora-mysql}
+  pipeline:
+    source: {provider: CodeCommit, repo: banana-service}
+    build: {image: aws/codebuild/java:openjdk-8, computeType: BUILD_GENERAL1_MEDIUM}
+    notify: [team@example.com]
+"""
+FARGATE = """
+environments:
+  - name: dev
+    provider: ecs-fargate
+    loadbalancer: {certificate: "arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"}
+service:
+  name: web
+  port: 3000
+  pathPatterns: [/*]
+  minSize: 1
+  maxSize: 3
+"""
+SERVICE_ONLY = """
+service:
+  name: orders
+  port: 8080
+  pathPatterns: [/orders/*]
+  hostPatterns: [api.example.com]
+  pipeline:
+    source: {provider: GitHub, repo: acme/orders, branch: main}
+    acceptance: {environment: staging}
+    production: {environment: prod}
+    notify: [orders@example.com]
+"""
+SERVERLESS = """
+environments:
+  - name: dev
+    provider: ecs-fargate
+  - name: production
+    provider: ecs-fargate
+service:
+  name: ledger
+  port: 8080
+  pathPatterns: [/ledger]
+  database:
+    name: ledger
+    engine: aurora-postgresql
+    engineMode: serverless
+    minSize: 1
+    maxSize: 8
+    secondsUntilAutoPause: 600
+    iamAuthentication: "true"
+    masterUsername: ledger
+    masterPasswordSSMParam: /ledger/db/password
+    environmentConfig:
+      production: {instanceClass: db.r6g.large, engineMode: provisioned}
+"""
+VPC_TARGET = """
+environments:
+  - name: shared
+    provider: ecs-fargate
+    vpcTarget:
+      vpcId: vpc-0123456789abcdef0
+      elbSubnetIds: [subnet-0aaaaaaaaaaaaaaa1, subnet-0aaaaaaaaaaaaaaa2]
+      instanceSubnetIds: [subnet-0bbbbbbbbbbbbbbb1, subnet-0bbbbbbbbbbbbbbb2]
+service:
+  name: api
+  port: 8080
+  pathPatterns: [/api/*]
+"""
+PER_ENVIRONMENT = """
+namespace: shop
+environments:
+  - {name: acceptance, provider: ecs-fargate}
+  - {name: production, provider: ecs-fargate, loadbalancer: {internal: true}}
+service:
+  name: cart
+  port: 8080
+  pathPatterns: [/cart]
+  desiredCount: 2
+  environment:
+    LOG_LEVEL: {acceptance: debug, production: info}
+    FEATURE_X: "on"
+"""
+UNSUPPORTED = """
+templates: {mu-service-cart: {Resources: {}}}
+parameters: {mu-service-cart: {Foo: bar}}
+extensions: [{url: https://example.com/ext.zip}]
+environments:
+  - name: dev
+    provider: eks
+    discovery: {provider: consul}
+    cluster: {keyName: ops, sshAllow: 10.0.0.0/8, imageId: ami-0123456789abcdef0}
+service:
+  name: cart
+  port: 8080
+  pathPatterns: [/cart]
+  networkMode: bridge
+  links: [redis]
+  schedules: [{name: nightly, expression: rate(1 day), command: [echo]}]
+  database: {name: cart, engine: mysql, kmsKey: arn:aws:kms:us-east-1:111111111111:key/x}
+"""
+RDS = """
+environments:
+  - {name: dev, provider: ecs-fargate}
+service:
+  name: legacy
+  port: 8080
+  pathPatterns: [/legacy]
+  database: {name: legacy, engine: postgres, instanceClass: db.t4g.medium}
+"""
+
+
+def converted(text: str) -> tuple[dict, list[str]]:
+    result = convert(text, "mu.yml")
+    parse_definition(yaml.safe_dump(result.definition), "converted")  # muon's loader accepts it
+    return result.definition, result.dropped
+
+
+def test_the_banana_file_converts_completely() -> None:
+    definition, dropped = converted(BANANA)
+    assert dropped == []
+    production = definition["environments"]["production"]
+    assert production["cluster"] == {"provider": "ec2", "instanceType": "t3.large", "min": 2, "max": 6}
+    assert production["domain"] == {"name": "banana.example.com", "zone": "example.com"}
+    banana = definition["services"]["banana"]
+    assert (banana["port"], banana["priority"], banana["healthCheck"]) == (8080, 25, {"path": "/bananas"})
+    assert banana["database"] == {"name": "bananadb", "engine": "aurora-mysql"}
+    assert definition["pipeline"] == {
+        "source": {"provider": "codecommit", "repo": "banana-service"},
+        "build": {"image": "aws/codebuild/java:openjdk-8", "computeType": "BUILD_GENERAL1_MEDIUM"},
+        "stages": [{"environment": "acceptance"}, {"environment": "production", "approval": True}],
+        "notifications": {"emails": ["team@example.com"]},
+    }
+
+
+def test_the_database_password_reference_becomes_an_ecs_secret(tmp_path: Path) -> None:
+    definition, _ = converted(BANANA)
+    rendering = render_definition_text(tmp_path, yaml.safe_dump(definition), ["acceptance"])
+    (container,) = rendering.one("aws:ecs/taskDefinition:TaskDefinition").json("containerDefinitions")
+    assert "SPRING_DATASOURCE_PASSWORD" not in {v["name"] for v in container["environment"]}
+    (secret,) = [s for s in container["secrets"] if s["name"] == "SPRING_DATASOURCE_PASSWORD"]
+    assert secret["valueFrom"].endswith(":parameter/muon/acceptance/banana/database/password")
+
+
+def test_a_fargate_file_with_a_certificate() -> None:
+    definition, dropped = converted(FARGATE)
+    assert dropped == []
+    dev = definition["environments"]["dev"]
+    assert dev["cluster"] == {"provider": "fargate"}
+    assert dev["loadBalancer"]["certificateArn"].startswith("arn:aws:acm:")
+    assert definition["services"]["web"]["scaling"] == {"min": 1, "max": 3}
+
+
+def test_a_service_only_file_becomes_an_attached_service_project() -> None:
+    definition, dropped = converted(SERVICE_ONLY)
+    assert definition["environments"] == {
+        "staging": {"attach": {"stack": "staging"}},
+        "prod": {"attach": {"stack": "prod"}},
+    }
+    assert definition["services"]["orders"]["hostPatterns"] == ["api.example.com"]
+    assert definition["pipeline"]["source"] == {"provider": "github", "repo": "acme/orders", "branch": "main"}
+    assert [line.split(": ")[1] for line in dropped] == ["service.pipeline.source", "environments"]
+
+
+def test_a_serverless_database_with_per_environment_capacity() -> None:
+    definition, dropped = converted(SERVERLESS)
+    ledger = definition["services"]["ledger"]
+    assert ledger["database"] == {
+        "name": "ledger",
+        "engine": "aurora-postgresql",
+        "serverless": {"minCapacity": 1.0, "maxCapacity": 8.0, "autoPauseAfter": 600},
+        "iamAuthentication": True,
+        "masterUsername": "ledger",
+        "passwordParameter": "/ledger/db/password",
+    }
+    assert ledger["environments"] == {"production": {"database": {"instanceClass": "db.r6g.large"}}}
+    assert dropped == [
+        "mu.yml: service.database.environmentConfig.production.engineMode: not converted (provisioned: muon runs provisioned or Serverless v2)"
+    ]
+
+
+def test_a_vpc_target_becomes_an_existing_network() -> None:
+    definition, dropped = converted(VPC_TARGET)
+    assert dropped == []
+    assert definition["environments"]["shared"]["network"]["existing"] == {
+        "vpcId": "vpc-0123456789abcdef0",
+        "publicSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+        "privateSubnetIds": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+    }
+
+
+def test_per_environment_values_namespace_and_internal_load_balancer() -> None:
+    definition, dropped = converted(PER_ENVIRONMENT)
+    assert dropped == []
+    assert definition["namespace"] == "shop"
+    assert definition["environments"]["production"]["loadBalancer"] == {"internal": True}
+    cart = definition["services"]["cart"]
+    assert cart["environment"] == {
+        "LOG_LEVEL": {"acceptance": "debug", "production": "info"},
+        "FEATURE_X": "on",
+    }
+    assert cart["desiredCount"] == 2
+
+
+def test_every_key_muon_cannot_express_is_one_line_with_its_mu_path() -> None:
+    definition, dropped = converted(UNSUPPORTED)
+    paths = [line.split(": ")[1] for line in dropped]
+    assert paths == [
+        "templates",
+        "parameters",
+        "extensions",
+        "environments[0].discovery",
+        "environments[0].provider",
+        "environments[0].cluster.keyName",
+        "environments[0].cluster.sshAllow",
+        "environments[0].cluster.imageId",
+        "service.networkMode",
+        "service.links",
+        "service.schedules",
+        "service.database.engine",
+        "service.database.kmsKey",
+    ]
+    assert all(line.startswith("mu.yml: ") and "not converted (" in line for line in dropped)
+    assert definition["services"]["cart"]["database"]["engine"] == "aurora-mysql"
+
+
+def test_an_rds_engine_is_converted_to_its_aurora_peer_and_reported() -> None:
+    definition, dropped = converted(RDS)
+    assert definition["services"]["legacy"]["database"] == {
+        "name": "legacy",
+        "engine": "aurora-postgresql",
+        "instanceClass": "db.t4g.medium",
+    }
+    assert dropped == [
+        "mu.yml: service.database.engine: not converted (postgres: muon runs Aurora; converted to aurora-postgresql)"
+    ]
+
+
+def test_a_result_muon_refuses_is_an_error_not_a_file() -> None:
+    bad = "environments: [{name: dev, provider: ecs-fargate}]\nservice: {name: x, port: 8080}\n"
+    with pytest.raises(DefinitionError) as caught:
+        convert(bad, "mu.yml")
+    assert "mu.yml (converted): services.x: give pathPatterns, hostPatterns or hosts" in str(caught.value)
+
+
+def run_import(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    muon = Path(sys.executable).parent / "muon"
+    return subprocess.run([str(muon), *args], cwd=directory, capture_output=True, text=True, check=False)
+
+
+def test_the_command_writes_reports_and_says_so_in_its_exit_status(tmp_path: Path) -> None:
+    (tmp_path / "complete.yml").write_text(BANANA, encoding="utf-8")
+    (tmp_path / "lossy.yml").write_text(UNSUPPORTED, encoding="utf-8")
+    first = run_import(tmp_path, "import", "complete.yml")
+    assert (first.returncode, first.stderr) == (0, "")
+    assert yaml.safe_load((tmp_path / "muon.yaml").read_text())["services"]["banana"]["port"] == 8080
+    again = run_import(tmp_path, "import", "complete.yml")
+    assert again.returncode == 2 and "muon.yaml exists; add --force" in again.stderr
+    lossy = run_import(tmp_path, "--json", "import", "lossy.yml", "--output", "lossy-muon.yaml")
+    assert lossy.returncode == 1
+    assert len(json.loads(lossy.stdout)["dropped"]) == 13
+    (tmp_path / "broken.yml").write_text("- not a mapping\n", encoding="utf-8")
+    broken = run_import(tmp_path, "import", "broken.yml", "--output", "broken-muon.yaml")
+    assert broken.returncode == 2 and not (tmp_path / "broken-muon.yaml").exists()

@@ -102,3 +102,112 @@ def check_shared_priorities(
                 "to a free one"
             ]
         )
+
+
+@dataclass(frozen=True)
+class RuleClaim:
+    """What one rule on a shared listener routes, and which stack made it."""
+
+    arn: str
+    priority: int
+    paths: frozenset[str]
+    hosts: frozenset[str]
+    owner: str | None
+    """``project/stack`` from muon's tags; None: a rule muon did not make."""
+
+
+def listener_claims(listener_arn: str, aws: dict[str, str]) -> list[RuleClaim]:
+    """Every rule on the listener, read with the stack's AWS settings (``aws_settings``): no
+    Pulumi data source lists a listener's rules. Offline, the render's mocks answer."""
+    from muon.stacks.offline import active_mocks
+
+    mocks = active_mocks()
+    if mocks is not None:
+        return [
+            _claim(rule["arn"], priority, rule.get("conditions", []), rule.get("tags", {}))
+            for (listener, priority), rule in mocks.listener_rules.items()
+            if listener == listener_arn
+        ]
+    client = aws_session(aws).client("elbv2")
+    rules = [
+        rule
+        for page in client.get_paginator("describe_rules").paginate(ListenerArn=listener_arn)
+        for rule in page["Rules"]
+        if not rule.get("IsDefault")
+    ]
+    tags: dict[str, dict[str, str]] = {}
+    for start in range(0, len(rules), 20):  # DescribeTags takes 20 ARNs at a time
+        arns = [rule["RuleArn"] for rule in rules[start : start + 20]]
+        for described in client.describe_tags(ResourceArns=arns)["TagDescriptions"]:
+            tags[described["ResourceArn"]] = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
+    return [
+        _claim(
+            rule["RuleArn"], int(rule["Priority"]), rule.get("Conditions", []), tags.get(rule["RuleArn"], {})
+        )
+        for rule in rules
+    ]
+
+
+def _claim(arn: str, priority: int, conditions: list[dict[str, Any]], tags: dict[str, str]) -> RuleClaim:
+    def values(field: str, config: str) -> frozenset[str]:
+        found: set[str] = set()
+        for condition in conditions:
+            if condition.get("Field") == field:
+                found.update(condition.get(config, {}).get("Values") or condition.get("Values") or [])
+        return frozenset(found)
+
+    project, stack = tags.get("muon:project"), tags.get("muon:stack")
+    return RuleClaim(
+        arn=arn,
+        priority=priority,
+        paths=values("path-pattern", "PathPatternConfig"),
+        hosts=values("host-header", "HostHeaderConfig"),
+        owner=f"{project}/{stack}" if project and stack else None,
+    )
+
+
+def check_shared_patterns(
+    env_name: str, platform: Platform, services: dict[str, ServiceSpec], claims: list[RuleClaim], source: str
+) -> None:
+    """A path (for the same hosts) or a host (with no path) another stack's rule already routes on
+    the shared listener is one error naming that stack: the lower priority would win silently."""
+    ours = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    for service, spec in services.items():
+        paths = frozenset(spec.path_patterns)
+        hosts = frozenset(spec.host_patterns) | frozenset(spec.hosts)
+        for claim in claims:
+            if claim.owner == ours:
+                continue
+            same_hosts = claim.hosts == hosts
+            taken = sorted(paths & claim.paths) if same_hosts else []
+            if not paths and not claim.paths and hosts & claim.hosts:
+                taken = sorted(hosts & claim.hosts)
+            if taken:
+                who = f"stack {claim.owner}" if claim.owner else f"a rule muon did not make ({claim.arn})"
+                key = "pathPatterns" if paths else "hostPatterns"
+                raise DefinitionError(
+                    [
+                        f"{source}: services.{service}.{key}: {', '.join(taken)} on the listener of "
+                        f"environment {env_name} ({platform.reference_name}) is already routed by {who} "
+                        f"(priority {claim.priority}); choose another path or host"
+                    ]
+                )
+
+
+def aws_session(aws: dict[str, str]) -> Any:
+    """A boto3 session as the stack's AWS provider has it: its region, profile and assumed role."""
+    import boto3
+
+    session = boto3.Session(profile_name=aws.get("profile") or None, region_name=aws["region"])
+    if not aws.get("role_arn"):
+        return session
+    request = {"RoleArn": aws["role_arn"], "RoleSessionName": aws.get("session_name") or "muon-attach"}
+    if aws.get("external_id"):
+        request["ExternalId"] = aws["external_id"]
+    credentials = session.client("sts").assume_role(**request)["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=aws["region"],
+    )

@@ -26,6 +26,15 @@ from pulumi.runtime.sync_await import _sync_await
 from muon.stacks.mocks import MuonMocks
 
 SECRET_MASK = "[secret]"
+_active_mocks: MuonMocks | None = None
+
+
+def active_mocks() -> MuonMocks | None:
+    """The mocks of the render in progress: code that calls AWS itself (not through the provider)
+    asks them instead, offline."""
+    return _active_mocks
+
+
 _SIG_KEY = "4dabf18193072939515e22adb298388d"  # pulumi.runtime.rpc._special_sig_key
 _SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # pulumi.runtime.rpc._special_secret_sig
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"  # pulumi.runtime.rpc._special_resource_sig
@@ -197,9 +206,12 @@ def render(
         mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger
     )
     pulumi.runtime.set_all_config(config)
+    global _active_mocks
+    _active_mocks = mocks
     try:
         _sync_await(run_pulumi_func(program))
     finally:
+        _active_mocks = None
         _settle()
     root = pulumi_settings.get_root_resource()
     exported: dict[str, Any] = {}

@@ -19,7 +19,13 @@ from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline, PipelineArgs
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry, RegistryArgs
 from muon.components.service import Service
-from muon.stacks.attach import Platform, check_shared_priorities, read_platform
+from muon.stacks.attach import (
+    Platform,
+    check_shared_patterns,
+    check_shared_priorities,
+    listener_claims,
+    read_platform,
+)
 from muon.stacks.builds import BuildPlan, build_plans
 from muon.stacks.databases import (
     database_access,
@@ -189,6 +195,8 @@ def prepare(
         if platform:  # a listener other projects share: salted by namespace, checked live
             env_priorities = listener_priorities(definition.services, source, salt=context.namespace)
             check_shared_priorities(env_name, platform, env_priorities, definition.services, source)
+            claims = listener_claims(platform.entry["listenerArn"], aws_settings(stack_config()))
+            check_shared_patterns(env_name, platform, definition.services, claims, source)
         tags = {
             "muon:project": pulumi.get_project(),
             "muon:namespace": context.namespace,

@@ -195,3 +195,83 @@ def test_a_priority_another_stack_holds_stops_the_preview(platform: Rendering, t
         project="banana",
         mocks=stack_mocks(contract, {(listener, priority): mine}),
     )
+
+
+def path_rule(
+    arn: str, paths: list[str], owner: tuple[str, str] | None, hosts: list[str] | None = None
+) -> dict:
+    conditions = [{"Field": "path-pattern", "PathPatternConfig": {"Values": paths}}]
+    if hosts:
+        conditions.append({"Field": "host-header", "HostHeaderConfig": {"Values": hosts}})
+    tags = {"muon:project": owner[0], "muon:stack": owner[1]} if owner else {}
+    return {"arn": arn, "tags": tags, "conditions": conditions}
+
+
+def test_a_path_another_stack_routes_on_the_shared_listener_stops_the_preview(
+    platform: Rendering, tmp_path: Path
+) -> None:
+    contract = {CONTRACT_OUTPUT: platform.outputs[CONTRACT_OUTPUT]}
+    listener = platform.outputs[CONTRACT_OUTPUT]["environments"]["dev"]["listenerArn"]
+    cases = {
+        "foreign": (
+            {(listener, 7): path_rule("rule/a", ["/bananas"], ("cherry", "dev"))},
+            "stack cherry/dev",
+        ),
+        "unknown": (
+            {(listener, 8): path_rule("rule/b", ["/bananas", "/x"], None)},
+            "a rule muon did not make (rule/b)",
+        ),
+    }
+    for case, (rules, who) in cases.items():
+        (tmp_path / case).mkdir()
+        with pytest.raises(DefinitionError) as caught:
+            render_definition_text(
+                tmp_path / case, SERVICE, ["dev"], project="banana", mocks=stack_mocks(contract, rules)
+            )
+        priority = next(iter(rules))[1]
+        assert str(caught.value) == (
+            f"{tmp_path / case / 'muon.yaml'}: services.banana.pathPatterns: /bananas on the listener of environment "
+            f"dev (acme/platform/dev) is already routed by {who} (priority {priority}); choose another path or host"
+        )
+    # The same path for other hosts, or this stack's own rule, is no clash.
+    fine = {
+        (listener, 9): path_rule("rule/c", ["/bananas"], ("cherry", "dev"), hosts=["cherry.example.com"]),
+        (listener, 10): path_rule("rule/d", ["/bananas"], ("banana", "test")),
+    }
+    (tmp_path / "fine").mkdir()
+    render_definition_text(
+        tmp_path / "fine", SERVICE, ["dev"], project="banana", mocks=stack_mocks(contract, fine)
+    )
+
+
+def test_the_listener_rules_are_read_from_aws_with_their_owners(aws: str) -> None:
+    """What a real preview reads (moto in server mode): every rule, its patterns and muon's tags."""
+    import boto3
+
+    from muon.stacks.attach import RuleClaim, listener_claims
+
+    ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, z in enumerate("ab")
+    ]
+    lb = elb.create_load_balancer(Name="platform-dev", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    group = elb.create_target_group(Name="tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")
+    forward = [{"Type": "forward", "TargetGroupArn": group["TargetGroups"][0]["TargetGroupArn"]}]
+    listener = elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=forward)
+    listener_arn = listener["Listeners"][0]["ListenerArn"]
+    rule = elb.create_rule(
+        ListenerArn=listener_arn,
+        Priority=42,
+        Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/cherries"]}}],
+        Actions=forward,
+        Tags=[{"Key": "muon:project", "Value": "cherry"}, {"Key": "muon:stack", "Value": "dev"}],
+    )["Rules"][0]["RuleArn"]
+    assert listener_claims(listener_arn, {"region": "us-east-1"}) == [
+        RuleClaim(
+            arn=rule, priority=42, paths=frozenset({"/cherries"}), hosts=frozenset(), owner="cherry/dev"
+        )
+    ]

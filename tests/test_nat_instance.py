@@ -78,3 +78,61 @@ def test_nat_instance_may_be_chosen_in_production_too(render_definition) -> None
         r.inputs["vpcEndpointType"] == "Interface"
         for r in rendering.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
     )
+
+
+def test_botocore_accepts_the_launch_template_and_the_instance(dev: Rendering) -> None:
+    """What the provider sends: CreateLaunchTemplate with the template's data, then RunInstances
+    from that template into the public subnet (botocore's EC2 model, offline)."""
+    from tests.aws_models import assert_valid
+
+    template = dev.one("aws:ec2/launchTemplate:LaunchTemplate", "dev-nat-template").inputs
+    (device,) = template["blockDeviceMappings"]
+    data = {
+        "ImageId": template["imageId"],
+        "InstanceType": template["instanceType"],
+        "UserData": template["userData"],
+        "MetadataOptions": {
+            "HttpEndpoint": "enabled",
+            "HttpTokens": template["metadataOptions"]["httpTokens"],
+            "HttpPutResponseHopLimit": template["metadataOptions"]["httpPutResponseHopLimit"],
+        },
+        "Monitoring": {"Enabled": True},
+        "BlockDeviceMappings": [
+            {
+                "DeviceName": device["deviceName"],
+                "Ebs": {
+                    "VolumeSize": device["ebs"]["volumeSize"],
+                    "VolumeType": device["ebs"]["volumeType"],
+                    "Encrypted": True,
+                    "DeleteOnTermination": True,
+                },
+            }
+        ],
+    }
+    assert_valid("ec2", "CreateLaunchTemplate", {"LaunchTemplateName": "dev-nat", "LaunchTemplateData": data})
+    instance = dev.one("aws:ec2/instance:Instance").inputs
+    assert_valid(
+        "ec2",
+        "RunInstances",
+        {
+            "MinCount": 1,
+            "MaxCount": 1,
+            "LaunchTemplate": {
+                "LaunchTemplateId": "lt-0123",
+                "Version": instance["launchTemplate"]["version"],
+            },
+            "NetworkInterfaces": [
+                {
+                    "DeviceIndex": 0,
+                    "SubnetId": instance["subnetId"],
+                    "Groups": instance["vpcSecurityGroupIds"],
+                    "AssociatePublicIpAddress": instance["associatePublicIpAddress"],
+                }
+            ],
+        },
+    )
+    assert_valid(
+        "ec2",
+        "ModifyInstanceAttribute",
+        {"InstanceId": "i-0123", "SourceDestCheck": {"Value": instance["sourceDestCheck"]}},
+    )

@@ -176,6 +176,7 @@ def main() -> int:
         ("peak MiB", 9),
         ("floor s", 8),
         ("overhead", 8),
+        ("pairs", 11),
     )
     header = f"{'workload':<10} " + " ".join(f"{title:>{width}}" for title, width in columns) + " import s"
     print(
@@ -195,16 +196,22 @@ def main() -> int:
             count = int(runs[0]["resources"])
             render_s = statistics.median(r["render_s"] for r in runs)
             floor_s = statistics.median(f["render_s"] for f in floors)
+            # Each run against the floor run right after it: how far the machine's noise moves the ratio.
+            pairs = sorted(r["render_s"] / f["render_s"] - 1 for r, f in zip(runs, floors, strict=True))
+            spread = f"{pairs[0]:.0%}..{pairs[-1]:.0%}"
+            imported = statistics.median(r["import_s"] for r in runs)
             print(
                 f"{name:<10} {count:>9} {render_s:>9.3f} {count / render_s:>7.0f} "
                 f"{max(r['peak_rss_mib'] for r in runs):>9.1f} {floor_s:>8.3f} "
-                f"{render_s / floor_s - 1:>8.0%} {statistics.median(r['import_s'] for r in runs):>8.2f}"
+                f"{render_s / floor_s - 1:>8.0%} {spread:>11} {imported:>8.2f}"
             )
     for name, description in WORKLOADS.items():
         print(f"  {name:<8} {description}")
     print(
         "\nfloor: the same custom resources (types, numbers, properties) registered through the same SDK"
-        "\nclasses' constructors under the same mocks, nothing else; overhead = render / floor - 1"
+        "\nclasses' constructors under the same mocks, nothing else;"
+        "\noverhead = median render / median floor - 1;"
+        "\npairs: the lowest and highest overhead of one run against the floor run beside it"
     )
     return 0
 

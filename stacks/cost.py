@@ -18,6 +18,7 @@ from muon.stacks.offline import RenderedResource, Rendering
 from muon.stacks.prices import RegionPrices, prices_for, usage_for
 
 ENVIRONMENT_COMPONENT = "muon:network:Environment"
+ATTACHED_COMPONENT = "muon:network:AttachedEnvironment"
 DELIVERY = "delivery"
 
 # AWS charges nothing for these (or only through the resources priced elsewhere).
@@ -547,7 +548,9 @@ PRICERS: dict[str, Pricer] = {
 def _groups(rendering: Rendering) -> dict[str, str]:
     """Each resource's environment (the Environment component above it), else ``delivery``."""
     parent = {r.urn: r.parent for r in rendering.resources}
-    environment = {r.urn: r.name for r in rendering.resources if r.type == ENVIRONMENT_COMPONENT}
+    environment = {
+        r.urn: r.name for r in rendering.resources if r.type in (ENVIRONMENT_COMPONENT, ATTACHED_COMPONENT)
+    }
     groups: dict[str, str] = {}
     for resource in rendering.resources:
         urn, group = resource.urn, DELIVERY
@@ -586,7 +589,17 @@ def estimate(rendering: Rendering, region: str) -> Estimate:
             lines.extend(pricer(resource, ctx))
         elif resource.type not in FREE:
             unpriced.add(resource.type)
-    notes = {group: [_egress_note(members[group], prices, tiers[group])] for group in tiers if members[group]}
+    attached = {r.name for r in rendering.resources if r.type == ATTACHED_COMPONENT}
+    notes = {
+        group: [
+            "the environment is another stack's (a platform project): its network, load balancer and "
+            "cluster are priced with that stack; here only this project's resources"
+            if group in attached
+            else _egress_note(members[group], prices, tiers[group])
+        ]
+        for group in tiers
+        if members[group]
+    }
     return Estimate(region, prices.compiled, tuple(lines), tiers, tuple(sorted(unpriced)), notes)
 
 

@@ -259,3 +259,30 @@ def test_the_muon_command_passes_cost_through() -> None:
     assert result.returncode == 0, result.stderr
     assert "Estimated monthly cost in us-east-1: $53.14" in result.stdout
     assert result.stderr == ""
+
+
+def test_a_service_project_is_priced_without_the_platforms_environment(tmp_path: Path) -> None:
+    definition = """
+    environments:
+      dev: {attach: {stack: acme/platform/dev}}
+    services:
+      banana: {port: 8080, pathPatterns: [/bananas], database: {name: banana}}
+    """
+    cost = estimate(render_definition_text(tmp_path, definition, ["dev"], project="banana"), "us-east-1")
+    items = by_item(cost, "dev")
+    assert not {"NAT gateway", "application load balancer", "EC2 instance t4g.nano"} & set(items)
+    assert items["Fargate Spot tasks"] == pytest.approx(HOURS * (0.25 * 0.04048 + 0.5 * 0.004445) * 0.3)
+    expected = (
+        176 * 0.5 * 0.12  # the database, paused outside working hours
+        + HOURS * (0.25 * 0.04048 + 0.5 * 0.004445) * 0.3  # one Spot task of the default size
+        + 10 * 0.10
+        + 1 * 0.20  # storage and I/O
+        + 4 * (0.5 * 0.50 + 0.5 * 14 / 30 * 0.03)  # the service's and the database's log groups
+        + 1.0  # the database's key
+        + 9 * 0.10  # alarms
+    )
+    assert cost.total("dev") == pytest.approx(expected)
+    assert cost.notes["dev"] == [
+        "the environment is another stack's (a platform project): its network, load balancer and cluster "
+        "are priced with that stack; here only this project's resources"
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -137,6 +138,42 @@ def import_mu(
     run(ctx, action, human)
     if dropped:
         raise typer.Exit(1)
+
+
+# -- deployer policy ------------------------------------------------------------------------------
+
+
+@app.command("deployer-policy")
+def deployer_policy_command(
+    ctx: typer.Context,
+    account: Annotated[str, typer.Option("--account", help="The AWS account the services deploy to.")],
+    region: Annotated[str, typer.Option("--region", help="Their region.")] = "us-east-1",
+    namespace: Annotated[
+        str | None,
+        typer.Option("--namespace", help="Default: the definition's namespace, else the project's name."),
+    ] = None,
+    zone_id: Annotated[
+        str, typer.Option("--zone-id", help="The platform's hosted zone, when services have hosts.")
+    ] = "*",
+) -> None:
+    """The IAM policy a service project's deployer needs: its namespace's resources, nothing else."""
+    import json
+
+    from muon.stacks.deployer_policy import deployer_policy
+    from muon.stacks.loader import load_definition
+    from muon.stacks.settings import project_name
+
+    def action(_state: State) -> dict[str, Any]:
+        if not re.fullmatch(r"\d{12}", account):
+            raise UsageError(f"--account: expected a 12-digit AWS account id, got '{account}'")
+        chosen = namespace
+        if chosen is None:
+            definition = Path.cwd() / "muon.yaml"
+            declared = load_definition(definition).namespace if definition.exists() else None
+            chosen = declared or project_name(Path.cwd())
+        return deployer_policy(chosen, account, region, zone_id=zone_id)
+
+    run(ctx, action, lambda policy: print(json.dumps(policy, indent=2)))
 
 
 # -- stack operations (the Automation API library) -------------------------------------------------

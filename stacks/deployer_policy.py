@@ -1,0 +1,105 @@
+"""The IAM policy a service team's deployer needs, scoped to its namespace.
+
+A service project (``attach:``) creates only its own resources in a platform's environment. Every
+name it chooses starts with its namespace, and everything AWS names for it (security groups,
+target groups, listener rules, subnet and parameter groups, keys, scaling alarms) carries the
+``muon:namespace`` tag; so one policy, filled in per namespace, lets a team deploy its services
+and nothing of anyone else's. The template is ``muon/data/service-deployer-policy.json``;
+``COVERAGE`` says which statements each resource type needs (a test holds every type a service
+project renders to it).
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from typing import Any
+
+COVERAGE: dict[str, tuple[str, ...]] = {
+    "aws:ecs/service:Service": ("EcsServices", "PassRolesToTasksAndRdsMonitoring"),
+    "aws:ecs/taskDefinition:TaskDefinition": (
+        "LookupsWithoutResourceLevelPermissions",
+        "EcsServices",
+        "PassRolesToTasksAndRdsMonitoring",
+    ),
+    "aws:iam/role:Role": ("Roles",),
+    "aws:iam/rolePolicy:RolePolicy": ("Roles",),
+    "aws:cloudwatch/logGroup:LogGroup": ("LogGroups",),
+    "aws:ssm/parameter:Parameter": ("Parameters", "KeysOfTheNamespace"),
+    "aws:kms/key:Key": ("CreateKeysTaggedWithTheNamespace", "KeysOfTheNamespace"),
+    "aws:kms/alias:Alias": ("AliasesOfTheNamespace", "KeysOfTheNamespace"),
+    "aws:ec2/securityGroup:SecurityGroup": (
+        "SecurityGroupsInThePlatformsVpc",
+        "SecurityGroupsTaggedWithTheNamespace",
+        "TagsOnCreation",
+        "SecurityGroupsOfTheNamespace",
+    ),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
+        "SecurityGroupsOfTheNamespace",
+        "RulesOfThoseGroups",
+        "TagsOnCreation",
+    ),
+    "aws:lb/targetGroup:TargetGroup": (
+        "TargetGroupsAndRulesTaggedWithTheNamespace",
+        "TargetGroupsAndRulesOfTheNamespace",
+    ),
+    "aws:lb/listenerRule:ListenerRule": (
+        "TargetGroupsAndRulesTaggedWithTheNamespace",
+        "TargetGroupsAndRulesOfTheNamespace",
+    ),
+    "aws:appautoscaling/target:Target": (
+        "ScalableTargetsOfTheNamespacesServices",
+        "ScalingServiceLinkedRole",
+    ),
+    "aws:appautoscaling/policy:Policy": ("ScalableTargetsOfTheNamespacesServices",),
+    "aws:appautoscaling/scheduledAction:ScheduledAction": ("ScalableTargetsOfTheNamespacesServices",),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (
+        "AlarmsNamedInTheNamespace",
+        "AlarmsTaggedWithTheNamespace",
+        "CreateAlarmsTaggedWithTheNamespace",
+    ),
+    "aws:rds/cluster:Cluster": ("DatabasesNamedInTheNamespace", "GrantsForRdsOnKeysOfTheNamespace"),
+    "aws:rds/clusterInstance:ClusterInstance": (
+        "DatabasesNamedInTheNamespace",
+        "DefaultInstanceParameterGroups",
+    ),
+    "aws:rds/eventSubscription:EventSubscription": ("DatabasesNamedInTheNamespace",),
+    "aws:rds/subnetGroup:SubnetGroup": (
+        "DatabaseGroupsTaggedWithTheNamespace",
+        "DatabaseGroupsOfTheNamespace",
+    ),
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": (
+        "DatabaseGroupsTaggedWithTheNamespace",
+        "DatabaseGroupsOfTheNamespace",
+    ),
+    "aws:route53/record:Record": ("RecordsForTheServicesHosts",),
+}
+"""Statements each resource type a service project creates needs."""
+
+NOTHING_TO_ALLOW = frozenset(
+    {
+        "pulumi:pulumi:StackReference",  # the platform's outputs, from the Pulumi backend
+        "random:index/randomPassword:RandomPassword",  # generated where `pulumi up` runs
+    }
+)
+
+
+def template() -> str:
+    return (files("muon") / "data" / "service-deployer-policy.json").read_text(encoding="utf-8")
+
+
+def deployer_policy(
+    namespace: str, account: str, region: str, *, partition: str = "aws", zone_id: str = "*"
+) -> dict[str, Any]:
+    """The policy for ``namespace`` in one account and region; ``zone_id``: the platform's hosted
+    zone, when the environment has a domain (records for the services' hosts)."""
+    text = template()
+    for placeholder, value in (
+        ("${Namespace}", namespace),
+        ("${Account}", account),
+        ("${Region}", region),
+        ("${Partition}", partition),
+        ("${ZoneId}", zone_id),
+    ):
+        text = text.replace(placeholder, value)
+    return json.loads(text)

@@ -44,7 +44,16 @@ def environment_args(
         choice = cheapest_egress(context.region, azs)
         nat, endpoints = choice.nat, endpoints if endpoints is not None else choice.endpoints
     if endpoints is None:
-        endpoints = defaults.endpoints
+        # Without NAT, the endpoints are the only way tasks reach ECR and CloudWatch Logs.
+        endpoints = True if nat == "none" else defaults.endpoints
+    if nat == "none" and not endpoints and network.existing is None:
+        raise DefinitionError(
+            [
+                f"{source}: environments.{name}.network: with nat: none and endpoints: false, tasks in "
+                "the private subnets could reach neither ECR nor CloudWatch Logs; set endpoints: true "
+                "or choose a nat"
+            ]
+        )
     interface_endpoints: tuple[str, ...] = ()
     if endpoints:
         interface_endpoints = BASE_INTERFACE_ENDPOINTS + (EC2_AGENT_ENDPOINTS if provider == "ec2" else ())

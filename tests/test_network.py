@@ -225,3 +225,18 @@ def test_bad_zones_are_one_line(render_definition, network: str, expected: str) 
         render_definition(f"environments: {{dev: {{network: {network}}}}}", ["dev"])
     (problem,) = caught.value.problems
     assert expected in problem
+
+
+def test_without_nat_the_endpoints_are_on_and_cannot_be_turned_off(render_definition) -> None:
+    rendering = render_definition("environments: {dev: {network: {nat: none}}}", ["dev"])
+    services = {
+        r.inputs["serviceName"].rsplit(".", 1)[-1]
+        for r in rendering.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+    }
+    assert {"s3", "api", "dkr", "logs", "ssm"} <= services
+    with pytest.raises(DefinitionError) as caught:
+        render_definition("environments: {dev: {network: {nat: none, endpoints: false}}}", ["dev"])
+    assert (
+        "environments.dev.network: with nat: none and endpoints: false, tasks in the private subnets"
+        in str(caught.value)
+    )

@@ -169,7 +169,7 @@ class Network(pulumi.ComponentResource):
             )
             for index, zone in enumerate(zones)
         ]
-        self._associate("private", private, private_routes)
+        private_associations = self._associate("private", private, private_routes)
 
         # Isolated subnets keep only the implicit local route: no internet, no NAT.
         isolated_routes = aws.ec2.RouteTable(
@@ -179,12 +179,17 @@ class Network(pulumi.ComponentResource):
 
         self._network_acls(vpc, public, private, isolated)
         self._flow_logs(vpc)
-        self._endpoints(vpc, private, [*private_routes, isolated_routes])
+        endpoints = self._endpoints(vpc, private, [*private_routes, isolated_routes])
 
         self.vpc_id = vpc.id
         self.vpc_cidr = vpc.cidr_block
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
-        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
+        # Tasks pull images and ship logs the moment they start: hand the private subnets out once
+        # their way out exists (routes through NAT, the endpoints). A data dependency, so only
+        # what runs there waits.
+        self.private_subnet_ids = ready(
+            pulumi.Output.all(*[s.id for s in private]), *private_associations, *endpoints
+        )
         self.isolated_subnet_ids = pulumi.Output.all(*[s.id for s in isolated])
 
     def _associate(
@@ -315,11 +320,13 @@ class Network(pulumi.ComponentResource):
 
     def _endpoints(
         self, vpc: aws.ec2.Vpc, private: list[aws.ec2.Subnet], route_tables: list[aws.ec2.RouteTable]
-    ) -> None:
+    ) -> list[aws.ec2.VpcEndpoint]:
+        """The endpoints, gateway and interface, that private tasks reach AWS through."""
         args, name, child = self._args, self._name, self._child
         prefix = f"com.amazonaws.{args.context.region}"
+        endpoints = []
         if args.gateway_endpoints:
-            aws.ec2.VpcEndpoint(
+            gateway = aws.ec2.VpcEndpoint(
                 f"{name}-s3-endpoint",
                 vpc_id=vpc.id,
                 service_name=f"{prefix}.s3",
@@ -328,8 +335,9 @@ class Network(pulumi.ComponentResource):
                 tags=self._tags("s3"),
                 opts=child,
             )
+            endpoints.append(gateway)
         if not args.interface_endpoints:
-            return
+            return endpoints
         group = aws.ec2.SecurityGroup(
             f"{name}-endpoints-sg",
             vpc_id=vpc.id,
@@ -347,7 +355,7 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         for service in args.interface_endpoints:
-            aws.ec2.VpcEndpoint(
+            interface = aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}-endpoint",
                 vpc_id=vpc.id,
                 service_name=f"{prefix}.{service}",
@@ -358,6 +366,8 @@ class Network(pulumi.ComponentResource):
                 tags=self._tags(service),
                 opts=child,
             )
+            endpoints.append(interface)
+        return endpoints
 
 
 def _acl_rule(number: int, protocol: str, cidr: str, from_port: int, to_port: int) -> dict:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 
 Statement = dict[str, Any]
+T = TypeVar("T")
 
 
 def document(*statements: Statement) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def deny_insecure_transport(actions: str | list[str], resources: Any) -> Stateme
     }
 
 
-def ready(value: pulumi.Input[str], *after: pulumi.Resource) -> pulumi.Output[str]:
+def ready(value: pulumi.Input[T], *after: pulumi.Resource) -> pulumi.Output[T]:
     """``value``, handed over only once ``after`` exist.
 
     For what AWS uses the moment it is created: a role's ARN once its policies are attached (IAM

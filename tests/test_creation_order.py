@@ -153,3 +153,31 @@ def test_an_auto_scaling_group_boots_instances_with_a_ready_profile(prod: Render
     attachments = {r.urn for r in prod.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
     instance_role = {a for a in attachments if "instance" in a}
     assert instance_role and instance_role <= prod.requirements(group.urn)
+
+
+EGRESS = ("aws:ec2/natGateway:NatGateway", "aws:ec2/instance:Instance", "aws:ec2/vpcEndpoint:VpcEndpoint")
+
+
+def test_tasks_and_hosts_start_only_once_their_subnets_have_a_way_out(renderings: list[Rendering]) -> None:
+    """Tasks pull images and ship logs at once: whatever runs in the private subnets (ECS services,
+    the EC2 hosts' group) waits for the subnets' route associations, the NAT gateway or instance
+    behind them, and the VPC endpoints."""
+    checked = 0
+    for rendering in renderings:
+        for environment in rendering.of_type("muon:network:Environment"):
+            inside = rendering.descendants(environment.urn)
+            egress = {
+                r.urn
+                for r in inside
+                if r.type in EGRESS
+                or (
+                    r.type == "aws:ec2/routeTableAssociation:RouteTableAssociation"
+                    and "-private-rta-" in r.name
+                )
+            }
+            for runner in (
+                r for r in inside if r.type in ("aws:ecs/service:Service", "aws:autoscaling/group:Group")
+            ):
+                assert egress <= rendering.requirements(runner.urn), runner.name
+                checked += 1
+    assert checked >= 5

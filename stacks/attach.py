@@ -6,16 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 from pulumi.runtime.sync_await import _sync_await
 
 from muon.components.attached import CONTRACT_OUTPUT, CONTRACT_VERSION
 from muon.components.context import AwsContext
 from muon.stacks.definition import AttachSpec, ServiceSpec
-from muon.stacks.errors import DefinitionError, MuonError
+from muon.stacks.errors import DefinitionError
 
-FREE_PRIORITY_HINTS = ("couldn't find", "not found", "empty result", "no matching")
-"""How the provider says no rule holds a priority (the priority is free)."""
 STAND_IN = "*"
 """The offline plan's stand-in contract answers for any environment under this key."""
 
@@ -75,31 +72,22 @@ def check_shared_priorities(
     env_name: str,
     platform: Platform,
     priorities: dict[str, int],
-    services: dict[str, ServiceSpec],
+    claims: list[RuleClaim],
     source: str,
 ) -> None:
     """On a listener other projects share, each of this project's priorities must be free or
     this stack's own: a rule another stack made there is one error naming that stack."""
-    listener = platform.entry["listenerArn"]
-    ours = (pulumi.get_project(), pulumi.get_stack())
-    for service in services:
-        priority = priorities[service]
-        try:
-            rule = aws.lb.get_listener_rule(listener_arn=listener, priority=priority)
-        except Exception as error:  # "no rule at that priority" arrives as a plain invoke error
-            if any(hint in str(error).lower() for hint in FREE_PRIORITY_HINTS):
-                continue
-            raise MuonError(f"cannot read the rules of listener {listener}: {error}") from error
-        tags = rule.tags or {}
-        owner = (tags.get("muon:project"), tags.get("muon:stack"))
-        if owner == ours:
+    ours = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    held = {claim.priority: claim for claim in claims}
+    for service, priority in priorities.items():
+        claim = held.get(priority)
+        if claim is None or claim.owner == ours:
             continue
-        who = f"stack {owner[0]}/{owner[1]}" if all(owner) else f"a rule muon did not make ({rule.arn})"
         raise DefinitionError(
             [
                 f"{source}: services.{service}.priority: priority {priority} on the listener of environment "
-                f"{env_name} ({platform.reference_name}) is taken by {who}; set services.{service}.priority "
-                "to a free one"
+                f"{env_name} ({platform.reference_name}) is taken by {_who(claim)}; set "
+                f"services.{service}.priority to a free one"
             ]
         )
 
@@ -183,19 +171,24 @@ def check_shared_patterns(
             if not paths and not claim.paths and hosts & claim.hosts:
                 taken = sorted(hosts & claim.hosts)
             if taken:
-                who = f"stack {claim.owner}" if claim.owner else f"a rule muon did not make ({claim.arn})"
                 key = "pathPatterns" if paths else "hostPatterns"
                 raise DefinitionError(
                     [
                         f"{source}: services.{service}.{key}: {', '.join(taken)} on the listener of "
-                        f"environment {env_name} ({platform.reference_name}) is already routed by {who} "
-                        f"(priority {claim.priority}); choose another path or host"
+                        f"environment {env_name} ({platform.reference_name}) is already routed by "
+                        f"{_who(claim)} (priority {claim.priority}); choose another path or host"
                     ]
                 )
 
 
+def _who(claim: RuleClaim) -> str:
+    return f"stack {claim.owner}" if claim.owner else f"a rule muon did not make ({claim.arn})"
+
+
 def aws_session(aws: dict[str, str]) -> Any:
-    """A boto3 session as the stack's AWS provider has it: its region, profile and assumed role."""
+    """A boto3 session as the stack's AWS provider has it: its region, profile and assumed role.
+    (The organization's dynamic providers build their own alike: Pulumi stores them by value, so
+    they cannot import this.)"""
     import boto3
 
     session = boto3.Session(profile_name=aws.get("profile") or None, region_name=aws["region"])

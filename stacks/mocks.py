@@ -62,7 +62,7 @@ class MuonMocks(pulumi.runtime.Mocks):
         self.deployed_images: dict[str, str] = {}
         """Task definition families that 'exist', with the image of their app container."""
         self.listener_rules: dict[tuple[str, int], dict[str, Any]] = {}
-        """Rules that 'exist' on listeners (listener ARN, priority → arn, tags)."""
+        """Rules that 'exist' on listeners (listener ARN, priority → arn, tags, conditions)."""
         self.stack_outputs: dict[str, dict[str, Any]] = {}
         """Outputs of other stacks, for ``StackReference`` (stack name → outputs); a stack not
         listed answers with a stand-in platform contract (the offline plan of a service project)."""
@@ -252,11 +252,6 @@ class MuonMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         token, params = args.token, args.args
         self.calls.append((token, dict(params)))
-        if token == "aws:lb/getListenerRule:getListenerRule":
-            rule = self.listener_rules.get((str(params.get("listenerArn")), int(params.get("priority", 0))))
-            if rule is None:
-                return {}, [("priority", "couldn't find resource: no listener rule at that priority")]
-            return {"listenerArn": params.get("listenerArn"), "priority": params.get("priority"), **rule}, []
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": self.account_id,

@@ -194,8 +194,9 @@ def prepare(
         env_priorities = priorities
         if platform:  # a listener other projects share: salted by namespace, checked live
             env_priorities = listener_priorities(definition.services, source, salt=context.namespace)
-            check_shared_priorities(env_name, platform, env_priorities, definition.services, source)
+            # One read of the listener's rules serves both checks.
             claims = listener_claims(platform.entry["listenerArn"], aws_settings(stack_config()))
+            check_shared_priorities(env_name, platform, env_priorities, claims, source)
             check_shared_patterns(env_name, platform, definition.services, claims, source)
         tags = {
             "muon:project": pulumi.get_project(),

@@ -154,7 +154,6 @@ def money(value: float) -> str:
 @dataclass
 class _Context:
     prices: RegionPrices
-    rendering: Rendering
     by_id: dict[str, RenderedResource]
     by_arn: dict[str, RenderedResource]
     group_of: dict[str, str]
@@ -186,8 +185,7 @@ Pricer = Callable[[RenderedResource, _Context], Iterator[LineItem]]
 
 
 def _public_ipv4(resource: RenderedResource, ctx: _Context, count: int) -> LineItem:
-    line = ctx.hourly_line(resource, "public IPv4 addresses", ctx.prices["publicIpv4Hour"], count)
-    return line
+    return ctx.hourly_line(resource, "public IPv4 addresses", ctx.prices["publicIpv4Hour"], count)
 
 
 def _nat_gateway(resource: RenderedResource, ctx: _Context) -> Iterator[LineItem]:
@@ -221,7 +219,7 @@ def _ec2_hosts(
     resource: RenderedResource, ctx: _Context, template: dict[str, Any], count: int, item: str
 ) -> Iterator[LineItem]:
     instance_type = str(template.get("instanceType"))
-    rate = ctx.prices.hourly("ec2Hour", instance_type)
+    rate = ctx.prices.rate("ec2Hour", instance_type)
     group = ctx.group_of[resource.urn]
     if rate is None:
         yield LineItem(
@@ -364,7 +362,7 @@ def _aurora_instance(resource: RenderedResource, ctx: _Context) -> Iterator[Line
     group, prices = ctx.group_of[resource.urn], ctx.prices
     instance_class = str(resource.inputs.get("instanceClass"))
     if instance_class != "db.serverless":
-        rate = prices.hourly("auroraHour", instance_class)
+        rate = prices.rate("auroraHour", instance_class)
         if rate is None:
             yield LineItem(
                 group, f"Aurora {instance_class}: no price in the table", resource.name, 0.0, "not priced"
@@ -504,7 +502,7 @@ def _pipeline(resource: RenderedResource, ctx: _Context) -> Iterator[LineItem]:
 def _build_project(resource: RenderedResource, ctx: _Context) -> Iterator[LineItem]:
     usage = ctx.usage(resource)
     compute = str((resource.inputs.get("environment") or {}).get("computeType"))
-    rate = ctx.prices.hourly("codebuildMinute", compute)
+    rate = ctx.prices.rate("codebuildMinute", compute)
     group = ctx.group_of[resource.urn]
     if rate is None:
         yield LineItem(group, f"CodeBuild {compute}: no price in the table", resource.name, 0.0, "not priced")
@@ -574,7 +572,6 @@ def estimate(rendering: Rendering, region: str) -> Estimate:
         members[group_of[resource.urn]].append(resource)
     ctx = _Context(
         prices=prices,
-        rendering=rendering,
         by_id={str(r.state.get("id")): r for r in rendering.custom_resources},
         by_arn={str(r.state.get("arn")): r for r in rendering.custom_resources},
         group_of=group_of,

@@ -31,7 +31,7 @@ def egress_options(prices: RegionPrices, zones: int, tier: str = "development") 
     """Every way out for ``zones`` zones, cheapest first, at ``tier``'s stated NAT traffic."""
     hours, gb = prices.hours_per_month, usage_for(tier)["natGbMonth"]
     ipv4 = prices["publicIpv4Hour"] * hours
-    instance_hour = prices.hourly("ec2Hour", NAT_INSTANCE_TYPE) or 0.0
+    instance_hour = prices.rate("ec2Hour", NAT_INSTANCE_TYPE) or 0.0
     options = [
         EgressOption(
             "instance",

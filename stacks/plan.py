@@ -244,12 +244,12 @@ def main(
         return 2
     cost = None
     try:
+        config = read_stack_file((project_dir or Path.cwd()).resolve(), args.stack)
         if args.cost:  # an unpriced region is refused before anything is rendered
-            config = read_stack_file((project_dir or Path.cwd()).resolve(), args.stack)
             prices_for(config.get("aws:region", "us-east-1"))
-        rendering = render_stack(args.stack, project_dir)
+        rendering = render_stack(args.stack, project_dir, config)
         if args.cost:
-            cost = cost_estimate(args.stack, rendering, project_dir)
+            cost = cost_estimate(args.stack, rendering, project_dir, config)
     except MuonError as error:
         err.write(f"error: {error}\n")
         return 2

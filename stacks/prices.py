@@ -27,8 +27,9 @@ class RegionPrices:
     def __getitem__(self, key: str) -> float:
         return float(self.values[key])
 
-    def hourly(self, table: str, kind: str) -> float | None:
-        """The hourly price of ``kind`` (an instance type or class) in ``table``, if listed."""
+    def rate(self, table: str, kind: str) -> float | None:
+        """The price of ``kind`` (an instance type or class, a build compute type) in ``table`` —
+        per hour or per minute, as the table's name says — if listed."""
         price = self.values[table].get(kind)
         return None if price is None else float(price)
 

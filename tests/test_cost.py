@@ -149,9 +149,9 @@ def test_the_table_covers_each_region_alike() -> None:
 def test_muons_own_defaults_are_priced_everywhere() -> None:
     for region in priced_regions():
         prices = prices_for(region)
-        assert prices.hourly("ec2Hour", "t4g.nano")  # the NAT instance
-        assert prices.hourly("ec2Hour", "t3.medium")  # the EC2 cluster's default type
-        assert prices.hourly("auroraHour", "db.t4g.medium")  # the default provisioned class
+        assert prices.rate("ec2Hour", "t4g.nano")  # the NAT instance
+        assert prices.rate("ec2Hour", "t3.medium")  # the EC2 cluster's default type
+        assert prices.rate("auroraHour", "db.t4g.medium")  # the default provisioned class
 
 
 @pytest.mark.parametrize("region", sorted(REQUIRED_REGIONS))

@@ -68,6 +68,12 @@ MALFORMED = [
     ("environments: {Dev: {}}", "environments.Dev", "lowercase letters"),
     ("environments: {dev: {tier: staging}}", "environments.dev.tier", "'development' or 'production'"),
     ("environments: {dev: {cost: free}}", "environments.dev.cost", "'standard' or 'minimal'"),
+    ("namespace: A_b\nenvironments: {dev: {}}", "namespace", "2-16 lowercase letters, digits and '-'"),
+    (
+        "environments: {dev: {attach: {stack: 'a b'}}}",
+        "environments.dev.attach.stack",
+        "stack, project/stack or organization/project/stack",
+    ),
     (
         "environments: {dev: {cost: minimal, network: {nat: single}}}",
         "environments.dev",

@@ -75,6 +75,8 @@ class AttachedEnvironment(pulumi.ComponentResource):
             alarm_topic_arn=c["alarmTopicArn"],
             log_retention_days=int(c["logRetentionDays"]),
             production=c["tier"] == "production",
+            # Added in contract version 1 without a bump: absent from older platforms (no metrics).
+            task_metrics=bool(c.get("taskMetrics", False)),
         )
 
     def outputs(self) -> dict[str, pulumi.Input[object]]:
@@ -128,4 +130,5 @@ def contract_entry(environment: Any, *, tier: str, context: AwsContext, zones: l
         "keyArn": wiring.key_arn,
         "alarmTopicArn": wiring.alarm_topic_arn,
         "logRetentionDays": wiring.log_retention_days,
+        "taskMetrics": wiring.task_metrics,
     }

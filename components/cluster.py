@@ -59,6 +59,7 @@ class Cluster(pulumi.ComponentResource):
     provider: ClusterProvider
     capacity_strategy: tuple[CapacityItem, ...]
     """What services should ask for; the environment hands it to every service it hosts."""
+    container_insights: bool
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("muon:ecs:Cluster", name, None, opts)
@@ -107,6 +108,7 @@ class Cluster(pulumi.ComponentResource):
             opts=child,
         )
         self.name = cluster.name
+        self.container_insights = args.container_insights
         # A service's strategy may name only providers already associated with the cluster:
         # whoever places tasks on it gets the cluster once the association exists.
         self.arn = ready(cluster.arn, association)

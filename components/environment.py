@@ -194,6 +194,7 @@ class Environment(pulumi.ComponentResource):
             alarm_topic_arn=self.alarm_topic_arn,
             log_retention_days=self.log_retention_days,
             production=self.production,
+            task_metrics=self.cluster.container_insights,
         )
 
     def outputs(self) -> dict[str, pulumi.Input[object]]:

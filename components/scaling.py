@@ -15,7 +15,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-Metric = Literal["cpu", "memory", "requests"]
+Metric = Literal["cpu", "memory", "requests", "backlog"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,8 @@ class MetricSource:
     metric_name: str
     statistic: str
     dimensions: dict[str, pulumi.Input[str]]
+    queries: bool = False
+    """A metric math expression (backlog_queries) rather than one metric."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class StepScalingArgs:
     config: ScalingConfig
     target_group_arn_suffix: pulumi.Input[str] | None = None
     load_balancer_arn_suffix: pulumi.Input[str] | None = None
+    queue_name: pulumi.Input[str] | None = None
+    """A worker's queue: the backlog metric divides its messages by the running tasks."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -151,15 +155,22 @@ class StepScaling(pulumi.ComponentResource):
                 },
                 opts=child,
             )
+            metric: dict[str, object] = (
+                {"metric_queries": backlog_queries(args, policy_spec.period, config.scale_out.steps[0].at)}
+                if source.queries
+                else {
+                    "namespace": source.namespace,
+                    "metric_name": source.metric_name,
+                    "dimensions": source.dimensions,
+                    "statistic": source.statistic,
+                    "period": policy_spec.period,
+                }
+            )
             aws.cloudwatch.MetricAlarm(
                 f"{name}-{source.metric_name.lower()}-{'high' if direction == 'out' else 'low'}",
                 alarm_description=f"Scale {direction} {name}: {source.metric_name} "
                 f"{'>=' if direction == 'out' else '<='} {threshold:g}",
-                namespace=source.namespace,
-                metric_name=source.metric_name,
-                dimensions=source.dimensions,
-                statistic=source.statistic,
-                period=policy_spec.period,
+                **metric,
                 evaluation_periods=policy_spec.evaluation_periods,
                 comparison_operator=comparison,
                 threshold=threshold,
@@ -188,6 +199,10 @@ class StepScaling(pulumi.ComponentResource):
 
     @staticmethod
     def _metric(args: StepScalingArgs) -> MetricSource:
+        if args.config.metric == "backlog":
+            if args.queue_name is None:
+                raise ValueError("backlog scaling needs the worker's queue")
+            return MetricSource("", "BacklogPerTask", "", {}, queries=True)
         if args.config.metric == "requests":
             if args.target_group_arn_suffix is None or args.load_balancer_arn_suffix is None:
                 raise ValueError("requests scaling needs the target group and load balancer")
@@ -206,3 +221,36 @@ class StepScaling(pulumi.ComponentResource):
             statistic="Average",
             dimensions={"ClusterName": args.cluster_name, "ServiceName": args.service_name},
         )
+
+
+def backlog_queries(args: StepScalingArgs, period: int, first_step: float) -> list[dict[str, object]]:
+    """Messages waiting or in flight per running task (AWS's "backlog per instance", done with
+    metric math instead of a custom metric). With no task running, any visible message counts as
+    a full step (``first_step``) so the first message starts a task; an empty queue reads 0.
+    Missing data (SQS and Container Insights publish nothing for idle resources) reads as 0."""
+
+    def metric(query_id: str, namespace: str, name: str, dimensions: dict[str, pulumi.Input[str]]) -> dict:
+        return {
+            "id": query_id,
+            "return_data": False,
+            "metric": {
+                "namespace": namespace,
+                "metric_name": name,
+                "dimensions": dimensions,
+                "period": period,
+                "stat": "Maximum",
+            },
+        }
+
+    queue = {"QueueName": args.queue_name}
+    tasks = {"ClusterName": args.cluster_name, "ServiceName": args.service_name}
+    expression = (
+        "IF(FILL(tasks, 0) > 0, (FILL(visible, 0) + FILL(inflight, 0)) / FILL(tasks, 0), "
+        f"IF(FILL(visible, 0) > 0, {first_step:g}, 0))"
+    )
+    return [
+        metric("visible", "AWS/SQS", "ApproximateNumberOfMessagesVisible", queue),
+        metric("inflight", "AWS/SQS", "ApproximateNumberOfMessagesNotVisible", queue),
+        metric("tasks", "ECS/ContainerInsights", "RunningTaskCount", tasks),
+        {"id": "backlog", "expression": expression, "label": "Backlog per task", "return_data": True},
+    ]

@@ -13,8 +13,8 @@ from muon.components.naming import fit, scoped, unique_name
 from muon.components.policies import assume_role_policy, document, ready, to_json
 from muon.components.registry import execution_role_path
 from muon.components.scaling import StepScaling, StepScalingArgs
-from muon.components.service_access import execution_policy, task_policy_statements
-from muon.components.service_alarms import outage_alarms, rollback_alarms
+from muon.components.service_access import execution_policy, queue_statements, task_policy_statements
+from muon.components.service_alarms import backend_rollback_alarms, outage_alarms, rollback_alarms
 from muon.components.service_args import (
     EnvironmentWiring,
     ServiceArgs,
@@ -31,6 +31,9 @@ class Service(pulumi.ComponentResource):
     security_group_id: pulumi.Output[str]
     task_role_name: pulumi.Output[str]
     execution_role_name: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    task_family: str
 
     def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("muon:ecs:Service", name, None, opts)
@@ -79,6 +82,7 @@ class Service(pulumi.ComponentResource):
             opts=child,
         )
         task_statements = task_policy_statements(args.permissions, args.exec_command, args.database)
+        task_statements += queue_statements(args.queue, args.publishes_to)
         task_policies = (
             [
                 aws.iam.RolePolicy(
@@ -95,7 +99,7 @@ class Service(pulumi.ComponentResource):
         container = {
             "name": "app",
             "essential": True,
-            "portMappings": [{"containerPort": args.port, "protocol": "tcp"}],
+            "portMappings": port_mappings(args),
             "readonlyRootFilesystem": args.readonly_root_filesystem,
             "privileged": False,
             "stopTimeout": 30,
@@ -178,10 +182,12 @@ class Service(pulumi.ComponentResource):
             opts=child,
         )
 
+        web = args.kind == "web"
         tasks_sg = aws.ec2.SecurityGroup(
             f"{name}-tasks-sg",
             vpc_id=wiring.vpc_id,
-            description=f"Tasks of {service_id}: only the load balancer reaches the container port",
+            description=f"Tasks of {service_id}: {ADMITTED[args.kind]}",
+            # A backend's callers are separate rules (admit()); inline ingress would remove them.
             ingress=[
                 {
                     "description": "From the load balancer",
@@ -190,7 +196,9 @@ class Service(pulumi.ComponentResource):
                     "to_port": args.port,
                     "security_groups": [wiring.load_balancer_security_group_id],
                 }
-            ],
+            ]
+            if web
+            else None,
             egress=[
                 {
                     "description": "AWS APIs, databases and dependencies",
@@ -203,6 +211,8 @@ class Service(pulumi.ComponentResource):
             tags={**tags, "Name": f"{service_id}-tasks"},
             opts=child,
         )
+        self._security_group = tasks_sg
+        self._child, self._name, self._service_id, self._args = child, name, service_id, args
         if args.database is not None:
             # Owned by the service: the database admits exactly the tasks of its service.
             aws.vpc.SecurityGroupIngressRule(
@@ -216,6 +226,113 @@ class Service(pulumi.ComponentResource):
                 tags=tags,
                 opts=child,
             )
+        target_group, rule = self._route(name, args, namespace, tags, child) if web else (None, None)
+        rollback_alarm_names: list[pulumi.Input[str]] = []
+        if target_group is not None:
+            rollback_alarm_names = list(rollback_alarms(name, service_id, wiring, target_group, child))
+        elif args.kind == "backend" and args.service_connect is not None:
+            rollback_alarm_names = list(
+                backend_rollback_alarms(name, service_id, args.service, wiring, child)
+            )
+        elif args.queue is not None and args.queue.dead_letter_alarm_name is not None:
+            rollback_alarm_names = [args.queue.dead_letter_alarm_name]
+        service = aws.ecs.Service(
+            f"{name}-service",
+            name=service_id,
+            cluster=wiring.cluster_arn,
+            task_definition=task.arn,
+            desired_count=args.desired_count,
+            capacity_provider_strategies=[
+                {"capacity_provider": c.provider, "weight": c.weight, "base": c.base}
+                for c in wiring.capacity_strategy
+            ],
+            platform_version="LATEST" if fargate else None,
+            network_configuration={
+                "subnets": wiring.private_subnet_ids,
+                "security_groups": [tasks_sg.id],
+                "assign_public_ip": False,
+            },
+            load_balancers=[
+                {"target_group_arn": target_group.arn, "container_name": "app", "container_port": args.port}
+            ]
+            if target_group
+            else None,
+            # ECS takes a grace period only for a service behind a load balancer.
+            health_check_grace_period_seconds=args.grace_period if target_group else None,
+            service_connect_configuration=service_connect_configuration(args, log_group.name),
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            deployment_minimum_healthy_percent=args.minimum_healthy_percent,
+            deployment_maximum_percent=args.maximum_percent,
+            alarms={"alarm_names": rollback_alarm_names, "enable": True, "rollback": True}
+            if rollback_alarm_names
+            else None,
+            enable_execute_command=args.exec_command,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            availability_zone_rebalancing="ENABLED",
+            wait_for_steady_state=True,  # `pulumi up` fails when the rollout fails
+            # ECS refuses a changed capacity provider strategy (spot, cost, Fargate/EC2) without a
+            # new deployment; every update of the service rolls the tasks anyway.
+            force_new_deployment=True,
+            tags=tags,
+            opts=child.merge(
+                pulumi.ResourceOptions(
+                    # Application Auto Scaling owns the desired count once the service runs.
+                    ignore_changes=["desiredCount"],
+                    # ECS accepts a target group only once a listener rule forwards to it.
+                    depends_on=[rule] if rule else None,
+                )
+            ),
+        )
+        StepScaling(
+            f"{name}-scaling",
+            StepScalingArgs(
+                cluster_name=wiring.cluster_name,
+                service_name=service.name,
+                config=args.scaling,
+                target_group_arn_suffix=target_group.arn_suffix if target_group else None,
+                load_balancer_arn_suffix=wiring.load_balancer_arn_suffix if target_group else None,
+                queue_name=args.queue.name if args.queue else None,
+                tags=tags,
+            ),
+            opts=child,
+        )
+        if running and args.kind != "worker":  # a worker at zero tasks is idle, not down
+            outage_alarms(name, service_id, wiring, target_group, service, tags, child)
+        for host in args.hosts:
+            if wiring.zone_id is None:
+                raise ValueError("hosts need the environment's domain (its hosted zone)")
+            alias_record(
+                f"{name}-host-{host}",
+                zone_id=wiring.zone_id,
+                fqdn=host,
+                dns_name=wiring.load_balancer_dns_name,
+                dns_zone_id=wiring.load_balancer_zone_id,
+                opts=child,
+            )
+        self.url = service_url(args)
+        self.log_group_name = log_group.name
+        self.image = args.image
+        self.service_name = service.name
+        self.task_definition_arn = task.arn
+        self.security_group_id = tasks_sg.id
+        self.task_role_name = task_role.name
+        self.execution_role_name = execution_role.name
+        self.task_role_arn = task_role.arn
+        self.execution_role_arn = execution_role.arn
+        self.task_family = service_id
+        self.register_outputs(self.outputs(wiring))
+
+    def _route(
+        self,
+        name: str,
+        args: ServiceArgs,
+        namespace: str,
+        tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> tuple[aws.lb.TargetGroup, aws.lb.ListenerRule]:
+        """A web service's target group and the listener rule that forwards to it."""
+        wiring = args.wiring
         hc = args.health_check
         protocol = args.protocol.upper()
         target_group = aws.lb.TargetGroup(
@@ -256,84 +373,23 @@ class Service(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        return target_group, rule
 
-        rollback_alarm_names = rollback_alarms(name, service_id, wiring, target_group, child)
-        service = aws.ecs.Service(
-            f"{name}-service",
-            name=service_id,
-            cluster=wiring.cluster_arn,
-            task_definition=task.arn,
-            desired_count=args.desired_count,
-            capacity_provider_strategies=[
-                {"capacity_provider": c.provider, "weight": c.weight, "base": c.base}
-                for c in wiring.capacity_strategy
-            ],
-            platform_version="LATEST" if fargate else None,
-            network_configuration={
-                "subnets": wiring.private_subnet_ids,
-                "security_groups": [tasks_sg.id],
-                "assign_public_ip": False,
-            },
-            load_balancers=[
-                {"target_group_arn": target_group.arn, "container_name": "app", "container_port": args.port}
-            ],
-            health_check_grace_period_seconds=args.grace_period,
-            deployment_circuit_breaker={"enable": True, "rollback": True},
-            deployment_minimum_healthy_percent=args.minimum_healthy_percent,
-            deployment_maximum_percent=args.maximum_percent,
-            alarms={"alarm_names": rollback_alarm_names, "enable": True, "rollback": True},
-            enable_execute_command=args.exec_command,
-            enable_ecs_managed_tags=True,
-            propagate_tags="SERVICE",
-            availability_zone_rebalancing="ENABLED",
-            wait_for_steady_state=True,  # `pulumi up` fails when the rollout fails
-            # ECS refuses a changed capacity provider strategy (spot, cost, Fargate/EC2) without a
-            # new deployment; every update of the service rolls the tasks anyway.
-            force_new_deployment=True,
-            tags=tags,
-            opts=child.merge(
-                pulumi.ResourceOptions(
-                    # Application Auto Scaling owns the desired count once the service runs.
-                    ignore_changes=["desiredCount"],
-                    # ECS accepts a target group only once a listener rule forwards to it.
-                    depends_on=[rule],
-                )
-            ),
-        )
-        StepScaling(
-            f"{name}-scaling",
-            StepScalingArgs(
-                cluster_name=wiring.cluster_name,
-                service_name=service.name,
-                config=args.scaling,
-                target_group_arn_suffix=target_group.arn_suffix,
-                load_balancer_arn_suffix=wiring.load_balancer_arn_suffix,
-                tags=tags,
-            ),
-            opts=child,
-        )
-        if running:
-            outage_alarms(name, service_id, wiring, target_group, service, tags, child)
-        for host in args.hosts:
-            if wiring.zone_id is None:
-                raise ValueError("hosts need the environment's domain (its hosted zone)")
-            alias_record(
-                f"{name}-host-{host}",
-                zone_id=wiring.zone_id,
-                fqdn=host,
-                dns_name=wiring.load_balancer_dns_name,
-                dns_zone_id=wiring.load_balancer_zone_id,
-                opts=child,
+    def admit(self, callers: dict[str, pulumi.Input[str]]) -> None:
+        """A backend admits exactly these callers (service name → tasks security group) on its port."""
+        args = self._args
+        for caller, group_id in sorted(callers.items()):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._name}-from-{caller}",
+                security_group_id=self._security_group.id,
+                referenced_security_group_id=group_id,
+                ip_protocol="tcp",
+                from_port=args.port,
+                to_port=args.port,
+                description=f"Service Connect from {caller}",
+                tags=args.tags,
+                opts=self._child,
             )
-        self.url = service_url(args)
-        self.log_group_name = log_group.name
-        self.image = args.image
-        self.service_name = service.name
-        self.task_definition_arn = task.arn
-        self.security_group_id = tasks_sg.id
-        self.task_role_name = task_role.name
-        self.execution_role_name = execution_role.name
-        self.register_outputs(self.outputs(wiring))
 
     def outputs(self, wiring: EnvironmentWiring) -> dict[str, pulumi.Input[object]]:
         return {
@@ -344,12 +400,64 @@ class Service(pulumi.ComponentResource):
             "serviceName": self.service_name,
             # What the pipeline's rollout check expects the service's PRIMARY deployment to run.
             "taskDefinitionArn": self.task_definition_arn,
+            "kind": self._args.kind,
         }
+
+
+ADMITTED = {
+    "web": "only the load balancer reaches the container port",
+    "backend": "only its callers reach the container port (Service Connect)",
+    "worker": "no inbound traffic (it reads its queue)",
+}
+
+
+def port_mappings(args: ServiceArgs) -> list[dict[str, Any]]:
+    """The container's one port, named for Service Connect; a worker has none."""
+    if args.port is None:
+        return []
+    mapping: dict[str, Any] = {"name": "app", "containerPort": args.port, "protocol": "tcp"}
+    if args.kind == "backend":
+        mapping["appProtocol"] = "http"  # Service Connect's proxy then reports HTTP metrics
+    return [mapping]
+
+
+def service_connect_configuration(
+    args: ServiceArgs, log_group_name: pulumi.Output[str]
+) -> dict[str, Any] | None:
+    """A caller joins the namespace as a client; a backend also serves ``http://<name>:<port>``."""
+    connect = args.service_connect
+    if connect is None:
+        return None
+    configuration: dict[str, Any] = {
+        "enabled": True,
+        "namespace": connect.namespace_arn,
+        "log_configuration": {
+            "log_driver": "awslogs",
+            "options": {
+                "awslogs-group": log_group_name,
+                "awslogs-region": args.context.region,
+                "awslogs-stream-prefix": "service-connect",
+            },
+        },
+    }
+    if connect.serve:
+        configuration["services"] = [
+            {
+                "port_name": "app",
+                "discovery_name": args.service,
+                "client_alias": [{"port": args.port, "dns_name": args.service}],
+            }
+        ]
+    return configuration
 
 
 def service_url(args: ServiceArgs) -> pulumi.Input[str]:
     """Where the service answers: its first host (or the environment's domain) over HTTPS, never the
     load balancer's AWS name once a domain exists; the path of its first pattern."""
+    if args.kind == "backend":
+        return f"http://{args.service}:{args.port}"  # Service Connect, inside the environment
+    if args.kind == "worker":
+        return ""
     path = next((p for p in args.path_patterns), "/").rstrip("*?") or "/"
     wiring = args.wiring
     # A service routed by host is reached on that host (the first one that is a plain name).

@@ -8,7 +8,7 @@ import pulumi
 
 from muon.components.policies import allow, document
 from muon.components.registry import PULL_ACTIONS
-from muon.components.service_args import DatabaseAccess, Permission
+from muon.components.service_args import DatabaseAccess, Permission, QueueAccess
 
 
 def execution_policy(
@@ -101,4 +101,35 @@ def task_policy_statements(
                 Sid="EcsExec",
             )
         )
+    return statements
+
+
+CONSUME_ACTIONS = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+)
+
+
+def queue_statements(own: QueueAccess | None, publishes_to: tuple[QueueAccess, ...]) -> list[dict[str, Any]]:
+    """A worker receives and deletes on its own queue only; a publisher sends to the named ones.
+    The queues are encrypted with the environment's key: reading needs Decrypt, sending also
+    GenerateDataKey (SQS server-side encryption with a customer managed key)."""
+    statements = []
+    if own is not None:
+        statements += [
+            allow(list(CONSUME_ACTIONS), own.arn, Sid="ConsumeOwnQueue"),
+            allow("kms:Decrypt", own.key_arn, Sid="DecryptOwnQueue"),
+        ]
+    if publishes_to:
+        arns = [q.arn for q in publishes_to]
+        statements += [
+            allow("sqs:SendMessage", arns if len(arns) > 1 else arns[0], Sid="PublishToWorkers"),
+            allow(
+                ["kms:GenerateDataKey", "kms:Decrypt"],
+                publishes_to[0].key_arn,  # one environment, one key
+                Sid="EncryptForWorkers",
+            ),
+        ]
     return statements

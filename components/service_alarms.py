@@ -13,29 +13,35 @@ def outage_alarms(
     name: str,
     service_id: str,
     wiring: EnvironmentWiring,
-    target_group: aws.lb.TargetGroup,
+    target_group: aws.lb.TargetGroup | None,
     service: aws.ecs.Service,
     tags: dict[str, str],
     child: pulumi.ResourceOptions,
 ) -> None:
-    """A total outage alarms: no task running, no healthy target. No data at all is an outage
-    too (a service with no task publishes nothing): missing data is breaching."""
-    checks = (
-        (
-            "no-tasks",
-            "no task is running",
-            "ECS/ContainerInsights",
-            "RunningTaskCount",
-            {"ClusterName": wiring.cluster_name, "ServiceName": service.name},
-        ),
-        (
-            "no-healthy-targets",
-            "no target is healthy",
-            "AWS/ApplicationELB",
-            "HealthyHostCount",
-            {"TargetGroup": target_group.arn_suffix, "LoadBalancer": wiring.load_balancer_arn_suffix},
-        ),
-    )
+    """A total outage alarms: no task running (where Container Insights counts them), no healthy
+    target (behind the load balancer). No data at all is an outage too (a service with no task
+    publishes nothing): missing data is breaching."""
+    checks = []
+    if wiring.task_metrics:
+        checks.append(
+            (
+                "no-tasks",
+                "no task is running",
+                "ECS/ContainerInsights",
+                "RunningTaskCount",
+                {"ClusterName": wiring.cluster_name, "ServiceName": service.name},
+            )
+        )
+    if target_group is not None:
+        checks.append(
+            (
+                "no-healthy-targets",
+                "no target is healthy",
+                "AWS/ApplicationELB",
+                "HealthyHostCount",
+                {"TargetGroup": target_group.arn_suffix, "LoadBalancer": wiring.load_balancer_arn_suffix},
+            )
+        )
     for role, description, namespace, metric, dimensions in checks:
         topic_alarm(
             f"{name}-{role}",
@@ -92,3 +98,23 @@ def rollback_alarms(
         for role, suffix, description, metric, statistic, threshold in checks
     ]
     return [alarm.name for alarm in alarms]
+
+
+def backend_rollback_alarms(
+    name: str, service_id: str, service: str, wiring: EnvironmentWiring, child: pulumi.ResourceOptions
+) -> list[pulumi.Output[str]]:
+    """A backend has no target group: its callers' Service Connect proxies count its 5xx answers."""
+    alarm = topic_alarm(
+        f"{name}-5xx",
+        alarm_name=f"{service_id}-target-5xx",
+        description=f"{service_id}: answers its callers with 5xx (Service Connect)",
+        namespace="AWS/ECS",
+        metric="HTTPCode_Target_5XX_Count",
+        dimensions={"ClusterName": wiring.cluster_name, "ServiceName": service_id, "DiscoveryName": service},
+        statistic="Sum",
+        threshold=10,
+        comparison="GreaterThanOrEqualToThreshold",
+        topic_arn=wiring.alarm_topic_arn,
+        opts=child,
+    )
+    return [alarm.name]

@@ -101,6 +101,33 @@ class EnvironmentWiring:
     alarm_topic_arn: pulumi.Input[str]
     log_retention_days: int
     production: bool
+    task_metrics: bool = False
+    """Container Insights is on: ECS publishes RunningTaskCount (a worker's backlog per task, the
+    no-task alarm). Without it the metric does not exist and an alarm on it would never clear."""
+    service_connect_namespace_arn: pulumi.Input[str] | None = None
+    """The environment's Cloud Map namespace, when a backend service lives there."""
+
+
+@dataclass(frozen=True)
+class QueueAccess:
+    """A worker's queue, as its consumer and its publishers see it."""
+
+    worker: str
+    url: pulumi.Input[str]
+    arn: pulumi.Input[str]
+    name: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
+    dead_letter_alarm_name: pulumi.Input[str] | None = None
+    """Messages failing into the dead-letter queue: what rolls a bad worker revision back."""
+
+
+@dataclass(frozen=True)
+class ServiceConnect:
+    """Service Connect in the environment's namespace: as a client (every caller), and serving
+    ``http://<service>:<port>`` when the service is a backend."""
+
+    namespace_arn: pulumi.Input[str]
+    serve: bool
 
 
 @dataclass(frozen=True)
@@ -113,10 +140,13 @@ class ServiceArgs:
     image: pulumi.Input[str] | None
     """None: no image exists yet. The service is created with no task and cannot scale until one
     arrives (the bootstrap of a new environment, before the pipeline's first run)."""
-    port: int
+    port: int | None
+    """None: a worker, which listens on nothing."""
     cpu: int
     memory: int
-    priority: int
+    priority: int | None
+    """The listener rule's priority (web services only)."""
+    kind: Literal["web", "backend", "worker"] = "web"
     path_patterns: tuple[str, ...] = ()
     host_patterns: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
@@ -140,6 +170,11 @@ class ServiceArgs:
     database: DatabaseAccess | None = None
     image_repository_arn: pulumi.Input[str] | None = None
     """The ECR repository the image is pulled from (None: another registry, or no image)."""
+    service_connect: ServiceConnect | None = None
+    queue: QueueAccess | None = None
+    """A worker's own queue: receive and delete only."""
+    publishes_to: tuple[QueueAccess, ...] = ()
+    """Workers' queues this service may send to."""
     tags: dict[str, str] = field(default_factory=dict)
 
 

@@ -70,9 +70,19 @@ def ecs_services(resources: list[Resource]) -> Iterable[Finding]:
 @rule
 def scaling(resources: list[Resource]) -> Iterable[Finding]:
     alarms = _of(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    # A worker scales to zero on an empty queue by design (its queue, not its tasks, holds the
+    # work): its scaling alarms read SQS metrics, next to its scalable target.
+    queue_scaled = {
+        alarm.parent
+        for alarm in alarms
+        if any(
+            (query.get("metric") or {}).get("namespace") == "AWS/SQS"
+            for query in alarm.inputs.get("metricQueries") or []
+        )
+    }
     for target in _of(resources, "aws:appautoscaling/target:Target"):
         # A service awaiting its first image is held at zero (max 0): no capacity to keep yet.
-        if target.inputs.get("maxCapacity") == 0:
+        if target.inputs.get("maxCapacity") == 0 or target.parent in queue_scaled:
             continue
         if (target.inputs.get("minCapacity") or 0) < 2:
             yield Finding("CloudWatch.15-capacity", target.name, "fewer than two tasks at minimum")

@@ -161,6 +161,8 @@ def check_shared_patterns(
     the shared listener is one error naming that stack: the lower priority would win silently."""
     ours = f"{pulumi.get_project()}/{pulumi.get_stack()}"
     for service, spec in services.items():
+        if spec.kind != "web":
+            continue
         paths = frozenset(spec.path_patterns)
         hosts = frozenset(spec.host_patterns) | frozenset(spec.hosts)
         for claim in claims:

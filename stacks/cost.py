@@ -49,6 +49,16 @@ FREE = frozenset(
         "aws:ecs/capacityProvider:CapacityProvider",
         "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
         "aws:ecs/taskDefinition:TaskDefinition",  # its tasks are priced with the service
+        # Request-priced, with monthly free tiers far above a team's queues and schedules: SQS 1
+        # million requests, Step Functions 4,000 state transitions (a job run takes 4),
+        # EventBridge Scheduler 14 million invocations. Busy queues cost more: not estimated.
+        "aws:sqs/queue:Queue",
+        "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
+        "aws:sfn/stateMachine:StateMachine",
+        "aws:scheduler/schedule:Schedule",
+        # The namespace itself has no charge (Service Connect's proxies run inside the tasks).
+        "aws:servicediscovery/httpNamespace:HttpNamespace",
         "aws:iam/instanceProfile:InstanceProfile",
         "aws:iam/policy:Policy",
         "aws:iam/role:Role",

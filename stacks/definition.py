@@ -87,6 +87,13 @@ from muon.stacks.spec_service import (
     StepSpec,
     schedule_problem,
 )
+from muon.stacks.spec_workload import (
+    CATCH_ALL_PATHS,
+    JobSpec,
+    MigrateSpec,
+    QueueSpec,
+    ServiceKind,
+)
 
 
 class Definition(Spec):
@@ -102,6 +109,9 @@ class Definition(Spec):
     )
     environments: dict[Name, EnvironmentSpec] = Field(min_length=1)
     services: dict[Name, ServiceSpec] = Field(default_factory=dict)
+    jobs: dict[Name, JobSpec] = Field(
+        default_factory=dict, description="Commands run on a schedule as one-off tasks of a service."
+    )
     pipeline: PipelineSpec | None = None
 
     @model_validator(mode="after")
@@ -121,17 +131,23 @@ class Definition(Spec):
                             ("services", name, "environment", variable, env),
                             f"unknown environment; defined: {known}",
                         )
-            hosts = tuple(sorted(h.lower() for h in service.host_patterns))
+            if service.kind != "web":
+                continue
+            hosts = tuple(sorted(h.lower() for h in [*service.host_patterns, *service.hosts]))
             for path in service.path_patterns or [None]:
-                key = ((path,), hosts)
+                # The catch-all paths all route everything: one per set of hosts.
+                key = (("/*",) if path in CATCH_ALL_PATHS else (path,), hosts)
                 if key in claimed:
                     what = f"'{path}'" if path else f"host {', '.join(hosts)} (with no path)"
+                    if path in CATCH_ALL_PATHS:
+                        what = f"the catch-all '{path}'"
                     raise _PathError(
                         ("services", name, "pathPatterns" if path else "hostPatterns"),
                         f"{what} is already routed to service '{claimed[key]}' (same hosts); "
                         "two services cannot claim one route",
                     )
                 claimed[key] = name
+        self._check_workloads()
         composed: dict[str, tuple[str, str]] = {}
         for env in self.environments:
             for name in self.services:
@@ -159,6 +175,30 @@ class Definition(Spec):
                 )
         return self
 
+    def _check_workloads(self) -> None:
+        """Every service a backend, queue, job or migration names exists, and can play its part."""
+        defined = ", ".join(sorted(self.services)) or "(none)"
+
+        def known(name: str, where: tuple[str | int, ...], role: str) -> ServiceSpec:
+            if name not in self.services:
+                raise _PathError(where, f"{role} '{name}' is not a service; defined: {defined}")
+            return self.services[name]
+
+        for name, service in self.services.items():
+            for index, caller in enumerate(service.allow_from or []):
+                known(caller, ("services", name, "allowFrom", index), "caller")
+                if caller == name:
+                    raise _PathError(
+                        ("services", name, "allowFrom", index), "a service need not admit itself"
+                    )
+            for index, publisher in enumerate(service.queue.publishers if service.queue else []):
+                known(publisher, ("services", name, "queue", "publishers", index), "publisher")
+        for name, job in self.jobs.items():
+            known(job.service, ("jobs", name, "service"), "service")
+        for index, stage in enumerate(self.pipeline.stages if self.pipeline else []):
+            if stage.migrate is not None:
+                known(stage.migrate.service, ("pipeline", "stages", index, "migrate", "service"), "service")
+
 
 def tier_of(name: str, spec: EnvironmentSpec) -> Tier:
     """An environment's tier: explicit, or production when its name says so."""
@@ -168,6 +208,7 @@ def tier_of(name: str, spec: EnvironmentSpec) -> Tier:
 
 
 __all__ = [
+    "CATCH_ALL_PATHS",
     "LOG_RETENTION_DAYS",
     "PATTERN_HINTS",
     "AccountId",
@@ -198,7 +239,9 @@ __all__ = [
     "HostName",
     "ImageReference",
     "InstanceClass",
+    "JobSpec",
     "LoadBalancerSpec",
+    "MigrateSpec",
     "Name",
     "NatStrategy",
     "NetworkSpec",
@@ -211,6 +254,7 @@ __all__ = [
     "PipelineSourceSpec",
     "PipelineSpec",
     "PipelineStageSpec",
+    "QueueSpec",
     "RegistrySpec",
     "RelativePath",
     "RetentionDays",
@@ -220,6 +264,7 @@ __all__ = [
     "ScheduleSpec",
     "ServerlessSpec",
     "ServiceEnvironmentOverride",
+    "ServiceKind",
     "ServiceSpec",
     "SlackSpec",
     "Spec",

@@ -137,6 +137,13 @@ class MuonMocks(pulumi.runtime.Mocks):
             state.update(keyId=key_id, arn=f"arn:aws:kms:{region}:{account}:key/{key_id}")
         elif typ == "aws:ec2/eip:Eip":
             state["allocationId"] = "eipalloc-" + _stable_hex(name)
+        elif typ == "aws:sqs/queue:Queue":  # SQS: the queue's id is its URL; its ARN has no "queue/"
+            url = f"https://sqs.{region}.amazonaws.com/{account}/{physical}"
+            state.update(arn=f"arn:aws:sqs:{region}:{account}:{physical}", url=url, _id=url)
+        elif typ == "aws:sfn/stateMachine:StateMachine":
+            state["arn"] = f"arn:aws:states:{region}:{account}:stateMachine:{physical}"
+        elif typ == "aws:scheduler/schedule:Schedule":
+            state["arn"] = f"arn:aws:scheduler:{region}:{account}:schedule/default/{physical}"
         elif typ == "aws:s3/bucket:Bucket":
             bucket = inputs.get("bucket") or f"{name}-{_stable_hex(name, length=7)}"
             state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")

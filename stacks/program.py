@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import re
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ from muon.stacks.services import (
     listener_priorities,
     preflight_wiring,
     service_args,
+    workload_wiring,
 )
 from muon.stacks.settings import (
     StackSettings,
@@ -60,6 +62,15 @@ from muon.stacks.settings import (
     settings_from_config,
 )
 from muon.stacks.spec import NAMESPACE_PATTERN
+from muon.stacks.workloads import (
+    admit_callers,
+    check_job,
+    preflight_queues,
+    scheduled_jobs,
+    service_connect_namespace,
+    with_task_metrics,
+    worker_queues,
+)
 
 PROJECT_DIR: Path | None = None
 """The project (where ``Pulumi.yaml`` is); None: the working directory, where Pulumi runs programs."""
@@ -209,6 +220,7 @@ def prepare(
             if platform
             else environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
         )
+        args = with_task_metrics(env_name, env_spec, args, platform, definition, source)
         if platform:
             provider, domain = platform.entry["provider"], platform.entry.get("domain")
             env_zones = tuple(platform.entry["zones"])
@@ -272,12 +284,20 @@ def prepare(
                 tier=tier,
                 context=context,
                 wiring=preflight_wiring(provider, domain),
-                priority=env_priorities[service_name],
+                priority=env_priorities.get(service_name),
                 image=images[service_name],
                 source=source,
                 tags=tags,
                 database=database,
+                workload=workload_wiring(
+                    service_name,
+                    definition.services,
+                    namespace_arn="preflight",
+                    queues=preflight_queues(definition),
+                ),
             )
+        for job_name, job in definition.jobs.items():
+            check_job(job_name, job, definition, provider, env_name, source)
         plans.append(
             EnvironmentPlan(
                 name=env_name,
@@ -369,6 +389,7 @@ def run() -> None:
     contract: dict[str, object] = {}
     services: dict[str, dict[str, object]] = {}
     databases: dict[str, dict[str, object]] = {}
+    jobs: dict[str, dict[str, object]] = {}
     for plan in plans:
         env_name, tags = plan.name, plan.tags
         for warning in plan.warnings:
@@ -383,8 +404,15 @@ def run() -> None:
                 environment, tier=plan.tier, context=context, zones=list(plan.zones)
             )
         environments[env_name] = {**environment.outputs(), "tier": plan.tier, "namespace": context.namespace}
-        wiring = environment.wiring()
+        wiring = dataclasses.replace(
+            environment.wiring(),
+            service_connect_namespace_arn=service_connect_namespace(
+                env_name, definition, context, tags, environment
+            ),
+        )
         built = _local_builds(plan, environment, context)
+        queues = worker_queues(env_name, definition, context, wiring, tags, environment)
+        created: dict[str, Service] = {}
         services[env_name] = {}
         for service_name, service_spec in definition.services.items():
             image, repository_arn = built.get(service_name, (plan.images[service_name], None))
@@ -416,20 +444,37 @@ def run() -> None:
                     tier=plan.tier,
                     context=context,
                     wiring=wiring,
-                    priority=plan.priorities[service_name],
+                    priority=plan.priorities.get(service_name),
                     image=image,
                     source=source,
                     tags=tags,
                     database=database_wiring,
                     image_repository_arn=repository_arn,
+                    workload=workload_wiring(
+                        service_name,
+                        definition.services,
+                        namespace_arn=wiring.service_connect_namespace_arn,
+                        queues={name: queue.access() for name, queue in queues.items()},
+                    ),
                 ),
                 opts=pulumi.ResourceOptions(parent=environment),
             )
+            created[service_name] = service
             services[env_name][service_name] = service.outputs(wiring)
+            if service_name in queues:
+                queue = queues[service_name]
+                services[env_name][service_name] |= {
+                    "queueUrl": queue.url,
+                    "deadLetterQueueUrl": queue.dead_letter_url,
+                }
+        admit_callers(definition, created)
+        if definition.jobs:
+            jobs[env_name] = scheduled_jobs(env_name, definition, context, wiring, created, tags, environment)
     pulumi.export("environments", environments)
     if contract:  # what service projects attach to (components/attached.py)
         pulumi.export(CONTRACT_OUTPUT, {"version": CONTRACT_VERSION, "environments": contract})
     pulumi.export("services", services)
+    pulumi.export("jobs", jobs)
     pulumi.export("databases", databases)
     if pipeline is not None:
         registry = Registry("registry", pipeline[0])

@@ -20,11 +20,13 @@ from muon.components.service_args import (
     DatabaseAccess,
     EnvironmentWiring,
     Permission,
+    QueueAccess,
     ServiceArgs,
+    ServiceConnect,
     TargetHealthCheck,
     fargate_size_problem,
 )
-from muon.stacks.definition import ScalingSpec, ServiceSpec, StepPolicySpec, Tier
+from muon.stacks.definition import ScalingSpec, ServiceKind, ServiceSpec, StepPolicySpec, Tier
 from muon.stacks.errors import DefinitionError
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
@@ -67,8 +69,9 @@ def listener_priorities(services: dict[str, ServiceSpec], source: str, salt: str
     """
     taken: dict[int, str] = {}
     result: dict[str, int] = {}
-    for name in sorted(services, key=lambda n: services[n].priority is None):
-        spec = services[name]
+    routed = {n: spec for n, spec in services.items() if spec.kind == "web"}
+    for name in sorted(routed, key=lambda n: routed[n].priority is None):
+        spec = routed[name]
         if spec.priority is not None:
             priority = spec.priority
         else:
@@ -85,6 +88,56 @@ def listener_priorities(services: dict[str, ServiceSpec], source: str, salt: str
         taken[priority] = name
         result[name] = priority
     return result
+
+
+@dataclass(frozen=True)
+class WorkloadWiring:
+    """How a service takes part in its environment's other workloads."""
+
+    service_connect: ServiceConnect | None = None
+    queue: QueueAccess | None = None
+    publishes_to: tuple[QueueAccess, ...] = ()
+
+
+def callers_of(backend: str, services: dict[str, ServiceSpec]) -> list[str]:
+    """Who may call a backend: its ``allowFrom``, else every other service of the environment."""
+    spec = services[backend]
+    return list(spec.allow_from) if spec.allow_from is not None else [n for n in services if n != backend]
+
+
+def workload_wiring(
+    service: str,
+    services: dict[str, ServiceSpec],
+    *,
+    namespace_arn: pulumi.Input[str] | None,
+    queues: dict[str, QueueAccess],
+) -> WorkloadWiring:
+    """Service Connect for a backend and for everything that calls one; a worker's own queue; the
+    workers' queues the service publishes to."""
+    spec = services[service]
+    backend = spec.kind == "backend"
+    calls = any(service in callers_of(b, services) for b, s in services.items() if s.kind == "backend")
+    connect = (
+        ServiceConnect(namespace_arn=namespace_arn, serve=backend)
+        if namespace_arn is not None and (backend or calls)
+        else None
+    )
+    publishes_to = tuple(
+        queues[worker]
+        for worker, worker_spec in sorted(services.items())
+        if worker_spec.queue is not None and service in worker_spec.queue.publishers and worker in queues
+    )
+    return WorkloadWiring(service_connect=connect, queue=queues.get(service), publishes_to=publishes_to)
+
+
+def queue_variables(workload: WorkloadWiring) -> dict[str, pulumi.Input[str]]:
+    """QUEUE_URL for a worker's own queue; <WORKER>_QUEUE_URL for each queue it publishes to."""
+    variables: dict[str, pulumi.Input[str]] = {}
+    if workload.queue is not None:
+        variables["QUEUE_URL"] = workload.queue.url
+    for queue in workload.publishes_to:
+        variables[f"{queue.worker.upper().replace('-', '_')}_QUEUE_URL"] = queue.url
+    return variables
 
 
 def parameter_arn(context: AwsContext, reference: str) -> str:
@@ -131,8 +184,10 @@ def _policy(spec: StepPolicySpec) -> StepPolicy:
     )
 
 
-def scaling_config(spec: ScalingSpec, tier: Tier) -> ScalingConfig:
-    minimum = spec.min if spec.min is not None else min(MIN_TASKS[tier], spec.max)
+def scaling_config(spec: ScalingSpec, tier: Tier, kind: ServiceKind = "web") -> ScalingConfig:
+    """A worker starts at zero tasks and scales on its queue; the others keep a tier's minimum."""
+    default_min = 0 if kind == "worker" else MIN_TASKS[tier]
+    minimum = spec.min if spec.min is not None else min(default_min, spec.max)
     return ScalingConfig(
         min_capacity=minimum,
         max_capacity=spec.max,
@@ -229,19 +284,22 @@ def service_args(
     tier: Tier,
     context: AwsContext,
     wiring: EnvironmentWiring,
-    priority: int,
+    priority: int | None,
     image: pulumi.Input[str] | None,
     source: str,
     tags: dict[str, str],
     database: DatabaseWiring | None = None,
     image_repository_arn: pulumi.Input[str] | None = None,
+    workload: WorkloadWiring | None = None,
 ) -> ServiceArgs:
     """``image_repository_arn``: where a locally built image lives; for a named image it is read
     from the reference itself (None for registries other than ECR)."""
     override = spec.environments.get(environment)
     cpu = override.cpu if override and override.cpu else spec.cpu
     memory = override.memory if override and override.memory else spec.memory
-    scaling = scaling_config(override.scaling if override and override.scaling else spec.scaling, tier)
+    scaling = scaling_config(
+        override.scaling if override and override.scaling else spec.scaling, tier, spec.kind
+    )
     prefix = f"services.{service}"
     if wiring.provider == "fargate":
         problem = fargate_size_problem(cpu, memory)
@@ -292,6 +350,16 @@ def service_args(
         if database is not None
         else {}
     )
+    workload = workload or WorkloadWiring()
+    for name, value in queue_variables(workload).items():
+        if name in chosen_values:
+            raise DefinitionError(
+                [
+                    f"{source}: {chosen_values[name][1]}: muon sets {name} to the queue's URL "
+                    "(a worker's own queue, or one it publishes to); choose another name"
+                ]
+            )
+        variables[name] = value
     for name, (value, where) in chosen_values.items():
         if value == PASSWORD_PLACEHOLDER and database is not None:
             # mu passed the password in plain text; muon hands ECS the parameter to inject.
@@ -356,5 +424,9 @@ def service_args(
         desired_count=spec.desired_count if spec.desired_count is not None else scaling.min_capacity,
         permissions=tuple(Permission(tuple(p.actions), tuple(p.resources)) for p in spec.permissions),
         database=database.access if database else None,
+        kind=spec.kind,
+        service_connect=workload.service_connect,
+        queue=workload.queue,
+        publishes_to=workload.publishes_to,
         tags={**tags, "muon:service": service},
     )

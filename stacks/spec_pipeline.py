@@ -17,6 +17,7 @@ from muon.stacks.spec import (
     _PathError,
     pattern,
 )
+from muon.stacks.spec_workload import MigrateSpec
 
 PipelineSourceProvider = Literal["github", "codecommit", "s3"]
 ComputeType = Literal[
@@ -91,6 +92,11 @@ class PipelineStageSpec(Spec):
     approval: bool = False
     pre_deploy: BuildspecPath | None = Field(default=None, description="Buildspec run before the deploy.")
     test: BuildspecPath | None = Field(default=None, description="Buildspec run after the deploy.")
+    migrate: MigrateSpec | None = Field(
+        default=None,
+        description="A command run as a one-off task of the new task definition before the service "
+        "is updated; a non-zero exit fails the stage with the service untouched.",
+    )
     role_arn: RoleArn | None = Field(default=None, description="Deploy role to assume (another account).")
 
 

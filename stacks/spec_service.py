@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import re
-import zoneinfo
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -26,8 +23,15 @@ from muon.stacks.spec import (
     pattern,
 )
 from muon.stacks.spec_database import DatabaseOverride, DatabaseSpec, _check_pause
+from muon.stacks.spec_workload import (
+    QueueSpec,
+    ServiceKind,
+    _time_zones,
+    backlog_scaling_defaults,
+    schedule_problem,
+)
 
-ScalingMetric = Literal["cpu", "memory", "requests"]
+ScalingMetric = Literal["cpu", "memory", "requests", "backlog"]
 
 
 class StepSpec(Spec):
@@ -90,44 +94,6 @@ class ScheduleSpec(Spec):
         return self
 
 
-@functools.cache
-def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
-
-
-_RATE_UNITS = {"minute", "minutes", "hour", "hours", "day", "days"}
-
-
-def schedule_problem(schedule: str) -> str | None:
-    """Why Application Auto Scaling would refuse ``schedule`` (PutScheduledAction), or None.
-
-    cron has six fields (minutes hours day-of-month month day-of-week year) and exactly one of the
-    two day fields is '?'; rate is a positive whole number and a unit (singular for 1); at is
-    yyyy-mm-ddThh:mm:ss.
-    """
-    kind, _, rest = schedule.partition("(")
-    body = rest[:-1].strip()
-    if kind == "cron":
-        fields = body.split()
-        if len(fields) != 6:
-            return (
-                f"cron takes 6 fields (minutes hours day-of-month month day-of-week year), got {len(fields)}"
-            )
-        if (fields[2] == "?") == (fields[4] == "?"):
-            return "cron needs '?' in exactly one of day-of-month and day-of-week"
-        return None
-    if kind == "rate":
-        parts = body.split()
-        if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) < 1 or parts[1] not in _RATE_UNITS:
-            return "rate takes a positive whole number and minute(s), hour(s) or day(s), e.g. rate(5 minutes)"
-        if (int(parts[0]) == 1) != (not parts[1].endswith("s")):
-            return f"rate({body}): AWS wants the singular unit for 1 and the plural otherwise"
-        return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", body):
-        return "at takes yyyy-mm-ddThh:mm:ss, e.g. at(2026-12-24T18:00:00)"
-    return None
-
-
 def _with_defaults(value: object, defaults: StepPolicySpec) -> object:
     """A step policy given in part keeps the default of every key it leaves out."""
     if not isinstance(value, dict):
@@ -140,7 +106,9 @@ class ScalingSpec(Spec):
     min: int | None = Field(default=None, ge=0, le=1000, description="Fewest tasks (dev 1, production 2).")
     max: int = Field(default=20, ge=1, le=1000, description="Most tasks.")
     metric: ScalingMetric = Field(
-        default="cpu", description="cpu, memory (utilisation %) or requests (ALB requests per target)."
+        default="cpu",
+        description="cpu, memory (utilisation %), requests (ALB requests per target) or backlog "
+        "(a worker's queued and in-flight messages per running task; a worker's default).",
     )
     scale_out: StepPolicySpec = Field(default_factory=_default_scale_out)
     scale_in: StepPolicySpec = Field(default_factory=_default_scale_in)
@@ -291,8 +259,37 @@ class BuildSpec(Spec):
     )
 
 
+def _backlog_defaults(scaling: object) -> object:
+    """``scaling`` with the backlog defaults for every key it leaves out (a partial policy keeps
+    the rest of the default policy); untouched when it names another metric."""
+    if scaling is not None and not isinstance(scaling, dict):
+        return scaling
+    merged = dict(scaling or {})
+    if merged.get("metric", "backlog") != "backlog":
+        return scaling
+    defaults = backlog_scaling_defaults()
+    merged.setdefault("metric", "backlog")
+    for key in ("scaleOut", "scaleIn"):
+        given, default = merged.get(key), defaults[key]
+        assert isinstance(default, dict)
+        merged[key] = {**default, **given} if isinstance(given, dict) else given or default
+    return merged
+
+
 class ServiceSpec(Spec):
-    port: int = Field(ge=1, le=65535, description="Container port the load balancer sends traffic to.")
+    kind: ServiceKind = Field(
+        default="web",
+        description="web: behind the load balancer; backend: reached by the environment's other "
+        "services at http://<name>:<port> (Service Connect); worker: consumes its own SQS queue.",
+    )
+    port: int | None = Field(
+        default=None, ge=1, le=65535, description="Container port (web and backend; a worker has none)."
+    )
+    allow_from: list[Name] | None = Field(
+        default=None,
+        description="backend: the services that may call it (default: every service of the environment).",
+    )
+    queue: QueueSpec | None = Field(default=None, description="worker: its SQS queue (defaults apply).")
     path_patterns: list[
         Annotated[
             str,
@@ -363,12 +360,27 @@ class ServiceSpec(Spec):
     permissions: list[PermissionSpec] = Field(default_factory=list, description="Task role statements.")
     database: DatabaseSpec | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _worker_scaling(cls, data: object) -> object:
+        """A worker scales on its backlog unless it says otherwise (per environment too)."""
+        if not isinstance(data, dict) or data.get("kind") != "worker":
+            return data
+        data = {**data, "scaling": _backlog_defaults(data.get("scaling"))}
+        data.setdefault("queue", {})
+        overrides = data.get("environments")
+        if isinstance(overrides, dict):
+            data["environments"] = {
+                env: {**o, "scaling": _backlog_defaults(o["scaling"])}
+                if isinstance(o, dict) and o.get("scaling") is not None
+                else o
+                for env, o in overrides.items()
+            }
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> ServiceSpec:
-        if not self.path_patterns and not self.host_patterns and not self.hosts:
-            raise ValueError(
-                "give pathPatterns, hostPatterns or hosts: the load balancer needs a rule to route by"
-            )
+        self._check_kind()
         if self.hosts and self.host_patterns:
             raise _PathError(("hosts",), "give hosts (on the domain) or hostPatterns (any name), not both")
         if len(self.path_patterns) + len(self.host_patterns) + len(self.hosts) > 5:
@@ -407,3 +419,53 @@ class ServiceSpec(Spec):
                     engine, version, override.database.serverless, (*where, "serverless", "minCapacity")
                 )
         return self
+
+    def _check_kind(self) -> None:
+        routes = [
+            key
+            for key, value in (
+                ("pathPatterns", self.path_patterns),
+                ("hostPatterns", self.host_patterns),
+                ("hosts", self.hosts),
+            )
+            if value
+        ]
+        if self.kind == "web":
+            if self.port is None:
+                raise _PathError(
+                    ("port",), "a web service needs the container port the load balancer sends to"
+                )
+            if not routes:
+                raise ValueError(
+                    "give pathPatterns, hostPatterns or hosts: the load balancer needs a rule to route by "
+                    "(or kind: backend / worker for a service it does not route to)"
+                )
+        else:
+            if routes:
+                raise _PathError(
+                    (routes[0],),
+                    f"a {self.kind} service has no load-balancer route; use kind: web to route to it",
+                )
+            if self.priority is not None:
+                raise _PathError(("priority",), f"a {self.kind} service has no listener rule to order")
+        if self.kind == "backend" and self.port is None:
+            raise _PathError(("port",), "a backend service needs the port its callers reach it on")
+        if self.kind == "worker" and self.port is not None:
+            raise _PathError(("port",), "a worker takes work from its queue and listens on no port")
+        if self.allow_from is not None and self.kind != "backend":
+            raise _PathError(("allowFrom",), "only a backend service admits callers (kind: backend)")
+        if self.queue is not None and self.kind != "worker":
+            raise _PathError(("queue",), "only a worker has a queue (kind: worker)")
+        if self.kind != "worker":
+            metrics = [("scaling", "metric")] if self.scaling.metric == "backlog" else []
+            metrics += [
+                ("environments", env, "scaling", "metric")
+                for env, override in self.environments.items()
+                if override.scaling is not None and override.scaling.metric == "backlog"
+            ]
+            if metrics:
+                raise _PathError(metrics[0], "backlog scaling needs a queue: only a worker scales on it")
+        if self.kind != "web" and self.scaling.metric == "requests":
+            raise _PathError(
+                ("scaling", "metric"), "requests scaling counts load-balancer requests: web only"
+            )

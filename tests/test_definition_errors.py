@@ -98,7 +98,7 @@ MALFORMED = [
         "services.banana.port",
         "less than or equal to 65535",
     ),
-    (GOOD_ENVIRONMENTS + "services: {banana: {}}", "services.banana.port", "required key is missing"),
+    (GOOD_ENVIRONMENTS + "services: {banana: {}}", "services.banana.port", "needs the container port"),
     (
         GOOD_ENVIRONMENTS + "services: {banana: {port: 8080, database: {name: 1banana}}}",
         "services.banana.database.name",

@@ -29,7 +29,8 @@ def test_task_definition_is_hardened_and_logs_to_its_own_group(dev: Rendering, p
     assert (task.inputs["cpu"], task.inputs["memory"]) == ("512", "1024")
     assert task.inputs["taskRoleArn"] != task.inputs["executionRoleArn"]
     app = container(dev, "dev-banana")
-    assert app["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]
+    # Named: Service Connect refers to a port by name (only a backend also declares appProtocol).
+    assert app["portMappings"] == [{"name": "app", "containerPort": 8080, "protocol": "tcp"}]
     assert app["readonlyRootFilesystem"] is True
     assert app["user"] == "1000"
     assert app["privileged"] is False
@@ -383,19 +384,29 @@ def test_a_new_database_password_rolls_the_tasks(render_definition) -> None:
     }
 
 
-def test_a_total_outage_alarms_to_the_environment_topic(dev: Rendering) -> None:
-    topic = dev.outputs["environments"]["dev"]["alarmTopicArn"]
-    alarms = {a.inputs.get("name"): a.inputs for a in dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
-    tasks = alarms["muon-dev-banana-no-tasks"]
+def test_a_total_outage_alarms_to_the_environment_topic(dev: Rendering, prod: Rendering) -> None:
+    topic = prod.outputs["environments"]["production"]["alarmTopicArn"]
+    alarms = {a.inputs.get("name"): a.inputs for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    tasks = alarms["muon-production-banana-no-tasks"]
     assert (tasks["namespace"], tasks["metricName"]) == ("ECS/ContainerInsights", "RunningTaskCount")
-    targets = alarms["muon-dev-banana-no-healthy-targets"]
+    targets = alarms["muon-production-banana-no-healthy-targets"]
     assert (targets["namespace"], targets["metricName"]) == ("AWS/ApplicationELB", "HealthyHostCount")
     for alarm in (tasks, targets):
         assert (alarm["comparisonOperator"], alarm["threshold"]) == ("LessThanThreshold", 1)
         assert alarm["treatMissingData"] == "breaching"  # no data at all is an outage too
         assert alarm["alarmActions"] == alarm["okActions"] == [topic]
-    balancer = alarms["muon-dev-load-balancer-5xx"]
+    balancer = alarms["muon-production-load-balancer-5xx"]
     assert (balancer["metricName"], balancer["alarmActions"]) == ("HTTPCode_ELB_5XX_Count", [topic])
+
+
+def test_no_task_alarm_only_where_container_insights_counts_tasks(dev: Rendering) -> None:
+    """Development leaves Container Insights off: RunningTaskCount does not exist there, and an
+    alarm on it with missing data breaching would page forever."""
+    (cluster,) = dev.of_type("aws:ecs/cluster:Cluster")
+    assert cluster.inputs["settings"] == [{"name": "containerInsights", "value": "disabled"}]
+    names = {a.inputs.get("name") for a in dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert "muon-dev-banana-no-healthy-targets" in names
+    assert "muon-dev-banana-no-tasks" not in names
 
 
 def test_a_service_awaiting_its_first_image_has_no_outage_alarm(render_definition) -> None:

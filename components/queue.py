@@ -1,0 +1,113 @@
+"""A worker's SQS queue: encrypted, TLS-only, with a dead-letter queue that pages when it fills."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from muon.components.alarms import topic_alarm
+from muon.components.policies import deny_insecure_transport, document, to_json
+from muon.components.service_args import QueueAccess
+
+DEAD_LETTER_RETENTION = 1_209_600
+"""14 days, SQS's maximum: time to look at what failed before it is gone."""
+
+
+@dataclass(frozen=True)
+class WorkerQueueArgs:
+    queue_name: str
+    """``<namespace>-<environment>-<service>`` (SQS: 80 characters of letters, digits, '-', '_')."""
+    worker: str
+    key_arn: pulumi.Input[str]
+    alarm_topic_arn: pulumi.Input[str]
+    max_receives: int = 5
+    visibility_timeout: int = 60
+    retention: int = 345_600
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class WorkerQueue(pulumi.ComponentResource):
+    url: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
+    dead_letter_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: WorkerQueueArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("muon:sqs:WorkerQueue", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        encryption = {
+            "kms_master_key_id": args.key_arn,
+            # Reusing a data key for 5 minutes keeps the KMS calls (and their cost) low.
+            "kms_data_key_reuse_period_seconds": 300,
+        }
+        dead_letter = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=f"{args.queue_name}-dlq",
+            message_retention_seconds=DEAD_LETTER_RETENTION,
+            tags=args.tags,
+            opts=child,
+            **encryption,
+        )
+        queue = aws.sqs.Queue(
+            f"{name}-queue",
+            name=args.queue_name,
+            visibility_timeout_seconds=args.visibility_timeout,
+            message_retention_seconds=args.retention,
+            receive_wait_time_seconds=20,  # long polling: fewer empty receives
+            redrive_policy=to_json(
+                {"deadLetterTargetArn": dead_letter.arn, "maxReceiveCount": args.max_receives}
+            ),
+            tags=args.tags,
+            opts=child,
+            **encryption,
+        )
+        # Only the main queue may move messages into its dead-letter queue.
+        aws.sqs.RedriveAllowPolicy(
+            f"{name}-dlq-redrive-allow",
+            queue_url=dead_letter.url,
+            redrive_allow_policy=to_json({"redrivePermission": "byQueue", "sourceQueueArns": [queue.arn]}),
+            opts=child,
+        )
+        for role, target in (("queue", queue), ("dlq", dead_letter)):
+            aws.sqs.QueuePolicy(
+                f"{name}-{role}-policy",
+                queue_url=target.url,
+                policy=to_json(document(deny_insecure_transport("sqs:*", target.arn))),
+                opts=child,
+            )
+        dead_letters = topic_alarm(
+            f"{name}-dead-letters",
+            alarm_name=f"{args.queue_name}-dead-letters",
+            description=f"{args.queue_name}: messages failed {args.max_receives} times and wait in "
+            f"{args.queue_name}-dlq",
+            namespace="AWS/SQS",
+            metric="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": dead_letter.name},
+            statistic="Maximum",
+            threshold=1,
+            comparison="GreaterThanOrEqualToThreshold",
+            datapoints=1,
+            evaluation_periods=1,
+            period=300,  # SQS publishes queue metrics every five minutes
+            topic_arn=args.alarm_topic_arn,
+            tags=args.tags,
+            opts=child,
+        )
+        self.url = queue.url
+        self.arn = queue.arn
+        self.name = queue.name
+        self.dead_letter_url = dead_letter.url
+        self._access = QueueAccess(
+            worker=args.worker,
+            url=queue.url,
+            arn=queue.arn,
+            name=queue.name,
+            key_arn=args.key_arn,
+            dead_letter_alarm_name=dead_letters.name,
+        )
+        self.register_outputs({"url": queue.url, "arn": queue.arn, "deadLetterUrl": dead_letter.url})
+
+    def access(self) -> QueueAccess:
+        return self._access

@@ -29,15 +29,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 env_app = typer.Typer(help="Environments: VPC, cluster, load balancer.", no_args_is_help=True)
-service_app = typer.Typer(help="Services: state, logs, restart, scale.", no_args_is_help=True)
+service_app = typer.Typer(
+    help="Services: state, logs, restart, scale, one-off tasks, ECS Exec.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Databases: state, snapshots, the master password.", no_args_is_help=True)
 password_app = typer.Typer(help="The master password in Parameter Store.", no_args_is_help=True)
 pipeline_app = typer.Typer(help="The delivery pipeline: logs, approvals.", no_args_is_help=True)
+job_app = typer.Typer(help="Scheduled jobs: run now, recent runs.", no_args_is_help=True)
 app.add_typer(env_app, name="env")
 app.add_typer(service_app, name="service")
 app.add_typer(db_app, name="db")
 db_app.add_typer(password_app, name="password")
 app.add_typer(pipeline_app, name="pipeline")
+app.add_typer(job_app, name="job")
 
 EnvOption = Annotated[
     str | None, typer.Option("--env", "-e", help="Environment (needed when the stack has several).")

@@ -10,7 +10,7 @@ from typing import Any
 
 from muon.cli.errors import NotFoundError, UsageError
 
-SECTIONS = ("environments", "services", "databases", "pipeline", "repositories", "organization")
+SECTIONS = ("environments", "services", "databases", "jobs", "pipeline", "repositories", "organization")
 
 
 def shape_problem(values: Any) -> str | None:
@@ -24,7 +24,7 @@ def shape_problem(values: Any) -> str | None:
     for section in SECTIONS:
         if section in values and not isinstance(values[section], dict):
             return f"{section}: expected an object, got {type(values[section]).__name__}"
-    for section in ("services", "databases"):
+    for section in ("services", "databases", "jobs"):
         for environment, entries in (values.get(section) or {}).items():
             if not isinstance(entries, dict) or not all(isinstance(v, dict) for v in entries.values()):
                 return f"{section}.{environment}: expected an object of {section} by name"
@@ -84,14 +84,19 @@ class StackOutputs:
             f"stack '{self.stack}' has several environments ({', '.join(sorted(by_env))}); give --env"
         )
 
+    def _named(
+        self, section: str, kind: str, name: str, environment: str | None
+    ) -> tuple[str, dict[str, Any]]:
+        by_env = self.values.get(section) or {}
+        env = self._pick_environment(section, by_env, environment)
+        entries = by_env[env]
+        if name not in entries:
+            listed = ", ".join(sorted(entries)) or "(none)"
+            raise NotFoundError(f"no {kind} '{name}' in environment '{env}'; known: {listed}")
+        return env, entries[name]
+
     def service(self, name: str, environment: str | None) -> tuple[str, dict[str, Any]]:
-        by_env = self.values.get("services") or {}
-        env = self._pick_environment("services", by_env, environment)
-        services = by_env[env]
-        if name not in services:
-            listed = ", ".join(sorted(services)) or "(none)"
-            raise NotFoundError(f"no service '{name}' in environment '{env}'; known: {listed}")
-        return env, services[name]
+        return self._named("services", "service", name, environment)
 
     def database(self, service: str, environment: str | None) -> tuple[str, dict[str, Any]]:
         by_env = self.values.get("databases") or {}
@@ -103,6 +108,11 @@ class StackOutputs:
                 f"{', '.join(sorted(databases)) or '(none)'}"
             )
         return env, databases[service]
+
+    def job(self, name: str, environment: str | None) -> tuple[str, dict[str, Any]]:
+        if not self.values.get("jobs"):
+            raise NotFoundError(f"stack '{self.stack}' has no scheduled jobs (jobs: in the definition)")
+        return self._named("jobs", "job", name, environment)
 
     def pipeline(self) -> dict[str, Any]:
         pipeline = self.values.get("pipeline")

@@ -8,7 +8,11 @@ import sys
 
 import typer
 
-from muon.cli import day2_commands, project_commands  # noqa: F401 - they register their commands
+from muon.cli import (  # noqa: F401 - they register their commands
+    day2_commands,
+    project_commands,
+    workload_commands,
+)
 from muon.cli.app import State, app, errors, stack_region
 from muon.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE
 

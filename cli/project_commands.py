@@ -17,7 +17,7 @@ from muon.cli.app import (
     errors,
     run,
 )
-from muon.cli.errors import UsageError
+from muon.cli.errors import RefusedError, UsageError
 
 # -- plan -----------------------------------------------------------------------------------------
 
@@ -189,13 +189,29 @@ def _images(values: list[str]) -> dict[str, str]:
     return images
 
 
-def _operate(ctx: typer.Context, operation: str, stack: str, images: list[str]) -> None:
-    def action(_state: State) -> dict[str, Any]:
+def _operate(
+    ctx: typer.Context, operation: str, stack: str, images: list[str], *, migrate: bool = False
+) -> None:
+    def action(state: State) -> dict[str, Any]:
         from muon.stacks.automation import Muon
+        from muon.stacks.migrate import MigrationError
 
         config = {"images": _images(images)} if images else None
-        method = getattr(Muon(), operation)
+        muon = Muon()
         printer = (lambda line: errors.print(line, markup=False)) if ctx.obj.json else print
+        if migrate:
+            if not muon.migrations(stack):
+                raise UsageError(
+                    f"--migrate: no stage of pipeline.stages deploying stack '{stack}'s environments has a "
+                    "migrate: key"
+                )
+            try:
+                muon.migrate(
+                    stack, config, ecs=state.clients("ecs"), logs=state.clients("logs"), on_output=printer
+                )
+            except MigrationError as error:
+                raise RefusedError(str(error)) from None
+        method = getattr(muon, operation)
         result = method(stack, config=config, on_output=printer)
         return dataclasses.asdict(result)
 
@@ -224,9 +240,21 @@ def preview(ctx: typer.Context, stack: str, image: ImageOption = []) -> None:  #
 
 
 @app.command()
-def up(ctx: typer.Context, stack: str, image: ImageOption = []) -> None:  # noqa: B006
+def up(
+    ctx: typer.Context,
+    stack: str,
+    image: ImageOption = [],  # noqa: B006
+    migrate: Annotated[
+        bool,
+        typer.Option(
+            "--migrate",
+            help="First run the migrations of the stack's environments (pipeline.stages[].migrate) as "
+            "tasks of the new task definitions; a non-zero exit stops before anything else changes.",
+        ),
+    ] = False,
+) -> None:
     """Deploy STACK, streaming Pulumi's output; with --image, deploy those images."""
-    _operate(ctx, "up", stack, image)
+    _operate(ctx, "up", stack, image, migrate=migrate)
 
 
 @app.command()

@@ -107,8 +107,8 @@ def _pulumi_select(project_dir: str) -> list[str]:
 def deploy_buildspec(*, project_dir: str, access_token_parameter: str | None) -> str:
     """Set the built images on the environment's stack, ``pulumi up``, check what ECS runs.
 
-    Runs with MUON_STACK, MUON_ENVIRONMENT and (cross-account) MUON_DEPLOY_ROLE_ARN set by the
-    pipeline action, and MUON_BACKEND, MUON_ENCRYPTION_PROVIDER, MUON_PULUMI_VERSION and
+    Runs with MUON_STACK, MUON_ENVIRONMENT, MUON_MIGRATE and (cross-account) MUON_DEPLOY_ROLE_ARN
+    set by the pipeline action, and MUON_BACKEND, MUON_ENCRYPTION_PROVIDER, MUON_PULUMI_VERSION and
     MUON_KEEP_DEPLOYED by the project; the images artifact is a secondary input.
     """
     images = f"$CODEBUILD_SRC_DIR_Images/{IMAGES_FILE}"
@@ -132,6 +132,11 @@ def deploy_buildspec(*, project_dir: str, access_token_parameter: str | None) ->
                     'if [ -n "$MUON_DEPLOY_ROLE_ARN" ]; then '
                     f'{deploy} assume-role --stack "$MUON_STACK" "$MUON_DEPLOY_ROLE_ARN" && '
                     "export MUON_VERIFY_PROFILE=muon-target; fi",
+                    # The stage's migration, as a task of the new revision, before the service
+                    # changes: a non-zero exit ends the stage here.
+                    'if [ -n "$MUON_MIGRATE" ]; then '
+                    f'{deploy} migrate --stack "$MUON_STACK" --environment "$MUON_ENVIRONMENT" '
+                    '--migration "$MUON_MIGRATE" --profile "$MUON_VERIFY_PROFILE"; fi',
                     'pulumi up --yes --skip-preview --stack "$MUON_STACK"',
                     # Pulumi succeeds when ECS rolled back to the old revision: check what runs.
                     'pulumi stack output --json --stack "$MUON_STACK" > outputs.json',

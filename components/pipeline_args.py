@@ -39,6 +39,8 @@ class DeployStage:
     pre_deploy: str | None
     test: str | None
     role_arn: str | None
+    migrate: str | None = None
+    """``{"service": …, "command": […]}`` (JSON): run before the deploy updates the service."""
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,7 @@ def pipeline_stages(
                     {"name": "MUON_ENVIRONMENT", "value": env, "type": "PLAINTEXT"},
                     {"name": "MUON_STACK", "value": stage.stack, "type": "PLAINTEXT"},
                     {"name": "MUON_DEPLOY_ROLE_ARN", "value": stage.role_arn or "", "type": "PLAINTEXT"},
+                    {"name": "MUON_MIGRATE", "value": stage.migrate or "", "type": "PLAINTEXT"},
                 ],
             )
         )

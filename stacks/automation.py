@@ -28,6 +28,7 @@ from pulumi import automation as auto
 
 from muon.stacks.errors import MuonError
 from muon.stacks.loader import load_definition
+from muon.stacks.migrate import Migration, run_migration
 from muon.stacks.prices import prices_for
 from muon.stacks.settings import (
     NAMESPACE,
@@ -183,6 +184,51 @@ class Muon:
 
     def up(self, stack: str, config: dict[str, Any] | None = None, **callbacks: Any) -> OperationResult:
         return self._run(stack, "up", config, callbacks)
+
+    def migrations(self, stack: str) -> list[Migration]:
+        """The migrations (``pipeline.stages[].migrate``) of the environments ``stack`` deploys."""
+        settings = settings_from_config(read_stack_file(self.project_dir, stack), f"Pulumi.{stack}.yaml")
+        definition = load_definition(self.project_dir / settings.definition)
+        stages = definition.pipeline.stages if definition.pipeline else []
+        return [
+            Migration(stage.environment, stage.migrate.service, tuple(stage.migrate.command))
+            for stage in stages
+            if stage.migrate is not None and stage.environment in settings.environments
+        ]
+
+    def migrate(
+        self,
+        stack: str,
+        config: dict[str, Any] | None = None,
+        *,
+        ecs: Any,
+        logs: Any,
+        on_output: Callable[[str], None] = print,
+    ) -> list[Migration]:
+        """Run the stack's migrations as the pipeline does before its full update: each service's
+        new task definition alone (``up --target <its URN>``), then the command as a task of it.
+        Raises MigrationError when one exits non-zero; then nothing else is updated."""
+        migrations = self.migrations(stack)
+        if not migrations:
+            return []
+        workspace_stack = self._stack(stack, config)
+
+        def export_state() -> dict[str, Any]:
+            return {"deployment": _guard(workspace_stack.export_stack, stack).deployment}
+
+        def up_target(urn: str) -> None:
+            _guard(lambda: workspace_stack.up(target=[urn], on_output=on_output), stack)
+
+        for migration in migrations:
+            run_migration(
+                migration,
+                export_state=export_state,
+                up_target=up_target,
+                ecs=ecs,
+                logs=logs,
+                on_line=on_output,
+            )
+        return migrations
 
     def destroy(self, stack: str, config: dict[str, Any] | None = None, **callbacks: Any) -> OperationResult:
         return self._run(stack, "destroy", config, callbacks)

@@ -9,6 +9,9 @@
 - ``verify``: fail when ECS rolled a service back. ``pulumi up`` waits for a steady state, and a
   service whose circuit breaker rolled back to the old task definition *is* steady: Pulumi
   reports success while the new build never ran. This reads what ECS actually runs.
+- ``migrate``: before ``pulumi up``, register the service's new task definition alone and run the
+  stage's migration command as a one-off task of it; a non-zero exit fails the stage before the
+  service is updated (stacks/migrate.py).
 - ``url``: the environment's first service URL, for the Test action.
 - ``assume-role``: deploy a stack into another account: the AWS provider assumes the role (and
   renews the session; a role assumed from a role lasts at most an hour) while Pulumi's state and
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 Runner = Callable[[list[str]], None]
+Capture = Callable[[list[str]], str]
 
 
 DEPLOYED_PREFIX = "deployed-"  # components/registry.py: the lifecycle rule protecting these
@@ -236,7 +240,51 @@ def _run(command: list[str]) -> None:
     subprocess.run(command, check=True)
 
 
-def main(argv: Sequence[str] | None = None, runner: Runner = _run) -> int:
+def _capture(command: list[str]) -> str:
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def migrate(
+    stack: str,
+    environment: str,
+    migration: str,
+    *,
+    runner: Runner,
+    capture: Capture,
+    session: Any,
+    timeout: float,
+) -> None:
+    """The stage's migration (``MUON_MIGRATE``'s JSON) before the stack's full ``pulumi up``."""
+    from muon.stacks.migrate import Migration, run_migration
+
+    try:
+        spec = json.loads(migration)
+        job = Migration(environment, str(spec["service"]), tuple(str(c) for c in spec["command"]))
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ValueError(f'--migration: expected {{"service": …, "command": […]}} ({error})') from None
+    run_migration(
+        job,
+        export_state=lambda: json.loads(capture(["pulumi", "stack", "export", "--stack", stack])),
+        up_target=lambda urn: runner(
+            [
+                "pulumi",
+                "up",
+                "--yes",
+                "--skip-preview",
+                "--stack",
+                stack,
+                "--target",
+                urn,
+            ]
+        ),
+        ecs=session.client("ecs"),
+        logs=session.client("logs"),
+        on_line=lambda line: print(line, flush=True),
+        timeout=timeout,
+    )
+
+
+def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capture = _capture) -> int:
     parser = argparse.ArgumentParser(prog="python -m muon.stacks.deploy", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     set_images = commands.add_parser("set-images", help="set muon:images on the stack from images.tsv")
@@ -256,6 +304,12 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run) -> int:
     for option in ("--stack", "--pipeline", "--execution", "--revision"):
         update.add_argument(option, required=True)
     update.add_argument("--revision-type", default="COMMIT_ID")
+    migration = commands.add_parser("migrate", help="run the stage's migration before the service updates")
+    migration.add_argument("--stack", required=True)
+    migration.add_argument("--environment", required=True)
+    migration.add_argument("--migration", required=True, help='{"service": …, "command": […]}')
+    migration.add_argument("--profile", default="", help="AWS profile for ECS and logs (cross-account)")
+    migration.add_argument("--timeout", type=float, default=3600, help="seconds before the task is stopped")
     assume = commands.add_parser("assume-role", help="deploy this run's stack through a role")
     assume.add_argument("--stack", required=True)
     assume.add_argument("--aws-config", type=Path, default=Path.home() / ".aws" / "config")
@@ -264,6 +318,8 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run) -> int:
 
     import boto3  # only the AWS-facing commands need it
     from botocore.exceptions import BotoCoreError, ClientError
+
+    from muon.stacks.migrate import MigrationError
 
     try:
         if args.command == "set-images":
@@ -281,6 +337,17 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run) -> int:
             if problems:
                 return 1
             print(f"muon deploy: every service of {args.environment} runs the deployed revision")
+        elif args.command == "migrate":
+            migrate(
+                args.stack,
+                args.environment,
+                args.migration,
+                runner=runner,
+                capture=capture,
+                session=boto3.Session(profile_name=args.profile or None),
+                timeout=args.timeout,
+            )
+            print(f"muon deploy: the migration of {args.environment} exited 0; deploying")
         elif args.command == "url":
             print(service_url(json.loads(args.outputs.read_text(encoding="utf-8")), args.environment))
         elif args.command == "self-update":
@@ -300,6 +367,9 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run) -> int:
             args.aws_config.parent.mkdir(parents=True, exist_ok=True)
             with args.aws_config.open("a", encoding="utf-8") as config:
                 config.write(verify_profile(args.role_arn))
+    except MigrationError as error:
+        print(f"muon deploy: {error}", file=sys.stderr)
+        return 1
     except (ValueError, OSError, subprocess.CalledProcessError, BotoCoreError, ClientError) as error:
         print(f"muon deploy: {error}", file=sys.stderr)
         return 2

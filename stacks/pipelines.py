@@ -19,7 +19,7 @@ from muon.components.pipeline_args import (
     PipelineSource,
 )
 from muon.components.registry import RegistryArgs
-from muon.stacks.definition import Definition, PipelineSpec
+from muon.stacks.definition import Definition, MigrateSpec, PipelineSpec
 from muon.stacks.errors import DefinitionError
 from muon.stacks.settings import StackSettings, read_stack_file
 
@@ -180,8 +180,9 @@ def pipeline_args(
                 pre_deploy=stage.pre_deploy,
                 test=stage.test,
                 role_arn=stage.role_arn,
+                migrate=migrate_variable(stage.migrate, index, settings.definition),
             )
-            for (env, stack), stage in zip(stages, spec.stages, strict=True)
+            for index, ((env, stack), stage) in enumerate(zip(stages, spec.stages, strict=True))
         ),
         deploy=DeploySettings(
             backend=settings.backend,
@@ -202,3 +203,25 @@ def pipeline_args(
         log_retention_days=PIPELINE_LOG_RETENTION_DAYS,
         tags=tags,
     )
+
+
+MIGRATE_VARIABLE_LIMIT = 800
+"""CodePipeline takes an action's environment variables as one JSON string of at most 1,000
+characters; the other variables of the deploy action need the rest."""
+
+
+def migrate_variable(migrate: MigrateSpec | None, index: int, source: str) -> str | None:
+    """The stage's migration as the deploy action's MUON_MIGRATE (JSON)."""
+    if migrate is None:
+        return None
+    value = json.dumps({"service": migrate.service, "command": list(migrate.command)}, separators=(",", ":"))
+    # Escaped again inside the action's configuration: count what CodePipeline will see.
+    if len(json.dumps(value)) > MIGRATE_VARIABLE_LIMIT:
+        raise DefinitionError(
+            [
+                f"{source}: pipeline.stages[{index}].migrate.command: {len(json.dumps(value))} characters "
+                f"once encoded; CodePipeline takes at most {MIGRATE_VARIABLE_LIMIT} here: put the "
+                "steps in a script in the image and run that"
+            ]
+        )
+    return value

@@ -2,7 +2,8 @@
 
 It records every invocation (argv, working directory, the PULUMI_* environment) as a JSON line and
 answers the commands the Automation API issues with canned output. ``FAKE_PULUMI_SCENARIO``
-chooses the behaviour: ``ok`` (default), ``locked`` (another update holds the lock), ``fail``.
+chooses the behaviour: ``ok`` (default), ``locked`` (another update holds the lock), ``fail``;
+``stack export`` prints the state in the file ``FAKE_PULUMI_STATE`` names.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ if words[:2] == ["stack", "history"]:
     print(json.dumps([{"kind": "update", "startTime": "2026-11-26T10:00:00.000Z", "endTime": "2026-11-26T10:01:00.000Z",
                        "message": "", "environment": {}, "config": {}, "result": "succeeded", "version": 2,
                        "resourceChanges": {"create": 3, "same": 2}}]))
+    sys.exit(0)
+if words[:2] == ["stack", "export"]:
+    with open(os.environ["FAKE_PULUMI_STATE"], encoding="utf-8") as state:
+        print(json.dumps({"version": 3, "deployment": json.load(state)["deployment"]}))
     sys.exit(0)
 if words[:2] == ["stack", "output"]:
     secret = "--show-secrets" in args

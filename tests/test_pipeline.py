@@ -112,7 +112,12 @@ def test_deploys_go_through_pulumi_on_each_environment_stack(delivery: Rendering
         variables = {
             v["name"]: v["value"] for v in json.loads(deploy["configuration"]["EnvironmentVariables"])
         }
-        assert variables == {"MUON_ENVIRONMENT": environment, "MUON_STACK": stack, "MUON_DEPLOY_ROLE_ARN": ""}
+        assert variables == {
+            "MUON_ENVIRONMENT": environment,
+            "MUON_STACK": stack,
+            "MUON_DEPLOY_ROLE_ARN": "",
+            "MUON_MIGRATE": "",  # the shipped stages migrate nothing
+        }
         assert deploy["inputArtifacts"] == ["Source", "Images"]
         assert deploy["configuration"]["PrimarySource"] == "Source"
         assert deploy["namespace"] == stage_name
@@ -566,3 +571,42 @@ def test_destroy_never_waits_on_artifacts_or_protected_instances(
     assert prod.one("aws:autoscaling/group:Group").inputs["forceDelete"] is True
     # Images and production data are not thrown away by a destroy.
     assert delivery.one("aws:ecr/repository:Repository").inputs["forceDelete"] is False
+
+
+def test_a_stage_migration_reaches_its_deploy_action(render_definition) -> None:
+    rendering = render_pipeline(
+        render_definition,
+        pipeline_definition(
+            "[{environment: dev, migrate: {service: banana, command: [python, manage.py, migrate]}}, "
+            "{environment: production}]"
+        ),
+    )
+    variables = {}
+    for stage in stages_of(rendering):
+        for action in stage["actions"]:
+            if action["name"] == "Deploy":
+                found = json.loads(action["configuration"]["EnvironmentVariables"])
+                variables[stage["name"]] = {v["name"]: v["value"] for v in found}
+    assert json.loads(variables["Deploy-dev"]["MUON_MIGRATE"]) == {
+        "service": "banana",
+        "command": ["python", "manage.py", "migrate"],
+    }
+    assert variables["Deploy-production"]["MUON_MIGRATE"] == ""  # no migration: the step is skipped
+    # CodePipeline's limit on an action's variables: the configuration stays within it.
+    for stage in stages_of(rendering):
+        for action in stage["actions"]:
+            assert len(action["configuration"].get("EnvironmentVariables", "")) <= 1000
+
+
+def test_a_migration_too_long_for_codepipeline_is_one_line(render_definition) -> None:
+    long_argument = "x" * 900
+    with pytest.raises(DefinitionError) as caught:
+        render_pipeline(
+            render_definition,
+            pipeline_definition(
+                f"[{{environment: dev, migrate: {{service: banana, command: [run, {long_argument}]}}}}]"
+            ),
+        )
+    message = str(caught.value)
+    assert "pipeline.stages[0].migrate.command:" in message
+    assert "CodePipeline takes at most 800 here" in message

@@ -73,6 +73,16 @@ COVERAGE: dict[str, tuple[str, ...]] = {
         "DatabaseGroupsOfTheNamespace",
     ),
     "aws:route53/record:Record": ("RecordsForTheServicesHosts",),
+    "aws:sqs/queue:Queue": ("QueuesOfTheNamespace",),
+    "aws:sqs/queuePolicy:QueuePolicy": ("QueuesOfTheNamespace",),
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": ("QueuesOfTheNamespace",),
+    "aws:servicediscovery/httpNamespace:HttpNamespace": (
+        "CreateServiceConnectNamespacesTaggedWithTheNamespace",
+        "ServiceConnectNamespacesOfTheNamespace",
+        "LookupsWithoutResourceLevelPermissions",  # GetOperation: how Pulumi follows the creation
+    ),
+    "aws:sfn/stateMachine:StateMachine": ("JobStateMachines", "PassRolesToTasksAndRdsMonitoring"),
+    "aws:scheduler/schedule:Schedule": ("JobSchedules", "PassRolesToTasksAndRdsMonitoring"),
 }
 """Statements each resource type a service project creates needs."""
 

@@ -122,6 +122,9 @@ class MuonMocks(pulumi.runtime.Mocks):
             "keyArn": f"arn:aws:kms:{region}:{account}:key/00000000-0000-0000-0000-000000000000",
             "alarmTopicArn": f"arn:aws:sns:{region}:{account}:platform-dev-alarms",
             "logRetentionDays": 14,
+            # Container Insights on, so a service project with a worker plans offline; `pulumi up`
+            # reads the real platform's contract and refuses a worker where it is off.
+            "taskMetrics": True,
         }
         return {CONTRACT_OUTPUT: {"version": CONTRACT_VERSION, "environments": {"*": entry}}}
 

@@ -23,6 +23,9 @@ SERVICE_PROJECT = (
     SERVICE
     + "    scaling: {schedules: [{name: day, schedule: 'cron(0 8 ? * MON-FRI *)', min: 2, max: 4}]}\n"
     + "  apple: {port: 8080, pathPatterns: [/apples], database: {name: apple, engine: aurora-postgresql}}\n"
+    + "  api: {kind: backend, port: 9000}\n"
+    + "  mailer: {kind: worker, queue: {publishers: [api]}}\n"
+    + "jobs:\n  nightly: {service: api, command: [report], schedule: rate(1 day)}\n"
 )
 # The botocore service behind each IAM prefix.
 SERVICES = {
@@ -38,6 +41,10 @@ SERVICES = {
     "rds": "rds",
     "route53": "route53",
     "tag": "resourcegroupstaggingapi",
+    "sqs": "sqs",
+    "servicediscovery": "servicediscovery",
+    "states": "stepfunctions",
+    "scheduler": "scheduler",
 }
 NOT_AN_API_CALL = {"iam:PassRole"}  # a permission IAM checks, not an operation
 # Statements whose resources carry no namespace, and why that is as narrow as AWS allows.
@@ -154,7 +161,18 @@ def test_the_service_projects_resources_fall_inside_the_policy(
                 policy, "AlarmsNamedInTheNamespace", arn.format("cloudwatch", f"alarm:{name}")
             )
             assert named or tagged, resource.name
+        elif kind == "aws:sqs/queue:Queue":
+            assert allowed_by_name(policy, "QueuesOfTheNamespace", arn.format("sqs", inputs["name"]))
+        elif kind == "aws:sfn/stateMachine:StateMachine":
+            assert allowed_by_name(
+                policy, "JobStateMachines", arn.format("states", f"stateMachine:{inputs['name']}")
+            )
+        elif kind == "aws:scheduler/schedule:Schedule":
+            assert allowed_by_name(
+                policy, "JobSchedules", arn.format("scheduler", f"schedule/default/{inputs['name']}")
+            )
         elif kind in (
+            "aws:servicediscovery/httpNamespace:HttpNamespace",
             "aws:kms/key:Key",
             "aws:ec2/securityGroup:SecurityGroup",
             "aws:lb/targetGroup:TargetGroup",

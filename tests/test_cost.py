@@ -284,7 +284,7 @@ def test_a_service_project_is_priced_without_the_platforms_environment(tmp_path:
         + 1 * 0.20  # storage and I/O
         + 4 * (0.5 * 0.50 + 0.5 * 14 / 30 * 0.03)  # the service's and the database's log groups
         + 1.0  # the database's key
-        + 8 * 0.10  # alarms (the platform's stand-in has Container Insights off: no no-task alarm)
+        + 9 * 0.10  # alarms (the stand-in platform counts tasks: the no-task alarm too)
     )
     assert cost.total("dev") == pytest.approx(expected)
     assert cost.notes["dev"] == [

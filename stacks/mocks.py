@@ -294,6 +294,13 @@ class MuonMocks(pulumi.runtime.Mocks):
             # As failures, not an exception: the engine reports a provider's error that way and a
             # program may catch it (a raised exception would fail the whole run).
             return {}, [("name", f"ParameterNotFound: {name}")]
+        if token == "aws:ecs/getCluster:getCluster":
+            # A cluster exists once something was deployed to it (a running service's family).
+            cluster = str(params.get("clusterName", ""))
+            if any(family.startswith(f"{cluster}-") for family in self.deployed_images):
+                arn = f"arn:aws:ecs:{self.region}:{self.account_id}:cluster/{cluster}"
+                return {"clusterName": cluster, "arn": arn, "status": "ACTIVE", "id": arn}, []
+            return {}, [("clusterName", f"ClusterNotFoundException: {cluster}")]
         if token == "aws:ecs/getTaskDefinition:getTaskDefinition":
             family = str(params.get("taskDefinition", "")).split(":")[0]
             if family in self.deployed_images:

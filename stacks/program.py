@@ -47,6 +47,7 @@ from muon.stacks.services import (
     DatabaseWiring,
     awaiting_image_warning,
     choose_image,
+    cluster_exists,
     deployed_image,
     listener_priorities,
     preflight_wiring,
@@ -239,6 +240,14 @@ def prepare(
             )
         # The pipeline's digest wins over a local build: it is what the pipeline tested.
         builds = {s: b for s, b in inputs.builds.items() if s not in settings.images}
+        # A platform's cluster exists; an own environment's only after its first deploy.
+        deployed = platform is not None or (
+            any(
+                s not in settings.images and s not in builds and not definition.services[s].image
+                for s in definition.services
+            )
+            and cluster_exists(f"{context.namespace}-{env_name}")
+        )
         for service_name, service_spec in definition.services.items():
             images[service_name] = (
                 None
@@ -249,6 +258,7 @@ def prepare(
                     settings.images,
                     environment=env_name,
                     namespace=context.namespace,
+                    deployed=deployed,
                 )
             )
             database = None

@@ -232,16 +232,37 @@ def deployed_image(task_family: str) -> str | None:
     return next((c.get("image") for c in containers if c.get("name") == "app"), None)
 
 
+def cluster_exists(name: str) -> bool:
+    """Whether the ECS cluster ``name`` is there (ACTIVE): before an environment's first deploy it
+    is not, and then none of its services runs anything to look up."""
+    try:
+        found = aws.ecs.get_cluster(cluster_name=name)
+    except Exception:  # an invoke failure (no such cluster) arrives as a plain Exception
+        return False
+    return found.status == "ACTIVE"
+
+
 def choose_image(
-    service: str, spec: ServiceSpec, images: dict[str, str], *, environment: str, namespace: str
+    service: str,
+    spec: ServiceSpec,
+    images: dict[str, str],
+    *,
+    environment: str,
+    namespace: str,
+    deployed: bool = True,
 ) -> str | None:
     """The stack's ``muon:images``, else the definition's ``image``, else what runs now, else None.
 
     The pipeline sets ``muon:images`` only for its own run; a later ``pulumi up`` from a checkout
     keeps the running image instead of failing or rolling it back. None: no image exists yet, and
-    the service waits at zero tasks for the pipeline's first run.
+    the service waits at zero tasks for the pipeline's first run. ``deployed``: False when the
+    environment's cluster does not exist yet (one lookup instead of one per service).
     """
-    image = images.get(service) or spec.image or deployed_image(f"{namespace}-{environment}-{service}")
+    image = (
+        images.get(service)
+        or spec.image
+        or (deployed_image(f"{namespace}-{environment}-{service}") if deployed else None)
+    )
     return image if image and image != AWAITING_IMAGE else None
 
 

@@ -413,3 +413,25 @@ def test_a_service_awaiting_its_first_image_has_no_outage_alarm(render_definitio
     rendering = render_definition(BANANA, ["dev"], delivered=False)
     names = {a.inputs.get("name") for a in rendering.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
     assert not {"muon-dev-banana-no-tasks", "muon-dev-banana-no-healthy-targets"} & names
+
+
+def test_a_fresh_environment_asks_once_for_its_cluster_not_once_per_service(render_definition) -> None:
+    """Before the first deploy no cluster exists, so no service runs anything to look up."""
+    from muon.stacks.offline import MuonMocks
+
+    three = (
+        BANANA
+        + "  apple: {port: 8080, pathPatterns: [/apples]}\n  cherry: {port: 8080, pathPatterns: [/c]}\n"
+    )
+    fresh = MuonMocks()
+    render_definition(three, ["dev"], mocks=fresh, delivered=False)
+    tokens = [token for token, _ in fresh.calls]
+    assert tokens.count("aws:ecs/getCluster:getCluster") == 1
+    assert "aws:ecs/getTaskDefinition:getTaskDefinition" not in tokens
+    deployed = MuonMocks()
+    deployed.deployed_images["muon-dev-banana"] = "repo@sha256:" + "e" * 64
+    render_definition(three, ["dev"], mocks=deployed, delivered=False)
+    looked_up = [
+        p["taskDefinition"] for t, p in deployed.calls if t == "aws:ecs/getTaskDefinition:getTaskDefinition"
+    ]
+    assert sorted(looked_up) == ["muon-dev-apple", "muon-dev-banana", "muon-dev-cherry"]

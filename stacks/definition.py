@@ -27,6 +27,7 @@ from muon.stacks.spec import (
     RetentionDays,
     Spec,
     SubnetId,
+    Tags,
     Tier,
     VpcId,
     _PathError,
@@ -106,6 +107,11 @@ class Definition(Spec):
         description="Starts every name muon creates (clusters, roles, log groups, parameters, "
         "repositories, key aliases); default: the Pulumi project's name. Two projects with "
         "different namespaces share an account and region with no name in common.",
+    )
+    tags: Tags = Field(
+        default_factory=dict,
+        description="Tags on every taggable resource muon creates (AWS's limits: key 1-128, value up to 256 "
+        "characters; aws: and muon: are reserved); an environment's tags win.",
     )
     environments: dict[Name, EnvironmentSpec] = Field(min_length=1)
     services: dict[Name, ServiceSpec] = Field(default_factory=dict)

@@ -20,6 +20,7 @@ from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline, PipelineArgs
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry, RegistryArgs
 from muon.components.service import Service
+from muon.components.tagging import tag_transformation
 from muon.stacks.attach import (
     Platform,
     check_shared_patterns,
@@ -394,6 +395,8 @@ def run() -> None:
     context, zones = resolve_context(namespace_of(definition, source))
     plans = prepare(inputs, context, zones, priorities)
     pipeline = prepare_pipeline(settings, definition, context)
+    if definition.tags:  # every resource of the stack; an environment's own tags go over them
+        pulumi.runtime.register_stack_transformation(tag_transformation(definition.tags))
     organization = prepare_organization(settings)
     environments: dict[str, object] = {}
     contract: dict[str, object] = {}
@@ -404,12 +407,18 @@ def run() -> None:
         env_name, tags = plan.name, plan.tags
         for warning in plan.warnings:
             pulumi.log.warn(warning)
+        env_tags = definition.environments[env_name].tags
+        environment_options = (
+            pulumi.ResourceOptions(transformations=[tag_transformation(env_tags)]) if env_tags else None
+        )
         environment: Environment | AttachedEnvironment
         if plan.platform is not None:
-            environment = AttachedEnvironment(env_name, plan.platform.entry, plan.platform.reference)
+            environment = AttachedEnvironment(
+                env_name, plan.platform.entry, plan.platform.reference, opts=environment_options
+            )
         else:
             assert plan.args is not None
-            environment = Environment(env_name, plan.args)
+            environment = Environment(env_name, plan.args, opts=environment_options)
             contract[env_name] = contract_entry(
                 environment, tier=plan.tier, context=context, zones=list(plan.zones)
             )

@@ -4,6 +4,7 @@ hints, and the value types every part shares."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -119,3 +120,33 @@ class _PathError(ValueError):
     def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
         self.loc = loc
         super().__init__(message)
+
+
+TAG_VALUE_CHARACTERS = re.compile(r"^[\w\s.:/=+\-@]*$", re.UNICODE)
+"""AWS's tag character set: letters, digits, spaces and _ . : / = + - @ (any language)."""
+MAX_USER_TAGS = 40
+"""AWS takes 50 tags a resource; muon's own (muon:*, Name) need the rest."""
+
+
+def _tags(value: dict[str, str]) -> dict[str, str]:
+    if len(value) > MAX_USER_TAGS:
+        raise ValueError(
+            f"at most {MAX_USER_TAGS} tags (AWS takes 50 a resource; muon sets up to 10), got {len(value)}"
+        )
+    for key, tag in value.items():
+        if not 1 <= len(key) <= 128:
+            raise ValueError(f"tag key '{key[:40]}…' has {len(key)} characters; AWS takes 1 to 128")
+        if len(tag) > 256:
+            raise ValueError(f"the value of tag '{key}' has {len(tag)} characters; AWS takes at most 256")
+        if key.lower().startswith(("aws:", "muon:")):
+            raise ValueError(f"tag key '{key}': the aws: and muon: prefixes are reserved")
+        for what, text in (("key", key), ("value", tag)):
+            if not TAG_VALUE_CHARACTERS.match(text):
+                raise ValueError(
+                    f"tag {what} '{text}' of '{key}': AWS takes letters, digits, spaces and _ . : / = + - @"
+                )
+    return value
+
+
+Tags = Annotated[dict[str, str], AfterValidator(_tags)]
+"""Tags the definition puts on every taggable resource (``tags:`` at the top or per environment)."""

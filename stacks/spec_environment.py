@@ -23,6 +23,7 @@ from muon.stacks.spec import (
     RetentionDays,
     Spec,
     SubnetId,
+    Tags,
     Tier,
     VpcId,
     _PathError,
@@ -228,6 +229,10 @@ class EnvironmentSpec(Spec):
     log_retention_days: RetentionDays | None = None
     alarm_emails: list[Email] = Field(default_factory=list)
     attach: AttachSpec | None = None
+    tags: Tags = Field(
+        default_factory=dict,
+        description="Tags on every taggable resource of this environment (over the top-level ones).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> EnvironmentSpec:

@@ -1,4 +1,5 @@
-"""A company's tags on every taggable AWS resource, as a resource transformation.
+"""A company's rules on every resource muon creates, as resource transformations: its tags on every
+taggable AWS resource, its permissions boundary on every IAM role.
 
 A transformation (not the provider's ``default_tags``) because it also reaches what default tags
 do not: the instances an Auto Scaling group launches (its ``tags`` list, propagated at launch) and
@@ -58,3 +59,18 @@ def _merged(own: Any, tags: dict[str, str]) -> Any:
         return [*own, *extra]
     # An Output of a map: merged once it resolves.
     return pulumi.Output.from_input(own).apply(lambda value: {**tags, **(value or {})})
+
+
+def boundary_transformation(policy_arn: str) -> Transformation:
+    """Every IAM role gets ``policy_arn`` as its permissions boundary, unless it names its own."""
+
+    def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        if args.type_ != "aws:iam/role:Role" or not isinstance(args.props, dict):
+            return None
+        if args.props.get("permissions_boundary"):
+            return None
+        return pulumi.ResourceTransformationResult(
+            {**args.props, "permissions_boundary": policy_arn}, args.opts
+        )
+
+    return transform

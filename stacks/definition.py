@@ -24,6 +24,7 @@ from muon.stacks.spec import (
     Namespace,
     NatStrategy,
     ParameterReference,
+    PolicyArn,
     RetentionDays,
     Spec,
     SubnetId,
@@ -112,6 +113,10 @@ class Definition(Spec):
         default_factory=dict,
         description="Tags on every taggable resource muon creates (AWS's limits: key 1-128, value up to 256 "
         "characters; aws: and muon: are reserved); an environment's tags win.",
+    )
+    permissions_boundary: PolicyArn | None = Field(
+        default=None,
+        description="A permissions boundary (managed policy ARN) set on every IAM role muon creates.",
     )
     environments: dict[Name, EnvironmentSpec] = Field(min_length=1)
     services: dict[Name, ServiceSpec] = Field(default_factory=dict)

@@ -20,7 +20,7 @@ from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline, PipelineArgs
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry, RegistryArgs
 from muon.components.service import Service
-from muon.components.tagging import tag_transformation
+from muon.components.tagging import boundary_transformation, tag_transformation
 from muon.stacks.attach import (
     Platform,
     check_shared_patterns,
@@ -397,6 +397,8 @@ def run() -> None:
     pipeline = prepare_pipeline(settings, definition, context)
     if definition.tags:  # every resource of the stack; an environment's own tags go over them
         pulumi.runtime.register_stack_transformation(tag_transformation(definition.tags))
+    if definition.permissions_boundary:
+        pulumi.runtime.register_stack_transformation(boundary_transformation(definition.permissions_boundary))
     organization = prepare_organization(settings)
     environments: dict[str, object] = {}
     contract: dict[str, object] = {}

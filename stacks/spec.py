@@ -150,3 +150,8 @@ def _tags(value: dict[str, str]) -> dict[str, str]:
 
 Tags = Annotated[dict[str, str], AfterValidator(_tags)]
 """Tags the definition puts on every taggable resource (``tags:`` at the top or per environment)."""
+
+
+PolicyArn = Annotated[
+    str, pattern(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]+$", "an IAM managed policy ARN")
+]

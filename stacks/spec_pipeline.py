@@ -13,6 +13,7 @@ from pydantic import (
 from muon.stacks.spec import (
     Email,
     Name,
+    PolicyArn,
     Spec,
     _PathError,
     pattern,
@@ -141,13 +142,10 @@ class PipelineSpec(Spec):
     stages: list[PipelineStageSpec] = Field(min_length=1)
     notifications: PipelineNotificationsSpec = Field(default_factory=PipelineNotificationsSpec)
     registry: RegistrySpec = Field(default_factory=RegistrySpec)
-    deploy_permissions_boundary: (
-        Annotated[
-            str,
-            pattern(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]+$", "an IAM managed policy ARN"),
-        ]
-        | None
-    ) = Field(default=None, description="Permissions boundary for the roles that run `pulumi up`.")
+    deploy_permissions_boundary: PolicyArn | None = Field(
+        default=None,
+        description="Permissions boundary for the roles that run `pulumi up` (default: permissionsBoundary).",
+    )
     project_dir: str = Field(default=".", description="Where Pulumi.yaml is, in the repository.")
 
     @model_validator(mode="after")

@@ -111,3 +111,39 @@ def test_bad_tags_are_one_line(tags: dict[str, str], expected: str) -> None:
     with pytest.raises(DefinitionError) as caught:
         parse_definition(f"environments: {{dev: {{tags: {json.dumps(tags)}}}}}\n", "muon.yaml")
     assert str(caught.value).startswith("muon.yaml: environments.dev.tags: ")
+
+
+BOUNDARY = "arn:aws:iam::123456789012:policy/acme/DeveloperBoundary"
+
+
+@pytest.fixture(scope="module")
+def bounded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendering]:
+    """The repository's dev, prod and pipeline stacks with a permissions boundary."""
+    folder = tmp_path_factory.mktemp("bounded")
+    (folder / "examples").symlink_to(PROJECT_DIR / "examples")
+    text = f"permissionsBoundary: {BOUNDARY}\n" + (PROJECT_DIR / "muon.yaml").read_text(encoding="utf-8")
+    definition = folder / "muon.yaml"
+    definition.write_text(text, encoding="utf-8")
+    renderings = {}
+    for stack in ("dev", "prod", "pipeline"):
+        config = read_stack_file(PROJECT_DIR, stack)
+        config["muon:definition"] = str(definition)
+        if config.get("muon:environments"):
+            config["muon:images"] = json.dumps(delivered_images(text))
+        renderings[stack] = render(lambda: program.run(), config=config, stack=stack)
+    return renderings
+
+
+def test_every_role_carries_the_permissions_boundary(bounded: dict[str, Rendering]) -> None:
+    roles = [role for rendering in bounded.values() for role in rendering.of_type("aws:iam/role:Role")]
+    assert len(roles) >= 15  # services, hosts, NAT instance, database monitoring, pipeline, ...
+    for role in roles:
+        assert role.inputs.get("permissionsBoundary") == BOUNDARY, role.name
+
+
+def test_a_permissions_boundary_that_is_not_a_policy_arn_is_one_line() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition("permissionsBoundary: DeveloperBoundary\nenvironments: {dev: {}}\n", "muon.yaml")
+    message = str(caught.value)
+    assert message.startswith("muon.yaml: permissionsBoundary: expected an IAM managed policy ARN")
+    assert "\n" not in message

@@ -195,6 +195,7 @@ class Environment(pulumi.ComponentResource):
             log_retention_days=self.log_retention_days,
             production=self.production,
             task_metrics=self.cluster.container_insights,
+            private_route_table_ids=tuple(self.network.private_route_table_ids),
         )
 
     def outputs(self) -> dict[str, pulumi.Input[object]]:
@@ -205,6 +206,7 @@ class Environment(pulumi.ComponentResource):
             "publicSubnetIds": self.network.public_subnet_ids,
             "privateSubnetIds": self.network.private_subnet_ids,
             "isolatedSubnetIds": self.network.isolated_subnet_ids,
+            "privateRouteTableIds": self.network.private_route_table_ids,
             "clusterName": self.cluster.name,
             "clusterArn": self.cluster.arn,
             "loadBalancerDnsName": lb.dns_name,

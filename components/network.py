@@ -49,6 +49,8 @@ class Network(pulumi.ComponentResource):
     public_subnet_ids: pulumi.Output[list[str]]
     private_subnet_ids: pulumi.Output[list[str]]
     isolated_subnet_ids: pulumi.Output[list[str]]
+    private_route_table_ids: list[pulumi.Output[str]]
+    """One per zone (empty for an existing VPC, whose routes are not muon's)."""
     nat_gateway_count: int
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -56,6 +58,7 @@ class Network(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
+        self.private_route_table_ids = []
         if args.existing is not None:
             self._adopt(args.existing)
         else:
@@ -183,6 +186,7 @@ class Network(pulumi.ComponentResource):
 
         self.vpc_id = vpc.id
         self.vpc_cidr = vpc.cidr_block
+        self.private_route_table_ids = [t.id for t in private_routes]
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
         # Tasks pull images and ship logs the moment they start: hand the private subnets out once
         # their way out exists (routes through NAT, the endpoints). A data dependency, so only

@@ -106,6 +106,9 @@ class EnvironmentWiring:
     no-task alarm). Without it the metric does not exist and an alarm on it would never clear."""
     service_connect_namespace_arn: pulumi.Input[str] | None = None
     """The environment's Cloud Map namespace, when a backend service lives there."""
+    private_route_table_ids: tuple[pulumi.Input[str], ...] = ()
+    """One per zone, for extensions (a VPN gateway's route propagation); empty when the routes
+    are not muon's (an existing VPC, an attached environment)."""
 
 
 @dataclass(frozen=True)

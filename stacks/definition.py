@@ -8,6 +8,7 @@ default (see ``stacks/defaults.py``); the README's definition reference is writt
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -117,6 +118,19 @@ class Definition(Spec):
     permissions_boundary: PolicyArn | None = Field(
         default=None,
         description="A permissions boundary (managed policy ARN) set on every IAM role muon creates.",
+    )
+    extensions: list[
+        Annotated[
+            str,
+            pattern(
+                r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$",
+                "a Python module name such as acme_ext or extensions.sticky",
+            ),
+        ]
+    ] = Field(
+        default_factory=list,
+        description="Python modules on the project's path whose transform(resource) and extend(context) "
+        "hooks change or add to what muon creates.",
     )
     environments: dict[Name, EnvironmentSpec] = Field(min_length=1)
     services: dict[Name, ServiceSpec] = Field(default_factory=dict)

@@ -41,6 +41,8 @@ from muon.stacks.databases import (
 from muon.stacks.definition import Definition, ServiceSpec, Tier, tier_of
 from muon.stacks.environments import environment_args
 from muon.stacks.errors import DefinitionError
+from muon.stacks.extensions import ServiceWiring, extend_environment, load_extensions
+from muon.stacks.extensions import transformation as extension_transformation
 from muon.stacks.loader import load_definition
 from muon.stacks.organization import OrganizationPlan, load_organization
 from muon.stacks.pipelines import local_registry_args, pipeline_args, registry_args, stacks_by_environment
@@ -399,6 +401,10 @@ def run() -> None:
         pulumi.runtime.register_stack_transformation(tag_transformation(definition.tags))
     if definition.permissions_boundary:
         pulumi.runtime.register_stack_transformation(boundary_transformation(definition.permissions_boundary))
+    # The company's own hooks last: they see (and may change) what muon and the rules above set.
+    extensions = load_extensions(definition.extensions, project_dir(), source)
+    if any(extension.transform for extension in extensions):
+        pulumi.runtime.register_stack_transformation(extension_transformation(extensions))
     organization = prepare_organization(settings)
     environments: dict[str, object] = {}
     contract: dict[str, object] = {}
@@ -489,6 +495,25 @@ def run() -> None:
                     "deadLetterQueueUrl": queue.dead_letter_url,
                 }
         admit_callers(definition, created)
+        extend_environment(
+            extensions,
+            environment=env_name,
+            tier=plan.tier,
+            aws=context,
+            wiring=wiring,
+            services={
+                name: ServiceWiring(
+                    name=name,
+                    security_group_id=service.security_group_id,
+                    task_role_name=service.task_role_name,
+                    execution_role_name=service.execution_role_name,
+                    service_name=service.service_name,
+                )
+                for name, service in created.items()
+            },
+            tags=tags,
+            parent=environment,
+        )
         if definition.jobs:
             jobs[env_name] = scheduled_jobs(env_name, definition, context, wiring, created, tags, environment)
     pulumi.export("environments", environments)

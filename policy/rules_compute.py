@@ -148,8 +148,13 @@ def database_clusters(resources: list[Resource]) -> Iterable[Finding]:
             yield Finding("RDS.34", name, f"{ENGINE_LOG.get(engine)} log not exported")
         if engine == "aurora-mysql" and not inputs.get("backtrackWindow"):
             yield Finding("RDS.14", name, "backtracking off")
-        if not inputs.get("manageMasterUserPassword") and not (
-            _is_secret(cluster, "masterPassword") or _is_secret(cluster, "masterPasswordWo")
+        # A write-only password (masterPasswordWo) never reaches the state; a plain one must be a
+        # secret. (CrossGuard's stack validation sees values, not secretness: there only a plain
+        # password given without Secrets Manager is reported, from its key alone.)
+        if (
+            "masterPassword" in inputs
+            and not inputs.get("manageMasterUserPassword")
+            and not _is_secret(cluster, "masterPassword")
         ):
             yield Finding("CKV_AWS_337", name, "master password is not a secret")
         members = [

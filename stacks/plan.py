@@ -146,15 +146,18 @@ def print_warnings(rendering: Rendering, out: TextIO) -> None:
 
 
 def print_compliance(rendering: Rendering, out: TextIO) -> None:
-    from muon.policy.rules import evaluate, split_excepted
+    from muon.policy.levels import assess
 
-    open_findings, excepted = split_excepted(evaluate(rendering.custom_resources))
+    assessed, excepted = assess(rendering.custom_resources)
+    mandatory = sum(1 for a in assessed if a.level == "mandatory")
     out.write(
-        f"\nCompliance (FSBP/Checkov controls, docs/compliance.md): {len(open_findings)} open, "
-        f"{len(excepted)} documented exceptions (policy/exceptions.py)\n"
+        f"\nCompliance (FSBP/Checkov controls, docs/compliance.md): {len(assessed)} open "
+        f"({mandatory} mandatory, {len(assessed) - mandatory} advisory: development), "
+        f"{len(excepted)} documented exceptions (policy/exceptions.py); the same rules and levels "
+        "as the CrossGuard pack policy/pack\n"
     )
-    for finding in open_findings:
-        out.write(f"  open  {finding}\n")
+    for item in assessed:
+        out.write(f"  open  {item.level:<9} {item.finding}\n")
     for finding, _ in excepted:
         out.write(f"  except {finding}\n")
 

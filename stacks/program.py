@@ -218,6 +218,8 @@ def prepare(
             "muon:namespace": context.namespace,
             "muon:stack": stack,
             "muon:environment": env_name,
+            # Cost allocation by tier, and the level of a compliance finding (policy/levels.py).
+            "muon:tier": tier,
         }
         args = (
             None

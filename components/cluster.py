@@ -45,6 +45,13 @@ class ClusterArgs:
     root_volume_size: int = 30
     vpc_id: pulumi.Input[str] | None = None
     private_subnet_ids: pulumi.Input[list[str]] | None = None
+    image_id: str | None = None
+    """An AMI id, or a Parameter Store name holding one; default: AWS's ECS-optimized AMI."""
+    user_data: str | None = None
+    """Shell lines run at boot after muon's own."""
+    http_proxy: str | None = None
+    vpc_cidr: pulumi.Input[str] | None = None
+    """For NO_PROXY: traffic inside the VPC never goes through the proxy."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -156,23 +163,24 @@ class Cluster(pulumi.ComponentResource):
             opts=child,
         )
         # x86 only: images are built for linux/amd64 (Graviton types are refused by the definition).
-        ami = aws.ssm.get_parameter_output(name=AMI_PARAMETER, opts=pulumi.InvokeOutputOptions(parent=self))
-        user_data = cluster.name.apply(
-            lambda cluster_name: base64.b64encode(
-                "\n".join(
-                    [
-                        "#!/bin/bash",
-                        f"echo ECS_CLUSTER={cluster_name} >> /etc/ecs/ecs.config",
-                        # Tasks in awsvpc mode must not reach the instance's credentials.
-                        "echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config",
-                        "echo ECS_ENABLE_CONTAINER_METADATA=true >> /etc/ecs/ecs.config",
-                    ]
+        image_id: pulumi.Input[str]
+        if args.image_id is not None and args.image_id.startswith("ami-"):
+            image_id = args.image_id
+        else:
+            parameter = args.image_id or AMI_PARAMETER
+            image_id = aws.ssm.get_parameter_output(
+                name=parameter, opts=pulumi.InvokeOutputOptions(parent=self)
+            ).value
+        user_data = pulumi.Output.all(cluster.name, args.vpc_cidr or "").apply(
+            lambda resolved: base64.b64encode(
+                host_script(
+                    resolved[0], args.http_proxy, resolved[1], args.context.region, args.user_data
                 ).encode()
             ).decode()
         )
         template = aws.ec2.LaunchTemplate(
             f"{name}-launch-template",
-            image_id=ami.value,
+            image_id=image_id,
             instance_type=args.instance_type,
             # Instances boot and register at once: the profile's role must carry its policies.
             iam_instance_profile={"arn": ready(profile.arn, *attachments)},
@@ -236,3 +244,56 @@ class Cluster(pulumi.ComponentResource):
             opts=child,
         )
         return provider.name
+
+
+DOCKER_DROP_IN = "/etc/systemd/system/docker.service.d/http-proxy.conf"
+
+
+def no_proxy(vpc_cidr: str, region: str) -> str:
+    """What never goes through the proxy: instance and task metadata, the Docker socket, the VPC,
+    AWS's endpoints (public and VPC endpoints' names) and local names."""
+    return ",".join(
+        part
+        for part in (
+            "169.254.169.254",
+            "169.254.170.2",
+            "localhost",
+            "127.0.0.1",
+            vpc_cidr,
+            f".{region}.amazonaws.com",
+            ".amazonaws.com",
+            ".internal",
+        )
+        if part
+    )
+
+
+def host_script(
+    cluster_name: str, http_proxy: str | None, vpc_cidr: str, region: str, extra: str | None
+) -> str:
+    """The instances' boot script: join the cluster; with a proxy, the ECS agent and Docker use it
+    (AWS's "HTTP proxy configuration for Linux container instances"); then the definition's lines."""
+    lines = [
+        "#!/bin/bash",
+        f"echo ECS_CLUSTER={cluster_name} >> /etc/ecs/ecs.config",
+        # Tasks in awsvpc mode must not reach the instance's credentials.
+        "echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config",
+        "echo ECS_ENABLE_CONTAINER_METADATA=true >> /etc/ecs/ecs.config",
+    ]
+    if http_proxy:
+        proxy = http_proxy.rstrip("/")
+        agent_no_proxy = "169.254.169.254,169.254.170.2,/var/run/docker.sock"
+        lines += [
+            f"echo HTTP_PROXY={proxy} >> /etc/ecs/ecs.config",
+            f"echo NO_PROXY={agent_no_proxy} >> /etc/ecs/ecs.config",
+            "mkdir -p /etc/systemd/system/ecs.service.d /etc/systemd/system/docker.service.d",
+            'printf \'[Service]\\nEnvironment="HTTP_PROXY=%s" "NO_PROXY=%s"\\n\' '
+            f"'{proxy}' '{agent_no_proxy}' > /etc/systemd/system/ecs.service.d/http-proxy.conf",
+            'printf \'[Service]\\nEnvironment="HTTP_PROXY=%s" "HTTPS_PROXY=%s" "NO_PROXY=%s"\\n\' '
+            f"'{proxy}' '{proxy}' '{no_proxy(vpc_cidr, region)}' > {DOCKER_DROP_IN}",
+            "systemctl daemon-reload",
+            "systemctl restart --no-block docker ecs",
+        ]
+    if extra:
+        lines += ["# -- the definition's cluster.userData --", extra.rstrip("\n")]
+    return "\n".join(lines) + "\n"

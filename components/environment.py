@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from muon.components.alarms import topic_alarm
-from muon.components.cluster import Cluster, ClusterArgs
+from muon.components.cluster import Cluster, ClusterArgs, no_proxy
 from muon.components.context import AwsContext
 from muon.components.domain import Domain, DomainArgs, alias_record
 from muon.components.encryption import Key, KeyArgs
@@ -66,12 +66,14 @@ class Environment(pulumi.ComponentResource):
             dataclasses.replace(args.network, key_arn=self.key.arn, tags=args.tags),
             opts=child,
         )
+        self._cluster_args = args.cluster
         self.cluster = Cluster(
             name,
             dataclasses.replace(
                 args.cluster,
                 vpc_id=self.network.vpc_id,
                 private_subnet_ids=self.network.private_subnet_ids,
+                vpc_cidr=self.network.vpc_cidr,
                 tags=args.tags,
             ),
             opts=child,
@@ -196,7 +198,20 @@ class Environment(pulumi.ComponentResource):
             production=self.production,
             task_metrics=self.cluster.container_insights,
             private_route_table_ids=tuple(self.network.private_route_table_ids),
+            proxy_variables=self._proxy_variables(),
         )
+
+    def _proxy_variables(self) -> dict[str, pulumi.Input[str]]:
+        """With cluster.httpProxy, every task's HTTP(S)_PROXY and what bypasses it."""
+        proxy = self._cluster_args.http_proxy
+        if proxy is None:
+            return {}
+        region = self._cluster_args.context.region
+        return {
+            "HTTP_PROXY": proxy,
+            "HTTPS_PROXY": proxy,
+            "NO_PROXY": self.network.vpc_cidr.apply(lambda cidr: no_proxy(cidr, region)),
+        }
 
     def outputs(self) -> dict[str, pulumi.Input[object]]:
         """What the stack exports for this environment (read later by the day-2 commands)."""

@@ -106,6 +106,8 @@ class EnvironmentWiring:
     no-task alarm). Without it the metric does not exist and an alarm on it would never clear."""
     service_connect_namespace_arn: pulumi.Input[str] | None = None
     """The environment's Cloud Map namespace, when a backend service lives there."""
+    proxy_variables: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    """HTTP_PROXY, HTTPS_PROXY and NO_PROXY for every task (cluster.httpProxy)."""
     private_route_table_ids: tuple[pulumi.Input[str], ...] = ()
     """One per zone, for extensions (a VPN gateway's route propagation); empty when the routes
     are not muon's (an existing VPC, an attached environment)."""

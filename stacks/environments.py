@@ -138,6 +138,9 @@ def environment_args(
             min_size=ec2_min,
             max_size=ec2_max,
             root_volume_size=cluster.root_volume_size,
+            image_id=cluster.image_id,
+            user_data=cluster.user_data,
+            http_proxy=cluster.http_proxy,
         ),
         load_balancer=LoadBalancerArgs(
             context=context,

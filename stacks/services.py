@@ -372,6 +372,9 @@ def service_args(
         else {}
     )
     workload = workload or WorkloadWiring()
+    for name, value in wiring.proxy_variables.items():  # the environment's proxy, unless set here
+        if name not in chosen_values:
+            variables[name] = value
     for name, value in queue_variables(workload).items():
         if name in chosen_values:
             raise DefinitionError(

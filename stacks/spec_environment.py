@@ -84,6 +84,10 @@ class NetworkSpec(Spec):
         return self
 
 
+MAX_EXTRA_USER_DATA = 12_000
+"""EC2 takes 16 KB of user data; muon's own lines (cluster, proxy) need the rest."""
+
+
 class ClusterSpec(Spec):
     provider: ClusterProvider | None = Field(
         default=None, description="fargate (default) or ec2 instances in an auto scaling group."
@@ -104,11 +108,43 @@ class ClusterSpec(Spec):
         description="CloudWatch Container Insights (production default; development off: "
         "its metrics cost more than the rest of a small cluster's monitoring).",
     )
+    image_id: (
+        Annotated[
+            str,
+            pattern(
+                r"^(ami-[0-9a-f]{8,17}|/[A-Za-z0-9_./-]{1,1010})$",
+                "an AMI id (ami-0123456789abcdef0) or a Parameter Store name holding one (/acme/ecs-ami)",
+            ),
+        ]
+        | None
+    ) = Field(default=None, description="EC2: a hardened AMI, or the SSM parameter naming the current one.")
+    user_data: str | None = Field(
+        default=None,
+        max_length=MAX_EXTRA_USER_DATA,
+        description="EC2: shell lines run at boot after muon's own (which join the cluster).",
+    )
+    http_proxy: (
+        Annotated[
+            str,
+            pattern(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?/?$", "a proxy URL such as http://proxy.corp:3128"),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="Egress through a proxy: the ECS agent and Docker (EC2) and every task's HTTP(S)_PROXY, "
+        "with the VPC, AWS endpoints and the metadata addresses in NO_PROXY.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> ClusterSpec:
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        if self.provider != "ec2":
+            hosts = [to_camel(k) for k in ("image_id", "user_data") if getattr(self, k) is not None]
+            if hosts:
+                raise _PathError(
+                    (hosts[0],), "configures EC2 hosts: it needs provider: ec2 (Fargate has none)"
+                )
         if self.provider == "fargate":
             ec2_only = [k for k in ("min", "max") if getattr(self, k) is not None]
             if ec2_only:

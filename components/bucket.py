@@ -100,3 +100,11 @@ class PrivateBucket(pulumi.ComponentResource):
         self.bucket = bucket.bucket
         self.arn = bucket.arn
         self.register_outputs({"bucket": self.bucket, "arn": self.arn})
+
+
+class ExistingBucket:
+    """A bucket the company brought (``pipeline.artifactBucket``): used as is, its settings theirs."""
+
+    def __init__(self, name: str, partition: str = "aws") -> None:
+        self.bucket = pulumi.Output.from_input(name)
+        self.arn = pulumi.Output.from_input(f"arn:{partition}:s3:::{name}")

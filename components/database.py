@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from muon.components.aurora import ENGINES, SERVERLESS_CLASS, Engine, version_family
 from muon.components.context import AwsContext
-from muon.components.encryption import Key, KeyArgs
+from muon.components.encryption import ExistingKey, Key, KeyArgs, key_or_existing
 from muon.components.naming import fit
 from muon.components.policies import assume_role_policy, ready
 from muon.components.tags import MANAGED_BY_TAG
@@ -87,6 +87,8 @@ class DatabaseArgs:
     monitoring_interval: int
     backtrack_seconds: int = 0
     parameters: dict[str, str] = field(default_factory=dict)
+    key_arn: str | None = None
+    """The company's key for databases (``keys.data``); None: muon creates one per database."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -113,8 +115,9 @@ class Database(pulumi.ComponentResource):
         identifier = f"{namespace}-{args.environment}-{args.service}"
         tags = {**args.tags, "muon:service": args.service}
 
-        key = Key(
+        key = key_or_existing(
             f"{name}-key",
+            args.key_arn,
             KeyArgs(
                 context=context,
                 description=f"muon database {identifier}: storage, password, Performance Insights, logs",
@@ -288,7 +291,7 @@ class Database(pulumi.ComponentResource):
         self,
         name: str,
         args: DatabaseArgs,
-        key: Key,
+        key: Key | ExistingKey,
         tags: dict[str, str],
         child: pulumi.ResourceOptions,
     ) -> tuple[pulumi.Output[str], pulumi.Input[int]]:

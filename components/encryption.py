@@ -86,3 +86,18 @@ def key_policy(context: AwsContext, publishing_services: tuple[str, ...]) -> dic
             }
         )
     return document(*statements)
+
+
+class ExistingKey:
+    """A key the company brought (``keys:`` in the definition): used as is, its policy theirs."""
+
+    def __init__(self, arn: str) -> None:
+        self.arn = pulumi.Output.from_input(arn)
+        self.key_id = pulumi.Output.from_input(arn.rsplit("/", 1)[-1])
+
+
+def key_or_existing(
+    name: str, existing_arn: str | None, args: KeyArgs, opts: pulumi.ResourceOptions
+) -> Key | ExistingKey:
+    """The company's key when given, else a new one muon manages."""
+    return ExistingKey(existing_arn) if existing_arn else Key(name, args, opts=opts)

@@ -11,7 +11,7 @@ from muon.components.alarms import topic_alarm
 from muon.components.cluster import Cluster, ClusterArgs, no_proxy
 from muon.components.context import AwsContext
 from muon.components.domain import Domain, DomainArgs, alias_record
-from muon.components.encryption import Key, KeyArgs
+from muon.components.encryption import ExistingKey, Key, KeyArgs, key_or_existing
 from muon.components.firewall import FirewallArgs, WebFirewall
 from muon.components.load_balancer import LoadBalancer, LoadBalancerArgs
 from muon.components.network import Network, NetworkArgs
@@ -33,11 +33,13 @@ class EnvironmentArgs:
     firewall_rate_limit: int | None = None
     """A managed web ACL in front of the load balancer, with this rate limit; None: none (or the
     load balancer's own ``web_acl_arn``)."""
+    key_arn: str | None = None
+    """The company's key for logs, alarms and parameters (``keys.logs``); None: muon creates one."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
 class Environment(pulumi.ComponentResource):
-    key: Key
+    key: Key | ExistingKey
     network: Network
     cluster: Cluster
     load_balancer: LoadBalancer
@@ -51,8 +53,9 @@ class Environment(pulumi.ComponentResource):
         self._namespace = args.context.namespace
         self.production = args.production
         self.log_retention_days = args.log_retention_days
-        self.key = Key(
+        self.key = key_or_existing(
             f"{name}",
+            args.key_arn,
             KeyArgs(
                 context=args.context,
                 description=f"muon environment {name}: logs, alarms, parameters",

@@ -16,9 +16,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.bucket import PrivateBucket, PrivateBucketArgs
+from muon.components.bucket import ExistingBucket, PrivateBucket, PrivateBucketArgs
 from muon.components.buildspecs import deploy_buildspec, image_buildspec, update_buildspec
-from muon.components.encryption import Key, KeyArgs
+from muon.components.encryption import KeyArgs, key_or_existing
 from muon.components.pipeline_access import deploy_policy, state_statements
 from muon.components.pipeline_args import PipelineArgs, Scope
 from muon.components.pipeline_feedback import dashboard, feedback, history_name, notification_channel
@@ -54,8 +54,9 @@ class Pipeline(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         context, tags = args.context, args.tags
 
-        self._key = Key(
+        self._key = key_or_existing(
             f"{name}-key",
+            args.key_arn,
             KeyArgs(
                 context=context,
                 description=f"muon pipeline {args.name}: artifacts, logs, notifications",
@@ -64,17 +65,21 @@ class Pipeline(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-        self._bucket = PrivateBucket(
-            f"{name}-artifacts",
-            PrivateBucketArgs(
-                key_arn=self._key.arn,
-                expire_after_days=30,
-                noncurrent_expire_after_days=7,
-                # Build artifacts only: `pulumi destroy` must not stop at a non-empty bucket.
-                force_destroy=True,
-                tags=tags,
-            ),
-            opts=self._child,
+        self._bucket: PrivateBucket | ExistingBucket = (
+            ExistingBucket(args.artifact_bucket, context.partition)
+            if args.artifact_bucket
+            else PrivateBucket(
+                f"{name}-artifacts",
+                PrivateBucketArgs(
+                    key_arn=self._key.arn,
+                    expire_after_days=30,
+                    noncurrent_expire_after_days=7,
+                    # Build artifacts only: `pulumi destroy` must not stop at a non-empty bucket.
+                    force_destroy=True,
+                    tags=tags,
+                ),
+                opts=self._child,
+            )
         )
         scope = Scope(name, args, self._key.arn, self._child)
         topic = notification_channel(scope)
@@ -139,8 +144,7 @@ class Pipeline(pulumi.ComponentResource):
         timeout_minutes: int | None = None,
     ) -> _Project:
         args, context, child = self._args, self._args.context, self._child
-        project_name = f"{args.name}-{key}"
-        log_group_name = f"/{args.context.namespace}/pipeline/{args.name}/{key}"
+        log_group_name = self._log_group_name(key)
         log_group = aws.cloudwatch.LogGroup(
             f"{self._name}-{key}-logs",
             name=log_group_name,
@@ -149,6 +153,17 @@ class Pipeline(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        if key == "deploy" and args.deploy.role_arn is not None:
+            # The company's own deploy role: muon creates and attaches nothing to it.
+            return self._codebuild_project(
+                key,
+                log_group,
+                args.deploy.role_arn,
+                buildspec,
+                privileged,
+                variables,
+                timeout_minutes,
+            )
         role = aws.iam.Role(
             f"{self._name}-{key}-role",
             assume_role_policy=assume_role_policy(
@@ -185,6 +200,31 @@ class Pipeline(pulumi.ComponentResource):
                     opts=child,
                 )
             )
+        return self._codebuild_project(
+            key,
+            log_group,
+            ready(role.arn, *depends),
+            buildspec,
+            privileged,
+            variables,
+            timeout_minutes,
+        )
+
+    def _log_group_name(self, key: str) -> str:
+        return f"/{self._args.context.namespace}/pipeline/{self._args.name}/{key}"
+
+    def _codebuild_project(
+        self,
+        key: str,
+        log_group: aws.cloudwatch.LogGroup,
+        service_role: pulumi.Input[str],
+        buildspec: str,
+        privileged: bool,
+        variables: list[dict[str, str]] | None,
+        timeout_minutes: int | None,
+    ) -> _Project:
+        args, child = self._args, self._child
+        project_name = f"{args.name}-{key}"
         build = args.build
         project = aws.codebuild.Project(
             f"{self._name}-{key}",
@@ -192,7 +232,7 @@ class Pipeline(pulumi.ComponentResource):
             description=f"muon pipeline {args.name}: {key}",
             # A V2 pipeline starts a run as soon as it is created: the project's role carries its
             # permissions by then, and the pipeline waits for the project (it names it by Output).
-            service_role=ready(role.arn, *depends),
+            service_role=service_role,
             encryption_key=self._key.arn,
             build_timeout=timeout_minutes or build.timeout_minutes,
             artifacts={"type": "CODEPIPELINE"},
@@ -215,7 +255,7 @@ class Pipeline(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        entry = _Project(project_name, project.name, project.arn, log_group_name)
+        entry = _Project(project_name, project.name, project.arn, self._log_group_name(key))
         self._projects[key] = entry
         return entry
 

@@ -55,6 +55,8 @@ class DeploySettings:
     """A permissions boundary for the roles that run `pulumi up` (self-update, deploys)."""
     project_dir: str = "."
     access_token_parameter: str | None = None
+    role_arn: str | None = None
+    """A pre-created role for the deploy step (``pipeline.deployRoleArn``): muon creates none."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,10 @@ class PipelineArgs:
     deploy: DeploySettings
     notifications: Notifications
     log_retention_days: int
+    key_arn: str | None = None
+    """The company's key (``keys.pipeline``) for artifacts, logs and notifications."""
+    artifact_bucket: str | None = None
+    """The company's artifact bucket (``pipeline.artifactBucket``)."""
     tags: dict[str, str] = field(default_factory=dict)
 
 

@@ -23,7 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.context import AwsContext
-from muon.components.encryption import Key, KeyArgs
+from muon.components.encryption import KeyArgs, key_or_existing
 from muon.components.policies import document, to_json
 
 DEPLOYED_TAG_PREFIX = "deployed-"
@@ -56,6 +56,8 @@ class RegistryArgs:
     """Deployed images past this count expire: far above what the pipeline keeps tagged; an
     environment's own repository of local builds keeps exactly its last ``keep_deployed``."""
     force_delete: bool = False
+    key_arn: str | None = None
+    """The company's key (``keys.pipeline``); its policy must admit the pull accounts' roles."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -67,8 +69,9 @@ class Registry(pulumi.ComponentResource):
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("muon:ecr:Registry", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        key = Key(
+        key = key_or_existing(
             f"{name}-key",
+            args.key_arn,
             KeyArgs(
                 context=args.context,
                 description=f"muon images {args.prefix}/*",

@@ -54,48 +54,9 @@ class Service(pulumi.ComponentResource):
             opts=child,
         )
 
-        tasks_trust = assume_role_policy("ecs-tasks.amazonaws.com", source_account=context.account_id)
-        execution_role = aws.iam.Role(
-            f"{name}-execution-role",
-            name=fit(f"{service_id}-execution", 64),
-            assume_role_policy=tasks_trust,
-            # The path the delivery account's repository policy admits (cross-account pulls).
-            path=execution_role_path(namespace),
-            tags=tags,
-            opts=child,
+        execution_role_arn, task_role_arn, execution_role_name, task_role_name = self._roles(
+            name, service_id, args, log_group, child
         )
-        execution_policy_resource = aws.iam.RolePolicy(
-            f"{name}-execution-policy",
-            role=execution_role.id,
-            policy=to_json(
-                execution_policy(
-                    args.image_repository_arn, log_group.arn, args.secrets, wiring.key_arn, args.database
-                )
-            ),
-            opts=child,
-        )
-        task_role = aws.iam.Role(
-            f"{name}-task-role",
-            name=fit(f"{service_id}-task", 64),
-            assume_role_policy=tasks_trust,
-            tags=tags,
-            opts=child,
-        )
-        task_statements = task_policy_statements(args.permissions, args.exec_command, args.database)
-        task_statements += queue_statements(args.queue, args.publishes_to)
-        task_policies = (
-            [
-                aws.iam.RolePolicy(
-                    f"{name}-task-policy",
-                    role=task_role.id,
-                    policy=to_json(document(*task_statements)),
-                    opts=child,
-                )
-            ]
-            if task_statements
-            else []
-        )
-
         container = {
             "name": "app",
             "essential": True,
@@ -171,8 +132,8 @@ class Service(pulumi.ComponentResource):
             cpu=str(args.cpu),
             memory=str(args.memory),
             # Tasks start as soon as the service exists: the roles must carry their policies.
-            execution_role_arn=ready(execution_role.arn, execution_policy_resource),
-            task_role_arn=ready(task_role.arn, *task_policies),
+            execution_role_arn=execution_role_arn,
+            task_role_arn=task_role_arn,
             container_definitions=definitions,
             volumes=volumes,
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}
@@ -316,12 +277,79 @@ class Service(pulumi.ComponentResource):
         self.service_name = service.name
         self.task_definition_arn = task.arn
         self.security_group_id = tasks_sg.id
-        self.task_role_name = task_role.name
-        self.execution_role_name = execution_role.name
-        self.task_role_arn = task_role.arn
-        self.execution_role_arn = execution_role.arn
+        self.task_role_name = task_role_name
+        self.execution_role_name = execution_role_name
+        self.task_role_arn = pulumi.Output.from_input(task_role_arn)
+        self.execution_role_arn = pulumi.Output.from_input(execution_role_arn)
         self.task_family = service_id
         self.register_outputs(self.outputs(wiring))
+
+    def _roles(
+        self,
+        name: str,
+        service_id: str,
+        args: ServiceArgs,
+        log_group: aws.cloudwatch.LogGroup,
+        child: pulumi.ResourceOptions,
+    ) -> tuple[pulumi.Input[str], pulumi.Input[str], pulumi.Output[str], pulumi.Output[str]]:
+        """The execution and task roles (ARN, name): the company's when given (nothing created or
+        attached), else muon's, handed out once their policies are attached."""
+        wiring, context, namespace, tags = args.wiring, args.context, args.context.namespace, args.tags
+        tasks_trust = assume_role_policy("ecs-tasks.amazonaws.com", source_account=context.account_id)
+        if args.execution_role_arn is not None:
+            execution_arn: pulumi.Input[str] = args.execution_role_arn
+            execution_name = pulumi.Output.from_input(args.execution_role_arn.rsplit("/", 1)[-1])
+        else:
+            execution_role = aws.iam.Role(
+                f"{name}-execution-role",
+                name=fit(f"{service_id}-execution", 64),
+                assume_role_policy=tasks_trust,
+                # The path the delivery account's repository policy admits (cross-account pulls).
+                path=execution_role_path(namespace),
+                tags=tags,
+                opts=child,
+            )
+            execution_policy_resource = aws.iam.RolePolicy(
+                f"{name}-execution-policy",
+                role=execution_role.id,
+                policy=to_json(
+                    execution_policy(
+                        args.image_repository_arn, log_group.arn, args.secrets, wiring.key_arn, args.database
+                    )
+                ),
+                opts=child,
+            )
+            execution_arn = ready(execution_role.arn, execution_policy_resource)
+            execution_name = execution_role.name
+        if args.task_role_arn is not None:
+            return (
+                execution_arn,
+                args.task_role_arn,
+                execution_name,
+                pulumi.Output.from_input(args.task_role_arn.rsplit("/", 1)[-1]),
+            )
+        task_role = aws.iam.Role(
+            f"{name}-task-role",
+            name=fit(f"{service_id}-task", 64),
+            assume_role_policy=tasks_trust,
+            tags=tags,
+            opts=child,
+        )
+        task_statements = task_policy_statements(args.permissions, args.exec_command, args.database)
+        task_statements += queue_statements(args.queue, args.publishes_to)
+        task_policies = (
+            [
+                aws.iam.RolePolicy(
+                    f"{name}-task-policy",
+                    role=task_role.id,
+                    policy=to_json(document(*task_statements)),
+                    opts=child,
+                )
+            ]
+            if task_statements
+            else []
+        )
+        return execution_arn, ready(task_role.arn, *task_policies), execution_name, task_role.name
 
     def _route(
         self,

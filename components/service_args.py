@@ -175,6 +175,10 @@ class ServiceArgs:
     database: DatabaseAccess | None = None
     image_repository_arn: pulumi.Input[str] | None = None
     """The ECR repository the image is pulled from (None: another registry, or no image)."""
+    execution_role_arn: str | None = None
+    """A pre-created execution role (``roles.execution``): muon creates and attaches nothing."""
+    task_role_arn: str | None = None
+    """A pre-created task role (``roles.task``)."""
     service_connect: ServiceConnect | None = None
     queue: QueueAccess | None = None
     """A worker's own queue: receive and delete only."""

@@ -98,6 +98,7 @@ def database_args(
     log_retention_days: int,
     password: GeneratedPassword | ExistingPassword,
     tags: dict[str, str],
+    key_arn: str | None = None,
 ) -> DatabaseArgs:
     defaults = TIER_DEFAULTS[tier]
     facts = ENGINES[spec.engine]
@@ -163,6 +164,7 @@ def database_args(
         backtrack_seconds=backtrack_hours * 3600,
         parameters=dict(spec.parameters),
         tags=tags,
+        key_arn=key_arn,
     )
 
 

@@ -21,6 +21,7 @@ from muon.stacks.spec import (
     CostProfile,
     Email,
     ImageReference,
+    KeysSpec,
     Name,
     Namespace,
     NatStrategy,
@@ -114,6 +115,9 @@ class Definition(Spec):
         default_factory=dict,
         description="Tags on every taggable resource muon creates (AWS's limits: key 1-128, value up to 256 "
         "characters; aws: and muon: are reserved); an environment's tags win.",
+    )
+    keys: KeysSpec = Field(
+        default_factory=KeysSpec, description="Bring your own KMS keys: logs, data, pipeline."
     )
     permissions_boundary: PolicyArn | None = Field(
         default=None,

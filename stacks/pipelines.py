@@ -45,6 +45,7 @@ def registry_args(definition: Definition, *, context: AwsContext, tags: dict[str
         expire_builds_after_days=registry.expire_builds_after_days,
         pull_accounts=tuple(a for a in accounts if a != context.account_id),
         organization_id=registry.organization_id,
+        key_arn=definition.keys.pipeline,
         tags=tags,
     )
 
@@ -193,6 +194,7 @@ def pipeline_args(
             pulumi_version=settings.cli_version,
             project_dir=spec.project_dir,
             access_token_parameter=settings.access_token_parameter,
+            role_arn=spec.deploy_role_arn,
         ),
         notifications=Notifications(
             emails=tuple(spec.notifications.emails),
@@ -201,6 +203,8 @@ def pipeline_args(
             on_success=spec.notifications.on_success,
         ),
         log_retention_days=PIPELINE_LOG_RETENTION_DAYS,
+        key_arn=definition.keys.pipeline,
+        artifact_bucket=spec.artifact_bucket,
         tags=tags,
     )
 

@@ -227,6 +227,8 @@ def prepare(
             else environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
         )
         args = with_task_metrics(env_name, env_spec, args, platform, definition, source)
+        if args is not None and definition.keys.logs:
+            args = dataclasses.replace(args, key_arn=definition.keys.logs)
         if platform:
             provider, domain = platform.entry["provider"], platform.entry.get("domain")
             env_zones = tuple(platform.entry["zones"])
@@ -449,7 +451,9 @@ def run() -> None:
                 pulumi.log.warn(awaiting_image_warning(service_name, env_name))
             database_wiring = None
             if service_spec.database is not None:
-                database = _database(plan, service_name, service_spec, environment, context)
+                database = _database(
+                    plan, service_name, service_spec, environment, context, definition.keys.data
+                )
                 databases.setdefault(env_name, {})[service_name] = database.outputs()
                 database_wiring = DatabaseWiring(
                     placeholders=database_placeholders(
@@ -574,6 +578,7 @@ def _database(
     service_spec: ServiceSpec,
     environment: Environment | AttachedEnvironment,
     context: AwsContext,
+    key_arn: str | None = None,
 ) -> Database:
     spec = service_spec.database
     assert spec is not None
@@ -594,6 +599,7 @@ def _database(
             log_retention_days=environment.log_retention_days,
             password=plan.passwords[service_name],
             tags=plan.tags,
+            key_arn=key_arn,
         ),
         opts=pulumi.ResourceOptions(parent=environment),
     )

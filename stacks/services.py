@@ -449,6 +449,8 @@ def service_args(
         permissions=tuple(Permission(tuple(p.actions), tuple(p.resources)) for p in spec.permissions),
         database=database.access if database else None,
         kind=spec.kind,
+        execution_role_arn=spec.roles.execution,
+        task_role_arn=spec.roles.task,
         service_connect=workload.service_connect,
         queue=workload.queue,
         publishes_to=workload.publishes_to,

@@ -11,6 +11,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Field,
     StringConstraints,
 )
 from pydantic.alias_generators import to_camel
@@ -155,3 +156,30 @@ Tags = Annotated[dict[str, str], AfterValidator(_tags)]
 PolicyArn = Annotated[
     str, pattern(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]+$", "an IAM managed policy ARN")
 ]
+
+
+KmsKeyArn = Annotated[
+    str,
+    pattern(
+        r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32})$",
+        "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; IAM policies need the key, not an alias)",
+    ),
+]
+IamRoleArn = Annotated[str, pattern(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", "an IAM role ARN")]
+
+
+class KeysSpec(Spec):
+    """The company's own KMS keys, by purpose, instead of the keys muon creates."""
+
+    logs: KmsKeyArn | None = Field(
+        default=None,
+        description="Each environment's logs, alarms topic and parameters (its key policy must admit "
+        "CloudWatch Logs and SNS).",
+    )
+    data: KmsKeyArn | None = Field(
+        default=None, description="Databases: storage, password, Performance Insights, logs."
+    )
+    pipeline: KmsKeyArn | None = Field(
+        default=None,
+        description="The delivery stack: artifacts, build logs, notifications, image repositories.",
+    )

@@ -147,6 +147,17 @@ class PipelineSpec(Spec):
         description="Permissions boundary for the roles that run `pulumi up` (default: permissionsBoundary).",
     )
     project_dir: str = Field(default=".", description="Where Pulumi.yaml is, in the repository.")
+    artifact_bucket: (
+        Annotated[
+            str,
+            pattern(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "an S3 bucket name"),
+        ]
+        | None
+    ) = Field(default=None, description="The company's own artifact bucket instead of the one muon creates.")
+    deploy_role_arn: RoleArn | None = Field(
+        default=None,
+        description="A pre-created role for the deploy step (pulumi up) instead of the one muon creates.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> PipelineSpec:

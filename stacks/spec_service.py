@@ -15,6 +15,7 @@ from muon.components.aurora import (
     instance_class_problem,
 )
 from muon.stacks.spec import (
+    IamRoleArn,
     ImageReference,
     Name,
     ParameterReference,
@@ -276,6 +277,14 @@ def _backlog_defaults(scaling: object) -> object:
     return merged
 
 
+class ServiceRolesSpec(Spec):
+    execution: IamRoleArn | None = Field(
+        default=None,
+        description="Pulls the image, writes the logs, reads the secrets (muon attaches nothing to it).",
+    )
+    task: IamRoleArn | None = Field(default=None, description="The application's own role.")
+
+
 class ServiceSpec(Spec):
     kind: ServiceKind = Field(
         default="web",
@@ -359,6 +368,10 @@ class ServiceSpec(Spec):
     deployment: DeploymentSpec = Field(default_factory=DeploymentSpec)
     permissions: list[PermissionSpec] = Field(default_factory=list, description="Task role statements.")
     database: DatabaseSpec | None = None
+    roles: ServiceRolesSpec = Field(
+        default_factory=lambda: ServiceRolesSpec(),
+        description="Pre-created roles instead of the ones muon creates (role creation refused).",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -381,6 +394,7 @@ class ServiceSpec(Spec):
     @model_validator(mode="after")
     def _check(self) -> ServiceSpec:
         self._check_kind()
+        self._check_roles()
         if self.hosts and self.host_patterns:
             raise _PathError(("hosts",), "give hosts (on the domain) or hostPatterns (any name), not both")
         if len(self.path_patterns) + len(self.host_patterns) + len(self.hosts) > 5:
@@ -419,6 +433,14 @@ class ServiceSpec(Spec):
                     engine, version, override.database.serverless, (*where, "serverless", "minCapacity")
                 )
         return self
+
+    def _check_roles(self) -> None:
+        if self.roles.task is not None and self.permissions:
+            raise _PathError(
+                ("permissions",),
+                "the task role is the company's (roles.task): muon attaches nothing to it; grant these "
+                "on that role instead",
+            )
 
     def _check_kind(self) -> None:
         routes = [

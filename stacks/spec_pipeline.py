@@ -12,6 +12,7 @@ from pydantic import (
 
 from muon.stacks.spec import (
     Email,
+    IamRoleArn,
     Name,
     PolicyArn,
     Spec,
@@ -32,7 +33,7 @@ ConnectionArn = Annotated[
         "a CodeStar connection ARN (arn:aws:codestar-connections:<region>:<account>:connection/<uuid>)",
     ),
 ]
-RoleArn = Annotated[str, pattern(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", "an IAM role ARN")]
+RoleArn = IamRoleArn
 BuildspecPath = Annotated[
     str, pattern(r"^[\w./-]+\.ya?ml$", "a buildspec file in the repository, e.g. buildspec-test.yml")
 ]

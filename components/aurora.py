@@ -1,4 +1,5 @@
-"""What muon knows about the Aurora engines: versions, ports, parameters, instance classes.
+"""What muon knows about its database engines — Aurora MySQL and PostgreSQL clusters, and the RDS
+instance engines PostgreSQL, MySQL and MariaDB: versions, ports, parameters, instance classes.
 
 Pure data and checks, shared by the definition's validation and the Database component.
 """
@@ -9,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Engine = Literal["aurora-mysql", "aurora-postgresql"]
+Engine = Literal["aurora-mysql", "aurora-postgresql", "postgres", "mysql", "mariadb"]
 
 # Sizes AWS sells the memory-optimised and Graviton classes in.
 _SIZES = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "32xlarge")
@@ -32,6 +33,10 @@ class EngineFacts:
     database_name_max: int
     pause_minimum: tuple[tuple[int, ...], ...]
     """Lowest version per major that supports a Serverless v2 minimum of 0 ACU (auto-pause)."""
+    instance_engine: bool = False
+    """An RDS DB instance (Multi-AZ standby, storage autoscaling) rather than an Aurora cluster."""
+    iam_authentication: bool = True
+    """Whether the engine supports IAM database authentication."""
 
 
 _COMMON_CLASSES = ("db.t3.medium", "db.t3.large", "db.t4g.medium", "db.t4g.large")
@@ -92,6 +97,65 @@ ENGINES: dict[Engine, EngineFacts] = {
     ),
 }
 
+_INSTANCE_CLASSES = (
+    "db.t3.micro", "db.t3.small", "db.t3.medium", "db.t3.large",
+    "db.t4g.micro", "db.t4g.small", "db.t4g.medium", "db.t4g.large",
+    "db.m5.*", "db.m6g.*", "db.m6i.*", "db.m7g.*", "db.m7i.*", "db.r5.*", "db.r6g.*", "db.r6i.*", "db.r7g.*",
+)  # fmt: skip
+
+ENGINES.update(
+    {
+        "postgres": EngineFacts(
+            label="RDS for PostgreSQL",
+            default_version="17.5",
+            family="postgres17",
+            port=5432,
+            log_exports=("postgresql", "upgrade"),
+            cluster_parameters=(("rds.force_ssl", "1"), ("log_min_duration_statement", "2000")),
+            instance_classes=_INSTANCE_CLASSES,
+            username_max=63,
+            database_name_max=63,
+            pause_minimum=(),
+            instance_engine=True,
+        ),
+        "mysql": EngineFacts(
+            label="RDS for MySQL",
+            default_version="8.0.42",
+            family="mysql8.0",
+            port=3306,
+            log_exports=("error", "slowquery"),
+            cluster_parameters=(
+                ("require_secure_transport", "1"),
+                ("slow_query_log", "1"),
+                ("long_query_time", "2"),
+            ),
+            instance_classes=_INSTANCE_CLASSES,
+            username_max=32,
+            database_name_max=64,
+            pause_minimum=(),
+            instance_engine=True,
+        ),
+        "mariadb": EngineFacts(
+            label="RDS for MariaDB",
+            default_version="11.4.5",
+            family="mariadb11.4",
+            port=3306,
+            log_exports=("error", "slowquery"),
+            cluster_parameters=(
+                ("require_secure_transport", "1"),
+                ("slow_query_log", "1"),
+                ("long_query_time", "2"),
+            ),
+            instance_classes=_INSTANCE_CLASSES,
+            username_max=16,
+            database_name_max=64,
+            pause_minimum=(),
+            instance_engine=True,
+            iam_authentication=False,  # RDS offers IAM authentication for MySQL and PostgreSQL only
+        ),
+    }
+)
+
 SERVERLESS_CLASS = "db.serverless"
 DEFAULT_INSTANCE_CLASS = "db.t4g.medium"
 # Regions without Aurora MySQL backtrack (AWS Config rule aurora-mysql-backtracking-enabled).
@@ -117,9 +181,14 @@ def instance_class_problem(engine: Engine, instance_class: str) -> str | None:
             supported.add(pattern)
     if instance_class in supported:
         return None
+    alternatives = (
+        "db.t4g.micro (small), db.m7g.large (production)"
+        if facts.instance_engine
+        else "db.t4g.medium (small), db.r7g.large (production) or a 'serverless' block"
+    )
     return (
-        f"{instance_class} does not run {facts.label} (current versions); use a supported class such "
-        f"as db.t4g.medium (small), db.r7g.large (production) or a 'serverless' block"
+        f"{instance_class} does not run {facts.label} (current versions); use a supported class "
+        f"such as {alternatives}"
     )
 
 
@@ -137,9 +206,12 @@ def insights_problem(engine: Engine, instance_class: str) -> str | None:
 
 def version_family(engine: Engine, version: str) -> str:
     """The parameter group family a version belongs to (``aurora-postgresql16`` for ``16.4``)."""
+    major = version.split(".")[0]
     if engine == "aurora-mysql":
         return "aurora-mysql8.0" if version.startswith("8.0.") else "aurora-mysql5.7"
-    return f"aurora-postgresql{version.split('.')[0]}"
+    if engine in ("mysql", "mariadb"):
+        return f"{engine}{'.'.join(version.split('.')[:2])}"
+    return f"{engine}{major}"
 
 
 def version_problem(engine: Engine, version: str) -> str | None:
@@ -149,10 +221,15 @@ def version_problem(engine: Engine, version: str) -> str | None:
                 f"expected an Aurora MySQL 3 version such as {ENGINES[engine].default_version} "
                 "(version 2, MySQL 5.7, has reached end of standard support)"
             )
-    elif not re.fullmatch(r"1[3-9]\.\d+", version):
-        return (
-            f"expected an Aurora PostgreSQL version such as {ENGINES[engine].default_version} (13 or later)"
-        )
+    elif engine in ("aurora-postgresql", "postgres"):
+        if not re.fullmatch(r"1[3-9]\.\d+", version):
+            label = ENGINES[engine].label
+            return f"expected a {label} version such as {ENGINES[engine].default_version} (13 or later)"
+    elif engine == "mysql":
+        if not re.fullmatch(r"8\.(0|4)\.\d+", version):
+            return f"expected an RDS for MySQL version such as {ENGINES[engine].default_version} (8.0 or 8.4)"
+    elif not re.fullmatch(r"1[01]\.\d+\.\d+", version):
+        return f"expected an RDS for MariaDB version such as {ENGINES[engine].default_version} (10.x or 11.x)"
     return None
 
 
@@ -164,6 +241,8 @@ def _version_tuple(engine: Engine, version: str) -> tuple[int, ...]:
 
 def supports_pause(engine: Engine, version: str) -> bool:
     """Whether Serverless v2 may scale this version to 0 ACU (auto-pause)."""
+    if not ENGINES[engine].pause_minimum:
+        return False  # an RDS instance engine: no Serverless v2
     current = _version_tuple(engine, version)
     for minimum in ENGINES[engine].pause_minimum:
         if current[0] == minimum[0]:
@@ -186,7 +265,7 @@ _MYSQL_MAX_CONNECTIONS = {
     "24xlarge": 7000,
     "32xlarge": 7000,
 }
-_MEMORY_GIB = {"medium": 4, "t.large": 8}
+_MEMORY_GIB = {"micro": 1, "small": 2, "medium": 4, "t.large": 8}
 
 
 def memory_gib(instance_class: str, max_acu: float | None = None) -> float:
@@ -196,7 +275,7 @@ def memory_gib(instance_class: str, max_acu: float | None = None) -> float:
     size = instance_class.rsplit(".", 1)[1]
     burstable = instance_class.startswith("db.t")
     if burstable:
-        return _MEMORY_GIB["t.large" if size == "large" else "medium"]
+        return _MEMORY_GIB["t.large" if size == "large" else size if size in _MEMORY_GIB else "medium"]
     per_xlarge = 64 if instance_class.startswith("db.x2g") else 32  # memory-optimised: 8 GiB per vCPU
     if size == "large":
         return per_xlarge / 2
@@ -211,6 +290,8 @@ def estimated_max_connections(engine: Engine, instance_class: str, max_acu: floa
         if instance_class.startswith("db.t"):
             return _MYSQL_MAX_CONNECTIONS["t.large" if size == "large" else "medium"]
         return _MYSQL_MAX_CONNECTIONS.get(size, 1000)
+    if engine in ("mysql", "mariadb"):  # RDS: DBInstanceClassMemory/12582880
+        return max(10, int(memory * 0.9 * 1024**3 / 12582880))
     # LEAST(DBInstanceClassMemory/9531392, 5000); DBInstanceClassMemory is a little under the
     # nominal memory, hence the 0.9.
     return max(10, min(5000, int(memory * 0.9 * 1024**3 / 9531392)))

@@ -7,20 +7,19 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.aurora import ENGINES, SERVERLESS_CLASS, Engine, version_family
+from muon.components.aurora import ENGINES, Engine
+from muon.components.aurora_cluster import aurora_cluster
 from muon.components.context import AwsContext
 from muon.components.encryption import ExistingKey, Key, KeyArgs, key_or_existing
 from muon.components.naming import fit
 from muon.components.policies import assume_role_policy, ready
+from muon.components.rds_instance import rds_instance
 from muon.components.tags import MANAGED_BY_TAG
 
 # RDS rejects '/', '@', '"' and spaces in master passwords; everything here is safe in a
 # shell, a JDBC URL's query string and a MySQL/PostgreSQL client option file.
 PASSWORD_SPECIALS = "!#$%^&*()-_=+[]{}<>:?"
 PASSWORD_LENGTH = 16
-
-CLUSTER_EVENTS = ("failover", "failure", "maintenance", "notification")
-INSTANCE_EVENTS = ("availability", "failover", "failure", "low storage", "maintenance", "recovery")
 
 
 @dataclass(frozen=True)
@@ -86,6 +85,12 @@ class DatabaseArgs:
     performance_insights: bool
     monitoring_interval: int
     backtrack_seconds: int = 0
+    allocated_storage: int = 20
+    """RDS instance engines: GiB of gp3 at creation."""
+    max_allocated_storage: int = 100
+    """RDS instance engines: storage autoscaling's ceiling."""
+    multi_az: bool = False
+    """RDS instance engines: a synchronous standby in another zone."""
     parameters: dict[str, str] = field(default_factory=dict)
     key_arn: str | None = None
     """The company's key for databases (``keys.data``); None: muon creates one per database."""
@@ -144,25 +149,10 @@ class Database(pulumi.ComponentResource):
             tags={**tags, "Name": f"{identifier}-database"},
             opts=child,
         )
-        parameter_group = aws.rds.ClusterParameterGroup(
-            f"{name}-parameters",
-            family=version_family(args.engine, args.version),
-            description=f"{identifier}: TLS only, audit and slow-query logging",
-            parameters=[
-                *({"name": k, "value": v, "apply_method": "immediate"} for k, v in facts.cluster_parameters),
-                # The customer's own parameters may be static: they apply at the next reboot.
-                *(
-                    {"name": k, "value": v, "apply_method": "pending-reboot"}
-                    for k, v in sorted(args.parameters.items())
-                ),
-            ],
-            tags=tags,
-            opts=child,
-        )
         log_groups = [
             aws.cloudwatch.LogGroup(
                 f"{name}-log-{log}",
-                name=f"/aws/rds/cluster/{identifier}/{log}",
+                name=f"/aws/rds/{'instance' if facts.instance_engine else 'cluster'}/{identifier}/{log}",
                 retention_in_days=args.log_retention_days,
                 kms_key_id=key.arn,
                 tags=tags,
@@ -191,96 +181,45 @@ class Database(pulumi.ComponentResource):
             # only once the policy is attached (a data dependency, not a depends_on).
             monitoring_role_arn = ready(monitoring_role.arn, attachment)
 
-        serverless = args.serverless
-        cluster = aws.rds.Cluster(
-            f"{name}-cluster",
-            cluster_identifier=identifier,
-            engine=args.engine,
-            engine_version=args.version,
-            engine_mode="provisioned",
-            database_name=args.database_name,
-            master_username=args.master_username,
-            # Write-only: sent to RDS, never read back into the cluster's outputs.
-            master_password_wo=password,
-            master_password_wo_version=password_version,
-            port=args.port,
-            db_subnet_group_name=subnets.name,
-            vpc_security_group_ids=[security_group.id],
-            db_cluster_parameter_group_name=parameter_group.name,
-            storage_encrypted=True,
-            kms_key_id=key.arn,
-            iam_database_authentication_enabled=True,
-            backup_retention_period=args.backup_retention_days,
-            preferred_backup_window=args.backup_window,
-            preferred_maintenance_window=args.maintenance_window,
-            copy_tags_to_snapshot=True,
-            enabled_cloudwatch_logs_exports=list(facts.log_exports),
-            backtrack_window=args.backtrack_seconds or None,
-            deletion_protection=args.deletion_protection,
-            skip_final_snapshot=not args.production,
-            final_snapshot_identifier=f"{identifier}-final" if args.production else None,
-            apply_immediately=not args.production,  # production changes wait for the window
-            serverlessv2_scaling_configuration=(
-                {
-                    "min_capacity": serverless.min_capacity,
-                    "max_capacity": serverless.max_capacity,
-                    "seconds_until_auto_pause": (
-                        serverless.auto_pause_after if serverless.min_capacity == 0 else None
-                    ),
-                }
-                if serverless
-                else None
-            ),
-            tags=tags,
-            opts=child.merge(
-                pulumi.ResourceOptions(
-                    protect=args.production,
-                    additional_secret_outputs=["masterPassword", "masterPasswordWo"],
-                    # Linked to the log groups by name only: create those first.
-                    depends_on=log_groups,
-                    # A fixed identifier cannot be taken by the replacement while the old exists.
-                    delete_before_replace=True,
-                )
-            ),
-        )
-        instance_class = SERVERLESS_CLASS if serverless else args.instance_class
-        instances = [
-            aws.rds.ClusterInstance(
-                f"{name}-instance-{index}",
-                identifier=f"{identifier}-{index}",
-                cluster_identifier=cluster.id,
-                engine=args.engine,
-                instance_class=instance_class,
-                availability_zone=args.zones[index % len(args.zones)] if args.zones else None,
-                db_subnet_group_name=subnets.name,
-                publicly_accessible=False,
-                auto_minor_version_upgrade=True,
-                ca_cert_identifier="rds-ca-rsa2048-g1",
-                monitoring_interval=args.monitoring_interval,
+        if facts.instance_engine:
+            built = rds_instance(
+                name,
+                identifier,
+                args,
+                key_arn=key.arn,
+                password=password,
+                password_version=password_version,
+                subnet_group=subnets.name,
+                security_group_id=security_group.id,
+                log_groups=log_groups,
                 monitoring_role_arn=monitoring_role_arn,
-                performance_insights_enabled=args.performance_insights,
-                performance_insights_kms_key_id=key.arn if args.performance_insights else None,
-                performance_insights_retention_period=7 if args.performance_insights else None,
-                promotion_tier=index,
-                copy_tags_to_snapshot=True,
-                apply_immediately=not args.production,
                 tags=tags,
-                opts=child.merge(pulumi.ResourceOptions(delete_before_replace=True)),
+                child=child,
             )
-            for index in range(args.instances)
-        ]
-        self._events(name, identifier, args, cluster, instances, tags, child)
-        self._alarms(name, identifier, args, cluster, child)
-
-        # A cluster is "available" minutes before its writer exists: whoever connects (the
-        # service's tasks) gets the endpoints once the instances do.
-        self.endpoint = ready(cluster.endpoint, *instances)
-        self.reader_endpoint = ready(cluster.reader_endpoint, *instances)
+        else:
+            built = aurora_cluster(
+                name,
+                identifier,
+                args,
+                key_arn=key.arn,
+                password=password,
+                password_version=password_version,
+                subnet_group=subnets.name,
+                security_group_id=security_group.id,
+                log_groups=log_groups,
+                monitoring_role_arn=monitoring_role_arn,
+                tags=tags,
+                child=child,
+            )
+        self._events(name, identifier, args, built.event_sources, tags, child)
+        self._alarms(name, identifier, args, built.alarm_dimensions, child)
+        self.endpoint = built.endpoint
+        self.reader_endpoint = built.reader_endpoint
         self.port = args.port
         self.database_name = args.database_name
         self.master_username = args.master_username
         self.cluster_identifier = identifier
-        self.cluster_resource_id = cluster.cluster_resource_id
+        self.cluster_resource_id = built.resource_id
         self.security_group_id = security_group.id
         self.key_arn = key.arn
         self.password_parameter_arn = context.arn("ssm", f"parameter{args.password.parameter_name}")
@@ -335,39 +274,30 @@ class Database(pulumi.ComponentResource):
         name: str,
         identifier: str,
         args: DatabaseArgs,
-        cluster: aws.rds.Cluster,
-        instances: list[aws.rds.ClusterInstance],
+        sources: tuple[tuple[str, list[pulumi.Input[str]], tuple[str, ...]], ...],
         tags: dict[str, str],
         child: pulumi.ResourceOptions,
     ) -> None:
-        """Failures, failovers and maintenance of the cluster and its instances → the alarm topic."""
-        aws.rds.EventSubscription(
-            f"{name}-cluster-events",
-            name=f"{identifier}-cluster",
-            sns_topic=args.alarm_topic_arn,
-            source_type="db-cluster",
-            source_ids=[cluster.id],
-            event_categories=list(CLUSTER_EVENTS),
-            tags=tags,
-            opts=child,
-        )
-        aws.rds.EventSubscription(
-            f"{name}-instance-events",
-            name=f"{identifier}-instances",
-            sns_topic=args.alarm_topic_arn,
-            source_type="db-instance",
-            source_ids=[instance.identifier for instance in instances],
-            event_categories=list(INSTANCE_EVENTS),
-            tags=tags,
-            opts=child,
-        )
+        """Failures, failovers and maintenance of the database → the alarm topic."""
+        for source_type, ids, categories in sources:
+            role = "cluster" if source_type == "db-cluster" else "instance"
+            aws.rds.EventSubscription(
+                f"{name}-{role}-events",
+                name=f"{identifier}-{role if role == 'cluster' else 'instances'}",
+                sns_topic=args.alarm_topic_arn,
+                source_type=source_type,
+                source_ids=ids,
+                event_categories=list(categories),
+                tags=tags,
+                opts=child,
+            )
 
     def _alarms(
         self,
         name: str,
         identifier: str,
         args: DatabaseArgs,
-        cluster: aws.rds.Cluster,
+        dimensions: dict[str, pulumi.Input[str]],
         child: pulumi.ResourceOptions,
     ) -> None:
         checks = (
@@ -397,7 +327,7 @@ class Database(pulumi.ComponentResource):
                 alarm_description=f"{identifier}: {description.format(threshold)}",
                 namespace="AWS/RDS",
                 metric_name=metric,
-                dimensions={"DBClusterIdentifier": cluster.id},
+                dimensions=dimensions,
                 statistic=statistic,
                 period=300,
                 evaluation_periods=3,

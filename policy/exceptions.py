@@ -58,7 +58,7 @@ EXCEPTIONS: tuple[ControlException, ...] = (
     ),
     ControlException(
         control="RDS.23",
-        resource=r".*-database-cluster",
+        resource=r".*-database-cluster|.*-database-instance",
         reason="A non-default port hides nothing from a scanner inside the VPC; the database's "
         "security group admits only its service's tasks, and drivers and tools assume the "
         "engine's port. Set database.port to meet the control.",

@@ -114,7 +114,14 @@ def repositories(resources: list[Resource]) -> Iterable[Finding]:
 MONITORING_INTERVALS = {1, 5, 10, 15, 30, 60}
 DEFAULT_PORTS = {3306, 5432}
 GUESSABLE_USERNAMES = {"admin", "postgres", "root"}
-ENGINE_LOG = {"aurora-mysql": "audit", "aurora-postgresql": "postgresql"}
+ENGINE_LOG = {
+    "aurora-mysql": "audit",
+    "aurora-postgresql": "postgresql",
+    "postgres": "postgresql",
+    "mysql": "error",
+    "mariadb": "error",
+}
+IAM_AUTHENTICATION_ENGINES = {"aurora-mysql", "aurora-postgresql", "postgres", "mysql"}
 
 
 def _is_secret(resource: Resource, key: str) -> bool:
@@ -181,7 +188,59 @@ def database_clusters(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
+def database_instances(resources: list[Resource]) -> Iterable[Finding]:
+    """RDS DB instances (PostgreSQL, MySQL, MariaDB): the same controls, FSBP's instance ids."""
+    for instance in _of(resources, "aws:rds/instance:Instance"):
+        inputs, name = instance.inputs, instance.name
+        engine = inputs.get("engine")
+        if inputs.get("storageEncrypted") is not True or not inputs.get("kmsKeyId"):
+            yield Finding("RDS.3", name, "storage not encrypted with a customer-managed key")
+        if inputs.get("multiAz") is not True:
+            yield Finding("RDS.5", name, "no Multi-AZ standby")
+        if inputs.get("deletionProtection") is not True:
+            yield Finding("RDS.8", name, "deletion protection off")
+        if inputs.get("skipFinalSnapshot") is not False:
+            yield Finding("CKV_AWS_139", name, "no final snapshot on delete")
+        if (inputs.get("backupRetentionPeriod") or 0) < 7:
+            yield Finding("RDS.11", name, "backups kept under 7 days")
+        if inputs.get("copyTagsToSnapshot") is not True:
+            yield Finding("RDS.17", name, "tags not copied to snapshots")
+        if (
+            engine in IAM_AUTHENTICATION_ENGINES
+            and inputs.get("iamDatabaseAuthenticationEnabled") is not True
+        ):
+            yield Finding("RDS.10", name, "IAM database authentication off")
+        if ENGINE_LOG.get(engine) not in (inputs.get("enabledCloudwatchLogsExports") or []):
+            yield Finding("RDS.9", name, f"{ENGINE_LOG.get(engine)} log not exported")
+        if inputs.get("publiclyAccessible") is not False:
+            yield Finding("RDS.2", name, "publicly accessible")
+        if inputs.get("autoMinorVersionUpgrade") is not True:
+            yield Finding("RDS.13", name, "automatic minor upgrades off")
+        if inputs.get("monitoringInterval") not in MONITORING_INTERVALS or not inputs.get(
+            "monitoringRoleArn"
+        ):
+            yield Finding("RDS.6", name, "enhanced monitoring off")
+        if not inputs.get("performanceInsightsEnabled") or not inputs.get("performanceInsightsKmsKeyId"):
+            yield Finding("CKV_AWS_354", name, "Performance Insights off or not encrypted with a CMK")
+        if str(inputs.get("username", "")).lower() in GUESSABLE_USERNAMES:
+            yield Finding("RDS.25", name, "guessable master user name")
+        if inputs.get("port") in DEFAULT_PORTS:
+            yield Finding("RDS.23", name, f"engine default port {inputs.get('port')}")
+        if not inputs.get("maxAllocatedStorage"):
+            yield Finding("RDS-STORAGE", name, "storage autoscaling off")
+        if "password" in inputs and not _is_secret(instance, "password"):
+            yield Finding("CKV_AWS_337", name, "master password is not a secret")
+
+
+@rule
 def database_events(resources: list[Resource]) -> Iterable[Finding]:
+    if _of(resources, "aws:rds/instance:Instance") and not _of(resources, "aws:rds/cluster:Cluster"):
+        subscribed = {
+            s.inputs.get("sourceType") for s in _of(resources, "aws:rds/eventSubscription:EventSubscription")
+        }
+        if "db-instance" not in subscribed:
+            yield Finding("RDS.20", "db-instance", "no event subscription for db-instance events")
+        return
     if not _of(resources, "aws:rds/cluster:Cluster"):
         return
     subscribed = {

@@ -59,6 +59,7 @@ FREE = frozenset(
         "aws:scheduler/schedule:Schedule",
         # The namespace itself has no charge (Service Connect's proxies run inside the tasks).
         "aws:servicediscovery/httpNamespace:HttpNamespace",
+        "aws:rds/parameterGroup:ParameterGroup",
         "aws:iam/instanceProfile:InstanceProfile",
         "aws:iam/policy:Policy",
         "aws:iam/role:Role",

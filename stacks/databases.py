@@ -162,10 +162,18 @@ def database_args(
             else defaults.db_monitoring_interval
         ),
         backtrack_seconds=backtrack_hours * 3600,
+        allocated_storage=spec.allocated_storage,
+        max_allocated_storage=spec.max_allocated_storage
+        or max(MAX_STORAGE[tier], spec.allocated_storage + 20),
+        multi_az=spec.multi_az if spec.multi_az is not None else tier == "production",
         parameters=dict(spec.parameters),
         tags=tags,
         key_arn=key_arn,
     )
+
+
+MAX_STORAGE = {"development": 100, "production": 1000}
+"""RDS instance engines: how far storage autoscaling may grow (GiB) unless the definition says."""
 
 
 def serverless_of(spec: DatabaseSpec, override: DatabaseOverride | None, tier: Tier) -> ServerlessSpec | None:
@@ -177,6 +185,8 @@ def serverless_of(spec: DatabaseSpec, override: DatabaseOverride | None, tier: T
         return override.serverless
     if spec.serverless or spec.instance_class:
         return spec.serverless
+    if ENGINES[spec.engine].instance_engine:
+        return None  # an RDS DB instance: no Serverless v2
     version = spec.version or ENGINES[spec.engine].default_version
     if TIER_DEFAULTS[tier].db_pause_when_idle and supports_pause(spec.engine, version):
         return ServerlessSpec(min_capacity=0)
@@ -187,7 +197,13 @@ def instance_class_of(spec: DatabaseSpec, override: DatabaseOverride | None, tie
     if serverless_of(spec, override, tier) is not None:
         return SERVERLESS_CLASS
     override = override or DatabaseOverride()
-    return override.instance_class or spec.instance_class or DEFAULT_INSTANCE_CLASS
+    # An RDS instance in development: the smallest Graviton class (production: db.t4g.medium).
+    default = (
+        "db.t4g.micro"
+        if ENGINES[spec.engine].instance_engine and tier == "development"
+        else DEFAULT_INSTANCE_CLASS
+    )
+    return override.instance_class or spec.instance_class or default
 
 
 def insights_choice(

@@ -212,6 +212,17 @@ class MuonMocks(pulumi.runtime.Mocks):
                 endpoint=f"{identifier}.cluster-{host}",
                 readerEndpoint=f"{identifier}.cluster-ro-{host}",
             )
+        elif typ == "aws:rds/instance:Instance":
+            identifier = inputs.get("identifier") or physical
+            host = f"c{_stable_hex(account, region, length=11)}.{region}.rds.amazonaws.com"
+            state.update(
+                _id=identifier,
+                identifier=identifier,
+                arn=f"arn:aws:rds:{region}:{account}:db:{identifier}",
+                resourceId="db-" + _stable_hex(name, length=26).upper(),
+                address=f"{identifier}.{host}",
+                endpoint=f"{identifier}.{host}:{inputs.get('port', 5432)}",
+            )
         elif typ == "aws:rds/clusterInstance:ClusterInstance":
             identifier = inputs.get("identifier") or physical
             state.update(

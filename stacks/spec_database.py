@@ -9,6 +9,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.alias_generators import to_camel
 
 from muon.components.aurora import (
     ENGINES,
@@ -97,7 +98,23 @@ class DatabaseSpec(DatabaseCapacitySpec):
             "a database name: a letter, then up to 63 letters, digits or '_'",
         ),
     ]
-    engine: Engine = Field(default="aurora-mysql", description="aurora-mysql or aurora-postgresql.")
+    engine: Engine = Field(
+        default="aurora-mysql",
+        description="aurora-mysql or aurora-postgresql (Aurora clusters); postgres, mysql or mariadb "
+        "(an RDS DB instance: Multi-AZ in production, storage autoscaling).",
+    )
+    allocated_storage: int = Field(
+        default=20, ge=20, le=65536, description="RDS instance engines: GiB of gp3 storage at creation."
+    )
+    max_allocated_storage: int | None = Field(
+        default=None,
+        ge=20,
+        le=65536,
+        description="RDS instance engines: storage autoscaling's ceiling in GiB (dev 100, production 1000).",
+    )
+    multi_az: bool | None = Field(
+        default=None, description="RDS instance engines: a standby in another zone (production default)."
+    )
     version: str | None = Field(default=None, description="Engine version; muon pins a current one.")
     master_username: Annotated[
         str, pattern(r"^[A-Za-z][A-Za-z0-9_]{0,62}$", "a letter, then letters, digits or '_'")
@@ -138,6 +155,26 @@ class DatabaseSpec(DatabaseCapacitySpec):
     @model_validator(mode="after")
     def _check(self) -> DatabaseSpec:
         facts = ENGINES[self.engine]
+        instance_problem = instance_engine_problem(self.engine, self)
+        if instance_problem:
+            raise _PathError(*instance_problem)
+        if not facts.instance_engine:
+            given = [
+                to_camel(k) for k in ("max_allocated_storage", "multi_az") if getattr(self, k) is not None
+            ]
+            if given or "allocated_storage" in self.model_fields_set:
+                raise _PathError(
+                    ((given or ["allocatedStorage"])[0],),
+                    f"{facts.label} storage grows by itself and its replicas are instances: this is for "
+                    "the RDS instance engines (postgres, mysql, mariadb)",
+                )
+        if self.iam_authentication and not facts.iam_authentication:
+            raise _PathError(("iamAuthentication",), f"{facts.label} has no IAM database authentication")
+        if self.max_allocated_storage is not None and self.max_allocated_storage <= self.allocated_storage:
+            raise _PathError(
+                ("maxAllocatedStorage",),
+                f"must exceed allocatedStorage ({self.allocated_storage}) for storage to grow",
+            )
         if self.version is not None:
             problem = version_problem(self.engine, self.version)
             if problem:
@@ -184,3 +221,24 @@ def _check_pause(engine: Engine, version: str, serverless: ServerlessSpec, loc: 
 
 class DatabaseOverride(DatabaseCapacitySpec):
     """Per-environment database capacity (``services.<name>.environments.<env>.database``)."""
+
+
+def instance_engine_problem(
+    engine: Engine, capacity: DatabaseCapacitySpec
+) -> tuple[tuple[str, ...], str] | None:
+    """Where an RDS instance engine is given what only an Aurora cluster has, and why."""
+    facts = ENGINES[engine]
+    if not facts.instance_engine:
+        return None
+    aurora = engine.replace("postgres", "aurora-postgresql") if engine == "postgres" else "aurora-mysql"
+    if capacity.serverless is not None:
+        return (
+            "serverless",
+        ), f"{facts.label} runs as a DB instance: no Serverless v2 (engine: {aurora} has it)"
+    if capacity.instances is not None and capacity.instances > 1:
+        return (
+            ("instances",),
+            f"{facts.label} runs one DB instance (production adds a Multi-AZ standby); "
+            f"readers need engine: {aurora}",
+        )
+    return None

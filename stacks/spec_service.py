@@ -23,7 +23,7 @@ from muon.stacks.spec import (
     _PathError,
     pattern,
 )
-from muon.stacks.spec_database import DatabaseOverride, DatabaseSpec, _check_pause
+from muon.stacks.spec_database import DatabaseOverride, DatabaseSpec, _check_pause, instance_engine_problem
 from muon.stacks.spec_workload import (
     QueueSpec,
     ServiceKind,
@@ -427,6 +427,9 @@ class ServiceSpec(Spec):
                 problem = instance_class_problem(engine, override.database.instance_class)
                 if problem:
                     raise _PathError((*where, "instanceClass"), problem)
+            problem = instance_engine_problem(engine, override.database)
+            if problem:
+                raise _PathError((*where, *problem[0]), problem[1])
             if override.database.serverless is not None:
                 version = self.database.version or ENGINES[engine].default_version
                 _check_pause(

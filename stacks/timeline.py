@@ -21,6 +21,11 @@ CREATION_SECONDS: dict[str, tuple[float, str]] = {
         540.0,
         "Aurora instance: waits for 'available'; 'several minutes' (RDS User Guide), 8-10 typical",
     ),
+    "aws:rds/instance:Instance": (
+        900.0,
+        "RDS DB instance: waits for 'available'; a Multi-AZ instance creates and syncs its standby "
+        "first, 10-20 minutes typical",
+    ),
     "aws:rds/cluster:Cluster": (
         120.0,
         "Aurora cluster (storage volume, no compute): waits for 'available', about 2 minutes",
@@ -62,6 +67,7 @@ CREATION_SECONDS: dict[str, tuple[float, str]] = {
         "Route 53 record: waits for the change to be INSYNC on every authoritative server",
     ),
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": (5.0, "API call"),
+    "aws:rds/parameterGroup:ParameterGroup": (5.0, "API call"),
     "aws:rds/subnetGroup:SubnetGroup": (5.0, "API call"),
     "aws:rds/eventSubscription:EventSubscription": (30.0, "waits for 'active'"),
     "aws:ec2/vpc:Vpc": (10.0, "waits for 'available', seconds"),

@@ -375,7 +375,7 @@ BAD_DATABASES = [
     (
         "{name: banana, engine: oracle}",
         "services.banana.database.engine",
-        "'aurora-mysql' or 'aurora-postgresql'",
+        "'aurora-mysql', 'aurora-postgresql', 'postgres', 'mysql' or 'mariadb'",
     ),
     (
         "{name: banana, serverless: {minCapacity: 8, maxCapacity: 4}}",

@@ -1,0 +1,143 @@
+"""A service's database as an Aurora cluster (MySQL or PostgreSQL) and its instances; the rest
+(key, password, subnets, security group, log groups, events, alarms) is the Database component's."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pulumi
+import pulumi_aws as aws
+
+from muon.components.aurora import ENGINES, SERVERLESS_CLASS, version_family
+from muon.components.policies import ready
+from muon.components.rds_instance import INSTANCE_EVENTS, Built
+
+if TYPE_CHECKING:
+    from muon.components.database import DatabaseArgs
+
+CLUSTER_EVENTS = ("failover", "failure", "maintenance", "notification")
+
+
+def aurora_cluster(
+    name: str,
+    identifier: str,
+    args: DatabaseArgs,
+    *,
+    key_arn: pulumi.Input[str],
+    password: pulumi.Output[str],
+    password_version: pulumi.Input[int],
+    subnet_group: pulumi.Input[str],
+    security_group_id: pulumi.Input[str],
+    log_groups: list[aws.cloudwatch.LogGroup],
+    monitoring_role_arn: pulumi.Output[str] | None,
+    tags: dict[str, str],
+    child: pulumi.ResourceOptions,
+) -> Built:
+    facts = ENGINES[args.engine]
+    facts = ENGINES[args.engine]
+    parameter_group = aws.rds.ClusterParameterGroup(
+        f"{name}-parameters",
+        family=version_family(args.engine, args.version),
+        description=f"{identifier}: TLS only, audit and slow-query logging",
+        parameters=[
+            *({"name": k, "value": v, "apply_method": "immediate"} for k, v in facts.cluster_parameters),
+            # The customer's own parameters may be static: they apply at the next reboot.
+            *(
+                {"name": k, "value": v, "apply_method": "pending-reboot"}
+                for k, v in sorted(args.parameters.items())
+            ),
+        ],
+        tags=tags,
+        opts=child,
+    )
+    serverless = args.serverless
+    cluster = aws.rds.Cluster(
+        f"{name}-cluster",
+        cluster_identifier=identifier,
+        engine=args.engine,
+        engine_version=args.version,
+        engine_mode="provisioned",
+        database_name=args.database_name,
+        master_username=args.master_username,
+        # Write-only: sent to RDS, never read back into the cluster's outputs.
+        master_password_wo=password,
+        master_password_wo_version=password_version,
+        port=args.port,
+        db_subnet_group_name=subnet_group,
+        vpc_security_group_ids=[security_group_id],
+        db_cluster_parameter_group_name=parameter_group.name,
+        storage_encrypted=True,
+        kms_key_id=key_arn,
+        iam_database_authentication_enabled=True,
+        backup_retention_period=args.backup_retention_days,
+        preferred_backup_window=args.backup_window,
+        preferred_maintenance_window=args.maintenance_window,
+        copy_tags_to_snapshot=True,
+        enabled_cloudwatch_logs_exports=list(facts.log_exports),
+        backtrack_window=args.backtrack_seconds or None,
+        deletion_protection=args.deletion_protection,
+        skip_final_snapshot=not args.production,
+        final_snapshot_identifier=f"{identifier}-final" if args.production else None,
+        apply_immediately=not args.production,  # production changes wait for the window
+        serverlessv2_scaling_configuration=(
+            {
+                "min_capacity": serverless.min_capacity,
+                "max_capacity": serverless.max_capacity,
+                "seconds_until_auto_pause": (
+                    serverless.auto_pause_after if serverless.min_capacity == 0 else None
+                ),
+            }
+            if serverless
+            else None
+        ),
+        tags=tags,
+        opts=child.merge(
+            pulumi.ResourceOptions(
+                protect=args.production,
+                additional_secret_outputs=["masterPassword", "masterPasswordWo"],
+                # Linked to the log groups by name only: create those first.
+                depends_on=log_groups,
+                # A fixed identifier cannot be taken by the replacement while the old exists.
+                delete_before_replace=True,
+            )
+        ),
+    )
+    instance_class = SERVERLESS_CLASS if serverless else args.instance_class
+    instances = [
+        aws.rds.ClusterInstance(
+            f"{name}-instance-{index}",
+            identifier=f"{identifier}-{index}",
+            cluster_identifier=cluster.id,
+            engine=args.engine,
+            instance_class=instance_class,
+            availability_zone=args.zones[index % len(args.zones)] if args.zones else None,
+            db_subnet_group_name=subnet_group,
+            publicly_accessible=False,
+            auto_minor_version_upgrade=True,
+            ca_cert_identifier="rds-ca-rsa2048-g1",
+            monitoring_interval=args.monitoring_interval,
+            monitoring_role_arn=monitoring_role_arn,
+            performance_insights_enabled=args.performance_insights,
+            performance_insights_kms_key_id=key_arn if args.performance_insights else None,
+            performance_insights_retention_period=7 if args.performance_insights else None,
+            promotion_tier=index,
+            copy_tags_to_snapshot=True,
+            apply_immediately=not args.production,
+            tags=tags,
+            opts=child.merge(pulumi.ResourceOptions(delete_before_replace=True)),
+        )
+        for index in range(args.instances)
+    ]
+
+    # A cluster is "available" minutes before its writer exists: whoever connects (the
+    # service's tasks) gets the endpoints once the instances do.
+    return Built(
+        endpoint=ready(cluster.endpoint, *instances),
+        reader_endpoint=ready(cluster.reader_endpoint, *instances),
+        resource_id=cluster.cluster_resource_id,
+        alarm_dimensions={"DBClusterIdentifier": cluster.id},
+        event_sources=(
+            ("db-cluster", [cluster.id], CLUSTER_EVENTS),
+            ("db-instance", [instance.identifier for instance in instances], INSTANCE_EVENTS),
+        ),
+    )

@@ -1,0 +1,120 @@
+"""A service's database as an RDS DB instance (PostgreSQL, MySQL, MariaDB): Multi-AZ in
+production, gp3 storage that grows by itself up to a ceiling, KMS, TLS forced by its parameter
+group, IAM authentication where the engine has it; the rest (key, password, subnets, security
+group, log groups, events, alarms) is the Database component's, as for Aurora."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pulumi
+import pulumi_aws as aws
+
+from muon.components.aurora import ENGINES, version_family
+
+if TYPE_CHECKING:
+    from muon.components.database import DatabaseArgs
+
+INSTANCE_EVENTS = ("availability", "failover", "failure", "low storage", "maintenance", "recovery")
+
+
+@dataclass(frozen=True)
+class Built:
+    """What the Aurora cluster or the RDS instance gives the rest of the component."""
+
+    endpoint: pulumi.Output[str]
+    reader_endpoint: pulumi.Output[str]
+    resource_id: pulumi.Output[str]
+    """For IAM authentication's ``rds-db:connect`` ARN (cluster or DBI resource id)."""
+    alarm_dimensions: dict[str, pulumi.Input[str]]
+    event_sources: tuple[tuple[str, list[pulumi.Input[str]], tuple[str, ...]], ...]
+
+
+def rds_instance(
+    name: str,
+    identifier: str,
+    args: DatabaseArgs,
+    *,
+    key_arn: pulumi.Input[str],
+    password: pulumi.Output[str],
+    password_version: pulumi.Input[int],
+    subnet_group: pulumi.Input[str],
+    security_group_id: pulumi.Input[str],
+    log_groups: list[aws.cloudwatch.LogGroup],
+    monitoring_role_arn: pulumi.Output[str] | None,
+    tags: dict[str, str],
+    child: pulumi.ResourceOptions,
+) -> Built:
+    facts = ENGINES[args.engine]
+    parameter_group = aws.rds.ParameterGroup(
+        f"{name}-parameters",
+        family=version_family(args.engine, args.version),
+        description=f"{identifier}: TLS only, slow-query logging",
+        parameters=[
+            *({"name": k, "value": v, "apply_method": "immediate"} for k, v in facts.cluster_parameters),
+            *(
+                {"name": k, "value": v, "apply_method": "pending-reboot"}
+                for k, v in sorted(args.parameters.items())
+            ),
+        ],
+        tags=tags,
+        opts=child,
+    )
+    instance = aws.rds.Instance(
+        f"{name}-instance",
+        identifier=identifier,
+        engine=args.engine,
+        engine_version=args.version,
+        instance_class=args.instance_class,
+        db_name=args.database_name,
+        username=args.master_username,
+        # Write-only: sent to RDS, never read back into the instance's outputs.
+        password_wo=password,
+        password_wo_version=password_version,
+        port=args.port,
+        db_subnet_group_name=subnet_group,
+        vpc_security_group_ids=[security_group_id],
+        parameter_group_name=parameter_group.name,
+        multi_az=args.multi_az,
+        storage_type="gp3",
+        allocated_storage=args.allocated_storage,
+        max_allocated_storage=args.max_allocated_storage,
+        storage_encrypted=True,
+        kms_key_id=key_arn,
+        iam_database_authentication_enabled=facts.iam_authentication,
+        publicly_accessible=False,
+        auto_minor_version_upgrade=True,
+        ca_cert_identifier="rds-ca-rsa2048-g1",
+        backup_retention_period=args.backup_retention_days,
+        backup_window=args.backup_window,
+        maintenance_window=args.maintenance_window,
+        copy_tags_to_snapshot=True,
+        enabled_cloudwatch_logs_exports=list(facts.log_exports),
+        monitoring_interval=args.monitoring_interval,
+        monitoring_role_arn=monitoring_role_arn,
+        performance_insights_enabled=args.performance_insights,
+        performance_insights_kms_key_id=key_arn if args.performance_insights else None,
+        performance_insights_retention_period=7 if args.performance_insights else None,
+        deletion_protection=args.deletion_protection,
+        skip_final_snapshot=not args.production,
+        final_snapshot_identifier=f"{identifier}-final" if args.production else None,
+        apply_immediately=not args.production,  # production changes wait for the window
+        tags=tags,
+        opts=child.merge(
+            pulumi.ResourceOptions(
+                protect=args.production,
+                additional_secret_outputs=["password", "passwordWo"],
+                # Linked to the log groups by name only: create those first.
+                depends_on=log_groups,
+                delete_before_replace=True,
+            )
+        ),
+    )
+    return Built(
+        endpoint=instance.address,
+        reader_endpoint=instance.address,  # one instance: the standby serves no reads
+        resource_id=instance.resource_id,
+        alarm_dimensions={"DBInstanceIdentifier": instance.identifier},
+        event_sources=(("db-instance", [instance.identifier], INSTANCE_EVENTS),),
+    )

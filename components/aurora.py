@@ -103,6 +103,31 @@ _INSTANCE_CLASSES = (
     "db.m5.*", "db.m6g.*", "db.m6i.*", "db.m7g.*", "db.m7i.*", "db.r5.*", "db.r6g.*", "db.r6i.*", "db.r7g.*",
 )  # fmt: skip
 
+
+def _mysql_family(
+    label: str, version: str, family: str, *, username_max: int, iam: bool = True
+) -> EngineFacts:
+    """MySQL and MariaDB as RDS instances: TLS forced, slow queries logged."""
+    return EngineFacts(
+        label=label,
+        default_version=version,
+        family=family,
+        port=3306,
+        log_exports=("error", "slowquery"),
+        cluster_parameters=(
+            ("require_secure_transport", "1"),
+            ("slow_query_log", "1"),
+            ("long_query_time", "2"),
+        ),
+        instance_classes=_INSTANCE_CLASSES,
+        username_max=username_max,
+        database_name_max=64,
+        pause_minimum=(),
+        instance_engine=True,
+        iam_authentication=iam,
+    )
+
+
 ENGINES.update(
     {
         "postgres": EngineFacts(
@@ -118,41 +143,9 @@ ENGINES.update(
             pause_minimum=(),
             instance_engine=True,
         ),
-        "mysql": EngineFacts(
-            label="RDS for MySQL",
-            default_version="8.0.42",
-            family="mysql8.0",
-            port=3306,
-            log_exports=("error", "slowquery"),
-            cluster_parameters=(
-                ("require_secure_transport", "1"),
-                ("slow_query_log", "1"),
-                ("long_query_time", "2"),
-            ),
-            instance_classes=_INSTANCE_CLASSES,
-            username_max=32,
-            database_name_max=64,
-            pause_minimum=(),
-            instance_engine=True,
-        ),
-        "mariadb": EngineFacts(
-            label="RDS for MariaDB",
-            default_version="11.4.5",
-            family="mariadb11.4",
-            port=3306,
-            log_exports=("error", "slowquery"),
-            cluster_parameters=(
-                ("require_secure_transport", "1"),
-                ("slow_query_log", "1"),
-                ("long_query_time", "2"),
-            ),
-            instance_classes=_INSTANCE_CLASSES,
-            username_max=16,
-            database_name_max=64,
-            pause_minimum=(),
-            instance_engine=True,
-            iam_authentication=False,  # RDS offers IAM authentication for MySQL and PostgreSQL only
-        ),
+        "mysql": _mysql_family("RDS for MySQL", "8.0.42", "mysql8.0", username_max=32),
+        # RDS offers IAM database authentication for MySQL and PostgreSQL only.
+        "mariadb": _mysql_family("RDS for MariaDB", "11.4.5", "mariadb11.4", username_max=16, iam=False),
     }
 )
 

@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from muon.components.aurora import ENGINES, SERVERLESS_CLASS, version_family
 from muon.components.policies import ready
-from muon.components.rds_instance import INSTANCE_EVENTS, Built
+from muon.components.rds_instance import INSTANCE_EVENTS, Built, Placement, engine_parameters
 
 if TYPE_CHECKING:
     from muon.components.database import DatabaseArgs
@@ -18,35 +18,18 @@ if TYPE_CHECKING:
 CLUSTER_EVENTS = ("failover", "failure", "maintenance", "notification")
 
 
-def aurora_cluster(
-    name: str,
-    identifier: str,
-    args: DatabaseArgs,
-    *,
-    key_arn: pulumi.Input[str],
-    password: pulumi.Output[str],
-    password_version: pulumi.Input[int],
-    subnet_group: pulumi.Input[str],
-    security_group_id: pulumi.Input[str],
-    log_groups: list[aws.cloudwatch.LogGroup],
-    monitoring_role_arn: pulumi.Output[str] | None,
-    tags: dict[str, str],
-    child: pulumi.ResourceOptions,
-) -> Built:
+def aurora_cluster(name: str, identifier: str, args: DatabaseArgs, placement: Placement) -> Built:
     facts = ENGINES[args.engine]
+    p = placement
+    key_arn, password, password_version = p.key_arn, p.password, p.password_version
+    subnet_group, security_group_id, log_groups = p.subnet_group, p.security_group_id, p.log_groups
+    monitoring_role_arn, tags, child = p.monitoring_role_arn, p.tags, p.child
     facts = ENGINES[args.engine]
     parameter_group = aws.rds.ClusterParameterGroup(
         f"{name}-parameters",
         family=version_family(args.engine, args.version),
         description=f"{identifier}: TLS only, audit and slow-query logging",
-        parameters=[
-            *({"name": k, "value": v, "apply_method": "immediate"} for k, v in facts.cluster_parameters),
-            # The customer's own parameters may be static: they apply at the next reboot.
-            *(
-                {"name": k, "value": v, "apply_method": "pending-reboot"}
-                for k, v in sorted(args.parameters.items())
-            ),
-        ],
+        parameters=engine_parameters(args),
         tags=tags,
         opts=child,
     )

@@ -13,7 +13,7 @@ from muon.components.context import AwsContext
 from muon.components.encryption import ExistingKey, Key, KeyArgs, key_or_existing
 from muon.components.naming import fit
 from muon.components.policies import assume_role_policy, ready
-from muon.components.rds_instance import rds_instance
+from muon.components.rds_instance import Placement, rds_instance
 from muon.components.tags import MANAGED_BY_TAG
 
 # RDS rejects '/', '@', '"' and spaces in master passwords; everything here is safe in a
@@ -181,36 +181,20 @@ class Database(pulumi.ComponentResource):
             # only once the policy is attached (a data dependency, not a depends_on).
             monitoring_role_arn = ready(monitoring_role.arn, attachment)
 
-        if facts.instance_engine:
-            built = rds_instance(
-                name,
-                identifier,
-                args,
-                key_arn=key.arn,
-                password=password,
-                password_version=password_version,
-                subnet_group=subnets.name,
-                security_group_id=security_group.id,
-                log_groups=log_groups,
-                monitoring_role_arn=monitoring_role_arn,
-                tags=tags,
-                child=child,
-            )
-        else:
-            built = aurora_cluster(
-                name,
-                identifier,
-                args,
-                key_arn=key.arn,
-                password=password,
-                password_version=password_version,
-                subnet_group=subnets.name,
-                security_group_id=security_group.id,
-                log_groups=log_groups,
-                monitoring_role_arn=monitoring_role_arn,
-                tags=tags,
-                child=child,
-            )
+        # An RDS DB instance or an Aurora cluster: the rest of the database is the same.
+        build = rds_instance if facts.instance_engine else aurora_cluster
+        placement = Placement(
+            key_arn=key.arn,
+            password=password,
+            password_version=password_version,
+            subnet_group=subnets.name,
+            security_group_id=security_group.id,
+            log_groups=log_groups,
+            monitoring_role_arn=monitoring_role_arn,
+            tags=tags,
+            child=child,
+        )
+        built = build(name, identifier, args, placement)
         self._events(name, identifier, args, built.event_sources, tags, child)
         self._alarms(name, identifier, args, built.alarm_dimensions, child)
         self.endpoint = built.endpoint

@@ -31,33 +31,45 @@ class Built:
     event_sources: tuple[tuple[str, list[pulumi.Input[str]], tuple[str, ...]], ...]
 
 
-def rds_instance(
-    name: str,
-    identifier: str,
-    args: DatabaseArgs,
-    *,
-    key_arn: pulumi.Input[str],
-    password: pulumi.Output[str],
-    password_version: pulumi.Input[int],
-    subnet_group: pulumi.Input[str],
-    security_group_id: pulumi.Input[str],
-    log_groups: list[aws.cloudwatch.LogGroup],
-    monitoring_role_arn: pulumi.Output[str] | None,
-    tags: dict[str, str],
-    child: pulumi.ResourceOptions,
-) -> Built:
+@dataclass(frozen=True)
+class Placement:
+    """What the Database component made for its engine to use: key, password, network, logs."""
+
+    key_arn: pulumi.Input[str]
+    password: pulumi.Output[str]
+    password_version: pulumi.Input[int]
+    subnet_group: pulumi.Input[str]
+    security_group_id: pulumi.Input[str]
+    log_groups: list[aws.cloudwatch.LogGroup]
+    monitoring_role_arn: pulumi.Output[str] | None
+    tags: dict[str, str]
+    child: pulumi.ResourceOptions
+
+
+def engine_parameters(args: DatabaseArgs) -> list[dict[str, str]]:
+    """muon's parameters (TLS only, logging) at once; the definition's at the next reboot (they
+    may be static)."""
     facts = ENGINES[args.engine]
+    return [
+        *({"name": k, "value": v, "apply_method": "immediate"} for k, v in facts.cluster_parameters),
+        *(
+            {"name": k, "value": v, "apply_method": "pending-reboot"}
+            for k, v in sorted(args.parameters.items())
+        ),
+    ]
+
+
+def rds_instance(name: str, identifier: str, args: DatabaseArgs, placement: Placement) -> Built:
+    facts = ENGINES[args.engine]
+    p = placement
+    key_arn, password, password_version = p.key_arn, p.password, p.password_version
+    subnet_group, security_group_id, log_groups = p.subnet_group, p.security_group_id, p.log_groups
+    monitoring_role_arn, tags, child = p.monitoring_role_arn, p.tags, p.child
     parameter_group = aws.rds.ParameterGroup(
         f"{name}-parameters",
         family=version_family(args.engine, args.version),
         description=f"{identifier}: TLS only, slow-query logging",
-        parameters=[
-            *({"name": k, "value": v, "apply_method": "immediate"} for k, v in facts.cluster_parameters),
-            *(
-                {"name": k, "value": v, "apply_method": "pending-reboot"}
-                for k, v in sorted(args.parameters.items())
-            ),
-        ],
+        parameters=engine_parameters(args),
         tags=tags,
         opts=child,
     )

@@ -198,7 +198,7 @@ def service_scale(
 
 @db_app.command("show")
 def db_show(ctx: typer.Context, service: str, env: EnvOption = None) -> None:
-    """The service's Aurora cluster: status, engine, endpoints, instances, backups, snapshots."""
+    """The service's database (Aurora cluster or RDS instance): status, engine, endpoints, snapshots."""
 
     def action(state: State) -> dict[str, Any]:
         environment, outputs = state.outputs.database(service, env)
@@ -228,14 +228,19 @@ def db_show(ctx: typer.Context, service: str, env: EnvOption = None) -> None:
 
 @db_app.command("snapshot")
 def db_snapshot(ctx: typer.Context, service: str, env: EnvOption = None, wait: WaitOption = False) -> None:
-    """Take a manual cluster snapshot, named with the time (kept until you delete it)."""
+    """Take a manual snapshot (cluster or instance), named with the time (kept until you delete it)."""
 
     def action(state: State) -> dict[str, Any]:
         _, outputs = state.outputs.database(service, env)
         result = ops.snapshot_database(state.clients, outputs)
         if wait:
             with errors.status(f"waiting for {result['snapshot']}…"):
-                ops.wait_snapshot(state.clients, result["cluster"], result["snapshot"])
+                ops.wait_snapshot(
+                    state.clients,
+                    result["cluster"],
+                    result["snapshot"],
+                    instance=result["kind"] == "instance",
+                )
             result["status"] = "available"
         return result
 

@@ -242,6 +242,8 @@ def format_event(event: dict[str, Any]) -> str:
 def database_details(
     clients: Clients, service: str, environment: str, outputs: dict[str, Any]
 ) -> dict[str, Any]:
+    if outputs.get("kind") == "instance":
+        return instance_details(clients, service, environment, outputs)
     rds = clients("rds")
     identifier = outputs["clusterIdentifier"]
     cluster = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]
@@ -270,25 +272,70 @@ def database_details(
     }
 
 
+def instance_details(
+    clients: Clients, service: str, environment: str, outputs: dict[str, Any]
+) -> dict[str, Any]:
+    """The same view of an RDS DB instance (engine: postgres, mysql, mariadb)."""
+    rds = clients("rds")
+    identifier = outputs["clusterIdentifier"]
+    instance = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+    snapshots, why = optional(
+        lambda: rds.describe_db_snapshots(DBInstanceIdentifier=identifier, SnapshotType="manual")[
+            "DBSnapshots"
+        ]
+    )
+    endpoint = instance.get("Endpoint") or {}
+    return {
+        "service": service,
+        "environment": environment,
+        "cluster": identifier,
+        "status": instance.get("DBInstanceStatus"),
+        "engine": f"{instance.get('Engine')} {instance.get('EngineVersion')}",
+        "endpoint": endpoint.get("Address"),
+        "readerEndpoint": endpoint.get("Address"),
+        "port": endpoint.get("Port"),
+        "instances": [{"id": identifier, "writer": True, "multiAz": instance.get("MultiAZ", False)}],
+        "backupRetentionDays": instance.get("BackupRetentionPeriod"),
+        "deletionProtection": instance.get("DeletionProtection"),
+        "manualSnapshots": sorted(s["DBSnapshotIdentifier"] for s in snapshots or []),
+        "unavailable": {"manualSnapshots": why} if why else {},
+    }
+
+
 def snapshot_database(
     clients: Clients, outputs: dict[str, Any], now: dt.datetime | None = None
 ) -> dict[str, Any]:
     identifier = outputs["clusterIdentifier"]
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d-%H%M%S")
     name = f"{identifier}-manual-{stamp}"
-    snapshot = clients("rds").create_db_cluster_snapshot(
-        DBClusterIdentifier=identifier,
-        DBClusterSnapshotIdentifier=name,
-        Tags=[{"Key": "muon:created-by", "Value": "muon db snapshot"}],
-    )["DBClusterSnapshot"]
-    return {"snapshot": name, "status": snapshot.get("Status"), "cluster": identifier}
+    tags = [{"Key": "muon:created-by", "Value": "muon db snapshot"}]
+    if outputs.get("kind") == "instance":
+        snapshot = clients("rds").create_db_snapshot(
+            DBInstanceIdentifier=identifier, DBSnapshotIdentifier=name, Tags=tags
+        )["DBSnapshot"]
+    else:
+        snapshot = clients("rds").create_db_cluster_snapshot(
+            DBClusterIdentifier=identifier, DBClusterSnapshotIdentifier=name, Tags=tags
+        )["DBClusterSnapshot"]
+    return {
+        "snapshot": name,
+        "status": snapshot.get("Status"),
+        "cluster": identifier,
+        "kind": outputs.get("kind"),
+    }
 
 
-def wait_snapshot(clients: Clients, cluster: str, snapshot: str, timeout: int = 3600) -> None:
+def wait_snapshot(
+    clients: Clients, cluster: str, snapshot: str, timeout: int = 3600, *, instance: bool = False
+) -> None:
+    config = {"Delay": 30, "MaxAttempts": max(1, timeout // 30)}
+    if instance:
+        clients("rds").get_waiter("db_snapshot_available").wait(
+            DBInstanceIdentifier=cluster, DBSnapshotIdentifier=snapshot, WaiterConfig=config
+        )
+        return
     clients("rds").get_waiter("db_cluster_snapshot_available").wait(
-        DBClusterIdentifier=cluster,
-        DBClusterSnapshotIdentifier=snapshot,
-        WaiterConfig={"Delay": 30, "MaxAttempts": max(1, timeout // 30)},
+        DBClusterIdentifier=cluster, DBClusterSnapshotIdentifier=snapshot, WaiterConfig=config
     )
 
 

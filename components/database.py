@@ -104,6 +104,7 @@ class Database(pulumi.ComponentResource):
     database_name: str
     master_username: str
     cluster_identifier: str
+    kind: str
     cluster_resource_id: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     key_arn: pulumi.Output[str]
@@ -203,6 +204,7 @@ class Database(pulumi.ComponentResource):
         self.database_name = args.database_name
         self.master_username = args.master_username
         self.cluster_identifier = identifier
+        self.kind = "instance" if facts.instance_engine else "cluster"
         self.cluster_resource_id = built.resource_id
         self.security_group_id = security_group.id
         self.key_arn = key.arn
@@ -335,4 +337,6 @@ class Database(pulumi.ComponentResource):
             "databaseName": self.database_name,
             "masterUsername": self.master_username,
             "passwordParameterArn": self.password_parameter_arn,
+            # An Aurora cluster or one RDS DB instance (the day-2 commands ask RDS accordingly).
+            "kind": self.kind,
         }

@@ -476,3 +476,36 @@ def test_json_may_follow_the_subcommand(world: Path, capsys) -> None:
         entry(["--outputs", str(world), "env", "list", "--json"])
     assert exited.value.code == 0
     assert json.loads(capsys.readouterr().out)[0]["environment"] == "dev"
+
+
+def test_db_show_and_snapshot_of_an_rds_instance(aws: str, tmp_path: Path) -> None:
+    """engine: postgres (mysql, mariadb) is one DB instance: the same commands ask RDS for it."""
+    boto3.client("rds").create_db_instance(
+        DBInstanceIdentifier="muon-dev-shop",
+        DBInstanceClass="db.t4g.micro",
+        Engine="postgres",
+        MasterUsername="muon",
+        MasterUserPassword="Generated-Pass-1",
+        AllocatedStorage=20,
+        MultiAZ=False,
+    )
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(
+        json.dumps(
+            {"databases": {"dev": {"shop": {"clusterIdentifier": "muon-dev-shop", "kind": "instance"}}}}
+        ),
+        encoding="utf-8",
+    )
+    shown = muon(outputs, "--json", "db", "show", "shop")
+    assert shown.exit_code == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert (data["cluster"], data["engine"].split()[0], data["instances"][0]["id"]) == (
+        "muon-dev-shop",
+        "postgres",
+        "muon-dev-shop",
+    )
+    taken = muon(outputs, "--json", "db", "snapshot", "shop", "--wait")
+    assert taken.exit_code == 0, taken.stderr
+    snapshot = json.loads(taken.stdout)["snapshot"]
+    assert snapshot.startswith("muon-dev-shop-manual-")
+    assert json.loads(muon(outputs, "--json", "db", "show", "shop").stdout)["manualSnapshots"] == [snapshot]

@@ -64,6 +64,15 @@ COVERAGE: dict[str, tuple[str, ...]] = {
         "DefaultInstanceParameterGroups",
     ),
     "aws:rds/eventSubscription:EventSubscription": ("DatabasesNamedInTheNamespace",),
+    "aws:rds/instance:Instance": (
+        "DatabasesNamedInTheNamespace",
+        "GrantsForRdsOnKeysOfTheNamespace",
+        "DatabaseGroupsOfTheNamespace",
+    ),
+    "aws:rds/parameterGroup:ParameterGroup": (
+        "DatabaseGroupsTaggedWithTheNamespace",
+        "DatabaseGroupsOfTheNamespace",
+    ),
     "aws:rds/subnetGroup:SubnetGroup": (
         "DatabaseGroupsTaggedWithTheNamespace",
         "DatabaseGroupsOfTheNamespace",

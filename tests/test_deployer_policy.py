@@ -23,6 +23,7 @@ SERVICE_PROJECT = (
     SERVICE
     + "    scaling: {schedules: [{name: day, schedule: 'cron(0 8 ? * MON-FRI *)', min: 2, max: 4}]}\n"
     + "  apple: {port: 8080, pathPatterns: [/apples], database: {name: apple, engine: aurora-postgresql}}\n"
+    + "  pear: {port: 8080, pathPatterns: [/pears], database: {name: pear, engine: postgres}}\n"
     + "  api: {kind: backend, port: 9000}\n"
     + "  mailer: {kind: worker, queue: {publishers: [api]}}\n"
     + "jobs:\n  nightly: {service: api, command: [report], schedule: rate(1 day)}\n"
@@ -147,7 +148,7 @@ def test_the_service_projects_resources_fall_inside_the_policy(
                 "DatabasesNamedInTheNamespace",
                 arn.format("rds", f"cluster:{inputs['clusterIdentifier']}"),
             )
-        elif kind == "aws:rds/clusterInstance:ClusterInstance":
+        elif kind in ("aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance"):
             assert allowed_by_name(
                 policy, "DatabasesNamedInTheNamespace", arn.format("rds", f"db:{inputs['identifier']}")
             )
@@ -179,6 +180,7 @@ def test_the_service_projects_resources_fall_inside_the_policy(
             "aws:lb/listenerRule:ListenerRule",
             "aws:rds/subnetGroup:SubnetGroup",
             "aws:rds/clusterParameterGroup:ClusterParameterGroup",
+            "aws:rds/parameterGroup:ParameterGroup",
         ):
             assert tagged, resource.name  # AWS names these (or Pulumi does): the tag scopes them
         else:

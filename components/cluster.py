@@ -52,6 +52,9 @@ class ClusterArgs:
     http_proxy: str | None = None
     vpc_cidr: pulumi.Input[str] | None = None
     """For NO_PROXY: traffic inside the VPC never goes through the proxy."""
+    max_instance_lifetime_days: int | None = None
+    """EC2: replace every host after this many days (production: 14), so none outlives a
+    fortnight of patches; None: hosts are replaced only when the AMI changes."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -219,12 +222,41 @@ class Cluster(pulumi.ComponentResource):
             # `pulumi destroy` would otherwise wait forever on instances protected from scale-in.
             force_delete=True,
             health_check_type="EC2",
+            # Hosts are replaced, not patched in place: a new AMI (read from AWS's ECS-optimized
+            # parameter at each deploy) makes a new launch template version, and the refresh rolls
+            # the hosts while ECS drains their tasks (managed draining on the capacity provider).
+            instance_refresh={
+                "strategy": "Rolling",
+                "preferences": {
+                    "min_healthy_percentage": 100,
+                    "max_healthy_percentage": 200,  # launch the replacement before the old one goes
+                    "instance_warmup": "300",
+                    "scale_in_protected_instances": "Refresh",  # ECS protects hosts running tasks
+                    "standby_instances": "Terminate",
+                    "skip_matching": True,
+                },
+            },
+            max_instance_lifetime=(
+                args.max_instance_lifetime_days * 86_400 if args.max_instance_lifetime_days else None
+            ),
             tags=[
                 {"key": "AmazonECSManaged", "value": "true", "propagate_at_launch": True},
                 *[{"key": k, "value": v, "propagate_at_launch": True} for k, v in args.tags.items()],
             ],
             # The capacity provider's managed scaling owns the desired capacity.
             opts=child.merge(pulumi.ResourceOptions(ignore_changes=["desiredCapacity"])),
+        )
+        # Patch Manager scans the hosts daily (scan only: hosts are replaced, never patched in
+        # place), so patch compliance is reported in Systems Manager.
+        aws.ssm.Association(
+            f"{name}-patch-scan",
+            name="AWS-RunPatchBaseline",
+            association_name=f"{self._args.context.namespace}-{name}-patch-scan",
+            parameters={"Operation": "Scan"},
+            targets=[{"key": "tag:aws:autoscaling:groupName", "values": [asg.name]}],
+            schedule_expression="rate(1 day)",
+            compliance_severity="HIGH",
+            opts=child,
         )
         provider = aws.ecs.CapacityProvider(
             f"{name}-ec2-capacity",

@@ -105,6 +105,10 @@ NAME_RULES: dict[str, NameRule] = {
         "name", 255, r"[a-z](?:-?[a-z0-9])*", autonamed=True, lowercase=True
     ),
     "aws:rds/eventSubscription:EventSubscription": NameRule("name", 255, _ALNUM_DASH),
+    "aws:rds/instance:Instance": NameRule("identifier", 63, _RDS),
+    "aws:rds/parameterGroup:ParameterGroup": NameRule(
+        "name", 255, r"[a-z](?:-?[a-z0-9])*", autonamed=True, lowercase=True
+    ),
     "aws:rds/subnetGroup:SubnetGroup": NameRule(
         "name", 255, r"[a-z0-9 ._-]+", autonamed=True, lowercase=True
     ),
@@ -124,6 +128,13 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:sns/topicPolicy:TopicPolicy": _NONE,
     "aws:sns/topicSubscription:TopicSubscription": _NONE,
     "aws:ssm/parameter:Parameter": NameRule("name", 2048, r"[A-Za-z0-9_.\-/]+"),
+    "aws:ssm/association:Association": NameRule("associationName", 128, r"[a-zA-Z0-9_.-]{3,128}"),
+    "aws:sqs/queue:Queue": NameRule("name", 80, r"[A-Za-z0-9_-]+", autonamed=True),
+    "aws:sqs/queuePolicy:QueuePolicy": _NONE,
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": _NONE,
+    "aws:sfn/stateMachine:StateMachine": NameRule("name", 80, r"[A-Za-z0-9_-]+", autonamed=True),
+    "aws:scheduler/schedule:Schedule": NameRule("name", 64, r"[0-9a-zA-Z_.-]+", autonamed=True),
+    "aws:servicediscovery/httpNamespace:HttpNamespace": NameRule("name", 1024, r"[!-~]+"),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _NONE,
     "aws:wafv2/webAcl:WebAcl": NameRule("name", 128, r"[\w-]+"),
     "aws:wafv2/webAclAssociation:WebAclAssociation": _NONE,

@@ -60,6 +60,7 @@ FREE = frozenset(
         # The namespace itself has no charge (Service Connect's proxies run inside the tasks).
         "aws:servicediscovery/httpNamespace:HttpNamespace",
         "aws:rds/parameterGroup:ParameterGroup",
+        "aws:ssm/association:Association",  # State Manager and Patch Manager scans: no charge on EC2
         "aws:iam/instanceProfile:InstanceProfile",
         "aws:iam/policy:Policy",
         "aws:iam/role:Role",

@@ -13,6 +13,9 @@ from muon.stacks.definition import EnvironmentSpec, tier_of
 from muon.stacks.egress import cheapest_egress
 from muon.stacks.errors import DefinitionError
 
+MAX_HOST_LIFETIME_DAYS = 14
+"""Production hosts are replaced at least every 14 days: none outlives a fortnight of patches."""
+
 
 def environment_args(
     name: str,
@@ -141,6 +144,7 @@ def environment_args(
             image_id=cluster.image_id,
             user_data=cluster.user_data,
             http_proxy=cluster.http_proxy,
+            max_instance_lifetime_days=MAX_HOST_LIFETIME_DAYS if tier == "production" else None,
         ),
         load_balancer=LoadBalancerArgs(
             context=context,

@@ -37,6 +37,10 @@ services:
     port: 8080
     pathPatterns: [/y]
     database: {{name: other, engine: aurora-postgresql, serverless: {{minCapacity: 0}}}}
+  {"b" * 21 + "z"}: {{kind: backend, port: 9000, database: {{name: rds, engine: postgres}}}}
+  {"w" * 21 + "z"}: {{kind: worker}}
+jobs:
+  {"j" * 21 + "z"}: {{service: {SERVICE}, command: [report], schedule: rate(1 day)}}
 pipeline:
   name: {PIPELINE}
   source: {{repo: acme/banana, connection: '{CONNECTION}'}}

@@ -34,6 +34,7 @@ class Service(pulumi.ComponentResource):
     task_role_arn: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
     task_family: str
+    target_group_arn_suffix: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("muon:ecs:Service", name, None, opts)
@@ -188,6 +189,7 @@ class Service(pulumi.ComponentResource):
                 opts=child,
             )
         target_group, rule = self._route(name, args, namespace, tags, child) if web else (None, None)
+        self.target_group_arn_suffix = target_group.arn_suffix if target_group is not None else None
         rollback_alarm_names: list[pulumi.Input[str]] = []
         if target_group is not None:
             rollback_alarm_names = list(rollback_alarms(name, service_id, wiring, target_group, child))
@@ -259,7 +261,9 @@ class Service(pulumi.ComponentResource):
             opts=child,
         )
         if running and args.kind != "worker":  # a worker at zero tasks is idle, not down
-            outage_alarms(name, service_id, wiring, target_group, service, tags, child)
+            outage_names = outage_alarms(name, service_id, wiring, target_group, service, tags, child)
+        else:
+            outage_names = []
         for host in args.hosts:
             if wiring.zone_id is None:
                 raise ValueError("hosts need the environment's domain (its hosted zone)")
@@ -282,6 +286,7 @@ class Service(pulumi.ComponentResource):
         self.task_role_arn = pulumi.Output.from_input(task_role_arn)
         self.execution_role_arn = pulumi.Output.from_input(execution_role_arn)
         self.task_family = service_id
+        self.alarm_names: list[pulumi.Input[str]] = [*rollback_alarm_names, *outage_names]
         self.register_outputs(self.outputs(wiring))
 
     def _roles(

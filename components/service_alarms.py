@@ -17,7 +17,7 @@ def outage_alarms(
     service: aws.ecs.Service,
     tags: dict[str, str],
     child: pulumi.ResourceOptions,
-) -> None:
+) -> list[str]:
     """A total outage alarms: no task running (where Container Insights counts them), no healthy
     target (behind the load balancer). No data at all is an outage too (a service with no task
     publishes nothing): missing data is breaching."""
@@ -59,6 +59,7 @@ def outage_alarms(
             tags=tags,
             opts=child,
         )
+    return [f"{service_id}-{role}" for role, *_ in checks]
 
 
 def rollback_alarms(

@@ -14,6 +14,7 @@ from pulumi.runtime import config as runtime_config
 
 from muon.components.attached import CONTRACT_OUTPUT, CONTRACT_VERSION, AttachedEnvironment, contract_entry
 from muon.components.context import AwsContext
+from muon.components.dashboard import ServicePanel, environment_dashboard
 from muon.components.database import Database, ExistingPassword, GeneratedPassword
 from muon.components.environment import Environment, EnvironmentArgs
 from muon.components.organization import Organization
@@ -69,6 +70,7 @@ from muon.stacks.spec import NAMESPACE_PATTERN
 from muon.stacks.workloads import (
     admit_callers,
     check_job,
+    database_panels,
     preflight_queues,
     scheduled_jobs,
     service_connect_namespace,
@@ -501,6 +503,25 @@ def run() -> None:
                     "deadLetterQueueUrl": queue.dead_letter_url,
                 }
         admit_callers(definition, created)
+        if isinstance(environment, Environment):
+            environment_dashboard(
+                env_name,
+                context=context,
+                cluster_name=f"{context.namespace}-{env_name}",
+                load_balancer_arn_suffix=wiring.load_balancer_arn_suffix,
+                services=[
+                    ServicePanel(
+                        name=name,
+                        service_name=f"{context.namespace}-{env_name}-{name}",
+                        target_group_arn_suffix=service.target_group_arn_suffix,
+                        alarm_names=tuple(service.alarm_names),
+                    )
+                    for name, service in created.items()
+                ],
+                databases=database_panels(definition, env_name, context.namespace),
+                environment_alarm_names=(f"{context.namespace}-{env_name}-load-balancer-5xx",),
+                opts=pulumi.ResourceOptions(parent=environment),
+            )
         extend_environment(
             extensions,
             environment=env_name,

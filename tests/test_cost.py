@@ -63,11 +63,12 @@ def test_dev_estimate_matches_the_hand_computed_figures(dev_cost) -> None:
         "CloudWatch Logs ingestion and storage": 5 * (0.5 * 0.50 + 0.5 * 14 / 30 * 0.03),
         "S3 storage": 1 * 0.023,
         "ECS cluster (Container Insights off)": 0.0,
+        "CloudWatch dashboard": 3.0,  # the environment's dashboard
         "gateway endpoint (s3)": 0.0,
     }
     assert by_item(dev_cost, "dev") == pytest.approx(expected)
     assert dev_cost.total("dev") == pytest.approx(sum(expected.values()))
-    assert dev_cost.total("dev") == pytest.approx(53.039015)
+    assert dev_cost.total("dev") == pytest.approx(56.039015)
 
 
 def test_dev_stays_within_sixty_dollars_with_private_tasks_and_database(dev_cost, dev: Rendering) -> None:
@@ -98,11 +99,12 @@ def test_prod_estimate_matches_the_hand_computed_figures(prod_cost) -> None:
         "CloudWatch Logs ingestion and storage": 6 * (5 * 0.50 + 5 * 365 / 30 * 0.03),
         "S3 storage": 20 * 0.023,
         "gateway endpoint (s3)": 0.0,
+        "CloudWatch dashboard": 3.0,  # the environment's dashboard
     }
     endpoints = ("api", "dkr", "logs", "ssm", "ssmmessages", "ecs", "ecs-agent", "ecs-telemetry")
     expected.update({f"interface endpoint ({e}), per zone": 3 * HOURS * 0.01 for e in endpoints})
     assert by_item(prod_cost, "production") == pytest.approx(expected)
-    assert prod_cost.total() == pytest.approx(622.177)
+    assert prod_cost.total() == pytest.approx(625.177)
 
 
 def test_services_waiting_for_their_first_image_are_priced_as_they_will_run() -> None:
@@ -111,7 +113,7 @@ def test_services_waiting_for_their_first_image_are_priced_as_they_will_run() ->
     config = read_stack_file(PROJECT_DIR, "dev")
     running = priced_rendering("dev", bootstrap, PROJECT_DIR, config)
     assert running.one("aws:appautoscaling/target:Target").inputs["minCapacity"] == 1
-    assert estimate(running, "us-east-1").total() == pytest.approx(53.039015)
+    assert estimate(running, "us-east-1").total() == pytest.approx(56.039015)
 
 
 def test_every_rendered_type_is_priced_or_known_free(
@@ -205,7 +207,7 @@ def test_plan_prints_the_estimate_and_carries_it_in_json(tmp_path: Path) -> None
         == 0
     )
     printed = out.getvalue()
-    assert "Estimated monthly cost in us-east-1: $53.04" in printed
+    assert "Estimated monthly cost in us-east-1: $56.04" in printed
     assert "9 x CloudWatch alarm" in printed
     assert "assumes 176 h a month" not in printed  # the assumption is worded, not a bare number
     assert "assumes active 176 h a month at its smallest size" in printed
@@ -215,7 +217,7 @@ def test_plan_prints_the_estimate_and_carries_it_in_json(tmp_path: Path) -> None
         "USD per month",
         "us-east-1",
     )
-    assert document["usdPerMonth"] == 53.04
+    assert document["usdPerMonth"] == 56.04
     assert document["groups"]["dev"]["tier"] == "development"
     assert document["groups"]["dev"]["usage"]["serverlessActiveHours"] == 176
     assert all(
@@ -262,7 +264,7 @@ def test_bad_options_are_one_line() -> None:
 def test_the_muon_command_passes_cost_through() -> None:
     result = run_in_project("muon", "plan", "dev", "--quiet", "--cost")
     assert result.returncode == 0, result.stderr
-    assert "Estimated monthly cost in us-east-1: $53.04" in result.stdout
+    assert "Estimated monthly cost in us-east-1: $56.04" in result.stdout
     assert result.stderr == ""
 
 

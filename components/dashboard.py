@@ -1,0 +1,147 @@
+"""An environment's CloudWatch dashboard: the load balancer, every service (CPU, memory, tasks,
+5xx, latency), every database (connections, CPU, freeable memory) and the state of its alarms."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from muon.components.context import AwsContext
+
+WIDTH, HEIGHT = 8, 6
+
+
+@dataclass(frozen=True)
+class ServicePanel:
+    name: str
+    service_name: str
+    """The ECS service's name (``<namespace>-<env>-<service>``)."""
+    target_group_arn_suffix: pulumi.Input[str] | None
+    """Web services: their target group (5xx and latency); None for backends and workers."""
+    alarm_names: tuple[pulumi.Input[str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DatabasePanel:
+    identifier: str
+    dimension: str
+    """``DBClusterIdentifier`` (Aurora) or ``DBInstanceIdentifier`` (an RDS instance)."""
+    alarm_names: tuple[str, ...] = ()
+
+
+def environment_dashboard(
+    name: str,
+    *,
+    context: AwsContext,
+    cluster_name: str,
+    load_balancer_arn_suffix: pulumi.Input[str] | None,
+    services: list[ServicePanel],
+    databases: list[DatabasePanel],
+    environment_alarm_names: tuple[str, ...],
+    opts: pulumi.ResourceOptions,
+) -> aws.cloudwatch.Dashboard:
+    """One dashboard, ``<namespace>-<env>``; every metric is one AWS publishes for what muon made."""
+    region = context.region
+    suffixes = [s.target_group_arn_suffix or "" for s in services]
+    alarm_inputs: list[pulumi.Input[str]] = [
+        *environment_alarm_names,
+        *(a for s in services for a in s.alarm_names),
+        *(a for d in databases for a in d.alarm_names),
+    ]
+
+    def body(resolved: list[Any]) -> str:
+        balancer = resolved[0]
+        groups = resolved[1 : 1 + len(services)]
+        alarm_names = resolved[1 + len(services) :]
+        widgets: list[dict[str, Any]] = []
+
+        def add(title: str, metrics: list[list[Any]], *, stat: str = "Average") -> None:
+            index = len(widgets)
+            widgets.append(
+                {
+                    "type": "metric",
+                    "x": (index % 3) * WIDTH,
+                    "y": (index // 3) * HEIGHT,
+                    "width": WIDTH,
+                    "height": HEIGHT,
+                    "properties": {
+                        "title": title,
+                        "region": region,
+                        "metrics": metrics,
+                        "stat": stat,
+                        "period": 60,
+                        "view": "timeSeries",
+                    },
+                }
+            )
+
+        if balancer:
+            lb = ["AWS/ApplicationELB"]
+            add("Load balancer requests", [[*lb, "RequestCount", "LoadBalancer", balancer]], stat="Sum")
+            add(
+                "Load balancer 5xx",
+                [
+                    [*lb, "HTTPCode_ELB_5XX_Count", "LoadBalancer", balancer],
+                    [*lb, "HTTPCode_Target_5XX_Count", "LoadBalancer", balancer],
+                ],
+                stat="Sum",
+            )
+        for service, group in zip(services, groups, strict=True):
+            ecs = ["AWS/ECS"]
+            dims = ["ClusterName", cluster_name, "ServiceName", service.service_name]
+            add(
+                f"{service.name}: CPU and memory %",
+                [[*ecs, "CPUUtilization", *dims], [*ecs, "MemoryUtilization", *dims]],
+            )
+            add(f"{service.name}: running tasks", [["ECS/ContainerInsights", "RunningTaskCount", *dims]])
+            if group and balancer:
+                tg = ["AWS/ApplicationELB"]
+                tg_dims = ["TargetGroup", group, "LoadBalancer", balancer]
+                add(f"{service.name}: 5xx", [[*tg, "HTTPCode_Target_5XX_Count", *tg_dims]], stat="Sum")
+                add(
+                    f"{service.name}: response time p99 (s)",
+                    [[*tg, "TargetResponseTime", *tg_dims]],
+                    stat="p99",
+                )
+        for database in databases:
+            rds = ["AWS/RDS"]
+            dims = [database.dimension, database.identifier]
+            add(
+                f"{database.identifier}: connections",
+                [[*rds, "DatabaseConnections", *dims]],
+                stat="Maximum",
+            )
+            add(
+                f"{database.identifier}: CPU % and freeable memory",
+                [[*rds, "CPUUtilization", *dims], [*rds, "FreeableMemory", *dims, {"yAxis": "right"}]],
+            )
+        alarms = [context.arn("cloudwatch", f"alarm:{alarm}") for alarm in alarm_names]
+        if alarms:
+            widgets.append(
+                {
+                    "type": "alarm",
+                    "x": 0,
+                    "y": (len(widgets) // 3 + 1) * HEIGHT,
+                    "width": 24,
+                    "height": HEIGHT,
+                    "properties": {
+                        "title": "Alarms",
+                        "alarms": alarms[:100],
+                        "sortBy": "stateUpdatedTimestamp",
+                    },
+                }
+            )
+        return json.dumps({"widgets": widgets}, sort_keys=True)
+
+    return aws.cloudwatch.Dashboard(
+        f"{name}-dashboard",
+        dashboard_name=f"{context.namespace}-{name}",
+        dashboard_body=pulumi.Output.all(load_balancer_arn_suffix or "", *suffixes, *alarm_inputs).apply(
+            body
+        ),
+        opts=opts,
+    )

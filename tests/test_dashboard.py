@@ -1,0 +1,61 @@
+"""Each environment's dashboard (issue 18, reporting): load balancer, every service, every
+database, and the state of the environment's alarms — only metrics and alarms that exist."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from muon.stacks.offline import Rendering
+from tests.conftest import render_definition_text
+
+
+def body(rendering: Rendering, name: str) -> dict:
+    return json.loads(
+        rendering.one("aws:cloudwatch/dashboard:Dashboard", f"{name}-dashboard").inputs["dashboardBody"]
+    )
+
+
+def test_the_production_dashboard_shows_every_part(prod: Rendering) -> None:
+    dashboard = body(prod, "production")
+    titles = [w["properties"]["title"] for w in dashboard["widgets"]]
+    assert titles[:2] == ["Load balancer requests", "Load balancer 5xx"]
+    assert "banana: response time p99 (s)" in titles
+    assert "muon-production-banana: connections" in titles
+    alarm_widget = next(w for w in dashboard["widgets"] if w["type"] == "alarm")
+    rendered = {a.inputs.get("name") for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    shown = {arn.split(":alarm:")[1] for arn in alarm_widget["properties"]["alarms"]}
+    assert shown <= rendered  # no alarm the stack does not have
+    assert {
+        "muon-production-load-balancer-5xx",
+        "muon-production-banana-target-5xx",
+        "muon-production-banana-no-tasks",
+        "muon-production-banana-db-cpu",
+    } <= shown
+    balancer = prod.one("aws:lb/loadBalancer:LoadBalancer").state["arnSuffix"]
+    metrics = [m for w in dashboard["widgets"] if w["type"] == "metric" for m in w["properties"]["metrics"]]
+    assert ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", balancer] in metrics
+    assert all(len(w["properties"]["metrics"]) > 0 for w in dashboard["widgets"] if w["type"] == "metric")
+
+
+def test_backends_workers_and_rds_instances_have_their_panels(tmp_path: Path) -> None:
+    rendering = render_definition_text(
+        tmp_path,
+        """
+        environments: {dev: {}}
+        services:
+          web: {port: 8080, pathPatterns: ['/*']}
+          api: {kind: backend, port: 9000, database: {name: api, engine: postgres}}
+          mailer: {kind: worker}
+        """,
+        ["dev"],
+    )
+    dashboard = body(rendering, "dev")
+    titles = [w["properties"]["title"] for w in dashboard["widgets"]]
+    for service in ("web", "api", "mailer"):
+        assert f"{service}: CPU and memory %" in titles
+    assert "web: 5xx" in titles and "api: 5xx" not in titles  # target group metrics: web only
+    connections = next(
+        w for w in dashboard["widgets"] if w["properties"]["title"] == "muon-dev-api: connections"
+    )
+    assert connections["properties"]["metrics"][0][2:4] == ["DBInstanceIdentifier", "muon-dev-api"]

@@ -22,7 +22,7 @@ class ServicePanel:
     """The ECS service's name (``<namespace>-<env>-<service>``)."""
     target_group_arn_suffix: pulumi.Input[str] | None
     """Web services: their target group (5xx and latency); None for backends and workers."""
-    alarm_names: tuple[pulumi.Input[str], ...] = ()
+    alarm_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def environment_dashboard(
     """One dashboard, ``<namespace>-<env>``; every metric is one AWS publishes for what muon made."""
     region = context.region
     suffixes = [s.target_group_arn_suffix or "" for s in services]
-    alarm_inputs: list[pulumi.Input[str]] = [
+    alarm_names: list[str] = [
         *environment_alarm_names,
         *(a for s in services for a in s.alarm_names),
         *(a for d in databases for a in d.alarm_names),
@@ -55,8 +55,7 @@ def environment_dashboard(
 
     def body(resolved: list[Any]) -> str:
         balancer = resolved[0]
-        groups = resolved[1 : 1 + len(services)]
-        alarm_names = resolved[1 + len(services) :]
+        groups = resolved[1:]
         widgets: list[dict[str, Any]] = []
 
         def add(title: str, metrics: list[list[Any]], *, stat: str = "Average") -> None:
@@ -140,8 +139,6 @@ def environment_dashboard(
     return aws.cloudwatch.Dashboard(
         f"{name}-dashboard",
         dashboard_name=f"{context.namespace}-{name}",
-        dashboard_body=pulumi.Output.all(load_balancer_arn_suffix or "", *suffixes, *alarm_inputs).apply(
-            body
-        ),
+        dashboard_body=pulumi.Output.all(load_balancer_arn_suffix or "", *suffixes).apply(body),
         opts=opts,
     )

@@ -286,7 +286,13 @@ class Service(pulumi.ComponentResource):
         self.task_role_arn = pulumi.Output.from_input(task_role_arn)
         self.execution_role_arn = pulumi.Output.from_input(execution_role_arn)
         self.task_family = service_id
-        self.alarm_names: list[pulumi.Input[str]] = [*rollback_alarm_names, *outage_names]
+        # By name (muon names its alarms): the dashboard needs no Output for them.
+        rollback_names = {
+            "web": [f"{service_id}-target-5xx", f"{service_id}-unhealthy-hosts"],
+            "backend": [f"{service_id}-target-5xx"] if rollback_alarm_names else [],
+            "worker": [f"{service_id}-dead-letters"] if rollback_alarm_names else [],
+        }[args.kind]
+        self.alarm_names: list[str] = [*rollback_names, *outage_names]
         self.register_outputs(self.outputs(wiring))
 
     def _roles(

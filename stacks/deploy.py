@@ -232,8 +232,9 @@ def _settling(primary: dict[str, Any]) -> bool:
 
 
 def service_url(outputs: dict[str, Any], environment: str) -> str:
+    """The first web service's URL (a backend's answers only inside the VPC, a worker has none)."""
     services = (outputs.get("services") or {}).get(environment) or {}
-    return next((s["url"] for _, s in sorted(services.items())), "")
+    return next((s["url"] for _, s in sorted(services.items()) if s.get("kind", "web") == "web"), "")
 
 
 def _run(command: list[str]) -> None:

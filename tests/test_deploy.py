@@ -394,3 +394,24 @@ def test_verify_waits_for_the_tasks_a_first_image_starts() -> None:
         outputs, "dev", CrashingEcs(), timeout=60, sleep=lambda _: None, clock=lambda: next(now)
     )
     assert problems == ["banana: 0 of 2 tasks running after 60 s (see the service's stopped tasks)"]
+
+
+def test_url_skips_backends_and_workers(tmp_path: Path, capsys) -> None:
+    """The Test action runs outside the VPC: only a web service's URL answers it."""
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(
+        json.dumps(
+            {
+                "services": {
+                    "dev": {
+                        "api": {"url": "http://api:9000", "kind": "backend"},
+                        "mailer": {"url": "", "kind": "worker"},
+                        "web": {"url": "https://shop.example.com/", "kind": "web"},
+                    }
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert deploy.main(["url", "--outputs", str(outputs), "--environment", "dev"]) == 0
+    assert capsys.readouterr().out.strip() == "https://shop.example.com/"

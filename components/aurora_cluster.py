@@ -10,7 +10,13 @@ import pulumi_aws as aws
 
 from muon.components.aurora import ENGINES, SERVERLESS_CLASS, version_family
 from muon.components.policies import ready
-from muon.components.rds_instance import INSTANCE_EVENTS, Built, Placement, engine_parameters
+from muon.components.rds_instance import (
+    INSTANCE_EVENTS,
+    Built,
+    Placement,
+    engine_parameters,
+    instance_settings,
+)
 
 if TYPE_CHECKING:
     from muon.components.database import DatabaseArgs
@@ -21,17 +27,13 @@ CLUSTER_EVENTS = ("failover", "failure", "maintenance", "notification")
 def aurora_cluster(name: str, identifier: str, args: DatabaseArgs, placement: Placement) -> Built:
     facts = ENGINES[args.engine]
     p = placement
-    key_arn, password, password_version = p.key_arn, p.password, p.password_version
-    subnet_group, security_group_id, log_groups = p.subnet_group, p.security_group_id, p.log_groups
-    monitoring_role_arn, tags, child = p.monitoring_role_arn, p.tags, p.child
-    facts = ENGINES[args.engine]
     parameter_group = aws.rds.ClusterParameterGroup(
         f"{name}-parameters",
         family=version_family(args.engine, args.version),
         description=f"{identifier}: TLS only, audit and slow-query logging",
         parameters=engine_parameters(args),
-        tags=tags,
-        opts=child,
+        tags=p.tags,
+        opts=p.child,
     )
     serverless = args.serverless
     cluster = aws.rds.Cluster(
@@ -43,14 +45,14 @@ def aurora_cluster(name: str, identifier: str, args: DatabaseArgs, placement: Pl
         database_name=args.database_name,
         master_username=args.master_username,
         # Write-only: sent to RDS, never read back into the cluster's outputs.
-        master_password_wo=password,
-        master_password_wo_version=password_version,
+        master_password_wo=p.password,
+        master_password_wo_version=p.password_version,
         port=args.port,
-        db_subnet_group_name=subnet_group,
-        vpc_security_group_ids=[security_group_id],
+        db_subnet_group_name=p.subnet_group,
+        vpc_security_group_ids=[p.security_group_id],
         db_cluster_parameter_group_name=parameter_group.name,
         storage_encrypted=True,
-        kms_key_id=key_arn,
+        kms_key_id=p.key_arn,
         iam_database_authentication_enabled=True,
         backup_retention_period=args.backup_retention_days,
         preferred_backup_window=args.backup_window,
@@ -73,13 +75,13 @@ def aurora_cluster(name: str, identifier: str, args: DatabaseArgs, placement: Pl
             if serverless
             else None
         ),
-        tags=tags,
-        opts=child.merge(
+        tags=p.tags,
+        opts=p.child.merge(
             pulumi.ResourceOptions(
                 protect=args.production,
                 additional_secret_outputs=["masterPassword", "masterPasswordWo"],
                 # Linked to the log groups by name only: create those first.
-                depends_on=log_groups,
+                depends_on=p.log_groups,
                 # A fixed identifier cannot be taken by the replacement while the old exists.
                 delete_before_replace=True,
             )
@@ -94,20 +96,10 @@ def aurora_cluster(name: str, identifier: str, args: DatabaseArgs, placement: Pl
             engine=args.engine,
             instance_class=instance_class,
             availability_zone=args.zones[index % len(args.zones)] if args.zones else None,
-            db_subnet_group_name=subnet_group,
-            publicly_accessible=False,
-            auto_minor_version_upgrade=True,
-            ca_cert_identifier="rds-ca-rsa2048-g1",
-            monitoring_interval=args.monitoring_interval,
-            monitoring_role_arn=monitoring_role_arn,
-            performance_insights_enabled=args.performance_insights,
-            performance_insights_kms_key_id=key_arn if args.performance_insights else None,
-            performance_insights_retention_period=7 if args.performance_insights else None,
+            db_subnet_group_name=p.subnet_group,
             promotion_tier=index,
-            copy_tags_to_snapshot=True,
-            apply_immediately=not args.production,
-            tags=tags,
-            opts=child.merge(pulumi.ResourceOptions(delete_before_replace=True)),
+            **instance_settings(args, p),
+            opts=p.child.merge(pulumi.ResourceOptions(delete_before_replace=True)),
         )
         for index in range(args.instances)
     ]

@@ -59,19 +59,35 @@ def engine_parameters(args: DatabaseArgs) -> list[dict[str, str]]:
     ]
 
 
+def instance_settings(args: DatabaseArgs, placement: Placement) -> dict[str, object]:
+    """What every database instance muon makes shares, an Aurora member or an RDS instance: private,
+    patched, the current CA, monitored, Performance Insights with the database's key, tags copied
+    to snapshots, production changes held for the maintenance window."""
+    insights = args.performance_insights
+    return {
+        "publicly_accessible": False,
+        "auto_minor_version_upgrade": True,
+        "ca_cert_identifier": "rds-ca-rsa2048-g1",
+        "monitoring_interval": args.monitoring_interval,
+        "monitoring_role_arn": placement.monitoring_role_arn,
+        "performance_insights_enabled": insights,
+        "performance_insights_kms_key_id": placement.key_arn if insights else None,
+        "performance_insights_retention_period": 7 if insights else None,
+        "copy_tags_to_snapshot": True,
+        "apply_immediately": not args.production,  # production changes wait for the window
+        "tags": placement.tags,
+    }
+
+
 def rds_instance(name: str, identifier: str, args: DatabaseArgs, placement: Placement) -> Built:
-    facts = ENGINES[args.engine]
-    p = placement
-    key_arn, password, password_version = p.key_arn, p.password, p.password_version
-    subnet_group, security_group_id, log_groups = p.subnet_group, p.security_group_id, p.log_groups
-    monitoring_role_arn, tags, child = p.monitoring_role_arn, p.tags, p.child
+    facts, p = ENGINES[args.engine], placement
     parameter_group = aws.rds.ParameterGroup(
         f"{name}-parameters",
         family=version_family(args.engine, args.version),
         description=f"{identifier}: TLS only, slow-query logging",
         parameters=engine_parameters(args),
-        tags=tags,
-        opts=child,
+        tags=p.tags,
+        opts=p.child,
     )
     instance = aws.rds.Instance(
         f"{name}-instance",
@@ -82,43 +98,33 @@ def rds_instance(name: str, identifier: str, args: DatabaseArgs, placement: Plac
         db_name=args.database_name,
         username=args.master_username,
         # Write-only: sent to RDS, never read back into the instance's outputs.
-        password_wo=password,
-        password_wo_version=password_version,
+        password_wo=p.password,
+        password_wo_version=p.password_version,
         port=args.port,
-        db_subnet_group_name=subnet_group,
-        vpc_security_group_ids=[security_group_id],
+        db_subnet_group_name=p.subnet_group,
+        vpc_security_group_ids=[p.security_group_id],
         parameter_group_name=parameter_group.name,
         multi_az=args.multi_az,
         storage_type="gp3",
         allocated_storage=args.allocated_storage,
         max_allocated_storage=args.max_allocated_storage,
         storage_encrypted=True,
-        kms_key_id=key_arn,
+        kms_key_id=p.key_arn,
         iam_database_authentication_enabled=facts.iam_authentication,
-        publicly_accessible=False,
-        auto_minor_version_upgrade=True,
-        ca_cert_identifier="rds-ca-rsa2048-g1",
         backup_retention_period=args.backup_retention_days,
         backup_window=args.backup_window,
         maintenance_window=args.maintenance_window,
-        copy_tags_to_snapshot=True,
         enabled_cloudwatch_logs_exports=list(facts.log_exports),
-        monitoring_interval=args.monitoring_interval,
-        monitoring_role_arn=monitoring_role_arn,
-        performance_insights_enabled=args.performance_insights,
-        performance_insights_kms_key_id=key_arn if args.performance_insights else None,
-        performance_insights_retention_period=7 if args.performance_insights else None,
         deletion_protection=args.deletion_protection,
         skip_final_snapshot=not args.production,
         final_snapshot_identifier=f"{identifier}-final" if args.production else None,
-        apply_immediately=not args.production,  # production changes wait for the window
-        tags=tags,
-        opts=child.merge(
+        **instance_settings(args, p),
+        opts=p.child.merge(
             pulumi.ResourceOptions(
                 protect=args.production,
                 additional_secret_outputs=["password", "passwordWo"],
                 # Linked to the log groups by name only: create those first.
-                depends_on=log_groups,
+                depends_on=p.log_groups,
                 delete_before_replace=True,
             )
         ),

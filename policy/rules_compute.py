@@ -129,6 +129,22 @@ def _is_secret(resource: Resource, key: str) -> bool:
     return key in resource.inputs and masked.get(key) == "[secret]"
 
 
+def _instance_findings(instance: Resource) -> Iterable[Finding]:
+    """What holds for any database instance, an Aurora member or an RDS instance (FSBP uses the
+    same ids for both)."""
+    inputs, name = instance.inputs, instance.name
+    if inputs.get("publiclyAccessible") is not False:
+        yield Finding("RDS.2", name, "publicly accessible")
+    if inputs.get("autoMinorVersionUpgrade") is not True:
+        yield Finding("RDS.13", name, "automatic minor upgrades off")
+    if inputs.get("monitoringInterval") not in MONITORING_INTERVALS or not inputs.get("monitoringRoleArn"):
+        yield Finding("RDS.6", name, "enhanced monitoring off")
+
+
+def _insights_encrypted(inputs: dict) -> bool:
+    return bool(inputs.get("performanceInsightsEnabled") and inputs.get("performanceInsightsKmsKeyId"))
+
+
 @rule
 def database_clusters(resources: list[Resource]) -> Iterable[Finding]:
     instances = _of(resources, "aws:rds/clusterInstance:ClusterInstance")
@@ -171,17 +187,11 @@ def database_clusters(resources: list[Resource]) -> Iterable[Finding]:
         if len(members) < 2 or len(zones) < 2:
             yield Finding("RDS.15", name, "instances not spread over two or more zones")
     for instance in instances:
-        inputs, name = instance.inputs, instance.name
-        if inputs.get("publiclyAccessible") is not False:
-            yield Finding("RDS.2", name, "publicly accessible")
-        if inputs.get("autoMinorVersionUpgrade") is not True:
-            yield Finding("RDS.13", name, "automatic minor upgrades off")
-        if inputs.get("monitoringInterval") not in MONITORING_INTERVALS or not inputs.get(
-            "monitoringRoleArn"
-        ):
-            yield Finding("RDS.6", name, "enhanced monitoring off")
-        if not inputs.get("performanceInsightsEnabled") or not inputs.get("performanceInsightsKmsKeyId"):
-            yield Finding("CKV_AWS_353", name, "Performance Insights off or not encrypted with a CMK")
+        yield from _instance_findings(instance)
+        if not _insights_encrypted(instance.inputs):
+            yield Finding(
+                "CKV_AWS_353", instance.name, "Performance Insights off or not encrypted with a CMK"
+            )
     for group in _of(resources, "aws:rds/subnetGroup:SubnetGroup"):
         if len(group.inputs.get("subnetIds") or []) < 2:
             yield Finding("RDS.15", group.name, "subnet group spans fewer than two subnets")
@@ -212,15 +222,8 @@ def database_instances(resources: list[Resource]) -> Iterable[Finding]:
             yield Finding("RDS.10", name, "IAM database authentication off")
         if ENGINE_LOG.get(engine) not in (inputs.get("enabledCloudwatchLogsExports") or []):
             yield Finding("RDS.9", name, f"{ENGINE_LOG.get(engine)} log not exported")
-        if inputs.get("publiclyAccessible") is not False:
-            yield Finding("RDS.2", name, "publicly accessible")
-        if inputs.get("autoMinorVersionUpgrade") is not True:
-            yield Finding("RDS.13", name, "automatic minor upgrades off")
-        if inputs.get("monitoringInterval") not in MONITORING_INTERVALS or not inputs.get(
-            "monitoringRoleArn"
-        ):
-            yield Finding("RDS.6", name, "enhanced monitoring off")
-        if not inputs.get("performanceInsightsEnabled") or not inputs.get("performanceInsightsKmsKeyId"):
+        yield from _instance_findings(instance)
+        if not _insights_encrypted(inputs):
             yield Finding("CKV_AWS_354", name, "Performance Insights off or not encrypted with a CMK")
         if str(inputs.get("username", "")).lower() in GUESSABLE_USERNAMES:
             yield Finding("RDS.25", name, "guessable master user name")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -18,16 +19,10 @@ COMPANY = {"Company": "acme", "CostCenter": "42"}
 TEAM = {"Owner": "team-banana", "CostCenter": "7"}  # the environment's value wins
 
 
-@pytest.fixture(scope="module")
-def tagged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendering]:
-    """The repository's dev, prod and pipeline stacks over its definition with tags added."""
-    folder = tmp_path_factory.mktemp("tagged")
+def repository_stacks(folder: Path, text: str) -> dict[str, Rendering]:
+    """The repository's dev, prod and pipeline stacks over the definition ``text`` (its example
+    paths resolved through a link to the repository's examples)."""
     (folder / "examples").symlink_to(PROJECT_DIR / "examples")
-    text = (PROJECT_DIR / "muon.yaml").read_text(encoding="utf-8")
-    text = text.replace("environments:\n  dev:\n", f"tags: {json.dumps(COMPANY)}\nenvironments:\n  dev:\n")
-    text = text.replace(
-        "    network: {azs: 2}\n", f"    network: {{azs: 2}}\n    tags: {json.dumps(TEAM)}\n", 1
-    )
     definition = folder / "muon.yaml"
     definition.write_text(text, encoding="utf-8")
     renderings = {}
@@ -38,6 +33,17 @@ def tagged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendering]:
             config["muon:images"] = json.dumps(delivered_images(text))
         renderings[stack] = render(lambda: program.run(), config=config, stack=stack)
     return renderings
+
+
+@pytest.fixture(scope="module")
+def tagged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendering]:
+    """The repository's dev, prod and pipeline stacks over its definition with tags added."""
+    text = (PROJECT_DIR / "muon.yaml").read_text(encoding="utf-8")
+    text = text.replace("environments:\n  dev:\n", f"tags: {json.dumps(COMPANY)}\nenvironments:\n  dev:\n")
+    text = text.replace(
+        "    network: {azs: 2}\n", f"    network: {{azs: 2}}\n    tags: {json.dumps(TEAM)}\n", 1
+    )
+    return repository_stacks(tmp_path_factory.mktemp("tagged"), text)
 
 
 def under_dev_environment(rendering: Rendering) -> set[str]:
@@ -119,19 +125,8 @@ BOUNDARY = "arn:aws:iam::123456789012:policy/acme/DeveloperBoundary"
 @pytest.fixture(scope="module")
 def bounded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendering]:
     """The repository's dev, prod and pipeline stacks with a permissions boundary."""
-    folder = tmp_path_factory.mktemp("bounded")
-    (folder / "examples").symlink_to(PROJECT_DIR / "examples")
     text = f"permissionsBoundary: {BOUNDARY}\n" + (PROJECT_DIR / "muon.yaml").read_text(encoding="utf-8")
-    definition = folder / "muon.yaml"
-    definition.write_text(text, encoding="utf-8")
-    renderings = {}
-    for stack in ("dev", "prod", "pipeline"):
-        config = read_stack_file(PROJECT_DIR, stack)
-        config["muon:definition"] = str(definition)
-        if config.get("muon:environments"):
-            config["muon:images"] = json.dumps(delivered_images(text))
-        renderings[stack] = render(lambda: program.run(), config=config, stack=stack)
-    return renderings
+    return repository_stacks(tmp_path_factory.mktemp("bounded"), text)
 
 
 def test_every_role_carries_the_permissions_boundary(bounded: dict[str, Rendering]) -> None:

@@ -170,3 +170,15 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     yield moto_endpoint
     urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST"))
+
+
+def definition_error(text: str) -> str:
+    """The one-line message ``parse_definition`` refuses ``text`` (a muon.yaml) with."""
+    from muon.stacks.errors import DefinitionError
+    from muon.stacks.loader import parse_definition
+
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(text, "muon.yaml")
+    message = str(caught.value)
+    assert "\n" not in message.strip() and "Traceback" not in message
+    return message

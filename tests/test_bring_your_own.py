@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from muon.stacks.errors import DefinitionError
-from muon.stacks.loader import parse_definition
 from muon.stacks.offline import Rendering
-from tests.conftest import render_definition_text
+from tests.conftest import definition_error, render_definition_text
 
 ACCOUNT = "123456789012"
 LOGS_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/11111111-1111-1111-1111-111111111111"
@@ -123,8 +121,6 @@ def test_a_pre_created_deploy_role(delivery: Rendering) -> None:
     ids=["key-alias", "permissions-on-own-role", "role-name"],
 )
 def test_bad_bring_your_own_input_is_one_line(text: str, path: str, expected: str) -> None:
-    with pytest.raises(DefinitionError) as caught:
-        parse_definition("environments: {dev: {}}\n" + text, "muon.yaml")
-    message = str(caught.value)
+    message = definition_error("environments: {dev: {}}\n" + text)
     assert message.startswith(f"muon.yaml: {path}: ")
     assert expected in message

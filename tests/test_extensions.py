@@ -11,7 +11,7 @@ import pytest
 from muon.stacks import program
 from muon.stacks.errors import DefinitionError
 from muon.stacks.offline import Rendering
-from tests.conftest import render_definition_text
+from tests.conftest import definition_error, render_definition_text
 
 DEFINITION = """
 extensions: [{modules}]
@@ -128,8 +128,6 @@ def test_a_module_that_does_not_exist_is_one_line(own_modules: Path, tmp_path: P
 
 
 def test_a_module_name_that_is_not_one_is_refused(tmp_path: Path) -> None:
-    from muon.stacks.loader import parse_definition
 
-    with pytest.raises(DefinitionError) as caught:
-        parse_definition("extensions: [acme-ext]\nenvironments: {dev: {}}\n", "muon.yaml")
-    assert str(caught.value).startswith("muon.yaml: extensions[0]: expected a Python module name")
+    message = definition_error("extensions: [acme-ext]\nenvironments: {dev: {}}\n")
+    assert message.startswith("muon.yaml: extensions[0]: expected a Python module name")

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from muon.stacks.errors import DefinitionError
-from muon.stacks.loader import parse_definition
 from muon.stacks.offline import MuonMocks, Rendering
-from tests.conftest import render_definition_text
+from tests.conftest import definition_error, render_definition_text
 
 HARDENED = "ami-0123456789abcdef0"
 
@@ -132,8 +130,6 @@ def test_a_proxy_on_fargate_reaches_the_tasks(tmp_path: Path) -> None:
     ],
 )
 def test_bad_host_settings_are_one_line(cluster: str, path: str, expected: str) -> None:
-    with pytest.raises(DefinitionError) as caught:
-        parse_definition(f"environments: {{dev: {{cluster: {cluster}}}}}\n", "muon.yaml")
-    message = str(caught.value)
+    message = definition_error(f"environments: {{dev: {{cluster: {cluster}}}}}\n")
     assert message.startswith(f"muon.yaml: {path}: ")
     assert expected in message

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from muon.stacks.errors import DefinitionError
-from muon.stacks.loader import parse_definition
 from muon.stacks.offline import Rendering
 from tests.aws_models import assert_valid
-from tests.conftest import render_definition_text
+from tests.conftest import definition_error, render_definition_text
 
 ENVIRONMENTS = (
     "environments:\n  dev: {}\n  production: {domain: {name: shop.example.com, zone: example.com}}\n"
@@ -170,14 +168,11 @@ def test_production_instances_meet_the_controls(tmp_path: Path) -> None:
     ],
 )
 def test_bad_engine_input_is_one_line(database: str, path: str, expected: str) -> None:
-    with pytest.raises(DefinitionError) as caught:
-        parse_definition(
-            "environments: {dev: {}}\nservices: {shop: {port: 80, pathPatterns: [/s], database: "
-            + database
-            + "}}\n",
-            "muon.yaml",
-        )
-    message = str(caught.value)
+    message = definition_error(
+        "environments: {dev: {}}\nservices: {shop: {port: 80, pathPatterns: [/s], database: "
+        + database
+        + "}}\n"
+    )
     assert message.startswith(f"muon.yaml: services.shop.database.{path}: ")
     assert expected in message
 

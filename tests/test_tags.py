@@ -9,11 +9,9 @@ import pytest
 
 from muon.components.tagging import takes_tags
 from muon.stacks import program
-from muon.stacks.errors import DefinitionError
-from muon.stacks.loader import parse_definition
 from muon.stacks.offline import Rendering, render
 from muon.stacks.settings import read_stack_file
-from tests.conftest import PROJECT_DIR, delivered_images
+from tests.conftest import PROJECT_DIR, definition_error, delivered_images
 
 COMPANY = {"Company": "acme", "CostCenter": "42"}
 TEAM = {"Owner": "team-banana", "CostCenter": "7"}  # the environment's value wins
@@ -109,14 +107,11 @@ def test_untaggable_types_are_left_alone(tagged: dict[str, Rendering]) -> None:
     ids=["long-key", "long-value", "aws-prefix", "muon-prefix", "character", "too-many"],
 )
 def test_bad_tags_are_one_line(tags: dict[str, str], expected: str) -> None:
-    with pytest.raises(DefinitionError) as caught:
-        parse_definition(f"tags: {json.dumps(tags)}\nenvironments: {{dev: {{}}}}\n", "muon.yaml")
-    message = str(caught.value)
+    message = definition_error(f"tags: {json.dumps(tags)}\nenvironments: {{dev: {{}}}}\n")
     assert message.startswith("muon.yaml: tags: ")
     assert expected in message
-    with pytest.raises(DefinitionError) as caught:
-        parse_definition(f"environments: {{dev: {{tags: {json.dumps(tags)}}}}}\n", "muon.yaml")
-    assert str(caught.value).startswith("muon.yaml: environments.dev.tags: ")
+    message = definition_error(f"environments: {{dev: {{tags: {json.dumps(tags)}}}}}\n")
+    assert message.startswith("muon.yaml: environments.dev.tags: ")
 
 
 BOUNDARY = "arn:aws:iam::123456789012:policy/acme/DeveloperBoundary"
@@ -137,8 +132,6 @@ def test_every_role_carries_the_permissions_boundary(bounded: dict[str, Renderin
 
 
 def test_a_permissions_boundary_that_is_not_a_policy_arn_is_one_line() -> None:
-    with pytest.raises(DefinitionError) as caught:
-        parse_definition("permissionsBoundary: DeveloperBoundary\nenvironments: {dev: {}}\n", "muon.yaml")
-    message = str(caught.value)
+    message = definition_error("permissionsBoundary: DeveloperBoundary\nenvironments: {dev: {}}\n")
     assert message.startswith("muon.yaml: permissionsBoundary: expected an IAM managed policy ARN")
     assert "\n" not in message

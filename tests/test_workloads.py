@@ -11,7 +11,7 @@ from muon.stacks.errors import DefinitionError
 from muon.stacks.loader import parse_definition
 from muon.stacks.offline import Rendering
 from tests.aws_models import assert_valid
-from tests.conftest import render_definition_text
+from tests.conftest import definition_error, render_definition_text
 
 WORKLOADS = """
 environments:
@@ -473,9 +473,7 @@ BAD_WORKLOADS = [
 
 @pytest.mark.parametrize(("text", "path", "expected"), BAD_WORKLOADS, ids=[b[1] for b in BAD_WORKLOADS])
 def test_bad_workload_input_is_one_line(text: str, path: str, expected: str) -> None:
-    with pytest.raises(DefinitionError) as caught:
-        parse_definition(ENVS + text, "muon.yaml")
-    message = str(caught.value)
+    message = definition_error(ENVS + text)
     assert f"muon.yaml: {path}: " in message
     assert expected in message
     assert "\n" not in message.strip()

@@ -77,9 +77,10 @@ class WorkerQueue(pulumi.ComponentResource):
                 policy=to_json(document(deny_insecure_transport("sqs:*", target.arn))),
                 opts=child,
             )
+        dead_letter_alarm = f"{args.queue_name}-dead-letters"
         dead_letters = topic_alarm(
             f"{name}-dead-letters",
-            alarm_name=f"{args.queue_name}-dead-letters",
+            alarm_name=dead_letter_alarm,
             description=f"{args.queue_name}: messages failed {args.max_receives} times and wait in "
             f"{args.queue_name}-dlq",
             namespace="AWS/SQS",
@@ -105,6 +106,7 @@ class WorkerQueue(pulumi.ComponentResource):
             arn=queue.arn,
             name=queue.name,
             key_arn=args.key_arn,
+            dead_letter_alarm=dead_letter_alarm,
             dead_letter_alarm_name=dead_letters.name,
         )
         self.register_outputs({"url": queue.url, "arn": queue.arn, "deadLetterUrl": dead_letter.url})

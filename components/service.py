@@ -190,15 +190,14 @@ class Service(pulumi.ComponentResource):
             )
         target_group, rule = self._route(name, args, namespace, tags, child) if web else (None, None)
         self.target_group_arn_suffix = target_group.arn_suffix if target_group is not None else None
-        rollback_alarm_names: list[pulumi.Input[str]] = []
+        rollback: dict[str, pulumi.Input[str]] = {}
         if target_group is not None:
-            rollback_alarm_names = list(rollback_alarms(name, service_id, wiring, target_group, child))
+            rollback = dict(rollback_alarms(name, service_id, wiring, target_group, child))
         elif args.kind == "backend" and args.service_connect is not None:
-            rollback_alarm_names = list(
-                backend_rollback_alarms(name, service_id, args.service, wiring, child)
-            )
+            rollback = dict(backend_rollback_alarms(name, service_id, args.service, wiring, child))
         elif args.queue is not None and args.queue.dead_letter_alarm_name is not None:
-            rollback_alarm_names = [args.queue.dead_letter_alarm_name]
+            rollback = {args.queue.dead_letter_alarm: args.queue.dead_letter_alarm_name}
+        rollback_alarm_names = list(rollback.values())
         service = aws.ecs.Service(
             f"{name}-service",
             name=service_id,
@@ -287,12 +286,7 @@ class Service(pulumi.ComponentResource):
         self.execution_role_arn = pulumi.Output.from_input(execution_role_arn)
         self.task_family = service_id
         # By name (muon names its alarms): the dashboard needs no Output for them.
-        rollback_names = {
-            "web": [f"{service_id}-target-5xx", f"{service_id}-unhealthy-hosts"],
-            "backend": [f"{service_id}-target-5xx"] if rollback_alarm_names else [],
-            "worker": [f"{service_id}-dead-letters"] if rollback_alarm_names else [],
-        }[args.kind]
-        self.alarm_names: list[str] = [*rollback_names, *outage_names]
+        self.alarm_names: list[str] = [*rollback, *outage_names]
         self.register_outputs(self.outputs(wiring))
 
     def _roles(

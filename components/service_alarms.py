@@ -8,6 +8,10 @@ import pulumi_aws as aws
 from muon.components.alarms import topic_alarm
 from muon.components.service_args import EnvironmentWiring
 
+RollbackAlarms = dict[str, pulumi.Output[str]]
+"""Alarm name → the alarm's name as an Output (ECS may only name alarms that exist: the Output
+makes the service wait for them)."""
+
 
 def outage_alarms(
     name: str,
@@ -68,7 +72,7 @@ def rollback_alarms(
     wiring: EnvironmentWiring,
     target_group: aws.lb.TargetGroup,
     child: pulumi.ResourceOptions,
-) -> list[pulumi.Output[str]]:
+) -> RollbackAlarms:
     """Alarms that roll a deployment back when the new revision is healthy but bad."""
     dimensions = {"TargetGroup": target_group.arn_suffix, "LoadBalancer": wiring.load_balancer_arn_suffix}
     checks = (
@@ -98,12 +102,12 @@ def rollback_alarms(
         )
         for role, suffix, description, metric, statistic, threshold in checks
     ]
-    return [alarm.name for alarm in alarms]
+    return {f"{service_id}-{check[1]}": alarm.name for check, alarm in zip(checks, alarms, strict=True)}
 
 
 def backend_rollback_alarms(
     name: str, service_id: str, service: str, wiring: EnvironmentWiring, child: pulumi.ResourceOptions
-) -> list[pulumi.Output[str]]:
+) -> RollbackAlarms:
     """A backend has no target group: its callers' Service Connect proxies count its 5xx answers."""
     alarm = topic_alarm(
         f"{name}-5xx",
@@ -118,4 +122,4 @@ def backend_rollback_alarms(
         topic_arn=wiring.alarm_topic_arn,
         opts=child,
     )
-    return [alarm.name]
+    return {f"{service_id}-target-5xx": alarm.name}

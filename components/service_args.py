@@ -122,6 +122,8 @@ class QueueAccess:
     arn: pulumi.Input[str]
     name: pulumi.Input[str]
     key_arn: pulumi.Input[str]
+    dead_letter_alarm: str = ""
+    """The dead-letter alarm's name (``<queue>-dead-letters``)."""
     dead_letter_alarm_name: pulumi.Input[str] | None = None
     """Messages failing into the dead-letter queue: what rolls a bad worker revision back."""
 

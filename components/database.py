@@ -105,6 +105,10 @@ class Database(pulumi.ComponentResource):
     master_username: str
     cluster_identifier: str
     kind: str
+    alarm_names: list[str]
+    """Its CPU, memory and connections alarms (set by ``_alarms``)."""
+    alarm_dimension: str
+    """``DBClusterIdentifier`` or ``DBInstanceIdentifier``: how its metrics are found."""
     cluster_resource_id: pulumi.Output[str]
     security_group_id: pulumi.Output[str]
     key_arn: pulumi.Output[str]
@@ -286,6 +290,8 @@ class Database(pulumi.ComponentResource):
         dimensions: dict[str, pulumi.Input[str]],
         child: pulumi.ResourceOptions,
     ) -> None:
+        self.alarm_names: list[str] = []
+        self.alarm_dimension = next(iter(dimensions))
         checks = (
             ("cpu", "CPU above {:g}%", "CPUUtilization", "Average", args.alarms.cpu_percent, "Greater"),
             (
@@ -307,9 +313,10 @@ class Database(pulumi.ComponentResource):
         )
         for role, description, metric, statistic, threshold, direction in checks:
             value = threshold * 1024 * 1024 if metric == "FreeableMemory" else threshold
+            self.alarm_names.append(f"{identifier}-db-{role}")
             aws.cloudwatch.MetricAlarm(
                 f"{name}-{role}-alarm",
-                name=f"{identifier}-db-{role}",
+                name=self.alarm_names[-1],
                 alarm_description=f"{identifier}: {description.format(threshold)}",
                 namespace="AWS/RDS",
                 metric_name=metric,

@@ -14,7 +14,7 @@ from pulumi.runtime import config as runtime_config
 
 from muon.components.attached import CONTRACT_OUTPUT, CONTRACT_VERSION, AttachedEnvironment, contract_entry
 from muon.components.context import AwsContext
-from muon.components.dashboard import ServicePanel, environment_dashboard
+from muon.components.dashboard import DatabasePanel, ServicePanel, environment_dashboard
 from muon.components.database import Database, ExistingPassword, GeneratedPassword
 from muon.components.environment import Environment, EnvironmentArgs
 from muon.components.organization import Organization
@@ -70,7 +70,6 @@ from muon.stacks.spec import NAMESPACE_PATTERN
 from muon.stacks.workloads import (
     admit_callers,
     check_job,
-    database_panels,
     preflight_queues,
     scheduled_jobs,
     service_connect_namespace,
@@ -446,6 +445,7 @@ def run() -> None:
         built = _local_builds(plan, environment, context)
         queues = worker_queues(env_name, definition, context, wiring, tags, environment)
         created: dict[str, Service] = {}
+        panels: list[DatabasePanel] = []  # the environment's databases, for its dashboard
         services[env_name] = {}
         for service_name, service_spec in definition.services.items():
             image, repository_arn = built.get(service_name, (plan.images[service_name], None))
@@ -457,6 +457,13 @@ def run() -> None:
                     plan, service_name, service_spec, environment, context, definition.keys.data
                 )
                 databases.setdefault(env_name, {})[service_name] = database.outputs()
+                panels.append(
+                    DatabasePanel(
+                        identifier=database.cluster_identifier,
+                        dimension=database.alarm_dimension,
+                        alarm_names=tuple(database.alarm_names),
+                    )
+                )
                 database_wiring = DatabaseWiring(
                     placeholders=database_placeholders(
                         service_spec.database,
@@ -518,7 +525,7 @@ def run() -> None:
                     )
                     for name, service in created.items()
                 ],
-                databases=database_panels(definition, env_name, context.namespace),
+                databases=panels,
                 environment_alarm_names=(f"{context.namespace}-{env_name}-load-balancer-5xx",),
                 opts=pulumi.ResourceOptions(parent=environment),
             )

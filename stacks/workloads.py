@@ -8,9 +8,7 @@ import dataclasses
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.aurora import ENGINES
 from muon.components.context import AwsContext
-from muon.components.dashboard import DatabasePanel
 from muon.components.environment import EnvironmentArgs
 from muon.components.job import JobArgs, ScheduledJob
 from muon.components.queue import WorkerQueue, WorkerQueueArgs
@@ -185,21 +183,3 @@ def scheduled_jobs(
         )
         outputs[name] = {**scheduled.outputs(), "service": job.service, "command": list(job.command)}
     return outputs
-
-
-def database_panels(definition: Definition, env_name: str, namespace: str) -> list[DatabasePanel]:
-    """Each service's database on the environment's dashboard, by the identifier muon gives it."""
-    panels = []
-    for service, spec in definition.services.items():
-        if spec.database is None:
-            continue
-        identifier = f"{namespace}-{env_name}-{service}"
-        instance = ENGINES[spec.database.engine].instance_engine
-        panels.append(
-            DatabasePanel(
-                identifier=identifier,
-                dimension="DBInstanceIdentifier" if instance else "DBClusterIdentifier",
-                alarm_names=tuple(f"{identifier}-db-{role}" for role in ("cpu", "memory", "connections")),
-            )
-        )
-    return panels

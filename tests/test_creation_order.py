@@ -36,6 +36,15 @@ services:
     port: 8080
     pathPatterns: [/apples]
     database: {name: apple, engine: aurora-postgresql, serverless: {minCapacity: 0.5}}
+  api:
+    kind: backend
+    port: 9000
+    database: {name: api, engine: postgres}
+  mailer:
+    kind: worker
+    queue: {publishers: [banana]}
+jobs:
+  nightly: {service: api, command: [report], schedule: rate(1 day)}
 pipeline:
   source: {provider: codecommit, repo: banana}
   stages: [{environment: dev}]
@@ -123,6 +132,21 @@ def test_services_wait_for_their_database_instances(renderings: list[Rendering])
                 assert instances and instances <= rendering.requirements(service.urn), service.name
                 checked += 1
     assert checked >= 5  # dev, prod, and both services of both environments above
+
+
+def test_services_wait_for_their_rds_instances(renderings: list[Rendering]) -> None:
+    """An RDS instance's address exists only once the instance does: the service waits for it."""
+    checked = 0
+    for rendering in renderings:
+        for instance in rendering.of_type("aws:rds/instance:Instance"):
+            for service in rendering.of_type("aws:ecs/service:Service"):
+                task = rendering.by_urn()[
+                    next(d for d in service.dependencies if "aws:ecs/taskDefinition:TaskDefinition" in d)
+                ]
+                if instance.state["address"] in task.inputs["containerDefinitions"]:
+                    assert instance.urn in rendering.requirements(service.urn), service.name
+                    checked += 1
+    assert checked >= 2  # the backend of both environments
 
 
 def test_services_wait_for_the_cluster_capacity_providers(renderings: list[Rendering]) -> None:

@@ -89,7 +89,6 @@ from muon.stacks.spec_service import (
     ServiceSpec,
     StepPolicySpec,
     StepSpec,
-    schedule_problem,
 )
 from muon.stacks.spec_workload import (
     CATCH_ALL_PATHS,
@@ -97,6 +96,7 @@ from muon.stacks.spec_workload import (
     MigrateSpec,
     QueueSpec,
     ServiceKind,
+    schedule_problem,
 )
 
 

@@ -27,9 +27,8 @@ from muon.stacks.spec_database import DatabaseOverride, DatabaseSpec, _check_pau
 from muon.stacks.spec_workload import (
     QueueSpec,
     ServiceKind,
-    _time_zones,
     backlog_scaling_defaults,
-    schedule_problem,
+    check_schedule,
 )
 
 ScalingMetric = Literal["cpu", "memory", "requests", "backlog"]
@@ -85,13 +84,7 @@ class ScheduleSpec(Spec):
     def _check(self) -> ScheduleSpec:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
-        problem = schedule_problem(self.schedule)
-        if problem:
-            raise _PathError(("schedule",), problem)
-        if self.timezone not in _time_zones():
-            raise _PathError(
-                ("timezone",), f"'{self.timezone}' is not an IANA time zone name (e.g. UTC, Europe/Paris)"
-            )
+        check_schedule(self.schedule, self.timezone)
         return self
 
 

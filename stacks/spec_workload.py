@@ -65,6 +65,17 @@ def schedule_problem(schedule: str) -> str | None:
     return None
 
 
+def check_schedule(schedule: str, timezone: str) -> None:
+    """A schedule AWS accepts, read in a time zone it knows (scaling schedules and jobs alike)."""
+    problem = schedule_problem(schedule)
+    if problem:
+        raise _PathError(("schedule",), problem)
+    if timezone not in _time_zones():
+        raise _PathError(
+            ("timezone",), f"'{timezone}' is not an IANA time zone name (e.g. UTC, Europe/Paris)"
+        )
+
+
 class QueueSpec(Spec):
     """A worker's SQS queue and its dead-letter queue."""
 
@@ -126,13 +137,7 @@ class JobSpec(Spec):
 
     @model_validator(mode="after")
     def _check(self) -> JobSpec:
-        problem = schedule_problem(self.schedule)
-        if problem:
-            raise _PathError(("schedule",), problem)
-        if self.timezone not in _time_zones():
-            raise _PathError(
-                ("timezone",), f"'{self.timezone}' is not an IANA time zone name (e.g. UTC, Europe/Paris)"
-            )
+        check_schedule(self.schedule, self.timezone)
         if (self.cpu is None) != (self.memory is None):
             raise ValueError("give cpu and memory together (a task size), or neither")
         return self

@@ -256,6 +256,7 @@ def prepare(
             )
             and cluster_exists(f"{context.namespace}-{env_name}")
         )
+        stand_in_queues = preflight_queues(definition)
         for service_name, service_spec in definition.services.items():
             images[service_name] = (
                 None
@@ -311,7 +312,7 @@ def prepare(
                     service_name,
                     definition.services,
                     namespace_arn="preflight",
-                    queues=preflight_queues(definition),
+                    queues=stand_in_queues,
                 ),
             )
         for job_name, job in definition.jobs.items():
@@ -444,6 +445,7 @@ def run() -> None:
         )
         built = _local_builds(plan, environment, context)
         queues = worker_queues(env_name, definition, context, wiring, tags, environment)
+        queue_access = {name: queue.access() for name, queue in queues.items()}
         created: dict[str, Service] = {}
         panels: list[DatabasePanel] = []  # the environment's databases, for its dashboard
         services[env_name] = {}
@@ -496,7 +498,7 @@ def run() -> None:
                         service_name,
                         definition.services,
                         namespace_arn=wiring.service_connect_namespace_arn,
-                        queues={name: queue.access() for name, queue in queues.items()},
+                        queues=queue_access,
                     ),
                 ),
                 opts=pulumi.ResourceOptions(parent=environment),

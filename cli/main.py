@@ -9,6 +9,7 @@ import sys
 import typer
 
 from muon.cli import (  # noqa: F401 - they register their commands
+    continuity_commands,
     day2_commands,
     project_commands,
     workload_commands,

@@ -21,7 +21,7 @@ def topic_alarm(
     statistic: str,
     threshold: float,
     comparison: str,
-    topic_arn: pulumi.Input[str],
+    topic_arn: pulumi.Input[str] | None,
     opts: pulumi.ResourceOptions,
     datapoints: int = 2,
     evaluation_periods: int = 3,
@@ -46,8 +46,42 @@ def topic_alarm(
         comparison_operator=comparison,
         treat_missing_data=missing_data,
         actions_enabled=True,
-        alarm_actions=[topic_arn],
-        ok_actions=[topic_arn],
+        # None: a child of a composite alarm, which pages for it (one incident, one page).
+        alarm_actions=[topic_arn] if topic_arn is not None else [],
+        ok_actions=[topic_arn] if topic_arn is not None else [],
+        tags=tags,
+        opts=opts,
+    )
+
+
+def occurrence_alarm(
+    resource_name: str,
+    *,
+    alarm_name: str,
+    description: str,
+    namespace: str,
+    metric: str,
+    dimensions: dict[str, pulumi.Input[str]],
+    topic_arn: pulumi.Input[str] | None,
+    tags: dict[str, str] | None,
+    opts: pulumi.ResourceOptions,
+) -> aws.cloudwatch.MetricAlarm:
+    """ALARM for the five minutes in which ``metric`` counted at least one occurrence (a failed
+    run, a matched event): something that happened, not a level that lasts."""
+    return topic_alarm(
+        resource_name,
+        alarm_name=alarm_name,
+        description=description,
+        namespace=namespace,
+        metric=metric,
+        dimensions=dimensions,
+        statistic="Sum",
+        threshold=1,
+        comparison="GreaterThanOrEqualToThreshold",
+        datapoints=1,
+        evaluation_periods=1,
+        period=300,
+        topic_arn=topic_arn,
         tags=tags,
         opts=opts,
     )

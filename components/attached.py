@@ -77,6 +77,8 @@ class AttachedEnvironment(pulumi.ComponentResource):
             production=c["tier"] == "production",
             # Added in contract version 1 without a bump: absent from older platforms (no metrics).
             task_metrics=bool(c.get("taskMetrics", False)),
+            # Added without a bump too: older platforms have no incident log (rules without target).
+            incident_log_arn=c.get("incidentLogArn"),
         )
 
     def outputs(self) -> dict[str, pulumi.Input[object]]:
@@ -123,6 +125,9 @@ def contract_entry(environment: Any, *, tier: str, context: AwsContext, zones: l
         "loadBalancerArnSuffix": wiring.load_balancer_arn_suffix,
         "loadBalancerUrl": wiring.load_balancer_url,
         "loadBalancerDnsName": wiring.load_balancer_dns_name,
+        "incidentLogArn": wiring.incident_log_arn,
+        # What a service project tags its databases with to join this environment's backups.
+        "backupTag": environment.continuity.selection_value if environment.continuity else None,
         "loadBalancerZoneId": wiring.load_balancer_zone_id,
         "url": outputs["url"],
         "domain": wiring.domain,

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 import pulumi
 
 from muon.components.alarms import topic_alarm
+from muon.components.backup import Continuity, ContinuityArgs
 from muon.components.cluster import Cluster, ClusterArgs, no_proxy
 from muon.components.context import AwsContext
 from muon.components.domain import Domain, DomainArgs, alias_record
 from muon.components.encryption import ExistingKey, Key, KeyArgs, key_or_existing
 from muon.components.firewall import FirewallArgs, WebFirewall
+from muon.components.incident import incident_log
 from muon.components.load_balancer import LoadBalancer, LoadBalancerArgs
 from muon.components.network import Network, NetworkArgs
 from muon.components.service_args import EnvironmentWiring
@@ -35,6 +37,8 @@ class EnvironmentArgs:
     load balancer's own ``web_acl_arn``)."""
     key_arn: str | None = None
     """The company's key for logs, alarms and parameters (``keys.logs``); None: muon creates one."""
+    continuity: ContinuityArgs | None = None
+    """AWS Backup for what the environment's stateful resources (tagged for it); None: none."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -46,6 +50,7 @@ class Environment(pulumi.ComponentResource):
     alarm_topic_arn: pulumi.Output[str]
     log_retention_days: int
     production: bool
+    continuity: Continuity | None
 
     def __init__(self, name: str, args: EnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("muon:network:Environment", name, None, opts)
@@ -116,6 +121,32 @@ class Environment(pulumi.ComponentResource):
             opts=child,
         )
         self.alarm_topic_arn = self._alarm_topic(name, args, child)
+        # ECS's events that page (a failed deployment, a crashed task), kept for whoever is on call;
+        # service projects attached to this environment write theirs here too.
+        self.incident_log_arn = incident_log(
+            name,
+            context=args.context,
+            log_group_name=f"/aws/events/{self._namespace}-{name}/incidents",
+            policy_name=f"{self._namespace}-{name}-incidents",
+            key_arn=self.key.arn,
+            retention_days=args.log_retention_days,
+            tags=args.tags,
+            opts=child,
+        )
+        self.continuity = (
+            Continuity(
+                name,
+                dataclasses.replace(
+                    args.continuity,
+                    vpc_id=self.network.vpc_id,
+                    isolated_subnet_ids=self.network.isolated_subnet_ids,
+                    alarm_topic_arn=self.alarm_topic_arn,
+                ),
+                opts=child,
+            )
+            if args.continuity is not None
+            else None
+        )
         if self.domain is not None:
             alias_record(
                 f"{name}-domain",
@@ -201,6 +232,7 @@ class Environment(pulumi.ComponentResource):
             production=self.production,
             task_metrics=self.cluster.container_insights,
             private_route_table_ids=tuple(self.network.private_route_table_ids),
+            incident_log_arn=self.incident_log_arn,
             proxy_variables=self._proxy_variables(),
         )
 
@@ -232,10 +264,12 @@ class Environment(pulumi.ComponentResource):
             "httpListenerArn": lb.http_listener_arn,
             "httpsListenerArn": lb.https_listener_arn,
             "alarmTopicArn": self.alarm_topic_arn,
+            "incidentLogArn": self.incident_log_arn,
             "keyArn": self.key.arn,
             "domain": self.domain.name if self.domain else None,
             "url": pulumi.Output.concat("https://", self.domain.name)
             if self.domain
             else self.load_balancer.url,
             "nameServers": self.domain.name_servers if self.domain else None,
+            **(self.continuity.outputs() if self.continuity else {}),
         }

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.alarms import topic_alarm
+from muon.components.alarms import occurrence_alarm
 from muon.components.cluster import CapacityItem
 from muon.components.context import AwsContext
 from muon.components.naming import fit
@@ -181,19 +181,13 @@ class ScheduledJob(pulumi.ComponentResource):
             opts=child,
         )
         for outcome, metric in (("failed", "ExecutionsFailed"), ("timed-out", "ExecutionsTimedOut")):
-            topic_alarm(
+            occurrence_alarm(
                 f"{name}-{outcome}",
                 alarm_name=f"{job_id}-job-{outcome}",
                 description=f"job {args.job} ({args.environment}): a run {outcome.replace('-', ' ')}",
                 namespace="AWS/States",
                 metric=metric,
                 dimensions={"StateMachineArn": machine.arn},
-                statistic="Sum",
-                threshold=1,
-                comparison="GreaterThanOrEqualToThreshold",
-                datapoints=1,
-                evaluation_periods=1,
-                period=300,
                 topic_arn=args.alarm_topic_arn,
                 tags=args.tags,
                 opts=child,

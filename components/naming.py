@@ -44,9 +44,18 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:appautoscaling/scheduledAction:ScheduledAction": NameRule("name", 255, r"[^:/|]+", autonamed=True),
     "aws:appautoscaling/target:Target": _NONE,
     "aws:autoscaling/group:Group": NameRule("name", 255, autonamed=True),
+    "aws:backup/plan:Plan": NameRule("name", 50, r"[A-Za-z0-9_.-]+"),
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": NameRule("name", 50, r"[A-Za-z][A-Za-z0-9_]*"),
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": NameRule(
+        "name", 50, r"[A-Za-z][A-Za-z0-9_]*"
+    ),
+    "aws:backup/selection:Selection": NameRule("name", 50, r"[A-Za-z0-9_.-]+"),
+    "aws:backup/vault:Vault": NameRule("name", 50, r"[A-Za-z0-9_-]+"),
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": _NONE,
     "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": NameRule(
         "configurationName", 128, r"[A-Za-z0-9_-]+"
     ),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": NameRule("alarmName", 255),
     "aws:cloudwatch/dashboard:Dashboard": NameRule("dashboardName", 255, r"[A-Za-z0-9_-]+"),
     "aws:cloudwatch/eventRule:EventRule": NameRule("name", 64, r"[.\-_A-Za-z0-9]+", autonamed=True),
     "aws:cloudwatch/eventTarget:EventTarget": _NONE,

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.domain import alias_record
+from muon.components.incident import service_incident
 from muon.components.naming import fit, scoped, unique_name
 from muon.components.policies import assume_role_policy, document, ready, to_json
 from muon.components.registry import execution_role_path
@@ -190,11 +191,13 @@ class Service(pulumi.ComponentResource):
             )
         target_group, rule = self._route(name, args, namespace, tags, child) if web else (None, None)
         self.target_group_arn_suffix = target_group.arn_suffix if target_group is not None else None
+        # With incident thresholds the composite alarm pages for every alarm of the service.
+        page = None if args.incident is not None else wiring.alarm_topic_arn
         rollback: dict[str, pulumi.Input[str]] = {}
         if target_group is not None:
-            rollback = dict(rollback_alarms(name, service_id, wiring, target_group, child))
+            rollback = dict(rollback_alarms(name, service_id, wiring, target_group, child, page))
         elif args.kind == "backend" and args.service_connect is not None:
-            rollback = dict(backend_rollback_alarms(name, service_id, args.service, wiring, child))
+            rollback = dict(backend_rollback_alarms(name, service_id, args.service, wiring, child, page))
         elif args.queue is not None and args.queue.dead_letter_alarm_name is not None:
             rollback = {args.queue.dead_letter_alarm: args.queue.dead_letter_alarm_name}
         rollback_alarm_names = list(rollback.values())
@@ -259,10 +262,26 @@ class Service(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        outage: dict[str, pulumi.Input[str]] = {}
         if running and args.kind != "worker":  # a worker at zero tasks is idle, not down
-            outage_names = outage_alarms(name, service_id, wiring, target_group, service, tags, child)
-        else:
-            outage_names = []
+            outage = outage_alarms(name, service_id, wiring, target_group, service, tags, child, page)
+        alarm_names = [*rollback, *outage]
+        if args.incident is not None:
+            alarm_names = service_incident(
+                name,
+                service_id,
+                kind=args.kind,
+                context=args.context,
+                wiring=wiring,
+                service=service,
+                target_group=target_group,
+                discovery_name=args.service,
+                thresholds=args.incident,
+                # A worker's rollback alarm is its queue's dead-letter alarm: it pages on its own.
+                children=outage if args.queue is not None else {**rollback, **outage},
+                tags=tags,
+                child=child,
+            )
         for host in args.hosts:
             if wiring.zone_id is None:
                 raise ValueError("hosts need the environment's domain (its hosted zone)")
@@ -286,7 +305,7 @@ class Service(pulumi.ComponentResource):
         self.execution_role_arn = pulumi.Output.from_input(execution_role_arn)
         self.task_family = service_id
         # By name (muon names its alarms): the dashboard needs no Output for them.
-        self.alarm_names: list[str] = [*rollback, *outage_names]
+        self.alarm_names: list[str] = alarm_names
         self.register_outputs(self.outputs(wiring))
 
     def _roles(
@@ -434,6 +453,8 @@ class Service(pulumi.ComponentResource):
             # What the pipeline's rollout check expects the service's PRIMARY deployment to run.
             "taskDefinitionArn": self.task_definition_arn,
             "kind": self._args.kind,
+            # The incident alarm first (what pages), then its children: `muon report` reads them.
+            "alarms": self.alarm_names,
         }
 
 

@@ -21,7 +21,8 @@ def outage_alarms(
     service: aws.ecs.Service,
     tags: dict[str, str],
     child: pulumi.ResourceOptions,
-) -> list[str]:
+    topic_arn: pulumi.Input[str] | None,
+) -> RollbackAlarms:
     """A total outage alarms: no task running (where Container Insights counts them), no healthy
     target (behind the load balancer). No data at all is an outage too (a service with no task
     publishes nothing): missing data is breaching."""
@@ -46,8 +47,9 @@ def outage_alarms(
                 {"TargetGroup": target_group.arn_suffix, "LoadBalancer": wiring.load_balancer_arn_suffix},
             )
         )
+    alarms = {}
     for role, description, namespace, metric, dimensions in checks:
-        topic_alarm(
+        alarms[f"{service_id}-{role}"] = topic_alarm(
             f"{name}-{role}",
             alarm_name=f"{service_id}-{role}",
             description=f"{service_id}: {description}",
@@ -59,11 +61,11 @@ def outage_alarms(
             comparison="LessThanThreshold",
             datapoints=3,
             missing_data="breaching",
-            topic_arn=wiring.alarm_topic_arn,
+            topic_arn=topic_arn,
             tags=tags,
             opts=child,
-        )
-    return [f"{service_id}-{role}" for role, *_ in checks]
+        ).name
+    return alarms
 
 
 def rollback_alarms(
@@ -72,6 +74,7 @@ def rollback_alarms(
     wiring: EnvironmentWiring,
     target_group: aws.lb.TargetGroup,
     child: pulumi.ResourceOptions,
+    topic_arn: pulumi.Input[str] | None,
 ) -> RollbackAlarms:
     """Alarms that roll a deployment back when the new revision is healthy but bad."""
     dimensions = {"TargetGroup": target_group.arn_suffix, "LoadBalancer": wiring.load_balancer_arn_suffix}
@@ -97,7 +100,7 @@ def rollback_alarms(
             statistic=statistic,
             threshold=threshold,
             comparison="GreaterThanOrEqualToThreshold",
-            topic_arn=wiring.alarm_topic_arn,
+            topic_arn=topic_arn,
             opts=child,
         )
         for role, suffix, description, metric, statistic, threshold in checks
@@ -106,7 +109,12 @@ def rollback_alarms(
 
 
 def backend_rollback_alarms(
-    name: str, service_id: str, service: str, wiring: EnvironmentWiring, child: pulumi.ResourceOptions
+    name: str,
+    service_id: str,
+    service: str,
+    wiring: EnvironmentWiring,
+    child: pulumi.ResourceOptions,
+    topic_arn: pulumi.Input[str] | None,
 ) -> RollbackAlarms:
     """A backend has no target group: its callers' Service Connect proxies count its 5xx answers."""
     alarm = topic_alarm(
@@ -119,7 +127,7 @@ def backend_rollback_alarms(
         statistic="Sum",
         threshold=10,
         comparison="GreaterThanOrEqualToThreshold",
-        topic_arn=wiring.alarm_topic_arn,
+        topic_arn=topic_arn,
         opts=child,
     )
     return {f"{service_id}-target-5xx": alarm.name}

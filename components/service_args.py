@@ -108,9 +108,19 @@ class EnvironmentWiring:
     """The environment's Cloud Map namespace, when a backend service lives there."""
     proxy_variables: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     """HTTP_PROXY, HTTPS_PROXY and NO_PROXY for every task (cluster.httpProxy)."""
+    incident_log_arn: pulumi.Input[str] | None = None
+    """The log group the environment's incident rules write their events to (None: no target)."""
     private_route_table_ids: tuple[pulumi.Input[str], ...] = ()
     """One per zone, for extensions (a VPN gateway's route propagation); empty when the routes
     are not muon's (an existing VPC, an attached environment)."""
+
+
+@dataclass(frozen=True)
+class IncidentThresholds:
+    error_rate_percent: float
+    latency_p99_seconds: float
+    minimum_tasks: int
+    """The service's minimum task count; below it (for 5 minutes) is an incident. 0: not watched."""
 
 
 @dataclass(frozen=True)
@@ -185,6 +195,9 @@ class ServiceArgs:
     queue: QueueAccess | None = None
     """A worker's own queue: receive and delete only."""
     publishes_to: tuple[QueueAccess, ...] = ()
+    incident: IncidentThresholds | None = None
+    """Thresholds of the service's incident alarms, combined in one composite alarm that pages;
+    None: every alarm pages on its own."""
     """Workers' queues this service may send to."""
     tags: dict[str, str] = field(default_factory=dict)
 

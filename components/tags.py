@@ -2,3 +2,6 @@
 
 MANAGED_BY_TAG = "muon:managed-by"
 """On a muon-generated password parameter: the ``<project>/<stack>`` that owns it."""
+
+BACKUP_TAG = "muon:backup"
+"""On a stateful resource: the ``<namespace>-<environment>`` whose AWS Backup plan covers it."""

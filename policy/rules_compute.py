@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 from muon.policy.checks import (
@@ -90,8 +91,16 @@ def scaling(resources: list[Resource]) -> Iterable[Finding]:
     directions = {p.name.rsplit("-", 1)[-1] for p in policies}
     if policies and not {"out", "in"} <= directions:
         yield Finding("CloudWatch.15-steps", policies[0].name, "scaling does not go both ways")
+    # A child of a composite alarm that acts is acted on through it (one incident, one page).
+    paged_through = {
+        name
+        for composite in _of(resources, "aws:cloudwatch/compositeAlarm:CompositeAlarm")
+        if composite.inputs.get("actionsEnabled") and composite.inputs.get("alarmActions")
+        for name in re.findall(r'ALARM\("([^"]+)"\)', str(composite.inputs.get("alarmRule", "")))
+    }
     for alarm in alarms:
-        if not alarm.inputs.get("actionsEnabled") or not alarm.inputs.get("alarmActions"):
+        acts = alarm.inputs.get("actionsEnabled") and alarm.inputs.get("alarmActions")
+        if not acts and alarm.inputs.get("name") not in paged_through:
             yield Finding("CloudWatch.15", alarm.name, "alarm has no enabled action")
 
 

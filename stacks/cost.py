@@ -25,6 +25,13 @@ DELIVERY = "delivery"
 FREE = frozenset(
     {
         "aws:acm/certificate:Certificate",  # public certificates are free
+        # The plan's snapshots are priced with it; vaults, selections and locks cost nothing. A
+        # restore test's cluster lives an hour without an instance: under a cent of storage.
+        "aws:backup/restoreTestingPlan:RestoreTestingPlan",
+        "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+        "aws:backup/selection:Selection",
+        "aws:backup/vault:Vault",
+        "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
         "aws:acm/certificateValidation:CertificateValidation",
         "aws:appautoscaling/policy:Policy",
         "aws:appautoscaling/scheduledAction:ScheduledAction",
@@ -438,12 +445,54 @@ def _aurora_cluster(resource: RenderedResource, ctx: _Context) -> Iterator[LineI
     )
 
 
+BACKUP_PERIOD_DAYS = {"daily": 1, "monthly": 30}
+
+
+def _backup_plan(resource: RenderedResource, ctx: _Context) -> Iterator[LineItem]:
+    """Snapshots kept by each rule, for every database of the environment (the plan selects them by tag)."""
+    group, usage = ctx.group_of[resource.urn], ctx.usage(resource)
+    databases = sum(
+        1 for r in ctx.members[group] if r.type in ("aws:rds/cluster:Cluster", "aws:rds/instance:Instance")
+    )
+    if not databases:
+        return
+    rate, gb = ctx.prices["auroraBackupGbMonth"], usage["backupGbPerSnapshot"]
+    for rule in resource.inputs.get("rules") or []:
+        kept = int(rule["lifecycle"]["deleteAfter"]) // BACKUP_PERIOD_DAYS.get(rule["ruleName"], 1)
+        copies = 1 + len(rule.get("copyActions") or [])
+        stored = databases * kept * gb * copies
+        yield LineItem(
+            group,
+            f"AWS Backup {rule['ruleName']} snapshots",
+            resource.name,
+            stored * rate,
+            f"{databases} database(s) x {kept} kept x {gb:g} GB"
+            + (f" x {copies} (copies)" if copies > 1 else "")
+            + f" x ${rate:g}/GB-month",
+            f"each snapshot adds {gb:g} GB (incremental: the data changed since the one before)",
+        )
+
+
 def _fixed(item: str, price_key: str) -> Pricer:
     def price(resource: RenderedResource, ctx: _Context) -> Iterator[LineItem]:
         rate = ctx.prices[price_key]
         yield LineItem(ctx.group_of[resource.urn], item, resource.name, rate, f"${rate:g}/month")
 
     return price
+
+
+def _alarm(resource: RenderedResource, ctx: _Context) -> Iterator[LineItem]:
+    """CloudWatch charges an alarm by the metrics it reads: metric math over two metrics is two."""
+    queries = resource.inputs.get("metricQueries") or []
+    metrics = max(1, sum(1 for query in queries if query.get("metric")))
+    rate = ctx.prices["alarmMonth"]
+    yield LineItem(
+        ctx.group_of[resource.urn],
+        "CloudWatch alarm" if metrics == 1 else f"CloudWatch alarm on {metrics} metrics",
+        resource.name,
+        metrics * rate,
+        f"${rate:g}/month" if metrics == 1 else f"{metrics} x ${rate:g}/month",
+    )
 
 
 def _parameter(resource: RenderedResource, ctx: _Context) -> Iterator[LineItem]:
@@ -541,9 +590,13 @@ PRICERS: dict[str, Pricer] = {
     "aws:ecs/cluster:Cluster": _cluster,
     "aws:rds/clusterInstance:ClusterInstance": _aurora_instance,
     "aws:rds/cluster:Cluster": _aurora_cluster,
+    "aws:backup/plan:Plan": _backup_plan,
     "aws:kms/key:Key": _fixed("KMS key", "kmsKeyMonth"),
     "aws:ssm/parameter:Parameter": _parameter,
-    "aws:cloudwatch/metricAlarm:MetricAlarm": _fixed("CloudWatch alarm", "alarmMonth"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": _fixed(
+        "CloudWatch composite alarm", "compositeAlarmMonth"
+    ),
     "aws:cloudwatch/dashboard:Dashboard": _fixed("CloudWatch dashboard", "dashboardMonth"),
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:wafv2/webAcl:WebAcl": _web_acl,

@@ -58,6 +58,13 @@ COVERAGE: dict[str, tuple[str, ...]] = {
         "AlarmsTaggedWithTheNamespace",
         "CreateAlarmsTaggedWithTheNamespace",
     ),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": (
+        "AlarmsNamedInTheNamespace",
+        "CreateAlarmsTaggedWithTheNamespace",
+    ),
+    # A service's incident rules; their target is the platform's incident log (its policy admits them).
+    "aws:cloudwatch/eventRule:EventRule": ("EventRulesOfTheNamespace",),
+    "aws:cloudwatch/eventTarget:EventTarget": ("EventRulesOfTheNamespace",),
     "aws:rds/cluster:Cluster": ("DatabasesNamedInTheNamespace", "GrantsForRdsOnKeysOfTheNamespace"),
     "aws:rds/clusterInstance:ClusterInstance": (
         "DatabasesNamedInTheNamespace",

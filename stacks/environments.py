@@ -8,6 +8,7 @@ from muon.components.domain import DomainArgs
 from muon.components.environment import EnvironmentArgs
 from muon.components.load_balancer import LoadBalancerArgs
 from muon.components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NetworkArgs
+from muon.stacks.continuity import continuity_args
 from muon.stacks.defaults import TIER_DEFAULTS
 from muon.stacks.definition import EnvironmentSpec, tier_of
 from muon.stacks.egress import cheapest_egress
@@ -162,5 +163,8 @@ def environment_args(
         alarm_emails=tuple(spec.alarm_emails),
         domain=domain,
         firewall_rate_limit=spec.waf_rate_limit if waf == "managed" else None,
+        continuity=continuity_args(
+            name, spec.continuity, tier=tier, context=context, tags=tags, source=source
+        ),
         tags=tags,
     )

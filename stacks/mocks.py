@@ -125,6 +125,8 @@ class MuonMocks(pulumi.runtime.Mocks):
             # Container Insights on, so a service project with a worker plans offline; `pulumi up`
             # reads the real platform's contract and refuses a worker where it is off.
             "taskMetrics": True,
+            "incidentLogArn": f"arn:aws:logs:{region}:{account}:log-group:/aws/events/platform-dev/incidents",
+            "backupTag": "platform-dev",
         }
         return {CONTRACT_OUTPUT: {"version": CONTRACT_VERSION, "environments": {"*": entry}}}
 

@@ -48,6 +48,9 @@ MANAGED_POLICY_SERVICES = {
     "AmazonSSMManagedInstanceCore": ("ec2messages", "ssm", "ssmmessages"),
     "AmazonEC2ContainerServiceforEC2Role": ("ec2", "ecr", "ecs", "logs"),
     "AmazonRDSEnhancedMonitoringRole": ("logs",),
+    # AWS Backup's role, as muon uses it: snapshots of RDS and Aurora, and restores of them.
+    "AWSBackupServiceRolePolicyForBackup": ("backup", "backup-storage", "kms", "rds", "tag"),
+    "AWSBackupServiceRolePolicyForRestores": ("backup", "ec2", "iam", "kms", "rds"),
 }
 MUON_SERVICES = tuple(sorted({*DEPLOYED_SERVICES, *RUNTIME_SERVICES}))
 

@@ -22,6 +22,7 @@ from muon.components.pipeline import Pipeline, PipelineArgs
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry, RegistryArgs
 from muon.components.service import Service
 from muon.components.tagging import boundary_transformation, tag_transformation
+from muon.components.tags import BACKUP_TAG
 from muon.stacks.attach import (
     Platform,
     check_shared_patterns,
@@ -30,6 +31,7 @@ from muon.stacks.attach import (
     read_platform,
 )
 from muon.stacks.builds import BuildPlan, build_plans
+from muon.stacks.continuity import continuous_backup_days
 from muon.stacks.databases import (
     database_access,
     database_args,
@@ -230,6 +232,10 @@ def prepare(
         args = with_task_metrics(env_name, env_spec, args, platform, definition, source)
         if args is not None and definition.keys.logs:
             args = dataclasses.replace(args, key_arn=definition.keys.logs)
+        if args is not None and args.continuity is not None and definition.keys.data:
+            args = dataclasses.replace(
+                args, continuity=dataclasses.replace(args.continuity, key_arn=definition.keys.data)
+            )
         if platform:
             provider, domain = platform.entry["provider"], platform.entry.get("domain")
             env_zones = tuple(platform.entry["zones"])
@@ -613,23 +619,38 @@ def _database(
     spec = service_spec.database
     assert spec is not None
     override = service_spec.environments.get(plan.name)
+    args = database_args(
+        service_name,
+        spec,
+        override.database if override else None,
+        environment=plan.name,
+        tier=plan.tier,
+        context=context,
+        zones=plan.zones,
+        vpc_id=environment.network.vpc_id,
+        subnet_ids=environment.network.isolated_subnet_ids,
+        alarm_topic_arn=environment.alarm_topic_arn,
+        log_retention_days=environment.log_retention_days,
+        password=plan.passwords[service_name],
+        tags=plan.tags | backup_tag(plan),
+        key_arn=key_arn,
+    )
+    continuous = continuous_backup_days(plan.args.continuity if plan.args else None)
+    if continuous is not None and spec.backup_retention is None:
+        # AWS Backup's point-in-time restore sets the cluster's retention: the stack says the same.
+        args = dataclasses.replace(args, backup_retention_days=continuous)
     return Database(
         f"{plan.name}-{service_name}-database",
-        database_args(
-            service_name,
-            spec,
-            override.database if override else None,
-            environment=plan.name,
-            tier=plan.tier,
-            context=context,
-            zones=plan.zones,
-            vpc_id=environment.network.vpc_id,
-            subnet_ids=environment.network.isolated_subnet_ids,
-            alarm_topic_arn=environment.alarm_topic_arn,
-            log_retention_days=environment.log_retention_days,
-            password=plan.passwords[service_name],
-            tags=plan.tags,
-            key_arn=key_arn,
-        ),
+        args,
         opts=pulumi.ResourceOptions(parent=environment),
     )
+
+
+def backup_tag(plan: EnvironmentPlan) -> dict[str, str]:
+    """The tag that puts a stateful resource in its environment's backup plan (see components/backup.py)."""
+    if plan.args is not None:
+        owner = plan.args.continuity.name if plan.args.continuity else None
+    else:
+        assert plan.platform is not None
+        owner = plan.platform.entry.get("backupTag")
+    return {BACKUP_TAG: owner} if owner else {}

@@ -19,6 +19,7 @@ from muon.components.service_args import (
     ContainerHealthCheck,
     DatabaseAccess,
     EnvironmentWiring,
+    IncidentThresholds,
     Permission,
     QueueAccess,
     ServiceArgs,
@@ -297,6 +298,13 @@ def service_hosts(service: str, spec: ServiceSpec, domain: str | None, source: s
     return tuple(names)
 
 
+INCIDENT_DEFAULTS: dict[Tier, tuple[float, float]] = {
+    # 5xx share of requests (%), p99 response time (s) over which a service's incident pages.
+    "development": (10.0, 5.0),
+    "production": (5.0, 2.0),
+}
+
+
 def service_args(
     service: str,
     spec: ServiceSpec,
@@ -454,5 +462,10 @@ def service_args(
         service_connect=workload.service_connect,
         queue=workload.queue,
         publishes_to=workload.publishes_to,
+        incident=IncidentThresholds(
+            error_rate_percent=spec.alarms.error_rate_percent or INCIDENT_DEFAULTS[tier][0],
+            latency_p99_seconds=spec.alarms.latency_p99_seconds or INCIDENT_DEFAULTS[tier][1],
+            minimum_tasks=scaling.min_capacity,
+        ),
         tags={**tags, "muon:service": service},
     )

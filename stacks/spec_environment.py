@@ -235,7 +235,77 @@ class AttachSpec(Spec):
 
 
 # What an attached environment takes from its platform stack, not from this definition.
-PLATFORM_KEYS = ("tier", "cost", "network", "cluster", "load_balancer", "domain", "waf", "log_retention_days")
+Region = Annotated[str, pattern(r"^[a-z]{2}(-[a-z]+)+-\d$", "an AWS region such as us-west-2")]
+BackupCron = Annotated[
+    str,
+    pattern(r"^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$", "an AWS Backup cron expression: cron(0 5 1 * ? *), UTC"),
+]
+
+
+class RestoreTestSpec(Spec):
+    enabled: bool = Field(default=True, description="Restore the latest Aurora backup on a schedule.")
+    schedule: BackupCron = Field(
+        default="cron(0 6 1 * ? *)", description="When (UTC); default the 1st of each month, 06:00."
+    )
+
+
+class ContinuitySpec(Spec):
+    """AWS Backup for every database of the environment (and any resource tagged for it)."""
+
+    enabled: bool = True
+    daily_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=35,
+        description="Daily backups, with point-in-time restore in production "
+        "(development 7, production 35; continuous backup keeps at most 35).",
+    )
+    monthly_retention_days: int | None = Field(
+        default=None, ge=30, le=36_500, description="Monthly backups (production 365; development none)."
+    )
+    lock: bool | None = Field(
+        default=None,
+        description="A vault lock in compliance mode (production default): nobody can "
+        "delete a backup before its retention ends.",
+    )
+    lock_min_retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36_500,
+        description="The lock's minimum retention (default: the shortest rule's).",
+    )
+    copy_region: Region | None = Field(default=None, description="Copy every backup to this region's vault.")
+    restore_test: RestoreTestSpec = Field(default_factory=RestoreTestSpec)
+
+    @model_validator(mode="after")
+    def _check(self) -> ContinuitySpec:
+        if self.lock is False and self.lock_min_retention_days is not None:
+            raise _PathError(("lockMinRetentionDays",), "set, but lock is false; drop one of them")
+        if self.lock_min_retention_days is not None:
+            for key, days in (
+                ("dailyRetentionDays", self.daily_retention_days),
+                ("monthlyRetentionDays", self.monthly_retention_days),
+            ):
+                if days is not None and days < self.lock_min_retention_days:
+                    raise _PathError(
+                        (key,),
+                        f"{days} days is below the vault lock's minimum retention "
+                        f"({self.lock_min_retention_days} days): the lock would refuse every backup",
+                    )
+        return self
+
+
+PLATFORM_KEYS = (
+    "tier",
+    "cost",
+    "network",
+    "cluster",
+    "load_balancer",
+    "domain",
+    "waf",
+    "log_retention_days",
+    "continuity",
+)
 
 
 class EnvironmentSpec(Spec):
@@ -265,6 +335,7 @@ class EnvironmentSpec(Spec):
     log_retention_days: RetentionDays | None = None
     alarm_emails: list[Email] = Field(default_factory=list)
     attach: AttachSpec | None = None
+    continuity: ContinuitySpec = Field(default_factory=ContinuitySpec)
     tags: Tags = Field(
         default_factory=dict,
         description="Tags on every taggable resource of this environment (over the top-level ones).",

@@ -278,6 +278,18 @@ class ServiceRolesSpec(Spec):
     task: IamRoleArn | None = Field(default=None, description="The application's own role.")
 
 
+class IncidentSpec(Spec):
+    """When the service's composite alarm pages (defaults by tier: development 10% and 5 s,
+    production 5% and 2 s)."""
+
+    error_rate_percent: float | None = Field(
+        default=None, gt=0, le=100, description="5xx answers, as a share of requests, over which it pages."
+    )
+    latency_p99_seconds: float | None = Field(
+        default=None, gt=0, le=3600, description="p99 response time over which it pages."
+    )
+
+
 class ServiceSpec(Spec):
     kind: ServiceKind = Field(
         default="web",
@@ -348,6 +360,7 @@ class ServiceSpec(Spec):
     )
     environments: dict[Name, ServiceEnvironmentOverride] = Field(default_factory=dict)
     scaling: ScalingSpec = Field(default_factory=ScalingSpec)
+    alarms: IncidentSpec = Field(default_factory=IncidentSpec)
     health_check: HealthCheckSpec = Field(default_factory=HealthCheckSpec)
     container_health_check: ContainerHealthCheckSpec | None = None
     readonly_root_filesystem: bool = Field(

@@ -133,7 +133,7 @@ def test_estimate_is_offline_and_honours_the_config(tmp_path: Path) -> None:
     """No Pulumi CLI is needed: the estimate is the offline plan's, over the config given."""
     muon = Muon(PROJECT_DIR, pulumi_root=tmp_path)  # an empty root: any CLI call would fail
     estimate = muon.estimate("dev")
-    assert (estimate["unit"], estimate["usdPerMonth"]) == ("USD per month", 56.04)
+    assert (estimate["unit"], estimate["usdPerMonth"]) == ("USD per month", 58.44)
     frankfurt = muon.estimate("dev", config={"aws:region": "eu-central-1"})
     assert frankfurt["region"] == "eu-central-1"
     assert frankfurt["usdPerMonth"] > estimate["usdPerMonth"]  # Frankfurt's list prices are higher

@@ -56,11 +56,17 @@ def test_dev_estimate_matches_the_hand_computed_figures(dev_cost) -> None:
         "Aurora Serverless v2, pauses when idle": 176 * 0.5 * 0.12,
         "Aurora storage and I/O": 10 * 0.10 + 1 * 0.20,
         "Aurora backups": 0.0,
-        "KMS key": 2 * 1.0,  # the environment's key and the database's
-        # Nine: the no-task alarm needs Container Insights, which development leaves off.
-        "CloudWatch alarm": 9 * 0.10,
-        # Five log groups (service, three database exports, flow logs) kept 14 days.
-        "CloudWatch Logs ingestion and storage": 5 * (0.5 * 0.50 + 0.5 * 14 / 30 * 0.03),
+        "KMS key": 3 * 1.0,  # the environment's key, the database's and the backup vault's
+        # Twelve: the database's three, the load balancer's 5xx, the service's two rollback alarms,
+        # its no-healthy-target alarm, two scaling alarms, p99 and the two ECS failure events (the
+        # no-task and below-minimum alarms need Container Insights, which development leaves off).
+        "CloudWatch alarm": 12 * 0.10,
+        "CloudWatch alarm on 2 metrics": 2 * 0.10,  # the 5xx rate: errors and requests
+        "CloudWatch composite alarm": 0.50,  # the service's incident
+        # Six log groups (service, three database exports, flow logs, incidents) kept 14 days.
+        "CloudWatch Logs ingestion and storage": 6 * (0.5 * 0.50 + 0.5 * 14 / 30 * 0.03),
+        # Seven daily snapshots of the one database, each adding 1 GB.
+        "AWS Backup daily snapshots": 1 * 7 * 1 * 0.021,
         "S3 storage": 1 * 0.023,
         "ECS cluster (Container Insights off)": 0.0,
         "CloudWatch dashboard": 3.0,  # the environment's dashboard
@@ -68,7 +74,7 @@ def test_dev_estimate_matches_the_hand_computed_figures(dev_cost) -> None:
     }
     assert by_item(dev_cost, "dev") == pytest.approx(expected)
     assert dev_cost.total("dev") == pytest.approx(sum(expected.values()))
-    assert dev_cost.total("dev") == pytest.approx(56.039015)
+    assert dev_cost.total("dev") == pytest.approx(58.443015)
 
 
 def test_dev_stays_within_sixty_dollars_with_private_tasks_and_database(dev_cost, dev: Rendering) -> None:
@@ -94,9 +100,14 @@ def test_prod_estimate_matches_the_hand_computed_figures(prod_cost) -> None:
         "load balancer capacity units": 1 * HOURS * 0.008,
         "WAF web ACL, rules and requests": 5 + 4 * 1 + 10 * 0.60,
         "Container Insights metrics": (10 + 15) * 0.30,
-        "KMS key": 2 * 1.0,
-        "CloudWatch alarm": 10 * 0.10,
-        "CloudWatch Logs ingestion and storage": 6 * (5 * 0.50 + 5 * 365 / 30 * 0.03),
+        "KMS key": 3 * 1.0,
+        "CloudWatch alarm": 14 * 0.10,
+        "CloudWatch alarm on 2 metrics": 2 * 0.10,
+        "CloudWatch composite alarm": 0.50,
+        "CloudWatch Logs ingestion and storage": 7 * (5 * 0.50 + 5 * 365 / 30 * 0.03),
+        # 35 daily and 12 monthly snapshots of the one database, each adding 5 GB.
+        "AWS Backup daily snapshots": 1 * 35 * 5 * 0.021,
+        "AWS Backup monthly snapshots": 1 * 12 * 5 * 0.021,
         "S3 storage": 20 * 0.023,
         "gateway endpoint (s3)": 0.0,
         "CloudWatch dashboard": 3.0,  # the environment's dashboard
@@ -104,7 +115,7 @@ def test_prod_estimate_matches_the_hand_computed_figures(prod_cost) -> None:
     endpoints = ("api", "dkr", "logs", "ssm", "ssmmessages", "ecs", "ecs-agent", "ecs-telemetry")
     expected.update({f"interface endpoint ({e}), per zone": 3 * HOURS * 0.01 for e in endpoints})
     assert by_item(prod_cost, "production") == pytest.approx(expected)
-    assert prod_cost.total() == pytest.approx(625.177)
+    assert prod_cost.total() == pytest.approx(636.537)
 
 
 def test_services_waiting_for_their_first_image_are_priced_as_they_will_run() -> None:
@@ -113,7 +124,7 @@ def test_services_waiting_for_their_first_image_are_priced_as_they_will_run() ->
     config = read_stack_file(PROJECT_DIR, "dev")
     running = priced_rendering("dev", bootstrap, PROJECT_DIR, config)
     assert running.one("aws:appautoscaling/target:Target").inputs["minCapacity"] == 1
-    assert estimate(running, "us-east-1").total() == pytest.approx(56.039015)
+    assert estimate(running, "us-east-1").total() == pytest.approx(58.443015)
 
 
 def test_every_rendered_type_is_priced_or_known_free(
@@ -207,8 +218,8 @@ def test_plan_prints_the_estimate_and_carries_it_in_json(tmp_path: Path) -> None
         == 0
     )
     printed = out.getvalue()
-    assert "Estimated monthly cost in us-east-1: $56.04" in printed
-    assert "9 x CloudWatch alarm" in printed
+    assert "Estimated monthly cost in us-east-1: $58.44" in printed
+    assert "12 x CloudWatch alarm" in printed
     assert "assumes 176 h a month" not in printed  # the assumption is worded, not a bare number
     assert "assumes active 176 h a month at its smallest size" in printed
     document = json.loads(target.read_text())["cost"]
@@ -217,7 +228,7 @@ def test_plan_prints_the_estimate_and_carries_it_in_json(tmp_path: Path) -> None
         "USD per month",
         "us-east-1",
     )
-    assert document["usdPerMonth"] == 56.04
+    assert document["usdPerMonth"] == 58.44
     assert document["groups"]["dev"]["tier"] == "development"
     assert document["groups"]["dev"]["usage"]["serverlessActiveHours"] == 176
     assert all(
@@ -264,7 +275,7 @@ def test_bad_options_are_one_line() -> None:
 def test_the_muon_command_passes_cost_through() -> None:
     result = run_in_project("muon", "plan", "dev", "--quiet", "--cost")
     assert result.returncode == 0, result.stderr
-    assert "Estimated monthly cost in us-east-1: $56.04" in result.stdout
+    assert "Estimated monthly cost in us-east-1: $58.44" in result.stdout
     assert result.stderr == ""
 
 
@@ -286,7 +297,9 @@ def test_a_service_project_is_priced_without_the_platforms_environment(tmp_path:
         + 1 * 0.20  # storage and I/O
         + 4 * (0.5 * 0.50 + 0.5 * 14 / 30 * 0.03)  # the service's and the database's log groups
         + 1.0  # the database's key
-        + 9 * 0.10  # alarms (the stand-in platform counts tasks: the no-task alarm too)
+        + 13 * 0.10  # alarms (the stand-in platform counts tasks: no-task and below-minimum too)
+        + 2 * 0.10  # the 5xx rate reads two metrics
+        + 0.50  # the service's incident (composite) alarm
     )
     assert cost.total("dev") == pytest.approx(expected)
     assert cost.notes["dev"] == [

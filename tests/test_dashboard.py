@@ -23,7 +23,9 @@ def test_the_production_dashboard_shows_every_part(prod: Rendering) -> None:
     assert "banana: response time p99 (s)" in titles
     assert "muon-production-banana: connections" in titles
     alarm_widget = next(w for w in dashboard["widgets"] if w["type"] == "alarm")
-    rendered = {a.inputs.get("name") for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    rendered = {a.inputs.get("name") for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")} | {
+        a.inputs["alarmName"] for a in prod.of_type("aws:cloudwatch/compositeAlarm:CompositeAlarm")
+    }
     shown = {arn.split(":alarm:")[1] for arn in alarm_widget["properties"]["alarms"]}
     assert shown <= rendered  # no alarm the stack does not have
     assert {

@@ -46,6 +46,7 @@ SERVICES = {
     "servicediscovery": "servicediscovery",
     "states": "stepfunctions",
     "scheduler": "scheduler",
+    "events": "events",
 }
 NOT_AN_API_CALL = {"iam:PassRole"}  # a permission IAM checks, not an operation
 # Statements whose resources carry no namespace, and why that is as narrow as AWS allows.
@@ -162,6 +163,12 @@ def test_the_service_projects_resources_fall_inside_the_policy(
                 policy, "AlarmsNamedInTheNamespace", arn.format("cloudwatch", f"alarm:{name}")
             )
             assert named or tagged, resource.name
+        elif kind == "aws:cloudwatch/compositeAlarm:CompositeAlarm":
+            alarm = arn.format("cloudwatch", f"alarm:{inputs['alarmName']}")
+            assert allowed_by_name(policy, "AlarmsNamedInTheNamespace", alarm), alarm
+        elif kind == "aws:cloudwatch/eventRule:EventRule":
+            rule = arn.format("events", f"rule/{inputs['name']}")
+            assert allowed_by_name(policy, "EventRulesOfTheNamespace", rule), rule
         elif kind == "aws:sqs/queue:Queue":
             assert allowed_by_name(policy, "QueuesOfTheNamespace", arn.format("sqs", inputs["name"]))
         elif kind == "aws:sfn/stateMachine:StateMachine":

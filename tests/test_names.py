@@ -100,8 +100,10 @@ def test_names_of_the_same_kind_never_collide(renderings: list[Rendering]) -> No
             rule = NAME_RULES[resource.type]
             if name is None or (rule.autonamed and rule.key not in resource.inputs):
                 continue  # Pulumi's random suffix keeps automatic names apart
-            # Organizational unit names are unique among their siblings only.
-            key = (resource.type, name, str(resource.inputs.get("parentId", "")))
+            # Organizational unit names are unique among their siblings only, a restore testing
+            # selection's within its plan.
+            scope = resource.inputs.get("parentId") or resource.inputs.get("restoreTestingPlanName", "")
+            key = (resource.type, name, str(scope))
             assert key not in seen, f"{resource.name} and {seen[key]}"
             seen[key] = resource.name
 

@@ -394,7 +394,12 @@ def test_a_total_outage_alarms_to_the_environment_topic(dev: Rendering, prod: Re
     for alarm in (tasks, targets):
         assert (alarm["comparisonOperator"], alarm["threshold"]) == ("LessThanThreshold", 1)
         assert alarm["treatMissingData"] == "breaching"  # no data at all is an outage too
-        assert alarm["alarmActions"] == alarm["okActions"] == [topic]
+        # It pages through the service's incident (composite) alarm: one incident, one page.
+        assert alarm["alarmActions"] == alarm["okActions"] == []
+    incident = prod.one("aws:cloudwatch/compositeAlarm:CompositeAlarm").inputs
+    assert incident["alarmActions"] == incident["okActions"] == [topic]
+    for name in ("muon-production-banana-no-tasks", "muon-production-banana-no-healthy-targets"):
+        assert f'ALARM("{name}")' in incident["alarmRule"]
     balancer = alarms["muon-production-load-balancer-5xx"]
     assert (balancer["metricName"], balancer["alarmActions"]) == ("HTTPCode_ELB_5XX_Count", [topic])
 

@@ -23,6 +23,8 @@ class PrivateBucketArgs:
     noncurrent_expire_after_days: int = 30
     extra_statements: StatementsFor | None = None
     force_destroy: bool = False
+    access_log_bucket: pulumi.Input[str] | None = None
+    """Where S3 writes this bucket's server access logs (under ``<bucket name>/``); None: nowhere."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -97,6 +99,14 @@ class PrivateBucket(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        if args.access_log_bucket is not None:
+            aws.s3.BucketLogging(
+                f"{name}-access-logging",
+                bucket=bucket.id,
+                target_bucket=args.access_log_bucket,
+                target_prefix=bucket.bucket.apply(lambda b: f"{b}/"),
+                opts=child,
+            )
         self.bucket = bucket.bucket
         self.arn = bucket.arn
         self.register_outputs({"bucket": self.bucket, "arn": self.arn})

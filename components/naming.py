@@ -38,6 +38,7 @@ _RDS = r"[a-z](?:-?[a-z0-9])*"  # a letter first, no '--', no trailing '-'
 _NONE = NameRule(None)
 
 NAME_RULES: dict[str, NameRule] = {
+    "aws:accessanalyzer/analyzer:Analyzer": NameRule("analyzerName", 255, r"[A-Za-z][A-Za-z0-9_.-]*"),
     "aws:acm/certificate:Certificate": _NONE,
     "aws:acm/certificateValidation:CertificateValidation": _NONE,
     "aws:appautoscaling/policy:Policy": NameRule("name", 255, autonamed=True),
@@ -52,9 +53,13 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:backup/selection:Selection": NameRule("name", 50, r"[A-Za-z0-9_.-]+"),
     "aws:backup/vault:Vault": NameRule("name", 50, r"[A-Za-z0-9_-]+"),
     "aws:backup/vaultLockConfiguration:VaultLockConfiguration": _NONE,
+    "aws:cfg/configurationAggregator:ConfigurationAggregator": NameRule("name", 256, r"[\w-]+"),
     "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": NameRule(
         "configurationName", 128, r"[A-Za-z0-9_-]+"
     ),
+    "aws:cloudformation/stackSet:StackSet": NameRule("name", 128, r"[A-Za-z][A-Za-z0-9-]*"),
+    "aws:cloudformation/stackSetInstance:StackSetInstance": _NONE,
+    "aws:cloudtrail/trail:Trail": NameRule("name", 128, r"[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]"),
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": NameRule("alarmName", 255),
     "aws:cloudwatch/dashboard:Dashboard": NameRule("dashboardName", 255, r"[A-Za-z0-9_-]+"),
     "aws:cloudwatch/eventRule:EventRule": NameRule("name", 64, r"[.\-_A-Za-z0-9]+", autonamed=True),
@@ -92,6 +97,9 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": _NONE,
     "aws:ecs/service:Service": NameRule("name", 255, r"[A-Za-z0-9_-]+"),
     "aws:ecs/taskDefinition:TaskDefinition": NameRule("family", 255, r"[A-Za-z0-9_-]+"),
+    "aws:guardduty/detector:Detector": _NONE,
+    "aws:guardduty/organizationAdminAccount:OrganizationAdminAccount": _NONE,
+    "aws:guardduty/organizationConfiguration:OrganizationConfiguration": _NONE,
     "aws:iam/instanceProfile:InstanceProfile": NameRule("name", 128, _IAM, autonamed=True),
     "aws:iam/policy:Policy": NameRule("name", 128, _IAM, autonamed=True),
     "aws:iam/role:Role": NameRule("name", 64, _IAM, autonamed=True),
@@ -104,6 +112,7 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:lb/loadBalancer:LoadBalancer": NameRule("name", 32, _LOAD_BALANCER, autonamed=True),
     "aws:lb/targetGroup:TargetGroup": NameRule("name", 32, _TARGET_GROUP, autonamed=True),
     "aws:organizations/account:Account": NameRule("name", 50, r"[\x20-\x7e]+"),
+    "aws:organizations/delegatedAdministrator:DelegatedAdministrator": _NONE,
     "aws:organizations/organization:Organization": _NONE,
     "aws:organizations/organizationalUnit:OrganizationalUnit": NameRule("name", 128),
     "aws:organizations/policy:Policy": NameRule("name", 128),
@@ -133,6 +142,10 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _NONE,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _NONE,
     "aws:s3/bucketVersioning:BucketVersioning": _NONE,
+    "aws:securityhub/account:Account": _NONE,
+    "aws:securityhub/organizationAdminAccount:OrganizationAdminAccount": _NONE,
+    "aws:securityhub/organizationConfiguration:OrganizationConfiguration": _NONE,
+    "aws:securityhub/standardsSubscription:StandardsSubscription": _NONE,
     "aws:sns/topic:Topic": NameRule("name", 256, r"[A-Za-z0-9_-]+", autonamed=True),
     "aws:sns/topicPolicy:TopicPolicy": _NONE,
     "aws:sns/topicSubscription:TopicSubscription": _NONE,
@@ -145,6 +158,8 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:scheduler/schedule:Schedule": NameRule("name", 64, r"[0-9a-zA-Z_.-]+", autonamed=True),
     "aws:servicediscovery/httpNamespace:HttpNamespace": NameRule("name", 1024, r"[!-~]+"),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _NONE,
+    # Explicit providers (the org stack's, into the security and log-archive accounts): no AWS name.
+    "pulumi:providers:aws": _NONE,
     "aws:wafv2/webAcl:WebAcl": NameRule("name", 128, r"[\w-]+"),
     "aws:wafv2/webAclAssociation:WebAclAssociation": _NONE,
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": _NONE,

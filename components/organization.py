@@ -65,6 +65,8 @@ class OrganizationArgs:
     accounts: tuple[AccountPlan, ...]
     root_policies: tuple[str, ...] = ()
     adopt_id: str | None = None
+    service_principals: tuple[str, ...] = ()
+    """Services with trusted access to the organization (the security services muon enables)."""
     aws_settings: dict[str, str] = field(default_factory=lambda: {"region": "us-east-1"})
     """The stack's AWS settings (``region``, ``profile``, ``role_arn``…) for the dynamic providers."""
     tags: dict[str, str] = field(default_factory=dict)
@@ -203,9 +205,11 @@ class Organization(pulumi.ComponentResource):
             f"{name}-organization",
             feature_set="ALL",
             enabled_policy_types=["SERVICE_CONTROL_POLICY"],
+            aws_service_access_principals=list(args.service_principals) or None,
             # Deleting an organization needs every member gone first: never by accident.
             opts=child.merge(pulumi.ResourceOptions(protect=True, import_=args.adopt_id)),
         )
+        self.organization = organization
         self.root_id = organization.roots.apply(lambda roots: roots[0]["id"])
         self.policy_ids = {}
         for policy in args.policies:

@@ -37,6 +37,17 @@ EXCEPTIONS: tuple[ControlException, ...] = (
         reason="The access-log bucket is itself a log bucket; logging it would loop.",
     ),
     ControlException(
+        control="S3.17",
+        resource=r".*-trail-access-logs-bucket|.*-trail-access-logs-encryption",
+        reason="S3 server access logs can only be delivered to buckets encrypted with SSE-S3 (S3 user "
+        "guide, 'Enabling Amazon S3 server access logging'); the bucket is private, TLS-only and versioned.",
+    ),
+    ControlException(
+        control="S3.9",
+        resource=r".*-trail-access-logs-bucket",
+        reason="The trail bucket's access-log bucket is itself a log bucket; logging it would loop.",
+    ),
+    ControlException(
         control="ELB.16",
         resource=r".*-alb",
         reason="Development environments have no WAF by default (its managed rules cost money and can "

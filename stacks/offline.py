@@ -60,6 +60,8 @@ class RenderedResource:
     aliases: int
     import_id: str = ""
     """The ``import_`` option: an existing cloud resource Pulumi adopts instead of creating."""
+    provider: str = ""
+    """The explicit provider's reference (``<urn>::<id>``); empty: the stack's default provider."""
     state: dict[str, Any] = field(default_factory=dict)
     """What the mocks answered: the resource's outputs (``arn``, ``id`` ...) in this render."""
 
@@ -177,6 +179,7 @@ def _record(monitor: RecordingMonitor) -> list[RenderedResource]:
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 aliases=len(request.aliases) + len(request.aliasURNs),
                 import_id=request.importId,
+                provider=request.provider,
                 state={"id": registered.id, **registered.state} if registered else {},
             )
         )

@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
+from pydantic.alias_generators import to_camel
 
+from muon.components.org_security import SecurityArgs, service_principals
 from muon.components.organization import (
     FULL_AWS_ACCESS,
     MAX_OU_DEPTH,
     MAX_POLICIES_PER_TARGET,
     MAX_SCP_CHARACTERS,
     AccountPlan,
+    Organization,
     OrganizationArgs,
     PolicyPlan,
     UnitPlan,
@@ -104,6 +107,25 @@ class RootSpec(Spec):
     policies: list[PolicyName] = Field(default_factory=list)
 
 
+class SecuritySpec(Spec):
+    """Organization-wide security services, run from a delegated administrator account."""
+
+    account: str = Field(
+        description="The security (delegated administrator) account: its name under accounts, or its id."
+    )
+    log_archive: str | None = Field(
+        default=None,
+        description="The trail bucket's account: a name or id (default: the management account).",
+    )
+    trail: bool = Field(default=True, description="An organization CloudTrail trail, log file validation on.")
+    guard_duty: bool = Field(default=True, description="GuardDuty in every member account.")
+    security_hub: bool = Field(
+        default=True, description="Security Hub with AWS Foundational Security Best Practices, every member."
+    )
+    access_analyzer: bool = Field(default=True, description="IAM Access Analyzer for the organization.")
+    config: bool = Field(default=True, description="AWS Config recording in every member account.")
+
+
 class OrganizationSpec(Spec):
     adopt: (
         Annotated[str, pattern(r"^o-[a-z0-9]{10,32}$", "an organization id such as o-a1b2c3d4e5")] | None
@@ -117,6 +139,10 @@ class OrganizationSpec(Spec):
         Annotated[str, pattern(r"^[\x20-\x7e]{1,50}$", "an account name: 1-50 printable ASCII characters")],
         AccountSpec,
     ] = Field(default_factory=dict)
+    security: SecuritySpec | None = Field(
+        default=None,
+        description="Trail, GuardDuty, Security Hub, Access Analyzer and Config, organization-wide.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> OrganizationSpec:
@@ -136,7 +162,24 @@ class OrganizationSpec(Spec):
                     ("accounts", name, "email"), f"already used by account '{emails[account.email.lower()]}'"
                 )
             emails[account.email.lower()] = name
+        if self.security is not None:
+            for key in ("account", "log_archive"):
+                chosen = getattr(self.security, key)
+                if chosen is not None and self.account_named(chosen) is None:
+                    known = (
+                        ", ".join(f"{n} ({a.id or 'created'})" for n, a in self.accounts.items()) or "(none)"
+                    )
+                    raise _PathError(
+                        ("security", to_camel(key)),
+                        f"'{chosen}' is not an account of this file (by name or id); accounts: {known}",
+                    )
         return self
+
+    def account_named(self, chosen: str) -> str | None:
+        """The name under ``accounts`` of the account ``chosen`` names (by name or by id)."""
+        if chosen in self.accounts:
+            return chosen
+        return next((n for n, a in self.accounts.items() if a.id is not None and a.id == chosen), None)
 
 
 def _unit_paths(units: dict[str, UnitSpec], prefix: str = "") -> list[str]:
@@ -149,9 +192,43 @@ def _unit_paths(units: dict[str, UnitSpec], prefix: str = "") -> list[str]:
 
 
 @dataclass(frozen=True)
+class SecurityChoice:
+    """The security services, with the accounts named by their names under ``accounts``."""
+
+    account: str
+    role_name: str
+    log_archive: str | None
+    log_archive_role_name: str
+    switches: dict[str, bool]
+
+
+@dataclass(frozen=True)
 class OrganizationPlan:
     args: OrganizationArgs
     warnings: tuple[str, ...]
+    security: SecurityChoice | None = None
+
+    def security_args(self, organization: Organization, region: str, name: str) -> SecurityArgs | None:
+        """With the accounts' ids (created accounts have theirs only once created)."""
+        choice = self.security
+        if choice is None:
+            return None
+        partition = (
+            "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+        )
+        return SecurityArgs(
+            name=name,
+            region=region,
+            partition=partition,
+            security_account_id=organization.account_ids[choice.account],
+            role_name=choice.role_name,
+            log_archive_account_id=(
+                organization.account_ids[choice.log_archive] if choice.log_archive is not None else None
+            ),
+            log_archive_role_name=choice.log_archive_role_name,
+            tags=self.args.tags,
+            **choice.switches,
+        )
 
 
 def load_organization(
@@ -277,9 +354,31 @@ def plan_organization(
         PolicyPlan(name=name, description=spec.policies[name].description, content=minified(documents[name]))
         for name in spec.policies
     )
+    security = None
+    if spec.security is not None:
+        chosen = spec.account_named(spec.security.account)
+        archive = spec.account_named(spec.security.log_archive) if spec.security.log_archive else None
+        assert chosen is not None
+        security = SecurityChoice(
+            account=chosen,
+            role_name=spec.accounts[chosen].role_name,
+            log_archive=archive,
+            log_archive_role_name=spec.accounts[archive].role_name
+            if archive
+            else "OrganizationAccountAccessRole",
+            switches={
+                "trail": spec.security.trail,
+                "guard_duty": spec.security.guard_duty,
+                "security_hub": spec.security.security_hub,
+                "access_analyzer": spec.security.access_analyzer,
+                "config": spec.security.config,
+            },
+        )
+    principals = service_principals(**security.switches) if security else ()
     return OrganizationPlan(
         OrganizationArgs(
             adopt_id=spec.adopt,
+            service_principals=principals,
             policies=policies,
             root_policies=tuple(spec.root.policies),
             units=tuple(units),
@@ -288,6 +387,7 @@ def plan_organization(
             tags=tags,
         ),
         tuple(warnings),
+        security,
     )
 
 

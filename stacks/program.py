@@ -17,6 +17,7 @@ from muon.components.context import AwsContext
 from muon.components.dashboard import DatabasePanel, ServicePanel, environment_dashboard
 from muon.components.database import Database, ExistingPassword, GeneratedPassword
 from muon.components.environment import Environment, EnvironmentArgs
+from muon.components.org_security import OrganizationSecurity
 from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline, PipelineArgs
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry, RegistryArgs
@@ -400,7 +401,7 @@ def run() -> None:
         assert organization is not None
         for warning in organization.warnings:
             pulumi.log.warn(warning)
-        pulumi.export("organization", Organization("org", organization.args).outputs())
+        pulumi.export("organization", _organization(organization))
         return
     inputs = load_inputs(stack, settings)
     definition = inputs.definition
@@ -571,7 +572,24 @@ def run() -> None:
     if organization is not None:
         for warning in organization.warnings:
             pulumi.log.warn(warning)
-        pulumi.export("organization", Organization("org", organization.args).outputs())
+        pulumi.export("organization", _organization(organization))
+
+
+def _organization(plan: OrganizationPlan) -> dict[str, object]:
+    """The organization, and its security services when the file names a security account."""
+    organization = Organization("org", plan.args)
+    outputs: dict[str, object] = dict(organization.outputs())
+    security = plan.security_args(organization, plan.args.aws_settings["region"], pulumi.get_project())
+    if security is not None:
+        identity = aws.get_caller_identity_output()
+        outputs["security"] = OrganizationSecurity(
+            "org-security",
+            security,
+            organization=organization.organization,
+            root_id=organization.root_id,
+            management_account_id=identity.account_id,
+        ).outputs()
+    return outputs
 
 
 def _local_builds(

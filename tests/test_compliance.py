@@ -10,6 +10,7 @@ import pytest
 from muon.policy.exceptions import EXCEPTIONS
 from muon.policy.rules import evaluate, split_excepted
 from muon.stacks.offline import Rendering
+from tests.conftest import render_repository_stack
 
 
 def test_production_and_delivery_have_no_open_findings(prod: Rendering, delivery: Rendering) -> None:
@@ -19,7 +20,10 @@ def test_production_and_delivery_have_no_open_findings(prod: Rendering, delivery
 
 
 def test_every_unconditional_exception_still_excuses_something(prod: Rendering, delivery: Rendering) -> None:
-    _, excepted = split_excepted(evaluate(prod.custom_resources + delivery.custom_resources))
+    org = render_repository_stack("org")
+    _, excepted = split_excepted(
+        evaluate(prod.custom_resources + delivery.custom_resources + org.custom_resources)
+    )
     used = {id(reason) for _, reason in excepted}
     stale = [e.control for e in EXCEPTIONS if not e.conditional and id(e) not in used]
     assert stale == []

@@ -1,0 +1,476 @@
+"""Organization-wide security: a trail, GuardDuty, Security Hub, IAM Access Analyzer and AWS Config.
+
+From the management account: trusted access for each service, its delegated administrator (the
+security account), the organization trail and its bucket (in the management account, or a
+log-archive account through its ``OrganizationAccountAccessRole``). From the security account
+(through the same role): GuardDuty's and Security Hub's organization configurations (every member
+enrolled automatically, Security Hub with AWS Foundational Security Best Practices), the
+organization's access analyzer and Config aggregator. Config recorders in the member accounts
+come from a service-managed CloudFormation StackSet, deployed to every account of the
+organization, the way AWS deploys per-account resources organization-wide.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from muon.components.bucket import PrivateBucket, PrivateBucketArgs
+from muon.components.policies import document, ready, to_json
+
+FSBP = "standards/aws-foundational-security-best-practices/v/1.0.0"
+TRAIL_RETENTION_DAYS = 365 * 7
+"""Trail logs are kept seven years (then expire), the usual audit retention."""
+
+
+@dataclass(frozen=True)
+class SecurityArgs:
+    name: str
+    """Names the trail, analyzer, aggregator and StackSet (``<name>-organization-…``)."""
+    region: str
+    partition: str
+    security_account_id: pulumi.Input[str]
+    role_name: str
+    """The role the management account assumes in member accounts (OrganizationAccountAccessRole)."""
+    log_archive_account_id: pulumi.Input[str] | None = None
+    log_archive_role_name: str = "OrganizationAccountAccessRole"
+    trail: bool = True
+    guard_duty: bool = True
+    security_hub: bool = True
+    access_analyzer: bool = True
+    config: bool = True
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def service_principals(
+    *, trail: bool, guard_duty: bool, security_hub: bool, access_analyzer: bool, config: bool
+) -> tuple[str, ...]:
+    """The services the organization must trust (``aws_service_access_principals``)."""
+    chosen = {
+        "cloudtrail.amazonaws.com": trail,
+        "guardduty.amazonaws.com": guard_duty,
+        "malware-protection.guardduty.amazonaws.com": guard_duty,
+        "securityhub.amazonaws.com": security_hub,
+        "access-analyzer.amazonaws.com": access_analyzer,
+        "config.amazonaws.com": config or security_hub,  # Security Hub's controls are Config rules
+        "config-multiaccountsetup.amazonaws.com": config,
+        "member.org.stacksets.cloudformation.amazonaws.com": config,
+    }
+    return tuple(sorted(p for p, on in chosen.items() if on))
+
+
+def _account_provider(
+    name: str, account_id: pulumi.Input[str], role_name: str, args: SecurityArgs, parent: pulumi.Resource
+) -> aws.Provider:
+    role = pulumi.Output.concat(f"arn:{args.partition}:iam::", account_id, f":role/{role_name}")
+    return aws.Provider(
+        name,
+        region=args.region,
+        assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=role, session_name="muon-organization-security")],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+class OrganizationSecurity(pulumi.ComponentResource):
+    def __init__(
+        self,
+        name: str,
+        args: SecurityArgs,
+        *,
+        organization: aws.organizations.Organization,
+        root_id: pulumi.Input[str],
+        management_account_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("muon:org:Security", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        # Every call below needs the organization's trusted access for its service first.
+        security_id = ready(args.security_account_id, organization)
+        security = _account_provider(f"{name}-security-account", security_id, args.role_name, args, self)
+        in_security = pulumi.ResourceOptions(parent=self, provider=security)
+        self._values: dict[str, pulumi.Input[object]] = {"securityAccountId": security_id}
+        if args.trail:
+            self._values |= self._trail(name, args, organization, management_account_id, child)
+        if args.guard_duty:
+            admin = aws.guardduty.OrganizationAdminAccount(
+                f"{name}-guardduty-admin", admin_account_id=security_id, opts=child
+            )
+            detector = aws.guardduty.Detector(
+                f"{name}-guardduty",
+                enable=True,
+                finding_publishing_frequency="FIFTEEN_MINUTES",
+                tags=args.tags,
+                opts=in_security,
+            )
+            aws.guardduty.OrganizationConfiguration(
+                f"{name}-guardduty-organization",
+                detector_id=ready(detector.id, admin),
+                auto_enable_organization_members="ALL",
+                opts=in_security,
+            )
+        if args.security_hub:
+            admin = aws.securityhub.OrganizationAdminAccount(
+                f"{name}-securityhub-admin", admin_account_id=security_id, opts=child
+            )
+            hub = aws.securityhub.Account(
+                f"{name}-securityhub",
+                enable_default_standards=False,  # FSBP below, explicitly
+                auto_enable_controls=True,
+                control_finding_generator="SECURITY_CONTROL",
+                opts=in_security.merge(pulumi.ResourceOptions(depends_on=[admin])),
+            )
+            aws.securityhub.OrganizationConfiguration(
+                f"{name}-securityhub-organization",
+                auto_enable=True,
+                auto_enable_standards="DEFAULT",
+                opts=in_security.merge(pulumi.ResourceOptions(depends_on=[hub])),
+            )
+            aws.securityhub.StandardsSubscription(
+                f"{name}-securityhub-fsbp",
+                standards_arn=hub.id.apply(
+                    lambda _: f"arn:{args.partition}:securityhub:{args.region}::{FSBP}"
+                ),
+                opts=in_security,
+            )
+        if args.access_analyzer:
+            delegated = aws.organizations.DelegatedAdministrator(
+                f"{name}-access-analyzer-admin",
+                account_id=security_id,
+                service_principal="access-analyzer.amazonaws.com",
+                opts=child,
+            )
+            aws.accessanalyzer.Analyzer(
+                f"{name}-access-analyzer",
+                analyzer_name=ready(f"{args.name}-organization", delegated),
+                type="ORGANIZATION",
+                tags=args.tags,
+                opts=in_security,
+            )
+        if args.config:
+            self._config(name, args, security_id, root_id, in_security, child)
+        self.register_outputs(self._values)
+
+    def _trail(
+        self,
+        name: str,
+        args: SecurityArgs,
+        organization: aws.organizations.Organization,
+        management_account_id: pulumi.Input[str],
+        child: pulumi.ResourceOptions,
+    ) -> dict[str, pulumi.Input[object]]:
+        """The organization trail, to a KMS-encrypted, versioned, access-logged bucket."""
+        where = child
+        if args.log_archive_account_id is not None:
+            archive = _account_provider(
+                f"{name}-log-archive-account",
+                args.log_archive_account_id,
+                args.log_archive_role_name,
+                args,
+                self,
+            )
+            where = pulumi.ResourceOptions(parent=self, providers={"aws": archive})
+        trail_name = f"{args.name}-organization-trail"
+        trail_arn = pulumi.Output.concat(
+            f"arn:{args.partition}:cloudtrail:{args.region}:", management_account_id, f":trail/{trail_name}"
+        )
+        key = aws.kms.Key(
+            f"{name}-trail-key",
+            description=f"{args.name}: the organization trail's logs",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=to_json(
+                trail_key_policy(
+                    args, args.log_archive_account_id or management_account_id, trail_arn, organization.id
+                )
+            ),
+            tags=args.tags,
+            opts=where,
+        )
+        access_logs = PrivateBucket(
+            f"{name}-trail-access-logs",
+            # S3 server access logs go only to SSE-S3 buckets.
+            PrivateBucketArgs(
+                expire_after_days=TRAIL_RETENTION_DAYS,
+                extra_statements=lambda arn: [
+                    {
+                        "Sid": "S3ServerAccessLogs",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "logging.s3.amazonaws.com"},
+                        "Action": "s3:PutObject",
+                        "Resource": arn.apply(lambda a: f"{a}/*"),
+                    }
+                ],
+                tags=args.tags,
+            ),
+            opts=where,
+        )
+        bucket = PrivateBucket(
+            f"{name}-trail-logs",
+            PrivateBucketArgs(
+                key_arn=key.arn,
+                expire_after_days=TRAIL_RETENTION_DAYS,
+                extra_statements=lambda arn: trail_bucket_statements(
+                    arn, trail_arn, management_account_id, organization.id
+                ),
+                access_log_bucket=access_logs.bucket,
+                tags=args.tags,
+            ),
+            opts=where,
+        )
+        trail = aws.cloudtrail.Trail(
+            f"{name}-trail",
+            name=trail_name,
+            s3_bucket_name=ready(bucket.bucket, bucket.policy),  # CloudTrail checks the policy at creation
+            kms_key_id=key.arn,
+            is_organization_trail=True,
+            is_multi_region_trail=True,
+            include_global_service_events=True,
+            enable_log_file_validation=True,
+            tags=args.tags,
+            opts=child.merge(pulumi.ResourceOptions(depends_on=[organization])),
+        )
+        return {"trailArn": trail.arn, "trailBucket": bucket.bucket}
+
+    def _config(
+        self,
+        name: str,
+        args: SecurityArgs,
+        security_id: pulumi.Output[str],
+        root_id: pulumi.Input[str],
+        in_security: pulumi.ResourceOptions,
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        """Recorders in every member account (a StackSet), aggregated in the security account."""
+        delegated = [
+            aws.organizations.DelegatedAdministrator(
+                f"{name}-{principal.split('.')[0]}-admin",
+                account_id=security_id,
+                service_principal=principal,
+                opts=child,
+            )
+            for principal in ("config.amazonaws.com", "config-multiaccountsetup.amazonaws.com")
+        ]
+        role = aws.iam.Role(
+            f"{name}-config-aggregator-role",
+            assume_role_policy=json.dumps(
+                document(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "config.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                )
+            ),
+            managed_policy_arns=[
+                f"arn:{args.partition}:iam::aws:policy/service-role/AWSConfigRoleForOrganizations"
+            ],
+            tags=args.tags,
+            opts=in_security,
+        )
+        aws.cfg.ConfigurationAggregator(
+            f"{name}-config-aggregator",
+            name=f"{args.name}-organization",
+            organization_aggregation_source=aws.cfg.ConfigurationAggregatorOrganizationAggregationSourceArgs(
+                all_regions=True, role_arn=ready(role.arn, *delegated)
+            ),
+            tags=args.tags,
+            opts=in_security,
+        )
+        stack_set = aws.cloudformation.StackSet(
+            f"{name}-config-recorders",
+            name=f"{args.name}-config-recorders",
+            description="muon: AWS Config recording in every member account",
+            permission_model="SERVICE_MANAGED",
+            auto_deployment=aws.cloudformation.StackSetAutoDeploymentArgs(
+                enabled=True, retain_stacks_on_account_removal=False
+            ),
+            capabilities=["CAPABILITY_NAMED_IAM"],
+            template_body=json.dumps(config_recorder_template(), sort_keys=True),
+            opts=child.merge(
+                pulumi.ResourceOptions(depends_on=delegated, ignore_changes=["administrationRoleArn"])
+            ),
+        )
+        aws.cloudformation.StackSetInstance(
+            f"{name}-config-recorders-everywhere",
+            stack_set_name=stack_set.name,
+            deployment_targets=aws.cloudformation.StackSetInstanceDeploymentTargetsArgs(
+                organizational_unit_ids=[root_id]  # the root: every account, present and future
+            ),
+            stack_set_instance_region=args.region,
+            opts=child,
+        )
+
+    def outputs(self) -> dict[str, pulumi.Input[object]]:
+        return self._values
+
+
+def trail_key_policy(
+    args: SecurityArgs,
+    owner_account_id: pulumi.Input[str],
+    trail_arn: pulumi.Input[str],
+    organization_id: pulumi.Input[str],
+) -> dict[str, object]:
+    """The account holding the key administers it; CloudTrail encrypts for this trail only; the
+    organization's principals may decrypt (to read and validate the logs)."""
+    root = pulumi.Output.concat(f"arn:{args.partition}:iam::", owner_account_id, ":root")
+    return document(
+        {
+            "Sid": "AccountAdministersKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudTrailEncrypts",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": ["kms:GenerateDataKey*", "kms:DescribeKey"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceArn": trail_arn}},
+        },
+        {
+            "Sid": "OrganizationDecrypts",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["kms:Decrypt", "kms:ReEncryptFrom"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": organization_id}},
+        },
+    )
+
+
+def trail_bucket_statements(
+    bucket_arn: pulumi.Output[str],
+    trail_arn: pulumi.Input[str],
+    management_account_id: pulumi.Input[str],
+    organization_id: pulumi.Input[str],
+) -> list[dict[str, object]]:
+    """CloudTrail reads the ACL and writes the management account's and every member's logs,
+    for this trail only (``aws:SourceArn``)."""
+    condition = {"StringEquals": {"aws:SourceArn": trail_arn}}
+    return [
+        {
+            "Sid": "CloudTrailChecksAcl",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:GetBucketAcl",
+            "Resource": bucket_arn,
+            "Condition": condition,
+        },
+        {
+            "Sid": "CloudTrailWrites",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": [
+                pulumi.Output.concat(bucket_arn, "/AWSLogs/", management_account_id, "/*"),
+                pulumi.Output.concat(bucket_arn, "/AWSLogs/", organization_id, "/*"),
+            ],
+            "Condition": {
+                "StringEquals": {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}
+            },
+        },
+    ]
+
+
+def config_recorder_template() -> dict[str, object]:
+    """The StackSet's template: a recorder of every supported resource type (global ones in the
+    StackSet's region only) and its service-linked role; delivery to a bucket of the account."""
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "muon: AWS Config recorder (organization-wide, from the management account)",
+        "Resources": {
+            "ConfigRole": {
+                "Type": "AWS::IAM::ServiceLinkedRole",
+                "Properties": {"AWSServiceName": "config.amazonaws.com"},
+            },
+            "DeliveryBucket": {
+                "Type": "AWS::S3::Bucket",
+                "DeletionPolicy": "Retain",
+                "Properties": {
+                    "BucketEncryption": {
+                        "ServerSideEncryptionConfiguration": [
+                            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                        ]
+                    },
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": True,
+                        "BlockPublicPolicy": True,
+                        "IgnorePublicAcls": True,
+                        "RestrictPublicBuckets": True,
+                    },
+                    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                    "VersioningConfiguration": {"Status": "Enabled"},
+                },
+            },
+            "DeliveryBucketPolicy": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": {"Ref": "DeliveryBucket"},
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "ConfigChecksAcl",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "config.amazonaws.com"},
+                                "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
+                                "Resource": {"Fn::GetAtt": ["DeliveryBucket", "Arn"]},
+                                "Condition": {
+                                    "StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}
+                                },
+                            },
+                            {
+                                "Sid": "ConfigWrites",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "config.amazonaws.com"},
+                                "Action": "s3:PutObject",
+                                "Resource": {
+                                    "Fn::Sub": "${DeliveryBucket.Arn}/AWSLogs/${AWS::AccountId}/Config/*"
+                                },
+                                "Condition": {
+                                    "StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}
+                                },
+                            },
+                            {
+                                "Sid": "DenyInsecureTransport",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [
+                                    {"Fn::GetAtt": ["DeliveryBucket", "Arn"]},
+                                    {"Fn::Sub": "${DeliveryBucket.Arn}/*"},
+                                ],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            },
+                        ],
+                    },
+                },
+            },
+            "Recorder": {
+                "Type": "AWS::Config::ConfigurationRecorder",
+                "DependsOn": "ConfigRole",
+                "Properties": {
+                    "Name": "default",
+                    "RoleARN": {
+                        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/"
+                        "config.amazonaws.com/AWSServiceRoleForConfig"
+                    },
+                    "RecordingGroup": {"AllSupported": True, "IncludeGlobalResourceTypes": True},
+                },
+            },
+            "DeliveryChannel": {
+                "Type": "AWS::Config::DeliveryChannel",
+                "DependsOn": ["DeliveryBucketPolicy", "Recorder"],
+                "Properties": {
+                    "Name": "default",
+                    "S3BucketName": {"Ref": "DeliveryBucket"},
+                    "ConfigSnapshotDeliveryProperties": {"DeliveryFrequency": "TwentyFour_Hours"},
+                },
+            },
+        },
+    }

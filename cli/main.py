@@ -12,6 +12,7 @@ from muon.cli import (  # noqa: F401 - they register their commands
     continuity_commands,
     day2_commands,
     project_commands,
+    report_commands,
     workload_commands,
 )
 from muon.cli.app import State, app, errors, stack_region

@@ -18,7 +18,7 @@ from muon.components.incident import incident_log
 from muon.components.load_balancer import LoadBalancer, LoadBalancerArgs
 from muon.components.network import Network, NetworkArgs
 from muon.components.service_args import EnvironmentWiring
-from muon.components.topic import notification_topic
+from muon.components.topic import notification_topic, slack_channel
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class EnvironmentArgs:
     load_balancer: LoadBalancerArgs
     log_retention_days: int
     alarm_emails: tuple[str, ...] = ()
+    alarm_slack: tuple[str, str] | None = None
+    """(Slack workspace id, channel id): the alarm topic in a channel, through AWS Chatbot."""
     domain: DomainArgs | None = None
     """HTTPS on the environment's own name, with its certificate and DNS records."""
     firewall_rate_limit: int | None = None
@@ -207,6 +209,17 @@ class Environment(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        if args.alarm_slack is not None:
+            slack_channel(
+                f"{name}-alarms",
+                configuration_name=f"{self._namespace}-{name}-alarms",
+                topic_arn=topic.arn,
+                team_id=args.alarm_slack[0],
+                channel_id=args.alarm_slack[1],
+                context=args.context,
+                tags=args.tags,
+                opts=child,
+            )
         return topic.arn
 
     def wiring(self) -> EnvironmentWiring:

@@ -8,8 +8,8 @@ from typing import Any
 import pulumi_aws as aws
 
 from muon.components.pipeline_args import Scope
-from muon.components.policies import assume_role_policy, document, to_json
-from muon.components.topic import notification_topic
+from muon.components.policies import document, to_json
+from muon.components.topic import notification_topic, slack_channel
 
 
 def notification_channel(scope: Scope) -> aws.sns.Topic:
@@ -26,24 +26,13 @@ def notification_channel(scope: Scope) -> aws.sns.Topic:
     )
     notifications = args.notifications
     if notifications.slack_team_id and notifications.slack_channel_id:
-        # AWS Chatbot rather than a webhook: no function to run and patch, messages formatted
-        # by AWS, and the workspace is authorised once in the console (README).
-        chat_role = aws.iam.Role(
-            f"{scope.name}-chatbot-role",
-            assume_role_policy=assume_role_policy("chatbot.amazonaws.com"),
-            tags=args.tags,
-            opts=child,
-        )
-        aws.chatbot.SlackChannelConfiguration(
-            f"{scope.name}-slack",
+        slack_channel(
+            scope.name,
             configuration_name=args.name,
-            iam_role_arn=chat_role.arn,
-            slack_team_id=notifications.slack_team_id,
-            slack_channel_id=notifications.slack_channel_id,
-            sns_topic_arns=[topic.arn],
-            # Notifications only: whatever is typed in the channel can read, never change.
-            guardrail_policy_arns=[context.managed_policy("ReadOnlyAccess")],
-            logging_level="ERROR",
+            topic_arn=topic.arn,
+            team_id=notifications.slack_team_id,
+            channel_id=notifications.slack_channel_id,
+            context=context,
             tags=args.tags,
             opts=child,
         )

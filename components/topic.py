@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.context import AwsContext
-from muon.components.policies import deny_insecure_transport, document, to_json
+from muon.components.policies import assume_role_policy, deny_insecure_transport, document, to_json
 
 
 def notification_topic(
@@ -56,3 +56,40 @@ def notification_topic(
             f"{name}-email-{index}", topic=topic.arn, protocol="email", endpoint=email, opts=opts
         )
     return topic
+
+
+def slack_channel(
+    name: str,
+    *,
+    configuration_name: str,
+    topic_arn: pulumi.Input[str],
+    team_id: str,
+    channel_id: str,
+    context: AwsContext,
+    tags: dict[str, str] | None,
+    opts: pulumi.ResourceOptions,
+) -> aws.chatbot.SlackChannelConfiguration:
+    """The topic's messages in a Slack channel, through AWS Chatbot.
+
+    AWS Chatbot rather than a webhook: no function to run and patch, messages formatted by AWS,
+    and the workspace is authorised once in the console (README).
+    """
+    role = aws.iam.Role(
+        f"{name}-chatbot-role",
+        assume_role_policy=assume_role_policy("chatbot.amazonaws.com"),
+        tags=tags,
+        opts=opts,
+    )
+    return aws.chatbot.SlackChannelConfiguration(
+        f"{name}-slack",
+        configuration_name=configuration_name,
+        iam_role_arn=role.arn,
+        slack_team_id=team_id,
+        slack_channel_id=channel_id,
+        sns_topic_arns=[topic_arn],
+        # Notifications only: whatever is typed in the channel can read, never change.
+        guardrail_policy_arns=[context.managed_policy("ReadOnlyAccess")],
+        logging_level="ERROR",
+        tags=tags,
+        opts=opts,
+    )

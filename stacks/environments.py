@@ -161,6 +161,7 @@ def environment_args(
         ),
         log_retention_days=retention,
         alarm_emails=tuple(spec.alarm_emails),
+        alarm_slack=(spec.alarm_slack.team_id, spec.alarm_slack.channel_id) if spec.alarm_slack else None,
         domain=domain,
         firewall_rate_limit=spec.waf_rate_limit if waf == "managed" else None,
         continuity=continuity_args(

@@ -183,3 +183,10 @@ class KeysSpec(Spec):
         default=None,
         description="The delivery stack: artifacts, build logs, notifications, image repositories.",
     )
+
+
+class SlackSpec(Spec):
+    """A Slack channel, through AWS Chatbot (authorise the workspace once in its console)."""
+
+    team_id: Annotated[str, pattern(r"^T[A-Z0-9]{8,}$", "a Slack workspace id such as T01234ABCDE")]
+    channel_id: Annotated[str, pattern(r"^[CG][A-Z0-9]{8,}$", "a Slack channel id such as C01234ABCDE")]

@@ -21,6 +21,7 @@ from muon.stacks.spec import (
     Name,
     NatStrategy,
     RetentionDays,
+    SlackSpec,
     Spec,
     SubnetId,
     Tags,
@@ -334,6 +335,9 @@ class EnvironmentSpec(Spec):
     )
     log_retention_days: RetentionDays | None = None
     alarm_emails: list[Email] = Field(default_factory=list)
+    alarm_slack: SlackSpec | None = Field(
+        default=None, description="The environment's alarms and incidents in a Slack channel (AWS Chatbot)."
+    )
     attach: AttachSpec | None = None
     continuity: ContinuitySpec = Field(default_factory=ContinuitySpec)
     tags: Tags = Field(
@@ -347,6 +351,8 @@ class EnvironmentSpec(Spec):
             given = [to_camel(k) for k in PLATFORM_KEYS if k in self.model_fields_set]
             if self.alarm_emails:
                 given.append("alarmEmails")
+            if self.alarm_slack:
+                given.append("alarmSlack")
             if given:
                 raise ValueError(
                     f"an attached environment is deployed by stack {self.attach.stack}: {', '.join(given)} "

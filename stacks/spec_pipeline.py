@@ -15,6 +15,7 @@ from muon.stacks.spec import (
     IamRoleArn,
     Name,
     PolicyArn,
+    SlackSpec,
     Spec,
     _PathError,
     pattern,
@@ -73,11 +74,6 @@ class PipelineBuildSpec(Spec):
 class PipelineImageSpec(Spec):
     dockerfile: str = "Dockerfile"
     context: str = "."
-
-
-class SlackSpec(Spec):
-    team_id: Annotated[str, pattern(r"^T[A-Z0-9]{8,}$", "a Slack workspace id such as T01234ABCDE")]
-    channel_id: Annotated[str, pattern(r"^[CG][A-Z0-9]{8,}$", "a Slack channel id such as C01234ABCDE")]
 
 
 class PipelineNotificationsSpec(Spec):

@@ -318,3 +318,18 @@ def test_incident_calls_are_valid_for_the_apis(kinds: Rendering) -> None:
             "PutTargets",
             {"Rule": target.inputs["rule"], "Targets": [{"Id": "t", "Arn": target.inputs["arn"]}]},
         )
+
+
+def test_the_environments_pages_reach_a_slack_channel(render_definition) -> None:
+    rendering = render_definition(
+        "environments:\n  dev:\n    alarmSlack: {teamId: T01234ABCDE, channelId: C01234ABCDE}\n"
+        "services:\n  banana: {port: 8080, pathPatterns: [/bananas]}\n",
+        ["dev"],
+    )
+    chat = rendering.one("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration").inputs
+    assert chat["snsTopicArns"] == [rendering.outputs["environments"]["dev"]["alarmTopicArn"]]
+    assert (chat["slackTeamId"], chat["slackChannelId"]) == ("T01234ABCDE", "C01234ABCDE")
+    assert chat["configurationName"] == "muon-dev-alarms"
+    assert chat["guardrailPolicyArns"] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    role = rendering.one("aws:iam/role:Role", "dev-alarms-chatbot-role")
+    assert chat["iamRoleArn"] == role.state["arn"]

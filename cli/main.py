@@ -13,6 +13,7 @@ from muon.cli import (  # noqa: F401 - they register their commands
     day2_commands,
     project_commands,
     report_commands,
+    site_commands,
     workload_commands,
 )
 from muon.cli.app import State, app, errors, stack_region

@@ -23,6 +23,9 @@ class PrivateBucketArgs:
     noncurrent_expire_after_days: int = 30
     extra_statements: StatementsFor | None = None
     force_destroy: bool = False
+    policy: bool = True
+    """False: the owner writes the bucket policy (with ``policy_statements``), e.g. one naming a
+    resource that needs the bucket first (a CloudFront distribution)."""
     access_log_bucket: pulumi.Input[str] | None = None
     """Where S3 writes this bucket's server access logs (under ``<bucket name>/``); None: nowhere."""
     tags: dict[str, str] = field(default_factory=dict)
@@ -31,8 +34,9 @@ class PrivateBucketArgs:
 class PrivateBucket(pulumi.ComponentResource):
     bucket: pulumi.Output[str]
     arn: pulumi.Output[str]
-    policy: aws.s3.BucketPolicy
+    policy: aws.s3.BucketPolicy | None
     """Resources that need the policy in place before they use the bucket depend on this."""
+    regional_domain_name: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: PrivateBucketArgs, opts: pulumi.ResourceOptions | None = None
@@ -87,18 +91,15 @@ class PrivateBucket(pulumi.ComponentResource):
         if args.expire_after_days is not None:
             rule["expiration"] = {"days": args.expire_after_days}
         aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=[rule], opts=child)
-        extra = args.extra_statements(bucket.arn) if args.extra_statements else []
-        self.policy = aws.s3.BucketPolicy(
-            f"{name}-policy",
-            bucket=bucket.id,
-            policy=to_json(
-                document(
-                    deny_insecure_transport("s3:*", [bucket.arn, bucket.arn.apply(lambda a: f"{a}/*")]),
-                    *extra,
-                )
-            ),
-            opts=child,
-        )
+        self.policy = None
+        if args.policy:
+            self.policy = aws.s3.BucketPolicy(
+                f"{name}-policy",
+                bucket=bucket.id,
+                policy=to_json(document(*self.policy_statements(bucket.arn, args))),
+                opts=child,
+            )
+        self.bucket_id = bucket.id
         if args.access_log_bucket is not None:
             aws.s3.BucketLogging(
                 f"{name}-access-logging",
@@ -109,7 +110,14 @@ class PrivateBucket(pulumi.ComponentResource):
             )
         self.bucket = bucket.bucket
         self.arn = bucket.arn
+        self.regional_domain_name = bucket.bucket_regional_domain_name
         self.register_outputs({"bucket": self.bucket, "arn": self.arn})
+
+    @staticmethod
+    def policy_statements(arn: pulumi.Output[str], args: PrivateBucketArgs) -> list[dict[str, Any]]:
+        """TLS only, and the owner's extra statements."""
+        extra = args.extra_statements(arn) if args.extra_statements else []
+        return [deny_insecure_transport("s3:*", [arn, arn.apply(lambda a: f"{a}/*")]), *extra]
 
 
 class ExistingBucket:

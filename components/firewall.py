@@ -8,7 +8,7 @@ log group (WAF takes only groups named ``aws-waf-logs-…``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -26,8 +26,12 @@ class FirewallArgs:
     """The web ACL's name (letters, digits, '-', '_')."""
     rate_limit: int
     """Requests per client IP in any 5 minutes before it is blocked."""
-    key_arn: pulumi.Input[str]
+    key_arn: pulumi.Input[str] | None
+    """The logs' key; None: CloudWatch Logs' own encryption (a CloudFront ACL's logs live in
+    us-east-1, where the environment's key may not)."""
     log_retention_days: int
+    scope: Literal["REGIONAL", "CLOUDFRONT"] = "REGIONAL"
+    """CLOUDFRONT: in front of a distribution; AWS keeps such ACLs (and their logs) in us-east-1."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -41,6 +45,7 @@ class WebFirewall(pulumi.ComponentResource):
     def __init__(self, name: str, args: FirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("muon:network:WebFirewall", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        region = "us-east-1" if args.scope == "CLOUDFRONT" else None
         rules = [
             {
                 "name": group,
@@ -63,7 +68,8 @@ class WebFirewall(pulumi.ComponentResource):
         acl = aws.wafv2.WebAcl(
             f"{name}-acl",
             name=args.name,
-            scope="REGIONAL",
+            scope=args.scope,
+            region=region,
             description=f"muon: {args.name}",
             default_action={"allow": {}},
             rules=rules,
@@ -76,6 +82,7 @@ class WebFirewall(pulumi.ComponentResource):
             name=f"aws-waf-logs-{args.name}",
             retention_in_days=args.log_retention_days,
             kms_key_id=args.key_arn,
+            region=region,
             tags=args.tags,
             opts=child,
         )
@@ -83,6 +90,7 @@ class WebFirewall(pulumi.ComponentResource):
             f"{name}-logging",
             resource_arn=acl.arn,
             log_destination_configs=[logs.arn],
+            region=region,
             opts=child,
         )
         self.arn = acl.arn

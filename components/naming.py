@@ -59,6 +59,9 @@ NAME_RULES: dict[str, NameRule] = {
     ),
     "aws:cloudformation/stackSet:StackSet": NameRule("name", 128, r"[A-Za-z][A-Za-z0-9-]*"),
     "aws:cloudformation/stackSetInstance:StackSetInstance": _NONE,
+    "aws:cloudfront/distribution:Distribution": _NONE,  # CloudFront names it (E…); the comment is free text
+    "aws:cloudfront/originAccessControl:OriginAccessControl": NameRule("name", 64),
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": NameRule("name", 128, r"[A-Za-z0-9_-]+"),
     "aws:cloudtrail/trail:Trail": NameRule("name", 128, r"[A-Za-z0-9][A-Za-z0-9._-]{1,126}[A-Za-z0-9]"),
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": NameRule("alarmName", 255),
     "aws:cloudwatch/dashboard:Dashboard": NameRule("dashboardName", 255, r"[A-Za-z0-9_-]+"),

@@ -90,6 +90,7 @@ from muon.stacks.spec_service import (
     StepPolicySpec,
     StepSpec,
 )
+from muon.stacks.spec_site import SiteHeadersSpec, SiteSpec
 from muon.stacks.spec_workload import (
     CATCH_ALL_PATHS,
     JobSpec,
@@ -140,6 +141,9 @@ class Definition(Spec):
     services: dict[Name, ServiceSpec] = Field(default_factory=dict)
     jobs: dict[Name, JobSpec] = Field(
         default_factory=dict, description="Commands run on a schedule as one-off tasks of a service."
+    )
+    sites: dict[Name, SiteSpec] = Field(
+        default_factory=dict, description="Static sites: built from a folder, served by CloudFront."
     )
     pipeline: PipelineSpec | None = None
 
@@ -295,6 +299,8 @@ __all__ = [
     "ServiceEnvironmentOverride",
     "ServiceKind",
     "ServiceSpec",
+    "SiteHeadersSpec",
+    "SiteSpec",
     "SlackSpec",
     "Spec",
     "StepPolicySpec",

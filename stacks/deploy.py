@@ -311,6 +311,11 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
     migration.add_argument("--migration", required=True, help='{"service": …, "command": […]}')
     migration.add_argument("--profile", default="", help="AWS profile for ECS and logs (cross-account)")
     migration.add_argument("--timeout", type=float, default=3600, help="seconds before the task is stopped")
+    sites = commands.add_parser("publish-sites", help="build and publish the definition's sites")
+    sites.add_argument("--outputs", type=Path, required=True, help="`pulumi stack output --json`")
+    sites.add_argument("--environment", required=True)
+    sites.add_argument("--stack", required=True, help="whose muon:definition names the definition file")
+    sites.add_argument("--profile", default="", help="AWS profile for S3 and CloudFront (cross-account)")
     assume = commands.add_parser("assume-role", help="deploy this run's stack through a role")
     assume.add_argument("--stack", required=True)
     assume.add_argument("--aws-config", type=Path, default=Path.home() / ".aws" / "config")
@@ -349,6 +354,21 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
                 timeout=args.timeout,
             )
             print(f"muon deploy: the migration of {args.environment} exited 0; deploying")
+        elif args.command == "publish-sites":
+            from muon.stacks.settings import read_stack_file
+            from muon.stacks.site_publish import publish_sites
+
+            session = boto3.Session(profile_name=args.profile or None)
+            definition = read_stack_file(Path.cwd(), args.stack).get("muon:definition", "muon.yaml")
+            for line in publish_sites(
+                json.loads(args.outputs.read_text(encoding="utf-8")),
+                args.environment,
+                Path(definition),
+                clients=session.client,
+                # The team's own build command, from its definition, in the site's folder.
+                build=lambda command, folder: subprocess.run(["sh", "-c", command], cwd=folder, check=True),
+            ):
+                print(f"muon deploy: {line}")
         elif args.command == "url":
             print(service_url(json.loads(args.outputs.read_text(encoding="utf-8")), args.environment))
         elif args.command == "self-update":

@@ -149,9 +149,21 @@ class MuonMocks(pulumi.runtime.Mocks):
             state["arn"] = f"arn:aws:states:{region}:{account}:stateMachine:{physical}"
         elif typ == "aws:scheduler/schedule:Schedule":
             state["arn"] = f"arn:aws:scheduler:{region}:{account}:schedule/default/{physical}"
+        elif typ == "aws:cloudfront/distribution:Distribution":  # global: no region in its ARN
+            hex_id = _stable_hex(typ, name, length=13).upper()
+            state.update(
+                _id=f"E{hex_id}",
+                arn=f"arn:aws:cloudfront::{account}:distribution/E{hex_id}",
+                domainName=f"d{hex_id.lower()}.cloudfront.net",
+                hostedZoneId="Z2FDTNDATAQYW2",
+            )
         elif typ == "aws:s3/bucket:Bucket":
             bucket = inputs.get("bucket") or f"{name}-{_stable_hex(name, length=7)}"
-            state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
+            state.update(
+                bucket=bucket,
+                arn=f"arn:aws:s3:::{bucket}",
+                bucketRegionalDomainName=f"{bucket}.s3.{region}.amazonaws.com",
+            )
         elif typ == "aws:lb/loadBalancer:LoadBalancer":
             physical = inputs.get("name") or name[:24]
             suffix = f"app/{physical}/{_stable_hex(name, length=16)}"

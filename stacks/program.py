@@ -22,6 +22,7 @@ from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline, PipelineArgs
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry, RegistryArgs
 from muon.components.service import Service
+from muon.components.site import StaticSite
 from muon.components.tagging import boundary_transformation, tag_transformation
 from muon.components.tags import BACKUP_TAG
 from muon.stacks.attach import (
@@ -69,6 +70,7 @@ from muon.stacks.settings import (
     read_stack_file,
     settings_from_config,
 )
+from muon.stacks.sites import site_args
 from muon.stacks.spec import NAMESPACE_PATTERN
 from muon.stacks.workloads import (
     admit_callers,
@@ -424,6 +426,7 @@ def run() -> None:
     services: dict[str, dict[str, object]] = {}
     databases: dict[str, dict[str, object]] = {}
     jobs: dict[str, dict[str, object]] = {}
+    sites: dict[str, dict[str, object]] = {}
     for plan in plans:
         env_name, tags = plan.name, plan.tags
         for warning in plan.warnings:
@@ -559,11 +562,30 @@ def run() -> None:
         )
         if definition.jobs:
             jobs[env_name] = scheduled_jobs(env_name, definition, context, wiring, created, tags, environment)
+        for site_name, site_spec in definition.sites.items():
+            site = StaticSite(
+                f"{env_name}-{site_name}",
+                site_args(
+                    site_name,
+                    site_spec,
+                    environment=env_name,
+                    tier=plan.tier,
+                    context=context,
+                    domain=wiring.domain,
+                    zone_id=wiring.zone_id,
+                    log_retention_days=wiring.log_retention_days,
+                    source=source,
+                    tags=tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=environment),
+            )
+            sites.setdefault(env_name, {})[site_name] = site.outputs()
     pulumi.export("environments", environments)
     if contract:  # what service projects attach to (components/attached.py)
         pulumi.export(CONTRACT_OUTPUT, {"version": CONTRACT_VERSION, "environments": contract})
     pulumi.export("services", services)
     pulumi.export("jobs", jobs)
+    pulumi.export("sites", sites)
     pulumi.export("databases", databases)
     if pipeline is not None:
         registry = Registry("registry", pipeline[0])

@@ -41,6 +41,8 @@ services:
   {"w" * 21 + "z"}: {{kind: worker}}
 jobs:
   {"j" * 21 + "z"}: {{service: {SERVICE}, command: [report], schedule: rate(1 day)}}
+sites:
+  {"x" * 21 + "z"}: {{spa: true, waf: true}}
 pipeline:
   name: {PIPELINE}
   source: {{repo: acme/banana, connection: '{CONNECTION}'}}

@@ -1,0 +1,62 @@
+"""From ``sites.<name>`` of the definition to a StaticSite's arguments, per environment."""
+
+from __future__ import annotations
+
+from muon.components.context import AwsContext
+from muon.components.site import SiteArgs, SiteHeaders
+from muon.stacks.errors import DefinitionError
+from muon.stacks.spec import Tier
+from muon.stacks.spec_site import SiteSpec
+
+SITE_WAF_RATE_LIMIT = 2000
+"""Requests per client IP in 5 minutes before a site's managed web ACL blocks it."""
+
+
+def site_host(name: str, spec: SiteSpec, domain: str | None, source: str) -> str | None:
+    """The site's full name: a label is ``<label>.<domain>``; a full name must be in the domain."""
+    if spec.host is None:
+        return None
+    where = f"{source}: sites.{name}.host"
+    if domain is None:
+        raise DefinitionError(
+            [f"{where}: a host lives on the environment's domain; give the environment a domain"]
+        )
+    host = spec.host if "." in spec.host else f"{spec.host}.{domain}"
+    if host != domain and not host.endswith(f".{domain}"):
+        raise DefinitionError([f"{where}: {spec.host} is not in the environment's domain {domain}"])
+    return host
+
+
+def site_args(
+    name: str,
+    spec: SiteSpec,
+    *,
+    environment: str,
+    tier: Tier,
+    context: AwsContext,
+    domain: str | None,
+    zone_id: object,
+    log_retention_days: int,
+    source: str,
+    tags: dict[str, str],
+) -> SiteArgs:
+    waf = spec.waf if spec.waf is not None else tier == "production"
+    return SiteArgs(
+        context=context,
+        name=f"{context.namespace}-{environment}-{name}",
+        headers=SiteHeaders(
+            content_security_policy=spec.headers.content_security_policy,
+            frame_options=spec.headers.frame_options,
+            referrer_policy=spec.headers.referrer_policy,
+            hsts_max_age=spec.headers.hsts_max_age,
+        ),
+        spa=spec.spa,
+        not_found=spec.not_found,
+        host=site_host(name, spec, domain, source),
+        zone_id=zone_id,  # type: ignore[arg-type]
+        waf_rate_limit=SITE_WAF_RATE_LIMIT if waf else None,
+        log_retention_days=log_retention_days,
+        price_class=spec.price_class,
+        production=tier == "production",
+        tags={**tags, "muon:site": name},
+    )

@@ -51,36 +51,60 @@ class Domain(pulumi.ComponentResource):
                 opts=child,
             )
             self.zone_id, self.name_servers = created.zone_id, created.name_servers
-        certificate = aws.acm.Certificate(
-            f"{name}-certificate",
+        self.certificate_arn = validated_certificate(
+            name,
             domain_name=args.name,
-            subject_alternative_names=[f"*.{args.name}"],
-            validation_method="DNS",
-            options={"certificate_transparency_logging_preference": "ENABLED"},
+            alternative_names=[f"*.{args.name}"],
+            zone_id=self.zone_id,
             tags=args.tags,
             opts=child,
         )
-        option = certificate.domain_validation_options.apply(lambda options: options[0])
-        record = aws.route53.Record(
-            f"{name}-certificate-validation",
-            zone_id=self.zone_id,
-            name=option.apply(lambda o: o.resource_record_name),
-            type=option.apply(lambda o: o.resource_record_type),
-            records=[option.apply(lambda o: o.resource_record_value)],
-            ttl=300,
-            allow_overwrite=True,  # ACM's record: a certificate renewed or replaced asks the same
-            opts=child,
-        )
-        validation = aws.acm.CertificateValidation(
-            f"{name}-certificate-issued",
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn],
-            opts=child,
-        )
-        self.certificate_arn = validation.certificate_arn
         self.register_outputs(
             {"zoneId": self.zone_id, "certificateArn": self.certificate_arn, "nameServers": self.name_servers}
         )
+
+
+def validated_certificate(
+    name: str,
+    *,
+    domain_name: str,
+    zone_id: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+    alternative_names: list[str] | None = None,
+    region: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> pulumi.Output[str]:
+    """A DNS-validated ACM certificate (in ``region``: CloudFront's live in us-east-1), its
+    validation record in ``zone_id``; its ARN once issued. ACM asks one CNAME for a name and its
+    wildcard, so one record proves both."""
+    certificate = aws.acm.Certificate(
+        f"{name}-certificate",
+        domain_name=domain_name,
+        subject_alternative_names=alternative_names,
+        validation_method="DNS",
+        options={"certificate_transparency_logging_preference": "ENABLED"},
+        region=region,
+        tags=tags,
+        opts=opts,
+    )
+    option = certificate.domain_validation_options.apply(lambda options: options[0])
+    record = aws.route53.Record(
+        f"{name}-certificate-validation",
+        zone_id=zone_id,
+        name=option.apply(lambda o: o.resource_record_name),
+        type=option.apply(lambda o: o.resource_record_type),
+        records=[option.apply(lambda o: o.resource_record_value)],
+        ttl=300,
+        allow_overwrite=True,  # ACM's record: a certificate renewed or replaced asks the same
+        opts=opts,
+    )
+    return aws.acm.CertificateValidation(
+        f"{name}-certificate-issued",
+        certificate_arn=certificate.arn,
+        validation_record_fqdns=[record.fqdn],
+        region=region,
+        opts=opts,
+    ).certificate_arn
 
 
 def alias_record(

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from muon.components.bucket import PrivateBucket, PrivateBucketArgs
 from muon.components.context import AwsContext
+from muon.components.domain import validated_certificate
 from muon.components.encryption import key_policy
 from muon.components.firewall import FirewallArgs, WebFirewall
 from muon.components.naming import fit
@@ -216,33 +217,14 @@ class StaticSite(pulumi.ComponentResource):
         """ACM in us-east-1, DNS-validated in the environment's zone; its ARN once issued."""
         assert args.host is not None
         assert args.zone_id is not None
-        certificate = aws.acm.Certificate(
-            f"{name}-certificate",
+        return validated_certificate(
+            name,
             domain_name=args.host,
-            validation_method="DNS",
-            options={"certificate_transparency_logging_preference": "ENABLED"},
+            zone_id=args.zone_id,
             region=CERTIFICATE_REGION,
             tags=args.tags,
             opts=child,
         )
-        option = certificate.domain_validation_options.apply(lambda options: options[0])
-        record = aws.route53.Record(
-            f"{name}-certificate-validation",
-            zone_id=args.zone_id,
-            name=option.apply(lambda o: o.resource_record_name),
-            type=option.apply(lambda o: o.resource_record_type),
-            records=[option.apply(lambda o: o.resource_record_value)],
-            ttl=300,
-            allow_overwrite=True,
-            opts=child,
-        )
-        return aws.acm.CertificateValidation(
-            f"{name}-certificate-issued",
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn],
-            region=CERTIFICATE_REGION,
-            opts=child,
-        ).certificate_arn
 
     def outputs(self) -> dict[str, pulumi.Input[object]]:
         return {

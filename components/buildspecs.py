@@ -24,9 +24,33 @@ class ImageTarget:
     """The delivery stack's repository: the image is pushed once, every environment runs it."""
     target: str | None = None
     build_args: dict[str, str] = field(default_factory=dict)
+    test: str | None = None
+    """Run against the built image before it is pushed (``$IMAGE`` names it)."""
 
 
-def image_buildspec(targets: tuple[ImageTarget, ...]) -> str:
+SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
+
+
+def image_test_variable(service: str) -> str:
+    """The buildspec variable holding a service's image test (no quoting inside commands)."""
+    return "MUON_IMAGE_TEST_" + service.upper().replace("-", "_")
+
+
+def scan_gate(repository: str, fail_on: str) -> str:
+    """Wait for the pushed image's ECR scan; fail on findings of ``fail_on`` or worse."""
+    blocking = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
+    counts = ",".join(blocking)
+    return (
+        f'aws ecr wait image-scan-complete --repository-name "{repository}" --image-id "imageTag=$TAG" && '
+        f'COUNTS="$(aws ecr describe-image-scan-findings --repository-name "{repository}" '
+        f"--image-id \"imageTag=$TAG\" --query 'imageScanFindings.findingSeverityCounts.[{counts}]' "
+        '--output text)" && for COUNT in $COUNTS; do if [ "$COUNT" != None ] && [ "$COUNT" -gt 0 ]; then '
+        f'echo "{repository}:$TAG has {"/".join(blocking)} findings ($COUNTS): not promoted"; '
+        "exit 1; fi; done"
+    )
+
+
+def image_buildspec(targets: tuple[ImageTarget, ...], fail_on: str = "CRITICAL") -> str:
     """Build each service's image once, push it, record its digest for every stage to deploy.
 
     The tag is the source revision the pipeline resolved (``MUON_COMMIT``, from the source action's
@@ -42,6 +66,7 @@ def image_buildspec(targets: tuple[ImageTarget, ...]) -> str:
         'aws ecr get-login-password | docker login --username AWS --password-stdin "$REGISTRY"',
         f": > {IMAGES_FILE}",
     ]
+    tests = {image_test_variable(t.service): t.test for t in targets if t.test}
     for target in targets:
         repository = target.repository
         build = ["docker build", "--platform linux/amd64", f'-t "$REGISTRY/{repository}:$TAG"']
@@ -50,11 +75,19 @@ def image_buildspec(targets: tuple[ImageTarget, ...]) -> str:
             build.append(f'--target "{target.target}"')
         build += [f'--build-arg "{k}={v}"' for k, v in sorted(target.build_args.items())]
         build.append(f'"{target.context}"')
+        # The service's own test of the image it built, before anything can run it.
+        test = (
+            f' && IMAGE="$REGISTRY/{repository}:$TAG" bash -c "${image_test_variable(target.service)}"'
+            if target.test
+            else ""
+        )
         commands.append(
             f'if aws ecr describe-images --repository-name "{repository}" --image-ids "imageTag=$TAG" '
             f'>/dev/null 2>&1; then echo "{repository}:$TAG exists, reusing it"; '
-            f'else {" ".join(build)} && docker push "$REGISTRY/{repository}:$TAG"; fi'
+            f'else {" ".join(build)}{test} && docker push "$REGISTRY/{repository}:$TAG"; fi'
         )
+        if fail_on != "none":  # a reused image is held to the gate too
+            commands.append(scan_gate(repository, fail_on))
         commands.append(
             f'DIGEST="$(aws ecr describe-images --repository-name "{repository}" --image-ids '
             f'"imageTag=$TAG" --query \'imageDetails[0].imageDigest\' --output text)" && '
@@ -62,7 +95,11 @@ def image_buildspec(targets: tuple[ImageTarget, ...]) -> str:
         )
     spec = {
         "version": 0.2,
-        "env": {"shell": "bash", "exported-variables": ["TAG"]},
+        "env": {
+            "shell": "bash",
+            **({"variables": tests} if tests else {}),
+            "exported-variables": ["TAG"],
+        },
         "phases": {"build": {"commands": commands}},
         "artifacts": {"files": [IMAGES_FILE]},
     }

@@ -295,6 +295,7 @@ class Pipeline(pulumi.ComponentResource):
                     "ecr:BatchGetImage",
                     "ecr:CompleteLayerUpload",
                     "ecr:DescribeImages",
+                    "ecr:DescribeImageScanFindings",  # the scan gate
                     "ecr:GetDownloadUrlForLayer",
                     "ecr:InitiateLayerUpload",
                     "ecr:PutImage",
@@ -306,7 +307,7 @@ class Pipeline(pulumi.ComponentResource):
         ]
         self._project(
             "image",
-            buildspec=image_buildspec(self._args.images),
+            buildspec=image_buildspec(self._args.images, self._args.image_scan_fail_on),
             extra_statements=statements,
             privileged=True,  # docker build needs the daemon: this project only (documented exception)
         )

@@ -120,9 +120,10 @@ def image_target(service: str, definition: Definition, definition_source: str, n
     spec = definition.pipeline
     assert spec is not None
     repository = f"{namespace}/{service}"
+    test = definition.services[service].image_test
     if service in spec.images:
         image = spec.images[service]
-        return ImageTarget(service, image.dockerfile, image.context, repository)
+        return ImageTarget(service, image.dockerfile, image.context, repository, test=test)
     build = definition.services[service].build
     if build is not None:
         # Paths of `build` are relative to the definition; the pipeline's, to the repository root.
@@ -132,8 +133,10 @@ def image_target(service: str, definition: Definition, definition_source: str, n
         dockerfile = (
             os.path.normpath(base / build.dockerfile) if build.dockerfile else f"{context}/Dockerfile"
         )
-        return ImageTarget(service, dockerfile, context, repository, build.target, dict(build.args))
-    return ImageTarget(service, "Dockerfile", ".", repository)
+        return ImageTarget(
+            service, dockerfile, context, repository, build.target, dict(build.args), test=test
+        )
+    return ImageTarget(service, "Dockerfile", ".", repository, test=test)
 
 
 def pipeline_args(
@@ -173,6 +176,7 @@ def pipeline_args(
             timeout_minutes=spec.build.timeout_minutes,
         ),
         images=images,
+        image_scan_fail_on=spec.image_scan.fail_on,
         stages=tuple(
             DeployStage(
                 environment=env,

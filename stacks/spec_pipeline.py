@@ -82,6 +82,14 @@ class PipelineNotificationsSpec(Spec):
     on_success: bool = Field(default=False, description="Also announce successful runs.")
 
 
+class ImageScanSpec(Spec):
+    fail_on: Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "none"] = Field(
+        default="CRITICAL",
+        description="The pushed image's ECR scan findings of this severity or worse stop the pipeline "
+        "before any environment runs it; none: reported, never stopping.",
+    )
+
+
 class PipelineStageSpec(Spec):
     environment: Name
     stack: Annotated[str, pattern(r"^[\w.-]+$", "a stack name")] | None = Field(
@@ -139,6 +147,7 @@ class PipelineSpec(Spec):
     stages: list[PipelineStageSpec] = Field(min_length=1)
     notifications: PipelineNotificationsSpec = Field(default_factory=PipelineNotificationsSpec)
     registry: RegistrySpec = Field(default_factory=RegistrySpec)
+    image_scan: ImageScanSpec = Field(default_factory=ImageScanSpec)
     deploy_permissions_boundary: PolicyArn | None = Field(
         default=None,
         description="Permissions boundary for the roles that run `pulumi up` (default: permissionsBoundary).",

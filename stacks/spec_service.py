@@ -351,6 +351,13 @@ class ServiceSpec(Spec):
     build: BuildSpec | None = Field(
         default=None, description="Build and push the image during `pulumi up` instead of naming one."
     )
+    image_test: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="The pipeline runs this against the image it built, before pushing it ($IMAGE names "
+        "the image): a container-structure-test, or a smoke request to the container started here.",
+    )
     desired_count: int | None = Field(default=None, ge=0, le=1000)
     environment: dict[EnvName, EnvironmentValue] = Field(
         default_factory=dict, description="Variables; a value may be a map of environment name to value."

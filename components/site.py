@@ -77,8 +77,31 @@ class StaticSite(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        access_logs = None
+        if args.production:  # S3 server access logs go only to SSE-S3 buckets
+            access_logs = PrivateBucket(
+                f"{fit(name, 30)}-access-logs",
+                PrivateBucketArgs(
+                    expire_after_days=365,
+                    extra_statements=lambda arn: [
+                        {
+                            "Sid": "S3ServerAccessLogs",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "logging.s3.amazonaws.com"},
+                            "Action": "s3:PutObject",
+                            "Resource": arn.apply(lambda a: f"{a}/*"),
+                        }
+                    ],
+                    tags=args.tags,
+                ),
+                opts=child,
+            )
         bucket_args = PrivateBucketArgs(
-            key_arn=key.arn, force_destroy=not args.production, policy=False, tags=args.tags
+            key_arn=key.arn,
+            force_destroy=not args.production,
+            policy=False,
+            access_log_bucket=access_logs.bucket if access_logs else None,
+            tags=args.tags,
         )
         # Pulumi names the bucket "<this>-bucket-<7 random>": 63 characters at most, S3's limit.
         bucket = PrivateBucket(fit(f"{name}-files", 48), bucket_args, opts=child)
@@ -119,7 +142,7 @@ class StaticSite(pulumi.ComponentResource):
                 FirewallArgs(
                     name=fit(args.name, 128),
                     rate_limit=args.waf_rate_limit,
-                    key_arn=None,
+                    key_arn=self._logs_key(name, args, key, child),
                     log_retention_days=args.log_retention_days,
                     scope="CLOUDFRONT",
                     tags=args.tags,
@@ -225,6 +248,24 @@ class StaticSite(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+
+    def _logs_key(
+        self, name: str, args: SiteArgs, site_key: aws.kms.Key, child: pulumi.ResourceOptions
+    ) -> pulumi.Output[str]:
+        """The web ACL's logs live in us-east-1: the site's key when it is there too, else one there."""
+        if args.context.region == CERTIFICATE_REGION:
+            return site_key.arn
+        there = AwsContext(args.context.account_id, CERTIFICATE_REGION, args.context.partition)
+        return aws.kms.Key(
+            f"{name}-waf-logs-key",
+            description=f"muon {args.name}: the web ACL's logs (us-east-1)",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=to_json(key_policy(there, ())),
+            region=CERTIFICATE_REGION,
+            tags=args.tags,
+            opts=child,
+        ).arn
 
     def outputs(self) -> dict[str, pulumi.Input[object]]:
         return {

@@ -38,14 +38,15 @@ EXCEPTIONS: tuple[ControlException, ...] = (
     ),
     ControlException(
         control="S3.17",
-        resource=r".*-trail-access-logs-bucket|.*-trail-access-logs-encryption",
+        resource=r".*-access-logs-bucket|.*-access-logs-encryption",
         reason="S3 server access logs can only be delivered to buckets encrypted with SSE-S3 (S3 user "
         "guide, 'Enabling Amazon S3 server access logging'); the bucket is private, TLS-only and versioned.",
     ),
     ControlException(
         control="S3.9",
-        resource=r".*-trail-access-logs-bucket",
-        reason="The trail bucket's access-log bucket is itself a log bucket; logging it would loop.",
+        resource=r".*-access-logs-bucket",
+        reason="The access-log bucket of a trail's or a site's bucket is itself a log bucket; logging it "
+        "would loop.",
     ),
     ControlException(
         control="ELB.16",

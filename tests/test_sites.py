@@ -455,3 +455,22 @@ def test_the_deploy_buildspec_publishes_sites_after_the_rollout_is_verified() ->
     )
     verify = next(i for i, c in enumerate(commands) if " verify --outputs outputs.json" in c)
     assert commands[-1] == publish_line and commands.index(publish_line) > verify
+
+
+def test_production_sites_meet_the_controls_with_access_logs(sites: Rendering) -> None:
+    from muon.policy.rules import evaluate, split_excepted
+
+    open_findings, excepted = split_excepted(evaluate(sites.custom_resources))
+    assert [str(f) for f in open_findings] == []
+    assert ("S3.9", "production-www-access-logs-bucket") in {(f.control, f.resource) for f, _ in excepted}
+    logging = {
+        r.inputs["bucket"]: r.inputs["targetBucket"]
+        for r in sites.of_type("aws:s3/bucketLogging:BucketLogging")
+    }
+    files = sites.one("aws:s3/bucket:Bucket", "production-www-files-bucket")
+    access = sites.one("aws:s3/bucket:Bucket", "production-www-access-logs-bucket")
+    assert logging[files.state["id"]] == access.state["bucket"]
+    # The web ACL's logs: encrypted, in us-east-1 with the ACL (here the stack's region: the site's key).
+    logs = sites.one("aws:cloudwatch/logGroup:LogGroup", "production-www-waf-logs").inputs
+    assert logs["region"] == "us-east-1"
+    assert logs["kmsKeyId"] == sites.one("aws:kms/key:Key", "production-www-key").state["arn"]

@@ -213,7 +213,27 @@ def _operate(
                 raise RefusedError(str(error)) from None
         method = getattr(muon, operation)
         result = method(stack, config=config, on_output=printer)
-        return dataclasses.asdict(result)
+        done = dataclasses.asdict(result)
+        if operation == "up":  # each function's new version goes live through CodeDeploy, as in the pipeline
+            from muon.stacks.function_release import ReleaseError, release_functions
+
+            outputs = muon.outputs(stack)
+            try:
+                done["releases"] = [
+                    line
+                    for environment in (outputs.get("functions") or {})
+                    for line in release_functions(
+                        outputs,
+                        environment,
+                        lambda_client=state.clients("lambda"),
+                        codedeploy=state.clients("codedeploy"),
+                    )
+                ]
+            except ReleaseError as error:
+                raise RefusedError(str(error)) from None
+            for line in done["releases"]:
+                printer(f"muon: {line}")
+        return done
 
     def human(data: dict[str, Any]) -> None:
         changes = (

@@ -41,6 +41,10 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:accessanalyzer/analyzer:Analyzer": NameRule("analyzerName", 255, r"[A-Za-z][A-Za-z0-9_.-]*"),
     "aws:acm/certificate:Certificate": _NONE,
     "aws:acm/certificateValidation:CertificateValidation": _NONE,
+    "aws:apigatewayv2/api:Api": NameRule("name", 128),
+    "aws:apigatewayv2/integration:Integration": _NONE,
+    "aws:apigatewayv2/route:Route": _NONE,
+    "aws:apigatewayv2/stage:Stage": NameRule("name", 128, r"\$default|[A-Za-z0-9_-]+"),
     "aws:appautoscaling/policy:Policy": NameRule("name", 255, autonamed=True),
     "aws:appautoscaling/scheduledAction:ScheduledAction": NameRule("name", 255, r"[^:/|]+", autonamed=True),
     "aws:appautoscaling/target:Target": _NONE,
@@ -72,6 +76,10 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": NameRule("name", 255, autonamed=True),
     "aws:codebuild/project:Project": NameRule("name", 150, r"[A-Za-z0-9][A-Za-z0-9_-]{1,149}"),
     "aws:codepipeline/pipeline:Pipeline": NameRule("name", 100, r"[A-Za-z0-9.@_-]+"),
+    "aws:codedeploy/application:Application": NameRule("name", 100, r"[A-Za-z0-9+=,.@_-]+"),
+    "aws:codedeploy/deploymentGroup:DeploymentGroup": NameRule(
+        "deploymentGroupName", 100, r"[A-Za-z0-9+=,.@_-]+"
+    ),
     "aws:codestarnotifications/notificationRule:NotificationRule": NameRule("name", 64, r"[A-Za-z0-9_ -]+"),
     "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl": _NONE,
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _NONE,
@@ -110,6 +118,11 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _NONE,
     "aws:kms/alias:Alias": NameRule("name", 256, r"alias/[A-Za-z0-9:/_-]+"),
     "aws:kms/key:Key": _NONE,
+    # Lambda: a function name is 64 characters at most (Lambda quotas; the API's 140 counts an ARN).
+    "aws:lambda/alias:Alias": NameRule("name", 128, r"[A-Za-z0-9_-]+"),
+    "aws:lambda/eventSourceMapping:EventSourceMapping": _NONE,
+    "aws:lambda/function:Function": NameRule("name", 64, r"[A-Za-z0-9_-]+"),
+    "aws:lambda/permission:Permission": _NONE,
     "aws:lb/listener:Listener": _NONE,
     "aws:lb/listenerRule:ListenerRule": _NONE,
     "aws:lb/loadBalancer:LoadBalancer": NameRule("name", 32, _LOAD_BALANCER, autonamed=True),

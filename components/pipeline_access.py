@@ -10,10 +10,11 @@ from muon.components.policies import allow, document
 # Every service prefix muon's stacks create resources with: what `pulumi up` needs. The one broad
 # grant in muon (see deploy_policy); organisations use the same list for their allow-list SCPs.
 DEPLOYED_SERVICES = (
-    "acm", "application-autoscaling", "autoscaling", "backup", "backup-storage", "chatbot",
-    "cloudwatch", "codebuild", "codecommit", "codepipeline", "codestar-connections",
-    "codestar-notifications", "ec2", "ecr", "ecs", "elasticloadbalancing", "events", "iam", "kms",
-    "logs", "rds", "route53", "s3", "sns", "ssm", "tag", "wafv2",
+    "acm", "apigateway", "application-autoscaling", "autoscaling", "backup", "backup-storage",
+    "chatbot", "cloudfront", "cloudwatch", "codebuild", "codecommit", "codedeploy", "codepipeline",
+    "codestar-connections", "codestar-notifications", "ec2", "ecr", "ecs", "elasticloadbalancing",
+    "events", "iam", "kms", "lambda", "logs", "rds", "route53", "s3", "scheduler",
+    "servicediscovery", "sns", "sqs", "ssm", "states", "tag", "wafv2",
 )  # fmt: skip
 
 

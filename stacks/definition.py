@@ -57,6 +57,7 @@ from muon.stacks.spec_environment import (
     WafMode,
     ZoneId,
 )
+from muon.stacks.spec_function import FunctionSpec
 from muon.stacks.spec_pipeline import (
     AccountId,
     BuildspecPath,
@@ -141,6 +142,10 @@ class Definition(Spec):
     services: dict[Name, ServiceSpec] = Field(default_factory=dict)
     jobs: dict[Name, JobSpec] = Field(
         default_factory=dict, description="Commands run on a schedule as one-off tasks of a service."
+    )
+    functions: dict[Name, FunctionSpec] = Field(
+        default_factory=dict,
+        description="Lambda functions, released through CodeDeploy, with their triggers.",
     )
     sites: dict[Name, SiteSpec] = Field(
         default_factory=dict, description="Static sites: built from a folder, served by CloudFront."
@@ -268,6 +273,7 @@ __all__ = [
     "EnvironmentSpec",
     "EnvironmentValue",
     "ExistingNetworkSpec",
+    "FunctionSpec",
     "HealthCheckSpec",
     "HostName",
     "ImageReference",

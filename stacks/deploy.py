@@ -311,6 +311,13 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
     migration.add_argument("--migration", required=True, help='{"service": …, "command": […]}')
     migration.add_argument("--profile", default="", help="AWS profile for ECS and logs (cross-account)")
     migration.add_argument("--timeout", type=float, default=3600, help="seconds before the task is stopped")
+    release = commands.add_parser("release-functions", help="move each function's alias (CodeDeploy)")
+    release.add_argument("--outputs", type=Path, required=True, help="`pulumi stack output --json`")
+    release.add_argument("--environment", required=True)
+    release.add_argument(
+        "--profile", default="", help="AWS profile for Lambda and CodeDeploy (cross-account)"
+    )
+    release.add_argument("--timeout", type=float, default=3600, help="seconds to wait for each release")
     sites = commands.add_parser("publish-sites", help="build and publish the definition's sites")
     sites.add_argument("--outputs", type=Path, required=True, help="`pulumi stack output --json`")
     sites.add_argument("--environment", required=True)
@@ -325,6 +332,7 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
     import boto3  # only the AWS-facing commands need it
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from muon.stacks.function_release import ReleaseError
     from muon.stacks.migrate import MigrationError
 
     try:
@@ -354,6 +362,18 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
                 timeout=args.timeout,
             )
             print(f"muon deploy: the migration of {args.environment} exited 0; deploying")
+        elif args.command == "release-functions":
+            from muon.stacks.function_release import release_functions
+
+            session = boto3.Session(profile_name=args.profile or None)
+            for line in release_functions(
+                json.loads(args.outputs.read_text(encoding="utf-8")),
+                args.environment,
+                lambda_client=session.client("lambda"),
+                codedeploy=session.client("codedeploy"),
+                timeout=args.timeout,
+            ):
+                print(f"muon deploy: {line}")
         elif args.command == "publish-sites":
             from muon.stacks.settings import read_stack_file
             from muon.stacks.site_publish import publish_sites
@@ -388,7 +408,7 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
             args.aws_config.parent.mkdir(parents=True, exist_ok=True)
             with args.aws_config.open("a", encoding="utf-8") as config:
                 config.write(verify_profile(args.role_arn))
-    except MigrationError as error:
+    except (MigrationError, ReleaseError) as error:
         print(f"muon deploy: {error}", file=sys.stderr)
         return 1
     except (ValueError, OSError, subprocess.CalledProcessError, BotoCoreError, ClientError) as error:

@@ -149,6 +149,22 @@ class MuonMocks(pulumi.runtime.Mocks):
             state["arn"] = f"arn:aws:states:{region}:{account}:stateMachine:{physical}"
         elif typ == "aws:scheduler/schedule:Schedule":
             state["arn"] = f"arn:aws:scheduler:{region}:{account}:schedule/default/{physical}"
+        elif typ == "aws:lambda/function:Function":
+            arn = f"arn:aws:lambda:{region}:{account}:function:{physical}"
+            state.update(arn=arn, version="1", qualifiedArn=f"{arn}:1", invokeArn=arn)
+        elif typ == "aws:lambda/alias:Alias":
+            state["arn"] = (
+                f"arn:aws:lambda:{region}:{account}:function:{inputs.get('functionName')}:{physical}"
+            )
+        elif typ == "aws:apigatewayv2/api:Api":
+            api_id = _stable_hex(typ, name, length=10)
+            state.update(
+                _id=api_id,
+                apiEndpoint=f"https://{api_id}.execute-api.{region}.amazonaws.com",
+                executionArn=f"arn:aws:execute-api:{region}:{account}:{api_id}",
+            )
+        elif typ == "aws:apigatewayv2/stage:Stage":
+            state["invokeUrl"] = f"https://{inputs.get('apiId')}.execute-api.{region}.amazonaws.com/"
         elif typ == "aws:cloudfront/distribution:Distribution":  # global: no region in its ARN
             hex_id = _stable_hex(typ, name, length=13).upper()
             state.update(

@@ -17,6 +17,7 @@ from muon.components.context import AwsContext
 from muon.components.dashboard import DatabasePanel, ServicePanel, environment_dashboard
 from muon.components.database import Database, ExistingPassword, GeneratedPassword
 from muon.components.environment import Environment, EnvironmentArgs
+from muon.components.function import Function
 from muon.components.org_security import OrganizationSecurity
 from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline, PipelineArgs
@@ -48,6 +49,7 @@ from muon.stacks.environments import environment_args
 from muon.stacks.errors import DefinitionError
 from muon.stacks.extensions import ServiceWiring, extend_environment, load_extensions
 from muon.stacks.extensions import transformation as extension_transformation
+from muon.stacks.functions import check_function, function_args
 from muon.stacks.loader import load_definition
 from muon.stacks.organization import OrganizationPlan, load_organization
 from muon.stacks.pipelines import local_registry_args, pipeline_args, registry_args, stacks_by_environment
@@ -88,6 +90,11 @@ PROJECT_DIR: Path | None = None
 
 def project_dir() -> Path:
     return PROJECT_DIR if PROJECT_DIR is not None else Path.cwd()
+
+
+def definition_dir(source: str) -> Path:
+    """Where the definition file is: its relative paths (a function's source) start there."""
+    return project_dir() / Path(source).parent
 
 
 def stack_config() -> dict[str, str]:
@@ -326,6 +333,9 @@ def prepare(
             )
         for job_name, job in definition.jobs.items():
             check_job(job_name, job, definition, provider, env_name, source)
+        workers = {n for n, s in definition.services.items() if s.kind == "worker"}
+        for function_name, function_spec in definition.functions.items():
+            check_function(function_name, function_spec, definition_dir(source), workers, source)
         plans.append(
             EnvironmentPlan(
                 name=env_name,
@@ -427,6 +437,7 @@ def run() -> None:
     databases: dict[str, dict[str, object]] = {}
     jobs: dict[str, dict[str, object]] = {}
     sites: dict[str, dict[str, object]] = {}
+    functions: dict[str, dict[str, object]] = {}
     for plan in plans:
         env_name, tags = plan.name, plan.tags
         for warning in plan.warnings:
@@ -580,12 +591,30 @@ def run() -> None:
                 opts=pulumi.ResourceOptions(parent=environment),
             )
             sites.setdefault(env_name, {})[site_name] = site.outputs()
+        for function_name, function_spec in definition.functions.items():
+            function = Function(
+                f"{env_name}-{function_name}",
+                function_args(
+                    function_name,
+                    function_spec,
+                    environment=env_name,
+                    tier=plan.tier,
+                    context=context,
+                    wiring=wiring,
+                    queues=queue_access,
+                    project_dir=definition_dir(source),
+                    tags=tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=environment),
+            )
+            functions.setdefault(env_name, {})[function_name] = function.outputs()
     pulumi.export("environments", environments)
     if contract:  # what service projects attach to (components/attached.py)
         pulumi.export(CONTRACT_OUTPUT, {"version": CONTRACT_VERSION, "environments": contract})
     pulumi.export("services", services)
     pulumi.export("jobs", jobs)
     pulumi.export("sites", sites)
+    pulumi.export("functions", functions)
     pulumi.export("databases", databases)
     if pipeline is not None:
         registry = Registry("registry", pipeline[0])

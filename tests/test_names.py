@@ -43,6 +43,15 @@ jobs:
   {"j" * 21 + "z"}: {{service: {SERVICE}, command: [report], schedule: rate(1 day)}}
 sites:
   {"x" * 21 + "z"}: {{spa: true, waf: true}}
+functions:
+  {"f" * 21 + "z"}:
+    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/muon/f@sha256:{"a" * 64}
+    triggers:
+      - {{type: http, path: /x}}
+      - {{type: schedule, schedule: rate(1 hour)}}
+      - {{type: queue}}
+      - {{type: queue, worker: {"w" * 21 + "z"}}}
+      - {{type: alexaSkill, skillId: amzn1.ask.skill.00000000-0000-0000-0000-000000000000}}
 pipeline:
   name: {PIPELINE}
   source: {{repo: acme/banana, connection: '{CONNECTION}'}}
@@ -103,8 +112,14 @@ def test_names_of_the_same_kind_never_collide(renderings: list[Rendering]) -> No
             if name is None or (rule.autonamed and rule.key not in resource.inputs):
                 continue  # Pulumi's random suffix keeps automatic names apart
             # Organizational unit names are unique among their siblings only, a restore testing
-            # selection's within its plan.
-            scope = resource.inputs.get("parentId") or resource.inputs.get("restoreTestingPlanName", "")
+            # selection's within its plan, an API stage's within its API, an alias's within its function.
+            inputs = resource.inputs
+            scope = (
+                inputs.get("parentId")
+                or inputs.get("restoreTestingPlanName")
+                or inputs.get("apiId")
+                or inputs.get("functionName", "")
+            )
             key = (resource.type, name, str(scope))
             assert key not in seen, f"{resource.name} and {seen[key]}"
             seen[key] = resource.name

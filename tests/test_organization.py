@@ -307,15 +307,21 @@ def test_the_shipped_allow_lists_cover_what_muon_deploys_and_runs(
     # What muon creates (every resource type of the rendered stacks) and what it runs (every action
     # of every IAM policy it writes, and the AWS managed policies it attaches), with ECS Exec and
     # IAM database authentication turned on.
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/muon/f@sha256:" + "a" * 64
     extra = render_definition(
-        "environments: {dev: {cluster: {provider: ec2}}}\nservices:\n  banana:\n    port: 80\n"
-        "    pathPatterns: [/b]\n    execCommand: true\n    readonlyRootFilesystem: false\n"
-        "    database: {name: banana, iamAuthentication: true}\n",
+        "environments: {dev: {cluster: {provider: ec2, containerInsights: true}}}\nservices:\n  banana:\n"
+        "    port: 80\n    pathPatterns: [/b]\n    execCommand: true\n    readonlyRootFilesystem: false\n"
+        "    database: {name: banana, iamAuthentication: true}\n"
+        "  api: {kind: backend, port: 9000}\n  mailer: {kind: worker}\n"
+        "jobs:\n  nightly: {service: api, command: [report], schedule: rate(1 day)}\n"
+        "sites:\n  www: {}\n"
+        f"functions:\n  fn: {{image: '{image}', triggers: [{{type: http, path: /x}}, {{type: queue}}]}}\n",
         ["dev"],
     )
     module_prefix = {
         "lb": "elasticloadbalancing", "appautoscaling": "application-autoscaling", "cloudwatch": None,
         "vpc": "ec2", "codestarnotifications": "codestar-notifications", "random": None,
+        "apigatewayv2": "apigateway", "sfn": "states", "lambda": "lambda",
     }  # fmt: skip
     cloudwatch = {
         "logGroup": "logs",
@@ -454,7 +460,8 @@ def test_the_plan_shows_the_lock_out_warning(render_definition, tmp_path: Path, 
     )
     (warning,) = rendering.warnings
     assert warning.startswith(
-        "org.yaml: OU 'HipaaOU' hosts muon environments, but its service control policies do not allow: acm, application-autoscaling"
+        "org.yaml: OU 'HipaaOU' hosts muon environments, but its service control policies do not allow: acm, apigateway, "
+        "application-autoscaling"
     )
 
 

@@ -1,0 +1,416 @@
+"""A Lambda function released through an alias that CodeDeploy shifts, and its triggers.
+
+Every `pulumi up` publishes a version; the alias ``live`` — what every trigger invokes — moves to it
+only through a CodeDeploy deployment (canary, linear or all at once), which the pipeline's deploy
+step and `muon up` start (stacks/function_release.py) and which rolls back on the function's
+error or throttle alarm. Pulumi sets the alias once, at creation, and then leaves it to CodeDeploy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from muon.components.alarms import topic_alarm
+from muon.components.context import AwsContext
+from muon.components.naming import fit
+from muon.components.policies import (
+    allow,
+    assume_role_policy,
+    deny_insecure_transport,
+    document,
+    ready,
+    to_json,
+)
+from muon.components.service_args import Permission, QueueAccess
+
+ALIAS = "live"
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class FunctionArgs:
+    context: AwsContext
+    name: str
+    """``<namespace>-<env>-<function>``: the function's name (64 characters at most)."""
+    code: pulumi.Archive | None
+    image: str | None
+    runtime: str | None
+    handler: str | None
+    memory: int
+    timeout: int
+    architecture: Literal["arm64", "x86_64"]
+    deployment_config: str
+    key_arn: pulumi.Input[str]
+    alarm_topic_arn: pulumi.Input[str]
+    log_retention_days: int
+    environment: dict[str, str] = field(default_factory=dict)
+    parameters: dict[str, str] = field(default_factory=dict)
+    """Variable → a Parameter Store ARN the function may read (``<VAR>_PARAMETER`` names it)."""
+    permissions: tuple[Permission, ...] = ()
+    tracing: bool = False
+    reserved_concurrency: int | None = None
+    http_routes: tuple[HttpRoute, ...] = ()
+    schedules: tuple[tuple[str, str], ...] = ()
+    """(expression, time zone) each."""
+    queues: tuple[tuple[QueueAccess, int], ...] = ()
+    """A worker's queue and the batch size."""
+    own_queue_batch: int | None = None
+    """A queue of its own, with this batch size."""
+    alexa_skill_ids: tuple[str, ...] = ()
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Function(pulumi.ComponentResource):
+    def __init__(self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("muon:lambda:Function", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        context = args.context
+        function_name = fit(args.name, 64)
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.key_arn,
+            tags=args.tags,
+            opts=child,
+        )
+        asynchronous = bool(args.schedules)
+        dead_letters = (
+            aws.sqs.Queue(
+                f"{name}-dead-letters",
+                name=fit(f"{args.name}-dead-letters", 80),
+                kms_master_key_id=args.key_arn,
+                message_retention_seconds=14 * 86400,
+                tags=args.tags,
+                opts=child,
+            )
+            if asynchronous
+            else None
+        )
+        if dead_letters is not None:
+            tls_only_queue(f"{name}-dead-letters-policy", dead_letters, child)
+        own_queue = (
+            aws.sqs.Queue(
+                f"{name}-queue",
+                name=fit(f"{args.name}-queue", 80),
+                kms_master_key_id=args.key_arn,
+                visibility_timeout_seconds=max(30, 6 * args.timeout),  # AWS: at least six times the timeout
+                tags=args.tags,
+                opts=child,
+            )
+            if args.own_queue_batch is not None
+            else None
+        )
+        if own_queue is not None:
+            tls_only_queue(f"{name}-queue-policy", own_queue, child)
+        role = aws.iam.Role(
+            f"{name}-role",
+            name=fit(f"{args.name}-function", 64),
+            path="/muon/",
+            assume_role_policy=assume_role_policy("lambda.amazonaws.com", source_account=context.account_id),
+            tags=args.tags,
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-role-policy",
+            role=role.id,
+            policy=to_json(function_policy(args, logs.arn, dead_letters, own_queue)),
+            opts=child,
+        )
+        variables = {
+            **args.environment,
+            **{f"{k}_PARAMETER": arn.split(":parameter", 1)[-1] for k, arn in args.parameters.items()},
+        }
+        function = aws.lambda_.Function(
+            f"{name}-function",
+            name=function_name,
+            role=ready(role.arn, policy),  # IAM is eventually consistent: the policy before the function
+            package_type="Image" if args.image else "Zip",
+            image_uri=args.image,
+            code=args.code,
+            runtime=args.runtime,
+            handler=args.handler,
+            memory_size=args.memory,
+            timeout=args.timeout,
+            architectures=[args.architecture],
+            environment={"variables": variables} if variables else None,
+            kms_key_arn=args.key_arn,
+            tracing_config={"mode": "Active" if args.tracing else "PassThrough"},
+            reserved_concurrent_executions=args.reserved_concurrency,
+            dead_letter_config={"target_arn": dead_letters.arn} if dead_letters else None,
+            logging_config={"log_format": "JSON", "log_group": logs.name},
+            publish=True,
+            tags=args.tags,
+            opts=child,
+        )
+        alias = aws.lambda_.Alias(
+            f"{name}-alias",
+            name=ALIAS,
+            function_name=function.name,
+            function_version=function.version,
+            description="What every trigger invokes; CodeDeploy moves it (stacks/function_release.py)",
+            opts=child.merge(pulumi.ResourceOptions(ignore_changes=["functionVersion", "routingConfig"])),
+        )
+        alarms = [
+            topic_alarm(
+                f"{name}-{metric.lower()}",
+                alarm_name=f"{args.name}-{metric.lower()}",
+                description=f"{args.name}: {what} (the live alias); rolls a release back",
+                namespace="AWS/Lambda",
+                metric=metric,
+                dimensions={
+                    "FunctionName": function.name,
+                    "Resource": pulumi.Output.concat(function.name, f":{ALIAS}"),
+                },
+                statistic="Sum",
+                threshold=1,
+                comparison="GreaterThanOrEqualToThreshold",
+                datapoints=1,
+                evaluation_periods=1,
+                topic_arn=args.alarm_topic_arn,
+                tags=args.tags,
+                opts=child,
+            )
+            for metric, what in (("Errors", "invocations failed"), ("Throttles", "invocations throttled"))
+        ]
+        release_role = aws.iam.Role(
+            f"{name}-release-role",
+            name=fit(f"{args.name}-release", 64),
+            path="/muon/",
+            assume_role_policy=assume_role_policy("codedeploy.amazonaws.com"),
+            managed_policy_arns=[context.managed_policy("service-role/AWSCodeDeployRoleForLambda")],
+            tags=args.tags,
+            opts=child,
+        )
+        application = aws.codedeploy.Application(
+            f"{name}-release", name=args.name, compute_platform="Lambda", tags=args.tags, opts=child
+        )
+        group = aws.codedeploy.DeploymentGroup(
+            f"{name}-release-group",
+            app_name=application.name,
+            deployment_group_name=args.name,
+            service_role_arn=release_role.arn,
+            deployment_config_name=args.deployment_config,
+            deployment_style={"deployment_option": "WITH_TRAFFIC_CONTROL", "deployment_type": "BLUE_GREEN"},
+            auto_rollback_configuration={
+                "enabled": True,
+                "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
+            },
+            alarm_configuration={"enabled": True, "alarms": [alarm.name for alarm in alarms]},
+            tags=args.tags,
+            opts=child,
+        )
+        self._triggers(name, args, function, alias, own_queue, child)
+        self.function_name = function.name
+        self.version = function.version
+        self.alias_arn = alias.arn
+        self.application = application.name
+        self.deployment_group = group.deployment_group_name
+        self.log_group_name = logs.name
+        self.register_outputs(self.outputs())
+
+    def _triggers(
+        self,
+        name: str,
+        args: FunctionArgs,
+        function: aws.lambda_.Function,
+        alias: aws.lambda_.Alias,
+        own_queue: aws.sqs.Queue | None,
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        self.http_url: pulumi.Output[str] | None = None
+        if args.http_routes:
+            api = aws.apigatewayv2.Api(
+                f"{name}-http", name=args.name, protocol_type="HTTP", tags=args.tags, opts=child
+            )
+            access = aws.cloudwatch.LogGroup(
+                f"{name}-http-logs",
+                name=f"/muon/http/{args.name}",
+                retention_in_days=args.log_retention_days,
+                kms_key_id=args.key_arn,
+                tags=args.tags,
+                opts=child,
+            )
+            integration = aws.apigatewayv2.Integration(
+                f"{name}-http-integration",
+                api_id=api.id,
+                integration_type="AWS_PROXY",
+                integration_uri=alias.arn,
+                payload_format_version="2.0",
+                opts=child,
+            )
+            for index, route in enumerate(args.http_routes):
+                aws.apigatewayv2.Route(
+                    f"{name}-route-{index}",
+                    api_id=api.id,
+                    route_key=f"{route.method} {route.path}",
+                    target=integration.id.apply(lambda i: f"integrations/{i}"),
+                    opts=child,
+                )
+            stage = aws.apigatewayv2.Stage(
+                f"{name}-http-stage",
+                api_id=api.id,
+                name="$default",
+                auto_deploy=True,
+                access_log_settings={
+                    "destination_arn": access.arn,
+                    "format": json.dumps(ACCESS_LOG_FORMAT, sort_keys=True),
+                },
+                opts=child,
+            )
+            aws.lambda_.Permission(
+                f"{name}-http-invoke",
+                action="lambda:InvokeFunction",
+                function=function.name,
+                qualifier=ALIAS,
+                principal="apigateway.amazonaws.com",
+                source_arn=api.execution_arn.apply(lambda arn: f"{arn}/*/*"),
+                opts=child,
+            )
+            self.http_url = stage.invoke_url
+        for index, (expression, timezone) in enumerate(args.schedules):
+            scheduler_role = aws.iam.Role(
+                f"{name}-schedule-{index}-role",
+                name=fit(f"{args.name}-schedule-{index}", 64),
+                path="/muon/",
+                assume_role_policy=assume_role_policy(
+                    "scheduler.amazonaws.com", source_account=args.context.account_id
+                ),
+                inline_policies=[
+                    {"name": "invoke", "policy": to_json(document(allow("lambda:InvokeFunction", alias.arn)))}
+                ],
+                tags=args.tags,
+                opts=child,
+            )
+            aws.scheduler.Schedule(
+                f"{name}-schedule-{index}",
+                name=fit(f"{args.name}-{index}", 64),
+                schedule_expression=expression,
+                schedule_expression_timezone=timezone,
+                flexible_time_window={"mode": "OFF"},
+                target={
+                    "arn": alias.arn,
+                    "role_arn": scheduler_role.arn,
+                    "retry_policy": {"maximum_retry_attempts": 2},
+                },
+                opts=child,
+            )
+        sources = [(q.arn, batch) for q, batch in args.queues]
+        if own_queue is not None:
+            sources.append((own_queue.arn, args.own_queue_batch))
+        for index, (queue_arn, batch) in enumerate(sources):
+            aws.lambda_.EventSourceMapping(
+                f"{name}-queue-{index}",
+                event_source_arn=queue_arn,
+                function_name=alias.arn,
+                batch_size=batch,
+                # A failed message goes back alone; its batch's others are not retried.
+                function_response_types=["ReportBatchItemFailures"],
+                opts=child,
+            )
+        for index, skill in enumerate(args.alexa_skill_ids):
+            aws.lambda_.Permission(
+                f"{name}-alexa-{index}",
+                action="lambda:InvokeFunction",
+                function=function.name,
+                qualifier=ALIAS,
+                principal="alexa-appkit.amazon.com",
+                event_source_token=skill,  # only this skill may invoke it (the seed's skill post)
+                opts=child,
+            )
+        self.own_queue_url = own_queue.url if own_queue is not None else None
+
+    def outputs(self) -> dict[str, pulumi.Input[object]]:
+        return {
+            "functionName": self.function_name,
+            "version": self.version,
+            "aliasArn": self.alias_arn,
+            "application": self.application,
+            "deploymentGroup": self.deployment_group,
+            "logGroupName": self.log_group_name,
+            "httpUrl": self.http_url,
+            "queueUrl": self.own_queue_url,
+        }
+
+
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "latency": "$context.responseLatency",
+}
+
+
+def function_policy(
+    args: FunctionArgs,
+    log_group_arn: pulumi.Output[str],
+    dead_letters: aws.sqs.Queue | None,
+    own_queue: aws.sqs.Queue | None,
+) -> dict[str, Any]:
+    """Its own log group, parameters, dead-letter queue and trigger queues; what it declares."""
+    statements: list[dict[str, Any]] = [
+        allow(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            log_group_arn.apply(lambda a: f"{a}:*"),
+            Sid="WriteOwnLogs",
+        ),
+        allow("kms:Decrypt", args.key_arn, Sid="DecryptOwnVariablesAndQueues"),
+    ]
+    if args.tracing:
+        # X-Ray's PutTraceSegments and PutTelemetryRecords take no resource: AWS offers nothing narrower.
+        statements.append(allow(["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*", Sid="Traces"))
+    if args.parameters:
+        statements.append(
+            allow("ssm:GetParameters", sorted(set(args.parameters.values())), Sid="ReadOwnParameters")
+        )
+    if dead_letters is not None:
+        statements.append(
+            allow(
+                ["sqs:SendMessage", "kms:GenerateDataKey"],
+                [dead_letters.arn, args.key_arn],
+                Sid="DeadLetters",
+            )
+        )
+    consumed: list[pulumi.Input[str]] = [q.arn for q, _ in args.queues]
+    if own_queue is not None:
+        consumed.append(own_queue.arn)
+    if consumed:
+        statements.append(
+            allow(
+                [
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                    "sqs:ReceiveMessage",
+                ],
+                consumed,
+                Sid="ConsumeQueues",
+            )
+        )
+        keys = [q.key_arn for q, _ in args.queues]
+        if keys:
+            statements.append(allow("kms:Decrypt", keys, Sid="DecryptWorkerQueues"))
+    for index, permission in enumerate(args.permissions):
+        statements.append(allow(list(permission.actions), list(permission.resources), Sid=f"Declared{index}"))
+    return document(*statements)
+
+
+def tls_only_queue(name: str, queue: aws.sqs.Queue, opts: pulumi.ResourceOptions) -> None:
+    aws.sqs.QueuePolicy(
+        name,
+        queue_url=queue.url,
+        policy=to_json(document(deny_insecure_transport("sqs:*", queue.arn))),
+        opts=opts,
+    )

@@ -32,7 +32,9 @@ env_app = typer.Typer(help="Environments: VPC, cluster, load balancer.", no_args
 service_app = typer.Typer(
     help="Services: state, logs, restart, scale, one-off tasks, ECS Exec.", no_args_is_help=True
 )
-db_app = typer.Typer(help="Databases: state, snapshots, the master password.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Databases: state, snapshots, backups and restores, the master password.", no_args_is_help=True
+)
 password_app = typer.Typer(help="The master password in Parameter Store.", no_args_is_help=True)
 pipeline_app = typer.Typer(help="The delivery pipeline: logs, approvals.", no_args_is_help=True)
 job_app = typer.Typer(help="Scheduled jobs: run now, recent runs.", no_args_is_help=True)

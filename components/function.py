@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from muon.components.alarms import topic_alarm
 from muon.components.context import AwsContext
+from muon.components.domain import validated_certificate
 from muon.components.naming import fit
 from muon.components.policies import (
     allow,
@@ -67,6 +68,9 @@ class FunctionArgs:
     own_queue_batch: int | None = None
     """A queue of its own, with this batch size."""
     alexa_skill_ids: tuple[str, ...] = ()
+    host: str | None = None
+    """The HTTP API's name on the environment's domain (its own regional certificate)."""
+    zone_id: pulumi.Input[str] | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -231,7 +235,13 @@ class Function(pulumi.ComponentResource):
         self.http_url: pulumi.Output[str] | None = None
         if args.http_routes:
             api = aws.apigatewayv2.Api(
-                f"{name}-http", name=args.name, protocol_type="HTTP", tags=args.tags, opts=child
+                f"{name}-http",
+                name=args.name,
+                protocol_type="HTTP",
+                # On its own name, the API answers there only.
+                disable_execute_api_endpoint=args.host is not None,
+                tags=args.tags,
+                opts=child,
             )
             access = aws.cloudwatch.LogGroup(
                 f"{name}-http-logs",
@@ -278,6 +288,8 @@ class Function(pulumi.ComponentResource):
                 opts=child,
             )
             self.http_url = stage.invoke_url
+            if args.host is not None and args.zone_id is not None:
+                self.http_url = self._custom_domain(name, args, api, stage, child)
         for index, (expression, timezone) in enumerate(args.schedules):
             scheduler_role = aws.iam.Role(
                 f"{name}-schedule-{index}-role",
@@ -329,6 +341,50 @@ class Function(pulumi.ComponentResource):
                 opts=child,
             )
         self.own_queue_url = own_queue.url if own_queue is not None else None
+
+    def _custom_domain(
+        self,
+        name: str,
+        args: FunctionArgs,
+        api: aws.apigatewayv2.Api,
+        stage: aws.apigatewayv2.Stage,
+        child: pulumi.ResourceOptions,
+    ) -> pulumi.Output[str]:
+        """The API on ``host``: a regional certificate, TLS 1.2, a mapping and an alias record."""
+        assert args.host is not None
+        assert args.zone_id is not None
+        certificate = validated_certificate(
+            f"{name}-http", domain_name=args.host, zone_id=args.zone_id, tags=args.tags, opts=child
+        )
+        domain = aws.apigatewayv2.DomainName(
+            f"{name}-http-domain",
+            domain_name=args.host,
+            domain_name_configuration={
+                "certificate_arn": certificate,
+                "endpoint_type": "REGIONAL",
+                "security_policy": "TLS_1_2",
+            },
+            tags=args.tags,
+            opts=child,
+        )
+        aws.apigatewayv2.ApiMapping(
+            f"{name}-http-mapping", api_id=api.id, domain_name=domain.id, stage=stage.id, opts=child
+        )
+        aws.route53.Record(
+            f"{name}-http-record",
+            zone_id=args.zone_id,
+            name=args.host,
+            type="A",
+            aliases=[
+                {
+                    "name": domain.domain_name_configuration.target_domain_name,
+                    "zone_id": domain.domain_name_configuration.hosted_zone_id,
+                    "evaluate_target_health": False,
+                }
+            ],
+            opts=child,
+        )
+        return pulumi.Output.from_input(f"https://{args.host}")
 
     def outputs(self) -> dict[str, pulumi.Input[object]]:
         return {

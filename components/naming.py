@@ -42,6 +42,8 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:acm/certificate:Certificate": _NONE,
     "aws:acm/certificateValidation:CertificateValidation": _NONE,
     "aws:apigatewayv2/api:Api": NameRule("name", 128),
+    "aws:apigatewayv2/apiMapping:ApiMapping": _NONE,
+    "aws:apigatewayv2/domainName:DomainName": NameRule("domainName", 253, r"[a-z0-9.-]+"),
     "aws:apigatewayv2/integration:Integration": _NONE,
     "aws:apigatewayv2/route:Route": _NONE,
     "aws:apigatewayv2/stage:Stage": NameRule("name", 128, r"\$default|[A-Za-z0-9_-]+"),

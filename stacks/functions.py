@@ -11,6 +11,7 @@ from muon.components.function import FunctionArgs, HttpRoute
 from muon.components.service_args import EnvironmentWiring, Permission, QueueAccess
 from muon.stacks.errors import DefinitionError
 from muon.stacks.services import parameter_arn
+from muon.stacks.sites import host_on_domain
 from muon.stacks.spec import Tier
 from muon.stacks.spec_function import (
     DEPLOYMENTS,
@@ -47,6 +48,7 @@ def function_args(
     wiring: EnvironmentWiring,
     queues: dict[str, QueueAccess],
     project_dir: Path,
+    source: str,
     tags: dict[str, str],
 ) -> FunctionArgs:
     triggers = spec.triggers
@@ -77,5 +79,7 @@ def function_args(
         ),
         own_queue_batch=own_queue.batch_size if own_queue else None,
         alexa_skill_ids=tuple(t.skill_id for t in triggers if isinstance(t, AlexaSkillTrigger)),
+        host=host_on_domain(spec.host, wiring.domain, f"{source}: functions.{name}.host"),
+        zone_id=wiring.zone_id,
         tags={**tags, "muon:function": name},
     )

@@ -163,6 +163,13 @@ class MuonMocks(pulumi.runtime.Mocks):
                 apiEndpoint=f"https://{api_id}.execute-api.{region}.amazonaws.com",
                 executionArn=f"arn:aws:execute-api:{region}:{account}:{api_id}",
             )
+        elif typ == "aws:apigatewayv2/domainName:DomainName":
+            configuration = dict(inputs.get("domainNameConfiguration") or {})
+            configuration.update(
+                targetDomainName=f"d-{_stable_hex(typ, name, length=10)}.execute-api.{region}.amazonaws.com",
+                hostedZoneId="Z1UJRXOUMOOFQ8",
+            )
+            state["domainNameConfiguration"] = configuration
         elif typ == "aws:apigatewayv2/stage:Stage":
             state["invokeUrl"] = f"https://{inputs.get('apiId')}.execute-api.{region}.amazonaws.com/"
         elif typ == "aws:cloudfront/distribution:Distribution":  # global: no region in its ARN

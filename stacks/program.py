@@ -603,6 +603,7 @@ def run() -> None:
                     wiring=wiring,
                     queues=queue_access,
                     project_dir=definition_dir(source),
+                    source=source,
                     tags=tags,
                 ),
                 opts=pulumi.ResourceOptions(parent=environment),

@@ -12,19 +12,18 @@ SITE_WAF_RATE_LIMIT = 2000
 """Requests per client IP in 5 minutes before a site's managed web ACL blocks it."""
 
 
-def site_host(name: str, spec: SiteSpec, domain: str | None, source: str) -> str | None:
-    """The site's full name: a label is ``<label>.<domain>``; a full name must be in the domain."""
-    if spec.host is None:
+def host_on_domain(host: str | None, domain: str | None, where: str) -> str | None:
+    """A full name: a label is ``<label>.<domain>``; a full name must be in the domain."""
+    if host is None:
         return None
-    where = f"{source}: sites.{name}.host"
     if domain is None:
         raise DefinitionError(
             [f"{where}: a host lives on the environment's domain; give the environment a domain"]
         )
-    host = spec.host if "." in spec.host else f"{spec.host}.{domain}"
-    if host != domain and not host.endswith(f".{domain}"):
-        raise DefinitionError([f"{where}: {spec.host} is not in the environment's domain {domain}"])
-    return host
+    name = host if "." in host else f"{host}.{domain}"
+    if name != domain and not name.endswith(f".{domain}"):
+        raise DefinitionError([f"{where}: {host} is not in the environment's domain {domain}"])
+    return name
 
 
 def site_args(
@@ -52,7 +51,7 @@ def site_args(
         ),
         spa=spec.spa,
         not_found=spec.not_found,
-        host=site_host(name, spec, domain, source),
+        host=host_on_domain(spec.host, domain, f"{source}: sites.{name}.host"),
         zone_id=zone_id,  # type: ignore[arg-type]
         waf_rate_limit=SITE_WAF_RATE_LIMIT if waf else None,
         log_retention_days=log_retention_days,

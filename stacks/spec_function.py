@@ -109,6 +109,16 @@ class FunctionSpec(Spec):
         "production canary10Percent5Minutes).",
     )
     triggers: list[Trigger] = Field(default_factory=list)
+    host: (
+        Annotated[
+            str,
+            pattern(
+                r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$",
+                "a host: a label such as api (api.<the environment's domain>) or a full name",
+            ),
+        ]
+        | None
+    ) = Field(default=None, description="The HTTP API's name on the environment's domain.")
 
     @model_validator(mode="after")
     def _check(self) -> FunctionSpec:
@@ -118,6 +128,8 @@ class FunctionSpec(Spec):
             for key in ("runtime", "handler"):
                 if getattr(self, key) is None:
                     raise _PathError((key,), f"a function from source needs its {key}")
+        if self.host is not None and not any(isinstance(t, HttpTrigger) for t in self.triggers):
+            raise _PathError(("host",), "a host names the function's HTTP API: add an http trigger")
         own_queues = sum(1 for t in self.triggers if isinstance(t, QueueTrigger) and t.worker is None)
         if own_queues > 1:
             raise _PathError(("triggers",), "one queue of its own at most")

@@ -429,3 +429,34 @@ def test_the_deploy_step_releases_functions_before_publishing_sites() -> None:
     verify = next(i for i, c in enumerate(commands) if " verify --outputs" in c)
     publish = next(i for i, c in enumerate(commands) if " publish-sites " in c)
     assert verify < release < publish
+
+
+def test_the_http_api_on_the_environments_domain(project: Path) -> None:
+    rendering = render_definition_text(
+        project,
+        "environments:\n  production: {domain: {name: banana.example.com, zone: example.com}}\n"
+        "functions:\n  skill:\n    source: functions/skill\n    runtime: python3.12\n    handler: app.handler\n"
+        "    host: api\n    triggers: [{type: http, path: /hello}]\n",
+        ["production"],
+    )
+    api = one_named(rendering, "aws:apigatewayv2/api:Api", "production-skill-http")
+    assert api["disableExecuteApiEndpoint"] is True  # only on its own name
+    domain = rendering.one("aws:apigatewayv2/domainName:DomainName", "production-skill-http-domain")
+    configuration = domain.inputs["domainNameConfiguration"]
+    assert domain.inputs["domainName"] == "api.banana.example.com"
+    assert (configuration["endpointType"], configuration["securityPolicy"]) == ("REGIONAL", "TLS_1_2")
+    issued = rendering.one(
+        "aws:acm/certificateValidation:CertificateValidation", "production-skill-http-certificate-issued"
+    )
+    assert configuration["certificateArn"] == issued.state["certificateArn"]
+    mapping = one_named(rendering, "aws:apigatewayv2/apiMapping:ApiMapping", "production-skill-http-mapping")
+    assert mapping["domainName"] == domain.state["id"]
+    record = one_named(rendering, "aws:route53/record:Record", "production-skill-http-record")
+    assert record["name"] == "api.banana.example.com"
+    assert record["aliases"][0]["name"] == domain.state["domainNameConfiguration"]["targetDomainName"]
+    assert (
+        rendering.outputs["functions"]["production"]["skill"]["httpUrl"] == "https://api.banana.example.com"
+    )
+    assert "functions.skill.host: a host names the function's HTTP API" in definition_error(
+        "environments: {dev: {}}\nfunctions:\n  skill: {source: fn, runtime: python3.12, handler: a.b, host: api}\n"
+    )

@@ -157,6 +157,10 @@ def deploy_buildspec(*, project_dir: str, access_token_parameter: str | None) ->
             "install": {"commands": _pulumi_install(project_dir)},
             "build": {
                 "commands": [
+                    # Functions built and unit-tested by the Build stage: its artifact (paths as in
+                    # the repository) goes over the checkout, so `source:` folders hold the build.
+                    'if [ -n "${CODEBUILD_SRC_DIR_Artifact:-}" ]; then '
+                    'cp -R "$CODEBUILD_SRC_DIR_Artifact"/. "$CODEBUILD_SRC_DIR"/; fi',
                     *_pulumi_select(project_dir),
                     f'{deploy} set-images --stack "$MUON_STACK" --images "{images}"',
                     # Before anything runs it: no lifecycle rule may expire an image an

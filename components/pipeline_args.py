@@ -83,6 +83,8 @@ class PipelineArgs:
     artifact_bucket: str | None = None
     """The company's artifact bucket (``pipeline.artifactBucket``)."""
     tags: dict[str, str] = field(default_factory=dict)
+    functions_built: bool = False
+    """The definition has functions: the Deploy action takes the Build stage's artifact too."""
     image_scan_fail_on: str = "CRITICAL"
     """ECR scan findings of this severity or worse stop the pipeline ("none": never)."""
 

@@ -101,7 +101,12 @@ def pipeline_stages(
             _codebuild_action(
                 "Deploy",
                 projects["deploy"],
-                ["Source", "Images"],
+                # Functions deploy what the Build stage built and tested (its Artifact).
+                [
+                    "Source",
+                    "Images",
+                    *(["Artifact"] if args.functions_built and "artifact" in projects else []),
+                ],
                 [],
                 2,
                 namespace=namespace,

@@ -177,6 +177,7 @@ def pipeline_args(
         ),
         images=images,
         image_scan_fail_on=spec.image_scan.fail_on,
+        functions_built=bool(definition.functions),
         stages=tuple(
             DeployStage(
                 environment=env,

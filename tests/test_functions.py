@@ -460,3 +460,46 @@ def test_the_http_api_on_the_environments_domain(project: Path) -> None:
     assert "functions.skill.host: a host names the function's HTTP API" in definition_error(
         "environments: {dev: {}}\nfunctions:\n  skill: {source: fn, runtime: python3.12, handler: a.b, host: api}\n"
     )
+
+
+def test_the_deploy_action_deploys_what_the_build_stage_built(project: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    from muon.components.buildspecs import deploy_buildspec
+
+    rendering = render_definition_text(
+        project,
+        DEFINITION.replace("  production: {loadBalancer: {allowPlainHttp: true}}\n", "")
+        + "pipeline:\n  source: {provider: codecommit, repo: banana}\n  stages: [{environment: dev}]\n",
+        [],
+        extra_config={
+            "muon:pipeline": True,
+            "muon:backend": "s3://state",
+            "muon:secretsProvider": "awskms://alias/state?region=us-east-1",
+        },
+    )
+    stages = rendering.one("aws:codepipeline/pipeline:Pipeline").inputs["stages"]
+    (deploy,) = [a for s in stages for a in s["actions"] if a["name"] == "Deploy"]
+    assert deploy["inputArtifacts"] == ["Source", "Images", "Artifact"]
+    assert deploy["configuration"]["PrimarySource"] == "Source"
+    # The overlay, run as CodeBuild would: the built folder replaces the checkout's.
+    overlay = yaml.safe_load(deploy_buildspec(project_dir=".", access_token_parameter=None))["phases"][
+        "build"
+    ]["commands"][0]
+    checkout, built = tmp_path / "src", tmp_path / "artifact"
+    (checkout / "functions" / "skill").mkdir(parents=True)
+    (checkout / "functions" / "skill" / "app.py").write_text("old")
+    (built / "functions" / "skill" / "lib").mkdir(parents=True)
+    (built / "functions" / "skill" / "app.py").write_text("built")
+    (built / "functions" / "skill" / "lib" / "dep.py").write_text("dependency")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "CODEBUILD_SRC_DIR": str(checkout),
+        "CODEBUILD_SRC_DIR_Artifact": str(built),
+    }
+    subprocess.run(["bash", "-c", overlay], env=env, check=True)
+    assert (checkout / "functions" / "skill" / "app.py").read_text() == "built"
+    assert (checkout / "functions" / "skill" / "lib" / "dep.py").read_text() == "dependency"
+    subprocess.run(
+        ["bash", "-c", overlay], env={"PATH": "/usr/bin:/bin", "CODEBUILD_SRC_DIR": str(checkout)}, check=True
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pulumi
 
 from muon.components.context import AwsContext
-from muon.components.function import FunctionArgs, HttpRoute
+from muon.components.function import Function, FunctionArgs, HttpRoute
 from muon.components.service_args import EnvironmentWiring, Permission, QueueAccess
 from muon.stacks.errors import DefinitionError
 from muon.stacks.services import parameter_arn
@@ -83,3 +83,37 @@ def function_args(
         zone_id=wiring.zone_id,
         tags={**tags, "muon:function": name},
     )
+
+
+def environment_functions(
+    environment: str,
+    functions: dict[str, FunctionSpec],
+    tier: Tier,
+    context: AwsContext,
+    wiring: EnvironmentWiring,
+    queues: dict[str, QueueAccess],
+    project_dir: Path,
+    source: str,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> dict[str, object]:
+    """Every function of the definition in ``environment``: their outputs by name."""
+    return {
+        name: Function(
+            f"{environment}-{name}",
+            function_args(
+                name,
+                spec,
+                environment=environment,
+                tier=tier,
+                context=context,
+                wiring=wiring,
+                queues=queues,
+                project_dir=project_dir,
+                source=source,
+                tags=tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        ).outputs()
+        for name, spec in functions.items()
+    }

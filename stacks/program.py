@@ -17,13 +17,11 @@ from muon.components.context import AwsContext
 from muon.components.dashboard import DatabasePanel, ServicePanel, environment_dashboard
 from muon.components.database import Database, ExistingPassword, GeneratedPassword
 from muon.components.environment import Environment, EnvironmentArgs
-from muon.components.function import Function
 from muon.components.org_security import OrganizationSecurity
 from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline, PipelineArgs
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry, RegistryArgs
 from muon.components.service import Service
-from muon.components.site import StaticSite
 from muon.components.tagging import boundary_transformation, tag_transformation
 from muon.components.tags import BACKUP_TAG
 from muon.stacks.attach import (
@@ -49,7 +47,7 @@ from muon.stacks.environments import environment_args
 from muon.stacks.errors import DefinitionError
 from muon.stacks.extensions import ServiceWiring, extend_environment, load_extensions
 from muon.stacks.extensions import transformation as extension_transformation
-from muon.stacks.functions import check_function, function_args
+from muon.stacks.functions import check_function, environment_functions
 from muon.stacks.loader import load_definition
 from muon.stacks.organization import OrganizationPlan, load_organization
 from muon.stacks.pipelines import local_registry_args, pipeline_args, registry_args, stacks_by_environment
@@ -72,7 +70,7 @@ from muon.stacks.settings import (
     read_stack_file,
     settings_from_config,
 )
-from muon.stacks.sites import site_args
+from muon.stacks.sites import environment_sites
 from muon.stacks.spec import NAMESPACE_PATTERN
 from muon.stacks.workloads import (
     admit_callers,
@@ -573,42 +571,23 @@ def run() -> None:
         )
         if definition.jobs:
             jobs[env_name] = scheduled_jobs(env_name, definition, context, wiring, created, tags, environment)
-        for site_name, site_spec in definition.sites.items():
-            site = StaticSite(
-                f"{env_name}-{site_name}",
-                site_args(
-                    site_name,
-                    site_spec,
-                    environment=env_name,
-                    tier=plan.tier,
-                    context=context,
-                    domain=wiring.domain,
-                    zone_id=wiring.zone_id,
-                    log_retention_days=wiring.log_retention_days,
-                    source=source,
-                    tags=tags,
-                ),
-                opts=pulumi.ResourceOptions(parent=environment),
+        if definition.sites:
+            sites[env_name] = environment_sites(
+                env_name, definition.sites, plan.tier, context, wiring, source, tags, environment
             )
-            sites.setdefault(env_name, {})[site_name] = site.outputs()
-        for function_name, function_spec in definition.functions.items():
-            function = Function(
-                f"{env_name}-{function_name}",
-                function_args(
-                    function_name,
-                    function_spec,
-                    environment=env_name,
-                    tier=plan.tier,
-                    context=context,
-                    wiring=wiring,
-                    queues=queue_access,
-                    project_dir=definition_dir(source),
-                    source=source,
-                    tags=tags,
-                ),
-                opts=pulumi.ResourceOptions(parent=environment),
+        if definition.functions:
+            functions[env_name] = environment_functions(
+                env_name,
+                definition.functions,
+                plan.tier,
+                context,
+                wiring,
+                queue_access,
+                definition_dir(source),
+                source,
+                tags,
+                environment,
             )
-            functions.setdefault(env_name, {})[function_name] = function.outputs()
     pulumi.export("environments", environments)
     if contract:  # what service projects attach to (components/attached.py)
         pulumi.export(CONTRACT_OUTPUT, {"version": CONTRACT_VERSION, "environments": contract})

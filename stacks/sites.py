@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pulumi
+
 from muon.components.context import AwsContext
-from muon.components.site import SiteArgs, SiteHeaders
+from muon.components.service_args import EnvironmentWiring
+from muon.components.site import SiteArgs, SiteHeaders, StaticSite
 from muon.stacks.errors import DefinitionError
 from muon.stacks.spec import Tier
 from muon.stacks.spec_site import SiteSpec
@@ -59,3 +62,35 @@ def site_args(
         production=tier == "production",
         tags={**tags, "muon:site": name},
     )
+
+
+def environment_sites(
+    environment: str,
+    sites: dict[str, SiteSpec],
+    tier: Tier,
+    context: AwsContext,
+    wiring: EnvironmentWiring,
+    source: str,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> dict[str, object]:
+    """Every site of the definition in ``environment``: their outputs by name."""
+    return {
+        name: StaticSite(
+            f"{environment}-{name}",
+            site_args(
+                name,
+                spec,
+                environment=environment,
+                tier=tier,
+                context=context,
+                domain=wiring.domain,
+                zone_id=wiring.zone_id,
+                log_retention_days=wiring.log_retention_days,
+                source=source,
+                tags=tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        ).outputs()
+        for name, spec in sites.items()
+    }

@@ -217,7 +217,7 @@ def _operate(
         if operation == "up":  # each function's new version goes live through CodeDeploy, as in the pipeline
             from muon.stacks.function_release import ReleaseError, release_functions
 
-            outputs = muon.outputs(stack)
+            outputs = result.outputs  # the update's own outputs: no second call to Pulumi
             try:
                 done["releases"] = [
                     line

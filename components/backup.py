@@ -16,8 +16,8 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.context import AwsContext
-from muon.components.encryption import KeyArgs, key_or_existing, key_policy
-from muon.components.policies import assume_role_policy, to_json
+from muon.components.encryption import KeyArgs, key_or_existing, key_policy, rotating_key
+from muon.components.policies import assume_role_policy, ready
 from muon.components.tags import BACKUP_TAG
 
 BACKUP_POLICIES = (
@@ -105,22 +105,7 @@ class Continuity(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        vault = aws.backup.Vault(
-            f"{name}-vault",
-            name=args.name,
-            kms_key_arn=key.arn,
-            force_destroy=not args.production,
-            tags=args.tags,
-            opts=keep,
-        )
-        if args.lock_min_retention_days is not None:
-            aws.backup.VaultLockConfiguration(
-                f"{name}-vault-lock",
-                backup_vault_name=vault.name,
-                min_retention_days=args.lock_min_retention_days,
-                changeable_for_days=args.lock_grace_days,  # set: compliance mode, not governance
-                opts=keep,
-            )
+        vault = locked_vault(name, args, key.arn, keep)
         copy_vault_arn = self._copy_vault(name, args, keep) if args.copy_region else None
         role = aws.iam.Role(
             f"{name}-backup-role",
@@ -167,7 +152,7 @@ class Continuity(pulumi.ComponentResource):
             opts=child,
         )
         # The role's policies before the selection: AWS Backup checks the role when it is named.
-        role_arn = pulumi.Output.all(role.arn, *[a.id for a in attachments]).apply(lambda v: v[0])
+        role_arn = ready(role.arn, *attachments)
         aws.backup.Selection(
             f"{name}-backup-selection",
             name=args.name,
@@ -203,35 +188,15 @@ class Continuity(pulumi.ComponentResource):
         region = args.copy_region
         assert region is not None
         context = args.context
-        key = aws.kms.Key(
+        key = rotating_key(
             f"{name}-backup-copy-key",
             description=f"muon {args.name}: AWS Backup copies in {region}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=to_json(key_policy(AwsContext(context.account_id, region, context.partition), ())),
+            policy=key_policy(AwsContext(context.account_id, region, context.partition), ()),
             region=region,
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        vault = aws.backup.Vault(
-            f"{name}-copy-vault",
-            name=args.name,
-            kms_key_arn=key.arn,
-            force_destroy=not args.production,
-            region=region,
-            tags=args.tags,
-            opts=opts,
-        )
-        if args.lock_min_retention_days is not None:
-            aws.backup.VaultLockConfiguration(
-                f"{name}-copy-vault-lock",
-                backup_vault_name=vault.name,
-                min_retention_days=args.lock_min_retention_days,
-                changeable_for_days=args.lock_grace_days,
-                region=region,
-                opts=opts,
-            )
-        return vault.arn
+        return locked_vault(f"{name}-copy", args, key.arn, opts, region=region).arn
 
     def _restore_test(
         self,
@@ -350,6 +315,37 @@ class Continuity(pulumi.ComponentResource):
             "backupRoleArn": self.role_arn,
             "restoreTestingPlanName": self.restore_testing_plan_name,
         }
+
+
+def locked_vault(
+    prefix: str,
+    args: ContinuityArgs,
+    key_arn: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+    *,
+    region: str | None = None,
+) -> aws.backup.Vault:
+    """``<prefix>-vault`` named ``args.name`` (in ``region``, else the stack's), locked when
+    ``args`` asks: ``changeable_for_days`` set is compliance mode, not governance."""
+    vault = aws.backup.Vault(
+        f"{prefix}-vault",
+        name=args.name,
+        kms_key_arn=key_arn,
+        force_destroy=not args.production,
+        region=region,
+        tags=args.tags,
+        opts=opts,
+    )
+    if args.lock_min_retention_days is not None:
+        aws.backup.VaultLockConfiguration(
+            f"{prefix}-vault-lock",
+            backup_vault_name=vault.name,
+            min_retention_days=args.lock_min_retention_days,
+            changeable_for_days=args.lock_grace_days,
+            region=region,
+            opts=opts,
+        )
+    return vault
 
 
 def backup_failure_pattern(vault_name: str) -> dict[str, object]:

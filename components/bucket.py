@@ -120,6 +120,30 @@ class PrivateBucket(pulumi.ComponentResource):
         return [deny_insecure_transport("s3:*", [arn, arn.apply(lambda a: f"{a}/*")]), *extra]
 
 
+def access_log_bucket(
+    name: str, *, expire_after_days: int, tags: dict[str, str], opts: pulumi.ResourceOptions
+) -> PrivateBucket:
+    """A bucket for another bucket's S3 server access logs: SSE-S3 (the only encryption S3 logging
+    delivers to), written by S3's logging service only."""
+    return PrivateBucket(
+        name,
+        PrivateBucketArgs(
+            expire_after_days=expire_after_days,
+            extra_statements=lambda arn: [
+                {
+                    "Sid": "S3ServerAccessLogs",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logging.s3.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": arn.apply(lambda a: f"{a}/*"),
+                }
+            ],
+            tags=tags,
+        ),
+        opts=opts,
+    )
+
+
 class ExistingBucket:
     """A bucket the company brought (``pipeline.artifactBucket``): used as is, its settings theirs."""
 

@@ -33,12 +33,10 @@ class Key(pulumi.ComponentResource):
     def __init__(self, name: str, args: KeyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("muon:kms:Key", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        key = aws.kms.Key(
+        key = rotating_key(
             f"{name}-key",
             description=args.description,
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=to_json(key_policy(args.context, args.publishing_services)),
+            policy=key_policy(args.context, args.publishing_services),
             tags=args.tags,
             opts=child,
         )
@@ -46,6 +44,29 @@ class Key(pulumi.ComponentResource):
         self.arn = key.arn
         self.key_id = key.key_id
         self.register_outputs({"arn": self.arn, "keyId": self.key_id})
+
+
+def rotating_key(
+    resource_name: str,
+    *,
+    description: str,
+    policy: dict,
+    tags: dict[str, str] | None,
+    opts: pulumi.ResourceOptions,
+    region: str | None = None,
+) -> aws.kms.Key:
+    """A customer-managed key as muon makes them all: yearly rotation, 30 days to cancel a deletion;
+    ``region``: another region than the stack's (AWS Backup copies, CloudFront's us-east-1)."""
+    return aws.kms.Key(
+        resource_name,
+        description=description,
+        enable_key_rotation=True,
+        deletion_window_in_days=30,
+        policy=to_json(policy),
+        region=region,
+        tags=tags,
+        opts=opts,
+    )
 
 
 def key_policy(context: AwsContext, publishing_services: tuple[str, ...]) -> dict:

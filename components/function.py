@@ -19,14 +19,8 @@ from muon.components.alarms import topic_alarm
 from muon.components.context import AwsContext
 from muon.components.domain import validated_certificate
 from muon.components.naming import fit
-from muon.components.policies import (
-    allow,
-    assume_role_policy,
-    deny_insecure_transport,
-    document,
-    ready,
-    to_json,
-)
+from muon.components.policies import allow, assume_role_policy, document, ready, to_json
+from muon.components.queue import tls_only_queue
 from muon.components.service_args import Permission, QueueAccess
 
 ALIAS = "live"
@@ -461,12 +455,3 @@ def function_policy(
     for index, permission in enumerate(args.permissions):
         statements.append(allow(list(permission.actions), list(permission.resources), Sid=f"Declared{index}"))
     return document(*statements)
-
-
-def tls_only_queue(name: str, queue: aws.sqs.Queue, opts: pulumi.ResourceOptions) -> None:
-    aws.sqs.QueuePolicy(
-        name,
-        queue_url=queue.url,
-        policy=to_json(document(deny_insecure_transport("sqs:*", queue.arn))),
-        opts=opts,
-    )

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.bucket import PrivateBucket, PrivateBucketArgs
-from muon.components.policies import document, ready, to_json
+from muon.components.bucket import PrivateBucket, PrivateBucketArgs, access_log_bucket
+from muon.components.encryption import rotating_key
+from muon.components.policies import document, ready
 
 FSBP = "standards/aws-foundational-security-best-practices/v/1.0.0"
 TRAIL_RETENTION_DAYS = 365 * 7
@@ -176,36 +177,17 @@ class OrganizationSecurity(pulumi.ComponentResource):
         trail_arn = pulumi.Output.concat(
             f"arn:{args.partition}:cloudtrail:{args.region}:", management_account_id, f":trail/{trail_name}"
         )
-        key = aws.kms.Key(
+        key = rotating_key(
             f"{name}-trail-key",
             description=f"{args.name}: the organization trail's logs",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=to_json(
-                trail_key_policy(
-                    args, args.log_archive_account_id or management_account_id, trail_arn, organization.id
-                )
+            policy=trail_key_policy(
+                args, args.log_archive_account_id or management_account_id, trail_arn, organization.id
             ),
             tags=args.tags,
             opts=where,
         )
-        access_logs = PrivateBucket(
-            f"{name}-trail-access-logs",
-            # S3 server access logs go only to SSE-S3 buckets.
-            PrivateBucketArgs(
-                expire_after_days=TRAIL_RETENTION_DAYS,
-                extra_statements=lambda arn: [
-                    {
-                        "Sid": "S3ServerAccessLogs",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "logging.s3.amazonaws.com"},
-                        "Action": "s3:PutObject",
-                        "Resource": arn.apply(lambda a: f"{a}/*"),
-                    }
-                ],
-                tags=args.tags,
-            ),
-            opts=where,
+        access_logs = access_log_bucket(
+            f"{name}-trail-access-logs", expire_after_days=TRAIL_RETENTION_DAYS, tags=args.tags, opts=where
         )
         bucket = PrivateBucket(
             f"{name}-trail-logs",

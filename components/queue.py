@@ -71,12 +71,7 @@ class WorkerQueue(pulumi.ComponentResource):
             opts=child,
         )
         for role, target in (("queue", queue), ("dlq", dead_letter)):
-            aws.sqs.QueuePolicy(
-                f"{name}-{role}-policy",
-                queue_url=target.url,
-                policy=to_json(document(deny_insecure_transport("sqs:*", target.arn))),
-                opts=child,
-            )
+            tls_only_queue(f"{name}-{role}-policy", target, child)
         dead_letter_alarm = f"{args.queue_name}-dead-letters"
         dead_letters = topic_alarm(
             f"{name}-dead-letters",
@@ -113,3 +108,13 @@ class WorkerQueue(pulumi.ComponentResource):
 
     def access(self) -> QueueAccess:
         return self._access
+
+
+def tls_only_queue(name: str, queue: aws.sqs.Queue, opts: pulumi.ResourceOptions) -> aws.sqs.QueuePolicy:
+    """The queue's policy: every call over TLS (SQS.1's companion, as buckets and topics)."""
+    return aws.sqs.QueuePolicy(
+        name,
+        queue_url=queue.url,
+        policy=to_json(document(deny_insecure_transport("sqs:*", queue.arn))),
+        opts=opts,
+    )

@@ -15,10 +15,10 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.bucket import PrivateBucket, PrivateBucketArgs
+from muon.components.bucket import PrivateBucket, PrivateBucketArgs, access_log_bucket
 from muon.components.context import AwsContext
 from muon.components.domain import validated_certificate
-from muon.components.encryption import key_policy
+from muon.components.encryption import key_policy, rotating_key
 from muon.components.firewall import FirewallArgs, WebFirewall
 from muon.components.naming import fit
 from muon.components.policies import document, to_json
@@ -68,34 +68,20 @@ class StaticSite(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         context = args.context
         distributions = f"arn:{context.partition}:cloudfront::{context.account_id}:distribution/*"
-        key = aws.kms.Key(
+        key = rotating_key(
             f"{name}-key",
             description=f"muon {args.name}: the site's files",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=to_json(site_key_policy(context, distributions)),
+            policy=site_key_policy(context, distributions),
             tags=args.tags,
             opts=child,
         )
-        access_logs = None
-        if args.production:  # S3 server access logs go only to SSE-S3 buckets
-            access_logs = PrivateBucket(
-                f"{fit(name, 30)}-access-logs",
-                PrivateBucketArgs(
-                    expire_after_days=365,
-                    extra_statements=lambda arn: [
-                        {
-                            "Sid": "S3ServerAccessLogs",
-                            "Effect": "Allow",
-                            "Principal": {"Service": "logging.s3.amazonaws.com"},
-                            "Action": "s3:PutObject",
-                            "Resource": arn.apply(lambda a: f"{a}/*"),
-                        }
-                    ],
-                    tags=args.tags,
-                ),
-                opts=child,
+        access_logs = (
+            access_log_bucket(
+                f"{fit(name, 30)}-access-logs", expire_after_days=365, tags=args.tags, opts=child
             )
+            if args.production
+            else None
+        )
         bucket_args = PrivateBucketArgs(
             key_arn=key.arn,
             force_destroy=not args.production,
@@ -256,12 +242,10 @@ class StaticSite(pulumi.ComponentResource):
         if args.context.region == CERTIFICATE_REGION:
             return site_key.arn
         there = AwsContext(args.context.account_id, CERTIFICATE_REGION, args.context.partition)
-        return aws.kms.Key(
+        return rotating_key(
             f"{name}-waf-logs-key",
             description=f"muon {args.name}: the web ACL's logs (us-east-1)",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=to_json(key_policy(there, ())),
+            policy=key_policy(there, ()),
             region=CERTIFICATE_REGION,
             tags=args.tags,
             opts=child,

@@ -3,7 +3,8 @@
 It records every invocation (argv, working directory, the PULUMI_* environment) as a JSON line and
 answers the commands the Automation API issues with canned output. ``FAKE_PULUMI_SCENARIO``
 chooses the behaviour: ``ok`` (default), ``locked`` (another update holds the lock), ``fail``;
-``stack export`` prints the state in the file ``FAKE_PULUMI_STATE`` names.
+``stack export`` prints the state in the file ``FAKE_PULUMI_STATE`` names; ``stack output``, the
+JSON in the file ``FAKE_PULUMI_OUTPUTS`` names when it is set.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ if words[:2] == ["stack", "history"]:
 if words[:2] == ["stack", "export"]:
     with open(os.environ["FAKE_PULUMI_STATE"], encoding="utf-8") as state:
         print(json.dumps({"version": 3, "deployment": json.load(state)["deployment"]}))
+    sys.exit(0)
+if words[:2] == ["stack", "output"] and os.environ.get("FAKE_PULUMI_OUTPUTS"):
+    with open(os.environ["FAKE_PULUMI_OUTPUTS"], encoding="utf-8") as outputs:
+        print(outputs.read())
     sys.exit(0)
 if words[:2] == ["stack", "output"]:
     secret = "--show-secrets" in args

@@ -503,3 +503,30 @@ def test_the_deploy_action_deploys_what_the_build_stage_built(project: Path, tmp
     subprocess.run(
         ["bash", "-c", overlay], env={"PATH": "/usr/bin:/bin", "CODEBUILD_SRC_DIR": str(checkout)}, check=True
     )
+
+
+def test_muon_up_releases_from_the_updates_own_outputs(
+    released: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`muon up` reads the functions from the update's result (no second `stack output` call for
+    them) and releases each; here the alias already serves the stack's version."""
+    from typer.testing import CliRunner
+
+    from muon.cli.main import app
+    from tests import fake_pulumi
+
+    log = fake_pulumi.activate(tmp_path, monkeypatch, on_path=True)[1]
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(
+        json.dumps({"functions": {"dev": {"skill": {**released, "version": released["live"]}}}})
+    )
+    monkeypatch.setenv("FAKE_PULUMI_OUTPUTS", str(outputs))
+    result = CliRunner().invoke(app, ["--json", "up", "dev"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["releases"] == [
+        f"function skill: version {released['live']} is already live"
+    ]
+    # Pulumi's own `up` ends with the history; muon asks nothing more of it.
+    commands = fake_pulumi.commands(log)
+    history = max(i for i, c in enumerate(commands) if c[:2] == ["stack", "history"])
+    assert not [c for c in commands[history:] if c[:2] == ["stack", "output"]]

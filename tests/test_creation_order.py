@@ -45,6 +45,15 @@ services:
     queue: {publishers: [banana]}
 jobs:
   nightly: {service: api, command: [report], schedule: rate(1 day)}
+sites:
+  www: {spa: true}
+functions:
+  skill:
+    image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/muon/skill@sha256:0000000000000000000000000000000000000000000000000000000000000000
+    triggers:
+      - {type: http, path: /hello}
+      - {type: schedule, schedule: rate(5 minutes)}
+      - {type: queue, worker: mailer}
 pipeline:
   source: {provider: codecommit, repo: banana}
   stages: [{environment: dev}]

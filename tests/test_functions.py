@@ -530,3 +530,20 @@ def test_muon_up_releases_from_the_updates_own_outputs(
     commands = fake_pulumi.commands(log)
     history = max(i for i, c in enumerate(commands) if c[:2] == ["stack", "history"])
     assert not [c for c in commands[history:] if c[:2] == ["stack", "output"]]
+
+
+def test_the_deploy_steps_release_command(released: dict, tmp_path: Path) -> None:
+    from muon.stacks.deploy import main
+
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(
+        json.dumps({"functions": {"dev": {"skill": {**released, "version": released["live"]}}}})
+    )
+    assert main(["release-functions", "--outputs", str(outputs), "--environment", "dev"]) == 0
+    # A function the outputs name but Lambda does not know: the step fails (exit 2, one line).
+    outputs.write_text(
+        json.dumps(
+            {"functions": {"dev": {"gone": {**released, "functionName": "muon-dev-gone", "version": "2"}}}}
+        )
+    )
+    assert main(["release-functions", "--outputs", str(outputs), "--environment", "dev"]) == 2

@@ -103,15 +103,15 @@ def service_incident(
             opts=child,
         )
         own[f"{service_id}-tasks-below-minimum"] = alarm.name
-    service_arn = pulumi.Output.concat(
-        f"arn:{context.partition}:ecs:{context.region}:{context.account_id}:service/",
-        wiring.cluster_name,
-        "/",
-        service.name,
-    )
+    services_arn = f"arn:{context.partition}:ecs:{context.region}:{context.account_id}:service"
+    # One Output.all and one apply per pattern: Output.concat would wrap each Output once more.
     patterns = {
         "deployment-failed": (
-            service_arn.apply(lambda arn: json.dumps(deployment_failed_pattern(arn), sort_keys=True)),
+            pulumi.Output.all(wiring.cluster_name, service.name).apply(
+                lambda v: json.dumps(
+                    deployment_failed_pattern(f"{services_arn}/{v[0]}/{v[1]}"), sort_keys=True
+                )
+            ),
             "an ECS deployment failed",
         ),
         "task-failed": (

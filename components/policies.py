@@ -49,6 +49,8 @@ def to_json(doc: Any) -> pulumi.Output[str]:
             return [fill(value, values) for value in node]
         return node
 
+    if len(leaves) == 1:  # the common case, without Output.all's extra apply per input
+        return leaves[0].apply(lambda value: json.dumps(fill(template, [value]), sort_keys=True))
     return pulumi.Output.all(*leaves).apply(lambda values: json.dumps(fill(template, values), sort_keys=True))
 
 
@@ -87,4 +89,17 @@ def ready(value: pulumi.Input[T], *after: pulumi.Resource) -> pulumi.Output[T]:
     endpoint once the instances behind it exist. A data dependency, so only what uses ``value``
     waits: nothing else is serialised.
     """
-    return pulumi.Output.all(value, *[resource.urn for resource in after]).apply(lambda values: values[0])
+    if not after:
+        return output_of(value)
+    # A URN is known from registration on, even in a preview: the apply always runs, and its
+    # result carries ``value``'s own dependencies, secrecy and unknowns along with ``after``.
+    # (Output.all would wrap each input in one more apply first.)
+    gate = after[0].urn if len(after) == 1 else pulumi.Output.all(*[resource.urn for resource in after])
+    return gate.apply(lambda _: value)
+
+
+def output_of(value: pulumi.Input[T]) -> pulumi.Output[T]:
+    """``value`` as an Output: an Output as it is. ``Output.from_input`` would wrap an Output in
+    one more apply (a task and its futures) to unwrap values nested in it, which an ARN, a name or
+    a URL never holds."""
+    return value if isinstance(value, pulumi.Output) else pulumi.Output.from_input(value)

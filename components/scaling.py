@@ -122,7 +122,9 @@ class StepScaling(pulumi.ComponentResource):
         super().__init__("muon:ecs:StepScaling", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         config = args.config
-        resource_id = pulumi.Output.concat("service/", args.cluster_name, "/", args.service_name)
+        resource_id = pulumi.Output.all(args.cluster_name, args.service_name).apply(
+            lambda names: f"service/{names[0]}/{names[1]}"
+        )
         target = aws.appautoscaling.Target(
             f"{name}-target",
             service_namespace="ecs",

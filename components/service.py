@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from muon.components.domain import alias_record
 from muon.components.incident import service_incident
 from muon.components.naming import fit, scoped, unique_name
-from muon.components.policies import assume_role_policy, document, ready, to_json
+from muon.components.policies import assume_role_policy, document, output_of, ready, to_json
 from muon.components.registry import execution_role_path
 from muon.components.scaling import StepScaling, StepScalingArgs
 from muon.components.service_access import execution_policy, queue_statements, task_policy_statements
@@ -301,8 +301,8 @@ class Service(pulumi.ComponentResource):
         self.security_group_id = tasks_sg.id
         self.task_role_name = task_role_name
         self.execution_role_name = execution_role_name
-        self.task_role_arn = pulumi.Output.from_input(task_role_arn)
-        self.execution_role_arn = pulumi.Output.from_input(execution_role_arn)
+        self.task_role_arn = output_of(task_role_arn)
+        self.execution_role_arn = output_of(execution_role_arn)
         self.task_family = service_id
         # By name (muon names its alarms): the dashboard needs no Output for them.
         self.alarm_names: list[str] = alarm_names
@@ -390,7 +390,7 @@ class Service(pulumi.ComponentResource):
         target_group = aws.lb.TargetGroup(
             f"{name}-tg",
             # 32 characters; new exactly when a change replaces the target group.
-            name=pulumi.Output.from_input(wiring.vpc_id).apply(
+            name=output_of(wiring.vpc_id).apply(
                 lambda vpc: unique_name(scoped(namespace, name), 32, args.port, protocol, "ip", vpc)
             ),
             port=args.port,
@@ -523,7 +523,5 @@ def service_url(args: ServiceArgs) -> pulumi.Input[str]:
     if wiring.domain is not None:
         return f"https://{host or wiring.domain}{path}"
     if host is not None:
-        return pulumi.Output.from_input(wiring.load_balancer_url).apply(
-            lambda url: f"{url.split('://')[0]}://{host}{path}"
-        )
-    return pulumi.Output.concat(wiring.load_balancer_url, path)
+        return output_of(wiring.load_balancer_url).apply(lambda url: f"{url.split('://')[0]}://{host}{path}")
+    return output_of(wiring.load_balancer_url).apply(lambda url: f"{url}{path}")

@@ -9,10 +9,14 @@ registers **the same custom resources** muon rendered — the same types, in the
 through the same ``pulumi_aws`` classes' own constructors (loaded inside the timed part), with the
 same property payloads — under the same mocks, and nothing else. Both freeze what they loaded
 before registering (``gc.freeze``, see ``stacks/program.py``), so neither pays for the collector
-traversing its imports. ``overhead`` is muon's own cost over that floor: loading and validating the
+traversing its imports. ``overhead`` is muon's cost over that floor: loading and validating the
 definition, composing components, building policy documents, and the ``Output`` plumbing between
 resources.
-Runs alternate muon, floor, muon, floor ... so that machine noise falls on both; medians are
+A second, *wired* floor registers the same resources with muon's dependency graph written as a
+program by hand would write it (``vpc_id=vpc.id``; ``depends_on`` for a dependency no property
+carries): ``vs wired`` is what muon costs beyond the SDK's own work for that graph — every real
+dependency, which the deploy needs (see ``tests/test_creation_order.py``).
+Runs alternate muon, floor, wired floor, muon ... so that machine noise falls on all; medians are
 reported. Figures: wall time of the render (imports of ``pulumi_aws`` and muon reported apart),
 peak RSS, resources, and resources per second.
 """
@@ -24,13 +28,16 @@ import functools
 import gc
 import importlib
 import json
+import re
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -81,10 +88,7 @@ def run_workload(name: str, resources_file: str = "") -> dict[str, float]:
     rendering = render(lambda: program.run(), config=config, stack=name)
     elapsed = time.perf_counter() - began
     if resources_file:
-        registered = [
-            {"type": r.type, "name": r.name, "inputs": r.masked_inputs} for r in rendering.custom_resources
-        ]
-        Path(resources_file).write_text(json.dumps(registered), encoding="utf-8")
+        Path(resources_file).write_text(json.dumps(recorded(rendering)), encoding="utf-8")
     return {
         "import_s": imported - started,
         "render_s": elapsed,
@@ -92,6 +96,27 @@ def run_workload(name: str, resources_file: str = "") -> dict[str, float]:
         "components": len(rendering.resources) - len(rendering.custom_resources),
         "peak_rss_mib": _peak_rss_mib(),
     }
+
+
+def recorded(rendering: Any) -> list[dict[str, Any]]:
+    """What the floors replay of each custom resource: type, name, properties as sent (secrets
+    masked), and for the wired floor its URN, dependencies and the outputs the mocks gave it."""
+    return [
+        {
+            "type": r.type,
+            "name": r.name,
+            "inputs": r.masked_inputs,
+            "urn": r.urn,
+            "dependencies": list(r.dependencies),
+            # By attribute (``arn``, ``arn_suffix`` ...), where the SDK class has one.
+            "outputs": {
+                _snake(key): value
+                for key, value in r.state.items()
+                if isinstance(value, str) and _snake(key) in _output_attributes(r.type)
+            },
+        }
+        for r in rendering.custom_resources
+    ]
 
 
 @functools.cache
@@ -104,20 +129,129 @@ def sdk_class(type_token: str) -> type:
     return getattr(importlib.import_module(base if module == "index" else f"{base}.{module}"), class_name)
 
 
-def register_floor(resources: list[dict]) -> None:
+def register_floor(resources: list[dict], wiring: Wiring | None = None) -> None:
     """Register each resource through its SDK class's own constructor, with the properties muon
     sent — so the floor pays what any Pulumi program pays for these resources (class loading,
     the generated constructors' argument handling, serialisation, registration) — and nothing
-    muon adds: no definition, no component, no ``Output`` between resources, no validation."""
+    muon adds: no definition, no component, no validation. Plain: no ``Output`` between
+    resources either. With ``wiring`` (see ``plan_wiring``): the same dependency graph as muon's,
+    written as a program by hand would write it."""
+    import pulumi  # loaded already: render() imported it
+
     # As muon's program does when it starts (stacks/program.py): what was loaded before this
     # point is moved out of the garbage collector's reach.
     gc.collect()
     gc.freeze()
-    for index, recorded in enumerate(resources):
-        cls = sdk_class(recorded["type"])
+    created: dict[int, Any] = {}
+    for index in wiring.order if wiring else range(len(resources)):
+        entry = resources[index]
+        cls = sdk_class(entry["type"])
         python_names = keyword_names(cls)
-        keywords = {python_names.get(key, key): value for key, value in recorded["inputs"].items()}
-        cls(f"r{index}-{recorded['name']}", **keywords)
+        inputs, options = entry["inputs"], None
+        if wiring:
+            wired = wiring.properties[index]
+            if wired:
+                inputs = {**inputs, **{key: _fill(wired[key], created) for key in wired}}
+            if wiring.depends_on[index]:
+                options = pulumi.ResourceOptions(depends_on=[created[j] for j in wiring.depends_on[index]])
+        keywords = {python_names.get(key, key): value for key, value in inputs.items()}
+        created[index] = cls(f"r{index}-{entry['name']}", **keywords, opts=options)
+
+
+@dataclass(frozen=True)
+class _Output:
+    """Where the wired floor passes a dependency's output: resource (by position), attribute."""
+
+    index: int
+    attribute: str
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """Worked out before the clock, so that the wired floor times registration only."""
+
+    order: list[int]
+    """Every resource after the ones it depends on."""
+    properties: list[dict[str, Any]]
+    """Per resource, the properties that carry a dependency's output (as ``_Output`` leaves)."""
+    depends_on: list[list[int]]
+    """Per resource, the dependencies no property carries."""
+
+
+def plan_wiring(resources: list[dict]) -> Wiring:
+    """muon's dependency graph as a hand-written program states it: a property whose value is an
+    output of a resource it depends on takes that resource's ``Output`` (``vpc_id=vpc.id``);
+    a dependency no property carries becomes ``depends_on``."""
+    position = {entry["urn"]: index for index, entry in enumerate(resources)}
+    properties: list[dict[str, Any]] = []
+    depends_on: list[list[int]] = []
+    for entry in resources:
+        needed = list(dict.fromkeys(position[urn] for urn in entry["dependencies"] if urn in position))
+        sources: dict[str, _Output] = {}
+        for index in needed:
+            for attribute, value in resources[index]["outputs"].items():
+                sources.setdefault(value, _Output(index, attribute))
+        carried: set[int] = set()
+        wired = {key: _wire(value, sources, carried) for key, value in entry["inputs"].items()}
+        properties.append({key: value for key, value in wired.items() if value != entry["inputs"][key]})
+        depends_on.append([index for index in needed if index not in carried])
+    return Wiring(order=dependency_order(resources, position), properties=properties, depends_on=depends_on)
+
+
+def _wire(value: Any, sources: dict[str, _Output], carried: set[int]) -> Any:
+    """``value`` with each string that is a dependency's output replaced by where it comes from."""
+    if isinstance(value, str) and value in sources:
+        carried.add(sources[value].index)
+        return sources[value]
+    if isinstance(value, list):
+        return [_wire(item, sources, carried) for item in value]
+    if isinstance(value, dict):
+        return {key: _wire(item, sources, carried) for key, item in value.items()}
+    return value
+
+
+@functools.cache
+def _output_attributes(type_token: str) -> frozenset[str]:
+    """The attributes of a resource class that are its outputs (``id``, ``arn``, ``name`` ...)."""
+    cls = sdk_class(type_token)
+    return frozenset(
+        name for name in dir(cls) if name == "id" or isinstance(getattr(cls, name, None), property)
+    )
+
+
+def _fill(value: Any, created: dict[int, Any]) -> Any:
+    if isinstance(value, _Output):
+        return getattr(created[value.index], value.attribute)
+    if isinstance(value, list):
+        return [_fill(item, created) for item in value]
+    if isinstance(value, dict):
+        return {key: _fill(item, created) for key, item in value.items()}
+    return value
+
+
+def dependency_order(resources: list[dict], position: dict[str, int]) -> list[int]:
+    """Every resource after the ones it depends on (the wired floor needs their objects)."""
+    order: list[int] = []
+    placed: set[int] = set()
+    for start in range(len(resources)):
+        stack = [(start, False)]
+        while stack:
+            index, expanded = stack.pop()
+            if index in placed:
+                continue
+            if expanded:
+                placed.add(index)
+                order.append(index)
+                continue
+            stack.append((index, True))
+            stack.extend(
+                (position[urn], False) for urn in resources[index]["dependencies"] if urn in position
+            )
+    return order
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 @functools.cache
@@ -132,15 +266,18 @@ def keyword_names(cls: type) -> dict[str, str]:
     return {wire: py for py, wire in _types.input_type_py_to_pulumi_names(arguments).items()}
 
 
-def run_floor(resources_file: str) -> dict[str, float]:
+def run_floor(resources_file: str, wired: bool = False) -> dict[str, float]:
     """Inside the child process: register the recorded resources, nothing else."""
     import pulumi_aws  # noqa: F401 - imported before the clock, as for the workload
 
     from muon.stacks.offline import render
 
     resources = json.loads(Path(resources_file).read_text(encoding="utf-8"))
+    wiring = plan_wiring(resources) if wired else None
     began = time.perf_counter()
-    rendering = render(lambda: register_floor(resources), config={"aws:region": "us-east-1"}, stack="floor")
+    rendering = render(
+        lambda: register_floor(resources, wiring), config={"aws:region": "us-east-1"}, stack="floor"
+    )
     elapsed = time.perf_counter() - began
     assert len(rendering.custom_resources) == len(resources)
     return {"render_s": elapsed, "resources": len(resources), "peak_rss_mib": _peak_rss_mib()}
@@ -165,7 +302,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         kind, *values = args.child
-        figures = run_floor(values[0]) if kind == "floor" else run_workload(*values)
+        wired = kind == "wired"
+        figures = run_workload(*values) if kind == "workload" else run_floor(values[0], wired=wired)
         print(json.dumps(figures))
         return 0
 
@@ -177,6 +315,8 @@ def main() -> int:
         ("floor s", 8),
         ("overhead", 8),
         ("pairs", 11),
+        ("wired s", 8),
+        ("vs wired", 8),
     )
     header = f"{'workload':<10} " + " ".join(f"{title:>{width}}" for title, width in columns) + " import s"
     print(
@@ -190,12 +330,15 @@ def main() -> int:
             recorded = str(Path(folder) / f"{name}.json")
             runs = [child(["workload", name, recorded])]
             floors = [child(["floor", recorded])]
+            wired = [child(["wired", recorded])]
             for _ in range(args.repeat - 1):
                 runs.append(child(["workload", name]))
                 floors.append(child(["floor", recorded]))
+                wired.append(child(["wired", recorded]))
             count = int(runs[0]["resources"])
             render_s = statistics.median(r["render_s"] for r in runs)
             floor_s = statistics.median(f["render_s"] for f in floors)
+            wired_s = statistics.median(w["render_s"] for w in wired)
             # Each run against the floor run right after it: how far the machine's noise moves the ratio.
             pairs = sorted(r["render_s"] / f["render_s"] - 1 for r, f in zip(runs, floors, strict=True))
             spread = f"{pairs[0]:.0%}..{pairs[-1]:.0%}"
@@ -203,7 +346,8 @@ def main() -> int:
             print(
                 f"{name:<10} {count:>9} {render_s:>9.3f} {count / render_s:>7.0f} "
                 f"{max(r['peak_rss_mib'] for r in runs):>9.1f} {floor_s:>8.3f} "
-                f"{render_s / floor_s - 1:>8.0%} {spread:>11} {imported:>8.2f}"
+                f"{render_s / floor_s - 1:>8.0%} {spread:>11} {wired_s:>8.3f} {render_s / wired_s - 1:>8.0%}"
+                f" {imported:>8.2f}"
             )
     for name, description in WORKLOADS.items():
         print(f"  {name:<8} {description}")
@@ -211,6 +355,8 @@ def main() -> int:
         "\nfloor: the same custom resources (types, numbers, properties) registered through the same SDK"
         "\nclasses' constructors under the same mocks, nothing else;"
         "\noverhead = median render / median floor - 1;"
+        "\nwired: the same floor with muon's dependency graph written by hand (an output of a dependency"
+        "\npassed as that resource's Output, any other dependency as depends_on); vs wired: muon over it;"
         "\npairs: the lowest and highest overhead of one run against the floor run beside it"
     )
     return 0

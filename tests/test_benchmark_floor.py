@@ -18,6 +18,7 @@ def load_benchmark() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_render", PROJECT_DIR / "bench" / "render.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
     spec.loader.exec_module(module)
     return module
 
@@ -60,3 +61,38 @@ def test_a_stack_without_databases_never_loads_the_random_sdk(tmp_path) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=PROJECT_DIR
     )
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_wired_floor_carries_muons_dependency_graph(prod: Rendering) -> None:
+    bench = load_benchmark()
+    recorded = bench.recorded(prod)
+    wiring = bench.plan_wiring(recorded)
+    floor = render(
+        lambda: bench.register_floor(recorded, wiring), config={"aws:region": "us-east-1"}, stack="wired"
+    )
+    # The floor names resources r<position>-<name>; its dependencies, read back by position, are muon's.
+    position = {r.urn: int(r.name.split("-", 1)[0][1:]) for r in floor.custom_resources}
+    for r in floor.custom_resources:
+        index = position[r.urn]
+        assert {position[urn] for urn in r.dependencies} == {
+            recorded.index(entry) for entry in recorded if entry["urn"] in recorded[index]["dependencies"]
+        }, r.name
+        # Unwired properties as muon sent them; wired ones hold the floor's own resources' outputs
+        # (the mocks derive identifiers from the floor's names), so only their keys are compared.
+        wired = wiring.properties[index]
+        unwired = {key: value for key, value in r.masked_inputs.items() if key not in wired}
+        assert unwired == {k: v for k, v in recorded[index]["inputs"].items() if k not in wired}, r.name
+        assert set(wired) <= set(r.masked_inputs), r.name
+    # Most dependencies travel in properties, as in a program written by hand, not in depends_on.
+    carried = sum(len(p) for p in wiring.properties)
+    assert carried > sum(len(d) for d in wiring.depends_on)
+    assert wiring.order.index(0) >= 0 and sorted(wiring.order) == list(range(len(recorded)))
+
+
+def test_wired_floor_registers_each_resource_after_its_dependencies(prod: Rendering) -> None:
+    bench = load_benchmark()
+    recorded = bench.recorded(prod)
+    order = bench.plan_wiring(recorded).order
+    placed = {recorded[index]["urn"]: step for step, index in enumerate(order)}
+    for step, index in enumerate(order):
+        assert all(placed[urn] < step for urn in recorded[index]["dependencies"] if urn in placed)

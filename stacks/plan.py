@@ -31,15 +31,15 @@ def render_stack(
 ) -> Rendering:
     """Render ``Pulumi.<stack>.yaml`` of the project in ``project_dir`` (default: the working
     directory); ``config``: Pulumi's flat config map instead of the stack file's."""
-    from muon.stacks import program  # imported late: it loads pulumi_aws, ~1 s
+    from muon.stacks import preparation, program  # imported late: they load pulumi_aws, ~1 s
 
     project_dir = (project_dir or Path.cwd()).resolve()
     config = read_stack_file(project_dir, stack) if config is None else config
-    previous, program.PROJECT_DIR = program.PROJECT_DIR, project_dir
+    previous, preparation.PROJECT_DIR = preparation.PROJECT_DIR, project_dir
     try:
         return render(program.run, config=config, stack=stack, project=project_name(project_dir))
     finally:
-        program.PROJECT_DIR = previous
+        preparation.PROJECT_DIR = previous
 
 
 STAND_IN_IMAGE = "123456789012.dkr.ecr.{region}.amazonaws.com/muon/{service}:cost-estimate"

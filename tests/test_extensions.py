@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from muon.stacks import program
+from muon.stacks import preparation
 from muon.stacks.errors import DefinitionError
 from muon.stacks.offline import Rendering
 from tests.conftest import definition_error, render_definition_text
@@ -60,7 +60,7 @@ def own_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Modules written in a project folder of the test's own (names unique to the test)."""
     project = tmp_path / "project"
     project.mkdir()
-    monkeypatch.setattr(program, "PROJECT_DIR", project)
+    monkeypatch.setattr(preparation, "PROJECT_DIR", project)
     return project
 
 

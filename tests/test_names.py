@@ -6,7 +6,7 @@ import pytest
 
 from muon.components.load_balancer import load_balancer_name
 from muon.components.naming import NAME_RULES, fit, name_problem, physical_name, unique_name
-from muon.stacks import program
+from muon.stacks import preparation
 from muon.stacks.offline import Rendering
 from tests.conftest import render_definition_text, render_repository_stack
 
@@ -69,7 +69,7 @@ def renderings(tmp_path_factory, dev: Rendering, prod: Rendering, delivery: Rend
         (directory / f"Pulumi.{stack}.yaml").write_text(f"config:\n  muon:environments: [{environment}]\n")
     environments = render_definition_text(directory, DEFINITION, [LONGEST, "internal", PRODUCTION])
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(program, "PROJECT_DIR", directory)  # the stack files the stages resolve to
+        patch.setattr(preparation, "PROJECT_DIR", directory)  # the stack files the stages resolve to
         pipeline = render_definition_text(
             directory,
             DEFINITION,

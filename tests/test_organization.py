@@ -132,10 +132,10 @@ def test_adopting_imports_the_existing_organization(tmp_path: Path) -> None:
 
 
 def test_adopt_is_an_import_of_the_organization(render_definition, tmp_path: Path, monkeypatch) -> None:
-    from muon.stacks import program
+    from muon.stacks import preparation
 
     (tmp_path / "org.yaml").write_text("adopt: o-a1b2c3d4e5\nunits: {GeneralOU: {}}\n", encoding="utf-8")
-    monkeypatch.setattr(program, "PROJECT_DIR", tmp_path)
+    monkeypatch.setattr(preparation, "PROJECT_DIR", tmp_path)
     rendering = render_definition(
         "environments: {dev: {}}\n", [], extra_config={"muon:organization": "org.yaml"}
     )
@@ -447,14 +447,14 @@ def test_moving_an_existing_account_on_a_real_endpoint(organization) -> None:
 
 
 def test_the_plan_shows_the_lock_out_warning(render_definition, tmp_path: Path, monkeypatch) -> None:
-    from muon.stacks import program
+    from muon.stacks import preparation
 
     (tmp_path / "org.yaml").write_text(
         "policies: {Hipaa: {document: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: ['ec2:*'], Resource: '*'}]}}}\n"
         "units: {HipaaOU: {policies: [Hipaa], hostsMuon: true}}\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr(program, "PROJECT_DIR", tmp_path)
+    monkeypatch.setattr(preparation, "PROJECT_DIR", tmp_path)
     rendering = render_definition(
         "environments: {dev: {}}\n", [], extra_config={"muon:organization": "org.yaml"}
     )

@@ -18,7 +18,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from muon.stacks.cost import Estimate, LineItem, estimate, money
+from muon.stacks.cost import estimate
+from muon.stacks.cost_items import Estimate, LineItem, money
 from muon.stacks.errors import MuonError
 from muon.stacks.offline import RenderedResource, Rendering, close_event_loop, render
 from muon.stacks.prices import prices_for, usage_for

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from muon.stacks.cost import FREE, PRICERS, estimate
+from muon.stacks.cost import FREE, estimate
+from muon.stacks.cost_pricers import PRICERS
 from muon.stacks.egress import cheapest_egress, egress_options
 from muon.stacks.offline import Rendering
 from muon.stacks.plan import cost_estimate, main, priced_rendering

@@ -159,18 +159,18 @@ def deployer_policy_command(
     """The IAM policy a service project's deployer needs: its namespace's resources, nothing else."""
     import json
 
-    from muon.stacks.deployer_policy import deployer_policy
+    from muon.stacks.deployer_policy import deployer_policy, uncovered
     from muon.stacks.loader import load_definition
     from muon.stacks.settings import project_name
 
     def action(_state: State) -> dict[str, Any]:
         if not re.fullmatch(r"\d{12}", account):
             raise UsageError(f"--account: expected a 12-digit AWS account id, got '{account}'")
-        chosen = namespace
-        if chosen is None:
-            definition = Path.cwd() / "muon.yaml"
-            declared = load_definition(definition).namespace if definition.exists() else None
-            chosen = declared or project_name(Path.cwd())
+        path = Path.cwd() / "muon.yaml"
+        definition = load_definition(path) if path.exists() else None
+        chosen = namespace or (definition.namespace if definition else None) or project_name(Path.cwd())
+        for what in uncovered(definition) if definition else []:
+            print(f"muon: not in this policy: {what}; the platform team deploys it", file=sys.stderr)
         return deployer_policy(chosen, account, region, zone_id=zone_id)
 
     run(ctx, action, lambda policy: print(json.dumps(policy, indent=2)))

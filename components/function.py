@@ -21,6 +21,7 @@ from muon.components.domain import validated_certificate
 from muon.components.naming import fit
 from muon.components.policies import allow, assume_role_policy, document, ready, to_json
 from muon.components.queue import tls_only_queue
+from muon.components.registry import execution_role_path
 from muon.components.service_args import Permission, QueueAccess
 
 ALIAS = "live"
@@ -114,7 +115,7 @@ class Function(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-role",
             name=fit(f"{args.name}-function", 64),
-            path="/muon/",
+            path=execution_role_path(context.namespace),  # the namespace's roles, as for services
             assume_role_policy=assume_role_policy("lambda.amazonaws.com", source_account=context.account_id),
             tags=args.tags,
             opts=child,
@@ -184,7 +185,7 @@ class Function(pulumi.ComponentResource):
         release_role = aws.iam.Role(
             f"{name}-release-role",
             name=fit(f"{args.name}-release", 64),
-            path="/muon/",
+            path=execution_role_path(context.namespace),
             assume_role_policy=assume_role_policy("codedeploy.amazonaws.com"),
             managed_policy_arns=[context.managed_policy("service-role/AWSCodeDeployRoleForLambda")],
             tags=args.tags,
@@ -239,7 +240,7 @@ class Function(pulumi.ComponentResource):
             )
             access = aws.cloudwatch.LogGroup(
                 f"{name}-http-logs",
-                name=f"/muon/http/{args.name}",
+                name=f"/{args.context.namespace}/http/{args.name}",  # the namespace's log groups
                 retention_in_days=args.log_retention_days,
                 kms_key_id=args.key_arn,
                 tags=args.tags,
@@ -288,7 +289,7 @@ class Function(pulumi.ComponentResource):
             scheduler_role = aws.iam.Role(
                 f"{name}-schedule-{index}-role",
                 name=fit(f"{args.name}-schedule-{index}", 64),
-                path="/muon/",
+                path=execution_role_path(args.context.namespace),
                 assume_role_policy=assume_role_policy(
                     "scheduler.amazonaws.com", source_account=args.context.account_id
                 ),

@@ -7,6 +7,11 @@ target groups, listener rules, subnet and parameter groups, keys, scaling alarms
 and nothing of anyone else's. The template is ``muon/data/service-deployer-policy.json``;
 ``COVERAGE`` says which statements each resource type needs (a test holds every type a service
 project renders to it).
+
+Not covered (``NOT_COVERED``): a function's HTTP trigger (API Gateway's HTTP APIs have opaque ids,
+and their routes and integrations carry no tags for a policy to match) and static sites (CloudFront,
+us-east-1 certificates): the platform team deploys those, or grants them to the deployer itself;
+``muon deployer-policy`` says so when the definition declares them.
 """
 
 from __future__ import annotations
@@ -99,6 +104,19 @@ COVERAGE: dict[str, tuple[str, ...]] = {
     ),
     "aws:sfn/stateMachine:StateMachine": ("JobStateMachines", "PassRolesToTasksAndRdsMonitoring"),
     "aws:scheduler/schedule:Schedule": ("JobSchedules", "PassRolesToTasksAndRdsMonitoring"),
+    "aws:lambda/function:Function": ("FunctionsOfTheNamespace", "PassRolesToTasksAndRdsMonitoring"),
+    "aws:lambda/alias:Alias": ("FunctionsOfTheNamespace",),
+    "aws:lambda/permission:Permission": ("FunctionsOfTheNamespace",),
+    "aws:lambda/eventSourceMapping:EventSourceMapping": (
+        "EventSourceMappingsOfTheNamespacesFunctions",
+        "ReadEventSourceMappings",
+    ),
+    "aws:codedeploy/application:Application": ("FunctionReleasesOfTheNamespace",),
+    "aws:codedeploy/deploymentGroup:DeploymentGroup": (
+        "FunctionReleasesOfTheNamespace",
+        "PredefinedDeploymentConfigs",
+        "PassRolesToTasksAndRdsMonitoring",
+    ),
 }
 """Statements each resource type a service project creates needs."""
 
@@ -108,6 +126,23 @@ NOTHING_TO_ALLOW = frozenset(
         "random:index/randomPassword:RandomPassword",  # generated where `pulumi up` runs
     }
 )
+
+
+NOT_COVERED = {
+    "http": "a function's http trigger (API Gateway HTTP APIs: opaque ids, untagged routes)",
+    "sites": "static sites (CloudFront distributions and us-east-1 certificates)",
+}
+"""What a service project may declare that this policy does not let its deployer create."""
+
+
+def uncovered(definition: Any) -> list[str]:
+    """What of ``definition`` (a loaded Definition) the policy does not cover, in words."""
+    found = []
+    if any(t.type == "http" for f in definition.functions.values() for t in f.triggers):
+        found.append(NOT_COVERED["http"])
+    if definition.sites:
+        found.append(NOT_COVERED["sites"])
+    return found
 
 
 def template() -> str:

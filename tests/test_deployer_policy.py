@@ -27,6 +27,8 @@ SERVICE_PROJECT = (
     + "  api: {kind: backend, port: 9000}\n"
     + "  mailer: {kind: worker, queue: {publishers: [api]}}\n"
     + "jobs:\n  nightly: {service: api, command: [report], schedule: rate(1 day)}\n"
+    + "functions:\n  hello:\n    source: functions/hello\n    runtime: python3.12\n    handler: app.handler\n"
+    + "    triggers: [{type: schedule, schedule: rate(5 minutes)}, {type: queue, worker: mailer}, {type: queue}]\n"
 )
 # The botocore service behind each IAM prefix.
 SERVICES = {
@@ -47,6 +49,8 @@ SERVICES = {
     "states": "stepfunctions",
     "scheduler": "scheduler",
     "events": "events",
+    "lambda": "lambda",
+    "codedeploy": "codedeploy",
 }
 NOT_AN_API_CALL = {"iam:PassRole"}  # a permission IAM checks, not an operation
 # Statements whose resources carry no namespace, and why that is as narrow as AWS allows.
@@ -59,6 +63,8 @@ UNSCOPED = {
     "RecordsForTheServicesHosts": "the platform's zone (fill in its id)",
     "TagsOnCreation": "only while creating a group or rule, which the tag-scoped statements gate",
     "DefaultInstanceParameterGroups": "AWS's default parameter groups, which creating an instance reads",
+    "ReadEventSourceMappings": "reading a mapping (opaque ids); what changes one is conditioned on its function",
+    "PredefinedDeploymentConfigs": "AWS's own CodeDeployDefault.* configurations, which a release names",
 }
 
 
@@ -69,9 +75,10 @@ def policy() -> dict:
 
 @pytest.fixture(scope="module")
 def service_project(tmp_path_factory) -> Rendering:
-    return render_definition_text(
-        tmp_path_factory.mktemp("service"), SERVICE_PROJECT, ["dev"], project=NAMESPACE
-    )
+    project = tmp_path_factory.mktemp("service")
+    (project / "functions" / "hello").mkdir(parents=True)
+    (project / "functions" / "hello" / "app.py").write_text("def handler(event, context):\n    return {}\n")
+    return render_definition_text(project, SERVICE_PROJECT, ["dev"], project=NAMESPACE)
 
 
 def statements(policy: dict) -> dict[str, dict]:
@@ -109,9 +116,11 @@ def test_every_statement_is_scoped_to_the_namespace_or_says_why_not(policy: dict
         tagged = f"'muon:namespace': '{NAMESPACE}'" in conditions.replace("aws:RequestTag/", "").replace(
             "aws:ResourceTag/", ""
         )
-        assert named or tagged or sid in UNSCOPED, sid
+        # Or conditioned on the namespace's own resources (an event source mapping's function).
+        conditioned = NAMESPACE in conditions
+        assert named or tagged or conditioned or sid in UNSCOPED, sid
         if resources == ["*"]:
-            assert sid == "LookupsWithoutResourceLevelPermissions" or tagged, sid
+            assert sid == "LookupsWithoutResourceLevelPermissions" or tagged or conditioned, sid
 
 
 def allowed_by_name(policy: dict, sid: str, arn: str) -> bool:
@@ -179,6 +188,28 @@ def test_the_service_projects_resources_fall_inside_the_policy(
             assert allowed_by_name(
                 policy, "JobSchedules", arn.format("scheduler", f"schedule/default/{inputs['name']}")
             )
+        elif kind == "aws:lambda/function:Function":
+            function = arn.format("lambda", f"function:{inputs['name']}")
+            assert allowed_by_name(policy, "FunctionsOfTheNamespace", function), function
+        elif kind == "aws:lambda/alias:Alias":
+            alias = arn.format("lambda", f"function:{inputs['functionName']}:{inputs['name']}")
+            assert allowed_by_name(policy, "FunctionsOfTheNamespace", alias), alias
+        elif kind == "aws:lambda/eventSourceMapping:EventSourceMapping":
+            condition = statements(policy)["EventSourceMappingsOfTheNamespacesFunctions"]["Condition"]
+            patterns = condition["ArnLike"]["lambda:FunctionArn"]
+            assert any(fnmatch.fnmatchcase(inputs["functionName"], p) for p in patterns), inputs[
+                "functionName"
+            ]
+        elif kind == "aws:codedeploy/application:Application":
+            application = arn.format("codedeploy", f"application:{inputs['name']}")
+            assert allowed_by_name(policy, "FunctionReleasesOfTheNamespace", application), application
+        elif kind == "aws:codedeploy/deploymentGroup:DeploymentGroup":
+            group = arn.format(
+                "codedeploy", f"deploymentgroup:{inputs['appName']}/{inputs['deploymentGroupName']}"
+            )
+            assert allowed_by_name(policy, "FunctionReleasesOfTheNamespace", group), group
+            config = arn.format("codedeploy", f"deploymentconfig:{inputs['deploymentConfigName']}")
+            assert allowed_by_name(policy, "PredefinedDeploymentConfigs", config), config
         elif kind in (
             "aws:servicediscovery/httpNamespace:HttpNamespace",
             "aws:kms/key:Key",
@@ -217,3 +248,24 @@ def test_the_command_fills_it_in_for_the_projects_namespace(tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == deployer_policy("shop", ACCOUNT, "eu-west-1")
+
+
+def test_the_command_says_what_the_policy_does_not_cover(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: orders\nruntime: python\n", encoding="utf-8")
+    (tmp_path / "functions" / "hook").mkdir(parents=True)
+    (tmp_path / "muon.yaml").write_text(
+        "namespace: shop\nenvironments: {dev: {}}\nfunctions:\n  hook:\n    source: functions/hook\n"
+        "    runtime: python3.12\n    handler: app.handler\n    triggers: [{type: http, path: /hook}]\n",
+        encoding="utf-8",
+    )
+    muon = Path(sys.executable).parent / "muon"
+    result = subprocess.run(
+        [str(muon), "deployer-policy", "--account", ACCOUNT],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "not in this policy: a function's http trigger" in result.stderr
+    assert json.loads(result.stdout) == deployer_policy("shop", ACCOUNT, REGION)

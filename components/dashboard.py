@@ -1,5 +1,7 @@
 """An environment's CloudWatch dashboard: the load balancer, every service (CPU, memory, tasks,
-5xx, latency), every database (connections, CPU, freeable memory) and the state of its alarms."""
+5xx, latency), every database (connections, CPU, freeable memory), every function (invocations,
+errors, throttles, p99 duration), every site (CloudFront requests and error rates) and the state of
+its alarms."""
 
 from __future__ import annotations
 
@@ -33,6 +35,24 @@ class DatabasePanel:
     alarm_names: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class FunctionPanel:
+    name: str
+    function_name: str
+    """The Lambda function's name (``<namespace>-<env>-<function>``)."""
+    alarm_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SitePanel:
+    name: str
+    distribution_id: pulumi.Input[str]
+
+
+CLOUDFRONT_METRICS_REGION = "us-east-1"
+"""CloudFront publishes its metrics there, with the dimension ``Region: Global``."""
+
+
 def environment_dashboard(
     name: str,
     *,
@@ -43,6 +63,8 @@ def environment_dashboard(
     databases: list[DatabasePanel],
     environment_alarm_names: tuple[str, ...],
     opts: pulumi.ResourceOptions,
+    functions: tuple[FunctionPanel, ...] = (),
+    sites: tuple[SitePanel, ...] = (),
 ) -> aws.cloudwatch.Dashboard:
     """One dashboard, ``<namespace>-<env>``; every metric is one AWS publishes for what muon made."""
     region = context.region
@@ -51,14 +73,18 @@ def environment_dashboard(
         *environment_alarm_names,
         *(a for s in services for a in s.alarm_names),
         *(a for d in databases for a in d.alarm_names),
+        *(a for f in functions for a in f.alarm_names),
     ]
 
     def body(resolved: list[Any]) -> str:
         balancer = resolved[0]
-        groups = resolved[1:]
+        groups = resolved[1 : 1 + len(services)]
+        distributions = resolved[1 + len(services) :]
         widgets: list[dict[str, Any]] = []
 
-        def add(title: str, metrics: list[list[Any]], *, stat: str = "Average") -> None:
+        def add(
+            title: str, metrics: list[list[Any]], *, stat: str = "Average", in_region: str = region
+        ) -> None:
             index = len(widgets)
             widgets.append(
                 {
@@ -69,7 +95,7 @@ def environment_dashboard(
                     "height": HEIGHT,
                     "properties": {
                         "title": title,
-                        "region": region,
+                        "region": in_region,
                         "metrics": metrics,
                         "stat": stat,
                         "period": 60,
@@ -118,6 +144,29 @@ def environment_dashboard(
                 f"{database.identifier}: CPU % and freeable memory",
                 [[*rds, "CPUUtilization", *dims], [*rds, "FreeableMemory", *dims, {"yAxis": "right"}]],
             )
+        for function in functions:
+            lam = ["AWS/Lambda"]
+            dims = ["FunctionName", function.function_name]
+            add(
+                f"{function.name}: invocations, errors, throttles",
+                [[*lam, metric, *dims] for metric in ("Invocations", "Errors", "Throttles")],
+                stat="Sum",
+            )
+            add(f"{function.name}: duration p99 (ms)", [[*lam, "Duration", *dims]], stat="p99")
+        for site, distribution in zip(sites, distributions, strict=True):
+            cf = ["AWS/CloudFront"]
+            dims = ["DistributionId", distribution, "Region", "Global"]
+            add(
+                f"{site.name}: requests",
+                [[*cf, "Requests", *dims]],
+                stat="Sum",
+                in_region=CLOUDFRONT_METRICS_REGION,
+            )
+            add(
+                f"{site.name}: 4xx and 5xx %",
+                [[*cf, "4xxErrorRate", *dims], [*cf, "5xxErrorRate", *dims]],
+                in_region=CLOUDFRONT_METRICS_REGION,
+            )
         alarms = [context.arn("cloudwatch", f"alarm:{alarm}") for alarm in alarm_names]
         if alarms:
             widgets.append(
@@ -139,6 +188,8 @@ def environment_dashboard(
     return aws.cloudwatch.Dashboard(
         f"{name}-dashboard",
         dashboard_name=f"{context.namespace}-{name}",
-        dashboard_body=pulumi.Output.all(load_balancer_arn_suffix or "", *suffixes).apply(body),
+        dashboard_body=pulumi.Output.all(
+            load_balancer_arn_suffix or "", *suffixes, *[site.distribution_id for site in sites]
+        ).apply(body),
         opts=opts,
     )

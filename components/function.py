@@ -216,6 +216,9 @@ class Function(pulumi.ComponentResource):
         self.application = application.name
         self.deployment_group = group.deployment_group_name
         self.log_group_name = logs.name
+        # By name (muon names them): the environment's dashboard needs no Output for them.
+        self.name_in_aws: str = function_name
+        self.alarm_names: list[str] = [f"{args.name}-{metric}" for metric in ("errors", "throttles")]
         self.register_outputs(self.outputs())
 
     def _triggers(

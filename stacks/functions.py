@@ -96,8 +96,8 @@ def environment_functions(
     source: str,
     tags: dict[str, str],
     parent: pulumi.Resource,
-) -> dict[str, object]:
-    """Every function of the definition in ``environment``: their outputs by name."""
+) -> dict[str, Function]:
+    """Every function of the definition in ``environment``, by name."""
     return {
         name: Function(
             f"{environment}-{name}",
@@ -114,6 +114,6 @@ def environment_functions(
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=parent),
-        ).outputs()
+        )
         for name, spec in functions.items()
     }

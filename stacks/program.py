@@ -10,14 +10,23 @@ import pulumi_aws as aws
 
 from muon.components.attached import CONTRACT_OUTPUT, CONTRACT_VERSION, AttachedEnvironment, contract_entry
 from muon.components.context import AwsContext
-from muon.components.dashboard import DatabasePanel, ServicePanel, environment_dashboard
+from muon.components.dashboard import (
+    DatabasePanel,
+    FunctionPanel,
+    ServicePanel,
+    SitePanel,
+    environment_dashboard,
+)
 from muon.components.database import Database
 from muon.components.environment import Environment
+from muon.components.function import Function
 from muon.components.org_security import OrganizationSecurity
 from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry
 from muon.components.service import Service
+from muon.components.service_args import EnvironmentWiring
+from muon.components.site import StaticSite
 from muon.components.tagging import boundary_transformation, tag_transformation
 from muon.components.tags import BACKUP_TAG
 from muon.stacks.continuity import continuous_backup_days
@@ -209,25 +218,6 @@ def run() -> None:
                     "deadLetterQueueUrl": queue.dead_letter_url,
                 }
         admit_callers(definition, created)
-        if isinstance(environment, Environment):
-            environment_dashboard(
-                env_name,
-                context=context,
-                cluster_name=f"{context.namespace}-{env_name}",
-                load_balancer_arn_suffix=wiring.load_balancer_arn_suffix,
-                services=[
-                    ServicePanel(
-                        name=name,
-                        service_name=f"{context.namespace}-{env_name}-{name}",
-                        target_group_arn_suffix=service.target_group_arn_suffix,
-                        alarm_names=tuple(service.alarm_names),
-                    )
-                    for name, service in created.items()
-                ],
-                databases=panels,
-                environment_alarm_names=(f"{context.namespace}-{env_name}-load-balancer-5xx",),
-                opts=pulumi.ResourceOptions(parent=environment),
-            )
         extend_environment(
             extensions,
             environment=env_name,
@@ -249,12 +239,15 @@ def run() -> None:
         )
         if definition.jobs:
             jobs[env_name] = scheduled_jobs(env_name, definition, context, wiring, created, tags, environment)
-        if definition.sites:
-            sites[env_name] = environment_sites(
+        built_sites = (
+            environment_sites(
                 env_name, definition.sites, plan.tier, context, wiring, source, tags, environment
             )
-        if definition.functions:
-            functions[env_name] = environment_functions(
+            if definition.sites
+            else {}
+        )
+        built_functions = (
+            environment_functions(
                 env_name,
                 definition.functions,
                 plan.tier,
@@ -266,6 +259,15 @@ def run() -> None:
                 tags,
                 environment,
             )
+            if definition.functions
+            else {}
+        )
+        if built_sites:
+            sites[env_name] = {name: site.outputs() for name, site in built_sites.items()}
+        if built_functions:
+            functions[env_name] = {name: function.outputs() for name, function in built_functions.items()}
+        if isinstance(environment, Environment):
+            _dashboard(env_name, context, wiring, environment, created, panels, built_functions, built_sites)
     pulumi.export("environments", environments)
     if contract:  # what service projects attach to (components/attached.py)
         pulumi.export(CONTRACT_OUTPUT, {"version": CONTRACT_VERSION, "environments": contract})
@@ -282,6 +284,42 @@ def run() -> None:
         for warning in organization.warnings:
             pulumi.log.warn(warning)
         pulumi.export("organization", _organization(organization))
+
+
+def _dashboard(
+    env_name: str,
+    context: AwsContext,
+    wiring: EnvironmentWiring,
+    environment: Environment,
+    services: dict[str, Service],
+    databases: list[DatabasePanel],
+    functions: dict[str, Function],
+    sites: dict[str, StaticSite],
+) -> None:
+    """The environment's dashboard, once everything it shows exists in the program."""
+    environment_dashboard(
+        env_name,
+        context=context,
+        cluster_name=f"{context.namespace}-{env_name}",
+        load_balancer_arn_suffix=wiring.load_balancer_arn_suffix,
+        services=[
+            ServicePanel(
+                name=name,
+                service_name=f"{context.namespace}-{env_name}-{name}",
+                target_group_arn_suffix=service.target_group_arn_suffix,
+                alarm_names=tuple(service.alarm_names),
+            )
+            for name, service in services.items()
+        ],
+        databases=databases,
+        environment_alarm_names=(f"{context.namespace}-{env_name}-load-balancer-5xx",),
+        functions=tuple(
+            FunctionPanel(name=name, function_name=f.name_in_aws, alarm_names=tuple(f.alarm_names))
+            for name, f in functions.items()
+        ),
+        sites=tuple(SitePanel(name=name, distribution_id=s.distribution_id) for name, s in sites.items()),
+        opts=pulumi.ResourceOptions(parent=environment),
+    )
 
 
 def _organization(plan: OrganizationPlan) -> dict[str, object]:

@@ -73,8 +73,8 @@ def environment_sites(
     source: str,
     tags: dict[str, str],
     parent: pulumi.Resource,
-) -> dict[str, object]:
-    """Every site of the definition in ``environment``: their outputs by name."""
+) -> dict[str, StaticSite]:
+    """Every site of the definition in ``environment``, by name."""
     return {
         name: StaticSite(
             f"{environment}-{name}",
@@ -91,6 +91,6 @@ def environment_sites(
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=parent),
-        ).outputs()
+        )
         for name, spec in sites.items()
     }

@@ -61,3 +61,44 @@ def test_backends_workers_and_rds_instances_have_their_panels(tmp_path: Path) ->
         w for w in dashboard["widgets"] if w["properties"]["title"] == "muon-dev-api: connections"
     )
     assert connections["properties"]["metrics"][0][2:4] == ["DBInstanceIdentifier", "muon-dev-api"]
+
+
+def test_functions_and_sites_have_their_panels(tmp_path: Path) -> None:
+    (tmp_path / "functions" / "hook").mkdir(parents=True)
+    (tmp_path / "functions" / "hook" / "app.py").write_text("def handler(event, context):\n    return {}\n")
+    (tmp_path / "docs").mkdir()
+    rendering = render_definition_text(
+        tmp_path,
+        """
+        environments: {dev: {}}
+        functions:
+          hook: {source: functions/hook, runtime: python3.12, handler: app.handler,
+                 triggers: [{type: schedule, schedule: rate(1 hour)}]}
+        sites:
+          docs: {source: docs/}
+        """,
+        ["dev"],
+    )
+    dashboard = body(rendering, "dev")
+    widgets = {w["properties"]["title"]: w for w in dashboard["widgets"] if w["type"] == "metric"}
+    function = rendering.one("aws:lambda/function:Function").inputs["name"]
+    invocations = widgets["hook: invocations, errors, throttles"]["properties"]
+    assert invocations["metrics"] == [
+        ["AWS/Lambda", metric, "FunctionName", function] for metric in ("Invocations", "Errors", "Throttles")
+    ]
+    assert widgets["hook: duration p99 (ms)"]["properties"]["stat"] == "p99"
+    distribution = rendering.one("aws:cloudfront/distribution:Distribution").state["id"]
+    requests = widgets["docs: requests"]["properties"]
+    assert requests["metrics"] == [
+        ["AWS/CloudFront", "Requests", "DistributionId", distribution, "Region", "Global"]
+    ]
+    assert requests["region"] == "us-east-1"  # where CloudFront publishes, whatever the stack's region
+    # The function's alarms are in the alarm widget, and they are alarms the stack has.
+    alarm_widget = next(w for w in dashboard["widgets"] if w["type"] == "alarm")
+    shown = {arn.split(":alarm:")[1] for arn in alarm_widget["properties"]["alarms"]}
+    function_alarms = {
+        a.inputs["name"]
+        for a in rendering.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if "hook" in a.name
+    }
+    assert function_alarms and function_alarms <= shown

@@ -160,10 +160,13 @@ class Function(pulumi.ComponentResource):
             description="What every trigger invokes; CodeDeploy moves it (stacks/function_release.py)",
             opts=child.merge(pulumi.ResourceOptions(ignore_changes=["functionVersion", "routingConfig"])),
         )
+        watched = (("Errors", "invocations failed"), ("Throttles", "invocations throttled"))
+        # By name (muon names them): the environment's dashboard needs no Output for them.
+        self.alarm_names: list[str] = [f"{args.name}-{metric.lower()}" for metric, _ in watched]
         alarms = [
             topic_alarm(
                 f"{name}-{metric.lower()}",
-                alarm_name=f"{args.name}-{metric.lower()}",
+                alarm_name=alarm_name,
                 description=f"{args.name}: {what} (the live alias); rolls a release back",
                 namespace="AWS/Lambda",
                 metric=metric,
@@ -180,7 +183,7 @@ class Function(pulumi.ComponentResource):
                 tags=args.tags,
                 opts=child,
             )
-            for metric, what in (("Errors", "invocations failed"), ("Throttles", "invocations throttled"))
+            for alarm_name, (metric, what) in zip(self.alarm_names, watched, strict=True)
         ]
         release_role = aws.iam.Role(
             f"{name}-release-role",
@@ -216,9 +219,7 @@ class Function(pulumi.ComponentResource):
         self.application = application.name
         self.deployment_group = group.deployment_group_name
         self.log_group_name = logs.name
-        # By name (muon names them): the environment's dashboard needs no Output for them.
-        self.name_in_aws: str = function_name
-        self.alarm_names: list[str] = [f"{args.name}-{metric}" for metric in ("errors", "throttles")]
+        self.name_in_aws: str = function_name  # by name too: the dashboard's metrics
         self.register_outputs(self.outputs())
 
     def _triggers(

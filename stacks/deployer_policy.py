@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import json
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from muon.stacks.definition import Definition
 
 COVERAGE: dict[str, tuple[str, ...]] = {
     "aws:ecs/service:Service": ("EcsServices", "PassRolesToTasksAndRdsMonitoring"),
@@ -135,8 +138,8 @@ NOT_COVERED = {
 """What a service project may declare that this policy does not let its deployer create."""
 
 
-def uncovered(definition: Any) -> list[str]:
-    """What of ``definition`` (a loaded Definition) the policy does not cover, in words."""
+def uncovered(definition: Definition) -> list[str]:
+    """What of ``definition`` the policy does not cover, in words."""
     found = []
     if any(t.type == "http" for f in definition.functions.values() for t in f.triggers):
         found.append(NOT_COVERED["http"])

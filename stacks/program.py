@@ -239,28 +239,21 @@ def run() -> None:
         )
         if definition.jobs:
             jobs[env_name] = scheduled_jobs(env_name, definition, context, wiring, created, tags, environment)
-        built_sites = (
-            environment_sites(
-                env_name, definition.sites, plan.tier, context, wiring, source, tags, environment
-            )
-            if definition.sites
-            else {}
+        # Empty when the definition declares none: no component, no export.
+        built_sites = environment_sites(
+            env_name, definition.sites, plan.tier, context, wiring, source, tags, environment
         )
-        built_functions = (
-            environment_functions(
-                env_name,
-                definition.functions,
-                plan.tier,
-                context,
-                wiring,
-                queue_access,
-                definition_dir(source),
-                source,
-                tags,
-                environment,
-            )
-            if definition.functions
-            else {}
+        built_functions = environment_functions(
+            env_name,
+            definition.functions,
+            plan.tier,
+            context,
+            wiring,
+            queue_access,
+            definition_dir(source),
+            source,
+            tags,
+            environment,
         )
         if built_sites:
             sites[env_name] = {name: site.outputs() for name, site in built_sites.items()}

@@ -151,6 +151,31 @@ def test_releases_go_through_the_alias_with_codedeploy_and_its_alarms(
     assert dev_group["deploymentConfigName"] == "CodeDeployDefault.LambdaAllAtOnce"
 
 
+def test_a_namespaced_projects_function_keeps_its_roles_and_logs_in_the_namespace(tmp_path: Path) -> None:
+    (tmp_path / "functions" / "hook").mkdir(parents=True)
+    (tmp_path / "functions" / "hook" / "app.py").write_text("def handler(event, context):\n    return {}\n")
+    rendering = render_definition_text(
+        tmp_path,
+        "environments: {dev: {}}\nfunctions:\n  hook: {source: functions/hook, runtime: python3.12,"
+        " handler: app.handler, triggers: [{type: http, path: /hook}, {type: schedule, schedule: rate(1 hour)}]}\n",
+        ["dev"],
+        project="banana",
+    )
+    # The namespace's IAM path, as services' roles: what its deployer policy and repositories admit.
+    paths = {
+        r.inputs["name"]: r.inputs["path"] for r in rendering.of_type("aws:iam/role:Role") if "hook" in r.name
+    }
+    assert paths == {
+        "banana-dev-hook-function": "/banana/",
+        "banana-dev-hook-release": "/banana/",
+        "banana-dev-hook-schedule-0": "/banana/",
+    }
+    groups = {
+        r.inputs["name"] for r in rendering.of_type("aws:cloudwatch/logGroup:LogGroup") if "hook" in r.name
+    }
+    assert groups == {"/aws/lambda/banana-dev-hook", "/banana/http/banana-dev-hook"}
+
+
 def test_every_trigger_invokes_the_alias_and_only_its_own_caller_may(functions: Rendering) -> None:
     alias_arn = functions.one("aws:lambda/alias:Alias", "production-skill-alias").state["arn"]
     api = functions.one("aws:apigatewayv2/api:Api", "production-skill-http")

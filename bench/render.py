@@ -8,7 +8,7 @@ figure). For every muon workload the benchmark also renders a *floor*: a bare pr
 registers **the same custom resources** muon rendered — the same types, in the same numbers,
 through the same ``pulumi_aws`` classes' own constructors (loaded inside the timed part), with the
 same property payloads — under the same mocks, and nothing else. Both freeze what they loaded
-before registering (``gc.freeze``, see ``stacks/program.py``), so neither pays for the collector
+before registering (``gc.freeze``, see ``stacks/compose.py``), so neither pays for the collector
 traversing its imports. ``overhead`` is muon's cost over that floor: loading and validating the
 definition, composing components, building policy documents, and the ``Output`` plumbing between
 resources.
@@ -74,9 +74,9 @@ def run_workload(name: str, resources_file: str = "") -> dict[str, float]:
     started = time.perf_counter()
     import pulumi_aws  # noqa: F401 - imports are measured apart from the render
 
-    from muon.stacks import program
-    from muon.stacks.offline import render
-    from muon.stacks.settings import read_stack_file
+    from muon.plan.offline import render
+    from muon.stacks import compose as program
+    from muon.stacks.definition.settings import read_stack_file
 
     imported = time.perf_counter()
     if name.startswith(("svc-", "db-")):
@@ -138,7 +138,7 @@ def register_floor(resources: list[dict], wiring: Wiring | None = None) -> None:
     written as a program by hand would write it."""
     import pulumi  # loaded already: render() imported it
 
-    # As muon's program does when it starts (stacks/program.py): what was loaded before this
+    # As muon's program does when it starts (stacks/compose.py): what was loaded before this
     # point is moved out of the garbage collector's reach.
     gc.collect()
     gc.freeze()
@@ -270,7 +270,7 @@ def run_floor(resources_file: str, wired: bool = False) -> dict[str, float]:
     """Inside the child process: register the recorded resources, nothing else."""
     import pulumi_aws  # noqa: F401 - imported before the clock, as for the workload
 
-    from muon.stacks.offline import render
+    from muon.plan.offline import render
 
     resources = json.loads(Path(resources_file).read_text(encoding="utf-8"))
     wiring = plan_wiring(resources) if wired else None

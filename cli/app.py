@@ -89,7 +89,7 @@ def stack_region(state: State) -> str | None:
     """
     import boto3
 
-    from muon.stacks.settings import read_stack_file
+    from muon.stacks.definition.settings import read_stack_file
 
     stack_file = Path(f"Pulumi.{state.stack}.yaml")
     region, where = None, ""

@@ -51,7 +51,7 @@ class StackOutputs:
             if problem:
                 raise UsageError(f"{outputs_file}: {problem}")
             return cls(stack, values)
-        from muon.stacks.automation import Muon  # the Automation API only when no file is given
+        from muon.automation import Muon  # the Automation API only when no file is given
 
         return cls(stack, Muon().outputs(stack))
 

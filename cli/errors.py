@@ -57,7 +57,7 @@ def translate(call: Callable[[], T]) -> T:
         PartialCredentialsError,
     )
 
-    from muon.stacks.automation import (
+    from muon.automation import (
         InvalidConfigError,
         OperationFailedError,
         PulumiNotInstalledError,

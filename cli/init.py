@@ -14,8 +14,8 @@ import yaml
 
 from muon import __version__
 from muon.cli.errors import UsageError
+from muon.stacks.definition.loader import parse_definition
 from muon.stacks.errors import DefinitionError
-from muon.stacks.loader import parse_definition
 
 DEFAULT_PORT = 8080
 CONNECTION_PLACEHOLDER = (

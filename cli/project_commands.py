@@ -37,7 +37,7 @@ def plan(
     ] = False,
 ) -> None:
     """The offline plan: what `pulumi up` would create, with compliance findings (no AWS, no Pulumi CLI)."""
-    from muon.stacks.plan import main as plan_main
+    from muon.plan.command import main as plan_main
 
     argv = [stack, *(["--json", str(json_file)] if json_file else []), *(["--quiet"] if quiet else [])]
     argv += ["--timeline"] if timeline else []
@@ -116,8 +116,8 @@ def import_mu(
     line per key; exit status 0: everything converted, 1: written with those lines, 2: nothing written."""
     import yaml
 
-    from muon.stacks.loader import read_text
-    from muon.stacks.mu_import import convert
+    from muon.importers.mu import convert
+    from muon.stacks.definition.loader import read_text
 
     dropped: list[str] = []
 
@@ -159,9 +159,9 @@ def deployer_policy_command(
     """The IAM policy a service project's deployer needs: its namespace's resources, nothing else."""
     import json
 
-    from muon.stacks.deployer_policy import deployer_policy, uncovered
-    from muon.stacks.loader import load_definition
-    from muon.stacks.settings import project_name
+    from muon.deploy.deployer_policy import deployer_policy, uncovered
+    from muon.stacks.definition.loader import load_definition
+    from muon.stacks.definition.settings import project_name
 
     def action(_state: State) -> dict[str, Any]:
         if not re.fullmatch(r"\d{12}", account):
@@ -193,8 +193,8 @@ def _operate(
     ctx: typer.Context, operation: str, stack: str, images: list[str], *, migrate: bool = False
 ) -> None:
     def action(state: State) -> dict[str, Any]:
-        from muon.stacks.automation import Muon
-        from muon.stacks.migrate import MigrationError
+        from muon.automation import Muon
+        from muon.deploy.migrate import MigrationError
 
         config = {"images": _images(images)} if images else None
         muon = Muon()
@@ -215,7 +215,7 @@ def _operate(
         result = method(stack, config=config, on_output=printer)
         done = dataclasses.asdict(result)
         if operation == "up":  # each function's new version goes live through CodeDeploy, as in the pipeline
-            from muon.stacks.function_release import ReleaseError, release_functions
+            from muon.deploy.function_release import ReleaseError, release_functions
 
             outputs = result.outputs  # the update's own outputs: no second call to Pulumi
             try:

@@ -157,9 +157,9 @@ def environment_report(
 
 def plan_report(stack: str, project_dir: Path) -> dict[str, Any]:
     """The offline plan's compliance findings and cost estimate for ``stack`` (its stack file here)."""
+    from muon.plan.command import cost_estimate, render_stack
     from muon.policy.rules import evaluate, split_excepted
     from muon.stacks.errors import MuonError
-    from muon.stacks.plan import cost_estimate, render_stack
 
     if not (project_dir / f"Pulumi.{stack}.yaml").is_file():
         return {"unavailable": f"no Pulumi.{stack}.yaml in {project_dir}: the plan was not rendered"}

@@ -41,7 +41,7 @@ def site_publish(
     folder: Annotated[Path, typer.Option("--dir", help="The built site (its output folder).")] = Path("dist"),
 ) -> None:
     """Upload what changed (cache headers by kind), delete stale files, invalidate changed paths."""
-    from muon.stacks.site_publish import publish
+    from muon.deploy.site_publish import publish
 
     def action(state: State) -> dict[str, Any]:
         environment, outputs = site_outputs(state, name, env)

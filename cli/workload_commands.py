@@ -25,7 +25,7 @@ from muon.cli.app import (
     stack_region,
 )
 from muon.cli.errors import CliError, RefusedError, UsageError
-from muon.stacks import one_off
+from muon.deploy import one_off
 
 SESSION_MANAGER_PLUGIN = "session-manager-plugin"
 PLUGIN_INSTALL = "https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html"

@@ -2,7 +2,7 @@
 
 Every `pulumi up` publishes a version; the alias ``live`` — what every trigger invokes — moves to it
 only through a CodeDeploy deployment (canary, linear or all at once), which the pipeline's deploy
-step and `muon up` start (stacks/function_release.py) and which rolls back on the function's
+step and `muon up` start (deploy/function_release.py) and which rolls back on the function's
 error or throttle alarm. Pulumi sets the alias once, at creation, and then leaves it to CodeDeploy.
 """
 

@@ -4,7 +4,7 @@ Images are built once and promoted by digest, so the repositories belong to the 
 every environment pulls from them. What keeps a running image alive:
 
 - the deploy step tags every image it deploys ``deployed-<environment>-<UTC time>`` and removes
-  that environment's older ``deployed-`` tags beyond the last ``keep_deployed`` (``stacks/deploy.py``);
+  that environment's older ``deployed-`` tags beyond the last ``keep_deployed`` (``deploy/steps.py``);
 - the lifecycle policy's first rule selects images carrying a ``deployed-`` tag. In ECR an image
   matched by a rule's tag selection cannot be expired by any rule of lower priority, and this rule
   expires only beyond a count no repository reaches (at most ``keep_deployed`` per environment

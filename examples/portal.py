@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from muon.stacks.automation import (
+from muon.automation import (
     InvalidConfigError,
     Muon,
     OperationFailedError,

@@ -8,7 +8,7 @@ from muon.stacks.errors import MuonError
 
 
 def main() -> None:
-    from muon.stacks.program import run
+    from muon.stacks.compose import run
 
     try:
         run()

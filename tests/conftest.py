@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from muon.stacks import program
-from muon.stacks.offline import MuonMocks, Rendering, render
-from muon.stacks.settings import read_stack_file
+from muon.plan.offline import MuonMocks, Rendering, render
+from muon.stacks import compose as program
+from muon.stacks.definition.settings import read_stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -174,8 +174,8 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def definition_error(text: str) -> str:
     """The one-line message ``parse_definition`` refuses ``text`` (a muon.yaml) with."""
+    from muon.stacks.definition.loader import parse_definition
     from muon.stacks.errors import DefinitionError
-    from muon.stacks.loader import parse_definition
 
     with pytest.raises(DefinitionError) as caught:
         parse_definition(text, "muon.yaml")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from muon.components.attached import CONTRACT_OUTPUT, CONTRACT_VERSION
+from muon.plan.mocks import MuonMocks
+from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
-from muon.stacks.mocks import MuonMocks
-from muon.stacks.offline import Rendering
 from tests.conftest import render_definition_text
 
 PLATFORM = "environments:\n  dev: {}\n"
@@ -248,7 +248,7 @@ def test_the_listener_rules_are_read_from_aws_with_their_owners(aws: str) -> Non
     """What a real preview reads (moto in server mode): every rule, its patterns and muon's tags."""
     import boto3
 
-    from muon.stacks.attach import RuleClaim, listener_claims
+    from muon.stacks.resolve.attach import RuleClaim, listener_claims
 
     ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
     vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from muon.stacks.automation import (
+from muon.automation import (
     InvalidConfigError,
     Muon,
     OperationFailedError,

@@ -1,7 +1,7 @@
 """Bad input never gets through: one clear line (file, path or setting, expectation), exit 2, no traceback.
 
 Each class of malformed input the adversarial review found, with several cases each, through the
-offline plan (``muon.stacks.plan.main``, what `muon plan` and CI run) and the Automation API's
+offline plan (``muon.plan.command.main``, what `muon plan` and CI run) and the Automation API's
 ``validate()``; then randomly corrupted copies of the shipped files.
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from muon.stacks import plan
-from muon.stacks.automation import InvalidConfigError, Muon
+from muon.automation import InvalidConfigError, Muon
+from muon.plan import command as plan
 from tests.conftest import PROJECT_DIR, run_in_project
 
 BANANA = """\
@@ -405,7 +405,7 @@ def test_an_error_exit_prints_the_message_and_nothing_after_it(tmp_path: Path) -
     org_project(tmp_path, "units: {A: {policies: [Nope]}}\n")
     for _ in range(3):
         result = subprocess.run(
-            [sys.executable, "-m", "muon.stacks.plan", "org"],
+            [sys.executable, "-m", "muon.plan", "org"],
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -519,6 +519,6 @@ def test_a_cascade_of_problems_lists_the_first_ones_and_counts_the_rest(tmp_path
 def test_a_stack_with_dynamic_resources_exits_without_a_stray_traceback() -> None:
     """The organization stack's dynamic providers open event loops on worker threads; the plan
     closes them before exiting, so nothing is printed after the plan."""
-    result = run_in_project("-m", "muon.stacks.plan", "org", "--quiet")
+    result = run_in_project("-m", "muon.plan", "org", "--quiet")
     assert result.returncode == 0
     assert result.stderr == ""

@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from muon.stacks.offline import Rendering, render
+from muon.plan.offline import Rendering, render
 from tests.conftest import PROJECT_DIR
 
 
@@ -43,7 +43,7 @@ def test_floor_loads_the_sdk_class_of_every_type() -> None:
 def test_loading_muon_loads_no_provider_sdk_a_stack_may_not_use(sdk: str) -> None:
     # Imported only by the stacks that use them (local builds, generated database passwords):
     # loading them up front would cost every other render their import time.
-    probe = f"import sys, muon.stacks.program; print({sdk!r} in sys.modules)"
+    probe = f"import sys, muon.stacks.compose; print({sdk!r} in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 

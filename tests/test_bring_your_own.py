@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from muon.stacks.offline import Rendering
+from muon.plan.offline import Rendering
 from tests.conftest import definition_error, render_definition_text
 
 ACCOUNT = "123456789012"

@@ -7,8 +7,8 @@ import base64
 import pytest
 
 from muon.components.cluster import is_arm64
+from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
-from muon.stacks.offline import Rendering
 
 
 def test_container_insights_on_in_production_off_in_development(dev: Rendering, prod: Rendering) -> None:

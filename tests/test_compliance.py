@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from muon.plan.offline import Rendering
 from muon.policy.exceptions import EXCEPTIONS
 from muon.policy.rules import evaluate, split_excepted
-from muon.stacks.offline import Rendering
 from tests.conftest import render_repository_stack
 
 

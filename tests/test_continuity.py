@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
-from muon.stacks.offline import Rendering
 from tests.aws_models import assert_valid
 from tests.conftest import definition_error
 from tests.event_patterns import matches

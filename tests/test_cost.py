@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from muon.stacks.cost import FREE, estimate
-from muon.stacks.cost_pricers import PRICERS
-from muon.stacks.egress import cheapest_egress, egress_options
-from muon.stacks.offline import Rendering
-from muon.stacks.plan import cost_estimate, main, priced_rendering
-from muon.stacks.prices import priced_regions, prices_for, table
-from muon.stacks.settings import read_stack_file
+from muon.plan.command import cost_estimate, main, priced_rendering
+from muon.plan.cost import FREE, estimate
+from muon.plan.cost_pricers import PRICERS
+from muon.plan.offline import Rendering
+from muon.plan.prices import priced_regions, prices_for, table
+from muon.stacks.definition.settings import read_stack_file
+from muon.stacks.resolve.egress import cheapest_egress, egress_options
 from tests.conftest import PROJECT_DIR, render_definition_text, render_repository_stack, run_in_project
 
 HOURS = 730

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from muon.stacks.offline import RenderedResource, Rendering
+from muon.plan.offline import RenderedResource, Rendering
 from tests.conftest import render_definition_text
 
 CONNECTION = (

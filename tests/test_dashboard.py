@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from muon.stacks.offline import Rendering
+from muon.plan.offline import Rendering
 from tests.conftest import render_definition_text
 
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from muon.components.database import PASSWORD_SPECIALS
+from muon.plan.offline import SECRET_MASK, MuonMocks, RenderedResource, Rendering
 from muon.stacks.errors import DefinitionError, MuonError
-from muon.stacks.offline import SECRET_MASK, MuonMocks, RenderedResource, Rendering
 from tests.aws_models import assert_valid
 from tests.conftest import render_definition_text
 

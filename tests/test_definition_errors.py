@@ -8,9 +8,9 @@ import textwrap
 import pytest
 
 from muon.stacks.definition import Definition
+from muon.stacks.definition.loader import load_definition, parse_definition
+from muon.stacks.definition.settings import check_selection, settings_from_config
 from muon.stacks.errors import DefinitionError
-from muon.stacks.loader import load_definition, parse_definition
-from muon.stacks.settings import check_selection, settings_from_config
 
 GOOD_ENVIRONMENTS = "environments: {dev: {}, production: {}}\n"
 

@@ -18,8 +18,8 @@ import yaml
 
 from muon.components.registry import DEPLOYED_TAG_PREFIX
 from muon.components.service_args import AWAITING_IMAGE
+from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
-from muon.stacks.offline import Rendering
 from tests.conftest import PROJECT_DIR, render_repository_stack, run_in_project
 from tests.test_pipeline import PIPELINE_CONFIG, pipeline_definition, policy_of, render_pipeline
 
@@ -70,7 +70,7 @@ def test_with_an_image_the_counts_are_the_normal_ones(dev: Rendering, prod: Rend
 
 
 def test_the_plan_command_renders_the_delivery_stack() -> None:
-    result = run_in_project("-m", "muon.stacks.plan", "pipeline", "--quiet")
+    result = run_in_project("-m", "muon.plan", "pipeline", "--quiet")
     assert result.returncode == 0, result.stderr
     assert "aws:codepipeline/pipeline:Pipeline" in result.stdout
     assert "aws:ecr/repository:Repository" in result.stdout

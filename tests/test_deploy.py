@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from muon.stacks import deploy
+from muon.deploy import steps as deploy
 from tests.conftest import JsonEndpoint
 
 DIGEST = "sha256:" + "a" * 64

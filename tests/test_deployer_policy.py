@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from botocore.session import get_session
 
-from muon.stacks.deployer_policy import COVERAGE, NOTHING_TO_ALLOW, deployer_policy
-from muon.stacks.offline import Rendering
+from muon.deploy.deployer_policy import COVERAGE, NOTHING_TO_ALLOW, deployer_policy
+from muon.plan.offline import Rendering
 from tests.conftest import render_definition_text
 from tests.test_attach import SERVICE
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from muon.plan.offline import Rendering
 from muon.policy.rules import evaluate, split_excepted
 from muon.stacks.errors import DefinitionError
-from muon.stacks.offline import Rendering
 from tests.aws_models import assert_valid
 
 DOMAIN = "{name: banana.example.com, zone: example.com}"

@@ -7,7 +7,7 @@ import runpy
 import pulumi
 import pytest
 
-from muon.stacks.offline import Rendering
+from muon.plan.offline import Rendering
 from tests.conftest import PROJECT_DIR
 
 
@@ -104,7 +104,7 @@ def test_every_resource_is_tagged_with_its_environment_or_the_pipeline(
 
 def test_bad_definition_stops_pulumi_with_the_message_alone(tmp_path, monkeypatch) -> None:
     (tmp_path / "bad.yaml").write_text("environments: {dev: {network: {azs: 9}}}\n")
-    from muon.stacks.offline import MuonMocks, render
+    from muon.plan.offline import MuonMocks, render
 
     def program() -> None:
         runpy.run_path(str(PROJECT_DIR / "__main__.py"))

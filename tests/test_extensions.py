@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from muon.stacks import preparation
+from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
-from muon.stacks.offline import Rendering
+from muon.stacks.resolve import stack as preparation
 from tests.conftest import definition_error, render_definition_text
 
 DEFINITION = """

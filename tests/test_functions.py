@@ -13,9 +13,9 @@ import pytest
 import yaml
 from botocore.stub import Stubber
 
+from muon.deploy.function_release import ReleaseError, appspec, release_functions, wait_release
+from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
-from muon.stacks.function_release import ReleaseError, appspec, release_functions, wait_release
-from muon.stacks.offline import Rendering
 from tests.aws_models import assert_valid
 from tests.conftest import definition_error, render_definition_text
 
@@ -558,7 +558,7 @@ def test_muon_up_releases_from_the_updates_own_outputs(
 
 
 def test_the_deploy_steps_release_command(released: dict, tmp_path: Path) -> None:
-    from muon.stacks.deploy import main
+    from muon.deploy.steps import main
 
     outputs = tmp_path / "outputs.json"
     outputs.write_text(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from muon.stacks.offline import MuonMocks, Rendering
+from muon.plan.offline import MuonMocks, Rendering
 from tests.conftest import definition_error, render_definition_text
 
 HARDENED = "ami-0123456789abcdef0"

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from muon.components.buildspecs import ImageTarget, image_buildspec, image_test_variable, scan_gate
-from muon.stacks.offline import Rendering
+from muon.plan.offline import Rendering
 from tests.conftest import definition_error
 
 

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
+from muon.plan.offline import Rendering
 from muon.policy.rules import evaluate
-from muon.stacks.offline import Rendering
 from tests.aws_models import assert_valid
 from tests.event_patterns import matches
 

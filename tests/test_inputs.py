@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from muon.stacks.offline import Rendering
+from muon.plan.offline import Rendering
 from tests.conftest import render_definition_text, render_repository_stack
 
 # Maps whose keys are the user's or AWS's own names, not input names.
@@ -77,7 +77,7 @@ def test_every_nested_input_name_is_one_the_provider_knows(renderings: list[Rend
 
 
 def test_the_rule_sees_a_misspelled_key() -> None:
-    from muon.stacks.offline import render
+    from muon.plan.offline import render
 
     def program() -> None:
         import pulumi_aws as aws

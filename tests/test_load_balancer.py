@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from muon.stacks.offline import Rendering
+from muon.plan.offline import Rendering
 
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0000-1111-2222-333344445555"
 

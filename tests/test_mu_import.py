@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from muon.importers.mu import convert
+from muon.stacks.definition.loader import parse_definition
 from muon.stacks.errors import DefinitionError
-from muon.stacks.loader import parse_definition
-from muon.stacks.mu_import import convert
 from tests.conftest import render_definition_text
 
 BANANA = """

@@ -6,8 +6,8 @@ import pytest
 
 from muon.components.load_balancer import load_balancer_name
 from muon.components.naming import NAME_RULES, fit, name_problem, physical_name, unique_name
-from muon.stacks import preparation
-from muon.stacks.offline import Rendering
+from muon.plan.offline import Rendering
+from muon.stacks.resolve import stack as preparation
 from tests.conftest import render_definition_text, render_repository_stack
 
 LONGEST = "a" * 21 + "z"  # definition names: 2-22 characters

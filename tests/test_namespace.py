@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from muon.components.naming import NAME_RULES, physical_name
+from muon.plan.command import render_stack
+from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
-from muon.stacks.offline import Rendering
-from muon.stacks.plan import render_stack
 from tests.conftest import PROJECT_DIR, render_definition_text
 
 CONNECTION = (

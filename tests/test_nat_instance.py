@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 from muon.components.nat_instance import NAT_INSTANCE_AMI
-from muon.stacks.offline import Rendering
+from muon.plan.offline import Rendering
 
 
 def test_dev_leaves_through_one_nat_instance(dev: Rendering) -> None:

@@ -6,8 +6,8 @@ import ipaddress
 
 import pytest
 
+from muon.plan.offline import MuonMocks, Rendering
 from muon.stacks.errors import DefinitionError
-from muon.stacks.offline import MuonMocks, Rendering
 
 
 @pytest.mark.parametrize(
@@ -181,7 +181,7 @@ def test_existing_vpc_is_used_not_created(render_definition) -> None:
 
 
 def test_zones_do_not_move_when_one_is_impaired(render_definition) -> None:
-    from muon.stacks.offline import MuonMocks
+    from muon.plan.offline import MuonMocks
 
     mocks = MuonMocks()
     rendering = render_definition("environments: {dev: {}}", ["dev"], mocks=mocks)

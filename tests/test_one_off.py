@@ -22,7 +22,8 @@ from typer.testing import CliRunner
 
 from muon.cli.main import app
 from muon.components.buildspecs import deploy_buildspec
-from muon.stacks import deploy, one_off
+from muon.deploy import one_off
+from muon.deploy import steps as deploy
 from tests import fake_pulumi
 
 runner = CliRunner()

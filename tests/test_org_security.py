@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
-from muon.stacks.offline import Rendering
-from muon.stacks.organization import load_organization
+from muon.stacks.resolve.organization import load_organization
 from tests.aws_models import assert_valid
 from tests.conftest import render_repository_stack
 

@@ -10,10 +10,10 @@ import boto3
 import pytest
 
 from muon.components.organization import AccountPlacementProvider, FullAwsAccessDetachmentProvider
+from muon.plan.offline import Rendering
 from muon.policy.rules import evaluate, split_excepted
 from muon.stacks.errors import DefinitionError
-from muon.stacks.offline import Rendering
-from muon.stacks.organization import (
+from muon.stacks.resolve.organization import (
     MANAGED_POLICY_SERVICES,
     MUON_SERVICES,
     OrganizationSpec,
@@ -132,7 +132,7 @@ def test_adopting_imports_the_existing_organization(tmp_path: Path) -> None:
 
 
 def test_adopt_is_an_import_of_the_organization(render_definition, tmp_path: Path, monkeypatch) -> None:
-    from muon.stacks import preparation
+    from muon.stacks.resolve import stack as preparation
 
     (tmp_path / "org.yaml").write_text("adopt: o-a1b2c3d4e5\nunits: {GeneralOU: {}}\n", encoding="utf-8")
     monkeypatch.setattr(preparation, "PROJECT_DIR", tmp_path)
@@ -238,7 +238,7 @@ BAD = [
 
 @pytest.mark.parametrize(("data", "message"), BAD)
 def test_bad_organizations_name_the_path(data: dict, message: str, tmp_path: Path) -> None:
-    from muon.stacks.loader import validate
+    from muon.stacks.definition.loader import validate
 
     def check() -> None:
         spec = validate(OrganizationSpec, data, "organization.yaml")
@@ -447,7 +447,7 @@ def test_moving_an_existing_account_on_a_real_endpoint(organization) -> None:
 
 
 def test_the_plan_shows_the_lock_out_warning(render_definition, tmp_path: Path, monkeypatch) -> None:
-    from muon.stacks import preparation
+    from muon.stacks.resolve import stack as preparation
 
     (tmp_path / "org.yaml").write_text(
         "policies: {Hipaa: {document: {Version: '2012-10-17', Statement: [{Effect: Allow, Action: ['ec2:*'], Resource: '*'}]}}}\n"
@@ -497,9 +497,9 @@ def test_the_dynamic_providers_use_the_stack_aws_settings(
 
 
 def test_the_stack_aws_settings_reach_the_providers(render_definition, tmp_path: Path, monkeypatch) -> None:
-    from muon.stacks import program
-    from muon.stacks.offline import render
-    from muon.stacks.settings import read_stack_file
+    from muon.plan.offline import render
+    from muon.stacks import compose as program
+    from muon.stacks.definition.settings import read_stack_file
 
     config = {
         **read_stack_file(PROJECT_DIR, "org"),

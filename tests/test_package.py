@@ -78,7 +78,7 @@ def test_the_wheel_holds_one_muon_namespace(installed: Path) -> None:
         [
             str(installed / "bin" / "python"),
             "-c",
-            "import muon.stacks.program as p, importlib.util as u; print(p.__file__); "
+            "import muon.stacks.compose as p, importlib.util as u; print(p.__file__); "
             "print([n for n in ('stacks', 'components', 'cli', 'policy') if u.find_spec(n)])",
         ],
         cwd="/",

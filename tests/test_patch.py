@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from muon.stacks.offline import Rendering
+from muon.plan.offline import Rendering
 from tests.aws_models import assert_valid
 from tests.conftest import render_definition_text
 

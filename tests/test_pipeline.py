@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from muon.components.pipeline_feedback import failure_pattern
+from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
-from muon.stacks.offline import Rendering
 from tests.aws_models import assert_valid
 from tests.conftest import PROJECT_DIR
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 
-from muon.stacks.plan import main
-from muon.stacks.schema import SCHEMA_PATH, SCHEMAS, schema_text
+from muon.plan.command import main
+from muon.stacks.definition.schema import SCHEMA_PATH, SCHEMAS, schema_text
 from tests.conftest import PROJECT_DIR
 
 
@@ -59,7 +59,7 @@ def test_unknown_stack_is_one_line_and_exit_2() -> None:
 def test_schemas_are_current() -> None:
     for path, model in ((PROJECT_DIR / p, m) for p, m in SCHEMAS.items()):
         assert path.read_text() == schema_text(model), (
-            f"{path.name} is stale; run: python -m muon.stacks.schema"
+            f"{path.name} is stale; run: python -m muon.stacks.definition.schema"
         )
 
 
@@ -75,7 +75,7 @@ def test_secret_inputs_are_masked_in_the_plan_and_clear_for_assertions() -> None
     import pulumi
     import pulumi_aws as aws
 
-    from muon.stacks.offline import SECRET_MASK, render
+    from muon.plan.offline import SECRET_MASK, render
 
     def program() -> None:
         aws.ssm.Parameter("p", type="SecureString", value=pulumi.Output.secret("hunter22"))
@@ -90,5 +90,5 @@ def test_a_bad_command_line_is_one_line_and_exit_2() -> None:
     code, out, err = run_plan("dev", "--timeline=fast")
     assert code == 2 and out == ""
     assert err == (
-        "error: argument --timeline: ignored explicit argument 'fast' (see: python -m muon.stacks.plan --help)\n"
+        "error: argument --timeline: ignored explicit argument 'fast' (see: python -m muon.plan --help)\n"
     )

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.policies import allow, document, to_json
-from muon.stacks.offline import SECRET_MASK, render
+from muon.plan.offline import SECRET_MASK, render
 
 
 def rendered_policy(doc: object) -> tuple[str, str]:

@@ -15,9 +15,9 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
+from muon.plan.offline import Rendering
 from muon.policy.crossguard import policies
 from muon.policy.levels import assess
-from muon.stacks.offline import Rendering
 from tests.conftest import PROJECT_DIR
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from muon.stacks.offline import Rendering
+from muon.plan.offline import Rendering
 from tests.aws_models import assert_valid
 from tests.conftest import definition_error, render_definition_text
 
@@ -189,7 +189,7 @@ def test_development_trade_offs_are_advisory_findings(tmp_path: Path) -> None:
 
 
 def test_the_modeled_first_deploy_waits_for_the_instance(tmp_path: Path) -> None:
-    from muon.stacks.timeline import model
+    from muon.plan.timeline import model
 
     timeline = model(render(tmp_path, "postgres", ["production"]))
     assert timeline.total_seconds >= 900

@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.policies import output_of, ready
-from muon.stacks.offline import SECRET_MASK, Rendering, render
+from muon.plan.offline import SECRET_MASK, Rendering, render
 
 
 def rendered(after_count: int, *, secret: bool = False) -> Rendering:

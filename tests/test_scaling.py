@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from muon.components.scaling import Step, StepAdjustment, scale_in_adjustments, scale_out_adjustments
+from muon.plan.offline import Rendering
+from muon.stacks.definition.loader import parse_definition
 from muon.stacks.errors import DefinitionError
-from muon.stacks.loader import parse_definition
-from muon.stacks.offline import Rendering
 from tests.aws_models import assert_valid
 
 SERVICE = "environments: {dev: {}, production: {}}\nservices:\n  banana:\n    port: 8080\n    pathPatterns: [/bananas]\n"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from muon.plan.offline import Rendering
+from muon.stacks.definition.loader import parse_definition
 from muon.stacks.errors import DefinitionError
-from muon.stacks.loader import parse_definition
-from muon.stacks.offline import Rendering
-from muon.stacks.services import listener_priorities
+from muon.stacks.resolve.services import listener_priorities
 from tests.aws_models import assert_valid
 from tests.conftest import PROJECT_DIR, pipeline_image
 
@@ -316,7 +316,7 @@ def test_task_definition_and_service_are_valid_api_calls(prod: Rendering, dev: R
 
 
 def test_without_configured_image_a_later_up_keeps_the_running_one(render_definition) -> None:
-    from muon.stacks.offline import MuonMocks
+    from muon.plan.offline import MuonMocks
 
     running = "123456789012.dkr.ecr.us-east-1.amazonaws.com/muon/dev/banana@sha256:" + "c" * 64
     mocks = MuonMocks()
@@ -374,7 +374,7 @@ def test_a_new_database_password_rolls_the_tasks(render_definition) -> None:
         {"muon.database-password-version": "generated-1"},
         {"muon.database-password-version": "generated-2"},
     ]
-    from muon.stacks.offline import MuonMocks
+    from muon.plan.offline import MuonMocks
 
     mocks = MuonMocks()  # a customer's parameter, changed with `muon db password set` (version 3)
     mocks.existing_parameters["/muon/dev/banana/database/password"] = "s3cret-of-the-customer"
@@ -422,7 +422,7 @@ def test_a_service_awaiting_its_first_image_has_no_outage_alarm(render_definitio
 
 def test_a_fresh_environment_asks_once_for_its_cluster_not_once_per_service(render_definition) -> None:
     """Before the first deploy no cluster exists, so no service runs anything to look up."""
-    from muon.stacks.offline import MuonMocks
+    from muon.plan.offline import MuonMocks
 
     three = (
         BANANA

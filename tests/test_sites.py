@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from muon.cli.main import app
+from muon.deploy.site_publish import IMMUTABLE, MANIFEST, REVALIDATE, SHORT, cache_control, publish
+from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
-from muon.stacks.offline import Rendering
-from muon.stacks.site_publish import IMMUTABLE, MANIFEST, REVALIDATE, SHORT, cache_control, publish
 from tests.aws_models import assert_valid
 from tests.conftest import definition_error, render_definition_text
 
@@ -414,7 +414,7 @@ def test_muon_site_publish_from_a_laptop(published_site, tmp_path: Path) -> None
 def test_the_pipelines_deploy_step_builds_and_publishes_the_sites(
     published_site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from muon.stacks.deploy import main
+    from muon.deploy.steps import main
 
     bucket, distribution, _ = published_site
     project = tmp_path / "project"

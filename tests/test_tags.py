@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from muon.components.tagging import takes_tags
-from muon.stacks import program
-from muon.stacks.offline import Rendering, render
-from muon.stacks.settings import read_stack_file
+from muon.plan.offline import Rendering, render
+from muon.stacks import compose as program
+from muon.stacks.definition.settings import read_stack_file
 from tests.conftest import PROJECT_DIR, definition_error, delivered_images
 
 COMPANY = {"Company": "acme", "CostCenter": "42"}

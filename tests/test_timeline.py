@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from muon.stacks.offline import RenderedResource, Rendering
-from muon.stacks.plan import main
-from muon.stacks.timeline import creation_seconds, model
+from muon.plan.command import main
+from muon.plan.offline import RenderedResource, Rendering
+from muon.plan.timeline import creation_seconds, model
 from tests.conftest import run_in_project
 
 VPC, SUBNET, NAT = "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from muon.plan.offline import Rendering
+from muon.stacks.definition.loader import parse_definition
 from muon.stacks.errors import DefinitionError
-from muon.stacks.loader import parse_definition
-from muon.stacks.offline import Rendering
 from tests.aws_models import assert_valid
 from tests.conftest import definition_error, render_definition_text
 

@@ -1,0 +1,1 @@
+"""Importing another tool's definition as a ``muon.yaml``: ``mu`` (Stelligent mu's ``mu.yml``)."""

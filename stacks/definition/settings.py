@@ -1,0 +1,262 @@
+"""Per-stack settings: the ``muon:*`` keys of ``Pulumi.<stack>.yaml``.
+
+Pulumi hands config to the program as strings (objects and lists JSON-encoded). This module turns
+them into a typed :class:`StackSettings`, rejects unknown ``muon:`` keys (a typo must not silently
+deploy nothing), and checks that the environments a stack selects exist in the definition.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from muon.stacks.definition import ConnectionArn, Definition, ImageReference, Name, Spec, pattern
+from muon.stacks.definition.loader import parse_yaml, read_text, validate
+from muon.stacks.errors import DefinitionError
+
+NAMESPACE = "muon"
+
+
+class StackSettings(Spec):
+    definition: str = Field(default="muon.yaml", description="Definition file, project-relative.")
+    environments: list[Name] = Field(
+        default_factory=list, description="Environments of the definition this stack deploys."
+    )
+    pipeline: bool = Field(default=False, description="Whether this stack deploys the pipeline.")
+    images: dict[Name, ImageReference] = Field(
+        default_factory=dict, description="Image per service (set by the pipeline)."
+    )
+    connection: ConnectionArn | None = Field(
+        default=None, description="The pipeline's CodeStar connection, when the definition names none."
+    )
+    backend: str | None = Field(
+        default=None,
+        description="Pulumi backend the pipeline deploys with: s3://bucket[/prefix] or https://api.pulumi.com.",
+    )
+    secrets_provider: str | None = Field(
+        default=None, description="With an s3 backend: awskms://alias/<name>?region=<region>."
+    )
+    access_token_parameter: str | None = Field(
+        default=None, description="With Pulumi Cloud: SecureString parameter holding the access token."
+    )
+    organization: str | None = Field(
+        default=None, description="Organization file (project-relative) this stack deploys: the org stack."
+    )
+    pulumi_version: (
+        Annotated[str, pattern(r"^\d+\.\d+\.\d+$", "a Pulumi CLI version such as 3.200.0")] | None
+    ) = Field(default=None, description="Pulumi CLI the pipeline installs (default: the SDK's version).")
+
+    @property
+    def cli_version(self) -> str:
+        """The CLI the pipeline installs: the one set, else the SDK version this program runs with
+        (the one requirements.txt pins), so that CLI and SDK never disagree."""
+        return self.pulumi_version or sdk_version()
+
+
+def sdk_version() -> str:
+    return importlib.metadata.version("pulumi")
+
+
+def organization_only(settings: StackSettings) -> bool:
+    """The organization stack: it deploys organization.yaml and needs no definition."""
+    return bool(settings.organization) and not settings.environments and not settings.pipeline
+
+
+def settings_from_config(config: dict[str, str], source: str) -> StackSettings:
+    """Build settings from a flat Pulumi config map (``{"muon:environments": '["dev"]', ...}``)."""
+    fields = StackSettings.model_fields
+    known = {field.alias or name for name, field in fields.items()}
+    raw: dict[str, Any] = {}
+    problems: list[str] = []
+    for full_key, value in sorted(config.items()):
+        namespace, _, key = full_key.partition(":")
+        if namespace != NAMESPACE:
+            continue
+        if key not in known:
+            problems.append(
+                f"{source}: {full_key}: unknown setting; expected one of: "
+                + ", ".join(f"{NAMESPACE}:{k}" for k in sorted(known))
+            )
+            continue
+        raw[key] = _decode(value, key)
+    region = config.get("aws:region")
+    if region and region not in known_regions():
+        problems.append(
+            f"{source}: aws:region: '{region}' is not an AWS region "
+            "(e.g. us-east-1, eu-west-1, ap-southeast-2)"
+        )
+    if problems:
+        raise DefinitionError(problems)
+    try:
+        return validate(StackSettings, raw, source)
+    except DefinitionError as error:
+        # Name config keys the way the user wrote them: muon:environments, not environments.
+        fixed = [p.replace(f"{source}: ", f"{source}: {NAMESPACE}:", 1) for p in error.problems]
+        raise DefinitionError(fixed) from None
+
+
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region of every partition botocore knows (its partitions.json): checked offline."""
+    import botocore
+
+    path = Path(botocore.__file__).parent / "data" / "partitions.json"
+    partitions = json.loads(path.read_text(encoding="utf-8"))["partitions"]
+    return frozenset(region for p in partitions for region in p["regions"] if not region.endswith("-global"))
+
+
+def _decode(value: Any, key: str) -> Any:
+    """Config values are strings; lists, maps and booleans arrive JSON-encoded."""
+    if not isinstance(value, str) or key in ("definition", "organization"):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def check_selection(
+    settings: StackSettings, definition: Definition, source: str, definition_source: str
+) -> None:
+    """Every selected environment must exist in the definition; a stack must deploy something."""
+    known = ", ".join(sorted(definition.environments))
+    problems = [
+        f"{source}: {NAMESPACE}:environments[{index}]: unknown environment '{name}'; "
+        f"{definition_source} defines: {known}"
+        for index, name in enumerate(settings.environments)
+        if name not in definition.environments
+    ]
+    for index, name in enumerate(settings.environments):
+        if name in settings.environments[:index]:
+            problems.append(f"{source}: {NAMESPACE}:environments[{index}]: '{name}' is listed twice")
+    unknown_images = sorted(set(settings.images) - set(definition.services))
+    for service in unknown_images:
+        problems.append(
+            f"{source}: {NAMESPACE}:images.{service}: no such service in {definition_source}; "
+            f"defined: {', '.join(sorted(definition.services)) or '(none)'}"
+        )
+    if not settings.environments and not settings.pipeline and not settings.organization:
+        problems.append(
+            f"{source}: {NAMESPACE}:environments: the stack selects no environment; "
+            f"set it to a list of: {known}"
+        )
+    if settings.pipeline and settings.environments:
+        problems.append(
+            f"{source}: {NAMESPACE}:pipeline: a pipeline stack deploys no environment "
+            f"(it has muon:environments {', '.join(settings.environments)}): its deploy step would "
+            "update the pipeline running it, which fails that run; move the pipeline to a stack of its "
+            "own (Pulumi.pipeline.yaml) and deploy each environment from its own stack"
+        )
+    if settings.pipeline and definition.pipeline is None:
+        problems.append(
+            f"{source}: {NAMESPACE}:pipeline: true, but {definition_source} has no 'pipeline:' section"
+        )
+    elif settings.pipeline and definition.pipeline is not None:
+        problems += _pipeline_problems(settings, definition, source, definition_source)
+    if problems:
+        raise DefinitionError(problems)
+
+
+def _pipeline_problems(
+    settings: StackSettings, definition: Definition, source: str, definition_source: str
+) -> list[str]:
+    """What the pipeline needs from the stack deploying it: where Pulumi keeps state, and how."""
+    assert definition.pipeline is not None
+    problems = []
+    pipeline_source = definition.pipeline.source
+    if pipeline_source.provider == "github" and not (pipeline_source.connection or settings.connection):
+        problems.append(
+            f"{definition_source}: pipeline.source.connection: a GitHub source needs a CodeStar connection "
+            f"ARN, here or as {NAMESPACE}:connection in {source}"
+        )
+    backend = settings.backend
+    if backend is None:
+        problems.append(
+            f"{source}: {NAMESPACE}:backend: the pipeline deploys with Pulumi and needs its backend: "
+            "s3://<bucket> (with muon:secretsProvider) or https://api.pulumi.com "
+            "(with muon:accessTokenParameter)"
+        )
+    elif backend.startswith("s3://"):
+        if not (settings.secrets_provider or "").startswith("awskms://"):
+            problems.append(
+                f"{source}: {NAMESPACE}:secretsProvider: an s3 backend needs an awskms:// secrets provider"
+            )
+    elif backend.startswith("https://"):
+        if not (settings.access_token_parameter or "").startswith("/"):
+            problems.append(
+                f"{source}: {NAMESPACE}:accessTokenParameter: Pulumi Cloud needs the Parameter Store name "
+                "of a SecureString holding the access token (never a plain variable)"
+            )
+    else:
+        problems.append(f"{source}: {NAMESPACE}:backend: expected s3://... or https://..., got '{backend}'")
+    return problems
+
+
+def aws_settings(config: dict[str, str]) -> dict[str, str]:
+    """The stack's AWS provider settings, for code that calls AWS itself (dynamic providers):
+    ``region``, ``profile``, and the first of ``aws:assumeRoles`` (or ``aws:assumeRole``)."""
+    settings = {"region": config.get("aws:region") or "us-east-1"}
+    if config.get("aws:profile"):
+        settings["profile"] = config["aws:profile"]
+    role: Any = None
+    for key in ("aws:assumeRoles", "aws:assumeRole"):
+        if config.get(key):
+            try:
+                role = json.loads(config[key])
+            except json.JSONDecodeError:
+                continue
+            role = role[0] if isinstance(role, list) and role else role
+            break
+    if isinstance(role, dict):
+        for source, target in (
+            ("roleArn", "role_arn"),
+            ("sessionName", "session_name"),
+            ("externalId", "external_id"),
+        ):
+            if role.get(source):
+                settings[target] = str(role[source])
+    return settings
+
+
+def project_name(project_dir: Path) -> str:
+    """The ``name`` of the project's ``Pulumi.yaml`` (what Pulumi would pass the program)."""
+    path = project_dir / "Pulumi.yaml"
+    if not path.is_file():
+        raise DefinitionError([f"{path}: no Pulumi.yaml here; run muon in a project folder (or `muon init`)"])
+    data = parse_yaml(path.read_text(encoding="utf-8"), "Pulumi.yaml")
+    name = data.get("name") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name:
+        raise DefinitionError(["Pulumi.yaml: name: expected the project's name"])
+    return name
+
+
+def read_stack_file(project_dir: Path, stack: str) -> dict[str, str]:
+    """The config of ``Pulumi.<stack>.yaml`` as Pulumi would pass it: a flat map of strings.
+
+    Used by the offline plan and the tests, where no Pulumi CLI hands the config over.
+    Secure values cannot be decrypted offline; they are passed as a placeholder.
+    """
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+        raise DefinitionError([f"{path.name}: no such stack file; stacks here: {', '.join(stacks)}"])
+    data = parse_yaml(read_text(path, "stack file"), path.name) or {}
+    if not isinstance(data, dict):
+        raise DefinitionError([f"{path.name}: expected a mapping with 'config:', got {type(data).__name__}"])
+    config = data.get("config") or {}
+    if not isinstance(config, dict):
+        raise DefinitionError([f"{path.name}: config: expected a mapping of settings"])
+    flat: dict[str, str] = {}
+    for key, value in config.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            flat[key] = "[secret]"
+        elif isinstance(value, str):
+            flat[key] = value
+        else:
+            flat[key] = json.dumps(value)
+    return flat

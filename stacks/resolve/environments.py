@@ -1,0 +1,171 @@
+"""From an environment of the definition to the Environment component's arguments."""
+
+from __future__ import annotations
+
+from muon.components.cluster import EC2_AGENT_ENDPOINTS, ClusterArgs, is_arm64
+from muon.components.context import AwsContext
+from muon.components.domain import DomainArgs
+from muon.components.environment import EnvironmentArgs
+from muon.components.load_balancer import LoadBalancerArgs
+from muon.components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NetworkArgs
+from muon.stacks.definition import EnvironmentSpec, tier_of
+from muon.stacks.errors import DefinitionError
+from muon.stacks.resolve.continuity import continuity_args
+from muon.stacks.resolve.egress import cheapest_egress
+from muon.stacks.tiers import TIER_DEFAULTS
+
+MAX_HOST_LIFETIME_DAYS = 14
+"""Production hosts are replaced at least every 14 days: none outlives a fortnight of patches."""
+
+
+def environment_args(
+    name: str,
+    spec: EnvironmentSpec,
+    *,
+    context: AwsContext,
+    zones: list[str],
+    source: str,
+    tags: dict[str, str],
+) -> EnvironmentArgs:
+    tier = tier_of(name, spec)
+    defaults = TIER_DEFAULTS[tier]
+    minimal = spec.cost == "minimal"
+    network, cluster, lb = spec.network, spec.cluster, spec.load_balancer
+
+    provider = cluster.provider or defaults.provider
+    if provider == "ec2" and is_arm64(cluster.instance_type):
+        raise DefinitionError(
+            [
+                f"{source}: environments.{name}.cluster.instanceType: {cluster.instance_type} is a Graviton "
+                "(arm64) type, but muon builds and runs images for linux/amd64; choose an x86 type "
+                "such as t3.large or m7i.large"
+            ]
+        )
+    existing = None
+    azs = len(network.zones) if network.zones else network.azs or defaults.azs
+    nat, endpoints = network.nat or defaults.nat, network.endpoints
+    if nat == "cheapest" or (minimal and network.nat is None):
+        choice = cheapest_egress(context.region, azs)
+        nat, endpoints = choice.nat, endpoints if endpoints is not None else choice.endpoints
+    if endpoints is None:
+        # Without NAT, the endpoints are the only way tasks reach ECR and CloudWatch Logs.
+        endpoints = True if nat == "none" else defaults.endpoints
+    if nat == "none" and not endpoints and network.existing is None:
+        raise DefinitionError(
+            [
+                f"{source}: environments.{name}.network: with nat: none and endpoints: false, tasks in "
+                "the private subnets could reach neither ECR nor CloudWatch Logs; set endpoints: true "
+                "or choose a nat"
+            ]
+        )
+    interface_endpoints: tuple[str, ...] = ()
+    if endpoints:
+        interface_endpoints = BASE_INTERFACE_ENDPOINTS + (EC2_AGENT_ENDPOINTS if provider == "ec2" else ())
+    chosen = list(network.zones) if network.zones else zones[:azs]
+    unknown = [(i, z) for i, z in enumerate(chosen) if z not in zones]
+    if unknown and network.existing is None:
+        index, zone = unknown[0]
+        raise DefinitionError(
+            [
+                f"{source}: environments.{name}.network.zones[{index}]: {context.region} has no zone "
+                f"'{zone}'; it has: {', '.join(zones)}"
+            ]
+        )
+    if network.existing is not None:
+        existing = ExistingNetwork(
+            vpc_id=network.existing.vpc_id,
+            public_subnet_ids=tuple(network.existing.public_subnet_ids),
+            private_subnet_ids=tuple(network.existing.private_subnet_ids),
+            isolated_subnet_ids=tuple(network.existing.isolated_subnet_ids),
+        )
+    elif azs > len(zones):
+        raise DefinitionError(
+            [
+                f"{source}: environments.{name}.network.azs: {azs} availability zones requested, "
+                f"but {context.region} has {len(zones)} available ({', '.join(zones)})"
+            ]
+        )
+
+    retention = spec.log_retention_days or defaults.log_retention_days
+    ec2_min = cluster.min if cluster.min is not None else defaults.ec2_min
+    ec2_max = cluster.max if cluster.max is not None else max(defaults.ec2_max, ec2_min)
+    if ec2_min > ec2_max:
+        raise DefinitionError(
+            [f"{source}: environments.{name}.cluster: min ({ec2_min}) must not exceed max ({ec2_max})"]
+        )
+    domain = None
+    if spec.domain is not None:
+        domain = DomainArgs(
+            name=spec.domain.name,
+            zone_name=spec.domain.zone,
+            zone_id=spec.domain.zone_id,
+        )
+    if tier == "production" and domain is None and lb.certificate_arn is None and not lb.allow_plain_http:
+        raise DefinitionError(
+            [
+                f"{source}: environments.{name}: production is HTTPS-only: give it a domain "
+                "({name: app.example.com, zone: example.com}) or loadBalancer.certificateArn; "
+                "loadBalancer.allowPlainHttp: true serves plain HTTP on purpose"
+            ]
+        )
+    waf = spec.waf or ("managed" if tier == "production" else "off")
+    deletion_protection = (
+        lb.deletion_protection
+        if lb.deletion_protection is not None
+        else defaults.load_balancer_deletion_protection
+    )
+    return EnvironmentArgs(
+        context=context,
+        production=tier == "production",
+        network=NetworkArgs(
+            context=context,
+            availability_zones=tuple(chosen) if existing is None else (),
+            cidr=network.cidr,
+            nat=nat,
+            interface_endpoints=interface_endpoints,
+            # Free, and ECR serves image layers from S3: no NAT charge for them.
+            gateway_endpoints=True,
+            flow_log_retention_days=retention,
+            existing=existing,
+        ),
+        cluster=ClusterArgs(
+            context=context,
+            provider=provider,
+            spot=minimal or (cluster.spot if cluster.spot is not None else defaults.spot),
+            on_demand_base=0 if minimal else defaults.on_demand_base,
+            container_insights=(
+                cluster.container_insights
+                if cluster.container_insights is not None
+                else defaults.container_insights
+            ),
+            instance_type=cluster.instance_type,
+            min_size=ec2_min,
+            max_size=ec2_max,
+            root_volume_size=cluster.root_volume_size,
+            image_id=cluster.image_id,
+            user_data=cluster.user_data,
+            http_proxy=cluster.http_proxy,
+            max_instance_lifetime_days=MAX_HOST_LIFETIME_DAYS if tier == "production" else None,
+        ),
+        load_balancer=LoadBalancerArgs(
+            context=context,
+            internal=lb.internal,
+            ingress_cidrs=tuple(lb.ingress_cidrs),
+            certificate_arn=lb.certificate_arn,
+            ssl_policy=lb.ssl_policy,
+            idle_timeout=lb.idle_timeout,
+            deletion_protection=deletion_protection,
+            access_logs=lb.access_logs,
+            access_log_days=defaults.access_log_days,
+            web_acl_arn=waf if waf.startswith("arn:") else None,
+        ),
+        log_retention_days=retention,
+        alarm_emails=tuple(spec.alarm_emails),
+        alarm_slack=(spec.alarm_slack.team_id, spec.alarm_slack.channel_id) if spec.alarm_slack else None,
+        domain=domain,
+        firewall_rate_limit=spec.waf_rate_limit if waf == "managed" else None,
+        continuity=continuity_args(
+            name, spec.continuity, tier=tier, context=context, tags=tags, source=source
+        ),
+        tags=tags,
+    )

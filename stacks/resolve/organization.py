@@ -1,0 +1,465 @@
+"""The organization file (``organization.yaml``): OUs, service control policies and accounts.
+
+Validated whole before anything is declared: the OU tree's depth, each SCP's JSON, shape and size
+as the API stores it, how many SCPs each target carries, and whether an allow-list would lock
+muon's own platform out of an OU that hosts it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from muon.components.org_security import SecurityArgs, service_principals
+from muon.components.organization import (
+    FULL_AWS_ACCESS,
+    MAX_OU_DEPTH,
+    MAX_POLICIES_PER_TARGET,
+    MAX_SCP_CHARACTERS,
+    AccountPlan,
+    Organization,
+    OrganizationArgs,
+    PolicyPlan,
+    UnitPlan,
+    minified,
+)
+from muon.components.pipeline_access import DEPLOYED_SERVICES
+from muon.stacks.definition import Email, Spec, _PathError, pattern
+from muon.stacks.definition.loader import format_path, parse_yaml, read_text, validate
+from muon.stacks.errors import DefinitionError
+
+# What muon's stacks and what they run call besides what they create: identity, tag lookups, the
+# pipeline source; at run time ECS Exec and the SSM agent on EC2 hosts (ssmmessages, ec2messages)
+# and IAM database authentication (rds-db). A test derives this from the rendered IAM policies.
+RUNTIME_SERVICES = (
+    "codeconnections",
+    "codestar-connections",
+    "ec2messages",
+    "rds-db",
+    "ssmmessages",
+    "sts",
+    "tag",
+)
+# The AWS managed policies muon attaches, by the service prefixes of their actions (IAM policy
+# reference): what the roles holding them call at run time.
+MANAGED_POLICY_SERVICES = {
+    "AmazonSSMManagedInstanceCore": ("ec2messages", "ssm", "ssmmessages"),
+    "AmazonEC2ContainerServiceforEC2Role": ("ec2", "ecr", "ecs", "logs"),
+    "AmazonRDSEnhancedMonitoringRole": ("logs",),
+    # AWS Backup's role, as muon uses it: snapshots of RDS and Aurora, and restores of them.
+    "AWSBackupServiceRolePolicyForBackup": ("backup", "backup-storage", "kms", "rds", "tag"),
+    "AWSBackupServiceRolePolicyForRestores": ("backup", "ec2", "iam", "kms", "rds"),
+}
+MUON_SERVICES = tuple(sorted({*DEPLOYED_SERVICES, *RUNTIME_SERVICES}))
+
+NEW_ORGANIZATION_ACCOUNTS = 10
+"""Accounts a new organization may hold, the management account included, until raised."""
+
+PolicyName = Annotated[str, pattern(r"^[\w+=,.@-]{1,128}$", "a policy name (letters, digits, +=,.@-_)")]
+UnitName = Annotated[str, pattern(r"^[\w+=,.@ -]{1,128}$", "an OU name")]
+
+
+class PolicySpec(Spec):
+    description: str = Field(default="", max_length=512)
+    file: str | None = Field(default=None, description="JSON file, relative to the organization file.")
+    document: dict[str, Any] | None = Field(default=None, description="The policy inline.")
+
+    @model_validator(mode="after")
+    def _check(self) -> PolicySpec:
+        if (self.file is None) == (self.document is None):
+            raise ValueError("give exactly one of 'file' or 'document'")
+        return self
+
+
+class UnitSpec(Spec):
+    policies: list[PolicyName] = Field(default_factory=list)
+    full_aws_access: Literal["keep", "detach"] | None = Field(
+        default=None, description="Default: detach where the unit attaches its own policies, else keep."
+    )
+    hosts_muon: bool = Field(default=False, description="Warn when its SCPs would block muon's services.")
+    units: dict[UnitName, UnitSpec] = Field(default_factory=dict)
+
+
+class AccountSpec(Spec):
+    unit: str = Field(description="OU path, e.g. HipaaOU/PciOU.")
+    email: Email | None = Field(default=None, description="New account: its root user's email.")
+    id: Annotated[str, pattern(r"^\d{12}$", "a 12-digit account id")] | None = Field(
+        default=None, description="Existing member account: moved into the unit."
+    )
+    role_name: Annotated[str, pattern(r"^[\w+=,.@-]{1,64}$", "an IAM role name")] = (
+        "OrganizationAccountAccessRole"
+    )
+    policies: list[PolicyName] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> AccountSpec:
+        if (self.email is None) == (self.id is None):
+            raise ValueError("give 'email' to create the account or 'id' to move an existing one")
+        return self
+
+
+class RootSpec(Spec):
+    policies: list[PolicyName] = Field(default_factory=list)
+
+
+class SecuritySpec(Spec):
+    """Organization-wide security services, run from a delegated administrator account."""
+
+    account: str = Field(
+        description="The security (delegated administrator) account: its name under accounts, or its id."
+    )
+    log_archive: str | None = Field(
+        default=None,
+        description="The trail bucket's account: a name or id (default: the management account).",
+    )
+    trail: bool = Field(default=True, description="An organization CloudTrail trail, log file validation on.")
+    guard_duty: bool = Field(default=True, description="GuardDuty in every member account.")
+    security_hub: bool = Field(
+        default=True, description="Security Hub with AWS Foundational Security Best Practices, every member."
+    )
+    access_analyzer: bool = Field(default=True, description="IAM Access Analyzer for the organization.")
+    config: bool = Field(default=True, description="AWS Config recording in every member account.")
+
+
+class OrganizationSpec(Spec):
+    adopt: (
+        Annotated[str, pattern(r"^o-[a-z0-9]{10,32}$", "an organization id such as o-a1b2c3d4e5")] | None
+    ) = Field(
+        default=None, description="Adopt this existing organization (imported) instead of creating one."
+    )
+    policies: dict[PolicyName, PolicySpec] = Field(default_factory=dict)
+    root: RootSpec = Field(default_factory=RootSpec)
+    units: dict[UnitName, UnitSpec] = Field(default_factory=dict)
+    accounts: dict[
+        Annotated[str, pattern(r"^[\x20-\x7e]{1,50}$", "an account name: 1-50 printable ASCII characters")],
+        AccountSpec,
+    ] = Field(default_factory=dict)
+    security: SecuritySpec | None = Field(
+        default=None,
+        description="Trail, GuardDuty, Security Hub, Access Analyzer and Config, organization-wide.",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> OrganizationSpec:
+        paths = set(_unit_paths(self.units))
+        for name, account in self.accounts.items():
+            if account.unit not in paths:
+                raise _PathError(
+                    ("accounts", name, "unit"),
+                    f"no such OU '{account.unit}'; defined: {', '.join(sorted(paths))}",
+                )
+        emails: dict[str, str] = {}
+        for name, account in self.accounts.items():
+            if account.email is None:
+                continue
+            if account.email.lower() in emails:
+                raise _PathError(
+                    ("accounts", name, "email"), f"already used by account '{emails[account.email.lower()]}'"
+                )
+            emails[account.email.lower()] = name
+        if self.security is not None:
+            for key in ("account", "log_archive"):
+                chosen = getattr(self.security, key)
+                if chosen is not None and self.account_named(chosen) is None:
+                    known = (
+                        ", ".join(f"{n} ({a.id or 'created'})" for n, a in self.accounts.items()) or "(none)"
+                    )
+                    raise _PathError(
+                        ("security", to_camel(key)),
+                        f"'{chosen}' is not an account of this file (by name or id); accounts: {known}",
+                    )
+        return self
+
+    def account_named(self, chosen: str) -> str | None:
+        """The name under ``accounts`` of the account ``chosen`` names (by name or by id)."""
+        if chosen in self.accounts:
+            return chosen
+        return next((n for n, a in self.accounts.items() if a.id is not None and a.id == chosen), None)
+
+
+def _unit_paths(units: dict[str, UnitSpec], prefix: str = "") -> list[str]:
+    paths = []
+    for name, unit in units.items():
+        path = f"{prefix}{name}"
+        paths.append(path)
+        paths += _unit_paths(unit.units, f"{path}/")
+    return paths
+
+
+@dataclass(frozen=True)
+class SecurityChoice:
+    """The security services, with the accounts named by their names under ``accounts``."""
+
+    account: str
+    role_name: str
+    log_archive: str | None
+    log_archive_role_name: str
+    switches: dict[str, bool]
+
+
+@dataclass(frozen=True)
+class OrganizationPlan:
+    args: OrganizationArgs
+    warnings: tuple[str, ...]
+    security: SecurityChoice | None = None
+
+    def security_args(self, organization: Organization, region: str, name: str) -> SecurityArgs | None:
+        """With the accounts' ids (created accounts have theirs only once created)."""
+        choice = self.security
+        if choice is None:
+            return None
+        partition = (
+            "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+        )
+        return SecurityArgs(
+            name=name,
+            region=region,
+            partition=partition,
+            security_account_id=organization.account_ids[choice.account],
+            role_name=choice.role_name,
+            log_archive_account_id=(
+                organization.account_ids[choice.log_archive] if choice.log_archive is not None else None
+            ),
+            log_archive_role_name=choice.log_archive_role_name,
+            tags=self.args.tags,
+            **choice.switches,
+        )
+
+
+def load_organization(
+    path: Path,
+    *,
+    tags: dict[str, str],
+    aws_settings: dict[str, str] | None = None,
+    setting: str | None = None,
+) -> OrganizationPlan:
+    source = path.name
+    data = parse_yaml(read_text(path, "organization file", setting), source)
+    if data is None:
+        raise DefinitionError([f"{source}: the file is empty; expected at least 'units:' or 'accounts:'"])
+    spec = validate(OrganizationSpec, data, source)
+    return plan_organization(spec, source=source, base=path.parent, tags=tags, aws_settings=aws_settings)
+
+
+def plan_organization(
+    spec: OrganizationSpec,
+    *,
+    source: str,
+    base: Path,
+    tags: dict[str, str],
+    aws_settings: dict[str, str] | None = None,
+) -> OrganizationPlan:
+    problems: list[str] = []
+    documents: dict[str, dict[str, Any]] = {}
+    for name, policy in spec.policies.items():
+        document = _read_policy(name, policy, base, source, problems)
+        if document is not None:
+            documents[name] = document
+
+    def check_target(loc: tuple[str | int, ...], policies: list[str], keeps_full_access: bool) -> None:
+        for index, name in enumerate(policies):
+            if name not in spec.policies:
+                problems.append(
+                    f"{source}: {format_path((*loc, 'policies', index))}: no such policy '{name}'; "
+                    f"defined: {', '.join(sorted(spec.policies)) or '(none)'}"
+                )
+        count = len(policies) + (1 if keeps_full_access else 0)
+        if count > MAX_POLICIES_PER_TARGET:
+            counted = " (counting FullAWSAccess, still attached)" if keeps_full_access else ""
+            problems.append(
+                f"{source}: {format_path((*loc, 'policies'))}: {count} SCPs{counted}; AWS allows at most "
+                f"{MAX_POLICIES_PER_TARGET} on one target"
+            )
+
+    # The root keeps FullAWSAccess: AWS requires at least one SCP on it, and an allow-list there
+    # would restrict every account at once (the management account is never restricted anyway).
+    check_target(("root",), spec.root.policies, keeps_full_access=True)
+    units: list[UnitPlan] = []
+    warnings: list[str] = []
+
+    def walk(
+        children: dict[str, UnitSpec],
+        parent: str | None,
+        depth: int,
+        loc: tuple[str, ...],
+        allowed: set[str] | None,
+    ) -> None:
+        """``allowed``: the services the ancestors' SCPs let through (None: no allow-list above)."""
+        for name, unit in children.items():
+            here = (*loc, name)
+            path = f"{parent}/{name}" if parent else name
+            if depth > MAX_OU_DEPTH:
+                problems.append(
+                    f"{source}: {format_path(here)}: OUs nest at most {MAX_OU_DEPTH} levels below the root; "
+                    f"'{path}' is level {depth}"
+                )
+                continue
+            keep = (unit.full_aws_access or ("detach" if unit.policies else "keep")) == "keep"
+            check_target(here, unit.policies, keep)
+            if not unit.policies and not keep:
+                problems.append(
+                    f"{source}: {format_path((*here, 'fullAwsAccess'))}: detaching FullAWSAccess from an OU "
+                    "with no other SCP denies everything in it"
+                )
+            effective = allowed
+            if not keep:
+                level = set().union(
+                    *(allowed_services(documents[p]) for p in unit.policies if p in documents)
+                )
+                effective = level if allowed is None else _intersect(allowed, level)
+            if unit.hosts_muon and effective is not None and "*" not in effective:
+                missing = [s for s in MUON_SERVICES if s not in effective]
+                if missing:
+                    warnings.append(
+                        f"{source}: OU '{path}' hosts muon environments, but its service control policies "
+                        f"do not allow: {', '.join(missing)}; muon's deploys there will be denied"
+                    )
+            units.append(
+                UnitPlan(
+                    path=path, name=name, parent=parent, policies=tuple(unit.policies), keep_full_access=keep
+                )
+            )
+            walk(unit.units, path, depth + 1, (*here, "units"), effective)
+
+    walk(spec.units, None, 1, ("units",), None)
+    accounts = []
+    for name, account in spec.accounts.items():
+        check_target(("accounts", name), account.policies, keeps_full_access=True)
+        accounts.append(
+            AccountPlan(
+                name=name,
+                unit=account.unit,
+                email=account.email,
+                account_id=account.id,
+                role_name=account.role_name,
+                policies=tuple(account.policies),
+            )
+        )
+    if problems:
+        raise DefinitionError(problems)
+    members = len(spec.accounts) + 1  # and the management account
+    if members > NEW_ORGANIZATION_ACCOUNTS:
+        warnings.append(
+            f"{source}: accounts: {members} accounts with the management account, but a new organization "
+            f"may hold {NEW_ORGANIZATION_ACCOUNTS} (Service Quotas, AWS Organizations, 'Default maximum "
+            "number of accounts'); request an increase first, or the run stops at the account that "
+            "exceeds it (accounts are created one at a time, in file order)"
+        )
+    policies = tuple(
+        PolicyPlan(name=name, description=spec.policies[name].description, content=minified(documents[name]))
+        for name in spec.policies
+    )
+    security = None
+    if spec.security is not None:
+        chosen = spec.account_named(spec.security.account)
+        archive = spec.account_named(spec.security.log_archive) if spec.security.log_archive else None
+        assert chosen is not None
+        security = SecurityChoice(
+            account=chosen,
+            role_name=spec.accounts[chosen].role_name,
+            log_archive=archive,
+            log_archive_role_name=spec.accounts[archive].role_name
+            if archive
+            else "OrganizationAccountAccessRole",
+            switches={
+                "trail": spec.security.trail,
+                "guard_duty": spec.security.guard_duty,
+                "security_hub": spec.security.security_hub,
+                "access_analyzer": spec.security.access_analyzer,
+                "config": spec.security.config,
+            },
+        )
+    principals = service_principals(**security.switches) if security else ()
+    return OrganizationPlan(
+        OrganizationArgs(
+            adopt_id=spec.adopt,
+            service_principals=principals,
+            policies=policies,
+            root_policies=tuple(spec.root.policies),
+            units=tuple(units),
+            accounts=tuple(accounts),
+            aws_settings=aws_settings or {"region": "us-east-1"},
+            tags=tags,
+        ),
+        tuple(warnings),
+        security,
+    )
+
+
+def _intersect(allowed: set[str], level: set[str]) -> set[str]:
+    if "*" in level:
+        return allowed
+    if "*" in allowed:
+        return level
+    return allowed & level
+
+
+def allowed_services(document: dict[str, Any]) -> set[str]:
+    """Service prefixes an SCP's unconditional Allow statements on every resource grant (``*``: all)."""
+    services: set[str] = set()
+    for statement in _as_list(document.get("Statement")):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow" or "Condition" in statement:
+            continue
+        if "*" not in _as_list(statement.get("Resource", "*")):
+            continue
+        for action in _as_list(statement.get("Action")):
+            if action == "*":
+                services.add("*")
+            elif isinstance(action, str) and ":" in action:
+                services.add(action.split(":", 1)[0].lower())
+    return services
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value] if value is not None else []
+
+
+def _read_policy(
+    name: str, policy: PolicySpec, base: Path, source: str, problems: list[str]
+) -> dict[str, Any] | None:
+    where = f"{source}: policies.{name}"
+    if policy.file is not None:
+        path = base / policy.file
+        try:
+            document = json.loads(read_text(path, "policy file", f"{where}.file"))
+        except DefinitionError as error:
+            problems.extend(error.problems)
+            return None
+        except json.JSONDecodeError as error:
+            problems.append(
+                f"{where}.file: {policy.file} is not valid JSON: {error.msg} (line {error.lineno})"
+            )
+            return None
+        where = f"{where}.file ({policy.file})"
+    else:
+        document = policy.document
+        where = f"{where}.document"
+    if not isinstance(document, dict) or "Version" not in document or "Statement" not in document:
+        problems.append(f"{where}: a policy needs 'Version' and 'Statement'")
+        return None
+    if document["Version"] != "2012-10-17":
+        problems.append(f'{where}: Version must be "2012-10-17"')
+    statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+    if not statements:
+        problems.append(f"{where}: Statement is empty; a policy needs at least one statement")
+    for index, statement in enumerate(statements):
+        if not isinstance(statement, dict):
+            problems.append(f"{where}: Statement[{index}]: expected an object")
+        elif statement.get("Effect") not in ("Allow", "Deny"):
+            effect = repr(statement.get("Effect"))[:40]
+            problems.append(f"{where}: Statement[{index}].Effect: expected Allow or Deny, got {effect}")
+        elif "Action" not in statement and "NotAction" not in statement:
+            problems.append(f"{where}: Statement[{index}]: needs Action or NotAction")
+    size = len(minified(document))
+    if size > MAX_SCP_CHARACTERS:
+        problems.append(
+            f"{where}: {size} characters with whitespace removed; an SCP holds at most {MAX_SCP_CHARACTERS}"
+        )
+    if name == FULL_AWS_ACCESS:
+        problems.append(f"{where}: '{FULL_AWS_ACCESS}' is AWS's own policy; choose another name")
+    return document

@@ -1,0 +1,236 @@
+"""From the definition's ``pipeline:`` and the stack's settings, to the Pipeline component's arguments."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from muon.components.buildspecs import ImageTarget
+from muon.components.context import AwsContext
+from muon.components.naming import fit
+from muon.components.pipeline_args import (
+    BuildSettings,
+    DeploySettings,
+    DeployStage,
+    Notifications,
+    PipelineArgs,
+    PipelineSource,
+)
+from muon.components.registry import RegistryArgs
+from muon.stacks.definition import Definition, MigrateSpec, PipelineSpec
+from muon.stacks.definition.settings import StackSettings, read_stack_file
+from muon.stacks.errors import DefinitionError
+
+PIPELINE_LOG_RETENTION_DAYS = 365
+LOCAL_BUILDS_KEPT = 10
+
+
+def registry_args(definition: Definition, *, context: AwsContext, tags: dict[str, str]) -> RegistryArgs:
+    """The delivery stack's repositories: every service, pulled by every stage's account."""
+    spec = definition.pipeline
+    assert spec is not None
+    registry = spec.registry
+    accounts = (
+        registry.pull_accounts
+        if registry.pull_accounts is not None
+        else sorted({s.role_arn.split(":")[4] for s in spec.stages if s.role_arn})
+    )
+    return RegistryArgs(
+        context=context,
+        # Repositories: <namespace>/<service>.
+        prefix=context.namespace,
+        services=tuple(definition.services),
+        expire_builds_after_days=registry.expire_builds_after_days,
+        pull_accounts=tuple(a for a in accounts if a != context.account_id),
+        organization_id=registry.organization_id,
+        key_arn=definition.keys.pipeline,
+        tags=tags,
+    )
+
+
+def local_registry_args(
+    environment: str, services: tuple[str, ...], *, context: AwsContext, tags: dict[str, str]
+) -> RegistryArgs:
+    """An environment's repositories for the images its stack builds itself."""
+    return RegistryArgs(
+        context=context,
+        # An environment's own builds: <namespace>/<environment>/<service>.
+        prefix=f"{context.namespace}/{environment}",
+        services=services,
+        protected_images=LOCAL_BUILDS_KEPT,
+        force_delete=True,  # only this stack's own builds, rebuilt from source by the next `up`
+        tags=tags,
+    )
+
+
+def stacks_by_environment(project_dir: Path) -> dict[str, list[str]]:
+    """Which stack files (``Pulumi.<stack>.yaml``) select each environment."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(project_dir.glob("Pulumi.*.yaml")):
+        stack = path.name[len("Pulumi.") : -len(".yaml")]
+        raw = read_stack_file(project_dir, stack).get("muon:environments", "[]")
+        try:
+            environments = json.loads(raw)
+        except json.JSONDecodeError:
+            continue  # the stack's own run reports a malformed setting
+        for environment in environments if isinstance(environments, list) else []:
+            found.setdefault(str(environment), []).append(stack)
+    return found
+
+
+def resolve_stages(spec: PipelineSpec, project_dir: Path, source: str) -> list[tuple[str, str]]:
+    """(environment, stack) per stage: the stage's ``stack``, or the one stack file selecting it."""
+    selecting = stacks_by_environment(project_dir)
+    problems, resolved = [], []
+    for index, stage in enumerate(spec.stages):
+        where = f"{source}: pipeline.stages[{index}]"
+        candidates = selecting.get(stage.environment, [])
+        if stage.stack is not None:
+            if stage.stack not in candidates:
+                problems.append(
+                    f"{where}.stack: Pulumi.{stage.stack}.yaml does not deploy environment "
+                    f"'{stage.environment}' (stacks that do: {', '.join(candidates) or 'none'})"
+                )
+            resolved.append((stage.environment, stage.stack))
+        elif len(candidates) == 1:
+            resolved.append((stage.environment, candidates[0]))
+        elif not candidates:
+            problems.append(
+                f"{where}: no stack deploys environment '{stage.environment}'; add a Pulumi.<stack>.yaml "
+                f"with muon:environments: [{stage.environment}], or set 'stack'"
+            )
+        else:
+            problems.append(
+                f"{where}: stacks {', '.join(candidates)} all deploy '{stage.environment}'; set 'stack'"
+            )
+    if problems:
+        raise DefinitionError(problems)
+    return resolved
+
+
+def default_pipeline_name(project: str, namespace: str) -> str:
+    """``<namespace>-<project>`` in the characters and length every name derived from it accepts."""
+    return fit(re.sub(r"[^A-Za-z0-9_-]", "-", f"{namespace}-{project}"), 54)
+
+
+def image_target(service: str, definition: Definition, definition_source: str, namespace: str) -> ImageTarget:
+    """How the pipeline builds a service: ``pipeline.images``, else its ``build``, else the root."""
+    spec = definition.pipeline
+    assert spec is not None
+    repository = f"{namespace}/{service}"
+    test = definition.services[service].image_test
+    if service in spec.images:
+        image = spec.images[service]
+        return ImageTarget(service, image.dockerfile, image.context, repository, test=test)
+    build = definition.services[service].build
+    if build is not None:
+        # Paths of `build` are relative to the definition; the pipeline's, to the repository root.
+        definition_dir = Path(definition_source).parent
+        base = Path(spec.project_dir) / ("." if definition_dir.is_absolute() else definition_dir)
+        context = os.path.normpath(base / build.context)
+        dockerfile = (
+            os.path.normpath(base / build.dockerfile) if build.dockerfile else f"{context}/Dockerfile"
+        )
+        return ImageTarget(
+            service, dockerfile, context, repository, build.target, dict(build.args), test=test
+        )
+    return ImageTarget(service, "Dockerfile", ".", repository, test=test)
+
+
+def pipeline_args(
+    settings: StackSettings,
+    definition: Definition,
+    *,
+    context: AwsContext,
+    project: str,
+    stack: str,
+    project_dir: Path,
+    tags: dict[str, str],
+) -> PipelineArgs:
+    spec = definition.pipeline
+    assert spec is not None
+    assert settings.backend is not None
+    stages = resolve_stages(spec, project_dir, settings.definition)
+    images = tuple(
+        image_target(service, definition, settings.definition, context.namespace)
+        for service in definition.services
+    )
+    source = spec.source
+    return PipelineArgs(
+        context=context,
+        name=spec.name or default_pipeline_name(project, context.namespace),
+        source=PipelineSource(
+            provider=source.provider,
+            repo=source.repo,
+            branch=source.branch,
+            connection_arn=source.connection or settings.connection,
+            object_key=source.object_key,
+        ),
+        build=BuildSettings(
+            image=spec.build.image,
+            compute_type=spec.build.compute_type,
+            buildspec=spec.build.buildspec,
+            artifact=spec.build.artifact,
+            timeout_minutes=spec.build.timeout_minutes,
+        ),
+        images=images,
+        image_scan_fail_on=spec.image_scan.fail_on,
+        functions_built=bool(definition.functions),
+        stages=tuple(
+            DeployStage(
+                environment=env,
+                stack=stack,
+                approval=stage.approval,
+                pre_deploy=stage.pre_deploy,
+                test=stage.test,
+                role_arn=stage.role_arn,
+                migrate=migrate_variable(stage.migrate, index, settings.definition),
+            )
+            for index, ((env, stack), stage) in enumerate(zip(stages, spec.stages, strict=True))
+        ),
+        deploy=DeploySettings(
+            backend=settings.backend,
+            secrets_provider=settings.secrets_provider,
+            pipeline_stack=stack,
+            keep_deployed=spec.registry.keep_deployed,
+            permissions_boundary=spec.deploy_permissions_boundary,
+            pulumi_version=settings.cli_version,
+            project_dir=spec.project_dir,
+            access_token_parameter=settings.access_token_parameter,
+            role_arn=spec.deploy_role_arn,
+        ),
+        notifications=Notifications(
+            emails=tuple(spec.notifications.emails),
+            slack_team_id=spec.notifications.slack.team_id if spec.notifications.slack else None,
+            slack_channel_id=spec.notifications.slack.channel_id if spec.notifications.slack else None,
+            on_success=spec.notifications.on_success,
+        ),
+        log_retention_days=PIPELINE_LOG_RETENTION_DAYS,
+        key_arn=definition.keys.pipeline,
+        artifact_bucket=spec.artifact_bucket,
+        tags=tags,
+    )
+
+
+MIGRATE_VARIABLE_LIMIT = 800
+"""CodePipeline takes an action's environment variables as one JSON string of at most 1,000
+characters; the other variables of the deploy action need the rest."""
+
+
+def migrate_variable(migrate: MigrateSpec | None, index: int, source: str) -> str | None:
+    """The stage's migration as the deploy action's MUON_MIGRATE (JSON)."""
+    if migrate is None:
+        return None
+    value = json.dumps({"service": migrate.service, "command": list(migrate.command)}, separators=(",", ":"))
+    # Escaped again inside the action's configuration: count what CodePipeline will see.
+    if len(json.dumps(value)) > MIGRATE_VARIABLE_LIMIT:
+        raise DefinitionError(
+            [
+                f"{source}: pipeline.stages[{index}].migrate.command: {len(json.dumps(value))} characters "
+                f"once encoded; CodePipeline takes at most {MIGRATE_VARIABLE_LIMIT} here: put the "
+                "steps in a script in the image and run that"
+            ]
+        )
+    return value

@@ -58,10 +58,12 @@ class FunctionArgs:
     http_routes: tuple[HttpRoute, ...] = ()
     schedules: tuple[tuple[str, str], ...] = ()
     """(expression, time zone) each."""
-    queues: tuple[tuple[QueueAccess, int], ...] = ()
-    """A worker's queue and the batch size."""
+    queues: tuple[tuple[QueueAccess, int, int | None], ...] = ()
+    """A worker's queue, the batch size and the batching window (seconds; None: Lambda's 0)."""
     own_queue_batch: int | None = None
-    """A queue of its own, with this batch size."""
+    """A queue of its own, with this batch size…"""
+    own_queue_window: int | None = None
+    """…and this batching window."""
     alexa_skill_ids: tuple[str, ...] = ()
     host: str | None = None
     """The HTTP API's name on the environment's domain (its own regional certificate)."""
@@ -103,7 +105,7 @@ class Function(pulumi.ComponentResource):
                 f"{name}-queue",
                 name=fit(f"{args.name}-queue", 80),
                 kms_master_key_id=args.key_arn,
-                visibility_timeout_seconds=max(30, 6 * args.timeout),  # AWS: at least six times the timeout
+                visibility_timeout_seconds=own_queue_visibility(args.timeout, args.own_queue_window),
                 tags=args.tags,
                 opts=child,
             )
@@ -316,15 +318,17 @@ class Function(pulumi.ComponentResource):
                 },
                 opts=child,
             )
-        sources = [(q.arn, batch) for q, batch in args.queues]
+        sources = [(q.arn, batch, window) for q, batch, window in args.queues]
         if own_queue is not None:
-            sources.append((own_queue.arn, args.own_queue_batch))
-        for index, (queue_arn, batch) in enumerate(sources):
+            sources.append((own_queue.arn, args.own_queue_batch, args.own_queue_window))
+        for index, (queue_arn, batch, window) in enumerate(sources):
             aws.lambda_.EventSourceMapping(
                 f"{name}-queue-{index}",
                 event_source_arn=queue_arn,
                 function_name=alias.arn,
                 batch_size=batch,
+                # Over 10 messages AWS requires a window of at least 1 s (resolve sets or refuses it).
+                maximum_batching_window_in_seconds=window,
                 # A failed message goes back alone; its batch's others are not retried.
                 function_response_types=["ReportBatchItemFailures"],
                 opts=child,
@@ -398,6 +402,13 @@ class Function(pulumi.ComponentResource):
         }
 
 
+def own_queue_visibility(timeout: int, window: int | None) -> int:
+    """The function's own queue hides a message six times the function's timeout plus the batching
+    window (AWS Lambda developer guide, "Configuring an Amazon SQS queue to use with Lambda"); AWS
+    refuses the trigger below the timeout itself. Never under SQS's default of 30 seconds."""
+    return max(30, 6 * timeout + (window or 0))
+
+
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
     "ip": "$context.identity.sourceIp",
@@ -438,7 +449,7 @@ def function_policy(
                 Sid="DeadLetters",
             )
         )
-    consumed: list[pulumi.Input[str]] = [q.arn for q, _ in args.queues]
+    consumed: list[pulumi.Input[str]] = [q.arn for q, _, _ in args.queues]
     if own_queue is not None:
         consumed.append(own_queue.arn)
     if consumed:
@@ -454,7 +465,7 @@ def function_policy(
                 Sid="ConsumeQueues",
             )
         )
-        keys = [q.key_arn for q, _ in args.queues]
+        keys = [q.key_arn for q, _, _ in args.queues]
         if keys:
             statements.append(allow("kms:Decrypt", keys, Sid="DecryptWorkerQueues"))
     for index, permission in enumerate(args.permissions):

@@ -65,12 +65,42 @@ class ScheduleTrigger(Spec):
         return self
 
 
+SQS_UNBATCHED_SIZE = 10
+"""The largest SQS batch Lambda takes without a batching window."""
+
+
 class QueueTrigger(Spec):
     type: Literal["queue"]
     worker: Name | None = Field(
         default=None, description="A worker service's queue; default: the function's own."
     )
     batch_size: int = Field(default=10, ge=1, le=10_000)
+    batch_window: int | None = Field(
+        default=None,
+        ge=0,
+        le=300,
+        description="Seconds Lambda gathers messages before invoking (0-300); default: 1 when batchSize "
+        "is over 10 (AWS requires it), else 0.",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> QueueTrigger:
+        # Lambda API reference, CreateEventSourceMapping (botocore's lambda model says the same):
+        # for SQS, a BatchSize over 10 needs MaximumBatchingWindowInSeconds of at least 1.
+        if self.batch_size > SQS_UNBATCHED_SIZE and self.batch_window == 0:
+            raise _PathError(
+                ("batchWindow",),
+                f"a batchSize over {SQS_UNBATCHED_SIZE} ({self.batch_size}) needs a batchWindow of at "
+                "least 1 second (Lambda refuses the queue trigger otherwise)",
+            )
+        return self
+
+    @property
+    def window(self) -> int | None:
+        """The batching window sent to Lambda: the one given, else 1 where AWS requires one."""
+        if self.batch_window is not None:
+            return self.batch_window
+        return 1 if self.batch_size > SQS_UNBATCHED_SIZE else None
 
 
 class AlexaSkillTrigger(Spec):

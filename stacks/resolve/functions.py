@@ -25,16 +25,37 @@ from muon.stacks.resolve.sites import host_on_domain
 DEFAULT_DEPLOYMENT: dict[Tier, str] = {"development": "allAtOnce", "production": "canary10Percent5Minutes"}
 
 
-def check_function(name: str, spec: FunctionSpec, project_dir: Path, workers: set[str], source: str) -> None:
-    """What the definition alone cannot say: the code's folder exists, the worker queues exist."""
+def check_function(
+    name: str, spec: FunctionSpec, project_dir: Path, workers: dict[str, int], source: str
+) -> None:
+    """What the definition alone cannot say: the code's folder exists, the worker queues exist and
+    hide a message at least as long as the function may run on it.
+
+    ``workers``: each worker service's queue visibility timeout (seconds). Lambda refuses an SQS
+    trigger whose queue's visibility timeout is under the function's timeout ("Queue visibility
+    timeout: … is less than Function timeout", InvalidParameterValueException; AWS Lambda developer
+    guide, "Configuring an Amazon SQS queue to use with Lambda").
+    """
     where = f"{source}: functions.{name}"
     if spec.source is not None and not (project_dir / spec.source).is_dir():
         raise DefinitionError([f"{where}.source: {spec.source} is not a folder next to the definition"])
     for index, trigger in enumerate(spec.triggers):
-        if isinstance(trigger, QueueTrigger) and trigger.worker is not None and trigger.worker not in workers:
+        if not isinstance(trigger, QueueTrigger) or trigger.worker is None:
+            continue  # the function's own queue is sized from its timeout (own_queue_visibility)
+        if trigger.worker not in workers:
             known = ", ".join(sorted(workers)) or "(none)"
             raise DefinitionError(
                 [f"{where}.triggers[{index}].worker: no worker service '{trigger.worker}'; workers: {known}"]
+            )
+        visibility = workers[trigger.worker]
+        if visibility < spec.timeout:
+            raise DefinitionError(
+                [
+                    f"{where}.timeout: {spec.timeout} seconds is longer than the visibility timeout of "
+                    f"its trigger's queue (services.{trigger.worker}.queue.visibilityTimeout: {visibility}); "
+                    "Lambda refuses the trigger: raise the visibility timeout (six times the function's "
+                    "timeout is AWS's advice) or shorten the timeout"
+                ]
             )
 
 
@@ -75,9 +96,12 @@ def function_args(
         http_routes=tuple(HttpRoute(t.method, t.path) for t in triggers if isinstance(t, HttpTrigger)),
         schedules=tuple((t.schedule, t.timezone) for t in triggers if isinstance(t, ScheduleTrigger)),
         queues=tuple(
-            (queues[t.worker], t.batch_size) for t in triggers if isinstance(t, QueueTrigger) and t.worker
+            (queues[t.worker], t.batch_size, t.window)
+            for t in triggers
+            if isinstance(t, QueueTrigger) and t.worker
         ),
         own_queue_batch=own_queue.batch_size if own_queue else None,
+        own_queue_window=own_queue.window if own_queue else None,
         alexa_skill_ids=tuple(t.skill_id for t in triggers if isinstance(t, AlexaSkillTrigger)),
         host=host_on_domain(spec.host, wiring.domain, f"{source}: functions.{name}.host"),
         zone_id=wiring.zone_id,

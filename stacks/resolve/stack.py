@@ -309,7 +309,11 @@ def prepare(
             )
         for job_name, job in definition.jobs.items():
             check_job(job_name, job, definition, provider, env_name, source)
-        workers = {n for n, s in definition.services.items() if s.kind == "worker"}
+        workers = {
+            n: s.queue.visibility_timeout
+            for n, s in definition.services.items()
+            if s.kind == "worker" and s.queue is not None
+        }
         for function_name, function_spec in definition.functions.items():
             check_function(function_name, function_spec, definition_dir(source), workers, source)
         plans.append(

@@ -8,6 +8,38 @@ import pulumi_aws as aws
 from muon.components.context import AwsContext
 from muon.components.policies import assume_role_policy, deny_insecure_transport, document, to_json
 
+CHATBOT_REGIONS = ("us-east-2", "us-west-2", "eu-west-1", "ap-southeast-1")
+"""The only regions AWS Chatbot's API (CreateSlackChannelConfiguration) serves, all in the ``aws``
+partition: the AWS Chatbot API Reference's welcome page and the documentation of botocore's own
+chatbot model (``botocore/data/chatbot/2017-10-11/service-2.json``); the general reference's
+"AWS Chatbot endpoints and quotas" lists the same four endpoints. botocore's ``endpoints.json``
+has no chatbot entry: its endpoint rule set builds ``chatbot.<region>`` for any region, which
+then does not answer. A configuration's SNS topics may be in any region of the account."""
+
+
+def chatbot_region(region: str) -> str:
+    """Where a Slack channel configuration is created for a stack in ``region``: the region itself
+    when the API serves it, else the nearest that does."""
+    if region in CHATBOT_REGIONS:
+        return region
+    if region.startswith(("eu-", "me-", "il-", "af-")):
+        return "eu-west-1"
+    if region.startswith("ap-"):
+        return "ap-southeast-1"
+    if region.startswith(("us-west-", "ca-west-")):
+        return "us-west-2"
+    return "us-east-2"  # the Americas, and the console's own region
+
+
+def chatbot_problem(partition: str, where: str) -> str | None:
+    """The one-line refusal for a Slack channel in a partition AWS Chatbot does not serve."""
+    if partition == "aws":
+        return None
+    return (
+        f"{where}: AWS Chatbot's API serves only {', '.join(CHATBOT_REGIONS)} (partition aws); this "
+        f"stack's partition is {partition}: use emails instead"
+    )
+
 
 def notification_topic(
     name: str,
@@ -82,6 +114,9 @@ def slack_channel(
     )
     return aws.chatbot.SlackChannelConfiguration(
         f"{name}-slack",
+        # Chatbot's API answers in four regions only: the configuration lives in one of them,
+        # its topic stays where the stack is (pulumi-aws v7's per-resource region).
+        region=chatbot_region(context.region),
         configuration_name=configuration_name,
         iam_role_arn=role.arn,
         slack_team_id=team_id,

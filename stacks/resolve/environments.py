@@ -8,6 +8,7 @@ from muon.components.domain import DomainArgs
 from muon.components.environment import EnvironmentArgs
 from muon.components.load_balancer import LoadBalancerArgs
 from muon.components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NetworkArgs
+from muon.components.topic import chatbot_problem
 from muon.stacks.definition import EnvironmentSpec, tier_of
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.continuity import continuity_args
@@ -32,6 +33,10 @@ def environment_args(
     minimal = spec.cost == "minimal"
     network, cluster, lb = spec.network, spec.cluster, spec.load_balancer
 
+    if spec.alarm_slack is not None:
+        problem = chatbot_problem(context.partition, f"{source}: environments.{name}.alarmSlack")
+        if problem:
+            raise DefinitionError([problem])
     provider = cluster.provider or defaults.provider
     if provider == "ec2" and is_arm64(cluster.instance_type):
         raise DefinitionError(

@@ -19,6 +19,7 @@ from muon.components.pipeline_args import (
     PipelineSource,
 )
 from muon.components.registry import RegistryArgs
+from muon.components.topic import chatbot_problem
 from muon.stacks.definition import Definition, MigrateSpec, PipelineSpec
 from muon.stacks.definition.settings import StackSettings, read_stack_file
 from muon.stacks.errors import DefinitionError
@@ -153,6 +154,10 @@ def pipeline_args(
     assert spec is not None
     assert settings.backend is not None
     stages = resolve_stages(spec, project_dir, settings.definition)
+    if spec.notifications.slack is not None:
+        problem = chatbot_problem(context.partition, f"{settings.definition}: pipeline.notifications.slack")
+        if problem:
+            raise DefinitionError([problem])
     images = tuple(
         image_target(service, definition, settings.definition, context.namespace)
         for service in definition.services

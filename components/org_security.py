@@ -3,9 +3,10 @@
 From the management account: trusted access for each service, its delegated administrator (the
 security account), the organization trail and its bucket (in the management account, or a
 log-archive account through its ``OrganizationAccountAccessRole``). From the security account
-(through the same role): GuardDuty's and Security Hub's organization configurations (every member
-enrolled automatically, Security Hub with AWS Foundational Security Best Practices), the
-organization's access analyzer and Config aggregator. Config recorders in the member accounts
+(through the same role): GuardDuty's and Security Hub's organization configurations (every member,
+present and future, enrolled; Security Hub with AWS Foundational Security Best Practices, by a
+central configuration policy on the root: ``org_findings.py``), the organization's access
+analyzer and Config aggregator. Config recorders in the member accounts
 come from a service-managed CloudFormation StackSet, deployed to every account of the
 organization, the way AWS deploys per-account resources organization-wide.
 """
@@ -20,9 +21,9 @@ import pulumi_aws as aws
 
 from muon.components.bucket import PrivateBucket, PrivateBucketArgs, access_log_bucket
 from muon.components.encryption import rotating_key
+from muon.components.org_findings import guard_duty, security_hub
 from muon.components.policies import document, ready
 
-FSBP = "standards/aws-foundational-security-best-practices/v/1.0.0"
 TRAIL_RETENTION_DAYS = 365 * 7
 """Trail logs are kept seven years (then expire), the usual audit retention."""
 
@@ -96,46 +97,9 @@ class OrganizationSecurity(pulumi.ComponentResource):
         if args.trail:
             self._values |= self._trail(name, args, organization, management_account_id, child)
         if args.guard_duty:
-            admin = aws.guardduty.OrganizationAdminAccount(
-                f"{name}-guardduty-admin", admin_account_id=security_id, opts=child
-            )
-            detector = aws.guardduty.Detector(
-                f"{name}-guardduty",
-                enable=True,
-                finding_publishing_frequency="FIFTEEN_MINUTES",
-                tags=args.tags,
-                opts=in_security,
-            )
-            aws.guardduty.OrganizationConfiguration(
-                f"{name}-guardduty-organization",
-                detector_id=ready(detector.id, admin),
-                auto_enable_organization_members="ALL",
-                opts=in_security,
-            )
+            guard_duty(name, args, security_id, child, in_security)
         if args.security_hub:
-            admin = aws.securityhub.OrganizationAdminAccount(
-                f"{name}-securityhub-admin", admin_account_id=security_id, opts=child
-            )
-            hub = aws.securityhub.Account(
-                f"{name}-securityhub",
-                enable_default_standards=False,  # FSBP below, explicitly
-                auto_enable_controls=True,
-                control_finding_generator="SECURITY_CONTROL",
-                opts=in_security.merge(pulumi.ResourceOptions(depends_on=[admin])),
-            )
-            aws.securityhub.OrganizationConfiguration(
-                f"{name}-securityhub-organization",
-                auto_enable=True,
-                auto_enable_standards="DEFAULT",
-                opts=in_security.merge(pulumi.ResourceOptions(depends_on=[hub])),
-            )
-            aws.securityhub.StandardsSubscription(
-                f"{name}-securityhub-fsbp",
-                standards_arn=hub.id.apply(
-                    lambda _: f"arn:{args.partition}:securityhub:{args.region}::{FSBP}"
-                ),
-                opts=in_security,
-            )
+            security_hub(name, args, security_id, root_id, child, in_security)
         if args.access_analyzer:
             delegated = aws.organizations.DelegatedAdministrator(
                 f"{name}-access-analyzer-admin",

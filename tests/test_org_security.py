@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.organization import load_organization
 from tests.aws_models import assert_valid
-from tests.conftest import render_repository_stack
+from tests.conftest import PROJECT_DIR, render_repository_stack
 
 SECURITY_PROVIDER = "pulumi:providers:aws::org-security-security-account::"
 ARCHIVE_PROVIDER = "pulumi:providers:aws::org-security-log-archive-account::"
@@ -99,15 +100,19 @@ def test_guardduty_and_security_hub_are_run_by_the_security_account_for_every_me
     assert guardduty.inputs["autoEnableOrganizationMembers"] == "ALL"
     assert guardduty.inputs["detectorId"] == org.one("aws:guardduty/detector:Detector").state["id"]
     hub = org.one("aws:securityhub/organizationConfiguration:OrganizationConfiguration").inputs
-    assert (hub["autoEnable"], hub["autoEnableStandards"]) == (True, "DEFAULT")
-    fsbp = org.one("aws:securityhub/standardsSubscription:StandardsSubscription").inputs["standardsArn"]
-    assert fsbp == "arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0"
+    assert hub["organizationConfiguration"] == {"configurationType": "CENTRAL"}
+    policy = org.one("aws:securityhub/configurationPolicy:ConfigurationPolicy").inputs["configurationPolicy"]
+    assert policy["enabledStandardArns"] == [
+        "arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0"
+    ]
     for type_token in (
         "aws:guardduty/detector:Detector",
         "aws:guardduty/organizationConfiguration:OrganizationConfiguration",
         "aws:securityhub/account:Account",
         "aws:securityhub/organizationConfiguration:OrganizationConfiguration",
-        "aws:securityhub/standardsSubscription:StandardsSubscription",
+        "aws:securityhub/findingAggregator:FindingAggregator",
+        "aws:securityhub/configurationPolicy:ConfigurationPolicy",
+        "aws:securityhub/configurationPolicyAssociation:ConfigurationPolicyAssociation",
         "aws:accessanalyzer/analyzer:Analyzer",
         "aws:cfg/configurationAggregator:ConfigurationAggregator",
     ):
@@ -177,13 +182,36 @@ def test_rendered_security_calls_are_valid_for_the_apis(org: Rendering) -> None:
     assert_valid(
         "securityhub",
         "UpdateOrganizationConfiguration",
-        {"AutoEnable": hub["autoEnable"], "AutoEnableStandards": hub["autoEnableStandards"]},
+        {
+            "AutoEnable": hub["autoEnable"],
+            "AutoEnableStandards": hub["autoEnableStandards"],
+            "OrganizationConfiguration": {
+                "ConfigurationType": hub["organizationConfiguration"]["configurationType"]
+            },
+        },
     )
-    standard = org.one("aws:securityhub/standardsSubscription:StandardsSubscription").inputs
+    aggregator = org.one("aws:securityhub/findingAggregator:FindingAggregator").inputs
+    assert_valid("securityhub", "CreateFindingAggregator", {"RegionLinkingMode": aggregator["linkingMode"]})
+    policy = org.one("aws:securityhub/configurationPolicy:ConfigurationPolicy").inputs
+    configuration = policy["configurationPolicy"]
     assert_valid(
         "securityhub",
-        "BatchEnableStandards",
-        {"StandardsSubscriptionRequests": [{"StandardsArn": standard["standardsArn"]}]},
+        "CreateConfigurationPolicy",
+        {
+            "Name": policy["name"],
+            "Description": policy["description"],
+            "ConfigurationPolicy": {
+                "SecurityHub": {
+                    "ServiceEnabled": configuration["serviceEnabled"],
+                    "EnabledStandardIdentifiers": configuration["enabledStandardArns"],
+                    "SecurityControlsConfiguration": {
+                        "DisabledSecurityControlIdentifiers": configuration["securityControlsConfiguration"][
+                            "disabledControlIdentifiers"
+                        ]
+                    },
+                }
+            },
+        },
     )
     analyzer = org.one("aws:accessanalyzer/analyzer:Analyzer").inputs
     assert_valid(
@@ -281,3 +309,56 @@ def test_a_security_account_not_in_the_file_is_refused_in_one_line(
         load_organization(write(tmp_path, security), tags={})
     (problem,) = caught.value.problems
     assert expected in problem and "\n" not in problem
+
+
+def test_the_guardduty_designation_waits_for_the_security_accounts_own_detector(org: Rendering) -> None:
+    """Designating the delegated administrator creates a detector in it unless one exists: ours
+    exists first, so AWS adopts it and nothing is created twice."""
+    (detector,) = org.of_type("aws:guardduty/detector:Detector")
+    assert SECURITY_PROVIDER in detector.provider
+    admin = org.one("aws:guardduty/organizationAdminAccount:OrganizationAdminAccount")
+    assert detector.urn in org.requirements(admin.urn)
+    configuration = org.one("aws:guardduty/organizationConfiguration:OrganizationConfiguration")
+    assert {detector.urn, admin.urn} <= org.requirements(configuration.urn)
+    hub = org.one("aws:securityhub/account:Account")
+    assert hub.urn in org.requirements(
+        org.one("aws:securityhub/organizationAdminAccount:OrganizationAdminAccount").urn
+    )
+
+
+def test_security_hub_enrols_every_account_of_the_file_through_a_policy_on_the_root(org: Rendering) -> None:
+    """Local auto-enable reaches only accounts that join later: central configuration instead,
+    a policy on the root that every account of organization.yaml lies under."""
+    configuration = org.one("aws:securityhub/organizationConfiguration:OrganizationConfiguration")
+    assert (configuration.inputs["autoEnable"], configuration.inputs["autoEnableStandards"]) == (
+        False,
+        "NONE",
+    )
+    assert configuration.inputs["organizationConfiguration"] == {"configurationType": "CENTRAL"}
+    aggregator = org.one("aws:securityhub/findingAggregator:FindingAggregator")
+    assert aggregator.inputs["linkingMode"] == "NO_REGIONS"
+    assert aggregator.urn in org.requirements(configuration.urn)
+    assert org.one(
+        "aws:securityhub/organizationAdminAccount:OrganizationAdminAccount"
+    ).urn in org.requirements(aggregator.urn)
+    policy = org.one("aws:securityhub/configurationPolicy:ConfigurationPolicy")
+    assert policy.inputs["configurationPolicy"]["serviceEnabled"] is True
+    assert configuration.urn in org.requirements(policy.urn)
+    association = org.one("aws:securityhub/configurationPolicyAssociation:ConfigurationPolicyAssociation")
+    assert association.inputs["policyId"] == policy.state["id"]
+    root = org.outputs["organization"]["rootId"]
+    assert association.inputs["targetId"] == root
+    # Every account of the shipped file sits under that root (through its OUs).
+    parents = {
+        ou.state["id"]: ou.inputs["parentId"]
+        for ou in org.of_type("aws:organizations/organizationalUnit:OrganizationalUnit")
+    }
+    accounts = org.of_type("aws:organizations/account:Account")
+    names = {a.inputs["name"] for a in accounts}
+    assert names == set(yaml.safe_load((PROJECT_DIR / "organization.yaml").read_text())["accounts"])
+    for account in accounts:
+        parent = account.inputs["parentId"]
+        while parent in parents:
+            parent = parents[parent]
+        assert parent == root, account.name
+    assert not org.of_type("aws:securityhub/standardsSubscription:StandardsSubscription")

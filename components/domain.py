@@ -95,7 +95,10 @@ def validated_certificate(
         type=option.apply(lambda o: o.resource_record_type),
         records=[option.apply(lambda o: o.resource_record_value)],
         ttl=300,
-        allow_overwrite=True,  # ACM's record: a certificate renewed or replaced asks the same
+        # ACM asks one record per name and account: a record already in the zone (a validation
+        # made by hand before muon) is adopted. Within a stack each name has one certificate and so
+        # one owner of this record (stacks/resolve/names.py): no other resource deletes it.
+        allow_overwrite=True,
         opts=opts,
     )
     return aws.acm.CertificateValidation(

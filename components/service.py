@@ -285,6 +285,8 @@ class Service(pulumi.ComponentResource):
         for host in args.hosts:
             if wiring.zone_id is None:
                 raise ValueError("hosts need the environment's domain (its hosted zone)")
+            if host == wiring.domain:
+                continue  # the apex: the environment's own alias already points at the load balancer
             alias_record(
                 f"{name}-host-{host}",
                 zone_id=wiring.zone_id,

@@ -273,7 +273,9 @@ class MuonMocks(pulumi.runtime.Mocks):
             state["registryId"] = account
         elif typ == "aws:acm/certificate:Certificate":
             domain = inputs.get("domainName", name)
-            token = _stable_hex(name, "validation", length=32)
+            # As ACM does: one validation record per name and account, whatever the certificate
+            # or region (a wildcard asks its base name's).
+            token = _stable_hex(account, domain.removeprefix("*."), "validation", length=32)
             certificate = f"{_stable_hex(name, length=8)}-0000-4000-8000-{_stable_hex(name, length=12)}"
             state["arn"] = f"arn:aws:acm:{region}:{account}:certificate/{certificate}"
             state["domainValidationOptions"] = [

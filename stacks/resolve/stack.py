@@ -44,6 +44,7 @@ from muon.stacks.resolve.databases import (
 )
 from muon.stacks.resolve.environments import environment_args
 from muon.stacks.resolve.functions import check_function
+from muon.stacks.resolve.names import check_names
 from muon.stacks.resolve.organization import OrganizationPlan, load_organization
 from muon.stacks.resolve.pipelines import pipeline_args, registry_args, stacks_by_environment
 from muon.stacks.resolve.services import (
@@ -307,6 +308,7 @@ def prepare(
                     queues=stand_in_queues,
                 ),
             )
+        check_names(env_name, definition, domain, source, attached=platform is not None)
         for job_name, job in definition.jobs.items():
             check_job(job_name, job, definition, provider, env_name, source)
         workers = {

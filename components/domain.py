@@ -20,6 +20,9 @@ class DomainArgs:
     """The public hosted zone to look up by name…"""
     zone_id: str | None = None
     """…or by id; with neither, a zone for ``name`` itself is created."""
+    awaiting_delegation: bool = False
+    """A created zone nobody has delegated yet: ACM could not validate in it (the certificate would
+    wait until its timeout), so only the zone is made and its name servers told."""
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -51,6 +54,11 @@ class Domain(pulumi.ComponentResource):
                 opts=child,
             )
             self.zone_id, self.name_servers = created.zone_id, created.name_servers
+        if args.awaiting_delegation:
+            assert self.name_servers is not None
+            self.name_servers.apply(lambda servers: pulumi.log.warn(delegation_message(args.name, servers)))
+            self.register_outputs({"zoneId": self.zone_id, "nameServers": self.name_servers})
+            return
         self.certificate_arn = validated_certificate(
             name,
             domain_name=args.name,
@@ -62,6 +70,16 @@ class Domain(pulumi.ComponentResource):
         self.register_outputs(
             {"zoneId": self.zone_id, "certificateArn": self.certificate_arn, "nameServers": self.name_servers}
         )
+
+
+def delegation_message(name: str, servers: list[str]) -> str:
+    """What to put in the parent zone, once the created zone's name servers are known."""
+    records = ", ".join(servers)
+    return (
+        f"the zone {name} is created but not delegated: in its parent zone, add the NS record {name} -> "
+        f"{records}; then list the environment under muon:delegatedZones and run again (the certificate "
+        "and the rest of the environment follow)"
+    )
 
 
 def validated_certificate(

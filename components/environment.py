@@ -60,6 +60,14 @@ class Environment(pulumi.ComponentResource):
         self._namespace = args.context.namespace
         self.production = args.production
         self.log_retention_days = args.log_retention_days
+        self.awaiting_delegation = args.domain is not None and args.domain.awaiting_delegation
+        if self.awaiting_delegation:
+            # Its zone alone (the same URN as later): nothing else can finish before the
+            # delegation (the load balancer's listener waits for the certificate).
+            assert args.domain is not None
+            self.domain = Domain(name, dataclasses.replace(args.domain, tags=args.tags), opts=child)
+            self.register_outputs(self.outputs())
+            return
         self.key = key_or_existing(
             f"{name}",
             args.key_arn,
@@ -263,6 +271,13 @@ class Environment(pulumi.ComponentResource):
 
     def outputs(self) -> dict[str, pulumi.Input[object]]:
         """What the stack exports for this environment (read later by the day-2 commands)."""
+        if self.awaiting_delegation:
+            assert self.domain is not None
+            return {
+                "domain": self.domain.name,
+                "nameServers": self.domain.name_servers,
+                "awaitingDelegation": True,
+            }
         lb = self.load_balancer
         return {
             "vpcId": self.network.vpc_id,

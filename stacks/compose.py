@@ -139,6 +139,9 @@ def run() -> None:
         else:
             assert plan.args is not None
             environment = Environment(env_name, plan.args, opts=environment_options)
+            if environment.awaiting_delegation:  # its zone only, until muon:delegatedZones names it
+                environments[env_name] = {**environment.outputs(), "tier": plan.tier}
+                continue
             contract[env_name] = contract_entry(
                 environment, tier=plan.tier, context=context, zones=list(plan.zones)
             )

@@ -152,7 +152,9 @@ def test_tls_to_the_targets_where_a_service_asks(render_definition) -> None:
 
 def test_a_created_zone_hands_over_its_name_servers(render_definition) -> None:
     rendering = render_definition(
-        "environments: {dev: {domain: {name: dev.banana.example.com, createZone: true}}}", ["dev"]
+        "environments: {dev: {domain: {name: dev.banana.example.com, createZone: true}}}",
+        ["dev"],
+        extra_config={"muon:delegatedZones": ["dev"]},
     )
     zone = rendering.one("aws:route53/zone:Zone")
     assert zone.inputs["name"] == "dev.banana.example.com"

@@ -44,6 +44,11 @@ class StackSettings(Spec):
     access_token_parameter: str | None = Field(
         default=None, description="With Pulumi Cloud: SecureString parameter holding the access token."
     )
+    delegated_zones: list[Name] = Field(
+        default_factory=list,
+        description="Environments whose created zone (domain.createZone) is delegated from its parent: "
+        "their certificate is requested from then on; until then a run creates only the zone.",
+    )
     organization: str | None = Field(
         default=None, description="Organization file (project-relative) this stack deploys: the org stack."
     )
@@ -145,6 +150,13 @@ def check_selection(
             f"{source}: {NAMESPACE}:environments: the stack selects no environment; "
             f"set it to a list of: {known}"
         )
+    for index, name in enumerate(settings.delegated_zones):
+        domain = definition.environments[name].domain if name in definition.environments else None
+        if name not in settings.environments or domain is None or not domain.create_zone:
+            problems.append(
+                f"{source}: {NAMESPACE}:delegatedZones[{index}]: '{name}' is not an environment of this "
+                "stack whose domain has createZone: true"
+            )
     if settings.pipeline and settings.environments:
         problems.append(
             f"{source}: {NAMESPACE}:pipeline: a pipeline stack deploys no environment "

@@ -217,6 +217,7 @@ def prepare(
             else environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
         )
         args = with_task_metrics(env_name, env_spec, args, platform, definition, source)
+        args = with_delegation(env_name, args, settings, context.namespace)
         if args is not None and definition.keys.logs:
             args = dataclasses.replace(args, key_arn=definition.keys.logs)
         if args is not None and args.continuity is not None and definition.keys.data:
@@ -334,6 +335,19 @@ def prepare(
             )
         )
     return plans
+
+
+def with_delegation(
+    env_name: str, args: EnvironmentArgs | None, settings: StackSettings, namespace: str
+) -> EnvironmentArgs | None:
+    """A created zone waits for its delegation (``muon:delegatedZones``) before anything needs it:
+    an environment already deployed (its cluster exists) was delegated before this setting."""
+    if args is None or args.domain is None or args.domain.zone_name or args.domain.zone_id:
+        return args
+    if env_name in settings.delegated_zones or cluster_exists(f"{namespace}-{env_name}"):
+        return args
+    domain = dataclasses.replace(args.domain, awaiting_delegation=True)
+    return dataclasses.replace(args, domain=domain)
 
 
 def prepare_organization(settings: StackSettings) -> OrganizationPlan | None:

@@ -182,13 +182,13 @@ def deploy_buildspec(*, project_dir: str, access_token_parameter: str | None) ->
                     # Pulumi succeeds when ECS rolled back to the old revision: check what runs.
                     'pulumi stack output --json --stack "$MUON_STACK" > outputs.json',
                     f'AWS_PROFILE="$MUON_VERIFY_PROFILE" {deploy} verify --outputs outputs.json '
-                    '--environment "$MUON_ENVIRONMENT"',
+                    '--environment "$MUON_ENVIRONMENT" --stack "$MUON_STACK"',
                     f'export MUON_SERVICE_URL="$({deploy} url --outputs outputs.json '
                     '--environment "$MUON_ENVIRONMENT")"',
                     # Each function's new version goes live through CodeDeploy (canary, linear or
                     # all at once); its alarms roll it back and fail the stage.
                     f'{deploy} release-functions --outputs outputs.json --environment "$MUON_ENVIRONMENT" '
-                    '--profile "$MUON_VERIFY_PROFILE"',
+                    '--stack "$MUON_STACK" --profile "$MUON_VERIFY_PROFILE"',
                     # The definition's static sites: built here, published to the environment's
                     # buckets (changed files only), their changed paths invalidated.
                     f'{deploy} publish-sites --stack "$MUON_STACK" --outputs outputs.json '

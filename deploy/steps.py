@@ -300,6 +300,7 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
         command.add_argument("--outputs", type=Path, required=True, help="`pulumi stack output --json`")
         command.add_argument("--environment", required=True)
         if name == "verify":
+            command.add_argument("--stack", required=True, help="whose aws:region the services are in")
             command.add_argument("--timeout", type=float, default=1200, help="seconds to wait for rollouts")
     update = commands.add_parser("self-update", help="update the pipeline's stack; restart if it changed")
     for option in ("--stack", "--pipeline", "--execution", "--revision"):
@@ -314,6 +315,7 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
     release = commands.add_parser("release-functions", help="move each function's alias (CodeDeploy)")
     release.add_argument("--outputs", type=Path, required=True, help="`pulumi stack output --json`")
     release.add_argument("--environment", required=True)
+    release.add_argument("--stack", required=True, help="whose aws:region the functions are in")
     release.add_argument(
         "--profile", default="", help="AWS profile for Lambda and CodeDeploy (cross-account)"
     )
@@ -334,6 +336,8 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
 
     from muon.deploy.function_release import ReleaseError
     from muon.deploy.migrate import MigrationError
+    from muon.deploy.regions import stack_session
+    from muon.stacks.errors import DefinitionError
 
     try:
         if args.command == "set-images":
@@ -341,11 +345,13 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
                 runner(command)
         elif args.command == "tag-deployed":
             images = read_images(args.images)
+            # The repositories are the delivery stack's: this account, the pipeline's own region.
             for line in tag_deployed(boto3.client("ecr"), images, args.environment, args.keep):
                 print(f"muon deploy: {line}")
         elif args.command == "verify":
             outputs = json.loads(args.outputs.read_text(encoding="utf-8"))
-            problems = rollout_problems(outputs, args.environment, boto3.client("ecs"), timeout=args.timeout)
+            ecs = stack_session(args.stack).client("ecs")
+            problems = rollout_problems(outputs, args.environment, ecs, timeout=args.timeout)
             for problem in problems:
                 print(f"muon deploy: {problem}", file=sys.stderr)
             if problems:
@@ -358,14 +364,14 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
                 args.migration,
                 runner=runner,
                 capture=capture,
-                session=boto3.Session(profile_name=args.profile or None),
+                session=stack_session(args.stack, args.profile),
                 timeout=args.timeout,
             )
             print(f"muon deploy: the migration of {args.environment} exited 0; deploying")
         elif args.command == "release-functions":
             from muon.deploy.function_release import release_functions
 
-            session = boto3.Session(profile_name=args.profile or None)
+            session = stack_session(args.stack, args.profile)
             for line in release_functions(
                 json.loads(args.outputs.read_text(encoding="utf-8")),
                 args.environment,
@@ -378,7 +384,7 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
             from muon.deploy.site_publish import publish_sites
             from muon.stacks.definition.settings import read_stack_file
 
-            session = boto3.Session(profile_name=args.profile or None)
+            session = stack_session(args.stack, args.profile)
             definition = read_stack_file(Path.cwd(), args.stack).get("muon:definition", "muon.yaml")
             for line in publish_sites(
                 json.loads(args.outputs.read_text(encoding="utf-8")),
@@ -393,7 +399,7 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
             print(service_url(json.loads(args.outputs.read_text(encoding="utf-8")), args.environment))
         elif args.command == "self-update":
             message = self_update(
-                boto3.client("codepipeline"),
+                stack_session(args.stack).client("codepipeline"),  # the pipeline stack's region
                 runner,
                 stack=args.stack,
                 pipeline=args.pipeline,
@@ -411,7 +417,14 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
     except (MigrationError, ReleaseError) as error:
         print(f"muon deploy: {error}", file=sys.stderr)
         return 1
-    except (ValueError, OSError, subprocess.CalledProcessError, BotoCoreError, ClientError) as error:
+    except (
+        ValueError,
+        OSError,
+        subprocess.CalledProcessError,
+        BotoCoreError,
+        ClientError,
+        DefinitionError,
+    ) as error:
         print(f"muon deploy: {error}", file=sys.stderr)
         return 2
     return 0

@@ -263,7 +263,12 @@ def test_verify_gives_up_on_a_rollout_that_never_finishes(aws: str, tmp_path: Pa
     ecs.create_cluster(clusterName="muon-dev")
     first, _ = _service(ecs, "muon-dev", "muon-dev-banana", 2)
     outputs = _outputs(tmp_path, "muon-dev", "muon-dev-banana", first)
-    assert deploy.main(["verify", "--outputs", str(outputs), "--environment", "dev", "--timeout", "0"]) == 1
+    assert (
+        deploy.main(
+            ["verify", "--outputs", str(outputs), "--environment", "dev", "--stack", "dev", "--timeout", "0"]
+        )
+        == 1
+    )
     assert "banana: still rolling out after 0 s" in capsys.readouterr().err
 
 
@@ -273,7 +278,12 @@ def test_verify_fails_when_ecs_rolled_back_to_the_old_revision(aws: str, tmp_pat
     first, second = _service(ecs, "muon-dev", "muon-dev-banana", 2)
     # Pulumi registered `second`, the circuit breaker put `first` back: steady, and wrong.
     outputs = _outputs(tmp_path, "muon-dev", "muon-dev-banana", second)
-    assert deploy.main(["verify", "--outputs", str(outputs), "--environment", "dev", "--timeout", "0"]) == 1
+    assert (
+        deploy.main(
+            ["verify", "--outputs", str(outputs), "--environment", "dev", "--stack", "dev", "--timeout", "0"]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert f"ECS runs {first}, not the deployed {second}" in err
 
@@ -307,9 +317,14 @@ def test_verify_reports_a_failed_rollout_reason() -> None:
 def test_verify_of_an_unknown_service_or_environment(aws: str, tmp_path: Path, capsys) -> None:
     boto3.client("ecs").create_cluster(clusterName="muon-dev")
     outputs = _outputs(tmp_path, "muon-dev", "missing", "td:1")
-    assert deploy.main(["verify", "--outputs", str(outputs), "--environment", "dev", "--timeout", "0"]) == 1
+    assert (
+        deploy.main(
+            ["verify", "--outputs", str(outputs), "--environment", "dev", "--stack", "dev", "--timeout", "0"]
+        )
+        == 1
+    )
     assert "ECS service missing not found" in capsys.readouterr().err
-    assert deploy.main(["verify", "--outputs", str(outputs), "--environment", "qa"]) == 1
+    assert deploy.main(["verify", "--outputs", str(outputs), "--environment", "qa", "--stack", "dev"]) == 1
     assert "no services for environment 'qa'" in capsys.readouterr().err
 
 
@@ -355,7 +370,7 @@ def test_aws_errors_are_one_line(aws: str, tmp_path: Path, capsys, monkeypatch: 
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens: a connection error
     outputs = _outputs(tmp_path, "muon-dev", "muon-dev-banana", "td")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    assert deploy.main(["verify", "--outputs", str(outputs), "--environment", "dev"]) == 2
+    assert deploy.main(["verify", "--outputs", str(outputs), "--environment", "dev", "--stack", "dev"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("muon deploy: ") and err.count("\n") == 1
 

@@ -564,11 +564,15 @@ def test_the_deploy_steps_release_command(released: dict, tmp_path: Path) -> Non
     outputs.write_text(
         json.dumps({"functions": {"dev": {"skill": {**released, "version": released["live"]}}}})
     )
-    assert main(["release-functions", "--outputs", str(outputs), "--environment", "dev"]) == 0
+    assert (
+        main(["release-functions", "--outputs", str(outputs), "--environment", "dev", "--stack", "dev"]) == 0
+    )
     # A function the outputs name but Lambda does not know: the step fails (exit 2, one line).
     outputs.write_text(
         json.dumps(
             {"functions": {"dev": {"gone": {**released, "functionName": "muon-dev-gone", "version": "2"}}}}
         )
     )
-    assert main(["release-functions", "--outputs", str(outputs), "--environment", "dev"]) == 2
+    assert (
+        main(["release-functions", "--outputs", str(outputs), "--environment", "dev", "--stack", "dev"]) == 2
+    )

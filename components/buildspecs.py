@@ -106,10 +106,25 @@ def image_buildspec(targets: tuple[ImageTarget, ...], fail_on: str = "CRITICAL")
     return yaml.safe_dump(spec, sort_keys=False, width=1000)
 
 
+FALLBACK_TO_STATE = "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"
+"""Pulumi reads a stack's secrets provider from ``Pulumi.<stack>.yaml`` and, when the file has none,
+falls back to the passphrase provider (a DIY backend's default) — unless this is ``true``: then it
+uses the provider recorded in the stack's state (Pulumi's CLI environment variables, since 3.134.0;
+pkg/cmd/pulumi/stack/secrets.go, ``SecretsManagerLoader.GetSecretsManager``). The oldest CLI the
+pipeline accepts: ``MIN_PULUMI_VERSION`` in stacks/definition/settings.py."""
+
+
 def _pulumi_env(access_token_parameter: str | None, exported: list[str]) -> dict[str, object]:
     env: dict[str, object] = {
         "shell": "bash",
-        "variables": {"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_SKIP_CONFIRMATIONS": "true"},
+        "variables": {
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_SKIP_CONFIRMATIONS": "true",
+            # A stack file without `secretsprovider:` (one committed before `stack init`, or the
+            # production stack the first approval created: its file never reaches the repository)
+            # keeps the stack's own provider instead of asking for a passphrase.
+            FALLBACK_TO_STATE: "true",
+        },
     }
     if exported:
         env["exported-variables"] = exported
@@ -129,9 +144,12 @@ def _pulumi_install(project_dir: str) -> list[str]:
 
 
 def _pulumi_select(project_dir: str) -> list[str]:
-    """Log in to the backend and select the stack with the stack's own secrets provider.
+    """Log in to the backend, then select the stack, creating it with the project's secrets provider.
 
-    Pulumi runs with the pipeline account's own credentials: its state and secrets key live there.
+    ``--secrets-provider`` applies only when ``--create`` creates the stack (Pulumi's
+    stack_select.go: an existing stack is only selected); an existing stack whose file carries no
+    provider uses the one its state records (``FALLBACK_TO_STATE``). Pulumi runs with the pipeline
+    account's own credentials: its state and secrets key live there.
     """
     return [
         f'cd "$CODEBUILD_SRC_DIR/{project_dir}"',
@@ -181,8 +199,10 @@ def deploy_buildspec(*, project_dir: str, access_token_parameter: str | None) ->
                     'pulumi up --yes --skip-preview --stack "$MUON_STACK"',
                     # Pulumi succeeds when ECS rolled back to the old revision: check what runs.
                     'pulumi stack output --json --stack "$MUON_STACK" > outputs.json',
-                    f'AWS_PROFILE="$MUON_VERIFY_PROFILE" {deploy} verify --outputs outputs.json '
-                    '--environment "$MUON_ENVIRONMENT" --stack "$MUON_STACK"',
+                    # The profile as an option: AWS_PROFILE="" (a stage in this account) is a
+                    # profile botocore cannot find.
+                    f'{deploy} verify --outputs outputs.json --environment "$MUON_ENVIRONMENT" '
+                    '--stack "$MUON_STACK" --profile "$MUON_VERIFY_PROFILE"',
                     f'export MUON_SERVICE_URL="$({deploy} url --outputs outputs.json '
                     '--environment "$MUON_ENVIRONMENT")"',
                     # Each function's new version goes live through CodeDeploy (canary, linear or

@@ -14,8 +14,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from muon.components.function import ALIAS
-
 POLL_SECONDS = 15
 DONE = {"Succeeded"}
 FAILED = {"Failed", "Stopped"}
@@ -23,6 +21,14 @@ FAILED = {"Failed", "Stopped"}
 
 class ReleaseError(Exception):
     """A release that did not complete: its alias serves the previous version."""
+
+
+def _alias() -> str:
+    # Imported when used: the deploy step's every command imports this module, and the
+    # component module brings the Pulumi SDK with it (a second or more per process).
+    from muon.components.function import ALIAS
+
+    return ALIAS
 
 
 def appspec(function_name: str, current: str, target: str) -> str:
@@ -36,7 +42,7 @@ def appspec(function_name: str, current: str, target: str) -> str:
                         "Type": "AWS::Lambda::Function",
                         "Properties": {
                             "Name": function_name,
-                            "Alias": ALIAS,
+                            "Alias": _alias(),
                             "CurrentVersion": current,
                             "TargetVersion": target,
                         },
@@ -50,7 +56,7 @@ def appspec(function_name: str, current: str, target: str) -> str:
 
 def start_release(lambda_client: Any, codedeploy: Any, function: dict[str, Any]) -> str | None:
     """The deployment's id, or None when the alias already serves the stack's version."""
-    current = lambda_client.get_alias(FunctionName=function["functionName"], Name=ALIAS)["FunctionVersion"]
+    current = lambda_client.get_alias(FunctionName=function["functionName"], Name=_alias())["FunctionVersion"]
     target = str(function["version"])
     if current == target:
         return None

@@ -11,17 +11,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from muon.stacks.definition.settings import read_stack_file
+import yaml
 
 
 def stack_region(stack: str, project: Path | None = None) -> str | None:
     """The stack's ``aws:region``, from its stack file in ``project`` (the working directory: the
     deploy step runs in the Pulumi project). None when the file or the setting is not there: the
-    AWS provider then uses the environment's region too, and so does boto3."""
-    folder = project or Path.cwd()
-    if not (folder / f"Pulumi.{stack}.yaml").is_file():
+    AWS provider then uses the environment's region too, and so does boto3.
+
+    A plain YAML read: each deploy command is a process of its own, and the definition's models
+    (with the Pulumi SDK behind them) would cost every one of them seconds to import."""
+    path = (project or Path.cwd()) / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
         return None
-    return read_stack_file(folder, stack).get("aws:region") or None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path.name}: not YAML ({str(error).splitlines()[0]})") from None
+    config = data.get("config") if isinstance(data, dict) else None
+    region = config.get("aws:region") if isinstance(config, dict) else None
+    if region is not None and not isinstance(region, str):
+        raise ValueError(f"{path.name}: config.aws:region: expected a region name such as us-east-1")
+    return region or None
 
 
 def stack_session(stack: str, profile: str = "") -> Any:

@@ -301,6 +301,7 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
         command.add_argument("--environment", required=True)
         if name == "verify":
             command.add_argument("--stack", required=True, help="whose aws:region the services are in")
+            command.add_argument("--profile", default="", help="AWS profile for ECS (cross-account)")
             command.add_argument("--timeout", type=float, default=1200, help="seconds to wait for rollouts")
     update = commands.add_parser("self-update", help="update the pipeline's stack; restart if it changed")
     for option in ("--stack", "--pipeline", "--execution", "--revision"):
@@ -350,7 +351,7 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
                 print(f"muon deploy: {line}")
         elif args.command == "verify":
             outputs = json.loads(args.outputs.read_text(encoding="utf-8"))
-            ecs = stack_session(args.stack).client("ecs")
+            ecs = stack_session(args.stack, args.profile).client("ecs")
             problems = rollout_problems(outputs, args.environment, ecs, timeout=args.timeout)
             for problem in problems:
                 print(f"muon deploy: {problem}", file=sys.stderr)

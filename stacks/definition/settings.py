@@ -63,6 +63,13 @@ class StackSettings(Spec):
         return self.pulumi_version or sdk_version()
 
 
+MIN_PULUMI_VERSION = (3, 136, 0)
+"""The oldest CLI the pipeline's deploy step works with: 3.134.0 falls back to the secrets provider
+a stack's state records when its file has none (``PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER``),
+3.136.0 records the provider in the state as soon as ``stack select --create`` creates the stack
+(Pulumi's CHANGELOG, pulumi#17236 and pulumi#17387)."""
+
+
 def sdk_version() -> str:
     return importlib.metadata.version("pulumi")
 
@@ -185,6 +192,13 @@ def _pipeline_problems(
         problems.append(
             f"{definition_source}: pipeline.source.connection: a GitHub source needs a CodeStar connection "
             f"ARN, here or as {NAMESPACE}:connection in {source}"
+        )
+    version = settings.pulumi_version
+    if version and tuple(int(n) for n in version.split(".")) < MIN_PULUMI_VERSION:
+        oldest = ".".join(str(n) for n in MIN_PULUMI_VERSION)
+        problems.append(
+            f"{source}: {NAMESPACE}:pulumiVersion: {version} is older than {oldest}, the first Pulumi CLI "
+            "that keeps a stack's secrets provider when its stack file has none"
         )
     backend = settings.backend
     if backend is None:

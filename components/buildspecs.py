@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from muon.components.scan_gate import GATE_VARIABLE, gate_command, gate_script
+
 IMAGES_FILE = "images.tsv"
 """One line per built image: service, repository@digest (tab-separated)."""
 
@@ -28,26 +30,9 @@ class ImageTarget:
     """Run against the built image before it is pushed (``$IMAGE`` names it)."""
 
 
-SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
-
-
 def image_test_variable(service: str) -> str:
     """The buildspec variable holding a service's image test (no quoting inside commands)."""
     return "MUON_IMAGE_TEST_" + service.upper().replace("-", "_")
-
-
-def scan_gate(repository: str, fail_on: str) -> str:
-    """Wait for the pushed image's ECR scan; fail on findings of ``fail_on`` or worse."""
-    blocking = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
-    counts = ",".join(blocking)
-    return (
-        f'aws ecr wait image-scan-complete --repository-name "{repository}" --image-id "imageTag=$TAG" && '
-        f'COUNTS="$(aws ecr describe-image-scan-findings --repository-name "{repository}" '
-        f"--image-id \"imageTag=$TAG\" --query 'imageScanFindings.findingSeverityCounts.[{counts}]' "
-        '--output text)" && for COUNT in $COUNTS; do if [ "$COUNT" != None ] && [ "$COUNT" -gt 0 ]; then '
-        f'echo "{repository}:$TAG has {"/".join(blocking)} findings ($COUNTS): not promoted"; '
-        "exit 1; fi; done"
-    )
 
 
 def image_buildspec(targets: tuple[ImageTarget, ...], fail_on: str = "CRITICAL") -> str:
@@ -66,7 +51,9 @@ def image_buildspec(targets: tuple[ImageTarget, ...], fail_on: str = "CRITICAL")
         'aws ecr get-login-password | docker login --username AWS --password-stdin "$REGISTRY"',
         f": > {IMAGES_FILE}",
     ]
-    tests = {image_test_variable(t.service): t.test for t in targets if t.test}
+    variables = {image_test_variable(t.service): t.test for t in targets if t.test}
+    if fail_on != "none":
+        variables[GATE_VARIABLE] = gate_script(fail_on)
     for target in targets:
         repository = target.repository
         build = ["docker build", "--platform linux/amd64", f'-t "$REGISTRY/{repository}:$TAG"']
@@ -87,7 +74,7 @@ def image_buildspec(targets: tuple[ImageTarget, ...], fail_on: str = "CRITICAL")
             f'else {" ".join(build)}{test} && docker push "$REGISTRY/{repository}:$TAG"; fi'
         )
         if fail_on != "none":  # a reused image is held to the gate too
-            commands.append(scan_gate(repository, fail_on))
+            commands.append(gate_command(repository))
         commands.append(
             f'DIGEST="$(aws ecr describe-images --repository-name "{repository}" --image-ids '
             f'"imageTag=$TAG" --query \'imageDetails[0].imageDigest\' --output text)" && '
@@ -97,13 +84,25 @@ def image_buildspec(targets: tuple[ImageTarget, ...], fail_on: str = "CRITICAL")
         "version": 0.2,
         "env": {
             "shell": "bash",
-            **({"variables": tests} if tests else {}),
+            **({"variables": variables} if variables else {}),
             "exported-variables": ["TAG"],
         },
         "phases": {"build": {"commands": commands}},
         "artifacts": {"files": [IMAGES_FILE]},
     }
-    return yaml.safe_dump(spec, sort_keys=False, width=1000)
+    return yaml.dump(spec, Dumper=_ScriptDumper, sort_keys=False, width=1000)
+
+
+class _ScriptDumper(yaml.SafeDumper):
+    """Multi-line values (the scan gate's script) as literal blocks: readable in the console."""
+
+
+_ScriptDumper.add_representer(
+    str,
+    lambda dumper, value: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None
+    ),
+)
 
 
 FALLBACK_TO_STATE = "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"

@@ -305,6 +305,11 @@ class Pipeline(pulumi.ComponentResource):
                 Sid="PushServiceImages",
             ),
         ]
+        if self._args.image_scan_fail_on != "none":
+            # With enhanced scanning, ECR serves the scan gate Inspector's findings only for a caller
+            # that may list them (ECR user guide, "IAM permissions required for enhanced scanning").
+            # ListFindings has no resource-level permissions: AWS offers nothing narrower.
+            statements.append(allow("inspector2:ListFindings", "*", Sid="ReadEnhancedScanFindings"))
         self._project(
             "image",
             buildspec=image_buildspec(self._args.images, self._args.image_scan_fail_on),

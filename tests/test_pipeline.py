@@ -204,7 +204,12 @@ def test_the_image_build_pushes_once_by_commit_to_the_shared_repository(delivery
     repository = delivery.one("aws:ecr/repository:Repository")
     assert repository.inputs["name"] == "muon/banana"
     assert statements["PushServiceImages"]["Resource"] == [repository.state["arn"]]
-    assert [s for s in statements.values() if s["Resource"] == "*"] == [statements["RegistryLogin"]]
+    # "*" only for actions without resource-level permissions: the registry login, and Inspector's
+    # findings of enhanced scanning that the scan gate reads.
+    assert [s for s in statements.values() if s["Resource"] == "*"] == [
+        statements["RegistryLogin"],
+        statements["ReadEnhancedScanFindings"],
+    ]
 
 
 def test_artifact_bucket_is_private_encrypted_versioned_and_expiring(delivery: Rendering) -> None:

@@ -34,12 +34,15 @@ from muon.stacks.definition.loader import format_path, parse_yaml, read_text, va
 from muon.stacks.errors import DefinitionError
 
 # What muon's stacks and what they run call besides what they create: identity, tag lookups, the
-# pipeline source; at run time ECS Exec and the SSM agent on EC2 hosts (ssmmessages, ec2messages)
-# and IAM database authentication (rds-db). A test derives this from the rendered IAM policies.
+# pipeline source, the image scan gate's enhanced-scanning findings (inspector2: Amazon Inspector
+# is HIPAA eligible and PCI DSS in scope); at run time ECS Exec and the SSM agent on EC2 hosts
+# (ssmmessages, ec2messages) and IAM database authentication (rds-db). A test derives this from the
+# rendered IAM policies.
 RUNTIME_SERVICES = (
     "codeconnections",
     "codestar-connections",
     "ec2messages",
+    "inspector2",
     "rds-db",
     "ssmmessages",
     "sts",

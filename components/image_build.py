@@ -3,8 +3,14 @@
 Docker BuildKit through the ``pulumi-docker-build`` provider: the deploying machine needs a
 running Docker engine with buildx. The image is built for ``linux/amd64`` (what the task
 definition declares), tagged with a digest of its sources, pushed to an ECR repository, and
-deployed by digest. The layer cache travels inside the pushed image (BuildKit's inline cache),
-and the image the service runs now seeds the next build.
+deployed by digest.
+
+Every input is the same for the same source, from any checkout and after any deploy: the provider
+rebuilds and pushes on a changed input (its ``Diff`` compares the context and Dockerfile locations
+and the cache sources; a registry password, which changes every time, it ignores), and the
+repository refuses a tag it already holds. So the locations are relative to the project, and no
+cache source names the image deployed last (that would change with every deploy); the builder's
+own cache on the deploying machine serves the next build.
 """
 
 from __future__ import annotations
@@ -21,12 +27,11 @@ class ImageBuildArgs:
     repository_url: pulumi.Input[str]
     registry_id: pulumi.Input[str]
     context: str
+    """Relative to the project folder (where Pulumi runs the provider), never absolute."""
     dockerfile: str
     tag: str
     target: str | None = None
     build_args: dict[str, str] = field(default_factory=dict)
-    cache_from: str | None = None
-    """An image to reuse layers from (the one the service runs), or None on the first build."""
 
 
 class ImageBuild(pulumi.ComponentResource):
@@ -53,8 +58,6 @@ class ImageBuild(pulumi.ComponentResource):
                     "password": pulumi.Output.secret(token.password),
                 }
             ],
-            cache_from=[{"registry": {"ref": args.cache_from}}] if args.cache_from else None,
-            cache_to=[{"inline": {}}],
             # A preview must not need Docker: the build runs on `pulumi up` only.
             build_on_preview=False,
             opts=pulumi.ResourceOptions(parent=self),

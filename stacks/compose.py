@@ -48,7 +48,6 @@ from muon.stacks.resolve.pipelines import local_registry_args
 from muon.stacks.resolve.services import (
     DatabaseWiring,
     awaiting_image_warning,
-    deployed_image,
     listener_priorities,
     service_args,
     workload_wiring,
@@ -351,17 +350,17 @@ def _local_builds(
     )
     built = {}
     for service, build in plan.builds.items():
+        location, dockerfile = build.locations(project_dir())
         image = ImageBuild(
             f"{plan.name}-{service}-build",
             ImageBuildArgs(
                 repository_url=registry.repository_urls[service],
                 registry_id=context.account_id,
-                context=str(build.context),
-                dockerfile=str(build.dockerfile),
+                context=location,
+                dockerfile=dockerfile,
                 tag=f"{DEPLOYED_TAG_PREFIX}{plan.name}-{build.tag}",
                 target=build.target,
                 build_args=build.args,
-                cache_from=deployed_image(f"{context.namespace}-{plan.name}-{service}"),
             ),
             opts=pulumi.ResourceOptions(parent=environment),
         )

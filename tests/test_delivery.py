@@ -221,7 +221,12 @@ def write_app(root: Path) -> None:
     (root / "app" / "main.py").write_text("print('hi')\n")
 
 
-def test_a_service_with_build_is_built_pushed_and_run_by_digest(tmp_path: Path, render_definition) -> None:
+def test_a_service_with_build_is_built_pushed_and_run_by_digest(
+    tmp_path: Path, render_definition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from muon.stacks.resolve import stack as preparation
+
+    monkeypatch.setattr(preparation, "PROJECT_DIR", tmp_path)  # where Pulumi runs the program
     write_app(tmp_path)
     rendering = render_definition(
         BANANA + "    build: {context: app, target: runtime, args: {VERSION: '1.2'}}\n", ["dev"]
@@ -229,8 +234,9 @@ def test_a_service_with_build_is_built_pushed_and_run_by_digest(tmp_path: Path, 
     repository = rendering.one("aws:ecr/repository:Repository")
     assert repository.inputs["name"] == "muon/dev/banana"
     built = rendering.one("docker-build:index:Image").inputs
-    assert built["context"] == {"location": str(tmp_path / "app")}
-    assert built["dockerfile"] == {"location": str(tmp_path / "app" / "Dockerfile")}
+    # Relative to the project folder, where the provider runs: the same in every checkout.
+    assert built["context"] == {"location": "app"}
+    assert built["dockerfile"] == {"location": "app/Dockerfile"}
     assert (built["target"], built["buildArgs"]) == ("runtime", {"VERSION": "1.2"})
     assert built["platforms"] == ["linux/amd64"]  # what the task definition declares
     assert built["push"] is True and built["buildOnPreview"] is False
@@ -261,6 +267,61 @@ def test_a_changed_source_gets_a_new_tag_an_unchanged_one_the_same(tmp_path: Pat
     ignored = tag()
     (tmp_path / "app" / "notes.txt").write_text("ignored by docker\n")
     assert tag() == ignored
+
+
+def _checkout(root: Path, definition: str) -> Path:
+    """A checkout of a project with a local build: its stack file, definition and app."""
+    root.mkdir(parents=True)
+    (root / "Pulumi.yaml").write_text("name: muon\nruntime: python\n", encoding="utf-8")
+    (root / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  muon:environments: [dev]\n", encoding="utf-8"
+    )
+    (root / "muon.yaml").write_text(definition, encoding="utf-8")
+    (root / "app").mkdir()
+    (root / "app" / "Dockerfile").write_text("FROM scratch\nCOPY main.py /\n", encoding="utf-8")
+    (root / "app" / "main.py").write_text("print('hi')\n", encoding="utf-8")
+    return root
+
+
+def _build_inputs(checkout: Path, monkeypatch: pytest.MonkeyPatch, deployed: str | None = None) -> dict:
+    """The build resource's inputs as `pulumi up` in ``checkout`` sends them (``deployed``: the
+    image the service runs, after an earlier deploy)."""
+    from muon.plan.mocks import MuonMocks
+    from muon.plan.offline import render
+    from muon.stacks import compose as program
+    from muon.stacks.definition.settings import read_stack_file
+
+    monkeypatch.chdir(checkout)  # Pulumi runs the program (and the provider) in the project folder
+    mocks = MuonMocks()
+    if deployed:
+        mocks.deployed_images["muon-dev-banana"] = deployed
+    rendering = render(
+        lambda: program.run(), config=read_stack_file(checkout, "dev"), stack="dev", mocks=mocks
+    )
+    (image,) = rendering.of_type("docker-build:index:Image")
+    return image.inputs
+
+
+def test_a_build_gets_the_same_inputs_from_any_checkout_and_after_any_deploy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The provider rebuilds on any changed input and pushes the same tag again, which the
+    immutable repository refuses: a second `pulumi up` of an unchanged source must change nothing."""
+    definition = BANANA + "    build: {context: app, args: {VERSION: '1'}}\n"
+    first = _build_inputs(_checkout(tmp_path / "laptop" / "muon", definition), monkeypatch)
+    elsewhere = _build_inputs(_checkout(tmp_path / "ci" / "build-4711" / "src", definition), monkeypatch)
+    assert first == elsewhere
+    assert (first["context"], first["dockerfile"]) == ({"location": "app"}, {"location": "app/Dockerfile"})
+    # After the first deploy the service runs the built image: the next `up` sees the same inputs.
+    repository = first["tags"][0].rsplit(":", 1)[0]
+    again = _build_inputs(
+        tmp_path / "laptop" / "muon", monkeypatch, deployed=f"{repository}@sha256:{'c' * 64}"
+    )
+    assert again == first
+    assert "cacheFrom" not in first and "cacheTo" not in first
+    # A changed source still changes the tag (and so rebuilds under a new, unused tag).
+    (tmp_path / "laptop" / "muon" / "app" / "main.py").write_text("print('changed')\n", encoding="utf-8")
+    assert _build_inputs(tmp_path / "laptop" / "muon", monkeypatch)["tags"] != first["tags"]
 
 
 def test_the_pipeline_builds_a_service_where_its_build_says(tmp_path: Path, render_definition) -> None:

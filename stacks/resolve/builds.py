@@ -3,6 +3,13 @@
 The build context and Dockerfile are paths relative to the definition file. They are checked
 before anything is declared, and the image tag is a digest of what the build reads, so an
 unchanged source is neither rebuilt nor pushed again (the repository's tags are immutable).
+
+What the build resource receives must not change between two checkouts of the same source: the
+provider rebuilds on any changed input (pulumi-docker-build, provider/internal/image.go, ``Diff``:
+``context.location``, ``dockerfile``, ``cacheFrom`` ...) and pushes the same tag again, which an
+immutable repository refuses. So its locations are relative to the project folder (where Pulumi
+runs the program and its providers, which resolve relative locations against their working
+folder: provider/internal/context.go, ``filepath.Abs``), never absolute.
 """
 
 from __future__ import annotations
@@ -28,6 +35,15 @@ class BuildPlan:
     @property
     def tag(self) -> str:
         return "src-" + source_digest(self)[:16]
+
+    def locations(self, project: Path) -> tuple[str, str]:
+        """The context and the Dockerfile relative to ``project`` (POSIX): the same for every
+        checkout of the repository, wherever it is."""
+        root = project.resolve()
+        return (
+            Path(os.path.relpath(self.context, root)).as_posix(),
+            Path(os.path.relpath(self.dockerfile, root)).as_posix(),
+        )
 
 
 def build_plans(definition: Definition, base_dir: Path, source: str) -> dict[str, BuildPlan]:

@@ -8,7 +8,7 @@ provider each stack ends up with. Each rule is Pulumi's own (pulumi/pulumi, pkg/
   none (non-interactive, Pulumi Cloud without a token: an error).
 - ``stack init --secrets-provider P`` creates the stack with P: an ``awskms://`` provider writes
   ``secretsprovider:`` and ``encryptedkey:`` into ``Pulumi.<stack>.yaml`` (kept when the file
-  already names P) and, since 3.136, records P in the stack's state. Without it a DIY backend's
+  already names P; since 3.135.1) and, since 3.135, records P in the stack's state. Without it a DIY backend's
   default is the passphrase provider (stack/secrets.go, createSecretsManagerForNewStack).
 - ``stack select --create`` creates the stack only when it does not exist; for an existing stack
   ``--secrets-provider`` is ignored (stack/stack_select.go).

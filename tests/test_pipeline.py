@@ -509,27 +509,28 @@ def test_a_stage_whose_environment_no_stack_deploys_is_an_error(render_definitio
 def test_the_pipeline_refuses_a_pulumi_cli_that_would_lose_a_stacks_secrets_provider(
     render_definition,
 ) -> None:
-    """Before 3.134 Pulumi cannot fall back to the provider a stack's state records, before 3.136
-    `stack select --create` does not record it: a stack file without `secretsprovider:` would then
-    ask the deploy step for a passphrase (Pulumi's CHANGELOG, pulumi#17236 and pulumi#17387)."""
+    """Before 3.134 Pulumi cannot fall back to the provider a stack's state records, before 3.135
+    `stack select --create` does not record it (and 3.135.0 overwrote a file's own provider): a
+    stack file without `secretsprovider:` would then ask the deploy step for a passphrase (Pulumi's
+    CHANGELOG, pulumi#17236, pulumi#17387, pulumi#17465)."""
     with pytest.raises(DefinitionError) as caught:
         render_pipeline(
             render_definition,
             pipeline_definition("[{environment: dev}]"),
-            **{"muon:pulumiVersion": "3.135.9"},
+            **{"muon:pulumiVersion": "3.135.0"},
         )
     assert caught.value.problems == [
-        "Pulumi.test.yaml: muon:pulumiVersion: 3.135.9 is older than 3.136.0, the first Pulumi CLI that "
+        "Pulumi.test.yaml: muon:pulumiVersion: 3.135.0 is older than 3.135.1, the first Pulumi CLI that "
         "keeps a stack's secrets provider when its stack file has none"
     ]
     rendering = render_pipeline(
-        render_definition, pipeline_definition("[{environment: dev}]"), **{"muon:pulumiVersion": "3.136.0"}
+        render_definition, pipeline_definition("[{environment: dev}]"), **{"muon:pulumiVersion": "3.135.1"}
     )
     variables = {
         v["name"]: v["value"]
         for v in project(rendering, "deploy").inputs["environment"]["environmentVariables"]
     }
-    assert variables["MUON_PULUMI_VERSION"] == "3.136.0"
+    assert variables["MUON_PULUMI_VERSION"] == "3.135.1"
     for key in ("deploy", "update"):
         spec = yaml.safe_load(project(rendering, key).inputs["source"]["buildspec"])
         assert spec["env"]["variables"]["PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"] == "true"

@@ -63,11 +63,13 @@ class StackSettings(Spec):
         return self.pulumi_version or sdk_version()
 
 
-MIN_PULUMI_VERSION = (3, 136, 0)
-"""The oldest CLI the pipeline's deploy step works with: 3.134.0 falls back to the secrets provider
-a stack's state records when its file has none (``PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER``),
-3.136.0 records the provider in the state as soon as ``stack select --create`` creates the stack
-(Pulumi's CHANGELOG, pulumi#17236 and pulumi#17387)."""
+MIN_PULUMI_VERSION = (3, 135, 1)
+"""The oldest CLI the pipeline's deploy step works with (Pulumi's CHANGELOG): 3.134.0 falls back to
+the secrets provider a stack's state records when its file has none
+(``PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER``, pulumi#17236); 3.135.0 records the provider in the
+state as soon as ``stack select --create`` creates the stack (pulumi#17387); 3.135.1 keeps the
+provider a stack file already names when it creates the stack (pulumi#17465, 3.135.0's
+regression)."""
 
 
 def sdk_version() -> str:

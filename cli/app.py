@@ -75,7 +75,8 @@ def _boto3_clients(state: Callable[[], State]) -> ops.Clients:
     def client(service: str) -> Any:
         if service not in cache:
             region = translate(lambda: stack_region(state()))
-            cache[service] = boto3.session.Session(region_name=region).client(service)
+            # A service named at run time: the stubs type client() per literal name only.
+            cache[service] = boto3.session.Session(region_name=region).client(service)  # type: ignore[call-overload]
         return cache[service]
 
     return client

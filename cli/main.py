@@ -25,6 +25,7 @@ __all__ = ["State", "app", "entry", "hoist_global_options", "stack_region"]
 def entry(argv: list[str] | None = None) -> None:
     """The ``muon`` command: every usage error is one line (click would print a usage block)."""
     usage_error = typer.BadParameter.__bases__[0]  # click's UsageError, as typer ships it
+    assert issubclass(usage_error, typer.TyperException)  # narrows `type` for mypy
     args = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     try:
         code = app(args=args, prog_name="muon", standalone_mode=False)

@@ -152,7 +152,9 @@ def restart_service(clients: Clients, outputs: dict[str, Any]) -> dict[str, Any]
     updated = clients("ecs").update_service(
         cluster=outputs["clusterName"], service=outputs["serviceName"], forceNewDeployment=True
     )["service"]
-    primary = next((d for d in updated.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+    primary: dict[str, Any] = next(
+        (d for d in updated.get("deployments", []) if d.get("status") == "PRIMARY"), {}
+    )
     return {"service": outputs["serviceName"], "deployment": primary.get("id", "")}
 
 

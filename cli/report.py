@@ -10,6 +10,7 @@ with the reason, never left out silently.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -141,7 +142,7 @@ def environment_report(
     }
     for service, outputs in sorted(services.items()):
         report["services"][service] = part(
-            f"services.{service}", lambda o=outputs: service_report(clients, o)
+            f"services.{service}", functools.partial(service_report, clients, outputs)
         )
     vault = environment.get("backupVaultName")
     if vault:

@@ -166,7 +166,7 @@ RESERVED_USERNAMES = frozenset({"admin", "administrator", "root", "postgres", "r
 def instance_class_problem(engine: Engine, instance_class: str) -> str | None:
     """Why ``instance_class`` cannot run current ``engine``, or None when it can."""
     facts = ENGINES[engine]
-    supported = set()
+    supported: set[str] = set()
     for pattern in facts.instance_classes:
         if pattern.endswith(".*"):
             supported.update(f"{pattern[:-2]}.{size}" for size in _SIZES)

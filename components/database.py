@@ -243,7 +243,8 @@ class Database(pulumi.ComponentResource):
             keepers={"version": str(source.version)},
             opts=child,
         )
-        value = pulumi.Output.secret(generated.result)
+        # Typed: mypy cannot infer Output.secret's T from an Output[str] on its own.
+        value: pulumi.Output[str] = pulumi.Output.secret(generated.result)
         aws.ssm.Parameter(
             f"{name}-password-parameter",
             name=source.parameter_name,

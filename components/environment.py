@@ -53,6 +53,7 @@ class Environment(pulumi.ComponentResource):
     log_retention_days: int
     production: bool
     continuity: Continuity | None
+    domain: Domain | None
 
     def __init__(self, name: str, args: EnvironmentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("muon:network:Environment", name, None, opts)

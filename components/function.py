@@ -319,7 +319,7 @@ class Function(pulumi.ComponentResource):
                 opts=child,
             )
         sources = [(q.arn, batch, window) for q, batch, window in args.queues]
-        if own_queue is not None:
+        if own_queue is not None and args.own_queue_batch is not None:  # one exists with the other
             sources.append((own_queue.arn, args.own_queue_batch, args.own_queue_window))
         for index, (queue_arn, batch, window) in enumerate(sources):
             aws.lambda_.EventSourceMapping(

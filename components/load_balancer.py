@@ -141,6 +141,7 @@ class LoadBalancer(pulumi.ComponentResource):
             logs = self._log_bucket(name, args)
             access_logs = {"bucket": logs.bucket, "prefix": LOG_PREFIX, "enabled": True}
             # The load balancer checks that it may write to the bucket when logging is turned on.
+            assert logs.policy is not None  # the log bucket keeps PrivateBucketArgs' policy=True
             lb_opts = child.merge(pulumi.ResourceOptions(depends_on=[logs.policy]))
         lb = aws.lb.LoadBalancer(
             f"{name}-alb",

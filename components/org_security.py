@@ -166,6 +166,7 @@ class OrganizationSecurity(pulumi.ComponentResource):
             ),
             opts=where,
         )
+        assert bucket.policy is not None  # the trail bucket keeps PrivateBucketArgs' policy=True
         trail = aws.cloudtrail.Trail(
             f"{name}-trail",
             name=trail_name,

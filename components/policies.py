@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 import pulumi
 
@@ -81,6 +81,12 @@ def deny_insecure_transport(actions: str | list[str], resources: Any) -> Stateme
     }
 
 
+# The Output overloads, as Output.from_input has: given an Output[str], mypy cannot choose T in
+# Input[T] (T itself, or Output[T]'s str) and infers Never.
+@overload
+def ready(value: pulumi.Output[T], *after: pulumi.Resource) -> pulumi.Output[T]: ...
+@overload
+def ready(value: pulumi.Input[T], *after: pulumi.Resource) -> pulumi.Output[T]: ...
 def ready(value: pulumi.Input[T], *after: pulumi.Resource) -> pulumi.Output[T]:
     """``value``, handed over only once ``after`` exist.
 
@@ -98,6 +104,10 @@ def ready(value: pulumi.Input[T], *after: pulumi.Resource) -> pulumi.Output[T]:
     return gate.apply(lambda _: value)
 
 
+@overload
+def output_of(value: pulumi.Output[T]) -> pulumi.Output[T]: ...
+@overload
+def output_of(value: pulumi.Input[T]) -> pulumi.Output[T]: ...
 def output_of(value: pulumi.Input[T]) -> pulumi.Output[T]:
     """``value`` as an Output: an Output as it is. ``Output.from_input`` would wrap an Output in
     one more apply (a task and its futures) to unwrap values nested in it, which an ARN, a name or

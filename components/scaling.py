@@ -244,6 +244,8 @@ def backlog_queries(args: StepScalingArgs, period: int, first_step: float) -> li
             },
         }
 
+    if args.queue_name is None:  # _metric refuses it first; this narrows the type
+        raise ValueError("backlog scaling needs the worker's queue")
     queue = {"QueueName": args.queue_name}
     tasks = {"ClusterName": args.cluster_name, "ServiceName": args.service_name}
     expression = (

@@ -24,7 +24,7 @@ from muon.components.service_args import (
 
 
 class Service(pulumi.ComponentResource):
-    url: pulumi.Output[str]
+    url: pulumi.Input[str]
     log_group_name: pulumi.Output[str]
     image: pulumi.Input[str]
     service_name: pulumi.Output[str]
@@ -59,7 +59,7 @@ class Service(pulumi.ComponentResource):
         execution_role_arn, task_role_arn, execution_role_name, task_role_name = self._roles(
             name, service_id, args, log_group, child
         )
-        container = {
+        container: dict[str, Any] = {
             "name": "app",
             "essential": True,
             "portMappings": port_mappings(args),
@@ -264,7 +264,7 @@ class Service(pulumi.ComponentResource):
         )
         outage: dict[str, pulumi.Input[str]] = {}
         if running and args.kind != "worker":  # a worker at zero tasks is idle, not down
-            outage = outage_alarms(name, service_id, wiring, target_group, service, tags, child, page)
+            outage = dict(outage_alarms(name, service_id, wiring, target_group, service, tags, child, page))
         alarm_names = [*rollback, *outage]
         if args.incident is not None:
             alarm_names = service_incident(
@@ -297,6 +297,7 @@ class Service(pulumi.ComponentResource):
             )
         self.url = service_url(args)
         self.log_group_name = log_group.name
+        assert args.image is not None  # awaiting_image gave it one
         self.image = args.image
         self.service_name = service.name
         self.task_definition_arn = task.arn

@@ -47,7 +47,7 @@ def execution_policy(
             if database.password_key_arn is not None:
                 keys.append(database.password_key_arn)
             else:
-                statements.append(customer_parameter_decrypt(password_arn))
+                statements.append(customer_parameter_decrypt(database.password_parameter_arn))
         if keys:
             statements.append(
                 allow("kms:Decrypt", keys if len(keys) > 1 else keys[0], Sid="DecryptOwnParameters")

@@ -31,7 +31,9 @@ def tag_transformation(tags: dict[str, str]) -> Transformation:
     def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
         if not tags or not args.type_.startswith("aws:") or not isinstance(args.props, dict):
             return None
-        if not takes_tags(type(args.resource)):
+        # Widened to `type`: mypy wrongly takes type[Resource] for unhashable (python/mypy#11470).
+        resource_class: type = type(args.resource)
+        if not takes_tags(resource_class):
             return None
         props = dict(args.props)
         props["tags"] = _merged(props.get("tags"), tags)

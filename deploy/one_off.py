@@ -100,7 +100,9 @@ def start(
         )
         raise TaskError(f"ECS did not start the task: {reasons or 'no task returned'}")
     revision = ecs.describe_task_definition(taskDefinition=request["taskDefinition"])["taskDefinition"]
-    app = next((c for c in revision.get("containerDefinitions", []) if c.get("name") == CONTAINER), {})
+    app: dict[str, Any] = next(
+        (c for c in revision.get("containerDefinitions", []) if c.get("name") == CONTAINER), {}
+    )
     log_group = ((app.get("logConfiguration") or {}).get("options") or {}).get("awslogs-group")
     return Started(
         task_arn=response["tasks"][0]["taskArn"], cluster=service["clusterArn"], log_group=log_group

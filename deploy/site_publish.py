@@ -150,7 +150,7 @@ def publish_sites(
     definition_file: Path,
     *,
     clients: Callable[[str], Any],
-    build: Callable[[str, Path], None],
+    build: Callable[[str, Path], object],  # what it returns is not used
 ) -> list[str]:
     """The pipeline's step: build and publish every site of the definition to ``environment``;
     one line per site (nothing to do without sites)."""

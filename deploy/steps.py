@@ -296,13 +296,13 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
     tag.add_argument("--images", type=Path, required=True)
     tag.add_argument("--keep", type=int, default=10, help="deployed images kept per environment")
     for name, text in (("verify", "fail when ECS does not run what was deployed"), ("url", "print the URL")):
-        command = commands.add_parser(name, help=text)
-        command.add_argument("--outputs", type=Path, required=True, help="`pulumi stack output --json`")
-        command.add_argument("--environment", required=True)
+        reader = commands.add_parser(name, help=text)
+        reader.add_argument("--outputs", type=Path, required=True, help="`pulumi stack output --json`")
+        reader.add_argument("--environment", required=True)
         if name == "verify":
-            command.add_argument("--stack", required=True, help="whose aws:region the services are in")
-            command.add_argument("--profile", default="", help="AWS profile for ECS (cross-account)")
-            command.add_argument("--timeout", type=float, default=1200, help="seconds to wait for rollouts")
+            reader.add_argument("--stack", required=True, help="whose aws:region the services are in")
+            reader.add_argument("--profile", default="", help="AWS profile for ECS (cross-account)")
+            reader.add_argument("--timeout", type=float, default=1200, help="seconds to wait for rollouts")
     update = commands.add_parser("self-update", help="update the pipeline's stack; restart if it changed")
     for option in ("--stack", "--pipeline", "--execution", "--revision"):
         update.add_argument(option, required=True)

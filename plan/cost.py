@@ -10,11 +10,15 @@ in ``FREE``; a rendered type in neither table is reported as unpriced, never sil
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from muon.plan.cost_items import DELIVERY, Estimate, LineItem, PricingContext
 from muon.plan.cost_pricers import PRICERS
 from muon.plan.offline import RenderedResource, Rendering
 from muon.plan.prices import RegionPrices, prices_for
+
+if TYPE_CHECKING:
+    from muon.stacks.definition.fields import NatStrategy
 
 ENVIRONMENT_COMPONENT = "muon:network:Environment"
 ATTACHED_COMPONENT = "muon:network:AttachedEnvironment"
@@ -174,8 +178,10 @@ def _egress_note(resources: list[RenderedResource], prices: RegionPrices, tier: 
     if not zones:
         return "egress: the network is not muon's (an existing VPC); not compared"
     gateways = sum(1 for r in resources if r.type == "aws:ec2/natGateway:NatGateway")
+    chosen: NatStrategy
     if any(r.type == "aws:ec2/instance:Instance" for r in resources):
         chosen = "instance"
     else:
-        chosen = {0: "none", 1: "single"}.get(gateways, "per-az")
+        by_gateways: dict[int, NatStrategy] = {0: "none", 1: "single"}
+        chosen = by_gateways.get(gateways, "per-az")
     return explain(prices, zones, chosen, tier)

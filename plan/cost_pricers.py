@@ -151,8 +151,8 @@ def _split(strategy: list[dict[str, Any]], count: int) -> tuple[float, float]:
     """Tasks on regular Fargate and on Spot: each provider's base first, the rest by weight."""
     base = {s["capacityProvider"]: int(s.get("base", 0)) for s in strategy}
     weight = {s["capacityProvider"]: int(s.get("weight", 0)) for s in strategy}
-    regular = min(base.get("FARGATE", 0), count)
-    spot = min(base.get("FARGATE_SPOT", 0), count - regular)
+    regular: float = min(base.get("FARGATE", 0), count)
+    spot: float = min(base.get("FARGATE_SPOT", 0), count - regular)
     rest = count - regular - spot
     total = sum(weight.values()) or 1
     regular += rest * weight.get("FARGATE", 0) / total

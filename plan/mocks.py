@@ -302,9 +302,9 @@ class MuonMocks(pulumi.runtime.Mocks):
             )
         elif typ == "docker-build:index:Image":
             # What a build would push: the digest of its inputs, stable across renders.
-            digest = "sha256:" + hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+            pushed = "sha256:" + hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
             tags = inputs.get("tags") or [f"{name}:latest"]
-            state.update(digest=digest, ref=f"{tags[0].rsplit(':', 1)[0]}@{digest}")
+            state.update(digest=pushed, ref=f"{tags[0].rsplit(':', 1)[0]}@{pushed}")
 
     def _parameter_arn(self, name: str) -> str:
         return f"arn:aws:ssm:{self.region}:{self.account_id}:parameter{name}"

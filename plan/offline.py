@@ -20,7 +20,7 @@ import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.stack import Stack, run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from muon.plan.mocks import MuonMocks
@@ -203,8 +203,9 @@ def render(
     monitor = RecordingMonitor(mocks)
     logger = logging.getLogger(f"muon.offline.{stack}")
     logger.propagate = False
-    logger.handlers = [_WarningCollector()]
-    pulumi_settings.set_root_resource(None)
+    collector = _WarningCollector()
+    logger.handlers = [collector]
+    pulumi_settings.ROOT.set(None)  # set_root_resource(None), which its annotation does not admit
     pulumi.runtime.set_mocks(
         mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger
     )
@@ -218,9 +219,9 @@ def render(
         _settle()
     root = pulumi_settings.get_root_resource()
     exported: dict[str, Any] = {}
-    for key, value in (root.outputs if root is not None else {}).items():
+    for key, value in (root.outputs if isinstance(root, Stack) else {}).items():
         exported[key] = _sync_await(_resolve(value))
-    warnings = logger.handlers[0].messages  # type: ignore[attr-defined]
+    warnings = collector.messages
     return Rendering(resources=_record(monitor), outputs=exported, warnings=warnings)
 
 

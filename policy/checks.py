@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,11 +22,17 @@ ACCEPTED_TLS_POLICIES = set(TLS_POLICIES)  # ELB.17's accepted list
 
 
 class Resource(Protocol):
-    type: str
-    name: str
-    parent: str
-    """URN of the parent; a bucket's configuration resources are its siblings."""
-    inputs: dict[str, Any]
+    # Read-only members, so frozen dataclasses (a rendered resource, a CrossGuard one) match.
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def parent(self) -> str:
+        """URN of the parent; a bucket's configuration resources are its siblings."""
+
+    @property
+    def inputs(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,7 @@ class Finding:
         return f"{self.control} {self.resource}: {self.message}"
 
 
-Rule = Callable[[list[Resource]], Iterable[Finding]]
+Rule = Callable[[Sequence[Resource]], Iterable[Finding]]
 RULES: list[Rule] = []
 
 
@@ -48,7 +54,7 @@ def rule(function: Rule) -> Rule:
     return function
 
 
-def _of(resources: list[Resource], type_token: str) -> list[Resource]:
+def _of(resources: Sequence[Resource], type_token: str) -> Sequence[Resource]:
     return [r for r in resources if r.type == type_token]
 
 

@@ -13,7 +13,9 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     ReportViolation,
+    StackValidation,
     StackValidationArgs,
     StackValidationPolicy,
 )
@@ -45,11 +47,11 @@ def adapt(resources: list[Any]) -> list[PackResource]:
     ]
 
 
-def _validation(level: Level):
+def _validation(level: Level) -> StackValidation:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         resources = adapt(args.resources)
         urns = {r.name: r.urn for r in resources}
-        assessed, _ = assess(resources)  # type: ignore[arg-type]
+        assessed, _ = assess(resources)
         for item in assessed:
             if item.level == level:
                 report_violation(str(item.finding), urns.get(item.finding.resource))
@@ -57,7 +59,7 @@ def _validation(level: Level):
     return validate
 
 
-def policies() -> list[StackValidationPolicy]:
+def policies() -> list[Policy]:  # what PolicyPack takes
     return [
         StackValidationPolicy(
             name="muon-compliance-mandatory",

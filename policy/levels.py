@@ -8,6 +8,7 @@ A finding names a resource by its logical name; muon's names start with the envi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,7 +25,7 @@ class Assessed:
     level: Level
 
 
-def tiers(resources: list[Resource]) -> dict[str, str]:
+def tiers(resources: Sequence[Resource]) -> dict[str, str]:
     """Environment name → tier, from the resources' tags."""
     found: dict[str, str] = {}
     for resource in resources:
@@ -43,7 +44,7 @@ def level_of(resource_name: str, environment_tiers: dict[str, str]) -> Level:
 
 
 def assess(
-    resources: list[Resource], exceptions: tuple[ControlException, ...] = EXCEPTIONS
+    resources: Sequence[Resource], exceptions: tuple[ControlException, ...] = EXCEPTIONS
 ) -> tuple[list[Assessed], list[tuple[Finding, ControlException]]]:
     """The open findings with their level, and the documented exceptions."""
     open_findings, excepted = split_excepted(evaluate(resources), exceptions)

@@ -7,6 +7,8 @@ control fails a test here rather than an audit later. Control ids are FSBP's whe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from muon.policy import rules_compute, rules_data, rules_delivery, rules_network  # noqa: F401 - they register
 from muon.policy.checks import RULES, Finding, Resource
 from muon.policy.exceptions import EXCEPTIONS, ControlException
@@ -14,7 +16,7 @@ from muon.policy.exceptions import EXCEPTIONS, ControlException
 __all__ = ["Finding", "evaluate", "split_excepted"]
 
 
-def evaluate(resources: list[Resource]) -> list[Finding]:
+def evaluate(resources: Sequence[Resource]) -> list[Finding]:
     return [finding for check in RULES for finding in check(resources)]
 
 

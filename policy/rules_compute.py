@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from muon.policy.checks import (
     SECRET_NAME,
@@ -16,7 +16,7 @@ from muon.policy.checks import (
 
 
 @rule
-def task_definitions(resources: list[Resource]) -> Iterable[Finding]:
+def task_definitions(resources: Sequence[Resource]) -> Iterable[Finding]:
     for task in _of(resources, "aws:ecs/taskDefinition:TaskDefinition"):
         inputs = task.inputs
         if inputs.get("networkMode") != "awsvpc":
@@ -41,7 +41,7 @@ def task_definitions(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def ecs_services(resources: list[Resource]) -> Iterable[Finding]:
+def ecs_services(resources: Sequence[Resource]) -> Iterable[Finding]:
     alarm_names = {a.inputs.get("name") for a in _of(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")}
     for service in _of(resources, "aws:ecs/service:Service"):
         inputs = service.inputs
@@ -69,7 +69,7 @@ def ecs_services(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def scaling(resources: list[Resource]) -> Iterable[Finding]:
+def scaling(resources: Sequence[Resource]) -> Iterable[Finding]:
     alarms = _of(resources, "aws:cloudwatch/metricAlarm:MetricAlarm")
     # A worker scales to zero on an empty queue by design (its queue, not its tasks, holds the
     # work): its scaling alarms read SQS metrics, next to its scalable target.
@@ -105,7 +105,7 @@ def scaling(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def repositories(resources: list[Resource]) -> Iterable[Finding]:
+def repositories(resources: Sequence[Resource]) -> Iterable[Finding]:
     lifecycles = {p.parent for p in _of(resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy")}
     for repository in _of(resources, "aws:ecr/repository:Repository"):
         inputs = repository.inputs
@@ -155,7 +155,7 @@ def _insights_encrypted(inputs: dict) -> bool:
 
 
 @rule
-def database_clusters(resources: list[Resource]) -> Iterable[Finding]:
+def database_clusters(resources: Sequence[Resource]) -> Iterable[Finding]:
     instances = _of(resources, "aws:rds/clusterInstance:ClusterInstance")
     for cluster in _of(resources, "aws:rds/cluster:Cluster"):
         inputs, name = cluster.inputs, cluster.name
@@ -175,7 +175,7 @@ def database_clusters(resources: list[Resource]) -> Iterable[Finding]:
             yield Finding("RDS.24", name, "guessable master user name")
         if inputs.get("port") in DEFAULT_PORTS:
             yield Finding("RDS.23", name, f"engine default port {inputs.get('port')}")
-        engine = inputs.get("engine")
+        engine = inputs.get("engine") or ""  # "": none given (no engine has its log)
         if ENGINE_LOG.get(engine) not in (inputs.get("enabledCloudwatchLogsExports") or []):
             yield Finding("RDS.34", name, f"{ENGINE_LOG.get(engine)} log not exported")
         if engine == "aurora-mysql" and not inputs.get("backtrackWindow"):
@@ -207,11 +207,11 @@ def database_clusters(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def database_instances(resources: list[Resource]) -> Iterable[Finding]:
+def database_instances(resources: Sequence[Resource]) -> Iterable[Finding]:
     """RDS DB instances (PostgreSQL, MySQL, MariaDB): the same controls, FSBP's instance ids."""
     for instance in _of(resources, "aws:rds/instance:Instance"):
         inputs, name = instance.inputs, instance.name
-        engine = inputs.get("engine")
+        engine = inputs.get("engine") or ""  # "": none given (no engine has its log)
         if inputs.get("storageEncrypted") is not True or not inputs.get("kmsKeyId"):
             yield Finding("RDS.3", name, "storage not encrypted with a customer-managed key")
         if inputs.get("multiAz") is not True:
@@ -245,7 +245,7 @@ def database_instances(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def database_events(resources: list[Resource]) -> Iterable[Finding]:
+def database_events(resources: Sequence[Resource]) -> Iterable[Finding]:
     if _of(resources, "aws:rds/instance:Instance") and not _of(resources, "aws:rds/cluster:Cluster"):
         subscribed = {
             s.inputs.get("sourceType") for s in _of(resources, "aws:rds/eventSubscription:EventSubscription")
@@ -266,7 +266,7 @@ def database_events(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def parameters(resources: list[Resource]) -> Iterable[Finding]:
+def parameters(resources: Sequence[Resource]) -> Iterable[Finding]:
     for parameter in _of(resources, "aws:ssm/parameter:Parameter"):
         inputs = parameter.inputs
         secret_like = any(w in str(inputs.get("name", "")).upper() for w in SECRET_NAME)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from muon.policy.checks import (
@@ -16,7 +16,7 @@ from muon.policy.checks import (
 
 
 @rule
-def kms_keys(resources: list[Resource]) -> Iterable[Finding]:
+def kms_keys(resources: Sequence[Resource]) -> Iterable[Finding]:
     for key in _of(resources, "aws:kms/key:Key"):
         inputs = key.inputs
         if not inputs.get("enableKeyRotation"):
@@ -29,7 +29,7 @@ def kms_keys(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def log_groups(resources: list[Resource]) -> Iterable[Finding]:
+def log_groups(resources: Sequence[Resource]) -> Iterable[Finding]:
     for group in _of(resources, "aws:cloudwatch/logGroup:LogGroup"):
         if (group.inputs.get("retentionInDays") or 0) < 365:
             yield Finding("CloudWatch.16", group.name, "log retention under 365 days")
@@ -38,7 +38,7 @@ def log_groups(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def sns_topics(resources: list[Resource]) -> Iterable[Finding]:
+def sns_topics(resources: Sequence[Resource]) -> Iterable[Finding]:
     policies = {
         p.inputs.get("arn"): _doc(p.inputs.get("policy"))
         for p in _of(resources, "aws:sns/topicPolicy:TopicPolicy")
@@ -62,7 +62,7 @@ def _denies_insecure_transport(statement: dict[str, Any]) -> bool:
 
 
 @rule
-def buckets(resources: list[Resource]) -> Iterable[Finding]:
+def buckets(resources: Sequence[Resource]) -> Iterable[Finding]:
     def by_bucket(type_token: str) -> dict[str, Resource]:
         # muon's PrivateBucket parents a bucket and its configuration to one component.
         return {r.parent: r for r in _of(resources, type_token)}
@@ -109,7 +109,7 @@ def buckets(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def iam_policies(resources: list[Resource]) -> Iterable[Finding]:
+def iam_policies(resources: Sequence[Resource]) -> Iterable[Finding]:
     documents = [
         (r.name, _doc(r.inputs.get("policy")))
         for r in resources

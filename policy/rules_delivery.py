@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from muon.policy.checks import (
     SECRET_NAME,
@@ -15,7 +15,7 @@ from muon.policy.checks import (
 
 
 @rule
-def build_projects(resources: list[Resource]) -> Iterable[Finding]:
+def build_projects(resources: Sequence[Resource]) -> Iterable[Finding]:
     for project in _of(resources, "aws:codebuild/project:Project"):
         inputs, name = project.inputs, project.name
         environment = inputs.get("environment") or {}
@@ -41,7 +41,7 @@ def build_projects(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def pipelines(resources: list[Resource]) -> Iterable[Finding]:
+def pipelines(resources: Sequence[Resource]) -> Iterable[Finding]:
     pipelines_ = _of(resources, "aws:codepipeline/pipeline:Pipeline")
     for pipeline in pipelines_:
         for store in pipeline.inputs.get("artifactStores") or []:
@@ -61,7 +61,7 @@ OU_MAX_DEPTH = 5
 
 
 @rule
-def service_control_policies(resources: list[Resource]) -> Iterable[Finding]:
+def service_control_policies(resources: Sequence[Resource]) -> Iterable[Finding]:
     policies = {
         getattr(p, "state", {}).get("id", p.name): p
         for p in _of(resources, "aws:organizations/policy:Policy")
@@ -79,7 +79,7 @@ def service_control_policies(resources: list[Resource]) -> Iterable[Finding]:
         if attachment.inputs.get("policyId") in policies:
             attached[attachment.inputs["targetId"]] = attached.get(attachment.inputs["targetId"], 0) + 1
     detached = {
-        d.inputs.get("target_id")
+        d.inputs["target_id"]
         for d in _of(resources, "pulumi-python:dynamic:Resource")
         if "target_id" in d.inputs
     }
@@ -87,10 +87,10 @@ def service_control_policies(resources: list[Resource]) -> Iterable[Finding]:
         total = count + (0 if target in detached else 1)  # FullAWSAccess stays unless detached
         if total > SCP_MAX_PER_TARGET:
             yield Finding("SCP.count", target, f"{total} SCPs on one target; at most {SCP_MAX_PER_TARGET}")
-    for target in detached:
-        if not attached.get(target):
+    for target_id in detached:
+        if not attached.get(target_id):
             yield Finding(
-                "SCP.count", str(target), "FullAWSAccess detached and no other SCP: everything denied"
+                "SCP.count", str(target_id), "FullAWSAccess detached and no other SCP: everything denied"
             )
     units = _of(resources, "aws:organizations/organizationalUnit:OrganizationalUnit")
     parent_of = {getattr(u, "state", {}).get("id", u.name): u.inputs.get("parentId") for u in units}

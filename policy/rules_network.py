@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from muon.policy.checks import (
     ACCEPTED_TLS_POLICIES,
@@ -15,7 +15,7 @@ from muon.policy.checks import (
 
 
 @rule
-def default_security_group_closed(resources: list[Resource]) -> Iterable[Finding]:
+def default_security_group_closed(resources: Sequence[Resource]) -> Iterable[Finding]:
     vpcs = _of(resources, "aws:ec2/vpc:Vpc")
     closed = _of(resources, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
     if len(closed) < len(vpcs):
@@ -26,7 +26,7 @@ def default_security_group_closed(resources: list[Resource]) -> Iterable[Finding
 
 
 @rule
-def flow_logs(resources: list[Resource]) -> Iterable[Finding]:
+def flow_logs(resources: Sequence[Resource]) -> Iterable[Finding]:
     flows = _of(resources, "aws:ec2/flowLog:FlowLog")
     for flow in flows:
         if flow.inputs.get("trafficType") not in {"ALL", "REJECT"}:
@@ -37,7 +37,7 @@ def flow_logs(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def subnets_no_public_ip(resources: list[Resource]) -> Iterable[Finding]:
+def subnets_no_public_ip(resources: Sequence[Resource]) -> Iterable[Finding]:
     for subnet in _of(resources, "aws:ec2/subnet:Subnet"):
         if subnet.inputs.get("mapPublicIpOnLaunch"):
             yield Finding("EC2.15", subnet.name, "subnet assigns public IPs on launch")
@@ -48,7 +48,7 @@ def _is_load_balancer_group(group: Resource) -> bool:
 
 
 @rule
-def security_group_ingress(resources: list[Resource]) -> Iterable[Finding]:
+def security_group_ingress(resources: Sequence[Resource]) -> Iterable[Finding]:
     for group in _of(resources, "aws:ec2/securityGroup:SecurityGroup"):
         for direction in ("ingress", "egress"):
             for entry in group.inputs.get(direction) or []:
@@ -64,7 +64,7 @@ def security_group_ingress(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def network_acls(resources: list[Resource]) -> Iterable[Finding]:
+def network_acls(resources: Sequence[Resource]) -> Iterable[Finding]:
     for acl in _of(resources, "aws:ec2/networkAcl:NetworkAcl"):
         if not acl.inputs.get("subnetIds"):
             yield Finding("EC2.16", acl.name, "network ACL is not associated with any subnet")
@@ -79,7 +79,7 @@ def network_acls(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def multi_az(resources: list[Resource]) -> Iterable[Finding]:
+def multi_az(resources: Sequence[Resource]) -> Iterable[Finding]:
     for lb in _of(resources, "aws:lb/loadBalancer:LoadBalancer"):
         if len(lb.inputs.get("subnets") or []) < 2:
             yield Finding("ELB.13", lb.name, "load balancer spans fewer than two zones")
@@ -89,7 +89,7 @@ def multi_az(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def container_insights(resources: list[Resource]) -> Iterable[Finding]:
+def container_insights(resources: Sequence[Resource]) -> Iterable[Finding]:
     for cluster in _of(resources, "aws:ecs/cluster:Cluster"):
         settings = {s.get("name"): s.get("value") for s in cluster.inputs.get("settings") or []}
         if settings.get("containerInsights") not in {"enabled", "enhanced"}:
@@ -97,7 +97,7 @@ def container_insights(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def launch_templates(resources: list[Resource]) -> Iterable[Finding]:
+def launch_templates(resources: Sequence[Resource]) -> Iterable[Finding]:
     for template in _of(resources, "aws:ec2/launchTemplate:LaunchTemplate"):
         metadata = template.inputs.get("metadataOptions") or {}
         if metadata.get("httpTokens") != "required" or metadata.get("httpPutResponseHopLimit") != 1:
@@ -111,7 +111,7 @@ def launch_templates(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def instances(resources: list[Resource]) -> Iterable[Finding]:
+def instances(resources: Sequence[Resource]) -> Iterable[Finding]:
     for instance in _of(resources, "aws:ec2/instance:Instance"):
         if instance.inputs.get("associatePublicIpAddress"):
             yield Finding("EC2.9", instance.name, "instance has a public IPv4 address")
@@ -125,7 +125,7 @@ def instances(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def capacity_providers(resources: list[Resource]) -> Iterable[Finding]:
+def capacity_providers(resources: Sequence[Resource]) -> Iterable[Finding]:
     for provider in _of(resources, "aws:ecs/capacityProvider:CapacityProvider"):
         asg = provider.inputs.get("autoScalingGroupProvider") or {}
         if asg.get("managedTerminationProtection") != "ENABLED":
@@ -138,7 +138,7 @@ def capacity_providers(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def listeners(resources: list[Resource]) -> Iterable[Finding]:
+def listeners(resources: Sequence[Resource]) -> Iterable[Finding]:
     for listener in _of(resources, "aws:lb/listener:Listener"):
         protocol = listener.inputs.get("protocol")
         actions = listener.inputs.get("defaultActions") or []
@@ -154,7 +154,7 @@ def listeners(resources: list[Resource]) -> Iterable[Finding]:
 
 
 @rule
-def load_balancers(resources: list[Resource]) -> Iterable[Finding]:
+def load_balancers(resources: Sequence[Resource]) -> Iterable[Finding]:
     associated = {
         a.inputs.get("resourceArn") for a in _of(resources, "aws:wafv2/webAclAssociation:WebAclAssociation")
     }

@@ -117,7 +117,7 @@ def run() -> None:
     organization = prepare_organization(settings)
     environments: dict[str, object] = {}
     contract: dict[str, object] = {}
-    services: dict[str, dict[str, object]] = {}
+    services: dict[str, dict[str, dict[str, pulumi.Input[object]]]] = {}  # environment → service → outputs
     databases: dict[str, dict[str, object]] = {}
     jobs: dict[str, dict[str, object]] = {}
     sites: dict[str, dict[str, object]] = {}

@@ -155,7 +155,7 @@ class Definition(Spec):
     @model_validator(mode="after")
     def _check_references(self) -> Definition:
         known = ", ".join(sorted(self.environments))
-        claimed: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+        claimed: dict[tuple[tuple[str | None, ...], tuple[str, ...]], str] = {}
         for name, service in self.services.items():
             for env in service.environments:
                 if env not in self.environments:
@@ -172,19 +172,20 @@ class Definition(Spec):
             if service.kind != "web":
                 continue
             hosts = tuple(sorted(h.lower() for h in [*service.host_patterns, *service.hosts]))
-            for path in service.path_patterns or [None]:
+            paths: list[str | None] = [*service.path_patterns] or [None]
+            for path in paths:
                 # The catch-all paths all route everything: one per set of hosts.
-                key = (("/*",) if path in CATCH_ALL_PATHS else (path,), hosts)
-                if key in claimed:
+                route = (("/*",) if path in CATCH_ALL_PATHS else (path,), hosts)
+                if route in claimed:
                     what = f"'{path}'" if path else f"host {', '.join(hosts)} (with no path)"
                     if path in CATCH_ALL_PATHS:
                         what = f"the catch-all '{path}'"
                     raise _PathError(
                         ("services", name, "pathPatterns" if path else "hostPatterns"),
-                        f"{what} is already routed to service '{claimed[key]}' (same hosts); "
+                        f"{what} is already routed to service '{claimed[route]}' (same hosts); "
                         "two services cannot claim one route",
                     )
-                claimed[key] = name
+                claimed[route] = name
         self._check_workloads()
         composed: dict[str, tuple[str, str]] = {}
         for env in self.environments:
@@ -199,10 +200,10 @@ class Definition(Spec):
                         "rename one",
                     )
                 composed[key] = (env, name)
-        for service in self.pipeline.images if self.pipeline else {}:
-            if service not in self.services:
+        for imaged in self.pipeline.images if self.pipeline else {}:
+            if imaged not in self.services:
                 raise _PathError(
-                    ("pipeline", "images", service),
+                    ("pipeline", "images", imaged),
                     f"no such service; defined: {', '.join(sorted(self.services)) or '(none)'}",
                 )
         for index, stage in enumerate(self.pipeline.stages if self.pipeline else []):

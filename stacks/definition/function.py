@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeAlias
 
 from pydantic import Field, model_validator
 
@@ -41,7 +41,7 @@ DEPLOYMENTS = {
     "linear10PercentEvery3Minutes": "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
     "linear10PercentEvery10Minutes": "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
 }
-Deployment = Literal[tuple(DEPLOYMENTS)]  # type: ignore[valid-type]
+Deployment: TypeAlias = Literal[tuple(DEPLOYMENTS)]  # type: ignore[valid-type]  # the keys, as a Literal
 
 
 class HttpTrigger(Spec):

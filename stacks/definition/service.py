@@ -445,9 +445,9 @@ class ServiceSpec(Spec):
                 problem = instance_class_problem(engine, override.database.instance_class)
                 if problem:
                     raise _PathError((*where, "instanceClass"), problem)
-            problem = instance_engine_problem(engine, override.database)
-            if problem:
-                raise _PathError((*where, *problem[0]), problem[1])
+            misplaced = instance_engine_problem(engine, override.database)
+            if misplaced:
+                raise _PathError((*where, *misplaced[0]), misplaced[1])
             if override.database.serverless is not None:
                 version = self.database.version or ENGINES[engine].default_version
                 _check_pause(
@@ -500,7 +500,9 @@ class ServiceSpec(Spec):
         if self.queue is not None and self.kind != "worker":
             raise _PathError(("queue",), "only a worker has a queue (kind: worker)")
         if self.kind != "worker":
-            metrics = [("scaling", "metric")] if self.scaling.metric == "backlog" else []
+            metrics: list[tuple[str, ...]] = (
+                [("scaling", "metric")] if self.scaling.metric == "backlog" else []
+            )
             metrics += [
                 ("environments", env, "scaling", "metric")
                 for env, override in self.environments.items()

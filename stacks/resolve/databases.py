@@ -118,8 +118,9 @@ def database_args(
     if backtrack_hours is None:
         available = spec.engine == "aurora-mysql" and context.region not in BACKTRACK_UNAVAILABLE
         backtrack_hours = defaults.db_backtrack_hours if available else 0
+    max_acu = serverless.max_capacity if serverless is not None else None
     connections = spec.alarms.connections or int(
-        0.8 * estimated_max_connections(spec.engine, instance_class, serverless and serverless.max_capacity)
+        0.8 * estimated_max_connections(spec.engine, instance_class, max_acu)
     )
     return DatabaseArgs(
         context=context,

@@ -380,10 +380,10 @@ def service_args(
         else {}
     )
     workload = workload or WorkloadWiring()
-    for name, value in wiring.proxy_variables.items():  # the environment's proxy, unless set here
+    for name, proxy in wiring.proxy_variables.items():  # the environment's proxy, unless set here
         if name not in chosen_values:
-            variables[name] = value
-    for name, value in queue_variables(workload).items():
+            variables[name] = proxy
+    for name, url in queue_variables(workload).items():
         if name in chosen_values:
             raise DefinitionError(
                 [
@@ -391,7 +391,7 @@ def service_args(
                     "(a worker's own queue, or one it publishes to); choose another name"
                 ]
             )
-        variables[name] = value
+        variables[name] = url
     for name, (value, where) in chosen_values.items():
         if value == PASSWORD_PLACEHOLDER and database is not None:
             # mu passed the password in plain text; muon hands ECS the parameter to inject.

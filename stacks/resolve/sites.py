@@ -37,7 +37,7 @@ def site_args(
     tier: Tier,
     context: AwsContext,
     domain: str | None,
-    zone_id: object,
+    zone_id: pulumi.Input[str] | None,
     log_retention_days: int,
     source: str,
     tags: dict[str, str],
@@ -55,7 +55,7 @@ def site_args(
         spa=spec.spa,
         not_found=spec.not_found,
         host=host_on_domain(spec.host, domain, f"{source}: sites.{name}.host"),
-        zone_id=zone_id,  # type: ignore[arg-type]
+        zone_id=zone_id,
         waf_rate_limit=SITE_WAF_RATE_LIMIT if waf else None,
         log_retention_days=log_retention_days,
         price_class=spec.price_class,

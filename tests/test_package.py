@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,8 @@ def test_the_wheel_holds_one_muon_namespace(installed: Path) -> None:
     where, top_level = result.stdout.splitlines()
     assert where.startswith(str(installed)) and not where.startswith(str(PROJECT_DIR))
     assert top_level == "[]"  # no top-level `stacks`, `cli`… to collide with a team's packages
+    (wheel,) = installed.parent.glob("muon-*.whl")
+    assert "muon/py.typed" in zipfile.ZipFile(wheel).namelist()  # PEP 561: checkers read muon's hints
 
 
 def test_init_then_plan_in_an_empty_folder(installed: Path, tmp_path: Path) -> None:

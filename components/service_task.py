@@ -245,7 +245,7 @@ def ecs_service(
         name=service_id,
         cluster=wiring.cluster_arn,
         task_definition=task.arn,
-        desired_count=args.desired_count,
+        desired_count=args.initial_count,
         capacity_provider_strategies=[
             {"capacity_provider": c.provider, "weight": c.weight, "base": c.base}
             for c in wiring.capacity_strategy

@@ -104,26 +104,7 @@ class Database(pulumi.ComponentResource):
             )
             for log in facts.log_exports
         ]
-        monitoring_role_arn: pulumi.Output[str] | None = None
-        if args.monitoring_interval:
-            monitoring_role = aws.iam.Role(
-                f"{name}-monitoring-role",
-                name=fit(f"{identifier}-monitoring", 64),
-                assume_role_policy=assume_role_policy(
-                    "monitoring.rds.amazonaws.com", source_account=context.account_id
-                ),
-                tags=tags,
-                opts=child,
-            )
-            attachment = aws.iam.RolePolicyAttachment(
-                f"{name}-monitoring-policy",
-                role=monitoring_role.name,
-                policy_arn=context.managed_policy("service-role/AmazonRDSEnhancedMonitoringRole"),
-                opts=child,
-            )
-            # RDS checks the role's permissions when the instance is created: hand the ARN over
-            # only once the policy is attached (a data dependency, not a depends_on).
-            monitoring_role_arn = ready(monitoring_role.arn, attachment)
+        monitoring_role_arn = self._monitoring_role(name, identifier, args, tags, child)
 
         # An RDS DB instance or an Aurora cluster: the rest of the database is the same.
         build = rds_instance if facts.instance_engine else aurora_cluster
@@ -154,6 +135,33 @@ class Database(pulumi.ComponentResource):
         self.password_parameter_arn = context.arn("ssm", f"parameter{args.password.parameter_name}")
         self.password_key_arn = key.arn if isinstance(args.password, GeneratedPassword) else None
         self.register_outputs(self.outputs())
+
+    @staticmethod
+    def _monitoring_role(
+        name: str, identifier: str, args: DatabaseArgs, tags: dict[str, str], child: pulumi.ResourceOptions
+    ) -> pulumi.Output[str] | None:
+        """Enhanced monitoring's role (None with ``monitoring_interval`` 0), handed over once its
+        policy is attached: RDS checks the role's permissions when the instance is created (a data
+        dependency, not a depends_on)."""
+        if not args.monitoring_interval:
+            return None
+        context = args.context
+        monitoring_role = aws.iam.Role(
+            f"{name}-monitoring-role",
+            name=fit(f"{identifier}-monitoring", 64),
+            assume_role_policy=assume_role_policy(
+                "monitoring.rds.amazonaws.com", source_account=context.account_id
+            ),
+            tags=tags,
+            opts=child,
+        )
+        attachment = aws.iam.RolePolicyAttachment(
+            f"{name}-monitoring-policy",
+            role=monitoring_role.name,
+            policy_arn=context.managed_policy("service-role/AmazonRDSEnhancedMonitoringRole"),
+            opts=child,
+        )
+        return ready(monitoring_role.arn, attachment)
 
     def _password(
         self,

@@ -37,14 +37,12 @@ class NetworkArgs:
     context: AwsContext
     """Account, region, partition and namespace; required."""
     availability_zones: tuple[str, ...] = ()
-    """The zones of its subnets, in a stable order (zones read live shift during an incident).
-    Required to create a network (empty raises); unused with ``existing``."""
+    """Its subnets' zones, in a stable order; required to create a network (empty raises)."""
     cidr: str = "10.0.0.0/16"
     """Default 10.0.0.0/16: 65,536 addresses, split per zone by ``addressing.py``."""
     nat: NatStrategy = "per-az"
-    """How private subnets reach the internet; default ``per-az``, the production tier's: losing a
-    zone loses no other zone's egress (``single`` and ``instance`` are cheaper, with one point of
-    failure)."""
+    """Private subnets' egress; default ``per-az``, the production tier's: losing a zone loses no
+    other zone's egress (``single`` and ``instance`` are cheaper, with one point of failure)."""
     interface_endpoints: tuple[str, ...] = ()
     """Interface endpoints (``ecr.api``, ``logs``…); default none: AWS APIs are reached through the
     NAT (the definition's tiers add them where they pay)."""
@@ -53,8 +51,7 @@ class NetworkArgs:
     flow_log_retention_days: int = 365
     """Default 365 (CloudWatch.16)."""
     key_arn: pulumi.Input[str] | None = None
-    """The flow logs' key; required to create a network (None raises): the Environment passes its
-    own. Unused with ``existing``."""
+    """The flow logs' key; required to create a network (None raises): the Environment's own."""
     existing: ExistingNetwork | None = None
     """Default None: muon creates the VPC."""
     tags: dict[str, str] = field(default_factory=dict)

@@ -19,7 +19,7 @@ from muon.components.rds_instance import (
 )
 
 if TYPE_CHECKING:
-    from muon.components.database import DatabaseArgs
+    from muon.components.database_args import DatabaseArgs
 
 CLUSTER_EVENTS = ("failover", "failure", "maintenance", "notification")
 

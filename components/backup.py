@@ -31,44 +31,59 @@ BACKUP_POLICIES = (
 @dataclass(frozen=True)
 class BackupRule:
     name: str
+    """Names the rule in the plan; required."""
     schedule: str
-    """A cron expression in UTC, as AWS Backup takes it (``cron(0 5 ? * * *)``)."""
+    """A cron expression in UTC, as AWS Backup takes it (``cron(0 5 ? * * *)``); required."""
     delete_after_days: int
+    """Retention of its recovery points; required (what a restore must reach back to is the
+    company's, not muon's, to say)."""
     continuous: bool = False
-    """Continuous backup (point-in-time restore) where the resource supports it; at most 35 days."""
+    """Continuous backup (point-in-time restore) where the resource supports it; at most 35 days.
+    Default False: snapshots on the schedule (RDS keeps its own point-in-time window anyway)."""
 
 
 @dataclass(frozen=True)
 class RestoreTest:
     schedule: str
-    """When the latest recovery point is restored (cron, UTC)."""
+    """When the latest recovery point is restored (cron, UTC); required."""
     validation_window_hours: int = 1
-    """How long the restored cluster lives before AWS Backup deletes it."""
+    """How long the restored cluster lives before AWS Backup deletes it; default 1 hour."""
     selection_window_days: int = 7
-    """How recent the restored recovery point must be."""
+    """How recent the restored recovery point must be; default 7 days."""
 
 
 @dataclass(frozen=True)
 class ContinuityArgs:
     context: AwsContext
+    """Account, region, partition and namespace; required."""
     name: str
     """``<namespace>-<environment>``: the vault, plan and selection; also the value of the tag that
-    selects what is backed up."""
+    selects what is backed up. Required."""
     rules: tuple[BackupRule, ...]
+    """Required: the schedules and retentions."""
     lock_min_retention_days: int | None = None
-    """A vault lock in compliance mode with this minimum retention; None: no lock."""
+    """A vault lock in compliance mode with this minimum retention; None: no lock. Default None:
+    a lock is irreversible once its grace days pass, so it is never taken by default."""
     lock_grace_days: int = 3
     """Days in which the lock can still be removed; after them nobody (not even the account's
     root) can delete a recovery point before its retention ends. AWS Backup's minimum."""
     copy_region: str | None = None
+    """A copy of every recovery point in this region's vault; default None: no copy."""
     restore_test: RestoreTest | None = None
-    production: bool = False
+    """A scheduled restore of the latest recovery point; default None."""
+    production: bool = True
+    """Default True: the vaults are ``protect``ed (no `pulumi destroy`) and never force-deleted
+    with recovery points in them. False is a development stack's explicit choice."""
     vpc_id: pulumi.Input[str] | None = None
+    """Needed by ``restore_test`` (where the restored cluster lives); the Environment passes its own."""
     isolated_subnet_ids: pulumi.Input[list[str]] | None = None
+    """Needed by ``restore_test``; the Environment passes its own."""
     alarm_topic_arn: pulumi.Input[str] | None = None
+    """Failed jobs page it; None: no failure rules. The Environment passes its own."""
     key_arn: str | None = None
-    """The company's key for data (``keys.data``); None: the vault gets its own."""
+    """The company's key for data (``keys.data``); None: the vault gets its own. Encrypted either way."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Default none (the stack's tags come by transformation)."""
 
 
 def restore_testing_plan_name(name: str) -> str:

@@ -17,18 +17,29 @@ StatementsFor = Callable[[pulumi.Output[str]], list[dict[str, Any]]]
 
 @dataclass(frozen=True)
 class PrivateBucketArgs:
+    """Every bucket is private whatever its arguments: public access blocked, owner-enforced, TLS
+    only, versioned, encrypted."""
+
     key_arn: pulumi.Input[str] | None = None
-    """KMS key for SSE-KMS; None means SSE-S3 (required where AWS supports nothing else)."""
+    """KMS key for SSE-KMS; None means SSE-S3 (required where AWS supports nothing else, e.g. ELB
+    access logs). Default None: encrypted, with S3's key."""
     expire_after_days: int | None = None
+    """Objects expire after this many days; default None: kept."""
     noncurrent_expire_after_days: int = 30
+    """Overwritten or deleted versions expire after 30 days by default: a mistake can be undone
+    for a month."""
     extra_statements: StatementsFor | None = None
+    """More bucket policy statements (given the bucket's ARN); default none."""
     force_destroy: bool = False
+    """Default False: a bucket with objects is never deleted with the stack."""
     policy: bool = True
     """False: the owner writes the bucket policy (with ``policy_statements``), e.g. one naming a
-    resource that needs the bucket first (a CloudFront distribution)."""
+    resource that needs the bucket first (a CloudFront distribution). Default True."""
     access_log_bucket: pulumi.Input[str] | None = None
-    """Where S3 writes this bucket's server access logs (under ``<bucket name>/``); None: nowhere."""
+    """Where S3 writes this bucket's server access logs (under ``<bucket name>/``); None: nowhere.
+    Default None: a log bucket cannot log into itself, so the caller names one."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Default none (the stack's tags come by transformation)."""
 
 
 class PrivateBucket(pulumi.ComponentResource):

@@ -27,35 +27,53 @@ class CapacityItem:
     """One entry of a capacity provider strategy."""
 
     provider: str
+    """``FARGATE``, ``FARGATE_SPOT`` or the cluster's EC2 capacity provider."""
     weight: int
+    """Its share of the tasks beyond every provider's base."""
     base: int = 0
+    """Tasks always placed on this provider first; default 0."""
 
 
 @dataclass(frozen=True)
 class ClusterArgs:
+    """Defaults: the production tier's (``stacks/tiers.py``), on Fargate."""
+
     context: AwsContext
+    """Account, region, partition and namespace; required."""
     provider: ClusterProvider = "fargate"
+    """Default Fargate: no hosts to patch."""
     spot: bool = False
+    """Default False: no task is interrupted at two minutes' notice."""
     on_demand_base: int = 1
-    """With spot: the first tasks of each service that stay on regular Fargate."""
+    """With spot: the first tasks of each service that stay on regular Fargate; default 1."""
     container_insights: bool = True
+    """Default True (ECS.12): per-task metrics, and the no-task and backlog alarms need them."""
     instance_type: str = "t3.medium"
-    min_size: int = 1
-    max_size: int = 4
+    """EC2 only: the hosts' type; default t3.medium."""
+    min_size: int = 2
+    """EC2 only: the fewest hosts; default 2, one per zone of two (the production tier's)."""
+    max_size: int = 10
+    """EC2 only: the most hosts; default 10 (the production tier's)."""
     root_volume_size: int = 30
+    """EC2 only: GiB of each host's root volume (always encrypted); default 30, room for the images
+    its tasks pull."""
     vpc_id: pulumi.Input[str] | None = None
+    """EC2 only: the hosts' VPC; the Environment passes its own."""
     private_subnet_ids: pulumi.Input[list[str]] | None = None
+    """EC2 only: the hosts' subnets (private); the Environment passes its own."""
     image_id: str | None = None
     """An AMI id, or a Parameter Store name holding one; default: AWS's ECS-optimized AMI."""
     user_data: str | None = None
-    """Shell lines run at boot after muon's own."""
+    """Shell lines run at boot after muon's own; default none."""
     http_proxy: str | None = None
+    """A proxy for the hosts and every task (HTTP_PROXY/HTTPS_PROXY); default none."""
     vpc_cidr: pulumi.Input[str] | None = None
     """For NO_PROXY: traffic inside the VPC never goes through the proxy."""
-    max_instance_lifetime_days: int | None = None
-    """EC2: replace every host after this many days (production: 14), so none outlives a
-    fortnight of patches; None: hosts are replaced only when the AMI changes."""
+    max_instance_lifetime_days: int | None = 14
+    """EC2: replace every host after this many days, so none outlives a fortnight of patches;
+    default 14 (the production tier's). None: hosts are replaced only when the AMI changes."""
     tags: dict[str, str] = field(default_factory=dict)
+    """On every resource of the cluster; default none (the stack's tags come by transformation)."""
 
 
 def is_arm64(instance_type: str) -> bool:

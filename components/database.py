@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.aurora import ENGINES, Engine
+from muon.components.aurora import ENGINES
 from muon.components.aurora_cluster import aurora_cluster
-from muon.components.context import AwsContext
+from muon.components.database_args import (
+    DatabaseAlarms,
+    DatabaseArgs,
+    ExistingPassword,
+    GeneratedPassword,
+    ServerlessCapacity,
+)
 from muon.components.encryption import ExistingKey, Key, KeyArgs, key_or_existing
 from muon.components.naming import fit
 from muon.components.policies import assume_role_policy, ready
@@ -21,80 +25,15 @@ from muon.components.tags import MANAGED_BY_TAG
 PASSWORD_SPECIALS = "!#$%^&*()-_=+[]{}<>:?"
 PASSWORD_LENGTH = 16
 
-
-@dataclass(frozen=True)
-class ServerlessCapacity:
-    min_capacity: float
-    max_capacity: float
-    auto_pause_after: int
-
-
-@dataclass(frozen=True)
-class GeneratedPassword:
-    """muon generates the password once and keeps it in a SecureString it owns."""
-
-    parameter_name: str
-    version: int
-    """Raising it generates a new password and rotates the cluster's master password."""
-    managed_by: str
-    """``<project>/<stack>``, tagged on the parameter so later runs recognise it as theirs."""
-
-
-@dataclass(frozen=True)
-class ExistingPassword:
-    """A SecureString the customer created before muon ran: read, never written."""
-
-    parameter_name: str
-    value: pulumi.Output[str]
-    version: int
-    """The parameter's version: a new value in Parameter Store rotates the cluster on the next run."""
-
-
-@dataclass(frozen=True)
-class DatabaseAlarms:
-    cpu_percent: float
-    freeable_memory_mib: int
-    connections: int
-
-
-@dataclass(frozen=True)
-class DatabaseArgs:
-    context: AwsContext
-    environment: str
-    service: str
-    engine: Engine
-    version: str
-    database_name: str
-    master_username: str
-    port: int
-    instance_class: str
-    instances: int
-    serverless: ServerlessCapacity | None
-    zones: tuple[str, ...]
-    vpc_id: pulumi.Input[str]
-    subnet_ids: pulumi.Input[list[str]]
-    alarm_topic_arn: pulumi.Input[str]
-    password: GeneratedPassword | ExistingPassword
-    alarms: DatabaseAlarms
-    production: bool
-    log_retention_days: int
-    backup_retention_days: int
-    backup_window: str
-    maintenance_window: str
-    deletion_protection: bool
-    performance_insights: bool
-    monitoring_interval: int
-    backtrack_seconds: int = 0
-    allocated_storage: int = 20
-    """RDS instance engines: GiB of gp3 at creation."""
-    max_allocated_storage: int = 100
-    """RDS instance engines: storage autoscaling's ceiling."""
-    multi_az: bool = False
-    """RDS instance engines: a synchronous standby in another zone."""
-    parameters: dict[str, str] = field(default_factory=dict)
-    key_arn: str | None = None
-    """The company's key for databases (``keys.data``); None: muon creates one per database."""
-    tags: dict[str, str] = field(default_factory=dict)
+# The arguments live in database_args.py; callers import them from here too.
+__all__ = [
+    "Database",
+    "DatabaseAlarms",
+    "DatabaseArgs",
+    "ExistingPassword",
+    "GeneratedPassword",
+    "ServerlessCapacity",
+]
 
 
 class Database(pulumi.ComponentResource):
@@ -165,26 +104,7 @@ class Database(pulumi.ComponentResource):
             )
             for log in facts.log_exports
         ]
-        monitoring_role_arn: pulumi.Output[str] | None = None
-        if args.monitoring_interval:
-            monitoring_role = aws.iam.Role(
-                f"{name}-monitoring-role",
-                name=fit(f"{identifier}-monitoring", 64),
-                assume_role_policy=assume_role_policy(
-                    "monitoring.rds.amazonaws.com", source_account=context.account_id
-                ),
-                tags=tags,
-                opts=child,
-            )
-            attachment = aws.iam.RolePolicyAttachment(
-                f"{name}-monitoring-policy",
-                role=monitoring_role.name,
-                policy_arn=context.managed_policy("service-role/AmazonRDSEnhancedMonitoringRole"),
-                opts=child,
-            )
-            # RDS checks the role's permissions when the instance is created: hand the ARN over
-            # only once the policy is attached (a data dependency, not a depends_on).
-            monitoring_role_arn = ready(monitoring_role.arn, attachment)
+        monitoring_role_arn = self._monitoring_role(name, identifier, args, tags, child)
 
         # An RDS DB instance or an Aurora cluster: the rest of the database is the same.
         build = rds_instance if facts.instance_engine else aurora_cluster
@@ -215,6 +135,33 @@ class Database(pulumi.ComponentResource):
         self.password_parameter_arn = context.arn("ssm", f"parameter{args.password.parameter_name}")
         self.password_key_arn = key.arn if isinstance(args.password, GeneratedPassword) else None
         self.register_outputs(self.outputs())
+
+    @staticmethod
+    def _monitoring_role(
+        name: str, identifier: str, args: DatabaseArgs, tags: dict[str, str], child: pulumi.ResourceOptions
+    ) -> pulumi.Output[str] | None:
+        """Enhanced monitoring's role (None with ``monitoring_interval`` 0), handed over once its
+        policy is attached: RDS checks the role's permissions when the instance is created (a data
+        dependency, not a depends_on)."""
+        if not args.monitoring_interval:
+            return None
+        context = args.context
+        monitoring_role = aws.iam.Role(
+            f"{name}-monitoring-role",
+            name=fit(f"{identifier}-monitoring", 64),
+            assume_role_policy=assume_role_policy(
+                "monitoring.rds.amazonaws.com", source_account=context.account_id
+            ),
+            tags=tags,
+            opts=child,
+        )
+        attachment = aws.iam.RolePolicyAttachment(
+            f"{name}-monitoring-policy",
+            role=monitoring_role.name,
+            policy_arn=context.managed_policy("service-role/AmazonRDSEnhancedMonitoringRole"),
+            opts=child,
+        )
+        return ready(monitoring_role.arn, attachment)
 
     def _password(
         self,

@@ -16,14 +16,17 @@ import pulumi_aws as aws
 @dataclass(frozen=True)
 class DomainArgs:
     name: str
+    """The environment's name (``app.example.com``); required. Its certificate is DNS-validated."""
     zone_name: str | None = None
     """The public hosted zone to look up by name…"""
     zone_id: str | None = None
-    """…or by id; with neither, a zone for ``name`` itself is created."""
+    """…or by id; with neither (the default), a zone for ``name`` itself is created."""
     awaiting_delegation: bool = False
     """A created zone nobody has delegated yet: ACM could not validate in it (the certificate would
-    wait until its timeout), so only the zone is made and its name servers told."""
+    wait until its timeout), so only the zone is made and its name servers told. Default False:
+    the zone answers for the name (looked up, or delegated already)."""
     tags: dict[str, str] = field(default_factory=dict)
+    """On the zone and certificate; default none (the stack's tags come by transformation)."""
 
 
 class Domain(pulumi.ComponentResource):

@@ -18,10 +18,17 @@ PUBLISHING_SERVICES = ("cloudwatch", "events", "events.rds", "codestar-notificat
 @dataclass(frozen=True)
 class KeyArgs:
     context: AwsContext
+    """Account and partition: the key policy's root principal; required."""
     description: str
+    """What the key encrypts (shown in the KMS console); required."""
     alias: str
+    """``alias/<alias>``; required (aliases are unique per account and region)."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Default none (the stack's tags come by transformation)."""
     publishing_services: tuple[str, ...] = PUBLISHING_SERVICES
+    """Services whose principals may encrypt with it (SNS topics they publish to); default the
+    alarm and notification publishers, without which encrypted topics drop their messages.
+    Rotation (yearly) and a 30-day deletion window are not options: every key has them."""
 
 
 class Key(pulumi.ComponentResource):

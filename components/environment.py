@@ -21,27 +21,44 @@ from muon.components.service_args import EnvironmentWiring
 from muon.components.topic import notification_topic, slack_channel
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EnvironmentArgs:
+    """An Environment's arguments; keyword-only, so that a default never depends on the fields'
+    order. The network, cluster and load balancer carry their own safe defaults."""
+
     context: AwsContext
-    production: bool
+    """Account, region, partition and namespace; required."""
+    production: bool = True
+    """Default True: the services it hosts are told they run in production (``EnvironmentWiring``).
+    False is a development stack's explicit choice."""
     network: NetworkArgs
+    """Required: its zones (``NetworkArgs``)."""
     cluster: ClusterArgs
+    """Required only for its context; ``ClusterArgs(context=…)`` is Fargate with Container Insights."""
     load_balancer: LoadBalancerArgs
-    log_retention_days: int
+    """Required only for its context; ``LoadBalancerArgs(context=…)`` is internal and protected."""
+    log_retention_days: int = 365
+    """Its log groups' and its services' retention; default 365 (CloudWatch.16)."""
     alarm_emails: tuple[str, ...] = ()
+    """Subscribed to the alarm topic (each confirms by mail); default none."""
     alarm_slack: tuple[str, str] | None = None
-    """(Slack workspace id, channel id): the alarm topic in a channel, through AWS Chatbot."""
+    """(Slack workspace id, channel id): the alarm topic in a channel, through AWS Chatbot; default
+    None."""
     domain: DomainArgs | None = None
-    """HTTPS on the environment's own name, with its certificate and DNS records."""
+    """HTTPS on the environment's own name, with its certificate and DNS records; default None:
+    the load balancer's own name (and HTTPS only with ``load_balancer.certificate_arn``)."""
     firewall_rate_limit: int | None = None
     """A managed web ACL in front of the load balancer, with this rate limit; None: none (or the
-    load balancer's own ``web_acl_arn``)."""
+    load balancer's own ``web_acl_arn``). Default None: the rate that suits an application is
+    not knowable here (the production tier turns it on)."""
     key_arn: str | None = None
-    """The company's key for logs, alarms and parameters (``keys.logs``); None: muon creates one."""
+    """The company's key for logs, alarms and parameters (``keys.logs``); None: muon creates one.
+    Encrypted either way."""
     continuity: ContinuityArgs | None = None
-    """AWS Backup for what the environment's stateful resources (tagged for it); None: none."""
+    """AWS Backup for the environment's stateful resources (tagged for it); default None: RDS's own
+    automated backups only."""
     tags: dict[str, str] = field(default_factory=dict)
+    """On every resource of the environment; default none (the stack's tags come by transformation)."""
 
 
 class Environment(pulumi.ComponentResource):

@@ -20,19 +20,25 @@ MANAGED_RULE_GROUPS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FirewallArgs:
+    """Keyword-only, so that a default never depends on the fields' order."""
+
     name: str
-    """The web ACL's name (letters, digits, '-', '_')."""
+    """The web ACL's name (letters, digits, '-', '_'); required."""
     rate_limit: int
-    """Requests per client IP in any 5 minutes before it is blocked."""
+    """Requests per client IP in any 5 minutes before it is blocked; required (only the application
+    knows its traffic)."""
     key_arn: pulumi.Input[str] | None
     """The logs' key; None: CloudWatch Logs' own encryption (a CloudFront ACL's logs live in
-    us-east-1, where the environment's key may not)."""
-    log_retention_days: int
+    us-east-1, where the environment's key may not). Required, so that None is a choice."""
+    log_retention_days: int = 365
+    """Days its logs are kept; default 365 (CloudWatch.16)."""
     scope: Literal["REGIONAL", "CLOUDFRONT"] = "REGIONAL"
-    """CLOUDFRONT: in front of a distribution; AWS keeps such ACLs (and their logs) in us-east-1."""
+    """CLOUDFRONT: in front of a distribution; AWS keeps such ACLs (and their logs) in us-east-1.
+    Default REGIONAL: in front of a load balancer."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Default none (the stack's tags come by transformation)."""
 
 
 def _visibility(metric: str) -> dict[str, Any]:

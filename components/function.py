@@ -9,66 +9,23 @@ error or throttle alarm. Pulumi sets the alias once, at creation, and then leave
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from muon.components.alarms import topic_alarm
-from muon.components.context import AwsContext
 from muon.components.domain import validated_certificate
+from muon.components.function_args import FunctionArgs, HttpRoute
 from muon.components.naming import fit
 from muon.components.policies import allow, assume_role_policy, document, ready, to_json
 from muon.components.queue import tls_only_queue
 from muon.components.registry import execution_role_path
-from muon.components.service_args import Permission, QueueAccess
 
 ALIAS = "live"
 
-
-@dataclass(frozen=True)
-class HttpRoute:
-    method: str
-    path: str
-
-
-@dataclass(frozen=True)
-class FunctionArgs:
-    context: AwsContext
-    name: str
-    """``<namespace>-<env>-<function>``: the function's name (64 characters at most)."""
-    code: pulumi.Archive | None
-    image: str | None
-    runtime: str | None
-    handler: str | None
-    memory: int
-    timeout: int
-    architecture: Literal["arm64", "x86_64"]
-    deployment_config: str
-    key_arn: pulumi.Input[str]
-    alarm_topic_arn: pulumi.Input[str]
-    log_retention_days: int
-    environment: dict[str, str] = field(default_factory=dict)
-    parameters: dict[str, str] = field(default_factory=dict)
-    """Variable → a Parameter Store ARN the function may read (``<VAR>_PARAMETER`` names it)."""
-    permissions: tuple[Permission, ...] = ()
-    tracing: bool = False
-    reserved_concurrency: int | None = None
-    http_routes: tuple[HttpRoute, ...] = ()
-    schedules: tuple[tuple[str, str], ...] = ()
-    """(expression, time zone) each."""
-    queues: tuple[tuple[QueueAccess, int, int | None], ...] = ()
-    """A worker's queue, the batch size and the batching window (seconds; None: Lambda's 0)."""
-    own_queue_batch: int | None = None
-    """A queue of its own, with this batch size…"""
-    own_queue_window: int | None = None
-    """…and this batching window."""
-    alexa_skill_ids: tuple[str, ...] = ()
-    host: str | None = None
-    """The HTTP API's name on the environment's domain (its own regional certificate)."""
-    zone_id: pulumi.Input[str] | None = None
-    tags: dict[str, str] = field(default_factory=dict)
+# The arguments live in function_args.py; callers import them from here too.
+__all__ = ["ALIAS", "Function", "FunctionArgs", "HttpRoute"]
 
 
 class Function(pulumi.ComponentResource):

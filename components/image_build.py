@@ -24,14 +24,23 @@ import pulumi_docker_build as docker_build
 
 @dataclass(frozen=True)
 class ImageBuildArgs:
+    """A local build (``muon up`` without a pipeline): built, pushed by digest."""
+
     repository_url: pulumi.Input[str]
+    """Where the image is pushed; required."""
     registry_id: pulumi.Input[str]
+    """The registry's account (for its authorization token); required."""
     context: str
-    """Relative to the project folder (where Pulumi runs the provider), never absolute."""
+    """The build context folder; required. Relative to the project folder (where Pulumi runs the
+    provider), never absolute."""
     dockerfile: str
+    """The Dockerfile's path; required."""
     tag: str
+    """The pushed tag (tags are immutable: unique per build); required."""
     target: str | None = None
+    """A multi-stage build's target; default None: the last stage."""
     build_args: dict[str, str] = field(default_factory=dict)
+    """``--build-arg``s; default none."""
 
 
 class ImageBuild(pulumi.ComponentResource):

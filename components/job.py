@@ -28,14 +28,25 @@ CONTAINER = "app"
 
 @dataclass(frozen=True)
 class JobArgs:
+    """A scheduled job of a service: it runs the service's task definition, with the service's roles,
+    network and security group; those fields are the service's and have no default."""
+
     context: AwsContext
+    """Account, region, partition and namespace; required."""
     environment: str
     job: str
+    """Names the schedule, state machine and alarm (``<namespace>-<environment>-<job>``)."""
     service: str
+    """The service whose task definition runs."""
     command: tuple[str, ...]
+    """The container's command for this job; required."""
     schedule: str
+    """``cron(...)`` or ``rate(...)``, as EventBridge Scheduler takes it; required."""
     timezone: str
+    """The schedule's time zone (IANA name); required, so that a job never drifts by an hour
+    without someone having said which clock it follows."""
     timeout: int
+    """Seconds before the run is stopped and fails; required (ECS itself has no limit)."""
     cluster_arn: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
     task_family: str
@@ -43,13 +54,18 @@ class JobArgs:
     execution_role_arn: pulumi.Input[str]
     task_role_arn: pulumi.Input[str]
     subnet_ids: pulumi.Input[list[str]]
+    """The service's private subnets: the task gets no public IP."""
     security_group_id: pulumi.Input[str]
     capacity_strategy: tuple[CapacityItem, ...]
     fargate: bool
     alarm_topic_arn: pulumi.Input[str]
+    """A failed or timed-out run pages it; required."""
     cpu: int | None = None
+    """Overrides the task definition's CPU for this job; default None: the service's size."""
     memory: int | None = None
+    """Overrides the task definition's memory (with ``cpu``); default None: the service's size."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Default none (the stack's tags come by transformation)."""
 
 
 def run_task_parameters(args: JobArgs, resolved: dict[str, Any]) -> dict[str, Any]:

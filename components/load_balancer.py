@@ -73,20 +73,35 @@ def load_balancer_name(environment: str, internal: bool, namespace: str = LEGACY
 @dataclass(frozen=True)
 class LoadBalancerArgs:
     context: AwsContext
+    """Account, region, partition and namespace; required."""
     vpc_id: pulumi.Input[str] | None = None
+    """Required at creation (None raises); the Environment passes its own."""
     vpc_cidr: pulumi.Input[str] | None = None
+    """Required at creation: the only destination its security group lets it reach."""
     subnet_ids: pulumi.Input[list[str]] | None = None
-    internal: bool = False
+    """Required at creation: public subnets when internet-facing, private when internal."""
+    internal: bool = True
+    """Default True, as CDK's ``internetFacing: false``: nothing is on the internet unless asked."""
     ingress_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+    """Who may connect (ports 443 and 80, 80 only redirecting with a certificate); default
+    everyone who can route to it: the VPC and its peers when internal."""
     certificate_arn: pulumi.Input[str] | None = None
-    """HTTPS on it, HTTP only redirecting; None: plain HTTP."""
+    """HTTPS on it, HTTP only redirecting; None: plain HTTP (no certificate can be guessed; the
+    definition refuses plain HTTP in production unless asked)."""
     ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    """Default: TLS 1.3 and 1.2 with forward secrecy only (ELB.17's list)."""
     idle_timeout: int = 60
-    deletion_protection: bool = False
+    """Seconds; default 60 (ELB's)."""
+    deletion_protection: bool = True
+    """Default True (ELB.6); its access log bucket then survives it too."""
     access_logs: bool = True
+    """Default True (ELB.5): to a private bucket of its own."""
     access_log_days: int = 90
+    """Days the access logs are kept; default 90 (no control asks for more of request logs)."""
     web_acl_arn: pulumi.Input[str] | None = None
+    """A web ACL to associate; default None (the Environment's ``firewall_rate_limit`` makes one)."""
     tags: dict[str, str] = field(default_factory=dict)
+    """On every resource of the load balancer; default none (the stack's tags come by transformation)."""
 
 
 class LoadBalancer(pulumi.ComponentResource):

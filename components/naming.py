@@ -161,6 +161,11 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _NONE,
     "aws:s3/bucketVersioning:BucketVersioning": _NONE,
     "aws:securityhub/account:Account": _NONE,
+    # Security Hub API: "Alphanumeric characters and -, ., !, *, /"; the model states no length, muon
+    # keeps its names within 128.
+    "aws:securityhub/configurationPolicy:ConfigurationPolicy": NameRule("name", 128, r"[A-Za-z0-9.!*/-]+"),
+    "aws:securityhub/configurationPolicyAssociation:ConfigurationPolicyAssociation": _NONE,
+    "aws:securityhub/findingAggregator:FindingAggregator": _NONE,
     "aws:securityhub/organizationAdminAccount:OrganizationAdminAccount": _NONE,
     "aws:securityhub/organizationConfiguration:OrganizationConfiguration": _NONE,
     "aws:securityhub/standardsSubscription:StandardsSubscription": _NONE,

@@ -23,24 +23,39 @@ BASE_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "ssm", "ssmmessages")
 
 @dataclass(frozen=True)
 class ExistingNetwork:
+    """A VPC muon adopts instead of creating one: its ids, as the company's network team gives them."""
+
     vpc_id: str
     public_subnet_ids: tuple[str, ...]
     private_subnet_ids: tuple[str, ...]
     isolated_subnet_ids: tuple[str, ...] = ()
+    """Default none: databases go to the private subnets."""
 
 
 @dataclass(frozen=True)
 class NetworkArgs:
     context: AwsContext
+    """Account, region, partition and namespace; required."""
     availability_zones: tuple[str, ...] = ()
+    """Its subnets' zones, in a stable order; required to create a network (empty raises)."""
     cidr: str = "10.0.0.0/16"
-    nat: NatStrategy = "single"
+    """Default 10.0.0.0/16: 65,536 addresses, split per zone by ``addressing.py``."""
+    nat: NatStrategy = "per-az"
+    """Private subnets' egress; default ``per-az``, the production tier's: losing a zone loses no
+    other zone's egress (``single`` and ``instance`` are cheaper, with one point of failure)."""
     interface_endpoints: tuple[str, ...] = ()
-    gateway_endpoints: bool = False
+    """Interface endpoints (``ecr.api``, ``logs``…); default none: AWS APIs are reached through the
+    NAT (the definition's tiers add them where they pay)."""
+    gateway_endpoints: bool = True
+    """The S3 gateway endpoint; default True: free, and ECR serves image layers from S3."""
     flow_log_retention_days: int = 365
+    """Default 365 (CloudWatch.16)."""
     key_arn: pulumi.Input[str] | None = None
+    """The flow logs' key; required to create a network (None raises): the Environment's own."""
     existing: ExistingNetwork | None = None
+    """Default None: muon creates the VPC."""
     tags: dict[str, str] = field(default_factory=dict)
+    """On every resource of the network; default none (the stack's tags come by transformation)."""
 
 
 class Network(pulumi.ComponentResource):

@@ -30,21 +30,36 @@ TRAIL_RETENTION_DAYS = 365 * 7
 
 @dataclass(frozen=True)
 class SecurityArgs:
+    """The organization's security services; every one is on by default (FSBP's account-level
+    controls), each can be turned off where the company runs its own."""
+
     name: str
     """Names the trail, analyzer, aggregator and StackSet (``<name>-organization-…``)."""
     region: str
+    """The home region of the trail, Security Hub and the aggregator; required."""
     partition: str
+    """``aws``, ``aws-cn`` or ``aws-us-gov``; required."""
     security_account_id: pulumi.Input[str]
+    """The delegated administrator of the security services; required (never the management
+    account, AWS's own recommendation)."""
     role_name: str
     """The role the management account assumes in member accounts (OrganizationAccountAccessRole)."""
     log_archive_account_id: pulumi.Input[str] | None = None
+    """Where the trail's bucket lives; default None: the management account."""
     log_archive_role_name: str = "OrganizationAccountAccessRole"
+    """The role assumed in the log archive account; default the one Organizations creates."""
     trail: bool = True
+    """An organization trail (CloudTrail.1), kept seven years; default True."""
     guard_duty: bool = True
+    """GuardDuty in every account (GuardDuty.1); default True."""
     security_hub: bool = True
+    """Security Hub with FSBP in every account; default True."""
     access_analyzer: bool = True
+    """An organization access analyzer: what is shared outside the organization; default True."""
     config: bool = True
+    """AWS Config recorders and an organization aggregator (Config.1); default True."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Default none (the stack's tags come by transformation)."""
 
 
 def service_principals(

@@ -60,16 +60,22 @@ class AccountPlan:
 @dataclass(frozen=True)
 class OrganizationArgs:
     policies: tuple[PolicyPlan, ...]
+    """Every SCP of the organization; required (may be empty)."""
     units: tuple[UnitPlan, ...]
     """Parents before children."""
     accounts: tuple[AccountPlan, ...]
+    """Member accounts, created or adopted; required (may be empty)."""
     root_policies: tuple[str, ...] = ()
+    """SCPs attached to the root; default none."""
     adopt_id: str | None = None
+    """An existing organization's id to import; default None: a new one. Protected either way."""
     service_principals: tuple[str, ...] = ()
     """Services with trusted access to the organization (the security services muon enables)."""
     aws_settings: dict[str, str] = field(default_factory=lambda: {"region": "us-east-1"})
-    """The stack's AWS settings (``region``, ``profile``, ``role_arn``…) for the dynamic providers."""
+    """The stack's AWS settings (``region``, ``profile``, ``role_arn``…) for the dynamic providers.
+    Default us-east-1, where Organizations' endpoint is."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Default none (the stack's tags come by transformation)."""
 
 
 def _providers() -> tuple[type[dynamic.ResourceProvider], type[dynamic.ResourceProvider]]:

@@ -17,15 +17,26 @@ DEAD_LETTER_RETENTION = 1_209_600
 
 @dataclass(frozen=True)
 class WorkerQueueArgs:
+    """A worker's queue and its dead-letter queue: always encrypted with ``key_arn``, TLS only."""
+
     queue_name: str
     """``<namespace>-<environment>-<service>`` (SQS: 80 characters of letters, digits, '-', '_')."""
     worker: str
+    """The worker service that consumes it; required."""
     key_arn: pulumi.Input[str]
+    """Required: the queues are encrypted with a customer-managed key, never SQS's own."""
     alarm_topic_arn: pulumi.Input[str]
+    """Where the dead-letter alarm goes; required."""
     max_receives: int = 5
+    """Receives before a message goes to the dead-letter queue; default 5: a poison message stops
+    being retried, a transient failure still gets retries."""
     visibility_timeout: int = 60
+    """Seconds a received message is hidden from other consumers; default 60 (longer than most
+    messages take; SQS's own default is 30)."""
     retention: int = 345_600
+    """Seconds a message waits to be consumed; default 4 days, SQS's own."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Default none (the stack's tags come by transformation)."""
 
 
 class WorkerQueue(pulumi.ComponentResource):

@@ -14,7 +14,7 @@ import pulumi_aws as aws
 from muon.components.aurora import ENGINES, version_family
 
 if TYPE_CHECKING:
-    from muon.components.database import DatabaseArgs
+    from muon.components.database_args import DatabaseArgs
 
 INSTANCE_EVENTS = ("availability", "failover", "failure", "low storage", "maintenance", "recovery")
 

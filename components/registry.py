@@ -44,21 +44,31 @@ PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:Get
 
 @dataclass(frozen=True)
 class RegistryArgs:
+    """Every repository scans on push, has immutable tags and a KMS key, whatever its arguments."""
+
     context: AwsContext
+    """Account, region, partition and namespace; required."""
     prefix: str
-    """Repository names are ``<prefix>/<service>``."""
+    """Repository names are ``<prefix>/<service>``; required."""
     services: tuple[str, ...]
+    """One repository each; required."""
     expire_builds_after_days: int = 30
+    """Builds never deployed expire after this many days; default 30."""
     pull_accounts: tuple[str, ...] = ()
-    """Other accounts whose muon execution roles may pull (cross-account environments)."""
+    """Other accounts whose muon execution roles may pull (cross-account environments); default
+    none: only this account."""
     organization_id: str | None = None
+    """Pull accounts must also be in this organization; default None: no such condition."""
     protected_images: int = PROTECTED_DEPLOYED_IMAGES
     """Deployed images past this count expire: far above what the pipeline keeps tagged; an
     environment's own repository of local builds keeps exactly its last ``keep_deployed``."""
     force_delete: bool = False
+    """Default False: a repository holding images is never deleted with the stack."""
     key_arn: str | None = None
-    """The company's key (``keys.pipeline``); its policy must admit the pull accounts' roles."""
+    """The company's key (``keys.pipeline``); its policy must admit the pull accounts' roles.
+    Default None: muon creates one. Encrypted either way."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Default none (the stack's tags come by transformation)."""
 
 
 class Registry(pulumi.ComponentResource):

@@ -21,24 +21,46 @@ Metric = Literal["cpu", "memory", "requests", "backlog"]
 @dataclass(frozen=True)
 class Step:
     at: float
+    """The metric's value where this step starts (required: it depends on the metric)."""
     change: int
+    """Tasks added (scale-out, > 0) or removed (scale-in, < 0) from there on (required)."""
 
 
 @dataclass(frozen=True)
 class StepPolicy:
+    """One direction of step scaling: its steps, and the alarm that runs them. No field has a
+    default: the two directions differ in every one (see ``MU_SCALE_OUT`` and ``MU_SCALE_IN``)."""
+
     steps: tuple[Step, ...]
+    """Ascending for scale-out, descending for scale-in; the first is the alarm's threshold."""
     cooldown: int
+    """Seconds after an adjustment before the next one (Application Auto Scaling's ``Cooldown``)."""
     period: int
+    """The alarm's period in seconds: 10, 30 or a multiple of 60 (CloudWatch's ``Period``)."""
     evaluation_periods: int
+    """Periods in a row past the threshold before the alarm acts."""
+
+
+MU_SCALE_OUT = StepPolicy(steps=(Step(at=80, change=2),), cooldown=60, period=300, evaluation_periods=1)
+"""mu's policy ("Application Auto Scaling with Amazon ECS"): CPU >= 80 for one 5-minute period adds
+2 tasks, cooldown 60 s (the definition's default, ``stacks/definition/service.py``)."""
+MU_SCALE_IN = StepPolicy(steps=(Step(at=30, change=-1),), cooldown=300, period=300, evaluation_periods=3)
+"""mu's -1 step with its own low alarm (mu's single alarm could never fire it) over 3 x 5 minutes,
+so that the service does not flap."""
 
 
 @dataclass(frozen=True)
 class Schedule:
     name: str
+    """Names the scheduled action (``<scaling>-schedule-<name>``); required."""
     schedule: str
+    """``cron(...)``, ``rate(...)`` or ``at(...)``, as Application Auto Scaling takes it; required."""
     min: int
+    """The fewest tasks from then on; required."""
     max: int
+    """The most tasks from then on; required."""
     timezone: str = "UTC"
+    """Default UTC: the schedule reads the same wherever whoever wrote it lives."""
 
 
 @dataclass(frozen=True)
@@ -92,26 +114,41 @@ class MetricSource:
 
 @dataclass(frozen=True)
 class ScalingConfig:
-    """What to scale on and how far; the defaults are mu's policy, made to scale in too."""
+    """What to scale on and how far; the defaults are mu's policy, made to scale in too, with the
+    production tier's floor of two tasks."""
 
-    min_capacity: int
-    max_capacity: int
-    metric: Metric
-    scale_out: StepPolicy
-    scale_in: StepPolicy
+    min_capacity: int = 2
+    """Default 2: a task in each of two zones, so that losing a zone or a task is not an outage
+    (compliance checklist: ``min_capacity >= 2``)."""
+    max_capacity: int = 20
+    """Default 20, the definition's ``scaling.max``: a ceiling on what a runaway metric can cost."""
+    metric: Metric = "cpu"
+    """Default ``cpu`` (average utilisation %); a worker scales on ``backlog``, which needs its queue."""
+    scale_out: StepPolicy = MU_SCALE_OUT
+    """Default: mu's +2 tasks at 80."""
+    scale_in: StepPolicy = MU_SCALE_IN
+    """Default: -1 task at 30 or below, judged over 15 minutes."""
     schedules: tuple[Schedule, ...] = ()
+    """Default none: the bounds above hold at every hour."""
 
 
 @dataclass(frozen=True)
 class StepScalingArgs:
     cluster_name: pulumi.Input[str]
+    """The ECS cluster of the scaled service (required: the scalable target's resource id)."""
     service_name: pulumi.Input[str]
-    config: ScalingConfig
+    """The ECS service scaled (required)."""
+    config: ScalingConfig = ScalingConfig()
+    """Default: ``ScalingConfig()``, 2 to 20 tasks on CPU with mu's steps."""
     target_group_arn_suffix: pulumi.Input[str] | None = None
+    """Needed by ``requests`` scaling only (with ``load_balancer_arn_suffix``); default None."""
     load_balancer_arn_suffix: pulumi.Input[str] | None = None
+    """Needed by ``requests`` scaling only; default None."""
     queue_name: pulumi.Input[str] | None = None
-    """A worker's queue: the backlog metric divides its messages by the running tasks."""
+    """A worker's queue: the backlog metric divides its messages by the running tasks. Needed by
+    ``backlog`` scaling only; default None."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Default none of muon's own (the stack's tags reach every resource through its transformation)."""
 
 
 class StepScaling(pulumi.ComponentResource):

@@ -1,4 +1,5 @@
-"""A service's alarms: the ones that roll a bad deployment back, and the ones that page on an outage."""
+"""A service's alarms: the ones that roll a bad deployment back, the ones that page on an outage,
+and (with incident thresholds, ``incident.py``) the composite alarm over all of them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.alarms import topic_alarm
-from muon.components.service_args import EnvironmentWiring
+from muon.components.incident import service_incident
+from muon.components.service_args import EnvironmentWiring, ServiceArgs
 
 RollbackAlarms = dict[str, pulumi.Output[str]]
 """Alarm name → the alarm's name as an Output (ECS may only name alarms that exist: the Output
@@ -131,3 +133,61 @@ def backend_rollback_alarms(
         opts=child,
     )
     return {f"{service_id}-target-5xx": alarm.name}
+
+
+def deployment_alarms(
+    name: str,
+    service_id: str,
+    args: ServiceArgs,
+    target_group: aws.lb.TargetGroup | None,
+    child: pulumi.ResourceOptions,
+    topic_arn: pulumi.Input[str] | None,
+) -> dict[str, pulumi.Input[str]]:
+    """What rolls a healthy-but-bad revision back: the target group's 5xx and unhealthy hosts (web),
+    the callers' 5xx (a backend behind Service Connect), or the queue's dead letters (a worker)."""
+    if target_group is not None:
+        return dict(rollback_alarms(name, service_id, args.wiring, target_group, child, topic_arn))
+    if args.kind == "backend" and args.service_connect is not None:
+        return dict(backend_rollback_alarms(name, service_id, args.service, args.wiring, child, topic_arn))
+    if args.queue is not None and args.queue.dead_letter_alarm_name is not None:
+        return {args.queue.dead_letter_alarm: args.queue.dead_letter_alarm_name}
+    return {}
+
+
+def watch(
+    name: str,
+    service_id: str,
+    args: ServiceArgs,
+    *,
+    running: bool,
+    service: aws.ecs.Service,
+    target_group: aws.lb.TargetGroup | None,
+    rollback: dict[str, pulumi.Input[str]],
+    child: pulumi.ResourceOptions,
+    topic_arn: pulumi.Input[str] | None,
+) -> list[str]:
+    """The outage alarms, and with incident thresholds the composite alarm over every alarm of the
+    service; returns every alarm name (the composite's first), for the dashboard and `muon report`."""
+    wiring = args.wiring
+    outage: dict[str, pulumi.Input[str]] = {}
+    if running and args.kind != "worker":  # a worker at zero tasks is idle, not down
+        outage = dict(
+            outage_alarms(name, service_id, wiring, target_group, service, args.tags, child, topic_arn)
+        )
+    if args.incident is None:
+        return [*rollback, *outage]
+    return service_incident(
+        name,
+        service_id,
+        kind=args.kind,
+        context=args.context,
+        wiring=wiring,
+        service=service,
+        target_group=target_group,
+        discovery_name=args.service,
+        thresholds=args.incident,
+        # A worker's rollback alarm is its queue's dead-letter alarm: it pages on its own.
+        children=outage if args.queue is not None else {**rollback, **outage},
+        tags=args.tags,
+        child=child,
+    )

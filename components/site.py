@@ -32,29 +32,46 @@ CERTIFICATE_REGION = "us-east-1"
 
 @dataclass(frozen=True)
 class SiteHeaders:
+    """The security headers CloudFront adds to every response."""
+
     content_security_policy: str
+    """Required: only the site knows what it loads."""
     frame_options: Literal["DENY", "SAMEORIGIN"] = "DENY"
+    """Default DENY: no page frames the site (clickjacking)."""
     referrer_policy: str = "strict-origin-when-cross-origin"
+    """Default: browsers' own default, stated (no path leaks to other origins)."""
     hsts_max_age: int = 63_072_000
+    """Strict-Transport-Security seconds; default two years (the HSTS preload list's minimum is one)."""
 
 
 @dataclass(frozen=True)
 class SiteArgs:
     context: AwsContext
+    """Account, region, partition and namespace; required."""
     name: str
-    """``<namespace>-<env>-<site>``: the distribution's comment and the policies' names."""
+    """``<namespace>-<env>-<site>``: the distribution's comment and the policies' names; required."""
     headers: SiteHeaders
+    """Required for its content security policy (``SiteHeaders``)."""
     spa: bool = False
+    """A single-page application: unknown paths answer ``index.html``; default False (404)."""
     not_found: str = "404.html"
+    """The page that answers a missing path; default ``404.html``."""
     host: str | None = None
     """The full name on the environment's domain; None: CloudFront's own name."""
     zone_id: pulumi.Input[str] | None = None
+    """The hosted zone of ``host``; needed with it."""
     waf_rate_limit: int | None = None
-    """A managed web ACL (CLOUDFRONT scope) with this rate limit; None: none."""
-    log_retention_days: int = 14
+    """A managed web ACL (CLOUDFRONT scope) with this rate limit; None: none. Default None: the
+    rate that suits a site is not knowable here (the production tier turns it on)."""
+    log_retention_days: int = 365
+    """The web ACL's logs; default 365 (CloudWatch.16)."""
     price_class: str = "PriceClass_100"
-    production: bool = False
+    """CloudFront's edge locations; default the cheapest class (North America, Europe, Israel)."""
+    production: bool = True
+    """Default True: access logs kept a year, and the bucket never force-deleted with its files.
+    False is a development stack's explicit choice."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Default none (the stack's tags come by transformation)."""
 
 
 class StaticSite(pulumi.ComponentResource):

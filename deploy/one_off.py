@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 CONTAINER = "app"
-"""The one container of every muon task definition (components/service.py)."""
+"""The one container of every muon task definition (components/service_task.py)."""
 
 POLL_SECONDS = 3.0
 """How often a waiting command asks ECS and CloudWatch Logs for news."""

@@ -20,7 +20,9 @@ _SIZES = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xla
 class EngineFacts:
     label: str
     default_version: str
-    """Pinned: a new muon release moves it deliberately, never AWS behind the stack's back."""
+    """What a database is created with. Aurora: a full version (the cluster's version is then AWS's
+    to move: see ``aurora_cluster``). An RDS instance engine: its major version, a prefix the
+    provider keeps while automatic minor upgrades move the instance (``rds_instance``)."""
     family: str
     """Parameter group family of the default major version."""
     port: int
@@ -132,7 +134,7 @@ ENGINES.update(
     {
         "postgres": EngineFacts(
             label="RDS for PostgreSQL",
-            default_version="17.5",
+            default_version="17",
             family="postgres17",
             port=5432,
             log_exports=("postgresql", "upgrade"),
@@ -143,9 +145,9 @@ ENGINES.update(
             pause_minimum=(),
             instance_engine=True,
         ),
-        "mysql": _mysql_family("RDS for MySQL", "8.0.42", "mysql8.0", username_max=32),
+        "mysql": _mysql_family("RDS for MySQL", "8.0", "mysql8.0", username_max=32),
         # RDS offers IAM database authentication for MySQL and PostgreSQL only.
-        "mariadb": _mysql_family("RDS for MariaDB", "11.4.5", "mariadb11.4", username_max=16, iam=False),
+        "mariadb": _mysql_family("RDS for MariaDB", "11.4", "mariadb11.4", username_max=16, iam=False),
     }
 )
 
@@ -207,22 +209,42 @@ def version_family(engine: Engine, version: str) -> str:
     return f"{engine}{major}"
 
 
+# An RDS instance engine's major version: the prefix the provider keeps while AWS applies minor
+# upgrades (pulumi-aws rds.Instance, engineVersion: "If autoMinorVersionUpgrade is enabled, you can
+# provide a prefix of the version such as 8.0 (for 8.0.36)"; terraform-provider-aws
+# internal/service/rds, compareActualEngineVersion keeps "8.0" in the state for "8.0.36").
+INSTANCE_MAJORS = {"postgres": r"1[3-9]", "mysql": r"8\.[04]", "mariadb": r"1[01]\.\d+"}
+
+
 def version_problem(engine: Engine, version: str) -> str | None:
+    facts = ENGINES[engine]
     if engine == "aurora-mysql":
         if not re.fullmatch(r"8\.0\.mysql_aurora\.3\.\d{2}\.\d+", version):
             return (
-                f"expected an Aurora MySQL 3 version such as {ENGINES[engine].default_version} "
+                f"expected an Aurora MySQL 3 version such as {facts.default_version} "
                 "(version 2, MySQL 5.7, has reached end of standard support)"
             )
-    elif engine in ("aurora-postgresql", "postgres"):
+    elif engine == "aurora-postgresql":
         if not re.fullmatch(r"1[3-9]\.\d+", version):
-            label = ENGINES[engine].label
-            return f"expected a {label} version such as {ENGINES[engine].default_version} (13 or later)"
-    elif engine == "mysql":
-        if not re.fullmatch(r"8\.(0|4)\.\d+", version):
-            return f"expected an RDS for MySQL version such as {ENGINES[engine].default_version} (8.0 or 8.4)"
-    elif not re.fullmatch(r"1[01]\.\d+\.\d+", version):
-        return f"expected an RDS for MariaDB version such as {ENGINES[engine].default_version} (10.x or 11.x)"
+            return f"expected an Aurora PostgreSQL version such as {facts.default_version} (13 or later)"
+    else:
+        major = INSTANCE_MAJORS[engine]
+        if re.fullmatch(major, version):
+            return None
+        given = re.fullmatch(rf"({major})\.\d+", version)
+        if given:
+            # A full version is a downgrade request once AWS's automatic minor upgrade moves past it.
+            return (
+                f"give the major version ({given.group(1)}): RDS applies minor upgrades by itself, and "
+                f"{version} would ask for a downgrade after the first one"
+            )
+        return {
+            "postgres": f"expected an RDS for PostgreSQL major version such as {facts.default_version} "
+            "(13 or later)",
+            "mysql": f"expected an RDS for MySQL major version: 8.0 or 8.4 (default {facts.default_version})",
+            "mariadb": f"expected an RDS for MariaDB major version such as {facts.default_version} "
+            "(10.x or 11.x)",
+        }[engine]
     return None
 
 

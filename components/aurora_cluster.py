@@ -84,6 +84,13 @@ def aurora_cluster(name: str, identifier: str, args: DatabaseArgs, placement: Pl
                 depends_on=p.log_groups,
                 # A fixed identifier cannot be taken by the replacement while the old exists.
                 delete_before_replace=True,
+                # The version is what the cluster is created with; afterwards it is AWS's (automatic
+                # minor upgrades, on every instance). Pinned, the next `up` after an upgrade asks
+                # RDS to go back ("Cannot upgrade aurora-… from 3.13.0 to 3.12.0"); a prefix ("8.0")
+                # is no cure: terraform-provider-aws's cluster update sends engine_version with
+                # every modification while it differs from engine_version_actual
+                # (internal/service/rds/cluster.go, resourceClusterUpdate).
+                ignore_changes=["engineVersion"],
             )
         ),
     )

@@ -254,7 +254,7 @@ class Continuity(pulumi.ComponentResource):
             recovery_point_selection=aws.backup.RestoreTestingPlanRecoveryPointSelectionArgs(
                 algorithm="LATEST_WITHIN_WINDOW",
                 include_vaults=[vault.arn],
-                recovery_point_types=["SNAPSHOT"],
+                recovery_point_types=restore_test_recovery_point_types(args.rules),
                 selection_window_days=test.selection_window_days,
             ),
             tags=args.tags,
@@ -361,6 +361,14 @@ def locked_vault(
             opts=opts,
         )
     return vault
+
+
+def restore_test_recovery_point_types(rules: tuple[BackupRule, ...]) -> list[str]:
+    """What a restore test may pick. A rule with continuous backup keeps a continuous recovery
+    point (point-in-time restore), not a snapshot a day: a test limited to SNAPSHOT would find
+    nothing to restore in production. Both types: "use both to restore either a snapshot or a
+    continuous recovery point" (AWS Backup API, RestoreTestingRecoveryPointSelection)."""
+    return ["CONTINUOUS", "SNAPSHOT"] if any(rule.continuous for rule in rules) else ["SNAPSHOT"]
 
 
 def backup_failure_pattern(vault_name: str) -> dict[str, object]:

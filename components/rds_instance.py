@@ -93,6 +93,9 @@ def rds_instance(name: str, identifier: str, args: DatabaseArgs, placement: Plac
         f"{name}-instance",
         identifier=identifier,
         engine=args.engine,
+        # The major version only (the definition refuses a full one): with automatic minor
+        # upgrades the provider keeps the prefix, so an upgraded instance shows no diff and no
+        # `up` ever asks for the version it left (engine_version's doc in pulumi-aws rds.Instance).
         engine_version=args.version,
         instance_class=args.instance_class,
         db_name=args.database_name,

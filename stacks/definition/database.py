@@ -115,7 +115,11 @@ class DatabaseSpec(DatabaseCapacitySpec):
     multi_az: bool | None = Field(
         default=None, description="RDS instance engines: a standby in another zone (production default)."
     )
-    version: str | None = Field(default=None, description="Engine version; muon pins a current one.")
+    version: str | None = Field(
+        default=None,
+        description="Aurora: the version the cluster is created with (AWS applies minor upgrades "
+        "afterwards); postgres, mysql, mariadb: the major version (17, 8.0, 11.4).",
+    )
     master_username: Annotated[
         str, pattern(r"^[A-Za-z][A-Za-z0-9_]{0,62}$", "a letter, then letters, digits or '_'")
     ] = "muon"

@@ -22,11 +22,21 @@ class ContinuityDefaults:
     continuous: bool
     """Point-in-time restore from AWS Backup (Aurora and RDS support it; at most 35 days)."""
     lock: bool
+    lock_min_days: int
+    """The lock's minimum retention unless the definition names one: a fixed value, never derived
+    from the rules, because a compliance-mode lock cannot change once its grace period is over
+    (AWS Backup developer guide, "AWS Backup Vault Lock"): a lock that followed the shortest rule
+    would make every `up` after a retention change fail. The tier's default daily retention, which
+    is what earlier muon versions locked a vault with default rules at."""
 
 
 CONTINUITY_DEFAULTS: dict[Tier, ContinuityDefaults] = {
-    "development": ContinuityDefaults(daily_days=7, monthly_days=None, continuous=False, lock=False),
-    "production": ContinuityDefaults(daily_days=35, monthly_days=365, continuous=True, lock=True),
+    "development": ContinuityDefaults(
+        daily_days=7, monthly_days=None, continuous=False, lock=False, lock_min_days=7
+    ),
+    "production": ContinuityDefaults(
+        daily_days=35, monthly_days=365, continuous=True, lock=True, lock_min_days=35
+    ),
 }
 
 
@@ -63,17 +73,7 @@ def continuity_args(
     if monthly is not None:
         rules.append(BackupRule(name="monthly", schedule=MONTHLY, delete_after_days=monthly))
     lock = spec.lock if spec.lock is not None else defaults.lock
-    shortest = min(rule.delete_after_days for rule in rules)
-    lock_days = (spec.lock_min_retention_days or shortest) if lock else None
-    if lock_days is not None and lock_days > shortest:
-        kept = next(rule for rule in rules if rule.delete_after_days == shortest)
-        raise DefinitionError(
-            [
-                f"{path}.lockMinRetentionDays: {lock_days} days is above the {kept.name} backups' "
-                f"retention ({shortest} days, the {tier} default): the lock would refuse them; "
-                f"lower it or set {kept.name}RetentionDays"
-            ]
-        )
+    lock_days = lock_min_retention(spec, rules, defaults, tier, path) if lock else None
     name = f"{context.namespace}-{env_name}"
     return ContinuityArgs(
         context=context,
@@ -85,6 +85,37 @@ def continuity_args(
         production=tier == "production",
         tags=tags,
     )
+
+
+def lock_min_retention(
+    spec: ContinuitySpec, rules: list[BackupRule], defaults: ContinuityDefaults, tier: Tier, path: str
+) -> int:
+    """The lock's minimum retention: the definition's, else the tier's fixed default. Refused: a
+    minimum above a rule's retention (the lock would refuse its backups), and a default that differs
+    from the shortest rule (what earlier muon versions locked the vault at, and what its lock may
+    hold now: changing it fails every `up` once the grace period is over)."""
+    shortest = min(rule.delete_after_days for rule in rules)
+    days = spec.lock_min_retention_days
+    if days is None and shortest != defaults.lock_min_days:
+        raise DefinitionError(
+            [
+                f"{path}.lockMinRetentionDays: write it down: the lock no longer follows the shortest "
+                f"rule ({shortest} days) and a compliance-mode lock cannot change after its grace "
+                f"period; {shortest} keeps the lock an earlier muon set, {defaults.lock_min_days} is the "
+                f"{tier} default for a new vault"
+            ]
+        )
+    days = days or defaults.lock_min_days
+    if days > shortest:
+        kept = next(rule for rule in rules if rule.delete_after_days == shortest)
+        raise DefinitionError(
+            [
+                f"{path}.lockMinRetentionDays: {days} days is above the {kept.name} backups' "
+                f"retention ({shortest} days): the lock would refuse them; "
+                f"lower it or set {kept.name}RetentionDays"
+            ]
+        )
+    return days
 
 
 def continuous_backup_days(args: ContinuityArgs | None) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -11,7 +12,8 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.context import AwsContext
-from muon.components.policies import assume_role_policy, ready
+from muon.components.naming import fit
+from muon.components.policies import allow, assume_role_policy, document, ready, to_json
 
 ClusterProvider = Literal["fargate", "ec2"]
 
@@ -71,7 +73,11 @@ class ClusterArgs:
     """For NO_PROXY: traffic inside the VPC never goes through the proxy."""
     max_instance_lifetime_days: int | None = 14
     """EC2: replace every host after this many days, so none outlives a fortnight of patches;
-    default 14 (the production tier's). None: hosts are replaced only when the AMI changes."""
+    default 14 (the production tier's). None: hosts are replaced only when the AMI changes. It
+    replaces no host ECS protects from scale-in (one running a task): ``host_refresh_days`` does."""
+    host_refresh_days: int = 7
+    """EC2: an instance refresh replaces every host this often (EventBridge Scheduler); default 7,
+    so that no host outlives 14 days."""
     tags: dict[str, str] = field(default_factory=dict)
     """On every resource of the cluster; default none (the stack's tags come by transformation)."""
 
@@ -246,11 +252,13 @@ class Cluster(pulumi.ComponentResource):
             instance_refresh={
                 "strategy": "Rolling",
                 "preferences": {
-                    "min_healthy_percentage": 100,
-                    "max_healthy_percentage": 200,  # launch the replacement before the old one goes
-                    "instance_warmup": "300",
-                    "scale_in_protected_instances": "Refresh",  # ECS protects hosts running tasks
-                    "standby_instances": "Terminate",
+                    "min_healthy_percentage": REFRESH["MinHealthyPercentage"],
+                    # Launch the replacement before the old one goes.
+                    "max_healthy_percentage": REFRESH["MaxHealthyPercentage"],
+                    "instance_warmup": str(REFRESH["InstanceWarmup"]),
+                    # ECS protects hosts running tasks.
+                    "scale_in_protected_instances": REFRESH["ScaleInProtectedInstances"],
+                    "standby_instances": REFRESH["StandbyInstances"],
                     "skip_matching": True,
                 },
             },
@@ -264,6 +272,7 @@ class Cluster(pulumi.ComponentResource):
             # The capacity provider's managed scaling owns the desired capacity.
             opts=child.merge(pulumi.ResourceOptions(ignore_changes=["desiredCapacity"])),
         )
+        self._host_refresh(asg)
         # Patch Manager scans the hosts daily (scan only: hosts are replaced, never patched in
         # place), so patch compliance is reported in Systems Manager.
         aws.ssm.Association(
@@ -294,6 +303,71 @@ class Cluster(pulumi.ComponentResource):
             opts=child,
         )
         return provider.name
+
+    def _host_refresh(self, asg: aws.autoscaling.Group) -> None:
+        """Every ``host_refresh_days``, an instance refresh replaces every host, those ECS protects
+        included (their tasks drained by the capacity provider's managed draining). A maximum
+        instance lifetime alone never replaces a protected host ("use instance scale-in protection
+        to temporarily prevent individual instances from being terminated": EC2 Auto Scaling user
+        guide, "Replace Auto Scaling instances based on maximum instance lifetime"), and with ECS's
+        managed termination protection every host running a task is protected."""
+        args, name, child = self._args, self._name, self._child
+        context = args.context
+        role = aws.iam.Role(
+            f"{name}-host-refresh-role",
+            name=fit(f"{context.namespace}-{name}-host-refresh", 64),
+            assume_role_policy=assume_role_policy(
+                context.service_principal("scheduler"), source_account=context.account_id
+            ),
+            tags=args.tags,
+            opts=child,
+        )
+        # StartInstanceRefresh takes the group's ARN as its resource: this group only.
+        policy = aws.iam.RolePolicy(
+            f"{name}-host-refresh-policy",
+            role=role.id,
+            policy=to_json(
+                document(allow("autoscaling:StartInstanceRefresh", asg.arn, Sid="RefreshOwnHosts"))
+            ),
+            opts=child,
+        )
+        aws.scheduler.Schedule(
+            f"{name}-host-refresh",
+            name=fit(f"{context.namespace}-{name}-host-refresh", 64),
+            description=f"muon {name}: replace every ECS host (instance refresh)",
+            schedule_expression=f"rate({args.host_refresh_days} days)",
+            flexible_time_window={"mode": "OFF"},
+            state="ENABLED",
+            target={
+                # EventBridge Scheduler's universal target: the API call itself, no function.
+                "arn": f"arn:{context.partition}:scheduler:::aws-sdk:autoscaling:startInstanceRefresh",
+                "role_arn": ready(role.arn, policy),
+                "input": asg.name.apply(lambda group: json.dumps(refresh_request(group), sort_keys=True)),
+                # A refresh in progress (a deploy's) refuses another: the next one comes next week.
+                "retry_policy": {"maximum_retry_attempts": 0, "maximum_event_age_in_seconds": 3600},
+            },
+            opts=child,
+        )
+
+
+REFRESH = {
+    "MinHealthyPercentage": 100,
+    "MaxHealthyPercentage": 200,
+    "InstanceWarmup": 300,
+    "ScaleInProtectedInstances": "Refresh",
+    "StandbyInstances": "Terminate",
+}
+"""How hosts are replaced, on a new AMI and on schedule: replacement first, protected hosts too."""
+
+
+def refresh_request(group: str) -> dict[str, object]:
+    """StartInstanceRefresh's request for the scheduled refresh: every host, even one on the
+    current launch template (SkipMatching false), since its age, not its template, is the reason."""
+    return {
+        "AutoScalingGroupName": group,
+        "Strategy": "Rolling",
+        "Preferences": {**REFRESH, "SkipMatching": False},
+    }
 
 
 DOCKER_DROP_IN = "/etc/systemd/system/docker.service.d/http-proxy.conf"

@@ -51,6 +51,9 @@ class EnvironmentArgs:
     """A managed web ACL in front of the load balancer, with this rate limit; None: none (or the
     load balancer's own ``web_acl_arn``). Default None: the rate that suits an application is
     not knowable here (the production tier turns it on)."""
+    firewall_count_rules: tuple[str, ...] = ()
+    """Rules of the managed web ACL's common rule set that count instead of block; default none
+    (the tiers count ``COUNTABLE_RULES`` unless the definition blocks them)."""
     key_arn: str | None = None
     """The company's key for logs, alarms and parameters (``keys.logs``); None: muon creates one.
     Encrypted either way."""
@@ -128,6 +131,7 @@ class Environment(pulumi.ComponentResource):
                 FirewallArgs(
                     name=f"{args.context.namespace}-{name}",
                     rate_limit=args.firewall_rate_limit,
+                    count_rules=args.firewall_count_rules,
                     key_arn=self.key.arn,
                     log_retention_days=args.log_retention_days,
                     tags=args.tags,

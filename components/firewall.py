@@ -18,6 +18,11 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesAmazonIpReputationList",
 )
+COMMON_RULE_SET = MANAGED_RULE_GROUPS[0]
+COUNTABLE_RULES = ("SizeRestrictions_BODY", "NoUserAgent_HEADER")
+"""Rules of the common rule set that block ordinary traffic of an application: a request body
+over 8 KB (an upload, a large JSON document) and a request with no User-Agent header (a health
+checker, a webhook, a script) — AWS WAF developer guide, "Baseline rule groups", core rule set."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +39,9 @@ class FirewallArgs:
     us-east-1, where the environment's key may not). Required, so that None is a choice."""
     log_retention_days: int = 365
     """Days its logs are kept; default 365 (CloudWatch.16)."""
+    count_rules: tuple[str, ...] = ()
+    """Rules of the common rule set to count (metrics, sampled requests, logs) instead of block;
+    default none (AWS's own actions)."""
     scope: Literal["REGIONAL", "CLOUDFRONT"] = "REGIONAL"
     """CLOUDFRONT: in front of a distribution; AWS keeps such ACLs (and their logs) in us-east-1.
     Default REGIONAL: in front of a load balancer."""
@@ -43,6 +51,16 @@ class FirewallArgs:
 
 def _visibility(metric: str) -> dict[str, Any]:
     return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
+
+
+def _managed_group(group: str, count_rules: tuple[str, ...]) -> dict[str, Any]:
+    """AWS's rule group, with ``count_rules`` of the common rule set overridden to count."""
+    statement: dict[str, Any] = {"name": group, "vendor_name": "AWS"}
+    if group == COMMON_RULE_SET and count_rules:
+        statement["rule_action_overrides"] = [
+            {"name": rule, "action_to_use": {"count": {}}} for rule in count_rules
+        ]
+    return statement
 
 
 class WebFirewall(pulumi.ComponentResource):
@@ -57,7 +75,7 @@ class WebFirewall(pulumi.ComponentResource):
                 "name": group,
                 "priority": index,
                 "override_action": {"none": {}},
-                "statement": {"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}},
+                "statement": {"managed_rule_group_statement": _managed_group(group, args.count_rules)},
                 "visibility_config": _visibility(f"{args.name}-{group}"),
             }
             for index, group in enumerate(MANAGED_RULE_GROUPS, start=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from muon.policy.checks import (
     SECRET_NAME,
@@ -274,3 +275,32 @@ def parameters(resources: Sequence[Resource]) -> Iterable[Finding]:
             yield Finding("CKV2_AWS_34", parameter.name, "a secret stored as a plain String")
         if inputs.get("type") == "SecureString" and not inputs.get("keyId"):
             yield Finding("CKV_AWS_337", parameter.name, "SecureString not encrypted with a customer key")
+
+
+@rule
+def host_rotation(resources: Sequence[Resource]) -> Iterable[Finding]:
+    """ECS protects every host that runs a task from scale-in, and neither a maximum instance
+    lifetime nor a refresh that skips matching hosts replaces them: a schedule must start an
+    instance refresh that includes protected hosts, at least every 14 days."""
+    schedules = [
+        s
+        for s in _of(resources, "aws:scheduler/schedule:Schedule")
+        if str((s.inputs.get("target") or {}).get("arn", "")).endswith(":autoscaling:startInstanceRefresh")
+    ]
+    for group in _of(resources, "aws:autoscaling/group:Group"):
+        if not group.inputs.get("protectFromScaleIn"):
+            continue
+        if not any(s.parent == group.parent and _rotates(s.inputs) for s in schedules):
+            yield Finding("EC2-HOSTS-1", group.name, "no scheduled instance refresh replaces protected hosts")
+
+
+def _rotates(schedule: dict[str, Any]) -> bool:
+    request = json.loads((schedule.get("target") or {}).get("input") or "{}")
+    preferences = request.get("Preferences") or {}
+    every = re.fullmatch(r"rate\((\d+) days?\)", schedule.get("scheduleExpression") or "")
+    return (
+        preferences.get("ScaleInProtectedInstances") == "Refresh"
+        and preferences.get("SkipMatching") is False
+        and every is not None
+        and int(every.group(1)) <= 14
+    )

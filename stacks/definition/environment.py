@@ -273,7 +273,8 @@ class ContinuitySpec(Spec):
         default=None,
         ge=1,
         le=36_500,
-        description="The lock's minimum retention (default: the shortest rule's).",
+        description="The lock's minimum retention (development 7, production 35); fixed once the "
+        "lock's 3 days' grace are over, so it never follows the rules.",
     )
     copy_region: Region | None = Field(default=None, description="Copy every backup to this region's vault.")
     restore_test: RestoreTestSpec = Field(default_factory=RestoreTestSpec)
@@ -304,6 +305,7 @@ PLATFORM_KEYS = (
     "load_balancer",
     "domain",
     "waf",
+    "waf_block",
     "log_retention_days",
     "continuity",
 )
@@ -332,6 +334,11 @@ class EnvironmentSpec(Spec):
         ge=10,
         le=2_000_000_000,
         description="Requests per client IP per 5 minutes (managed WAF).",
+    )
+    waf_block: list[Literal["SizeRestrictions_BODY", "NoUserAgent_HEADER"]] = Field(
+        default_factory=list,
+        description="Rules of AWS's common rule set the managed WAF blocks; by default it only counts "
+        "these two: bodies over 8 KB and requests without a User-Agent.",
     )
     log_retention_days: RetentionDays | None = None
     alarm_emails: list[Email] = Field(default_factory=list)

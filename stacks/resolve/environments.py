@@ -6,6 +6,7 @@ from muon.components.cluster import EC2_AGENT_ENDPOINTS, ClusterArgs, is_arm64
 from muon.components.context import AwsContext
 from muon.components.domain import DomainArgs
 from muon.components.environment import EnvironmentArgs
+from muon.components.firewall import COUNTABLE_RULES
 from muon.components.load_balancer import LoadBalancerArgs
 from muon.components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NetworkArgs
 from muon.components.topic import chatbot_problem
@@ -169,6 +170,8 @@ def environment_args(
         alarm_slack=(spec.alarm_slack.team_id, spec.alarm_slack.channel_id) if spec.alarm_slack else None,
         domain=domain,
         firewall_rate_limit=spec.waf_rate_limit if waf == "managed" else None,
+        # Counted unless the definition blocks them: they refuse uploads and User-Agent-less clients.
+        firewall_count_rules=tuple(r for r in COUNTABLE_RULES if r not in spec.waf_block),
         continuity=continuity_args(
             name, spec.continuity, tier=tier, context=context, tags=tags, source=source
         ),

@@ -85,3 +85,20 @@ def occurrence_alarm(
         tags=tags,
         opts=opts,
     )
+
+
+def metric_query(
+    query_id: str, namespace: str, metric: str, dimensions: dict[str, pulumi.Input[str]]
+) -> dict[str, object]:
+    """One minute's maximum of ``metric``, for metric math (not returned itself)."""
+    return {
+        "id": query_id,
+        "return_data": False,
+        "metric": {
+            "namespace": namespace,
+            "metric_name": metric,
+            "dimensions": dimensions,
+            "period": 60,
+            "stat": "Maximum",
+        },
+    }

@@ -3,7 +3,7 @@
 Every `pulumi up` publishes a version; the alias ``live`` — what every trigger invokes — moves to it
 only through a CodeDeploy deployment (canary, linear or all at once), which the pipeline's deploy
 step and `muon up` start (deploy/function_release.py) and which rolls back on the function's
-error or throttle alarm. Pulumi sets the alias once, at creation, and then leaves it to CodeDeploy.
+error or throttle rate alarm. Pulumi sets the alias once, at creation, and then leaves it to CodeDeploy.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.alarms import topic_alarm
 from muon.components.domain import validated_certificate
+from muon.components.function_alarms import function_alarms
 from muon.components.function_args import FunctionArgs, HttpRoute
 from muon.components.naming import fit
 from muon.components.policies import allow, assume_role_policy, document, ready, to_json
@@ -119,31 +119,18 @@ class Function(pulumi.ComponentResource):
             description="What every trigger invokes; CodeDeploy moves it (stacks/function_release.py)",
             opts=child.merge(pulumi.ResourceOptions(ignore_changes=["functionVersion", "routingConfig"])),
         )
-        watched = (("Errors", "invocations failed"), ("Throttles", "invocations throttled"))
+        alarms = function_alarms(
+            name,
+            alarm_prefix=args.name,
+            function_name=function.name,
+            alias=ALIAS,
+            rate_percent=args.error_rate_percent,
+            topic_arn=args.alarm_topic_arn,
+            tags=args.tags,
+            opts=child,
+        )
         # By name (muon names them): the environment's dashboard needs no Output for them.
-        self.alarm_names: list[str] = [f"{args.name}-{metric.lower()}" for metric, _ in watched]
-        alarms = [
-            topic_alarm(
-                f"{name}-{metric.lower()}",
-                alarm_name=alarm_name,
-                description=f"{args.name}: {what} (the live alias); rolls a release back",
-                namespace="AWS/Lambda",
-                metric=metric,
-                dimensions={
-                    "FunctionName": function.name,
-                    "Resource": pulumi.Output.concat(function.name, f":{ALIAS}"),
-                },
-                statistic="Sum",
-                threshold=1,
-                comparison="GreaterThanOrEqualToThreshold",
-                datapoints=1,
-                evaluation_periods=1,
-                topic_arn=args.alarm_topic_arn,
-                tags=args.tags,
-                opts=child,
-            )
-            for alarm_name, (metric, what) in zip(self.alarm_names, watched, strict=True)
-        ]
+        self.alarm_names: list[str] = alarms.names
         release_role = aws.iam.Role(
             f"{name}-release-role",
             name=fit(f"{args.name}-release", 64),
@@ -167,7 +154,8 @@ class Function(pulumi.ComponentResource):
                 "enabled": True,
                 "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
             },
-            alarm_configuration={"enabled": True, "alarms": [alarm.name for alarm in alarms]},
+            # The rates, not the incident alarm: CodeDeploy stops on them, whoever is paged.
+            alarm_configuration={"enabled": True, "alarms": alarms.rollback},
             tags=args.tags,
             opts=child,
         )

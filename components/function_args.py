@@ -51,6 +51,9 @@ class FunctionArgs:
     """Where its alarms go; required."""
     log_retention_days: int = 365
     """Default 365 (CloudWatch.16)."""
+    error_rate_percent: float = 5.0
+    """Errors (or throttles) as a share of invocations over which the function has an incident;
+    default 5, the production tier's (development: 10)."""
     environment: dict[str, str] = field(default_factory=dict)
     """Plain variables; default none. Anything secret goes to ``parameters``."""
     parameters: dict[str, str] = field(default_factory=dict)

@@ -16,7 +16,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.alarms import occurrence_alarm, topic_alarm
+from muon.components.alarms import metric_query, occurrence_alarm, topic_alarm
 from muon.components.context import AwsContext
 from muon.components.naming import fit
 from muon.components.policies import document, to_json
@@ -85,7 +85,11 @@ def service_incident(
         }
         # Service Connect reports its response time in milliseconds, the load balancer in seconds.
         own |= _rate_and_latency(name, service_id, "AWS/ECS", dimensions, thresholds, 1000, tags, child)
-    if wiring.task_metrics and thresholds.minimum_tasks > 0:
+    if wiring.task_metrics and thresholds.minimum_tasks > 0 and thresholds.scales_to_zero:
+        own[f"{service_id}-tasks-below-minimum"] = _below_planned_minimum(
+            name, service_id, wiring, service, thresholds.minimum_tasks, tags, child
+        ).name
+    elif wiring.task_metrics and thresholds.minimum_tasks > 0:
         alarm = topic_alarm(
             f"{name}-below-minimum",
             alarm_name=f"{service_id}-tasks-below-minimum",
@@ -162,6 +166,51 @@ def service_incident(
         opts=child,
     )
     return [f"{service_id}-incident", *every]
+
+
+def _below_planned_minimum(
+    name: str,
+    service_id: str,
+    wiring: EnvironmentWiring,
+    service: aws.ecs.Service,
+    minimum: int,
+    tags: dict[str, str],
+    child: pulumi.ResourceOptions,
+) -> aws.cloudwatch.MetricAlarm:
+    """Fewer tasks running than the minimum — or than the desired count when a schedule has set
+    it lower (zero at night): a planned scale-in is never an incident (Container Insights'
+    ``DesiredTaskCount``)."""
+    ecs = {"ClusterName": wiring.cluster_name, "ServiceName": service.name}
+    return aws.cloudwatch.MetricAlarm(
+        f"{name}-below-minimum",
+        name=f"{service_id}-tasks-below-minimum",
+        alarm_description=(
+            f"{service_id}: fewer than {minimum} tasks (or than the desired count, when lower) running "
+            "for 5 minutes"
+        ),
+        metric_queries=[
+            metric_query("running", "ECS/ContainerInsights", "RunningTaskCount", ecs),
+            metric_query("desired", "ECS/ContainerInsights", "DesiredTaskCount", ecs),
+            {
+                "id": "missing",
+                "label": "tasks missing",
+                "return_data": True,
+                "expression": (
+                    f"IF(FILL(desired, 0) < {minimum}, FILL(desired, 0), {minimum}) - FILL(running, 0)"
+                ),
+            },
+        ],
+        threshold=0,
+        comparison_operator="GreaterThanThreshold",
+        evaluation_periods=5,
+        datapoints_to_alarm=5,
+        treat_missing_data="notBreaching",
+        actions_enabled=True,
+        alarm_actions=[],
+        ok_actions=[],
+        tags=tags,
+        opts=child,
+    )
 
 
 def _rate_and_latency(

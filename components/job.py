@@ -64,6 +64,10 @@ class JobArgs:
     """Overrides the task definition's CPU for this job; default None: the service's size."""
     memory: int | None = None
     """Overrides the task definition's memory (with ``cpu``); default None: the service's size."""
+    enabled: bool = True
+    """Default True. False while the service has no image yet: a run would start a task of the
+    placeholder image, which never pulls, and fail (and page) on every schedule until the first
+    deploy."""
     tags: dict[str, str] = field(default_factory=dict)
     """Default none (the stack's tags come by transformation)."""
 
@@ -187,7 +191,7 @@ class ScheduledJob(pulumi.ComponentResource):
             schedule_expression=args.schedule,
             schedule_expression_timezone=args.timezone,
             flexible_time_window={"mode": "OFF"},
-            state="ENABLED",
+            state="ENABLED" if args.enabled else "DISABLED",
             target={
                 "arn": machine.arn,
                 "role_arn": scheduler_arn,

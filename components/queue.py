@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.alarms import topic_alarm
 from muon.components.policies import deny_insecure_transport, document, to_json
 from muon.components.service_args import QueueAccess
 
@@ -84,23 +83,8 @@ class WorkerQueue(pulumi.ComponentResource):
         for role, target in (("queue", queue), ("dlq", dead_letter)):
             tls_only_queue(f"{name}-{role}-policy", target, child)
         dead_letter_alarm = f"{args.queue_name}-dead-letters"
-        dead_letters = topic_alarm(
-            f"{name}-dead-letters",
-            alarm_name=dead_letter_alarm,
-            description=f"{args.queue_name}: messages failed {args.max_receives} times and wait in "
-            f"{args.queue_name}-dlq",
-            namespace="AWS/SQS",
-            metric="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": dead_letter.name},
-            statistic="Maximum",
-            threshold=1,
-            comparison="GreaterThanOrEqualToThreshold",
-            datapoints=1,
-            evaluation_periods=1,
-            period=300,  # SQS publishes queue metrics every five minutes
-            topic_arn=args.alarm_topic_arn,
-            tags=args.tags,
-            opts=child,
+        dead_letters = new_dead_letters_alarm(
+            f"{name}-dead-letters", dead_letter_alarm, args, dead_letter.name, child
         )
         self.url = queue.url
         self.arn = queue.arn
@@ -119,6 +103,61 @@ class WorkerQueue(pulumi.ComponentResource):
 
     def access(self) -> QueueAccess:
         return self._access
+
+
+def new_dead_letters_alarm(
+    resource_name: str,
+    alarm_name: str,
+    args: WorkerQueueArgs,
+    dead_letter_queue: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.cloudwatch.MetricAlarm:
+    """ALARM while messages *arrive* in the dead-letter queue, not while some wait there: ECS does
+    not watch a rollback alarm already in ALARM when a deployment starts (ECS developer guide, "How
+    CloudWatch alarms detect Amazon ECS deployment failures"), so an alarm on the queue's level
+    would blind the worker's rollback for the 14 days one bad message stays. The increase of
+    ApproximateNumberOfMessagesVisible, because NumberOfMessagesSent does not count what SQS moves
+    there itself ("if a message is sent to a dead-letter queue as a result of a failed processing
+    attempt, it isn't captured by this metric": SQS developer guide, troubleshooting dead-letter
+    queues)."""
+    actions = [args.alarm_topic_arn]
+    return aws.cloudwatch.MetricAlarm(
+        resource_name,
+        name=alarm_name,
+        alarm_description=f"{args.queue_name}: new messages in {args.queue_name}-dlq (each failed "
+        f"{args.max_receives} times); those already there do not keep it in ALARM",
+        metric_queries=[
+            {
+                "id": "waiting",
+                "return_data": False,
+                "metric": {
+                    "namespace": "AWS/SQS",
+                    "metric_name": "ApproximateNumberOfMessagesVisible",
+                    "dimensions": {"QueueName": dead_letter_queue},
+                    "period": 300,  # SQS publishes queue metrics every five minutes
+                    "stat": "Maximum",
+                },
+            },
+            {
+                "id": "arrived",
+                "label": "new dead letters",
+                "return_data": True,
+                # A gap in the data repeats the last value: no false arrival when it resumes.
+                "expression": "DIFF(FILL(waiting, REPEAT))",
+            },
+        ],
+        threshold=1,
+        comparison_operator="GreaterThanOrEqualToThreshold",
+        # Two periods, so that DIFF has the one before; ALARM for the period of an arrival.
+        evaluation_periods=2,
+        datapoints_to_alarm=1,
+        treat_missing_data="notBreaching",
+        actions_enabled=True,
+        alarm_actions=actions,
+        ok_actions=actions,
+        tags=args.tags,
+        opts=opts,
+    )
 
 
 def tls_only_queue(name: str, queue: aws.sqs.Queue, opts: pulumi.ResourceOptions) -> aws.sqs.QueuePolicy:

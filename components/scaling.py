@@ -131,6 +131,11 @@ class ScalingConfig:
     schedules: tuple[Schedule, ...] = ()
     """Default none: the bounds above hold at every hour."""
 
+    @property
+    def scales_to_zero(self) -> bool:
+        """Zero tasks is planned: a minimum of 0, or a schedule that lowers it to 0 (a night)."""
+        return self.min_capacity == 0 or any(s.min == 0 for s in self.schedules)
+
 
 @dataclass(frozen=True)
 class StepScalingArgs:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.alarms import topic_alarm
+from muon.components.alarms import metric_query, topic_alarm
 from muon.components.incident import service_incident
 from muon.components.service_args import EnvironmentWiring, ServiceArgs
 
@@ -24,21 +24,22 @@ def outage_alarms(
     tags: dict[str, str],
     child: pulumi.ResourceOptions,
     topic_arn: pulumi.Input[str] | None,
+    scales_to_zero: bool = False,
 ) -> RollbackAlarms:
     """A total outage alarms: no task running (where Container Insights counts them), no healthy
     target (behind the load balancer). No data at all is an outage too (a service with no task
-    publishes nothing): missing data is breaching."""
+    publishes nothing): missing data is breaching.
+
+    ``scales_to_zero``: no task is sometimes the plan (a schedule, a minimum of 0): an outage is
+    then only one while ECS wants tasks — Container Insights' ``DesiredTaskCount`` above 0 (ECS
+    developer guide, "Amazon ECS Container Insights metrics"). Without Container Insights nothing
+    tells a planned zero from an outage, and no outage alarm is made."""
+    if scales_to_zero and not wiring.task_metrics:
+        return {}
+    ecs = {"ClusterName": wiring.cluster_name, "ServiceName": service.name}
     checks = []
     if wiring.task_metrics:
-        checks.append(
-            (
-                "no-tasks",
-                "no task is running",
-                "ECS/ContainerInsights",
-                "RunningTaskCount",
-                {"ClusterName": wiring.cluster_name, "ServiceName": service.name},
-            )
-        )
+        checks.append(("no-tasks", "no task is running", "ECS/ContainerInsights", "RunningTaskCount", ecs))
     if target_group is not None:
         checks.append(
             (
@@ -51,23 +52,77 @@ def outage_alarms(
         )
     alarms = {}
     for role, description, namespace, metric, dimensions in checks:
-        alarms[f"{service_id}-{role}"] = topic_alarm(
-            f"{name}-{role}",
-            alarm_name=f"{service_id}-{role}",
-            description=f"{service_id}: {description}",
-            namespace=namespace,
-            metric=metric,
-            dimensions=dimensions,
-            statistic="Maximum",
-            threshold=1,
-            comparison="LessThanThreshold",
-            datapoints=3,
-            missing_data="breaching",
-            topic_arn=topic_arn,
-            tags=tags,
-            opts=child,
-        ).name
+        if scales_to_zero:
+            alarm = _while_tasks_wanted(
+                f"{name}-{role}",
+                alarm_name=f"{service_id}-{role}",
+                description=f"{service_id}: {description} while ECS wants tasks",
+                level=(namespace, metric, dimensions),
+                ecs=ecs,
+                topic_arn=topic_arn,
+                tags=tags,
+                opts=child,
+            )
+        else:
+            alarm = topic_alarm(
+                f"{name}-{role}",
+                alarm_name=f"{service_id}-{role}",
+                description=f"{service_id}: {description}",
+                namespace=namespace,
+                metric=metric,
+                dimensions=dimensions,
+                statistic="Maximum",
+                threshold=1,
+                comparison="LessThanThreshold",
+                datapoints=3,
+                missing_data="breaching",
+                topic_arn=topic_arn,
+                tags=tags,
+                opts=child,
+            )
+        alarms[f"{service_id}-{role}"] = alarm.name
     return alarms
+
+
+def _while_tasks_wanted(
+    resource_name: str,
+    *,
+    alarm_name: str,
+    description: str,
+    level: tuple[str, str, dict[str, pulumi.Input[str]]],
+    ecs: dict[str, pulumi.Input[str]],
+    topic_arn: pulumi.Input[str] | None,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> aws.cloudwatch.MetricAlarm:
+    """``level`` below 1 for 3 minutes while the desired count is above 0; at 0 desired the
+    expression is 1 (no outage), whatever ``level`` says."""
+    actions = [topic_arn] if topic_arn is not None else []
+    return aws.cloudwatch.MetricAlarm(
+        resource_name,
+        name=alarm_name,
+        alarm_description=description,
+        metric_queries=[
+            metric_query("level", *level),
+            metric_query("desired", "ECS/ContainerInsights", "DesiredTaskCount", ecs),
+            {
+                "id": "wanted",
+                "label": "level while tasks are wanted (1 when none is)",
+                "return_data": True,
+                "expression": "IF(FILL(desired, 0) > 0, FILL(level, 0), 1)",
+            },
+        ],
+        threshold=1,
+        comparison_operator="LessThanThreshold",
+        evaluation_periods=3,
+        datapoints_to_alarm=3,
+        treat_missing_data="notBreaching",
+        actions_enabled=True,
+        alarm_actions=actions,
+        ok_actions=actions,
+        tags=tags,
+        opts=opts,
+    )
 
 
 def rollback_alarms(
@@ -171,8 +226,10 @@ def watch(
     wiring = args.wiring
     outage: dict[str, pulumi.Input[str]] = {}
     if running and args.kind != "worker":  # a worker at zero tasks is idle, not down
+        # Zero tasks planned (a schedule, a minimum of 0): judged against the desired count.
+        zero = args.scaling.scales_to_zero
         outage = dict(
-            outage_alarms(name, service_id, wiring, target_group, service, args.tags, child, topic_arn)
+            outage_alarms(name, service_id, wiring, target_group, service, args.tags, child, topic_arn, zero)
         )
     if args.incident is None:
         return [*rollback, *outage]

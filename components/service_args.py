@@ -151,6 +151,9 @@ class IncidentThresholds:
     latency_p99_seconds: float
     minimum_tasks: int
     """The service's minimum task count; below it (for 5 minutes) is an incident. 0: not watched."""
+    scales_to_zero: bool = False
+    """Zero tasks is planned (a schedule, a minimum of 0): the minimum is judged against the
+    desired count, never above it."""
 
 
 @dataclass(frozen=True)
@@ -286,4 +289,13 @@ def awaiting_image(args: ServiceArgs) -> ServiceArgs:
     if args.image is not None:
         return args
     held = replace(args.scaling, min_capacity=0, max_capacity=0, schedules=())
-    return replace(args, image=AWAITING_IMAGE, desired_count=0, scaling=held, image_repository_arn=None)
+    # Zero tasks on purpose: nothing is below its minimum (incident.py) until the image arrives.
+    incident = replace(args.incident, minimum_tasks=0) if args.incident is not None else None
+    return replace(
+        args,
+        image=AWAITING_IMAGE,
+        desired_count=0,
+        scaling=held,
+        image_repository_arn=None,
+        incident=incident,
+    )

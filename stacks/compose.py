@@ -67,6 +67,7 @@ from muon.stacks.resolve.stack import (
 )
 from muon.stacks.resolve.workloads import (
     admit_callers,
+    creation_order,
     scheduled_jobs,
     service_connect_namespace,
     worker_queues,
@@ -155,9 +156,10 @@ def run() -> None:
         queues = worker_queues(env_name, definition, context, wiring, tags, environment)
         queue_access = {name: queue.access() for name, queue in queues.items()}
         created: dict[str, Service] = {}
-        panels: list[DatabasePanel] = []  # the environment's databases, for its dashboard
+        panels: dict[str, DatabasePanel] = {}  # the environment's databases, for its dashboard
         services[env_name] = {}
-        for service_name, service_spec in definition.services.items():
+        for service_name in creation_order(definition.services):
+            service_spec = definition.services[service_name]
             image, repository_arn = built.get(service_name, (plan.images[service_name], None))
             if image is None:
                 pulumi.log.warn(awaiting_image_warning(service_name, env_name))
@@ -167,12 +169,10 @@ def run() -> None:
                     plan, service_name, service_spec, environment, context, definition.keys.data
                 )
                 databases.setdefault(env_name, {})[service_name] = database.outputs()
-                panels.append(
-                    DatabasePanel(
-                        identifier=database.cluster_identifier,
-                        dimension=database.alarm_dimension,
-                        alarm_names=tuple(database.alarm_names),
-                    )
+                panels[service_name] = DatabasePanel(
+                    identifier=database.cluster_identifier,
+                    dimension=database.alarm_dimension,
+                    alarm_names=tuple(database.alarm_names),
                 )
                 database_wiring = DatabaseWiring(
                     placeholders=database_placeholders(
@@ -207,6 +207,7 @@ def run() -> None:
                         definition.services,
                         namespace_arn=wiring.service_connect_namespace_arn,
                         queues=queue_access,
+                        backends={name: made.service_name for name, made in created.items()},
                     ),
                 ),
                 opts=pulumi.ResourceOptions(parent=environment),
@@ -219,6 +220,9 @@ def run() -> None:
                     "queueUrl": queue.url,
                     "deadLetterQueueUrl": queue.dead_letter_url,
                 }
+        # Backends were created first (creation_order); from here on, the definition's order.
+        created = {name: created[name] for name in definition.services}
+        services[env_name] = {name: services[env_name][name] for name in definition.services}
         admit_callers(definition, created)
         extend_environment(
             extensions,
@@ -262,7 +266,10 @@ def run() -> None:
         if built_functions:
             functions[env_name] = {name: function.outputs() for name, function in built_functions.items()}
         if isinstance(environment, Environment):
-            _dashboard(env_name, context, wiring, environment, created, panels, built_functions, built_sites)
+            databases_shown = [panels[name] for name in definition.services if name in panels]
+            _dashboard(
+                env_name, context, wiring, environment, created, databases_shown, built_functions, built_sites
+            )
     pulumi.export("environments", environments)
     if contract:  # what service projects attach to (components/attached.py)
         pulumi.export(CONTRACT_OUTPUT, {"version": CONTRACT_VERSION, "environments": contract})

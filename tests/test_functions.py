@@ -133,14 +133,14 @@ def test_releases_go_through_the_alias_with_codedeploy_and_its_alarms(
         "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
     }
     assert group["alarmConfiguration"]["alarms"] == [
-        "muon-production-skill-errors",
-        "muon-production-skill-throttles",
+        "muon-production-skill-error-rate",
+        "muon-production-skill-throttle-rate",
     ]
-    for metric in ("errors", "throttles"):
-        alarm = one_named(functions, "aws:cloudwatch/metricAlarm:MetricAlarm", f"production-skill-{metric}")
-        assert alarm["dimensions"] == {
-            "FunctionName": "muon-production-skill",
-            "Resource": "muon-production-skill:live",
+    for rate in ("error-rate", "throttle-rate"):
+        alarm = one_named(functions, "aws:cloudwatch/metricAlarm:MetricAlarm", f"production-skill-{rate}")
+        assert {q["id"]: q["metric"]["dimensions"] for q in alarm["metricQueries"] if "metric" in q} == {
+            query: {"FunctionName": "muon-production-skill", "Resource": "muon-production-skill:live"}
+            for query in ("errors", "invocations", "throttles")
         }
     role = functions.one("aws:iam/role:Role", "production-skill-release-role").inputs
     assert role["managedPolicyArns"] == ["arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"]

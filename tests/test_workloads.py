@@ -145,7 +145,8 @@ def test_the_worker_queue_dead_letters_and_encryption(workloads: Rendering) -> N
         assert statement["Effect"] == "Deny"
         assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     alarm = workloads.one("aws:cloudwatch/metricAlarm:MetricAlarm", "dev-mailer-dead-letters").inputs
-    assert (alarm["metricName"], alarm["dimensions"]) == (
+    waiting = alarm["metricQueries"][0]["metric"]
+    assert (waiting["metricName"], waiting["dimensions"]) == (
         "ApproximateNumberOfMessagesVisible",
         {"QueueName": "muon-dev-mailer-dlq"},
     )

@@ -19,7 +19,7 @@ from muon.stacks.definition.function import (
     ScheduleTrigger,
 )
 from muon.stacks.errors import DefinitionError
-from muon.stacks.resolve.services import parameter_arn
+from muon.stacks.resolve.services import INCIDENT_DEFAULTS, parameter_arn
 from muon.stacks.resolve.sites import host_on_domain
 
 DEFAULT_DEPLOYMENT: dict[Tier, str] = {"development": "allAtOnce", "production": "canary10Percent5Minutes"}
@@ -88,6 +88,7 @@ def function_args(
         key_arn=wiring.key_arn,
         alarm_topic_arn=wiring.alarm_topic_arn,
         log_retention_days=wiring.log_retention_days,
+        error_rate_percent=INCIDENT_DEFAULTS[tier][0],
         environment=dict(spec.environment),
         parameters={k: parameter_arn(context, v) for k, v in spec.secrets.items()},
         permissions=tuple(Permission(tuple(p.actions), tuple(p.resources)) for p in spec.permissions),

@@ -98,6 +98,10 @@ class WorkloadWiring:
     service_connect: ServiceConnect | None = None
     queue: QueueAccess | None = None
     publishes_to: tuple[QueueAccess, ...] = ()
+    backends: pulumi.Input[str] | None = None
+    """``MUON_BACKENDS``: the backends the service calls, sorted and comma-separated; None: it calls
+    none. An Output of the backends already created: the task definition waits for their ECS
+    services."""
 
 
 def callers_of(backend: str, services: dict[str, ServiceSpec]) -> list[str]:
@@ -106,18 +110,29 @@ def callers_of(backend: str, services: dict[str, ServiceSpec]) -> list[str]:
     return list(spec.allow_from) if spec.allow_from is not None else [n for n in services if n != backend]
 
 
+def backends_called(service: str, services: dict[str, ServiceSpec]) -> list[str]:
+    """The backends ``service`` may call (Service Connect resolves them in its tasks), sorted."""
+    return sorted(
+        b
+        for b, s in services.items()
+        if s.kind == "backend" and b != service and service in callers_of(b, services)
+    )
+
+
 def workload_wiring(
     service: str,
     services: dict[str, ServiceSpec],
     *,
     namespace_arn: pulumi.Input[str] | None,
     queues: dict[str, QueueAccess],
+    backends: dict[str, pulumi.Input[str]] | None = None,
 ) -> WorkloadWiring:
     """Service Connect for a backend and for everything that calls one; a worker's own queue; the
-    workers' queues the service publishes to."""
+    workers' queues the service publishes to. ``backends``: backend → its ECS service's name, for
+    the backends created before this service."""
     spec = services[service]
     backend = spec.kind == "backend"
-    calls = any(service in callers_of(b, services) for b, s in services.items() if s.kind == "backend")
+    calls = backends_called(service, services)
     connect = (
         ServiceConnect(namespace_arn=namespace_arn, serve=backend)
         if namespace_arn is not None and (backend or calls)
@@ -128,12 +143,30 @@ def workload_wiring(
         for worker, worker_spec in sorted(services.items())
         if worker_spec.queue is not None and service in worker_spec.queue.publishers and worker in queues
     )
-    return WorkloadWiring(service_connect=connect, queue=queues.get(service), publishes_to=publishes_to)
+    return WorkloadWiring(
+        service_connect=connect,
+        queue=queues.get(service),
+        publishes_to=publishes_to,
+        backends=backend_list(calls, backends or {}) if connect is not None and calls else None,
+    )
+
+
+def backend_list(calls: list[str], created: dict[str, pulumi.Input[str]]) -> pulumi.Input[str]:
+    """``api,auth``. ECS Service Connect: "Only new tasks ... that start running after this deployment
+    can resolve and connect to this endpoint" (ECS developer guide, "Amazon ECS Service Connect
+    components"): the caller's task definition names its backends, so that it is registered once
+    they are deployed (their ECS services' names are Outputs) and rolls when the list changes."""
+    listed = ",".join(calls)
+    waited = [created[b] for b in calls if b in created]
+    return pulumi.Output.all(*waited).apply(lambda _: listed) if waited else listed
 
 
 def queue_variables(workload: WorkloadWiring) -> dict[str, pulumi.Input[str]]:
-    """QUEUE_URL for a worker's own queue; <WORKER>_QUEUE_URL for each queue it publishes to."""
+    """QUEUE_URL for a worker's own queue; <WORKER>_QUEUE_URL for each queue it publishes to;
+    MUON_BACKENDS for a caller of backends."""
     variables: dict[str, pulumi.Input[str]] = {}
+    if workload.backends is not None:
+        variables["MUON_BACKENDS"] = workload.backends
     if workload.queue is not None:
         variables["QUEUE_URL"] = workload.queue.url
     for queue in workload.publishes_to:
@@ -387,8 +420,8 @@ def service_args(
         if name in chosen_values:
             raise DefinitionError(
                 [
-                    f"{source}: {chosen_values[name][1]}: muon sets {name} to the queue's URL "
-                    "(a worker's own queue, or one it publishes to); choose another name"
+                    f"{source}: {chosen_values[name][1]}: muon sets {name} (a queue's URL, or the "
+                    "backends the service calls); choose another name"
                 ]
             )
         variables[name] = url
@@ -466,6 +499,7 @@ def service_args(
             error_rate_percent=spec.alarms.error_rate_percent or INCIDENT_DEFAULTS[tier][0],
             latency_p99_seconds=spec.alarms.latency_p99_seconds or INCIDENT_DEFAULTS[tier][1],
             minimum_tasks=scaling.min_capacity,
+            scales_to_zero=scaling.scales_to_zero,
         ),
         tags={**tags, "muon:service": service},
     )

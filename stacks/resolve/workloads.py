@@ -13,11 +13,11 @@ from muon.components.environment import EnvironmentArgs
 from muon.components.job import JobArgs, ScheduledJob
 from muon.components.queue import WorkerQueue, WorkerQueueArgs
 from muon.components.service import Service
-from muon.components.service_args import EnvironmentWiring, QueueAccess, fargate_size_problem
-from muon.stacks.definition import Definition, EnvironmentSpec, JobSpec
+from muon.components.service_args import AWAITING_IMAGE, EnvironmentWiring, QueueAccess, fargate_size_problem
+from muon.stacks.definition import Definition, EnvironmentSpec, JobSpec, ServiceSpec
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.attach import Platform
-from muon.stacks.resolve.services import callers_of
+from muon.stacks.resolve.services import backends_called, callers_of
 
 
 def service_connect_namespace(
@@ -35,6 +35,20 @@ def service_connect_namespace(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return namespace.arn
+
+
+def creation_order(services: dict[str, ServiceSpec]) -> list[str]:
+    """The definition's order, but every service after the backends it calls, so that its tasks
+    start once they exist (Service Connect resolves only backends deployed before a task starts).
+    Backends that call each other (a cycle) cannot all wait: the first in the definition goes first."""
+    remaining = list(services)
+    order: list[str] = []
+    while remaining:
+        ready_now = [n for n in remaining if not set(backends_called(n, services)) & set(remaining)]
+        chosen = ready_now[0] if ready_now else remaining[0]
+        order.append(chosen)
+        remaining.remove(chosen)
+    return order
 
 
 def worker_queues(
@@ -177,6 +191,8 @@ def scheduled_jobs(
                 alarm_topic_arn=wiring.alarm_topic_arn,
                 cpu=job.cpu,
                 memory=job.memory,
+                # The schedule starts once the service has an image (the deploy that brings it).
+                enabled=service.image != AWAITING_IMAGE,
                 tags={**tags, "muon:job": name},
             ),
             opts=pulumi.ResourceOptions(parent=parent),

@@ -20,9 +20,10 @@ _SIZES = ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xla
 class EngineFacts:
     label: str
     default_version: str
-    """What a database is created with. Aurora: a full version (the cluster's version is then AWS's
-    to move: see ``aurora_cluster``). An RDS instance engine: its major version, a prefix the
-    provider keeps while automatic minor upgrades move the instance (``rds_instance``)."""
+    """What a database is created with; afterwards its version is AWS's to move (automatic minor
+    upgrades; ``ignore_changes`` in ``aurora_cluster`` and ``rds_instance``). Aurora: a full version
+    (the pause check needs it, and a prefix would be sent again on every change of the cluster). An
+    RDS instance engine: its major version, so that RDS picks the major's current default minor."""
     family: str
     """Parameter group family of the default major version."""
     port: int
@@ -209,11 +210,14 @@ def version_family(engine: Engine, version: str) -> str:
     return f"{engine}{major}"
 
 
-# An RDS instance engine's major version: the prefix the provider keeps while AWS applies minor
-# upgrades (pulumi-aws rds.Instance, engineVersion: "If autoMinorVersionUpgrade is enabled, you can
-# provide a prefix of the version such as 8.0 (for 8.0.36)"; terraform-provider-aws
-# internal/service/rds, compareActualEngineVersion keeps "8.0" in the state for "8.0.36").
-INSTANCE_MAJORS = {"postgres": r"1[3-9]", "mysql": r"8\.[04]", "mariadb": r"1[01]\.\d+"}
+# An RDS instance engine's version: its major version (a prefix: RDS creates the instance at that
+# major's default minor, which is never one AWS has since deprecated — pulumi-aws rds.Instance,
+# engineVersion: "you can provide a prefix of the version such as 8.0 (for 8.0.36)"), or a full one.
+INSTANCE_VERSIONS = {
+    "postgres": r"1[3-9](\.\d+)?",
+    "mysql": r"8\.[04](\.\d+)?",
+    "mariadb": r"1[01]\.\d+(\.\d+)?",
+}
 
 
 def version_problem(engine: Engine, version: str) -> str | None:
@@ -227,22 +231,13 @@ def version_problem(engine: Engine, version: str) -> str | None:
     elif engine == "aurora-postgresql":
         if not re.fullmatch(r"1[3-9]\.\d+", version):
             return f"expected an Aurora PostgreSQL version such as {facts.default_version} (13 or later)"
-    else:
-        major = INSTANCE_MAJORS[engine]
-        if re.fullmatch(major, version):
-            return None
-        given = re.fullmatch(rf"({major})\.\d+", version)
-        if given:
-            # A full version is a downgrade request once AWS's automatic minor upgrade moves past it.
-            return (
-                f"give the major version ({given.group(1)}): RDS applies minor upgrades by itself, and "
-                f"{version} would ask for a downgrade after the first one"
-            )
+    elif not re.fullmatch(INSTANCE_VERSIONS[engine], version):
         return {
-            "postgres": f"expected an RDS for PostgreSQL major version such as {facts.default_version} "
+            "postgres": f"expected an RDS for PostgreSQL version such as {facts.default_version} or 17.5 "
             "(13 or later)",
-            "mysql": f"expected an RDS for MySQL major version: 8.0 or 8.4 (default {facts.default_version})",
-            "mariadb": f"expected an RDS for MariaDB major version such as {facts.default_version} "
+            "mysql": f"expected an RDS for MySQL version such as {facts.default_version} or 8.0.42 "
+            "(8.0 or 8.4)",
+            "mariadb": f"expected an RDS for MariaDB version such as {facts.default_version} or 11.4.5 "
             "(10.x or 11.x)",
         }[engine]
     return None

@@ -93,9 +93,8 @@ def rds_instance(name: str, identifier: str, args: DatabaseArgs, placement: Plac
         f"{name}-instance",
         identifier=identifier,
         engine=args.engine,
-        # The major version only (the definition refuses a full one): with automatic minor
-        # upgrades the provider keeps the prefix, so an upgraded instance shows no diff and no
-        # `up` ever asks for the version it left (engine_version's doc in pulumi-aws rds.Instance).
+        # What the instance is created with: by default the major version, a prefix RDS completes
+        # with the major's default minor (engine_version's doc in pulumi-aws rds.Instance).
         engine_version=args.version,
         instance_class=args.instance_class,
         db_name=args.database_name,
@@ -129,6 +128,11 @@ def rds_instance(name: str, identifier: str, args: DatabaseArgs, placement: Plac
                 # Linked to the log groups by name only: create those first.
                 depends_on=p.log_groups,
                 delete_before_replace=True,
+                # Then the version is AWS's (automatic minor upgrades): an instance created at a full
+                # version (as earlier muon versions did) would otherwise be asked, at the first `up`
+                # after an upgrade, to go back ("Cannot upgrade postgres from 17.6 to 17.5"), and a
+                # major upgrade is an operation (a new parameter group family), not a diff.
+                ignore_changes=["engineVersion"],
             )
         ),
     )

@@ -192,7 +192,7 @@ def scheduled_jobs(
                 cpu=job.cpu,
                 memory=job.memory,
                 # The schedule starts once the service has an image (the deploy that brings it).
-                enabled=service.image != AWAITING_IMAGE,
+                enabled=not (isinstance(service.image, str) and service.image == AWAITING_IMAGE),
                 tags={**tags, "muon:job": name},
             ),
             opts=pulumi.ResourceOptions(parent=parent),

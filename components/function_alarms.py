@@ -39,7 +39,10 @@ def function_alarms(
     """Error rate (errors ÷ invocations) and throttle rate (throttles ÷ invocations + throttles:
     Lambda counts a throttled request in Throttles, not in Invocations — Lambda developer guide,
     "Types of metrics for Lambda functions"), 3 of 5 minutes over ``rate_percent``."""
-    dimensions = {"FunctionName": function_name, "Resource": pulumi.Output.concat(function_name, f":{alias}")}
+    dimensions: dict[str, pulumi.Input[str]] = {
+        "FunctionName": function_name,
+        "Resource": pulumi.Output.concat(function_name, f":{alias}"),
+    }
     counted = "FILL(invocations, 0) + FILL(throttles, 0)"
     rates = {
         "error-rate": (

@@ -67,7 +67,8 @@ def test_the_shipped_projects_names_are_unchanged(stack: str) -> None:
     """The namespace defaults to the project's name, `muon` here: every name is as it was before
     namespaces (tests/data/physical_names.json: the stack files as they are, rendered by the
     commit before namespaces; since then prod's bootstrap has the host refresh's schedule and role,
-    and no below-minimum alarm for a service awaiting its first image)."""
+    no below-minimum alarm for a service awaiting its first image, and the certificate's
+        validation record is named as the offline ACM now names one per name and account)."""
     before = json.loads((PROJECT_DIR / "tests" / "data" / "physical_names.json").read_text(encoding="utf-8"))
     assert sorted(names(render_stack(stack, PROJECT_DIR))) == before[stack]
 

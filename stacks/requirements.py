@@ -77,10 +77,12 @@ def read_requirements(path: Path, label: str, depth: int = 0) -> tuple[list[Requ
             requirements.append(_reference(where, value))
         elif option:
             options.append(f"{where}: {option}")
-        elif "://" in line.split("@")[0] or line.startswith((".", "/")) or line.endswith(".whl"):
-            requirements.append(_reference(where, line))
         else:
             match = NAMED.match(line)
-            if match:
+            if match and match.group(4):  # name @ reference
                 requirements.append(Requirement(where, normalize(match.group(1)), match.group(4)))
+            elif "://" in line or line.startswith((".", "/")) or line.endswith(".whl"):
+                requirements.append(_reference(where, line))
+            elif match:
+                requirements.append(Requirement(where, normalize(match.group(1)), None))
     return requirements, options

@@ -60,9 +60,9 @@ def fresh_venv(venv: Path, wheel: Path) -> Path:
         text=True,
     ).stdout.strip()
     Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    pip = [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed"]
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--find-links", str(wheel.parent)]
-        + ["-q", "--ignore-installed", "muon-platform"],
+        [*pip, "--find-links", str(wheel.parent), "muon-platform"],
         check=True,
         capture_output=True,
     )

@@ -103,7 +103,10 @@ ParameterName = Annotated[
 ]
 RequirementsPath = Annotated[
     str,
-    pattern(r"^[\w.-]+(/[\w.-]+)*\.(txt|in)$", "a requirements file in the project, e.g. requirements.txt"),
+    pattern(
+        r"^[\w-][\w.-]*(/[\w-][\w.-]*)*\.(txt|in)$",
+        "a requirements file in the project, e.g. requirements.txt",
+    ),
 ]
 
 

@@ -94,7 +94,7 @@ def muon(venv: Path, directory: Path, *args: str) -> subprocess.CompletedProcess
     )
 
 
-def test_the_wheel_holds_one_muon_namespace(installed: Path) -> None:
+def test_the_wheel_holds_one_muon_namespace(installed: Path, wheel: Path) -> None:
     result = subprocess.run(
         [
             str(installed / "bin" / "python"),
@@ -110,7 +110,6 @@ def test_the_wheel_holds_one_muon_namespace(installed: Path) -> None:
     where, top_level = result.stdout.splitlines()
     assert where.startswith(str(installed)) and not where.startswith(str(PROJECT_DIR))
     assert top_level == "[]"  # no top-level `stacks`, `cli`… to collide with a team's packages
-    (wheel,) = installed.parent.glob("muon-*.whl")
     assert "muon/py.typed" in zipfile.ZipFile(wheel).namelist()  # PEP 561: checkers read muon's hints
 
 

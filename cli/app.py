@@ -58,12 +58,25 @@ class State:
     json: bool
     clients: ops.Clients
     _outputs: StackOutputs | None = None
+    _project: Path | None = None
 
     @property
     def outputs(self) -> StackOutputs:
         if self._outputs is None:
-            self._outputs = translate(lambda: StackOutputs.load(self.stack, self.outputs_file))
+            self._outputs = translate(
+                lambda: StackOutputs.load(self.stack, self.outputs_file, lambda: self.project_dir)
+            )
         return self._outputs
+
+    @property
+    def project_dir(self) -> Path:
+        """The project, found upward from the working directory as Pulumi finds its own (a
+        UsageError saying where muon looked when there is none)."""
+        if self._project is None:
+            from muon.cli.project import find_project
+
+            self._project = find_project()
+        return self._project
 
 
 def _boto3_clients(state: Callable[[], State]) -> ops.Clients:
@@ -90,12 +103,14 @@ def stack_region(state: State) -> str | None:
     """
     import boto3
 
+    from muon.cli.project import nearest_project
     from muon.stacks.definition.settings import read_stack_file
 
+    project = nearest_project()
     stack_file = Path(f"Pulumi.{state.stack}.yaml")
     region, where = None, ""
-    if state.outputs_file is None and stack_file.is_file():
-        region, where = read_stack_file(Path.cwd(), state.stack).get("aws:region"), f"{stack_file} aws:region"
+    if state.outputs_file is None and (project / stack_file).is_file():
+        region, where = read_stack_file(project, state.stack).get("aws:region"), f"{stack_file} aws:region"
     if not region:
         region = state.outputs.region()
         where = f"the ARNs in the outputs of stack '{state.stack}'"
@@ -155,6 +170,15 @@ def run(
         console.print_json(json.dumps(result, default=str))
     elif human is not None:
         human(result)
+
+
+def project_of(ctx: typer.Context) -> Path:
+    """The command's project folder, or its one-line error and exit code."""
+    try:
+        return ctx.obj.project_dir
+    except CliError as error:
+        errors.print(f"muon: {error}", markup=False)
+        raise typer.Exit(error.exit_code) from None
 
 
 def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,10 @@ class StackOutputs:
     values: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, stack: str, outputs_file: Path | None) -> StackOutputs:
+    def load(
+        cls, stack: str, outputs_file: Path | None, project: Callable[[], Path] | None = None
+    ) -> StackOutputs:
+        """``project``: the project folder, asked for only when no outputs file is given."""
         if outputs_file is not None:
             try:
                 values = json.loads(outputs_file.read_text(encoding="utf-8"))
@@ -53,7 +57,7 @@ class StackOutputs:
             return cls(stack, values)
         from muon.automation import Muon  # the Automation API only when no file is given
 
-        return cls(stack, Muon().outputs(stack))
+        return cls(stack, Muon(project() if project else None).outputs(stack))
 
     def region(self) -> str | None:
         """The region named by the first regional ARN among the outputs."""

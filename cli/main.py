@@ -11,6 +11,7 @@ import typer
 from muon.cli import (  # noqa: F401 - they register their commands
     continuity_commands,
     day2_commands,
+    init_commands,
     project_commands,
     report_commands,
     site_commands,

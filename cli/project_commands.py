@@ -15,6 +15,7 @@ from muon.cli.app import (
     app,
     console,
     errors,
+    project_of,
     run,
 )
 from muon.cli.errors import RefusedError, UsageError
@@ -24,6 +25,7 @@ from muon.cli.errors import RefusedError, UsageError
 
 @app.command()
 def plan(
+    ctx: typer.Context,
     stack: Annotated[str, typer.Argument(help="Stack to plan offline (reads Pulumi.<stack>.yaml).")],
     json_file: Annotated[
         Path | None, typer.Option("--json-file", help="Also write the graph as JSON.")
@@ -42,62 +44,7 @@ def plan(
     argv = [stack, *(["--json", str(json_file)] if json_file else []), *(["--quiet"] if quiet else [])]
     argv += ["--timeline"] if timeline else []
     argv += ["--cost"] if cost else []
-    raise typer.Exit(plan_main(argv, standalone=True))
-
-
-# -- init -----------------------------------------------------------------------------------------
-
-
-@app.command()
-def init(
-    ctx: typer.Context,
-    name: Annotated[str | None, typer.Option("--name", help="The service's name (2-22 a-z, 0-9, -).")] = None,
-    port: Annotated[
-        int | None,
-        typer.Option("--port", help="Container port (default: the Dockerfile's EXPOSE, else 8080)."),
-    ] = None,
-    path: Annotated[
-        str | None, typer.Option("--path", help="Path the load balancer routes (default /<name>).")
-    ] = None,
-    database: Annotated[
-        bool, typer.Option("--database/--no-database", help="An Aurora database for it.")
-    ] = False,
-    pipeline: Annotated[
-        str | None,
-        typer.Option("--pipeline", help="github:OWNER/REPO or codecommit:REPO: a delivery stack too."),
-    ] = None,
-    region: Annotated[str, typer.Option("--region", help="AWS region of the stacks.")] = "us-east-1",
-    force: Annotated[bool, typer.Option("--force", help="Overwrite files that exist.")] = False,
-) -> None:
-    """Write a team repository: Pulumi.yaml, __main__.py, muon.yaml and the stack files."""
-    from muon.cli.init import DEFAULT_PORT, InitOptions, exposed_port, write
-
-    def action(_state: State) -> dict[str, Any]:
-        directory = Path.cwd()
-        interactive = sys.stdin.isatty()
-        chosen_name = name or (typer.prompt("Service name") if interactive else None)
-        if not chosen_name:
-            raise UsageError("--name is required (or run muon init in a terminal to be asked)")
-        detected = exposed_port(directory)
-        chosen_port = (
-            port
-            if port is not None
-            else typer.prompt("Container port", default=detected or DEFAULT_PORT, type=int)
-            if interactive
-            else detected or DEFAULT_PORT
-        )
-        chosen_path = path or (
-            typer.prompt("Path to route", default=f"/{chosen_name}") if interactive else f"/{chosen_name}"
-        )
-        options = InitOptions(chosen_name, chosen_port, chosen_path, database, pipeline, region)
-        return {"directory": str(directory), "written": write(options, directory, force=force)}
-
-    def human(data: dict[str, Any]) -> None:
-        for written in data["written"]:
-            console.print(f"wrote {written}", markup=False)
-        console.print("next: muon plan dev   (the offline plan of the dev stack)", markup=False)
-
-    run(ctx, action, human)
+    raise typer.Exit(plan_main(argv, standalone=True, project_dir=project_of(ctx)))
 
 
 # -- import ---------------------------------------------------------------------------------------
@@ -166,9 +113,12 @@ def deployer_policy_command(
     def action(_state: State) -> dict[str, Any]:
         if not re.fullmatch(r"\d{12}", account):
             raise UsageError(f"--account: expected a 12-digit AWS account id, got '{account}'")
-        path = Path.cwd() / "muon.yaml"
+        from muon.cli.project import nearest_project
+
+        project = nearest_project()
+        path = project / "muon.yaml"
         definition = load_definition(path) if path.exists() else None
-        chosen = namespace or (definition.namespace if definition else None) or project_name(Path.cwd())
+        chosen = namespace or (definition.namespace if definition else None) or project_name(project)
         for what in uncovered(definition) if definition else []:
             print(f"muon: not in this policy: {what}; the platform team deploys it", file=sys.stderr)
         return deployer_policy(chosen, account, region, zone_id=zone_id)
@@ -197,7 +147,7 @@ def _operate(
         from muon.deploy.migrate import MigrationError
 
         config = {"images": _images(images)} if images else None
-        muon = Muon()
+        muon = Muon(state.project_dir)
         printer = (lambda line: errors.print(line, markup=False)) if ctx.obj.json else print
         if migrate:
             if not muon.migrations(stack):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from muon.cli import report as build
 from muon.cli.app import State, _table, _unavailable, app, console, run
+from muon.cli.project import nearest_project
 
 
 @app.command("report")
@@ -41,7 +41,7 @@ def report(
             },
         }
         if with_plan:
-            document["plan"] = build.plan_report(state.stack, Path.cwd())
+            document["plan"] = build.plan_report(state.stack, nearest_project())
         return document
 
     def human(data: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ always match the services and stacks.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 
 import yaml
@@ -28,6 +29,27 @@ class ImageTarget:
     build_args: dict[str, str] = field(default_factory=dict)
     test: str | None = None
     """Run against the built image before it is pushed (``$IMAGE`` names it)."""
+
+
+@dataclass(frozen=True)
+class PackageSource:
+    """Where the Pulumi steps install the project's requirements from, muon among them.
+
+    ``index_url``: pip's only index (``--index-url``, never ``--extra-index-url``: pip takes the
+    highest version any index offers, so a public index beside a private one lets anyone who
+    publishes a private name there win: pip install's warning on ``--extra-index-url``, CVE-2018-20225).
+    ``credentials_parameter``: a SecureString ``user:password`` that CodeBuild reads from Parameter
+    Store (``env.parameter-store``, never a plain variable) for ``credentials_host``; pip reads it
+    from ``~/.netrc`` (pip's "Authentication: netrc support"), so it is in no URL, log or command.
+    """
+
+    requirements: str = "requirements.txt"
+    index_url: str | None = None
+    credentials_parameter: str | None = None
+    credentials_host: str | None = None
+
+
+PIP_CREDENTIALS_VARIABLE = "MUON_PIP_CREDENTIALS"
 
 
 def image_test_variable(service: str) -> str:
@@ -113,7 +135,9 @@ pkg/cmd/pulumi/stack/secrets.go, ``SecretsManagerLoader.GetSecretsManager``). Th
 pipeline accepts: ``MIN_PULUMI_VERSION`` in stacks/definition/settings.py."""
 
 
-def _pulumi_env(access_token_parameter: str | None, exported: list[str]) -> dict[str, object]:
+def _pulumi_env(
+    access_token_parameter: str | None, exported: list[str], packages: PackageSource
+) -> dict[str, object]:
     env: dict[str, object] = {
         "shell": "bash",
         "variables": {
@@ -127,19 +151,37 @@ def _pulumi_env(access_token_parameter: str | None, exported: list[str]) -> dict
     }
     if exported:
         env["exported-variables"] = exported
+    secrets = {}
     if access_token_parameter:
-        env["parameter-store"] = {"PULUMI_ACCESS_TOKEN": access_token_parameter}
+        secrets["PULUMI_ACCESS_TOKEN"] = access_token_parameter
+    if packages.credentials_parameter:
+        secrets[PIP_CREDENTIALS_VARIABLE] = packages.credentials_parameter
+    if secrets:
+        env["parameter-store"] = secrets
     return env
 
 
-def _pulumi_install(project_dir: str) -> list[str]:
-    """The Pulumi CLI of the SDK's version, and the project's own pinned requirements."""
-    return [
+def _pulumi_install(project_dir: str, packages: PackageSource) -> list[str]:
+    """The Pulumi CLI of the SDK's version, and the project's own pinned requirements (muon among
+    them) from the source the definition names (``pipeline.muonSource``)."""
+    here = f'cd "$CODEBUILD_SRC_DIR/{project_dir}" && '
+    index = f"--index-url {shlex.quote(packages.index_url)} " if packages.index_url else ""
+    install = f"{here}.venv/bin/pip install -q {index}-r {shlex.quote(packages.requirements)}"
+    commands = [
         'curl -fsSL https://get.pulumi.com | sh -s -- --version "$MUON_PULUMI_VERSION"',
         'export PATH="$HOME/.pulumi/bin:$PATH"',
-        f'cd "$CODEBUILD_SRC_DIR/{project_dir}" && python3 -m venv .venv',
-        f'cd "$CODEBUILD_SRC_DIR/{project_dir}" && .venv/bin/pip install -q -r requirements.txt',
+        f"{here}python3 -m venv .venv",
     ]
+    if packages.credentials_parameter and packages.credentials_host:
+        # netrc: "machine HOST login USER password PASSWORD"; only this host gets them, and the
+        # file is gone before the program runs.
+        host = shlex.quote(packages.credentials_host)
+        commands.append(
+            f"(umask 077 && printf 'machine %s login %s password %s\\n' {host} "
+            f'"${{{PIP_CREDENTIALS_VARIABLE}%%:*}}" "${{{PIP_CREDENTIALS_VARIABLE}#*:}}" > "$HOME/.netrc")'
+        )
+        return [*commands, install, f'rm -f "$HOME/.netrc" && unset {PIP_CREDENTIALS_VARIABLE}']
+    return [*commands, install]
 
 
 def _pulumi_select(project_dir: str) -> list[str]:
@@ -158,7 +200,9 @@ def _pulumi_select(project_dir: str) -> list[str]:
     ]
 
 
-def deploy_buildspec(*, project_dir: str, access_token_parameter: str | None) -> str:
+def deploy_buildspec(
+    *, project_dir: str, access_token_parameter: str | None, packages: PackageSource | None = None
+) -> str:
     """Set the built images on the environment's stack, ``pulumi up``, check what ECS runs.
 
     Runs with MUON_STACK, MUON_ENVIRONMENT, MUON_MIGRATE and (cross-account) MUON_DEPLOY_ROLE_ARN
@@ -169,9 +213,9 @@ def deploy_buildspec(*, project_dir: str, access_token_parameter: str | None) ->
     deploy = ".venv/bin/python -m muon.stacks.deploy"
     spec = {
         "version": 0.2,
-        "env": _pulumi_env(access_token_parameter, ["MUON_SERVICE_URL"]),
+        "env": _pulumi_env(access_token_parameter, ["MUON_SERVICE_URL"], packages or PackageSource()),
         "phases": {
-            "install": {"commands": _pulumi_install(project_dir)},
+            "install": {"commands": _pulumi_install(project_dir, packages or PackageSource())},
             "build": {
                 "commands": [
                     # Functions built and unit-tested by the Build stage: its artifact (paths as in
@@ -219,7 +263,9 @@ def deploy_buildspec(*, project_dir: str, access_token_parameter: str | None) ->
     return yaml.safe_dump(spec, sort_keys=False, width=1000)
 
 
-def update_buildspec(*, project_dir: str, access_token_parameter: str | None) -> str:
+def update_buildspec(
+    *, project_dir: str, access_token_parameter: str | None, packages: PackageSource | None = None
+) -> str:
     """The pipeline updates its own stack first, and restarts the run when the pipeline changed.
 
     Runs with MUON_STACK (the pipeline stack), MUON_PIPELINE, MUON_EXECUTION_ID, MUON_COMMIT and
@@ -227,9 +273,9 @@ def update_buildspec(*, project_dir: str, access_token_parameter: str | None) ->
     """
     spec = {
         "version": 0.2,
-        "env": _pulumi_env(access_token_parameter, []),
+        "env": _pulumi_env(access_token_parameter, [], packages or PackageSource()),
         "phases": {
-            "install": {"commands": _pulumi_install(project_dir)},
+            "install": {"commands": _pulumi_install(project_dir, packages or PackageSource())},
             "build": {
                 "commands": [
                     *_pulumi_select(project_dir),

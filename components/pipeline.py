@@ -336,6 +336,12 @@ class Pipeline(pulumi.ComponentResource):
         if parameter:
             arn = context.arn("ssm", f"parameter{parameter}")
             statements.append(allow("ssm:GetParameters", arn, Sid="ReadPulumiToken"))
+        credentials = deploy.packages.credentials_parameter
+        if credentials:
+            # CodeBuild reads env.parameter-store with the project's role (CodeBuild User Guide,
+            # "Buildspec syntax": parameter-store needs ssm:GetParameters on the parameter).
+            arn = context.arn("ssm", f"parameter{credentials}")
+            statements.append(allow("ssm:GetParameters", arn, Sid="ReadPackageIndexCredentials"))
         return statements
 
     def _update_project(self) -> None:
@@ -344,7 +350,9 @@ class Pipeline(pulumi.ComponentResource):
         self._project(
             "update",
             buildspec=update_buildspec(
-                project_dir=deploy.project_dir, access_token_parameter=deploy.access_token_parameter
+                project_dir=deploy.project_dir,
+                access_token_parameter=deploy.access_token_parameter,
+                packages=deploy.packages,
             ),
             extra_statements=self._token_statements(),
             variables=self._pulumi_variables(),
@@ -372,7 +380,9 @@ class Pipeline(pulumi.ComponentResource):
         self._project(
             "deploy",
             buildspec=deploy_buildspec(
-                project_dir=deploy.project_dir, access_token_parameter=deploy.access_token_parameter
+                project_dir=deploy.project_dir,
+                access_token_parameter=deploy.access_token_parameter,
+                packages=deploy.packages,
             ),
             extra_statements=statements,
             variables=[

@@ -7,7 +7,7 @@ from typing import Literal
 
 import pulumi
 
-from muon.components.buildspecs import ImageTarget
+from muon.components.buildspecs import ImageTarget, PackageSource
 from muon.components.context import AwsContext
 
 SourceProvider = Literal["github", "codecommit", "s3"]
@@ -84,6 +84,9 @@ class DeploySettings:
     role_arn: str | None = None
     """A pre-created role for the deploy step (``pipeline.deployRoleArn``): muon creates none.
     Default None: muon's."""
+    packages: PackageSource = field(default_factory=PackageSource)
+    """Where the Pulumi steps install the project's requirements (muon among them) from; default
+    the project's requirements.txt from PyPI (muon by a direct reference)."""
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,11 @@ import yaml
 from muon.cli.main import entry, hoist_global_options
 from tests.conftest import PROJECT_DIR
 
+WHEEL_URL = "https://artifacts.acme.example/muon/muon_platform-0.2.0-py3-none-any.whl"
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """A fresh virtual environment with the wheel built from this repository installed in it.
 
-    The third-party dependencies come from this environment's site-packages (a path entry, so its
-    editable install of muon is not active there): the test stays offline and fast, and `muon`
-    itself can only come from the wheel.
-    """
-    root = tmp_path_factory.mktemp("package")
+def build_wheel(target: Path) -> Path:
+    """The wheel of this repository, built offline (setuptools from this environment)."""
     subprocess.run(
         [
             sys.executable,
@@ -36,15 +31,26 @@ def installed(tmp_path_factory) -> Path:
             "--no-build-isolation",
             "-q",
             "-w",
-            str(root),
+            str(target),
             ".",
         ],
         cwd=PROJECT_DIR,
         check=True,
         capture_output=True,
     )
-    (wheel,) = root.glob("muon-*.whl")
-    venv = root / "venv"
+    (wheel,) = target.glob("muon_platform-*.whl")
+    return wheel
+
+
+def fresh_venv(venv: Path, wheel: Path) -> Path:
+    """A new virtual environment with muon-platform installed from ``wheel``'s folder, as from an
+    index (``--no-index --find-links``; ``--ignore-installed``: this environment's editable muon is
+    visible through the path entry and would otherwise count as installed).
+
+    The third-party dependencies come from this environment's site-packages (a path entry, so its
+    editable install of muon is not active there): the test stays offline and fast, and `muon`
+    itself can only come from the wheel.
+    """
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     site = subprocess.run(
@@ -54,10 +60,24 @@ def installed(tmp_path_factory) -> Path:
         text=True,
     ).stdout.strip()
     Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    pip = [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed"]
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, capture_output=True
+        [*pip, "--find-links", str(wheel.parent), "muon-platform"],
+        check=True,
+        capture_output=True,
     )
     return venv
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory) -> Path:
+    """A fresh virtual environment with the wheel built from this repository installed in it."""
+    return fresh_venv(tmp_path_factory.mktemp("package") / "venv", wheel)
 
 
 def muon(venv: Path, directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -74,7 +94,7 @@ def muon(venv: Path, directory: Path, *args: str) -> subprocess.CompletedProcess
     )
 
 
-def test_the_wheel_holds_one_muon_namespace(installed: Path) -> None:
+def test_the_wheel_holds_one_muon_namespace(installed: Path, wheel: Path) -> None:
     result = subprocess.run(
         [
             str(installed / "bin" / "python"),
@@ -90,7 +110,6 @@ def test_the_wheel_holds_one_muon_namespace(installed: Path) -> None:
     where, top_level = result.stdout.splitlines()
     assert where.startswith(str(installed)) and not where.startswith(str(PROJECT_DIR))
     assert top_level == "[]"  # no top-level `stacks`, `cli`… to collide with a team's packages
-    (wheel,) = installed.parent.glob("muon-*.whl")
     assert "muon/py.typed" in zipfile.ZipFile(wheel).namelist()  # PEP 561: checkers read muon's hints
 
 
@@ -102,16 +121,16 @@ def test_init_then_plan_in_an_empty_folder(installed: Path, tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in team.iterdir()) == [
+        ".gitignore",
         "Pulumi.dev.yaml",
         "Pulumi.prod.yaml",
         "Pulumi.yaml",
         "__main__.py",
-        "buildspec-test.yml",
         "muon.yaml",
         "requirements.txt",
     ]
     assert len((team / "__main__.py").read_text().strip().splitlines()) == 4  # docstring, import, blank, call
-    assert "muon==" in (team / "requirements.txt").read_text()
+    assert "muon-platform==" in (team / "requirements.txt").read_text()
     plan = muon(installed, team, "plan", "dev", "--quiet")
     assert plan.returncode == 0, plan.stderr
     assert "aws:ecs/service:Service" in plan.stdout and "aws:rds/cluster:Cluster" in plan.stdout
@@ -123,7 +142,17 @@ def test_init_then_plan_in_an_empty_folder(installed: Path, tmp_path: Path) -> N
 
 def test_init_with_a_pipeline_renders_the_delivery_stack(installed: Path, tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM scratch\nEXPOSE 9090\n")
-    result = muon(installed, tmp_path, "init", "--name", "apple", "--pipeline", "github:acme/apple")
+    result = muon(
+        installed,
+        tmp_path,
+        "init",
+        "--name",
+        "apple",
+        "--pipeline",
+        "github:acme/apple",
+        "--muon-source",
+        WHEEL_URL,
+    )
     assert result.returncode == 0, result.stderr
     assert "port: 9090" in (tmp_path / "muon.yaml").read_text()  # the Dockerfile's EXPOSE
     assert "- /apple" in (tmp_path / "muon.yaml").read_text()
@@ -152,19 +181,20 @@ def run_entry(capsys, *args: str) -> tuple[int, str, str]:
     return exited.value.code, captured.out, captured.err
 
 
-def test_init_never_overwrites_without_force(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_init_never_overwrites(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "stdin", open(os.devnull))  # noqa: SIM115 - not a terminal: no prompts
     assert run_entry(capsys, "init", "--name", "banana")[0] == 0
-    (tmp_path / "muon.yaml").write_text("# mine\n")
-    code, _, err = run_entry(capsys, "init", "--name", "banana")
-    assert (code, err) == (
-        2,
-        f"muon: {tmp_path / 'Pulumi.yaml'} exists; muon init never overwrites a file (use --force)\n",
-    )
-    assert (tmp_path / "muon.yaml").read_text() == "# mine\n"
-    assert run_entry(capsys, "init", "--name", "banana", "--force")[0] == 0
-    assert "banana" in (tmp_path / "muon.yaml").read_text()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    (tmp_path / "Pulumi.dev.yaml").write_text("# mine\n")
+    code, out, err = run_entry(capsys, "init", "--name", "banana")
+    assert (code, err) == (0, "")
+    assert "kept Pulumi.yaml, __main__.py, Pulumi.dev.yaml, Pulumi.prod.yaml, requirements.txt" in out
+    assert "wrote" not in out and "added" not in out  # nothing missing, nothing duplicated
+    assert (tmp_path / "Pulumi.dev.yaml").read_text() == "# mine\n"
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name != "Pulumi.dev.yaml"} == {
+        k: v for k, v in before.items() if k != "Pulumi.dev.yaml"
+    }
 
 
 @pytest.mark.parametrize(
@@ -185,6 +215,33 @@ def test_init_never_overwrites_without_force(tmp_path: Path, monkeypatch, capsys
             "muon: --pipeline: expected github:OWNER/REPO",
         ),
         (("init",), "muon: --name is required"),
+        (("init", "--name", "banana", "--region", "mars-1"), "muon: --region: 'mars-1' is not an AWS region"),
+        (
+            ("init", "--name", "banana", "--region", "eu-wset-1"),
+            "muon: --region: 'eu-wset-1' is not an AWS region; did you mean eu-west-1?",
+        ),
+        (
+            ("init", "--name", "banana", "--domain", "Shop.Acme"),
+            "muon: --domain: 'Shop.Acme' is not a lowercase",
+        ),
+        (("init", "--name", "banana", "--zone", "acme.com"), "muon: --zone: only with --domain"),
+        (
+            ("init", "--name", "banana", "--domain", "shop.acme.com", "--zone", "other.com"),
+            "muon: --zone: shop.acme.com is not inside the zone other.com",
+        ),
+        (
+            ("init", "--name", "banana", "--muon-source", "http://pypi.acme.example/simple/"),
+            "muon: --muon-source: 'http://pypi.acme.example/simple/': expected https://",
+        ),
+        (
+            ("init", "--name", "banana", "--muon-source", "https://me:secret@pypi.acme.example/simple/"),
+            "muon: --muon-source: credentials never go in a requirement",
+        ),
+        (("init", "--name", "banana", "--muon-source", "muon"), "muon: --muon-source: 'muon' is neither"),
+        (
+            ("init", "--name", "banana", "--pipeline", "github:acme/banana"),
+            "muon: --pipeline: the pipeline must know where muon comes from: give --muon-source",
+        ),
     ],
 )
 def test_bad_init_input_is_one_line(tmp_path: Path, monkeypatch, capsys, args, expected: str) -> None:

@@ -90,6 +90,47 @@ class ImageScanSpec(Spec):
     )
 
 
+IndexUrl = Annotated[
+    str,
+    pattern(
+        r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~%/+-]*)?$",
+        "an https:// package index URL with no credentials in it, e.g. "
+        "https://pypi.acme.example/simple/ (credentials go in credentialsParameter)",
+    ),
+]
+ParameterName = Annotated[
+    str, pattern(r"^/[A-Za-z0-9_./-]{1,1010}$", "a Parameter Store name such as /acme/ci/pip-index")
+]
+RequirementsPath = Annotated[
+    str,
+    pattern(
+        r"^[\w-][\w.-]*(/[\w-][\w.-]*)*\.(txt|in)$",
+        "a requirements file in the project, e.g. requirements.txt",
+    ),
+]
+
+
+class MuonSourceSpec(Spec):
+    """Where the pipeline's Pulumi steps (self-update, deploys) install muon and the project's other
+    packages from. muon is not on PyPI under its name (PyPI's ``muon`` is another project)."""
+
+    requirements: RequirementsPath = Field(
+        default="requirements.txt",
+        description="The requirements file (in projectDir) requiring muon-platform: the steps install it.",
+    )
+    index_url: IndexUrl | None = Field(
+        default=None,
+        description="The package index pip installs every requirement from, and the only one it asks "
+        "(--index-url): it serves muon-platform and everything the file requires (e.g. a repository "
+        "proxying PyPI). Default: PyPI, for a file requiring muon by a direct reference.",
+    )
+    credentials_parameter: ParameterName | None = Field(
+        default=None,
+        description="A SecureString 'user:password' for indexUrl's host (without indexUrl: the host of "
+        "muon's direct reference), read by CodeBuild from Parameter Store and given to pip as ~/.netrc.",
+    )
+
+
 class PipelineStageSpec(Spec):
     environment: Name
     stack: Annotated[str, pattern(r"^[\w.-]+$", "a stack name")] | None = Field(
@@ -153,6 +194,10 @@ class PipelineSpec(Spec):
         description="Permissions boundary for the roles that run `pulumi up` (default: permissionsBoundary).",
     )
     project_dir: str = Field(default=".", description="Where Pulumi.yaml is, in the repository.")
+    muon_source: MuonSourceSpec = Field(
+        default_factory=MuonSourceSpec,
+        description="Where the Pulumi steps install muon from: requirements file, index, credentials.",
+    )
     artifact_bucket: (
         Annotated[
             str,

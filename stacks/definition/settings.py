@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import importlib.util
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -116,10 +117,13 @@ def settings_from_config(config: dict[str, str], source: str) -> StackSettings:
 
 @functools.cache
 def known_regions() -> frozenset[str]:
-    """Every region of every partition botocore knows (its partitions.json): checked offline."""
-    import botocore
+    """Every region of every partition botocore knows (its partitions.json): checked offline.
 
-    path = Path(botocore.__file__).parent / "data" / "partitions.json"
+    The file is found without importing botocore, so that `muon init` answers fast."""
+    spec = importlib.util.find_spec("botocore")
+    origin = spec.origin if spec is not None else None
+    assert origin is not None, "botocore is a dependency of muon"
+    path = Path(origin).parent / "data" / "partitions.json"
     partitions = json.loads(path.read_text(encoding="utf-8"))["partitions"]
     return frozenset(region for p in partitions for region in p["regions"] if not region.endswith("-global"))
 

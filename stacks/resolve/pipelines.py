@@ -23,6 +23,7 @@ from muon.components.topic import chatbot_problem
 from muon.stacks.definition import Definition, MigrateSpec, PipelineSpec
 from muon.stacks.definition.settings import StackSettings, read_stack_file
 from muon.stacks.errors import DefinitionError
+from muon.stacks.resolve.muon_source import package_source
 
 PIPELINE_LOG_RETENTION_DAYS = 365
 LOCAL_BUILDS_KEPT = 10
@@ -205,6 +206,7 @@ def pipeline_args(
             project_dir=spec.project_dir,
             access_token_parameter=settings.access_token_parameter,
             role_arn=spec.deploy_role_arn,
+            packages=package_source(spec.muon_source, project_dir, settings.definition),
         ),
         notifications=Notifications(
             emails=tuple(spec.notifications.emails),

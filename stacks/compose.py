@@ -18,30 +18,23 @@ from muon.components.dashboard import (
     SitePanel,
     environment_dashboard,
 )
-from muon.components.database import Database
 from muon.components.environment import Environment
 from muon.components.function import Function
 from muon.components.org_security import OrganizationSecurity
 from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline
-from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry
+from muon.components.registry import Registry
 from muon.components.service import Service
-from muon.components.service_args import EnvironmentWiring, QueueAccess
+from muon.components.service_args import EnvironmentWiring
 from muon.components.site import StaticSite
 from muon.components.tagging import boundary_transformation, tag_transformation
-from muon.components.tags import BACKUP_TAG
-from muon.stacks.definition import Definition
+from muon.stacks.compose_services import Place, compose_services, local_builds
 from muon.stacks.definition.settings import aws_settings, organization_only, settings_from_config
 from muon.stacks.extensions import Extension, ServiceWiring, extend_environment, load_extensions
 from muon.stacks.extensions import transformation as extension_transformation
 from muon.stacks.facts import PulumiFacts
-from muon.stacks.resolve.continuity import continuous_backup_days
-from muon.stacks.resolve.databases import database_access, database_args, database_placeholders
 from muon.stacks.resolve.functions import environment_functions
-from muon.stacks.resolve.images import awaiting_image_warning
 from muon.stacks.resolve.organization import OrganizationPlan
-from muon.stacks.resolve.pipelines import local_registry_args
-from muon.stacks.resolve.services import DatabaseWiring, service_args
 from muon.stacks.resolve.sites import environment_sites
 from muon.stacks.resolve.stack import (
     EnvironmentPlan,
@@ -54,11 +47,9 @@ from muon.stacks.resolve.stack import (
 )
 from muon.stacks.resolve.workloads import (
     admit_callers,
-    creation_order,
     scheduled_jobs,
     service_connect_namespace,
     worker_queues,
-    workload_wiring,
 )
 
 _imports_frozen = False
@@ -187,11 +178,11 @@ def _compose_environment(
             env_name, definition, context, plan.tags, environment
         ),
     )
-    built = _local_builds(plan, environment, context)
+    built = local_builds(plan, environment, context)
     queues = worker_queues(env_name, definition, context, wiring, plan.tags, environment)
     queue_access = {name: queue.access() for name, queue in queues.items()}
     place = Place(plan, stack, environment, wiring, queue_access)
-    services, panels = _compose_services(place, built, exports)
+    services, panels = compose_services(place, built, exports)
     for name, queue in queues.items():
         exports.services[env_name][name] |= {
             "queueUrl": queue.url,
@@ -225,88 +216,6 @@ def _compose_environment(
         exports.functions[env_name] = {name: function.outputs() for name, function in functions.items()}
     if isinstance(environment, Environment):
         _dashboard(env_name, context, wiring, environment, services, panels, functions, sites)
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where an environment's services are composed: its plan and its resources."""
-
-    plan: EnvironmentPlan
-    stack: StackPlan
-    environment: Environment | AttachedEnvironment
-    wiring: EnvironmentWiring
-    queues: dict[str, QueueAccess]
-
-
-def _compose_services(
-    place: Place, built: dict[str, tuple[pulumi.Output[str], pulumi.Output[str]]], exports: Exports
-) -> tuple[dict[str, Service], list[DatabasePanel]]:
-    """Each service of the environment, with its database; the databases' dashboard panels. In
-    the definition's order, but every service after the backends it calls (``creation_order``)."""
-    plan, context, wiring = place.plan, place.stack.context, place.wiring
-    services: dict[str, Service] = {}
-    panels: dict[str, DatabasePanel] = {}
-    outputs: dict[str, dict[str, pulumi.Input[object]]] = {}
-    for name in creation_order(place.stack.definition.services):
-        image, repository_arn = built.get(name, (plan.images[name], None))
-        if image is None:
-            pulumi.log.warn(awaiting_image_warning(name, plan.name))
-        database = _database_wiring(place, name, exports, panels)
-        service = Service(
-            f"{plan.name}-{name}",
-            service_args(
-                plan.services[name],
-                environment=plan.name,
-                context=context,
-                wiring=wiring,
-                image=image,
-                tags=plan.tags,
-                database=database,
-                image_repository_arn=repository_arn,
-                workload=workload_wiring(
-                    name,
-                    place.stack.definition.services,
-                    namespace_arn=wiring.service_connect_namespace_arn,
-                    queues=place.queues,
-                    backends={created: made.service_name for created, made in services.items()},
-                ),
-            ),
-            opts=pulumi.ResourceOptions(parent=place.environment),
-        )
-        services[name] = service
-        outputs[name] = service.outputs(wiring)
-    # Backends were created first; from here on, the definition's order.
-    order = list(place.stack.definition.services)
-    exports.services[plan.name] = {name: outputs[name] for name in order}
-    return {name: services[name] for name in order}, [panels[name] for name in order if name in panels]
-
-
-def _database_wiring(
-    place: Place, service: str, exports: Exports, panels: dict[str, DatabasePanel]
-) -> DatabaseWiring | None:
-    """The service's database (None without one), its exports and its dashboard panel."""
-    spec = place.stack.definition.services[service].database
-    if spec is None:
-        return None
-    plan, context = place.plan, place.stack.context
-    database = _database(plan, service, place.stack.definition, place.environment, context)
-    exports.databases.setdefault(plan.name, {})[service] = database.outputs()
-    panels[service] = DatabasePanel(
-        identifier=database.cluster_identifier,
-        dimension=database.alarm_dimension,
-        alarm_names=tuple(database.alarm_names),
-    )
-    return DatabaseWiring(
-        placeholders=database_placeholders(
-            spec,
-            service,
-            endpoint=database.endpoint,
-            reader_endpoint=database.reader_endpoint,
-            port=database.port,
-        ),
-        access=database_access(database, spec, service, context, plan.passwords[service]),
-        iam_authentication=spec.iam_authentication,
-    )
 
 
 def _extend(extensions: list[Extension], place: Place, services: dict[str, Service]) -> None:
@@ -383,85 +292,3 @@ def _organization(plan: OrganizationPlan) -> dict[str, object]:
             management_account_id=identity.account_id,
         ).outputs()
     return outputs
-
-
-def _local_builds(
-    plan: EnvironmentPlan, environment: Environment | AttachedEnvironment, context: AwsContext
-) -> dict[str, tuple[pulumi.Output[str], pulumi.Output[str]]]:
-    """Build and push the images this stack builds itself: (image by digest, repository ARN)."""
-    if not plan.builds:
-        return {}
-    # Imported here: the docker-build SDK costs every other stack its import time.
-    from muon.components.image_build import ImageBuild, ImageBuildArgs
-
-    registry = Registry(
-        f"{plan.name}-images",
-        local_registry_args(plan.name, tuple(plan.builds), context=context, tags=plan.tags),
-        opts=pulumi.ResourceOptions(parent=environment),
-    )
-    built = {}
-    for service, build in plan.builds.items():
-        location, dockerfile = build.locations(project_dir())
-        image = ImageBuild(
-            f"{plan.name}-{service}-build",
-            ImageBuildArgs(
-                repository_url=registry.repository_urls[service],
-                registry_id=context.account_id,
-                context=location,
-                dockerfile=dockerfile,
-                tag=f"{DEPLOYED_TAG_PREFIX}{plan.name}-{build.tag}",
-                target=build.target,
-                build_args=build.args,
-            ),
-            opts=pulumi.ResourceOptions(parent=environment),
-        )
-        built[service] = (image.image, registry.repository_arns[service])
-    return built
-
-
-def _database(
-    plan: EnvironmentPlan,
-    service_name: str,
-    definition: Definition,
-    environment: Environment | AttachedEnvironment,
-    context: AwsContext,
-) -> Database:
-    service_spec = definition.services[service_name]
-    spec = service_spec.database
-    assert spec is not None
-    override = service_spec.environments.get(plan.name)
-    args = database_args(
-        service_name,
-        spec,
-        override.database if override else None,
-        environment=plan.name,
-        tier=plan.tier,
-        context=context,
-        zones=plan.zones,
-        vpc_id=environment.network.vpc_id,
-        subnet_ids=environment.network.isolated_subnet_ids,
-        alarm_topic_arn=environment.alarm_topic_arn,
-        log_retention_days=environment.log_retention_days,
-        password=plan.passwords[service_name],
-        tags=plan.tags | backup_tag(plan),
-        key_arn=definition.keys.data,
-    )
-    continuous = continuous_backup_days(plan.args.continuity if plan.args else None)
-    if continuous is not None and spec.backup_retention is None:
-        # AWS Backup's point-in-time restore sets the cluster's retention: the stack says the same.
-        args = dataclasses.replace(args, backup_retention_days=continuous)
-    return Database(
-        f"{plan.name}-{service_name}-database",
-        args,
-        opts=pulumi.ResourceOptions(parent=environment),
-    )
-
-
-def backup_tag(plan: EnvironmentPlan) -> dict[str, str]:
-    """The tag that puts a stateful resource in its environment's backup plan (see components/backup.py)."""
-    if plan.args is not None:
-        owner = plan.args.continuity.name if plan.args.continuity else None
-    else:
-        assert plan.platform is not None
-        owner = plan.platform.entry.get("backupTag")
-    return {BACKUP_TAG: owner} if owner else {}

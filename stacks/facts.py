@@ -142,7 +142,7 @@ def read(what: str, reading: Callable[[], T], absent: tuple[str, ...] = ()) -> T
 
 
 def fetch(what: str, reading: Callable[[], T]) -> T:
-    """``reading()``, where no answer means "nothing there": any failure is one line."""
+    """``reading()`` of something that is there (no answer means "nothing"): any failure is one line."""
     try:
         return reading()
     except Exception as error:

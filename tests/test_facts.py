@@ -175,6 +175,22 @@ def test_a_failed_read_of_the_cluster_stops_the_run(tmp_path: Path, error: str) 
     assert message.startswith("cannot read whether ECS cluster muon-dev exists (ecs:DescribeClusters)")
 
 
+def test_a_failed_read_of_the_cluster_never_cuts_a_deployed_environment_back_to_its_zone(
+    tmp_path: Path,
+) -> None:
+    """A created zone waits for its delegation only in an environment never deployed: read as
+    "no cluster", a refused read would compose the zone alone and delete everything else."""
+    created = (
+        "environments:\n  dev: {domain: {name: dev.banana.example.com, createZone: true}}\n"
+        "services:\n  banana: {port: 8080, pathPatterns: [/bananas]}\n"
+    )
+    mocks = deployed()
+    detail = DENIED.format(service="ECS", operation="DescribeClusters", action="ecs:DescribeClusters")
+    mocks.errors["aws:ecs/getCluster:getCluster"] = f"reading ECS Cluster (muon-dev): {detail}"
+    message = stopped(tmp_path, mocks, created)
+    assert message.startswith("cannot read whether ECS cluster muon-dev exists (ecs:DescribeClusters)")
+
+
 # -- a database's password parameter --------------------------------------------------------------------
 
 

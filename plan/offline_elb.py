@@ -17,8 +17,8 @@ class OfflineElbv2:
         if operation in self.errors:
             from botocore.exceptions import ClientError
 
-            error = {"Code": self.errors[operation], "Message": f"offline: {self.errors[operation]}"}
-            raise ClientError({"Error": error}, operation)
+            code = self.errors[operation]
+            raise ClientError({"Error": {"Code": code, "Message": f"offline: {code}"}}, operation)
 
     def describe_rules(self, ListenerArn: str, **_: Any) -> dict[str, Any]:  # noqa: N803 - boto3's names
         self._fail("DescribeRules")

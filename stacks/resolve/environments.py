@@ -10,9 +10,9 @@ from muon.components.domain import DomainArgs
 from muon.components.environment import EnvironmentArgs
 from muon.components.firewall import COUNTABLE_RULES
 from muon.components.load_balancer import LoadBalancerArgs
-from muon.components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NetworkArgs
+from muon.components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NatStrategy, NetworkArgs
 from muon.components.topic import chatbot_problem
-from muon.stacks.definition import EnvironmentSpec, Tier, tier_of
+from muon.stacks.definition import ClusterProvider, EnvironmentSpec, Tier, tier_of
 from muon.stacks.definition.environment import ClusterSpec, NetworkSpec
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.continuity import continuity_args
@@ -27,11 +27,11 @@ MAX_HOST_LIFETIME_DAYS = 14
 class Egress:
     """How the private subnets reach AWS and the internet: NAT, and which interface endpoints."""
 
-    nat: str
+    nat: NatStrategy
     interface_endpoints: tuple[str, ...]
 
 
-def _provider(name: str, cluster: ClusterSpec, defaults: TierDefaults, source: str) -> str:
+def _provider(name: str, cluster: ClusterSpec, defaults: TierDefaults, source: str) -> ClusterProvider:
     provider = cluster.provider or defaults.provider
     if provider == "ec2" and is_arm64(cluster.instance_type):
         raise DefinitionError(
@@ -108,7 +108,7 @@ def _zones(
 
 
 def _cluster_args(
-    name: str, spec: EnvironmentSpec, tier: Tier, provider: str, context: AwsContext, source: str
+    name: str, spec: EnvironmentSpec, tier: Tier, provider: ClusterProvider, context: AwsContext, source: str
 ) -> ClusterArgs:
     defaults, cluster, minimal = TIER_DEFAULTS[tier], spec.cluster, spec.cost == "minimal"
     ec2_min = cluster.min if cluster.min is not None else defaults.ec2_min

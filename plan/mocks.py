@@ -8,6 +8,8 @@ from typing import Any
 
 import pulumi
 
+from muon.plan.offline_elb import OfflineElbv2
+
 DEFAULT_ACCOUNT = "123456789012"
 # Availability zones an account sees in a region (AWS Regions and Zones page), so that the offline
 # plan refuses more zones than the region has; regions not listed get the common three.
@@ -63,6 +65,10 @@ class MuonMocks(pulumi.runtime.Mocks):
         """Task definition families that 'exist', with the image of their app container."""
         self.listener_rules: dict[tuple[str, int], dict[str, Any]] = {}
         """Rules that 'exist' on listeners (listener ARN, priority → arn, tags, conditions)."""
+        self.errors: dict[str, str] = {}
+        """Provider functions that fail (token → the provider's error text): a denied or throttled read."""
+        self.elb_errors: dict[str, str] = {}
+        """Elastic Load Balancing calls that fail (operation → AWS error code)."""
         self.stack_outputs: dict[str, dict[str, Any]] = {}
         """Outputs of other stacks, for ``StackReference`` (stack name → outputs); a stack not
         listed answers with a stand-in platform contract (the offline plan of a service project)."""
@@ -306,12 +312,18 @@ class MuonMocks(pulumi.runtime.Mocks):
             tags = inputs.get("tags") or [f"{name}:latest"]
             state.update(digest=pushed, ref=f"{tags[0].rsplit(':', 1)[0]}@{pushed}")
 
+    def elbv2(self) -> OfflineElbv2:
+        """Elastic Load Balancing as boto3's client answers, from ``listener_rules``."""
+        return OfflineElbv2(self.listener_rules, self.elb_errors)
+
     def _parameter_arn(self, name: str) -> str:
         return f"arn:aws:ssm:{self.region}:{self.account_id}:parameter{name}"
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         token, params = args.token, args.args
         self.calls.append((token, dict(params)))
+        if token in self.errors:
+            return {}, [(next(iter(params), ""), self.errors[token])]
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": self.account_id,
@@ -342,21 +354,31 @@ class MuonMocks(pulumi.runtime.Mocks):
                     "arn": self._parameter_arn(name),
                 }, []
             # As failures, not an exception: the engine reports a provider's error that way and a
-            # program may catch it (a raised exception would fail the whole run).
-            return {}, [("name", f"ParameterNotFound: {name}")]
+            # program may catch it (a raised exception would fail the whole run). The text is the
+            # provider's (terraform-provider-aws, ssm/parameter_data_source.go).
+            return {}, [("name", f"reading SSM Parameter ({name}): couldn't find resource")]
         if token == "aws:ecs/getCluster:getCluster":
             # A cluster exists once something was deployed to it (a running service's family).
             cluster = str(params.get("clusterName", ""))
             if any(family.startswith(f"{cluster}-") for family in self.deployed_images):
                 arn = f"arn:aws:ecs:{self.region}:{self.account_id}:cluster/{cluster}"
                 return {"clusterName": cluster, "arn": arn, "status": "ACTIVE", "id": arn}, []
-            return {}, [("clusterName", f"ClusterNotFoundException: {cluster}")]
+            # DescribeClusters answers an unknown name with a MISSING failure: "empty result".
+            return {}, [("clusterName", f"reading ECS Cluster ({cluster}): empty result")]
+        if token == "aws:ecs/getService:getService":
+            service = str(params.get("serviceName", ""))
+            if service in self.deployed_images:  # a service and its task family share the name
+                revision = f"arn:aws:ecs:{self.region}:{self.account_id}:task-definition/{service}:1"
+                return {"serviceName": service, "taskDefinition": revision, "id": service}, []
+            return {}, [("serviceName", "no matching ECS Service found")]
         if token == "aws:ecs/getTaskDefinition:getTaskDefinition":
-            family = str(params.get("taskDefinition", "")).split(":")[0]
+            reference = str(params.get("taskDefinition", ""))
+            family = reference.rsplit("/", 1)[-1].split(":")[0]
             if family in self.deployed_images:
                 containers = [{"name": "app", "image": self.deployed_images[family]}]
                 return {"family": family, "containerDefinitions": json.dumps(containers), "id": family}, []
-            return {}, [("taskDefinition", f"ClientException: Unable to describe task definition {family}")]
+            missing = f"reading ECS Task Definition ({reference}): couldn't find resource"
+            return {}, [("taskDefinition", missing)]
         if token == "aws:resourcegroupstaggingapi/getResources:getResources":
             arns = set(params.get("resourceArnLists") or [])
             found = [

@@ -248,7 +248,7 @@ def test_the_listener_rules_are_read_from_aws_with_their_owners(aws: str) -> Non
     """What a real preview reads (moto in server mode): every rule, its patterns and muon's tags."""
     import boto3
 
-    from muon.stacks.resolve.attach import RuleClaim, listener_claims
+    from muon.stacks.facts import PulumiFacts, RuleClaim
 
     ec2, elb = boto3.client("ec2"), boto3.client("elbv2")
     vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
@@ -270,8 +270,8 @@ def test_the_listener_rules_are_read_from_aws_with_their_owners(aws: str) -> Non
         Actions=forward,
         Tags=[{"Key": "muon:project", "Value": "cherry"}, {"Key": "muon:stack", "Value": "dev"}],
     )["Rules"][0]["RuleArn"]
-    assert listener_claims(listener_arn, {"region": "us-east-1"}) == [
+    assert PulumiFacts({"region": "us-east-1"}).listener_rules(listener_arn) == (
         RuleClaim(
             arn=rule, priority=42, paths=frozenset({"/cherries"}), hosts=frozenset(), owner="cherry/dev"
-        )
-    ]
+        ),
+    )

@@ -20,6 +20,8 @@ import pytest
 
 from muon.automation import InvalidConfigError, Muon
 from muon.plan import command as plan
+from muon.plan.mocks import MuonMocks
+from muon.stacks.errors import DefinitionError
 from tests.conftest import PROJECT_DIR, run_in_project
 
 BANANA = """\
@@ -522,3 +524,82 @@ def test_a_stack_with_dynamic_resources_exits_without_a_stray_traceback() -> Non
     result = run_in_project("-m", "muon.plan", "org", "--quiet")
     assert result.returncode == 0
     assert result.stderr == ""
+
+
+# -- 9. nothing half-applied -----------------------------------------------------------------------------
+
+TWO = """\
+environments:
+  dev: {domain: {name: dev.example.com, zone: example.com}}
+  staging: {}
+services:
+  banana:
+    port: 8080
+    pathPatterns: [/bananas]
+"""
+
+
+class RecordingMocks(MuonMocks):
+    def __init__(self) -> None:
+        super().__init__()
+        self.declared: list[str] = []
+
+    def new_resource(self, args):  # type: ignore[no-untyped-def]
+        self.declared.append(args.name)
+        return super().new_resource(args)
+
+
+@pytest.mark.parametrize(
+    ("addition", "expected"),
+    [
+        (
+            "    environments: {staging: {cpu: 256, memory: 4096}}\n",
+            "services.banana.memory: Fargate with cpu 256",
+        ),
+        (
+            "    environments: {staging: {environment: {URL: 'http://${Nope}'}}}\n",
+            "services.banana.environments.staging.environment.URL: unknown placeholder ${Nope}",
+        ),
+        ("    secrets: {KEY: '/app/${Nope}/key'}\n", "services.banana.secrets.KEY: only ${Environment}"),
+        (
+            "    environment: {WORKER_QUEUE_URL: x}\n  worker: {kind: worker, queue: {publishers: [banana]}}\n",
+            "muon sets WORKER_QUEUE_URL",
+        ),
+        ("    environment: {BIG: '" + "x" * 61_000 + "'}\n", "characters of variables and secrets"),
+        ("    hosts: [www]\n", "services.banana.hosts: hosts live on the environment's domain"),
+        ("sites:\n  www: {host: www}\n", "sites.www.host: a host lives on the environment's domain"),
+        (
+            "functions:\n  hook: {image: 123456789012.dkr.ecr.us-east-1.amazonaws.com/hook:1, host: api,"
+            " triggers: [{type: http, path: /hook}]}\n",
+            "functions.hook.host: a host lives on the environment's domain",
+        ),
+        (
+            "jobs:\n  nightly: {service: banana, command: [run], schedule: 'cron(0 3 * * ? *)', cpu: 256,"
+            " memory: 4096}\n",
+            "jobs.nightly.memory: Fargate with cpu 256",
+        ),
+    ],
+    ids=[
+        "size",
+        "placeholder",
+        "secret",
+        "queue",
+        "budget",
+        "service-host",
+        "site-host",
+        "function-host",
+        "job",
+    ],
+)
+def test_a_problem_in_the_last_environment_stops_the_run_before_any_resource(
+    render_definition, addition: str, expected: str
+) -> None:
+    """Checked once, before anything is declared: dev (first, and fine on its own) is never
+    half-applied because staging cannot be composed."""
+    mocks = RecordingMocks()
+    definition = TWO + addition
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(definition, ["dev", "staging"], mocks=mocks)
+    (problem,) = caught.value.problems
+    assert expected in problem
+    assert mocks.declared == []

@@ -7,7 +7,7 @@ import pytest
 from muon.plan.offline import Rendering
 from muon.stacks.definition.loader import parse_definition
 from muon.stacks.errors import DefinitionError
-from muon.stacks.resolve.services import listener_priorities
+from muon.stacks.resolve.routing import listener_priorities
 from tests.aws_models import assert_valid
 from tests.conftest import PROJECT_DIR, pipeline_image
 
@@ -432,11 +432,16 @@ def test_a_fresh_environment_asks_once_for_its_cluster_not_once_per_service(rend
     render_definition(three, ["dev"], mocks=fresh, delivered=False)
     tokens = [token for token, _ in fresh.calls]
     assert tokens.count("aws:ecs/getCluster:getCluster") == 1
-    assert "aws:ecs/getTaskDefinition:getTaskDefinition" not in tokens
+    assert {"aws:ecs/getService:getService", "aws:ecs/getTaskDefinition:getTaskDefinition"}.isdisjoint(tokens)
     deployed = MuonMocks()
     deployed.deployed_images["muon-dev-banana"] = "repo@sha256:" + "e" * 64
     render_definition(three, ["dev"], mocks=deployed, delivered=False)
     looked_up = [
+        (p["clusterArn"], p["serviceName"]) for t, p in deployed.calls if t == "aws:ecs/getService:getService"
+    ]
+    assert sorted(looked_up) == [("muon-dev", f"muon-dev-{s}") for s in ("apple", "banana", "cherry")]
+    # Only the service that runs has a task definition to describe: the revision it runs.
+    described = [
         p["taskDefinition"] for t, p in deployed.calls if t == "aws:ecs/getTaskDefinition:getTaskDefinition"
     ]
-    assert sorted(looked_up) == ["muon-dev-apple", "muon-dev-banana", "muon-dev-cherry"]
+    assert described == ["arn:aws:ecs:us-east-1:123456789012:task-definition/muon-dev-banana:1"]

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi.runtime.sync_await import _sync_await
 
 from muon.components.attached import CONTRACT_OUTPUT, CONTRACT_VERSION
 from muon.components.context import AwsContext
 from muon.stacks.definition import AttachSpec, ServiceSpec
 from muon.stacks.errors import DefinitionError
+from muon.stacks.facts import Facts, RuleClaim
 
 STAND_IN = "*"
 """The offline plan's stand-in contract answers for any environment under this key."""
@@ -25,14 +25,13 @@ class Platform:
     """The platform stack's contract entry for this environment, values read."""
 
 
-def read_platform(env_name: str, spec: AttachSpec, context: AwsContext, source: str) -> Platform:
+def read_platform(
+    env_name: str, spec: AttachSpec, context: AwsContext, source: str, facts: Facts
+) -> Platform:
     """The environment ``spec`` attaches to, or one DefinitionError saying what does not fit."""
     where = f"{source}: environments.{env_name}.attach.stack"
-    reference = pulumi.StackReference(f"{env_name}-platform", stack_name=spec.stack)
-    # Read now, as the SDK's own blocking invokes wait (the same private helper): the contract
-    # decides what is composed (tier, capacity, zones), which no Output can.
-    details = _sync_await(reference.get_output_details(CONTRACT_OUTPUT))
-    document = details.value if details.value is not None else details.secret_value
+    contract = facts.platform_contract(env_name, spec.stack)
+    document = contract.document
     if not isinstance(document, dict) or "environments" not in document:
         raise DefinitionError(
             [
@@ -65,14 +64,14 @@ def read_platform(env_name: str, spec: AttachSpec, context: AwsContext, source: 
                 f"{entry.get('region')}; this stack deploys to {context.account_id}, {context.region}"
             ]
         )
-    return Platform(reference, spec.stack, entry)
+    return Platform(contract.reference, spec.stack, entry)
 
 
 def check_shared_priorities(
     env_name: str,
     platform: Platform,
     priorities: dict[str, int],
-    claims: list[RuleClaim],
+    claims: tuple[RuleClaim, ...],
     source: str,
 ) -> None:
     """On a listener other projects share, each of this project's priorities must be free or
@@ -92,70 +91,27 @@ def check_shared_priorities(
         )
 
 
-@dataclass(frozen=True)
-class RuleClaim:
-    """What one rule on a shared listener routes, and which stack made it."""
-
-    arn: str
-    priority: int
-    paths: frozenset[str]
-    hosts: frozenset[str]
-    owner: str | None
-    """``project/stack`` from muon's tags; None: a rule muon did not make."""
-
-
-def listener_claims(listener_arn: str, aws: dict[str, str]) -> list[RuleClaim]:
-    """Every rule on the listener, read with the stack's AWS settings (``aws_settings``): no
-    Pulumi data source lists a listener's rules. Offline, the render's mocks answer."""
-    from muon.plan.offline import active_mocks
-
-    mocks = active_mocks()
-    if mocks is not None:
-        return [
-            _claim(rule["arn"], priority, rule.get("conditions", []), rule.get("tags", {}))
-            for (listener, priority), rule in mocks.listener_rules.items()
-            if listener == listener_arn
-        ]
-    client = aws_session(aws).client("elbv2")
-    rules = [
-        rule
-        for page in client.get_paginator("describe_rules").paginate(ListenerArn=listener_arn)
-        for rule in page["Rules"]
-        if not rule.get("IsDefault")
-    ]
-    tags: dict[str, dict[str, str]] = {}
-    for start in range(0, len(rules), 20):  # DescribeTags takes 20 ARNs at a time
-        arns = [rule["RuleArn"] for rule in rules[start : start + 20]]
-        for described in client.describe_tags(ResourceArns=arns)["TagDescriptions"]:
-            tags[described["ResourceArn"]] = {t["Key"]: t["Value"] for t in described.get("Tags", [])}
-    return [
-        _claim(
-            rule["RuleArn"], int(rule["Priority"]), rule.get("Conditions", []), tags.get(rule["RuleArn"], {})
+def listener_claims(env_name: str, platform: Platform, facts: Facts, source: str) -> tuple[RuleClaim, ...]:
+    """The rules on the platform's shared listener; one error if the listener is gone (the
+    rules this stack would add there could not be made)."""
+    listener = platform.entry["listenerArn"]
+    claims = facts.listener_rules(listener)
+    if claims is None:
+        raise DefinitionError(
+            [
+                f"{source}: environments.{env_name}.attach.stack: the listener of {platform.reference_name} "
+                f"({listener}) does not exist; run `pulumi up` on the platform stack first"
+            ]
         )
-        for rule in rules
-    ]
-
-
-def _claim(arn: str, priority: int, conditions: list[dict[str, Any]], tags: dict[str, str]) -> RuleClaim:
-    def values(field: str, config: str) -> frozenset[str]:
-        found: set[str] = set()
-        for condition in conditions:
-            if condition.get("Field") == field:
-                found.update(condition.get(config, {}).get("Values") or condition.get("Values") or [])
-        return frozenset(found)
-
-    project, stack = tags.get("muon:project"), tags.get("muon:stack")
-    return RuleClaim(
-        arn=arn,
-        priority=priority,
-        paths=values("path-pattern", "PathPatternConfig"),
-        hosts=values("host-header", "HostHeaderConfig"),
-        owner=f"{project}/{stack}" if project and stack else None,
-    )
+    return claims
 
 
 def check_shared_patterns(
-    env_name: str, platform: Platform, services: dict[str, ServiceSpec], claims: list[RuleClaim], source: str
+    env_name: str,
+    platform: Platform,
+    services: dict[str, ServiceSpec],
+    claims: tuple[RuleClaim, ...],
+    source: str,
 ) -> None:
     """A path (for the same hosts) or a host (with no path) another stack's rule already routes on
     the shared listener is one error naming that stack: the lower priority would win silently."""
@@ -185,24 +141,3 @@ def check_shared_patterns(
 
 def _who(claim: RuleClaim) -> str:
     return f"stack {claim.owner}" if claim.owner else f"a rule muon did not make ({claim.arn})"
-
-
-def aws_session(aws: dict[str, str]) -> Any:
-    """A boto3 session as the stack's AWS provider has it: its region, profile and assumed role.
-    (The organization's dynamic providers build their own alike: Pulumi stores them by value, so
-    they cannot import this.)"""
-    import boto3
-
-    session = boto3.Session(profile_name=aws.get("profile") or None, region_name=aws["region"])
-    if not aws.get("role_arn"):
-        return session
-    request = {"RoleArn": aws["role_arn"], "RoleSessionName": aws.get("session_name") or "muon-attach"}
-    if aws.get("external_id"):
-        request["ExternalId"] = aws["external_id"]
-    credentials = session.client("sts").assume_role(**request)["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=aws["region"],
-    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
-import pulumi_aws as aws
 
 from muon.components.aurora import (
     BACKTRACK_UNAVAILABLE,
@@ -25,9 +26,10 @@ from muon.components.database import (
 )
 from muon.components.service_args import DatabaseAccess
 from muon.components.tags import MANAGED_BY_TAG
-from muon.stacks.definition import DatabaseOverride, DatabaseSpec, ServerlessSpec, Tier
+from muon.stacks.definition import DatabaseOverride, DatabaseSpec, ServerlessSpec, ServiceSpec, Tier
 from muon.stacks.errors import DefinitionError, MuonError
-from muon.stacks.resolve.services import DatabaseWiring
+from muon.stacks.facts import Facts
+from muon.stacks.resolve.services import DATABASE_VALUES
 from muon.stacks.tiers import TIER_DEFAULTS
 
 
@@ -39,20 +41,18 @@ def parameter_name(template: str, environment: str, service: str, namespace: str
     )
 
 
-def find_password(name: str, managed_by: str, version: int) -> GeneratedPassword | ExistingPassword:
+def choose_password(
+    name: str, managed_by: str, version: int, facts: Facts
+) -> GeneratedPassword | ExistingPassword:
     """mu's rule, made safe: use a customer's SecureString if one exists, else generate one.
 
     A parameter muon generated on an earlier run exists too; its ``muon:managed-by`` tag tells it
     apart, so the second run keeps managing it instead of adopting (and then deleting) it.
     """
-    try:
-        found = aws.ssm.get_parameter(name=name, with_decryption=False)
-    except Exception as error:  # the provider reports ParameterNotFound as a plain invoke error
-        if "ParameterNotFound" not in str(error) and "not found" not in str(error).lower():
-            raise MuonError(f"cannot read Parameter Store parameter {name}: {error}") from error
+    found = facts.password_parameter(name)
+    if found is None:
         return GeneratedPassword(parameter_name=name, version=version, managed_by=managed_by)
-    tags = _tags_of(found.arn)
-    owner = tags.get(MANAGED_BY_TAG)
+    owner = found.tags.get(MANAGED_BY_TAG)
     if owner == managed_by:
         return GeneratedPassword(parameter_name=name, version=version, managed_by=managed_by)
     if owner is not None:
@@ -62,25 +62,113 @@ def find_password(name: str, managed_by: str, version: int) -> GeneratedPassword
         )
     if found.type != "SecureString":
         raise MuonError(f"{name} exists but is a {found.type}; a database password must be a SecureString")
-    secret = aws.ssm.get_parameter(name=name, with_decryption=True)
-    return ExistingPassword(
-        parameter_name=name, value=pulumi.Output.secret(secret.value), version=int(secret.version or 1)
+    secret = facts.password_value(name)
+    return ExistingPassword(parameter_name=name, value=secret.value, version=secret.version)
+
+
+def database_parameters(
+    services: dict[str, ServiceSpec], environment: str, namespace: str, source: str
+) -> dict[str, str]:
+    """Each database's password parameter (by service): one parameter, one database."""
+    names: dict[str, str] = {}
+    for service, service_spec in services.items():
+        if service_spec.database is None:
+            continue
+        name = parameter_name(service_spec.database.password_parameter, environment, service, namespace)
+        owner = next((s for s, taken in names.items() if taken == name), None)
+        if owner is not None:
+            raise DefinitionError(
+                [
+                    f"{source}: services.{service}.database.passwordParameter: {name} is already the "
+                    f"password of service '{owner}' (environment {environment}); two databases cannot "
+                    "share one parameter"
+                ]
+            )
+        names[service] = name
+    return names
+
+
+@dataclass(frozen=True)
+class DatabasePlan:
+    """The environment's databases, decided before any exists."""
+
+    passwords: dict[str, GeneratedPassword | ExistingPassword]
+    """By service."""
+    warnings: list[str]
+
+
+def plan_databases(
+    services: dict[str, ServiceSpec],
+    parameters: dict[str, str],
+    *,
+    environment: str,
+    tier: Tier,
+    managed_by: str,
+    source: str,
+    facts: Facts,
+) -> DatabasePlan:
+    """Each database's password (generated, or the customer's, from ``parameters``: by service)
+    and what a tier's default that had to give way says."""
+    warnings: list[str] = []
+    for service in parameters:  # every check first, then the reads
+        spec, override = services[service].database, services[service].environments.get(environment)
+        assert spec is not None
+        _, warning = insights_choice(
+            spec,
+            override.database if override else None,
+            tier,
+            service=service,
+            environment=environment,
+            source=source,
+        )
+        warnings += [warning] if warning else []
+    passwords: dict[str, GeneratedPassword | ExistingPassword] = {}
+    for service, name in parameters.items():
+        spec = services[service].database
+        assert spec is not None
+        passwords[service] = choose_password(name, managed_by, spec.password_version, facts)
+    return DatabasePlan(passwords=passwords, warnings=warnings)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """A database's instances: their class (``db.serverless`` for Serverless v2) and count."""
+
+    instance_class: str
+    serverless: ServerlessCapacity | None
+    instances: int
+    connections_alarm: int
+
+
+def _capacity(spec: DatabaseSpec, override: DatabaseOverride, tier: Tier) -> Capacity:
+    instance_class = instance_class_of(spec, override, tier)
+    serverless_spec = serverless_of(spec, override, tier)
+    serverless = (
+        ServerlessCapacity(
+            min_capacity=serverless_spec.min_capacity,
+            max_capacity=serverless_spec.max_capacity,
+            auto_pause_after=serverless_spec.auto_pause_after,
+        )
+        if serverless_spec
+        else None
+    )
+    max_acu = serverless.max_capacity if serverless is not None else None
+    connections = spec.alarms.connections or int(
+        0.8 * estimated_max_connections(spec.engine, instance_class, max_acu)
+    )
+    return Capacity(
+        instance_class=instance_class,
+        serverless=serverless,
+        instances=override.instances or spec.instances or TIER_DEFAULTS[tier].db_instances,
+        connections_alarm=connections,
     )
 
 
-def _tags_of(arn: str) -> dict[str, str]:
-    # Parameter Store's GetParameter returns no tags; the tagging API does, for any ARN.
-    try:
-        found = aws.resourcegroupstaggingapi.get_resources(resource_arn_lists=[arn])
-    except Exception as error:  # an invoke failure arrives as a plain Exception
-        raise MuonError(
-            f"cannot read the tags of {arn} (the deploying role needs tag:GetResources) to tell a "
-            f"muon-generated password from your own: {error}"
-        ) from error
-    for mapping in found.resource_tag_mapping_lists:
-        if mapping.resource_arn == arn:
-            return dict(mapping.tags or {})
-    return {}
+def _backtrack_hours(spec: DatabaseSpec, tier: Tier, region: str) -> int:
+    if spec.backtrack_hours is not None:
+        return spec.backtrack_hours
+    available = spec.engine == "aurora-mysql" and region not in BACKTRACK_UNAVAILABLE
+    return TIER_DEFAULTS[tier].db_backtrack_hours if available else 0
 
 
 def database_args(
@@ -103,25 +191,7 @@ def database_args(
     defaults = TIER_DEFAULTS[tier]
     facts = ENGINES[spec.engine]
     override = override or DatabaseOverride()
-    instance_class = instance_class_of(spec, override, tier)
-    serverless_spec = serverless_of(spec, override, tier)
-    serverless = (
-        ServerlessCapacity(
-            min_capacity=serverless_spec.min_capacity,
-            max_capacity=serverless_spec.max_capacity,
-            auto_pause_after=serverless_spec.auto_pause_after,
-        )
-        if serverless_spec
-        else None
-    )
-    backtrack_hours = spec.backtrack_hours
-    if backtrack_hours is None:
-        available = spec.engine == "aurora-mysql" and context.region not in BACKTRACK_UNAVAILABLE
-        backtrack_hours = defaults.db_backtrack_hours if available else 0
-    max_acu = serverless.max_capacity if serverless is not None else None
-    connections = spec.alarms.connections or int(
-        0.8 * estimated_max_connections(spec.engine, instance_class, max_acu)
-    )
+    capacity = _capacity(spec, override, tier)
     return DatabaseArgs(
         context=context,
         environment=environment,
@@ -131,9 +201,9 @@ def database_args(
         database_name=spec.name,
         master_username=spec.master_username,
         port=spec.port or facts.port,
-        instance_class=instance_class,
-        instances=override.instances or spec.instances or defaults.db_instances,
-        serverless=serverless,
+        instance_class=capacity.instance_class,
+        instances=capacity.instances,
+        serverless=capacity.serverless,
         zones=zones,
         vpc_id=vpc_id,
         subnet_ids=subnet_ids,
@@ -142,7 +212,7 @@ def database_args(
         alarms=DatabaseAlarms(
             cpu_percent=spec.alarms.cpu,
             freeable_memory_mib=spec.alarms.freeable_memory_mib,
-            connections=connections,
+            connections=capacity.connections_alarm,
         ),
         production=tier == "production",
         log_retention_days=log_retention_days,
@@ -162,7 +232,7 @@ def database_args(
             if spec.monitoring_interval is not None
             else defaults.db_monitoring_interval
         ),
-        backtrack_seconds=backtrack_hours * 3600,
+        backtrack_seconds=_backtrack_hours(spec, tier, context.region) * 3600,
         allocated_storage=spec.allocated_storage,
         max_allocated_storage=spec.max_allocated_storage
         or max(MAX_STORAGE[tier], spec.allocated_storage + 20),
@@ -255,34 +325,16 @@ def database_placeholders(
     port: int,
 ) -> dict[str, pulumi.Input[str]]:
     """The ``${Database...}`` names mu gave its CloudFormation parameters, with this database's values."""
-    values: dict[str, pulumi.Input[str]] = {
-        "DatabaseEndpointAddress": endpoint,
-        "DatabaseReaderEndpointAddress": reader_endpoint,
-        "DatabaseEndpointPort": str(port),
-        "DatabaseName": spec.name,
-        "DatabaseMasterUsername": spec.master_username,
-    }
+    values: dict[str, pulumi.Input[str]] = dict(
+        zip(
+            DATABASE_VALUES,
+            (endpoint, reader_endpoint, str(port), spec.name, spec.master_username),
+            strict=True,
+        )
+    )
     if spec.iam_authentication:
         values["DatabaseIamUser"] = iam_user(service, spec)
     return values
-
-
-def preflight_database(
-    spec: DatabaseSpec, service: str, context: AwsContext, password_name: str
-) -> DatabaseWiring:
-    """Stand-in wiring for checking a service's composition before the database exists."""
-    return DatabaseWiring(
-        placeholders=database_placeholders(
-            spec, service, endpoint="preflight", reader_endpoint="preflight", port=spec.port or 0
-        ),
-        access=DatabaseAccess(
-            security_group_id="preflight",
-            port=spec.port or 0,
-            password_parameter_arn=context.arn("ssm", f"parameter{password_name}"),
-            password_key_arn=None,
-        ),
-        iam_authentication=spec.iam_authentication,
-    )
 
 
 def database_access(

@@ -59,6 +59,16 @@ def check_function(
             )
 
 
+def function_hosts(
+    functions: dict[str, FunctionSpec], domain: str | None, source: str
+) -> dict[str, str | None]:
+    """Each function's full host name (None: API Gateway's own), checked against the domain."""
+    return {
+        name: host_on_domain(spec.host, domain, f"{source}: functions.{name}.host")
+        for name, spec in functions.items()
+    }
+
+
 def function_args(
     name: str,
     spec: FunctionSpec,
@@ -69,7 +79,7 @@ def function_args(
     wiring: EnvironmentWiring,
     queues: dict[str, QueueAccess],
     project_dir: Path,
-    source: str,
+    host: str | None,
     tags: dict[str, str],
 ) -> FunctionArgs:
     triggers = spec.triggers
@@ -104,7 +114,7 @@ def function_args(
         own_queue_batch=own_queue.batch_size if own_queue else None,
         own_queue_window=own_queue.window if own_queue else None,
         alexa_skill_ids=tuple(t.skill_id for t in triggers if isinstance(t, AlexaSkillTrigger)),
-        host=host_on_domain(spec.host, wiring.domain, f"{source}: functions.{name}.host"),
+        host=host,
         zone_id=wiring.zone_id,
         tags={**tags, "muon:function": name},
     )
@@ -118,11 +128,12 @@ def environment_functions(
     wiring: EnvironmentWiring,
     queues: dict[str, QueueAccess],
     project_dir: Path,
-    source: str,
+    hosts: dict[str, str | None],
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> dict[str, Function]:
-    """Every function of the definition in ``environment``, by name."""
+    """Every function of the definition in ``environment``, by name (``hosts``: from
+    ``function_hosts``)."""
     return {
         name: Function(
             f"{environment}-{name}",
@@ -135,7 +146,7 @@ def environment_functions(
                 wiring=wiring,
                 queues=queues,
                 project_dir=project_dir,
-                source=source,
+                host=hosts[name],
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=parent),

@@ -8,7 +8,7 @@ muon's own platform out of an OU that hosts it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -249,6 +249,130 @@ def load_organization(
     return plan_organization(spec, source=source, base=path.parent, tags=tags, aws_settings=aws_settings)
 
 
+@dataclass
+class _Review:
+    """What checking an organization file finds: problems (they stop the run) and warnings."""
+
+    spec: OrganizationSpec
+    source: str
+    documents: dict[str, dict[str, Any]]
+    """Each SCP's document, read."""
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def target(self, loc: tuple[str | int, ...], policies: list[str], keeps_full_access: bool) -> None:
+        """A root, OU or account's SCPs: defined, and no more than AWS attaches to one target."""
+        for index, name in enumerate(policies):
+            if name not in self.spec.policies:
+                self.problems.append(
+                    f"{self.source}: {format_path((*loc, 'policies', index))}: no such policy '{name}'; "
+                    f"defined: {', '.join(sorted(self.spec.policies)) or '(none)'}"
+                )
+        count = len(policies) + (1 if keeps_full_access else 0)
+        if count > MAX_POLICIES_PER_TARGET:
+            counted = " (counting FullAWSAccess, still attached)" if keeps_full_access else ""
+            self.problems.append(
+                f"{self.source}: {format_path((*loc, 'policies'))}: {count} SCPs{counted}; AWS allows at "
+                f"most {MAX_POLICIES_PER_TARGET} on one target"
+            )
+
+    def units(
+        self,
+        children: dict[str, UnitSpec],
+        parent: str | None,
+        depth: int,
+        loc: tuple[str, ...],
+        allowed: set[str] | None,
+    ) -> list[UnitPlan]:
+        """The OUs below ``parent``, parents first. ``allowed``: the services the ancestors' SCPs
+        let through (None: no allow-list above)."""
+        found: list[UnitPlan] = []
+        for name, unit in children.items():
+            here = (*loc, name)
+            path = f"{parent}/{name}" if parent else name
+            if depth > MAX_OU_DEPTH:
+                self.problems.append(
+                    f"{self.source}: {format_path(here)}: OUs nest at most {MAX_OU_DEPTH} levels below the "
+                    f"root; '{path}' is level {depth}"
+                )
+                continue
+            keep = (unit.full_aws_access or ("detach" if unit.policies else "keep")) == "keep"
+            self.target(here, unit.policies, keep)
+            if not unit.policies and not keep:
+                self.problems.append(
+                    f"{self.source}: {format_path((*here, 'fullAwsAccess'))}: detaching FullAWSAccess from "
+                    "an OU with no other SCP denies everything in it"
+                )
+            effective = allowed if keep else self._allowed_below(allowed, unit.policies)
+            if unit.hosts_muon and effective is not None and "*" not in effective:
+                missing = [s for s in MUON_SERVICES if s not in effective]
+                if missing:
+                    self.warnings.append(
+                        f"{self.source}: OU '{path}' hosts muon environments, but its service control "
+                        f"policies do not allow: {', '.join(missing)}; muon's deploys there will be denied"
+                    )
+            found.append(
+                UnitPlan(
+                    path=path, name=name, parent=parent, policies=tuple(unit.policies), keep_full_access=keep
+                )
+            )
+            found += self.units(unit.units, path, depth + 1, (*here, "units"), effective)
+        return found
+
+    def _allowed_below(self, allowed: set[str] | None, policies: list[str]) -> set[str]:
+        level = set().union(*(allowed_services(self.documents[p]) for p in policies if p in self.documents))
+        return level if allowed is None else _intersect(allowed, level)
+
+    def accounts(self) -> list[AccountPlan]:
+        accounts = []
+        for name, account in self.spec.accounts.items():
+            self.target(("accounts", name), account.policies, keeps_full_access=True)
+            accounts.append(
+                AccountPlan(
+                    name=name,
+                    unit=account.unit,
+                    email=account.email,
+                    account_id=account.id,
+                    role_name=account.role_name,
+                    policies=tuple(account.policies),
+                )
+            )
+        return accounts
+
+    def account_quota(self) -> None:
+        members = len(self.spec.accounts) + 1  # and the management account
+        if members > NEW_ORGANIZATION_ACCOUNTS:
+            self.warnings.append(
+                f"{self.source}: accounts: {members} accounts with the management account, but a new "
+                f"organization may hold {NEW_ORGANIZATION_ACCOUNTS} (Service Quotas, AWS Organizations, "
+                "'Default maximum number of accounts'); request an increase first, or the run stops at the "
+                "account that exceeds it (accounts are created one at a time, in file order)"
+            )
+
+
+def _security_choice(spec: OrganizationSpec) -> SecurityChoice | None:
+    if spec.security is None:
+        return None
+    chosen = spec.account_named(spec.security.account)
+    archive = spec.account_named(spec.security.log_archive) if spec.security.log_archive else None
+    assert chosen is not None
+    return SecurityChoice(
+        account=chosen,
+        role_name=spec.accounts[chosen].role_name,
+        log_archive=archive,
+        log_archive_role_name=spec.accounts[archive].role_name
+        if archive
+        else "OrganizationAccountAccessRole",
+        switches={
+            "trail": spec.security.trail,
+            "guard_duty": spec.security.guard_duty,
+            "security_hub": spec.security.security_hub,
+            "access_analyzer": spec.security.access_analyzer,
+            "config": spec.security.config,
+        },
+    )
+
+
 def plan_organization(
     spec: OrganizationSpec,
     *,
@@ -263,120 +387,20 @@ def plan_organization(
         document = _read_policy(name, policy, base, source, problems)
         if document is not None:
             documents[name] = document
-
-    def check_target(loc: tuple[str | int, ...], policies: list[str], keeps_full_access: bool) -> None:
-        for index, name in enumerate(policies):
-            if name not in spec.policies:
-                problems.append(
-                    f"{source}: {format_path((*loc, 'policies', index))}: no such policy '{name}'; "
-                    f"defined: {', '.join(sorted(spec.policies)) or '(none)'}"
-                )
-        count = len(policies) + (1 if keeps_full_access else 0)
-        if count > MAX_POLICIES_PER_TARGET:
-            counted = " (counting FullAWSAccess, still attached)" if keeps_full_access else ""
-            problems.append(
-                f"{source}: {format_path((*loc, 'policies'))}: {count} SCPs{counted}; AWS allows at most "
-                f"{MAX_POLICIES_PER_TARGET} on one target"
-            )
-
+    review = _Review(spec, source, documents, problems)
     # The root keeps FullAWSAccess: AWS requires at least one SCP on it, and an allow-list there
     # would restrict every account at once (the management account is never restricted anyway).
-    check_target(("root",), spec.root.policies, keeps_full_access=True)
-    units: list[UnitPlan] = []
-    warnings: list[str] = []
-
-    def walk(
-        children: dict[str, UnitSpec],
-        parent: str | None,
-        depth: int,
-        loc: tuple[str, ...],
-        allowed: set[str] | None,
-    ) -> None:
-        """``allowed``: the services the ancestors' SCPs let through (None: no allow-list above)."""
-        for name, unit in children.items():
-            here = (*loc, name)
-            path = f"{parent}/{name}" if parent else name
-            if depth > MAX_OU_DEPTH:
-                problems.append(
-                    f"{source}: {format_path(here)}: OUs nest at most {MAX_OU_DEPTH} levels below the root; "
-                    f"'{path}' is level {depth}"
-                )
-                continue
-            keep = (unit.full_aws_access or ("detach" if unit.policies else "keep")) == "keep"
-            check_target(here, unit.policies, keep)
-            if not unit.policies and not keep:
-                problems.append(
-                    f"{source}: {format_path((*here, 'fullAwsAccess'))}: detaching FullAWSAccess from an OU "
-                    "with no other SCP denies everything in it"
-                )
-            effective = allowed
-            if not keep:
-                level = set().union(
-                    *(allowed_services(documents[p]) for p in unit.policies if p in documents)
-                )
-                effective = level if allowed is None else _intersect(allowed, level)
-            if unit.hosts_muon and effective is not None and "*" not in effective:
-                missing = [s for s in MUON_SERVICES if s not in effective]
-                if missing:
-                    warnings.append(
-                        f"{source}: OU '{path}' hosts muon environments, but its service control policies "
-                        f"do not allow: {', '.join(missing)}; muon's deploys there will be denied"
-                    )
-            units.append(
-                UnitPlan(
-                    path=path, name=name, parent=parent, policies=tuple(unit.policies), keep_full_access=keep
-                )
-            )
-            walk(unit.units, path, depth + 1, (*here, "units"), effective)
-
-    walk(spec.units, None, 1, ("units",), None)
-    accounts = []
-    for name, account in spec.accounts.items():
-        check_target(("accounts", name), account.policies, keeps_full_access=True)
-        accounts.append(
-            AccountPlan(
-                name=name,
-                unit=account.unit,
-                email=account.email,
-                account_id=account.id,
-                role_name=account.role_name,
-                policies=tuple(account.policies),
-            )
-        )
-    if problems:
-        raise DefinitionError(problems)
-    members = len(spec.accounts) + 1  # and the management account
-    if members > NEW_ORGANIZATION_ACCOUNTS:
-        warnings.append(
-            f"{source}: accounts: {members} accounts with the management account, but a new organization "
-            f"may hold {NEW_ORGANIZATION_ACCOUNTS} (Service Quotas, AWS Organizations, 'Default maximum "
-            "number of accounts'); request an increase first, or the run stops at the account that "
-            "exceeds it (accounts are created one at a time, in file order)"
-        )
+    review.target(("root",), spec.root.policies, keeps_full_access=True)
+    units = review.units(spec.units, None, 1, ("units",), None)
+    accounts = review.accounts()
+    if review.problems:
+        raise DefinitionError(review.problems)
+    review.account_quota()
     policies = tuple(
         PolicyPlan(name=name, description=spec.policies[name].description, content=minified(documents[name]))
         for name in spec.policies
     )
-    security = None
-    if spec.security is not None:
-        chosen = spec.account_named(spec.security.account)
-        archive = spec.account_named(spec.security.log_archive) if spec.security.log_archive else None
-        assert chosen is not None
-        security = SecurityChoice(
-            account=chosen,
-            role_name=spec.accounts[chosen].role_name,
-            log_archive=archive,
-            log_archive_role_name=spec.accounts[archive].role_name
-            if archive
-            else "OrganizationAccountAccessRole",
-            switches={
-                "trail": spec.security.trail,
-                "guard_duty": spec.security.guard_duty,
-                "security_hub": spec.security.security_hub,
-                "access_analyzer": spec.security.access_analyzer,
-                "config": spec.security.config,
-            },
-        )
+    security = _security_choice(spec)
     principals = service_principals(**security.switches) if security else ()
     return OrganizationPlan(
         OrganizationArgs(
@@ -389,7 +413,7 @@ def plan_organization(
             aws_settings=aws_settings or {"region": "us-east-1"},
             tags=tags,
         ),
-        tuple(warnings),
+        tuple(review.warnings),
         security,
     )
 

@@ -29,6 +29,14 @@ def host_on_domain(host: str | None, domain: str | None, where: str) -> str | No
     return name
 
 
+def site_hosts(sites: dict[str, SiteSpec], domain: str | None, source: str) -> dict[str, str | None]:
+    """Each site's full host name (None: CloudFront's own), checked against the domain."""
+    return {
+        name: host_on_domain(spec.host, domain, f"{source}: sites.{name}.host")
+        for name, spec in sites.items()
+    }
+
+
 def site_args(
     name: str,
     spec: SiteSpec,
@@ -36,10 +44,9 @@ def site_args(
     environment: str,
     tier: Tier,
     context: AwsContext,
-    domain: str | None,
+    host: str | None,
     zone_id: pulumi.Input[str] | None,
     log_retention_days: int,
-    source: str,
     tags: dict[str, str],
 ) -> SiteArgs:
     waf = spec.waf if spec.waf is not None else tier == "production"
@@ -54,7 +61,7 @@ def site_args(
         ),
         spa=spec.spa,
         not_found=spec.not_found,
-        host=host_on_domain(spec.host, domain, f"{source}: sites.{name}.host"),
+        host=host,
         zone_id=zone_id,
         waf_rate_limit=SITE_WAF_RATE_LIMIT if waf else None,
         log_retention_days=log_retention_days,
@@ -70,11 +77,11 @@ def environment_sites(
     tier: Tier,
     context: AwsContext,
     wiring: EnvironmentWiring,
-    source: str,
+    hosts: dict[str, str | None],
     tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> dict[str, StaticSite]:
-    """Every site of the definition in ``environment``, by name."""
+    """Every site of the definition in ``environment``, by name (``hosts``: from ``site_hosts``)."""
     return {
         name: StaticSite(
             f"{environment}-{name}",
@@ -84,10 +91,9 @@ def environment_sites(
                 environment=environment,
                 tier=tier,
                 context=context,
-                domain=wiring.domain,
+                host=hosts[name],
                 zone_id=wiring.zone_id,
                 log_retention_days=wiring.log_retention_days,
-                source=source,
                 tags=tags,
             ),
             opts=pulumi.ResourceOptions(parent=parent),

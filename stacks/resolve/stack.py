@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
-import pulumi_aws as aws
 from pulumi.runtime import config as runtime_config
 
 from muon.components.context import AwsContext
@@ -28,6 +27,7 @@ from muon.stacks.definition.settings import (
     read_stack_file,
 )
 from muon.stacks.errors import DefinitionError
+from muon.stacks.facts import Facts
 from muon.stacks.resolve.attach import (
     Platform,
     check_shared_patterns,
@@ -36,30 +36,17 @@ from muon.stacks.resolve.attach import (
     read_platform,
 )
 from muon.stacks.resolve.builds import BuildPlan, build_plans
-from muon.stacks.resolve.databases import (
-    find_password,
-    insights_choice,
-    parameter_name,
-    preflight_database,
-)
+from muon.stacks.resolve.databases import database_parameters, plan_databases
 from muon.stacks.resolve.environments import environment_args
-from muon.stacks.resolve.functions import check_function
+from muon.stacks.resolve.functions import check_function, function_hosts
+from muon.stacks.resolve.images import Cluster, choose_images
 from muon.stacks.resolve.names import check_names
 from muon.stacks.resolve.organization import OrganizationPlan, load_organization
 from muon.stacks.resolve.pipelines import pipeline_args, registry_args, stacks_by_environment
-from muon.stacks.resolve.services import (
-    choose_image,
-    cluster_exists,
-    listener_priorities,
-    preflight_wiring,
-    service_args,
-    workload_wiring,
-)
-from muon.stacks.resolve.workloads import (
-    check_job,
-    preflight_queues,
-    with_task_metrics,
-)
+from muon.stacks.resolve.routing import listener_priorities
+from muon.stacks.resolve.services import ServicePlan, ServiceSetting, plan_service
+from muon.stacks.resolve.sites import site_hosts
+from muon.stacks.resolve.workloads import check_job, with_task_metrics
 
 PROJECT_DIR: Path | None = None
 """The project (where ``Pulumi.yaml`` is); None: the working directory, where Pulumi runs programs."""
@@ -138,23 +125,15 @@ def namespace_of(definition: Definition, source: str) -> str:
     return project
 
 
-def resolve_context(namespace: str) -> tuple[AwsContext, list[str]]:
-    identity = aws.get_caller_identity()
-    region = aws.get_region()
-    partition = aws.get_partition()
-    zones = aws.get_availability_zones(
-        # Local and Wavelength zones are opt-in and cannot host every service. No filter on the
-        # zones' state: an impaired zone must not shift the list (and move subnets and database
-        # instances) in the middle of an incident. New zones sort after the ones in use.
-        filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
-    )
+def resolve_context(namespace: str, facts: Facts) -> tuple[AwsContext, list[str]]:
+    account = facts.aws_account()
     context = AwsContext(
-        account_id=identity.account_id,
-        region=region.region,
-        partition=partition.partition,
+        account_id=account.account_id,
+        region=account.region,
+        partition=account.partition,
         namespace=namespace,
     )
-    return context, sorted(zones.names)
+    return context, list(account.zones)
 
 
 @dataclass(frozen=True)
@@ -166,6 +145,7 @@ class EnvironmentPlan:
     args: EnvironmentArgs | None
     """None: the environment is attached (another stack deployed it; see ``platform``)."""
     tags: dict[str, str]
+    services: dict[str, ServicePlan]
     images: dict[str, str | None]
     """The image each service runs; None: none yet (zero tasks) or built by this stack."""
     builds: dict[str, BuildPlan]
@@ -173,181 +153,232 @@ class EnvironmentPlan:
     warnings: list[str]
     """What `pulumi up` should say about this environment (a default that had to give way)."""
     zones: tuple[str, ...]
-    priorities: dict[str, int]
-    """Each service's listener-rule priority in this environment."""
+    site_hosts: dict[str, str | None]
+    function_hosts: dict[str, str | None]
     platform: Platform | None = None
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where an environment's workloads run: its own arguments say, or the platform's contract."""
+
+    provider: str
+    domain: str | None
+    zones: tuple[str, ...]
+    cluster: Cluster
+
+
 def prepare(
-    inputs: Inputs, context: AwsContext, zones: list[str], priorities: dict[str, int]
+    inputs: Inputs, context: AwsContext, zones: list[str], priorities: dict[str, int], facts: Facts
 ) -> list[EnvironmentPlan]:
-    """Every check that can fail, for every environment and service, before anything is declared.
+    """Every check that can fail, for every environment and service, and every read of what
+    exists (``facts``), before anything is declared.
 
     A problem found here stops the run with nothing changed; one found halfway through declaring
     resources would leave a half-applied update behind.
     """
+    return [
+        prepare_environment(name, inputs, context, zones, priorities, facts)
+        for name in inputs.settings.environments
+    ]
+
+
+def prepare_environment(
+    env_name: str,
+    inputs: Inputs,
+    context: AwsContext,
+    zones: list[str],
+    priorities: dict[str, int],
+    facts: Facts,
+) -> EnvironmentPlan:
     settings, definition = inputs.settings, inputs.definition
-    stack, source = pulumi.get_stack(), settings.definition
-    managed_by = f"{pulumi.get_project()}/{stack}"
-    plans = []
-    for env_name in settings.environments:
-        env_spec = definition.environments[env_name]
-        platform = (
-            read_platform(env_name, env_spec.attach, context, source) if env_spec.attach is not None else None
+    source, env_spec = settings.definition, definition.environments[env_name]
+    platform, priorities = attach(env_name, definition, context, priorities, source, facts)
+    tier: Tier = platform.entry["tier"] if platform else tier_of(env_name, env_spec)
+    tags = environment_tags(env_name, tier, context)
+    args = own_environment_args(env_name, definition, platform, context, zones, tags, source)
+    args = with_delegation(env_name, args, settings, context.namespace, facts)
+    placement = place(env_name, platform, args, context)
+    # Checks first: a definition that cannot deploy stops before anything is read of AWS.
+    parameters = database_parameters(definition.services, env_name, context.namespace, source)
+    setting = ServiceSetting(env_name, tier, context, placement.provider, placement.domain, source)
+    services = {
+        name: plan_service(
+            name,
+            definition.services,
+            setting,
+            priority=priorities.get(name),
+            password_parameter=(
+                context.arn("ssm", f"parameter{parameters[name]}") if name in parameters else None
+            ),
         )
-        tier: Tier = platform.entry["tier"] if platform else tier_of(env_name, env_spec)
-        env_priorities = priorities
-        if platform:  # a listener other projects share: salted by namespace, checked live
-            env_priorities = listener_priorities(definition.services, source, salt=context.namespace)
-            # One read of the listener's rules serves both checks.
-            claims = listener_claims(platform.entry["listenerArn"], aws_settings(stack_config()))
-            check_shared_priorities(env_name, platform, env_priorities, claims, source)
-            check_shared_patterns(env_name, platform, definition.services, claims, source)
-        tags = {
-            "muon:project": pulumi.get_project(),
-            "muon:namespace": context.namespace,
-            "muon:stack": stack,
-            "muon:environment": env_name,
-            # Cost allocation by tier, and the level of a compliance finding (policy/levels.py).
-            "muon:tier": tier,
-        }
-        args = (
-            None
-            if platform
-            else environment_args(env_name, env_spec, context=context, zones=zones, source=source, tags=tags)
+        for name in definition.services
+    }
+    check_names(env_name, definition, placement.domain, source, attached=platform is not None)
+    check_workloads(definition, placement.provider, env_name, definition_dir(source), source)
+    site_hosts_ = site_hosts(definition.sites, placement.domain, source)
+    function_hosts_ = function_hosts(definition.functions, placement.domain, source)
+    databases = plan_databases(
+        definition.services,
+        parameters,
+        environment=env_name,
+        tier=tier,
+        managed_by=f"{pulumi.get_project()}/{pulumi.get_stack()}",
+        source=source,
+        facts=facts,
+    )
+    # The pipeline's digest wins over a local build: it is what the pipeline tested.
+    builds = {s: b for s, b in inputs.builds.items() if s not in settings.images}
+    images = choose_images(definition.services, settings.images, set(builds), placement.cluster, facts)
+    return EnvironmentPlan(
+        name=env_name,
+        tier=tier,
+        args=args,
+        tags=tags,
+        services=services,
+        images=images,
+        builds=builds,
+        passwords=databases.passwords,
+        warnings=plain_http_warning(env_name, definition, tier, args, source) + databases.warnings,
+        zones=placement.zones,
+        site_hosts=site_hosts_,
+        function_hosts=function_hosts_,
+        platform=platform,
+    )
+
+
+def attach(
+    env_name: str,
+    definition: Definition,
+    context: AwsContext,
+    priorities: dict[str, int],
+    source: str,
+    facts: Facts,
+) -> tuple[Platform | None, dict[str, int]]:
+    """The platform an attached environment runs on, and the services' priorities there: on a
+    listener other projects share, salted by namespace and checked against its rules."""
+    spec = definition.environments[env_name].attach
+    if spec is None:
+        return None, priorities
+    platform = read_platform(env_name, spec, context, source, facts)
+    priorities = listener_priorities(definition.services, source, salt=context.namespace)
+    claims = listener_claims(env_name, platform, facts, source)  # one read serves both checks
+    check_shared_priorities(env_name, platform, priorities, claims, source)
+    check_shared_patterns(env_name, platform, definition.services, claims, source)
+    return platform, priorities
+
+
+def environment_tags(env_name: str, tier: Tier, context: AwsContext) -> dict[str, str]:
+    return {
+        "muon:project": pulumi.get_project(),
+        "muon:namespace": context.namespace,
+        "muon:stack": pulumi.get_stack(),
+        "muon:environment": env_name,
+        # Cost allocation by tier, and the level of a compliance finding (policy/levels.py).
+        "muon:tier": tier,
+    }
+
+
+def own_environment_args(
+    env_name: str,
+    definition: Definition,
+    platform: Platform | None,
+    context: AwsContext,
+    zones: list[str],
+    tags: dict[str, str],
+    source: str,
+) -> EnvironmentArgs | None:
+    """The Environment's arguments (None: attached), with the definition's own keys."""
+    spec = definition.environments[env_name]
+    args = (
+        None
+        if platform
+        else environment_args(env_name, spec, context=context, zones=zones, source=source, tags=tags)
+    )
+    args = with_task_metrics(env_name, spec, args, platform, definition, source)
+    if args is not None and definition.keys.logs:
+        args = dataclasses.replace(args, key_arn=definition.keys.logs)
+    if args is not None and args.continuity is not None and definition.keys.data:
+        args = dataclasses.replace(
+            args, continuity=dataclasses.replace(args.continuity, key_arn=definition.keys.data)
         )
-        args = with_task_metrics(env_name, env_spec, args, platform, definition, source)
-        args = with_delegation(env_name, args, settings, context.namespace)
-        if args is not None and definition.keys.logs:
-            args = dataclasses.replace(args, key_arn=definition.keys.logs)
-        if args is not None and args.continuity is not None and definition.keys.data:
-            args = dataclasses.replace(
-                args, continuity=dataclasses.replace(args.continuity, key_arn=definition.keys.data)
-            )
-        if platform:
-            provider, domain = platform.entry["provider"], platform.entry.get("domain")
-            env_zones = tuple(platform.entry["zones"])
-        else:
-            assert args is not None
-            provider, domain = args.cluster.provider, args.domain.name if args.domain else None
-            env_zones = args.network.availability_zones
-        images: dict[str, str | None] = {}
-        passwords: dict[str, GeneratedPassword | ExistingPassword] = {}
-        warnings: list[str] = []
-        plain = args is not None and args.domain is None and args.load_balancer.certificate_arn is None
-        if tier == "production" and env_spec.load_balancer.allow_plain_http and plain:
-            warnings.append(
-                f"{source}: environments.{env_name}.loadBalancer.allowPlainHttp: production serves "
-                "plain HTTP (no domain, no certificate)"
-            )
-        # The pipeline's digest wins over a local build: it is what the pipeline tested.
-        builds = {s: b for s, b in inputs.builds.items() if s not in settings.images}
-        # A platform's cluster exists; an own environment's only after its first deploy.
-        deployed = platform is not None or (
-            any(
-                s not in settings.images and s not in builds and not definition.services[s].image
-                for s in definition.services
-            )
-            and cluster_exists(f"{context.namespace}-{env_name}")
-        )
-        stand_in_queues = preflight_queues(definition)
-        for service_name, service_spec in definition.services.items():
-            images[service_name] = (
-                None
-                if service_name in builds
-                else choose_image(
-                    service_name,
-                    service_spec,
-                    settings.images,
-                    environment=env_name,
-                    namespace=context.namespace,
-                    deployed=deployed,
-                )
-            )
-            database = None
-            if service_spec.database is not None:
-                spec = service_spec.database
-                name = parameter_name(spec.password_parameter, env_name, service_name, context.namespace)
-                owner = next((s for s, p in passwords.items() if p.parameter_name == name), None)
-                if owner is not None:
-                    raise DefinitionError(
-                        [
-                            f"{source}: services.{service_name}.database.passwordParameter: {name} is "
-                            f"already the password of service '{owner}' (environment {env_name}); "
-                            "two databases cannot share one parameter"
-                        ]
-                    )
-                passwords[service_name] = find_password(name, managed_by, spec.password_version)
-                database = preflight_database(spec, service_name, context, name)
-                override = service_spec.environments.get(env_name)
-                _, warning = insights_choice(
-                    spec,
-                    override.database if override else None,
-                    tier,
-                    service=service_name,
-                    environment=env_name,
-                    source=source,
-                )
-                warnings += [warning] if warning else []
-            # The real composition with stand-in values: same checks, no resources.
-            service_args(
-                service_name,
-                service_spec,
-                environment=env_name,
-                tier=tier,
-                context=context,
-                wiring=preflight_wiring(provider, domain),
-                priority=env_priorities.get(service_name),
-                image=images[service_name],
-                source=source,
-                tags=tags,
-                database=database,
-                workload=workload_wiring(
-                    service_name,
-                    definition.services,
-                    namespace_arn="preflight",
-                    queues=stand_in_queues,
-                ),
-            )
-        check_names(env_name, definition, domain, source, attached=platform is not None)
-        for job_name, job in definition.jobs.items():
-            check_job(job_name, job, definition, provider, env_name, source)
-        workers = {
-            n: s.queue.visibility_timeout
-            for n, s in definition.services.items()
-            if s.kind == "worker" and s.queue is not None
-        }
-        for function_name, function_spec in definition.functions.items():
-            check_function(function_name, function_spec, definition_dir(source), workers, source)
-        plans.append(
-            EnvironmentPlan(
-                name=env_name,
-                tier=tier,
-                args=args,
-                tags=tags,
-                images=images,
-                builds=builds,
-                passwords=passwords,
-                warnings=warnings,
-                zones=env_zones,
-                priorities=env_priorities,
-                platform=platform,
-            )
-        )
-    return plans
+    return args
+
+
+def place(
+    env_name: str, platform: Platform | None, args: EnvironmentArgs | None, context: AwsContext
+) -> Placement:
+    if platform:
+        entry = platform.entry
+        cluster = Cluster(entry["clusterName"], context.namespace, env_name, own=False)
+        return Placement(entry["provider"], entry.get("domain"), tuple(entry["zones"]), cluster)
+    assert args is not None
+    cluster = Cluster(f"{context.namespace}-{env_name}", context.namespace, env_name, own=True)
+    domain = args.domain.name if args.domain else None
+    return Placement(args.cluster.provider, domain, args.network.availability_zones, cluster)
+
+
+def plain_http_warning(
+    env_name: str, definition: Definition, tier: Tier, args: EnvironmentArgs | None, source: str
+) -> list[str]:
+    plain = args is not None and args.domain is None and args.load_balancer.certificate_arn is None
+    if tier == "production" and definition.environments[env_name].load_balancer.allow_plain_http and plain:
+        return [
+            f"{source}: environments.{env_name}.loadBalancer.allowPlainHttp: production serves "
+            "plain HTTP (no domain, no certificate)"
+        ]
+    return []
+
+
+def check_workloads(definition: Definition, provider: str, env_name: str, project: Path, source: str) -> None:
+    """Jobs and functions: what the definition alone cannot say."""
+    for job_name, job in definition.jobs.items():
+        check_job(job_name, job, definition, provider, env_name, source)
+    workers = {
+        n: s.queue.visibility_timeout
+        for n, s in definition.services.items()
+        if s.kind == "worker" and s.queue is not None
+    }
+    for function_name, function_spec in definition.functions.items():
+        check_function(function_name, function_spec, project, workers, source)
 
 
 def with_delegation(
-    env_name: str, args: EnvironmentArgs | None, settings: StackSettings, namespace: str
+    env_name: str, args: EnvironmentArgs | None, settings: StackSettings, namespace: str, facts: Facts
 ) -> EnvironmentArgs | None:
     """A created zone waits for its delegation (``muon:delegatedZones``) before anything needs it:
     an environment already deployed (its cluster exists) was delegated before this setting."""
     if args is None or args.domain is None or args.domain.zone_name or args.domain.zone_id:
         return args
-    if env_name in settings.delegated_zones or cluster_exists(f"{namespace}-{env_name}"):
+    if env_name in settings.delegated_zones or facts.cluster_active(f"{namespace}-{env_name}"):
         return args
     domain = dataclasses.replace(args.domain, awaiting_delegation=True)
     return dataclasses.replace(args, domain=domain)
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """A stack with everything checked and read: what ``compose`` declares, and nothing else."""
+
+    definition: Definition
+    source: str
+    """The definition file, as problems found later name it."""
+    context: AwsContext
+    environments: list[EnvironmentPlan]
+    pipeline: tuple[RegistryArgs, PipelineArgs] | None
+
+
+def prepare_stack(stack: str, settings: StackSettings, facts: Facts) -> StackPlan:
+    """The stack's definition read and checked, the AWS context resolved, each environment
+    planned: one problem or one failed read stops the run here, before any resource."""
+    inputs = load_inputs(stack, settings)
+    definition, source = inputs.definition, settings.definition
+    priorities = listener_priorities(definition.services, source)
+    context, zones = resolve_context(namespace_of(definition, source), facts)
+    environments = prepare(inputs, context, zones, priorities, facts)
+    return StackPlan(
+        definition, source, context, environments, prepare_pipeline(settings, definition, context)
+    )
 
 
 def prepare_organization(settings: StackSettings) -> OrganizationPlan | None:

@@ -4,6 +4,7 @@ found in, workers' queues, who may call a backend, and scheduled jobs."""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -13,11 +14,16 @@ from muon.components.environment import EnvironmentArgs
 from muon.components.job import JobArgs, ScheduledJob
 from muon.components.queue import WorkerQueue, WorkerQueueArgs
 from muon.components.service import Service
-from muon.components.service_args import AWAITING_IMAGE, EnvironmentWiring, QueueAccess, fargate_size_problem
+from muon.components.service_args import (
+    AWAITING_IMAGE,
+    EnvironmentWiring,
+    QueueAccess,
+    ServiceConnect,
+    fargate_size_problem,
+)
 from muon.stacks.definition import Definition, EnvironmentSpec, JobSpec, ServiceSpec
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.attach import Platform
-from muon.stacks.resolve.services import backends_called, callers_of
 
 
 def service_connect_namespace(
@@ -35,20 +41,6 @@ def service_connect_namespace(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return namespace.arn
-
-
-def creation_order(services: dict[str, ServiceSpec]) -> list[str]:
-    """The definition's order, but every service after the backends it calls, so that its tasks
-    start once they exist (Service Connect resolves only backends deployed before a task starts).
-    Backends that call each other (a cycle) cannot all wait: the first in the definition goes first."""
-    remaining = list(services)
-    order: list[str] = []
-    while remaining:
-        ready_now = [n for n in remaining if not set(backends_called(n, services)) & set(remaining)]
-        chosen = ready_now[0] if ready_now else remaining[0]
-        order.append(chosen)
-        remaining.remove(chosen)
-    return order
 
 
 def worker_queues(
@@ -82,15 +74,118 @@ def worker_queues(
     return queues
 
 
-def preflight_queues(definition: Definition) -> dict[str, QueueAccess]:
-    """Stand-in queues for checking the services' composition before anything exists."""
-    return {
-        name: QueueAccess(
-            worker=name, url="preflight", arn="preflight", name="preflight", key_arn="preflight"
-        )
-        for name, spec in definition.services.items()
-        if spec.queue is not None
-    }
+@dataclass(frozen=True)
+class WorkloadWiring:
+    """How a service takes part in its environment's other workloads."""
+
+    service_connect: ServiceConnect | None = None
+    queue: QueueAccess | None = None
+    publishes_to: tuple[QueueAccess, ...] = ()
+    backends: pulumi.Input[str] | None = None
+    """``MUON_BACKENDS``: the backends the service calls, sorted and comma-separated; None: it calls
+    none. An Output of the backends already created: the task definition waits for their ECS
+    services."""
+
+
+def callers_of(backend: str, services: dict[str, ServiceSpec]) -> list[str]:
+    """Who may call a backend: its ``allowFrom``, else every other service of the environment."""
+    spec = services[backend]
+    return list(spec.allow_from) if spec.allow_from is not None else [n for n in services if n != backend]
+
+
+def backends_called(service: str, services: dict[str, ServiceSpec]) -> list[str]:
+    """The backends ``service`` may call (Service Connect resolves them in its tasks), sorted."""
+    return sorted(
+        b
+        for b, s in services.items()
+        if s.kind == "backend" and b != service and service in callers_of(b, services)
+    )
+
+
+def creation_order(services: dict[str, ServiceSpec]) -> list[str]:
+    """The definition's order, but every service after the backends it calls, so that its tasks
+    start once they exist (Service Connect resolves only backends deployed before a task starts).
+    Backends that call each other (a cycle) cannot all wait: the first in the definition goes first."""
+    remaining = list(services)
+    order: list[str] = []
+    while remaining:
+        ready_now = [n for n in remaining if not set(backends_called(n, services)) & set(remaining)]
+        chosen = ready_now[0] if ready_now else remaining[0]
+        order.append(chosen)
+        remaining.remove(chosen)
+    return order
+
+
+def workload_wiring(
+    service: str,
+    services: dict[str, ServiceSpec],
+    *,
+    namespace_arn: pulumi.Input[str] | None,
+    queues: dict[str, QueueAccess],
+    backends: dict[str, pulumi.Input[str]] | None = None,
+) -> WorkloadWiring:
+    """Service Connect for a backend and for everything that calls one; a worker's own queue; the
+    workers' queues the service publishes to. ``backends``: backend → its ECS service's name, for
+    the backends created before this service."""
+    spec = services[service]
+    backend = spec.kind == "backend"
+    calls = backends_called(service, services)
+    connect = (
+        ServiceConnect(namespace_arn=namespace_arn, serve=backend)
+        if namespace_arn is not None and (backend or calls)
+        else None
+    )
+    publishes_to = tuple(
+        queues[worker]
+        for worker, worker_spec in sorted(services.items())
+        if worker_spec.queue is not None and service in worker_spec.queue.publishers and worker in queues
+    )
+    return WorkloadWiring(
+        service_connect=connect,
+        queue=queues.get(service),
+        publishes_to=publishes_to,
+        backends=backend_list(calls, backends or {}) if connect is not None and calls else None,
+    )
+
+
+def backend_list(calls: list[str], created: dict[str, pulumi.Input[str]]) -> pulumi.Input[str]:
+    """``api,auth``. ECS Service Connect: "Only new tasks ... that start running after this deployment
+    can resolve and connect to this endpoint" (ECS developer guide, "Amazon ECS Service Connect
+    components"): the caller's task definition names its backends, so that it is registered once
+    they are deployed (their ECS services' names are Outputs) and rolls when the list changes."""
+    listed = ",".join(calls)
+    waited = [created[b] for b in calls if b in created]
+    return pulumi.Output.all(*waited).apply(lambda _: listed) if waited else listed
+
+
+def queue_variable(worker: str) -> str:
+    return f"{worker.upper().replace('-', '_')}_QUEUE_URL"
+
+
+def queue_variables(workload: WorkloadWiring) -> dict[str, pulumi.Input[str]]:
+    """QUEUE_URL for a worker's own queue; <WORKER>_QUEUE_URL for each queue it publishes to;
+    MUON_BACKENDS for a caller of backends."""
+    variables: dict[str, pulumi.Input[str]] = {}
+    if workload.backends is not None:
+        variables["MUON_BACKENDS"] = workload.backends
+    if workload.queue is not None:
+        variables["QUEUE_URL"] = workload.queue.url
+    for queue in workload.publishes_to:
+        variables[queue_variable(queue.worker)] = queue.url
+    return variables
+
+
+def queue_variable_names(service: str, services: dict[str, ServiceSpec]) -> list[str]:
+    """The names ``queue_variables`` gives ``service``, known before anything exists: a caller of
+    backends has Service Connect (the environment has a namespace for its backends), every worker
+    has its queue."""
+    names = ["MUON_BACKENDS"] if backends_called(service, services) else []
+    names += ["QUEUE_URL"] if services[service].queue is not None else []
+    return names + [
+        queue_variable(worker)
+        for worker, spec in sorted(services.items())
+        if spec.queue is not None and service in spec.queue.publishers
+    ]
 
 
 def admit_callers(definition: Definition, services: dict[str, Service]) -> None:

@@ -37,6 +37,9 @@ def plan(
     cost: Annotated[
         bool, typer.Option("--cost", help="Also estimate the monthly cost at the region's list prices.")
     ] = False,
+    quotas: Annotated[
+        bool, typer.Option("--quotas", help="Also print what the stack uses of each AWS quota.")
+    ] = False,
 ) -> None:
     """The offline plan: what `pulumi up` would create, with compliance findings (no AWS, no Pulumi CLI)."""
     from muon.plan.command import main as plan_main
@@ -44,6 +47,7 @@ def plan(
     argv = [stack, *(["--json", str(json_file)] if json_file else []), *(["--quiet"] if quiet else [])]
     argv += ["--timeline"] if timeline else []
     argv += ["--cost"] if cost else []
+    argv += ["--quotas"] if quotas else []
     raise typer.Exit(plan_main(argv, standalone=True, project_dir=project_of(ctx)))
 
 

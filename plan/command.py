@@ -4,6 +4,7 @@
     python -m muon.plan prod --json plan.json   # also the graph, inputs with secrets masked
     python -m muon.plan prod --timeline         # also the modeled first-deploy time
     python -m muon.plan dev --cost              # also the monthly cost estimate
+    python -m muon.plan dev --quotas            # also what it uses of each AWS quota
 
 It runs the real program (``stacks/compose.py``) under Pulumi mocks with the stack's own
 ``Pulumi.<stack>.yaml``; account, region and zones are stand-ins (see ``plan/offline.py``).
@@ -22,6 +23,8 @@ from muon.plan.cost import estimate
 from muon.plan.cost_items import Estimate, LineItem, money
 from muon.plan.offline import RenderedResource, Rendering, close_event_loop, render
 from muon.plan.prices import prices_for, usage_for
+from muon.plan.quotas import Usage, assess, findings, fullest
+from muon.plan.quotas import document as quotas_document
 from muon.plan.timeline import Timeline, minutes, model
 from muon.stacks.definition.settings import project_name, read_stack_file
 from muon.stacks.errors import MuonError
@@ -84,9 +87,10 @@ def plan_document(
     rendering: Rendering,
     timeline: Timeline | None = None,
     cost: Estimate | None = None,
+    quotas: list[Usage] | None = None,
 ) -> dict[str, Any]:
-    """The plan as data: deterministic, secrets masked; with the modeled deploy time and the
-    monthly cost if given."""
+    """The plan as data: deterministic, secrets masked; with the modeled deploy time, the
+    monthly cost and the quota use if given."""
     document: dict[str, Any] = {
         "stack": stack,
         "resources": [
@@ -110,6 +114,8 @@ def plan_document(
         document["timeline"] = timeline.document()
     if cost is not None:
         document["cost"] = cost.document()
+    if quotas is not None:
+        document["quotas"] = quotas_document(quotas)
     return document
 
 
@@ -163,6 +169,22 @@ def print_compliance(rendering: Rendering, out: TextIO) -> None:
         out.write(f"  open  {item.level:<9} {item.finding}\n")
     for finding, _ in excepted:
         out.write(f"  except {finding}\n")
+
+
+def print_quotas(usages: list[Usage], out: TextIO) -> None:
+    out.write(
+        "\nAWS quotas (default values, plan/quotas.py; per holder, the fullest one shown). Shared quotas"
+        " count this stack's share only: the account's current use is not read (offline):\n"
+    )
+    for usage in fullest(usages):
+        quota = usage.quota
+        raise_ = "raisable" if quota.adjustable else "fixed"
+        shared = ", shared by the account" if quota.shared else ""
+        holder = quota.per if usage.holder == quota.per else f"{quota.per}: {usage.holder}"
+        out.write(
+            f"  {usage.used:>7,} / {quota.default:<9,} {usage.share:>4.0%}  {quota.name} "
+            f"[{holder}; {raise_}{shared}]  ({quota.source})\n"
+        )
 
 
 def print_timeline(timeline: Timeline, out: TextIO) -> None:
@@ -243,6 +265,12 @@ def main(
         action="store_true",
         help="also estimate the monthly cost per environment, at the region's list prices",
     )
+    parser.add_argument(
+        "--quotas",
+        action="store_true",
+        help="also print what the stack uses of each AWS quota (it always warns at 80%% and refuses at a "
+        "full quota AWS cannot raise)",
+    )
     try:
         args = parser.parse_args(argv)
     except _UsageError as error:
@@ -268,19 +296,29 @@ def main(
     print_counts(rendering, out)
     print_warnings(rendering, out)
     print_compliance(rendering, out)
+    usages = assess(rendering)
+    refusals, quota_warnings = findings(usages)
+    if quota_warnings:
+        out.write(f"\nQuota warnings ({len(quota_warnings)}):\n")
+        for warning in quota_warnings:
+            out.write(f"  {warning}\n")
+    if args.quotas:
+        print_quotas(usages, out)
     timeline = model(rendering) if args.timeline else None
     if timeline is not None:
         print_timeline(timeline, out)
     if cost is not None:
         print_cost(cost, out)
     if args.json:
-        document = plan_document(args.stack, rendering, timeline, cost)
+        document = plan_document(args.stack, rendering, timeline, cost, usages if args.quotas else None)
         Path(args.json).write_text(
             json.dumps(document, indent=2, sort_keys=True) + "\n",
             encoding="utf-8",
         )
         out.write(f"\nwrote {args.json}\n")
-    return 0
+    for refusal in refusals[:1]:  # one line: the first full quota; --quotas shows the rest
+        err.write(f"error: {refusal}\n")
+    return 2 if refusals else 0
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ def definition_text(services: int, environments: int) -> str:
         if index < WEB_PER_ENVIRONMENT:
             lines += [f"  s{index:03d}:", "    port: 8080", f"    pathPatterns: ['/s{index:03d}/*']"]
         else:
-            lines += [f"  s{index:03d}:", "    kind: backend", "    port: 9000"]
+            # allowFrom: one caller; without it a backend admits every service of the environment
+            # (one inbound rule each: quadratic, and past 60 rules per security group)
+            lines += [f"  s{index:03d}:", "    kind: backend", "    port: 9000", "    allowFrom: [s000]"]
     return "\n".join(lines) + "\n"
 
 

@@ -148,9 +148,9 @@ class Usage:
 
     @property
     def level(self) -> str:
-        """``refuse``: at or past a quota no request can raise; ``over``: at or past a raisable
-        one; ``warn``: at 80 % or more; ``ok``."""
-        if self.share >= 1:
+        """``refuse``: past a quota no request can raise; ``over``: past a raisable one; ``warn``:
+        at 80 % or more (at 100 % the deploy still succeeds, the next one would not); ``ok``."""
+        if self.used > self.quota.default:
             return "over" if self.quota.adjustable else "refuse"
         return "warn" if self.share >= WARN_AT else "ok"
 
@@ -163,7 +163,8 @@ class Usage:
             return f"{head} — the default cannot be raised; {quota.remedy}"
         if self.level == "over":
             return f"{head} — deploying would fail; {quota.remedy} before deploying"
-        return f"{head} ({self.share:.0%}); {quota.remedy} before it is reached"
+        full = "full: one more fails the deploy" if self.used == quota.default else f"{self.share:.0%}"
+        return f"{head} ({full}); {quota.remedy} before it is reached"
 
 
 def _by_arn(rendering: Rendering, type_token: str) -> dict[str, RenderedResource]:

@@ -62,9 +62,11 @@ def test_levels_warn_at_80_percent_and_refuse_only_a_full_fixed_quota() -> None:
     fixed, raisable = BY_KEY["dashboard-widgets"], BY_KEY["alb-rules"]
     assert Usage(fixed, "d", 399).level == "ok"
     assert Usage(fixed, "d", 400).level == "warn"
-    assert Usage(fixed, "d", 500).level == "refuse"
-    assert Usage(raisable, "lb", 100).level == "over"
-    over = Usage(raisable, "lb", 100).message()
+    assert Usage(fixed, "d", 500).level == "warn"  # full, yet it deploys
+    assert "full: one more fails the deploy" in Usage(fixed, "d", 500).message()
+    assert Usage(fixed, "d", 501).level == "refuse"
+    assert Usage(raisable, "lb", 101).level == "over"
+    over = Usage(raisable, "lb", 101).message()
     assert "request an increase of 'Rules per Application Load Balancer' in Service Quotas" in over
     shared = Usage(BY_KEY["iam-roles"], "account", 900).message()
     assert "this stack's share only" in shared and "(90%)" in shared
@@ -140,7 +142,8 @@ def test_backends_do_not_count_against_the_load_balancer(render_definition: Rend
     balancer = rendering.of_type("aws:lb/loadBalancer:LoadBalancer")[0].name
     usages = {(u.quota.key, u.holder): u for u in assess(rendering)}
     assert usages[("alb-target-groups", balancer)].used == 100
-    assert usages[("alb-target-groups", balancer)].level == "refuse"  # full: one more would fail
+    assert usages[("alb-target-groups", balancer)].level == "warn"  # full: it deploys, one more would not
+    assert findings(assess(rendering))[0] == []  # 100 web services fit every fixed quota
 
 
 def _routing(rendering: Rendering) -> dict[str, tuple[str, Any]]:

@@ -9,6 +9,24 @@ from muon.stacks.errors import DefinitionError
 
 CATCH_ALL = {"/*", "*", "/"}
 
+TARGET_GROUPS_PER_LOAD_BALANCER = 100
+"""'Target Groups per Application Load Balancer': 100, not adjustable (ELB user guide, "Quotas for
+your Application Load Balancers"); each web service has one target group on its environment's load
+balancer, so the 101st would fail the deploy halfway (plan/quotas.py has the whole table)."""
+
+
+def refuse_over_full_load_balancer(web_services: list[str], source: str) -> None:
+    """Before anything is declared: a deploy would create 100 target groups and fail on the next."""
+    first_over = web_services[TARGET_GROUPS_PER_LOAD_BALANCER]
+    raise DefinitionError(
+        [
+            f"{source}: services.{first_over}: {len(web_services)} web services, but an environment's load "
+            f"balancer takes at most {TARGET_GROUPS_PER_LOAD_BALANCER} target groups (Elastic Load Balancing "
+            "'Target Groups per Application Load Balancer', which AWS cannot raise); make the services only "
+            "other services call 'kind: backend', or move some to a second muon.yaml with its own environment"
+        ]
+    )
+
 
 def listener_priorities(services: dict[str, ServiceSpec], source: str, salt: str = "") -> dict[str, int]:
     """Stable listener-rule priorities: explicit, or derived from the service's name alone.
@@ -21,6 +39,8 @@ def listener_priorities(services: dict[str, ServiceSpec], source: str, salt: str
     taken: dict[int, str] = {}
     result: dict[str, int] = {}
     routed = {n: spec for n, spec in services.items() if spec.kind == "web"}
+    if len(routed) > TARGET_GROUPS_PER_LOAD_BALANCER:
+        refuse_over_full_load_balancer(list(routed), source)
     for name in sorted(routed, key=lambda n: routed[n].priority is None):
         spec = routed[name]
         if spec.priority is not None:

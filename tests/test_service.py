@@ -339,18 +339,19 @@ def test_without_configured_image_a_later_up_keeps_the_running_one(render_defini
 
 
 def test_a_writable_tmp_the_task_user_can_use(dev: Rendering, prod: Rendering) -> None:
-    # EC2: a tmpfs anyone may write to (sticky). Fargate has no tmpfs: a bind mount, which the
-    # image must declare (VOLUME /tmp) to hand it to a non-root user (README, "Images").
-    ec2 = container(prod, "production-banana")
-    assert ec2["linuxParameters"]["tmpfs"] == [
-        {"containerPath": "/tmp", "size": 512, "mountOptions": ["mode=1777"]}
-    ]
-    assert "mountPoints" not in ec2
-    assert prod.one("aws:ecs/taskDefinition:TaskDefinition").inputs.get("volumes", []) == []
-    fargate = container(dev, "dev-banana")
-    assert fargate["mountPoints"] == [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
-    assert dev.one("aws:ecs/taskDefinition:TaskDefinition").inputs["volumes"] == [{"name": "tmp"}]
-    assert "VOLUME" in (PROJECT_DIR / "examples" / "banana" / "Dockerfile").read_text()
+    # A tmpfs anyone may write to (sticky), on EC2 and on Fargate alike (Fargate takes tmpfs mounts
+    # since January 2026: ECS API reference, LinuxParameters.tmpfs). No bind mount: ECS would create
+    # it root-owned 0755 unless the image declared VOLUME /tmp, which no image has to any more.
+    for rendering, name in ((prod, "production-banana"), (dev, "dev-banana")):
+        app = container(rendering, name)
+        assert app["linuxParameters"]["tmpfs"] == [
+            {"containerPath": "/tmp", "size": 512, "mountOptions": ["mode=1777"]}
+        ]
+        assert app["readonlyRootFilesystem"] is True and app["user"] == "1000"
+        assert "mountPoints" not in app
+        assert rendering.one("aws:ecs/taskDefinition:TaskDefinition").inputs.get("volumes", []) == []
+    assert dev.one("aws:ecs/taskDefinition:TaskDefinition").inputs["requiresCompatibilities"] == ["FARGATE"]
+    assert "VOLUME" not in (PROJECT_DIR / "examples" / "banana" / "Dockerfile").read_text()
 
 
 def test_ecs_exec_with_a_read_only_root_is_refused(render_definition) -> None:

@@ -113,8 +113,9 @@ class ClusterSpec(Spec):
         Annotated[
             str,
             pattern(
-                r"^(ami-[0-9a-f]{8,17}|/[A-Za-z0-9_./-]{1,1010})$",
-                "an AMI id (ami-0123456789abcdef0) or a Parameter Store name holding one (/acme/ecs-ami)",
+                r"^(ami-[0-9a-f]{8,17}|(resolve:ssm:)?/[A-Za-z0-9_./-]{1,1010})$",
+                "an AMI id (ami-0123456789abcdef0) or a Parameter Store name holding one (/acme/ecs-ami, "
+                "or EC2's resolve:ssm:/acme/ecs-ami)",
             ),
         ]
         | None

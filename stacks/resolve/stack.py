@@ -44,6 +44,7 @@ from muon.stacks.resolve.databases import (
 )
 from muon.stacks.resolve.environments import environment_args
 from muon.stacks.resolve.functions import check_function
+from muon.stacks.resolve.hosts import host_image
 from muon.stacks.resolve.names import check_names
 from muon.stacks.resolve.organization import OrganizationPlan, load_organization
 from muon.stacks.resolve.pipelines import pipeline_args, registry_args, stacks_by_environment
@@ -218,12 +219,18 @@ def prepare(
         )
         args = with_task_metrics(env_name, env_spec, args, platform, definition, source)
         args = with_delegation(env_name, args, settings, context.namespace)
+        warnings: list[str] = []
         if args is not None and definition.keys.logs:
             args = dataclasses.replace(args, key_arn=definition.keys.logs)
         if args is not None and args.continuity is not None and definition.keys.data:
             args = dataclasses.replace(
                 args, continuity=dataclasses.replace(args.continuity, key_arn=definition.keys.data)
             )
+        if args is not None and args.cluster.provider == "ec2":
+            where = f"{source}: environments.{env_name}.cluster.imageId"
+            ami, warning = host_image(args.cluster.image_id, where=where, region=context.region)
+            args = dataclasses.replace(args, cluster=dataclasses.replace(args.cluster, image_id=ami))
+            warnings += [warning] if warning else []
         if platform:
             provider, domain = platform.entry["provider"], platform.entry.get("domain")
             env_zones = tuple(platform.entry["zones"])
@@ -233,7 +240,6 @@ def prepare(
             env_zones = args.network.availability_zones
         images: dict[str, str | None] = {}
         passwords: dict[str, GeneratedPassword | ExistingPassword] = {}
-        warnings: list[str] = []
         plain = args is not None and args.domain is None and args.load_balancer.certificate_arn is None
         if tier == "production" and env_spec.load_balancer.allow_plain_http and plain:
             warnings.append(

@@ -89,6 +89,7 @@ FREE = frozenset(
         "aws:rds/subnetGroup:SubnetGroup",
         "aws:route53/record:Record",  # alias queries to AWS resources are free
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "aws:s3/bucketLogging:BucketLogging",  # S3 charges nothing to deliver, the log bucket is priced
         "aws:s3/bucketNotification:BucketNotification",
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
         "aws:s3/bucketPolicy:BucketPolicy",

@@ -45,7 +45,8 @@ EXCEPTIONS: tuple[ControlException, ...] = (
     ControlException(
         control="S3.9",
         resource=r".*-access-logs-bucket",
-        reason="The access-log bucket of a trail's or a site's bucket is itself a log bucket; logging it "
+        reason="The access-log bucket of a trail's, a site's or the pipeline's artifacts' bucket is itself "
+        "a log bucket; logging it "
         "would loop.",
     ),
     ControlException(
@@ -87,12 +88,5 @@ EXCEPTIONS: tuple[ControlException, ...] = (
         resource=r".*-image",
         reason="Building a Docker image needs the Docker daemon: privileged mode on the image "
         "project only, which runs muon's generated buildspec, never the repository's.",
-    ),
-    ControlException(
-        control="S3.9",
-        resource=r".*-artifacts-bucket",
-        reason="Server access logs would need a separate SSE-S3 log bucket; only the pipeline's "
-        "roles touch the artifacts (KMS-encrypted, expiring after 30 days), and CloudTrail data "
-        "events record object access where the account enables them.",
     ),
 )

@@ -242,10 +242,55 @@ def test_artifact_bucket_is_private_encrypted_versioned_and_expiring(delivery: R
     lifecycle = delivery.one(
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "pipeline-artifacts-lifecycle"
     ).inputs
-    assert lifecycle["rules"][0]["expiration"] == {"days": 30}
+    # A stage's rollback re-runs its last good execution with that execution's artifacts
+    # (CodePipeline user guide, "Configuring stage rollback"): a year, not the thirty days that
+    # broke the rollback of a stage released less than monthly.
+    assert lifecycle["rules"][0]["expiration"] == {"days": 365}
     for project_ in delivery.of_type("aws:codebuild/project:Project"):
         assert project_.inputs["encryptionKey"] == key
         assert project_.inputs["logsConfig"]["cloudwatchLogs"]["status"] == "ENABLED"
+
+
+def test_artifact_access_is_logged_to_a_bucket_only_its_own_account_s_artifacts_write(
+    delivery: Rendering,
+) -> None:
+    # S3.9: server access logging, to an SSE-S3 bucket (the only encryption S3 logging writes to),
+    # whose policy admits S3's logging service for this account's artifact bucket only (S3 user
+    # guide, "Enabling Amazon S3 server access logging": aws:SourceArn, aws:SourceAccount).
+    artifacts = delivery.one("aws:s3/bucket:Bucket", "pipeline-artifacts-bucket").state
+    logs = delivery.one("aws:s3/bucket:Bucket", "pipeline-access-logs-bucket").state
+    logging = delivery.one("aws:s3/bucketLogging:BucketLogging", "pipeline-artifacts-access-logging")
+    assert logging.inputs["targetBucket"] == logs["bucket"]
+    assert logging.inputs["targetPrefix"] == f"{artifacts['bucket']}/"
+    policy = delivery.one("aws:s3/bucketPolicy:BucketPolicy", "pipeline-access-logs-policy")
+    statements = {s.get("Sid"): s for s in policy.json("policy")["Statement"]}
+    assert statements["S3ServerAccessLogs"] == {
+        "Sid": "S3ServerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"{logs['arn']}/*",
+        "Condition": {
+            "ArnLike": {"aws:SourceArn": artifacts["arn"]},
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+        },
+    }
+    # The source logs only once its logs are admitted.
+    assert policy.urn in delivery.requirements(logging.urn)
+    encryption = delivery.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "pipeline-access-logs-encryption",
+    ).inputs
+    assert encryption["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    lifecycle = delivery.one(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "pipeline-access-logs-lifecycle"
+    ).inputs
+    assert lifecycle["rules"][0]["expiration"] == {"days": 365}
+    from muon.policy.rules import evaluate
+
+    assert not [
+        f for f in evaluate(delivery.custom_resources) if f.control == "S3.9" and "artifacts" in f.resource
+    ]
 
 
 def test_roles_are_scoped_to_their_own_projects_bucket_and_connection(delivery: Rendering) -> None:

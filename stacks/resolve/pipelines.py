@@ -28,16 +28,36 @@ PIPELINE_LOG_RETENTION_DAYS = 365
 LOCAL_BUILDS_KEPT = 10
 
 
-def registry_args(definition: Definition, *, context: AwsContext, tags: dict[str, str]) -> RegistryArgs:
-    """The delivery stack's repositories: every service, pulled by every stage's account."""
+def registry_args(
+    definition: Definition, *, context: AwsContext, tags: dict[str, str], source: str = "muon.yaml"
+) -> RegistryArgs:
+    """The delivery stack's repositories: every service, pulled by every stage's account and by the
+    execution roles the company brought (``services.<name>.roles.execution``), which live under
+    a path of the company's, not under muon's ``/<namespace>/``."""
     spec = definition.pipeline
     assert spec is not None
     registry = spec.registry
+    brought = {
+        name: service.roles.execution
+        for name, service in definition.services.items()
+        if service.roles.execution is not None
+    }
     accounts = (
         registry.pull_accounts
         if registry.pull_accounts is not None
-        else sorted({s.role_arn.split(":")[4] for s in spec.stages if s.role_arn})
+        else sorted(
+            {s.role_arn.split(":")[4] for s in spec.stages if s.role_arn}
+            | {role.split(":")[4] for role in brought.values()}
+        )
     )
+    refused = [
+        f"{source}: services.{name}.roles.execution: account {role.split(':')[4]} cannot pull the pipeline's "
+        f"images: pipeline.registry.pullAccounts admits only {', '.join(accounts) or '(none)'}; add it there"
+        for name, role in sorted(brought.items())
+        if role.split(":")[4] not in (*accounts, context.account_id)
+    ]
+    if refused:
+        raise DefinitionError(refused)
     return RegistryArgs(
         context=context,
         # Repositories: <namespace>/<service>.
@@ -45,6 +65,9 @@ def registry_args(definition: Definition, *, context: AwsContext, tags: dict[str
         services=tuple(definition.services),
         expire_builds_after_days=registry.expire_builds_after_days,
         pull_accounts=tuple(a for a in accounts if a != context.account_id),
+        # Another account's: the repository policy names them (the delivery account's own roles
+        # pull with their IAM policy alone).
+        pull_roles=tuple(sorted({r for r in brought.values() if r.split(":")[4] != context.account_id})),
         organization_id=registry.organization_id,
         key_arn=definition.keys.pipeline,
         tags=tags,

@@ -379,7 +379,7 @@ def prepare_pipeline(
         "muon:stack": pulumi.get_stack(),
         "muon:pipeline": "true",
     }
-    return registry_args(definition, context=context, tags=tags), pipeline_args(
+    return registry_args(definition, context=context, tags=tags, source=settings.definition), pipeline_args(
         settings,
         definition,
         context=context,

@@ -69,7 +69,12 @@ def service_roles(
             role=execution_role.id,
             policy=to_json(
                 execution_policy(
-                    args.image_repository_arn, log_group.arn, args.secrets, args.wiring.key_arn, args.database
+                    args.image_repository_arn,
+                    log_group.arn,
+                    args.secrets,
+                    args.wiring.key_arn,
+                    args.database,
+                    args.secret_keys,
                 )
             ),
             opts=child,

@@ -182,6 +182,21 @@ def parameter_arn(context: AwsContext, reference: str) -> str:
     return context.arn("ssm", f"parameter{name}")
 
 
+def secret_key(key_arn: str, context: AwsContext, where: str) -> str:
+    """The KMS key a declared secret is encrypted with: Parameter Store encrypts and decrypts a
+    SecureString with a key of its own region (KMS keys are regional), in the stack's partition."""
+    _, partition, _, region, _ = key_arn.split(":", 4)
+    if (partition, region) != (context.partition, context.region):
+        raise DefinitionError(
+            [
+                f"{where}: the key is in {region} ({partition}); the stack's parameters are in "
+                f"{context.region} ({context.partition}), where Parameter Store decrypts only with a key "
+                "of that region"
+            ]
+        )
+    return key_arn
+
+
 def resolve_placeholders(
     value: str, values: dict[str, pulumi.Input[str]], where: str, source: str
 ) -> pulumi.Input[str]:
@@ -375,8 +390,11 @@ def service_args(
         "AccountId": context.account_id,
         "LoadBalancerUrl": wiring.load_balancer_url,
     }
-    secrets = {}
-    for name, reference in spec.secrets.items():
+    secrets, secret_keys = {}, {}
+    for name, declared in spec.secrets.items():
+        reference = declared if isinstance(declared, str) else declared.parameter
+        if not isinstance(declared, str):
+            secret_keys[name] = secret_key(declared.key, context, f"{source}: {prefix}.secrets.{name}.key")
         resolved = reference.replace("${Environment}", environment).replace("${ServiceName}", service)
         if "${" in resolved or "}" in resolved:
             raise DefinitionError(
@@ -458,6 +476,7 @@ def service_args(
         protocol=spec.protocol,
         environment_variables=variables,
         secrets=secrets,
+        secret_keys=secret_keys,
         health_check=TargetHealthCheck(
             path=health.path,
             matcher=health.matcher,

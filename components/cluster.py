@@ -82,6 +82,13 @@ class ClusterArgs:
     """On every resource of the cluster; default none (the stack's tags come by transformation)."""
 
 
+def trunks_network_interfaces(instance_type: str) -> bool:
+    """Burstable families (t2, t3, t3a, t4g) have no trunk interface: ENI trunking leaves them at
+    their few interfaces (ECS developer guide, "Increasing Amazon ECS Linux container instance
+    network interfaces", supported instance types; the VPC resource controller's limits agree)."""
+    return re.match(r"^t\d", instance_type) is None
+
+
 def is_arm64(instance_type: str) -> bool:
     """Graviton families carry a 'g' right after the generation digit: t4g, m7g, c6gn, g5g."""
     return re.match(r"^[a-z]+\d+g", instance_type) is not None
@@ -236,9 +243,20 @@ class Cluster(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        # ENI trunking: an awsvpc task takes an ENI, and a host has few (a c5.large 3, so 2 tasks);
+        # with trunking, supported types take many more (the c5.large 10), so a 200% rollout fits on
+        # the hosts that run the service (ECS developer guide, "Increasing Amazon ECS Linux container
+        # instance network interfaces"). An account setting of the region: it applies to hosts
+        # launched after it, so the hosts wait for it; kept when a stack goes (another may rely on it).
+        trunking = aws.ecs.AccountSettingDefault(
+            f"{name}-eni-trunking",
+            name="awsvpcTrunking",
+            value="enabled",
+            opts=child.merge(pulumi.ResourceOptions(retain_on_delete=True)),
+        )
         asg = aws.autoscaling.Group(
             f"{name}-instances",
-            vpc_zone_identifiers=args.private_subnet_ids,
+            vpc_zone_identifiers=ready(args.private_subnet_ids, trunking),
             min_size=args.min_size,
             max_size=args.max_size,
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},

@@ -55,6 +55,7 @@ FREE = frozenset(
         "aws:ec2/vpc:Vpc",
         "aws:ecr/lifecyclePolicy:LifecyclePolicy",
         "aws:ecr/repositoryPolicy:RepositoryPolicy",
+        "aws:ecs/accountSettingDefault:AccountSettingDefault",
         "aws:ecs/capacityProvider:CapacityProvider",
         "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
         "aws:ecs/taskDefinition:TaskDefinition",  # its tasks are priced with the service

@@ -82,13 +82,6 @@ class ClusterArgs:
     """On every resource of the cluster; default none (the stack's tags come by transformation)."""
 
 
-def trunks_network_interfaces(instance_type: str) -> bool:
-    """Burstable families (t2, t3, t3a, t4g) have no trunk interface: ENI trunking leaves them at
-    their few interfaces (ECS developer guide, "Increasing Amazon ECS Linux container instance
-    network interfaces", supported instance types; the VPC resource controller's limits agree)."""
-    return re.match(r"^t\d", instance_type) is None
-
-
 def is_arm64(instance_type: str) -> bool:
     """Graviton families carry a 'g' right after the generation digit: t4g, m7g, c6gn, g5g."""
     return re.match(r"^[a-z]+\d+g", instance_type) is not None

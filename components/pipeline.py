@@ -19,8 +19,8 @@ import pulumi_aws as aws
 from muon.components.bucket import AccessLogBucket, ExistingBucket, PrivateBucket, PrivateBucketArgs
 from muon.components.buildspecs import deploy_buildspec, image_buildspec, update_buildspec
 from muon.components.encryption import KeyArgs, key_or_existing
-from muon.components.pipeline_access import deploy_policy, state_statements
-from muon.components.pipeline_args import PipelineArgs, Scope
+from muon.components.pipeline_access import deploy_policy, state_statements, vpc_statements
+from muon.components.pipeline_args import PipelineArgs, Scope, TestNetwork
 from muon.components.pipeline_feedback import dashboard, feedback, history_name, notification_channel
 from muon.components.pipeline_sources import (
     codecommit_trigger,
@@ -93,7 +93,7 @@ class Pipeline(pulumi.ComponentResource):
             if stage.pre_deploy:
                 self._repository_project(f"pre-deploy-{stage.environment}", stage.pre_deploy)
             if stage.test:
-                self._repository_project(f"test-{stage.environment}", stage.test)
+                self._repository_project(f"test-{stage.environment}", stage.test, stage.test_network)
 
         role_arn = self._pipeline_role(topic.arn)
         pipeline = aws.codepipeline.Pipeline(
@@ -163,6 +163,7 @@ class Pipeline(pulumi.ComponentResource):
         variables: list[dict[str, str]] | None = None,
         managed_policy: aws.iam.Policy | None = None,
         timeout_minutes: int | None = None,
+        network: TestNetwork | None = None,
     ) -> _Project:
         args, context, child = self._args, self._args.context, self._child
         log_group_name = self._log_group_name(key)
@@ -229,6 +230,7 @@ class Pipeline(pulumi.ComponentResource):
             privileged,
             variables,
             timeout_minutes,
+            network,
         )
 
     def _log_group_name(self, key: str) -> str:
@@ -243,6 +245,7 @@ class Pipeline(pulumi.ComponentResource):
         privileged: bool,
         variables: list[dict[str, str]] | None,
         timeout_minutes: int | None,
+        network: TestNetwork | None = None,
     ) -> _Project:
         args, child = self._args, self._child
         project_name = f"{args.name}-{key}"
@@ -273,6 +276,14 @@ class Pipeline(pulumi.ComponentResource):
                 "cloudwatch_logs": {"status": "ENABLED", "group_name": log_group.name},
                 "s3_logs": {"status": "DISABLED"},
             },
+            # A test of an internal load balancer: in the environment's private subnets.
+            vpc_config={
+                "vpc_id": network.vpc_id,
+                "subnets": list(network.subnet_ids),
+                "security_group_ids": [network.security_group_id],
+            }
+            if network is not None
+            else None,
             tags=args.tags,
             opts=child,
         )
@@ -300,9 +311,10 @@ class Pipeline(pulumi.ComponentResource):
         if self._args.build.artifact:
             self._repository_project("artifact", self._args.build.buildspec)
 
-    def _repository_project(self, key: str, buildspec: str) -> _Project:
-        """A build running one of the repository's own buildspec files."""
-        return self._project(key, buildspec=buildspec, extra_statements=[])
+    def _repository_project(self, key: str, buildspec: str, network: TestNetwork | None = None) -> _Project:
+        """A build running one of the repository's own buildspec files (in a VPC: ``network``)."""
+        statements = vpc_statements(self._args.context, network) if network is not None else []
+        return self._project(key, buildspec=buildspec, extra_statements=statements, network=network)
 
     def _image_project(self) -> None:
         context = self._args.context

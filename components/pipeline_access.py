@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from muon.components.context import AwsContext
+from muon.components.pipeline_args import TestNetwork
 from muon.components.policies import allow, document
 
 # Every service prefix muon's stacks create resources with: what `pulumi up` needs. The one broad
@@ -65,3 +66,43 @@ def deploy_policy() -> dict[str, Any]:
         allow([f"{service}:*" for service in DEPLOYED_SERVICES], "*", Sid="ManageMuonResources"),
         allow("sts:GetCallerIdentity", "*", Sid="WhoAmI"),
     )
+
+
+def vpc_statements(context: AwsContext, network: TestNetwork) -> list[dict[str, Any]]:
+    """What a CodeBuild project running in a VPC needs of its role: network interfaces in its
+    subnets under its group, handed to CodeBuild (CodeBuild user guide, "Allow CodeBuild access to
+    AWS services required to create a VPC network interface")."""
+    interfaces = context.arn("ec2", "network-interface/*")
+    subnets = [context.arn("ec2", f"subnet/{subnet}") for subnet in network.subnet_ids]
+    return [
+        # Describe calls have no resource-level permissions: AWS offers nothing narrower.
+        allow(
+            [
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+            ],
+            "*",
+            Sid="DescribeTheVpc",
+        ),
+        allow(
+            "ec2:CreateNetworkInterface",
+            [interfaces, *subnets, context.arn("ec2", f"security-group/{network.security_group_id}")],
+            Sid="JoinTheVpc",
+        ),
+        # The build's interface ids are CodeBuild's to choose: any of this account and region.
+        allow("ec2:DeleteNetworkInterface", interfaces, Sid="LeaveTheVpc"),
+        allow(
+            "ec2:CreateNetworkInterfacePermission",
+            interfaces,
+            Sid="HandTheInterfaceToCodeBuild",
+            Condition={
+                "StringEquals": {
+                    "ec2:Subnet": subnets,
+                    "ec2:AuthorizedService": context.service_principal("codebuild"),
+                }
+            },
+        ),
+    ]

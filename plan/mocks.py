@@ -147,6 +147,7 @@ class MuonMocks(pulumi.runtime.Mocks):
             "taskMetrics": True,
             "incidentLogArn": f"arn:aws:logs:{region}:{account}:log-group:/aws/events/platform-dev/incidents",
             "backupTag": "platform-dev",
+            "testSecurityGroupId": "sg-0platformtests000",
         }
         return {CONTRACT_OUTPUT: {"version": CONTRACT_VERSION, "environments": {"*": entry}}}
 

@@ -219,21 +219,3 @@ def test_ec2_hosts_launch_with_eni_trunking_on(prod: Rendering, dev: Rendering) 
     group = prod.one("aws:autoscaling/group:Group")
     assert setting.urn in prod.requirements(group.urn)
     assert dev.of_type("aws:ecs/accountSettingDefault:AccountSettingDefault") == []  # Fargate
-
-
-@pytest.mark.parametrize(
-    ("instance_type", "warned"), [("t3.large", True), ("t3.medium", True), ("m6i.large", False)]
-)
-def test_a_host_type_without_trunking_is_pointed_out(render_definition, instance_type, warned) -> None:
-    rendering = render_definition(
-        f"environments: {{dev: {{cluster: {{provider: ec2, instanceType: {instance_type}}}}}}}\n", ["dev"]
-    )
-    trunking = [w for w in rendering.warnings if "ENI trunking" in w]
-    assert bool(trunking) is warned
-    if warned:
-        assert trunking[0].endswith(
-            f"environments.dev.cluster.instanceType: {instance_type} has no ENI trunking (burstable types "
-            "have none): a host runs one awsvpc task per network interface beyond its own (2 on a t3.medium "
-            "or t3.large), so a rollout at 200% launches hosts for its new tasks; an m5, m6i, m7i or c6i "
-            "type runs several times as many with the trunking muon turns on"
-        )

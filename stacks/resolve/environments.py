@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from muon.components.cluster import EC2_AGENT_ENDPOINTS, ClusterArgs, is_arm64
 from muon.components.context import AwsContext
 from muon.components.domain import DomainArgs
@@ -114,6 +116,7 @@ def environment_args(
                 "loadBalancer.allowPlainHttp: true serves plain HTTP on purpose"
             ]
         )
+    check_peers(name, spec, source)
     waf = spec.waf or ("managed" if tier == "production" else "off")
     deletion_protection = (
         lb.deletion_protection
@@ -133,6 +136,7 @@ def environment_args(
             gateway_endpoints=True,
             flow_log_retention_days=retention,
             existing=existing,
+            peer_cidrs=tuple(lb.peer_cidrs),
         ),
         cluster=ClusterArgs(
             context=context,
@@ -157,6 +161,7 @@ def environment_args(
             context=context,
             internal=lb.internal,
             ingress_cidrs=tuple(lb.ingress_cidrs),
+            peer_cidrs=tuple(lb.peer_cidrs),
             certificate_arn=lb.certificate_arn,
             ssl_policy=lb.ssl_policy,
             idle_timeout=lb.idle_timeout,
@@ -177,3 +182,19 @@ def environment_args(
         ),
         tags=tags,
     )
+
+
+def check_peers(name: str, spec: EnvironmentSpec, source: str) -> None:
+    """A peer network shares no address with the VPC: AWS refuses to peer (or route to) overlapping
+    blocks (VPC peering guide, "VPC peering limitations"), and the VPC's own are admitted already."""
+    if spec.network.existing is not None:
+        return  # the VPC's block is the company's: not known here
+    vpc = ipaddress.IPv4Network(spec.network.cidr)
+    for index, cidr in enumerate(spec.load_balancer.peer_cidrs):
+        if ipaddress.IPv4Network(cidr).overlaps(vpc):
+            raise DefinitionError(
+                [
+                    f"{source}: environments.{name}.loadBalancer.peerCidrs[{index}]: {cidr} overlaps the "
+                    f"VPC's {vpc}; a peer network cannot share its addresses (the VPC is admitted already)"
+                ]
+            )

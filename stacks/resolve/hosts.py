@@ -7,7 +7,7 @@ import re
 
 import pulumi_aws as aws
 
-from muon.components.cluster import AMI_PARAMETER, trunks_network_interfaces
+from muon.components.cluster import AMI_PARAMETER
 from muon.stacks.errors import DefinitionError, MuonError
 
 AMI_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
@@ -60,16 +60,4 @@ def ami_in(value: str, name: str, where: str) -> str:
             f"{where}: {name} holds '{shown}', not an AMI id (ami-…) nor an AMI document with an "
             "image_id; name the parameter that holds the id (…/recommended/image_id)"
         ]
-    )
-
-
-def trunking_warning(instance_type: str, where: str) -> str | None:
-    """What a host type without ENI trunking means for a rolling update, or None."""
-    if trunks_network_interfaces(instance_type):
-        return None
-    return (
-        f"{where}: {instance_type} has no ENI trunking (burstable types have none): a host runs one "
-        "awsvpc task per network interface beyond its own (2 on a t3.medium or t3.large), so a rollout "
-        "at 200% launches hosts for its new tasks; an m5, m6i, m7i or c6i type runs several times as "
-        "many with the trunking muon turns on"
     )

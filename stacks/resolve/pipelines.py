@@ -7,6 +7,10 @@ import os
 import re
 from pathlib import Path
 
+import pulumi
+from pulumi.runtime.sync_await import _sync_await
+
+from muon.components.attached import CONTRACT_OUTPUT
 from muon.components.buildspecs import ImageTarget
 from muon.components.context import AwsContext
 from muon.components.naming import fit
@@ -17,12 +21,14 @@ from muon.components.pipeline_args import (
     Notifications,
     PipelineArgs,
     PipelineSource,
+    TestNetwork,
 )
 from muon.components.registry import RegistryArgs
 from muon.components.topic import chatbot_problem
 from muon.stacks.definition import Definition, MigrateSpec, PipelineSpec
 from muon.stacks.definition.settings import StackSettings, read_stack_file
 from muon.stacks.errors import DefinitionError
+from muon.stacks.resolve.attach import STAND_IN
 
 PIPELINE_LOG_RETENTION_DAYS = 365
 LOCAL_BUILDS_KEPT = 10
@@ -215,6 +221,7 @@ def pipeline_args(
                 test=stage.test,
                 role_arn=stage.role_arn,
                 migrate=migrate_variable(stage.migrate, index, settings.definition),
+                test_network=test_network(definition, index, stack, settings.definition),
             )
             for index, ((env, stack), stage) in enumerate(zip(stages, spec.stages, strict=True))
         ),
@@ -262,3 +269,43 @@ def migrate_variable(migrate: MigrateSpec | None, index: int, source: str) -> st
             ]
         )
     return value
+
+
+def test_network(definition: Definition, index: int, stack: str, source: str) -> TestNetwork | None:
+    """A stage whose environment's load balancer is internal runs its test in that environment's VPC
+    (its private subnets, under the group the load balancer admits), read from the environment
+    stack's contract before anything is declared. CodeBuild joins a VPC of its own account only."""
+    assert definition.pipeline is not None
+    stage = definition.pipeline.stages[index]
+    if stage.test is None or not definition.environments[stage.environment].load_balancer.internal:
+        return None
+    where = f"{source}: pipeline.stages[{index}].test"
+    if stage.role_arn is not None:
+        raise DefinitionError(
+            [
+                f"{where}: environment {stage.environment}'s load balancer is internal, so its test runs "
+                f"in its VPC, in account {stage.role_arn.split(':')[4]}; CodeBuild joins a VPC of the "
+                "pipeline's own account only: test from inside that account (preDeploy, a migration) or "
+                "drop test"
+            ]
+        )
+    # A DIY backend's stacks (s3://) belong to the organization named "organization".
+    name = f"{pulumi.get_organization() or 'organization'}/{pulumi.get_project()}/{stack}"
+    missing = (
+        f"{where}: environment {stage.environment}'s load balancer is internal, so its test runs in its "
+        f"VPC, which stack {name} does not export yet: `pulumi up -s {stack}` with this muon before the "
+        "delivery stack"
+    )
+    reference = pulumi.StackReference(f"pipeline-test-{stage.environment}", stack_name=name)
+    try:
+        # Read now, as attaching to a platform does (the SDK's blocking read): a project's settings
+        # come from what the environment stack exports, which no Output can decide.
+        details = _sync_await(reference.get_output_details(CONTRACT_OUTPUT))
+    except Exception:  # an unknown stack arrives as the engine's plain error
+        raise DefinitionError([missing]) from None
+    document = details.value if details.value is not None else details.secret_value
+    environments = document.get("environments", {}) if isinstance(document, dict) else {}
+    entry = environments.get(stage.environment) or environments.get(STAND_IN) or {}
+    if not entry.get("testSecurityGroupId"):
+        raise DefinitionError([missing])
+    return TestNetwork(entry["vpcId"], tuple(entry["privateSubnetIds"]), entry["testSecurityGroupId"])

@@ -44,7 +44,7 @@ from muon.stacks.resolve.databases import (
 )
 from muon.stacks.resolve.environments import environment_args
 from muon.stacks.resolve.functions import check_function
-from muon.stacks.resolve.hosts import host_image, trunking_warning
+from muon.stacks.resolve.hosts import host_image
 from muon.stacks.resolve.names import check_names
 from muon.stacks.resolve.organization import OrganizationPlan, load_organization
 from muon.stacks.resolve.pipelines import pipeline_args, registry_args, stacks_by_environment
@@ -230,10 +230,7 @@ def prepare(
             where = f"{source}: environments.{env_name}.cluster.imageId"
             ami, warning = host_image(args.cluster.image_id, where=where, region=context.region)
             args = dataclasses.replace(args, cluster=dataclasses.replace(args.cluster, image_id=ami))
-            trunking = trunking_warning(
-                args.cluster.instance_type, where.replace(".imageId", ".instanceType")
-            )
-            warnings += [w for w in (warning, trunking) if w]
+            warnings += [warning] if warning else []
         if platform:
             provider, domain = platform.entry["provider"], platform.entry.get("domain")
             env_zones = tuple(platform.entry["zones"])

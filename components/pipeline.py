@@ -28,6 +28,7 @@ from muon.components.pipeline_sources import (
 )
 from muon.components.pipeline_stages import pipeline_stages
 from muon.components.policies import allow, assume_role_policy, document, ready, to_json
+from muon.components.registry import execution_role_path
 
 ARTIFACT_RETENTION_DAYS = 365
 """A stage's rollback re-runs its last successful execution with that execution's artifacts
@@ -81,7 +82,14 @@ class Pipeline(pulumi.ComponentResource):
         self._broad = aws.iam.Policy(
             f"{name}-deploy-broad",
             description=f"muon pipeline {args.name}: what `pulumi up` of a muon stack creates",
-            policy=json.dumps(deploy_policy(), sort_keys=True),
+            # Under the namespace's path: the only customer policies the deploy may attach.
+            path=execution_role_path(context.namespace),
+            policy=json.dumps(
+                deploy_policy(
+                    context, boundaries=args.deploy.role_boundaries, company_keys=args.deploy.company_keys
+                ),
+                sort_keys=True,
+            ),
             tags=tags,
             opts=self._child,
         )

@@ -97,6 +97,11 @@ class DeploySettings:
     role_arn: str | None = None
     """A pre-created role for the deploy step (``pipeline.deployRoleArn``): muon creates none.
     Default None: muon's."""
+    role_boundaries: tuple[str, ...] = ()
+    """With ``permissionsBoundary``: the boundaries every role the deploys create carries, which
+    the deploy policy then requires of every new role; default none: no such condition."""
+    company_keys: tuple[str, ...] = ()
+    """The company's keys (``keys``), which the deploys use but muon did not tag; default none."""
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,9 @@ EXCEPTIONS: tuple[ControlException, ...] = (
         control="IAM.21",
         resource=r".*-deploy-broad",
         reason="The pipeline's deploy step runs `pulumi up`, which creates, changes and deletes every "
-        "kind of resource muon manages: the one broad role, attached to the deploy project only. "
-        "Stages with roleArn assume a role in the target account instead.",
+        "kind of resource muon manages: IAM and KMS are scoped to the namespace's tag, the other "
+        "services stay whole (README, 'The deploy roles, exactly'). Attached to the self-update and "
+        "deploy projects only; stages with roleArn assume a role in the target account instead.",
     ),
     ControlException(
         control="CKV_AWS_316",

@@ -14,6 +14,7 @@ from muon.components.attached import CONTRACT_OUTPUT
 from muon.components.buildspecs import ImageTarget
 from muon.components.context import AwsContext
 from muon.components.naming import fit
+from muon.components.pipeline_access import deploy_policy
 from muon.components.pipeline_args import (
     BuildSettings,
     DeploySettings,
@@ -169,6 +170,28 @@ def image_target(service: str, definition: Definition, definition_source: str, n
     return ImageTarget(service, "Dockerfile", ".", repository, test=test)
 
 
+MANAGED_POLICY_CHARACTERS = 6144
+"""IAM quotas: a managed policy's document, white space not counted."""
+
+
+def check_deploy_policy(context: AwsContext, deploy: DeploySettings, source: str) -> None:
+    """The deploy policy names the boundaries and keys of the definition: it must still fit."""
+    size = len(
+        json.dumps(
+            deploy_policy(context, boundaries=deploy.role_boundaries, company_keys=deploy.company_keys),
+            separators=(",", ":"),
+        )
+    )
+    if size > MANAGED_POLICY_CHARACTERS:
+        raise DefinitionError(
+            [
+                f"{source}: permissionsBoundary: the pipeline's deploy policy names the boundaries and "
+                f"keys of the definition and comes to {size:,} characters; IAM takes "
+                f"{MANAGED_POLICY_CHARACTERS:,} in a managed policy: shorten the boundary policies' paths"
+            ]
+        )
+
+
 def pipeline_args(
     settings: StackSettings,
     definition: Definition,
@@ -192,6 +215,8 @@ def pipeline_args(
         for service in definition.services
     )
     source = spec.source
+    deploy = deploy_settings(settings, definition, stack)
+    check_deploy_policy(context, deploy, settings.definition)
     return PipelineArgs(
         context=context,
         name=spec.name or default_pipeline_name(project, context.namespace),
@@ -225,17 +250,7 @@ def pipeline_args(
             )
             for index, ((env, stack), stage) in enumerate(zip(stages, spec.stages, strict=True))
         ),
-        deploy=DeploySettings(
-            backend=settings.backend,
-            secrets_provider=settings.secrets_provider,
-            pipeline_stack=stack,
-            keep_deployed=spec.registry.keep_deployed,
-            permissions_boundary=spec.deploy_permissions_boundary,
-            pulumi_version=settings.cli_version,
-            project_dir=spec.project_dir,
-            access_token_parameter=settings.access_token_parameter,
-            role_arn=spec.deploy_role_arn,
-        ),
+        deploy=deploy,
         notifications=Notifications(
             emails=tuple(spec.notifications.emails),
             slack_team_id=spec.notifications.slack.team_id if spec.notifications.slack else None,
@@ -246,6 +261,32 @@ def pipeline_args(
         key_arn=definition.keys.pipeline,
         artifact_bucket=spec.artifact_bucket,
         tags=tags,
+    )
+
+
+def deploy_settings(settings: StackSettings, definition: Definition, stack: str) -> DeploySettings:
+    """How the pipeline's Pulumi runs deploy: backend, CLI, roles, and what the deploy policy names."""
+    spec = definition.pipeline
+    assert spec is not None
+    assert settings.backend is not None
+    return DeploySettings(
+        backend=settings.backend,
+        secrets_provider=settings.secrets_provider,
+        pipeline_stack=stack,
+        keep_deployed=spec.registry.keep_deployed,
+        permissions_boundary=spec.deploy_permissions_boundary,
+        pulumi_version=settings.cli_version,
+        project_dir=spec.project_dir,
+        access_token_parameter=settings.access_token_parameter,
+        role_arn=spec.deploy_role_arn,
+        role_boundaries=tuple(
+            dict.fromkeys(b for b in (definition.permissions_boundary, spec.deploy_permissions_boundary) if b)
+        )
+        if definition.permissions_boundary
+        else (),
+        company_keys=tuple(
+            sorted({k for k in (definition.keys.logs, definition.keys.data, definition.keys.pipeline) if k})
+        ),
     )
 
 

@@ -16,11 +16,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.bucket import AccessLogBucket, ExistingBucket, PrivateBucket, PrivateBucketArgs
+from muon.components.bucket import ExistingBucket, PrivateBucket
 from muon.components.buildspecs import deploy_buildspec, image_buildspec, update_buildspec
 from muon.components.encryption import KeyArgs, key_or_existing
 from muon.components.pipeline_access import deploy_policy, state_statements, vpc_statements
 from muon.components.pipeline_args import PipelineArgs, Scope, TestNetwork
+from muon.components.pipeline_artifacts import artifact_bucket
 from muon.components.pipeline_feedback import dashboard, feedback, history_name, notification_channel
 from muon.components.pipeline_sources import (
     codecommit_trigger,
@@ -30,11 +31,6 @@ from muon.components.pipeline_stages import pipeline_stages
 from muon.components.policies import allow, assume_role_policy, document, ready, to_json
 from muon.components.registry import execution_role_path
 
-ARTIFACT_RETENTION_DAYS = 365
-"""A stage's rollback re-runs its last successful execution with that execution's artifacts
-(CodePipeline user guide, "Configuring stage rollback"): they must outlive the longest a stage goes
-without a successful run. A year (the thirty days before broke the rollback of a stage released
-monthly); the images themselves are kept by the registry's deployed tags."""
 DEPLOY_TIMEOUT_MINUTES = 120
 """`pulumi up` creating a database plus the rollout check can outlast a build's usual half hour."""
 
@@ -74,7 +70,7 @@ class Pipeline(pulumi.ComponentResource):
         self._bucket: PrivateBucket | ExistingBucket = (
             ExistingBucket(args.artifact_bucket, context.partition)
             if args.artifact_bucket
-            else self._artifact_bucket(name, args)
+            else artifact_bucket(name, args, self._key.arn, self._child)
         )
         scope = Scope(name, args, self._key.arn, self._child)
         topic = notification_channel(scope)
@@ -131,33 +127,6 @@ class Pipeline(pulumi.ComponentResource):
         self.artifact_bucket = self._bucket.bucket
         self.log_groups = {key: project.log_group for key, project in self._projects.items()}
         self.register_outputs(self.outputs())
-
-    def _artifact_bucket(self, name: str, args: PipelineArgs) -> PrivateBucket:
-        """The artifacts, kept for rollbacks, their access logged (S3.9) to a bucket of their own."""
-        access_logs = AccessLogBucket(
-            f"{name}-access-logs",
-            account_id=args.context.account_id,
-            expire_after_days=ARTIFACT_RETENTION_DAYS,
-            # As the artifacts: `pulumi destroy` of the delivery stack must not stop at it.
-            force_destroy=True,
-            tags=args.tags,
-            opts=self._child,
-        )
-        bucket = PrivateBucket(
-            f"{name}-artifacts",
-            PrivateBucketArgs(
-                key_arn=self._key.arn,
-                expire_after_days=ARTIFACT_RETENTION_DAYS,
-                noncurrent_expire_after_days=7,
-                # Build artifacts only: `pulumi destroy` must not stop at a non-empty bucket.
-                force_destroy=True,
-                access_log_bucket=access_logs.target,
-                tags=args.tags,
-            ),
-            opts=self._child,
-        )
-        access_logs.admit([bucket.arn])
-        return bucket
 
     # -- CodeBuild -------------------------------------------------------------------------------
 

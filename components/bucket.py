@@ -159,6 +159,8 @@ class AccessLogBucket:
             ),
             opts=opts,
         )
+        self.target: pulumi.Output[str]
+        self._resolve: Callable[[pulumi.Output[str]], None]
         self.target, self._resolve = pulumi.deferred_output()
 
     def admit(self, sources: list[pulumi.Output[str]]) -> aws.s3.BucketPolicy:

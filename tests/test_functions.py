@@ -578,7 +578,6 @@ def test_the_deploy_steps_release_command(released: dict, tmp_path: Path) -> Non
     )
 
 
-
 def test_what_a_traced_function_calls_is_allowed_by_the_shipped_allow_lists(functions: Rendering) -> None:
     # A traced function's role writes segments to X-Ray, which is HIPAA eligible and PCI DSS in
     # scope (AWS's "HIPAA Eligible Services Reference", "Services in Scope by Compliance Program"):

@@ -330,7 +330,11 @@ class MuonMocks(pulumi.runtime.Mocks):
     def stand_in_image(self, name: str) -> bool:
         """A company's AMI parameter the offline plan cannot read answers with a stand-in AMI (a
         parameter a test set up answers as set). True when the stand-in is what the plan shows."""
-        if name.startswith(AWS_AMI_PARAMETERS) or name in self.image_parameters:
+        if (
+            name.startswith(AWS_AMI_PARAMETERS)
+            or name in self.image_parameters
+            or name in self.existing_parameters
+        ):
             return False
         self.image_parameters[name] = "ami-0" + _stable_hex(name, length=16)
         return True

@@ -136,4 +136,6 @@ def contract_entry(environment: Any, *, tier: str, context: AwsContext, zones: l
         "alarmTopicArn": wiring.alarm_topic_arn,
         "logRetentionDays": wiring.log_retention_days,
         "taskMetrics": wiring.task_metrics,
+        # The pipeline's tests of an internal load balancer join the VPC under it (None: public).
+        "testSecurityGroupId": outputs.get("testSecurityGroupId"),
     }

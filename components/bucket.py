@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.policies import deny_insecure_transport, document, to_json
+from muon.components.policies import deny_insecure_transport, document, ready, to_json
 
 # Extra bucket-policy statements, built from the bucket's ARN once it is known.
 StatementsFor = Callable[[pulumi.Output[str]], list[dict[str, Any]]]
@@ -131,28 +131,62 @@ class PrivateBucket(pulumi.ComponentResource):
         return [deny_insecure_transport("s3:*", [arn, arn.apply(lambda a: f"{a}/*")]), *extra]
 
 
-def access_log_bucket(
-    name: str, *, expire_after_days: int, tags: dict[str, str], opts: pulumi.ResourceOptions
-) -> PrivateBucket:
-    """A bucket for another bucket's S3 server access logs: SSE-S3 (the only encryption S3 logging
-    delivers to), written by S3's logging service only."""
-    return PrivateBucket(
-        name,
-        PrivateBucketArgs(
-            expire_after_days=expire_after_days,
-            extra_statements=lambda arn: [
-                {
-                    "Sid": "S3ServerAccessLogs",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "logging.s3.amazonaws.com"},
-                    "Action": "s3:PutObject",
-                    "Resource": arn.apply(lambda a: f"{a}/*"),
-                }
-            ],
-            tags=tags,
-        ),
-        opts=opts,
-    )
+class AccessLogBucket:
+    """A bucket for other buckets' S3 server access logs: SSE-S3 (the only encryption S3 logging
+    delivers to), written by S3's logging service for exactly those buckets of one account.
+
+    The bucket policy names its sources (``aws:SourceArn``, ``aws:SourceAccount``: S3 user guide,
+    "Enabling Amazon S3 server access logging", permissions for the logging service principal),
+    which exist only after this bucket: ``target`` is the bucket name to log to, handed out once
+    ``admit`` wrote that policy, so a source starts logging only when its logs are admitted.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        account_id: str | pulumi.Input[str],
+        expire_after_days: int,
+        tags: dict[str, str],
+        opts: pulumi.ResourceOptions,
+        force_destroy: bool = False,
+    ) -> None:
+        self._name, self._account_id = name, account_id
+        self.bucket = PrivateBucket(
+            name,
+            PrivateBucketArgs(
+                expire_after_days=expire_after_days, policy=False, force_destroy=force_destroy, tags=tags
+            ),
+            opts=opts,
+        )
+        self.target: pulumi.Output[str]
+        self._resolve: Callable[[pulumi.Output[str]], None]
+        self.target, self._resolve = pulumi.deferred_output()
+
+    def admit(self, sources: list[pulumi.Output[str]]) -> aws.s3.BucketPolicy:
+        """The bucket policy: S3's logging service may write for the ``sources`` (bucket ARNs) only."""
+        bucket = self.bucket
+        logs_from = {
+            "Sid": "S3ServerAccessLogs",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": bucket.arn.apply(lambda a: f"{a}/*"),
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": sources if len(sources) > 1 else sources[0]},
+                "StringEquals": {"aws:SourceAccount": self._account_id},
+            },
+        }
+        policy = aws.s3.BucketPolicy(
+            f"{self._name}-policy",  # the name PrivateBucket gives its own policy: the URN stays
+            bucket=bucket.bucket_id,
+            policy=to_json(
+                document(*PrivateBucket.policy_statements(bucket.arn, PrivateBucketArgs()), logs_from)
+            ),
+            opts=pulumi.ResourceOptions(parent=bucket),
+        )
+        self._resolve(ready(bucket.bucket, policy))
+        return policy
 
 
 class ExistingBucket:

@@ -236,9 +236,20 @@ class Cluster(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        # ENI trunking: an awsvpc task takes an ENI, and a host has few (a c5.large 3, so 2 tasks);
+        # with trunking, supported types take many more (the c5.large 10), so a 200% rollout fits on
+        # the hosts that run the service (ECS developer guide, "Increasing Amazon ECS Linux container
+        # instance network interfaces"). An account setting of the region: it applies to hosts
+        # launched after it, so the hosts wait for it; kept when a stack goes (another may rely on it).
+        trunking = aws.ecs.AccountSettingDefault(
+            f"{name}-eni-trunking",
+            name="awsvpcTrunking",
+            value="enabled",
+            opts=child.merge(pulumi.ResourceOptions(retain_on_delete=True)),
+        )
         asg = aws.autoscaling.Group(
             f"{name}-instances",
-            vpc_zone_identifiers=args.private_subnet_ids,
+            vpc_zone_identifiers=ready(args.private_subnet_ids, trunking),
             min_size=args.min_size,
             max_size=args.max_size,
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},

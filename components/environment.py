@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 import pulumi
+import pulumi_aws as aws
 
 from muon.components.alarms import topic_alarm
 from muon.components.backup import Continuity, ContinuityArgs
@@ -139,6 +140,9 @@ class Environment(pulumi.ComponentResource):
                 opts=child,
             )
             lb_args = dataclasses.replace(lb_args, web_acl_arn=firewall.arn)
+        self.tests_security_group_id = self._tests_group(name, args, child) if lb_args.internal else None
+        if self.tests_security_group_id is not None:
+            lb_args = dataclasses.replace(lb_args, admitted_security_groups=(self.tests_security_group_id,))
         self.load_balancer = LoadBalancer(
             name,
             dataclasses.replace(
@@ -224,6 +228,29 @@ class Environment(pulumi.ComponentResource):
             opts=child,
         )
         self.register_outputs(self.outputs())
+
+    def _tests_group(
+        self, name: str, args: EnvironmentArgs, child: pulumi.ResourceOptions
+    ) -> pulumi.Output[str]:
+        """The pipeline's tests of an internal load balancer run in the VPC (a CodeBuild project in the
+        private subnets) under this group, which the load balancer admits: whatever its ingressCidrs."""
+        group = aws.ec2.SecurityGroup(
+            f"{name}-tests-sg",
+            vpc_id=self.network.vpc_id,
+            description=f"Pipeline tests of {self._namespace}-{name}: no inbound, out to the load balancer",
+            egress=[
+                {
+                    "description": "The load balancer, AWS APIs and what the tests fetch",
+                    "protocol": "-1",
+                    "from_port": 0,
+                    "to_port": 0,
+                    "cidr_blocks": ["0.0.0.0/0"],
+                }
+            ],
+            tags={**args.tags, "Name": f"{self._namespace}-{name}-tests"},
+            opts=child,
+        )
+        return group.id
 
     def _alarm_topic(
         self, name: str, args: EnvironmentArgs, child: pulumi.ResourceOptions
@@ -321,5 +348,6 @@ class Environment(pulumi.ComponentResource):
             if self.domain
             else self.load_balancer.url,
             "nameServers": self.domain.name_servers if self.domain else None,
+            **({"testSecurityGroupId": self.tests_security_group_id} if self.tests_security_group_id else {}),
             **(self.continuity.outputs() if self.continuity else {}),
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 import pulumi
@@ -62,6 +63,15 @@ ELB_LOG_PRINCIPAL_ONLY = frozenset(
 )  # fmt: skip
 
 
+def uncovered(peers: tuple[str, ...], ingress: tuple[str, ...]) -> list[str]:
+    """The peer networks no ingress block already admits (0.0.0.0/0 admits every one)."""
+    return [
+        peer
+        for peer in peers
+        if not any(ipaddress.IPv4Network(peer).subnet_of(ipaddress.IPv4Network(block)) for block in ingress)
+    ]
+
+
 def load_balancer_name(environment: str, internal: bool, namespace: str = LEGACY_NAMESPACE) -> str:
     """At most 32 characters, never ``internal-…`` (AWS reserves it), and new exactly when the
     load balancer is replaced (``internal`` cannot change in place)."""
@@ -85,6 +95,12 @@ class LoadBalancerArgs:
     ingress_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
     """Who may connect (ports 443 and 80, 80 only redirecting with a certificate); default
     everyone who can route to it: the VPC and its peers when internal."""
+    peer_cidrs: tuple[str, ...] = ()
+    """An internal one: networks outside the VPC that may reach it beside ``ingress_cidrs`` (a VPN,
+    a peering); default none."""
+    admitted_security_groups: tuple[pulumi.Input[str], ...] = ()
+    """Security groups whose members may reach the listeners (the pipeline's tests in the VPC);
+    default none."""
     certificate_arn: pulumi.Input[str] | None = None
     """HTTPS on it, HTTP only redirecting; None: plain HTTP (no certificate can be guessed; the
     definition refuses plain HTTP in production unless asked)."""
@@ -128,15 +144,28 @@ class LoadBalancer(pulumi.ComponentResource):
             vpc_id=args.vpc_id,
             description=f"Load balancer of {name}",
             ingress=[
-                {
-                    "description": f"{'HTTPS' if port == 443 else 'HTTP'} from {cidr}",
-                    "protocol": "tcp",
-                    "from_port": port,
-                    "to_port": port,
-                    "cidr_blocks": [cidr],
-                }
-                for port in ports
-                for cidr in args.ingress_cidrs
+                *[
+                    {
+                        "description": f"{'HTTPS' if port == 443 else 'HTTP'} from {cidr}",
+                        "protocol": "tcp",
+                        "from_port": port,
+                        "to_port": port,
+                        "cidr_blocks": [cidr],
+                    }
+                    for port in ports
+                    for cidr in (*args.ingress_cidrs, *uncovered(args.peer_cidrs, args.ingress_cidrs))
+                ],
+                *[
+                    {
+                        "description": f"{'HTTPS' if port == 443 else 'HTTP'} from the pipeline's tests",
+                        "protocol": "tcp",
+                        "from_port": port,
+                        "to_port": port,
+                        "security_groups": [group_id],
+                    }
+                    for port in ports
+                    for group_id in args.admitted_security_groups
+                ],
             ],
             egress=[
                 {

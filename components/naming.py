@@ -105,6 +105,7 @@ NAME_RULES: dict[str, NameRule] = {
         "name", 256, r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*"
     ),
     "aws:ecr/repositoryPolicy:RepositoryPolicy": _NONE,
+    "aws:ecs/accountSettingDefault:AccountSettingDefault": _NONE,  # an account setting: AWS names it
     "aws:ecs/capacityProvider:CapacityProvider": NameRule("name", 255, r"(?!aws|ecs|fargate)[A-Za-z0-9_-]+"),
     "aws:ecs/cluster:Cluster": NameRule("name", 255, r"[A-Za-z0-9_-]+"),
     "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": _NONE,

@@ -54,6 +54,9 @@ class NetworkArgs:
     """The flow logs' key; required to create a network (None raises): the Environment's own."""
     existing: ExistingNetwork | None = None
     """Default None: muon creates the VPC."""
+    peer_cidrs: tuple[str, ...] = ()
+    """Networks outside the VPC (VPN, peering) that may reach an internal load balancer, admitted by
+    the private network ACL on 80 and 443; default none: the VPC only."""
     tags: dict[str, str] = field(default_factory=dict)
     """On every resource of the network; default none (the stack's tags come by transformation)."""
 
@@ -275,7 +278,7 @@ class Network(pulumi.ComponentResource):
                 ],
                 to_anywhere,
             ),
-            "private": (private, [from_vpc, *return_traffic], to_anywhere),
+            "private": (private, [from_vpc, *self._from_peers(), *return_traffic], to_anywhere),
             "isolated": (isolated, [from_vpc], [_acl_rule(100, "-1", cidr, 0, 0)]),
         }
         for tier, (subnets, ingress, egress) in acls.items():
@@ -288,6 +291,17 @@ class Network(pulumi.ComponentResource):
                 tags=self._tags(tier),
                 opts=self._child,
             )
+
+    def _from_peers(self) -> list[dict]:
+        """An internal load balancer's listeners, for the peer networks: the rules stop at the first
+        match and admit the VPC only, so a VPN or peered client's request was dropped at the subnet."""
+        rules = []
+        for index, cidr in enumerate(self._args.peer_cidrs):
+            rules += [
+                _acl_rule(110 + 2 * index, "tcp", cidr, 443, 443),
+                _acl_rule(111 + 2 * index, "tcp", cidr, 80, 80),
+            ]
+        return rules
 
     def _flow_logs(self, vpc: aws.ec2.Vpc) -> None:
         args, name, child = self._args, self._name, self._child

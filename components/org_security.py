@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.bucket import PrivateBucket, PrivateBucketArgs, access_log_bucket
+from muon.components.bucket import AccessLogBucket, PrivateBucket, PrivateBucketArgs
 from muon.components.encryption import rotating_key
 from muon.components.org_findings import guard_duty, security_hub
 from muon.components.policies import document, ready
@@ -165,8 +165,12 @@ class OrganizationSecurity(pulumi.ComponentResource):
             tags=args.tags,
             opts=where,
         )
-        access_logs = access_log_bucket(
-            f"{name}-trail-access-logs", expire_after_days=TRAIL_RETENTION_DAYS, tags=args.tags, opts=where
+        access_logs = AccessLogBucket(
+            f"{name}-trail-access-logs",
+            account_id=args.log_archive_account_id or management_account_id,
+            expire_after_days=TRAIL_RETENTION_DAYS,
+            tags=args.tags,
+            opts=where,
         )
         bucket = PrivateBucket(
             f"{name}-trail-logs",
@@ -176,12 +180,13 @@ class OrganizationSecurity(pulumi.ComponentResource):
                 extra_statements=lambda arn: trail_bucket_statements(
                     arn, trail_arn, management_account_id, organization.id
                 ),
-                access_log_bucket=access_logs.bucket,
+                access_log_bucket=access_logs.target,
                 tags=args.tags,
             ),
             opts=where,
         )
         assert bucket.policy is not None  # the trail bucket keeps PrivateBucketArgs' policy=True
+        access_logs.admit([bucket.arn])
         trail = aws.cloudtrail.Trail(
             f"{name}-trail",
             name=trail_name,

@@ -16,11 +16,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.bucket import ExistingBucket, PrivateBucket, PrivateBucketArgs
+from muon.components.bucket import ExistingBucket, PrivateBucket
 from muon.components.buildspecs import deploy_buildspec, image_buildspec, update_buildspec
 from muon.components.encryption import KeyArgs, key_or_existing
-from muon.components.pipeline_access import deploy_policy, state_statements
-from muon.components.pipeline_args import PipelineArgs, Scope
+from muon.components.pipeline_access import deploy_policy, state_statements, vpc_statements
+from muon.components.pipeline_args import PipelineArgs, Scope, TestNetwork
+from muon.components.pipeline_artifacts import artifact_bucket
 from muon.components.pipeline_feedback import dashboard, feedback, history_name, notification_channel
 from muon.components.pipeline_sources import (
     codecommit_trigger,
@@ -28,6 +29,7 @@ from muon.components.pipeline_sources import (
 )
 from muon.components.pipeline_stages import pipeline_stages
 from muon.components.policies import allow, assume_role_policy, document, ready, to_json
+from muon.components.registry import execution_role_path
 
 DEPLOY_TIMEOUT_MINUTES = 120
 """`pulumi up` creating a database plus the rollout check can outlast a build's usual half hour."""
@@ -68,18 +70,7 @@ class Pipeline(pulumi.ComponentResource):
         self._bucket: PrivateBucket | ExistingBucket = (
             ExistingBucket(args.artifact_bucket, context.partition)
             if args.artifact_bucket
-            else PrivateBucket(
-                f"{name}-artifacts",
-                PrivateBucketArgs(
-                    key_arn=self._key.arn,
-                    expire_after_days=30,
-                    noncurrent_expire_after_days=7,
-                    # Build artifacts only: `pulumi destroy` must not stop at a non-empty bucket.
-                    force_destroy=True,
-                    tags=tags,
-                ),
-                opts=self._child,
-            )
+            else artifact_bucket(name, args, self._key.arn, self._child)
         )
         scope = Scope(name, args, self._key.arn, self._child)
         topic = notification_channel(scope)
@@ -87,7 +78,14 @@ class Pipeline(pulumi.ComponentResource):
         self._broad = aws.iam.Policy(
             f"{name}-deploy-broad",
             description=f"muon pipeline {args.name}: what `pulumi up` of a muon stack creates",
-            policy=json.dumps(deploy_policy(), sort_keys=True),
+            # Under the namespace's path: the only customer policies the deploy may attach.
+            path=execution_role_path(context.namespace),
+            policy=json.dumps(
+                deploy_policy(
+                    context, boundaries=args.deploy.role_boundaries, company_keys=args.deploy.company_keys
+                ),
+                sort_keys=True,
+            ),
             tags=tags,
             opts=self._child,
         )
@@ -99,7 +97,7 @@ class Pipeline(pulumi.ComponentResource):
             if stage.pre_deploy:
                 self._repository_project(f"pre-deploy-{stage.environment}", stage.pre_deploy)
             if stage.test:
-                self._repository_project(f"test-{stage.environment}", stage.test)
+                self._repository_project(f"test-{stage.environment}", stage.test, stage.test_network)
 
         role_arn = self._pipeline_role(topic.arn)
         pipeline = aws.codepipeline.Pipeline(
@@ -142,6 +140,7 @@ class Pipeline(pulumi.ComponentResource):
         variables: list[dict[str, str]] | None = None,
         managed_policy: aws.iam.Policy | None = None,
         timeout_minutes: int | None = None,
+        network: TestNetwork | None = None,
     ) -> _Project:
         args, context, child = self._args, self._args.context, self._child
         log_group_name = self._log_group_name(key)
@@ -208,6 +207,7 @@ class Pipeline(pulumi.ComponentResource):
             privileged,
             variables,
             timeout_minutes,
+            network,
         )
 
     def _log_group_name(self, key: str) -> str:
@@ -222,6 +222,7 @@ class Pipeline(pulumi.ComponentResource):
         privileged: bool,
         variables: list[dict[str, str]] | None,
         timeout_minutes: int | None,
+        network: TestNetwork | None = None,
     ) -> _Project:
         args, child = self._args, self._child
         project_name = f"{args.name}-{key}"
@@ -252,6 +253,14 @@ class Pipeline(pulumi.ComponentResource):
                 "cloudwatch_logs": {"status": "ENABLED", "group_name": log_group.name},
                 "s3_logs": {"status": "DISABLED"},
             },
+            # A test of an internal load balancer: in the environment's private subnets.
+            vpc_config={
+                "vpc_id": network.vpc_id,
+                "subnets": list(network.subnet_ids),
+                "security_group_ids": [network.security_group_id],
+            }
+            if network is not None
+            else None,
             tags=args.tags,
             opts=child,
         )
@@ -279,9 +288,10 @@ class Pipeline(pulumi.ComponentResource):
         if self._args.build.artifact:
             self._repository_project("artifact", self._args.build.buildspec)
 
-    def _repository_project(self, key: str, buildspec: str) -> _Project:
-        """A build running one of the repository's own buildspec files."""
-        return self._project(key, buildspec=buildspec, extra_statements=[])
+    def _repository_project(self, key: str, buildspec: str, network: TestNetwork | None = None) -> _Project:
+        """A build running one of the repository's own buildspec files (in a VPC: ``network``)."""
+        statements = vpc_statements(self._args.context, network) if network is not None else []
+        return self._project(key, buildspec=buildspec, extra_statements=statements, network=network)
 
     def _image_project(self) -> None:
         context = self._args.context

@@ -44,6 +44,16 @@ class BuildSettings:
 
 
 @dataclass(frozen=True)
+class TestNetwork:
+    """Where a stage's test runs when its environment's load balancer is internal: the environment's
+    private subnets, under the security group that load balancer admits."""
+
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    security_group_id: str
+
+
+@dataclass(frozen=True)
 class DeployStage:
     environment: str
     """The environment deployed; required."""
@@ -61,6 +71,9 @@ class DeployStage:
     migrate: str | None = None
     """``{"service": …, "command": […]}`` (JSON): run before the deploy updates the service.
     Default none."""
+    test_network: TestNetwork | None = None
+    """The test runs in the environment's VPC (its load balancer is internal); default None:
+    outside any VPC."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,11 @@ class DeploySettings:
     packages: PackageSource = field(default_factory=PackageSource)
     """Where the Pulumi steps install the project's requirements (muon among them) from; default
     the project's requirements.txt from PyPI (muon by a direct reference)."""
+    role_boundaries: tuple[str, ...] = ()
+    """With ``permissionsBoundary``: the boundaries every role the deploys create carries, which
+    the deploy policy then requires of every new role; default none: no such condition."""
+    company_keys: tuple[str, ...] = ()
+    """The company's keys (``keys``), which the deploys use but muon did not tag; default none."""
 
 
 @dataclass(frozen=True)

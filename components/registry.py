@@ -57,6 +57,9 @@ class RegistryArgs:
     pull_accounts: tuple[str, ...] = ()
     """Other accounts whose muon execution roles may pull (cross-account environments); default
     none: only this account."""
+    pull_roles: tuple[str, ...] = ()
+    """Execution roles of those accounts that the company brought (any IAM path): they may pull
+    too; default none."""
     organization_id: str | None = None
     """Pull accounts must also be in this organization; default None: no such condition."""
     protected_images: int = PROTECTED_DEPLOYED_IMAGES
@@ -115,7 +118,9 @@ class Registry(pulumi.ComponentResource):
                 aws.ecr.RepositoryPolicy(
                     f"{name}-{service}-pull",
                     repository=repository.name,
-                    policy=to_json(pull_policy(args.context, args.pull_accounts, args.organization_id)),
+                    policy=to_json(
+                        pull_policy(args.context, args.pull_accounts, args.organization_id, args.pull_roles)
+                    ),
                     opts=child,
                 )
             self.repository_urls[service] = repository.repository_url
@@ -166,11 +171,16 @@ def lifecycle_policy(protected_images: int, expire_builds_after_days: int) -> di
 
 
 def pull_policy(
-    context: AwsContext, accounts: tuple[str, ...], organization_id: str | None
+    context: AwsContext,
+    accounts: tuple[str, ...],
+    organization_id: str | None,
+    brought: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Repository policy: muon's execution roles in ``accounts`` may pull, nothing else."""
+    """Repository policy: muon's execution roles in ``accounts`` may pull, and the execution roles
+    the company ``brought`` (by ARN: they live under its own paths), nothing else."""
     path = execution_role_path(context.namespace)
     roles = [f"arn:{context.partition}:iam::{account}:role{path}*" for account in accounts]
+    roles += [role for role in brought if role not in roles]
     condition: dict[str, Any] = {"ArnLike": {"aws:PrincipalArn": roles}}
     if organization_id is not None:
         condition["StringEquals"] = {"aws:PrincipalOrgID": organization_id}

@@ -17,12 +17,15 @@ def execution_policy(
     secrets: dict[str, str],
     key_arn: pulumi.Input[str],
     database: DatabaseAccess | None = None,
+    secret_keys: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """What ECS needs to start the task: its own image, log group, parameters and key only.
 
     ``repository_arn``: the ECR repository the image comes from (None: another registry, or no
-    image yet), possibly in the delivery account.
+    image yet), possibly in the delivery account. ``secret_keys``: the declared secrets encrypted
+    with another key than the environment's (variable → key ARN).
     """
+    secret_keys = secret_keys or {}
     statements = []
     if repository_arn is not None:
         statements += [
@@ -41,7 +44,7 @@ def execution_policy(
         statements.append(allow("ssm:GetParameters", sorted(set(secrets.values())), Sid="ReadOwnParameters"))
         password_arn = database.password_parameter_arn if database is not None else None
         keys: list[pulumi.Input[str]] = []
-        if any(arn != password_arn for arn in secrets.values()):
+        if any(arn != password_arn and name not in secret_keys for name, arn in secrets.items()):
             keys.append(key_arn)  # the service's declared parameters: the environment's key
         if database is not None and password_arn in secrets.values():
             if database.password_key_arn is not None:
@@ -52,7 +55,22 @@ def execution_policy(
             statements.append(
                 allow("kms:Decrypt", keys if len(keys) > 1 else keys[0], Sid="DecryptOwnParameters")
             )
+        if secret_keys:
+            statements.append(secrets_keys_decrypt(sorted(set(secret_keys.values()))))
     return document(*statements)
+
+
+def secrets_keys_decrypt(keys: list[str]) -> dict[str, Any]:
+    """Decrypt with the keys the declared secrets name, through Parameter Store of their region
+    only (the key may serve other purposes of its owner; AWS KMS developer guide, kms:ViaService)."""
+    _, partition, _, region, _ = keys[0].split(":", 4)
+    dns_suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+    return allow(
+        "kms:Decrypt",
+        keys if len(keys) > 1 else keys[0],
+        Sid="DecryptSecretsWithTheirKeys",
+        Condition={"StringEquals": {"kms:ViaService": f"ssm.{region}.{dns_suffix}"}},
+    )
 
 
 def customer_parameter_decrypt(parameter_arn: str) -> dict[str, Any]:

@@ -226,6 +226,9 @@ class ServiceArgs:
     """Plain variables; default none. Anything secret goes to ``secrets``."""
     secrets: dict[str, str] = field(default_factory=dict)
     """Variable name → Parameter Store ARN (injected by ECS, never in plain text); default none."""
+    secret_keys: dict[str, str] = field(default_factory=dict)
+    """Variable name → the KMS key its parameter is encrypted with, when not the environment's;
+    default none: every secret under the environment's key."""
     health_check: TargetHealthCheck = TargetHealthCheck()
     """Default: ``/``, 200-399, every 15 s (``TargetHealthCheck``)."""
     grace_period: int = 60

@@ -69,7 +69,12 @@ def service_roles(
             role=execution_role.id,
             policy=to_json(
                 execution_policy(
-                    args.image_repository_arn, log_group.arn, args.secrets, args.wiring.key_arn, args.database
+                    args.image_repository_arn,
+                    log_group.arn,
+                    args.secrets,
+                    args.wiring.key_arn,
+                    args.database,
+                    args.secret_keys,
                 )
             ),
             opts=child,
@@ -134,18 +139,15 @@ def container(args: ServiceArgs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             },
         },
     }
-    # A read-only root still needs a writable /tmp the (non-root) user owns. On EC2 a tmpfs
-    # with mode 1777; Fargate has no tmpfs, so a bind mount, which ECS creates root-owned
-    # 0755 unless the image declares VOLUME /tmp with its own ownership (README, "Images").
+    # A read-only root still needs a writable /tmp the (non-root) user owns: a tmpfs with mode
+    # 1777 on either launch type, whatever the image declares. A bind mount would be root-owned
+    # 0755 unless the image declared VOLUME /tmp; Fargate takes tmpfs mounts since January 2026
+    # (ECS API reference, LinuxParameters.tmpfs: no Fargate exception left; containers-roadmap#736).
     volumes: list[dict[str, Any]] = []
-    if args.wiring.provider == "fargate":
-        volumes = [{"name": "tmp"}]
-        definition["mountPoints"] = [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]  # noqa: S108
-    else:
-        definition["linuxParameters"] = {
-            "initProcessEnabled": True,
-            "tmpfs": [{"containerPath": "/tmp", "size": 512, "mountOptions": ["mode=1777"]}],  # noqa: S108
-        }
+    definition["linuxParameters"] = {
+        "initProcessEnabled": True,
+        "tmpfs": [{"containerPath": "/tmp", "size": 512, "mountOptions": ["mode=1777"]}],  # noqa: S108
+    }
     if args.database is not None and args.database.password_version:
         definition["dockerLabels"] = {"muon.database-password-version": args.database.password_version}
     if args.user is not None:

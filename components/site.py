@@ -15,7 +15,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from muon.components.bucket import PrivateBucket, PrivateBucketArgs, access_log_bucket
+from muon.components.bucket import AccessLogBucket, PrivateBucket, PrivateBucketArgs
 from muon.components.context import AwsContext
 from muon.components.domain import validated_certificate
 from muon.components.encryption import key_policy, rotating_key
@@ -93,8 +93,12 @@ class StaticSite(pulumi.ComponentResource):
             opts=child,
         )
         access_logs = (
-            access_log_bucket(
-                f"{fit(name, 30)}-access-logs", expire_after_days=365, tags=args.tags, opts=child
+            AccessLogBucket(
+                f"{fit(name, 30)}-access-logs",
+                account_id=context.account_id,
+                expire_after_days=365,
+                tags=args.tags,
+                opts=child,
             )
             if args.production
             else None
@@ -103,11 +107,13 @@ class StaticSite(pulumi.ComponentResource):
             key_arn=key.arn,
             force_destroy=not args.production,
             policy=False,
-            access_log_bucket=access_logs.bucket if access_logs else None,
+            access_log_bucket=access_logs.target if access_logs else None,
             tags=args.tags,
         )
         # Pulumi names the bucket "<this>-bucket-<7 random>": 63 characters at most, S3's limit.
         bucket = PrivateBucket(fit(f"{name}-files", 48), bucket_args, opts=child)
+        if access_logs is not None:
+            access_logs.admit([bucket.arn])
         access = aws.cloudfront.OriginAccessControl(
             f"{name}-origin-access",
             name=fit(args.name, 64),

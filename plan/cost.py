@@ -55,6 +55,7 @@ FREE = frozenset(
         "aws:ec2/vpc:Vpc",
         "aws:ecr/lifecyclePolicy:LifecyclePolicy",
         "aws:ecr/repositoryPolicy:RepositoryPolicy",
+        "aws:ecs/accountSettingDefault:AccountSettingDefault",
         "aws:ecs/capacityProvider:CapacityProvider",
         "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
         "aws:ecs/taskDefinition:TaskDefinition",  # its tasks are priced with the service
@@ -89,6 +90,7 @@ FREE = frozenset(
         "aws:rds/subnetGroup:SubnetGroup",
         "aws:route53/record:Record",  # alias queries to AWS resources are free
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "aws:s3/bucketLogging:BucketLogging",  # S3 charges nothing to deliver, the log bucket is priced
         "aws:s3/bucketNotification:BucketNotification",
         "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
         "aws:s3/bucketPolicy:BucketPolicy",

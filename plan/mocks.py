@@ -46,6 +46,23 @@ _ID_PREFIXES = {
 }
 
 
+AWS_AMI_PARAMETERS = "/aws/service/ecs/optimized-ami/"
+"""AWS's public parameters of the ECS-optimized AMIs: ``…/image_id`` holds the id, the path above it
+AWS's JSON document (ECS developer guide, "Retrieving Amazon ECS-optimized Linux AMI metadata")."""
+
+
+def aws_ami_value(name: str) -> str:
+    # The document and its image_id parameter name the same AMI.
+    ami = "ami-0" + _stable_hex(name if name.endswith("/image_id") else f"{name}/image_id", length=16)
+    if name.endswith("/image_id"):
+        return ami
+    return json.dumps(
+        {"image_id": ami, "image_name": "al2023-ami-ecs-hvm-2023.0.20261101-kernel-6.1-x86_64",
+         "os": "Amazon Linux 2023", "schema_version": 1},
+        sort_keys=True,
+    )  # fmt: skip
+
+
 class MuonMocks(pulumi.runtime.Mocks):
     """Plausible, deterministic stand-ins for what AWS would return."""
 
@@ -69,6 +86,9 @@ class MuonMocks(pulumi.runtime.Mocks):
         """Provider functions that fail (token → the provider's error text): a denied or throttled read."""
         self.elb_errors: dict[str, str] = {}
         """Elastic Load Balancing calls that fail (operation → AWS error code)."""
+        self.image_parameters: dict[str, str | None] = {}
+        """Parameter Store names holding an AMI (name → value; None: no such parameter), for
+        ``aws:ssm/getParameter``: what a company's own ``cluster.imageId`` parameter holds."""
         self.stack_outputs: dict[str, dict[str, Any]] = {}
         """Outputs of other stacks, for ``StackReference`` (stack name → outputs); a stack not
         listed answers with a stand-in platform contract (the offline plan of a service project)."""
@@ -133,6 +153,7 @@ class MuonMocks(pulumi.runtime.Mocks):
             "taskMetrics": True,
             "incidentLogArn": f"arn:aws:logs:{region}:{account}:log-group:/aws/events/platform-dev/incidents",
             "backupTag": "platform-dev",
+            "testSecurityGroupId": "sg-0platformtests000",
         }
         return {CONTRACT_OUTPUT: {"version": CONTRACT_VERSION, "environments": {"*": entry}}}
 
@@ -316,6 +337,18 @@ class MuonMocks(pulumi.runtime.Mocks):
         """Elastic Load Balancing as boto3's client answers, from ``listener_rules``."""
         return OfflineElbv2(self.listener_rules, self.elb_errors)
 
+    def stand_in_image(self, name: str) -> bool:
+        """A company's AMI parameter the offline plan cannot read answers with a stand-in AMI (a
+        parameter a test set up answers as set). True when the stand-in is what the plan shows."""
+        if (
+            name.startswith(AWS_AMI_PARAMETERS)
+            or name in self.image_parameters
+            or name in self.existing_parameters
+        ):
+            return False
+        self.image_parameters[name] = "ami-0" + _stable_hex(name, length=16)
+        return True
+
     def _parameter_arn(self, name: str) -> str:
         return f"arn:aws:ssm:{self.region}:{self.account_id}:parameter{name}"
 
@@ -343,8 +376,13 @@ class MuonMocks(pulumi.runtime.Mocks):
             }, []
         if token == "aws:ssm/getParameter:getParameter":
             name = params.get("name", "")
-            if name.startswith("/aws/service/ecs/optimized-ami/"):
-                return {"name": name, "value": "ami-0" + _stable_hex(name, length=16), "type": "String"}, []
+            if name.startswith(AWS_AMI_PARAMETERS):
+                return {"name": name, "value": aws_ami_value(name), "type": "String"}, []
+            if name in self.image_parameters:
+                value = self.image_parameters[name]
+                if value is None:
+                    return {}, [("name", f"ParameterNotFound: {name}")]
+                return {"name": name, "value": value, "type": "String", "version": 1}, []
             if name in self.existing_parameters:
                 return {
                     "name": name,

@@ -52,7 +52,7 @@ CREATION_SECONDS: dict[str, tuple[float, str]] = {
     ),
     "aws:ec2/vpcEndpoint:VpcEndpoint": (
         90.0,
-        "interface endpoint: waits for 'available' (ENIs in each zone); gateway endpoints are faster",
+        "interface endpoint: waits for 'available' (network interfaces in each zone)",
     ),
     "aws:autoscaling/group:Group": (
         150.0,
@@ -82,10 +82,30 @@ CREATION_SECONDS: dict[str, tuple[float, str]] = {
     "aws:codebuild/project:Project": (10.0, "API call, retried while IAM propagates"),
 }
 DEFAULT_SECONDS = (3.0, "a single API call with no wait")
+GATEWAY_ENDPOINT_SECONDS = (
+    10.0,
+    "gateway endpoint: route table entries, no network interface to place; available within seconds "
+    "(VPC user guide, 'Gateway endpoints')",
+)
+IDLE_SERVICE_SECONDS = (
+    10.0,
+    "ECS service at zero tasks: steady as soon as it exists, nothing to pull, start or health-check",
+)
 
 
 def creation_seconds(type_token: str) -> float:
     return CREATION_SECONDS.get(type_token, DEFAULT_SECONDS)[0]
+
+
+def weight(resource: RenderedResource) -> tuple[float, str]:
+    """How long ``resource`` takes to create, and why: by type, except where its inputs change what
+    AWS waits for (an S3 gateway endpoint places no interfaces; a service of no task starts none)."""
+    inputs = resource.inputs
+    if resource.type == "aws:ec2/vpcEndpoint:VpcEndpoint" and inputs.get("vpcEndpointType") == "Gateway":
+        return GATEWAY_ENDPOINT_SECONDS
+    if resource.type == "aws:ecs/service:Service" and inputs.get("desiredCount") == 0:
+        return IDLE_SERVICE_SECONDS
+    return CREATION_SECONDS.get(resource.type, DEFAULT_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -94,10 +114,7 @@ class Step:
     name: str
     seconds: float
     starts_at: float
-
-    @property
-    def basis(self) -> str:
-        return CREATION_SECONDS.get(self.type, DEFAULT_SECONDS)[1]
+    basis: str
 
 
 @dataclass(frozen=True)
@@ -161,7 +178,7 @@ def model(rendering: Rendering) -> Timeline:
             if done > latest:
                 latest, latest_urn = done, dependency
         via[urn] = latest_urn
-        finish[urn] = latest + creation_seconds(by_urn[urn].type)
+        finish[urn] = latest + weight(by_urn[urn])[0]
         return finish[urn]
 
     for urn in requirements:
@@ -173,8 +190,8 @@ def model(rendering: Rendering) -> Timeline:
     current: str | None = last
     while current is not None:
         resource: RenderedResource = by_urn[current]
-        seconds = creation_seconds(resource.type)
-        chain.append(Step(resource.type, resource.name, seconds, finish[current] - seconds))
+        seconds, basis = weight(resource)
+        chain.append(Step(resource.type, resource.name, seconds, finish[current] - seconds, basis))
         current = via[current]
     return Timeline(finish[last], tuple(reversed(chain)))
 

@@ -45,7 +45,8 @@ EXCEPTIONS: tuple[ControlException, ...] = (
     ControlException(
         control="S3.9",
         resource=r".*-access-logs-bucket",
-        reason="The access-log bucket of a trail's or a site's bucket is itself a log bucket; logging it "
+        reason="The access-log bucket of a trail's, a site's or the pipeline's artifacts' bucket is itself "
+        "a log bucket; logging it "
         "would loop.",
     ),
     ControlException(
@@ -79,20 +80,14 @@ EXCEPTIONS: tuple[ControlException, ...] = (
         control="IAM.21",
         resource=r".*-deploy-broad",
         reason="The pipeline's deploy step runs `pulumi up`, which creates, changes and deletes every "
-        "kind of resource muon manages: the one broad role, attached to the deploy project only. "
-        "Stages with roleArn assume a role in the target account instead.",
+        "kind of resource muon manages: IAM and KMS are scoped to the namespace's tag, the other "
+        "services stay whole (README, 'The deploy roles, exactly'). Attached to the self-update and "
+        "deploy projects only; stages with roleArn assume a role in the target account instead.",
     ),
     ControlException(
         control="CKV_AWS_316",
         resource=r".*-image",
         reason="Building a Docker image needs the Docker daemon: privileged mode on the image "
         "project only, which runs muon's generated buildspec, never the repository's.",
-    ),
-    ControlException(
-        control="S3.9",
-        resource=r".*-artifacts-bucket",
-        reason="Server access logs would need a separate SSE-S3 log bucket; only the pipeline's "
-        "roles touch the artifacts (KMS-encrypted, expiring after 30 days), and CloudTrail data "
-        "events record object access where the account enables them.",
     ),
 )

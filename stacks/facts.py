@@ -123,6 +123,10 @@ class Facts(Protocol):
 
     def platform_contract(self, env_name: str, stack: str) -> PlatformContract: ...
 
+    def parameter_value(self, name: str) -> str | None:
+        """A plain parameter's value (a host AMI's, ``cluster.imageId``); None: no such parameter."""
+        ...
+
 
 def unreadable(what: str, error: object) -> MuonError:
     """One line: what could not be read, that nothing changed, and what the provider said."""
@@ -238,6 +242,14 @@ class PulumiFacts:
             if mapping.resource_arn == arn:
                 return dict(mapping.tags or {})
         return {}
+
+    def parameter_value(self, name: str) -> str | None:
+        found = read(
+            f"Parameter Store parameter {name} (ssm:GetParameter)",
+            lambda: aws.ssm.get_parameter(name=name),
+            (f"reading SSM Parameter ({name}): {PARAMETER_ABSENT}", "ParameterNotFound"),
+        )
+        return None if found is None else found.value
 
     def password_value(self, name: str) -> SecretValue:
         secret = fetch(

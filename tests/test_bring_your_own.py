@@ -124,3 +124,60 @@ def test_bad_bring_your_own_input_is_one_line(text: str, path: str, expected: st
     message = definition_error("environments: {dev: {}}\n" + text)
     assert message.startswith(f"muon.yaml: {path}: ")
     assert expected in message
+
+
+OTHER = "222222222222"
+ELSEWHERE = f"arn:aws:iam::{OTHER}:role/acme/apple-execution"  # the company's path, not /muon/
+CROSS_ACCOUNT = f"""
+environments:
+  dev: {{}}
+services:
+  apple:
+    port: 8080
+    pathPatterns: [/apples]
+    roles: {{execution: {ELSEWHERE}}}
+pipeline:
+  source: {{repo: acme/apple, connection: '{CONNECTION}'}}
+  stages: [{{environment: dev}}]
+"""
+DELIVERY_CONFIG = {
+    "muon:pipeline": True,
+    "muon:backend": "s3://acme-pulumi-state",
+    "muon:secretsProvider": "awskms://alias/muon-pulumi?region=us-east-1",
+}
+
+
+def test_a_brought_execution_role_in_another_account_may_pull_the_delivery_images(tmp_path) -> None:
+    # The repository policy admitted only principals under muon's /<namespace>/ path: a role the
+    # company made under its own path could not pull across accounts (ECR user guide, "Private
+    # repository policy examples": cross-account pulls need the repository policy).
+    delivery = render_definition_text(tmp_path, CROSS_ACCOUNT, [], extra_config=DELIVERY_CONFIG)
+    policy = delivery.one("aws:ecr/repositoryPolicy:RepositoryPolicy", "registry-apple-pull").json("policy")
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"AWS": [f"arn:aws:iam::{OTHER}:root"]}
+    assert statement["Condition"]["ArnLike"]["aws:PrincipalArn"] == [
+        f"arn:aws:iam::{OTHER}:role/muon/*",
+        ELSEWHERE,
+    ]
+    assert sorted(statement["Action"]) == [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+    ]
+
+
+def test_a_brought_execution_role_the_registry_cannot_admit_is_refused(tmp_path) -> None:
+    from muon.stacks.errors import DefinitionError
+
+    definition = CROSS_ACCOUNT.replace("stages:", "registry: {pullAccounts: ['333333333333']}\n  stages:")
+    with pytest.raises(DefinitionError) as caught:
+        render_definition_text(tmp_path, definition, [], extra_config=DELIVERY_CONFIG)
+    (problem,) = caught.value.problems
+    assert problem.endswith(
+        f"services.apple.roles.execution: account {OTHER} cannot pull the pipeline's images: "
+        "pipeline.registry.pullAccounts admits only 333333333333; add it there"
+    )
+    # A role of the delivery account itself pulls with its IAM policy: nothing to admit.
+    same = CROSS_ACCOUNT.replace(OTHER, ACCOUNT)
+    delivery = render_definition_text(tmp_path, same, [], extra_config=DELIVERY_CONFIG)
+    assert delivery.of_type("aws:ecr/repositoryPolicy:RepositoryPolicy") == []

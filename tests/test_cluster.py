@@ -115,3 +115,107 @@ def test_graviton_hosts_are_refused_for_amd64_images(render_definition) -> None:
         "environments.dev.cluster.instanceType: t4g.medium is a Graviton (arm64) type, but muon builds "
         "and runs images for linux/amd64; choose an x86 type such as t3.large or m7i.large"
     )
+
+
+HARDENED = "/acme/ecs/hardened-ami"
+EC2_ENVIRONMENT = "environments: {dev: {cluster: {provider: ec2, imageId: %s}}}\n"
+
+
+def _plan_project(tmp_path, image_id: str) -> tuple[int, str, str]:
+    """`python -m muon.plan dev` of a project whose EC2 hosts boot ``image_id``."""
+    import io
+    import shutil
+
+    from muon.plan.command import main
+    from tests.conftest import PROJECT_DIR
+
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "muon.yaml").write_text(EC2_ENVIRONMENT % image_id, encoding="utf-8")
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  muon:environments: [dev]\n", encoding="utf-8"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    code = main(
+        ["dev", "--quiet", "--json", str(tmp_path / "plan.json")], out=out, err=err, project_dir=tmp_path
+    )
+    return code, out.getvalue(), err.getvalue()
+
+
+def _launch_template_image(tmp_path) -> str:
+    import json
+
+    document = json.loads((tmp_path / "plan.json").read_text())
+    (template,) = [
+        r
+        for r in document["resources"]
+        if r["type"] == "aws:ec2/launchTemplate:LaunchTemplate" and r["name"] == "dev-launch-template"
+    ]
+    return template["inputs"]["imageId"]
+
+
+@pytest.mark.parametrize("image_id", [HARDENED, f"resolve:ssm:{HARDENED}"])
+def test_the_offline_plan_of_a_company_ami_parameter_shows_a_stand_in_and_says_so(tmp_path, image_id) -> None:
+    # It crashed with a traceback: the mocks did not answer aws:ssm/getParameter for the name.
+    code, out, err = _plan_project(tmp_path, image_id)
+    assert (code, err) == (0, "")
+    assert (
+        f"muon.yaml: environments.dev.cluster.imageId: offline, {HARDENED} cannot be read; the plan "
+        "shows a stand-in AMI (us-east-1)"
+    ) in out
+    assert _launch_template_image(tmp_path).startswith("ami-0")
+
+
+def test_aws_public_ami_parameters_resolve_to_their_ami_id(tmp_path) -> None:
+    # AWS's .../recommended holds a JSON document; .../recommended/image_id the id itself (ECS
+    # developer guide, "Retrieving Amazon ECS-optimized Linux AMI metadata"): both mean one AMI.
+    base = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended"
+    images = []
+    for image_id in (f"{base}/image_id", base, f"resolve:ssm:{base}/image_id"):
+        code, out, err = _plan_project(tmp_path, image_id)
+        assert (code, err) == (0, ""), err
+        assert "stand-in AMI" not in out
+        images.append(_launch_template_image(tmp_path))
+    assert len(set(images)) == 1 and images[0].startswith("ami-0")
+
+
+def test_a_company_ami_parameter_is_read_at_deploy_and_must_hold_an_ami(render_definition) -> None:
+    from muon.plan.offline import MuonMocks
+
+    mocks = MuonMocks()
+    mocks.image_parameters[HARDENED] = '{"image_id": "ami-0123456789abcdef0", "image_name": "hardened"}'
+    rendering = render_definition(EC2_ENVIRONMENT % HARDENED, ["dev"], mocks=mocks)
+    template = rendering.one("aws:ec2/launchTemplate:LaunchTemplate", "dev-launch-template")
+    assert template.inputs["imageId"] == "ami-0123456789abcdef0"
+    assert ("aws:ssm/getParameter:getParameter", {"name": HARDENED}) in mocks.calls
+    assert rendering.warnings == []  # the parameter was read, not stood in for
+    mocks = MuonMocks()
+    mocks.image_parameters[HARDENED] = "golden-2026-11"
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(EC2_ENVIRONMENT % HARDENED, ["dev"], mocks=mocks)
+    (problem,) = caught.value.problems
+    assert problem.endswith(
+        f"environments.dev.cluster.imageId: {HARDENED} holds 'golden-2026-11', not an AMI id (ami-…) nor "
+        "an AMI document with an image_id; name the parameter that holds the id (…/recommended/image_id)"
+    )
+    mocks = MuonMocks()
+    mocks.image_parameters[HARDENED] = None  # no such parameter
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(EC2_ENVIRONMENT % HARDENED, ["dev"], mocks=mocks)
+    (problem,) = caught.value.problems
+    assert problem.endswith(
+        f"environments.dev.cluster.imageId: Parameter Store has no parameter {HARDENED} in us-east-1 "
+        "(or the deploying role may not read it)"
+    )
+
+
+def test_ec2_hosts_launch_with_eni_trunking_on(prod: Rendering, dev: Rendering) -> None:
+    # Each awsvpc task takes a network interface: without trunking a host runs 2 (3 interfaces, one
+    # its own), so a 200% rollout needed new hosts; with awsvpcTrunking a supported type runs many
+    # more (ECS developer guide, "Increasing Amazon ECS Linux container instance network interfaces").
+    (setting,) = prod.of_type("aws:ecs/accountSettingDefault:AccountSettingDefault")
+    assert (setting.inputs["name"], setting.inputs["value"]) == ("awsvpcTrunking", "enabled")
+    assert setting.retain_on_delete is True  # an account setting of the region other stacks share
+    # It applies to hosts launched after it: the group launches none before.
+    group = prod.one("aws:autoscaling/group:Group")
+    assert setting.urn in prod.requirements(group.urn)
+    assert dev.of_type("aws:ecs/accountSettingDefault:AccountSettingDefault") == []  # Fargate

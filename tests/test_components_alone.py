@@ -102,7 +102,7 @@ def test_service_container_is_hardened_by_default(service: Rendering) -> None:
     assert task.inputs["networkMode"] == "awsvpc"
     assert task.inputs["requiresCompatibilities"] == ["FARGATE"]
     assert task.inputs["taskRoleArn"] != task.inputs["executionRoleArn"]
-    assert task.inputs["volumes"] == [{"name": "tmp"}]
+    assert task.inputs["volumes"] == []  # /tmp is a tmpfs on Fargate too
     (app,) = task.json("containerDefinitions")
     log_group = service.one("aws:cloudwatch/logGroup:LogGroup", "shop-logs").inputs
     assert app == {
@@ -114,8 +114,10 @@ def test_service_container_is_hardened_by_default(service: Rendering) -> None:
         "privileged": False,
         "user": "1000",
         "stopTimeout": 30,
-        "linuxParameters": {"initProcessEnabled": True},
-        "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+        "linuxParameters": {
+            "initProcessEnabled": True,
+            "tmpfs": [{"containerPath": "/tmp", "size": 512, "mountOptions": ["mode=1777"]}],
+        },
         "environment": [{"name": "PLAIN", "value": "value"}],
         "secrets": [{"name": "API_TOKEN", "valueFrom": PARAMETER}],
         "logConfiguration": {

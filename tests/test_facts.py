@@ -299,6 +299,10 @@ class Facts:
     def listener_rules(self, listener_arn: str) -> tuple[RuleClaim, ...] | None:
         return ()
 
+    def parameter_value(self, name: str) -> str | None:
+        self._read(f"parameter {name}")
+        return None
+
     def platform_contract(self, env_name: str, stack: str) -> PlatformContract:
         raise AssertionError("not attached")
 

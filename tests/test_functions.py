@@ -576,3 +576,26 @@ def test_the_deploy_steps_release_command(released: dict, tmp_path: Path) -> Non
     assert (
         main(["release-functions", "--outputs", str(outputs), "--environment", "dev", "--stack", "dev"]) == 2
     )
+
+
+def test_what_a_traced_function_calls_is_allowed_by_the_shipped_allow_lists(functions: Rendering) -> None:
+    # A traced function's role writes segments to X-Ray, which is HIPAA eligible and PCI DSS in
+    # scope (AWS's "HIPAA Eligible Services Reference", "Services in Scope by Compliance Program"):
+    # the allow-list SCPs of a unit hosting muon must not deny it.
+    import json as _json
+
+    from muon.stacks.resolve.organization import MUON_SERVICES, allowed_services
+    from tests.conftest import PROJECT_DIR
+
+    called = set()
+    for policy in functions.of_type("aws:iam/rolePolicy:RolePolicy"):
+        for statement in policy.json("policy")["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            called |= {
+                a.split(":")[0] for a in actions if not a.startswith("dynamodb:")
+            }  # the declared table
+    assert "xray" in called
+    assert called <= set(MUON_SERVICES), called - set(MUON_SERVICES)
+    for name in ("allow-hipaa-services", "allow-pci-services"):
+        document = _json.loads((PROJECT_DIR / "policies" / f"{name}.json").read_text())
+        assert called <= allowed_services(document), (name, called - allowed_services(document))

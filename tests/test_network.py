@@ -240,3 +240,84 @@ def test_without_nat_the_endpoints_are_on_and_cannot_be_turned_off(render_defini
         "environments.dev.network: with nat: none and endpoints: false, tasks in the private subnets"
         in str(caught.value)
     )
+
+
+VPN, PEERED = "172.16.0.0/12", "192.168.10.0/24"
+INTERNAL = (
+    "environments:\n  dev:\n    loadBalancer:\n      internal: true\n"
+    "      ingressCidrs: [10.0.0.0/16]\n      peerCidrs: [%s]\n"
+)
+
+
+def test_an_internal_load_balancer_is_reached_from_its_peer_networks(render_definition) -> None:
+    # The private subnets' network ACL admitted the VPC only: a VPN or peered client's request to
+    # an internal load balancer was dropped at the subnet (network ACLs stop at the first match).
+    rendering = render_definition(INTERNAL % f"{VPN}, {PEERED}", ["dev"])
+    private = rendering.one("aws:ec2/networkAcl:NetworkAcl", "dev-private-nacl").inputs["ingress"]
+    assert [(r["ruleNo"], r["cidrBlock"], r["fromPort"], r["toPort"]) for r in private] == [
+        (100, "10.0.0.0/16", 0, 0),
+        (110, VPN, 443, 443),
+        (111, VPN, 80, 80),
+        (112, PEERED, 443, 443),
+        (113, PEERED, 80, 80),
+        (200, "0.0.0.0/0", 1024, 3388),
+        (210, "0.0.0.0/0", 3390, 65535),
+    ]
+    assert all(r["action"] == "allow" and r["protocol"] == "tcp" for r in private[1:5])
+    public = rendering.one("aws:ec2/networkAcl:NetworkAcl", "dev-public-nacl").inputs["ingress"]
+    assert not {VPN, PEERED} & {r["cidrBlock"] for r in public}
+    # The load balancer's security group admits them beside its own ingressCidrs.
+    group = rendering.one("aws:ec2/securityGroup:SecurityGroup", "dev-alb-sg").inputs["ingress"]
+    by_cidr = {(r["cidrBlocks"][0], r["fromPort"]) for r in group if r.get("cidrBlocks")}
+    assert by_cidr == {("10.0.0.0/16", 80), (VPN, 80), (PEERED, 80)}  # plain HTTP in dev
+    assert rendering.one("aws:lb/loadBalancer:LoadBalancer").inputs["internal"] is True
+    # And the pipeline's tests, run in the VPC under a group of their own (see test_pipeline.py).
+    tests = rendering.one("aws:ec2/securityGroup:SecurityGroup", "dev-tests-sg")
+    assert [r["securityGroups"] for r in group if r.get("securityGroups")] == [[tests.state["id"]]]
+    assert "ingress" not in tests.inputs or not tests.inputs["ingress"]
+    assert rendering.outputs["environments"]["dev"]["testSecurityGroupId"] == tests.state["id"]
+
+
+def test_peers_already_admitted_by_ingress_cidrs_add_no_rule_to_the_group(render_definition) -> None:
+    definition = (INTERNAL % VPN).replace("ingressCidrs: [10.0.0.0/16]", "ingressCidrs: [0.0.0.0/0]")
+    group = render_definition(definition, ["dev"]).one("aws:ec2/securityGroup:SecurityGroup", "dev-alb-sg")
+    assert [r.get("cidrBlocks") for r in group.inputs["ingress"] if r.get("cidrBlocks")] == [["0.0.0.0/0"]]
+
+
+@pytest.mark.parametrize(
+    ("load_balancer", "expected"),
+    [
+        (
+            f"{{peerCidrs: [{VPN}]}}",
+            "environments.dev.loadBalancer.peerCidrs: peer networks reach an internal load balancer "
+            "(internal: true); an internet-facing one admits its clients through ingressCidrs",
+        ),
+        (
+            "{internal: true, peerCidrs: [0.0.0.0/0]}",
+            "environments.dev.loadBalancer.peerCidrs[0]: 0.0.0.0/0 is every address, not a peer network: "
+            "name its block",
+        ),
+        (
+            f"{{internal: true, peerCidrs: [{VPN}, {VPN}]}}",
+            f"environments.dev.loadBalancer.peerCidrs[1]: {VPN} is listed twice",
+        ),
+        (
+            "{internal: true, peerCidrs: [172.16.0.1/12]}",
+            "environments.dev.loadBalancer.peerCidrs[0]: expected an IPv4 CIDR block such as 10.0.0.0/16",
+        ),
+        (
+            f"{{internal: true, peerCidrs: [{', '.join(f'10.{i}.0.0/16' for i in range(100, 109))}]}}",
+            "environments.dev.loadBalancer.peerCidrs: list should have at most 8 items",
+        ),
+        (
+            "{internal: true, peerCidrs: [10.0.128.0/24]}",
+            "environments.dev.loadBalancer.peerCidrs[0]: 10.0.128.0/24 overlaps the VPC's 10.0.0.0/16; a "
+            "peer network cannot share its addresses (the VPC is admitted already)",
+        ),
+    ],
+)
+def test_bad_peer_networks_are_one_line(render_definition, load_balancer: str, expected: str) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(f"environments: {{dev: {{loadBalancer: {load_balancer}}}}}", ["dev"])
+    (problem,) = caught.value.problems
+    assert expected in problem, problem

@@ -77,6 +77,15 @@ def test_an_organization_trail_to_a_locked_down_bucket_in_the_log_archive(org: R
         logging["targetBucket"]
         == org.one("aws:s3/bucket:Bucket", "org-security-trail-access-logs-bucket").state["bucket"]
     )
+    # The access-log bucket admits S3's logging service for the trail's bucket, in the log archive
+    # account, only (S3 user guide, "Enabling Amazon S3 server access logging").
+    admitted = org.one("aws:s3/bucketPolicy:BucketPolicy", "org-security-trail-access-logs-policy")
+    assert ARCHIVE_PROVIDER in admitted.provider
+    (logs_from,) = [s for s in admitted.json("policy")["Statement"] if s.get("Sid") == "S3ServerAccessLogs"]
+    assert logs_from["Condition"] == {
+        "ArnLike": {"aws:SourceArn": bucket.state["arn"]},
+        "StringEquals": {"aws:SourceAccount": archive},
+    }
     statements = {
         s.get("Sid"): s
         for s in org.one("aws:s3/bucketPolicy:BucketPolicy", "org-security-trail-logs-policy").json("policy")[

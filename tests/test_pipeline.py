@@ -242,10 +242,55 @@ def test_artifact_bucket_is_private_encrypted_versioned_and_expiring(delivery: R
     lifecycle = delivery.one(
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "pipeline-artifacts-lifecycle"
     ).inputs
-    assert lifecycle["rules"][0]["expiration"] == {"days": 30}
+    # A stage's rollback re-runs its last good execution with that execution's artifacts
+    # (CodePipeline user guide, "Configuring stage rollback"): a year, not the thirty days that
+    # broke the rollback of a stage released less than monthly.
+    assert lifecycle["rules"][0]["expiration"] == {"days": 365}
     for project_ in delivery.of_type("aws:codebuild/project:Project"):
         assert project_.inputs["encryptionKey"] == key
         assert project_.inputs["logsConfig"]["cloudwatchLogs"]["status"] == "ENABLED"
+
+
+def test_artifact_access_is_logged_to_a_bucket_only_its_own_account_s_artifacts_write(
+    delivery: Rendering,
+) -> None:
+    # S3.9: server access logging, to an SSE-S3 bucket (the only encryption S3 logging writes to),
+    # whose policy admits S3's logging service for this account's artifact bucket only (S3 user
+    # guide, "Enabling Amazon S3 server access logging": aws:SourceArn, aws:SourceAccount).
+    artifacts = delivery.one("aws:s3/bucket:Bucket", "pipeline-artifacts-bucket").state
+    logs = delivery.one("aws:s3/bucket:Bucket", "pipeline-access-logs-bucket").state
+    logging = delivery.one("aws:s3/bucketLogging:BucketLogging", "pipeline-artifacts-access-logging")
+    assert logging.inputs["targetBucket"] == logs["bucket"]
+    assert logging.inputs["targetPrefix"] == f"{artifacts['bucket']}/"
+    policy = delivery.one("aws:s3/bucketPolicy:BucketPolicy", "pipeline-access-logs-policy")
+    statements = {s.get("Sid"): s for s in policy.json("policy")["Statement"]}
+    assert statements["S3ServerAccessLogs"] == {
+        "Sid": "S3ServerAccessLogs",
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"{logs['arn']}/*",
+        "Condition": {
+            "ArnLike": {"aws:SourceArn": artifacts["arn"]},
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+        },
+    }
+    # The source logs only once its logs are admitted.
+    assert policy.urn in delivery.requirements(logging.urn)
+    encryption = delivery.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "pipeline-access-logs-encryption",
+    ).inputs
+    assert encryption["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    lifecycle = delivery.one(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "pipeline-access-logs-lifecycle"
+    ).inputs
+    assert lifecycle["rules"][0]["expiration"] == {"days": 365}
+    from muon.policy.rules import evaluate
+
+    assert not [
+        f for f in evaluate(delivery.custom_resources) if f.control == "S3.9" and "artifacts" in f.resource
+    ]
 
 
 def test_roles_are_scoped_to_their_own_projects_bucket_and_connection(delivery: Rendering) -> None:
@@ -645,3 +690,104 @@ def test_a_migration_too_long_for_codepipeline_is_one_line(render_definition) ->
     message = str(caught.value)
     assert "pipeline.stages[0].migrate.command:" in message
     assert "CodePipeline takes at most 800 here" in message
+
+
+INTERNAL_DEV = (
+    "environments: {dev: {loadBalancer: {internal: true}}, production: {}}\n"
+    + SERVICES
+    + f"pipeline:\n  source: {{repo: acme/banana, connection: '{CONNECTION}'}}\n"
+)
+DEV_STACK = "organization/muon/dev"
+DEV_NETWORK = {
+    "vpcId": "vpc-0123456789abcdef0",
+    "privateSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+    "testSecurityGroupId": "sg-0testsfromdev0001",
+}
+
+
+def test_the_test_of_an_internal_load_balancer_runs_in_its_vpc(render_definition) -> None:
+    # CodeBuild ran outside every VPC: an internal load balancer (private subnets, a network ACL
+    # admitting the VPC) was out of its reach. It runs in the environment's private subnets under the
+    # group that load balancer admits, read from the environment stack's contract.
+    from muon.components.attached import CONTRACT_OUTPUT
+    from muon.plan.offline import MuonMocks
+
+    mocks = MuonMocks()
+    mocks.stack_outputs[DEV_STACK] = {CONTRACT_OUTPUT: {"version": 1, "environments": {"dev": DEV_NETWORK}}}
+    definition = (
+        INTERNAL_DEV
+        + "  stages: [{environment: dev, test: buildspec-test.yml}, {environment: production, test: buildspec-test.yml}]\n"
+    )
+    rendering = render_definition(definition, [], extra_config=PIPELINE_CONFIG, mocks=mocks)
+    assert project(rendering, "test-dev").inputs["vpcConfig"] == {
+        "vpcId": DEV_NETWORK["vpcId"],
+        "subnets": DEV_NETWORK["privateSubnetIds"],
+        "securityGroupIds": [DEV_NETWORK["testSecurityGroupId"]],
+    }
+    # Production's load balancer is internet-facing: its test stays outside, as every other build.
+    for key in ("test-production", "deploy", "image", "update", "artifact"):
+        assert "vpcConfig" not in project(rendering, key).inputs, key
+    statements = policy_of(rendering, "pipeline-test-dev-policy")
+    subnets = [f"arn:aws:ec2:us-east-1:123456789012:subnet/{s}" for s in DEV_NETWORK["privateSubnetIds"]]
+    interfaces = "arn:aws:ec2:us-east-1:123456789012:network-interface/*"
+    # CodeBuild user guide, "Allow CodeBuild access to AWS services required to create a VPC network
+    # interface": its interfaces in these subnets under this group, handed to CodeBuild only.
+    assert statements["JoinTheVpc"]["Resource"] == [
+        interfaces,
+        *subnets,
+        f"arn:aws:ec2:us-east-1:123456789012:security-group/{DEV_NETWORK['testSecurityGroupId']}",
+    ]
+    assert statements["HandTheInterfaceToCodeBuild"]["Condition"] == {
+        "StringEquals": {"ec2:Subnet": subnets, "ec2:AuthorizedService": "codebuild.amazonaws.com"}
+    }
+    assert statements["LeaveTheVpc"]["Resource"] == interfaces
+    assert statements["DescribeTheVpc"]["Resource"] == "*"
+    assert "JoinTheVpc" not in policy_of(rendering, "pipeline-test-production-policy")
+    assert_valid(
+        "codebuild",
+        "CreateProject",
+        {
+            "name": "muon-muon-test-dev",
+            "source": {"type": "CODEPIPELINE"},
+            "artifacts": {"type": "CODEPIPELINE"},
+            "environment": {"type": "LINUX_CONTAINER", "image": "i", "computeType": "BUILD_GENERAL1_SMALL"},
+            "serviceRole": "arn:aws:iam::123456789012:role/r",
+            "vpcConfig": project(rendering, "test-dev").inputs["vpcConfig"],
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("stage", "outputs", "expected"),
+    [
+        (
+            "{environment: dev, test: buildspec-test.yml, roleArn: 'arn:aws:iam::222222222222:role/deploy'}",
+            None,
+            "pipeline.stages[0].test: environment dev's load balancer is internal, so its test runs in its "
+            "VPC, in account 222222222222; CodeBuild joins a VPC of the pipeline's own account only: test "
+            "from inside that account (preDeploy, a migration) or drop test",
+        ),
+        (
+            "{environment: dev, test: buildspec-test.yml}",
+            {"dev": {"vpcId": "vpc-0123456789abcdef0", "privateSubnetIds": []}},  # deployed by an older muon
+            "pipeline.stages[0].test: environment dev's load balancer is internal, so its test runs in its "
+            f"VPC, which stack {DEV_STACK} does not export yet: `pulumi up -s dev` with this muon before the "
+            "delivery stack",
+        ),
+    ],
+)
+def test_a_test_that_cannot_reach_an_internal_load_balancer_is_refused(
+    render_definition, stage: str, outputs: dict | None, expected: str
+) -> None:
+    from muon.components.attached import CONTRACT_OUTPUT
+    from muon.plan.offline import MuonMocks
+
+    mocks = MuonMocks()
+    if outputs is not None:
+        mocks.stack_outputs[DEV_STACK] = {CONTRACT_OUTPUT: {"version": 1, "environments": outputs}}
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(
+            INTERNAL_DEV + f"  stages: [{stage}]\n", [], extra_config=PIPELINE_CONFIG, mocks=mocks
+        )
+    (problem,) = caught.value.problems
+    assert problem.endswith(expected), problem

@@ -79,6 +79,71 @@ def test_secrets_arrive_as_value_from_never_as_environment(render_definition) ->
     )
 
 
+VENDOR_KEY = "arn:aws:kms:us-east-1:111111111111:key/44444444-4444-4444-4444-444444444444"
+
+
+def test_a_secret_encrypted_with_another_key_is_decrypted_with_that_key_only(render_definition) -> None:
+    # kms:Decrypt was granted on the environment's key only: a SecureString under another key (a
+    # vendor's, a central team's) could not be read when the task started.
+    rendering = render_definition(
+        BANANA
+        + "    secrets:\n"
+        + "      API_TOKEN: /banana/api-token\n"
+        + f"      VENDOR_TOKEN: {{parameter: /vendor/token, key: '{VENDOR_KEY}'}}\n",
+        ["dev"],
+    )
+    app = container(rendering, "dev-banana")
+    assert app["secrets"] == [
+        {"name": "API_TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/banana/api-token"},
+        {"name": "VENDOR_TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/vendor/token"},
+    ]
+    policy = rendering.one("aws:iam/rolePolicy:RolePolicy", "dev-banana-execution-policy").json("policy")
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    environment_key = rendering.outputs["environments"]["dev"]["keyArn"]
+    assert statements["DecryptOwnParameters"]["Resource"] == environment_key
+    # Through Parameter Store only: the key may serve its owner for other things (kms:ViaService).
+    assert statements["DecryptSecretsWithTheirKeys"] == {
+        "Sid": "DecryptSecretsWithTheirKeys",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": VENDOR_KEY,
+        "Condition": {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}},
+    }
+    # Only such secrets: the environment's key is no longer granted for nothing.
+    rendering = render_definition(
+        BANANA + f"    secrets: {{VENDOR_TOKEN: {{parameter: /vendor/token, key: '{VENDOR_KEY}'}}}}\n",
+        ["dev"],
+    )
+    policy = rendering.one("aws:iam/rolePolicy:RolePolicy", "dev-banana-execution-policy").json("policy")
+    assert [s["Sid"] for s in policy["Statement"] if "kms:Decrypt" in s["Action"]] == [
+        "DecryptSecretsWithTheirKeys"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        (
+            "arn:aws:kms:eu-west-1:111111111111:key/44444444-4444-4444-4444-444444444444",
+            "services.banana.secrets.VENDOR_TOKEN.key: the key is in eu-west-1 (aws); the stack's parameters "
+            "are in us-east-1 (aws), where Parameter Store decrypts only with a key of that region",
+        ),
+        (
+            "alias/vendor",
+            "services.banana.secrets.VENDOR_TOKEN.key: expected a KMS key ARN (arn:aws:kms:<region>:<account>:"
+            "key/<id>; IAM policies need the key, not an alias)",
+        ),
+    ],
+)
+def test_a_secrets_key_must_be_a_key_arn_of_the_stacks_region(render_definition, key, expected) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        render_definition(
+            BANANA + f"    secrets: {{VENDOR_TOKEN: {{parameter: /vendor/token, key: '{key}'}}}}\n", ["dev"]
+        )
+    (problem,) = caught.value.problems
+    assert expected in problem, problem
+
+
 def test_execution_role_is_scoped_to_its_own_repository_and_log_group(dev: Rendering) -> None:
     policy = dev.one("aws:iam/rolePolicy:RolePolicy", "dev-banana-execution-policy").json("policy")
     statements = {s["Sid"]: s for s in policy["Statement"]}
@@ -339,18 +404,19 @@ def test_without_configured_image_a_later_up_keeps_the_running_one(render_defini
 
 
 def test_a_writable_tmp_the_task_user_can_use(dev: Rendering, prod: Rendering) -> None:
-    # EC2: a tmpfs anyone may write to (sticky). Fargate has no tmpfs: a bind mount, which the
-    # image must declare (VOLUME /tmp) to hand it to a non-root user (README, "Images").
-    ec2 = container(prod, "production-banana")
-    assert ec2["linuxParameters"]["tmpfs"] == [
-        {"containerPath": "/tmp", "size": 512, "mountOptions": ["mode=1777"]}
-    ]
-    assert "mountPoints" not in ec2
-    assert prod.one("aws:ecs/taskDefinition:TaskDefinition").inputs.get("volumes", []) == []
-    fargate = container(dev, "dev-banana")
-    assert fargate["mountPoints"] == [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}]
-    assert dev.one("aws:ecs/taskDefinition:TaskDefinition").inputs["volumes"] == [{"name": "tmp"}]
-    assert "VOLUME" in (PROJECT_DIR / "examples" / "banana" / "Dockerfile").read_text()
+    # A tmpfs anyone may write to (sticky), on EC2 and on Fargate alike (Fargate takes tmpfs mounts
+    # since January 2026: ECS API reference, LinuxParameters.tmpfs). No bind mount: ECS would create
+    # it root-owned 0755 unless the image declared VOLUME /tmp, which no image has to any more.
+    for rendering, name in ((prod, "production-banana"), (dev, "dev-banana")):
+        app = container(rendering, name)
+        assert app["linuxParameters"]["tmpfs"] == [
+            {"containerPath": "/tmp", "size": 512, "mountOptions": ["mode=1777"]}
+        ]
+        assert app["readonlyRootFilesystem"] is True and app["user"] == "1000"
+        assert "mountPoints" not in app
+        assert rendering.one("aws:ecs/taskDefinition:TaskDefinition").inputs.get("volumes", []) == []
+    assert dev.one("aws:ecs/taskDefinition:TaskDefinition").inputs["requiresCompatibilities"] == ["FARGATE"]
+    assert "VOLUME" not in (PROJECT_DIR / "examples" / "banana" / "Dockerfile").read_text()
 
 
 def test_ecs_exec_with_a_read_only_root_is_refused(render_definition) -> None:

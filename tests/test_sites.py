@@ -470,6 +470,15 @@ def test_production_sites_meet_the_controls_with_access_logs(sites: Rendering) -
     files = sites.one("aws:s3/bucket:Bucket", "production-www-files-bucket")
     access = sites.one("aws:s3/bucket:Bucket", "production-www-access-logs-bucket")
     assert logging[files.state["id"]] == access.state["bucket"]
+    # S3's logging service writes there for the site's bucket of this account only (S3 user guide,
+    # "Enabling Amazon S3 server access logging": aws:SourceArn and aws:SourceAccount).
+    admitted = sites.one("aws:s3/bucketPolicy:BucketPolicy", "production-www-access-logs-policy")
+    (writes,) = [s for s in admitted.json("policy")["Statement"] if s.get("Sid") == "S3ServerAccessLogs"]
+    assert writes["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert writes["Condition"] == {
+        "ArnLike": {"aws:SourceArn": files.state["arn"]},
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+    }
     # The web ACL's logs: encrypted, in us-east-1 with the ACL (here the stack's region: the site's key).
     logs = sites.one("aws:cloudwatch/logGroup:LogGroup", "production-www-waf-logs").inputs
     assert logs["region"] == "us-east-1"

@@ -9,8 +9,14 @@ import pytest
 
 from muon.plan.command import main
 from muon.plan.offline import RenderedResource, Rendering
-from muon.plan.timeline import creation_seconds, model
-from tests.conftest import run_in_project
+from muon.plan.timeline import (
+    GATEWAY_ENDPOINT_SECONDS,
+    IDLE_SERVICE_SECONDS,
+    creation_seconds,
+    model,
+    weight,
+)
+from tests.conftest import render_repository_stack, run_in_project
 
 VPC, SUBNET, NAT = "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway"
 SERVICE = "aws:ecs/service:Service"
@@ -27,7 +33,12 @@ UNAVOIDABLE_CHAIN = (
 
 
 def resource(
-    name: str, type_: str, *depends_on: str, parent: str = "", custom: bool = True
+    name: str,
+    type_: str,
+    *depends_on: str,
+    parent: str = "",
+    custom: bool = True,
+    inputs: dict | None = None,
 ) -> RenderedResource:
     return RenderedResource(
         urn=f"urn:{name}",
@@ -35,7 +46,7 @@ def resource(
         name=name,
         parent=parent,
         custom=custom,
-        inputs={},
+        inputs=inputs or {},
         masked_inputs={},
         protect=False,
         ignore_changes=(),
@@ -73,6 +84,43 @@ def test_a_dependency_on_a_component_waits_for_everything_under_it() -> None:
     )
     assert [s.name for s in model(graph).critical_path] == ["nat", "service"]
     assert model(graph).total_seconds == creation_seconds(NAT) + creation_seconds(SERVICE)
+
+
+ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+
+
+def test_an_s3_gateway_endpoint_weighs_seconds_and_an_interface_endpoint_minutes() -> None:
+    # A gateway endpoint adds route table entries; an interface endpoint places network interfaces
+    # in every zone and waits for them (VPC user guide, "Gateway endpoints" / "Interface endpoints").
+    gateway = resource("s3", ENDPOINT, "vpc", inputs={"vpcEndpointType": "Gateway"})
+    interface = resource("ecr", ENDPOINT, "vpc", inputs={"vpcEndpointType": "Interface"})
+    assert weight(gateway) == GATEWAY_ENDPOINT_SECONDS
+    assert weight(interface)[0] == creation_seconds(ENDPOINT) == 90.0
+    graph = Rendering(resources=[resource("vpc", VPC), gateway, resource("service", SERVICE, "s3")])
+    assert model(graph).total_seconds == creation_seconds(VPC) + 10.0 + creation_seconds(SERVICE)
+    assert [s.basis for s in model(graph).critical_path][1] == GATEWAY_ENDPOINT_SECONDS[1]
+
+
+def test_a_service_at_zero_tasks_weighs_no_rollout() -> None:
+    idle = resource("idle", SERVICE, "vpc", inputs={"desiredCount": 0})
+    running = resource("running", SERVICE, "vpc", inputs={"desiredCount": 2})
+    assert weight(idle) == IDLE_SERVICE_SECONDS == (10.0, IDLE_SERVICE_SECONDS[1])
+    assert weight(running)[0] == creation_seconds(SERVICE) == 180.0
+    graph = Rendering(resources=[resource("vpc", VPC), idle])
+    assert model(graph).total_seconds == creation_seconds(VPC) + 10.0
+
+
+def test_the_rendered_bootstrap_weighs_its_gateway_endpoint_and_idle_services_by_their_inputs() -> None:
+    bootstrap = render_repository_stack("dev", delivered=False)  # before any image: zero tasks
+    gateway = bootstrap.one(ENDPOINT, "dev-s3-endpoint")
+    assert weight(gateway) == GATEWAY_ENDPOINT_SECONDS
+    (service,) = bootstrap.of_type(SERVICE)
+    assert service.inputs["desiredCount"] == 0 and weight(service) == IDLE_SERVICE_SECONDS
+    # The first deploy then ends with the database, not with a rollout that starts no task.
+    assert [s.name for s in model(bootstrap).critical_path][-2:] == [
+        "dev-banana-database-instance-0",
+        "dev-banana-database-instance-events",
+    ]
 
 
 def test_a_cycle_is_an_error_not_a_hang() -> None:

@@ -113,8 +113,9 @@ class ClusterSpec(Spec):
         Annotated[
             str,
             pattern(
-                r"^(ami-[0-9a-f]{8,17}|/[A-Za-z0-9_./-]{1,1010})$",
-                "an AMI id (ami-0123456789abcdef0) or a Parameter Store name holding one (/acme/ecs-ami)",
+                r"^(ami-[0-9a-f]{8,17}|(resolve:ssm:)?/[A-Za-z0-9_./-]{1,1010})$",
+                "an AMI id (ami-0123456789abcdef0) or a Parameter Store name holding one (/acme/ecs-ami, "
+                "or EC2's resolve:ssm:/acme/ecs-ami)",
             ),
         ]
         | None
@@ -158,6 +159,11 @@ class ClusterSpec(Spec):
 TlsPolicy = Literal[TLS_POLICIES]  # type: ignore[valid-type]  # the tuple, as a Literal
 
 
+MAX_PEER_CIDRS = 8
+"""A network ACL takes 20 inbound rules (VPC quotas, adjustable): muon's private one uses 3, and each
+peer network 2 (HTTP and HTTPS)."""
+
+
 class LoadBalancerSpec(Spec):
     certificate_arn: AcmCertificateArn | None = Field(
         default=None, description="ACM certificate: HTTPS listener plus HTTP to HTTPS redirect."
@@ -168,6 +174,13 @@ class LoadBalancerSpec(Spec):
     )
     ingress_cidrs: list[Cidr] = Field(default_factory=lambda: ["0.0.0.0/0"], min_length=1)
     internal: bool = False
+    peer_cidrs: list[Cidr] = Field(
+        default_factory=list,
+        max_length=MAX_PEER_CIDRS,
+        description="An internal load balancer: networks outside the VPC (VPN, Direct Connect, peering, "
+        "Transit Gateway) that may reach it, admitted by the private subnets' network ACL and its "
+        "security group on 80 and 443.",
+    )
     idle_timeout: int = Field(default=60, ge=1, le=4000)
     access_logs: bool = True
     deletion_protection: bool | None = None
@@ -175,6 +188,23 @@ class LoadBalancerSpec(Spec):
         default=False,
         description="Production: serve plain HTTP without a domain or certificate (warned every deploy).",
     )
+
+    @model_validator(mode="after")
+    def _check_peers(self) -> LoadBalancerSpec:
+        if self.peer_cidrs and not self.internal:
+            raise _PathError(
+                ("peerCidrs",),
+                "peer networks reach an internal load balancer (internal: true); an internet-facing one "
+                "admits its clients through ingressCidrs",
+            )
+        for index, cidr in enumerate(self.peer_cidrs):
+            if ipaddress.IPv4Network(cidr).prefixlen == 0:
+                raise _PathError(
+                    ("peerCidrs", index), "0.0.0.0/0 is every address, not a peer network: name its block"
+                )
+            if cidr in self.peer_cidrs[:index]:
+                raise _PathError(("peerCidrs", index), f"{cidr} is listed twice")
+        return self
 
 
 HostName = Annotated[

@@ -11,8 +11,10 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
 )
 from pydantic.alias_generators import to_camel
 
@@ -183,6 +185,32 @@ class KeysSpec(Spec):
         default=None,
         description="The delivery stack: artifacts, build logs, notifications, image repositories.",
     )
+
+
+class SecretSpec(Spec):
+    """A secret whose parameter is encrypted with a key other than the environment's."""
+
+    parameter: ParameterReference
+    key: KmsKeyArn = Field(
+        description="The KMS key the SecureString is encrypted with, in the stack's region: the "
+        "execution role may decrypt with it (through Parameter Store only)."
+    )
+
+
+SECRET_FORMS = ("secret:name", "secret:key")
+"""How the loader tells a secret's two forms apart; never a key of the definition (no ':' there),
+so the loader drops them from the paths it reports."""
+
+
+def _secret_form(value: object) -> str:
+    return SECRET_FORMS[1] if isinstance(value, dict) else SECRET_FORMS[0]
+
+
+SecretReference = Annotated[
+    Annotated[ParameterReference, Tag(SECRET_FORMS[0])] | Annotated[SecretSpec, Tag(SECRET_FORMS[1])],
+    Discriminator(_secret_form),
+]
+"""A parameter name or ARN, or ``{parameter, key}``: one form's errors only, under the secret's path."""
 
 
 class SlackSpec(Spec):

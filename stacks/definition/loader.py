@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from muon.stacks.definition import PATTERN_HINTS, Definition, _PathError
+from muon.stacks.definition.fields import SECRET_FORMS
 from muon.stacks.errors import DefinitionError
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -179,7 +180,7 @@ def format_path(loc: tuple[str | int, ...]) -> str:
 
 
 def _describe(model: type[BaseModel], prefix: tuple[str | int, ...], detail: Any, source: str) -> str:
-    loc = tuple(detail["loc"])
+    loc = tuple(part for part in detail["loc"] if part not in SECRET_FORMS)
     if loc and loc[-1] == "[key]":  # a dict key (an environment or service name) is invalid
         loc = loc[:-1]
     kind = detail["type"]

@@ -24,7 +24,7 @@ from muon.stacks.definition.fields import (
     IamRoleArn,
     ImageReference,
     Name,
-    ParameterReference,
+    SecretReference,
     Spec,
     _PathError,
     pattern,
@@ -367,8 +367,10 @@ class ServiceSpec(Spec):
     environment: dict[EnvName, EnvironmentValue] = Field(
         default_factory=dict, description="Variables; a value may be a map of environment name to value."
     )
-    secrets: dict[EnvName, ParameterReference] = Field(
-        default_factory=dict, description="Variables from Parameter Store: name to parameter name or ARN."
+    secrets: dict[EnvName, SecretReference] = Field(
+        default_factory=dict,
+        description="Variables from Parameter Store: name to parameter name or ARN, or {parameter, key} "
+        "for a parameter encrypted with another KMS key than the environment's.",
     )
     environments: dict[Name, ServiceEnvironmentOverride] = Field(default_factory=dict)
     scaling: ScalingSpec = Field(default_factory=ScalingSpec)

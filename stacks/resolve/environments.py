@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from muon.components.cluster import EC2_AGENT_ENDPOINTS, ClusterArgs, is_arm64
@@ -161,6 +162,7 @@ def _load_balancer_args(spec: EnvironmentSpec, tier: Tier, waf: str, context: Aw
         context=context,
         internal=lb.internal,
         ingress_cidrs=tuple(lb.ingress_cidrs),
+        peer_cidrs=tuple(lb.peer_cidrs),
         certificate_arn=lb.certificate_arn,
         ssl_policy=lb.ssl_policy,
         idle_timeout=lb.idle_timeout,
@@ -198,6 +200,7 @@ def environment_args(
     retention = spec.log_retention_days or defaults.log_retention_days
     cluster = _cluster_args(name, spec, tier, provider, context, source)
     domain = _domain(name, spec, tier, source)
+    check_peers(name, spec, source)
     waf = spec.waf or ("managed" if tier == "production" else "off")
     return EnvironmentArgs(
         context=context,
@@ -212,6 +215,7 @@ def environment_args(
             gateway_endpoints=True,
             flow_log_retention_days=retention,
             existing=existing,
+            peer_cidrs=tuple(spec.load_balancer.peer_cidrs),
         ),
         cluster=cluster,
         load_balancer=_load_balancer_args(spec, tier, waf, context),
@@ -227,3 +231,19 @@ def environment_args(
         ),
         tags=tags,
     )
+
+
+def check_peers(name: str, spec: EnvironmentSpec, source: str) -> None:
+    """A peer network shares no address with the VPC: AWS refuses to peer (or route to) overlapping
+    blocks (VPC peering guide, "VPC peering limitations"), and the VPC's own are admitted already."""
+    if spec.network.existing is not None:
+        return  # the VPC's block is the company's: not known here
+    vpc = ipaddress.IPv4Network(spec.network.cidr)
+    for index, cidr in enumerate(spec.load_balancer.peer_cidrs):
+        if ipaddress.IPv4Network(cidr).overlaps(vpc):
+            raise DefinitionError(
+                [
+                    f"{source}: environments.{name}.loadBalancer.peerCidrs[{index}]: {cidr} overlaps the "
+                    f"VPC's {vpc}; a peer network cannot share its addresses (the VPC is admitted already)"
+                ]
+            )

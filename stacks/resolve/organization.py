@@ -36,8 +36,9 @@ from muon.stacks.errors import DefinitionError
 # What muon's stacks and what they run call besides what they create: identity, tag lookups, the
 # pipeline source, the image scan gate's enhanced-scanning findings (inspector2: Amazon Inspector
 # is HIPAA eligible and PCI DSS in scope); at run time ECS Exec and the SSM agent on EC2 hosts
-# (ssmmessages, ec2messages) and IAM database authentication (rds-db). A test derives this from the
-# rendered IAM policies.
+# (ssmmessages, ec2messages), IAM database authentication (rds-db) and a traced function's segments
+# (xray: HIPAA eligible and PCI DSS in scope, AWS's "HIPAA Eligible Services Reference" and
+# "Services in Scope by Compliance Program"). A test derives this from the rendered IAM policies.
 RUNTIME_SERVICES = (
     "codeconnections",
     "codestar-connections",
@@ -47,6 +48,7 @@ RUNTIME_SERVICES = (
     "ssmmessages",
     "sts",
     "tag",
+    "xray",
 )
 # The AWS managed policies muon attaches, by the service prefixes of their actions (IAM policy
 # reference): what the roles holding them call at run time.

@@ -7,9 +7,14 @@ import os
 import re
 from pathlib import Path
 
+import pulumi
+from pulumi.runtime.sync_await import _sync_await
+
+from muon.components.attached import CONTRACT_OUTPUT
 from muon.components.buildspecs import ImageTarget
 from muon.components.context import AwsContext
 from muon.components.naming import fit
+from muon.components.pipeline_access import deploy_policy
 from muon.components.pipeline_args import (
     BuildSettings,
     DeploySettings,
@@ -17,28 +22,50 @@ from muon.components.pipeline_args import (
     Notifications,
     PipelineArgs,
     PipelineSource,
+    TestNetwork,
 )
 from muon.components.registry import RegistryArgs
 from muon.components.topic import chatbot_problem
 from muon.stacks.definition import Definition, MigrateSpec, PipelineSpec
 from muon.stacks.definition.settings import StackSettings, read_stack_file
 from muon.stacks.errors import DefinitionError
+from muon.stacks.resolve.attach import STAND_IN
 from muon.stacks.resolve.muon_source import package_source
 
 PIPELINE_LOG_RETENTION_DAYS = 365
 LOCAL_BUILDS_KEPT = 10
 
 
-def registry_args(definition: Definition, *, context: AwsContext, tags: dict[str, str]) -> RegistryArgs:
-    """The delivery stack's repositories: every service, pulled by every stage's account."""
+def registry_args(
+    definition: Definition, *, context: AwsContext, tags: dict[str, str], source: str = "muon.yaml"
+) -> RegistryArgs:
+    """The delivery stack's repositories: every service, pulled by every stage's account and by the
+    execution roles the company brought (``services.<name>.roles.execution``), which live under
+    a path of the company's, not under muon's ``/<namespace>/``."""
     spec = definition.pipeline
     assert spec is not None
     registry = spec.registry
+    brought = {
+        name: service.roles.execution
+        for name, service in definition.services.items()
+        if service.roles.execution is not None
+    }
     accounts = (
         registry.pull_accounts
         if registry.pull_accounts is not None
-        else sorted({s.role_arn.split(":")[4] for s in spec.stages if s.role_arn})
+        else sorted(
+            {s.role_arn.split(":")[4] for s in spec.stages if s.role_arn}
+            | {role.split(":")[4] for role in brought.values()}
+        )
     )
+    refused = [
+        f"{source}: services.{name}.roles.execution: account {role.split(':')[4]} cannot pull the pipeline's "
+        f"images: pipeline.registry.pullAccounts admits only {', '.join(accounts) or '(none)'}; add it there"
+        for name, role in sorted(brought.items())
+        if role.split(":")[4] not in (*accounts, context.account_id)
+    ]
+    if refused:
+        raise DefinitionError(refused)
     return RegistryArgs(
         context=context,
         # Repositories: <namespace>/<service>.
@@ -46,6 +73,9 @@ def registry_args(definition: Definition, *, context: AwsContext, tags: dict[str
         services=tuple(definition.services),
         expire_builds_after_days=registry.expire_builds_after_days,
         pull_accounts=tuple(a for a in accounts if a != context.account_id),
+        # Another account's: the repository policy names them (the delivery account's own roles
+        # pull with their IAM policy alone).
+        pull_roles=tuple(sorted({r for r in brought.values() if r.split(":")[4] != context.account_id})),
         organization_id=registry.organization_id,
         key_arn=definition.keys.pipeline,
         tags=tags,
@@ -141,6 +171,28 @@ def image_target(service: str, definition: Definition, definition_source: str, n
     return ImageTarget(service, "Dockerfile", ".", repository, test=test)
 
 
+MANAGED_POLICY_CHARACTERS = 6144
+"""IAM quotas: a managed policy's document, white space not counted."""
+
+
+def check_deploy_policy(context: AwsContext, deploy: DeploySettings, source: str) -> None:
+    """The deploy policy names the boundaries and keys of the definition: it must still fit."""
+    size = len(
+        json.dumps(
+            deploy_policy(context, boundaries=deploy.role_boundaries, company_keys=deploy.company_keys),
+            separators=(",", ":"),
+        )
+    )
+    if size > MANAGED_POLICY_CHARACTERS:
+        raise DefinitionError(
+            [
+                f"{source}: permissionsBoundary: the pipeline's deploy policy names the boundaries and "
+                f"keys of the definition and comes to {size:,} characters; IAM takes "
+                f"{MANAGED_POLICY_CHARACTERS:,} in a managed policy: shorten the boundary policies' paths"
+            ]
+        )
+
+
 def pipeline_args(
     settings: StackSettings,
     definition: Definition,
@@ -164,6 +216,8 @@ def pipeline_args(
         for service in definition.services
     )
     source = spec.source
+    deploy = deploy_settings(settings, definition, stack, project_dir)
+    check_deploy_policy(context, deploy, settings.definition)
     return PipelineArgs(
         context=context,
         name=spec.name or default_pipeline_name(project, context.namespace),
@@ -193,21 +247,11 @@ def pipeline_args(
                 test=stage.test,
                 role_arn=stage.role_arn,
                 migrate=migrate_variable(stage.migrate, index, settings.definition),
+                test_network=test_network(definition, index, stack, settings.definition),
             )
             for index, ((env, stack), stage) in enumerate(zip(stages, spec.stages, strict=True))
         ),
-        deploy=DeploySettings(
-            backend=settings.backend,
-            secrets_provider=settings.secrets_provider,
-            pipeline_stack=stack,
-            keep_deployed=spec.registry.keep_deployed,
-            permissions_boundary=spec.deploy_permissions_boundary,
-            pulumi_version=settings.cli_version,
-            project_dir=spec.project_dir,
-            access_token_parameter=settings.access_token_parameter,
-            role_arn=spec.deploy_role_arn,
-            packages=package_source(spec.muon_source, project_dir, settings.definition),
-        ),
+        deploy=deploy,
         notifications=Notifications(
             emails=tuple(spec.notifications.emails),
             slack_team_id=spec.notifications.slack.team_id if spec.notifications.slack else None,
@@ -218,6 +262,35 @@ def pipeline_args(
         key_arn=definition.keys.pipeline,
         artifact_bucket=spec.artifact_bucket,
         tags=tags,
+    )
+
+
+def deploy_settings(
+    settings: StackSettings, definition: Definition, stack: str, project_dir: Path
+) -> DeploySettings:
+    """How the pipeline's Pulumi runs deploy: backend, CLI, roles, and what the deploy policy names."""
+    spec = definition.pipeline
+    assert spec is not None
+    assert settings.backend is not None
+    return DeploySettings(
+        backend=settings.backend,
+        secrets_provider=settings.secrets_provider,
+        pipeline_stack=stack,
+        keep_deployed=spec.registry.keep_deployed,
+        permissions_boundary=spec.deploy_permissions_boundary,
+        pulumi_version=settings.cli_version,
+        project_dir=spec.project_dir,
+        access_token_parameter=settings.access_token_parameter,
+        role_arn=spec.deploy_role_arn,
+        role_boundaries=tuple(
+            dict.fromkeys(b for b in (definition.permissions_boundary, spec.deploy_permissions_boundary) if b)
+        )
+        if definition.permissions_boundary
+        else (),
+        company_keys=tuple(
+            sorted({k for k in (definition.keys.logs, definition.keys.data, definition.keys.pipeline) if k})
+        ),
+        packages=package_source(spec.muon_source, project_dir, settings.definition),
     )
 
 
@@ -241,3 +314,43 @@ def migrate_variable(migrate: MigrateSpec | None, index: int, source: str) -> st
             ]
         )
     return value
+
+
+def test_network(definition: Definition, index: int, stack: str, source: str) -> TestNetwork | None:
+    """A stage whose environment's load balancer is internal runs its test in that environment's VPC
+    (its private subnets, under the group the load balancer admits), read from the environment
+    stack's contract before anything is declared. CodeBuild joins a VPC of its own account only."""
+    assert definition.pipeline is not None
+    stage = definition.pipeline.stages[index]
+    if stage.test is None or not definition.environments[stage.environment].load_balancer.internal:
+        return None
+    where = f"{source}: pipeline.stages[{index}].test"
+    if stage.role_arn is not None:
+        raise DefinitionError(
+            [
+                f"{where}: environment {stage.environment}'s load balancer is internal, so its test runs "
+                f"in its VPC, in account {stage.role_arn.split(':')[4]}; CodeBuild joins a VPC of the "
+                "pipeline's own account only: test from inside that account (preDeploy, a migration) or "
+                "drop test"
+            ]
+        )
+    # A DIY backend's stacks (s3://) belong to the organization named "organization".
+    name = f"{pulumi.get_organization() or 'organization'}/{pulumi.get_project()}/{stack}"
+    missing = (
+        f"{where}: environment {stage.environment}'s load balancer is internal, so its test runs in its "
+        f"VPC, which stack {name} does not export yet: `pulumi up -s {stack}` with this muon before the "
+        "delivery stack"
+    )
+    reference = pulumi.StackReference(f"pipeline-test-{stage.environment}", stack_name=name)
+    try:
+        # Read now, as attaching to a platform does (the SDK's blocking read): a project's settings
+        # come from what the environment stack exports, which no Output can decide.
+        details = _sync_await(reference.get_output_details(CONTRACT_OUTPUT))
+    except Exception:  # an unknown stack arrives as the engine's plain error
+        raise DefinitionError([missing]) from None
+    document = details.value if details.value is not None else details.secret_value
+    environments = document.get("environments", {}) if isinstance(document, dict) else {}
+    entry = environments.get(stage.environment) or environments.get(STAND_IN) or {}
+    if not entry.get("testSecurityGroupId"):
+        raise DefinitionError([missing])
+    return TestNetwork(entry["vpcId"], tuple(entry["privateSubnetIds"]), entry["testSecurityGroupId"])

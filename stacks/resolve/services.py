@@ -76,6 +76,8 @@ class ServicePlan:
     priority: int | None
     hosts: tuple[str, ...]
     secrets: dict[str, str]
+    secret_keys: dict[str, str]
+    """A secret's own KMS key (``secrets.<name>.key``), by variable name: decrypt is granted on it."""
     """Variable → Parameter Store ARN (the database password's included), in the order set."""
     values: tuple[tuple[str, str], ...]
     """Plain variables the definition sets (name, value with its ``${placeholders}``), in order."""
@@ -177,12 +179,28 @@ def _task_size(service: str, spec: ServiceSpec, setting: ServiceSetting) -> tupl
     return cpu, memory
 
 
+def secret_key(key_arn: str, context: AwsContext, where: str) -> str:
+    """The KMS key a declared secret is encrypted with: Parameter Store encrypts and decrypts a
+    SecureString with a key of its own region (KMS keys are regional), in the stack's partition."""
+    _, partition, _, region, _ = key_arn.split(":", 4)
+    if (partition, region) != (context.partition, context.region):
+        raise DefinitionError(
+            [
+                f"{where}: the key is in {region} ({partition}); the stack's parameters are in "
+                f"{context.region} ({context.partition}), where Parameter Store decrypts only with a key "
+                "of that region"
+            ]
+        )
+    return key_arn
+
+
 def _secrets(
     service: str, spec: ServiceSpec, setting: ServiceSetting, password_parameter: str | None
 ) -> dict[str, str]:
     """``secrets:`` as ARNs, then the database password (unless IAM authentication replaces it)."""
     secrets = {}
-    for name, reference in spec.secrets.items():
+    for name, declared in spec.secrets.items():
+        reference = declared if isinstance(declared, str) else declared.parameter
         resolved = reference.replace("${Environment}", setting.environment).replace("${ServiceName}", service)
         if "${" in resolved or "}" in resolved:
             raise DefinitionError(
@@ -257,6 +275,13 @@ def plan_service(
         override.scaling if override and override.scaling else spec.scaling, setting.tier, spec.kind
     )
     secrets = _secrets(service, spec, setting, password_parameter)
+    secret_keys = {
+        name: secret_key(
+            declared.key, setting.context, f"{setting.source}: services.{service}.secrets.{name}.key"
+        )
+        for name, declared in spec.secrets.items()
+        if not isinstance(declared, str)
+    }
     chosen = _chosen_values(service, spec, setting.environment)
     _check_variables(service, chosen, secrets, services, setting)
     known = (*ENVIRONMENT_PLACEHOLDERS, *database_placeholder_names(spec.database))
@@ -278,6 +303,7 @@ def plan_service(
         priority=priority,
         hosts=service_hosts(service, spec, setting.domain, setting.source),
         secrets=secrets,
+        secret_keys=secret_keys,
         values=tuple(values),
         defined=frozenset(chosen),
         deregistration_delay=(
@@ -381,6 +407,7 @@ def service_args(
         protocol=spec.protocol,
         environment_variables=environment_variables(plan, placeholders, wiring, database, workload),
         secrets=dict(plan.secrets),
+        secret_keys=dict(plan.secret_keys),
         health_check=health_check,
         grace_period=spec.health_check.grace_period,
         container_health_check=container_health_check,

@@ -39,6 +39,7 @@ from muon.stacks.resolve.builds import BuildPlan, build_plans
 from muon.stacks.resolve.databases import database_parameters, plan_databases
 from muon.stacks.resolve.environments import environment_args
 from muon.stacks.resolve.functions import check_function, function_hosts
+from muon.stacks.resolve.hosts import host_image
 from muon.stacks.resolve.images import Cluster, choose_images
 from muon.stacks.resolve.names import check_names
 from muon.stacks.resolve.organization import OrganizationPlan, load_organization
@@ -198,6 +199,7 @@ def prepare_environment(
     tags = environment_tags(env_name, tier, context)
     args = own_environment_args(env_name, definition, platform, context, zones, tags, source)
     args = with_delegation(env_name, args, settings, context.namespace, facts)
+    args, ami_warnings = with_host_image(env_name, args, context, source, facts)
     placement = place(env_name, platform, args, context)
     # Checks first: a definition that cannot deploy stops before anything is read of AWS.
     parameters = database_parameters(definition.services, env_name, context.namespace, source)
@@ -239,7 +241,9 @@ def prepare_environment(
         images=images,
         builds=builds,
         passwords=databases.passwords,
-        warnings=plain_http_warning(env_name, definition, tier, args, source) + databases.warnings,
+        warnings=plain_http_warning(env_name, definition, tier, args, source)
+        + databases.warnings
+        + ami_warnings,
         zones=placement.zones,
         site_hosts=site_hosts_,
         function_hosts=function_hosts_,
@@ -303,6 +307,18 @@ def own_environment_args(
             args, continuity=dataclasses.replace(args.continuity, key_arn=definition.keys.data)
         )
     return args
+
+
+def with_host_image(
+    env_name: str, args: EnvironmentArgs | None, context: AwsContext, source: str, facts: Facts
+) -> tuple[EnvironmentArgs | None, list[str]]:
+    """EC2 hosts boot the AMI ``cluster.imageId`` names (an id, or a parameter read now)."""
+    if args is None or args.cluster.provider != "ec2":
+        return args, []
+    where = f"{source}: environments.{env_name}.cluster.imageId"
+    ami, warning = host_image(args.cluster.image_id, where=where, region=context.region, facts=facts)
+    args = dataclasses.replace(args, cluster=dataclasses.replace(args.cluster, image_id=ami))
+    return args, [warning] if warning else []
 
 
 def place(
@@ -404,7 +420,7 @@ def prepare_pipeline(
         "muon:stack": pulumi.get_stack(),
         "muon:pipeline": "true",
     }
-    return registry_args(definition, context=context, tags=tags), pipeline_args(
+    return registry_args(definition, context=context, tags=tags, source=settings.definition), pipeline_args(
         settings,
         definition,
         context=context,

@@ -203,9 +203,8 @@ def test_a_company_ami_parameter_is_read_at_deploy_and_must_hold_an_ami(render_d
         render_definition(EC2_ENVIRONMENT % HARDENED, ["dev"], mocks=mocks)
     (problem,) = caught.value.problems
     assert problem.endswith(
-        f"environments.dev.cluster.imageId: Parameter Store has no parameter {HARDENED} in us-east-1 "
-        "(or the deploying role may not read it)"
-    )
+        f"environments.dev.cluster.imageId: Parameter Store has no parameter {HARDENED} in us-east-1"
+    )  # a denied read is not "no parameter": it stops the run as a failed read (tests/test_facts.py)
 
 
 def test_ec2_hosts_launch_with_eni_trunking_on(prod: Rendering, dev: Rendering) -> None:

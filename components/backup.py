@@ -358,7 +358,10 @@ def locked_vault(
             min_retention_days=args.lock_min_retention_days,
             changeable_for_days=args.lock_grace_days,
             region=region,
-            opts=opts,
+            # Every input forces a replacement (terraform-provider-aws vault_lock_configuration.go:
+            # ForceNew, no Update). Create-before-delete would put the new lock, then delete the
+            # vault's only lock: delete first, which AWS allows during the grace period.
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(delete_before_replace=True)),
         )
     return vault
 

@@ -27,6 +27,9 @@ class DomainArgs:
     the zone answers for the name (looked up, or delegated already)."""
     tags: dict[str, str] = field(default_factory=dict)
     """On the zone and certificate; default none (the stack's tags come by transformation)."""
+    production: bool = True
+    """A created zone is ``protect``ed: a replaced zone gets four new name servers and silently breaks
+    the delegation in the parent zone. Default True; development lets ``pulumi destroy`` remove it."""
 
 
 class Domain(pulumi.ComponentResource):
@@ -54,7 +57,7 @@ class Domain(pulumi.ComponentResource):
                 name=args.name,
                 comment=f"muon: {args.name}",
                 tags=args.tags,
-                opts=child,
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=args.production)),
             )
             self.zone_id, self.name_servers = created.zone_id, created.name_servers
         if args.awaiting_delegation:

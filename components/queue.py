@@ -142,8 +142,10 @@ def new_dead_letters_alarm(
                 "id": "arrived",
                 "label": "new dead letters",
                 "return_data": True,
-                # A gap in the data repeats the last value: no false arrival when it resumes.
-                "expression": "DIFF(FILL(waiting, REPEAT))",
+                # SQS publishes only while a queue is active ("Available CloudWatch metrics for
+                # Amazon SQS"); one holding messages is, so a gap is an empty queue: 0, or the
+                # first dead letter after a quiet spell would have nothing to differ from.
+                "expression": "DIFF(FILL(waiting, 0))",
             },
         ],
         threshold=1,

@@ -191,6 +191,9 @@ def test_a_copy_region_gets_its_own_vault_key_and_lock(render_definition) -> Non
         for lock in rendering.of_type("aws:backup/vaultLockConfiguration:VaultLockConfiguration")
     }
     assert locks["production-copy-vault-lock"].inputs["region"] == "us-west-2"
+    # Every input of a lock forces a replacement; created first, the new lock would be deleted by the
+    # old one's delete on the same vault. Deleted first, the vault is locked again at once.
+    assert all(lock.delete_before_replace for lock in locks.values()), sorted(locks)
     for rule in rules_of(rendering).values():
         (action,) = rule["copyActions"]
         assert action["destinationVaultArn"] == copy.state["arn"]

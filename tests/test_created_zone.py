@@ -66,3 +66,16 @@ def test_an_environment_deployed_before_the_setting_existed_is_never_cut_back_to
     rendering = render_definition(DEFINITION, ["dev"], mocks=mocks)
     assert rendering.one("aws:acm/certificateValidation:CertificateValidation", "dev-certificate-issued")
     assert "banana" in rendering.outputs["services"]["dev"]
+
+
+def test_a_created_production_zone_is_protected_a_development_one_is_not(render_definition) -> None:
+    """A replaced zone gets four new name servers: the parent's delegation would silently break."""
+    definition = (
+        "environments:\n"
+        "  dev: {domain: {name: dev.banana.example.com, createZone: true}}\n"
+        "  production: {domain: {name: banana.example.com, createZone: true}}\n"
+        "services:\n  banana: {port: 8080, pathPatterns: [/bananas]}\n"
+    )
+    dev = render_definition(definition, ["dev"]).one("aws:route53/zone:Zone")
+    production = render_definition(definition, ["production"]).one("aws:route53/zone:Zone")
+    assert (dev.protect, production.protect) == (False, True)

@@ -168,7 +168,8 @@ def test_a_dead_letter_alarms_when_it_arrives_not_while_it_waits(tmp_path: Path)
     queries = {q["id"]: q for q in alarm["metricQueries"]}
     assert queries["waiting"]["metric"]["metricName"] == "ApproximateNumberOfMessagesVisible"
     assert queries["waiting"]["metric"]["dimensions"] == {"QueueName": "muon-dev-mailer-dlq"}
-    assert queries["arrived"]["expression"] == "DIFF(FILL(waiting, REPEAT))"
+    # An idle, empty queue publishes nothing: the gap is 0, so the first letter after it counts.
+    assert queries["arrived"]["expression"] == "DIFF(FILL(waiting, 0))"
     assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
     assert "metricName" not in alarm  # not the level of the queue
     service = rendering.one("aws:ecs/service:Service", "dev-mailer-service").inputs

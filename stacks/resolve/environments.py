@@ -143,7 +143,12 @@ def _domain(name: str, spec: EnvironmentSpec, tier: Tier, source: str) -> Domain
     """The environment's domain; production without one (or a certificate) only on purpose."""
     domain = None
     if spec.domain is not None:
-        domain = DomainArgs(name=spec.domain.name, zone_name=spec.domain.zone, zone_id=spec.domain.zone_id)
+        domain = DomainArgs(
+            name=spec.domain.name,
+            zone_name=spec.domain.zone,
+            zone_id=spec.domain.zone_id,
+            production=tier == "production",
+        )
     lb = spec.load_balancer
     if tier == "production" and domain is None and lb.certificate_arn is None and not lb.allow_plain_http:
         raise DefinitionError(

@@ -310,3 +310,71 @@ def test_the_command_writes_reports_and_says_so_in_its_exit_status(tmp_path: Pat
     (tmp_path / "broken.yml").write_text("- not a mapping\n", encoding="utf-8")
     broken = run_import(tmp_path, "import", "broken.yml", "--output", "broken-muon.yaml")
     assert broken.returncode == 2 and not (tmp_path / "broken-muon.yaml").exists()
+
+
+ACCEPTED_BY_MU = """
+namespace: ${env:MU33_TEAM}
+templates:
+  mu-service-api:
+    Resources:
+      Extra: {Type: AWS::SNS::Topic, Properties: {TopicName: !Sub "${AWS::StackName}-x"}}
+environments:
+  - name: production
+    provider: ecs-fargate
+    loadbalancer: {certificate: 0a1b2c3d-0000-4000-8000-00000000abcd}
+service:
+  name: api
+  environment:
+    DB_PASSWORD: $(SomeSecret)
+    REGION: ${AWS::Region}
+"""
+
+
+def test_what_mu_accepted_imports_and_every_loss_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MU33_TEAM", "shop")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    result = convert(ACCEPTED_BY_MU, "mu.yml")
+    api = result.definition["services"]["api"]
+    # No path or host patterns: mu made no target group (service-ecs.yml HasTargetGroup): a backend.
+    assert (api["kind"], api["port"], "healthCheck" in api) == ("backend", 8080, False)
+    assert api["environment"] == {"REGION": "${Region}"}
+    assert result.definition["namespace"] == "shop"
+    production = result.definition["environments"]["production"]
+    assert production["loadBalancer"]["certificateArn"] == (
+        "arn:aws:acm:us-east-1:000000000000:certificate/0a1b2c3d-0000-4000-8000-00000000abcd"
+    )
+    assert [line.split(": ")[1] for line in result.dropped] == [
+        "templates",
+        "environments[0].loadbalancer.certificate",
+        "service.environment.DB_PASSWORD",
+    ]
+    assert "production tier" in result.notes[0]
+
+
+def test_the_tier_is_chosen_at_import() -> None:
+    result = convert(PER_ENVIRONMENT, "mu.yml", tiers={"production": "development"})
+    assert (
+        result.definition["environments"]["production"]
+        == {
+            "cluster": {"provider": "fargate"},
+            "loadBalancer": {"internal": True},
+            "tier": "development",
+        }
+        or result.definition["environments"]["production"]["tier"] == "development"
+    )
+    assert result.notes == []
+
+
+def test_unreadable_yaml_is_one_line_not_a_traceback() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        convert("service: {name: [unclosed\n", "mu.yml")
+    assert str(caught.value).startswith("mu.yml (line ")
+
+
+def test_the_docs_table_is_generated_from_the_mapping_table() -> None:
+    from muon.importers.mu_table import markdown
+
+    doc = (Path(__file__).parents[1] / "docs" / "coming-from-mu.md").read_text(encoding="utf-8")
+    begin, end = "<!-- mu-table:begin -->\n", "<!-- mu-table:end -->"
+    assert doc.split(begin)[1].split(end)[0] == markdown()

@@ -62,6 +62,10 @@ def import_mu(
         "muon.yaml"
     ),
     force: Annotated[bool, typer.Option("--force", help="Overwrite the output if it exists.")] = False,
+    tier: Annotated[
+        list[str] | None,
+        typer.Option("--tier", help="ENV=development|production: an environment's tier (default: by name)."),
+    ] = None,
 ) -> None:
     """Convert a Stelligent mu file to muon.yaml. What muon cannot express is listed on stderr, one
     line per key; exit status 0: everything converted, 1: written with those lines, 2: nothing written."""
@@ -75,14 +79,18 @@ def import_mu(
     def action(_state: State) -> dict[str, Any]:
         if output.exists() and not force:
             raise UsageError(f"{output} exists; add --force to overwrite it")
-        conversion = convert(read_text(mu_file, "mu file"), str(mu_file))
+        tiers = dict(item.partition("=")[::2] for item in tier or [])
+        for name, value in tiers.items():
+            if value not in ("development", "production"):
+                raise UsageError(f"--tier {name}={value}: expected development or production")
+        conversion = convert(read_text(mu_file, "mu file"), str(mu_file), mu_file.resolve().parent, tiers)
         header = f"# Converted from {mu_file.name} by `muon import`; see README.md for every key.\n"
         output.write_text(header + yaml.safe_dump(conversion.definition, sort_keys=False), encoding="utf-8")
         dropped.extend(conversion.dropped)
-        return {"written": str(output), "dropped": conversion.dropped}
+        return {"written": str(output), "dropped": conversion.dropped, "notes": conversion.notes}
 
     def human(data: dict[str, Any]) -> None:
-        for line in data["dropped"]:
+        for line in [*data["dropped"], *data["notes"]]:
             errors.print(line, markup=False)
         console.print(f"wrote {data['written']}", markup=False)
 

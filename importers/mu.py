@@ -1,327 +1,302 @@
 """``muon import mu.yml``: Stelligent mu's definition file, as a ``muon.yaml``.
 
-mu's format (its ``common/types.go``: ``environments``, ``service``, ``service.pipeline``,
-``service.database`` …) maps key by key where muon has the same idea; everything else is reported,
-one line per key with its mu path, never silently dropped. The result is validated by muon's own
-loader before anything is written.
+mu's semantics come from mu's own source (github.com/stelligent/mu): the keys and their types from
+``common/types.go``; the implicit defaults from the CloudFormation templates it rendered —
+``templates/assets/cloudformation/service-ecs.yml`` (``ServicePort`` 8080, ``ServiceHealthEndpoint``
+/health, ``ServiceDesiredCount`` 2, ``ServiceMinSize`` 1, ``ServiceMaxSize`` 2, the target group's
+30 s interval, 3 s timeout, 2/5 thresholds, 200-299; no target group at all without path or host
+patterns) and ``templates/assets/cloudformation/database.yml`` (engine ``aurora``, Serverless
+``SecondsUntilAutoPause`` 300, capacity 2 to 256, 100 GiB for an RDS instance). Every key maps to a
+muon key (``importers/mu_table.py``) or to one stderr line naming the mu key and what to do; the
+result is validated by muon's own loader before anything is written.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from muon.stacks.definition.loader import parse_definition, parse_yaml
+from muon.stacks.definition import tier_of
+from muon.stacks.definition.environment import EnvironmentSpec
+from muon.stacks.definition.loader import parse_definition
 from muon.stacks.errors import DefinitionError
 
 PROVIDERS = {"ecs": "ec2", "ecs-fargate": "fargate"}
-ENGINES = {"aurora": "aurora-mysql", "aurora-mysql": "aurora-mysql", "aurora-postgresql": "aurora-postgresql"}
-RDS_ENGINES = {"mysql": "aurora-mysql", "postgres": "aurora-postgresql", "mariadb": "aurora-mysql"}
-SOURCES = {"github": "github", "codecommit": "codecommit", "s3": "s3"}
-# mu's default stage environments (its pipeline template).
-DEFAULT_STAGES = (("acceptance", False), ("production", True))
-
-DATABASE_KEYS = {
-    "name", "engine", "engineMode", "instanceClass", "iamAuthentication", "masterUsername",
-    "masterPasswordSSMParam", "minSize", "maxSize", "secondsUntilAutoPause", "environmentConfig",
-}  # fmt: skip
-# Keys muon has no equivalent for, with why (shown on stderr).
-WHY = {
-    "templates": "CloudFormation template patches have no Pulumi equivalent here",
-    "parameters": "CloudFormation parameters have no Pulumi equivalent here",
-    "extensions": "mu extensions patch CloudFormation",
-    "tags": "stack tags: muon tags every resource with its project, namespace, stack and environment",
-    "disableIAM": "muon creates its own least-privilege roles",
-    "roles": "pre-created roles are not supported",
-    "discovery": "service discovery is not supported",
-    "keyName": "no SSH keys: muon's hosts are reached through SSM",
-    "sshAllow": "no SSH: muon's hosts are reached through SSM",
-    "imageId": "muon runs the current ECS-optimized Amazon Linux 2023 image",
-    "osType": "muon runs the current ECS-optimized Amazon Linux 2023 image",
-    "instanceTenancy": "dedicated tenancy is not supported",
-    "desiredCapacity": "the capacity provider sizes the group between min and max",
-    "targetCPUReservation": "the capacity provider's managed scaling targets full use",
-    "targetMemoryReservation": "the capacity provider's managed scaling targets full use",
-    "httpProxy": "an HTTP proxy for the hosts is not supported",
-    "extraUserData": "extra user data is not supported",
-    "deploymentStrategy": "muon rolls out with a circuit breaker and rollback alarms",
-    "networkMode": "muon runs every task in awsvpc mode",
-    "links": "container links do not exist in awsvpc mode",
-    "schedules": "scheduled tasks are not supported yet",
-    "targetCPUUtilization": "muon scales in steps on CPU (services.<name>.scaling)",
-    "discoveryTTL": "service discovery is not supported",
-    "kmsKey": "muon creates a key per database and pipeline",
-    "allocatedStorage": "Aurora storage grows by itself",
-    "bucket": "muon creates its own artifact bucket",
-    "muBaseurl": "mu's own release",
-    "muVersion": "mu's own release",
-    "type": "CodeBuild environment type: muon's builds run on Linux",
-    "timeout": "CodeBuild timeouts are not configurable",
-    "disabled": "a disabled step is left out instead",
-}
+ENV_VARIABLE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+CERTIFICATE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+AMI_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
+ENVIRONMENT_KEYS = {"name", "provider", "loadbalancer", "cluster", "vpcTarget", "discovery", "roles"}
 
 
 @dataclass
 class Conversion:
     definition: dict[str, Any] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)
-    """One line per mu key muon cannot express: ``<file>: <mu path>: why``."""
+    """One line per loss: ``<file>: <mu path>: <what is lost and what the team must do>``."""
+    notes: list[str] = field(default_factory=list)
+    """Lines that lose nothing but need reading (which environments are production tier)."""
+    source: str = "mu.yml"
 
-    def drop(self, source: str, path: str, why: str | None = None) -> None:
-        leaf = path.rsplit(".", 1)[-1].split("[")[0]
-        self.dropped.append(f"{source}: {path}: not converted ({why or WHY.get(leaf, 'no muon equivalent')})")
+    def drop(self, path: str, why: str | None = None) -> None:
+        from muon.importers.mu_table import reason
+
+        self.dropped.append(f"{self.source}: {path}: not converted ({why or reason(path)})")
+
+    def lose(self, path: str, what: str) -> None:
+        self.dropped.append(f"{self.source}: {path}: {what}")
 
 
-def convert(text: str, source: str = "mu.yml") -> Conversion:
+class _TolerantLoader(yaml.SafeLoader):
+    """mu read its file into Go structs: CloudFormation tags (``!Sub``, ``!Ref``) inside ``templates``
+    were carried as they were. Here a tagged node loads as its plain value."""
+
+
+def _untagged(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_TolerantLoader.add_multi_constructor("!", _untagged)
+
+
+def _load(text: str, out: Conversion) -> Any:
+    def expand(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in os.environ:
+            return os.environ[name]
+        out.lose(
+            f"${{env:{name}}}",
+            f"{name} is not set here; wrote '{name.lower()}' — set {name} and import again",
+        )
+        return name.lower().replace("_", "-")
+
+    try:
+        return yaml.load(ENV_VARIABLE.sub(expand, text), Loader=_TolerantLoader)  # noqa: S506 (a SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise DefinitionError([f"{out.source}{where}: not readable YAML: {problem}"]) from None
+
+
+def convert(
+    text: str, source: str = "mu.yml", base: Path | None = None, tiers: dict[str, str] | None = None
+) -> Conversion:
     """The ``muon.yaml`` for a mu file, and what could not be carried over (DefinitionError: not a
-    mu file at all, or a result muon's loader refuses)."""
-    data = parse_yaml(text, source)
-    if not isinstance(data, dict):
+    mu file at all, or a result muon's loader refuses). ``base``: the mu file's folder (its git
+    checkout names the pipeline's repository and branch, as mu read them); ``tiers``: an environment's
+    tier chosen at import (``--tier``)."""
+    from muon.importers.mu_service import service_and_pipeline
+
+    out = Conversion(source=source)
+    data = _load(text, out)
+    if not isinstance(data, dict) or not ({"environments", "service", "namespace"} & set(data)):
         raise DefinitionError([f"{source}: expected a mu file (a mapping with environments: or service:)"])
-    out = Conversion()
-    known = {"namespace", "environments", "service"}
     for key in data:
-        if key not in known:
-            out.drop(source, str(key))
+        if key not in {"namespace", "environments", "service", "tags", "parameters"}:
+            out.drop(str(key))
     if data.get("namespace"):
         out.definition["namespace"] = str(data["namespace"]).lower()
-    service = data.get("service") or {}
-    environments = data.get("environments") or []
+    environments = [e for e in (data.get("environments") or []) if isinstance(e, dict)]
     if environments:
         out.definition["environments"] = {
-            str(env.get("name")): _environment(env, f"environments[{i}]", source, out)
+            str(env.get("name")): _environment(env, f"environments[{i}]", out)
             for i, env in enumerate(environments)
-            if isinstance(env, dict)
         }
-    if service:
-        name = str(service.get("name") or "app")
-        converted, pipeline = _service(service, source, out)
-        if not environments:  # a service-only file: an attached service project
-            stages = _stage_environments(service.get("pipeline") or {})
-            out.definition["environments"] = {env: {"attach": {"stack": env}} for env, _ in stages}
-            out.dropped.append(
-                f"{source}: environments: none in this file; attached to stacks named "
-                f"{', '.join(env for env, _ in stages)} — set attach.stack to your platform project's stacks"
-            )
-        known_envs = set(out.definition["environments"])
-        for env in sorted(set(converted.get("environments", {})) - known_envs):
-            out.drop(source, f"service.database.environmentConfig.{env}", "no such environment in this file")
-            del converted["environments"][env]
-        out.definition["services"] = {name: converted}
-        if pipeline:
-            stages = [s for s in pipeline["stages"] if s["environment"] in known_envs]
-            for stage in pipeline["stages"]:
-                if stage not in stages:
-                    out.drop(
-                        source,
-                        "service.pipeline",
-                        f"stage environment '{stage['environment']}' is not defined",
-                    )
-            pipeline["stages"] = stages
-            if stages:
-                out.definition["pipeline"] = pipeline
+    _tags(data.get("tags"), out)
+    _parameters(data.get("parameters"), out)
+    if isinstance(data.get("service"), dict) and data["service"]:
+        service_and_pipeline(data["service"], out, bool(environments), base)
+    _tiers(out, tiers or {})
     text_out = yaml.safe_dump(out.definition, sort_keys=False)
     parse_definition(text_out, f"{source} (converted)")  # muon's own checks, before anything is written
     return out
 
 
-def _environment(env: dict[str, Any], path: str, source: str, out: Conversion) -> dict[str, Any]:
+def _tiers(out: Conversion, chosen: dict[str, str]) -> None:
+    """Say which environments muon runs as production; one with neither a domain nor a certificate
+    serves plain HTTP on purpose, as mu served it (``loadBalancer.allowPlainHttp``)."""
+    environments = out.definition.get("environments") or {}
+    for name in chosen:
+        if name not in environments:
+            raise DefinitionError([f"--tier {name}: no environment '{name}' in {out.source}"])
+    for name, env in environments.items():
+        if "attach" in env:
+            continue
+        if name in chosen:
+            env["tier"] = chosen[name]
+        if tier_of(name, EnvironmentSpec.model_validate(env)) != "production":
+            continue
+        secured = "domain" in env or "certificateArn" in (env.get("loadBalancer") or {})
+        if not secured:
+            env.setdefault("loadBalancer", {})["allowPlainHttp"] = True
+        needs = (
+            "it is served over HTTPS"
+            if secured
+            else "without a domain it serves plain HTTP as mu did (loadBalancer.allowPlainHttp: true); "
+            "give it a domain for HTTPS"
+        )
+        out.notes.append(
+            f"{out.source}: environments.{name}: production tier (Multi-AZ, deletion protection, "
+            f"alarms); {needs}; `muon import --tier {name}=development` chooses otherwise"
+        )
+
+
+def _tags(tags: Any, out: Conversion) -> None:
+    """mu's ``tags`` are per stack type (``environment``, ``service``, ...); muon tags every resource
+    with the definition's ``tags``. Types that disagree on a key lose to the first."""
+    if not isinstance(tags, dict):
+        return
+    merged: dict[str, str] = {}
+    for kind, values in tags.items():
+        for key, value in (values or {}).items():
+            if key in merged and merged[key] != str(value):
+                out.lose(
+                    f"tags.{kind}.{key}",
+                    f"also '{merged[key]}' for another stack type; muon tags "
+                    "every resource alike — kept the first, set environments.<name>.tags to differ",
+                )
+                continue
+            merged[str(key)] = str(value)
+    if merged:
+        out.definition["tags"] = merged
+
+
+def _parameters(parameters: Any, out: Conversion) -> None:
+    """mu's ``parameters`` override CloudFormation parameters per stack; ``ImageId`` is the hosts'
+    AMI (muon's ``cluster.imageId``); any other is a line."""
+    if not isinstance(parameters, dict):
+        return
+    environments = out.definition.get("environments") or {}
+    for stack, values in parameters.items():
+        for key, value in (values or {}).items():
+            path = f"parameters.{stack}.{key}"
+            targets = [n for n in environments if n in str(stack)] or list(environments)
+            ec2 = [n for n in targets if environments[n].get("cluster", {}).get("provider") == "ec2"]
+            if key == "ImageId" and ec2:
+                for name in ec2:
+                    _image_id(environments[name]["cluster"], str(value), path, out)
+            else:
+                out.drop(path, "a CloudFormation parameter: set the muon key for it (docs/coming-from-mu.md)")
+
+
+def _image_id(cluster: dict[str, Any], value: str, path: str, out: Conversion) -> None:
+    if AMI_ID.match(value):
+        cluster["imageId"] = value
+    else:
+        out.lose(path, f"'{value}' is not an AMI id: set environments.<name>.cluster.imageId to yours")
+
+
+def _environment(env: dict[str, Any], path: str, out: Conversion) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key in env:
-        if key not in {"name", "provider", "loadbalancer", "cluster", "vpcTarget"}:
-            out.drop(source, f"{path}.{key}")
+        if key not in ENVIRONMENT_KEYS:
+            out.drop(f"{path}.{key}")
+    for key in ("discovery", "roles"):
+        if env.get(key):
+            out.drop(f"{path}.{key}")
     provider = env.get("provider") or "ecs"
     if provider in PROVIDERS:
         result["cluster"] = {"provider": PROVIDERS[provider]}
     else:
-        out.drop(source, f"{path}.provider", f"{provider}: muon runs ECS on Fargate or EC2; Fargate chosen")
+        out.drop(f"{path}.provider", f"{provider}: muon runs ECS on Fargate or EC2; Fargate chosen")
         result["cluster"] = {"provider": "fargate"}
-    cluster = env.get("cluster") or {}
+    _cluster(env.get("cluster") or {}, result["cluster"], path, out)
+    _load_balancer(env.get("loadbalancer") or {}, str(env.get("name")), result, path, out)
+    _vpc_target(env.get("vpcTarget") or {}, result, path, out)
+    return result
+
+
+def _cluster(cluster: dict[str, Any], result: dict[str, Any], path: str, out: Conversion) -> None:
+    ec2 = result["provider"] == "ec2"
     for key, value in cluster.items():
-        if key == "instanceType" and result["cluster"]["provider"] == "ec2":
-            result["cluster"]["instanceType"] = value
-        elif key in ("minSize", "maxSize") and result["cluster"]["provider"] == "ec2":
-            result["cluster"]["min" if key == "minSize" else "max"] = int(value)
+        where = f"{path}.cluster.{key}"
+        if not ec2 and key != "httpProxy":
+            out.drop(where, "configures EC2 hosts; this environment runs on Fargate")
+        elif key == "instanceType":
+            result["instanceType"] = value
+        elif key in ("minSize", "maxSize"):
+            result["min" if key == "minSize" else "max"] = int(value)
+        elif key == "imageId":
+            _image_id(result, str(value), where, out)
+        elif key == "httpProxy":
+            proxy = str(value) if "://" in str(value) else f"http://{value}"
+            result["httpProxy"] = proxy
+        elif key == "extraUserData":
+            result["userData"] = str(value)
+        elif key == "osType" and str(value).lower() == "amazon":
+            continue  # mu's default: Amazon Linux, what muon runs
         else:
-            out.drop(source, f"{path}.cluster.{key}")
-    lb = env.get("loadbalancer") or {}
+            out.drop(where)
+
+
+def _load_balancer(lb: dict[str, Any], env: str, result: dict[str, Any], path: str, out: Conversion) -> None:
     zone, host = lb.get("hostedzone"), lb.get("name")
     if zone:
-        result["domain"] = {"name": f"{host}.{zone}" if host else zone, "zone": zone}
+        # mu's elb.yml: a record named after the load balancer (default: the environment) in the zone.
+        name = f"{host or env}.{zone}"
+        result["domain"] = {"name": name, "zone": zone}
+        out.lose(
+            f"{path}.loadbalancer.hostedzone",
+            f"mu also aliased *.{name} to the load balancer; muon makes a record per host: "
+            "list each name in services.<name>.hosts",
+        )
         if lb.get("certificate"):
-            out.drop(
-                source, f"{path}.loadbalancer.certificate", "muon issues the domain's certificate itself"
-            )
+            out.drop(f"{path}.loadbalancer.certificate", "muon issues the domain's certificate itself")
     elif lb.get("certificate"):
-        result["loadBalancer"] = {"certificateArn": lb["certificate"]}
+        certificate = str(lb["certificate"])
+        if CERTIFICATE_ID.match(certificate):
+            region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+            certificate = f"arn:aws:acm:{region}:000000000000:certificate/{certificate}"
+            out.lose(
+                f"{path}.loadbalancer.certificate",
+                f"a bare certificate id (mu added region and account): wrote {certificate} — "
+                "put your account (and region) in environments.<name>.loadBalancer.certificateArn",
+            )
+        result["loadBalancer"] = {"certificateArn": certificate}
     elif host:
-        out.drop(source, f"{path}.loadbalancer.name", "a load balancer name without hostedzone")
+        out.drop(f"{path}.loadbalancer.name", "a load balancer name without hostedzone")
     if lb.get("internal"):
         result.setdefault("loadBalancer", {})["internal"] = True
-    target = env.get("vpcTarget") or {}
+
+
+def _vpc_target(target: dict[str, Any], result: dict[str, Any], path: str, out: Conversion) -> None:
     if target.get("vpcId"):
+        vpc = str(target["vpcId"])
+        if not VPC_ID.match(vpc):
+            out.lose(
+                f"{path}.vpcTarget.vpcId", f"'{vpc}' is a placeholder: wrote vpc-00000000, put your VPC's id"
+            )
+            vpc = "vpc-00000000"
         result["network"] = {
             "existing": {
-                "vpcId": target["vpcId"],
-                "publicSubnetIds": list(target.get("elbSubnetIds") or []),
-                "privateSubnetIds": list(target.get("instanceSubnetIds") or []),
+                "vpcId": vpc,
+                "publicSubnetIds": _subnets(
+                    target.get("elbSubnetIds"), f"{path}.vpcTarget.elbSubnetIds", out
+                ),
+                "privateSubnetIds": _subnets(
+                    target.get("instanceSubnetIds"), f"{path}.vpcTarget.instanceSubnetIds", out
+                ),
             }
         }
     for key in ("environment", "namespace"):
         if target.get(key):
-            out.drop(
-                source, f"{path}.vpcTarget.{key}", "another mu environment's VPC: give its vpcId and subnets"
-            )
-    return result
+            out.drop(f"{path}.vpcTarget.{key}", "another mu environment's VPC: give its vpcId and subnets")
 
 
-def _service(service: dict[str, Any], source: str, out: Conversion) -> tuple[dict[str, Any], dict[str, Any]]:
-    result: dict[str, Any] = {}
-    simple = {
-        "port": "port",
-        "pathPatterns": "pathPatterns",
-        "hostPatterns": "hostPatterns",
-        "priority": "priority",
-        "cpu": "cpu",
-        "memory": "memory",
-        "desiredCount": "desiredCount",
-        "imageRepository": "image",
-    }
-    handled = {*simple, "name", "minSize", "maxSize", "healthEndpoint", "protocol", "environment"}
-    handled |= {"dockerfile", "database", "pipeline"}
-    for key, value in service.items():
-        if key in simple:
-            result[simple[key]] = value
-        elif key not in handled:
-            out.drop(source, f"service.{key}")
-    if service.get("minSize") is not None or service.get("maxSize") is not None:
-        result["scaling"] = {
-            k: int(service[m])
-            for k, m in (("min", "minSize"), ("max", "maxSize"))
-            if service.get(m) is not None
-        }
-    if service.get("healthEndpoint"):
-        result["healthCheck"] = {"path": service["healthEndpoint"]}
-    if service.get("protocol"):
-        result["protocol"] = str(service["protocol"]).lower()
-    if service.get("dockerfile") and not service.get("imageRepository"):
-        result["build"] = {"context": ".", "dockerfile": service["dockerfile"]}
-    if service.get("environment"):
-        # Values (and per-environment maps) carry over as they are: mu's ${DatabaseMasterPassword}
-        # and friends are muon's placeholders too, and the password becomes an ECS secret.
-        result["environment"] = {str(k): v for k, v in service["environment"].items()}
-    if service.get("database"):
-        result.update(_database(service["database"], source, out))
-    return result, _pipeline(service.get("pipeline") or {}, source, out)
-
-
-def _database(database: dict[str, Any], source: str, out: Conversion) -> dict[str, Any]:
-    path = "service.database"
-    result: dict[str, Any] = {"name": database.get("name") or "app"}
-    overrides: dict[str, Any] = {}
-    result.update(_database_config(database, path, source, out))
-    for env, config in (database.get("environmentConfig") or {}).items():
-        override = _database_config(config or {}, f"{path}.environmentConfig.{env}", source, out)
-        capacity = {k: v for k, v in override.items() if k in ("instanceClass", "serverless")}
-        for key in set(override) - set(capacity):
-            out.drop(source, f"{path}.environmentConfig.{env}.{key}", "per-environment: only capacity")
-        if capacity:
-            overrides[str(env)] = {"database": capacity}
-    converted: dict[str, Any] = {"database": result}
-    if overrides:
-        converted["environments"] = overrides
-    return converted
-
-
-def _database_config(config: dict[str, Any], path: str, source: str, out: Conversion) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    engine = config.get("engine")
-    if engine in ENGINES:
-        result["engine"] = ENGINES[engine]
-    elif engine in RDS_ENGINES:
-        result["engine"] = RDS_ENGINES[engine]
-        out.drop(source, f"{path}.engine", f"{engine}: muon runs Aurora; converted to {RDS_ENGINES[engine]}")
-    elif engine:
-        out.drop(source, f"{path}.engine", f"{engine}: not an engine muon runs")
-    if config.get("engineMode") == "serverless":
-        serverless: dict[str, Any] = {}
-        for key, target in (("minSize", "minCapacity"), ("maxSize", "maxCapacity")):
-            if config.get(key) is not None:
-                serverless[target] = float(config[key])
-        if config.get("secondsUntilAutoPause") is not None:
-            serverless["autoPauseAfter"] = int(config["secondsUntilAutoPause"])
-        result["serverless"] = serverless
-    elif config.get("engineMode"):
-        out.drop(
-            source, f"{path}.engineMode", f"{config['engineMode']}: muon runs provisioned or Serverless v2"
-        )
-    if config.get("instanceClass") and config.get("engineMode") != "serverless":
-        result["instanceClass"] = config["instanceClass"]
-    if str(config.get("iamAuthentication", "")).lower() == "true":
-        result["iamAuthentication"] = True
-    if config.get("masterUsername"):
-        result["masterUsername"] = config["masterUsername"]
-    if config.get("masterPasswordSSMParam"):
-        result["passwordParameter"] = config["masterPasswordSSMParam"]
-    for key in config:
-        if key not in DATABASE_KEYS:
-            out.drop(source, f"{path}.{key}")
-    return result
-
-
-def _stage_environments(pipeline: dict[str, Any]) -> list[tuple[str, bool]]:
-    stages = []
-    for (default, approval), key in zip(DEFAULT_STAGES, ("acceptance", "production"), strict=True):
-        stage = pipeline.get(key) or {}
-        if not stage.get("disabled"):
-            stages.append((str(stage.get("environment") or default), approval))
-    return stages
-
-
-def _pipeline(pipeline: dict[str, Any], source: str, out: Conversion) -> dict[str, Any]:
-    if not pipeline:
-        return {}
-    handled = {"source", "build", "acceptance", "production", "notify"}
-    for key in pipeline:
-        if key not in handled:
-            out.drop(source, f"service.pipeline.{key}")
-    result: dict[str, Any] = {}
-    src = pipeline.get("source") or {}
-    provider = SOURCES.get(str(src.get("provider", "github")).lower())
-    if provider is None:
-        out.drop(
-            source, "service.pipeline.source.provider", f"{src.get('provider')}: not a source muon reads"
-        )
-        provider = "github"
-    result["source"] = {"provider": provider, "repo": src.get("repo") or "owner/repo"}
-    if src.get("branch"):
-        result["source"]["branch"] = src["branch"]
-    if provider == "github":
-        out.dropped.append(
-            f"{source}: service.pipeline.source: GitHub through a CodeStar connection — set "
-            "pipeline.source.connection (or muon:connection in the pipeline stack's config)"
-        )
-    build = pipeline.get("build") or {}
-    converted_build = {k: build[k] for k in ("image", "computeType") if build.get(k)}
-    for key in set(build) - {"image", "computeType"}:
-        out.drop(source, f"service.pipeline.build.{key}")
-    if converted_build:
-        result["build"] = converted_build
-    for key in ("acceptance", "production"):
-        for sub in set(pipeline.get(key) or {}) - {"environment", "disabled"}:
-            out.drop(source, f"service.pipeline.{key}.{sub}")
-    result["stages"] = [
-        {"environment": env, **({"approval": True} if approval else {})}
-        for env, approval in _stage_environments(pipeline)
-    ]
-    if pipeline.get("notify"):
-        result["notifications"] = {"emails": list(pipeline["notify"])}
-    elif any(approval for _, approval in _stage_environments(pipeline)):
-        out.dropped.append(
-            f"{source}: service.pipeline.notify: none; the production approval needs someone to notify — "
-            "set pipeline.notifications.emails"
-        )
-        result["notifications"] = {"emails": ["change-me@example.com"]}
-    return result
+def _subnets(values: Any, path: str, out: Conversion) -> list[str]:
+    given = [str(v) for v in (values or [])]
+    if len(given) >= 2 and all(SUBNET_ID.match(v) for v in given):
+        return given
+    out.lose(path, f"{given or 'none'}: muon needs two or more subnet ids; wrote placeholders — put yours")
+    return ["subnet-00000001", "subnet-00000002"]

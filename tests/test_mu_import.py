@@ -153,18 +153,28 @@ def converted(text: str) -> tuple[dict, list[str]]:
 
 def test_the_banana_file_converts_completely() -> None:
     definition, dropped = converted(BANANA)
-    assert dropped == []
+    # mu's elb.yml also aliased the wildcard: the one loss, named.
+    assert [line.split(": ")[1] for line in dropped] == ["environments[1].loadbalancer.hostedzone"]
     production = definition["environments"]["production"]
     assert production["cluster"] == {"provider": "ec2", "instanceType": "t3.large", "min": 2, "max": 6}
     assert production["domain"] == {"name": "banana.example.com", "zone": "example.com"}
     banana = definition["services"]["banana"]
-    assert (banana["port"], banana["priority"], banana["healthCheck"]) == (8080, 25, {"path": "/bananas"})
+    assert (banana["port"], banana["priority"]) == (8080, 25)
+    # service-ecs.yml's ElbTargetGroup, ServiceDesiredCount 2, ServiceMinSize 1, ServiceMaxSize 2.
+    assert banana["healthCheck"] == {
+        "path": "/bananas", "interval": 30, "timeout": 3, "healthyThreshold": 2, "unhealthyThreshold": 5,
+        "matcher": "200-299",
+    }  # fmt: skip
+    assert (banana["desiredCount"], banana["scaling"]) == (2, {"min": 1, "max": 2})
     assert banana["database"] == {"name": "bananadb", "engine": "aurora-mysql"}
     assert definition["pipeline"] == {
         "source": {"provider": "codecommit", "repo": "banana-service"},
         "build": {"image": "aws/codebuild/java:openjdk-8", "computeType": "BUILD_GENERAL1_MEDIUM"},
-        "stages": [{"environment": "acceptance"}, {"environment": "production", "approval": True}],
-        "notifications": {"emails": ["team@example.com"]},
+        "stages": [
+            {"environment": "acceptance", "test": "buildspec-test.yml"},
+            {"environment": "production", "test": "buildspec-prod.yml", "approval": True},
+        ],
+        "notifications": {"emails": ["team@example.com"], "onSuccess": True},
     }
 
 
@@ -194,7 +204,7 @@ def test_a_service_only_file_becomes_an_attached_service_project() -> None:
     }
     assert definition["services"]["orders"]["hostPatterns"] == ["api.example.com"]
     assert definition["pipeline"]["source"] == {"provider": "github", "repo": "acme/orders", "branch": "main"}
-    assert [line.split(": ")[1] for line in dropped] == ["service.pipeline.source", "environments"]
+    assert [line.split(": ")[1] for line in dropped] == ["environments", "service.pipeline.source"]
 
 
 def test_a_serverless_database_with_per_environment_capacity() -> None:
@@ -203,15 +213,14 @@ def test_a_serverless_database_with_per_environment_capacity() -> None:
     assert ledger["database"] == {
         "name": "ledger",
         "engine": "aurora-postgresql",
-        "serverless": {"minCapacity": 1.0, "maxCapacity": 8.0, "autoPauseAfter": 600},
+        "serverless": {"minCapacity": 0.0, "maxCapacity": 8.0, "autoPauseAfter": 600},
         "iamAuthentication": True,
         "masterUsername": "ledger",
         "passwordParameter": "/ledger/db/password",
     }
     assert ledger["environments"] == {"production": {"database": {"instanceClass": "db.r6g.large"}}}
-    assert dropped == [
-        "mu.yml: service.database.environmentConfig.production.engineMode: not converted (provisioned: muon runs provisioned or Serverless v2)"
-    ]
+    # mu's Serverless v1 paused (secondsUntilAutoPause): muon's v2 pauses at minCapacity 0, no floor.
+    assert [line.split(": ")[1] for line in dropped] == ["service.database.minSize"]
 
 
 def test_a_vpc_target_becomes_an_existing_network() -> None:
@@ -228,7 +237,10 @@ def test_per_environment_values_namespace_and_internal_load_balancer() -> None:
     definition, dropped = converted(PER_ENVIRONMENT)
     assert dropped == []
     assert definition["namespace"] == "shop"
-    assert definition["environments"]["production"]["loadBalancer"] == {"internal": True}
+    assert definition["environments"]["production"]["loadBalancer"] == {
+        "internal": True,
+        "allowPlainHttp": True,
+    }
     cart = definition["services"]["cart"]
     assert cart["environment"] == {
         "LOG_LEVEL": {"acceptance": "debug", "production": "info"},
@@ -242,40 +254,41 @@ def test_every_key_muon_cannot_express_is_one_line_with_its_mu_path() -> None:
     paths = [line.split(": ")[1] for line in dropped]
     assert paths == [
         "templates",
-        "parameters",
         "extensions",
         "environments[0].discovery",
         "environments[0].provider",
         "environments[0].cluster.keyName",
         "environments[0].cluster.sshAllow",
         "environments[0].cluster.imageId",
-        "service.networkMode",
+        "parameters.mu-service-cart.Foo",
         "service.links",
-        "service.schedules",
-        "service.database.engine",
+        "service.networkMode",
         "service.database.kmsKey",
     ]
-    assert all(line.startswith("mu.yml: ") and "not converted (" in line for line in dropped)
-    assert definition["services"]["cart"]["database"]["engine"] == "aurora-mysql"
+    # schedules became a job; engine mysql an RDS instance (mu's IsStandalone).
+    assert definition["jobs"] == {
+        "nightly": {"service": "cart", "command": ["echo"], "schedule": "rate(1 day)"}
+    }
+    assert all(line.startswith("mu.yml: ") for line in dropped)
+    assert definition["services"]["cart"]["database"]["engine"] == "mysql"
 
 
-def test_an_rds_engine_is_converted_to_its_aurora_peer_and_reported() -> None:
+def test_an_rds_engine_stays_an_rds_instance_with_mus_storage() -> None:
     definition, dropped = converted(RDS)
     assert definition["services"]["legacy"]["database"] == {
         "name": "legacy",
-        "engine": "aurora-postgresql",
+        "engine": "postgres",
         "instanceClass": "db.t4g.medium",
+        "allocatedStorage": 100,  # database.yml's DatabaseStorage
     }
-    assert dropped == [
-        "mu.yml: service.database.engine: not converted (postgres: muon runs Aurora; converted to aurora-postgresql)"
-    ]
+    assert dropped == []
 
 
 def test_a_result_muon_refuses_is_an_error_not_a_file() -> None:
-    bad = "environments: [{name: dev, provider: ecs-fargate}]\nservice: {name: x, port: 8080}\n"
+    bad = "environments: [{name: dev, provider: ecs-fargate}]\nservice: {name: x, pathPatterns: [/x]}\n"
     with pytest.raises(DefinitionError) as caught:
         convert(bad, "mu.yml")
-    assert "mu.yml (converted): services.x: give pathPatterns, hostPatterns or hosts" in str(caught.value)
+    assert "mu.yml (converted): services.x: expected a name of 2-22 lowercase" in str(caught.value)
 
 
 def run_import(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -284,16 +297,77 @@ def run_import(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_command_writes_reports_and_says_so_in_its_exit_status(tmp_path: Path) -> None:
-    (tmp_path / "complete.yml").write_text(BANANA, encoding="utf-8")
+    (tmp_path / "complete.yml").write_text(FARGATE, encoding="utf-8")
     (tmp_path / "lossy.yml").write_text(UNSUPPORTED, encoding="utf-8")
     first = run_import(tmp_path, "import", "complete.yml")
     assert (first.returncode, first.stderr) == (0, "")
-    assert yaml.safe_load((tmp_path / "muon.yaml").read_text())["services"]["banana"]["port"] == 8080
+    assert yaml.safe_load((tmp_path / "muon.yaml").read_text())["services"]["web"]["port"] == 3000
     again = run_import(tmp_path, "import", "complete.yml")
     assert again.returncode == 2 and "muon.yaml exists; add --force" in again.stderr
     lossy = run_import(tmp_path, "--json", "import", "lossy.yml", "--output", "lossy-muon.yaml")
     assert lossy.returncode == 1
-    assert len(json.loads(lossy.stdout)["dropped"]) == 13
+    assert len(json.loads(lossy.stdout)["dropped"]) == 11
     (tmp_path / "broken.yml").write_text("- not a mapping\n", encoding="utf-8")
     broken = run_import(tmp_path, "import", "broken.yml", "--output", "broken-muon.yaml")
     assert broken.returncode == 2 and not (tmp_path / "broken-muon.yaml").exists()
+
+
+ACCEPTED_BY_MU = """
+namespace: ${env:MU33_TEAM}
+templates:
+  mu-service-api:
+    Resources:
+      Extra: {Type: AWS::SNS::Topic, Properties: {TopicName: !Sub "${AWS::StackName}-x"}}
+environments:
+  - name: production
+    provider: ecs-fargate
+    loadbalancer: {certificate: 0a1b2c3d-0000-4000-8000-00000000abcd}
+service:
+  name: api
+  environment:
+    DB_PASSWORD: $(SomeSecret)
+    REGION: ${AWS::Region}
+"""
+
+
+def test_what_mu_accepted_imports_and_every_loss_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MU33_TEAM", "shop")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    result = convert(ACCEPTED_BY_MU, "mu.yml")
+    api = result.definition["services"]["api"]
+    # No path or host patterns: mu made no target group (service-ecs.yml HasTargetGroup): a backend.
+    assert (api["kind"], api["port"], "healthCheck" in api) == ("backend", 8080, False)
+    assert api["environment"] == {"REGION": "${Region}"}
+    assert result.definition["namespace"] == "shop"
+    production = result.definition["environments"]["production"]
+    assert production["loadBalancer"]["certificateArn"] == (
+        "arn:aws:acm:us-east-1:000000000000:certificate/0a1b2c3d-0000-4000-8000-00000000abcd"
+    )
+    assert [line.split(": ")[1] for line in result.dropped] == [
+        "templates",
+        "environments[0].loadbalancer.certificate",
+        "service.environment.DB_PASSWORD",
+    ]
+    assert "production tier" in result.notes[0]
+
+
+def test_the_tier_is_chosen_at_import() -> None:
+    result = convert(PER_ENVIRONMENT, "mu.yml", tiers={"production": "development"})
+    production = result.definition["environments"]["production"]
+    assert (production["tier"], production["loadBalancer"]) == ("development", {"internal": True})
+    assert result.notes == []
+
+
+def test_unreadable_yaml_is_one_line_not_a_traceback() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        convert("service: {name: [unclosed\n", "mu.yml")
+    assert str(caught.value).startswith("mu.yml (line ")
+
+
+def test_the_docs_table_is_generated_from_the_mapping_table() -> None:
+    from muon.importers.mu_table import markdown
+
+    doc = (Path(__file__).parents[1] / "docs" / "coming-from-mu.md").read_text(encoding="utf-8")
+    begin, end = "<!-- mu-table:begin -->\n", "<!-- mu-table:end -->"
+    assert doc.split(begin)[1].split(end)[0] == markdown()

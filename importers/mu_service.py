@@ -1,0 +1,318 @@
+"""mu's ``service`` (its service, database, schedules and pipeline) as muon's ``services``, ``jobs``
+and ``pipeline``; see ``importers/mu.py`` for the mu sources each default comes from."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from muon.importers.mu import Conversion
+
+ENGINES = {
+    "aurora": "aurora-mysql",  # mu's default engine (database.yml DatabaseEngine: aurora)
+    "aurora-mysql": "aurora-mysql",
+    "aurora-postgresql": "aurora-postgresql",
+    "mysql": "mysql",  # an RDS instance, as mu's IsStandalone condition made it
+    "postgres": "postgres",
+    "mariadb": "mariadb",
+}
+SOURCES = {"github": "github", "codecommit": "codecommit", "s3": "s3"}
+# mu's default stage environments and the buildspec each stage's test action ran (pipeline.yml).
+STAGES = (
+    ("acceptance", "acceptance", "buildspec-test.yml"),
+    ("production", "production", "buildspec-prod.yml"),
+)
+REFERENCE = re.compile(r"\$\{([^}]*)\}|\$\(([^)]*)\)")
+KNOWN_REFERENCES = {
+    "Environment", "ServiceName", "Region", "AccountId", "LoadBalancerUrl", "DatabaseEndpointAddress",
+    "DatabaseReaderEndpointAddress", "DatabaseEndpointPort", "DatabaseName", "DatabaseMasterUsername",
+    "DatabaseMasterPassword", "DatabaseIamUser",
+}  # fmt: skip
+RENAMED = {"AWS::Region": "Region", "AWS::AccountId": "AccountId", "EnvironmentName": "Environment"}
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|_KEY$", re.IGNORECASE)
+SERVICE_KEYS = {
+    "name", "port", "pathPatterns", "hostPatterns", "priority", "cpu", "memory", "desiredCount",
+    "imageRepository", "minSize", "maxSize", "healthEndpoint", "protocol", "environment", "dockerfile",
+    "database", "pipeline", "schedules", "roles", "targetCPUUtilization", "networkMode",
+}  # fmt: skip
+
+
+def service_and_pipeline(
+    service: dict[str, Any], out: Conversion, has_environments: bool, base: Path | None
+) -> None:
+    name = str(service.get("name") or "app")
+    definition = out.definition
+    if not has_environments:  # a service-only file: an attached service project
+        stages = stage_environments(service.get("pipeline") or {})
+        definition["environments"] = {env: {"attach": {"stack": env}} for env, _, _ in stages}
+        out.lose(
+            "environments",
+            f"none in this file; attached to stacks named {', '.join(e for e, _, _ in stages)} — set "
+            "attach.stack to your platform project's stacks",
+        )
+    converted = _service(service, name, out)
+    known = set(definition["environments"])
+    for env in sorted(set(converted.get("environments", {})) - known):
+        out.drop(f"service.database.environmentConfig.{env}", "no such environment in this file")
+        del converted["environments"][env]
+    definition["services"] = {name: converted}
+    jobs = _schedules(service.get("schedules") or [], name, out)
+    if jobs:
+        definition["jobs"] = jobs
+    pipeline = _pipeline(service.get("pipeline") or {}, out, base)
+    if pipeline:
+        stages = [s for s in pipeline["stages"] if s["environment"] in known]
+        for stage in pipeline["stages"]:
+            if stage not in stages:
+                out.drop("service.pipeline", f"stage environment '{stage['environment']}' is not defined")
+        pipeline["stages"] = stages
+        if stages:
+            definition["pipeline"] = pipeline
+
+
+def _service(service: dict[str, Any], name: str, out: Conversion) -> dict[str, Any]:
+    for key in service:
+        if key not in SERVICE_KEYS:
+            out.drop(f"service.{key}")
+    # service-ecs.yml: no path and no host pattern, no target group (HasTargetGroup): not routed.
+    routed = bool(service.get("pathPatterns") or service.get("hostPatterns"))
+    result: dict[str, Any] = {} if routed else {"kind": "backend"}
+    result["port"] = int(service.get("port") or 8080)  # ServicePort's default
+    for key in ("pathPatterns", "hostPatterns", "priority"):
+        if service.get(key) and routed:
+            result[key] = service[key]
+    for key in ("cpu", "memory"):
+        if service.get(key):
+            result[key] = int(service[key])
+    if service.get("imageRepository"):
+        result["image"] = service["imageRepository"]
+    elif service.get("dockerfile"):
+        result["build"] = {"context": ".", "dockerfile": service["dockerfile"]}
+    if routed:
+        result["healthCheck"] = {  # mu's ElbTargetGroup
+            "path": service.get("healthEndpoint") or "/health",
+            "interval": 30,
+            "timeout": 3,
+            "healthyThreshold": 2,
+            "unhealthyThreshold": 5,
+            "matcher": "200-299",
+        }
+    if service.get("protocol"):
+        result["protocol"] = str(service["protocol"]).lower()
+    result["desiredCount"] = int(service.get("desiredCount") or 2)
+    result["scaling"] = {"min": int(service.get("minSize") or 1), "max": int(service.get("maxSize") or 2)}
+    result["scaling"]["max"] = max(result["scaling"]["max"], result["scaling"]["min"])
+    if service.get("targetCPUUtilization"):
+        out.lose(
+            "service.targetCPUUtilization",
+            f"mu tracked {service['targetCPUUtilization']}% CPU; muon scales in steps on CPU — set "
+            f"services.{name}.scaling.scaleOut.steps / scaleIn.steps to match",
+        )
+    if str(service.get("networkMode") or "awsvpc") != "awsvpc":
+        out.drop("service.networkMode")
+    roles = service.get("roles") or {}
+    if roles.get("ecsTask"):  # mu's task definition used it as both roles
+        result["roles"] = {"task": roles["ecsTask"], "execution": roles["ecsTask"]}
+    for key in set(roles) - {"ecsTask"}:
+        out.drop(f"service.roles.{key}", "muon creates this role itself")
+    environment, secrets = _variables(service.get("environment") or {}, out)
+    if environment:
+        result["environment"] = environment
+    if secrets:
+        result["secrets"] = secrets
+    if service.get("database"):
+        from muon.importers.mu_database import database
+
+        result.update(database(service["database"], out))
+    return result
+
+
+def _reference(value: str, path: str, out: Conversion) -> str | None:
+    """A value's ``${X}``/``$(X)`` references in muon's form, or None (a line says why)."""
+    unknown: list[str] = []
+
+    def rewrite(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2) or ""
+        name = RENAMED.get(name, name)
+        if name not in KNOWN_REFERENCES:
+            unknown.append(name)
+        return "${" + name + "}"
+
+    result = REFERENCE.sub(rewrite, value)
+    if unknown:
+        out.lose(
+            path,
+            f"refers to {', '.join(unknown)}, which muon does not know: set it in "
+            "environment (a value) or secrets (a Parameter Store name)",
+        )
+        return None
+    return result
+
+
+def _variables(variables: dict[str, Any], out: Conversion) -> tuple[dict[str, Any], dict[str, str]]:
+    environment: dict[str, Any] = {}
+    for key, value in variables.items():
+        path = f"service.environment.{key}"
+        if isinstance(value, dict):  # per-environment values
+            values = {str(e): _reference(str(v), f"{path}.{e}", out) for e, v in value.items()}
+            kept = {e: v for e, v in values.items() if v is not None}
+            if len(kept) == len(values):
+                environment[str(key)] = kept
+            continue
+        text = _reference(str(value), path, out)
+        if text is None:
+            continue
+        if SECRET_NAME.search(str(key)) and "${DatabaseMasterPassword}" not in text and "$" in str(value):
+            out.lose(path, "a secret in plain environment: write it under secrets as a Parameter Store name")
+            continue
+        environment[str(key)] = text
+    return environment, {}
+
+
+def _schedules(schedules: list[Any], service: str, out: Conversion) -> dict[str, Any]:
+    """mu's schedules (schedule.yml: an Events rule running the service's task) are muon jobs."""
+    jobs: dict[str, Any] = {}
+    for index, schedule in enumerate(schedules):
+        path = f"service.schedules[{index}]"
+        if not isinstance(schedule, dict):
+            out.drop(path, "expected a mapping with name, expression, command")
+            continue
+        expression = str(schedule.get("expression") or "")
+        if not re.match(r"^(cron|rate)\(.+\)$", expression):
+            out.lose(
+                f"{path}.expression", f"'{expression}': write jobs.<name>.schedule as cron(...) or rate(...)"
+            )
+            continue
+        name = re.sub(r"[^a-z0-9-]", "-", str(schedule.get("name") or f"schedule-{index}").lower())
+        command = schedule.get("command") or []
+        jobs[name] = {
+            "service": service,
+            "command": [str(c) for c in command] or ["true"],
+            "schedule": expression,
+        }
+    return jobs
+
+
+def stage_environments(pipeline: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    stages = []
+    for key, default, buildspec in STAGES:
+        stage = pipeline.get(key) or {}
+        if not stage.get("disabled"):
+            stages.append((str(stage.get("environment") or default), key == "production", buildspec))
+    return stages
+
+
+def _checkout(base: Path | None) -> tuple[str | None, str | None]:
+    """The repository and branch of the mu file's git checkout: where mu took them from."""
+    if base is None:
+        return None, None
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(base), *args], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+
+    url = git("remote", "get-url", "origin")
+    repo = None
+    if url:
+        match = re.search(r"[:/]([^/:]+/[^/]+?)(?:\.git)?$", url)
+        repo = match.group(1) if match else None
+    return repo, git("rev-parse", "--abbrev-ref", "HEAD")
+
+
+def _pipeline(pipeline: dict[str, Any], out: Conversion, base: Path | None) -> dict[str, Any]:
+    if not pipeline:
+        return {}
+    for key in set(pipeline) - {"source", "build", "acceptance", "production", "notify", "kmsKey", "bucket"}:
+        out.drop(f"service.pipeline.{key}")
+    result: dict[str, Any] = {"source": _source(pipeline.get("source") or {}, out, base)}
+    build = _build(pipeline.get("build") or {}, out)
+    if build:
+        result["build"] = build
+    if pipeline.get("bucket"):
+        result["artifactBucket"] = pipeline["bucket"]
+    if pipeline.get("kmsKey"):
+        from muon.importers.mu_database import key_arn
+
+        key_arn(str(pipeline["kmsKey"]), "service.pipeline.kmsKey", "pipeline", out)
+    result["stages"] = _stages(pipeline, out)
+    if pipeline.get("notify"):
+        # mu's pipeline.yml subscribed notify to the pipeline's state changes, success included.
+        result["notifications"] = {"emails": list(pipeline["notify"]), "onSuccess": True}
+    elif any(approval for _, approval, _ in stage_environments(pipeline)):
+        out.lose(
+            "service.pipeline.notify",
+            "none; the production approval needs someone to notify — wrote "
+            "change-me@example.com: set pipeline.notifications.emails",
+        )
+        result["notifications"] = {"emails": ["change-me@example.com"]}
+    return result
+
+
+def _source(src: dict[str, Any], out: Conversion, base: Path | None) -> dict[str, Any]:
+    provider = SOURCES.get(str(src.get("provider", "github")).lower())
+    if provider is None:
+        out.drop("service.pipeline.source.provider", f"{src.get('provider')}: not a source muon reads")
+        provider = "github"
+    repo, branch = src.get("repo"), src.get("branch")
+    if not repo or not branch:
+        checkout_repo, checkout_branch = _checkout(base)
+        repo, branch = repo or checkout_repo, branch or checkout_branch
+    result = {"provider": provider, "repo": repo or "owner/repo"}
+    if not repo:
+        out.lose(
+            "service.pipeline.source.repo",
+            "none here and no git checkout to read it from (mu used "
+            "the checkout's): wrote owner/repo — set pipeline.source.repo",
+        )
+    if branch:
+        result["branch"] = branch
+    if provider == "github":
+        out.lose(
+            "service.pipeline.source",
+            "GitHub through a CodeStar connection — set "
+            "pipeline.source.connection (or muon:connection in the pipeline stack's config)",
+        )
+    return result
+
+
+def _build(build: dict[str, Any], out: Conversion) -> dict[str, Any]:
+    result = {k: build[k] for k in ("image", "computeType") if build.get(k)}
+    if build.get("timeout"):
+        result["timeoutMinutes"] = int(build["timeout"])
+    if build.get("disabled"):
+        result["artifact"] = False
+    for key in set(build) - {"image", "computeType", "timeout", "disabled", "type", "bucket"}:
+        out.drop(f"service.pipeline.build.{key}")
+    if build.get("type") and str(build["type"]) != "LINUX_CONTAINER":
+        out.drop("service.pipeline.build.type", f"{build['type']}: muon's builds run on Linux")
+    if build.get("bucket"):
+        out.drop("service.pipeline.build.bucket", "set pipeline.artifactBucket")
+    return result
+
+
+def _stages(pipeline: dict[str, Any], out: Conversion) -> list[dict[str, Any]]:
+    stages = []
+    for (env, approval, buildspec), key in zip(
+        stage_environments(pipeline),
+        [k for k, _, _ in STAGES if not (pipeline.get(k) or {}).get("disabled")],
+        strict=True,
+    ):
+        stage: dict[str, Any] = {"environment": env, "test": buildspec}
+        if approval:
+            stage["approval"] = True
+        settings = pipeline.get(key) or {}
+        roles = settings.get("roles") or {}
+        if roles.get("mu"):
+            stage["roleArn"] = roles["mu"]
+        if roles.get("codeBuild"):
+            out.drop(f"service.pipeline.{key}.roles.codeBuild", "muon creates the test project's role")
+        for sub in set(settings) - {"environment", "disabled", "roles"}:
+            out.drop(f"service.pipeline.{key}.{sub}", "the test action's CodeBuild settings are muon's")
+        stages.append(stage)
+    return stages

@@ -97,9 +97,15 @@ def _config(config: dict[str, Any], path: str, out: Conversion, top: bool) -> di
 def _serverless(config: dict[str, Any], path: str, out: Conversion | None) -> dict[str, Any]:
     """mu's Serverless (v1) paused after SecondsUntilAutoPause (300 unless 0); muon's Serverless v2
     pauses at minCapacity 0 after autoPauseAfter (300 s at least)."""
-    pause = int(
-        config.get("secondsUntilAutoPause") if config.get("secondsUntilAutoPause") is not None else 300
-    )
+    given = config.get("secondsUntilAutoPause")
+    try:
+        pause = 300 if given is None else int(given)
+    except (TypeError, ValueError):  # mu read it as a number; anything else: mu's default, said
+        pause = 300
+        if out is not None:
+            out.lose(
+                f"{path}.secondsUntilAutoPause", f"'{given}' is not a number of seconds; paused after 300"
+            )
     maximum = float(config.get("maxSize") or 256)
     if pause == 0:
         return {"minCapacity": float(config.get("minSize") or 2), "maxCapacity": maximum}

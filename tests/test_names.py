@@ -67,6 +67,9 @@ def renderings(tmp_path_factory, dev: Rendering, prod: Rendering, delivery: Rend
     directory = tmp_path_factory.mktemp("longest")
     for stack, environment in (("prod", PRODUCTION), ("dev", LONGEST)):
         (directory / f"Pulumi.{stack}.yaml").write_text(f"config:\n  muon:environments: [{environment}]\n")
+    # The pipeline installs the project's requirements, muon among them (pipeline.muonSource).
+    wheel = "https://artifacts.example.com/muon/muon_platform-0.2.0-py3-none-any.whl"
+    (directory / "requirements.txt").write_text(f"muon-platform @ {wheel}\n")
     environments = render_definition_text(directory, DEFINITION, [LONGEST, "internal", PRODUCTION])
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(preparation, "PROJECT_DIR", directory)  # the stack files the stages resolve to

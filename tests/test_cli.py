@@ -175,14 +175,16 @@ def test_logs_print_the_service_events(world: Path) -> None:
     assert muon(world, "service", "logs", "banana", "--since", "soon").exit_code == 2
 
 
-def test_following_logs_stops_cleanly_on_ctrl_c(world: Path) -> None:
-    # A real SIGINT, as Ctrl-C sends, while the command waits for new events.
-    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        result = muon(world, "service", "logs", "banana", "-f", "--since", "1h")
-    finally:
-        timer.cancel()
+def test_following_logs_stops_cleanly_on_ctrl_c(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A real SIGINT, as Ctrl-C sends, while the command waits for new events: sent from its first
+    # wait, after the first events are out, so a slow machine cannot send it before them.
+    def wait_then_interrupt(seconds: float) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(seconds)
+
+    assert ops.tail.__kwdefaults__ is not None
+    monkeypatch.setattr(ops.tail, "__kwdefaults__", {**ops.tail.__kwdefaults__, "sleep": wait_then_interrupt})
+    result = muon(world, "service", "logs", "banana", "-f", "--since", "1h")
     assert result.exit_code == 130
     assert "GET /bananas 200" in result.stdout
     assert result.stderr.strip() == "muon: interrupted"

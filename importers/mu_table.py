@@ -96,8 +96,8 @@ MAPPING: dict[str, tuple[str, str]] = {
     "service.pipeline.roles": (NONE, "muon creates the pipeline's roles"),
     "tags": ("tags", "every stack type's tags on every resource"),
     "parameters": (NONE, "CloudFormation parameters; ImageId → environments.<name>.cluster.imageId"),
-    "templates": (NONE, "CloudFormation template patches: see extensions in the README"),
-    "extensions": (NONE, "mu extensions patch CloudFormation: see extensions in the README"),
+    "templates": (NONE, "CloudFormation template patches: see extensions in docs/definition.md"),
+    "extensions": (NONE, "mu extensions patch CloudFormation: see extensions in docs/definition.md"),
     "disableIAM": (NONE, "muon creates its own least-privilege roles"),
     "roles": (NONE, "muon deploys with Pulumi, not a CloudFormation role"),
 }  # fmt: skip

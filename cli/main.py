@@ -13,6 +13,7 @@ from muon.cli import (  # noqa: F401 - they register their commands
     day2_commands,
     init_commands,
     project_commands,
+    reference_commands,
     report_commands,
     site_commands,
     workload_commands,

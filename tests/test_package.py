@@ -113,6 +113,25 @@ def test_the_wheel_holds_one_muon_namespace(installed: Path, wheel: Path) -> Non
     assert "muon/py.typed" in zipfile.ZipFile(wheel).namelist()  # PEP 561: checkers read muon's hints
 
 
+def test_the_wheel_ships_what_a_team_must_run(installed: Path, wheel: Path, tmp_path: Path) -> None:
+    """The JSON Schemas and the deploy roles' policy come from the installed muon, in a folder that
+    is not muon's repository."""
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {"muon/schema/muon.schema.json", "muon/schema/organization.schema.json"} <= set(names)
+    for name, path in (("muon", "muon.schema.json"), ("organization", "organization.schema.json")):
+        printed = muon(installed, tmp_path, "schema", name)
+        assert printed.returncode == 0, printed.stderr
+        assert printed.stdout == (PROJECT_DIR / "schema" / path).read_text()
+    policy = muon(installed, tmp_path, "deploy-role-policy")
+    assert policy.returncode == 0, policy.stderr
+    assert {
+        "Sid": "WhoAmI",
+        "Effect": "Allow",
+        "Action": "sts:GetCallerIdentity",
+        "Resource": "*",
+    } in json.loads(policy.stdout)["Statement"]
+
+
 def test_init_then_plan_in_an_empty_folder(installed: Path, tmp_path: Path) -> None:
     team = tmp_path / "banana"
     team.mkdir()

@@ -148,7 +148,7 @@ def definition(options: InitOptions) -> str:
     header = (
         f"# muon.yaml: the {name} service (muon {__version__}). Every key left out takes the default\n"
         "# of the environment's tier: dev the cheapest by muon's price table (`muon plan dev --cost`),\n"
-        "# production the compliant one. The README of muon describes every key.\n"
+        "# production the compliant one. muon's docs/definition.md describes every key.\n"
     )
     body = "environments:\n" + environment_yaml("dev", {}, "  ")
     body += environment_yaml("production", production_spec(options.domain, options.zone), "  ")

@@ -84,7 +84,7 @@ def import_mu(
             if value not in ("development", "production"):
                 raise UsageError(f"--tier {name}={value}: expected development or production")
         conversion = convert(read_text(mu_file, "mu file"), str(mu_file), mu_file.resolve().parent, tiers)
-        header = f"# Converted from {mu_file.name} by `muon import`; see README.md for every key.\n"
+        header = f"# Converted from {mu_file.name} by `muon import`; muon's docs/definition.md: every key.\n"
         output.write_text(header + yaml.safe_dump(conversion.definition, sort_keys=False), encoding="utf-8")
         dropped.extend(conversion.dropped)
         return {"written": str(output), "dropped": conversion.dropped, "notes": conversion.notes}
@@ -251,7 +251,7 @@ def destroy(
     stack: str,
     yes: Annotated[bool, typer.Option("--yes", help="Really delete every resource of the stack.")] = False,
 ) -> None:
-    """Delete every resource of STACK (protected databases and accounts stop it; see the README)."""
+    """Delete every resource of STACK (protected databases and accounts stop it; see docs/operations.md)."""
     if not yes:
         errors.print(
             f"muon: destroying stack '{stack}' deletes its resources; add --yes to do it", markup=False

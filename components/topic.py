@@ -104,7 +104,7 @@ def slack_channel(
     """The topic's messages in a Slack channel, through AWS Chatbot.
 
     AWS Chatbot rather than a webhook: no function to run and patch, messages formatted by AWS,
-    and the workspace is authorised once in the console (README).
+    and the workspace is authorised once in the console (docs/definition.md, `alarmSlack`).
     """
     role = aws.iam.Role(
         f"{name}-chatbot-role",

@@ -1,7 +1,7 @@
 """Defaults by environment tier: cheap for development, compliant for production.
 
-Every field of the definition left out takes its value from here; the README's reference
-table is this table.
+Every field of the definition left out takes its value from here; the reference's tables
+(docs/definition.md) are this table.
 """
 
 from __future__ import annotations

@@ -439,6 +439,8 @@ def test_the_sample_app_is_what_the_definition_and_pipeline_use() -> None:
     # The artifact build hands the image build the app's folder at the same path.
     artifact = yaml.safe_load((EXAMPLE / "buildspec.yml").read_text())
     assert artifact["artifacts"]["files"] == ["examples/banana/**/*"]
-    readme = (PROJECT_DIR / "README.md").read_text()
+    architecture = (PROJECT_DIR / "docs" / "architecture.md").read_text()
     for name in ("buildspec.yml", "buildspec-test.yml"):
-        assert (EXAMPLE / name).read_text().strip() in readme, f"README does not show {name}"
+        assert (EXAMPLE / name).read_text().strip() in architecture, (
+            f"docs/architecture.md does not show {name}"
+        )

@@ -1,20 +1,19 @@
-"""The README's first deploy ("Deploying for real" → "From an empty account to production"), run.
+"""The README's first deploy ("From an empty account to production"), run in a team's repository.
 
-The commands that need no AWS account run as written — `git` for real (a fork with its own
-remote), `pulumi` as a stand-in that keeps stacks and secrets providers the way the CLI does
-(tests/fake_pulumi_stacks.py) — and then the pipeline's deploy step runs from what was pushed: the
-build commands of the rendered delivery stack's deploy project, with the project's and the stage
-action's variables, in a fresh checkout on a machine logged in to nothing, as CodeBuild runs them
-(buildspec version 0.2: one shell, a phase stops at the first command that exits non-zero).
+An application repository with its own Dockerfile, requirements.txt and .gitignore is adopted by
+the README's `muon init` command; then the walkthrough's commands that need no AWS account run as
+written — `git` for real (the repository with its own remote), `pulumi` as a stand-in that keeps
+stacks and secrets providers the way the CLI does (tests/fake_pulumi_stacks.py) — and then the
+pipeline's deploy step runs from what was pushed: the build commands of the rendered delivery
+stack's deploy project, with the project's and the stage action's variables, in a fresh checkout on
+a machine logged in to nothing, as CodeBuild runs them (buildspec version 0.2: one shell, a phase
+stops at the first command that exits non-zero).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import shlex
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -24,32 +23,31 @@ import boto3
 import pytest
 import yaml
 
+from muon.plan.command import render_stack
 from muon.plan.offline import Rendering
 from muon.stacks.definition.settings import read_stack_file
 from tests import fake_pulumi_stacks as stand_in
-from tests.conftest import PROJECT_DIR
+from tests.markdown_commands import README, application, commands, section
 
-SECTION = "### From an empty account to production"
+SECTION = "## From an empty account to production"
+INIT = "## Your repository: `muon init`"
+READ_ONLY = (["pulumi", "stack", "output"],)
+"""Commands that read what the pipeline's deploys made: run after them (the deploy test)."""
 
 
 def walkthrough() -> list[list[str]]:
-    """The section's shell commands in order, ``a && b`` as two, comments dropped."""
-    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
-    start = text.index(SECTION)
-    section = text[start : text.index("\n### ", start + len(SECTION))]
-    commands: list[list[str]] = []
-    for block in re.findall(r"```sh\n(.*?)```", section, re.S):
-        for line in block.splitlines():
-            current: list[str] = []
-            for word in shlex.split(line, comments=True):
-                if word == "&&":
-                    commands.append(current)
-                    current = []
-                else:
-                    current.append(word)
-            if current:
-                commands.append(current)
-    return commands
+    """The first deploy's shell commands in order (up to "Tearing down"), ``a && b`` as two."""
+    first_deploy = section(README.read_text(encoding="utf-8"), SECTION).split("\n### ")[0]
+    return [c.argv for c in commands(first_deploy, "README.md")]
+
+
+def init_command() -> list[str]:
+    (init,) = [
+        c.argv
+        for c in commands(section(README.read_text(encoding="utf-8"), INIT), "README.md")
+        if c.argv[1] == "init"
+    ]
+    return init
 
 
 def stack_of(command: list[str]) -> str | None:
@@ -65,10 +63,49 @@ def option(command: list[str], name: str) -> str | None:
     return command[command.index(name) + 1] if name in command else None
 
 
-def test_the_walkthrough_orders_its_commands_as_pulumi_requires() -> None:
+def _git(*args: str, cwd: Path, env: dict[str, str]) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+
+
+@dataclass
+class Walk:
+    fork: Path
+    """The team's repository (a clone whose remote is ``origin``)."""
+    origin: Path
+    backends: Path
+    log: Path
+    env: dict[str, str]
+
+
+@pytest.fixture
+def adopted(tmp_path: Path) -> Walk:
+    """The team's application repository, pushed, then adopted by the README's `muon init`."""
+    fork, origin = application(tmp_path / "banana"), tmp_path / "origin.git"
+    env = {
+        **os.environ,
+        "PATH": f"{stand_in.install(tmp_path / 'bin')}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "FAKE_PULUMI_LOG": str(tmp_path / "pulumi.jsonl"),
+        "FAKE_PULUMI_BACKENDS": str(tmp_path / "backends"),
+        "PULUMI_HOME": str(tmp_path / "laptop"),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    _git("init", "-q", "--bare", "-b", "main", str(origin), cwd=tmp_path, env=env)
+    _git("add", ".", cwd=fork, env=env)
+    _git("commit", "-q", "-m", "the app", cwd=fork, env=env)
+    _git("remote", "add", "origin", str(origin), cwd=fork, env=env)
+    _git("push", "-q", "-u", "origin", "main", cwd=fork, env=env)
+    init = subprocess.run(init_command(), cwd=fork, env=env, capture_output=True, text=True, check=False)
+    assert init.returncode == 0, init.stderr
+    return Walk(fork, origin, tmp_path / "backends", tmp_path / "pulumi.jsonl", env)
+
+
+def test_the_walkthrough_orders_its_commands_as_pulumi_requires(adopted: Walk) -> None:
     commands = walkthrough()
     pulumi = [(i, c) for i, c in enumerate(commands) if c[0] == "pulumi"]
-    delivery = read_stack_file(PROJECT_DIR, "pipeline")
+    delivery = read_stack_file(adopted.fork, "pipeline")  # as `muon init` wrote it
     # A DIY backend holds the stacks: log in to it before any stack command, the one the
     # pipeline's deploy step logs in to.
     first = pulumi[0][1]
@@ -91,52 +128,31 @@ def test_the_walkthrough_orders_its_commands_as_pulumi_requires() -> None:
     push = next(i for i, c in enumerate(commands) if c[:2] == ["git", "push"])
     assert max(inits.values()) < commit < push
     assert push < next(i for i, c in pulumi if c[1] == "up" and stack_of(c) == "pipeline")
-
-
-@dataclass
-class Walk:
-    fork: Path
-    origin: Path
-    backends: Path
-    log: Path
-    env: dict[str, str]
-
-
-def _git(*args: str, cwd: Path, env: dict[str, str]) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+    # The bucket and the key are made in the stacks' region, the bucket with its location outside
+    # us-east-1 (S3 refuses a LocationConstraint of us-east-1 and needs one anywhere else).
+    region = delivery["aws:region"]
+    assert region != "us-east-1" and delivery["muon:secretsProvider"].endswith(f"?region={region}")
+    bucket = delivery["muon:backend"].removeprefix("s3://")
+    (create,) = [c for c in commands if c[:3] == ["aws", "s3api", "create-bucket"]]
+    assert option(create, "--bucket") == bucket and option(create, "--region") == region
+    assert option(create, "--create-bucket-configuration") == f"LocationConstraint={region}"
+    alias = delivery["muon:secretsProvider"].removeprefix("awskms://").split("?")[0]
+    (aliased,) = [c for c in commands if c[:3] == ["aws", "kms", "create-alias"]]
+    assert option(aliased, "--alias-name") == alias and option(aliased, "--region") == region
+    assert all(option(c, "--region") == region for c in commands if c[:2] == ["aws", "kms"])
 
 
 @pytest.fixture
-def walked(tmp_path: Path) -> Walk:
-    """A fork of this repository, and the walkthrough's commands run in it (those needing AWS
-    skipped: the bucket, the key, the connection)."""
-    fork, origin = tmp_path / "fork", tmp_path / "origin.git"
-    fork.mkdir()
-    for name in ["Pulumi.yaml", "muon.yaml", *(p.name for p in PROJECT_DIR.glob("Pulumi.*.yaml"))]:
-        shutil.copy(PROJECT_DIR / name, fork / name)
-    shutil.copytree(PROJECT_DIR / "examples" / "banana", fork / "examples" / "banana")
-    env = {
-        **os.environ,
-        "PATH": f"{stand_in.install(tmp_path / 'bin')}:{os.environ['PATH']}",
-        "FAKE_PULUMI_LOG": str(tmp_path / "pulumi.jsonl"),
-        "FAKE_PULUMI_BACKENDS": str(tmp_path / "backends"),
-        "PULUMI_HOME": str(tmp_path / "laptop"),
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    _git("init", "-q", "--bare", "-b", "main", str(origin), cwd=tmp_path, env=env)
-    _git("init", "-q", "-b", "main", cwd=fork, env=env)
-    _git("add", ".", cwd=fork, env=env)
-    _git("commit", "-q", "-m", "fork", cwd=fork, env=env)
-    _git("remote", "add", "origin", str(origin), cwd=fork, env=env)
-    _git("push", "-q", "-u", "origin", "main", cwd=fork, env=env)
+def walked(adopted: Walk) -> Walk:
+    """The walkthrough's commands run in the adopted repository (those needing AWS skipped: the
+    bucket, the key, the connection, the policy; the outputs are read after the deploys)."""
     for command in walkthrough():
-        if command[0] in ("pulumi", "git"):
-            done = subprocess.run(command, cwd=fork, env=env, capture_output=True, text=True, check=False)
+        if command[0] in ("pulumi", "git") and not any(command[: len(r)] == r for r in READ_ONLY):
+            done = subprocess.run(
+                command, cwd=adopted.fork, env=adopted.env, capture_output=True, text=True, check=False
+            )
             assert done.returncode == 0, f"{' '.join(command)}: {done.stderr}"
-    return Walk(fork, origin, tmp_path / "backends", tmp_path / "pulumi.jsonl", env)
+    return adopted
 
 
 def pushed(walk: Walk, name: str) -> dict:
@@ -145,14 +161,34 @@ def pushed(walk: Walk, name: str) -> dict:
 
 
 def test_the_walkthrough_commits_stack_files_that_name_their_secrets_provider(walked: Walk) -> None:
-    provider = read_stack_file(PROJECT_DIR, "pipeline")["muon:secretsProvider"]
+    delivery = read_stack_file(walked.fork, "pipeline")
     for stack in ("dev", "pipeline"):
         committed = pushed(walked, f"Pulumi.{stack}.yaml")
-        assert committed["secretsprovider"] == provider and committed["encryptedkey"], stack
-        state = stand_in.stack_state(walked.backends, "s3://acme-pulumi-state", stack)
+        assert (
+            committed["secretsprovider"] == delivery["muon:secretsProvider"] and committed["encryptedkey"]
+        ), stack
+        state = stand_in.stack_state(walked.backends, delivery["muon:backend"], stack)
         assert state is not None and state["updates"] == 1  # the README's own `pulumi up`
     # The production stack is the first approval's to create: its file in git names no provider.
     assert "secretsprovider" not in pushed(walked, "Pulumi.prod.yaml")
+    # The connection set on the stack before the commit is the one the pipeline reads.
+    assert pushed(walked, "Pulumi.pipeline.yaml")["config"]["muon:connection"].startswith(
+        "arn:aws:codestar-connections:eu-west-1:"
+    )
+
+
+def test_the_walkthrough_commits_everything_the_pipeline_needs(walked: Walk) -> None:
+    """Nothing `muon init` wrote or changed is left out of the commit the pipeline deploys from."""
+    status = _git("status", "--porcelain", "--untracked-files=all", cwd=walked.fork, env=walked.env)
+    assert status == ""
+    tracked = set(_git("ls-tree", "-r", "--name-only", "main", cwd=walked.origin, env=walked.env).split())
+    assert {"Pulumi.yaml", "__main__.py", "muon.yaml", "buildspec-test.yml", ".gitignore"} <= tracked
+    assert {
+        "Pulumi.dev.yaml",
+        "Pulumi.prod.yaml",
+        "Pulumi.pipeline.yaml",
+        "requirements-infra.txt",
+    } <= tracked
 
 
 def _project(rendering: Rendering, suffix: str) -> dict:
@@ -197,6 +233,10 @@ def deploy_run(
         **{v["name"]: v["value"] for v in project["environment"]["environmentVariables"]},
         **_action_variables(delivery, stage),
         "CODEBUILD_SRC_DIR": str(checkout),
+        # CodeBuild's own: the region the build runs in, the pipeline's (CodeBuild user guide,
+        # "Environment variables in build environments").
+        "AWS_DEFAULT_REGION": read_stack_file(walk.fork, "pipeline")["aws:region"],
+        "AWS_REGION": read_stack_file(walk.fork, "pipeline")["aws:region"],
         "CODEBUILD_SRC_DIR_Images": str(run / "images"),
         "PULUMI_HOME": str(run / "home"),  # a new container: logged in to nothing
         "FAKE_PULUMI_OUTPUTS": str(outputs),
@@ -210,9 +250,9 @@ def deploy_run(
     )
 
 
-def _pushed_image(aws: str) -> str:
-    ecr = boto3.client("ecr")
-    ecr.create_repository(repositoryName="muon/banana", imageTagMutability="IMMUTABLE")
+def _pushed_image(aws: str, region: str) -> str:
+    ecr = boto3.client("ecr", region_name=region)
+    ecr.create_repository(repositoryName="banana/banana", imageTagMutability="IMMUTABLE")
     manifest = {
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
@@ -226,9 +266,9 @@ def _pushed_image(aws: str) -> str:
         ],
     }
     digest = ecr.put_image(
-        repositoryName="muon/banana", imageManifest=json.dumps(manifest), imageTag="c0ffee"
+        repositoryName="banana/banana", imageManifest=json.dumps(manifest), imageTag="c0ffee"
     )["image"]["imageId"]["imageDigest"]
-    return f"123456789012.dkr.ecr.us-east-1.amazonaws.com/muon/banana@{digest}"
+    return f"123456789012.dkr.ecr.{region}.amazonaws.com/banana/banana@{digest}"
 
 
 def _order(walk: Walk, checkout: Path) -> list[list[str]]:
@@ -237,10 +277,12 @@ def _order(walk: Walk, checkout: Path) -> list[list[str]]:
 
 
 def test_the_deploy_step_keeps_each_stacks_provider_whether_or_not_its_file_names_it(
-    aws: str, walked: Walk, delivery: Rendering, tmp_path: Path
+    aws: str, walked: Walk, tmp_path: Path
 ) -> None:
-    image = _pushed_image(aws)
-    provider = read_stack_file(PROJECT_DIR, "pipeline")["muon:secretsProvider"]
+    settings = read_stack_file(walked.fork, "pipeline")
+    delivery = render_stack("pipeline", walked.fork)  # the team's delivery stack, as `pulumi up` makes it
+    image = _pushed_image(aws, settings["aws:region"])
+    provider, backend = settings["muon:secretsProvider"], settings["muon:backend"]
     # Dev: created by the walkthrough, its committed file names the provider.
     dev = deploy_run(walked, delivery, "Deploy-dev", tmp_path / "run-dev", image)
     assert dev.returncode == 0, dev.stderr
@@ -252,7 +294,7 @@ def test_the_deploy_step_keeps_each_stacks_provider_whether_or_not_its_file_name
     assert "secretsprovider" not in pushed(walked, "Pulumi.prod.yaml")
     again = deploy_run(walked, delivery, "Deploy-production", tmp_path / "run-prod-2", image)
     assert again.returncode == 0, again.stderr
-    state = stand_in.stack_state(walked.backends, "s3://acme-pulumi-state", "prod")
+    state = stand_in.stack_state(walked.backends, backend, "prod")
     assert state is not None and (state["secretsProvider"], state["updates"]) == (provider, 2)
     assert state["config"]["muon:images"] == {"banana": image}
     for run in ("run-dev", "run-prod-1", "run-prod-2"):
@@ -268,3 +310,10 @@ def test_the_deploy_step_keeps_each_stacks_provider_whether_or_not_its_file_name
         ], order
         select = order[1]
         assert "--create" in select and option(select, "--secrets-provider") == provider
+    # Back on the laptop, the README's last step reads where the services answer.
+    for command in walkthrough():
+        if any(command[: len(r)] == r for r in READ_ONLY):
+            done = subprocess.run(
+                command, cwd=walked.fork, env=walked.env, capture_output=True, text=True, check=False
+            )
+            assert done.returncode == 0, f"{' '.join(command)}: {done.stderr}"

@@ -2,7 +2,7 @@
 
 Keys are camelCase in YAML (mu's style) and snake_case in Python. Unknown keys are errors, so a
 typo never silently turns into a default. Fields left ``None`` take the environment tier's
-default (see ``stacks/tiers.py``); the README's definition reference is written from here.
+default (see ``stacks/tiers.py``); muon's definition reference (docs/definition.md) is written from here.
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@ is one muon accepts, every link leads somewhere.
 - The README's commands that need no AWS run as written, in order, in an application repository
   (its own Dockerfile and requirements.txt): `muon init`, `muon env add`, the offline plans, the
   deploy role's policy, the virtualenv; what the README says of their results (the cost, the
-  first-deploy time) is compared with what they print. The first deploy's `pulumi` and `git`
-  commands run in tests/test_walkthrough.py.
+  first-deploy time) is compared with what they print. The Quick start's plan runs in muon's own
+  repository. The first deploy's `pulumi` and `git` commands run in tests/test_walkthrough.py.
+  What cannot run here is checked instead: `pip install` from a URL or an index (no network),
+  `pip wheel` (tests/test_package.py builds the wheel), the test suite's own command.
 - Every other command, in the README and in docs/, is held to the CLI that provides it: `muon` to
   `muon <sub> --help`; `aws` (not installed here) to botocore's service models, from which the AWS
   CLI builds its commands and options; `pulumi` (not installed here) to PULUMI below, the
@@ -301,6 +303,21 @@ def test_the_readmes_offline_commands_succeed(ran: Ran) -> None:
         assert (repo / name).read_text() == APP[name]
     assert json.loads((repo / "deploy-role.json").read_text()) == deploy_policy()
     assert (repo / ".venv" / "bin" / "activate").is_file()
+
+
+def test_the_quick_start_plans_muons_own_dev_stack() -> None:
+    """The contributors' first command ends with the offline plan of muon's reference project: run as
+    written there (its install step is checked above; its test command would run this suite inside
+    itself, so it is checked against pytest's help instead)."""
+    (line,) = [c.line for c in readme_commands() if c.argv[-3:] == ["-m", "muon.plan", "dev"]]
+    plan = line.split(" && ")[-1].split()
+    assert plan[0] == ".venv/bin/python"
+    done = subprocess.run(
+        [sys.executable, *plan[1:]], cwd=PROJECT_DIR, capture_output=True, text=True, check=False, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Offline plan of stack 'dev'" in done.stdout
+    assert (PROJECT_DIR / "requirements-dev.txt").is_file()
 
 
 def _plan(ran: Ran, stack: str) -> str:

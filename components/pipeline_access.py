@@ -97,7 +97,7 @@ def deploy_policy(
     roles handed only to the services muon's roles trust, attached only muon's managed policies,
     created only under ``boundaries`` when the definition sets one. The other services stay
     ``<service>:*``: their resources are many, mostly named by AWS or Pulumi, and hold no
-    privilege over others (README, "The deploy roles, exactly")."""
+    privilege over others (docs/definition.md, "The deploy roles, exactly")."""
     broad = [f"{service}:*" for service in DEPLOYED_SERVICES if service not in SCOPED_SERVICES]
     return document(
         allow(broad, "*", Sid="ManageMuonResources"),

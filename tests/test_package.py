@@ -122,7 +122,9 @@ def test_the_wheel_ships_what_a_team_must_run(installed: Path, wheel: Path, tmp_
         printed = muon(installed, tmp_path, "schema", name)
         assert printed.returncode == 0, printed.stderr
         assert printed.stdout == (PROJECT_DIR / "schema" / path).read_text()
-    policy = muon(installed, tmp_path, "deploy-role-policy")
+    policy = muon(
+        installed, tmp_path, "--cwd", str(PROJECT_DIR), "deploy-role-policy", "--account", "123456789012"
+    )
     assert policy.returncode == 0, policy.stderr
     assert {
         "Sid": "WhoAmI",

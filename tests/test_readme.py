@@ -38,7 +38,8 @@ from botocore.session import get_session
 from typer.testing import CliRunner
 
 from muon.cli.main import app
-from muon.components.pipeline_access import DEPLOYED_SERVICES, deploy_policy
+from muon.cli.reference_commands import role_policy
+from muon.components.pipeline_access import DEPLOYED_SERVICES, SCOPED_SERVICES
 from muon.stacks.definition.settings import settings_from_config
 from muon.stacks.resolve.organization import MUON_SERVICES
 from tests.conftest import PROJECT_DIR
@@ -301,7 +302,9 @@ def test_the_readmes_offline_commands_succeed(ran: Ran) -> None:
     assert stacks == ["Pulumi.dev.yaml", "Pulumi.pipeline.yaml", "Pulumi.prod.yaml", "Pulumi.staging.yaml"]
     for name in ("Dockerfile", "requirements.txt", "app.py"):
         assert (repo / name).read_text() == APP[name]
-    assert json.loads((repo / "deploy-role.json").read_text()) == deploy_policy()
+    assert json.loads((repo / "deploy-role.json").read_text()) == role_policy(repo, "123456789012", None)
+    sids = {s.get("Sid") for s in json.loads((repo / "deploy-role.json").read_text())["Statement"]}
+    assert {"RolesOfTheNamespace", "KeysOfTheNamespace", "PulumiState", "PulumiSecrets"} <= sids
     assert (repo / ".venv" / "bin" / "activate").is_file()
 
 
@@ -435,7 +438,8 @@ def test_every_relative_link_resolves() -> None:
 def test_the_lists_the_docs_give_are_muons() -> None:
     docs = PROJECT_DIR / "docs"
     definition = " ".join((docs / "definition.md").read_text().split())
-    assert f"for each service muon deploys ({', '.join(DEPLOYED_SERVICES)})" in definition
+    broad = [s for s in DEPLOYED_SERVICES if s not in SCOPED_SERVICES]
+    assert f"`<service>:*` on `*`**: the other services muon deploys ({', '.join(broad)})" in definition
     organizations = " ".join((docs / "organizations.md").read_text().split())
     assert (
         f"must allow these services (muon's tests derive the list from the rendered stacks' resources and IAM policies): {', '.join(MUON_SERVICES)}."

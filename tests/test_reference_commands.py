@@ -8,6 +8,7 @@ import json
 from typer.testing import CliRunner
 
 from muon.cli.main import app
+from muon.plan.mocks import DEFAULT_ACCOUNT
 from muon.plan.offline import Rendering
 from muon.stacks.definition.schema import ORGANIZATION_SCHEMA_PATH, SCHEMA_PATH, SCHEMAS, schema_text
 from tests.conftest import PROJECT_DIR
@@ -38,14 +39,22 @@ def test_schema_of_something_else_is_a_usage_error() -> None:
 
 
 def test_deploy_role_policy_is_the_one_the_pipelines_deploy_roles_hold(delivery: Rendering) -> None:
-    code, out, _ = invoke("deploy-role-policy")
-    assert code == 0
-    printed = json.loads(out)
+    code, out, err = invoke("--cwd", str(PROJECT_DIR), "deploy-role-policy", "--account", DEFAULT_ACCOUNT)
+    assert code == 0, err
+    printed = json.loads(out)["Statement"]
     (broad,) = [p for p in delivery.of_type("aws:iam/policy:Policy") if p.name.endswith("-deploy-broad")]
-    assert printed == json.loads(broad.inputs["policy"])
-    allowed = {
-        a
-        for s in printed["Statement"]
-        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
-    }
-    assert {"ecs:*", "rds:*", "iam:*", "sts:GetCallerIdentity"} <= allowed
+    held = json.loads(broad.inputs["policy"])["Statement"]
+    assert printed[: len(held)] == held  # the namespace's IAM and KMS, <service>:* for the rest
+    state = [
+        s
+        for p in delivery.of_type("aws:iam/rolePolicy:RolePolicy")
+        if p.name.endswith("-deploy-policy")
+        for s in json.loads(p.inputs["policy"])["Statement"]
+        if s.get("Sid", "").startswith("Pulumi")
+    ]
+    assert state and printed[len(held) :] == state  # the backend and the secrets key of Pulumi.pipeline.yaml
+
+
+def test_deploy_role_policy_wants_an_account_id() -> None:
+    code, out, err = invoke("--cwd", str(PROJECT_DIR), "deploy-role-policy", "--account", "12")
+    assert code == 2 and out == "" and "--account: expected a 12-digit AWS account id" in err

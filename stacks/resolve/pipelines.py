@@ -265,6 +265,21 @@ def pipeline_args(
     )
 
 
+def deploy_scope(definition: Definition) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the deploy policy names: the boundaries every role it creates carries (the definition's
+    ``permissionsBoundary`` and the deploy roles' own), and the company's keys it may use."""
+    deploy_boundary = definition.pipeline.deploy_permissions_boundary if definition.pipeline else None
+    boundaries = (
+        tuple(dict.fromkeys(b for b in (definition.permissions_boundary, deploy_boundary) if b))
+        if definition.permissions_boundary
+        else ()
+    )
+    keys = tuple(
+        sorted({k for k in (definition.keys.logs, definition.keys.data, definition.keys.pipeline) if k})
+    )
+    return boundaries, keys
+
+
 def deploy_settings(
     settings: StackSettings, definition: Definition, stack: str, project_dir: Path
 ) -> DeploySettings:
@@ -282,14 +297,8 @@ def deploy_settings(
         project_dir=spec.project_dir,
         access_token_parameter=settings.access_token_parameter,
         role_arn=spec.deploy_role_arn,
-        role_boundaries=tuple(
-            dict.fromkeys(b for b in (definition.permissions_boundary, spec.deploy_permissions_boundary) if b)
-        )
-        if definition.permissions_boundary
-        else (),
-        company_keys=tuple(
-            sorted({k for k in (definition.keys.logs, definition.keys.data, definition.keys.pipeline) if k})
-        ),
+        role_boundaries=deploy_scope(definition)[0],
+        company_keys=deploy_scope(definition)[1],
         packages=package_source(spec.muon_source, project_dir, settings.definition),
     )
 

@@ -109,4 +109,7 @@ def deploy_role_policy(
     def action(state: State) -> dict[str, Any]:
         return role_policy(state.project_dir, account, region)
 
-    run(ctx, action, lambda policy: sys.stdout.write(json.dumps(policy, indent=2) + "\n"))
+    def human(policy: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(policy, indent=2) + "\n")
+
+    run(ctx, action, human)

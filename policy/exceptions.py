@@ -81,8 +81,9 @@ EXCEPTIONS: tuple[ControlException, ...] = (
         resource=r".*-deploy-broad",
         reason="The pipeline's deploy step runs `pulumi up`, which creates, changes and deletes every "
         "kind of resource muon manages: IAM and KMS are scoped to the namespace's tag, the other "
-        "services stay whole (README, 'The deploy roles, exactly'). Attached to the self-update and "
-        "deploy projects only; stages with roleArn assume a role in the target account instead.",
+        "services stay whole (docs/definition.md, 'The deploy roles, exactly'). Attached to the "
+        "self-update and deploy projects only; stages with roleArn assume a role in the target account "
+        "instead.",
     ),
     ControlException(
         control="CKV_AWS_316",

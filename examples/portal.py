@@ -2,9 +2,10 @@
 
     python examples/portal.py PROJECT_DIR dev banana REGISTRY/muon/banana@sha256:DIGEST
 
-Needs muon installed (`pip install muon`), the Pulumi CLI, AWS credentials and a Pulumi backend
-(`pulumi login`), like `pulumi up` does. PROJECT_DIR is the team's repository (its Pulumi.yaml).
-Copy it: every error a user can act on arrives as its own exception with a one-line message.
+Needs muon installed (the distribution muon-platform: the README, "Install"), the Pulumi CLI, AWS
+credentials and a Pulumi backend (`pulumi login`), like `pulumi up` does. PROJECT_DIR is the team's
+repository (its Pulumi.yaml). Copy it: every error a user can act on arrives as its own exception
+with a one-line message.
 """
 
 from __future__ import annotations

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
+import pickle
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import urllib.request
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -41,6 +46,36 @@ def delivered_images(definition: str) -> dict[str, str]:
 
 
 Renderer = Callable[..., Rendering]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-stateful-urns",
+        action="store_true",
+        help="rewrite tests/data/stateful_urns.json from the current renders (tests/test_stateful_urns.py)",
+    )
+
+
+_modules_frozen = 0
+# Full collections ten times rarer than Python's default: the renders' cycles die young, so the
+# full ones, over half the collector's time, found little (measured: the same peak memory).
+gc.set_threshold(700, 10, 100)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After a test that loaded modules, move what this process holds out of the garbage collector's
+    reach (``gc.freeze``), as muon's program does at its start (``stacks/compose.py``): pulumi_aws
+    loads its classes as a render first uses them, after that freeze, and every full collection
+    would traverse them all again (the collector took a third of a render-heavy module's time, a
+    sixth with this). Only when modules came in, so the little frozen with them that dies later
+    stays a bounded cost."""
+    global _modules_frozen
+    yield
+    if len(sys.modules) > _modules_frozen:
+        _modules_frozen = len(sys.modules)
+        gc.collect()
+        gc.freeze()
 
 
 def render_definition_text(
@@ -74,6 +109,23 @@ def render_definition_text(
     return render(lambda: program.run(), config=config, stack=stack, mocks=mocks, project=project)
 
 
+def render_shared(definition: str, environments: list[str], **options: Any) -> Rendering:
+    """``render_definition_text`` of a definition that needs no file beside it (no build context,
+    no stack file of its own) and no mocks of its own, for tests of several modules or cases that
+    read the same render: a render is deterministic, so each test process renders it once for the
+    same arguments; every call gets its own copy. Not for a test whose point is rendering again."""
+    key = json.dumps([textwrap.dedent(definition), environments, options], sort_keys=True)
+    return pickle.loads(_rendered_shared(key))
+
+
+@functools.cache
+def _rendered_shared(key: str) -> bytes:
+    definition, environments, options = json.loads(key)
+    with tempfile.TemporaryDirectory(prefix="muon-render-") as directory:
+        rendering = render_definition_text(Path(directory), definition, environments, **options)
+    return pickle.dumps(rendering, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 @pytest.fixture
 def render_definition(tmp_path: Path) -> Renderer:
     """Render ``definition`` (YAML text) as stack ``stack`` deploying ``environments``."""
@@ -96,16 +148,45 @@ def run_in_project(*command: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def run_muon(
+    directory: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """``muon …`` in ``directory`` through the command's entry point (what the installed command
+    calls), in this process: its exit status, what it printed, what it said on stderr."""
+    from muon.cli.main import entry
+
+    monkeypatch.chdir(directory)
+    with pytest.raises(SystemExit) as exited:
+        entry(list(args))
+    printed = capsys.readouterr()
+    return exited.value.code, printed.out, printed.err  # type: ignore[return-value]
+
+
+@functools.cache
+def muon_plan_dev() -> subprocess.CompletedProcess[str]:
+    """``muon plan dev --quiet --cost --timeline``: the installed command in a process of its own,
+    as a person runs it; one process serves every test of how the command passes its options on."""
+    return run_in_project("muon", "plan", "dev", "--quiet", "--cost", "--timeline")
+
+
 def render_repository_stack(stack: str, *, delivered: bool = True) -> Rendering:
     """Render one of this repository's own stacks (Pulumi.<stack>.yaml with muon.yaml).
 
     ``delivered``: with ``muon:images`` as the pipeline sets them; False: the stack file as it is.
+    A render is deterministic, so each test process renders a stack once; every call gets its own
+    copy, so a test that changes what it got changes nothing for the next one.
     """
+    return pickle.loads(_rendered_repository_stack(stack, delivered))
+
+
+@functools.cache
+def _rendered_repository_stack(stack: str, delivered: bool) -> bytes:
     config = read_stack_file(PROJECT_DIR, stack)
     if delivered and config.get("muon:environments"):
         definition = (PROJECT_DIR / "muon.yaml").read_text(encoding="utf-8")
         config["muon:images"] = json.dumps(delivered_images(definition))
-    return render(lambda: program.run(), config=config, stack=stack)
+    rendering = render(lambda: program.run(), config=config, stack=stack)
+    return pickle.dumps(rendering, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 @pytest.fixture(scope="module")

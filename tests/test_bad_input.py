@@ -13,7 +13,8 @@ import random
 import shutil
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -106,14 +107,39 @@ LAUGHS = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n" + "".
         ),
         ("environments: {dev: {}}\n" + "# padding\n" * 120_000, "muon.yaml: larger than 1,048,576 bytes"),
     ],
+    ids=["laughs", "nesting", "alias-cycle", "oversize"],
 )
 def test_yaml_that_would_exhaust_the_machine_is_refused_in_bounded_time(
     tmp_path: Path, text: str, expected: str
 ) -> None:
     project(tmp_path, text)
-    started = time.monotonic()
-    refused(tmp_path, expected)
-    assert time.monotonic() - started < 10
+    # Refusing each takes under 100,000 calls; expanding the laughs would take billions.
+    with call_budget(1_000_000):
+        refused(tmp_path, expected)
+
+
+class OverBudget(BaseException):
+    """Not an ``Exception``: no handler in the code under test catches it on its way out."""
+
+
+@contextmanager
+def call_budget(calls: int) -> Iterator[None]:
+    """Fail, rather than run on, once the code inside has made ``calls`` function calls: a bound on
+    the work done that, unlike a clock, is the same on a fast machine and a busy one."""
+    made = 0
+
+    def count(_frame: object, event: str, _arg: object) -> None:
+        nonlocal made
+        if event in ("call", "c_call"):
+            made += 1
+            if made > calls:
+                raise OverBudget(f"more than {calls:,} calls")
+
+    sys.setprofile(count)
+    try:
+        yield
+    finally:
+        sys.setprofile(None)
 
 
 def test_a_huge_value_in_an_error_is_previewed_not_printed(tmp_path: Path) -> None:
@@ -403,6 +429,7 @@ def test_validate_checks_the_organization_file(tmp_path: Path) -> None:
 # -- 8. a clean exit -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_error_exit_prints_the_message_and_nothing_after_it(tmp_path: Path) -> None:
     org_project(tmp_path, "units: {A: {policies: [Nope]}}\n")
     for _ in range(3):
@@ -450,16 +477,15 @@ def corruptions(text: str, rng: random.Random) -> str:
     return "".join(lines)
 
 
+@pytest.mark.slow
 def test_corrupted_shipped_files_give_a_plan_or_one_clear_error(tmp_path: Path) -> None:
     rng = random.Random(20261127)  # fixed: the same cases on every run
     shipped = {
         name: (PROJECT_DIR / name).read_text()
         for name in ("muon.yaml", "Pulumi.dev.yaml", "organization.yaml")
     }
-    started, outcomes = time.monotonic(), {"ok": 0, "refused": 0}
+    outcomes = {"ok": 0, "refused": 0}
     for case in range(30):
-        if time.monotonic() - started > 60:
-            break  # bounded in time as well as in count
         work = tmp_path / f"case{case}"
         work.mkdir()
         for name in ("Pulumi.yaml", "Pulumi.org.yaml", *shipped):
@@ -482,7 +508,7 @@ def test_corrupted_shipped_files_give_a_plan_or_one_clear_error(tmp_path: Path) 
         except InvalidConfigError:
             verdict = 2
         assert verdict == code, f"validate and the plan disagree on {target}: {err}"
-    assert outcomes["refused"] >= 10 and sum(outcomes.values()) >= 15, outcomes
+    assert outcomes["refused"] >= 10, outcomes
 
 
 def test_the_documented_exit_codes() -> None:
@@ -518,6 +544,7 @@ def test_a_cascade_of_problems_lists_the_first_ones_and_counts_the_rest(tmp_path
     assert lines[-1] == f"  … and {total - 8} more (fix the first ones first: they often cause the rest)"
 
 
+@pytest.mark.slow
 def test_a_stack_with_dynamic_resources_exits_without_a_stray_traceback() -> None:
     """The organization stack's dynamic providers open event loops on worker threads; the plan
     closes them before exiting, so nothing is printed after the plan."""

@@ -23,6 +23,7 @@ def load_benchmark() -> ModuleType:
     return module
 
 
+@pytest.mark.slow
 def test_floor_registers_the_same_resources_with_the_same_properties(prod: Rendering) -> None:
     bench = load_benchmark()
     recorded = [{"type": r.type, "name": r.name, "inputs": r.masked_inputs} for r in prod.custom_resources]
@@ -39,6 +40,7 @@ def test_floor_loads_the_sdk_class_of_every_type() -> None:
     assert bench.sdk_class("random:index/randomPassword:RandomPassword").__name__ == "RandomPassword"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sdk", ["pulumi_docker_build", "pulumi_random"])
 def test_loading_muon_loads_no_provider_sdk_a_stack_may_not_use(sdk: str) -> None:
     # Imported only by the stacks that use them (local builds, generated database passwords):
@@ -48,6 +50,7 @@ def test_loading_muon_loads_no_provider_sdk_a_stack_may_not_use(sdk: str) -> Non
     assert result.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_a_stack_without_databases_never_loads_the_random_sdk(tmp_path) -> None:
     probe = (
         "import sys\n"
@@ -63,6 +66,7 @@ def test_a_stack_without_databases_never_loads_the_random_sdk(tmp_path) -> None:
     assert result.stdout.strip().splitlines()[-1] == "False"
 
 
+@pytest.mark.slow
 def test_wired_floor_carries_muons_dependency_graph(prod: Rendering) -> None:
     bench = load_benchmark()
     recorded = bench.recorded(prod)

@@ -20,7 +20,7 @@ from muon.plan.offline import Rendering
 from muon.plan.prices import priced_regions, prices_for, table
 from muon.stacks.definition.settings import read_stack_file
 from muon.stacks.resolve.egress import cheapest_egress, egress_options
-from tests.conftest import PROJECT_DIR, render_definition_text, render_repository_stack, run_in_project
+from tests.conftest import PROJECT_DIR, muon_plan_dev, render_definition_text, render_repository_stack
 
 HOURS = 730
 REQUIRED_REGIONS = {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"}
@@ -273,8 +273,9 @@ def test_bad_options_are_one_line() -> None:
         assert len(err.getvalue().splitlines()) == 1, err.getvalue()
 
 
+@pytest.mark.slow
 def test_the_muon_command_passes_cost_through() -> None:
-    result = run_in_project("muon", "plan", "dev", "--quiet", "--cost")
+    result = muon_plan_dev()  # with --cost
     assert result.returncode == 0, result.stderr
     assert "Estimated monthly cost in us-east-1: $58.44" in result.stdout
     assert result.stderr == ""

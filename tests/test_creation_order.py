@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from muon.plan.offline import RenderedResource, Rendering
-from tests.conftest import render_definition_text
+from tests.conftest import render_shared
 
 CONNECTION = (
     "arn:aws:codestar-connections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
@@ -58,23 +58,19 @@ pipeline:
   source: {provider: codecommit, repo: banana}
   stages: [{environment: dev}]
 """
+PIPELINE_CONFIG = {
+    "muon:pipeline": True,
+    "muon:backend": "s3://state",
+    "muon:secretsProvider": "awskms://alias/state?region=us-east-1",
+}
 ROLE_POLICIES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
 
 
 @pytest.fixture(scope="module")
-def renderings(dev: Rendering, prod: Rendering, delivery: Rendering, tmp_path_factory) -> list[Rendering]:
-    directory = tmp_path_factory.mktemp("everything")
-    environments = render_definition_text(directory, EVERYTHING, ["dev", "staging"])
-    pipeline = render_definition_text(
-        directory,
-        EVERYTHING,
-        [],
-        extra_config={
-            "muon:pipeline": True,
-            "muon:backend": "s3://state",
-            "muon:secretsProvider": "awskms://alias/state?region=us-east-1",
-        },
-    )
+def renderings(dev: Rendering, prod: Rendering, delivery: Rendering) -> list[Rendering]:
+    # Shared with tests/test_stateful_urns.py, which pins the same renders' stateful URNs.
+    environments = render_shared(EVERYTHING, ["dev", "staging"])
+    pipeline = render_shared(EVERYTHING, [], extra_config=PIPELINE_CONFIG)
     return [dev, prod, delivery, environments, pipeline]
 
 
@@ -104,6 +100,7 @@ def role_policies(rendering: Rendering) -> dict[str, list[RenderedResource]]:
     return by_arn
 
 
+@pytest.mark.slow
 def test_whatever_names_a_role_waits_for_the_role_policies(renderings: list[Rendering]) -> None:
     checked = 0
     for rendering in renderings:
@@ -121,6 +118,7 @@ def test_whatever_names_a_role_waits_for_the_role_policies(renderings: list[Rend
     assert checked >= 20
 
 
+@pytest.mark.slow
 def test_services_wait_for_their_database_instances(renderings: list[Rendering]) -> None:
     checked = 0
     for rendering in renderings:
@@ -143,6 +141,7 @@ def test_services_wait_for_their_database_instances(renderings: list[Rendering])
     assert checked >= 5  # dev, prod, and both services of both environments above
 
 
+@pytest.mark.slow
 def test_services_wait_for_their_rds_instances(renderings: list[Rendering]) -> None:
     """An RDS instance's address exists only once the instance does: the service waits for it."""
     checked = 0
@@ -158,6 +157,7 @@ def test_services_wait_for_their_rds_instances(renderings: list[Rendering]) -> N
     assert checked >= 2  # the backend of both environments
 
 
+@pytest.mark.slow
 def test_services_wait_for_the_cluster_capacity_providers(renderings: list[Rendering]) -> None:
     checked = 0
     for rendering in renderings:
@@ -191,6 +191,7 @@ def test_an_auto_scaling_group_boots_instances_with_a_ready_profile(prod: Render
 EGRESS = ("aws:ec2/natGateway:NatGateway", "aws:ec2/instance:Instance", "aws:ec2/vpcEndpoint:VpcEndpoint")
 
 
+@pytest.mark.slow
 def test_tasks_and_hosts_start_only_once_their_subnets_have_a_way_out(renderings: list[Rendering]) -> None:
     """Tasks pull images and ship logs at once: whatever runs in the private subnets (ECS services,
     the EC2 hosts' group) waits for the subnets' route associations, the NAT gateway or instance

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from botocore.session import get_session
 
 from muon.deploy.deployer_policy import COVERAGE, NOTHING_TO_ALLOW, deployer_policy
 from muon.plan.offline import Rendering
-from tests.conftest import render_definition_text
+from tests.conftest import render_definition_text, run_muon
 from tests.test_attach import SERVICE
 
 NAMESPACE, ACCOUNT, REGION = "banana", "123456789012", "us-east-1"
@@ -235,22 +233,21 @@ def test_the_policy_is_filled_in_for_one_namespace_account_and_region(policy: di
     assert "arn:aws:route53:::hostedzone/Z123" in str(with_zone)
 
 
-def test_the_command_fills_it_in_for_the_projects_namespace(tmp_path: Path) -> None:
+def test_the_command_fills_it_in_for_the_projects_namespace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: orders\nruntime: python\n", encoding="utf-8")
     (tmp_path / "muon.yaml").write_text("namespace: shop\nenvironments: {dev: {}}\n", encoding="utf-8")
-    muon = Path(sys.executable).parent / "muon"
-    result = subprocess.run(
-        [str(muon), "deployer-policy", "--account", ACCOUNT, "--region", "eu-west-1"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
+    code, out, err = run_muon(
+        tmp_path, monkeypatch, capsys, "deployer-policy", "--account", ACCOUNT, "--region", "eu-west-1"
     )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == deployer_policy("shop", ACCOUNT, "eu-west-1")
+    assert code == 0, err
+    assert json.loads(out) == deployer_policy("shop", ACCOUNT, "eu-west-1")
 
 
-def test_the_command_says_what_the_policy_does_not_cover(tmp_path: Path) -> None:
+def test_the_command_says_what_the_policy_does_not_cover(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: orders\nruntime: python\n", encoding="utf-8")
     (tmp_path / "functions" / "hook").mkdir(parents=True)
     (tmp_path / "muon.yaml").write_text(
@@ -258,14 +255,7 @@ def test_the_command_says_what_the_policy_does_not_cover(tmp_path: Path) -> None
         "    runtime: python3.12\n    handler: app.handler\n    triggers: [{type: http, path: /hook}]\n",
         encoding="utf-8",
     )
-    muon = Path(sys.executable).parent / "muon"
-    result = subprocess.run(
-        [str(muon), "deployer-policy", "--account", ACCOUNT],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "not in this policy: a function's http trigger" in result.stderr
-    assert json.loads(result.stdout) == deployer_policy("shop", ACCOUNT, REGION)
+    code, out, err = run_muon(tmp_path, monkeypatch, capsys, "deployer-policy", "--account", ACCOUNT)
+    assert code == 0, err
+    assert "not in this policy: a function's http trigger" in err
+    assert json.loads(out) == deployer_policy("shop", ACCOUNT, REGION)

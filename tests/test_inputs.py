@@ -65,6 +65,7 @@ def renderings(tmp_path_factory) -> list[Rendering]:
     return [*stacks, render_definition_text(directory, EVERYTHING, ["dev", "staging"])]
 
 
+@pytest.mark.slow
 def test_every_nested_input_name_is_one_the_provider_knows(renderings: list[Rendering]) -> None:
     unknown = [
         f"{resource.type} {resource.name}: {key}"

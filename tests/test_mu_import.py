@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ import yaml
 from muon.importers.mu import convert
 from muon.stacks.definition.loader import parse_definition
 from muon.stacks.errors import DefinitionError
-from tests.conftest import render_definition_text
+from tests.conftest import render_definition_text, run_muon
 
 BANANA = """
 environments:
@@ -291,25 +289,26 @@ def test_a_result_muon_refuses_is_an_error_not_a_file() -> None:
     assert "mu.yml (converted): services.x: expected a name of 2-22 lowercase" in str(caught.value)
 
 
-def run_import(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    muon = Path(sys.executable).parent / "muon"
-    return subprocess.run([str(muon), *args], cwd=directory, capture_output=True, text=True, check=False)
-
-
-def test_the_command_writes_reports_and_says_so_in_its_exit_status(tmp_path: Path) -> None:
+def test_the_command_writes_reports_and_says_so_in_its_exit_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "complete.yml").write_text(FARGATE, encoding="utf-8")
     (tmp_path / "lossy.yml").write_text(UNSUPPORTED, encoding="utf-8")
-    first = run_import(tmp_path, "import", "complete.yml")
-    assert (first.returncode, first.stderr) == (0, "")
+    code, _, err = run_muon(tmp_path, monkeypatch, capsys, "import", "complete.yml")
+    assert (code, err) == (0, "")
     assert yaml.safe_load((tmp_path / "muon.yaml").read_text())["services"]["web"]["port"] == 3000
-    again = run_import(tmp_path, "import", "complete.yml")
-    assert again.returncode == 2 and "muon.yaml exists; add --force" in again.stderr
-    lossy = run_import(tmp_path, "--json", "import", "lossy.yml", "--output", "lossy-muon.yaml")
-    assert lossy.returncode == 1
-    assert len(json.loads(lossy.stdout)["dropped"]) == 11
+    code, _, err = run_muon(tmp_path, monkeypatch, capsys, "import", "complete.yml")
+    assert code == 2 and "muon.yaml exists; add --force" in err
+    code, out, _ = run_muon(
+        tmp_path, monkeypatch, capsys, "--json", "import", "lossy.yml", "--output", "lossy-muon.yaml"
+    )
+    assert code == 1
+    assert len(json.loads(out)["dropped"]) == 11
     (tmp_path / "broken.yml").write_text("- not a mapping\n", encoding="utf-8")
-    broken = run_import(tmp_path, "import", "broken.yml", "--output", "broken-muon.yaml")
-    assert broken.returncode == 2 and not (tmp_path / "broken-muon.yaml").exists()
+    code, _, _ = run_muon(
+        tmp_path, monkeypatch, capsys, "import", "broken.yml", "--output", "broken-muon.yaml"
+    )
+    assert code == 2 and not (tmp_path / "broken-muon.yaml").exists()
 
 
 ACCEPTED_BY_MU = """

@@ -86,11 +86,13 @@ def renderings(tmp_path_factory, dev: Rendering, prod: Rendering, delivery: Rend
     return [environments, pipeline, dev, prod, delivery, render_repository_stack("org")]
 
 
+@pytest.mark.slow
 def test_every_type_muon_creates_has_a_name_rule(renderings: list[Rendering]) -> None:
     types = {r.type for rendering in renderings for r in rendering.custom_resources}
     assert sorted(types - set(NAME_RULES)) == []
 
 
+@pytest.mark.slow
 def test_every_physical_name_fits_what_aws_accepts(renderings: list[Rendering]) -> None:
     problems, checked = [], 0
     for rendering in renderings:
@@ -106,6 +108,7 @@ def test_every_physical_name_fits_what_aws_accepts(renderings: list[Rendering]) 
     assert checked > 300
 
 
+@pytest.mark.slow
 def test_names_of_the_same_kind_never_collide(renderings: list[Rendering]) -> None:
     for rendering in renderings:
         seen: dict[tuple[str, str, str], str] = {}
@@ -128,6 +131,7 @@ def test_names_of_the_same_kind_never_collide(renderings: list[Rendering]) -> No
             seen[key] = resource.name
 
 
+@pytest.mark.slow
 def test_load_balancer_and_target_group_names_are_readable_and_follow_replacements(
     renderings: list[Rendering], render_definition
 ) -> None:

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from muon.components.naming import NAME_RULES, physical_name
-from muon.plan.command import render_stack
 from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
-from tests.conftest import PROJECT_DIR, render_definition_text
+from tests.conftest import PROJECT_DIR, render_definition_text, render_repository_stack
 
 CONNECTION = (
     "arn:aws:codestar-connections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
@@ -70,7 +69,7 @@ def test_the_shipped_projects_names_are_unchanged(stack: str) -> None:
     no below-minimum alarm for a service awaiting its first image, and the certificate's
         validation record is named as the offline ACM now names one per name and account)."""
     before = json.loads((PROJECT_DIR / "tests" / "data" / "physical_names.json").read_text(encoding="utf-8"))
-    assert sorted(names(render_stack(stack, PROJECT_DIR))) == before[stack]
+    assert sorted(names(render_repository_stack(stack, delivered=False))) == before[stack]
 
 
 def test_two_projects_share_no_name(tmp_path: Path) -> None:

@@ -1,15 +1,15 @@
 """One-off tasks, jobs and migrations against a real AWS API endpoint (moto in server mode).
 
 moto's ECS runs no container: a task steps from RUNNING to STOPPED as it is described, and
-reports exit code 0. Where a test needs the container to say something, a helper thread plays
-the container: it writes the task's log lines and sets the exit code moto will report (on the
-moto server's own state, which runs in this process).
+reports exit code 0. Where a test needs the container to say something, ``play_container`` plays
+it: as moto creates the task (the moto server runs in this process), it writes the task's log lines
+and sets the exit code moto will report — before the command learns of the task, so no race with
+the command's polling, however slow the machine.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -104,39 +104,27 @@ def task_definition(image: str) -> dict[str, Any]:
     }
 
 
-def play_container(lines: list[str], exit_code: int, seen: list[str]) -> threading.Thread:
-    """Wait for a new task; write its log lines; make moto report ``exit_code`` for it."""
-    from moto.ecs.models import ecs_backends
+def play_container(monkeypatch: pytest.MonkeyPatch, lines: list[str], exit_code: int) -> None:
+    """The next tasks moto starts write ``lines`` to their log stream and exit with ``exit_code``."""
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.logs.models import logs_backends
 
-    ecs, logs = boto3.client("ecs"), boto3.client("logs")
+    run_task = EC2ContainerServiceBackend.run_task
 
-    def act() -> None:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            arns = [a for a in ecs.list_tasks(cluster=CLUSTER)["taskArns"] if a not in seen]
-            if arns:
-                break
-            time.sleep(0.005)
-        else:
-            return
-        arn = arns[0]
-        seen.append(arn)
-        stream = f"app/app/{arn.rsplit('/', 1)[-1]}"
-        logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName=stream)
-        now = int(time.time() * 1000)
-        logs.put_log_events(
-            logGroupName=LOG_GROUP,
-            logStreamName=stream,
-            logEvents=[{"timestamp": now + i, "message": line} for i, line in enumerate(lines)],
-        )
-        for account in ecs_backends.values():
-            task = account["us-east-1"].tasks.get(CLUSTER, {}).get(arn)
-            if task is not None:
-                task.containers[0].exitCode = exit_code
+    def run_and_play(backend: EC2ContainerServiceBackend, *args: Any, **kwargs: Any) -> list[Any]:
+        tasks = run_task(backend, *args, **kwargs)
+        logs = logs_backends[backend.account_id][backend.region_name]
+        for task in tasks:
+            stream = f"app/app/{task.task_arn.rsplit('/', 1)[-1]}"
+            logs.create_log_stream(LOG_GROUP, stream)
+            now = int(time.time() * 1000)
+            logs.put_log_events(
+                LOG_GROUP, stream, [{"timestamp": now + i, "message": line} for i, line in enumerate(lines)]
+            )
+            task.containers[0].exitCode = exit_code
+        return tasks
 
-    thread = threading.Thread(target=act, daemon=True)
-    thread.start()
-    return thread
+    monkeypatch.setattr(EC2ContainerServiceBackend, "run_task", run_and_play)
 
 
 @pytest.fixture
@@ -173,10 +161,11 @@ def only_task() -> dict[str, Any]:
     return ecs.describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"][0]
 
 
-def test_service_run_overrides_the_command_streams_logs_and_exits_zero(outputs: Path, service: dict) -> None:
-    player = play_container(["migrating 3 tables", "done"], 0, [])
+def test_service_run_overrides_the_command_streams_logs_and_exits_zero(
+    outputs: Path, service: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    play_container(monkeypatch, ["migrating 3 tables", "done"], 0)
     result = muon(outputs, "service", "run", "banana", "--", "python", "-m", "app.check", "--all")
-    player.join()
     assert result.exit_code == 0, result.stderr
     assert "migrating 3 tables\ndone\n" in result.stdout
     task = only_task()
@@ -193,10 +182,11 @@ def test_service_run_overrides_the_command_streams_logs_and_exits_zero(outputs: 
     assert task["startedBy"] == "muon-service-run"
 
 
-def test_service_run_exits_with_the_container_exit_code(outputs: Path) -> None:
-    player = play_container(["Error: no such table"], 3, [])
+def test_service_run_exits_with_the_container_exit_code(
+    outputs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    play_container(monkeypatch, ["Error: no such table"], 3)
     result = muon(outputs, "service", "run", "banana", "--", "false")
-    player.join()
     assert result.exit_code == 3
     assert "Error: no such table" in result.stdout
     assert result.stderr.strip().startswith("muon: the task arn:aws:ecs:")
@@ -303,7 +293,9 @@ MIGRATE = ["migrate", "--stack", "dev", "--environment", "dev", "--migration"]
 """The deploy step's migrate command, as the deploy buildspec runs it (the migration follows)."""
 
 
-def run_migrate(service: dict[str, Any], exit_code: int) -> tuple[int, list[list[str]]]:
+def run_migrate(
+    monkeypatch: pytest.MonkeyPatch, service: dict[str, Any], exit_code: int
+) -> tuple[int, list[list[str]]]:
     """The deploy step's migrate command; the targeted `pulumi up` registers the new revision."""
     commands: list[list[str]] = []
 
@@ -316,18 +308,19 @@ def run_migrate(service: dict[str, Any], exit_code: int) -> tuple[int, list[list
         commands.append(command)
         return json.dumps(stack_state(service))
 
-    player = play_container(["applying migration 0042"], exit_code, [])
+    play_container(monkeypatch, ["applying migration 0042"], exit_code)
     code = deploy.main(
         [*MIGRATE, json.dumps({"service": "banana", "command": ["python", "manage.py", "migrate"]})],
         runner=runner,
         capture=capture,
     )
-    player.join()
     return code, commands
 
 
-def test_a_migration_runs_the_new_revision_before_the_service_is_updated(service: dict, capsys) -> None:
-    code, commands = run_migrate(service, 0)
+def test_a_migration_runs_the_new_revision_before_the_service_is_updated(
+    service: dict, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, commands = run_migrate(monkeypatch, service, 0)
     assert code == 0
     assert commands[0] == ["pulumi", "stack", "export", "--stack", "dev"]
     (targeted,) = [c for c in commands if c[:2] == ["pulumi", "up"]]
@@ -342,8 +335,10 @@ def test_a_migration_runs_the_new_revision_before_the_service_is_updated(service
     assert described["taskDefinition"] == service["taskDefinitionArn"]
 
 
-def test_a_failing_migration_fails_the_stage_before_the_service_is_updated(service: dict, capsys) -> None:
-    code, _ = run_migrate(service, 2)
+def test_a_failing_migration_fails_the_stage_before_the_service_is_updated(
+    service: dict, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _ = run_migrate(monkeypatch, service, 2)
     assert code == 1
     error = capsys.readouterr().err
     assert "migration of banana exited 2; the service was not updated" in error
@@ -391,9 +386,8 @@ def test_muon_up_migrate_runs_the_migration_then_the_update(
     migrating_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = fake_pulumi.activate(tmp_path, monkeypatch, on_path=True)[1]
-    player = play_container(["0042 applied"], 0, [])
+    play_container(monkeypatch, ["0042 applied"], 0)
     result = runner.invoke(app, ["--cwd", str(migrating_project), "up", "dev", "--migrate"])
-    player.join()
     assert result.exit_code == 0, result.stderr
     assert "0042 applied" in result.stdout
     ups = [c for c in fake_pulumi.commands(log) if c[:1] == ["up"]]
@@ -407,9 +401,8 @@ def test_muon_up_migrate_stops_when_the_migration_fails(
     migrating_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log = fake_pulumi.activate(tmp_path, monkeypatch, on_path=True)[1]
-    player = play_container(["duplicate column"], 1, [])
+    play_container(monkeypatch, ["duplicate column"], 1)
     result = runner.invoke(app, ["--cwd", str(migrating_project), "up", "dev", "--migrate"])
-    player.join()
     assert result.exit_code == 1
     assert "migration of banana exited 1; the service was not updated" in result.stderr
     ups = [c for c in fake_pulumi.commands(log) if c[:1] == ["up"]]

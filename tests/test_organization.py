@@ -521,6 +521,7 @@ def test_the_stack_aws_settings_reach_the_providers(render_definition, tmp_path:
         }
 
 
+@pytest.mark.slow
 def test_the_providers_are_stored_by_value_and_load_anywhere(tmp_path: Path) -> None:
     # State written by one checkout must load where this repository's modules are not importable
     # (another folder, the pipeline, an installed package): the pickled provider names no module

@@ -51,7 +51,9 @@ def fresh_venv(venv: Path, wheel: Path) -> Path:
     editable install of muon is not active there): the test stays offline and fast, and `muon`
     itself can only come from the wheel.
     """
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # No pip of its own (its bootstrap costs more than the rest of this): this environment's pip
+    # installs into it (--python).
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -60,7 +62,8 @@ def fresh_venv(venv: Path, wheel: Path) -> Path:
         text=True,
     ).stdout.strip()
     Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    pip = [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed"]
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps"]
+    pip += ["--no-index", "--ignore-installed"]
     subprocess.run(
         [*pip, "--find-links", str(wheel.parent), "muon-platform"],
         check=True,
@@ -94,6 +97,7 @@ def muon(venv: Path, directory: Path, *args: str) -> subprocess.CompletedProcess
     )
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_one_muon_namespace(installed: Path, wheel: Path) -> None:
     result = subprocess.run(
         [
@@ -113,6 +117,7 @@ def test_the_wheel_holds_one_muon_namespace(installed: Path, wheel: Path) -> Non
     assert "muon/py.typed" in zipfile.ZipFile(wheel).namelist()  # PEP 561: checkers read muon's hints
 
 
+@pytest.mark.slow
 def test_the_wheel_ships_what_a_team_must_run(installed: Path, wheel: Path, tmp_path: Path) -> None:
     """The JSON Schemas and the deploy roles' policy come from the installed muon, in a folder that
     is not muon's repository."""
@@ -134,6 +139,7 @@ def test_the_wheel_ships_what_a_team_must_run(installed: Path, wheel: Path, tmp_
     } in json.loads(policy.stdout)["Statement"]
 
 
+@pytest.mark.slow
 def test_init_then_plan_in_an_empty_folder(installed: Path, tmp_path: Path) -> None:
     team = tmp_path / "banana"
     team.mkdir()
@@ -161,6 +167,7 @@ def test_init_then_plan_in_an_empty_folder(installed: Path, tmp_path: Path) -> N
     assert elsewhere.returncode == 0, elsewhere.stderr
 
 
+@pytest.mark.slow
 def test_init_with_a_pipeline_renders_the_delivery_stack(installed: Path, tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM scratch\nEXPOSE 9090\n")
     result = muon(

@@ -4,13 +4,11 @@ placeholders, events and alarms."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from muon.plan.offline import Rendering
 from tests.aws_models import assert_valid
-from tests.conftest import definition_error, render_definition_text
+from tests.conftest import definition_error, render_shared
 
 ENVIRONMENTS = (
     "environments:\n  dev: {}\n  production: {domain: {name: shop.example.com, zone: example.com}}\n"
@@ -23,19 +21,21 @@ TLS = {
 FAMILY = {"postgres": "postgres17", "mysql": "mysql8.0", "mariadb": "mariadb11.4"}
 
 
-def render(tmp_path: Path, engine: str, environments: list[str], extra: str = "") -> Rendering:
+def render(engine: str, environments: list[str], extra: str = "") -> Rendering:
+    """The shop service with a database of ``engine``; the same render serves every test that asks
+    for it (``render_shared``: the definition needs no file beside it)."""
     definition = (
         ENVIRONMENTS
         + "services:\n  shop:\n    port: 8080\n    pathPatterns: [/shop]\n"
         + "    environment: {DATABASE_URL: 'postgresql://${DatabaseEndpointAddress}:${DatabaseEndpointPort}/${DatabaseName}'}\n"
         + f"    database: {{name: shop, engine: {engine}{extra}}}\n"
     )
-    return render_definition_text(tmp_path, definition, environments)
+    return render_shared(definition, environments)
 
 
 @pytest.mark.parametrize("engine", ["postgres", "mysql", "mariadb"])
-def test_production_instance(tmp_path: Path, engine: str) -> None:
-    rendering = render(tmp_path, engine, ["production"])
+def test_production_instance(engine: str) -> None:
+    rendering = render(engine, ["production"])
     assert rendering.of_type("aws:rds/cluster:Cluster") == []
     instance = rendering.one("aws:rds/instance:Instance").inputs
     assert instance["identifier"] == "muon-production-shop"
@@ -109,8 +109,8 @@ def test_production_instance(tmp_path: Path, engine: str) -> None:
     )
 
 
-def test_development_instance_is_small_and_single_zone(tmp_path: Path) -> None:
-    instance = render(tmp_path, "postgres", ["dev"]).one("aws:rds/instance:Instance").inputs
+def test_development_instance_is_small_and_single_zone() -> None:
+    instance = render("postgres", ["dev"]).one("aws:rds/instance:Instance").inputs
     assert (instance["instanceClass"], instance["multiAz"], instance["maxAllocatedStorage"]) == (
         "db.t4g.micro",
         False,
@@ -120,18 +120,17 @@ def test_development_instance_is_small_and_single_zone(tmp_path: Path) -> None:
     assert instance["skipFinalSnapshot"] is True
 
 
-def test_log_groups_exist_before_the_instance_writes_to_them(tmp_path: Path) -> None:
-    rendering = render(tmp_path, "postgres", ["dev"])
+def test_log_groups_exist_before_the_instance_writes_to_them() -> None:
+    rendering = render("postgres", ["dev"])
     groups = {g.inputs["name"] for g in rendering.of_type("aws:cloudwatch/logGroup:LogGroup")}
     assert {"/aws/rds/instance/muon-dev-shop/postgresql", "/aws/rds/instance/muon-dev-shop/upgrade"} <= groups
 
 
-def test_production_instances_meet_the_controls(tmp_path: Path) -> None:
+def test_production_instances_meet_the_controls() -> None:
     from muon.policy.levels import assess
 
     for engine in ("postgres", "mysql", "mariadb"):
-        (tmp_path / engine).mkdir()
-        rendering = render(tmp_path / engine, engine, ["production"])
+        rendering = render(engine, ["production"])
         assessed, _ = assess(rendering.custom_resources)
         assert [str(a.finding) for a in assessed if "shop-database" in a.finding.resource] == [], engine
 
@@ -177,10 +176,10 @@ def test_bad_engine_input_is_one_line(database: str, path: str, expected: str) -
     assert expected in message
 
 
-def test_development_trade_offs_are_advisory_findings(tmp_path: Path) -> None:
+def test_development_trade_offs_are_advisory_findings() -> None:
     from muon.policy.levels import assess
 
-    assessed, _ = assess(render(tmp_path, "mysql", ["dev"]).custom_resources)
+    assessed, _ = assess(render("mysql", ["dev"]).custom_resources)
     found = {
         a.finding.control: a.level for a in assessed if a.finding.resource == "dev-shop-database-instance"
     }
@@ -188,8 +187,8 @@ def test_development_trade_offs_are_advisory_findings(tmp_path: Path) -> None:
     assert set(found.values()) == {"advisory"}
 
 
-def test_the_modeled_first_deploy_waits_for_the_instance(tmp_path: Path) -> None:
+def test_the_modeled_first_deploy_waits_for_the_instance() -> None:
     from muon.plan.timeline import model
 
-    timeline = model(render(tmp_path, "postgres", ["production"]))
+    timeline = model(render("postgres", ["production"]))
     assert timeline.total_seconds >= 900

@@ -16,7 +16,7 @@ from muon.plan.timeline import (
     model,
     weight,
 )
-from tests.conftest import render_repository_stack, run_in_project
+from tests.conftest import muon_plan_dev, render_repository_stack
 
 VPC, SUBNET, NAT = "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway"
 SERVICE = "aws:ecs/service:Service"
@@ -156,8 +156,9 @@ def test_plan_prints_the_timeline_and_carries_it_in_json(tmp_path) -> None:
     assert all(step["basis"] for step in steps)
 
 
+@pytest.mark.slow
 def test_the_muon_command_passes_timeline_through() -> None:
-    result = run_in_project("muon", "plan", "dev", "--quiet", "--timeline")
+    result = muon_plan_dev()  # with --timeline
     assert result.returncode == 0, result.stderr
     assert "Modeled first deploy: " in result.stdout
     assert "aws:rds/clusterInstance:ClusterInstance  dev-banana-database-instance-0" in result.stdout

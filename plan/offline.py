@@ -64,6 +64,9 @@ class RenderedResource:
     """The explicit provider's reference (``<urn>::<id>``); empty: the stack's default provider."""
     state: dict[str, Any] = field(default_factory=dict)
     """What the mocks answered: the resource's outputs (``arn``, ``id`` ...) in this render."""
+    alias_specs: tuple[dict[str, Any], ...] = ()
+    """The ``aliases`` option as the SDK sent it: ``{"urn": ...}`` or ``{"spec": {"name", "type",
+    "parentUrn" | "noParent", ...}}`` (what the engine resolves against the last deployment)."""
 
     def json(self, key: str) -> Any:
         """Decode an input that carries a JSON document (policies, container definitions)."""
@@ -181,6 +184,8 @@ def _record(monitor: RecordingMonitor) -> list[RenderedResource]:
                 import_id=request.importId,
                 provider=request.provider,
                 state={"id": registered.id, **registered.state} if registered else {},
+                alias_specs=tuple(json_format.MessageToDict(alias) for alias in request.aliases)
+                + tuple({"urn": urn} for urn in request.aliasURNs),
             )
         )
     # Registration order depends on the event loop; sort so that every render reads the same.

@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+import botocore.loaders
+import botocore.session
 import pytest
 import yaml
 
@@ -46,6 +48,26 @@ def delivered_images(definition: str) -> dict[str, str]:
 
 
 Renderer = Callable[..., Rendering]
+
+
+class _SearchPaths(list):
+    def append(self, path: str) -> None:  # boto3 adds its own data folder to every session's loader
+        if path not in self:
+            super().append(path)
+
+
+@functools.cache
+def _shared_loader(search_path_string: str | None) -> botocore.loaders.Loader:
+    loader = _create_loader(search_path_string)
+    loader._search_paths = _SearchPaths(loader.search_paths)
+    return loader
+
+
+# botocore reads and parses its data files (service models, endpoints: about 0.1 s of CPU for each
+# new client) once per session, and the commands under test open a session per client, in every
+# test again. One loader per search path for this process: what a single session does anyway.
+_create_loader = botocore.session.create_loader
+botocore.session.create_loader = _shared_loader
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

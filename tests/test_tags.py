@@ -51,6 +51,7 @@ def under_dev_environment(rendering: Rendering) -> set[str]:
     return {r.urn for r in rendering.descendants(environment.urn)}
 
 
+@pytest.mark.slow
 def test_every_taggable_resource_carries_the_tags(tagged: dict[str, Rendering]) -> None:
     from bench.render import sdk_class  # the SDK class behind a type token
 
@@ -72,6 +73,7 @@ def test_every_taggable_resource_carries_the_tags(tagged: dict[str, Rendering]) 
     assert checked > 150
 
 
+@pytest.mark.slow
 def test_a_resources_own_tags_win(tagged: dict[str, Rendering]) -> None:
     dev = tagged["dev"]
     (cluster,) = dev.of_type("aws:ecs/cluster:Cluster")
@@ -81,12 +83,14 @@ def test_a_resources_own_tags_win(tagged: dict[str, Rendering]) -> None:
     assert cluster.inputs["tags"]["CostCenter"] == "7"  # the environment's over the top level
 
 
+@pytest.mark.slow
 def test_instances_launched_by_the_hosts_carry_the_tags(tagged: dict[str, Rendering]) -> None:
     template = tagged["prod"].one("aws:ec2/launchTemplate:LaunchTemplate").inputs
     (instances,) = [s for s in template["tagSpecifications"] if s["resourceType"] == "instance"]
     assert {k: instances["tags"].get(k) for k in COMPANY} == COMPANY
 
 
+@pytest.mark.slow
 def test_untaggable_types_are_left_alone(tagged: dict[str, Rendering]) -> None:
     for rendering in tagged.values():
         for resource in rendering.custom_resources:
@@ -124,6 +128,7 @@ def bounded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendering]:
     return repository_stacks(tmp_path_factory.mktemp("bounded"), text)
 
 
+@pytest.mark.slow
 def test_every_role_carries_the_permissions_boundary(bounded: dict[str, Rendering]) -> None:
     roles = [role for rendering in bounded.values() for role in rendering.of_type("aws:iam/role:Role")]
     assert len(roles) >= 15  # services, hosts, NAT instance, database monitoring, pipeline, ...

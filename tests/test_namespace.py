@@ -61,6 +61,7 @@ def render_project(directory: Path, project: str, definition: str = EVERYTHING) 
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod", "pipeline"])
 def test_the_shipped_projects_names_are_unchanged(stack: str) -> None:
     """The namespace defaults to the project's name, `muon` here: every name is as it was before
@@ -72,6 +73,7 @@ def test_the_shipped_projects_names_are_unchanged(stack: str) -> None:
     assert sorted(names(render_repository_stack(stack, delivered=False))) == before[stack]
 
 
+@pytest.mark.slow
 def test_two_projects_share_no_name(tmp_path: Path) -> None:
     acme = set().union(*map(names, render_project(tmp_path / "acme", "acme")))
     globex = set().union(*map(names, render_project(tmp_path / "globex", "globex")))

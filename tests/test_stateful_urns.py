@@ -60,7 +60,8 @@ def renderings() -> Iterator[tuple[str, Rendering]]:
         yield stack, render_repository_stack(stack)
     yield "everything", render_shared(EVERYTHING, ["dev", "staging"])
     yield "everything-pipeline", render_shared(EVERYTHING, [], extra_config=PIPELINE_CONFIG)
-    yield "created-zone", render_shared(CREATED_ZONE, ["dev"])
+    # Once delegated (the first run makes the zone alone): the zone and the environment in it.
+    yield "created-zone", render_shared(CREATED_ZONE, ["dev"], extra_config={"muon:delegatedZones": ["dev"]})
 
 
 # -- the engine's view of a rendering -----------------------------------------------------------------

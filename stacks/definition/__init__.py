@@ -206,10 +206,10 @@ class Definition(Spec):
                     ("pipeline", "images", imaged),
                     f"no such service; defined: {', '.join(sorted(self.services)) or '(none)'}",
                 )
-            if self.services[service].image is not None:
+            if self.services[imaged].image is not None:
                 raise _PathError(
-                    ("pipeline", "images", service),
-                    f"services.{service}.image names a prebuilt image, which the pipeline never builds; "
+                    ("pipeline", "images", imaged),
+                    f"services.{imaged}.image names a prebuilt image, which the pipeline never builds; "
                     "give one or the other",
                 )
         for index, stage in enumerate(self.pipeline.stages if self.pipeline else []):

@@ -1,21 +1,25 @@
 """The Automation API library other tools import: ``from muon.automation import Muon``."""
 
-from muon.automation.library import (
+from muon.automation.errors import (
     InvalidConfigError,
-    Muon,
     OperationFailedError,
-    OperationResult,
     PulumiNotInstalledError,
+    StackFileNotFoundError,
     StackLockedError,
-    to_config,
+    UnknownStackError,
 )
+from muon.automation.library import Muon, OnEvent, OnOutput, OperationResult, to_config
 
 __all__ = [
     "InvalidConfigError",
     "Muon",
+    "OnEvent",
+    "OnOutput",
     "OperationFailedError",
     "OperationResult",
     "PulumiNotInstalledError",
+    "StackFileNotFoundError",
     "StackLockedError",
+    "UnknownStackError",
     "to_config",
 ]

@@ -11,33 +11,51 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from muon.cli import operations as ops
 from muon.cli.context import StackOutputs
 from muon.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError, UsageError, translate
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+PLAIN_HELP: Any = None
+"""Help as click writes it: rendering it with rich loads ~0.3 s of modules before the first line
+(bench/feedback.py)."""
+
 app = typer.Typer(
+    rich_markup_mode=PLAIN_HELP,
     help="muon: a team's project (init, plan, Pulumi operations) and its day-2 commands: environments, "
     "services, databases and the pipeline.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-env_app = typer.Typer(help="Environments: VPC, cluster, load balancer.", no_args_is_help=True)
+env_app = typer.Typer(
+    rich_markup_mode=PLAIN_HELP, help="Environments: VPC, cluster, load balancer.", no_args_is_help=True
+)
 service_app = typer.Typer(
-    help="Services: state, logs, restart, scale, one-off tasks, ECS Exec.", no_args_is_help=True
+    rich_markup_mode=PLAIN_HELP,
+    help="Services: state, logs, restart, scale, one-off tasks, ECS Exec.",
+    no_args_is_help=True,
 )
 db_app = typer.Typer(
-    help="Databases: state, snapshots, backups and restores, the master password.", no_args_is_help=True
+    rich_markup_mode=PLAIN_HELP,
+    help="Databases: state, snapshots, backups and restores, the master password.",
+    no_args_is_help=True,
 )
-password_app = typer.Typer(help="The master password in Parameter Store.", no_args_is_help=True)
-pipeline_app = typer.Typer(help="The delivery pipeline: logs, approvals.", no_args_is_help=True)
-job_app = typer.Typer(help="Scheduled jobs: run now, recent runs.", no_args_is_help=True)
+password_app = typer.Typer(
+    rich_markup_mode=PLAIN_HELP, help="The master password in Parameter Store.", no_args_is_help=True
+)
+pipeline_app = typer.Typer(
+    rich_markup_mode=PLAIN_HELP, help="The delivery pipeline: logs, approvals.", no_args_is_help=True
+)
+job_app = typer.Typer(
+    rich_markup_mode=PLAIN_HELP, help="Scheduled jobs: run now, recent runs.", no_args_is_help=True
+)
 app.add_typer(env_app, name="env")
 app.add_typer(service_app, name="service")
 app.add_typer(db_app, name="db")
@@ -80,13 +98,14 @@ class State:
 
 
 def _boto3_clients(state: Callable[[], State]) -> ops.Clients:
-    """Clients in the stack's region (never the shell's default), made when first needed."""
-    import boto3
-
+    """Clients in the stack's region (never the shell's default), made when first needed (boto3
+    too: `muon --help`, `muon init` and the offline plan never load it)."""
     cache: dict[str, Any] = {}
 
     def client(service: str) -> Any:
         if service not in cache:
+            import boto3
+
             region = translate(lambda: stack_region(state()))
             # A service named at run time: the stubs type client() per literal name only.
             cache[service] = boto3.session.Session(region_name=region).client(service)  # type: ignore[call-overload]
@@ -147,8 +166,24 @@ def main(
     ctx.obj = state
 
 
-console = Console(highlight=False, soft_wrap=True)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+class _LazyConsole:
+    """A rich Console made at its first use: `muon --help`, `muon init` and a definition error
+    answer without loading rich's rendering."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+console = cast("Console", _LazyConsole(highlight=False, soft_wrap=True))
+errors = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True))
 
 
 def run(
@@ -182,6 +217,8 @@ def project_of(ctx: typer.Context) -> Path:
 
 
 def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -49,6 +50,35 @@ THROTTLING = {"Throttling", "ThrottlingException", "TooManyRequestsException", "
 
 def translate(call: Callable[[], T]) -> T:
     """Run ``call``; turn botocore and Automation API failures into one-line CliErrors."""
+    from muon.stacks.errors import MuonError
+
+    try:
+        return call()
+    except MuonError as error:
+        raise _muon_error(error) from None
+    except Exception as error:
+        mapped = _aws_error(error)
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
+def _muon_error(error: Exception) -> CliError:
+    # The Automation API's errors exist only once its module is loaded (it loads Pulumi): a
+    # command that never drove Pulumi (`muon init`, `muon plan`) never pays for the import.
+    library = sys.modules.get("muon.automation.errors")
+    if library is not None and isinstance(
+        error, (library.PulumiNotInstalledError, library.StackLockedError, library.OperationFailedError)
+    ):
+        return PulumiError(str(error))
+    return UsageError(str(error))  # InvalidConfigError, UnknownStackError, StackFileNotFoundError...
+
+
+def _aws_error(error: Exception) -> CliError | None:
+    """The CliError for a botocore failure, or None. botocore's exceptions exist only once it is
+    loaded: a command that never called AWS never imports it here."""
+    if "botocore" not in sys.modules:
+        return None
     from botocore.exceptions import (
         ClientError,
         EndpointConnectionError,
@@ -57,33 +87,18 @@ def translate(call: Callable[[], T]) -> T:
         PartialCredentialsError,
     )
 
-    from muon.automation import (
-        InvalidConfigError,
-        OperationFailedError,
-        PulumiNotInstalledError,
-        StackLockedError,
-    )
-    from muon.stacks.errors import MuonError
-
-    try:
-        return call()
-    except (NoCredentialsError, PartialCredentialsError):
-        raise AwsError(
+    if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
+        return AwsError(
             "no AWS credentials: set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), "
             "or run `aws sso login`"
-        ) from None
-    except NoRegionError:
-        raise AwsError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION)") from None
-    except EndpointConnectionError as error:
-        raise AwsError(f"cannot reach AWS at {error.kwargs.get('endpoint_url', 'its endpoint')}") from None
-    except ClientError as error:
-        raise AwsError(describe_client_error(error)) from None
-    except (PulumiNotInstalledError, StackLockedError, OperationFailedError) as error:
-        raise PulumiError(str(error)) from None
-    except InvalidConfigError as error:
-        raise UsageError(str(error)) from None
-    except MuonError as error:
-        raise UsageError(str(error)) from None
+        )
+    if isinstance(error, NoRegionError):
+        return AwsError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION)")
+    if isinstance(error, EndpointConnectionError):
+        return AwsError(f"cannot reach AWS at {error.kwargs.get('endpoint_url', 'its endpoint')}")
+    if isinstance(error, ClientError):
+        return AwsError(describe_client_error(error))
+    return None
 
 
 def describe_client_error(error: Any) -> str:

@@ -23,32 +23,25 @@ from muon.cli.errors import RefusedError, UsageError
 # -- plan -----------------------------------------------------------------------------------------
 
 
-@app.command()
-def plan(
-    ctx: typer.Context,
-    stack: Annotated[str, typer.Argument(help="Stack to plan offline (reads Pulumi.<stack>.yaml).")],
-    json_file: Annotated[
-        Path | None, typer.Option("--json-file", help="Also write the graph as JSON.")
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="Counts only, no tree.")] = False,
-    timeline: Annotated[
-        bool, typer.Option("--timeline", help="Also model the first deploy's duration.")
-    ] = False,
-    cost: Annotated[
-        bool, typer.Option("--cost", help="Also estimate the monthly cost at the region's list prices.")
-    ] = False,
-    quotas: Annotated[
-        bool, typer.Option("--quotas", help="Also print what the stack uses of each AWS quota.")
-    ] = False,
-) -> None:
-    """The offline plan: what `pulumi up` would create, with compliance findings (no AWS, no Pulumi CLI)."""
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def plan(ctx: typer.Context) -> None:
+    """The offline plan: what `pulumi up` would create, with compliance findings (no AWS, no Pulumi CLI).
+
+    STACK [--json FILE|-] [--quiet] [--timeline] [--cost] [--quotas] [--fail-on mandatory|warning]:
+    the flags of `python -m muon.plan` (one parser); `muon plan --help` lists them.
+    """
+    # `muon plan` from the command line does not come here (cli/main.py hands it to the plan
+    # directly); this is the same plan for callers of the typer app.
     from muon.plan.command import main as plan_main
 
-    argv = [stack, *(["--json", str(json_file)] if json_file else []), *(["--quiet"] if quiet else [])]
-    argv += ["--timeline"] if timeline else []
-    argv += ["--cost"] if cost else []
-    argv += ["--quotas"] if quotas else []
-    raise typer.Exit(plan_main(argv, standalone=True, project_dir=project_of(ctx)))
+    argv = list(ctx.args)
+    if ctx.obj.json and not {"--json", "--json-file"} & set(argv):
+        argv += ["--json", "-"]  # `muon --json plan dev`: the plan's JSON on standard output
+    project = None if {"-h", "--help"} & set(argv) else project_of(ctx)
+    raise typer.Exit(plan_main(argv, standalone=True, prog="muon plan", project_dir=project))
 
 
 # -- import ---------------------------------------------------------------------------------------

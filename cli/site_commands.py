@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
-from muon.cli.app import EnvOption, State, app, console, run
+from muon.cli.app import PLAIN_HELP, EnvOption, State, app, console, run
 from muon.cli.errors import NotFoundError, UsageError
 
-site_app = typer.Typer(help="Static sites: publish a build.", no_args_is_help=True)
+site_app = typer.Typer(
+    rich_markup_mode=PLAIN_HELP, help="Static sites: publish a build.", no_args_is_help=True
+)
 app.add_typer(site_app, name="site")
 
 

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 from muon.components.bucket import PrivateBucket, PrivateBucketArgs
 from muon.components.context import AwsContext
 from muon.components.naming import LEGACY_NAMESPACE, scoped, unique_name
+from muon.components.tls_policies import TLS_POLICIES  # noqa: F401 - callers import it from here too
 
 # Regions opened before August 2022 deliver ALB access logs from a regional ELB account;
 # newer ones from the log-delivery service principal (ELB user guide, "access logs").
@@ -43,16 +44,6 @@ ELB_LOG_ACCOUNTS = {
     "cn-northwest-1": "037604701340",
 }
 LOG_PREFIX = "alb"
-TLS_POLICIES = (
-    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-    "ELBSecurityPolicy-TLS13-1-3-2021-06",
-    "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
-    "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
-    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
-)
-"""The TLS policies Security Hub's ELB.17 accepts (TLS 1.3, or 1.2 restricted to current ciphers);
-the definition takes no other, so a choice never falls behind the control."""
 # Regions opened since (every region botocore knows is in one list or the other; a test says so).
 ELB_LOG_PRINCIPAL_ONLY = frozenset(
     {

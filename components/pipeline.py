@@ -299,22 +299,25 @@ class Pipeline(pulumi.ComponentResource):
         statements = [
             # GetAuthorizationToken has no resource-level permissions: AWS offers nothing narrower.
             allow("ecr:GetAuthorizationToken", "*", Sid="RegistryLogin"),
-            allow(
-                [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:CompleteLayerUpload",
-                    "ecr:DescribeImages",
-                    "ecr:DescribeImageScanFindings",  # the scan gate
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:InitiateLayerUpload",
-                    "ecr:PutImage",
-                    "ecr:UploadLayerPart",
-                ],
-                [context.arn("ecr", f"repository/{repo}") for repo in repositories],
-                Sid="PushServiceImages",
-            ),
         ]
+        if repositories:  # none when every service names a prebuilt image (IAM refuses an empty list)
+            statements.append(
+                allow(
+                    [
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:BatchGetImage",
+                        "ecr:CompleteLayerUpload",
+                        "ecr:DescribeImages",
+                        "ecr:DescribeImageScanFindings",  # the scan gate
+                        "ecr:GetDownloadUrlForLayer",
+                        "ecr:InitiateLayerUpload",
+                        "ecr:PutImage",
+                        "ecr:UploadLayerPart",
+                    ],
+                    [context.arn("ecr", f"repository/{repo}") for repo in repositories],
+                    Sid="PushServiceImages",
+                )
+            )
         if self._args.image_scan_fail_on != "none":
             # With enhanced scanning, ECR serves the scan gate Inspector's findings only for a caller
             # that may list them (ECR user guide, "IAM permissions required for enhanced scanning").
@@ -374,16 +377,14 @@ class Pipeline(pulumi.ComponentResource):
         args, context = self._args, self._args.context
         deploy = args.deploy
         repositories = sorted({target.repository for target in args.images})
-        statements: list[dict[str, Any]] = [
-            # The deploy step tags what it deploys (and untags what fell out of the kept window)
-            # with this account's credentials, also for stages deployed in another account.
-            allow(
-                ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"],
-                [context.arn("ecr", f"repository/{repo}") for repo in repositories],
-                Sid="TagDeployedImages",
-            ),
-            *self._token_statements(),
-        ]
+        # The deploy step tags what it deploys (and untags what fell out of the kept window) with
+        # this account's credentials, also for stages deployed in another account.
+        tagging = allow(
+            ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"],
+            [context.arn("ecr", f"repository/{repo}") for repo in repositories],
+            Sid="TagDeployedImages",
+        )
+        statements: list[dict[str, Any]] = [*([tagging] if repositories else []), *self._token_statements()]
         cross_account = sorted({s.role_arn for s in args.stages if s.role_arn})
         if cross_account:
             statements.append(allow("sts:AssumeRole", cross_account, Sid="AssumeDeployRoles"))

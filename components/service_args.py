@@ -240,6 +240,10 @@ class ServiceArgs:
     """Default True (ECS.5): the container writes only to its /tmp."""
     user: str | None = "1000"
     """Default ``1000``, not root (ECS.20); None: the image's USER."""
+    command: tuple[str, ...] = ()
+    """The container's command; default empty: the image's CMD (one image, several processes)."""
+    entry_point: tuple[str, ...] = ()
+    """The container's entry point; default empty: the image's ENTRYPOINT."""
     exec_command: bool = False
     """ECS Exec (a shell in a running task); default False: nobody enters a task."""
     deregistration_delay: int = 60

@@ -152,6 +152,12 @@ def container(args: ServiceArgs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         definition["dockerLabels"] = {"muon.database-password-version": args.database.password_version}
     if args.user is not None:
         definition["user"] = args.user
+    # ECS ContainerDefinition's entryPoint and command (lists of strings, Docker's exec form):
+    # absent, the image's own ENTRYPOINT and CMD run.
+    if args.entry_point:
+        definition["entryPoint"] = list(args.entry_point)
+    if args.command:
+        definition["command"] = list(args.command)
     if args.container_health_check is not None:
         check = args.container_health_check
         definition["healthCheck"] = {

@@ -11,7 +11,6 @@ with a one-line message.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from muon.automation import (
     InvalidConfigError,
@@ -19,11 +18,12 @@ from muon.automation import (
     OperationFailedError,
     PulumiNotInstalledError,
     StackLockedError,
+    UnknownStackError,
 )
 
 
 def deploy(project_dir: str, stack: str, service: str, image: str) -> int:
-    muon = Muon(Path(project_dir))
+    muon = Muon(project_dir)  # a str or a Path
     config = {"environments": [stack if stack != "prod" else "production"], "images": {service: image}}
     try:
         preview = muon.preview(stack, config=config)
@@ -31,6 +31,9 @@ def deploy(project_dir: str, stack: str, service: str, image: str) -> int:
         result = muon.up(stack, config=config, on_output=lambda line: print(f"  {line}"))
     except InvalidConfigError as error:
         print(f"refused: {error}")  # e.g. an unknown service or environment: show it to the user
+        return 2
+    except UnknownStackError as error:
+        print(f"refused: {error}")  # a preview never creates a stack: deploy it once with `muon up`
         return 2
     except StackLockedError as error:
         print(f"busy: {error}")  # someone else is deploying: retry later

@@ -5,6 +5,11 @@
     python -m muon.plan prod --timeline         # also the modeled first-deploy time
     python -m muon.plan dev --cost              # also the monthly cost estimate
     python -m muon.plan dev --quotas            # also what it uses of each AWS quota
+    python -m muon.plan prod --json - --fail-on mandatory   # CI: the JSON on stdout, exit 1 on a
+                                                            # mandatory compliance finding
+
+``muon plan`` is this command (the same parser, the same flags). The stack file and the definition
+are checked before Pulumi is imported, so a definition error answers at once.
 
 It runs the real program (``stacks/compose.py``) under Pulumi mocks with the stack's own
 ``Pulumi.<stack>.yaml``; account, region and zones are stand-ins (see ``plan/offline.py``).
@@ -17,17 +22,18 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from muon.plan.cost import estimate
-from muon.plan.cost_items import Estimate, LineItem, money
-from muon.plan.offline import RenderedResource, Rendering, close_event_loop, render
-from muon.plan.prices import prices_for, usage_for
-from muon.plan.quotas import Usage, assess, findings, fullest
-from muon.plan.quotas import document as quotas_document
-from muon.plan.timeline import Timeline, minutes, model
+from muon.plan.gate import EXIT_GATE, FAIL_ON, Gate
+from muon.plan.prices import prices_for
 from muon.stacks.definition.settings import project_name, read_stack_file
 from muon.stacks.errors import MuonError
+
+if TYPE_CHECKING:  # they load Pulumi (~1 s): imported once the definition is known to be valid
+    from muon.plan.cost_items import Estimate
+    from muon.plan.offline import Rendering
+    from muon.plan.quotas import Usage
+    from muon.plan.timeline import Timeline
 
 
 def render_stack(
@@ -36,6 +42,7 @@ def render_stack(
     """Render ``Pulumi.<stack>.yaml`` of the project in ``project_dir`` (default: the working
     directory); ``config``: Pulumi's flat config map instead of the stack file's."""
     # imported late: they load pulumi_aws, ~1 s
+    from muon.plan.offline import render
     from muon.stacks import compose as program
     from muon.stacks.resolve import stack as preparation
 
@@ -75,6 +82,8 @@ def cost_estimate(
 ) -> Estimate:
     """The monthly cost of ``stack`` at its region's list prices (MuonError: no prices there);
     ``config``: the flat config ``rendering`` was made with (default: the stack file's)."""
+    from muon.plan.cost import estimate
+
     if config is None:
         config = read_stack_file((project_dir or Path.cwd()).resolve(), stack)
     region = config.get("aws:region", "us-east-1")
@@ -88,9 +97,11 @@ def plan_document(
     timeline: Timeline | None = None,
     cost: Estimate | None = None,
     quotas: list[Usage] | None = None,
+    gate: Gate | None = None,
 ) -> dict[str, Any]:
-    """The plan as data: deterministic, secrets masked; with the modeled deploy time, the
-    monthly cost and the quota use if given."""
+    """The plan as data: deterministic, secrets masked; with the modeled deploy time, the monthly
+    cost and the quota use if given, and what CI gates on (findings with their levels, exceptions,
+    warnings)."""
     document: dict[str, Any] = {
         "stack": stack,
         "resources": [
@@ -115,116 +126,12 @@ def plan_document(
     if cost is not None:
         document["cost"] = cost.document()
     if quotas is not None:
+        from muon.plan.quotas import document as quotas_document
+
         document["quotas"] = quotas_document(quotas)
+    if gate is not None:
+        document.update(gate.document())
     return document
-
-
-def print_tree(rendering: Rendering, out: TextIO) -> None:
-    children: dict[str, list[RenderedResource]] = {}
-    for resource in rendering.resources:
-        children.setdefault(resource.parent, []).append(resource)
-    urns = {r.urn for r in rendering.resources}
-    roots = [r for r in rendering.resources if r.parent not in urns]
-
-    def walk(resource: RenderedResource, prefix: str, last: bool) -> None:
-        branch = "└─ " if last else "├─ "
-        flags = " [protected]" if resource.protect else ""
-        out.write(f"{prefix}{branch}{resource.type}  {resource.name}{flags}\n")
-        kids = sorted(children.get(resource.urn, []), key=lambda r: (r.custom, r.type, r.name))
-        for index, kid in enumerate(kids):
-            walk(kid, prefix + ("   " if last else "│  "), index == len(kids) - 1)
-
-    for index, root in enumerate(roots):
-        walk(root, "", index == len(roots) - 1)
-
-
-def print_counts(rendering: Rendering, out: TextIO) -> None:
-    counts = Counter(r.type for r in rendering.custom_resources)
-    components = len(rendering.resources) - len(rendering.custom_resources)
-    width = max((len(t) for t in counts), default=0)
-    out.write(f"\n{len(rendering.custom_resources)} resources in {components} components:\n")
-    for type_token, count in sorted(counts.items()):
-        out.write(f"  {type_token:<{width}}  {count}\n")
-
-
-def print_warnings(rendering: Rendering, out: TextIO) -> None:
-    if rendering.warnings:
-        out.write(f"\nWarnings ({len(rendering.warnings)}):\n")
-        for warning in rendering.warnings:
-            out.write(f"  {warning}\n")
-
-
-def print_compliance(rendering: Rendering, out: TextIO) -> None:
-    from muon.policy.levels import assess
-
-    assessed, excepted = assess(rendering.custom_resources)
-    mandatory = sum(1 for a in assessed if a.level == "mandatory")
-    out.write(
-        f"\nCompliance (FSBP/Checkov controls, docs/compliance.md): {len(assessed)} open "
-        f"({mandatory} mandatory, {len(assessed) - mandatory} advisory: development), "
-        f"{len(excepted)} documented exceptions (policy/exceptions.py); the same rules and levels "
-        "as the CrossGuard pack policy/pack\n"
-    )
-    for item in assessed:
-        out.write(f"  open  {item.level:<9} {item.finding}\n")
-    for finding, _ in excepted:
-        out.write(f"  except {finding}\n")
-
-
-def print_quotas(usages: list[Usage], out: TextIO) -> None:
-    out.write(
-        "\nAWS quotas (default values, plan/quotas.py; per holder, the fullest one shown). Shared quotas"
-        " count this stack's share only: the account's current use is not read (offline):\n"
-    )
-    for usage in fullest(usages):
-        quota = usage.quota
-        raise_ = "raisable" if quota.adjustable else "fixed"
-        shared = ", shared by the account" if quota.shared else ""
-        holder = quota.per if usage.holder == quota.per else f"{quota.per}: {usage.holder}"
-        out.write(
-            f"  {usage.used:>7,} / {quota.default:<9,} {usage.share:>4.0%}  {quota.name} "
-            f"[{holder}; {raise_}{shared}]  ({quota.source})\n"
-        )
-
-
-def print_timeline(timeline: Timeline, out: TextIO) -> None:
-    out.write(
-        f"\nModeled first deploy: {minutes(timeline.total_seconds)} — the longest dependency chain,"
-        " each resource at its type's typical creation time (plan/timeline.py):\n"
-    )
-    for step in timeline.critical_path:
-        out.write(
-            f"  +{minutes(step.starts_at):>12}  {step.seconds:>5.0f} s  {step.type}  {step.name}\n"
-            f"  {'':>13}  {'':>7}  ({step.basis})\n"
-        )
-
-
-def print_cost(cost: Estimate, out: TextIO) -> None:
-    out.write(
-        f"\nEstimated monthly cost in {cost.region}: {money(cost.total())} — list prices compiled "
-        f"{cost.compiled} (muon/data/prices.json), at the usage stated beside each line:\n"
-    )
-    for group in cost.groups:
-        tier = cost.tiers.get(group, "delivery")
-        out.write(f"\n  {group} ({tier}: {usage_for(tier)['about']}): {money(cost.total(group))}\n")
-        for note in cost.notes.get(group, []):
-            out.write(f"    {note}\n")
-        # Identical lines (ten alarms at the same price) print once, with their count.
-        alike: dict[tuple[str, str, str], list[LineItem]] = {}
-        for line in (x for x in cost.lines if x.group == group):
-            alike.setdefault((line.item, line.arithmetic, line.assumption), []).append(line)
-        for (item, arithmetic, assumption), lines in sorted(
-            alike.items(), key=lambda kv: -sum(x.monthly for x in kv[1])
-        ):
-            count = f"{len(lines)} x " if len(lines) > 1 else ""
-            where = lines[0].resource + (f" and {len(lines) - 1} more" if len(lines) > 1 else "")
-            out.write(f"    {money(sum(x.monthly for x in lines)):>10}  {count}{item}  [{where}]\n")
-            out.write(f"    {'':>10}    {count}({arithmetic})" if count else f"    {'':>10}    {arithmetic}")
-            out.write(f"; assumes {assumption}\n" if assumption else "\n")
-    if not cost.lines:
-        out.write("\n  Nothing in this stack is charged by AWS.\n")
-    if cost.unpriced:
-        out.write(f"\n  Not priced (no entry in muon's table): {', '.join(cost.unpriced)}\n")
 
 
 class _UsageError(Exception):
@@ -238,22 +145,21 @@ class _OneLineParser(argparse.ArgumentParser):
         raise _UsageError(message)
 
 
-def main(
-    argv: list[str] | None = None,
-    out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
-    *,
-    standalone: bool = False,
-    project_dir: Path | None = None,
-) -> int:
-    """``standalone``: this process exits afterwards (``python -m``, the ``muon plan`` command);
-    ``project_dir``: the project (default: the working directory)."""
+def parser(prog: str = "python -m muon.plan") -> argparse.ArgumentParser:
+    """The plan's command line: the same for ``python -m muon.plan`` and ``muon plan``."""
     parser = _OneLineParser(
-        prog="python -m muon.plan",
-        description="Show what `pulumi up` would create for a stack, offline (Pulumi mocks).",
+        prog=prog,
+        description="Show what `pulumi up` would create for a stack, offline (Pulumi mocks). Exit status: "
+        "0 planned (whatever it found, unless --fail-on), 1 --fail-on's findings, 2 bad input.",
     )
     parser.add_argument("stack", help="stack name: reads Pulumi.<stack>.yaml (dev, prod, ...)")
-    parser.add_argument("--json", metavar="FILE", help="also write the resource graph as JSON")
+    parser.add_argument(
+        "--json",
+        metavar="FILE",
+        help="also write the plan as JSON (the graph, findings with their levels, exceptions, warnings); "
+        "'-': to standard output, the text report going to standard error",
+    )
+    parser.add_argument("--json-file", dest="json", help=argparse.SUPPRESS)  # muon plan's former name
     parser.add_argument("--quiet", action="store_true", help="counts only, no tree")
     parser.add_argument(
         "--timeline",
@@ -271,54 +177,139 @@ def main(
         help="also print what the stack uses of each AWS quota (it always warns at 80%% and refuses at a "
         "full quota AWS cannot raise)",
     )
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        help="exit 1 on a mandatory compliance finding (production, delivery), or with 'warning' on a "
+        "plan warning too; advisory (development) findings never fail; default: exit 0",
+    )
+    return parser
+
+
+def check_definition(stack: str, project_dir: Path | None, config: dict[str, str]) -> None:
+    """The stack's settings and its definition, read and checked before Pulumi is imported: a
+    definition error answers in the time it takes to read YAML (the render repeats these checks,
+    with the same messages)."""
+    from muon.stacks.definition.loader import load_definition
+    from muon.stacks.definition.settings import check_selection, organization_only, settings_from_config
+
+    stack_source = f"Pulumi.{stack}.yaml"
+    settings = settings_from_config(config, stack_source)
+    if organization_only(settings):
+        return
+    directory = (project_dir or Path.cwd()).resolve()
+    definition = load_definition(directory / settings.definition, f"{stack_source}: muon:definition")
+    check_selection(settings, definition, stack_source, settings.definition)
+
+
+def main(
+    argv: list[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    *,
+    standalone: bool = False,
+    project_dir: Path | None = None,
+    prog: str = "python -m muon.plan",
+) -> int:
+    """``standalone``: this process exits afterwards (``python -m``, the ``muon plan`` command);
+    ``project_dir``: the project (default: the working directory); ``prog``: the name in messages;
+    ``out``/``err``: default the standard streams of the moment (not of the import)."""
+    out, err = out or sys.stdout, err or sys.stderr
     try:
-        args = parser.parse_args(argv)
+        args = parser(prog).parse_args(argv)
     except _UsageError as error:
-        err.write(f"error: {error} (see: python -m muon.plan --help)\n")
+        err.write(f"error: {error} (see: {prog} --help)\n")
         return 2
-    cost = None
+    to_stdout = args.json == "-"
+    text = err if to_stdout else out  # standard output holds the JSON alone
     try:
         config = read_stack_file((project_dir or Path.cwd()).resolve(), args.stack)
+        check_definition(args.stack, project_dir, config)
         if args.cost:  # an unpriced region is refused before anything is rendered
             prices_for(config.get("aws:region", "us-east-1"))
-        rendering = render_stack(args.stack, project_dir, config)
-        if args.cost:
-            cost = cost_estimate(args.stack, rendering, project_dir, config)
+        rendering, cost = _render(args.stack, project_dir, config, args.cost, standalone)
     except MuonError as error:
         err.write(f"error: {error}\n")
         return 2
+    return _report(args, rendering, cost, text, out if to_stdout else None, err)
+
+
+def _render(
+    stack: str, project_dir: Path | None, config: dict[str, str], cost: bool, standalone: bool
+) -> tuple[Rendering, Estimate | None]:
+    from muon.plan.offline import close_event_loop
+
+    try:
+        rendering = render_stack(stack, project_dir, config)
+        return rendering, cost_estimate(stack, rendering, project_dir, config) if cost else None
     finally:
         if standalone:
             close_event_loop()
-    out.write(f"Offline plan of stack '{args.stack}' (Pulumi mocks; nothing was deployed)\n\n")
-    if not args.quiet:
-        print_tree(rendering, out)
-    print_counts(rendering, out)
-    print_warnings(rendering, out)
-    print_compliance(rendering, out)
+
+
+def _report(
+    args: argparse.Namespace,
+    rendering: Rendering,
+    cost: Estimate | None,
+    text: TextIO,
+    json_out: TextIO | None,
+    err: TextIO,
+) -> int:
+    from muon.plan.gate import gate
+    from muon.plan.printing import (
+        print_compliance,
+        print_cost,
+        print_counts,
+        print_quotas,
+        print_timeline,
+        print_tree,
+        print_warnings,
+    )
+    from muon.plan.quotas import assess, findings
+    from muon.plan.timeline import model
+
     usages = assess(rendering)
     refusals, quota_warnings = findings(usages)
+    found = gate(rendering, quota_warnings)
+    text.write(f"Offline plan of stack '{args.stack}' (Pulumi mocks; nothing was deployed)\n\n")
+    if not args.quiet:
+        print_tree(rendering, text)
+    print_counts(rendering, text)
+    print_warnings(rendering, text)
+    print_compliance(found, text)
     if quota_warnings:
-        out.write(f"\nQuota warnings ({len(quota_warnings)}):\n")
+        text.write(f"\nQuota warnings ({len(quota_warnings)}):\n")
         for warning in quota_warnings:
-            out.write(f"  {warning}\n")
+            text.write(f"  {warning}\n")
     if args.quotas:
-        print_quotas(usages, out)
+        print_quotas(usages, text)
     timeline = model(rendering) if args.timeline else None
     if timeline is not None:
-        print_timeline(timeline, out)
+        print_timeline(timeline, text)
     if cost is not None:
-        print_cost(cost, out)
+        print_cost(cost, text)
     if args.json:
-        document = plan_document(args.stack, rendering, timeline, cost, usages if args.quotas else None)
-        Path(args.json).write_text(
-            json.dumps(document, indent=2, sort_keys=True) + "\n",
-            encoding="utf-8",
+        quotas = usages if args.quotas else None
+        document = json.dumps(
+            plan_document(args.stack, rendering, timeline, cost, quotas, found), indent=2, sort_keys=True
         )
-        out.write(f"\nwrote {args.json}\n")
+        if json_out is not None:
+            json_out.write(document + "\n")
+        else:
+            try:
+                Path(args.json).write_text(document + "\n", encoding="utf-8")
+            except OSError as error:
+                err.write(f"error: --json: cannot write {args.json}: {error.strerror}\n")
+                return 2
+            text.write(f"\nwrote {args.json}\n")
     for refusal in refusals[:1]:  # one line: the first full quota; --quotas shows the rest
         err.write(f"error: {refusal}\n")
-    return 2 if refusals else 0
+        return 2
+    failures = found.failures(args.fail_on)
+    if failures:
+        err.write(f"error: --fail-on {args.fail_on}: {', '.join(failures)} (listed above)\n")
+        return EXIT_GATE
+    return 0
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from muon.components.load_balancer import TLS_POLICIES
+from muon.components.tls_policies import TLS_POLICIES
 
 ANYWHERE = {"0.0.0.0/0", "::/0"}
 SECRET_NAME = (

@@ -1,5 +1,6 @@
 """The compliance rules as a Pulumi CrossGuard policy pack: one source of rules for the offline
-plan and for ``pulumi preview --policy-pack policy/pack`` against a real preview.
+plan and for ``pulumi preview --policy-pack "$(muon policy-pack)"`` against a real preview (the pack's
+folder ships in the package, muon/data/policy-pack; cli/policy_pack.py writes it out).
 
 Two stack validations with the offline plan's levels: ``muon-compliance-mandatory`` (production
 and delivery findings, enforcement mandatory: the preview fails) and ``muon-compliance-advisory``

@@ -4,7 +4,10 @@ It records every invocation (argv, working directory, the PULUMI_* environment) 
 answers the commands the Automation API issues with canned output. ``FAKE_PULUMI_SCENARIO``
 chooses the behaviour: ``ok`` (default), ``locked`` (another update holds the lock), ``fail``;
 ``stack export`` prints the state in the file ``FAKE_PULUMI_STATE`` names; ``stack output``, the
-JSON in the file ``FAKE_PULUMI_OUTPUTS`` names when it is set.
+JSON in the file ``FAKE_PULUMI_OUTPUTS`` names when it is set. ``FAKE_PULUMI_STACKS`` names a file
+listing the backend's stacks, one a line: ``stack select`` of another fails as Pulumi's does ("no
+stack named ... found"), ``stack ls --json`` lists them, ``stack init`` adds one; unset, every stack
+exists.
 """
 
 from __future__ import annotations
@@ -27,6 +30,18 @@ scenario = os.environ.get("FAKE_PULUMI_SCENARIO", "ok")
 words = [a for a in args if not a.startswith("--")]
 if words[:1] == ["version"]:
     print("v3.200.0"); sys.exit(0)
+stacks_file = os.environ.get("FAKE_PULUMI_STACKS")  # the backend's stacks, one a line; unset: any exists
+known = open(stacks_file, encoding="utf-8").read().split() if stacks_file else None
+if words[:2] == ["stack", "select"] and known is not None and words[2] not in known:
+    sys.stderr.write(f"error: no stack named '{words[2]}' found\n"); sys.exit(255)
+if words[:2] == ["stack", "ls"]:
+    print(json.dumps([{"name": name, "current": False} for name in known or []])); sys.exit(0)
+if words[:2] == ["stack", "init"] and known is not None:
+    if words[2] in known:
+        sys.stderr.write(f"error: stack '{words[2]}' already exists\n"); sys.exit(255)
+    with open(stacks_file, "a", encoding="utf-8") as handle:
+        handle.write(words[2] + "\n")
+    sys.exit(0)
 if "--event-log" in args:
     path = args[args.index("--event-log") + 1]
     with open(path, "w", encoding="utf-8") as events:

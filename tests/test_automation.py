@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import inspect
+import os
+import shutil
+import typing
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pulumi.automation.events import EngineEvent
 
 from muon.automation import (
     InvalidConfigError,
     Muon,
     OperationFailedError,
     PulumiNotInstalledError,
+    StackFileNotFoundError,
     StackLockedError,
+    UnknownStackError,
 )
+from muon.stacks.errors import MuonError
 from tests import fake_pulumi
 from tests.conftest import PROJECT_DIR
 
@@ -109,8 +118,8 @@ def test_events_stream_to_the_callback(fake) -> None:
     events = []
     muon.preview("dev", on_event=events.append)
     assert any(e.summary_event is not None for e in events)
-    with pytest.raises(TypeError, match="callbacks are"):
-        muon.up("dev", on_progress=print)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'on_progress'"):
+        muon.up("dev", on_progress=print)  # type: ignore[call-arg]
 
 
 def test_the_portal_example_runs_against_the_stand_in(
@@ -142,3 +151,158 @@ def test_estimate_is_offline_and_honours_the_config(tmp_path: Path) -> None:
     assert "no prices for region 'sa-east-1' in muon's price table; it has: ap-southeast-2" in str(
         caught.value
     )
+
+
+def test_a_str_or_any_path_like_names_the_project(fake) -> None:
+    stand_in, log = fake
+    muon = Muon(str(PROJECT_DIR), pulumi_root=str(stand_in.pulumi_root))  # the README's first line
+    assert (muon.project_dir, muon.pulumi_root) == (PROJECT_DIR.resolve(), stand_in.pulumi_root)
+    assert muon.up("dev").summary == "succeeded"
+    assert all(c["cwd"] == str(PROJECT_DIR.resolve()) for c in fake_pulumi.calls(log)[1:])
+
+
+def test_the_api_is_typed_and_documented() -> None:
+    """py.typed ships with the package; every public method says what it does; callbacks are typed
+    (no **kwargs): on_output and on_error take a line, on_event Pulumi's EngineEvent."""
+    assert (PROJECT_DIR / "muon" / "py.typed").is_file()
+    assert '"py.typed"' in (PROJECT_DIR / "pyproject.toml").read_text()
+    public = [(n, m) for n, m in inspect.getmembers(Muon, inspect.isfunction) if not n.startswith("_")]
+    assert {"preview", "up", "destroy", "refresh", "outputs", "validate", "estimate"} <= {
+        n for n, _ in public
+    }
+    for name, method in [*public, ("__init__", Muon.__init__)]:
+        assert method.__doc__ and len(method.__doc__.split()) > 5, name
+        kinds = {p.kind for p in inspect.signature(method).parameters.values()}
+        assert inspect.Parameter.VAR_KEYWORD not in kinds, name
+    for name in ("preview", "up", "destroy", "refresh"):
+        hints = typing.get_type_hints(getattr(Muon, name))
+        assert set(typing.get_args(hints["on_event"])) == {Callable[[EngineEvent], None], type(None)}, name
+        for stream in ("on_output", "on_error"):
+            assert set(typing.get_args(hints[stream])) == {Callable[[str], None], type(None)}, name
+    project_dir = typing.get_type_hints(Muon.__init__)["project_dir"]
+    assert set(typing.get_args(project_dir)) == {str, os.PathLike[str], type(None)}
+
+
+def test_a_missing_stack_file_is_one_error_naming_it(fake) -> None:
+    muon, log = fake
+    path = PROJECT_DIR.resolve() / "Pulumi.staging.yaml"
+    for call in (
+        lambda: muon.up("staging"),
+        lambda: muon.preview("staging", config={"images": {"banana": DIGEST}}),
+        lambda: muon.outputs("staging"),
+        lambda: muon.validate("staging", {}),
+        lambda: muon.estimate("staging"),
+        lambda: muon.migrations("staging"),
+    ):
+        with pytest.raises(StackFileNotFoundError) as raised:
+            call()
+        assert (
+            str(raised.value)
+            == f"{path}: no such stack file; the stacks of {PROJECT_DIR.resolve()}: dev, org, pipeline, prod"
+        )
+    assert fake_pulumi.calls(log) == []
+
+
+@pytest.mark.parametrize(
+    "reference", ["repo:latest", "123456789012.dkr.ecr.us-east-1.amazonaws.com/banana:v1", "banana"]
+)
+def test_a_mutable_image_tag_is_refused_unless_allowed(fake, reference: str) -> None:
+    muon, log = fake
+    with pytest.raises(InvalidConfigError) as raised:
+        muon.up("dev", config={"images": {"banana": reference}})
+    assert str(raised.value).startswith(
+        f"config of stack 'dev': muon:images.banana: '{reference}' names a mutable tag; give the image by digest"
+    )
+    assert fake_pulumi.calls(log) == []
+    allowed = Muon(PROJECT_DIR, pulumi_root=muon.pulumi_root, allow_mutable_images=True)
+    assert allowed.up("dev", config={"images": {"banana": reference}}).summary == "succeeded"
+
+
+@pytest.fixture
+def backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The stand-in's backend holds the stacks prod and pipeline, not dev."""
+    stacks = tmp_path / "stacks.txt"
+    stacks.write_text("prod\npipeline\n")
+    monkeypatch.setenv("FAKE_PULUMI_STACKS", str(stacks))
+    return stacks
+
+
+def test_read_only_operations_never_create_a_stack(fake, backend: Path) -> None:
+    muon, log = fake
+    for call in (
+        lambda: muon.outputs("dev"),
+        lambda: muon.preview("dev"),
+        lambda: muon.refresh("dev"),
+        lambda: muon.destroy("dev"),
+    ):
+        with pytest.raises(UnknownStackError) as raised:
+            call()
+        assert str(raised.value) == (
+            "no stack 'dev' in this project's backend; its stacks: pipeline, prod (`up` creates it; the "
+            "offline plan needs none: muon plan dev)"
+        )
+    assert not [c for c in commands(log) if c[:2] == ["stack", "init"]]
+    assert backend.read_text().split() == ["prod", "pipeline"]
+    assert muon.outputs("prod")["token"] == "[secret]"  # an existing stack is only selected
+
+
+def test_up_creates_a_missing_stack_with_the_projects_secrets_provider(fake, backend: Path) -> None:
+    muon, log = fake
+    assert muon.up("dev").summary == "succeeded"
+    calls = commands(log)
+    assert [
+        "stack",
+        "init",
+        "dev",
+        "--secrets-provider",
+        "awskms://alias/muon-pulumi?region=us-east-1",
+    ] in calls
+    assert backend.read_text().split() == ["prod", "pipeline", "dev"]
+    assert all(
+        c["env"].get("PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER") == "true"
+        for c in fake_pulumi.calls(log)
+        if c["args"] != ["version"]
+    )
+    muon.up("prod")
+    assert len([c for c in commands(log) if c[:2] == ["stack", "init"]]) == 1  # prod existed
+
+
+def project_without_provider(tmp_path: Path, *, backend: str | None = None) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", project / "Pulumi.yaml")
+    (project / "muon.yaml").write_text(
+        "environments: {dev: {}}\nservices: {banana: {port: 8080, pathPatterns: [/b]}}\n"
+    )
+    (project / "Pulumi.dev.yaml").write_text("config:\n  muon:environments: [dev]\n")
+    if backend:
+        (project / "Pulumi.pipeline.yaml").write_text(
+            f"config:\n  muon:pipeline: true\n  muon:backend: {backend}\n"
+        )
+    return project
+
+
+def test_up_never_creates_a_stack_with_the_passphrase_provider(fake, backend: Path, tmp_path: Path) -> None:
+    muon, log = fake
+    project = project_without_provider(tmp_path)
+    with pytest.raises(MuonError) as raised:
+        Muon(project, pulumi_root=muon.pulumi_root).up("dev")
+    assert str(raised.value).startswith(
+        "stack 'dev' does not exist yet and no secrets provider is configured for it: set muon:secretsProvider"
+    )
+    assert not [c for c in commands(log) if c[:2] == ["stack", "init"]]
+    # A stack file that names its provider (Pulumi's own key) is created with it.
+    (project / "Pulumi.dev.yaml").write_text(
+        "secretsprovider: awskms://alias/team?region=eu-west-1\nconfig:\n  muon:environments: [dev]\n"
+    )
+    Muon(project, pulumi_root=muon.pulumi_root).up("dev")
+    assert ["stack", "init", "dev", "--secrets-provider", "awskms://alias/team?region=eu-west-1"] in commands(
+        log
+    )
+
+
+def test_a_pulumi_cloud_project_keeps_the_services_default(fake, backend: Path, tmp_path: Path) -> None:
+    muon, log = fake
+    project = project_without_provider(tmp_path, backend="https://api.pulumi.com")
+    Muon(project, pulumi_root=muon.pulumi_root).up("dev")
+    assert ["stack", "init", "dev"] in commands(log)

@@ -365,6 +365,28 @@ def test_without_a_file_the_outputs_come_through_the_automation_api(
     assert result.stderr.startswith("muon: the Pulumi CLI is not on PATH; install it")
 
 
+def test_a_read_only_command_on_an_unknown_stack_creates_none(
+    stand_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A typo in --stack used to create that stack and print an empty table."""
+    stacks = tmp_path / "stacks.txt"
+    stacks.write_text("dev\n")
+    monkeypatch.setenv("FAKE_PULUMI_STACKS", str(stacks))
+    typo = runner.invoke(app, ["--stack", "dve", "env", "list"])
+    assert typo.exit_code == 2
+    assert typo.stderr.startswith(
+        f"muon: {Path.cwd() / 'Pulumi.dve.yaml'}: no such stack file; the stacks of"
+    )
+    missing = runner.invoke(app, ["--stack", "prod", "env", "list"])
+    assert (missing.exit_code, missing.stderr) == (
+        2,
+        "muon: no stack 'prod' in this project's backend; its stacks: dev (`up` creates it; the offline "
+        "plan needs none: muon plan prod)\n",
+    )
+    assert not [c for c in fake_pulumi.commands(stand_in) if c[:2] == ["stack", "init"]]
+    assert stacks.read_text() == "dev\n"
+
+
 @pytest.fixture
 def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The recording stand-in `pulumi` on PATH; returns its call log."""

@@ -202,6 +202,18 @@ def test_init_with_a_pipeline_renders_the_delivery_stack(installed: Path, tmp_pa
     assert any(c.startswith(".venv/bin/python -m muon.stacks.deploy set-images") for c in build)
 
 
+def test_the_wheel_ships_py_typed_and_the_policy_pack(installed: Path, tmp_path: Path) -> None:
+    """A type checker follows the installed package (PEP 561), and `muon policy-pack` writes the
+    pack from the wheel alone, naming the environment it is installed in."""
+    site = next(installed.glob("lib/python*/site-packages"))
+    assert (site / "muon" / "py.typed").is_file()
+    result = muon(installed, tmp_path, "policy-pack", "--path", "pack")
+    assert (result.returncode, result.stdout) == (0, f"{tmp_path / 'pack'}\n"), result.stderr
+    settings = yaml.safe_load((tmp_path / "pack" / "PulumiPolicy.yaml").read_text())
+    assert settings["runtime"]["options"]["virtualenv"] == str(installed)
+    assert 'PolicyPack(name="muon-compliance"' in (tmp_path / "pack" / "__main__.py").read_text()
+
+
 def run_entry(capsys, *args: str) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as exited:
         entry(list(args))

@@ -530,6 +530,19 @@ BAD_PIPELINES = [
         "pipeline.stages[0].stack",
         "does not deploy environment 'dev'",
     ),
+    (
+        ENVS
+        + f"services:\n  proxy: {{port: 80, pathPatterns: [/p], image: 'nginx@sha256:{'a' * 64}'}}\n"
+        + f"pipeline:\n  source: {{repo: acme/banana, connection: '{CONNECTION}'}}\n  stages: [{{environment: dev}}]\n"
+        + "  images: {proxy: {dockerfile: Dockerfile}}\n",
+        "pipeline.images.proxy",
+        "services.proxy.image names a prebuilt image, which the pipeline never builds; give one or the other",
+    ),
+    (
+        pipeline_definition("[{environment: dev}]", "  images: {banana: {target: 'two words'}}\n"),
+        "pipeline.images.banana.target",
+        "a build stage name",
+    ),
 ]
 
 
@@ -791,3 +804,65 @@ def test_a_test_that_cannot_reach_an_internal_load_balancer_is_refused(
         )
     (problem,) = caught.value.problems
     assert problem.endswith(expected), problem
+
+
+PREBUILT = f"public.ecr.aws/nginx/nginx@sha256:{'a' * 64}"
+
+
+def image_commands(rendering: Rendering) -> list[str]:
+    return yaml.safe_load(project(rendering, "image").inputs["source"]["buildspec"])["phases"]["build"][
+        "commands"
+    ]
+
+
+def test_the_pipeline_builds_the_services_without_a_prebuilt_image(render_definition) -> None:
+    """Which services the pipeline builds is explicit: every service without image: (a worker
+    reusing the web image's Dockerfile with its own command included), each from pipeline.images
+    (Dockerfile, context, target) or the root Dockerfile; a prebuilt image: is never rebuilt (its
+    build would win over it in muon:images)."""
+    definition = (
+        ENVS
+        + "services:\n"
+        + "  banana: {port: 8080, pathPatterns: [/bananas]}\n"
+        + "  worker: {kind: worker, command: [python, -m, app.worker]}\n"
+        + f"  proxy: {{port: 80, pathPatterns: [/proxy], image: '{PREBUILT}'}}\n"
+        + "  admin: {port: 8080, pathPatterns: [/admin]}\n"
+        + f"pipeline:\n  source: {{repo: acme/banana, connection: '{CONNECTION}'}}\n  stages: [{{environment: dev}}]\n"
+        + "  images: {admin: {dockerfile: admin/Dockerfile, context: admin, target: runtime}}\n"
+    )
+    rendering = render_pipeline(render_definition, definition)
+    script = "\n".join(image_commands(rendering))
+    builds = [line for line in image_commands(rendering) if "docker build" in line]
+    assert [line.split('-t "$REGISTRY/muon/')[1].split(":")[0] for line in builds] == [
+        "banana",
+        "worker",
+        "admin",
+    ]
+    assert (
+        'docker build --platform linux/amd64 -t "$REGISTRY/muon/banana:$TAG" -f "Dockerfile" "."' in builds[0]
+    )
+    assert (
+        'docker build --platform linux/amd64 -t "$REGISTRY/muon/worker:$TAG" -f "Dockerfile" "."' in builds[1]
+    )
+    assert '-f "admin/Dockerfile" --target "runtime" "admin"' in builds[2]
+    assert "muon/proxy" not in script
+    repositories = {
+        r.inputs["name"]: r.state["arn"] for r in rendering.of_type("aws:ecr/repository:Repository")
+    }
+    pushed = policy_of(rendering, "pipeline-image-policy")["PushServiceImages"]["Resource"]
+    assert pushed == sorted(repositories[f"muon/{s}"] for s in ("admin", "banana", "worker"))
+
+
+def test_a_pipeline_of_prebuilt_images_builds_nothing_and_grants_nothing_on_them(render_definition) -> None:
+    definition = (
+        ENVS
+        + f"services:\n  proxy: {{port: 80, pathPatterns: [/proxy], image: '{PREBUILT}'}}\n"
+        + f"pipeline:\n  source: {{repo: acme/banana, connection: '{CONNECTION}'}}\n  stages: [{{environment: dev}}]\n"
+    )
+    rendering = render_pipeline(render_definition, definition)
+    assert not [line for line in image_commands(rendering) if "docker build" in line]
+    image = policy_of(rendering, "pipeline-image-policy")
+    assert "PushServiceImages" not in image and "RegistryLogin" in image
+    assert "TagDeployedImages" not in policy_of(rendering, "pipeline-deploy-policy")
+    for statements in (image, policy_of(rendering, "pipeline-deploy-policy")):
+        assert all(statement["Resource"] for statement in statements.values())  # IAM refuses an empty list

@@ -1,11 +1,17 @@
-"""The CrossGuard pack (policy/pack) reports what the offline plan reports, at the same levels, from
+"""The CrossGuard pack (`muon policy-pack`) reports what the offline plan reports, at the same levels, from
 the same rules: its validations are called here on the rendered resources (no CLI needed)."""
 
 from __future__ import annotations
 
-import ast
+import fnmatch
+import runpy
+import sys
+import tomllib
+from importlib.resources import files
 from pathlib import Path
 
+import pulumi_policy
+import pytest
 import yaml
 from pulumi_policy import (
     EnforcementLevel,
@@ -15,6 +21,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
+from muon.cli.main import entry
 from muon.plan.offline import Rendering
 from muon.policy.crossguard import policies
 from muon.policy.levels import assess
@@ -95,13 +102,59 @@ def test_a_production_finding_fails_the_preview(prod: Rendering) -> None:
     assert any(message.startswith("RDS.7 production-banana-database-cluster") for message in reported)
 
 
-def test_the_pack_folder_is_a_python_policy_pack() -> None:
-    pack = PROJECT_DIR / "policy" / "pack"
-    settings = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
-    assert settings["runtime"]["name"] == "python"
-    program = ast.parse((pack / "__main__.py").read_text(encoding="utf-8"))
-    calls = [n.func.id for n in ast.walk(program) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
-    assert "PolicyPack" in calls and "policies" in calls
-    requirements = (pack / "requirements.txt").read_text(encoding="utf-8")
-    assert "pulumi-policy==" in requirements
-    assert Path(pack / "../..").resolve() == PROJECT_DIR.resolve()  # `-e ../..` installs this repository
+def run_muon(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        entry(list(args))
+    out, err = capsys.readouterr()
+    return int(exited.value.code or 0), out, err
+
+
+def test_muon_policy_pack_writes_a_pack_pulumi_runs_in_muons_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pulumi preview --policy-pack "$(muon policy-pack)"` from a team's repository: the command's
+    only output is the folder; the pack names the virtualenv muon runs in (muon and pulumi-policy
+    are there) and builds muon's two stack validations."""
+    folder = tmp_path / "pack"
+    code, out, err = run_muon(capsys, "policy-pack", "--path", str(folder))
+    assert (code, out, err) == (0, f"{folder}\n", "")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "PulumiPolicy.yaml",
+        "__main__.py",
+        "requirements.txt",
+    ]
+    settings = yaml.safe_load((folder / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
+    assert settings["runtime"] == {
+        "name": "python",
+        "options": {"toolchain": "pip", "virtualenv": sys.prefix},
+    }
+    assert Path(sys.prefix, "bin", "python").exists()  # what Pulumi's analyzer runs the pack with
+    assert "pulumi-policy>=1.21,<2" in (folder / "requirements.txt").read_text(encoding="utf-8")
+    built: dict[str, object] = {}
+    monkeypatch.setattr(
+        pulumi_policy, "PolicyPack", lambda name, policies: built.update(name=name, policies=policies)
+    )
+    runpy.run_path(str(folder / "__main__.py"), run_name="__main__")
+    assert built["name"] == "muon-compliance"
+    assert [p.name for p in built["policies"]] == ["muon-compliance-mandatory", "muon-compliance-advisory"]  # type: ignore[attr-defined]
+
+
+def test_the_pack_ships_in_the_package_and_defaults_to_the_users_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = files("muon") / "data" / "policy-pack"
+    assert all(
+        shipped.joinpath(name).is_file() for name in ("PulumiPolicy.yaml", "__main__.py", "requirements.txt")
+    )
+    patterns = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["muon"]
+    for name in ("PulumiPolicy.yaml", "__main__.py", "requirements.txt"):  # the wheel takes them
+        assert any(fnmatch.fnmatch(f"data/policy-pack/{name}", pattern) for pattern in patterns), name
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    code, out, _ = run_muon(capsys, "policy-pack")
+    assert (code, out) == (0, f"{tmp_path / 'cache' / 'muon' / 'policy-pack'}\n")
+    (tmp_path / "file").write_text("")
+    code, out, err = run_muon(capsys, "policy-pack", "--path", str(tmp_path / "file" / "pack"))
+    assert (code, out) == (2, "")
+    assert err.startswith("muon: policy-pack: ") and err.count("\n") == 1

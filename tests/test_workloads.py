@@ -34,6 +34,9 @@ services:
     kind: worker
     queue: {maxReceives: 3, visibilityTimeout: 120, publishers: [web, api]}
     scaling: {max: 8}
+    # The web image, another process.
+    entryPoint: [/usr/bin/tini, --]
+    command: [python, -m, app.mailer]
 jobs:
   nightly:
     service: api
@@ -301,6 +304,32 @@ def test_a_failed_or_timed_out_run_pages(workloads: Rendering) -> None:
         assert alarm["alarmActions"] == [topic]
 
 
+def test_a_worker_runs_its_own_process_of_an_image(workloads: Rendering) -> None:
+    """command and entryPoint reach the container definition as ECS takes them (lists of strings);
+    a service without them runs the image's own ENTRYPOINT and CMD (no key at all)."""
+    mailer = container(workloads, "mailer")
+    assert (mailer["entryPoint"], mailer["command"]) == (
+        ["/usr/bin/tini", "--"],
+        ["python", "-m", "app.mailer"],
+    )
+    assert not {"entryPoint", "command"} & set(container(workloads, "web"))
+    assert_valid(
+        "ecs",
+        "RegisterTaskDefinition",
+        {
+            "family": "f",
+            "containerDefinitions": [
+                {
+                    "name": "app",
+                    "image": "i",
+                    "entryPoint": mailer["entryPoint"],
+                    "command": mailer["command"],
+                }
+            ],
+        },
+    )
+
+
 def test_botocore_accepts_what_is_sent(workloads: Rendering) -> None:
     services = services_of(workloads)
     for name, service in services.items():
@@ -452,6 +481,26 @@ BAD_WORKLOADS = [
         "services: {api: {kind: backend, port: 90}}\njobs: {nightly: {service: api, command: [], schedule: rate(1 day)}}",
         "jobs.nightly.command",
         "at least 1",
+    ),
+    (
+        "services: {mailer: {kind: worker, command: []}}",
+        "services.mailer.command",
+        "list should have at least 1 item",
+    ),
+    (
+        "services: {mailer: {kind: worker, command: python -m app.mailer}}",
+        "services.mailer.command",
+        'expected a list of strings such as ["python", "-m", "app.worker"]; ECS takes no shell string',
+    ),
+    (
+        "services: {mailer: {kind: worker, entryPoint: ['']}}",
+        "services.mailer.entryPoint[0]",
+        "string should have at least 1 character",
+    ),
+    (
+        "services: {mailer: {kind: worker, command: [python, 3]}}",
+        "services.mailer.command[1]",
+        "input should be a valid string",
     ),
     (
         "services: {aa: {port: 80, pathPatterns: ['/*']}, bb: {port: 80, pathPatterns: [/bb, '/*']}}",

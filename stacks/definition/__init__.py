@@ -206,6 +206,12 @@ class Definition(Spec):
                     ("pipeline", "images", imaged),
                     f"no such service; defined: {', '.join(sorted(self.services)) or '(none)'}",
                 )
+            if self.services[imaged].image is not None:
+                raise _PathError(
+                    ("pipeline", "images", imaged),
+                    f"services.{imaged}.image names a prebuilt image, which the pipeline never builds; "
+                    "give one or the other",
+                )
         for index, stage in enumerate(self.pipeline.stages if self.pipeline else []):
             if stage.environment not in self.environments:
                 raise _PathError(

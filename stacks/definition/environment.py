@@ -11,7 +11,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from muon.components.load_balancer import TLS_POLICIES
+from muon.components.tls_policies import TLS_POLICIES
 from muon.stacks.definition.fields import (
     AcmCertificateArn,
     Cidr,

@@ -114,6 +114,13 @@ class Spec(BaseModel):
         populate_by_name=True,
         extra="forbid",
         frozen=True,
+        # Python's re compiles a bounded repeat (a parameter name's {1,2047}) as one opcode; the
+        # default Rust engine builds an automaton state per repetition: ~0.3 s per process before a
+        # definition is read (bench/feedback.py). The patterns are plain ASCII classes, alike in both.
+        regex_engine="python-re",
+        # One validator, built when the definition is first read, holds every nested model: ~50
+        # validators built at import (each model's own) cost more than the one a process uses.
+        defer_build=True,
     )
 
 

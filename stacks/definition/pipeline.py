@@ -72,8 +72,14 @@ class PipelineBuildSpec(Spec):
 
 
 class PipelineImageSpec(Spec):
+    """How the pipeline builds one service's image (``docker build -f <dockerfile> --target <target>
+    <context>``, paths from the repository's root)."""
+
     dockerfile: str = "Dockerfile"
     context: str = "."
+    target: Annotated[str, pattern(r"^[A-Za-z0-9][\w.-]*$", "a build stage name")] | None = Field(
+        default=None, description="Multi-stage build target (default: the Dockerfile's last stage)."
+    )
 
 
 class PipelineNotificationsSpec(Spec):
@@ -183,7 +189,9 @@ class PipelineSpec(Spec):
     source: PipelineSourceSpec
     build: PipelineBuildSpec = Field(default_factory=PipelineBuildSpec)
     images: dict[Name, PipelineImageSpec] = Field(
-        default_factory=dict, description="Docker build per service (default: Dockerfile in the root)."
+        default_factory=dict,
+        description="Docker build per service. Default: a service's build:, else the root Dockerfile; a "
+        "service with a prebuilt image: is never built.",
     )
     stages: list[PipelineStageSpec] = Field(min_length=1)
     notifications: PipelineNotificationsSpec = Field(default_factory=PipelineNotificationsSpec)

@@ -30,6 +30,7 @@ from muon.stacks.definition.fields import (
     pattern,
 )
 from muon.stacks.definition.workload import (
+    Process,
     QueueSpec,
     ServiceKind,
     backlog_scaling_defaults,
@@ -355,6 +356,14 @@ class ServiceSpec(Spec):
     )
     build: BuildSpec | None = Field(
         default=None, description="Build and push the image during `pulumi up` instead of naming one."
+    )
+    command: Process | None = Field(
+        default=None,
+        description="The process to run (the container's command; default: the image's CMD): a worker, a "
+        "job's service or a second web process runs the web service's image with its own command.",
+    )
+    entry_point: Process | None = Field(
+        default=None, description="The container's entry point instead of the image's ENTRYPOINT."
     )
     image_test: str | None = Field(
         default=None,

@@ -7,7 +7,7 @@ import re
 import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from muon.stacks.definition.fields import Name, Spec, _PathError, pattern
 
@@ -25,6 +25,20 @@ Command = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=4096)]],
     Field(min_length=1, max_length=64, description='The command, e.g. ["python", "-m", "app.report"]'),
 ]
+
+
+def _argv_not_a_string(value: object) -> object:
+    if isinstance(value, str):
+        raise ValueError(
+            'expected a list of strings such as ["python", "-m", "app.worker"]; ECS takes no shell '
+            'string (["sh", "-c", "..."] runs one)'
+        )
+    return value
+
+
+Process = Annotated[Command, BeforeValidator(_argv_not_a_string)]
+"""A container's ``command`` or ``entryPoint``: ECS's ContainerDefinition takes each as a list of
+strings (the exec form of Docker's CMD and ENTRYPOINT)."""
 
 
 @functools.cache

@@ -147,6 +147,12 @@ def default_pipeline_name(project: str, namespace: str) -> str:
     return fit(re.sub(r"[^A-Za-z0-9_-]", "-", f"{namespace}-{project}"), 54)
 
 
+def built_services(definition: Definition) -> list[str]:
+    """The services the pipeline builds: every one but those naming a prebuilt ``image:`` (which
+    runs as named: a build would be pushed, set in muon:images and win over it)."""
+    return [name for name, service in definition.services.items() if service.image is None]
+
+
 def image_target(service: str, definition: Definition, definition_source: str, namespace: str) -> ImageTarget:
     """How the pipeline builds a service: ``pipeline.images``, else its ``build``, else the root."""
     spec = definition.pipeline
@@ -155,7 +161,7 @@ def image_target(service: str, definition: Definition, definition_source: str, n
     test = definition.services[service].image_test
     if service in spec.images:
         image = spec.images[service]
-        return ImageTarget(service, image.dockerfile, image.context, repository, test=test)
+        return ImageTarget(service, image.dockerfile, image.context, repository, image.target, test=test)
     build = definition.services[service].build
     if build is not None:
         # Paths of `build` are relative to the definition; the pipeline's, to the repository root.
@@ -213,7 +219,7 @@ def pipeline_args(
             raise DefinitionError([problem])
     images = tuple(
         image_target(service, definition, settings.definition, context.namespace)
-        for service in definition.services
+        for service in built_services(definition)
     )
     source = spec.source
     deploy = deploy_settings(settings, definition, stack, project_dir)

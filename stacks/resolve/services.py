@@ -413,6 +413,8 @@ def service_args(
         container_health_check=container_health_check,
         readonly_root_filesystem=spec.readonly_root_filesystem,
         user=spec.user,
+        command=tuple(spec.command or ()),
+        entry_point=tuple(spec.entry_point or ()),
         exec_command=spec.exec_command,
         deregistration_delay=plan.deregistration_delay,
         minimum_healthy_percent=spec.deployment.minimum_healthy_percent,

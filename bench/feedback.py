@@ -1,0 +1,114 @@
+"""Benchmark: how fast muon answers a definition error and ``muon --help``, against the floor of
+reading YAML with pydantic behind a typer command line.
+
+    python bench/feedback.py            # 10 runs of each
+    python bench/feedback.py --runs 30
+
+Each figure is the wall time of a fresh process, as a person waits for it:
+
+- floor: ``python -c "import yaml, pydantic, typer"`` — what any YAML-reading typer tool pays;
+- ``muon --help``;
+- time to first error: ``muon plan dev`` in a project whose ``muon.yaml`` has one wrong value;
+- ``muon init --help``.
+
+Runs alternate floor, help, error, init-help, floor ... so that machine noise falls on all of them;
+medians are reported, with each figure's ratio to the floor (the goal: at most 1.5). No test is
+timed: ``tests/test_feedback.py`` checks instead that these paths never import Pulumi or the AWS
+SDK, which is what made them slow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GOAL = 1.5
+BAD_DEFINITION = "environments:\n  dev: {}\nservices:\n  banana:\n    port: banana\n    pathPatterns: [/b]\n"
+
+
+def bad_project(folder: Path) -> Path:
+    """A project whose definition has one error (a port that is not a number)."""
+    (folder / "Pulumi.yaml").write_text("name: feedback\nruntime: python\n", encoding="utf-8")
+    (folder / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  muon:environments: [dev]\n", encoding="utf-8"
+    )
+    (folder / "muon.yaml").write_text(BAD_DEFINITION, encoding="utf-8")
+    return folder
+
+
+def muon_command() -> list[str]:
+    """The ``muon`` script beside this interpreter (what a person runs), else ``python -m muon.cli``."""
+    script = Path(sys.executable).parent / "muon"
+    found = script if script.exists() else shutil.which("muon")
+    return [str(found)] if found else [sys.executable, "-m", "muon.cli"]
+
+
+def commands(project: Path) -> dict[str, tuple[list[str], int]]:
+    """Name → (argv, the exit status it must end with: a run that fails otherwise is no figure)."""
+    muon = muon_command()
+    return {
+        "floor (import yaml, pydantic, typer)": ([sys.executable, "-c", "import yaml, pydantic, typer"], 0),
+        "muon --help": ([*muon, "--help"], 0),
+        "muon plan dev (definition error)": ([*muon, "--cwd", str(project), "plan", "dev"], 2),
+        "muon init --help": ([*muon, "init", "--help"], 0),
+    }
+
+
+def timed(argv: list[str], expected: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    result = subprocess.run(argv, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != expected:
+        raise SystemExit(f"{' '.join(argv)}: exit {result.returncode}, expected {expected}\n{result.stderr}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def measure(runs: int, project: Path) -> dict[str, list[tuple[float, float]]]:
+    table = commands(project)
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in table}
+    names = list(table)
+    for run in range(runs):
+        rotated = names[run % len(names) :] + names[: run % len(names)]  # no command always goes first
+        for name in rotated:
+            argv, expected = table[name]
+            times[name].append(timed(argv, expected))
+    return times
+
+
+def report(times: dict[str, list[tuple[float, float]]]) -> None:
+    """Wall time is what a person waits; CPU time is what the command itself costs (on a loaded
+    machine, the wall time also holds the wait for a core)."""
+    walls = {name: statistics.median(w for w, _ in values) for name, values in times.items()}
+    cpus = {name: statistics.median(c for _, c in values) for name, values in times.items()}
+    floor_wall, floor_cpu = next(iter(walls.values())), next(iter(cpus.values()))
+    runs = len(next(iter(times.values())))
+    print(f"medians of {runs} alternating runs, each a fresh process ({sys.executable}); goal {GOAL}x floor")
+    print(f"  {'':<38} {'wall':>8} {'x floor':>8} {'CPU':>8} {'x floor':>8}")
+    for name in times:
+        wall, cpu = walls[name], cpus[name]
+        print(f"  {name:<38} {wall:7.3f}s {wall / floor_wall:7.2f}x {cpu:7.3f}s {cpu / floor_cpu:7.2f}x")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10, help="runs of each command (default 10)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs: at least 1")
+    with tempfile.TemporaryDirectory(prefix="muon-feedback-") as folder:
+        report(measure(args.runs, bad_project(Path(folder))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Fast feedback: `muon --help`, `muon init` and a definition error answer without importing Pulumi or
+the AWS SDK (what made them slow: bench/feedback.py measures it; no test here is timed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import PROJECT_DIR
+
+HEAVY = ("pulumi", "pulumi_aws", "pulumi_policy", "boto3", "botocore")
+
+PROBE = """
+import atexit, json, sys
+heavy = {heavy!r}
+atexit.register(lambda: sys.stderr.write("LOADED " + json.dumps(sorted(
+    m for m in heavy if m in sys.modules)) + "\\n"))
+from muon.cli.main import entry
+entry({args!r})
+"""
+
+
+def loaded(args: list[str], cwd: Path) -> tuple[int, list[str], str]:
+    """Run `muon ARGS` in a fresh interpreter: (exit status, heavy modules it imported, stderr)."""
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY, args=args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        timeout=300,
+    )
+    marker = [line for line in result.stderr.splitlines() if line.startswith("LOADED ")]
+    assert marker, result.stderr
+    return result.returncode, json.loads(marker[-1][len("LOADED ") :]), result.stderr
+
+
+def bad_project(folder: Path) -> Path:
+    spec = importlib.util.spec_from_file_location("bench_feedback", PROJECT_DIR / "bench" / "feedback.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench.bad_project(folder)
+
+
+def test_help_imports_neither_pulumi_nor_the_aws_sdk(tmp_path: Path) -> None:
+    for args in (["--help"], ["init", "--help"], ["plan", "--help"]):
+        code, heavy, _ = loaded(args, tmp_path)
+        assert (code, heavy) == (0, []), args
+
+
+def test_a_definition_error_imports_neither_pulumi_nor_the_aws_sdk(tmp_path: Path) -> None:
+    project = bad_project(tmp_path)
+    code, heavy, err = loaded(["plan", "dev"], project)
+    assert (code, heavy) == (2, [])
+    assert f"error: {project / 'muon.yaml'}: services.banana.port: input should be a valid integer" in err
+    # The same through `python -m muon.plan`, and for a stack file's own error.
+    (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: mars-1\n  muon:environments: [dev]\n")
+    probe = "import sys\nfrom muon.plan.command import main\ncode = main(['dev'])\n"
+    probe += f"print(sorted(m for m in {HEAVY!r} if m in sys.modules)); sys.exit(code)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, check=False, timeout=300
+    )
+    assert (result.returncode, result.stdout) == (2, "[]\n")
+    assert "aws:region: 'mars-1' is not an AWS region" in result.stderr
+
+
+def test_muon_init_imports_neither_pulumi_nor_the_aws_sdk(tmp_path: Path) -> None:
+    code, heavy, err = loaded(["init", "--name", "banana"], tmp_path)
+    assert (code, heavy) == (0, []), err
+    assert (tmp_path / "muon.yaml").is_file()

@@ -21,7 +21,14 @@ from muon.stacks.definition.fields import (
     _PathError,
     pattern,
 )
-from muon.stacks.definition.types import ArnScope, PathRule, RepositoryFile, RepositoryFolder, relative_path
+from muon.stacks.definition.types import (
+    ArnScope,
+    PathRule,
+    RepositoryFile,
+    RepositoryFolder,
+    relative_path,
+    url_port,
+)
 from muon.stacks.definition.workload import MigrateSpec
 
 PipelineSourceProvider = Literal["github", "codecommit", "s3"]
@@ -113,6 +120,7 @@ IndexUrl = Annotated[
         "an https:// package index URL with no credentials in it, e.g. "
         "https://pypi.acme.example/simple/ (credentials go in credentialsParameter)",
     ),
+    AfterValidator(url_port),
 ]
 ParameterName = Annotated[
     str, pattern(r"^/[A-Za-z0-9_./-]{1,1010}$", "a Parameter Store name such as /acme/ci/pip-index")

@@ -323,7 +323,8 @@ def port_problem(text: str) -> str | None:
     return None if text.isdigit() and 1 <= int(text) <= 65535 else f"port {text} is not 1 to 65535"
 
 
-def _url_port(value: str) -> str:
+def url_port(value: str) -> str:
+    """A URL's port, when it names one: 1 to 65535."""
     match = re.match(r"^[a-z]+://[^/:]+:(\d+)", value)
     problem = port_problem(match.group(1)) if match else None
     if problem:
@@ -334,7 +335,7 @@ def _url_port(value: str) -> str:
 ProxyUrl = Annotated[
     str,
     pattern(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?/?$", "a proxy URL such as http://proxy.corp:3128"),
-    AfterValidator(_url_port),
+    AfterValidator(url_port),
 ]
 
 

@@ -116,8 +116,11 @@ def job_service_can_run(scope: Scope) -> list[str]:
                 f"{scope.source}: jobs.{name}.command: {size:,} characters once sent to RunTask; ECS takes "
                 f"{MAX_OVERRIDES:,} of overrides: put the steps in a script in the image and run that"
             )
-        for env in scope.environments:
-            problem = job_size_problem(name, job, env.provider, env.name, scope.source)
+        refused = [
+            env.name for env in scope.environments if job_size_problem(name, job, env.provider, "", "")
+        ]
+        if refused:  # one line for every environment whose cluster cannot run it
+            problem = job_size_problem(name, job, "fargate", ", ".join(refused), scope.source)
             problems += [problem] if problem else []
     return problems
 
@@ -145,7 +148,10 @@ def iam_policies_within_size(scope: Scope) -> list[str]:
         queues = sum(1 for s in definition.services.values() if s.queue and name in s.queue.publishers)
         own = OWN_STATEMENTS + PER_QUEUE * (queues + (service.queue is not None))
         roles.append((f"services.{name}.permissions", own + _statements_size(service.permissions), "task"))
-        secrets = sum(PER_PARAMETER + len(reference) for reference in service.secrets.values())
+        secrets = sum(
+            PER_PARAMETER + len(reference if isinstance(reference, str) else reference.parameter)
+            for reference in service.secrets.values()
+        )
         roles.append((f"services.{name}.secrets", OWN_STATEMENTS + secrets, "execution"))
     for name, function in definition.functions.items():
         queues = sum(1 for t in function.triggers if t.type == "queue")

@@ -253,7 +253,8 @@ def job_size_problem(
     if provider != "fargate" or job.cpu is None or job.memory is None:
         return None
     problem = fargate_size_problem(job.cpu, job.memory)
-    return f"{source}: jobs.{name}.memory: {problem} (environment {environment})" if problem else None
+    where = "environments" if "," in environment else "environment"
+    return f"{source}: jobs.{name}.memory: {problem} ({where} {environment})" if problem else None
 
 
 def scheduled_jobs(

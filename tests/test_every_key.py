@@ -105,6 +105,7 @@ def renderings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendering]
         sys.path.remove(str(directory))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_a_definition_with_every_key_renders(renderings: dict[str, Rendering], stack: str) -> None:
     rendering = renderings[stack]

@@ -8,7 +8,7 @@ file and a key path (no traceback, no validator internals), or it renders and ev
 inputs pass botocore's model of the API call that creates it (``tests/aws_inputs.py``) and no
 credential is in them in plain text.
 
-Bounded per run (``MUON_FUZZ_EXAMPLES``, default 15 per property: about 40 s of renders), and
+Bounded per run (``MUON_FUZZ_EXAMPLES``, default 25 per property: about 40 s of CPU), and
 derandomized: CI sees the same definitions each run. ``MUON_FUZZ_SEED=<n>`` explores others; the
 seed in use is printed. What the fuzzer found is kept as regular tests (test_types.py,
 test_checks.py, ``FOUND`` below).
@@ -39,7 +39,7 @@ from tests.conftest import PROJECT_DIR, render_definition_text
 pytestmark = pytest.mark.slow
 
 SCHEMA = json.loads((PROJECT_DIR / "schema" / "muon.schema.json").read_text(encoding="utf-8"))
-EXAMPLES = int(os.environ.get("MUON_FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("MUON_FUZZ_EXAMPLES", "25"))
 SEED = os.environ.get("MUON_FUZZ_SEED")
 RUNS: Counter[str] = Counter()
 

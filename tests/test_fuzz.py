@@ -170,12 +170,15 @@ def mutated(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             place, values = draw(st.sampled_from(EDGES))
             parent = document
-            for part in place[:-1]:
-                parent = parent.setdefault(part, {})
-            if place[-1] == "COPY":  # a second worker, under a name of any length the schema takes
-                parent[draw(NAME)] = copy.deepcopy(parent[draw(values)])
-            else:
-                parent[place[-1]] = draw(values)
+            try:
+                for part in place[:-1]:
+                    parent = parent.setdefault(part, {})
+                if place[-1] == "COPY":  # a second worker, under a name of any length the schema takes
+                    parent[draw(NAME)] = copy.deepcopy(parent[draw(values)])
+                else:
+                    parent[place[-1]] = draw(values)
+            except (AttributeError, KeyError, TypeError):
+                pass  # an earlier change replaced a parent with a value of another kind
             continue
         place = draw(st.sampled_from(PLACES))
         parent = document

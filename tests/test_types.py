@@ -339,3 +339,20 @@ def test_a_health_check_path_is_at_most_what_a_target_group_takes() -> None:
         ENV + WEB + f"    healthCheck: {{path: /{'a' * 1024}}}\n"
     )
     parse_definition(ENV + WEB + f"    healthCheck: {{path: /{'a' * 1023}}}\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ENV
+        + WEB
+        + '    scaling: {schedules: [{name: a, schedule: rate(1 day), min: 1, max: 2, timezone: "1\\nEurope"}]}\n',
+        ENV + '"line\\nbreak": 1\n',
+        ENV + WEB + '    environment: {"A\\u2028B": x}\n',
+    ],
+)
+def test_a_value_with_a_line_break_is_still_one_line(text: str) -> None:
+    """Found by the fuzzer (class 8): a time zone generated from the schema held a line break,
+    and the message quoting it spread over two lines."""
+    message = definition_error(text)
+    assert "\\n" in message or "\\u2028" in message

@@ -126,7 +126,9 @@ class Muon:
             if not self.allow_mutable_images:  # a well-formed reference, by tag
                 mutable_images(dict(config), stack)
             if not organization_only(settings):
-                definition = load_definition(self.project_dir / settings.definition)
+                definition = load_definition(
+                    self.project_dir / settings.definition, shown=settings.definition
+                )
                 check_selection(settings, definition, source, settings.definition)
             # Then the program itself, offline: every check `pulumi up` makes before it declares
             # anything (sizes, names, placeholders, priorities, stages, the organization file…).
@@ -284,7 +286,7 @@ class Muon:
         """The migrations (``pipeline.stages[].migrate``) of the environments ``stack`` deploys."""
         stack_file(self.project_dir, stack)
         settings = settings_from_config(read_stack_file(self.project_dir, stack), f"Pulumi.{stack}.yaml")
-        definition = load_definition(self.project_dir / settings.definition)
+        definition = load_definition(self.project_dir / settings.definition, shown=settings.definition)
         stages = definition.pipeline.stages if definition.pipeline else []
         return [
             Migration(stage.environment, stage.migrate.service, tuple(stage.migrate.command))

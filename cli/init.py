@@ -36,9 +36,20 @@ from muon.stacks.errors import DefinitionError
 from muon.stacks.requirements import DISTRIBUTION
 
 DEFAULT_PORT = 8080
+CONNECTION_ID = "00000000-0000-0000-0000-000000000000"
 CONNECTION_PLACEHOLDER = (
-    "arn:aws:codestar-connections:us-east-1:000000000000:connection/00000000-0000-0000-0000-000000000000"
+    "arn:{partition}:codestar-connections:{region}:000000000000:connection/" + CONNECTION_ID
 )
+"""Until the team pastes theirs: in the stacks' region and partition, where the pipeline runs its
+source action (a connection of another region is refused before anything is declared)."""
+
+
+def connection_placeholder(region: str) -> str:
+    from muon.stacks.definition.settings import region_partitions
+
+    return CONNECTION_PLACEHOLDER.format(partition=region_partitions().get(region, "aws"), region=region)
+
+
 MAIN = '"""Pulumi program: muon, on muon.yaml."""\nfrom muon.stacks.main import main\n\nmain()\n'
 
 
@@ -161,7 +172,7 @@ def definition(options: InitOptions) -> str:
 def pipeline_stack(name: str, region: str, github: bool) -> str:
     connection = (
         "  # The CodeStar connection to GitHub (create it, authorise it, paste its ARN here).\n"
-        f"  muon:connection: {CONNECTION_PLACEHOLDER}\n"
+        f"  muon:connection: {connection_placeholder(region)}\n"
         if github
         else ""
     )

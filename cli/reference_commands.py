@@ -73,7 +73,7 @@ def role_policy(project: Path, account: str, region: str | None) -> dict[str, An
 
     if not re.fullmatch(r"\d{12}", account):
         raise UsageError(f"--account: expected a 12-digit AWS account id, got '{account}'")
-    definition = load_definition(project / "muon.yaml")
+    definition = load_definition(project / "muon.yaml", shown="muon.yaml")
     namespace = definition.namespace or project_name(project)
     if not re.fullmatch(NAMESPACE_PATTERN, namespace):
         raise UsageError(

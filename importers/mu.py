@@ -21,9 +21,11 @@ from typing import Any
 
 import yaml
 
+from muon.importers.mu_shapes import check_shapes
 from muon.stacks.definition import tier_of
 from muon.stacks.definition.environment import EnvironmentSpec
-from muon.stacks.definition.loader import parse_definition
+from muon.stacks.definition.loader import MAX_FILE_BYTES, parse_definition
+from muon.stacks.definition.loader import _check_expansion as check_expansion
 from muon.stacks.errors import DefinitionError
 
 PROVIDERS = {"ecs": "ec2", "ecs-fargate": "fargate"}
@@ -80,13 +82,28 @@ def _load(text: str, out: Conversion) -> Any:
         )
         return name.lower().replace("_", "-")
 
+    if len(text) > MAX_FILE_BYTES:
+        raise DefinitionError(
+            [f"{out.source}: {len(text):,} characters; a mu file is at most {MAX_FILE_BYTES:,}"]
+        )
+    loader = _TolerantLoader(ENV_VARIABLE.sub(expand, text))
     try:
-        return yaml.load(ENV_VARIABLE.sub(expand, text), Loader=_TolerantLoader)  # noqa: S506 (a SafeLoader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        # As muon's own files: aliases that would expand past a bound, or refer to themselves,
+        # are refused before anything is built (a recursive document is no mu file).
+        check_expansion(node, out.source)
+        return loader.construct_document(node)
+    except RecursionError:
+        raise DefinitionError([f"{out.source}: nested too deeply to read; refused"]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise DefinitionError([f"{out.source}{where}: not readable YAML: {problem}"]) from None
+    finally:
+        loader.dispose()
 
 
 def convert(
@@ -100,6 +117,8 @@ def convert(
 
     out = Conversion(source=source)
     data = _load(text, out)
+    if isinstance(data, dict):
+        check_shapes(data, source)  # before anything is read: a value of another shape is one line
     if not isinstance(data, dict) or not ({"environments", "service", "namespace"} & set(data)):
         raise DefinitionError([f"{source}: expected a mu file (a mapping with environments: or service:)"])
     for key in data:

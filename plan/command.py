@@ -198,7 +198,9 @@ def check_definition(stack: str, project_dir: Path | None, config: dict[str, str
     if organization_only(settings):
         return
     directory = (project_dir or Path.cwd()).resolve()
-    definition = load_definition(directory / settings.definition, f"{stack_source}: muon:definition")
+    definition = load_definition(
+        directory / settings.definition, f"{stack_source}: muon:definition", settings.definition
+    )
     check_selection(settings, definition, stack_source, settings.definition)
 
 

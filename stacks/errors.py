@@ -23,7 +23,8 @@ class DefinitionError(MuonError):
     point at it. ``problems`` always holds them all."""
 
     def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
+        self.problems = [_one_line(problem) for problem in problems]
+        problems = self.problems
         if len(problems) == 1:
             message = problems[0]
         else:
@@ -33,3 +34,11 @@ class DefinitionError(MuonError):
                 hidden = len(problems) - len(shown)
                 message += f"\n  … and {hidden} more (fix the first ones first: they often cause the rest)"
         super().__init__(message)
+
+
+def _one_line(problem: str) -> str:
+    """``problem`` on one line whatever it quotes: a value may hold a line break or a character
+    no terminal shows (escaped as Python writes them, ``\\n``, ``\\u2028``)."""
+    if problem.isprintable():
+        return problem
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in problem)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import json
@@ -39,7 +40,10 @@ def pipeline_image(service: str) -> str:
 def delivered_images(definition: str) -> dict[str, str]:
     """``muon:images`` as after the pipeline's first run: every service that names no image and
     builds none of its own runs the pipeline's build."""
-    services = (yaml.safe_load(textwrap.dedent(definition)) or {}).get("services") or {}
+    document = yaml.safe_load(textwrap.dedent(definition))
+    services = document.get("services") if isinstance(document, dict) else None
+    if not isinstance(services, dict):
+        return {}  # not a definition muon takes: the plan says why
     return {
         name: pipeline_image(name)
         for name, spec in services.items()
@@ -118,6 +122,9 @@ def render_definition_text(
     """
     path = directory / "muon.yaml"
     path.write_text(textwrap.dedent(definition), encoding="utf-8")
+    if (extra_config or {}).get("muon:pipeline"):
+        repository_files(directory, textwrap.dedent(definition))
+    site_folders(directory, textwrap.dedent(definition))
     config = {
         "aws:region": "us-east-1",
         "muon:definition": str(path),
@@ -146,6 +153,49 @@ def _rendered_shared(key: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="muon-render-") as directory:
         rendering = render_definition_text(Path(directory), definition, environments, **options)
     return pickle.dumps(rendering, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def repository_files(directory: Path, definition: str) -> None:
+    """The files a pipeline reads from its repository (buildspecs, its Docker builds), as a team's
+    repository has them: a pipeline naming a file the repository lacks is refused before anything
+    is declared (stacks/resolve/paths.py; tests/test_checks.py shows it)."""
+    pipeline = (yaml.safe_load(definition) or {}).get("pipeline")
+    if not isinstance(pipeline, dict):
+        return
+    build = pipeline.get("build") if isinstance(pipeline.get("build"), dict) else {}
+    files = [build.get("buildspec", "buildspec.yml")] if build.get("artifact", True) else []
+    for stage in pipeline.get("stages") or []:
+        files += [stage[key] for key in ("test", "preDeploy") if isinstance(stage, dict) and stage.get(key)]
+    folders = []
+    for image in (pipeline.get("images") or {}).values():
+        if isinstance(image, dict):
+            files.append(image.get("dockerfile", "Dockerfile"))
+            folders.append(image.get("context", "."))
+    for name in files:
+        target = directory / str(name)
+        if isinstance(name, str) and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("version: 0.2\n", encoding="utf-8")
+    for name in folders:
+        (directory / str(name)).mkdir(parents=True, exist_ok=True)
+
+
+def site_folders(directory: Path, definition: str) -> None:
+    """Each site's folder (and, for a site without a build, its output), as a project with sites
+    has them: a site naming a folder the project lacks is refused before anything is declared
+    (stacks/resolve/paths.py; tests/test_checks.py shows it)."""
+    document = yaml.safe_load(definition)
+    sites = document.get("sites") if isinstance(document, dict) else None
+    for site in sites.values() if isinstance(sites, dict) else []:
+        if not isinstance(site, dict):
+            continue
+        source = str(site.get("source", "site/"))
+        folder = (
+            directory / source if site.get("build") else directory / source / str(site.get("output", "dist/"))
+        )
+        if not source.startswith("/") and ".." not in str(folder.relative_to(directory)):
+            with contextlib.suppress(OSError):  # a file there: the test is about that
+                folder.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ GOOD_ENVIRONMENTS = "environments: {dev: {}, production: {}}\n"
 # (YAML text, path the message must name, words the message must contain)
 MALFORMED = [
     ("environments: {dev: {network: {azs: 7}}}", "environments.dev.network.azs", "less than or equal to 6"),
-    ("environments: {dev: {network: {azs: one}}}", "environments.dev.network.azs", "valid integer"),
+    ("environments: {dev: {network: {azs: one}}}", "environments.dev.network.azs", "expected a whole number"),
     (
         "environments: {dev: {netwrk: {}}}",
         "environments.dev.netwrk",
@@ -114,7 +114,7 @@ MALFORMED = [
         "pipeline.stages",
         "at least 1",
     ),
-    ("environments: [dev, production]", "environments", "valid dictionary"),
+    ("environments: [dev, production]", "environments", "expected a mapping"),
 ]
 
 
@@ -185,7 +185,10 @@ DEFINITION = parse_definition(textwrap.dedent(GOOD_ENVIRONMENTS))
 
 
 def select(config: dict[str, object]) -> None:
-    flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+    flat = {
+        k: v if isinstance(v, str) else json.dumps(v)
+        for k, v in {"aws:region": "us-east-1", **config}.items()
+    }
     settings = settings_from_config(flat, "Pulumi.dev.yaml")
     check_selection(settings, DEFINITION, "Pulumi.dev.yaml", "muon.yaml")
 
@@ -206,9 +209,7 @@ def test_unknown_muon_setting_is_an_error() -> None:
 
 
 def test_environments_must_be_a_list() -> None:
-    with pytest.raises(
-        DefinitionError, match=r"Pulumi\.dev\.yaml: muon:environments: input should be a valid list"
-    ):
+    with pytest.raises(DefinitionError, match=r"Pulumi\.dev\.yaml: muon:environments: expected a list"):
         select({"muon:environments": "dev"})
 
 

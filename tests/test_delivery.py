@@ -364,7 +364,7 @@ def test_a_pipeline_stack_with_environments_is_refused(render_definition) -> Non
 @pytest.mark.parametrize(
     ("build", "expected"),
     [
-        ("{context: missing}", "services.banana.build.context: missing is not a folder"),
+        ("{context: missing}", "services.banana.build.context: missing does not exist"),
         (
             "{context: app, dockerfile: Dockerfile.other}",
             "services.banana.build.dockerfile: Dockerfile.other is outside the build context app",

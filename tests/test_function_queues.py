@@ -109,10 +109,7 @@ def test_the_longest_function_fits_its_own_queue(tmp_path: Path) -> None:
 
 def test_a_batch_over_ten_without_a_window_is_refused_in_one_line() -> None:
     message = definition_error(definition(["{type: queue, batchSize: 11, batchWindow: 0}"]))
-    assert (
-        "functions.skill.triggers[0].queue.batchWindow: a batchSize over 10 (11) needs a batchWindow"
-        in message
-    )
+    assert "functions.skill.triggers[0].batchWindow: a batchSize over 10 (11) needs a batchWindow" in message
 
 
 def test_a_function_outlasting_its_workers_queue_visibility_is_refused_in_one_line(tmp_path: Path) -> None:

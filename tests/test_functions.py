@@ -340,8 +340,12 @@ BASE = "source: fn, runtime: python3.12, handler: app.handler"
         (f"{{{BASE}, memory: 64}}", "functions.skill.memory"),
         (f"{{{BASE}, memory: 20000}}", "functions.skill.memory"),
         (f"{{{BASE}, timeout: 901}}", "functions.skill.timeout"),
-        (f"{{{BASE}, triggers: [{{type: alexaSkill}}]}}", "functions.skill.triggers[0].alexaSkill.skillId"),
-        (f"{{{BASE}, triggers: [{{type: http, path: hello}}]}}", "functions.skill.triggers[0].http.path"),
+        # No validator internals in the path (the union's branch, alexaSkill or http, is not a key).
+        (f"{{{BASE}, triggers: [{{type: alexaSkill}}]}}", "functions.skill.triggers[0].skillId: required"),
+        (
+            f"{{{BASE}, triggers: [{{type: http, path: hello}}]}}",
+            "functions.skill.triggers[0].path: expected",
+        ),
         ("{source: fn}", "functions.skill.runtime: a function from source needs its runtime"),
     ],
 )
@@ -353,7 +357,7 @@ def test_a_missing_folder_or_worker_is_refused(render_definition) -> None:
     with pytest.raises(DefinitionError) as caught:
         render_definition(FUNCTION.format(f"{{{BASE}}}"), ["dev"])
     assert caught.value.problems[0].endswith(
-        "functions.skill.source: fn is not a folder next to the definition"
+        "functions.skill.source: fn does not exist (relative to the definition's folder)"
     )
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from muon.importers.mu import convert
 from muon.stacks.definition.loader import parse_definition
@@ -370,3 +372,93 @@ def test_the_docs_table_is_generated_from_the_mapping_table() -> None:
     doc = (Path(__file__).parents[1] / "docs" / "coming-from-mu.md").read_text(encoding="utf-8")
     begin, end = "<!-- mu-table:begin -->\n", "<!-- mu-table:end -->"
     assert doc.split(begin)[1].split(end)[0] == markdown()
+
+
+# -- any YAML, never a traceback (issue 31, class 7) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- environments\n- service\n", "mu.yml: expected a mu file"),
+        ("just a string\n", "mu.yml: expected a mu file"),
+        ("42\n", "mu.yml: expected a mu file"),
+        ("{}\n", "mu.yml: expected a mu file"),
+        ("enviroments: [{name: dev}]\nservice: {name: x}\n", "mu.yml: enviroments: not a key of a mu file; did you mean environments?"),
+        ("servise: {name: x}\n", "mu.yml: servise: not a key of a mu file; did you mean service?"),
+        ("banana: 1\n", "mu.yml: banana: not a key of a mu file; mu's keys are namespace, environments"),
+        ("environments: {dev: {}}\n", "mu.yml: environments: expected a list, got dict"),
+        ("environments: [dev]\n", "mu.yml: environments[0]: expected a mapping, got 'dev'"),
+        ("environments: [{provider: ecs}]\n", "mu.yml: environments[0].name: required"),
+        ("environments: [{name: dev, cluster: [a]}]\n", "mu.yml: environments[0].cluster: expected a mapping, got list"),
+        ("environments: [{name: dev, provider: ecs, cluster: {minSize: many}}]\n",
+         "mu.yml: environments[0].cluster.minSize: expected a whole number, got 'many'"),
+        ("environments: [{name: dev, loadbalancer: web}]\n", "mu.yml: environments[0].loadbalancer: expected a mapping"),
+        ("environments: [{name: dev, vpcTarget: {vpcId: vpc-1, elbSubnetIds: subnet-1}}]\n",
+         "mu.yml: environments[0].vpcTarget.elbSubnetIds: expected a list"),
+        ("service: [a, b]\n", "mu.yml: service: expected a mapping, got list"),
+        ("service: {name: x, minSize: [1]}\n", "mu.yml: service.minSize: expected a whole number, got list"),
+        ("service: {name: x, environment: [A, B]}\n", "mu.yml: service.environment: expected a mapping, got list"),
+        ("service: {name: x, database: yes}\n", "mu.yml: service.database: expected a mapping, got bool"),
+        ("service: {name: x, database: {name: d, engineMode: serverless, minSize: lots}}\n",
+         "mu.yml: service.database.minSize: expected a number, got 'lots'"),
+        ("service: {name: x, database: {name: d, environmentConfig: [a]}}\n",
+         "mu.yml: service.database.environmentConfig: expected a mapping"),
+        ("service: {name: x, pipeline: {source: github}}\n", "mu.yml: service.pipeline.source: expected a mapping"),
+        ("service: {name: x, pipeline: {acceptance: [dev]}}\n", "mu.yml: service.pipeline.acceptance: expected a mapping"),
+        ("service: {name: x, pipeline: {notify: team@example.com}}\n", "mu.yml: service.pipeline.notify: expected a list"),
+        ("service: &a {name: x, environment: *a}\n", "mu.yml: invalid YAML: an alias refers to a node that contains it"),
+        ("environments: &a [*a, *a]\n", "mu.yml: invalid YAML: an alias refers to a node that contains it"),
+        ("x0: &x0 [a, a, a, a, a, a, a, a, a, a]\n"
+         + "".join(f"x{i + 1}: &x{i + 1} [{', '.join([f'*x{i}'] * 10)}]\n" for i in range(6)) + "service: *x6\n",
+         "mu.yml: too large once its aliases are expanded"),
+    ],
+)  # fmt: skip
+def test_a_file_of_any_shape_is_one_line_naming_the_mu_path(text: str, expected: str) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        convert(text, "mu.yml")
+    assert len(caught.value.problems) >= 1 and "\n" not in caught.value.problems[0]
+    assert expected in str(caught.value)
+
+
+def test_binary_and_huge_files_are_refused_by_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "binary.yml").write_bytes(bytes(range(256)) * 4)
+    code, _, err = run_muon(tmp_path, monkeypatch, capsys, "import", "binary.yml")
+    assert code == 2 and "binary.yml: not UTF-8 text" in err and "Traceback" not in err
+    (tmp_path / "huge.yml").write_text("service: {name: x}\n" + "# padding\n" * 120_000, encoding="utf-8")
+    code, _, err = run_muon(tmp_path, monkeypatch, capsys, "import", "huge.yml")
+    assert code == 2 and "larger than" in err and "Traceback" not in err
+
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 10**6), st.text(max_size=8), st.floats(allow_nan=False)
+)
+MU_KEYS = st.sampled_from(
+    ["name", "provider", "cluster", "loadbalancer", "vpcTarget", "hostedzone", "certificate", "minSize", "maxSize",
+     "instanceType", "port", "pathPatterns", "environment", "database", "pipeline", "source", "build", "notify",
+     "acceptance", "production", "engine", "engineMode", "environmentConfig", "secondsUntilAutoPause",
+     "healthEndpoint", "protocol", "dockerfile", "elbSubnetIds", "vpcId", "repo", "branch", "disabled"]
+)  # fmt: skip
+VALUES = st.recursive(
+    SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(MU_KEYS, inner, max_size=4)),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["namespace", "environments", "service", "templates"]), VALUES, max_size=3
+    )
+)
+def test_any_mu_shaped_yaml_converts_or_is_refused_never_a_traceback(document: dict) -> None:
+    """Found 11 tracebacks while it was written (AttributeError, TypeError, ValueError: a list
+    where a mapping was read, a scalar's .get, int('abc')), each now a line naming the mu path."""
+    problems: list[str] = []
+    try:
+        convert(yaml.safe_dump(document), "mu.yml")
+    except DefinitionError as error:  # any other exception fails the test, with its traceback
+        problems = error.problems
+    assert all("\n" not in problem and problem.startswith("mu.yml") for problem in problems)

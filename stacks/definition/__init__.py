@@ -92,13 +92,13 @@ from muon.stacks.definition.service import (
     StepSpec,
 )
 from muon.stacks.definition.site import SiteHeadersSpec, SiteSpec
+from muon.stacks.definition.types import schedule_problem
 from muon.stacks.definition.workload import (
     CATCH_ALL_PATHS,
     JobSpec,
     MigrateSpec,
     QueueSpec,
     ServiceKind,
-    schedule_problem,
 )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     Field,
-    StringConstraints,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -25,6 +25,8 @@ from muon.stacks.definition.fields import (
     _PathError,
     pattern,
 )
+from muon.stacks.definition.secrets import credential_kind
+from muon.stacks.definition.types import BackupWindow, MaintenanceWindow, windows_overlap
 
 
 class ServerlessSpec(Spec):
@@ -80,12 +82,16 @@ class DatabaseAlarmsSpec(Spec):
     )
 
 
-def _window(regex: str, hint: str) -> StringConstraints:
-    return pattern(regex, hint)
-
-
-_HHMM = r"([01]\d|2[0-3]):[0-5]\d"
-_DAY = r"(mon|tue|wed|thu|fri|sat|sun)"
+def _no_credentials(value: dict[str, str]) -> dict[str, str]:
+    """Parameters are configuration any reader of the cluster sees: no credential in them (their
+    names are the engine's, so only the values are looked at)."""
+    for name, item in value.items():
+        kind = credential_kind(item)
+        if kind is not None:
+            raise _PathError(
+                (name,), f"the value looks like {kind} (not shown); parameters are no place for it"
+            )
+    return value
 
 
 class DatabaseSpec(DatabaseCapacitySpec):
@@ -140,11 +146,8 @@ class DatabaseSpec(DatabaseCapacitySpec):
     backup_retention: int | None = Field(
         default=None, ge=1, le=35, description="Days (dev 1, production 14)."
     )
-    backup_window: Annotated[str, _window(f"^{_HHMM}-{_HHMM}$", "hh:mm-hh:mm in UTC")] = "03:00-04:00"
-    maintenance_window: Annotated[
-        str,
-        _window(f"^{_DAY}:{_HHMM}-{_DAY}:{_HHMM}$", "ddd:hh:mm-ddd:hh:mm in UTC, e.g. sun:04:30-sun:05:30"),
-    ] = "sun:04:30-sun:05:30"
+    backup_window: BackupWindow = "03:00-04:00"
+    maintenance_window: MaintenanceWindow = "sun:04:30-sun:05:30"
     deletion_protection: bool | None = Field(default=None, description="Default: production only.")
     performance_insights: bool | None = Field(default=None, description="Default: production only.")
     monitoring_interval: Literal[0, 1, 5, 10, 15, 30, 60] | None = Field(
@@ -153,7 +156,9 @@ class DatabaseSpec(DatabaseCapacitySpec):
     backtrack_hours: int | None = Field(
         default=None, ge=0, le=72, description="Aurora MySQL backtrack window (dev 0, production 24)."
     )
-    parameters: dict[str, str] = Field(default_factory=dict, description="Extra cluster parameters.")
+    parameters: Annotated[dict[str, str], AfterValidator(_no_credentials)] = Field(
+        default_factory=dict, description="Extra cluster parameters."
+    )
     alarms: DatabaseAlarmsSpec = Field(default_factory=DatabaseAlarmsSpec)
 
     @model_validator(mode="after")
@@ -202,6 +207,13 @@ class DatabaseSpec(DatabaseCapacitySpec):
             raise _PathError(
                 ("masterUsername",),
                 f"'{self.master_username}' is reserved or easily guessed; choose another name",
+            )
+        if windows_overlap(self.backup_window, self.maintenance_window):
+            # CreateDBCluster: the backup window "must not conflict with the preferred maintenance window".
+            raise _PathError(
+                ("backupWindow",),
+                f"{self.backup_window} overlaps the maintenance window {self.maintenance_window}; RDS "
+                "refuses windows that meet",
             )
         if self.backtrack_hours and self.engine != "aurora-mysql":
             raise _PathError(("backtrackHours",), "backtrack exists only for Aurora MySQL")

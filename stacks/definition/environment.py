@@ -30,6 +30,13 @@ from muon.stacks.definition.fields import (
     _PathError,
     pattern,
 )
+from muon.stacks.definition.types import (
+    ArnScope,
+    BackupSchedule,
+    FreeText,
+    HostName,
+    ProxyUrl,
+)
 
 
 class ExistingNetworkSpec(Spec):
@@ -120,18 +127,12 @@ class ClusterSpec(Spec):
         ]
         | None
     ) = Field(default=None, description="EC2: a hardened AMI, or the SSM parameter naming the current one.")
-    user_data: str | None = Field(
+    user_data: FreeText | None = Field(
         default=None,
         max_length=MAX_EXTRA_USER_DATA,
         description="EC2: shell lines run at boot after muon's own (which join the cluster).",
     )
-    http_proxy: (
-        Annotated[
-            str,
-            pattern(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?/?$", "a proxy URL such as http://proxy.corp:3128"),
-        ]
-        | None
-    ) = Field(
+    http_proxy: ProxyUrl | None = Field(
         default=None,
         description="Egress through a proxy: the ECS agent and Docker (EC2) and every task's HTTP(S)_PROXY, "
         "with the VPC, AWS endpoints and the metadata addresses in NO_PROXY.",
@@ -207,14 +208,6 @@ class LoadBalancerSpec(Spec):
         return self
 
 
-HostName = Annotated[
-    str,
-    pattern(
-        r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
-        "a lowercase DNS name such as banana.example.com",
-    ),
-    Field(max_length=253),
-]
 ZoneId = Annotated[str, pattern(r"^Z[A-Z0-9]{1,31}$", "a Route 53 hosted zone id (Z...)")]
 
 
@@ -246,6 +239,8 @@ WafMode = Annotated[
         r"^(managed|off|arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional/webacl/[\w-]+/[\w-]+)$",
         "managed, off, or a regional WAFv2 web ACL ARN (arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/…)",
     ),
+    # A regional web ACL protects resources of its own region only (WAF developer guide).
+    ArnScope("a regional web ACL", "stack"),
 ]
 
 
@@ -267,15 +262,11 @@ class AttachSpec(Spec):
 
 # What an attached environment takes from its platform stack, not from this definition.
 Region = Annotated[str, pattern(r"^[a-z]{2}(-[a-z]+)+-\d$", "an AWS region such as us-west-2")]
-BackupCron = Annotated[
-    str,
-    pattern(r"^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$", "an AWS Backup cron expression: cron(0 5 1 * ? *), UTC"),
-]
 
 
 class RestoreTestSpec(Spec):
     enabled: bool = Field(default=True, description="Restore the latest Aurora backup on a schedule.")
-    schedule: BackupCron = Field(
+    schedule: BackupSchedule = Field(
         default="cron(0 6 1 * ? *)", description="When (UTC); default the 1st of each month, 06:00."
     )
 

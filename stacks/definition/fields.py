@@ -13,35 +13,21 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    StringConstraints,
     Tag,
 )
 from pydantic.alias_generators import to_camel
+
+from muon.stacks.definition.base import PATTERN_HINTS as PATTERN_HINTS
+from muon.stacks.definition.base import _PathError as _PathError
+from muon.stacks.definition.base import pattern
+from muon.stacks.definition.types import ArnScope, arn_pattern
+from muon.stacks.definition.types import Name as Name
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy); 0 is "never expire".
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
     2922, 3288, 3653,
 )  # fmt: skip
-
-PATTERN_HINTS: dict[str, str] = {}
-"""What each string pattern means, in words, for error messages (pattern → hint)."""
-
-
-def pattern(regex: str, hint: str) -> StringConstraints:
-    """A string constraint whose error message says ``hint`` rather than the regex."""
-    PATTERN_HINTS[regex] = hint
-    return StringConstraints(pattern=regex)
-
-
-Name = Annotated[
-    str,
-    pattern(
-        r"^[a-z][a-z0-9-]{0,20}[a-z0-9]$",
-        "a name of 2-22 lowercase letters, digits and '-', starting with a letter",
-    ),
-]
-"""Environment and service names end up in AWS resource names: short, lowercase, DNS-safe."""
 
 NAMESPACE_PATTERN = r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$"
 Namespace = Annotated[
@@ -53,6 +39,14 @@ Namespace = Annotated[
 """The first part of every name muon creates: as short and DNS-safe as the names after it."""
 
 
+def _registry_port(value: str) -> str:
+    registry = value.split("/", 1)[0] if "/" in value else ""
+    host, colon, port = registry.partition(":")
+    if colon and "." in host + ":" and port.isdigit() and not 1 <= int(port) <= 65535:
+        raise ValueError(f"the registry's port {port} is not 1 to 65535")
+    return value
+
+
 ImageReference = Annotated[
     str,
     pattern(
@@ -60,17 +54,25 @@ ImageReference = Annotated[
         r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$",
         "an image reference: [registry/]repository[:tag][@sha256:<64 hex digits>]",
     ),
+    AfterValidator(_registry_port),
 ]
 
 
+PARAMETER_NAME = r"/[A-Za-z0-9_.\-/${}]{1,2047}"
+_PARAMETER_HINT = (
+    "a Parameter Store name starting with '/' (e.g. /banana/api-key, ${Environment} and "
+    "${ServiceName} allowed) or a parameter ARN; never the secret itself"
+)
 ParameterReference = Annotated[
     str,
     pattern(
-        r"^(?:/[A-Za-z0-9_.\-/${}]{1,2047}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/[A-Za-z0-9_.\-/]{1,2047})$",
-        "a Parameter Store name starting with '/' (e.g. /banana/api-key, ${Environment} and "
-        "${ServiceName} allowed) or a parameter ARN; never the secret itself",
+        rf"^(?:{PARAMETER_NAME}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{{12}}:parameter/[A-Za-z0-9_.\-/]{{1,2047}})$",
+        _PARAMETER_HINT,
     ),
 ]
+"""A service's secret: ECS reads a parameter of another region by its full ARN (ECS developer
+guide, "Pass Systems Manager parameters as environment variables"), so any region of the partition
+(its ARN is checked by the stack's partition in resolve)."""
 
 
 def _ipv4_cidr(value: str) -> str:
@@ -92,10 +94,10 @@ RetentionDays = Annotated[int, AfterValidator(_log_retention)]
 Email = Annotated[str, pattern(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address")]
 AcmCertificateArn = Annotated[
     str,
-    pattern(
-        r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$",
-        "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)",
+    arn_pattern(
+        "acm", r"certificate/[0-9a-f-]+", "an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)"
     ),
+    ArnScope("an ACM certificate", "stack"),  # a load balancer takes a certificate of its own region
 ]
 VpcId = Annotated[str, pattern(r"^vpc-[0-9a-f]{8,17}$", "a VPC id (vpc-0123abcd...)")]
 SubnetId = Annotated[str, pattern(r"^subnet-[0-9a-f]{8,17}$", "a subnet id (subnet-0123abcd...)")]
@@ -124,14 +126,6 @@ class Spec(BaseModel):
     )
 
 
-class _PathError(ValueError):
-    """A cross-reference error found at the top level but belonging to a deeper path."""
-
-    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
-        self.loc = loc
-        super().__init__(message)
-
-
 TAG_VALUE_CHARACTERS = re.compile(r"^[\w\s.:/=+\-@]*$", re.UNICODE)
 """AWS's tag character set: letters, digits, spaces and _ . : / = + - @ (any language)."""
 MAX_USER_TAGS = 40
@@ -150,6 +144,9 @@ def _tags(value: dict[str, str]) -> dict[str, str]:
             raise ValueError(f"the value of tag '{key}' has {len(tag)} characters; AWS takes at most 256")
         if key.lower().startswith(("aws:", "muon:")):
             raise ValueError(f"tag key '{key}': the aws: and muon: prefixes are reserved")
+        if tag.lower().startswith("aws:"):
+            # "Tagging AWS resources": aws: is reserved "as a prefix for either keys or values".
+            raise ValueError(f"the value of tag '{key}' starts with aws:, which AWS reserves")
         for what, text in (("key", key), ("value", tag)):
             if not TAG_VALUE_CHARACTERS.match(text):
                 raise ValueError(
@@ -163,18 +160,22 @@ Tags = Annotated[dict[str, str], AfterValidator(_tags)]
 
 
 PolicyArn = Annotated[
-    str, pattern(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]+$", "an IAM managed policy ARN")
-]
-
-
-KmsKeyArn = Annotated[
     str,
-    pattern(
-        r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32})$",
-        "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; IAM policies need the key, not an alias)",
-    ),
+    arn_pattern("iam", r"policy/[\w+=,.@/-]+", "an IAM managed policy ARN", account=r"(\d{12}|aws)"),
+    ArnScope("an IAM policy", "any"),  # IAM is global: the partition only
 ]
-IamRoleArn = Annotated[str, pattern(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$", "an IAM role ARN")]
+_KMS_KEY = r"key/(?:[0-9a-f-]{36}|mrk-[0-9a-f]{32})"
+_KMS_HINT = "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; IAM policies need the key, not an alias)"
+KmsKeyArn = Annotated[str, arn_pattern("kms", _KMS_KEY, _KMS_HINT), ArnScope("a KMS key", "stack")]
+"""A key of the stack's region: KMS keys are regional, and a resource takes a key of its own region."""
+PipelineKmsKeyArn = Annotated[
+    str, arn_pattern("kms", _KMS_KEY, _KMS_HINT), ArnScope("a KMS key", "stack", used_by="pipeline")
+]
+_ROLE = r"role/[\w+=,.@/-]+"
+IamRoleArn = Annotated[str, arn_pattern("iam", _ROLE, "an IAM role ARN"), ArnScope("an IAM role", "any")]
+PipelineRoleArn = Annotated[
+    str, arn_pattern("iam", _ROLE, "an IAM role ARN"), ArnScope("an IAM role", "any", used_by="pipeline")
+]
 
 
 class KeysSpec(Spec):
@@ -188,7 +189,7 @@ class KeysSpec(Spec):
     data: KmsKeyArn | None = Field(
         default=None, description="Databases: storage, password, Performance Insights, logs."
     )
-    pipeline: KmsKeyArn | None = Field(
+    pipeline: PipelineKmsKeyArn | None = Field(
         default=None,
         description="The delivery stack: artifacts, build logs, notifications, image repositories.",
     )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Annotated, Literal, TypeAlias
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from muon.stacks.definition.fields import ImageReference, Name, ParameterReference, Spec, _PathError, pattern
-from muon.stacks.definition.service import EnvName, PermissionSpec, RelativePath
-from muon.stacks.definition.workload import check_schedule
+from muon.stacks.definition.fields import PARAMETER_NAME, ImageReference, Name, Spec, _PathError, pattern
+from muon.stacks.definition.secrets import refuse_plain_secrets
+from muon.stacks.definition.service import PermissionSpec
+from muon.stacks.definition.types import ArnScope, Folder, Host, Schedule, TimeZone
 
 # Lambda's supported runtimes (Lambda developer guide, "Lambda runtimes"): deprecated ones
 # (python3.8, nodejs16.x, go1.x, …) cannot be created any more and are refused here.
@@ -44,25 +47,35 @@ DEPLOYMENTS = {
 Deployment: TypeAlias = Literal[tuple(DEPLOYMENTS)]  # type: ignore[valid-type]  # the keys, as a Literal
 
 
+def _route_path(value: str) -> str:
+    """API Gateway's HTTP API routes: a variable is a whole segment ({id}); a greedy one
+    ({proxy+}) only the last (API Gateway developer guide, "Working with routes for HTTP APIs")."""
+    segments = value.split("/")[1:]
+    for index, segment in enumerate(segments):
+        if ("{" in segment or "}" in segment) and not re.fullmatch(r"\{\w+\+?\}", segment):
+            raise ValueError(f"'{segment}': a path variable is a whole segment, such as {{id}}")
+        if segment.endswith("+}") and index != len(segments) - 1:
+            raise ValueError(f"'{segment}': a greedy path variable can only be the last segment")
+        if not segment and index != len(segments) - 1:
+            raise ValueError("an empty segment (//) in the path")
+    return value
+
+
 class HttpTrigger(Spec):
     type: Literal["http"]
     path: Annotated[
-        str, pattern(r"^/[\w./{}+-]*$", "a path starting with '/', such as /hello or /items/{id}")
+        str,
+        pattern(r"^/[\w./{}+-]*$", "a path starting with '/', such as /hello or /items/{id}"),
+        Field(max_length=512),
+        AfterValidator(_route_path),
     ]
     method: Literal["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = "ANY"
 
 
 class ScheduleTrigger(Spec):
     type: Literal["schedule"]
-    schedule: Annotated[
-        str, pattern(r"^(cron|rate)\(.+\)$", "an EventBridge Scheduler expression: cron(...) or rate(...)")
-    ]
-    timezone: str = "UTC"
-
-    @model_validator(mode="after")
-    def _check(self) -> ScheduleTrigger:
-        check_schedule(self.schedule, self.timezone)
-        return self
+    schedule: Schedule
+    timezone: TimeZone = "UTC"
 
 
 SQS_UNBATCHED_SIZE = 10
@@ -115,8 +128,55 @@ Trigger = Annotated[
 ]
 
 
+# Lambda's CreateFunction: a variable's name is a letter then letters, digits or '_' (botocore's
+# lambda model, EnvironmentVariableName), and these are set by Lambda itself (Lambda developer
+# guide, "Defined runtime environment variables": "reserved and cannot be set").
+LambdaEnvName = Annotated[
+    str,
+    pattern(
+        r"^[A-Za-z][A-Za-z0-9_]{1,254}$",
+        "a Lambda variable name: a letter, then at least one more letter, digit or '_'",
+    ),
+]
+RESERVED_VARIABLES = frozenset(
+    {
+        "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+        "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ",
+    }
+)  # fmt: skip
+SETTABLE_LAMBDA_VARIABLES = frozenset(
+    {"AWS_LAMBDA_EXEC_WRAPPER", "AWS_LAMBDA_NODEJS_USE_ALTERNATIVE_CLIENT_1"}
+)
+"""AWS_LAMBDA_* names are Lambda's (function name, memory, log group…), except these documented ones."""
+MAX_VARIABLES_BYTES = 4096
+"""Lambda quotas: 4 KB for all of a function's variables, measured as their JSON."""
+FunctionVariables = Annotated[dict[LambdaEnvName, str], AfterValidator(refuse_plain_secrets)]
+FunctionParameterReference = Annotated[
+    str,
+    pattern(
+        rf"^(?:{PARAMETER_NAME}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{{12}}:parameter/[A-Za-z0-9_.\-/]{{1,2047}})$",
+        "a Parameter Store name starting with '/' or a parameter ARN; never the secret itself",
+    ),
+    # The function reads <NAME>_PARAMETER by name, in its own region: an ARN of another region
+    # would be read from the wrong one.
+    ArnScope("a parameter", "stack"),
+]
+
+
+def reserved_variable(name: str) -> bool:
+    return name in RESERVED_VARIABLES or (
+        name.startswith("AWS_LAMBDA_") and name not in SETTABLE_LAMBDA_VARIABLES
+    )
+
+
+def function_variables(environment: dict[str, str], secrets: dict[str, str]) -> dict[str, str]:
+    """What Lambda receives: the variables, and <NAME>_PARAMETER naming each secret's parameter."""
+    return {**environment, **{f"{k}_PARAMETER": v.split(":parameter", 1)[-1] for k, v in secrets.items()}}
+
+
 class FunctionSpec(Spec):
-    source: RelativePath | None = Field(
+    source: Folder | None = Field(
         default=None, description="The code's folder, zipped as it is (build it first)."
     )
     image: ImageReference | None = Field(default=None, description="A container image instead of source.")
@@ -125,8 +185,8 @@ class FunctionSpec(Spec):
     memory: int = Field(default=256, ge=128, le=10_240, description="MB (128-10240).")
     timeout: int = Field(default=10, ge=1, le=900, description="Seconds (at most 900).")
     architecture: Literal["arm64", "x86_64"] = "arm64"
-    environment: dict[EnvName, str] = Field(default_factory=dict)
-    secrets: dict[EnvName, ParameterReference] = Field(
+    environment: FunctionVariables = Field(default_factory=dict)
+    secrets: dict[LambdaEnvName, FunctionParameterReference] = Field(
         default_factory=dict,
         description="Parameter Store names the function may read: <NAME>_PARAMETER holds each name.",
     )
@@ -139,28 +199,47 @@ class FunctionSpec(Spec):
         "production canary10Percent5Minutes).",
     )
     triggers: list[Trigger] = Field(default_factory=list)
-    host: (
-        Annotated[
-            str,
-            pattern(
-                r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$",
-                "a host: a label such as api (api.<the environment's domain>) or a full name",
-            ),
-        ]
-        | None
-    ) = Field(default=None, description="The HTTP API's name on the environment's domain.")
+    host: Host | None = Field(default=None, description="The HTTP API's name on the environment's domain.")
 
     @model_validator(mode="after")
     def _check(self) -> FunctionSpec:
         if (self.source is None) == (self.image is None):
             raise ValueError("give exactly one of 'source' (a folder, zipped) or 'image'")
-        if self.source is not None:
-            for key in ("runtime", "handler"):
-                if getattr(self, key) is None:
-                    raise _PathError((key,), f"a function from source needs its {key}")
+        for key in ("runtime", "handler"):
+            if self.source is not None and getattr(self, key) is None:
+                raise _PathError((key,), f"a function from source needs its {key}")
+            if self.image is not None and getattr(self, key) is not None:
+                # CreateFunction: "Runtime and Handler are not supported for an image package type".
+                raise _PathError((key,), f"an image function takes its {key} from the image; drop {key}")
+        self._check_variables()
         if self.host is not None and not any(isinstance(t, HttpTrigger) for t in self.triggers):
             raise _PathError(("host",), "a host names the function's HTTP API: add an http trigger")
         own_queues = sum(1 for t in self.triggers if isinstance(t, QueueTrigger) and t.worker is None)
         if own_queues > 1:
             raise _PathError(("triggers",), "one queue of its own at most")
         return self
+
+    def _check_variables(self) -> None:
+        variables = function_variables(self.environment, self.secrets)
+        for name in variables:
+            if reserved_variable(name):
+                key = (
+                    ("environment", name)
+                    if name in self.environment
+                    else ("secrets", name[: -len("_PARAMETER")])
+                )
+                raise _PathError(
+                    key, f"{name} is set by Lambda itself (a reserved variable); choose another name"
+                )
+        for name in self.secrets:
+            if name in self.environment or f"{name}_PARAMETER" in self.environment:
+                raise _PathError(
+                    ("secrets", name), "also a variable in environment: a variable is either plain or secret"
+                )
+        size = len(json.dumps(variables, separators=(",", ":")))
+        if size > MAX_VARIABLES_BYTES:
+            raise _PathError(
+                ("environment",),
+                f"{size:,} characters of variables (with the <NAME>_PARAMETER muon adds per secret); Lambda "
+                f"takes at most {MAX_VARIABLES_BYTES:,}: keep large values in Parameter Store",
+            )

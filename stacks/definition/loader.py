@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from muon.stacks.definition import PATTERN_HINTS, Definition, _PathError
 from muon.stacks.definition.fields import SECRET_FORMS
+from muon.stacks.definition.secrets import CREDENTIALS, credential_kind
 from muon.stacks.errors import DefinitionError
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -119,12 +120,13 @@ def parse_yaml(text: str, source: str) -> Any:
         loader.dispose()
 
 
-def read_text(path: Path, what: str, setting: str | None = None) -> str:
+def read_text(path: Path, what: str, setting: str | None = None, shown: str | None = None) -> str:
     """A UTF-8 text file, or one line saying why not: missing, a folder, not text, unreadable.
 
-    ``setting``: where the path came from (``Pulumi.dev.yaml: muon:definition``), named first.
+    ``setting``: where the path came from (``Pulumi.dev.yaml: muon:definition``), named first;
+    ``shown``: the path as messages name it (relative to the project), default ``path``.
     """
-    where = f"{setting}: {path}" if setting else str(path)
+    where = f"{setting}: {shown or path}" if setting else str(shown or path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise DefinitionError([f"{where}: larger than {MAX_FILE_BYTES:,} bytes; not a {what}"])
@@ -146,10 +148,11 @@ def read_text(path: Path, what: str, setting: str | None = None) -> str:
         ) from None
 
 
-def load_definition(path: str | Path, setting: str | None = None) -> Definition:
-    """Read and validate a definition file."""
+def load_definition(path: str | Path, setting: str | None = None, shown: str | None = None) -> Definition:
+    """Read and validate a definition file; ``shown``: its path as messages name it (the
+    project-relative ``muon:definition``), default ``path``."""
     path = Path(path)
-    return parse_definition(read_text(path, "definition file", setting), str(path))
+    return parse_definition(read_text(path, "definition file", setting, shown), shown or str(path))
 
 
 def parse_definition(text: str, source: str = "muon.yaml") -> Definition:
@@ -164,8 +167,141 @@ def validate(model: type[Model], data: Any, source: str, prefix: tuple[str | int
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems = [_describe(model, prefix, detail, source) for detail in error.errors()]
+        problems = [_describe(model, prefix, detail, source) for detail in _without_branches(model, error)]
         raise DefinitionError(list(dict.fromkeys(problems))) from None
+
+
+def _without_branches(model: type[BaseModel], error: ValidationError) -> list[dict[str, Any]]:
+    """pydantic's errors with the union branches taken out of their paths (``environment.A.str``
+    is ``environment.A``), one error per mistake: where a value matched one branch's shape, that
+    branch's errors; where it matched none, one error saying what each branch expects."""
+    details: list[tuple[int, dict[str, Any]]] = []
+    unions: dict[tuple[str | int, ...], list[tuple[int, dict[str, Any], list[Any]]]] = {}
+    for order, detail in enumerate(error.errors()):
+        loc, union = _clean_loc(model, tuple(detail["loc"]))
+        cleaned = {**detail, "loc": loc}
+        if detail["type"] == "union_tag_not_found":
+            tags = [
+                typing.get_args(_strip(m).model_fields["type"].annotation) for m in _members_at(model, loc)
+            ]
+            cleaned["ctx"] = {**detail["ctx"], "expected_tags": ", ".join(t[0] for t in tags if t)}
+        if union is None:
+            details.append((order, cleaned))
+            continue
+        at, members = union
+        unions.setdefault(loc[:at], []).append((order, cleaned, members))
+    for point, branches in unions.items():
+        # A branch that matched the value's shape failed deeper, or on a rule of its own (a
+        # validator's): those errors are the mistake; otherwise no branch took the value at all.
+        deeper = [
+            (order, detail)
+            for order, detail, _ in branches
+            if len(detail["loc"]) > len(point) or detail["type"] not in EXPECTED
+        ]
+        if deeper:
+            details += deeper
+            continue
+        order, first, members = branches[0]
+        expected = " or ".join(dict.fromkeys(_kind_of(m) for m in members))
+        mismatch = {"loc": point, "type": "union_mismatch", "msg": "", "input": first["input"]}
+        details.append((order, {**mismatch, "expected": expected}))
+    return [detail for _, detail in sorted(details, key=lambda item: item[0])]
+
+
+def _members_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[Any]:
+    """The members of the union at ``loc`` (a cleaned path), or none."""
+    current: Any = model
+    for part in loc:
+        current = _child(_strip(current), part)
+    return _members(_strip(current))
+
+
+def _clean_loc(
+    model: type[BaseModel], loc: tuple[str | int, ...]
+) -> tuple[tuple[str | int, ...], tuple[int, list[Any]] | None]:
+    """``loc`` without the names pydantic gives union branches, and where the first union was
+    (its position in the cleaned path, and its members)."""
+    current: Any = model
+    cleaned: list[str | int] = []
+    union: tuple[int, list[Any]] | None = None
+    for part in loc:
+        current = _strip(current)
+        members = _members(current)
+        if part == "[key]":  # a map's key is invalid: no branch of its value's type is involved
+            cleaned.append(part)
+            current = None
+            continue
+        if members:
+            union = union or (len(cleaned), members)
+            current = _branch(members, part)
+            continue
+        cleaned.append(part)
+        current = _child(current, part)
+    return tuple(cleaned), union
+
+
+def _strip(annotation: Any) -> Any:
+    """Without ``Annotated`` and ``| None``; a union of several types stays a union."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) == 1:
+                annotation = members[0]
+                continue
+        return annotation
+
+
+def _members(annotation: Any) -> list[Any]:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [a for a in typing.get_args(annotation) if a is not type(None)]
+    return []
+
+
+def _branch(members: list[Any], tag: str | int) -> Any:
+    """The member a union branch's name (``str``, ``dict[...]``, or a discriminator's tag) means."""
+    for member in members:
+        stripped = _strip(member)
+        if isinstance(stripped, type) and issubclass(stripped, BaseModel):
+            field = stripped.model_fields.get("type")
+            if field is not None and tag in typing.get_args(field.annotation):
+                return stripped
+        origin = typing.get_origin(stripped) or stripped
+        name = getattr(origin, "__name__", "")
+        if isinstance(tag, str) and name and (tag == name or tag.startswith(f"{name}[")):
+            return stripped
+        if tag == "constrained-str" and stripped is str:
+            return stripped
+    return None
+
+
+def _child(annotation: Any, part: str | int) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = next((f for n, f in annotation.model_fields.items() if part in (n, f.alias)), None)
+        return field.annotation if field is not None else None
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) in (dict, list) and args:
+        return args[-1]  # dict[K, V] → V, list[T] → T
+    return None
+
+
+def _kind_of(annotation: Any) -> str:
+    """What a type takes, in words."""
+    stripped = _strip(annotation)
+    origin = typing.get_origin(stripped) or stripped
+    args = typing.get_args(stripped)
+    if origin is dict:
+        value = _kind_of(args[-1]) if args else "values"
+        return f"a map of names to {value.removeprefix('a ').removeprefix('an ')}"
+    words = {str: "text", int: "a whole number", float: "a number", bool: "true or false", list: "a list"}
+    if origin in words:
+        return words[origin]
+    if isinstance(origin, type) and issubclass(origin, BaseModel):
+        return "a mapping"
+    return "a value of another kind"
 
 
 def format_path(loc: tuple[str | int, ...]) -> str:
@@ -181,7 +317,8 @@ def format_path(loc: tuple[str | int, ...]) -> str:
 
 def _describe(model: type[BaseModel], prefix: tuple[str | int, ...], detail: Any, source: str) -> str:
     loc = tuple(part for part in detail["loc"] if part not in SECRET_FORMS)
-    if loc and loc[-1] == "[key]":  # a dict key (an environment or service name) is invalid
+    key = bool(loc) and loc[-1] == "[key]"
+    if key:  # a dict key (an environment or service name) is invalid
         loc = loc[:-1]
     kind = detail["type"]
     original = (detail.get("ctx") or {}).get("error")
@@ -192,6 +329,16 @@ def _describe(model: type[BaseModel], prefix: tuple[str | int, ...], detail: Any
         message = f"unknown key '{loc[-1]}'" + (f"; expected one of: {', '.join(allowed)}" if allowed else "")
     elif kind == "missing":
         message = "required key is missing"
+    elif kind in EXPECTED:
+        message = f"expected {EXPECTED[kind]}, got {_show(detail['input'])}"
+    elif kind == "union_mismatch":
+        message = f"expected {detail['expected']}, got {_show(detail['input'])}"
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        context = detail["ctx"]
+        loc = (*loc, context["discriminator"].strip("'"))
+        expected = str(context.get("expected_tags", "")).replace("'", "")
+        got = f", got {_show(context['tag'])}" if kind == "union_tag_invalid" else " (missing)"
+        message = f"expected one of {expected}{got}"
     elif kind == "literal_error":
         message = f"expected {detail['ctx']['expected']}, got {_show(detail['input'])}"
     elif kind == "value_error":
@@ -199,11 +346,29 @@ def _describe(model: type[BaseModel], prefix: tuple[str | int, ...], detail: Any
     elif kind == "string_pattern_mismatch":
         regex = detail["ctx"]["pattern"]
         # A rejected secret reference may be the secret itself: never echo it.
-        got = "a value that is not shown (it may be a secret)" if "secrets" in loc else _show(detail["input"])
+        hidden = "secrets" in loc and not key  # a variable's name is no secret; its value may be
+        got = "a value that is not shown (it may be a secret)" if hidden else _show(detail["input"])
         message = f"expected {PATTERN_HINTS.get(regex, 'text matching ' + regex)}, got {got}"
     else:
         message = f"{_lower_first(detail['msg'])}, got {_show(detail['input'])}"
-    return f"{source}: {format_path(prefix + loc)}: {message}"
+    return _redacted(f"{source}: {format_path(prefix + loc)}: {message}", detail.get("input"))
+
+
+EXPECTED = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+}
+"""pydantic's type errors, in the definition's words (never its class names: 'instance of ServiceSpec')."""
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
@@ -245,11 +410,40 @@ _PREVIEW.maxlevel, _PREVIEW.maxdict, _PREVIEW.maxlist, _PREVIEW.maxstring, _PREV
 
 
 def _show(value: Any) -> str:
-    """A short preview of a value, in bounded time however large it is (never a full repr)."""
+    """A short preview of a value, in bounded time however large it is (never a full repr), and
+    never a credential: a value misplaced may still be a secret."""
+    if _holds_credential(value):
+        return "a value not shown (it looks like a credential)"
     if isinstance(value, bool):
         return f"{str(value).lower()} (YAML reads yes/no/on/off/true/false unquoted as a boolean: quote it)"
     text = _PREVIEW.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _redacted(problem: str, value: Any) -> str:
+    """``problem`` with any credential in it (a misplaced value, a key) replaced: a rule's own
+    message may quote the value it refuses."""
+    for expression, _ in CREDENTIALS:
+        problem = expression.sub("(a value not shown)", problem)
+    if (
+        isinstance(value, str)
+        and len(value) >= 24
+        and credential_kind(value) is not None
+        and value in problem
+    ):
+        problem = problem.replace(value, "(a value not shown)")
+    return problem
+
+
+def _holds_credential(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` or a text inside it (a few levels down, a few items each) is a credential."""
+    if isinstance(value, str):
+        return credential_kind(value[:4096]) is not None
+    if depth < 3 and isinstance(value, dict):
+        return any(_holds_credential(item, depth + 1) for item in list(value.values())[:50])
+    if depth < 3 and isinstance(value, list):
+        return any(_holds_credential(item, depth + 1) for item in value[:50])
+    return False
 
 
 def _lower_first(text: str) -> str:

@@ -6,19 +6,28 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     Field,
     model_validator,
 )
 
 from muon.stacks.definition.fields import (
     Email,
-    IamRoleArn,
     Name,
+    PipelineRoleArn,
     PolicyArn,
     SlackSpec,
     Spec,
     _PathError,
     pattern,
+)
+from muon.stacks.definition.types import (
+    ArnScope,
+    PathRule,
+    RepositoryFile,
+    RepositoryFolder,
+    relative_path,
+    url_port,
 )
 from muon.stacks.definition.workload import MigrateSpec
 
@@ -33,11 +42,19 @@ ConnectionArn = Annotated[
         r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$",
         "a CodeStar connection ARN (arn:aws:codestar-connections:<region>:<account>:connection/<uuid>)",
     ),
+    # A pipeline's source action runs in the pipeline's region (CodePipeline refuses another; aws-cdk
+    # issue #4303), and the connection it uses with it.
+    ArnScope("a CodeStar connection", "stack", used_by="pipeline"),
 ]
-RoleArn = IamRoleArn
+RoleArn = PipelineRoleArn
 BuildspecPath = Annotated[
-    str, pattern(r"^[\w./-]+\.ya?ml$", "a buildspec file in the repository, e.g. buildspec-test.yml")
+    str,
+    pattern(r"^[\w./-]+\.ya?ml$", "a buildspec file in the repository, e.g. buildspec-test.yml"),
+    Field(max_length=1024),
+    AfterValidator(relative_path),
+    PathRule("file", "repository"),
 ]
+"""CodeBuild reads it from the source: relative to the repository's root."""
 
 
 class PipelineSourceSpec(Spec):
@@ -75,8 +92,8 @@ class PipelineImageSpec(Spec):
     """How the pipeline builds one service's image (``docker build -f <dockerfile> --target <target>
     <context>``, paths from the repository's root)."""
 
-    dockerfile: str = "Dockerfile"
-    context: str = "."
+    dockerfile: RepositoryFile = "Dockerfile"
+    context: RepositoryFolder = "."
     target: Annotated[str, pattern(r"^[A-Za-z0-9][\w.-]*$", "a build stage name")] | None = Field(
         default=None, description="Multi-stage build target (default: the Dockerfile's last stage)."
     )
@@ -103,6 +120,7 @@ IndexUrl = Annotated[
         "an https:// package index URL with no credentials in it, e.g. "
         "https://pypi.acme.example/simple/ (credentials go in credentialsParameter)",
     ),
+    AfterValidator(url_port),
 ]
 ParameterName = Annotated[
     str, pattern(r"^/[A-Za-z0-9_./-]{1,1010}$", "a Parameter Store name such as /acme/ci/pip-index")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     Field,
     model_validator,
 )
@@ -29,12 +30,24 @@ from muon.stacks.definition.fields import (
     _PathError,
     pattern,
 )
+from muon.stacks.definition.types import (
+    Arguments,
+    BuildArguments,
+    EnvName,
+    File,
+    Folder,
+    FreeText,
+    Host,
+    ScalingSchedule,
+    ServiceVariables,
+    TimeZone,
+    Variables,
+)
 from muon.stacks.definition.workload import (
     Process,
     QueueSpec,
     ServiceKind,
     backlog_scaling_defaults,
-    check_schedule,
 )
 
 ScalingMetric = Literal["cpu", "memory", "requests", "backlog"]
@@ -76,21 +89,15 @@ class ScheduleSpec(Spec):
     name: Annotated[
         str, pattern(r"^[a-z][a-z0-9-]{0,40}$", "a schedule name of lowercase letters, digits, '-'")
     ]
-    schedule: Annotated[
-        str,
-        pattern(
-            r"^(cron|rate|at)\(.+\)$", "an Application Auto Scaling schedule: cron(...), rate(...) or at(...)"
-        ),
-    ]
+    schedule: ScalingSchedule
     min: int = Field(ge=0, le=1000)
     max: int = Field(ge=0, le=1000)
-    timezone: str = "UTC"
+    timezone: TimeZone = "UTC"
 
     @model_validator(mode="after")
     def _check(self) -> ScheduleSpec:
         if self.min > self.max:
             raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
-        check_schedule(self.schedule, self.timezone)
         return self
 
 
@@ -170,10 +177,25 @@ def _check_steps(steps: list[StepSpec], *, ascending: bool, sign: int, where: st
                 )
 
 
+def _http_codes(value: str) -> str:
+    """ELB's Matcher: HTTP codes 200 to 499, each range low to high (CreateTargetGroup, HttpCode)."""
+    for part in value.split(","):
+        low, _, high = part.partition("-")
+        if not 200 <= int(low) <= 499 or (high and not int(low) < int(high) <= 499):
+            raise ValueError(f"{part}: a load balancer's health check takes codes 200 to 499, low-high")
+    return value
+
+
 class HealthCheckSpec(Spec):
-    path: Annotated[str, pattern(r"^/[\x21-\x7e]*$", "a URL path starting with '/'")] = "/"
+    path: Annotated[
+        str,
+        pattern(r"^/[\x21-\x7e]*$", "a URL path starting with '/'"),
+        Field(max_length=1024),  # CreateTargetGroup: HealthCheckPath, 1 to 1024 characters
+    ] = "/"
     matcher: Annotated[
-        str, pattern(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$", "HTTP codes such as 200 or 200-399")
+        str,
+        pattern(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$", "HTTP codes such as 200 or 200-399"),
+        AfterValidator(_http_codes),
     ] = "200-399"
     interval: int = Field(default=15, ge=5, le=300)
     timeout: int = Field(default=5, ge=2, le=120)
@@ -191,13 +213,23 @@ class HealthCheckSpec(Spec):
 
 
 class ContainerHealthCheckSpec(Spec):
-    command: list[str] = Field(
+    command: Arguments = Field(
         min_length=1, description='e.g. ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]'
     )
     interval: int = Field(default=30, ge=5, le=300)
     timeout: int = Field(default=5, ge=2, le=60)
     retries: int = Field(default=3, ge=1, le=10)
     start_period: int = Field(default=0, ge=0, le=300)
+
+    @model_validator(mode="after")
+    def _check(self) -> ContainerHealthCheckSpec:
+        # ECS API reference, HealthCheck: "The string array must start with CMD to run the command
+        # arguments directly, or CMD-SHELL to run the command with the container's default shell".
+        if self.command[0] not in ("CMD", "CMD-SHELL", "NONE"):
+            raise _PathError(
+                ("command", 0), f"'{self.command[0][:40]}': the command starts with CMD, CMD-SHELL or NONE"
+            )
+        return self
 
 
 class PermissionSpec(Spec):
@@ -221,6 +253,8 @@ class DeploymentSpec(Spec):
 
 
 EnvironmentValue = str | dict[Name, str]
+RelativePath = Folder
+"""A folder relative to the definition file."""
 
 
 class ServiceEnvironmentOverride(Spec):
@@ -229,32 +263,21 @@ class ServiceEnvironmentOverride(Spec):
     cpu: int | None = None
     memory: int | None = None
     scaling: ScalingSpec | None = None
-    environment: dict[str, str] = Field(default_factory=dict)
+    environment: Variables = Field(default_factory=dict)
     database: DatabaseOverride | None = None
-
-
-EnvName = Annotated[
-    str, pattern(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$", "an environment variable name (letters, digits, '_')")
-]
-
-
-RelativePath = Annotated[
-    str,
-    pattern(r"^[\w.-][\w./-]*$", "a relative path inside the project, e.g. examples/banana"),
-]
 
 
 class BuildSpec(Spec):
     """Build the image during ``pulumi up`` (Docker BuildKit on the deploying machine)."""
 
-    context: RelativePath = Field(default=".", description="Build context, relative to the definition file.")
-    dockerfile: RelativePath | None = Field(
+    context: Folder = Field(default=".", description="Build context, relative to the definition file.")
+    dockerfile: File | None = Field(
         default=None, description="Dockerfile, relative to the definition (default <context>/Dockerfile)."
     )
     target: Annotated[str, pattern(r"^[A-Za-z0-9][\w.-]*$", "a build stage name")] | None = Field(
         default=None, description="Multi-stage build target."
     )
-    args: dict[Annotated[str, pattern(r"^[A-Za-z_][A-Za-z0-9_]*$", "a build argument name")], str] = Field(
+    args: BuildArguments = Field(
         default_factory=dict, description="Build arguments (--build-arg); never secrets."
     )
 
@@ -328,16 +351,7 @@ class ServiceSpec(Spec):
             ),
         ]
     ] = Field(default_factory=list, max_length=5)
-    hosts: list[
-        Annotated[
-            str,
-            pattern(
-                r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$",
-                "a host: a label such as api (api.<the environment's domain>) or a full name",
-            ),
-            Field(max_length=253),
-        ]
-    ] = Field(
+    hosts: list[Host] = Field(
         default_factory=list,
         max_length=5,
         description="Names on the environment's domain, with DNS records: api means api.<domain>.",
@@ -365,7 +379,7 @@ class ServiceSpec(Spec):
     entry_point: Process | None = Field(
         default=None, description="The container's entry point instead of the image's ENTRYPOINT."
     )
-    image_test: str | None = Field(
+    image_test: FreeText | None = Field(
         default=None,
         min_length=1,
         max_length=2000,
@@ -373,7 +387,7 @@ class ServiceSpec(Spec):
         "the image): a container-structure-test, or a smoke request to the container started here.",
     )
     desired_count: int | None = Field(default=None, ge=0, le=1000)
-    environment: dict[EnvName, EnvironmentValue] = Field(
+    environment: ServiceVariables = Field(
         default_factory=dict, description="Variables; a value may be a map of environment name to value."
     )
     secrets: dict[EnvName, SecretReference] = Field(

@@ -100,7 +100,13 @@ def settings_from_config(config: dict[str, str], source: str) -> StackSettings:
             continue
         raw[key] = _decode(value, key)
     region = config.get("aws:region")
-    if region and region not in known_regions():
+    if not region:
+        # Never a silent default: a stack deployed to a region nobody chose creates everything twice.
+        problems.append(
+            f"{source}: aws:region: not set; every muon stack names its region "
+            "(pulumi config set aws:region <region>, e.g. us-east-1)"
+        )
+    elif region not in known_regions():
         problems.append(
             f"{source}: aws:region: '{region}' is not an AWS region "
             "(e.g. us-east-1, eu-west-1, ap-southeast-2)"
@@ -116,8 +122,9 @@ def settings_from_config(config: dict[str, str], source: str) -> StackSettings:
 
 
 @functools.cache
-def known_regions() -> frozenset[str]:
-    """Every region of every partition botocore knows (its partitions.json): checked offline.
+def region_partitions() -> dict[str, str]:
+    """Every region of every partition botocore knows (its partitions.json), with its partition
+    (aws, aws-cn, aws-us-gov…): checked offline.
 
     The file is found without importing botocore, so that `muon init` answers fast."""
     spec = importlib.util.find_spec("botocore")
@@ -125,7 +132,16 @@ def known_regions() -> frozenset[str]:
     assert origin is not None, "botocore is a dependency of muon"
     path = Path(origin).parent / "data" / "partitions.json"
     partitions = json.loads(path.read_text(encoding="utf-8"))["partitions"]
-    return frozenset(region for p in partitions for region in p["regions"] if not region.endswith("-global"))
+    return {
+        region: partition["id"]
+        for partition in partitions
+        for region in partition["regions"]
+        if not region.endswith("-global")
+    }
+
+
+def known_regions() -> frozenset[str]:
+    return frozenset(region_partitions())
 
 
 def _decode(value: Any, key: str) -> Any:

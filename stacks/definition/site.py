@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from muon.stacks.definition.fields import Spec, _PathError, pattern
+from muon.stacks.definition.types import Folder, FreeText, Host
 
 RelativeFolder = Annotated[
-    str, pattern(r"^[\w.-][\w./-]*/?$", "a folder relative to muon.yaml, such as site/ or web/dist")
+    str, pattern(r"^[\w.-][\w./-]*/?$", "a folder relative to the site's source, such as dist/")
 ]
 
 
@@ -41,23 +42,14 @@ class SiteHeadersSpec(Spec):
 
 
 class SiteSpec(Spec):
-    source: RelativeFolder = Field(default="site/", description="The site's folder (its build runs there).")
-    build: str | None = Field(
+    source: Folder = Field(default="site/", description="The site's folder (its build runs there).")
+    build: FreeText | None = Field(
         default=None,
         max_length=2000,
         description="The build command, run in source (e.g. npm ci && npm run build).",
     )
     output: RelativeFolder = Field(default="dist/", description="What the build leaves, relative to source.")
-    host: (
-        Annotated[
-            str,
-            pattern(
-                r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$",
-                "a host: a label such as www (www.<the environment's domain>) or a full name",
-            ),
-        ]
-        | None
-    ) = Field(
+    host: Host | None = Field(
         default=None, description="Its name on the environment's domain; without a domain, CloudFront's."
     )
     spa: bool = Field(default=False, description="A single-page app: unknown paths answer index.html.")

@@ -18,18 +18,15 @@ from muon.stacks.definition.function import (
     QueueTrigger,
     ScheduleTrigger,
 )
-from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.services import INCIDENT_DEFAULTS, parameter_arn
 from muon.stacks.resolve.sites import host_on_domain
 
 DEFAULT_DEPLOYMENT: dict[Tier, str] = {"development": "allAtOnce", "production": "canary10Percent5Minutes"}
 
 
-def check_function(
-    name: str, spec: FunctionSpec, project_dir: Path, workers: dict[str, int], source: str
-) -> None:
-    """What the definition alone cannot say: the code's folder exists, the worker queues exist and
-    hide a message at least as long as the function may run on it.
+def queue_trigger_problems(name: str, spec: FunctionSpec, workers: dict[str, int], source: str) -> list[str]:
+    """A worker queue trigger names a worker, whose queue hides a message at least as long as the
+    function may run on it.
 
     ``workers``: each worker service's queue visibility timeout (seconds). Lambda refuses an SQS
     trigger whose queue's visibility timeout is under the function's timeout ("Queue visibility
@@ -37,26 +34,25 @@ def check_function(
     guide, "Configuring an Amazon SQS queue to use with Lambda").
     """
     where = f"{source}: functions.{name}"
-    if spec.source is not None and not (project_dir / spec.source).is_dir():
-        raise DefinitionError([f"{where}.source: {spec.source} is not a folder next to the definition"])
+    problems = []
     for index, trigger in enumerate(spec.triggers):
         if not isinstance(trigger, QueueTrigger) or trigger.worker is None:
             continue  # the function's own queue is sized from its timeout (own_queue_visibility)
         if trigger.worker not in workers:
             known = ", ".join(sorted(workers)) or "(none)"
-            raise DefinitionError(
-                [f"{where}.triggers[{index}].worker: no worker service '{trigger.worker}'; workers: {known}"]
+            problems.append(
+                f"{where}.triggers[{index}].worker: no worker service '{trigger.worker}'; workers: {known}"
             )
+            continue
         visibility = workers[trigger.worker]
         if visibility < spec.timeout:
-            raise DefinitionError(
-                [
-                    f"{where}.timeout: {spec.timeout} seconds is longer than the visibility timeout of "
-                    f"its trigger's queue (services.{trigger.worker}.queue.visibilityTimeout: {visibility}); "
-                    "Lambda refuses the trigger: raise the visibility timeout (six times the function's "
-                    "timeout is AWS's advice) or shorten the timeout"
-                ]
+            problems.append(
+                f"{where}.timeout: {spec.timeout} seconds is longer than the visibility timeout of "
+                f"its trigger's queue (services.{trigger.worker}.queue.visibilityTimeout: {visibility}); "
+                "Lambda refuses the trigger: raise the visibility timeout (six times the function's "
+                "timeout is AWS's advice) or shorten the timeout"
             )
+    return problems
 
 
 def function_hosts(

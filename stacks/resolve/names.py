@@ -47,13 +47,14 @@ def name_claims(
     return claims
 
 
-def check_names(
+def name_problems(
     env_name: str, definition: Definition, domain: str | None, source: str, *, attached: bool
-) -> None:
-    """Refuse, in one line naming both keys, two things of ``env_name`` claiming one name."""
+) -> list[str]:
+    """One line per name two things of ``env_name`` claim, naming both keys."""
     if domain is None:
-        return  # no zone: hosts are refused by their own checks
+        return []  # no zone: hosts are refused by their own checks
     owners: dict[str, str] = {}
+    problems = []
     for name, key in name_claims(env_name, definition, domain, attached=attached):
         if name in owners:
             first = owners[name]
@@ -65,7 +66,18 @@ def check_names(
                 what = "one name has one DNS record; route the second service there with hostPatterns"
             else:
                 what = "one name has one set of DNS records and one certificate validation"
-            raise DefinitionError(
-                [f"{source}: {first} and {key} both claim {name} in environment {env_name}: {what}"]
+            problems.append(
+                f"{source}: {first} and {key} both claim {name} in environment {env_name}: {what}"
             )
+            continue
         owners[name] = key
+    return problems
+
+
+def check_names(
+    env_name: str, definition: Definition, domain: str | None, source: str, *, attached: bool
+) -> None:
+    """Refuse, in one line naming both keys, two things of ``env_name`` claiming one name."""
+    problems = name_problems(env_name, definition, domain, source, attached=attached)
+    if problems:
+        raise DefinitionError(problems[:1])

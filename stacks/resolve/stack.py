@@ -36,15 +36,17 @@ from muon.stacks.resolve.attach import (
     read_platform,
 )
 from muon.stacks.resolve.builds import BuildPlan, build_plans
+from muon.stacks.resolve.checks import run_checks
 from muon.stacks.resolve.databases import database_parameters, plan_databases
 from muon.stacks.resolve.environments import environment_args
-from muon.stacks.resolve.functions import check_function, function_hosts
+from muon.stacks.resolve.functions import function_hosts
 from muon.stacks.resolve.hosts import host_image
 from muon.stacks.resolve.images import Cluster, choose_images
 from muon.stacks.resolve.names import check_names
 from muon.stacks.resolve.organization import OrganizationPlan, load_organization
 from muon.stacks.resolve.pipelines import pipeline_args, registry_args, stacks_by_environment
 from muon.stacks.resolve.routing import listener_priorities
+from muon.stacks.resolve.scope import stack_scope
 from muon.stacks.resolve.services import ServicePlan, ServiceSetting, plan_service
 from muon.stacks.resolve.sites import site_hosts
 from muon.stacks.resolve.workloads import check_job, with_task_metrics
@@ -81,9 +83,12 @@ def load_inputs(stack: str, settings: StackSettings) -> Inputs:
     """Validate the stack's definition against its settings, before any resource is declared."""
     stack_source = f"Pulumi.{stack}.yaml"
     definition_path = project_dir() / settings.definition
-    definition = load_definition(definition_path, f"{stack_source}: muon:definition")
+    definition = load_definition(definition_path, f"{stack_source}: muon:definition", settings.definition)
     check_selection(settings, definition, stack_source, settings.definition)
-    check_other_stacks(stack, settings, stack_config().get("aws:region"))
+    region = stack_config().get("aws:region") or ""
+    check_other_stacks(stack, settings, region)
+    folder = definition_path.parent
+    run_checks(stack_scope(definition, settings, stack_source, region, folder, project_dir()))
     builds = build_plans(definition, definition_path.parent, settings.definition)
     return Inputs(settings, definition, builds)
 
@@ -216,8 +221,11 @@ def prepare_environment(
         )
         for name in definition.services
     }
-    check_names(env_name, definition, placement.domain, source, attached=platform is not None)
-    check_workloads(definition, placement.provider, env_name, definition_dir(source), source)
+    if platform is not None:
+        # What checks.py could not see before the platform was read: its domain and its cluster.
+        check_names(env_name, definition, placement.domain, source, attached=True)
+        for job_name, job in definition.jobs.items():
+            check_job(job_name, job, definition, placement.provider, env_name, source)
     site_hosts_ = site_hosts(definition.sites, placement.domain, source)
     function_hosts_ = function_hosts(definition.functions, placement.domain, source)
     databases = plan_databases(
@@ -344,19 +352,6 @@ def plain_http_warning(
             "plain HTTP (no domain, no certificate)"
         ]
     return []
-
-
-def check_workloads(definition: Definition, provider: str, env_name: str, project: Path, source: str) -> None:
-    """Jobs and functions: what the definition alone cannot say."""
-    for job_name, job in definition.jobs.items():
-        check_job(job_name, job, definition, provider, env_name, source)
-    workers = {
-        n: s.queue.visibility_timeout
-        for n, s in definition.services.items()
-        if s.kind == "worker" and s.queue is not None
-    }
-    for function_name, function_spec in definition.functions.items():
-        check_function(function_name, function_spec, project, workers, source)
 
 
 def with_delegation(

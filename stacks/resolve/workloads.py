@@ -242,11 +242,19 @@ def check_job(
     name: str, job: JobSpec, definition: Definition, provider: str, environment: str, source: str
 ) -> None:
     """A job's own task size must be one its cluster can run."""
-    if provider != "fargate" or job.cpu is None or job.memory is None:
-        return
-    problem = fargate_size_problem(job.cpu, job.memory)
+    problem = job_size_problem(name, job, provider, environment, source)
     if problem:
-        raise DefinitionError([f"{source}: jobs.{name}.memory: {problem} (environment {environment})"])
+        raise DefinitionError([problem])
+
+
+def job_size_problem(
+    name: str, job: JobSpec, provider: str | None, environment: str, source: str
+) -> str | None:
+    if provider != "fargate" or job.cpu is None or job.memory is None:
+        return None
+    problem = fargate_size_problem(job.cpu, job.memory)
+    where = "environments" if "," in environment else "environment"
+    return f"{source}: jobs.{name}.memory: {problem} ({where} {environment})" if problem else None
 
 
 def scheduled_jobs(

@@ -1,0 +1,23 @@
+"""What every module of the definition builds on: string patterns with readable hints, and the
+error that places a problem at a deeper path than the validator that found it."""
+
+from __future__ import annotations
+
+from pydantic import StringConstraints
+
+PATTERN_HINTS: dict[str, str] = {}
+"""What each string pattern means, in words, for error messages (pattern → hint)."""
+
+
+def pattern(regex: str, hint: str) -> StringConstraints:
+    """A string constraint whose error message says ``hint`` rather than the regex."""
+    PATTERN_HINTS[regex] = hint
+    return StringConstraints(pattern=regex)
+
+
+class _PathError(ValueError):
+    """A cross-reference error found at the top level but belonging to a deeper path."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        self.loc = loc
+        super().__init__(message)

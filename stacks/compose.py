@@ -24,6 +24,7 @@ from muon.components.org_security import OrganizationSecurity
 from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline
 from muon.components.registry import Registry
+from muon.components.retention import retained
 from muon.components.service import Service
 from muon.components.service_args import EnvironmentWiring
 from muon.components.site import StaticSite
@@ -107,9 +108,9 @@ def run() -> None:
         _compose_environment(environment, plan, extensions, exports)
     _export(exports)
     if plan.pipeline is not None:
-        registry = Registry("registry", plan.pipeline[0])
+        registry = Registry("registry", plan.pipeline[0], opts=retained())
         pulumi.export("repositories", registry.repository_urls)
-        pulumi.export("pipeline", Pipeline("pipeline", plan.pipeline[1]).outputs())
+        pulumi.export("pipeline", Pipeline("pipeline", plan.pipeline[1], opts=retained()).outputs())
     if organization is not None:
         _compose_organization(organization)
 
@@ -140,6 +141,8 @@ def _environment(
     names it."""
     env_tags = stack.definition.environments[plan.name].tags
     options = pulumi.ResourceOptions(transformations=[tag_transformation(env_tags)]) if env_tags else None
+    # Production keeps its logs, buckets, vaults and repositories when they leave the stack.
+    options = pulumi.ResourceOptions.merge(options, retained(plan.tier == "production"))
     environment: Environment | AttachedEnvironment
     if plan.platform is not None:
         environment = AttachedEnvironment(
@@ -279,7 +282,7 @@ def _dashboard(
 
 def _organization(plan: OrganizationPlan) -> dict[str, object]:
     """The organization, and its security services when the file names a security account."""
-    organization = Organization("org", plan.args)
+    organization = Organization("org", plan.args, opts=retained())
     outputs: dict[str, object] = dict(organization.outputs())
     security = plan.security_args(organization, plan.args.aws_settings["region"], pulumi.get_project())
     if security is not None:
@@ -290,5 +293,6 @@ def _organization(plan: OrganizationPlan) -> dict[str, object]:
             organization=organization.organization,
             root_id=organization.root_id,
             management_account_id=identity.account_id,
+            opts=retained(),  # the organization trail's buckets: the audit trail
         ).outputs()
     return outputs

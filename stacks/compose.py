@@ -94,6 +94,8 @@ def run() -> None:
     # Every check and every read of what exists, before the first resource is declared.
     plan = prepare_stack(stack, settings, PulumiFacts(aws_settings(stack_config())))
     definition = plan.definition
+    for note in plan.notes:  # the renames it deploys (stacks/resolve/renames.py)
+        pulumi.log.info(note)
     if definition.tags:  # every resource of the stack; an environment's own tags go over them
         pulumi.runtime.register_stack_transformation(tag_transformation(definition.tags))
     if definition.permissions_boundary:
@@ -181,7 +183,7 @@ def _compose_environment(
             env_name, definition, context, plan.tags, environment
         ),
     )
-    built = local_builds(plan, environment, context)
+    built = local_builds(plan, environment, context, definition.services)
     queues = worker_queues(env_name, definition, context, wiring, plan.tags, environment)
     queue_access = {name: queue.access() for name, queue in queues.items()}
     place = Place(plan, stack, environment, wiring, queue_access)

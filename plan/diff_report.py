@@ -3,8 +3,8 @@ the definition key behind it and what to do; refused in production, a warning in
 
 Verdicts, per change of a resource that holds data (``plan/replacements.py``):
 
-- ``refused`` (production): a replacement that loses the data (not retained), or the deletion of
-  a ``protect``ed resource (``pulumi up`` would stop there, half-way through the update);
+- ``refused`` (production): a replacement that loses the data (not retained), or the replacement
+  or deletion of a ``protect``ed resource (``pulumi up`` would stop there, half-way through);
 - ``warning``: the same in development, and a deletion that loses data anywhere;
 - ``kept``: replaced or deleted, but retained: the old one stays in AWS;
 - ``moved``: an alias carries it to its new name (updated in place if anything else changed).
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from muon.plan.diff import Change, Resource
+from muon.plan.offline import Rendering
 from muon.plan.replacements import STATEFUL, rule
 
 
@@ -42,38 +43,63 @@ def tags_of(resource: Resource, parents: dict[str, Resource]) -> dict[str, str]:
     return {}
 
 
-def verdict(change: Change, tags: dict[str, str]) -> Verdict:
+def owners_of(changes: Sequence[Change], parents: dict[str, Resource]) -> set[str]:
+    """``services.<name>`` and ``environments.<name>`` of everything the definition still makes."""
+    found = set()
+    for change in changes:
+        if change.action == "delete":
+            continue
+        tags = tags_of(change.resource, parents)
+        if "muon:service" in tags:
+            found.add(f"services.{tags['muon:service']}")
+        if "muon:environment" in tags:
+            found.add(f"environments.{tags['muon:environment']}")
+    return found
+
+
+def verdict(change: Change, tags: dict[str, str], owners: set[str] | None = None) -> Verdict:
+    """``owners``: the services and environments (``muon:service``, ``muon:environment`` tags)
+    the definition still has, to tell a removal from an edit."""
     production = tags.get("muon:tier", "production") == "production"
     old = change.before or change.resource
     if change.action == "delete" and old.protect:
         level = "refused" if production else "warning"
-        return Verdict(level, _deleted_line(change, tags, protected=True))
+        return Verdict(level, _deleted_line(change, tags, protected=True, owners=owners))
     if not change.stateful:
         return Verdict("moved" if change.moved_from else "", "")
+    if change.action == "replace" and (old.protect or not change.retained):
+        line = _replaced_line(change, tags)
+        if old.protect:  # Pulumi replaces nothing protected: the update would stop there
+            line += " (it is protected: `pulumi up` would stop there, half-way)"
+        return Verdict("refused" if production else "warning", line)
     if change.action in ("replace", "delete") and change.retained:
         return Verdict(
             "kept", f"left in AWS with {_holds(change)} (retained): the stack no longer manages it"
         )
-    if change.action == "replace":
-        return Verdict("refused" if production else "warning", _replaced_line(change, tags))
     if change.action == "delete":
-        return Verdict("warning", _deleted_line(change, tags, protected=False))
+        return Verdict("warning", _deleted_line(change, tags, protected=False, owners=owners))
     return Verdict("moved" if change.moved_from else "", "")
 
 
 def _holds(change: Change) -> str:
-    return STATEFUL[change.resource.type].holds
+    found = STATEFUL.get(change.resource.type)
+    return found.holds if found else "what it holds"
 
 
 def _replaced_line(change: Change, tags: dict[str, str]) -> str:
     """``<definition key>: <input> <old> -> <new> replaces it and loses <data>; <what to do>``."""
-    first = change.forced_by[0]
+    first = change.forced_by[0] if change.forced_by else "(an input the provider cannot update)"
     key = first.split(" <- ")[0]
     # A replacement carried from another resource: advise on the input that started it.
     root = first.rsplit("(", 1)[-1].rstrip(")").split(", ")[0] if " <- " in first else key
     before = change.before.inputs.get(key) if change.before else None
     what = first if " <- " in first else f"{key} {before!r} -> {change.resource.inputs.get(key)!r}"
     where, advice = _ADVICE.get(root) or _ADVICE.get(key) or _DEFAULT_ADVICE
+    if change.moved_from and key == "name":  # renamed with formerly: what takes the new name
+        where, advice = (
+            "services.{service}",
+            "renamed (formerly): the old one goes; a production environment keeps it",
+        )
     values = {
         "service": tags.get("muon:service", "<service>"),
         "env": tags.get("muon:environment", "<environment>"),
@@ -90,9 +116,15 @@ _DEFAULT_ADVICE = (
 )
 
 
-def _deleted_line(change: Change, tags: dict[str, str], *, protected: bool) -> str:
+def _deleted_line(change: Change, tags: dict[str, str], *, protected: bool, owners: set[str] | None) -> str:
     service, env = tags.get("muon:service"), tags.get("muon:environment", "<environment>")
     where = f"services.{service}" if service else f"environments.{env}"
+    if owners is not None and where in owners:  # still there: an edit no longer makes this one
+        return (
+            f"{where}: no longer made by the definition (an edit changed what it needs): deleting it "
+            f"loses {_holds(change)}"
+            + ("; it is protected: `pulumi up` would stop here, half-way" if protected else "")
+        )
     if protected:
         return (
             f"{where}: gone from the definition, but it is protected: `pulumi up` would stop here, half-way; "
@@ -136,6 +168,10 @@ _ADVICE: dict[str, tuple[str, str]] = {
         "the service or its environment was renamed: say formerly: <old name> on the new one",
     ),
     "name": ("services.{service}", "renamed? say formerly: <old name> on the new service or environment"),
+    "kmsKeyArn": (
+        "keys.data",
+        "AWS Backup cannot change a vault's key: keep the key (what it backed up stays in the old vault)",
+    ),
     "cidrBlock": (
         "environments.{env}.network",
         "a database cannot move to another VPC in place: keep the network, or restore a snapshot into a "
@@ -154,6 +190,7 @@ def print_diff(
 ) -> list[Verdict]:
     """Print the diff; return the verdicts of the stateful changes (refused, warning, kept)."""
     parents = {c.resource.urn: c.resource for c in changes}
+    owners = owners_of(changes, parents)
     counts = {a: sum(1 for c in changes if c.action == a) for a in ("create", "update", "replace", "delete")}
     moved = sum(1 for c in changes if c.moved_from)
     how = (
@@ -171,7 +208,7 @@ def print_diff(
     if stateful:
         out.write("\n  Resources that hold data:\n")
     for change in sorted(stateful, key=lambda c: (_ORDER.get(c.action, 9), c.resource.name)):
-        found = verdict(change, tags_of(change.resource, parents))
+        found = verdict(change, tags_of(change.resource, parents), owners)
         out.write(f"    {found.level or 'ok':<8} {_describe(change)}\n")
         if found.line:
             out.write(f"             {found.line}\n")
@@ -180,7 +217,7 @@ def print_diff(
     if other:
         out.write("\n  Other resources:\n")
     for change in sorted(other, key=lambda c: (_ORDER.get(c.action, 9), c.resource.type, c.resource.name)):
-        found = verdict(change, tags_of(change.resource, parents))
+        found = verdict(change, tags_of(change.resource, parents), owners)
         if found.level == "refused":
             verdicts.append(found)
             out.write(f"    refused  {_describe(change)}\n             {found.line}\n")
@@ -229,3 +266,22 @@ def report_changes(
         )
         return 1
     return 0
+
+
+def print_moves(rendering: Rendering, out: TextIO) -> None:
+    """The renames the stack deploys (``formerly``), and what moves: the components and the
+    resources that hold data, each from its old Pulumi name (every other resource under them
+    moves with them, by alias too)."""
+    # Only renames: pulumi-aws aliases types it renamed itself (the same name under an old type).
+    moved = [r for r in rendering.resources if any(u.rsplit("::", 1)[-1] != r.name for u in r.moved_from)]
+    if not rendering.notes and not moved:
+        return
+    out.write("\nRenames:\n")
+    for note in rendering.notes:
+        out.write(f"  {note}\n")
+    if moved:
+        out.write(f"  {len(moved)} resources move to their new names (aliases, not deleted and created):\n")
+    for resource in moved:
+        if not resource.custom or resource.type in STATEFUL:
+            old = ", ".join({u.rsplit("::", 1)[-1] for u in resource.moved_from} - {resource.name})
+            out.write(f"    {old} -> {resource.name}  ({resource.type})\n")

@@ -162,6 +162,8 @@ def _operate(
     migrate: bool = False,
     fail_on: str | None = None,
 ) -> None:
+    judged: dict[str, Any] = {}  # the preview's judgement of the data, for the exit status
+
     def action(state: State) -> dict[str, Any]:
         from muon.automation import Muon
         from muon.deploy.migrate import MigrationError
@@ -187,7 +189,8 @@ def _operate(
         result = method(stack, config=config, on_output=printer, **events)
         done = dataclasses.asdict(result)
         if operation == "preview":  # what the preview replaces or deletes, judged for the data
-            _judge_preview({"steps": steps}, f"the preview of {stack}", fail_on)
+            judged.update(_judge_preview({"steps": steps}, f"the preview of {stack}", fail_on))
+            done["dataChanges"] = judged
         if operation == "up":  # each function's new version goes live through CodeDeploy, as in the pipeline
             from muon.deploy.function_release import ReleaseError, release_functions
 
@@ -217,8 +220,11 @@ def _operate(
             f"{data['operation']} {data['stack']}: {data['summary']} ({changes}) in {data['seconds']:.0f} s",
             markup=False,
         )
+        for line in data.get("dataChanges", {}).get("report", []):
+            console.print(line, markup=False, soft_wrap=True)
 
     run(ctx, action, human)
+    _refuse(judged)
 
 
 ImageOption = Annotated[
@@ -256,10 +262,13 @@ def preview(
         )
         raise typer.Exit(UsageError.exit_code) from None
     try:
-        _judge_preview(document, f"pulumi preview ({steps})", fail_on)
-    except RefusedError as error:
+        judged = _judge_preview(document, f"pulumi preview ({steps})", fail_on)
+    except UsageError as error:
         errors.print(f"muon: {error}", markup=False)
         raise typer.Exit(error.exit_code) from None
+    for line in judged["report"]:
+        console.print(line, markup=False, soft_wrap=True)
+    _refuse(judged)
 
 
 def _step(event: Any, steps: list[dict[str, Any]]) -> None:
@@ -269,18 +278,27 @@ def _step(event: Any, steps: list[dict[str, Any]]) -> None:
         steps.append(step_of_event(event.resource_pre_event.metadata))
 
 
-def _judge_preview(document: dict[str, Any], reference: str, fail_on: str | None) -> None:
-    """Print what ``document``'s steps do to the data; RefusedError when that is refused."""
+def _judge_preview(document: dict[str, Any], reference: str, fail_on: str | None) -> dict[str, Any]:
+    """What ``document``'s steps do to the data: the report's lines, the refusals' and the exit
+    status (``plan/diff_report.py``)."""
+    import io
+
     from muon.plan.diff_report import report_changes
     from muon.plan.preview import changes_of_preview
 
     if fail_on not in (None, "data-loss"):
         raise UsageError(f"--fail-on: expected data-loss, got '{fail_on}'")
-    status = report_changes(
-        changes_of_preview(document), reference, fail_on, sys.stdout, sys.stderr, offline=False
-    )
-    if status:
-        raise RefusedError(f"{reference} replaces or deletes data (see above)")
+    out, err = io.StringIO(), io.StringIO()
+    status = report_changes(changes_of_preview(document), reference, fail_on, out, err, offline=False)
+    return {"status": status, "report": out.getvalue().splitlines(), "problems": err.getvalue().splitlines()}
+
+
+def _refuse(judged: dict[str, Any]) -> None:
+    """Exit with the refusal's status when the judgement refused (after its report was printed)."""
+    if judged.get("status"):
+        for line in judged["problems"]:
+            errors.print(f"muon: {line}", markup=False)
+        raise typer.Exit(RefusedError.exit_code)
 
 
 @app.command()

@@ -22,6 +22,14 @@ from muon.cli.errors import RefusedError, UsageError
 
 # -- plan -----------------------------------------------------------------------------------------
 
+FailOnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fail-on",
+        help="data-loss: exit 1 when a resource that holds data would be replaced or deleted.",
+    ),
+]
+
 
 @app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
@@ -30,7 +38,8 @@ from muon.cli.errors import RefusedError, UsageError
 def plan(ctx: typer.Context) -> None:
     """The offline plan: what `pulumi up` would create, with compliance findings (no AWS, no Pulumi CLI).
 
-    STACK [--json FILE|-] [--quiet] [--timeline] [--cost] [--quotas] [--fail-on mandatory|warning]:
+    STACK [--json FILE|-] [--quiet] [--timeline] [--cost] [--quotas] [--diff REF]
+    [--fail-on mandatory|warning|data-loss]:
     the flags of `python -m muon.plan` (one parser); `muon plan --help` lists them.
     """
     # `muon plan` from the command line does not come here (cli/main.py hands it to the plan
@@ -145,8 +154,16 @@ def _images(values: list[str]) -> dict[str, str]:
 
 
 def _operate(
-    ctx: typer.Context, operation: str, stack: str, images: list[str], *, migrate: bool = False
+    ctx: typer.Context,
+    operation: str,
+    stack: str,
+    images: list[str],
+    *,
+    migrate: bool = False,
+    fail_on: str | None = None,
 ) -> None:
+    judged: dict[str, Any] = {}  # the preview's judgement of the data, for the exit status
+
     def action(state: State) -> dict[str, Any]:
         from muon.automation import Muon
         from muon.deploy.migrate import MigrationError
@@ -167,8 +184,13 @@ def _operate(
             except MigrationError as error:
                 raise RefusedError(str(error)) from None
         method = getattr(muon, operation)
-        result = method(stack, config=config, on_output=printer)
+        steps: list[dict[str, Any]] = []
+        events = {"on_event": lambda event: _step(event, steps)} if operation == "preview" else {}
+        result = method(stack, config=config, on_output=printer, **events)
         done = dataclasses.asdict(result)
+        if operation == "preview":  # what the preview replaces or deletes, judged for the data
+            judged.update(_judge_preview({"steps": steps}, f"the preview of {stack}", fail_on))
+            done["dataChanges"] = judged
         if operation == "up":  # each function's new version goes live through CodeDeploy, as in the pipeline
             from muon.deploy.function_release import ReleaseError, release_functions
 
@@ -198,8 +220,11 @@ def _operate(
             f"{data['operation']} {data['stack']}: {data['summary']} ({changes}) in {data['seconds']:.0f} s",
             markup=False,
         )
+        for line in data.get("dataChanges", {}).get("report", []):
+            console.print(line, markup=False, soft_wrap=True)
 
     run(ctx, action, human)
+    _refuse(judged)
 
 
 ImageOption = Annotated[
@@ -209,9 +234,71 @@ ImageOption = Annotated[
 
 
 @app.command()
-def preview(ctx: typer.Context, stack: str, image: ImageOption = []) -> None:  # noqa: B006 - typer's list default
-    """What `pulumi up` would change on STACK (needs the Pulumi CLI and AWS credentials)."""
-    _operate(ctx, "preview", stack, image)
+def preview(
+    ctx: typer.Context,
+    stack: str,
+    image: ImageOption = [],  # noqa: B006 - typer's list default
+    steps: Annotated[
+        Path | None,
+        typer.Option(
+            "--steps",
+            help="Judge a saved `pulumi preview --json` instead of running one (no Pulumi CLI needed).",
+        ),
+    ] = None,
+    fail_on: FailOnOption = None,
+) -> None:
+    """What `pulumi up` would change on STACK (needs the Pulumi CLI and AWS credentials), and what
+    it replaces or deletes of the resources that hold data (refused for production)."""
+    if steps is None:
+        _operate(ctx, "preview", stack, image, fail_on=fail_on)
+        return
+    import json
+
+    try:
+        document = json.loads(steps.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        errors.print(
+            f"muon: --steps {steps}: not the output of `pulumi preview --json` ({error})", markup=False
+        )
+        raise typer.Exit(UsageError.exit_code) from None
+    try:
+        judged = _judge_preview(document, f"pulumi preview ({steps})", fail_on)
+    except UsageError as error:
+        errors.print(f"muon: {error}", markup=False)
+        raise typer.Exit(error.exit_code) from None
+    for line in judged["report"]:
+        console.print(line, markup=False, soft_wrap=True)
+    _refuse(judged)
+
+
+def _step(event: Any, steps: list[dict[str, Any]]) -> None:
+    from muon.plan.preview import step_of_event
+
+    if getattr(event, "resource_pre_event", None) is not None:
+        steps.append(step_of_event(event.resource_pre_event.metadata))
+
+
+def _judge_preview(document: dict[str, Any], reference: str, fail_on: str | None) -> dict[str, Any]:
+    """What ``document``'s steps do to the data: the report's lines, the refusals' and the exit
+    status (``plan/diff_report.py``)."""
+    import io
+
+    from muon.plan.diff_report import report_changes
+    from muon.plan.preview import changes_of_preview
+
+    if fail_on not in (None, "data-loss"):
+        raise UsageError(f"--fail-on: expected data-loss, got '{fail_on}'")
+    out, err = io.StringIO(), io.StringIO()
+    status = report_changes(changes_of_preview(document), reference, fail_on, out, err, offline=False)
+    return {"status": status, "report": out.getvalue().splitlines(), "problems": err.getvalue().splitlines()}
+
+
+def _refuse(judged: dict[str, Any]) -> None:
+    """Exit with the refusal's status when the judgement refused (after its report was printed)."""
+    if judged.get("status"):
+        for line in judged["problems"]:
+            errors.print(f"muon: {line}", markup=False)
+        raise typer.Exit(RefusedError.exit_code)
 
 
 @app.command()

@@ -42,7 +42,7 @@ def aurora_cluster(name: str, identifier: str, args: DatabaseArgs, placement: Pl
         engine=args.engine,
         engine_version=args.version,
         engine_mode="provisioned",
-        database_name=args.database_name,
+        database_name=args.cluster_database_name or args.database_name,
         master_username=args.master_username,
         # Write-only: sent to RDS, never read back into the cluster's outputs.
         master_password_wo=p.password,
@@ -61,8 +61,9 @@ def aurora_cluster(name: str, identifier: str, args: DatabaseArgs, placement: Pl
         enabled_cloudwatch_logs_exports=list(facts.log_exports),
         backtrack_window=args.backtrack_seconds or None,
         deletion_protection=args.deletion_protection,
-        skip_final_snapshot=not args.production,
-        final_snapshot_identifier=f"{identifier}-final" if args.production else None,
+        # Every tier: a deletion never loses the data (a development database's snapshot too).
+        skip_final_snapshot=False,
+        final_snapshot_identifier=p.final_snapshot,
         apply_immediately=not args.production,  # production changes wait for the window
         serverlessv2_scaling_configuration=(
             {

@@ -116,6 +116,7 @@ class Database(pulumi.ComponentResource):
             security_group_id=security_group.id,
             log_groups=log_groups,
             monitoring_role_arn=monitoring_role_arn,
+            final_snapshot=self._final_snapshot(name, identifier, args, key.arn, subnets.name, child),
             tags=tags,
             child=child,
         )
@@ -135,6 +136,39 @@ class Database(pulumi.ComponentResource):
         self.password_parameter_arn = context.arn("ssm", f"parameter{args.password.parameter_name}")
         self.password_key_arn = key.arn if isinstance(args.password, GeneratedPassword) else None
         self.register_outputs(self.outputs())
+
+    @staticmethod
+    def _final_snapshot(
+        name: str,
+        identifier: str,
+        args: DatabaseArgs,
+        key_arn: pulumi.Input[str],
+        subnet_group: pulumi.Input[str],
+        child: pulumi.ResourceOptions,
+    ) -> pulumi.Output[str]:
+        """``<identifier>-final-<8 hex>``: RDS refuses a final snapshot whose name exists, so each
+        database a deletion may take gets a name of its own. The suffix changes with every input
+        that makes the provider replace the database (the keepers: identifier, engine, the database
+        created with it, master user, key, subnet group; terraform-provider-aws
+        internal/service/rds/cluster.go and instance.go mark them ForceNew), so a replacement's
+        deletion and the next one never share a name; the old database's deletion reads the name
+        from the state it was created with."""
+        import pulumi_random as random  # as in _password: only stacks with a database load it
+
+        suffix = random.RandomId(
+            f"{name}-final-snapshot",
+            byte_length=4,
+            keepers={
+                "identifier": identifier,
+                "engine": args.engine,
+                "database": args.cluster_database_name or args.database_name,
+                "username": args.master_username,
+                "key": key_arn,
+                "subnets": subnet_group,
+            },
+            opts=child,
+        )
+        return pulumi.Output.concat(identifier, "-final-", suffix.hex)
 
     @staticmethod
     def _monitoring_role(

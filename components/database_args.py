@@ -76,7 +76,11 @@ class DatabaseArgs:
     """Required: pinned by the caller (``ENGINES[engine].default_version``), never AWS's latest
     behind the stack's back."""
     database_name: str
-    """The database created in it; required (only the application knows it)."""
+    """The database the service uses; required (only the application knows it)."""
+    cluster_database_name: str | None = None
+    """The database RDS created with the cluster or instance, when the service now uses another
+    (``database.formerly``): RDS creates it only then, and the provider replaces the database when it
+    changes. Default None: ``database_name``."""
     master_username: str = "muon"
     """Default ``muon``: not a name attackers try first (RDS.24/25 flag admin, postgres, root)."""
     port: int
@@ -101,8 +105,8 @@ class DatabaseArgs:
     alarms: DatabaseAlarms
     """Required: the connections threshold depends on the class (``DatabaseAlarms``)."""
     production: bool = True
-    """Default True: a final snapshot on deletion (RDS ``skip_final_snapshot`` False), ``protect``,
-    and changes held for the maintenance window. False is a development stack's explicit choice."""
+    """Default True: ``protect``, and changes held for the maintenance window. False is a development
+    stack's explicit choice. Either way RDS takes a final snapshot when it deletes the database."""
     log_retention_days: int = 365
     """Days its log exports are kept; default 365 (CloudWatch.16)."""
     backup_retention_days: int = 14

@@ -32,7 +32,7 @@ class KeyArgs:
 
 
 class Key(pulumi.ComponentResource):
-    """KMS key (rotation on, 30-day deletion window) and its alias."""
+    """KMS key (rotation on, retained, 30-day deletion window) and its alias."""
 
     arn: pulumi.Output[str]
     key_id: pulumi.Output[str]
@@ -62,8 +62,15 @@ def rotating_key(
     opts: pulumi.ResourceOptions,
     region: str | None = None,
 ) -> aws.kms.Key:
-    """A customer-managed key as muon makes them all: yearly rotation, 30 days to cancel a deletion;
-    ``region``: another region than the stack's (AWS Backup copies, CloudFront's us-east-1)."""
+    """A customer-managed key as muon makes them all: yearly rotation, retained when it leaves the
+    stack, 30 days to cancel a deletion; ``region``: another region than the stack's (AWS Backup
+    copies, CloudFront's us-east-1).
+
+    Retained (``components/retention.py``): what a key encrypted — logs, parameters, a database,
+    its final snapshot and its backups — may outlive the stack, and is unreadable once the key is
+    gone. Someone schedules its deletion once nothing it encrypted is left; 30 days is the longest
+    window KMS allows to cancel that (KMS API Reference, ScheduleKeyDeletion: PendingWindowInDays
+    7 to 30 days; the provider validates deletion_window_in_days the same)."""
     return aws.kms.Key(
         resource_name,
         description=description,
@@ -72,7 +79,7 @@ def rotating_key(
         policy=to_json(policy),
         region=region,
         tags=tags,
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True)),
     )
 
 

@@ -189,6 +189,7 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": _NONE,
     "docker-build:index:Image": _NONE,
     "pulumi-python:dynamic:Resource": _NONE,
+    "random:index/randomId:RandomId": _NONE,
     "random:index/randomPassword:RandomPassword": _NONE,
 }
 

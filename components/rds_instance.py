@@ -42,6 +42,8 @@ class Placement:
     security_group_id: pulumi.Input[str]
     log_groups: list[aws.cloudwatch.LogGroup]
     monitoring_role_arn: pulumi.Output[str] | None
+    final_snapshot: pulumi.Input[str]
+    """The snapshot RDS takes when it deletes the database: a name no earlier deletion took."""
     tags: dict[str, str]
     child: pulumi.ResourceOptions
 
@@ -97,7 +99,7 @@ def rds_instance(name: str, identifier: str, args: DatabaseArgs, placement: Plac
         # with the major's default minor (engine_version's doc in pulumi-aws rds.Instance).
         engine_version=args.version,
         instance_class=args.instance_class,
-        db_name=args.database_name,
+        db_name=args.cluster_database_name or args.database_name,
         username=args.master_username,
         # Write-only: sent to RDS, never read back into the instance's outputs.
         password_wo=p.password,
@@ -118,8 +120,9 @@ def rds_instance(name: str, identifier: str, args: DatabaseArgs, placement: Plac
         maintenance_window=args.maintenance_window,
         enabled_cloudwatch_logs_exports=list(facts.log_exports),
         deletion_protection=args.deletion_protection,
-        skip_final_snapshot=not args.production,
-        final_snapshot_identifier=f"{identifier}-final" if args.production else None,
+        # Every tier: a deletion never loses the data (a development database's snapshot too).
+        skip_final_snapshot=False,
+        final_snapshot_identifier=p.final_snapshot,
         **instance_settings(args, p),
         opts=p.child.merge(
             pulumi.ResourceOptions(

@@ -5,6 +5,7 @@
     python -m muon.plan prod --timeline         # also the modeled first-deploy time
     python -m muon.plan dev --cost              # also the monthly cost estimate
     python -m muon.plan dev --quotas            # also what it uses of each AWS quota
+    python -m muon.plan prod --diff main        # also what the change since main creates, replaces, deletes
     python -m muon.plan prod --json - --fail-on mandatory   # CI: the JSON on stdout, exit 1 on a
                                                             # mandatory compliance finding
 
@@ -31,6 +32,7 @@ from muon.stacks.errors import MuonError
 
 if TYPE_CHECKING:  # they load Pulumi (~1 s): imported once the definition is known to be valid
     from muon.plan.cost_items import Estimate
+    from muon.plan.diff import Resource
     from muon.plan.offline import Rendering
     from muon.plan.quotas import Usage
     from muon.plan.timeline import Timeline
@@ -102,6 +104,8 @@ def plan_document(
     """The plan as data: deterministic, secrets masked; with the modeled deploy time, the monthly
     cost and the quota use if given, and what CI gates on (findings with their levels, exceptions,
     warnings)."""
+    from muon.plan.diff import computed_outputs
+
     document: dict[str, Any] = {
         "stack": stack,
         "resources": [
@@ -112,6 +116,11 @@ def plan_document(
                 "parent": r.parent,
                 "custom": r.custom,
                 "protect": r.protect,
+                "retainOnDelete": r.retain_on_delete,
+                "deleteBeforeReplace": r.delete_before_replace,
+                "movedFrom": list(r.moved_from),
+                "computed": computed_outputs(r.state, r.inputs),
+                "propertyDependencies": {k: list(v) for k, v in r.property_dependencies.items()},
                 "ignoreChanges": list(r.ignore_changes),
                 "dependsOn": list(r.dependencies),
                 "inputs": r.masked_inputs,
@@ -178,10 +187,18 @@ def parser(prog: str = "python -m muon.plan") -> argparse.ArgumentParser:
         "full quota AWS cannot raise)",
     )
     parser.add_argument(
+        "--diff",
+        metavar="REF",
+        help="also compare with the stack at a git ref (or a plan file written by --json): what the "
+        "change creates, updates, replaces and deletes; a change that loses production data is refused "
+        "(exit 1)",
+    )
+    parser.add_argument(
         "--fail-on",
-        choices=FAIL_ON,
+        choices=(*FAIL_ON, "data-loss"),
         help="exit 1 on a mandatory compliance finding (production, delivery), or with 'warning' on a "
-        "plan warning too; advisory (development) findings never fail; default: exit 0",
+        "plan warning too; advisory (development) findings never fail; with --diff, 'data-loss': when a "
+        "resource that holds data would be replaced or deleted; default: exit 0",
     )
     return parser
 
@@ -222,18 +239,26 @@ def main(
     except _UsageError as error:
         err.write(f"error: {error} (see: {prog} --help)\n")
         return 2
+    if args.fail_on == "data-loss" and not args.diff:
+        err.write(f"error: --fail-on data-loss needs --diff REF (see: {prog} --help)\n")
+        return 2
     to_stdout = args.json == "-"
     text = err if to_stdout else out  # standard output holds the JSON alone
+    earlier = None
     try:
         config = read_stack_file((project_dir or Path.cwd()).resolve(), args.stack)
         check_definition(args.stack, project_dir, config)
+        if args.diff:  # the earlier side first: a bad reference stops before the long render
+            from muon.plan import diff_source
+
+            earlier = diff_source.before(args.diff, args.stack, (project_dir or Path.cwd()).resolve())
         if args.cost:  # an unpriced region is refused before anything is rendered
             prices_for(config.get("aws:region", "us-east-1"))
         rendering, cost = _render(args.stack, project_dir, config, args.cost, standalone)
     except MuonError as error:
         err.write(f"error: {error}\n")
         return 2
-    return _report(args, rendering, cost, text, out if to_stdout else None, err)
+    return _report(args, rendering, cost, text, out if to_stdout else None, err, earlier)
 
 
 def _render(
@@ -256,7 +281,10 @@ def _report(
     text: TextIO,
     json_out: TextIO | None,
     err: TextIO,
+    earlier: tuple[list[Resource], str] | None = None,
 ) -> int:
+    from muon.plan.diff import compare, resources_of
+    from muon.plan.diff_report import print_moves, report_changes
     from muon.plan.gate import gate
     from muon.plan.printing import (
         print_compliance,
@@ -278,6 +306,7 @@ def _report(
         print_tree(rendering, text)
     print_counts(rendering, text)
     print_warnings(rendering, text)
+    print_moves(rendering, text)
     print_compliance(found, text)
     if quota_warnings:
         text.write(f"\nQuota warnings ({len(quota_warnings)}):\n")
@@ -290,6 +319,10 @@ def _report(
         print_timeline(timeline, text)
     if cost is not None:
         print_cost(cost, text)
+    diff_status = 0
+    if earlier is not None:  # what the change does to the data (plan/diff_report.py)
+        changes = compare(earlier[0], resources_of(rendering))
+        diff_status = report_changes(changes, earlier[1], args.fail_on, text, err)
     if args.json:
         quotas = usages if args.quotas else None
         document = json.dumps(
@@ -307,7 +340,9 @@ def _report(
     for refusal in refusals[:1]:  # one line: the first full quota; --quotas shows the rest
         err.write(f"error: {refusal}\n")
         return 2
-    failures = found.failures(args.fail_on)
+    if diff_status:
+        return diff_status
+    failures = found.failures(None if args.fail_on == "data-loss" else args.fail_on)
     if failures:
         err.write(f"error: --fail-on {args.fail_on}: {', '.join(failures)} (listed above)\n")
         return EXIT_GATE

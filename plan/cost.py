@@ -106,6 +106,7 @@ FREE = frozenset(
         "docker-build:index:Image",  # runs where `pulumi up` runs
         "pulumi-python:dynamic:Resource",  # Organizations calls muon makes itself (free)
         "pulumi:pulumi:StackReference",  # a read of another stack's outputs
+        "random:index/randomId:RandomId",
         "random:index/randomPassword:RandomPassword",
     }
 )

@@ -243,6 +243,8 @@ class MuonMocks(pulumi.runtime.Mocks):
             state["arn"] = f"arn:aws:sns:{region}:{account}:{physical}"
         elif typ == "aws:ssm/parameter:Parameter":
             state["arn"] = f"arn:aws:ssm:{region}:{account}:parameter{physical}"
+        elif typ == "random:index/randomId:RandomId":
+            state["hex"] = _stable_hex(name, length=2 * int(inputs.get("byteLength") or 4))
         elif typ == "random:index/randomPassword:RandomPassword":
             # Deterministic, of the requested length and alphabet, so tests can trace where it goes.
             alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789" + str(

@@ -58,6 +58,9 @@ class RenderedResource:
     retain_on_delete: bool
     delete_before_replace: bool
     aliases: int
+    moved_from: tuple[str, ...] = ()
+    """The URNs its ``aliases`` name: a resource of an earlier deployment under one of them is
+    this one, moved (updated in place, not deleted and created)."""
     import_id: str = ""
     """The ``import_`` option: an existing cloud resource Pulumi adopts instead of creating."""
     provider: str = ""
@@ -67,6 +70,8 @@ class RenderedResource:
     alias_specs: tuple[dict[str, Any], ...] = ()
     """The ``aliases`` option as the SDK sent it: ``{"urn": ...}`` or ``{"spec": {"name", "type",
     "parentUrn" | "noParent", ...}}`` (what the engine resolves against the last deployment)."""
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Input → the resources whose outputs it was made from (what a replacement of one changes)."""
 
     def json(self, key: str) -> Any:
         """Decode an input that carries a JSON document (policies, container definitions)."""
@@ -79,6 +84,8 @@ class Rendering:
     outputs: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     """What the program warned about (``pulumi.log.warn``)."""
+    notes: list[str] = field(default_factory=list)
+    """What it said for information (``pulumi.log.info``): the renames it deploys."""
 
     def of_type(self, type_token: str) -> list[RenderedResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -181,15 +188,35 @@ def _record(monitor: RecordingMonitor) -> list[RenderedResource]:
                 retain_on_delete=bool(request.retainOnDelete),
                 delete_before_replace=bool(request.deleteBeforeReplace),
                 aliases=len(request.aliases) + len(request.aliasURNs),
+                moved_from=_alias_urns(monitor, request),
                 import_id=request.importId,
                 provider=request.provider,
                 state={"id": registered.id, **registered.state} if registered else {},
                 alias_specs=tuple(json_format.MessageToDict(alias) for alias in request.aliases)
                 + tuple({"urn": urn} for urn in request.aliasURNs),
+                property_dependencies={
+                    key: tuple(sorted(deps.urns))
+                    for key, deps in sorted(request.propertyDependencies.items())
+                    if deps.urns
+                },
             )
         )
     # Registration order depends on the event loop; sort so that every render reads the same.
     return sorted(resources, key=lambda r: r.urn)
+
+
+def _alias_urns(monitor: RecordingMonitor, request: Any) -> tuple[str, ...]:
+    """The URNs a registration's aliases stand for, as the engine resolves them: an alias spec
+    leaves out what did not change (name, type, parent), which is then the resource's own."""
+    urns = list(request.aliasURNs)
+    for alias in request.aliases:
+        if alias.HasField("spec"):
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urns.append(monitor.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        else:
+            urns.append(alias.urn)
+    return tuple(sorted(set(urns)))
 
 
 def render(
@@ -208,8 +235,9 @@ def render(
     monitor = RecordingMonitor(mocks)
     logger = logging.getLogger(f"muon.offline.{stack}")
     logger.propagate = False
-    collector = _WarningCollector()
-    logger.handlers = [collector]
+    collector, notes = _WarningCollector(), _NoteCollector()
+    logger.setLevel(logging.INFO)
+    logger.handlers = [collector, notes]
     pulumi_settings.ROOT.set(None)  # set_root_resource(None), which its annotation does not admit
     pulumi.runtime.set_mocks(
         mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=logger
@@ -227,7 +255,7 @@ def render(
     for key, value in (root.outputs if isinstance(root, Stack) else {}).items():
         exported[key] = _sync_await(_resolve(value))
     warnings = collector.messages
-    return Rendering(resources=_record(monitor), outputs=exported, warnings=warnings)
+    return Rendering(resources=_record(monitor), outputs=exported, warnings=warnings, notes=notes.messages)
 
 
 def _settle() -> None:
@@ -278,3 +306,15 @@ async def _resolve(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [await _resolve(v) for v in value]
     return value
+
+
+class _NoteCollector(logging.Handler):
+    """Keeps what the program said with ``pulumi.log.info`` (the engine prints it as info)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.INFO:
+            self.messages.append(record.getMessage())

@@ -70,6 +70,7 @@ CREATION_SECONDS: dict[str, tuple[float, str]] = {
     "aws:rds/parameterGroup:ParameterGroup": (5.0, "API call"),
     "aws:rds/subnetGroup:SubnetGroup": (5.0, "API call"),
     "aws:rds/eventSubscription:EventSubscription": (30.0, "waits for 'active'"),
+    "random:index/randomId:RandomId": (0.0, "made by the provider itself, no AWS call"),
     "aws:ec2/vpc:Vpc": (10.0, "waits for 'available', seconds"),
     "aws:ec2/subnet:Subnet": (10.0, "waits for 'available', seconds"),
     "aws:ec2/internetGateway:InternetGateway": (10.0, "create and attach"),

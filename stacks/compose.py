@@ -24,6 +24,7 @@ from muon.components.org_security import OrganizationSecurity
 from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline
 from muon.components.registry import Registry
+from muon.components.retention import retained
 from muon.components.service import Service
 from muon.components.service_args import EnvironmentWiring
 from muon.components.site import StaticSite
@@ -93,6 +94,8 @@ def run() -> None:
     # Every check and every read of what exists, before the first resource is declared.
     plan = prepare_stack(stack, settings, PulumiFacts(aws_settings(stack_config())))
     definition = plan.definition
+    for note in plan.notes:  # the renames it deploys (stacks/resolve/renames.py)
+        pulumi.log.info(note)
     if definition.tags:  # every resource of the stack; an environment's own tags go over them
         pulumi.runtime.register_stack_transformation(tag_transformation(definition.tags))
     if definition.permissions_boundary:
@@ -107,9 +110,9 @@ def run() -> None:
         _compose_environment(environment, plan, extensions, exports)
     _export(exports)
     if plan.pipeline is not None:
-        registry = Registry("registry", plan.pipeline[0])
+        registry = Registry("registry", plan.pipeline[0], opts=retained())
         pulumi.export("repositories", registry.repository_urls)
-        pulumi.export("pipeline", Pipeline("pipeline", plan.pipeline[1]).outputs())
+        pulumi.export("pipeline", Pipeline("pipeline", plan.pipeline[1], opts=retained()).outputs())
     if organization is not None:
         _compose_organization(organization)
 
@@ -140,6 +143,8 @@ def _environment(
     names it."""
     env_tags = stack.definition.environments[plan.name].tags
     options = pulumi.ResourceOptions(transformations=[tag_transformation(env_tags)]) if env_tags else None
+    # Production keeps its logs, buckets, vaults and repositories when they leave the stack.
+    options = pulumi.ResourceOptions.merge(options, retained(plan.tier == "production"))
     environment: Environment | AttachedEnvironment
     if plan.platform is not None:
         environment = AttachedEnvironment(
@@ -178,7 +183,7 @@ def _compose_environment(
             env_name, definition, context, plan.tags, environment
         ),
     )
-    built = local_builds(plan, environment, context)
+    built = local_builds(plan, environment, context, definition.services)
     queues = worker_queues(env_name, definition, context, wiring, plan.tags, environment)
     queue_access = {name: queue.access() for name, queue in queues.items()}
     place = Place(plan, stack, environment, wiring, queue_access)
@@ -279,7 +284,7 @@ def _dashboard(
 
 def _organization(plan: OrganizationPlan) -> dict[str, object]:
     """The organization, and its security services when the file names a security account."""
-    organization = Organization("org", plan.args)
+    organization = Organization("org", plan.args, opts=retained())
     outputs: dict[str, object] = dict(organization.outputs())
     security = plan.security_args(organization, plan.args.aws_settings["region"], pulumi.get_project())
     if security is not None:
@@ -290,5 +295,6 @@ def _organization(plan: OrganizationPlan) -> dict[str, object]:
             organization=organization.organization,
             root_id=organization.root_id,
             management_account_id=identity.account_id,
+            opts=retained(),  # the organization trail's buckets: the audit trail
         ).outputs()
     return outputs

@@ -18,11 +18,12 @@ from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry
 from muon.components.service import Service
 from muon.components.service_args import EnvironmentWiring, QueueAccess
 from muon.components.tags import BACKUP_TAG
-from muon.stacks.definition import Definition
+from muon.stacks.definition import Definition, ServiceSpec
 from muon.stacks.resolve.continuity import continuous_backup_days
 from muon.stacks.resolve.databases import database_access, database_args, database_placeholders
 from muon.stacks.resolve.images import awaiting_image_warning
 from muon.stacks.resolve.pipelines import local_registry_args
+from muon.stacks.resolve.renames import former_service, service_moved
 from muon.stacks.resolve.services import DatabaseWiring, service_args
 from muon.stacks.resolve.stack import EnvironmentPlan, StackPlan, project_dir
 from muon.stacks.resolve.workloads import creation_order, workload_wiring
@@ -75,7 +76,9 @@ def compose_services(
                     backends={created: made.service_name for created, made in services.items()},
                 ),
             ),
-            opts=pulumi.ResourceOptions(parent=place.environment),
+            opts=pulumi.ResourceOptions(parent=place.environment).merge(
+                service_moved(plan.name, name, place.stack.definition.services[name])
+            ),
         )
         services[name] = service
         outputs[name] = service.outputs(wiring)
@@ -92,6 +95,8 @@ def _database_wiring(
     spec = place.stack.definition.services[service].database
     if spec is None:
         return None
+    # A renamed service's database keeps its identities: its IAM user (stacks/resolve/renames.py).
+    kept = former_service(service, place.stack.definition.services[service])
     plan, context = place.plan, place.stack.context
     database = _database(plan, service, place.stack.definition, place.environment, context)
     exports.databases.setdefault(plan.name, {})[service] = database.outputs()
@@ -103,18 +108,21 @@ def _database_wiring(
     return DatabaseWiring(
         placeholders=database_placeholders(
             spec,
-            service,
+            kept,
             endpoint=database.endpoint,
             reader_endpoint=database.reader_endpoint,
             port=database.port,
         ),
-        access=database_access(database, spec, service, context, plan.passwords[service]),
+        access=database_access(database, spec, kept, context, plan.passwords[service]),
         iam_authentication=spec.iam_authentication,
     )
 
 
 def local_builds(
-    plan: EnvironmentPlan, environment: Environment | AttachedEnvironment, context: AwsContext
+    plan: EnvironmentPlan,
+    environment: Environment | AttachedEnvironment,
+    context: AwsContext,
+    services: dict[str, ServiceSpec],
 ) -> dict[str, tuple[pulumi.Output[str], pulumi.Output[str]]]:
     """Build and push the images this stack builds itself: (image by digest, repository ARN)."""
     if not plan.builds:
@@ -141,7 +149,9 @@ def local_builds(
                 target=build.target,
                 build_args=build.args,
             ),
-            opts=pulumi.ResourceOptions(parent=environment),
+            opts=pulumi.ResourceOptions(parent=environment).merge(
+                service_moved(plan.name, service, services[service])
+            ),
         )
         built[service] = (image.image, registry.repository_arns[service])
     return built
@@ -159,7 +169,8 @@ def _database(
     assert spec is not None
     override = service_spec.environments.get(plan.name)
     args = database_args(
-        service_name,
+        # A renamed service's database keeps its AWS names (stacks/resolve/renames.py).
+        former_service(service_name, service_spec),
         spec,
         override.database if override else None,
         environment=plan.name,
@@ -181,7 +192,9 @@ def _database(
     return Database(
         f"{plan.name}-{service_name}-database",
         args,
-        opts=pulumi.ResourceOptions(parent=environment),
+        opts=pulumi.ResourceOptions(parent=environment).merge(
+            service_moved(plan.name, service_name, service_spec)
+        ),
     )
 
 

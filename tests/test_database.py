@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -183,7 +184,9 @@ def test_development_is_cheap_and_deletable(mysql_dev: Rendering) -> None:
     cluster = mysql_dev.one("aws:rds/cluster:Cluster")
     assert cluster.inputs["backupRetentionPeriod"] == 1
     assert cluster.inputs["deletionProtection"] is False
-    assert cluster.inputs["skipFinalSnapshot"] is True
+    # Deletable, but never without a final snapshot (issue 32): a rename or a removal keeps the data.
+    assert cluster.inputs["skipFinalSnapshot"] is False
+    assert re.fullmatch(r"muon-dev-banana-final-[0-9a-f]{8}", cluster.inputs["finalSnapshotIdentifier"])
     assert cluster.protect is False
     assert "backtrackWindow" not in cluster.inputs
     # Nothing asked for: Serverless v2 that pauses when idle (cheapest by the price table).
@@ -204,7 +207,7 @@ def test_production_is_protected_monitored_and_spread_over_zones(prod: Rendering
     assert cluster.protect is True
     assert inputs["deletionProtection"] is True
     assert inputs["skipFinalSnapshot"] is False
-    assert inputs["finalSnapshotIdentifier"] == "muon-production-banana-final"
+    assert re.fullmatch(r"muon-production-banana-final-[0-9a-f]{8}", inputs["finalSnapshotIdentifier"])
     # AWS Backup's point-in-time restore keeps 35 days in production and sets the cluster's
     # retention to match: the stack says the same, so neither sets it back.
     assert inputs["backupRetentionPeriod"] == 35

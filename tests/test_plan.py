@@ -174,4 +174,7 @@ def test_muon_plan_takes_the_same_flags(tmp_path: Path, capsys, monkeypatch) -> 
     with pytest.raises(SystemExit) as exited:
         entry(["plan", "--help"])
     out, _ = capsys.readouterr()
-    assert out.startswith("usage: muon plan [-h] [--json FILE]") and "--fail-on {mandatory,warning}" in out
+    assert (
+        out.startswith("usage: muon plan [-h] [--json FILE]")
+        and "--fail-on {mandatory,warning,data-loss}" in out
+    )

@@ -4,6 +4,8 @@ placeholders, events and alarms."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from muon.plan.offline import Rendering
@@ -45,7 +47,7 @@ def test_production_instance(engine: str) -> None:
     assert instance["publiclyAccessible"] is False
     assert instance["deletionProtection"] is True
     assert instance["iamDatabaseAuthenticationEnabled"] is (engine != "mariadb")
-    assert instance["finalSnapshotIdentifier"] == "muon-production-shop-final"
+    assert re.fullmatch(r"muon-production-shop-final-[0-9a-f]{8}", instance["finalSnapshotIdentifier"])
     assert "passwordWo" in instance and "password" not in instance  # write-only, never in state
     group = rendering.one("aws:rds/parameterGroup:ParameterGroup").inputs
     assert group["family"] == FAMILY[engine]
@@ -117,7 +119,9 @@ def test_development_instance_is_small_and_single_zone() -> None:
         100,
     )
     assert instance["deletionProtection"] is False
-    assert instance["skipFinalSnapshot"] is True
+    # Development too keeps a final snapshot of what it deletes (issue 32).
+    assert instance["skipFinalSnapshot"] is False
+    assert re.fullmatch(r"muon-dev-shop-final-[0-9a-f]{8}", instance["finalSnapshotIdentifier"])
 
 
 def test_log_groups_exist_before_the_instance_writes_to_them() -> None:

@@ -74,6 +74,7 @@ from muon.stacks.definition.pipeline import (
     RoleArn,
     SlackSpec,
 )
+from muon.stacks.definition.renames import check_renames
 from muon.stacks.definition.service import (
     BuildSpec,
     ContainerHealthCheckSpec,
@@ -187,6 +188,8 @@ class Definition(Spec):
                     )
                 claimed[route] = name
         self._check_workloads()
+        check_renames("services", self.services)
+        check_renames("environments", self.environments)
         composed: dict[str, tuple[str, str]] = {}
         for env in self.environments:
             for name in self.services:

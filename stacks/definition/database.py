@@ -104,6 +104,20 @@ class DatabaseSpec(DatabaseCapacitySpec):
             "a database name: a letter, then up to 63 letters, digits or '_'",
         ),
     ]
+    formerly: (
+        Annotated[
+            str,
+            pattern(
+                r"^[A-Za-z][A-Za-z0-9_]{0,63}$",
+                "a database name: a letter, then up to 63 letters, digits or '_'",
+            ),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="The name the database was created with, before 'name' changed: RDS creates it only "
+        "with the cluster, which keeps it; the service gets 'name' (rename or create it inside the engine).",
+    )
     engine: Engine = Field(
         default="aurora-mysql",
         description="aurora-mysql or aurora-postgresql (Aurora clusters); postgres, mysql or mariadb "

@@ -367,6 +367,12 @@ class EnvironmentSpec(Spec):
         default=None, description="The environment's alarms and incidents in a Slack channel (AWS Chatbot)."
     )
     attach: AttachSpec | None = None
+    formerly: Name | None = Field(
+        default=None,
+        description="The environment's name before a rename: it is deployed under that name still, so "
+        "every resource keeps its name and identity (AWS cannot rename a cluster, a vault or a database). "
+        "Keep it.",
+    )
     continuity: ContinuitySpec = Field(default_factory=ContinuitySpec)
     tags: Tags = Field(
         default_factory=dict,

@@ -411,6 +411,12 @@ class ServiceSpec(Spec):
     deployment: DeploymentSpec = Field(default_factory=DeploymentSpec)
     permissions: list[PermissionSpec] = Field(default_factory=list, description="Task role statements.")
     database: DatabaseSpec | None = None
+    formerly: Name | None = Field(
+        default=None,
+        description="The service's name before a rename: its resources move to the new name instead of "
+        "being deleted and created, and its database, queue and password keep their AWS names. Keep it "
+        "while they exist.",
+    )
     roles: ServiceRolesSpec = Field(
         default_factory=lambda: ServiceRolesSpec(),
         description="Pre-created roles instead of the ones muon creates (role creation refused).",

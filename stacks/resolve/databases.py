@@ -29,6 +29,7 @@ from muon.components.tags import MANAGED_BY_TAG
 from muon.stacks.definition import DatabaseOverride, DatabaseSpec, ServerlessSpec, ServiceSpec, Tier
 from muon.stacks.errors import DefinitionError, MuonError
 from muon.stacks.facts import Facts
+from muon.stacks.resolve.renames import former_service
 from muon.stacks.resolve.services import DATABASE_VALUES
 from muon.stacks.tiers import TIER_DEFAULTS
 
@@ -74,7 +75,9 @@ def database_parameters(
     for service, service_spec in services.items():
         if service_spec.database is None:
             continue
-        name = parameter_name(service_spec.database.password_parameter, environment, service, namespace)
+        # A renamed service's password stays where it is (stacks/resolve/renames.py).
+        kept = former_service(service, service_spec)
+        name = parameter_name(service_spec.database.password_parameter, environment, kept, namespace)
         owner = next((s for s, taken in names.items() if taken == name), None)
         if owner is not None:
             raise DefinitionError(
@@ -199,6 +202,7 @@ def database_args(
         engine=spec.engine,
         version=spec.version or facts.default_version,
         database_name=spec.name,
+        cluster_database_name=spec.formerly,  # RDS cannot rename it (stacks/resolve/renames.py)
         master_username=spec.master_username,
         port=spec.port or facts.port,
         instance_class=capacity.instance_class,

@@ -49,6 +49,8 @@ def choose_images(
         image = configured.get(name) or spec.image
         if image is None and deployed:
             image = facts.running_image(cluster.name, cluster.service(name))
+        if image is None and deployed and spec.formerly:  # renamed: the old service runs it until then
+            image = facts.running_image(cluster.name, cluster.service(spec.formerly))
         images[name] = image if image and image != AWAITING_IMAGE else None
     return images
 

@@ -45,6 +45,7 @@ from muon.stacks.resolve.images import Cluster, choose_images
 from muon.stacks.resolve.names import check_names
 from muon.stacks.resolve.organization import OrganizationPlan, load_organization
 from muon.stacks.resolve.pipelines import pipeline_args, registry_args, stacks_by_environment
+from muon.stacks.resolve.renames import deployed_as, rename_notes
 from muon.stacks.resolve.routing import listener_priorities
 from muon.stacks.resolve.scope import stack_scope
 from muon.stacks.resolve.services import ServicePlan, ServiceSetting, plan_service
@@ -77,6 +78,8 @@ class Inputs:
     definition: Definition
     builds: dict[str, BuildPlan]
     """Services whose image this stack builds itself (``services.<name>.build``)."""
+    notes: tuple[str, ...] = ()
+    """What the run says about the renames it deploys (``formerly``)."""
 
 
 def load_inputs(stack: str, settings: StackSettings) -> Inputs:
@@ -90,7 +93,10 @@ def load_inputs(stack: str, settings: StackSettings) -> Inputs:
     folder = definition_path.parent
     run_checks(stack_scope(definition, settings, stack_source, region, folder, project_dir()))
     builds = build_plans(definition, definition_path.parent, settings.definition)
-    return Inputs(settings, definition, builds)
+    notes = tuple(rename_notes(definition, settings.environments)) if settings.environments else ()
+    # A renamed environment is composed under its former name (stacks/resolve/renames.py).
+    definition, settings = deployed_as(definition, settings)
+    return Inputs(settings, definition, builds, notes)
 
 
 def check_other_stacks(stack: str, settings: StackSettings, region: str | None) -> None:
@@ -377,6 +383,8 @@ class StackPlan:
     context: AwsContext
     environments: list[EnvironmentPlan]
     pipeline: tuple[RegistryArgs, PipelineArgs] | None
+    notes: tuple[str, ...] = ()
+    """What the run says about the renames it deploys (``formerly``)."""
 
 
 def prepare_stack(stack: str, settings: StackSettings, facts: Facts) -> StackPlan:
@@ -388,7 +396,12 @@ def prepare_stack(stack: str, settings: StackSettings, facts: Facts) -> StackPla
     context, zones = resolve_context(namespace_of(definition, source), facts)
     environments = prepare(inputs, context, zones, priorities, facts)
     return StackPlan(
-        definition, source, context, environments, prepare_pipeline(settings, definition, context)
+        definition,
+        source,
+        context,
+        environments,
+        prepare_pipeline(settings, definition, context),
+        inputs.notes,
     )
 
 

@@ -24,6 +24,7 @@ from muon.components.service_args import (
 from muon.stacks.definition import Definition, EnvironmentSpec, JobSpec, ServiceSpec
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.attach import Platform
+from muon.stacks.resolve.renames import former_service, service_moved
 
 
 def service_connect_namespace(
@@ -60,7 +61,8 @@ def worker_queues(
         queues[service] = WorkerQueue(
             f"{env_name}-{service}",
             WorkerQueueArgs(
-                queue_name=f"{context.namespace}-{env_name}-{service}",
+                # A renamed worker's queue keeps its messages, and so its name (renames.py).
+                queue_name=f"{context.namespace}-{env_name}-{former_service(service, spec)}",
                 worker=service,
                 key_arn=wiring.key_arn,
                 alarm_topic_arn=wiring.alarm_topic_arn,
@@ -69,7 +71,7 @@ def worker_queues(
                 retention=spec.queue.retention,
                 tags={**tags, "muon:service": service},
             ),
-            opts=pulumi.ResourceOptions(parent=parent),
+            opts=pulumi.ResourceOptions(parent=parent).merge(service_moved(env_name, service, spec)),
         )
     return queues
 

@@ -1,0 +1,194 @@
+"""muon's table of replace-on-change inputs: which input, changed, makes the provider replace a
+resource (delete and create it) instead of updating it — and, for the types that hold data, what
+the replacement or a deletion loses.
+
+Built from the provider's schema: the Terraform AWS provider's resource schemas, which pulumi-aws
+bridges, mark these inputs ``ForceNew: true`` (the source file is named per type: hashicorp/
+terraform-provider-aws, ``internal/service/...``); the random provider's resources replace on any
+change of their inputs (hashicorp/terraform-provider-random, ``RequiresReplace`` on every
+attribute). Input names are Pulumi's (camelCase), as the offline plan and ``pulumi preview --json``
+record them. Only inputs muon sets or a definition can change are listed; a type missing here is
+judged "updated" by the offline diff (``pulumi preview`` knows better, and ``muon preview``
+classifies what it says).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_TF = "terraform-provider-aws internal/service/"
+
+
+@dataclass(frozen=True)
+class ReplaceRule:
+    forces: tuple[str, ...]
+    """Inputs whose change replaces the resource."""
+    source: str
+    """Where the provider says so."""
+    holds: str = ""
+    """What a replacement or deletion loses ("" for a resource that holds no data)."""
+
+
+STATEFUL: dict[str, ReplaceRule] = {
+    "aws:rds/cluster:Cluster": ReplaceRule(
+        (
+            "clusterIdentifier",
+            "engine",
+            "engineMode",
+            "databaseName",
+            "masterUsername",
+            "kmsKeyId",
+            "storageEncrypted",
+            "dbSubnetGroupName",
+            "availabilityZones",
+            "snapshotIdentifier",
+            "clusterScalabilityType",
+            "dbSystemId",
+            "sourceRegion",
+        ),
+        _TF + "rds/cluster.go",
+        "the database (RDS takes a final snapshot)",
+    ),
+    "aws:rds/instance:Instance": ReplaceRule(
+        # ``identifier`` changes in place since provider v5 (terraform-provider-aws PR #32687).
+        (
+            "engine",
+            "dbName",
+            "username",
+            "kmsKeyId",
+            "storageEncrypted",
+            "availabilityZone",
+            "characterSetName",
+            "ncharCharacterSetName",
+            "timezone",
+            "snapshotIdentifier",
+        ),
+        _TF + "rds/instance.go",
+        "the database (RDS takes a final snapshot)",
+    ),
+    "aws:kms/key:Key": ReplaceRule(
+        ("customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"),
+        _TF + "kms/key.go",
+        "everything it encrypted: logs, parameters, databases, their snapshots and backups",
+    ),
+    "aws:cloudwatch/logGroup:LogGroup": ReplaceRule(
+        ("name", "namePrefix", "logGroupClass"), _TF + "logs/group.go", "its events"
+    ),
+    "aws:ssm/parameter:Parameter": ReplaceRule(
+        ("name", "dataType"), _TF + "ssm/parameter.go", "its value (a database's password)"
+    ),
+    "aws:s3/bucket:Bucket": ReplaceRule(
+        ("bucket", "bucketPrefix", "objectLockEnabled"), _TF + "s3/bucket.go", "its objects"
+    ),
+    "aws:ecr/repository:Repository": ReplaceRule(
+        ("name", "encryptionConfigurations"), _TF + "ecr/repository.go", "its images"
+    ),
+    "aws:backup/vault:Vault": ReplaceRule(
+        ("name", "kmsKeyArn"), _TF + "backup/vault.go", "its recovery points"
+    ),
+    "aws:sqs/queue:Queue": ReplaceRule(
+        ("name", "namePrefix", "fifoQueue"), _TF + "sqs/queue.go", "the messages in it"
+    ),
+    "aws:route53/zone:Zone": ReplaceRule(
+        ("name", "delegationSetId"), _TF + "route53/zone.go", "its records and its name servers (delegation)"
+    ),
+    "aws:organizations/account:Account": ReplaceRule(
+        ("name", "email", "iamUserAccessToBilling", "roleName"),
+        _TF + "organizations/account.go",
+        "the account and everything in it",
+    ),
+}
+"""The types that hold data: a replacement or a deletion loses what ``holds`` says."""
+
+STATELESS: dict[str, ReplaceRule] = {
+    # What a replacement of these carries to the stateful resources that use them.
+    "aws:rds/subnetGroup:SubnetGroup": ReplaceRule(("name", "namePrefix"), _TF + "rds/subnet_group.go"),
+    "aws:rds/clusterInstance:ClusterInstance": ReplaceRule(
+        (
+            "identifier",
+            "identifierPrefix",
+            "clusterIdentifier",
+            "engine",
+            "availabilityZone",
+            "dbSubnetGroupName",
+        ),
+        _TF + "rds/cluster_instance.go",
+    ),
+    "aws:ec2/vpc:Vpc": ReplaceRule(("cidrBlock", "instanceTenancy"), _TF + "ec2/vpc_.go"),
+    "aws:ec2/subnet:Subnet": ReplaceRule(
+        ("vpcId", "cidrBlock", "availabilityZone"), _TF + "ec2/vpc_subnet.go"
+    ),
+    "aws:ec2/securityGroup:SecurityGroup": ReplaceRule(
+        ("name", "namePrefix", "description", "vpcId"), _TF + "ec2/vpc_security_group.go"
+    ),
+    "aws:ecs/cluster:Cluster": ReplaceRule(("name",), _TF + "ecs/cluster.go"),
+    "aws:ecs/service:Service": ReplaceRule(("name", "cluster", "launchType"), _TF + "ecs/service.go"),
+    "aws:lb/targetGroup:TargetGroup": ReplaceRule(
+        ("name", "namePrefix", "port", "protocol", "vpcId", "targetType"), _TF + "elbv2/target_group.go"
+    ),
+    "aws:kms/alias:Alias": ReplaceRule(("name", "namePrefix"), _TF + "kms/alias.go"),
+    "aws:ecs/taskDefinition:TaskDefinition": ReplaceRule(
+        # A task definition is immutable: any change is a new revision.
+        (
+            "family",
+            "containerDefinitions",
+            "cpu",
+            "memory",
+            "executionRoleArn",
+            "taskRoleArn",
+            "networkMode",
+            "requiresCompatibilities",
+            "volumes",
+            "runtimePlatform",
+            "ephemeralStorage",
+        ),
+        _TF + "ecs/task_definition.go",
+    ),
+    "aws:iam/role:Role": ReplaceRule(("name", "namePrefix", "path"), _TF + "iam/role.go"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ReplaceRule(("name",), _TF + "cloudwatch/metric_alarm.go"),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": ReplaceRule(
+        ("alarmName",), _TF + "cloudwatch/composite_alarm.go"
+    ),
+    "aws:cloudwatch/eventRule:EventRule": ReplaceRule(
+        ("name", "namePrefix", "eventBusName"), _TF + "events/rule.go"
+    ),
+    "aws:cloudwatch/eventTarget:EventTarget": ReplaceRule(
+        ("rule", "targetId", "eventBusName"), _TF + "events/target.go"
+    ),
+    "random:index/randomPassword:RandomPassword": ReplaceRule(
+        (
+            "length",
+            "special",
+            "upper",
+            "lower",
+            "numeric",
+            "overrideSpecial",
+            "keepers",
+            "minLower",
+            "minUpper",
+            "minNumeric",
+            "minSpecial",
+        ),
+        "terraform-provider-random internal/provider/resource_password.go",
+    ),
+    "random:index/randomId:RandomId": ReplaceRule(
+        ("byteLength", "keepers", "prefix"), "terraform-provider-random internal/provider/resource_id.go"
+    ),
+}
+"""Types that hold no data, whose replacement matters to those that do (a database follows its
+subnet group into a new VPC) or is worth saying (an ECS service's new name replaces it)."""
+
+MOVES_WITH_SUBNETS = {"aws:rds/subnetGroup:SubnetGroup": "subnetIds"}
+"""An input AWS updates in place only within one VPC: a DB subnet group in use cannot take subnets
+of another VPC (RDS ModifyDBSubnetGroup, "InvalidSubnet"), so new subnets (a replaced VPC) replace
+the group — and the database in it (``dbSubnetGroupName``)."""
+
+
+def rule(type_token: str) -> ReplaceRule | None:
+    return STATEFUL.get(type_token) or STATELESS.get(type_token)
+
+
+def forcing(type_token: str, changed: set[str]) -> list[str]:
+    """The changed inputs that replace a resource of ``type_token``, in the table's order."""
+    found = rule(type_token)
+    return [key for key in found.forces if key in changed] if found else []

@@ -57,7 +57,7 @@ def test_a_definition_error_imports_neither_pulumi_nor_the_aws_sdk(tmp_path: Pat
     project = bad_project(tmp_path)
     code, heavy, err = loaded(["plan", "dev"], project)
     assert (code, heavy) == (2, [])
-    assert f"error: {project / 'muon.yaml'}: services.banana.port: input should be a valid integer" in err
+    assert "error: muon.yaml: services.banana.port: expected a whole number, got 'banana'" in err
     # The same through `python -m muon.plan`, and for a stack file's own error.
     (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: mars-1\n  muon:environments: [dev]\n")
     probe = "import sys\nfrom muon.plan.command import main\ncode = main(['dev'])\n"

@@ -341,6 +341,13 @@ def _describe(model: type[BaseModel], prefix: tuple[str | int, ...], detail: Any
         message = f"expected one of {expected}{got}"
     elif kind == "literal_error":
         message = f"expected {detail['ctx']['expected']}, got {_show(detail['input'])}"
+    elif kind in ("too_short", "too_long"):
+        context = detail["ctx"]
+        bound, word = (
+            (context["min_length"], "least") if kind == "too_short" else (context["max_length"], "most")
+        )
+        items = "item" if bound == 1 else "items"
+        message = f"expected at {word} {bound} {items}, got {context['actual_length']}"
     elif kind == "value_error":
         message = str(original) if original is not None else detail["msg"]
     elif kind == "string_pattern_mismatch":

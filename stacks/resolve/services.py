@@ -179,21 +179,6 @@ def _task_size(service: str, spec: ServiceSpec, setting: ServiceSetting) -> tupl
     return cpu, memory
 
 
-def secret_key(key_arn: str, context: AwsContext, where: str) -> str:
-    """The KMS key a declared secret is encrypted with: Parameter Store encrypts and decrypts a
-    SecureString with a key of its own region (KMS keys are regional), in the stack's partition."""
-    _, partition, _, region, _ = key_arn.split(":", 4)
-    if (partition, region) != (context.partition, context.region):
-        raise DefinitionError(
-            [
-                f"{where}: the key is in {region} ({partition}); the stack's parameters are in "
-                f"{context.region} ({context.partition}), where Parameter Store decrypts only with a key "
-                "of that region"
-            ]
-        )
-    return key_arn
-
-
 def _secrets(
     service: str, spec: ServiceSpec, setting: ServiceSetting, password_parameter: str | None
 ) -> dict[str, str]:
@@ -275,12 +260,9 @@ def plan_service(
         override.scaling if override and override.scaling else spec.scaling, setting.tier, spec.kind
     )
     secrets = _secrets(service, spec, setting, password_parameter)
+    # A key's region and partition are checked with every ARN (resolve/checks.py).
     secret_keys = {
-        name: secret_key(
-            declared.key, setting.context, f"{setting.source}: services.{service}.secrets.{name}.key"
-        )
-        for name, declared in spec.secrets.items()
-        if not isinstance(declared, str)
+        name: declared.key for name, declared in spec.secrets.items() if not isinstance(declared, str)
     }
     chosen = _chosen_values(service, spec, setting.environment)
     _check_variables(service, chosen, secrets, services, setting)

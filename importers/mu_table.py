@@ -53,7 +53,7 @@ MAPPING: dict[str, tuple[str, str]] = {
     "service.dockerfile": ("services.<name>.build.dockerfile", ""),
     "service.environment": ("services.<name>.environment", "${X}/$(X) references muon knows; others are a line"),
     "service.schedules": ("jobs.<name>", "expression → schedule, command → command"),
-    "service.roles.ecsTask": ("services.<name>.roles.task / roles.execution", ""),
+    "service.roles.ecsTask": ("services.<name>.roles.task, services.<name>.roles.execution", ""),
     "service.roles": (NONE, "muon creates its own least-privilege roles"),
     "service.targetCPUUtilization": ("services.<name>.scaling.scaleOut", "muon scales in steps: review them"),
     "service.deploymentStrategy": (NONE, "muon rolls out with a circuit breaker and rollback alarms"),

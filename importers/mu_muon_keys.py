@@ -87,7 +87,7 @@ _NONE: tuple[tuple[str, str, str], ...] = (
     ("muon's step scaling; mu's `targetCPUUtilization` is a line naming these", "services.*.scaling", "metric scaleIn.cooldown scaleIn.evaluationPeriods scaleIn.period scaleIn.steps[].at scaleIn.steps[].change scaleOut.cooldown scaleOut.evaluationPeriods scaleOut.period scaleOut.steps[].at scaleOut.steps[].change schedules[].max schedules[].min schedules[].name schedules[].schedule schedules[].timezone"),
     ("Lambda functions: mu had none", "functions.*", "architecture deployment environment handler host image memory permissions[].actions permissions[].resources reservedConcurrency runtime secrets source timeout tracing triggers[].batchSize triggers[].batchWindow triggers[].method triggers[].path triggers[].schedule triggers[].skillId triggers[].timezone triggers[].type triggers[].worker"),
     ("static sites: mu had none", "sites.*", "build headers.contentSecurityPolicy headers.frameOptions headers.hstsMaxAge headers.referrerPolicy host notFound output priceClass source spa waf"),
-)
+)  # fmt: skip
 
 
 def _schema_path(target: str) -> str:

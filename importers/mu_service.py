@@ -40,21 +40,49 @@ SERVICE_KEYS = {
 }  # fmt: skip
 
 
+def service_name(service: dict[str, Any], out: Conversion, base: Path | None) -> str:
+    """mu's ``service.name``, else the git checkout's repository name (workflows/pipeline_common.go
+    serviceFinder: ``Repo.Name``), else ``app``; in muon's name form (types.py ``Name``), a line
+    when that changes it."""
+    given = service.get("name") or (_checkout(base)[0] or "").rpartition("/")[2]
+    if not given:
+        return "app"
+    name = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", str(given).lower()))
+    name = (name if name[:1].isalpha() else f"s-{name}")[:22].strip("-")
+    name = name if len(name) >= 2 else "app"
+    if name != str(given):
+        out.lose(
+            "service.name" if service.get("name") else "service",
+            f"'{given}' is not a muon name (2-22 of a-z, 0-9, '-'): wrote '{name}' — "
+            "its resources' names change",
+        )
+    return name
+
+
 def service_and_pipeline(
     service: dict[str, Any], out: Conversion, has_environments: bool, base: Path | None
 ) -> None:
-    name = str(service.get("name") or "app")
+    name = service_name(service, out, base)
     definition = out.definition
     if not has_environments:  # a service-only file: an attached service project
-        stages = stage_environments(service.get("pipeline") or {})
-        definition["environments"] = {env: {"attach": {"stack": env}} for env, _, _ in stages}
+        # mu deployed such a service to environments of another file: the pipeline's stages and
+        # every environment its per-environment values name.
+        names = [env for env, _, _ in stage_environments(service.get("pipeline") or {})]
+        names += [e for e in _named_environments(service) if e not in names]
+        definition["environments"] = {env: {"attach": {"stack": env}} for env in names}
         out.lose(
             "environments",
-            f"none in this file; attached to stacks named {', '.join(e for e, _, _ in stages)} — set "
+            f"none in this file; attached to stacks named {', '.join(names)} — set "
             "attach.stack to your platform project's stacks",
         )
     converted = _service(service, name, out)
     known = set(definition["environments"])
+    for variable, values in list((converted.get("environment") or {}).items()):
+        for env in sorted(set(values) - known if isinstance(values, dict) else ()):
+            out.drop(f"service.environment.{variable}.{env}", "no such environment in this file")
+            del values[env]
+        if isinstance(values, dict) and not values:
+            del converted["environment"][variable]
     for env in sorted(set(converted.get("environments", {})) - known):
         out.drop(f"service.database.environmentConfig.{env}", "no such environment in this file")
         del converted["environments"][env]
@@ -71,6 +99,15 @@ def service_and_pipeline(
         pipeline["stages"] = stages
         if stages:
             definition["pipeline"] = pipeline
+
+
+def _named_environments(service: dict[str, Any]) -> list[str]:
+    """The environments a service's per-environment values name, in the file's order."""
+    names: list[str] = []
+    for values in (service.get("environment") or {}).values():
+        names += [str(e) for e in values if str(e) not in names] if isinstance(values, dict) else []
+    config = (service.get("database") or {}).get("environmentConfig") or {}
+    return names + [str(e) for e in config if str(e) not in names]
 
 
 def _service(service: dict[str, Any], name: str, out: Conversion) -> dict[str, Any]:
@@ -186,6 +223,7 @@ def _schedules(schedules: list[Any], service: str, out: Conversion) -> dict[str,
                 f"{path}.expression", f"'{expression}': write jobs.<name>.schedule as cron(...) or rate(...)"
             )
             continue
+        out.unknown(schedule, {"name", "expression", "command"}, path)
         name = re.sub(r"[^a-z0-9-]", "-", str(schedule.get("name") or f"schedule-{index}").lower())
         command = schedule.get("command") or []
         jobs[name] = {
@@ -259,10 +297,12 @@ def _source(src: dict[str, Any], out: Conversion, base: Path | None) -> dict[str
     if provider is None:
         out.drop("service.pipeline.source.provider", f"{src.get('provider')}: not a source muon reads")
         provider = "github"
+    out.unknown(src, {"provider", "repo", "branch"}, "service.pipeline.source")
     repo, branch = src.get("repo"), src.get("branch")
     if not repo or not branch:
         checkout_repo, checkout_branch = _checkout(base)
-        repo, branch = repo or checkout_repo, branch or checkout_branch
+        # pipeline.yml's SourceBranch defaults to master (muon's to main): said, not assumed.
+        repo, branch = repo or checkout_repo, branch or checkout_branch or "master"
     result = {"provider": provider, "repo": repo or "owner/repo"}
     if not repo:
         out.lose(

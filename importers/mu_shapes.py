@@ -15,7 +15,7 @@ from muon.stacks.errors import DefinitionError
 
 MU_KEYS = (
     "namespace", "environments", "service", "parameters", "tags", "templates", "extensions", "disableIAM",
-    "roles", "rbac",
+    "roles", "rbac", "catalog", "region",
 )  # fmt: skip
 """mu's top-level keys (``Config`` in ``common/types.go``)."""
 
@@ -41,6 +41,8 @@ SHAPES: dict[str, str] = {
     "environments[].vpcTarget.elbSubnetIds[]": "text",
     "environments[].vpcTarget.instanceSubnetIds": "list",
     "environments[].vpcTarget.instanceSubnetIds[]": "text",
+    "environments[].vpcTarget.ecsSubnetIds": "list",
+    "environments[].vpcTarget.ecsSubnetIds[]": "text",
     "tags": "map",
     "tags.*": "map",
     "tags.*.*": "scalar",

@@ -33,11 +33,12 @@ MAPPING: dict[str, tuple[str, str]] = {
     "environments[].vpcTarget.vpcId": ("environments.<name>.network.existing.vpcId", ""),
     "environments[].vpcTarget.elbSubnetIds": ("environments.<name>.network.existing.publicSubnetIds", ""),
     "environments[].vpcTarget.instanceSubnetIds": ("environments.<name>.network.existing.privateSubnetIds", ""),
+    "environments[].vpcTarget.ecsSubnetIds": ("environments.<name>.network.existing.privateSubnetIds", "the name mu's vpc-target example uses for instanceSubnetIds"),
     "environments[].vpcTarget.environment": (NONE, "another mu environment's VPC: give its vpcId and subnets"),
     "environments[].vpcTarget.namespace": (NONE, "another mu environment's VPC: give its vpcId and subnets"),
     "environments[].discovery": (NONE, "muon's backends are reached through Service Connect (kind: backend)"),
     "environments[].roles": (NONE, "muon creates its own least-privilege roles"),
-    "service.name": ("services.<name>", ""),
+    "service.name": ("services.<name>", "absent: the git checkout's repository name, as mu (pipeline_common.go), else app"),
     "service.port": ("services.<name>.port", "8080 when absent (mu's ServicePort)"),
     "service.pathPatterns": ("services.<name>.pathPatterns", "none and no hostPatterns: kind: backend"),
     "service.hostPatterns": ("services.<name>.hostPatterns", ""),
@@ -75,7 +76,7 @@ MAPPING: dict[str, tuple[str, str]] = {
     "service.database.environmentConfig": ("services.<name>.environments.<env>.database", "capacity only"),
     "service.pipeline.source.provider": ("pipeline.source.provider", ""),
     "service.pipeline.source.repo": ("pipeline.source.repo", "absent: the git checkout's, as mu read it"),
-    "service.pipeline.source.branch": ("pipeline.source.branch", "absent: the checkout's"),
+    "service.pipeline.source.branch": ("pipeline.source.branch", "absent: the checkout's, else master (pipeline.yml SourceBranch)"),
     "service.pipeline.build.image": ("pipeline.build.image", ""),
     "service.pipeline.build.computeType": ("pipeline.build.computeType", ""),
     "service.pipeline.build.timeout": ("pipeline.build.timeoutMinutes", ""),
@@ -100,6 +101,9 @@ MAPPING: dict[str, tuple[str, str]] = {
     "extensions": (NONE, "mu extensions patch CloudFormation: see extensions in docs/definition.md"),
     "disableIAM": (NONE, "muon creates its own least-privilege roles"),
     "roles": (NONE, "muon deploys with Pulumi, not a CloudFormation role"),
+    "rbac": (NONE, "Kubernetes RBAC for mu's EKS provider: muon runs ECS"),
+    "catalog": (NONE, "AWS Service Catalog products of mu pipelines: muon has no catalog"),
+    "region": (NONE, "the stacks' region is in their stack files: muon init --region"),
 }  # fmt: skip
 
 

@@ -168,7 +168,8 @@ def test_the_banana_file_converts_completely() -> None:
     assert (banana["desiredCount"], banana["scaling"]) == (2, {"min": 1, "max": 2})
     assert banana["database"] == {"name": "bananadb", "engine": "aurora-mysql"}
     assert definition["pipeline"] == {
-        "source": {"provider": "codecommit", "repo": "banana-service"},
+        # No branch and no checkout: mu's pipeline.yml SourceBranch default, not muon's main.
+        "source": {"provider": "codecommit", "repo": "banana-service", "branch": "master"},
         "build": {"image": "aws/codebuild/java:openjdk-8", "computeType": "BUILD_GENERAL1_MEDIUM"},
         "stages": [
             {"environment": "acceptance", "test": "buildspec-test.yml"},
@@ -184,7 +185,8 @@ def test_the_database_password_reference_becomes_an_ecs_secret(tmp_path: Path) -
     (container,) = rendering.one("aws:ecs/taskDefinition:TaskDefinition").json("containerDefinitions")
     assert "SPRING_DATASOURCE_PASSWORD" not in {v["name"] for v in container["environment"]}
     (secret,) = [s for s in container["secrets"] if s["name"] == "SPRING_DATASOURCE_PASSWORD"]
-    assert secret["valueFrom"].endswith(":parameter/muon/acceptance/banana/database/password")
+    # The file has no namespace: mu's own default, "mu" (cli/app.go), prefixes the parameter.
+    assert secret["valueFrom"].endswith(":parameter/mu/acceptance/banana/database/password")
 
 
 def test_a_fargate_file_with_a_certificate() -> None:
@@ -285,10 +287,23 @@ def test_an_rds_engine_stays_an_rds_instance_with_mus_storage() -> None:
 
 
 def test_a_result_muon_refuses_is_an_error_not_a_file() -> None:
-    bad = "environments: [{name: dev, provider: ecs-fargate}]\nservice: {name: x, pathPatterns: [/x]}\n"
+    bad = "environments: [{name: Dev_1, provider: ecs-fargate}]\nservice: {name: web, pathPatterns: [/x]}\n"
     with pytest.raises(DefinitionError) as caught:
         convert(bad, "mu.yml")
-    assert "mu.yml (converted): services.x: expected a name of 2-22 lowercase" in str(caught.value)
+    assert "mu.yml (converted): environments.Dev_1: expected a name of 2-22 lowercase" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [("x", "app"), ("issue-158-scheduled-tasks", "issue-158-scheduled-ta"), ("My_Service", "my-service")],
+)
+def test_a_service_name_muon_cannot_take_is_renamed_with_a_line(name: str, written: str) -> None:
+    result = convert(f"environments: [{{name: dev}}]\nservice: {{name: {name}, pathPatterns: [/x]}}\n")
+    assert list(result.definition["services"]) == [written]
+    assert result.dropped == [
+        f"mu.yml: service.name: '{name}' is not a muon name (2-22 of a-z, 0-9, '-'): wrote '{written}' — "
+        "its resources' names change"
+    ]
 
 
 def test_the_command_writes_reports_and_says_so_in_its_exit_status(
@@ -351,6 +366,38 @@ def test_what_mu_accepted_imports_and_every_loss_is_named(monkeypatch: pytest.Mo
         "service.environment.DB_PASSWORD",
     ]
     assert "production tier" in result.notes[0]
+
+
+def test_the_namespace_is_mus_default_when_the_file_has_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MU_NAMESPACE", raising=False)
+    assert convert(FARGATE).definition["namespace"] == "mu"
+    monkeypatch.setenv("MU_NAMESPACE", "Grove")  # mu's cli/app.go: the variable, before "mu"
+    assert convert(FARGATE).definition["namespace"] == "grove"
+    assert convert(PER_ENVIRONMENT).definition["namespace"] == "shop"  # the file's own wins
+
+
+def test_per_environment_values_of_environments_the_file_lacks() -> None:
+    service_only = "service:\n  name: web\n  environment:\n    URL: {dev: a, prod: b}\n    MODE: fast\n"
+    result = convert(service_only)
+    # mu deployed it to environments of another file: each one its values name is attached.
+    assert result.definition["environments"] == {
+        name: {"attach": {"stack": name}} for name in ("acceptance", "production", "dev", "prod")
+    }
+    assert result.definition["services"]["web"]["environment"]["URL"] == {"dev": "a", "prod": "b"}
+    with_environments = "environments: [{name: dev}]\n" + service_only
+    result = convert(with_environments)
+    assert result.definition["services"]["web"]["environment"]["URL"] == {"dev": "a"}
+    assert result.dropped == [
+        "mu.yml: service.environment.URL.prod: not converted (no such environment in this file)"
+    ]
+
+
+def test_a_certificate_arn_says_which_region_the_stacks_go_to() -> None:
+    result = convert(FARGATE.replace("us-east-1", "eu-west-1"))
+    assert result.notes == [
+        "mu.yml: environments[0].loadbalancer.certificate: a certificate of eu-west-1; its stacks are in "
+        "eu-west-1: `muon init --region eu-west-1`"
+    ]
 
 
 def test_the_tier_is_chosen_at_import() -> None:

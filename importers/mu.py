@@ -300,7 +300,9 @@ def _load_balancer(lb: dict[str, Any], env: str, result: dict[str, Any], path: s
             )
         result["loadBalancer"] = {"certificateArn": certificate}
         region = certificate.split(":")[3] if certificate.count(":") >= 5 else ""
-        if region and not CERTIFICATE_ID.match(str(lb["certificate"])):  # a load balancer takes a certificate of its own region: the stacks' region
+        if region and not CERTIFICATE_ID.match(
+            str(lb["certificate"])
+        ):  # a load balancer takes a certificate of its own region: the stacks' region
             out.notes.append(
                 f"{out.source}: {path}.loadbalancer.certificate: a certificate of {region}; "
                 f"its stacks are in {region}: `muon init --region {region}`"

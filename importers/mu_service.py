@@ -153,7 +153,7 @@ def _service(service: dict[str, Any], name: str, out: Conversion) -> dict[str, A
     roles = service.get("roles") or {}
     if roles.get("ecsTask"):  # mu's task definition used it as both roles
         result["roles"] = {"task": roles["ecsTask"], "execution": roles["ecsTask"]}
-    for key in set(roles) - {"ecsTask"}:
+    for key in [k for k in roles if k not in {"ecsTask"}]:  # the file's order: stable lines
         out.drop(f"service.roles.{key}", "muon creates this role itself")
     environment, secrets = _variables(service.get("environment") or {}, out)
     if environment:
@@ -266,7 +266,11 @@ def _checkout(base: Path | None) -> tuple[str | None, str | None]:
 def _pipeline(pipeline: dict[str, Any], out: Conversion, base: Path | None) -> dict[str, Any]:
     if not pipeline:
         return {}
-    for key in set(pipeline) - {"source", "build", "acceptance", "production", "notify", "kmsKey", "bucket"}:
+    for key in [
+        k
+        for k in pipeline
+        if k not in {"source", "build", "acceptance", "production", "notify", "kmsKey", "bucket"}
+    ]:  # the file's order: stable lines
         out.drop(f"service.pipeline.{key}")
     result: dict[str, Any] = {"source": _source(pipeline.get("source") or {}, out, base)}
     build = _build(pipeline.get("build") or {}, out)
@@ -327,7 +331,9 @@ def _build(build: dict[str, Any], out: Conversion) -> dict[str, Any]:
         result["timeoutMinutes"] = int(build["timeout"])
     if build.get("disabled"):
         result["artifact"] = False
-    for key in set(build) - {"image", "computeType", "timeout", "disabled", "type", "bucket"}:
+    for key in [
+        k for k in build if k not in {"image", "computeType", "timeout", "disabled", "type", "bucket"}
+    ]:  # the file's order: stable lines
         out.drop(f"service.pipeline.build.{key}")
     if build.get("type") and str(build["type"]) != "LINUX_CONTAINER":
         out.drop("service.pipeline.build.type", f"{build['type']}: muon's builds run on Linux")
@@ -352,7 +358,9 @@ def _stages(pipeline: dict[str, Any], out: Conversion) -> list[dict[str, Any]]:
             stage["roleArn"] = roles["mu"]
         if roles.get("codeBuild"):
             out.drop(f"service.pipeline.{key}.roles.codeBuild", "muon creates the test project's role")
-        for sub in set(settings) - {"environment", "disabled", "roles"}:
+        for sub in [
+            k for k in settings if k not in {"environment", "disabled", "roles"}
+        ]:  # the file's order: stable lines
             out.drop(f"service.pipeline.{key}.{sub}", "the test action's CodeBuild settings are muon's")
         stages.append(stage)
     return stages

@@ -86,10 +86,12 @@ def leaves(value: Any, path: str = "") -> list[str]:
 
 
 def converted(path: str) -> bool:
+    """A MAPPING key with a muon target holds ``path`` (itself, or a key above it)."""
     key = generic(path)
     while key:
-        if key in MAPPING:
-            return bool(MAPPING[key][0])
+        for candidate in (key, key.removesuffix("[]")):
+            if candidate in MAPPING:
+                return bool(MAPPING[candidate][0])
         key = key.rpartition(".")[0]
     return False
 
@@ -131,7 +133,11 @@ def walk(directory: Path, text: str, *import_args: str) -> Walk:
         return result
     # The files a mu repository had for its pipeline (buildspec.yml, buildspec-test.yml, ...): the
     # converted pipeline names them, as mu's did.
-    repository_files(directory, (directory / "muon.yaml").read_text(encoding="utf-8"))
+    definition = (directory / "muon.yaml").read_text(encoding="utf-8")
+    repository_files(directory, definition)
+    for service in (yaml.safe_load(definition).get("services") or {}).values():  # and its Dockerfile
+        if "build" in service:
+            (directory / service["build"]["dockerfile"]).write_text("FROM scratch\n", encoding="utf-8")
     result.stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in directory.glob("Pulumi.*.yaml"))
     for stack in result.stacks:
         code, out, err = plan(directory, stack)

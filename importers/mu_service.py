@@ -4,6 +4,7 @@ and ``pipeline``; see ``importers/mu.py`` for the mu sources each default comes 
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -226,6 +227,18 @@ def _schedules(schedules: list[Any], service: str, out: Conversion) -> dict[str,
         out.unknown(schedule, {"name", "expression", "command"}, path)
         name = re.sub(r"[^a-z0-9-]", "-", str(schedule.get("name") or f"schedule-{index}").lower())
         command = schedule.get("command") or []
+        if not isinstance(command, list):
+            # mu's Schedule.Command is a []string: its YAML reader warned on a command line and ran
+            # the task without it (cli/app.go only warns). Its words are what the team meant.
+            try:
+                command = shlex.split(str(command))
+            except ValueError:  # an unclosed quote: its words as they are
+                command = str(command).split()
+            out.lose(
+                f"{path}.command",
+                f"a command line, which mu did not read (it ran the image's own command): wrote "
+                f"{command} — check jobs.{name}.command",
+            )
         jobs[name] = {
             "service": service,
             "command": [str(c) for c in command] or ["true"],

@@ -400,6 +400,23 @@ def test_a_certificate_arn_says_which_region_the_stacks_go_to() -> None:
     ]
 
 
+def test_a_schedules_command_line_is_split_with_a_line() -> None:
+    text = (
+        "environments: [{name: dev}]\nservice:\n  name: web\n  pathPatterns: [/x]\n  schedules:\n"
+        "    - {name: tidy, expression: rate(1 hour), command: python tidy.py --all}\n"
+        "    - {expression: '* * * * *', command: echo hi}\n"
+    )
+    result = convert(text)
+    assert result.definition["jobs"] == {
+        "tidy": {"service": "web", "command": ["python", "tidy.py", "--all"], "schedule": "rate(1 hour)"}
+    }
+    assert result.dropped == [
+        "mu.yml: service.schedules[0].command: a command line, which mu did not read (it ran the image's "
+        "own command): wrote ['python', 'tidy.py', '--all'] — check jobs.tidy.command",
+        "mu.yml: service.schedules[1].expression: '* * * * *': write jobs.<name>.schedule as cron(...) or rate(...)",
+    ]
+
+
 def test_the_tier_is_chosen_at_import() -> None:
     result = convert(PER_ENVIRONMENT, "mu.yml", tiers={"production": "development"})
     production = result.definition["environments"]["production"]

@@ -96,7 +96,14 @@ def service_and_pipeline(
         stages = [s for s in pipeline["stages"] if s["environment"] in known]
         for stage in pipeline["stages"]:
             if stage not in stages:
-                out.drop("service.pipeline", f"stage environment '{stage['environment']}' is not defined")
+                # mu's deploy action ran `mu env up <environment>`, which fails for an environment
+                # the file lacks (workflows/environment_upsert.go environmentFinder).
+                key = "production" if stage.get("approval") else "acceptance"
+                out.lose(
+                    f"service.pipeline.{key}.environment",
+                    f"'{stage['environment']}' is no environment of this file (mu's stage failed "
+                    "there): the stage is left out — name one of the file's environments",
+                )
         pipeline["stages"] = stages
         if stages:
             definition["pipeline"] = pipeline

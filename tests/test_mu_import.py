@@ -417,6 +417,19 @@ def test_a_schedules_command_line_is_split_with_a_line() -> None:
     ]
 
 
+def test_a_stage_of_an_environment_the_file_lacks_is_left_out_with_a_line() -> None:
+    text = (
+        "environments: [{name: dev}, {name: production}]\nservice:\n  name: web\n  pathPatterns: [/x]\n"
+        "  pipeline: {source: {provider: CodeCommit, repo: web}, notify: [a@example.com]}\n"
+    )
+    result = convert(text)
+    assert [s["environment"] for s in result.definition["pipeline"]["stages"]] == ["production"]
+    assert result.dropped == [
+        "mu.yml: service.pipeline.acceptance.environment: 'acceptance' is no environment of this file "
+        "(mu's stage failed there): the stage is left out — name one of the file's environments"
+    ]
+
+
 def test_the_tier_is_chosen_at_import() -> None:
     result = convert(PER_ENVIRONMENT, "mu.yml", tiers={"production": "development"})
     production = result.definition["environments"]["production"]

@@ -6,7 +6,15 @@ mu's semantics come from mu's own source (github.com/stelligent/mu): the keys an
 /health, ``ServiceDesiredCount`` 2, ``ServiceMinSize`` 1, ``ServiceMaxSize`` 2, the target group's
 30 s interval, 3 s timeout, 2/5 thresholds, 200-299; no target group at all without path or host
 patterns) and ``templates/assets/cloudformation/database.yml`` (engine ``aurora``, Serverless
-``SecondsUntilAutoPause`` 300, capacity 2 to 256, 100 GiB for an RDS instance). Every key maps to a
+``SecondsUntilAutoPause`` 300, capacity 2 to 256, 100 GiB for an RDS instance). The pipeline:
+``templates/assets/cloudformation/pipeline.yml`` (the test actions' ``buildspec-test.yml`` and
+``buildspec-prod.yml``, ``SourceBranch`` master, the notification topic fed by both
+``PipelineSucceededEventRule`` and ``PipelineFailedEventRule``) with ``workflows/pipeline_upsert.go``
+(``notify`` subscribed to that topic) and ``workflows/pipeline_common.go`` (repository and service
+name from the checkout). The environment's DNS: ``workflows/environment_upsert.go`` (``ElbHostName``
+is ``loadbalancer.name``, else the environment's name) with ``templates/assets/cloudformation/
+elb.yml`` (``ElbDns``: ``<host>.<zone>`` and ``*.<host>.<zone>``, both aliases of the load
+balancer). The namespace ``mu`` when the file has none: ``cli/app.go``. Every key maps to a
 muon key (``importers/mu_table.py``) or to one stderr line naming the mu key and what to do; the
 result is validated by muon's own loader before anything is written.
 """

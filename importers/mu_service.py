@@ -21,7 +21,8 @@ ENGINES = {
     "mariadb": "mariadb",
 }
 SOURCES = {"github": "github", "codecommit": "codecommit", "s3": "s3"}
-# mu's default stage environments and the buildspec each stage's test action ran (pipeline.yml).
+# mu's default stage environments (AcptEnv, ProdEnv) and the buildspec each stage's test action ran
+# (TestAcceptance, TestProduction: templates/assets/cloudformation/pipeline.yml).
 STAGES = (
     ("acceptance", "acceptance", "buildspec-test.yml"),
     ("production", "production", "buildspec-prod.yml"),
@@ -304,7 +305,8 @@ def _pipeline(pipeline: dict[str, Any], out: Conversion, base: Path | None) -> d
         key_arn(str(pipeline["kmsKey"]), "service.pipeline.kmsKey", "pipeline", out)
     result["stages"] = _stages(pipeline, out)
     if pipeline.get("notify"):
-        # mu's pipeline.yml subscribed notify to the pipeline's state changes, success included.
+        # workflows/pipeline_upsert.go subscribes notify to pipeline.yml's notification topic, which
+        # PipelineSucceededEventRule feeds as well as PipelineFailedEventRule: success included.
         result["notifications"] = {"emails": list(pipeline["notify"]), "onSuccess": True}
     elif any(approval for _, approval, _ in stage_environments(pipeline)):
         out.lose(

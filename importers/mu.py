@@ -278,6 +278,9 @@ def _cluster(cluster: dict[str, Any], result: dict[str, Any], path: str, out: Co
             continue  # mu's default: Amazon Linux, what muon runs
         else:
             out.drop(where)
+    if ec2:  # mu's env-ecs.yml MinSize 1, MaxSize 2 (muon's production tier would start at 2 hosts)
+        result.setdefault("min", 1)
+        result.setdefault("max", max(2, result["min"]))
 
 
 def _load_balancer(lb: dict[str, Any], env: str, result: dict[str, Any], path: str, out: Conversion) -> None:

@@ -130,8 +130,14 @@ def _service(service: dict[str, Any], name: str, out: Conversion) -> dict[str, A
     for key in ("pathPatterns", "hostPatterns", "priority"):
         if service.get(key) and routed:
             result[key] = service[key]
+    batch = str(service.get("provider") or "") == "batch"  # mu's service-batch.yml: an AWS Batch job
     for key in ("cpu", "memory"):
-        if service.get(key):
+        if service.get(key) and batch:  # vCPUs and MiB of a Batch job, not a task's CPU units
+            out.lose(
+                f"service.{key}",
+                f"{service[key]} for an AWS Batch job: set services.{name}.{key} for its task",
+            )
+        elif service.get(key):
             result[key] = int(service[key])
     if service.get("imageRepository"):
         result["image"] = service["imageRepository"]
@@ -151,6 +157,8 @@ def _service(service: dict[str, Any], name: str, out: Conversion) -> dict[str, A
     result["desiredCount"] = int(service.get("desiredCount") or 2)
     result["scaling"] = {"min": int(service.get("minSize") or 1), "max": int(service.get("maxSize") or 2)}
     result["scaling"]["max"] = max(result["scaling"]["max"], result["scaling"]["min"])
+    if batch:  # a job runs when started, never as a standing service: its task, no running copies
+        result["desiredCount"], result["scaling"] = 0, {"min": 0, "max": 1}
     if service.get("targetCPUUtilization"):
         out.lose(
             "service.targetCPUUtilization",

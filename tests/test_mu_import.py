@@ -430,6 +430,24 @@ def test_a_stage_of_an_environment_the_file_lacks_is_left_out_with_a_line() -> N
     ]
 
 
+def test_an_ec2_cluster_takes_mus_host_counts_and_a_batch_job_runs_no_copies() -> None:
+    text = "environments: [{name: production, cluster: {maxSize: 1}}, {name: dev}]\nservice: {name: web}\n"
+    environments = convert(text).definition["environments"]
+    # env-ecs.yml MinSize 1 and MaxSize 2: not muon production's two hosts, which max 1 refuses.
+    assert environments["production"]["cluster"] == {"provider": "ec2", "max": 1, "min": 1}
+    assert environments["dev"]["cluster"] == {"provider": "ec2", "min": 1, "max": 2}
+    batch = "service: {name: crunch, provider: batch, cpu: 2, memory: 128}\n"
+    result = convert(batch)
+    crunch = result.definition["services"]["crunch"]
+    assert (crunch["desiredCount"], crunch["scaling"], "cpu" in crunch) == (0, {"min": 0, "max": 1}, False)
+    assert [line.split(": ")[1] for line in result.dropped] == [
+        "environments",
+        "service.provider",
+        "service.cpu",
+        "service.memory",
+    ]
+
+
 def test_the_tier_is_chosen_at_import() -> None:
     result = convert(PER_ENVIRONMENT, "mu.yml", tiers={"production": "development"})
     production = result.definition["environments"]["production"]

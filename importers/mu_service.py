@@ -347,10 +347,11 @@ def _source(src: dict[str, Any], out: Conversion, base: Path | None) -> dict[str
     if branch:
         result["branch"] = branch
     if provider == "github":
-        out.lose(
-            "service.pipeline.source",
-            "GitHub through a CodeStar connection — set "
-            "pipeline.source.connection (or muon:connection in the pipeline stack's config)",
+        # Not a loss: mu asked for a GitHub token at `mu pipeline up` (pipeline.yml GitHubToken), never
+        # from the file; muon reads GitHub through a connection `muon init` leaves a placeholder for.
+        out.notes.append(
+            f"{out.source}: service.pipeline.source: GitHub through a CodeStar connection instead of "
+            "mu's token — set muon:connection in Pulumi.pipeline.yaml (or pipeline.source.connection)"
         )
     return result
 

@@ -206,7 +206,9 @@ def test_a_service_only_file_becomes_an_attached_service_project() -> None:
     }
     assert definition["services"]["orders"]["hostPatterns"] == ["api.example.com"]
     assert definition["pipeline"]["source"] == {"provider": "github", "repo": "acme/orders", "branch": "main"}
-    assert [line.split(": ")[1] for line in dropped] == ["environments", "service.pipeline.source"]
+    # mu's GitHub token was never in the file: the connection that replaces it is a note, not a loss.
+    assert [line.split(": ")[1] for line in dropped] == ["environments"]
+    assert "GitHub through a CodeStar connection" in convert(SERVICE_ONLY).notes[0]
 
 
 def test_a_serverless_database_with_per_environment_capacity() -> None:

@@ -75,8 +75,11 @@ def plan(directory: Path, stack: str) -> tuple[int, str, str]:
 
 
 def leaves(value: Any, path: str = "") -> list[str]:
-    """Every mu path that holds a value (a list of plain values is one)."""
-    if isinstance(value, dict) and value and path.split(".")[0].split("[")[0] not in OPAQUE:
+    """Every mu path that holds a value (a list of plain values is one; nothing, or an empty
+    mapping or list, holds none)."""
+    if value is None or (isinstance(value, dict | list) and not value):
+        return []
+    if isinstance(value, dict) and path.split(".")[0].split("[")[0] not in OPAQUE:
         return [
             leaf for key, item in value.items() for leaf in leaves(item, f"{path}.{key}" if path else key)
         ]

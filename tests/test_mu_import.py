@@ -14,6 +14,7 @@ from muon.importers.mu import convert
 from muon.stacks.definition.loader import parse_definition
 from muon.stacks.errors import DefinitionError
 from tests.conftest import render_definition_text, run_muon
+from tests.mu_walkthrough import silent
 
 BANANA = """
 environments:
@@ -555,7 +556,9 @@ def test_any_mu_shaped_yaml_converts_or_is_refused_never_a_traceback(document: d
     where a mapping was read, a scalar's .get, int('abc')), each now a line naming the mu path."""
     problems: list[str] = []
     try:
-        convert(yaml.safe_dump(document), "mu.yml")
+        result = convert(yaml.safe_dump(document), "mu.yml")
     except DefinitionError as error:  # any other exception fails the test, with its traceback
         problems = error.problems
     assert all("\n" not in problem and problem.startswith("mu.yml") for problem in problems)
+    if not problems:  # converted: every key it holds is in the mapping table or on a line
+        assert silent(document, [line.removeprefix("mu.yml: ") for line in result.dropped]) == []

@@ -70,7 +70,8 @@ def import_mu(
     ] = None,
 ) -> None:
     """Convert a Stelligent mu file to muon.yaml. What muon cannot express is listed on stderr, one
-    line per key; exit status 0: everything converted, 1: written with those lines, 2: nothing written."""
+    line per key (notes, such as which environments are production, on stdout); exit status 0:
+    everything converted, 1: written with those lines, 2: nothing written."""
     import yaml
 
     from muon.importers.mu import convert
@@ -92,9 +93,11 @@ def import_mu(
         return {"written": str(output), "dropped": conversion.dropped, "notes": conversion.notes}
 
     def human(data: dict[str, Any]) -> None:
-        for line in [*data["dropped"], *data["notes"]]:
+        for line in data["dropped"]:  # losses on stderr: nothing there means nothing was lost
             errors.print(line, markup=False)
         console.print(f"wrote {data['written']}", markup=False)
+        for line in data["notes"]:  # what to read, not a loss: beside the result, as init's notes
+            console.print(f"note: {line}", markup=False)
 
     run(ctx, action, human)
     if dropped:

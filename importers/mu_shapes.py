@@ -15,7 +15,7 @@ from muon.stacks.errors import DefinitionError
 
 MU_KEYS = (
     "namespace", "environments", "service", "parameters", "tags", "templates", "extensions", "disableIAM",
-    "roles", "rbac",
+    "roles", "rbac", "catalog", "region",
 )  # fmt: skip
 """mu's top-level keys (``Config`` in ``common/types.go``)."""
 
@@ -41,6 +41,8 @@ SHAPES: dict[str, str] = {
     "environments[].vpcTarget.elbSubnetIds[]": "text",
     "environments[].vpcTarget.instanceSubnetIds": "list",
     "environments[].vpcTarget.instanceSubnetIds[]": "text",
+    "environments[].vpcTarget.ecsSubnetIds": "list",
+    "environments[].vpcTarget.ecsSubnetIds[]": "text",
     "tags": "map",
     "tags.*": "map",
     "tags.*.*": "scalar",
@@ -69,7 +71,7 @@ SHAPES: dict[str, str] = {
     "service.schedules[]": "map",
     "service.schedules[].name": "text",
     "service.schedules[].expression": "text",
-    "service.schedules[].command": "list",
+    "service.schedules[].command": "list or text",
     "service.schedules[].command[]": "scalar",
     "service.database": "map",
     "service.database.*": "scalar",
@@ -104,6 +106,7 @@ SHAPES: dict[str, str] = {
 EXPECTED = {
     "map": "a mapping",
     "list": "a list",
+    "list or text": "a list (or a command line)",
     "text": "a word or a number",
     "scalar": "a value (not a list or a mapping)",
     "scalar or map": "a value or a mapping of environment name to value",
@@ -119,6 +122,8 @@ def _fits(shape: str, value: Any) -> bool:
         return isinstance(value, dict)
     if shape == "list":
         return isinstance(value, list)
+    if shape == "list or text":
+        return isinstance(value, list) or not isinstance(value, dict | bytes)
     if shape == "scalar or map":
         return not isinstance(value, list | bytes) and (
             not isinstance(value, dict) or all(not isinstance(v, dict | list) for v in value.values())

@@ -62,7 +62,8 @@ def template(name: str, data: Any, source: str, out: Conversion) -> None:
 def _cluster(
     name: str, resource: dict[str, Any], data: dict[str, Any], source: str, path: str, out: Conversion
 ) -> bool:
-    properties = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
+    given = resource.get("Properties")
+    properties: dict[str, Any] = given if isinstance(given, dict) else {}
     engine = ENGINES.get(str(_value(properties.get("Engine"), data)))
     service = (out.definition.get("services") or {}).get(name)
     if engine is None or service is None:
@@ -110,7 +111,8 @@ def _cluster(
 def _value(value: Any, data: dict[str, Any]) -> Any:
     """A literal, or ``!Ref Parameter`` read as the parameter's default (the tolerant loader leaves the
     parameter's name)."""
-    parameters = data.get("Parameters") if isinstance(data.get("Parameters"), dict) else {}
+    given = data.get("Parameters")
+    parameters: dict[str, Any] = given if isinstance(given, dict) else {}
     if isinstance(value, str) and isinstance(parameters.get(value), dict) and "Default" in parameters[value]:
         return parameters[value]["Default"]
     return value
@@ -130,7 +132,8 @@ def _capacity(value: Any, data: dict[str, Any]) -> tuple[float | None, dict[str,
     direct = _number(_value(value, data))
     if direct is not None or not (isinstance(value, list) and len(value) == 3):
         return direct, {}
-    mappings = data.get("Mappings") if isinstance(data.get("Mappings"), dict) else {}
+    given = data.get("Mappings")
+    mappings: dict[str, Any] = given if isinstance(given, dict) else {}
     table = mappings.get(str(value[0]))
     if not isinstance(table, dict) or not table:
         return None, {}

@@ -64,7 +64,7 @@ MAPPING: dict[str, Row] = {
     f"{W} image.docker_labels": Row(NONE, "Docker labels of the container", "lost"),
     f"{W} cpu": Row("services.<name>.cpu", "256 when absent"),
     f"{W} memory": Row("services.<name>.memory", "512 when absent"),
-    f"{W} platform": Row(NONE, "linux/x86_64 (the default) maps; linux/arm64 awaits muon's ARM64 platform; Windows is not supported", "awaits arm64"),
+    f"{W} platform": Row(NONE, "linux/arm64 on Graviton (linux/x86_64, the default, converts; Windows is not supported)", "awaits arm64"),
     f"{W} count": Row("services.<name>.scaling / desiredCount", "a number N: min N, max N, desiredCount N (1 when absent)"),
     f"{W} count.range": Row("services.<name>.scaling.min / max", "'1-10' or {min, max}"),
     f"{W} count.range.spot_from": Row(NONE, "muon chooses Fargate Spot per tier (environments.<name>.cluster.spot)", "lost"),
@@ -92,7 +92,7 @@ MAPPING: dict[str, Row] = {
     f"{W} storage.volumes": Row(NONE, "EFS volumes", "awaits storage"),
     f"{W} logging.retention": Row("environments.<env>.logRetentionDays", "muon keeps logs per environment (14 / 365 days)", "partial"),
     f"{W} logging": Row(NONE, "FireLens log routing", "awaits firelens"),
-    f"{W} observability.tracing": Row(NONE, "AWS X-Ray through the ADOT collector", "awaits tracing"),
+    f"{W} observability": Row(NONE, "observability.tracing: AWS X-Ray through the ADOT collector", "awaits tracing"),
     f"{W} sidecars": Row(NONE, "extra containers in the task", "awaits sidecars"),
     f"{W} publish": Row(NONE, "SNS topics; a worker's subscription is carried as its queue's publishers", "awaits pubsub"),
     f"{W} subscribe.topics": Row("services.<name>.queue.publishers", "each topic's service may send to the worker's queue (point to point; the topic's fan-out awaits SNS publish/subscribe)", "partial"),
@@ -176,6 +176,8 @@ def reason(key: str) -> str:
     feature = awaits(found.status)
     if feature:
         return f"not converted: {found.notes} (awaits muon's {AWAITS[feature]})"
+    if found.status == "partial":
+        return f"converted in part: {found.notes}"
     return f"not converted: {found.notes}"
 
 

@@ -15,8 +15,8 @@ import re
 import shlex
 from typing import Any
 
-GO_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(h|m|s|ms|us|µs|ns))+$")
-_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
+GO_DURATION = re.compile(r"^(?:([0-9]+(?:\.[0-9]+)?)(h|m|s|ms|us|µs|ns))+$")
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(h|ms|m|s|us|µs|ns)")
 _UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 PRESETS = {
     "@hourly": "cron(0 * * * ? *)",
@@ -91,7 +91,7 @@ def _aws_cron(text: str) -> str | None:
         dow = "?"
     else:
         return None  # both days given: Copilot refused it
-    dow = "".join(str(int(c) + 1) if c.isdigit() else c for c in dow)
+    dow = "".join(str(int(c) + 1) if c in "0123456789" else c for c in dow)
     return f"cron({minute} {hour} {dom} {month} {dow} *)"
 
 
@@ -108,11 +108,19 @@ def count_range(value: Any) -> tuple[int, int] | None:
     if isinstance(value, dict):
         low, high = value.get("min"), value.get("max")
     else:
-        match = re.match(r"^\s*(\d+)\s*-\s*(\d+)\s*$", str(value))
+        match = re.match(r"^\s*([0-9]+)\s*-\s*([0-9]+)\s*$", str(value))
         if not match:
             return None
         low, high = match.groups()
-    try:
-        return int(str(low)), int(str(high))
-    except ValueError:
-        return None
+    low, high = whole(low), whole(high)
+    return None if low is None or high is None else (low, high)
+
+
+def whole(value: Any, default: int | None = None) -> int | None:
+    """A whole number written as one (``512``, ``"512"``), else ``default``."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else default

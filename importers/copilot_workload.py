@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from muon.importers.copilot import Conversion, interpolate, load
-from muon.importers.copilot_values import count_range, path_patterns, schedule, seconds, words
+from muon.importers.copilot_kinds import job, routing, site, subscribe
+from muon.importers.copilot_values import count_range, seconds, whole, words
 from muon.stacks.definition.secrets import secret_problem
-from muon.stacks.definition.types import schedule_problem
 
 W = "<workload>"
 KINDS = {
@@ -37,8 +37,6 @@ OVERRIDABLE = ("cpu", "memory", "count", "variables")
 """What muon keeps per environment (``services.<name>.environments.<env>``)."""
 # Copilot's defaults (newDefault…): 256/512 everywhere but App Runner (1024/2048).
 SIZE = {"Request-Driven Web Service": (1024, 2048)}
-HEALTH = {"path": "/", "matcher": "200", "healthyThreshold": 5, "unhealthyThreshold": 2, "interval": 30}
-HEALTH |= {"timeout": 5, "gracePeriod": 60}
 
 
 def workload(name: str, data: dict[str, Any], source: str, out: Conversion) -> None:
@@ -47,11 +45,11 @@ def workload(name: str, data: dict[str, Any], source: str, out: Conversion) -> N
     kind = str(data["type"])
     name = str(data.get("name") or name)
     if kind == "Static Site":
-        _site(name, data, source, out)
+        site(name, data, source, out)
         return
     service = _service(name, data, kind, source, out)
     if kind == "Scheduled Job":
-        _job(name, data, service, source, out)
+        job(name, data, service, source, out)
     out.definition.setdefault("services", {})[name] = service
     if not any("user 1000" in note for note in out.notes):
         out.notes.append(
@@ -77,8 +75,8 @@ def _service(name: str, data: dict[str, Any], kind: str, source: str, out: Conve
     cpu, memory = SIZE.get(kind, (256, 512))
     result: dict[str, Any] = {"kind": muon_kind} if muon_kind != "web" else {}
     _image(data.get("image") or {}, result, muon_kind, kind, source, out)
-    result["cpu"] = int(data.get("cpu") or cpu)
-    result["memory"] = int(data.get("memory") or memory)
+    result["cpu"] = whole(data.get("cpu"), cpu) or cpu
+    result["memory"] = whole(data.get("memory"), memory) or memory
     _platform(data.get("platform"), "platform", source, out)
     _count(data.get("count", 1), result, "count", source, out, top=True)
     if kind == "Scheduled Job":
@@ -100,13 +98,13 @@ def _service(name: str, data: dict[str, Any], kind: str, source: str, out: Conve
         result["execCommand"] = True
         result["readonlyRootFilesystem"] = False
     if muon_kind == "web" and isinstance(http, dict):
-        _routing(http, result, source, out)
+        routing(http, result, source, out)
     elif muon_kind == "web":
         result["pathPatterns"] = ["/*"]  # an App Runner service answers on its own name: every path here
     elif isinstance(http, dict) and http:
         out.drop(source, "http", f"{W} http.private")
     if muon_kind == "worker" and kind == "Worker Service":
-        _subscribe(data.get("subscribe") or {}, result, source, out)
+        subscribe(data.get("subscribe") or {}, result, source, out)
     _overrides(data.get("environments") or {}, result, source, out)
     return result
 
@@ -132,7 +130,7 @@ def _image(
         result["build"] = {k: v if k == "args" else str(v) for k, v in spec.items()}
     port = image.get("port")
     if muon_kind != "worker" and port:
-        result["port"] = int(port)
+        result["port"] = whole(port, 8080)
     elif muon_kind == "backend":
         result["port"] = 8080
         out.lose(source, "image.port", "absent: a muon backend needs the port its callers reach; wrote 8080")
@@ -149,7 +147,7 @@ def _image(
             if check.get(key) is not None and seconds(check[key]) is not None:
                 spec[muon_key] = seconds(check[key])
         if check.get("retries") is not None:
-            spec["retries"] = int(str(check["retries"])) if str(check["retries"]).isdigit() else 2
+            spec["retries"] = whole(check["retries"], 2)
         if spec["command"]:
             result["containerHealthCheck"] = spec
 
@@ -189,7 +187,7 @@ def _count(value: Any, result: dict[str, Any], path: str, source: str, out: Conv
         if top:
             result["desiredCount"] = low
         return
-    number = int(value) if str(value).strip().isdigit() else None
+    number = whole(value)
     if number is None:
         out.lose(source, path, f"'{str(value)[:40]}' is not a number of tasks; wrote 1")
         number = 1
@@ -284,83 +282,6 @@ def _deployment(deployment: dict[str, Any], result: dict[str, Any], source: str,
             out.drop(source, f"deployment.{key}", f"{W} deployment.{key}")
 
 
-def _routing(http: dict[str, Any], result: dict[str, Any], source: str, out: Conversion) -> None:
-    for key in http:
-        if key not in ("path", "healthcheck", "alias", "deregistration_delay", "redirect_to_https"):
-            out.drop(source, f"http.{key}", f"{W} http.{key}")
-    result["pathPatterns"] = path_patterns(str(http.get("path") or "/"))
-    check = dict(HEALTH)
-    given = http.get("healthcheck")
-    if isinstance(given, dict):
-        if given.get("path"):
-            check["path"] = str(given["path"])
-        if given.get("success_codes"):
-            check["matcher"] = str(given["success_codes"])
-        for key, muon_key in (
-            ("healthy_threshold", "healthyThreshold"),
-            ("unhealthy_threshold", "unhealthyThreshold"),
-        ):
-            if given.get(key) is not None:
-                check[muon_key] = int(str(given[key]))
-        for key, muon_key in (
-            ("interval", "interval"),
-            ("timeout", "timeout"),
-            ("grace_period", "gracePeriod"),
-        ):
-            if given.get(key) is not None and seconds(given[key]) is not None:
-                check[muon_key] = seconds(given[key])
-        if given.get("port") is not None:
-            out.drop(source, "http.healthcheck.port", f"{W} http.healthcheck.port")
-    elif given:
-        check["path"] = str(given)
-    result["healthCheck"] = check
-    delay = seconds(http.get("deregistration_delay") or "60s")
-    result["deregistrationDelay"] = delay if delay is not None else 60
-    alias = http.get("alias")
-    if alias:
-        names = [str(a) for a in (alias if isinstance(alias, list) else [alias])]
-        result["hostPatterns"] = names[: 5 - len(result["pathPatterns"])]
-        out.drop(source, "http.alias", f"{W} http.alias")
-
-
-def _subscribe(subscribe: dict[str, Any], result: dict[str, Any], source: str, out: Conversion) -> None:
-    queue: dict[str, Any] = {"visibilityTimeout": 30, "retention": 345_600}  # Copilot's: 30 s, 4 days
-    given = subscribe.get("queue") or {}
-    for key, muon_key in (("retention", "retention"), ("timeout", "visibilityTimeout")):
-        if given.get(key) is not None:
-            value = seconds(given[key])
-            if value is None:
-                out.lose(
-                    source,
-                    f"subscribe.queue.{key}",
-                    f"'{given[key]}' is not a duration; kept {queue[muon_key]} s",
-                )
-            else:
-                queue[muon_key] = value
-    tries = (given.get("dead_letter") or {}).get("tries")
-    if tries is not None:
-        queue["maxReceives"] = int(str(tries))
-    for key in given:
-        if key not in ("retention", "timeout", "dead_letter"):
-            out.drop(source, f"subscribe.queue.{key}", f"{W} subscribe.queue.{key}")
-    publishers: list[str] = []
-    for index, topic in enumerate(subscribe.get("topics") or []):
-        if topic.get("service") and str(topic["service"]) not in publishers:
-            publishers.append(str(topic["service"]))
-        for key in ("filter_policy", "queue"):
-            if topic.get(key) is not None:
-                out.drop(source, f"subscribe.topics[{index}].{key}", f"{W} subscribe.topics.{key}")
-    if publishers:
-        queue["publishers"] = publishers
-        out.lose(
-            source,
-            "subscribe.topics",
-            "point to point: each topic's service may send to this worker's queue (<WORKER>_QUEUE_URL) "
-            "instead of publishing to a topic — the fan-out awaits muon's SNS publish/subscribe",
-        )
-    result["queue"] = queue
-
-
 def _overrides(overrides: dict[str, Any], result: dict[str, Any], source: str, out: Conversion) -> None:
     """``environments.<env>``: muon keeps cpu, memory, count (as scaling) and variables per environment."""
     converted: dict[str, Any] = {}
@@ -369,7 +290,7 @@ def _overrides(overrides: dict[str, Any], result: dict[str, Any], source: str, o
         for key, value in (override or {}).items():
             path = f"environments.{env}.{key}"
             if key in ("cpu", "memory") and value is not None:
-                spec[key] = int(value)
+                spec[key] = whole(value)
             elif key == "count" and value is not None:
                 holder: dict[str, Any] = {"kind": result.get("kind")}
                 _count(value, holder, path, source, out, top=False)
@@ -384,46 +305,6 @@ def _overrides(overrides: dict[str, Any], result: dict[str, Any], source: str, o
             converted[str(env)] = spec
     if converted:
         result["environments"] = converted
-
-
-def _job(name: str, data: dict[str, Any], service: dict[str, Any], source: str, out: Conversion) -> None:
-    out.drop(source, "type", f"{W} type: Scheduled Job")
-    expression = schedule(str((data.get("on") or {}).get("schedule") or "none"))
-    if expression is None or schedule_problem(expression, ("cron", "rate")):
-        out.lose(source, "on.schedule", "no schedule muon can run (a muon job runs on one); no job written")
-        return
-    command = service.pop("command", None)
-    job: dict[str, Any] = {"service": name, "command": command, "schedule": expression}
-    if command is None:
-        job["command"] = ["sh", "-c", f"echo 'set jobs.{name}.command to the image CMD' >&2; exit 1"]
-        out.lose(
-            source,
-            "command",
-            f"absent: a muon job names its command; set jobs.{name}.command (its run fails until then)",
-        )
-    timeout = seconds(data.get("timeout")) if data.get("timeout") is not None else 86_400
-    job["timeout"] = min(max(timeout or 86_400, 60), 86_400)
-    if data.get("retries"):
-        out.drop(source, "retries", f"{W} retries")
-    out.definition.setdefault("jobs", {})[name] = job
-
-
-def _site(name: str, data: dict[str, Any], source: str, out: Conversion) -> None:
-    for key in data:
-        if key not in ("name", "type", "files", "http"):
-            out.drop(source, str(key), f"{W} {key}")
-    site: dict[str, Any] = {"source": "."}
-    files = [f for f in data.get("files") or [] if isinstance(f, dict)]
-    if files and files[0].get("source"):
-        site["output"] = str(files[0]["source"]).strip("/") + "/"
-    if len(files) > 1 or any(set(f) - {"source", "destination", "recursive"} for f in files[:1]):
-        out.lose(source, "files", "muon publishes one folder to the site's root: kept files[0].source")
-    if files and str(files[0].get("destination") or "/").strip("/"):
-        out.lose(source, "files[0].destination", "muon publishes to the site's root")
-    http = data.get("http") if isinstance(data.get("http"), dict) else {}
-    for key in http or {}:
-        out.drop(source, f"http.{key}", f"{W} http.{key}" if key != "alias" else f"{W} http.hosted_zone")
-    out.definition.setdefault("sites", {})[name] = site
 
 
 def addons(name: str, folder: Path, root: Path, out: Conversion) -> None:

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from muon.importers.copilot import convert_directory
+from muon.importers.copilot_shapes import SHAPES as WORKLOAD_SHAPES
 from muon.importers.copilot_values import schedule
 from muon.stacks.errors import DefinitionError
 from tests.conftest import render_definition_text, run_muon
@@ -359,6 +360,62 @@ PLACES = st.sampled_from(
     ["copilot/web/manifest.yml", "copilot/environments/test/manifest.yml", "copilot/web/addons/db.yml",
      "copilot/.workspace"]
 )  # fmt: skip
+WORKLOAD_TYPES = st.sampled_from(
+    ["Load Balanced Web Service", "Backend Service", "Worker Service", "Request-Driven Web Service",
+     "Static Site", "Scheduled Job"]
+)  # fmt: skip
+FITTING = {
+    "map": st.dictionaries(KEYS, VALUES, max_size=3),
+    "list": st.lists(VALUES, max_size=3),
+    "text": st.one_of(st.text(max_size=8), TYPES),
+    "scalar": SCALARS,
+    "whole": st.one_of(st.integers(-1, 70_000), st.from_regex(r"\A[0-9]{1,5}\Z"), st.text(max_size=4)),
+    "text or list": st.one_of(st.text(max_size=8), st.lists(st.text(max_size=6), max_size=3)),
+    "text or map": st.one_of(st.text(max_size=8), TYPES, st.dictionaries(KEYS, VALUES, max_size=3)),
+}
+"""A value of each shape the importer's table names (and, drawn as often, any value at all)."""
+PATHS = sorted(
+    p.replace("*", "test") for p in WORKLOAD_SHAPES if "[]" not in p and not p.endswith("*") and p != "type"
+)
+
+
+def nest(kind: str, pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """``[("image.port", 80)]`` → ``{"image": {"port": 80}}``; a child under a parent that is no
+    mapping is left out."""
+    manifest: dict[str, object] = {"type": kind}
+    for path, value in pairs:
+        *parents, last = path.split(".")
+        here: object = manifest
+        for key in parents:
+            if not isinstance(here, dict):
+                break
+            here = here.setdefault(key, {})
+        if isinstance(here, dict):
+            here[last] = value
+    return manifest
+
+
+def _value(path: str) -> st.SearchStrategy[object]:
+    """Four times in five a value of the shape Copilot takes there, else any value."""
+    fitting = FITTING[WORKLOAD_SHAPES[path.replace("test", "*")]]
+    return st.one_of(fitting, fitting, fitting, fitting, VALUES)
+
+
+MANIFESTS = st.builds(
+    nest,
+    WORKLOAD_TYPES,
+    st.lists(
+        st.one_of(st.sampled_from([p for p in PATHS if "." not in p]), st.sampled_from(PATHS)).flatmap(
+            lambda p: st.tuples(st.just(p), _value(p))
+        ),
+        max_size=10,
+    ),
+)
+"""Manifests past the type check whose keys are Copilot's, so the values reach the conversion."""
+DOCUMENTS = st.one_of(
+    st.tuples(st.just("copilot/web/manifest.yml"), MANIFESTS),
+    st.tuples(PLACES, st.dictionaries(KEYS, VALUES, max_size=5) | VALUES),
+)
 
 
 @settings(
@@ -383,3 +440,31 @@ def test_any_yaml_in_a_manifests_place_imports_or_is_one_line_never_a_traceback(
         except DefinitionError as error:  # any other exception fails the test, with its traceback
             problems = error.problems
         assert all("\n" not in problem for problem in problems)
+
+
+ODD = ["abc", "²", -1, 0.5, True, ["x"], {"x": "y"}]
+"""A value of each shape, and two that look like numbers to str.isdigit or to float() only."""
+
+
+def test_an_odd_value_in_any_key_copilot_has_imports_or_is_one_line() -> None:
+    """Every key of the shape table, alone, with values of every other shape: the conversion ends
+    in a definition muon accepts or in one line ('²' passes str.isdigit and fails int(): the
+    importer reads whole numbers through copilot_values.whole, ASCII digits only)."""
+    from muon.importers.copilot import Conversion
+    from muon.importers.copilot_shapes import check_workload
+    from muon.importers.copilot_workload import workload
+    from muon.stacks.definition.loader import parse_definition
+
+    for kind in ("Load Balanced Web Service", "Worker Service", "Scheduled Job", "Static Site"):
+        for path in PATHS:
+            for value in ODD:
+                manifest = nest(kind, [("image.location", "public.ecr.aws/acme/web:1"), (path, value)])
+                out = Conversion(definition={"environments": {"test": {}}}, app="shop")
+                problems: list[str] = []
+                try:
+                    check_workload(manifest, "m.yml")
+                    workload("web", manifest, "m.yml", out)
+                    parse_definition(yaml.safe_dump(out.definition), "converted")
+                except DefinitionError as error:  # any other exception fails the test, with its traceback
+                    problems = error.problems
+                assert all("\n" not in problem for problem in problems), (path, value)

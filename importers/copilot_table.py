@@ -90,7 +90,7 @@ MAPPING: dict[str, Row] = {
     f"{W} storage.readonly_fs": Row("services.<name>.readonlyRootFilesystem", "muon's default is true (Copilot's false)"),
     f"{W} storage.ephemeral": Row(NONE, "Fargate's 20 GiB", "lost"),
     f"{W} storage.volumes": Row(NONE, "EFS volumes", "awaits storage"),
-    f"{W} logging.retention": Row("environments.<env>.logRetentionDays", "muon keeps logs per environment (14 / 365 days)", "partial"),
+    f"{W} logging.retention": Row(NONE, "muon keeps logs per environment: environments.<env>.logRetentionDays (14 / 365 days)", "lost"),
     f"{W} logging": Row(NONE, "FireLens log routing", "awaits firelens"),
     f"{W} observability": Row(NONE, "observability.tracing: AWS X-Ray through the ADOT collector", "awaits tracing"),
     f"{W} sidecars": Row(NONE, "extra containers in the task", "awaits sidecars"),

@@ -25,7 +25,7 @@ KINDS = {
     "Scheduled Job": "worker",
 }
 COMMON = {"name", "type", "image", "cpu", "memory", "count", "exec", "entrypoint", "command", "variables"}
-COMMON |= {"secrets", "network", "storage", "deployment", "environments", "platform"}
+COMMON |= {"secrets", "network", "storage", "deployment", "environments", "platform", "logging"}
 TAKES = {
     "web": COMMON | {"http"},
     "backend": COMMON | {"http"},
@@ -93,6 +93,7 @@ def _service(name: str, data: dict[str, Any], kind: str, source: str, out: Conve
     _secrets(data.get("secrets") or {}, result, source, out)
     _network(data.get("network") or {}, muon_kind, source, out)
     _storage(data.get("storage") or {}, result, source, out)
+    _logging(data.get("logging") or {}, source, out)
     _deployment(data.get("deployment") or {}, result, source, out)
     if data.get("exec"):
         result["execCommand"] = True
@@ -263,6 +264,14 @@ def _network(network: dict[str, Any], kind: str, source: str, out: Conversion) -
             out.drop(source, f"network.vpc.{key}", f"{W} network.vpc.{key}")
     if network.get("connect") and kind != "backend":
         out.drop(source, "network.connect", f"{W} network.connect")
+
+
+def _logging(logging: dict[str, Any], source: str, out: Conversion) -> None:
+    """``logging.retention`` is CloudWatch's (muon's is per environment); the rest is FireLens."""
+    if "retention" in logging:
+        out.drop(source, "logging.retention", f"{W} logging.retention")
+    if set(logging) - {"retention"}:
+        out.drop(source, "logging", f"{W} logging")
 
 
 def _storage(storage: dict[str, Any], result: dict[str, Any], source: str, out: Conversion) -> None:

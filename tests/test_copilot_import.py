@@ -309,7 +309,7 @@ def test_every_loss_line_comes_from_a_row_of_the_table(tmp_path: Path) -> None:
                 env_file: env/web.env
                 network: {vpc: {placement: public, security_groups: [sg-1]}, connect: true}
                 storage: {ephemeral: 50, volumes: {v: {path: /data}}}
-                logging: {destination: {Name: cloudwatch}}
+                logging: {retention: 30, destination: {Name: cloudwatch}}
                 observability: {tracing: awsxray}
                 taskdef_overrides: [{path: x, value: y}]
                 deployment: {rolling: recreate, rollback_alarms: [a]}
@@ -327,7 +327,11 @@ def test_every_loss_line_comes_from_a_row_of_the_table(tmp_path: Path) -> None:
         "maximumPercent": 100,
     }
     assert result.definition["services"]["web"]["hostPatterns"] == ["www.example.com"]
-    assert len(result.dropped) == 25
+    assert len(result.dropped) == 26
+    assert (
+        "copilot/web/manifest.yml: logging.retention: not converted: muon keeps logs per environment: "
+        "environments.<env>.logRetentionDays (14 / 365 days)" in result.dropped
+    )
     assert (
         "copilot/web/manifest.yml: http.alias: converted in part: routing only: give environments.<env>.domain "
         "and list the names in hosts for DNS records and a certificate" in result.dropped
@@ -468,3 +472,79 @@ def test_an_odd_value_in_any_key_copilot_has_imports_or_is_one_line() -> None:
                 except DefinitionError as error:  # any other exception fails the test, with its traceback
                     problems = error.problems
                 assert all("\n" not in problem for problem in problems), (path, value)
+
+
+def test_app_runner_services_static_sites_and_jobs_without_a_command(tmp_path: Path) -> None:
+    application(
+        tmp_path,
+        {
+            "runner": "type: Request-Driven Web Service\nimage: {location: public.ecr.aws/acme/r:1, port: 8000}\n",
+            "www": "type: Static Site\nfiles: [{source: public, destination: /, recursive: true}]\nhttp: {alias: w.example.com}\n",
+            "nightly": "type: Scheduled Job\non: {schedule: '0 3 * * 1'}\nimage: {location: public.ecr.aws/acme/n:1}\n",
+            "never": "type: Scheduled Job\non: {schedule: none}\nimage: {location: public.ecr.aws/acme/n:1}\n",
+        },
+    )
+    result = convert_directory(tmp_path)
+    runner = result.definition["services"]["runner"]
+    # newDefaultRequestDrivenWebService: 1024/2048; every path of the environment's load balancer.
+    assert (runner["cpu"], runner["memory"], runner["pathPatterns"], runner["port"]) == (
+        1024,
+        2048,
+        ["/*"],
+        8000,
+    )
+    assert result.definition["sites"] == {"www": {"source": ".", "output": "public/"}}
+    nightly = result.definition["jobs"]["nightly"]
+    assert (nightly["schedule"], nightly["timeout"]) == ("cron(0 3 ? * 2 *)", 86_400)
+    assert nightly["command"][0:2] == ["sh", "-c"]  # fails loudly until the team names the command
+    assert "never" not in result.definition["jobs"]
+    assert [line.split(": ", 2)[:2] for line in result.dropped] == [
+        ["copilot/never/manifest.yml", "type"],
+        ["copilot/never/manifest.yml", "on.schedule"],
+        ["copilot/nightly/manifest.yml", "type"],
+        ["copilot/nightly/manifest.yml", "command"],
+        ["copilot/runner/manifest.yml", "type"],
+        ["copilot/www/manifest.yml", "http.alias"],
+    ]
+
+
+def test_an_environment_in_an_existing_vpc_and_the_tier_chosen_at_import(tmp_path: Path) -> None:
+    application(tmp_path, {}, environments=("prod",))
+    (tmp_path / "copilot" / "environments" / "prod" / "manifest.yml").write_text(
+        textwrap.dedent(
+            """
+            name: prod
+            type: Environment
+            network:
+              vpc:
+                id: vpc-0123456789abcdef0
+                subnets:
+                  public: [{id: subnet-0aaaaaaaaaaaaaaa1}, {id: subnet-0aaaaaaaaaaaaaaa2}]
+                  private: [{cidr: 10.0.2.0/24, az: us-east-1a}]
+            http:
+              public:
+                access_logs: true
+                ingress: {cdn: true}
+              private: {}
+            cdn: true
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = convert_directory(tmp_path)
+    prod = result.definition["environments"]["prod"]
+    assert prod["network"]["existing"] == {
+        "vpcId": "vpc-0123456789abcdef0",
+        "publicSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+        "privateSubnetIds": ["subnet-00000001", "subnet-00000002"],
+    }
+    assert prod["loadBalancer"] == {"accessLogs": True, "allowPlainHttp": True}
+    assert [line.split(": ")[1] for line in result.dropped] == [
+        "cdn", "network.vpc.subnets.private", "http.public.ingress.cdn",
+    ]  # fmt: skip
+    assert "production tier" in result.notes[0]
+    chosen = convert_directory(tmp_path, {"prod": "development"})
+    assert chosen.definition["environments"]["prod"]["tier"] == "development"
+    assert chosen.definition["environments"]["prod"]["loadBalancer"] == {"accessLogs": True}
+    with pytest.raises(DefinitionError, match="--tier staging: no environment 'staging'"):
+        convert_directory(tmp_path, {"staging": "production"})

@@ -144,6 +144,7 @@ def test_the_sample_application_imports_with_every_loss_named() -> None:
     assert [note.split(":")[0] for note in result.notes] == ["copilot", "copilot/environments/prod"]
 
 
+@pytest.mark.slow  # renders two whole definitions
 @pytest.mark.parametrize("env", ["test", "prod"])
 def test_every_stack_the_sample_implies_renders(tmp_path: Path, env: str) -> None:
     shutil.copytree(SAMPLE, tmp_path, dirs_exist_ok=True)
@@ -422,6 +423,7 @@ DOCUMENTS = st.one_of(
 )
 
 
+@pytest.mark.slow  # converts 200 applications
 @settings(
     max_examples=200, deadline=None, derandomize=True, database=None,
     suppress_health_check=[HealthCheck.too_slow],
@@ -450,6 +452,7 @@ ODD = ["abc", "²", -1, 0.5, True, ["x"], {"x": "y"}]
 """A value of each shape, and two that look like numbers to str.isdigit or to float() only."""
 
 
+@pytest.mark.slow  # converts some 3,000 manifests
 def test_an_odd_value_in_any_key_copilot_has_imports_or_is_one_line() -> None:
     """Every key of the shape table, alone, with values of every other shape: the conversion ends
     in a definition muon accepts or in one line ('²' passes str.isdigit and fails int(): the

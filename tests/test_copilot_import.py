@@ -272,6 +272,10 @@ def test_the_command_writes_the_definition_and_stack_files_and_says_so_in_its_ex
     assert code == 2 and "muon.yaml exists; add --force" in err
     code, out, _ = run_muon(tmp_path, monkeypatch, capsys, "--json", "import", "copilot", "app", "--force")
     assert code == 1 and json.loads(out)["kept"] == ["Pulumi.prod.yaml", "Pulumi.test.yaml"]
+    broken = application(tmp_path / "broken", {"web": "type: Backend Service\nimage: [a, b]\n"})
+    code, _, err = run_muon(tmp_path, monkeypatch, capsys, "import", "copilot", "broken")
+    assert code == 2 and "copilot/web/manifest.yml: image: expected a mapping, got list" in err
+    assert "Traceback" not in err and not (broken / "muon.yaml").exists()
 
 
 def test_an_application_muon_expresses_completely_exits_0(

@@ -35,7 +35,6 @@ from muon.stacks.errors import DefinitionError
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
-MAX_WORKLOADS = 200
 
 
 class _Yaml12Loader(_TolerantLoader):

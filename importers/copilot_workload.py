@@ -139,7 +139,14 @@ def _image(
         out.lose(source, "image.port", "a muon worker listens on no port; not converted")
     if isinstance(image.get("healthcheck"), dict):
         check = image["healthcheck"]
-        spec = {"command": words(check.get("command"))}
+        # image-healthcheck.en.md: every 10 s, 5 s timeout, 2 retries, no start period.
+        spec = {
+            "command": words(check.get("command")),
+            "interval": 10,
+            "timeout": 5,
+            "retries": 2,
+            "startPeriod": 0,
+        }
         for key, muon_key in (
             ("interval", "interval"),
             ("timeout", "timeout"),

@@ -115,7 +115,8 @@ def test_the_sample_application_imports_with_every_loss_named() -> None:
     api = services["api"]
     assert (api["kind"], api["port"], api["image"]) == ("backend", 9000, "public.ecr.aws/acme/api:1.4.2")
     assert api["containerHealthCheck"] == {
-        "command": ["CMD-SHELL", "curl -f http://localhost:9000/health || exit 1"], "interval": 10, "retries": 2
+        "command": ["CMD-SHELL", "curl -f http://localhost:9000/health || exit 1"], "interval": 10, "timeout": 5,
+        "retries": 2, "startPeriod": 0,
     }  # fmt: skip
     assert api["database"] == {
         "engine": "aurora-postgresql", "name": "ledger", "serverless": {"minCapacity": 0.5, "maxCapacity": 8.0}
@@ -164,6 +165,13 @@ def test_every_stack_the_sample_implies_renders(tmp_path: Path, env: str) -> Non
     (cluster,) = rendering.of_type("aws:rds/cluster:Cluster")
     capacity = cluster.inputs["serverlessv2ScalingConfiguration"]
     assert (capacity["minCapacity"], capacity["maxCapacity"]) == ((1, 16) if env == "prod" else (0.5, 8))
+    (api,) = rendering.one("aws:ecs/taskDefinition:TaskDefinition", f"{env}-api-task").json(
+        "containerDefinitions"
+    )
+    assert api["healthCheck"] == {
+        "command": ["CMD-SHELL", "curl -f http://localhost:9000/health || exit 1"],
+        "interval": 10, "timeout": 5, "retries": 2, "startPeriod": 0,
+    }  # fmt: skip
     for task in rendering.of_type("aws:ecs/taskDefinition:TaskDefinition"):
         (container,) = task.json("containerDefinitions")
         variables = {v["name"]: v["value"] for v in container["environment"]}

@@ -15,9 +15,9 @@ import re
 import shlex
 from typing import Any
 
-GO_DURATION = re.compile(r"^(?:([0-9]+(?:\.[0-9]+)?)(h|m|s|ms|us|µs|ns))+$")
-_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(h|ms|m|s|us|µs|ns)")
-_UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+GO_DURATION = re.compile(r"^(?:([0-9]+(?:\.[0-9]+)?)(d|h|m|s|ms|us|µs|ns))+$")
+_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(d|h|ms|m|s|us|µs|ns)")
+_UNIT = {"d": 86_400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 PRESETS = {
     "@hourly": "cron(0 * * * ? *)",
     "@daily": "cron(0 0 * * ? *)",
@@ -31,7 +31,8 @@ PRESETS = {
 
 
 def seconds(value: Any) -> int | None:
-    """A Go duration (``30s``, ``1h30m``) or a bare number of seconds, in whole seconds; None if neither."""
+    """A duration (``30s``, ``1h30m``; Go's units, and days as Copilot's documentation writes them:
+    ``retention: 4d``) or a bare number of seconds, in whole seconds; None if neither."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):

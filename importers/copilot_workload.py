@@ -179,7 +179,9 @@ def _count(value: Any, result: dict[str, Any], path: str, source: str, out: Conv
         bounds = count_range(value.get("range")) if value.get("range") is not None else None
         if value.get("range") is not None and bounds is None:
             out.lose(source, f"{path}.range", "expected 'MIN-MAX' or {min, max}; not converted")
-        low, high = bounds or (1, 1)
+        # ``count: {spot: N}``: N tasks (all on Fargate Spot, which muon chooses per tier).
+        fixed = whole(value.get("spot"), 1) if bounds is None and value.get("spot") is not None else 1
+        low, high = bounds or (fixed, fixed)
         scaling: dict[str, Any] = {"min": low, "max": max(high, low, 1)}
         for key in value:
             if key == "range":

@@ -189,6 +189,12 @@ def test_copilots_defaults_apply_where_a_manifest_is_silent(tmp_path: Path) -> N
                 http: {path: api}
             """,
             "back": "name: back\ntype: Backend Service\nimage: {location: public.ecr.aws/acme/back:1}\n",
+            "jobs": """
+                type: Worker Service
+                image: {location: public.ecr.aws/acme/jobs:1}
+                count: {spot: 3}
+                subscribe: {queue: {retention: 5d}}
+            """,
         },
     )
     result = convert_directory(tmp_path)
@@ -207,9 +213,23 @@ def test_copilots_defaults_apply_where_a_manifest_is_silent(tmp_path: Path) -> N
     }  # fmt: skip
     assert web["deregistrationDelay"] == 60
     assert result.definition["services"]["back"]["port"] == 8080
+    jobs = result.definition["services"]["jobs"]
+    # worker-service.en.md: `count: {spot: 3}` keeps 3 tasks; the queue's timeout is 30 s when absent.
+    assert (jobs["scaling"], jobs["desiredCount"]) == ({"min": 3, "max": 3}, 3)
+    assert jobs["queue"] == {"visibilityTimeout": 30, "retention": 432_000}
     assert result.dropped == [
-        "copilot/back/manifest.yml: image.port: absent: a muon backend needs the port its callers reach; wrote 8080"
+        "copilot/back/manifest.yml: image.port: absent: a muon backend needs the port its callers reach; wrote 8080",
+        "copilot/jobs/manifest.yml: count.spot: not converted: muon chooses Fargate Spot per tier "
+        "(environments.<name>.cluster.spot)",
     ]
+
+
+def test_durations_as_copilot_reads_them() -> None:
+    from muon.importers.copilot_values import seconds
+
+    assert [seconds(v) for v in ("30s", "1h30m", "4d", "96h", "250ms", 45, "0", "soon", "", True)] == [
+        30, 5400, 345_600, 345_600, 0, 45, 0, None, None, None,
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

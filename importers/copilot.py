@@ -28,6 +28,7 @@ from muon.components.tls_policies import TLS_POLICIES
 from muon.importers.copilot_shapes import check_environment, check_workload
 from muon.importers.copilot_table import reason
 from muon.importers.mu import _TolerantLoader
+from muon.stacks.definition.fields import NAMESPACE_PATTERN
 from muon.stacks.definition.loader import MAX_FILE_BYTES, parse_definition
 from muon.stacks.definition.loader import _check_expansion as check_expansion
 from muon.stacks.errors import DefinitionError
@@ -150,7 +151,7 @@ def convert_directory(directory: Path, tiers: dict[str, str] | None = None) -> C
         if not isinstance(data, dict) or not isinstance(data.get("application"), str):
             raise DefinitionError([f"{source}: expected `application: <name>`"])
         out.app = data["application"]
-        out.definition["namespace"] = out.app.lower()
+        out.definition["namespace"] = _namespace(out.app, source, out)
     environments = sorted(p for p in (folder / "environments").glob("*/manifest.yml") if p.is_file())
     out.definition["environments"] = {}
     for path in environments:
@@ -173,6 +174,18 @@ def convert_directory(directory: Path, tiers: dict[str, str] | None = None) -> C
     _tiers(out, tiers or {})
     parse_definition(yaml.safe_dump(out.definition, sort_keys=False), "copilot (converted)")
     return out
+
+
+def _namespace(app: str, source: str, out: Conversion) -> str:
+    """The application's name as muon's namespace (2-16 lowercase letters, digits and '-', from a
+    letter: the first part of every name muon makes); one the pattern refuses is cut down, said."""
+    wanted = app.lower()
+    if re.fullmatch(NAMESPACE_PATTERN, wanted):
+        return wanted
+    cut = re.sub(r"[^a-z0-9-]+", "-", wanted).lstrip("-0123456789")[:16].rstrip("-")
+    cut = cut if re.fullmatch(NAMESPACE_PATTERN, cut) else "app"
+    out.lose(source, "application", f"'{app[:40]}' is no muon namespace (2-16 a-z, 0-9, -): wrote '{cut}'")
+    return cut
 
 
 def _publishers(out: Conversion) -> None:

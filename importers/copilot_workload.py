@@ -180,8 +180,8 @@ def _count(value: Any, result: dict[str, Any], path: str, source: str, out: Conv
         if value.get("range") is not None and bounds is None:
             out.lose(source, f"{path}.range", "expected 'MIN-MAX' or {min, max}; not converted")
         # ``count: {spot: N}``: N tasks (all on Fargate Spot, which muon chooses per tier).
-        fixed = whole(value.get("spot"), 1) if bounds is None and value.get("spot") is not None else 1
-        low, high = bounds or (fixed, fixed)
+        spot = whole(value.get("spot")) if bounds is None else None
+        low, high = bounds or ((spot, spot) if spot is not None else (1, 1))
         scaling: dict[str, Any] = {"min": low, "max": max(high, low, 1)}
         for key in value:
             if key == "range":

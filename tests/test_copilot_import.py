@@ -277,6 +277,19 @@ def test_a_manifest_of_another_shape_is_one_line(tmp_path: Path, manifest: str, 
     assert expected in caught.value.problems[0]
 
 
+def test_an_application_name_muon_cannot_use_as_its_namespace_is_cut_down_and_said(tmp_path: Path) -> None:
+    application(tmp_path, {})
+    (tmp_path / "copilot" / ".workspace").write_text(
+        "application: My_Shop.Front-End-Apps\n", encoding="utf-8"
+    )
+    result = convert_directory(tmp_path)
+    assert result.definition["namespace"] == "my-shop-front-en"
+    assert result.dropped == [
+        "copilot/.workspace: application: 'My_Shop.Front-End-Apps' is no muon namespace (2-16 a-z, 0-9, -): "
+        "wrote 'my-shop-front-en'"
+    ]
+
+
 def test_a_folder_without_an_application_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError, match="no copilot/.workspace"):
         convert_directory(tmp_path)

@@ -45,7 +45,7 @@ E = "environments/<env>"
 # Copilot key (``<workload>`` a workload's manifest, ``environments/<env>`` an environment's, ``addons``
 # a workload's CloudFormation addons) -> Row
 MAPPING: dict[str, Row] = {
-    ".workspace application": Row("namespace", "the application's name, lowercased"),
+    ".workspace application": Row("namespace", "the application's name, lowercased; one of another form is cut to 2-16 a-z, 0-9, - (a line)"),
     f"{W} name": Row("services.<name> / sites.<name> / jobs.<name>", "the folder's name when absent"),
     f"{W} type: Load Balanced Web Service": Row("services.<name>", "kind: web"),
     f"{W} type: Backend Service": Row("services.<name>", "kind: backend (Service Connect at http://<name>:<port>)"),
@@ -65,7 +65,7 @@ MAPPING: dict[str, Row] = {
     f"{W} cpu": Row("services.<name>.cpu", "256 when absent"),
     f"{W} memory": Row("services.<name>.memory", "512 when absent"),
     f"{W} platform": Row(NONE, "linux/arm64 on Graviton (linux/x86_64, the default, converts; Windows is not supported)", "awaits arm64"),
-    f"{W} count": Row("services.<name>.scaling / desiredCount", "a number N: min N, max N, desiredCount N (1 when absent)"),
+    f"{W} count": Row("services.<name>.scaling / desiredCount", "a number N (or {spot: N}): min N, max N, desiredCount N (1 when absent)"),
     f"{W} count.range": Row("services.<name>.scaling.min / max", "'1-10' or {min, max}"),
     f"{W} count.range.spot_from": Row(NONE, "muon chooses Fargate Spot per tier (environments.<name>.cluster.spot)", "lost"),
     f"{W} count.spot": Row(NONE, "muon chooses Fargate Spot per tier (environments.<name>.cluster.spot)", "lost"),

@@ -305,7 +305,10 @@ def test_the_command_writes_the_definition_and_stack_files_and_says_so_in_its_ex
     )
     assert code == 1
     assert err.splitlines()[: len(SAMPLE_LOSSES)] == SAMPLE_LOSSES
-    assert out.strip() == "wrote app/muon.yaml, Pulumi.prod.yaml, Pulumi.test.yaml"
+    wrote, *notes = out.splitlines()
+    assert wrote == "wrote app/muon.yaml, Pulumi.prod.yaml, Pulumi.test.yaml"
+    # notes are what to read, not losses: on stdout beside the result, as `muon import` (mu) prints them
+    assert any(line.startswith("note: copilot/environments/prod: production tier") for line in notes), notes
     assert yaml.safe_load((app / "Pulumi.prod.yaml").read_text()) == {
         "config": {"aws:region": "eu-west-1", "muon:environments": ["prod"]}
     }
@@ -330,7 +333,8 @@ def test_an_application_muon_expresses_completely_exits_0(
     )
     code, out, err = run_muon(tmp_path, monkeypatch, capsys, "import", "copilot")
     assert code == 0 and "wrote muon.yaml, Pulumi.test.yaml" in out
-    assert [line.split(":")[0] for line in err.splitlines()] == ["copilot"]  # the note on users, no loss
+    assert err == ""  # no loss
+    assert [line.split(":")[:2] for line in out.splitlines()[1:]] == [["note", " copilot"]]  # the note on users
 
 
 def test_the_docs_table_is_generated_from_the_mapping_table() -> None:

@@ -30,13 +30,19 @@ from muon.components.service_args import EnvironmentWiring
 from muon.components.site import StaticSite
 from muon.components.tagging import boundary_transformation, tag_transformation
 from muon.stacks.compose_services import Place, compose_services, local_builds
+from muon.stacks.compose_workloads import (
+    admit_callers,
+    environment_functions,
+    environment_sites,
+    scheduled_jobs,
+    service_connect_namespace,
+    worker_queues,
+)
 from muon.stacks.definition.settings import aws_settings, organization_only, settings_from_config
 from muon.stacks.extensions import Extension, ServiceWiring, extend_environment, load_extensions
 from muon.stacks.extensions import transformation as extension_transformation
 from muon.stacks.facts import PulumiFacts
-from muon.stacks.resolve.functions import environment_functions
 from muon.stacks.resolve.organization import OrganizationPlan
-from muon.stacks.resolve.sites import environment_sites
 from muon.stacks.resolve.stack import (
     EnvironmentPlan,
     StackPlan,
@@ -45,12 +51,6 @@ from muon.stacks.resolve.stack import (
     prepare_stack,
     project_dir,
     stack_config,
-)
-from muon.stacks.resolve.workloads import (
-    admit_callers,
-    scheduled_jobs,
-    service_connect_namespace,
-    worker_queues,
 )
 
 _imports_frozen = False

@@ -26,9 +26,6 @@ URNs and the stack's outputs keep the old one.
 
 from __future__ import annotations
 
-import pulumi
-
-from muon.components.moving import moved_options
 from muon.stacks.definition import Definition, ServiceSpec
 from muon.stacks.definition.settings import StackSettings
 
@@ -82,13 +79,6 @@ def deployed_as(definition: Definition, settings: StackSettings) -> tuple[Defini
 def environment_renames(definition: Definition) -> dict[str, str]:
     """New name → the name it is deployed under, for every renamed environment."""
     return {name: spec.formerly for name, spec in definition.environments.items() if spec.formerly}
-
-
-def service_moved(environment: str, name: str, spec: ServiceSpec) -> pulumi.ResourceOptions:
-    """Options for each component composed for a service (its Service, Database, WorkerQueue,
-    image build): aliases to where it was before ``formerly``'s rename; none otherwise."""
-    former = f"{environment}-{spec.formerly}" if spec.formerly else None
-    return moved_options(f"{environment}-{name}", former)
 
 
 def rename_notes(original: Definition, environments: list[str]) -> list[str]:

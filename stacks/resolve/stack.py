@@ -9,9 +9,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pulumi
-from pulumi.runtime import config as runtime_config
-
 from muon.components.context import AwsContext
 from muon.components.database import ExistingPassword, GeneratedPassword
 from muon.components.environment import EnvironmentArgs
@@ -65,11 +62,22 @@ def definition_dir(source: str) -> Path:
     return project_dir() / Path(source).parent
 
 
-def stack_config() -> dict[str, str]:
-    """Every config value of the running stack, as Pulumi passes them (strings)."""
-    # pulumi.Config reads one key at a time; listing all keys (to reject unknown muon: keys)
-    # needs the runtime's map: what the engine passed plus what set_all_config set.
-    return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+@dataclass(frozen=True)
+class Running:
+    """The stack the program runs as: its names and its config, read from Pulumi once, at the
+    program's edge (``stacks/compose.py``), so that nothing here asks the runtime."""
+
+    project: str
+    stack: str
+    config: dict[str, str]
+    """Every config value of the stack, as Pulumi passes them (strings)."""
+    organization: str | None = None
+    """The Pulumi organization (another stack's outputs are read by its full name)."""
+
+    @property
+    def managed_by(self) -> str:
+        """``project/stack``: what muon's ownership tags say of this stack's resources."""
+        return f"{self.project}/{self.stack}"
 
 
 @dataclass(frozen=True)
@@ -78,17 +86,19 @@ class Inputs:
     definition: Definition
     builds: dict[str, BuildPlan]
     """Services whose image this stack builds itself (``services.<name>.build``)."""
+    running: Running
     notes: tuple[str, ...] = ()
     """What the run says about the renames it deploys (``formerly``)."""
 
 
-def load_inputs(stack: str, settings: StackSettings) -> Inputs:
+def load_inputs(running: Running, settings: StackSettings) -> Inputs:
     """Validate the stack's definition against its settings, before any resource is declared."""
+    stack = running.stack
     stack_source = f"Pulumi.{stack}.yaml"
     definition_path = project_dir() / settings.definition
     definition = load_definition(definition_path, f"{stack_source}: muon:definition", settings.definition)
     check_selection(settings, definition, stack_source, settings.definition)
-    region = stack_config().get("aws:region") or ""
+    region = running.config.get("aws:region") or ""
     check_other_stacks(stack, settings, region)
     folder = definition_path.parent
     run_checks(stack_scope(definition, settings, stack_source, region, folder, project_dir()))
@@ -96,7 +106,7 @@ def load_inputs(stack: str, settings: StackSettings) -> Inputs:
     notes = tuple(rename_notes(definition, settings.environments)) if settings.environments else ()
     # A renamed environment is composed under its former name (stacks/resolve/renames.py).
     definition, settings = deployed_as(definition, settings)
-    return Inputs(settings, definition, builds, notes)
+    return Inputs(settings, definition, builds, running, notes)
 
 
 def check_other_stacks(stack: str, settings: StackSettings, region: str | None) -> None:
@@ -121,11 +131,10 @@ def check_other_stacks(stack: str, settings: StackSettings, region: str | None) 
                 )
 
 
-def namespace_of(definition: Definition, source: str) -> str:
+def namespace_of(definition: Definition, source: str, project: str) -> str:
     """The definition's ``namespace``, else the Pulumi project's name, which must then fit."""
     if definition.namespace is not None:
         return definition.namespace
-    project = pulumi.get_project()
     if re.fullmatch(NAMESPACE_PATTERN, project) is None:
         raise DefinitionError(
             [
@@ -205,9 +214,9 @@ def prepare_environment(
 ) -> EnvironmentPlan:
     settings, definition = inputs.settings, inputs.definition
     source, env_spec = settings.definition, definition.environments[env_name]
-    platform, priorities = attach(env_name, definition, context, priorities, source, facts)
+    platform, priorities = attach(env_name, inputs, context, priorities, facts)
     tier: Tier = platform.entry["tier"] if platform else tier_of(env_name, env_spec)
-    tags = environment_tags(env_name, tier, context)
+    tags = environment_tags(env_name, tier, context, inputs.running)
     args = own_environment_args(env_name, definition, platform, context, zones, tags, source)
     args = with_delegation(env_name, args, settings, context.namespace, facts)
     args, ami_warnings = with_host_image(env_name, args, context, source, facts)
@@ -239,7 +248,7 @@ def prepare_environment(
         parameters,
         environment=env_name,
         tier=tier,
-        managed_by=f"{pulumi.get_project()}/{pulumi.get_stack()}",
+        managed_by=inputs.running.managed_by,
         source=source,
         facts=facts,
     )
@@ -267,30 +276,30 @@ def prepare_environment(
 
 def attach(
     env_name: str,
-    definition: Definition,
+    inputs: Inputs,
     context: AwsContext,
     priorities: dict[str, int],
-    source: str,
     facts: Facts,
 ) -> tuple[Platform | None, dict[str, int]]:
     """The platform an attached environment runs on, and the services' priorities there: on a
     listener other projects share, salted by namespace and checked against its rules."""
+    definition, source, ours = inputs.definition, inputs.settings.definition, inputs.running.managed_by
     spec = definition.environments[env_name].attach
     if spec is None:
         return None, priorities
     platform = read_platform(env_name, spec, context, source, facts)
     priorities = listener_priorities(definition.services, source, salt=context.namespace)
     claims = listener_claims(env_name, platform, facts, source)  # one read serves both checks
-    check_shared_priorities(env_name, platform, priorities, claims, source)
-    check_shared_patterns(env_name, platform, definition.services, claims, source)
+    check_shared_priorities(env_name, platform, priorities, claims, source, ours)
+    check_shared_patterns(env_name, platform, definition.services, claims, source, ours)
     return platform, priorities
 
 
-def environment_tags(env_name: str, tier: Tier, context: AwsContext) -> dict[str, str]:
+def environment_tags(env_name: str, tier: Tier, context: AwsContext, running: Running) -> dict[str, str]:
     return {
-        "muon:project": pulumi.get_project(),
+        "muon:project": running.project,
         "muon:namespace": context.namespace,
-        "muon:stack": pulumi.get_stack(),
+        "muon:stack": running.stack,
         "muon:environment": env_name,
         # Cost allocation by tier, and the level of a compliance finding (policy/levels.py).
         "muon:tier": tier,
@@ -387,53 +396,55 @@ class StackPlan:
     """What the run says about the renames it deploys (``formerly``)."""
 
 
-def prepare_stack(stack: str, settings: StackSettings, facts: Facts) -> StackPlan:
+def prepare_stack(running: Running, settings: StackSettings, facts: Facts) -> StackPlan:
     """The stack's definition read and checked, the AWS context resolved, each environment
     planned: one problem or one failed read stops the run here, before any resource."""
-    inputs = load_inputs(stack, settings)
+    inputs = load_inputs(running, settings)
     definition, source = inputs.definition, settings.definition
     priorities = listener_priorities(definition.services, source)
-    context, zones = resolve_context(namespace_of(definition, source), facts)
+    context, zones = resolve_context(namespace_of(definition, source, running.project), facts)
     environments = prepare(inputs, context, zones, priorities, facts)
     return StackPlan(
         definition,
         source,
         context,
         environments,
-        prepare_pipeline(settings, definition, context),
+        prepare_pipeline(running, settings, definition, context, facts),
         inputs.notes,
     )
 
 
-def prepare_organization(settings: StackSettings) -> OrganizationPlan | None:
+def prepare_organization(running: Running, settings: StackSettings) -> OrganizationPlan | None:
     if settings.organization is None:
         return None
-    tags = {"muon:project": pulumi.get_project(), "muon:stack": pulumi.get_stack()}
+    tags = {"muon:project": running.project, "muon:stack": running.stack}
     return load_organization(
         project_dir() / settings.organization,
         tags=tags,
-        aws_settings=aws_settings(stack_config()),
-        setting=f"Pulumi.{pulumi.get_stack()}.yaml: muon:organization",
+        aws_settings=aws_settings(running.config),
+        setting=f"Pulumi.{running.stack}.yaml: muon:organization",
     )
 
 
 def prepare_pipeline(
-    settings: StackSettings, definition: Definition, context: AwsContext
+    running: Running, settings: StackSettings, definition: Definition, context: AwsContext, facts: Facts
 ) -> tuple[RegistryArgs, PipelineArgs] | None:
     if not settings.pipeline:
         return None
     tags = {
-        "muon:project": pulumi.get_project(),
+        "muon:project": running.project,
         "muon:namespace": context.namespace,
-        "muon:stack": pulumi.get_stack(),
+        "muon:stack": running.stack,
         "muon:pipeline": "true",
     }
     return registry_args(definition, context=context, tags=tags, source=settings.definition), pipeline_args(
         settings,
         definition,
         context=context,
-        project=pulumi.get_project(),
-        stack=pulumi.get_stack(),
+        project=running.project,
+        stack=running.stack,
         project_dir=project_dir(),
         tags=tags,
+        facts=facts,
+        organization=running.organization,
     )

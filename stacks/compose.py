@@ -53,6 +53,7 @@ from muon.stacks.resolve.stack import (
     prepare_stack,
     project_dir,
 )
+from muon.stacks.wiring.organization import security_args
 
 _imports_frozen = False
 
@@ -304,7 +305,7 @@ def _organization(plan: OrganizationPlan) -> dict[str, object]:
     """The organization, and its security services when the file names a security account."""
     organization = Organization("org", plan.args, opts=retained())
     outputs: dict[str, object] = dict(organization.outputs())
-    security = plan.security_args(organization, plan.args.aws_settings["region"], pulumi.get_project())
+    security = security_args(plan, organization, plan.args.aws_settings["region"], pulumi.get_project())
     if security is not None:
         identity = aws.get_caller_identity_output()
         outputs["security"] = OrganizationSecurity(

@@ -43,10 +43,10 @@ from muon.stacks.definition.settings import aws_settings, organization_only, set
 from muon.stacks.extensions import Extension, ServiceWiring, extend_environment, load_extensions
 from muon.stacks.extensions import transformation as extension_transformation
 from muon.stacks.facts import PulumiFacts
+from muon.stacks.resolve.environment_plan import EnvironmentPlan
+from muon.stacks.resolve.inputs import Running
 from muon.stacks.resolve.organization import OrganizationPlan
 from muon.stacks.resolve.stack import (
-    EnvironmentPlan,
-    Running,
     StackPlan,
     definition_dir,
     prepare_organization,

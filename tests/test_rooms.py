@@ -85,3 +85,13 @@ def test_the_rule_sees_what_it_guards() -> None:
     compose = importlib.import_module("muon.stacks.compose_workloads")
     assert any(inspect.isclass(v) and issubclass(v, pulumi.Resource) for v in vars(compose).values())
     assert len(PURE_MODULES) > 30
+
+
+def test_no_module_outgrows_one_reading() -> None:
+    sizes = {
+        str(path.relative_to(ROOT)): len(path.read_text().splitlines())
+        for room in SIZED_ROOMS
+        for path in (ROOT / room).rglob("*.py")
+    }
+    assert len(sizes) > 100
+    assert {path: lines for path, lines in sizes.items() if lines > MODULE_LINES} == {}

@@ -4,7 +4,8 @@
 definition, roles, target group, alarms and log group are the new service's, and AWS replaces
 those whose name cannot change in place (none holds data but the log group, which a production
 environment retains) — while every resource muon composed for it moves to its new Pulumi name
-through an alias (``components/moving.py``), and what holds data keeps its AWS name: the database
+through an alias (``components/moving.py``, by ``stacks/wiring/services.py``'s
+``service_moved``), and what holds data keeps its AWS name: the database
 (its cluster and instance identifiers force a replacement in the provider), its password parameter
 (its name too), its log exports (named after the cluster), the worker's queue (its name forces a
 replacement, and the messages in it would go with it). Those names come from ``formerly`` for as

@@ -10,7 +10,8 @@ import pulumi_aws as aws
 
 from muon.components.alarms import topic_alarm
 from muon.components.backup import Continuity, ContinuityArgs
-from muon.components.cluster import Cluster, ClusterArgs, no_proxy
+from muon.components.cluster import Cluster, ClusterArgs
+from muon.components.cluster_hosts import no_proxy
 from muon.components.context import AwsContext
 from muon.components.domain import Domain, DomainArgs, alias_record
 from muon.components.encryption import ExistingKey, Key, KeyArgs, key_or_existing

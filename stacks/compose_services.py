@@ -20,13 +20,14 @@ from muon.components.service_args import EnvironmentWiring, QueueAccess
 from muon.components.tags import BACKUP_TAG
 from muon.stacks.definition import Definition, ServiceSpec
 from muon.stacks.resolve.continuity import continuous_backup_days
-from muon.stacks.resolve.databases import database_access, database_args, database_placeholders
+from muon.stacks.resolve.environment_plan import EnvironmentPlan
 from muon.stacks.resolve.images import awaiting_image_warning
 from muon.stacks.resolve.pipelines import local_registry_args
-from muon.stacks.resolve.renames import former_service, service_moved
-from muon.stacks.resolve.services import DatabaseWiring, service_args
-from muon.stacks.resolve.stack import EnvironmentPlan, StackPlan, project_dir
-from muon.stacks.resolve.workloads import creation_order, workload_wiring
+from muon.stacks.resolve.renames import former_service
+from muon.stacks.resolve.stack import StackPlan, project_dir
+from muon.stacks.resolve.workloads import creation_order
+from muon.stacks.wiring.databases import database_access, database_args, database_placeholders
+from muon.stacks.wiring.services import DatabaseWiring, service_args, service_moved, workload_wiring
 
 if TYPE_CHECKING:
     from muon.stacks.compose import Exports

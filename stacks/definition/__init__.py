@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, model_validator
 
+from muon.stacks.definition.cron import schedule_problem
 from muon.stacks.definition.database import (
     DatabaseAlarmsSpec,
     DatabaseCapacitySpec,
@@ -58,6 +59,7 @@ from muon.stacks.definition.fields import (
     pattern,
 )
 from muon.stacks.definition.function import FunctionSpec
+from muon.stacks.definition.health import ContainerHealthCheckSpec, HealthCheckSpec
 from muon.stacks.definition.pipeline import (
     AccountId,
     BuildspecPath,
@@ -75,25 +77,24 @@ from muon.stacks.definition.pipeline import (
     SlackSpec,
 )
 from muon.stacks.definition.renames import check_renames
-from muon.stacks.definition.service import (
-    BuildSpec,
-    ContainerHealthCheckSpec,
-    DeploymentSpec,
-    EnvironmentValue,
-    EnvName,
-    HealthCheckSpec,
-    PermissionSpec,
-    RelativePath,
+from muon.stacks.definition.scaling import (
     ScalingMetric,
     ScalingSpec,
     ScheduleSpec,
-    ServiceEnvironmentOverride,
-    ServiceSpec,
     StepPolicySpec,
     StepSpec,
 )
+from muon.stacks.definition.service import (
+    BuildSpec,
+    DeploymentSpec,
+    EnvironmentValue,
+    EnvName,
+    PermissionSpec,
+    RelativePath,
+    ServiceEnvironmentOverride,
+    ServiceSpec,
+)
 from muon.stacks.definition.site import SiteHeadersSpec, SiteSpec
-from muon.stacks.definition.types import schedule_problem
 from muon.stacks.definition.workload import (
     CATCH_ALL_PATHS,
     JobSpec,

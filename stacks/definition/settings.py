@@ -17,7 +17,8 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from muon.stacks.definition import ConnectionArn, Definition, ImageReference, Name, Spec, pattern
-from muon.stacks.definition.loader import parse_yaml, read_text, validate
+from muon.stacks.definition.loader import parse_yaml, read_text
+from muon.stacks.definition.problems import validate
 from muon.stacks.errors import DefinitionError
 
 NAMESPACE = "muon"

@@ -11,7 +11,8 @@ from muon.components.domain import DomainArgs
 from muon.components.environment import EnvironmentArgs
 from muon.components.firewall import COUNTABLE_RULES
 from muon.components.load_balancer import LoadBalancerArgs
-from muon.components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NatStrategy, NetworkArgs
+from muon.components.network import BASE_INTERFACE_ENDPOINTS
+from muon.components.network_args import ExistingNetwork, NatStrategy, NetworkArgs
 from muon.components.topic import chatbot_problem
 from muon.stacks.definition import ClusterProvider, EnvironmentSpec, Tier, tier_of
 from muon.stacks.definition.environment import ClusterSpec, NetworkSpec

@@ -1,6 +1,6 @@
-"""From a service of the definition, in one environment, to the Service component's arguments:
-``plan_service`` decides and checks everything before any resource exists; ``service_args``
-assembles the arguments from that plan and the environment's resources, and checks nothing."""
+"""A service of the definition, in one environment: ``plan_service`` decides and checks
+everything before any resource exists; ``stacks/wiring/services.py`` assembles the Service's
+arguments from that plan and the environment's resources, and checks nothing."""
 
 from __future__ import annotations
 
@@ -8,25 +8,18 @@ import json
 import re
 from dataclasses import dataclass
 
-import pulumi
-
 from muon.components.context import AwsContext
-from muon.components.registry import repository_arn_of
 from muon.components.scaling import ScalingConfig, Schedule, Step, StepPolicy
 from muon.components.service_args import (
     ContainerHealthCheck,
-    DatabaseAccess,
-    EnvironmentWiring,
     IncidentThresholds,
-    Permission,
-    ServiceArgs,
     TargetHealthCheck,
     fargate_size_problem,
 )
 from muon.stacks.definition import DatabaseSpec, ScalingSpec, ServiceKind, ServiceSpec, StepPolicySpec, Tier
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.routing import service_hosts
-from muon.stacks.resolve.workloads import WorkloadWiring, queue_variable_names, queue_variables
+from muon.stacks.resolve.workloads import queue_variable_names
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 ENVIRONMENT_PLACEHOLDERS = ("Environment", "ServiceName", "Region", "AccountId", "LoadBalancerUrl")
@@ -43,15 +36,6 @@ PASSWORD_PLACEHOLDER = "${DatabaseMasterPassword}"
 CONTAINER_DEFINITION_BUDGET = 60_000
 """Characters of variables and secrets a task definition may carry: RegisterTaskDefinition takes
 64 KiB in all, and muon's own container settings need the rest."""
-
-
-@dataclass(frozen=True)
-class DatabaseWiring:
-    """The service's database, as its variables and its access."""
-
-    placeholders: dict[str, pulumi.Input[str]]
-    access: DatabaseAccess
-    iam_authentication: bool
 
 
 MIN_TASKS = {"development": 1, "production": 2}
@@ -128,20 +112,6 @@ def check_placeholders(value: str, known: tuple[str, ...], where: str, source: s
         else:
             hint = "known placeholders: " + ", ".join(sorted(known))
         raise DefinitionError([f"{source}: {where}: unknown placeholder ${{{name}}}; {hint}"])
-
-
-def substitute(value: str, values: dict[str, pulumi.Input[str]]) -> pulumi.Input[str]:
-    """``jdbc:mysql://${DatabaseEndpointAddress}/...`` with each ``${Name}`` replaced (checked
-    before: every name is in ``values``)."""
-    names = PLACEHOLDER.findall(value)
-    if not names:
-        return value
-
-    def replace(resolved: list[object]) -> str:
-        remaining = iter(resolved)
-        return PLACEHOLDER.sub(lambda _: str(next(remaining)), value)
-
-    return pulumi.Output.all(*[values[name] for name in names]).apply(replace)
 
 
 def _policy(spec: StepPolicySpec) -> StepPolicy:
@@ -300,30 +270,7 @@ def plan_service(
     )
 
 
-def environment_variables(
-    plan: ServicePlan,
-    placeholders: dict[str, pulumi.Input[str]],
-    wiring: EnvironmentWiring,
-    database: DatabaseWiring | None,
-    workload: WorkloadWiring,
-) -> dict[str, pulumi.Input[str]]:
-    """mu's database names (an application reads them without any ``environment:`` entry), the
-    environment's proxy unless set here, the queues' URLs, then the definition's own."""
-    variables: dict[str, pulumi.Input[str]] = (
-        {k: v for k, v in database.placeholders.items() if k != "DatabaseReaderEndpointAddress"}
-        if database is not None
-        else {}
-    )
-    for name, proxy in wiring.proxy_variables.items():
-        if name not in plan.defined:
-            variables[name] = proxy
-    variables |= queue_variables(workload)
-    for name, value in plan.values:
-        variables[name] = substitute(value, placeholders)
-    return variables
-
-
-def _health_checks(spec: ServiceSpec) -> tuple[TargetHealthCheck, ContainerHealthCheck | None]:
+def health_checks(spec: ServiceSpec) -> tuple[TargetHealthCheck, ContainerHealthCheck | None]:
     health, container = spec.health_check, spec.container_health_check
     target = TargetHealthCheck(
         path=health.path,
@@ -341,75 +288,4 @@ def _health_checks(spec: ServiceSpec) -> tuple[TargetHealthCheck, ContainerHealt
         timeout=container.timeout,
         retries=container.retries,
         start_period=container.start_period,
-    )
-
-
-def service_args(
-    plan: ServicePlan,
-    *,
-    environment: str,
-    context: AwsContext,
-    wiring: EnvironmentWiring,
-    image: pulumi.Input[str] | None,
-    tags: dict[str, str],
-    database: DatabaseWiring | None = None,
-    image_repository_arn: pulumi.Input[str] | None = None,
-    workload: WorkloadWiring | None = None,
-) -> ServiceArgs:
-    """The Service's arguments from ``plan`` and the environment's resources: nothing left to
-    check. ``image_repository_arn``: where a locally built image lives; for a named image it is
-    read from the reference itself (None for registries other than ECR)."""
-    spec, workload = plan.spec, workload or WorkloadWiring()
-    placeholders: dict[str, pulumi.Input[str]] = {
-        "Environment": environment,
-        "ServiceName": plan.name,
-        "Region": context.region,
-        "AccountId": context.account_id,
-        "LoadBalancerUrl": wiring.load_balancer_url,
-        **(database.placeholders if database is not None else {}),
-    }
-    health_check, container_health_check = _health_checks(spec)
-    if image_repository_arn is None and isinstance(image, str):
-        image_repository_arn = repository_arn_of(image)
-    return ServiceArgs(
-        context=context,
-        environment=environment,
-        service=plan.name,
-        wiring=wiring,
-        scaling=plan.scaling,
-        image=image,
-        image_repository_arn=image_repository_arn,
-        port=spec.port,
-        cpu=plan.cpu,
-        memory=plan.memory,
-        priority=plan.priority,
-        path_patterns=tuple(spec.path_patterns),
-        host_patterns=tuple(spec.host_patterns),
-        hosts=plan.hosts,
-        protocol=spec.protocol,
-        environment_variables=environment_variables(plan, placeholders, wiring, database, workload),
-        secrets=dict(plan.secrets),
-        secret_keys=dict(plan.secret_keys),
-        health_check=health_check,
-        grace_period=spec.health_check.grace_period,
-        container_health_check=container_health_check,
-        readonly_root_filesystem=spec.readonly_root_filesystem,
-        user=spec.user,
-        command=tuple(spec.command or ()),
-        entry_point=tuple(spec.entry_point or ()),
-        exec_command=spec.exec_command,
-        deregistration_delay=plan.deregistration_delay,
-        minimum_healthy_percent=spec.deployment.minimum_healthy_percent,
-        maximum_percent=spec.deployment.maximum_percent,
-        desired_count=spec.desired_count if spec.desired_count is not None else plan.scaling.min_capacity,
-        permissions=tuple(Permission(tuple(p.actions), tuple(p.resources)) for p in spec.permissions),
-        database=database.access if database else None,
-        kind=spec.kind,
-        execution_role_arn=spec.roles.execution,
-        task_role_arn=spec.roles.task,
-        service_connect=workload.service_connect,
-        queue=workload.queue,
-        publishes_to=workload.publishes_to,
-        incident=plan.incident,
-        tags={**tags, "muon:service": plan.name},
     )

@@ -334,7 +334,9 @@ def test_an_application_muon_expresses_completely_exits_0(
     code, out, err = run_muon(tmp_path, monkeypatch, capsys, "import", "copilot")
     assert code == 0 and "wrote muon.yaml, Pulumi.test.yaml" in out
     assert err == ""  # no loss
-    assert [line.split(":")[:2] for line in out.splitlines()[1:]] == [["note", " copilot"]]  # the note on users
+    assert [line.split(":")[:2] for line in out.splitlines()[1:]] == [
+        ["note", " copilot"]
+    ]  # the note on users
 
 
 def test_the_docs_table_is_generated_from_the_mapping_table() -> None:

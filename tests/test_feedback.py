@@ -8,7 +8,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
+import typer.main
+
+from muon.cli.main import _commands, help_of
 from tests.conftest import PROJECT_DIR
 
 HEAVY = ("pulumi", "pulumi_aws", "pulumi_policy", "boto3", "botocore")
@@ -23,10 +28,10 @@ entry({args!r})
 """
 
 
-def loaded(args: list[str], cwd: Path) -> tuple[int, list[str], str]:
+def loaded(args: list[str], cwd: Path, heavy: tuple[str, ...] = HEAVY) -> tuple[int, list[str], str]:
     """Run `muon ARGS` in a fresh interpreter: (exit status, heavy modules it imported, stderr)."""
     result = subprocess.run(
-        [sys.executable, "-c", PROBE.format(heavy=HEAVY, args=args)],
+        [sys.executable, "-c", PROBE.format(heavy=heavy, args=args)],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -51,6 +56,39 @@ def test_help_imports_neither_pulumi_nor_the_aws_sdk(tmp_path: Path) -> None:
     for args in (["--help"], ["init", "--help"], ["plan", "--help"]):
         code, heavy, _ = loaded(args, tmp_path)
         assert (code, heavy) == (0, []), args
+
+
+def test_a_command_s_help_builds_no_option(tmp_path: Path) -> None:
+    """`muon init --help` does not process the global options first: typer would build a pydantic
+    adapter for each (its model machinery, pydantic.main, and importlib.metadata for its plugins)."""
+    for args in (["--help"], ["init", "--help"], ["env", "add", "--help"], ["db", "password", "--help"]):
+        code, heavy, _ = loaded(args, tmp_path, (*HEAVY, "pydantic.main", "importlib.metadata"))
+        assert (code, heavy) == (0, []), args
+
+
+def command_paths(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    context = command.context_class(command, info_name=path[-1] if path else "muon")
+    names = command.list_commands(context) if hasattr(command, "list_commands") else []
+    return [path] + [
+        p for name in names for p in command_paths(command.get_command(context, name), (*path, name))
+    ]
+
+
+def test_a_command_s_help_is_typer_s(capsys: pytest.CaptureFixture[str]) -> None:
+    """The help `muon` prints without processing the global options is the one typer prints, for
+    every command and group (`muon plan --help` is the plan's own parser's)."""
+    commands = _commands()
+    paths = [p for p in command_paths(typer.main.get_command(commands.app)) if p[:1] != ("plan",)]
+    assert ("init",) in paths and ("db", "password", "set") in paths
+    for path in paths:
+        assert help_of(commands.app, [*path, "--help"]), path
+        ours = capsys.readouterr().out
+        with pytest.raises(SystemExit) as exit_:
+            commands.app(args=[*path, "--help"], prog_name="muon")
+        assert (exit_.value.code, capsys.readouterr().out) == (0, ours), path
+    # What is not a command's help is left to typer: an option first, an unknown command.
+    for args in (["--json", "init", "--help"], ["banana", "--help"], ["init", "--name"], ["init"]):
+        assert not help_of(commands.app, args), args
 
 
 def test_a_definition_error_imports_neither_pulumi_nor_the_aws_sdk(tmp_path: Path) -> None:

@@ -93,8 +93,8 @@ def test_a_command_s_help_is_typer_s(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_a_definition_error_imports_neither_pulumi_nor_the_aws_sdk(tmp_path: Path) -> None:
     project = bad_project(tmp_path)
-    code, heavy, err = loaded(["plan", "dev"], project)
-    assert (code, heavy) == (2, [])
+    code, heavy, err = loaded(["plan", "dev"], project, (*HEAVY, "importlib.metadata"))
+    assert (code, heavy) == (2, [])  # nor pydantic's plugin scan (plan/quick.py)
     assert "error: muon.yaml: services.banana.port: expected a whole number, got 'banana'" in err
     # The same through `python -m muon.plan`, and for a stack file's own error.
     (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: mars-1\n  muon:environments: [dev]\n")
@@ -111,3 +111,29 @@ def test_muon_init_imports_neither_pulumi_nor_the_aws_sdk(tmp_path: Path) -> Non
     code, heavy, err = loaded(["init", "--name", "banana"], tmp_path)
     assert (code, heavy) == (0, []), err
     assert (tmp_path / "muon.yaml").is_file()
+
+
+def test_the_definition_check_scans_no_plugin_and_leaves_pydantic_s_loader() -> None:
+    """While the definition is checked pydantic finds no plugin without importing its loader
+    (importlib.metadata); validators built afterwards get pydantic's own loader."""
+    probe = """
+import sys
+from pydantic import BaseModel
+from muon.plan.quick import LOADER, without_plugin_scan
+with without_plugin_scan():
+    class Inside(BaseModel):
+        size: int
+    assert Inside(size="2").size == 2
+    assert "importlib.metadata" not in sys.modules
+assert LOADER not in sys.modules
+class After(BaseModel):
+    size: int
+assert After(size="3").size == 3
+from pydantic.plugin import _loader
+assert sys.modules[LOADER] is _loader and _loader.__file__ and "importlib.metadata" in sys.modules
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ok\n", "")

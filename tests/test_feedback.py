@@ -7,13 +7,17 @@ import importlib.util
 import json
 import subprocess
 import sys
+import typing
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer.main
+from pydantic import BaseModel
 
 from muon.cli.main import _commands, help_of
+from muon.stacks.definition import Definition
 from tests.conftest import PROJECT_DIR
 
 HEAVY = ("pulumi", "pulumi_aws", "pulumi_policy", "boto3", "botocore")
@@ -137,3 +141,40 @@ print("ok")
         [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=300
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "ok\n", "")
+
+
+def nested_models(model: type[BaseModel], seen: set[type[BaseModel]]) -> set[type[BaseModel]]:
+    """``model`` and every model its fields hold, however deep."""
+
+    def types(annotation: Any) -> Iterator[Any]:
+        yield annotation
+        for argument in typing.get_args(annotation):
+            yield from types(argument)
+
+    if model not in seen:
+        seen.add(model)
+        for field in model.model_fields.values():
+            for inner in types(field.annotation):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    nested_models(inner, seen)
+    return seen
+
+
+def test_a_nested_object_s_default_is_what_validating_nothing_gives() -> None:
+    """A nested object's default is its model's field defaults (model_construct: no validator built
+    for it alone), equal to what validating {} gives: the same definition as before."""
+    defaults = [
+        (model, name, field.default_factory)
+        for model in nested_models(Definition, set())
+        for name, field in model.model_fields.items()
+        if field.default_factory is not None
+    ]
+    nested = [(m, n, f) for m, n, f in defaults if getattr(f, "__name__", "") == "model_construct"]
+    assert len(nested) >= 17
+    for model, name, factory in nested:
+        owner = factory.__self__  # type: ignore[union-attr]
+        value = factory()  # type: ignore[call-arg]
+        assert type(value) is owner and value == owner.model_validate({}), f"{model.__name__}.{name}"
+        assert value.model_fields_set == set(), f"{model.__name__}.{name}"
+    # A model class as a default would build its own validator again.
+    assert not [(m, n) for m, n, f in defaults if isinstance(f, type) and issubclass(f, BaseModel)]

@@ -298,7 +298,7 @@ class ContinuitySpec(Spec):
         "lock's 3 days' grace are over, so it never follows the rules.",
     )
     copy_region: Region | None = Field(default=None, description="Copy every backup to this region's vault.")
-    restore_test: RestoreTestSpec = Field(default_factory=RestoreTestSpec)
+    restore_test: RestoreTestSpec = Field(default_factory=RestoreTestSpec.model_construct)
 
     @model_validator(mode="after")
     def _check(self) -> ContinuitySpec:
@@ -343,9 +343,9 @@ class EnvironmentSpec(Spec):
         description="minimal: in any tier, the cheapest egress by muon's price table and every "
         "task on Fargate Spot.",
     )
-    network: NetworkSpec = Field(default_factory=NetworkSpec)
-    cluster: ClusterSpec = Field(default_factory=ClusterSpec)
-    load_balancer: LoadBalancerSpec = Field(default_factory=LoadBalancerSpec)
+    network: NetworkSpec = Field(default_factory=NetworkSpec.model_construct)
+    cluster: ClusterSpec = Field(default_factory=ClusterSpec.model_construct)
+    load_balancer: LoadBalancerSpec = Field(default_factory=LoadBalancerSpec.model_construct)
     domain: DomainSpec | None = None
     waf: WafMode | None = Field(
         default=None, description="managed (production default), off (development default) or a web ACL ARN."
@@ -373,7 +373,7 @@ class EnvironmentSpec(Spec):
         "every resource keeps its name and identity (AWS cannot rename a cluster, a vault or a database). "
         "Keep it.",
     )
-    continuity: ContinuitySpec = Field(default_factory=ContinuitySpec)
+    continuity: ContinuitySpec = Field(default_factory=ContinuitySpec.model_construct)
     tags: Tags = Field(
         default_factory=dict,
         description="Tags on every taggable resource of this environment (over the top-level ones).",

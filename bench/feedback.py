@@ -9,7 +9,10 @@ Each figure is the wall time of a fresh process, as a person waits for it:
 - floor: ``python -c "import yaml, pydantic, typer"`` — what any YAML-reading typer tool pays;
 - ``muon --help``;
 - time to first error: ``muon plan dev`` in a project whose ``muon.yaml`` has one wrong value;
-- ``muon init --help``.
+- ``muon init --help``;
+- for reference, one pydantic model: ``import yaml`` and a one-field ``BaseModel`` validated
+  (``import pydantic`` alone loads none of its model machinery: the floor has none of it, and no
+  definition is read without it).
 
 Runs alternate floor, help, error, init-help, floor ... so that machine noise falls on all of them;
 medians are reported, with each figure's ratio to the floor (the goal: at most 1.5). Every command
@@ -37,6 +40,14 @@ GOAL = 1.5
 BAD_DEFINITION = "environments:\n  dev: {}\nservices:\n  banana:\n    port: banana\n    pathPatterns: [/b]\n"
 
 
+ONE_MODEL = """import yaml
+from pydantic import BaseModel
+class Banana(BaseModel):
+    port: int
+Banana.model_validate(yaml.safe_load("port: 80"))
+"""
+
+
 def bad_project(folder: Path) -> Path:
     """A project whose definition has one error (a port that is not a number)."""
     (folder / "Pulumi.yaml").write_text("name: feedback\nruntime: python\n", encoding="utf-8")
@@ -62,6 +73,7 @@ def commands(project: Path) -> dict[str, tuple[list[str], int]]:
         "muon --help": ([*muon, "--help"], 0),
         "muon plan dev (definition error)": ([*muon, "--cwd", str(project), "plan", "dev"], 2),
         "muon init --help": ([*muon, "init", "--help"], 0),
+        "(one pydantic model, for reference)": ([sys.executable, "-c", ONE_MODEL], 0),
     }
 
 

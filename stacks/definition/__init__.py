@@ -121,7 +121,7 @@ class Definition(Spec):
         "characters; aws: and muon: are reserved); an environment's tags win.",
     )
     keys: KeysSpec = Field(
-        default_factory=KeysSpec, description="Bring your own KMS keys: logs, data, pipeline."
+        default_factory=KeysSpec.model_construct, description="Bring your own KMS keys: logs, data, pipeline."
     )
     permissions_boundary: PolicyArn | None = Field(
         default=None,

@@ -47,7 +47,7 @@ class ContinuitySpec(Spec):
         "lock's 3 days' grace are over, so it never follows the rules.",
     )
     copy_region: Region | None = Field(default=None, description="Copy every backup to this region's vault.")
-    restore_test: RestoreTestSpec = Field(default_factory=RestoreTestSpec)
+    restore_test: RestoreTestSpec = Field(default_factory=RestoreTestSpec.model_construct)
 
     @model_validator(mode="after")
     def _check(self) -> ContinuitySpec:

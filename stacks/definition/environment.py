@@ -286,9 +286,9 @@ class EnvironmentSpec(Spec):
         description="minimal: in any tier, the cheapest egress by muon's price table and every "
         "task on Fargate Spot.",
     )
-    network: NetworkSpec = Field(default_factory=NetworkSpec)
-    cluster: ClusterSpec = Field(default_factory=ClusterSpec)
-    load_balancer: LoadBalancerSpec = Field(default_factory=LoadBalancerSpec)
+    network: NetworkSpec = Field(default_factory=NetworkSpec.model_construct)
+    cluster: ClusterSpec = Field(default_factory=ClusterSpec.model_construct)
+    load_balancer: LoadBalancerSpec = Field(default_factory=LoadBalancerSpec.model_construct)
     domain: DomainSpec | None = None
     waf: WafMode | None = Field(
         default=None, description="managed (production default), off (development default) or a web ACL ARN."
@@ -316,7 +316,7 @@ class EnvironmentSpec(Spec):
         "every resource keeps its name and identity (AWS cannot rename a cluster, a vault or a database). "
         "Keep it.",
     )
-    continuity: ContinuitySpec = Field(default_factory=ContinuitySpec)
+    continuity: ContinuitySpec = Field(default_factory=ContinuitySpec.model_construct)
     tags: Tags = Field(
         default_factory=dict,
         description="Tags on every taggable resource of this environment (over the top-level ones).",

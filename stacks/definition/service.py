@@ -214,9 +214,9 @@ class ServiceSpec(Spec):
         "for a parameter encrypted with another KMS key than the environment's.",
     )
     environments: dict[Name, ServiceEnvironmentOverride] = Field(default_factory=dict)
-    scaling: ScalingSpec = Field(default_factory=ScalingSpec)
-    alarms: IncidentSpec = Field(default_factory=IncidentSpec)
-    health_check: HealthCheckSpec = Field(default_factory=HealthCheckSpec)
+    scaling: ScalingSpec = Field(default_factory=ScalingSpec.model_construct)
+    alarms: IncidentSpec = Field(default_factory=IncidentSpec.model_construct)
+    health_check: HealthCheckSpec = Field(default_factory=HealthCheckSpec.model_construct)
     container_health_check: ContainerHealthCheckSpec | None = None
     readonly_root_filesystem: bool = Field(
         default=True, description="Opt out for images that write outside /tmp."
@@ -226,7 +226,7 @@ class ServiceSpec(Spec):
     )
     exec_command: bool = Field(default=False, description="Allow ECS Exec into running tasks.")
     deregistration_delay: int | None = Field(default=None, ge=0, le=3600)
-    deployment: DeploymentSpec = Field(default_factory=DeploymentSpec)
+    deployment: DeploymentSpec = Field(default_factory=DeploymentSpec.model_construct)
     permissions: list[PermissionSpec] = Field(default_factory=list, description="Task role statements.")
     database: DatabaseSpec | None = None
     formerly: Name | None = Field(

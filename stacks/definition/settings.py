@@ -8,7 +8,6 @@ deploy nothing), and checks that the environments a stack selects exist in the d
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import importlib.util
 import json
 from pathlib import Path
@@ -75,6 +74,8 @@ regression)."""
 
 
 def sdk_version() -> str:
+    import importlib.metadata  # email, zipfile, csv...: not before a definition error
+
     return importlib.metadata.version("pulumi")
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import re
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -74,6 +73,8 @@ BackupSchedule = Annotated[
 
 @functools.cache
 def _time_zones() -> frozenset[str]:
+    import zoneinfo  # its data path (sysconfig) only when a time zone is checked
+
     return frozenset(zoneinfo.available_timezones()) | {"UTC"}
 
 

@@ -58,7 +58,7 @@ QUOTAS: tuple[Quota, ...] = (
     Quota(
         "alb-target-groups", "Target Groups per Application Load Balancer", "Elastic Load Balancing",
         100, False, "load balancer", ALB_PAGE, False,
-        "spread the environment's web services over fewer routes, or split the environment in two",
+        "set 'loadBalancer: <name>' on some web services (each name is one more load balancer)",
     ),
     Quota(
         "alb-rules", "Rules per Application Load Balancer", "Elastic Load Balancing",

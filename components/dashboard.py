@@ -228,11 +228,8 @@ def environment_dashboard(
 
     def body(resolved: list[Any]) -> str:
         balancer, rest = resolved[0], resolved[1:]
-        groups, balancers, rest = (
-            rest[: len(services)],
-            rest[len(services) : 2 * len(services)],
-            rest[2 * len(services) :],
-        )
+        shown = 0 if split else len(services)
+        groups, balancers, rest = rest[:shown], rest[shown : 2 * shown], rest[2 * shown :]
         extra_suffixes, distributions = rest[: len(extra)], rest[len(extra) :]
         board = _Board(context.region)
         if balancer:
@@ -258,8 +255,9 @@ def environment_dashboard(
         dashboard_name=f"{context.namespace}-{name}",
         dashboard_body=pulumi.Output.all(
             load_balancer_arn_suffix or "",
-            *[s.target_group_arn_suffix or "" for s in services],
-            *[s.load_balancer_arn_suffix or "" for s in services],
+            # The index waits for no service: adding one leaves it as it is.
+            *([] if split else [s.target_group_arn_suffix or "" for s in services]),
+            *([] if split else [s.load_balancer_arn_suffix or "" for s in services]),
             *extra.values(),
             *[site.distribution_id for site in sites],
         ).apply(body),

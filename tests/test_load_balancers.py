@@ -13,7 +13,7 @@ import pytest
 from muon.plan.offline import RenderedResource, Rendering
 from muon.plan.quotas import assess, findings
 from muon.stacks.errors import DefinitionError
-from tests.conftest import Renderer
+from tests.conftest import Renderer, render_definition_text
 
 DOMAIN_ENV = "environments:\n  dev: {domain: {name: dev.example.com, zone: example.com}}\n"
 
@@ -161,23 +161,61 @@ def _comparable(rendering: Rendering) -> dict[str, tuple[Any, ...]]:
     }
 
 
+@pytest.fixture(scope="module")
+def hundred_fifty(tmp_path_factory: pytest.TempPathFactory) -> Rendering:
+    text = "environments:\n  dev: {}\nservices:\n" + many(150)
+    return render_definition_text(tmp_path_factory.mktemp("many"), text, ["dev"])
+
+
 @pytest.mark.slow
-def test_150_web_services_fit_every_load_balancer_and_the_151st_moves_no_other(
-    render_definition: Renderer,
-) -> None:
-    text = "environments:\n  dev: {}\nservices:\n"
-    before = render_definition(text + many(150), ["dev"])
-    balancers = before.of_type("aws:lb/loadBalancer:LoadBalancer")
+def test_150_web_services_fit_every_load_balancer(hundred_fifty: Rendering) -> None:
+    balancers = hundred_fifty.of_type("aws:lb/loadBalancer:LoadBalancer")
     assert sorted(b.name for b in balancers) == ["dev-alb", "dev-more-alb"]
-    usages = {(u.quota.key, u.holder): u.used for u in assess(before)}
+    usages = {(u.quota.key, u.holder): u.used for u in assess(hundred_fifty)}
     assert usages[("alb-target-groups", "dev-alb")] == 100 and usages[("alb-rules", "dev-alb")] == 100
-    assert usages[("alb-target-groups", "dev-more-alb")] == 50
-    assert findings(assess(before))[0] == []  # every fixed quota fits
-    after = render_definition(text + many(151), ["dev"])
-    old, new = _comparable(before), _comparable(after)
+    assert usages[("alb-target-groups", "dev-more-alb")] == 50 and usages[("alb-rules", "dev-more-alb")] == 50
+    assert findings(assess(hundred_fifty))[0] == []  # every fixed quota fits, the dashboards' too
+
+
+@pytest.mark.slow
+def test_a_dashboard_that_would_overflow_is_an_index_of_services_dashboards(hundred_fifty: Rendering) -> None:
+    boards = {
+        r.inputs["dashboardName"]: json.loads(r.inputs["dashboardBody"])["widgets"]
+        for r in hundred_fifty.of_type("aws:cloudwatch/dashboard:Dashboard")
+    }
+    assert set(boards) == {"muon-dev", "muon-dev-services-1", "muon-dev-services-2"}
+    assert all(len(widgets) <= 500 for widgets in boards.values())
+    index = boards["muon-dev"]
+    titles = [w["properties"].get("title") for w in index]
+    assert titles[:4] == [
+        "Load balancer requests", "Load balancer 5xx", "Load balancer more requests", "Load balancer more 5xx"
+    ]  # fmt: skip
+    assert not any(": CPU and memory %" in str(title) for title in titles)
+    links = next(w for w in index if w["type"] == "text")["properties"]["markdown"]
+    for board in ("muon-dev-services-1", "muon-dev-services-2"):
+        assert (
+            f"[{board}](https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/{board})"
+            in links
+        )
+    first = [w["properties"]["title"] for w in boards["muon-dev-services-1"] if w["type"] == "metric"]
+    assert first[0] == "s000: CPU and memory %" and first[-1] == "s099: response time p99 (s)"
+    second = boards["muon-dev-services-2"]
+    more = next(
+        b for b in hundred_fifty.of_type("aws:lb/loadBalancer:LoadBalancer") if b.name == "dev-more-alb"
+    )
+    five_xx = next(w for w in second if w["properties"].get("title") == "s120: 5xx")
+    assert five_xx["properties"]["metrics"][0][-1] == more.state["arnSuffix"]  # its own load balancer
+    alarms = next(w for w in second if w["type"] == "alarm")["properties"]["alarms"]
+    assert alarms and all("s1" in alarm for alarm in alarms)
+
+
+@pytest.mark.slow
+def test_the_151st_web_service_moves_no_other(hundred_fifty: Rendering, render_definition: Renderer) -> None:
+    after = render_definition("environments:\n  dev: {}\nservices:\n" + many(151), ["dev"])
+    old, new = _comparable(hundred_fifty), _comparable(after)
     changed = {urn for urn in old if old[urn] != new.get(urn)}
-    # The dashboard shows the new service; nothing else that existed changes or goes.
-    assert {urn.rsplit("::", 1)[1] for urn in changed} == {"dev-dashboard"}
+    # The services dashboard of the new one shows it; nothing else that existed changes or goes.
+    assert {urn.rsplit("::", 1)[1] for urn in changed} == {"dev-dashboard-services-2"}
     added = set(new) - set(old)
     assert added and all("s150" in urn for urn in added)
 

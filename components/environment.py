@@ -326,6 +326,7 @@ class Environment(pulumi.ComponentResource):
             load_balancer_dns_name=lb.dns_name,
             load_balancer_zone_id=lb.zone_id,
             domain=f"{group}.{self.domain.name}" if self.domain else None,
+            load_balancer_group=group,
         )
 
     def _proxy_variables(self) -> dict[str, pulumi.Input[str]]:

@@ -227,3 +227,22 @@ def test_the_first_load_balancer_is_the_same_with_or_without_a_second(render_def
     with_second = _comparable(render_definition(text + many(3) + web("zz", "more"), ["dev"]))
     first = {urn: alone[urn] for urn in alone if "muon:network:LoadBalancer" in urn and "dev-more" not in urn}
     assert first and all(with_second[urn] == value for urn, value in first.items())
+
+
+def test_a_service_moved_to_another_load_balancer_gets_a_new_target_group(
+    render_definition: Renderer,
+) -> None:
+    text = "environments:\n  dev: {}\nservices:\n"
+    before = render_definition(text + web("apple") + web("cherry") + web("zz", "more"), ["dev"])
+    after = render_definition(text + web("apple") + web("cherry", "more") + web("zz", "more"), ["dev"])
+
+    def groups(rendering: Rendering) -> dict[str, str]:
+        return {r.name: r.inputs["name"] for r in rendering.of_type("aws:lb/targetGroup:TargetGroup")}
+
+    # A target group serves one load balancer: the moved service's is replaced (a new name), the
+    # others keep theirs.
+    assert groups(after)["dev-apple-tg"] == groups(before)["dev-apple-tg"]
+    assert groups(after)["dev-zz-tg"] == groups(before)["dev-zz-tg"]
+    assert groups(after)["dev-cherry-tg"] != groups(before)["dev-cherry-tg"]
+    listener = after.one("aws:lb/listener:Listener", "dev-more-http").state["arn"]
+    assert after.one("aws:lb/listenerRule:ListenerRule", "dev-cherry-rule").inputs["listenerArn"] == listener

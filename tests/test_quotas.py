@@ -126,7 +126,9 @@ def test_plan_quotas_prints_the_table_and_writes_it_to_json(tmp_path: Path) -> N
     )
 
 
-def test_the_101st_web_service_on_one_load_balancer_is_refused_before_anything_is_declared(render_definition: Renderer) -> None:
+def test_the_101st_web_service_on_one_load_balancer_is_refused_before_anything_is_declared(
+    render_definition: Renderer,
+) -> None:
     with pytest.raises(DefinitionError) as caught:
         render_definition(definition(web_services(101)), ["dev"])
     message = str(caught.value)

@@ -136,6 +136,8 @@ class EnvironmentWiring:
     """The environment's Cloud Map namespace, when a backend service lives there; default None."""
     proxy_variables: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     """HTTP_PROXY, HTTPS_PROXY and NO_PROXY for every task (cluster.httpProxy); default none."""
+    load_balancer_group: str | None = None
+    """The load balancer it is behind, by its ``loadBalancer`` name; None: the environment's first."""
     incident_log_arn: pulumi.Input[str] | None = None
     """The log group the environment's incident rules write their events to (None: no target)."""
     private_route_table_ids: tuple[pulumi.Input[str], ...] = ()

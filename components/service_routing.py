@@ -109,9 +109,19 @@ def route(
     protocol = args.protocol.upper()
     target_group = aws.lb.TargetGroup(
         f"{name}-tg",
-        # 32 characters; new exactly when a change replaces the target group.
+        # 32 characters; new exactly when a change replaces the target group. A target group serves
+        # one load balancer (ELB refuses a rule of another: TargetGroupAssociationLimit): a service
+        # moved to another load balancer gets a new one, created before the old one's rule goes.
         name=output_of(wiring.vpc_id).apply(
-            lambda vpc: unique_name(scoped(namespace, name), 32, args.port, protocol, "ip", vpc)
+            lambda vpc: unique_name(
+                scoped(namespace, name),
+                32,
+                args.port,
+                protocol,
+                "ip",
+                vpc,
+                *([wiring.load_balancer_group] if wiring.load_balancer_group else []),
+            )
         ),
         port=args.port,
         protocol=protocol,

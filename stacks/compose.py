@@ -21,6 +21,7 @@ from muon.components.dashboard import (
 )
 from muon.components.environment import Environment
 from muon.components.function import Function
+from muon.components.load_balancers import extra_load_balancer_alarm_name
 from muon.components.org_security import OrganizationSecurity
 from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline
@@ -39,6 +40,7 @@ from muon.stacks.compose_workloads import (
     service_connect_namespace,
     worker_queues,
 )
+from muon.stacks.definition import Definition
 from muon.stacks.definition.settings import aws_settings, organization_only, settings_from_config
 from muon.stacks.extensions import Extension, ServiceWiring, extend_environment, load_extensions
 from muon.stacks.extensions import transformation as extension_transformation
@@ -239,7 +241,7 @@ def _compose_environment(
     if functions:
         exports.functions[env_name] = {name: function.outputs() for name, function in functions.items()}
     if isinstance(environment, Environment):
-        _dashboard(env_name, context, wiring, environment, services, panels, functions, sites)
+        _dashboard(env_name, definition, context, wiring, environment, services, panels, functions, sites)
 
 
 def _extend(extensions: list[Extension], place: Place, services: dict[str, Service]) -> None:
@@ -267,6 +269,7 @@ def _extend(extensions: list[Extension], place: Place, services: dict[str, Servi
 
 def _dashboard(
     env_name: str,
+    definition: Definition,
     context: AwsContext,
     wiring: EnvironmentWiring,
     environment: Environment,
@@ -276,6 +279,7 @@ def _dashboard(
     sites: dict[str, StaticSite],
 ) -> None:
     """The environment's dashboard, once everything it shows exists in the program."""
+    balancers, specs = environment.load_balancers, definition.services
     environment_dashboard(
         env_name,
         context=context,
@@ -287,11 +291,21 @@ def _dashboard(
                 service_name=f"{context.namespace}-{env_name}-{name}",
                 target_group_arn_suffix=service.target_group_arn_suffix,
                 alarm_names=tuple(service.alarm_names),
+                load_balancer_arn_suffix=balancers[group].arn_suffix
+                if (group := specs[name].load_balancer) in balancers
+                else None,
             )
             for name, service in services.items()
         ],
+        load_balancers={group: balancer.arn_suffix for group, balancer in balancers.items()},
         databases=databases,
-        environment_alarm_names=(f"{context.namespace}-{env_name}-load-balancer-5xx",),
+        environment_alarm_names=(
+            f"{context.namespace}-{env_name}-load-balancer-5xx",
+            *[
+                extra_load_balancer_alarm_name(context.namespace, env_name, g)
+                for g in environment.load_balancers
+            ],
+        ),
         functions=tuple(
             FunctionPanel(name=name, function_name=f.name_in_aws, alarm_names=tuple(f.alarm_names))
             for name, f in functions.items()

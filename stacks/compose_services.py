@@ -64,7 +64,7 @@ def compose_services(
                 plan.services[name],
                 environment=plan.name,
                 context=context,
-                wiring=wiring,
+                wiring=_load_balancer_wiring(place, name),
                 image=image,
                 tags=plan.tags,
                 database=database,
@@ -87,6 +87,14 @@ def compose_services(
     order = list(place.stack.definition.services)
     exports.services[plan.name] = {name: outputs[name] for name in order}
     return {name: services[name] for name in order}, [panels[name] for name in order if name in panels]
+
+
+def _load_balancer_wiring(place: Place, service: str) -> EnvironmentWiring:
+    """The environment's wiring, behind the load balancer the service names (the first by default)."""
+    group = place.stack.definition.services[service].load_balancer
+    if group is None or not isinstance(place.environment, Environment):
+        return place.wiring  # an attached environment refuses loadBalancer (resolve/routing.py)
+    return place.environment.load_balancer_wiring(place.wiring, group)
 
 
 def _database_wiring(

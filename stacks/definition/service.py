@@ -181,6 +181,12 @@ class ServiceSpec(Spec):
     priority: int | None = Field(
         default=None, ge=1, le=50000, description="Listener rule priority; derived from the name by default."
     )
+    load_balancer: Name | None = Field(
+        default=None,
+        description="web: the environment's load balancer that routes it, by a name of your choosing "
+        "(each name is one more load balancer, reached at <name>.<domain>); default: the environment's "
+        "first one. An ALB takes 100 target groups: name one for the 101st web service.",
+    )
     cpu: int = Field(default=256, description="CPU units (1024 = one vCPU).")
     memory: int = Field(default=512, description="MiB.")
     image: ImageReference | None = Field(
@@ -340,6 +346,8 @@ class ServiceSpec(Spec):
                 )
             if self.priority is not None:
                 raise _PathError(("priority",), f"a {self.kind} service has no listener rule to order")
+            if self.load_balancer is not None:
+                raise _PathError(("loadBalancer",), f"a {self.kind} service is behind no load balancer")
         if self.kind == "backend" and self.port is None:
             raise _PathError(("port",), "a backend service needs the port its callers reach it on")
         if self.kind == "worker" and self.port is not None:

@@ -28,7 +28,11 @@ from muon.stacks.resolve.hosts import host_image
 from muon.stacks.resolve.images import Cluster, choose_images
 from muon.stacks.resolve.inputs import Inputs, Running
 from muon.stacks.resolve.names import check_names
-from muon.stacks.resolve.routing import listener_priorities
+from muon.stacks.resolve.routing import (
+    listener_priorities,
+    load_balancer_groups,
+    refuse_attached_load_balancers,
+)
 from muon.stacks.resolve.services import ServicePlan, ServiceSetting, plan_service
 from muon.stacks.resolve.sites import site_hosts
 from muon.stacks.resolve.workloads import check_job, with_task_metrics
@@ -164,6 +168,7 @@ def attach(
     spec = definition.environments[env_name].attach
     if spec is None:
         return None, priorities
+    refuse_attached_load_balancers(env_name, definition.services, source)
     platform = read_platform(env_name, spec, context, source, facts)
     priorities = listener_priorities(definition.services, source, salt=context.namespace)
     claims = listener_claims(env_name, platform, facts, source)  # one read serves both checks
@@ -200,6 +205,9 @@ def own_environment_args(
         else environment_args(env_name, spec, context=context, zones=zones, source=source, tags=tags)
     )
     args = with_task_metrics(env_name, spec, args, platform, definition, source)
+    extra = tuple(group for group in load_balancer_groups(definition.services) if group is not None)
+    if args is not None and extra:
+        args = dataclasses.replace(args, load_balancers=extra)
     if args is not None and definition.keys.logs:
         args = dataclasses.replace(args, key_arn=definition.keys.logs)
     if args is not None and args.continuity is not None and definition.keys.data:

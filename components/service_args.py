@@ -83,6 +83,22 @@ class Permission:
 
 
 @dataclass(frozen=True)
+class ManagedSecret:
+    """A Secrets Manager secret ECS injects (ECS developer guide, "Pass Secrets Manager secrets
+    through Amazon ECS environment variables"); every field is what the definition named."""
+
+    value_from: str
+    """The task definition's ``valueFrom``: the secret's ARN, then ``:json-key:version-stage:version-id``
+    when one of them is given (empty fields stay empty)."""
+    arn: str
+    """What IAM matches: the complete ARN, or a name's ARN followed by ``-??????`` (the six
+    characters Secrets Manager appends; Secrets Manager user guide, "Resource: ARN with wildcards")."""
+    key_arn: str | None = None
+    """The customer managed KMS key it is encrypted with; default None: AWS's own key, for which
+    the execution role needs no grant."""
+
+
+@dataclass(frozen=True)
 class DatabaseAccess:
     """What the service's tasks need to reach their own database (from the Database component)."""
 
@@ -229,6 +245,8 @@ class ServiceArgs:
     secret_keys: dict[str, str] = field(default_factory=dict)
     """Variable name → the KMS key its parameter is encrypted with, when not the environment's;
     default none: every secret under the environment's key."""
+    managed_secrets: dict[str, ManagedSecret] = field(default_factory=dict)
+    """Variable name → a Secrets Manager secret (injected by ECS like a parameter); default none."""
     health_check: TargetHealthCheck = TargetHealthCheck()
     """Default: ``/``, 200-399, every 15 s (``TargetHealthCheck``)."""
     grace_period: int = 60

@@ -75,6 +75,7 @@ def service_roles(
                     args.wiring.key_arn,
                     args.database,
                     args.secret_keys,
+                    args.managed_secrets,
                 )
             ),
             opts=child,
@@ -130,7 +131,12 @@ def container(args: ServiceArgs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         "privileged": False,
         "stopTimeout": 30,
         "linuxParameters": {"initProcessEnabled": True},
-        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(args.secrets.items())],
+        "secrets": [
+            {"name": k, "valueFrom": v}
+            for k, v in sorted(
+                {**args.secrets, **{n: s.value_from for n, s in args.managed_secrets.items()}}.items()
+            )
+        ],
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {

@@ -393,7 +393,8 @@ class ServiceSpec(Spec):
     secrets: dict[EnvName, SecretReference] = Field(
         default_factory=dict,
         description="Variables from Parameter Store: name to parameter name or ARN, or {parameter, key} "
-        "for a parameter encrypted with another KMS key than the environment's.",
+        "for a parameter encrypted with another KMS key than the environment's; or from Secrets Manager: "
+        "{secret, jsonKey, versionStage or versionId, key}.",
     )
     environments: dict[Name, ServiceEnvironmentOverride] = Field(default_factory=dict)
     scaling: ScalingSpec = Field(default_factory=ScalingSpec)

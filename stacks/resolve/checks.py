@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Callable
 
+from muon.stacks.definition.fields import SecretsManagerSpec, SecretSpec
 from muon.stacks.definition.function import HttpTrigger
 from muon.stacks.definition.service import PermissionSpec
 from muon.stacks.errors import DefinitionError
@@ -139,6 +140,12 @@ def _statements_size(permissions: list[PermissionSpec]) -> int:
     return len(json.dumps(statements, separators=(",", ":")))
 
 
+def _secret_reference(reference: str | SecretSpec | SecretsManagerSpec) -> str:
+    if isinstance(reference, str):
+        return reference
+    return reference.parameter if isinstance(reference, SecretSpec) else reference.secret
+
+
 def iam_policies_within_size(scope: Scope) -> list[str]:
     """A role's inline policy holds muon's statements and the definition's ``permissions`` (and
     each secret's parameter ARN, each queue's): together within IAM's 10,240 characters."""
@@ -149,8 +156,7 @@ def iam_policies_within_size(scope: Scope) -> list[str]:
         own = OWN_STATEMENTS + PER_QUEUE * (queues + (service.queue is not None))
         roles.append((f"services.{name}.permissions", own + _statements_size(service.permissions), "task"))
         secrets = sum(
-            PER_PARAMETER + len(reference if isinstance(reference, str) else reference.parameter)
-            for reference in service.secrets.values()
+            PER_PARAMETER + len(_secret_reference(reference)) for reference in service.secrets.values()
         )
         roles.append((f"services.{name}.secrets", OWN_STATEMENTS + secrets, "execution"))
     for name, function in definition.functions.items():

@@ -222,6 +222,9 @@ class ServiceArgs:
     for one (ALB priorities are unique per listener). None: not behind the load balancer."""
     scaling: ScalingConfig = field(default_factory=ScalingConfig)
     """Default: 2 to 20 tasks on CPU, mu's steps (``ScalingConfig``)."""
+    cpu_architecture: Literal["X86_64", "ARM64"] = "X86_64"
+    """What the image is built for and the tasks run on; default X86_64. ARM64: Fargate's Graviton,
+    or an EC2 cluster whose hosts are Graviton types (the definition matches the two)."""
     cpu: int = 256
     """CPU units; default 256 (a quarter vCPU), Fargate's smallest size, as CDK's task definitions."""
     memory: int = 512

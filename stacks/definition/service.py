@@ -38,6 +38,7 @@ from muon.stacks.definition.types import (
     Folder,
     FreeText,
     Host,
+    Platform,
     ScalingSchedule,
     ServiceVariables,
     TimeZone,
@@ -367,6 +368,11 @@ class ServiceSpec(Spec):
     memory: int = Field(default=512, description="MiB.")
     image: ImageReference | None = Field(
         default=None, description="Default image; the stack's muon:images wins."
+    )
+    platform: Platform = Field(
+        default="linux/x86_64",
+        description="linux/arm64: built for and run on Graviton (Fargate ARM, or an EC2 environment whose "
+        "hosts are Graviton types); its jobs run on it too.",
     )
     build: BuildSpec | None = Field(
         default=None, description="Build and push the image during `pulumi up` instead of naming one."

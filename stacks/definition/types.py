@@ -328,6 +328,16 @@ SecretVersionId = Annotated[
 ]
 
 
+# -- CPU architecture -------------------------------------------------------------------------------
+
+Platform = Literal["linux/x86_64", "linux/arm64"]
+"""What a service's image is built for and its tasks run on (Copilot's ``platform:`` spelling)."""
+DOCKER_PLATFORMS: dict[str, str] = {"linux/x86_64": "linux/amd64", "linux/arm64": "linux/arm64"}
+"""The same, as ``docker build --platform`` names it."""
+ECS_ARCHITECTURES: dict[str, Literal["X86_64", "ARM64"]] = {"linux/x86_64": "X86_64", "linux/arm64": "ARM64"}
+"""The same, as a task definition's ``runtimePlatform.cpuArchitecture`` (ECS API, RuntimePlatform)."""
+
+
 # -- host names -------------------------------------------------------------------------------------
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"

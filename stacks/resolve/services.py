@@ -26,6 +26,7 @@ from muon.components.service_args import (
 )
 from muon.stacks.definition import DatabaseSpec, ScalingSpec, ServiceKind, ServiceSpec, StepPolicySpec, Tier
 from muon.stacks.definition.fields import SecretsManagerSpec, SecretSpec
+from muon.stacks.definition.types import ECS_ARCHITECTURES
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.routing import service_hosts
 from muon.stacks.resolve.secrets_manager import managed_secrets
@@ -399,6 +400,7 @@ def service_args(
         port=spec.port,
         cpu=plan.cpu,
         memory=plan.memory,
+        cpu_architecture=ECS_ARCHITECTURES[spec.platform],
         priority=plan.priority,
         path_patterns=tuple(spec.path_patterns),
         host_patterns=tuple(spec.host_patterns),

@@ -238,6 +238,12 @@ class ServiceArgs:
     hosts: tuple[str, ...] = ()
     """Full names on the environment's domain: routed like host patterns, with DNS records.
     Default none."""
+    allowed_cidrs: tuple[str, ...] = ()
+    """The listener rule's source-ip condition: only these addresses reach the service through the
+    shared load balancer (the others fall through to the next rule). Default none: every address the
+    load balancer admits."""
+    stickiness_duration: int | None = None
+    """Seconds of the target group's ``lb_cookie`` stickiness; default None: no sticky sessions."""
     protocol: Literal["http", "https"] = "http"
     """To the tasks: https when the image serves TLS itself. Default http: the load balancer ends
     TLS, and the tasks are reachable from its security group only."""

@@ -30,6 +30,7 @@ from muon.stacks.definition.fields import (
     _PathError,
     pattern,
 )
+from muon.stacks.definition.traffic import AllowedCidrs, StickinessSpec, TargetTrackingSpec, tracking_problem
 from muon.stacks.definition.types import (
     Arguments,
     BuildArguments,
@@ -51,7 +52,7 @@ from muon.stacks.definition.workload import (
     backlog_scaling_defaults,
 )
 
-ScalingMetric = Literal["cpu", "memory", "requests", "backlog"]
+ScalingMetric = Literal["cpu", "memory", "requests", "backlog", "custom"]
 
 
 class StepSpec(Spec):
@@ -115,8 +116,14 @@ class ScalingSpec(Spec):
     max: int = Field(default=20, ge=1, le=1000, description="Most tasks.")
     metric: ScalingMetric = Field(
         default="cpu",
-        description="cpu, memory (utilisation %), requests (ALB requests per target) or backlog "
-        "(a worker's queued and in-flight messages per running task; a worker's default).",
+        description="cpu, memory (utilisation %), requests (ALB requests per target), backlog "
+        "(a worker's queued and in-flight messages per running task; a worker's default) or custom "
+        "(targetTracking.customMetric).",
+    )
+    target_tracking: TargetTrackingSpec | None = Field(
+        default=None,
+        description="Hold the metric at a target (Application Auto Scaling's alarms) instead of the "
+        "steps of scaleOut and scaleIn.",
     )
     scale_out: StepPolicySpec = Field(default_factory=_default_scale_out)
     scale_in: StepPolicySpec = Field(default_factory=_default_scale_in)
@@ -139,6 +146,7 @@ class ScalingSpec(Spec):
     def _check(self) -> ScalingSpec:
         if self.min is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        tracking_problem(self.metric, self.target_tracking, self.model_fields_set)
         _check_steps(self.scale_out.steps, ascending=True, sign=1, where="scaleOut")
         _check_steps(self.scale_in.steps, ascending=False, sign=-1, where="scaleIn")
         if self.metric in ("cpu", "memory"):
@@ -364,6 +372,14 @@ class ServiceSpec(Spec):
     priority: int | None = Field(
         default=None, ge=1, le=50000, description="Listener rule priority; derived from the name by default."
     )
+    allowed_cidrs: AllowedCidrs = Field(
+        default_factory=list,
+        description="web: only these source addresses reach the service (its listener rule's source-ip "
+        "condition; others fall through to the next rule, by default the listener's 404).",
+    )
+    stickiness: StickinessSpec | None = Field(
+        default=None, description="web: sticky sessions (the load balancer's cookie) for this long."
+    )
     cpu: int = Field(default=256, description="CPU units (1024 = one vCPU).")
     memory: int = Field(default=512, description="MiB.")
     image: ImageReference | None = Field(
@@ -453,8 +469,12 @@ class ServiceSpec(Spec):
         self._check_roles()
         if self.hosts and self.host_patterns:
             raise _PathError(("hosts",), "give hosts (on the domain) or hostPatterns (any name), not both")
-        if len(self.path_patterns) + len(self.host_patterns) + len(self.hosts) > 5:
-            raise ValueError("a listener rule takes at most 5 path and host patterns together")
+        values = len(self.path_patterns) + len(self.host_patterns) + len(self.hosts) + len(self.allowed_cidrs)
+        if values > 5:
+            # ELB quotas: "Condition values per rule: 5" (paths, hosts and source addresses together).
+            raise ValueError(
+                "a listener rule takes at most 5 path and host patterns and allowedCidrs together"
+            )
         if self.image is not None and self.build is not None:
             raise _PathError(
                 ("build",), "give either image (built elsewhere) or build (built here), not both"
@@ -529,6 +549,12 @@ class ServiceSpec(Spec):
                 )
             if self.priority is not None:
                 raise _PathError(("priority",), f"a {self.kind} service has no listener rule to order")
+            for key, value in (("allowedCidrs", self.allowed_cidrs), ("stickiness", self.stickiness)):
+                if value:
+                    raise _PathError(
+                        (key,),
+                        f"a {self.kind} service is not behind the load balancer; {key} is for kind: web",
+                    )
         if self.kind == "backend" and self.port is None:
             raise _PathError(("port",), "a backend service needs the port its callers reach it on")
         if self.kind == "worker" and self.port is not None:

@@ -30,6 +30,7 @@ from muon.stacks.definition.types import ECS_ARCHITECTURES
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.routing import service_hosts
 from muon.stacks.resolve.secrets_manager import managed_secrets
+from muon.stacks.resolve.traffic import target_tracking
 from muon.stacks.resolve.workloads import WorkloadWiring, queue_variable_names, queue_variables
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
@@ -170,6 +171,7 @@ def scaling_config(spec: ScalingSpec, tier: Tier, kind: ServiceKind = "web") -> 
         scale_out=_policy(spec.scale_out),
         scale_in=_policy(spec.scale_in),
         schedules=tuple(Schedule(s.name, s.schedule, s.min, s.max, s.timezone) for s in spec.schedules),
+        target_tracking=target_tracking(spec.target_tracking),
     )
 
 
@@ -405,6 +407,8 @@ def service_args(
         path_patterns=tuple(spec.path_patterns),
         host_patterns=tuple(spec.host_patterns),
         hosts=plan.hosts,
+        allowed_cidrs=tuple(spec.allowed_cidrs),
+        stickiness_duration=spec.stickiness.duration if spec.stickiness is not None else None,
         protocol=spec.protocol,
         environment_variables=environment_variables(plan, placeholders, wiring, database, workload),
         secrets=dict(plan.secrets),

@@ -21,6 +21,7 @@ from muon.components.naming import fit
 from muon.components.policies import allow, assume_role_policy, document, ready, to_json
 from muon.components.queue import tls_only_queue
 from muon.components.registry import execution_role_path
+from muon.components.service_access import managed_secret_statements
 
 ALIAS = "live"
 
@@ -88,6 +89,7 @@ class Function(pulumi.ComponentResource):
         variables = {
             **args.environment,
             **{f"{k}_PARAMETER": arn.split(":parameter", 1)[-1] for k, arn in args.parameters.items()},
+            **{f"{k}_SECRET": secret.value_from for k, secret in args.managed_secrets.items()},
         }
         function = aws.lambda_.Function(
             f"{name}-function",
@@ -386,6 +388,7 @@ def function_policy(
         statements.append(
             allow("ssm:GetParameters", sorted(set(args.parameters.values())), Sid="ReadOwnParameters")
         )
+    statements += managed_secret_statements(list(args.managed_secrets.values()))
     if dead_letters is not None:
         statements.append(
             allow(

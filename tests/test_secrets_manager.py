@@ -4,11 +4,14 @@ on exactly the named secrets and keys, and bad references refused in one line.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
 from tests.aws_models import assert_valid
+from tests.conftest import render_definition_text
 
 ENVS = "environments: {dev: {}, production: {}}\n"
 BANANA = ENVS + "services:\n  banana:\n    port: 8080\n    pathPatterns: [/bananas]\n"
@@ -142,3 +145,69 @@ def test_a_secret_of_another_region_is_read_by_its_arn_and_decrypted_there(rende
     assert statements["DecryptOwnSecrets"]["Condition"] == {
         "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}
     }
+
+
+FUNCTION = """environments: {{dev: {{}}}}
+functions:
+  hello:
+    source: fn
+    runtime: python3.12
+    handler: app.handler
+    secrets: {secrets}
+"""
+
+
+def _function_project(tmp_path: Path) -> Path:
+    (tmp_path / "fn").mkdir()
+    (tmp_path / "fn" / "app.py").write_text("def handler(event, context):\n    return {}\n")
+    return tmp_path
+
+
+def test_a_function_reads_its_secrets_manager_secrets_by_variable(tmp_path: Path) -> None:
+    secrets = (
+        "{TOKEN: /acme/token, STRIPE: {secret: 'acme/${Environment}/stripe', key: '"
+        + SECRET_KEY.replace("111111111111", "123456789012")
+        + "'}}"
+    )
+    rendering = render_definition_text(_function_project(tmp_path), FUNCTION.format(secrets=secrets), ["dev"])
+    function = rendering.one("aws:lambda/function:Function", "dev-hello-function").inputs
+    assert function["environment"]["variables"] == {
+        "TOKEN_PARAMETER": "/acme/token",
+        "STRIPE_SECRET": f"{ACCOUNT}:acme/dev/stripe",
+    }
+    policy = rendering.one("aws:iam/rolePolicy:RolePolicy", "dev-hello-role-policy").json("policy")
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["ReadOwnSecrets"]["Resource"] == f"{ACCOUNT}:acme/dev/stripe-??????"
+    assert statements["DecryptOwnSecrets"]["Resource"] == SECRET_KEY.replace("111111111111", "123456789012")
+    assert statements["DecryptOwnSecrets"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}
+    }
+    assert statements["ReadOwnParameters"]["Resource"] == [
+        "arn:aws:ssm:us-east-1:123456789012:parameter/acme/token"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("secrets", "expected"),
+    [
+        (
+            "{TOKEN: {secret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:t-AbC123'}}",
+            "functions.hello.secrets.TOKEN.secret: a Secrets Manager secret of eu-west-1, but it is used in "
+            "us-east-1 (the function reads its secrets in its own region)",
+        ),
+        (
+            "{TOKEN: {secret: acme/token, jsonKey: password}}",
+            "functions.hello.secrets.TOKEN.jsonKey: ",
+        ),
+        (
+            "{TOKEN: {secret: acme/token}}\n    environment: {TOKEN_SECRET: 'true'}",
+            "functions.hello.secrets.TOKEN: also a variable in environment",
+        ),
+    ],
+)
+def test_a_bad_function_secret_is_refused_in_one_line(tmp_path: Path, secrets, expected) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        render_definition_text(_function_project(tmp_path), FUNCTION.format(secrets=secrets), ["dev"])
+    (problem,) = caught.value.problems
+    assert expected in problem, problem
+    assert "\n" not in problem

@@ -302,6 +302,16 @@ SECRET_NAME = r"[A-Za-z0-9/_+=.@${}-]{1,512}"
 """CreateSecret's Name: letters, digits and /_+=.@- (``${Environment}``, ``${ServiceName}`` allowed)."""
 SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
 """The six random characters Secrets Manager appends to a secret's name in its (complete) ARN."""
+
+
+def _secret_placeholders(value: str) -> str:
+    """A secret's name may vary by environment and workload, and by nothing else muon knows."""
+    rest = value.replace("${Environment}", "").replace("${ServiceName}", "")
+    if "${" in rest or "}" in rest:
+        raise ValueError("only ${Environment} and ${ServiceName} may stand in a secret's name")
+    return value
+
+
 SecretsManagerSecret = Annotated[
     str,
     pattern(
@@ -309,8 +319,20 @@ SecretsManagerSecret = Annotated[
         "a Secrets Manager secret name (e.g. banana/stripe) or its ARN; never the secret itself",
     ),
     Field(max_length=2048),  # GetSecretValue's SecretId
+    AfterValidator(_secret_placeholders),
     # ECS reads a secret of another region or account by its full ARN.
     ArnScope("a Secrets Manager secret", "any"),
+]
+FunctionSecretsManagerSecret = Annotated[
+    str,
+    pattern(
+        rf"^(?:{SECRET_NAME}|arn:aws(-[a-z]+)*:secretsmanager:[a-z]{{2}}(-[a-z]+)+-\d:\d{{12}}:secret:{SECRET_NAME})$",
+        "a Secrets Manager secret name (e.g. banana/stripe) or its ARN; never the secret itself",
+    ),
+    Field(max_length=2048),
+    AfterValidator(_secret_placeholders),
+    # A function calls GetSecretValue in its own region: a secret of another is not found there.
+    ArnScope("a Secrets Manager secret", "stack"),
 ]
 SecretJsonKey = Annotated[
     str,

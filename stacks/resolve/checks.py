@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from muon.components.cluster import is_arm64
 from muon.stacks.definition.fields import SecretsManagerSpec, SecretSpec
-from muon.stacks.definition.function import HttpTrigger
+from muon.stacks.definition.function import FunctionSecretSpec, HttpTrigger
 from muon.stacks.definition.service import PermissionSpec
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.functions import queue_trigger_problems
@@ -141,7 +141,7 @@ def _statements_size(permissions: list[PermissionSpec]) -> int:
     return len(json.dumps(statements, separators=(",", ":")))
 
 
-def _secret_reference(reference: str | SecretSpec | SecretsManagerSpec) -> str:
+def _secret_reference(reference: str | SecretSpec | SecretsManagerSpec | FunctionSecretSpec) -> str:
     if isinstance(reference, str):
         return reference
     return reference.parameter if isinstance(reference, SecretSpec) else reference.secret
@@ -162,7 +162,7 @@ def iam_policies_within_size(scope: Scope) -> list[str]:
         roles.append((f"services.{name}.secrets", OWN_STATEMENTS + secrets, "execution"))
     for name, function in definition.functions.items():
         queues = sum(1 for t in function.triggers if t.type == "queue")
-        secrets = sum(PER_PARAMETER + len(reference) for reference in function.secrets.values())
+        secrets = sum(PER_PARAMETER + len(_secret_reference(r)) for r in function.secrets.values())
         size = OWN_STATEMENTS + PER_QUEUE * queues + secrets + _statements_size(function.permissions)
         roles.append((f"functions.{name}.permissions", size, "function"))
     for where, size, role in roles:

@@ -8,16 +8,18 @@ import pulumi
 
 from muon.components.context import AwsContext
 from muon.components.function import Function, FunctionArgs, HttpRoute
-from muon.components.service_args import EnvironmentWiring, Permission, QueueAccess
-from muon.stacks.definition.fields import Tier
+from muon.components.service_args import EnvironmentWiring, ManagedSecret, Permission, QueueAccess
+from muon.stacks.definition.fields import SecretsManagerSpec, Tier
 from muon.stacks.definition.function import (
     DEPLOYMENTS,
     AlexaSkillTrigger,
+    FunctionSecretSpec,
     FunctionSpec,
     HttpTrigger,
     QueueTrigger,
     ScheduleTrigger,
 )
+from muon.stacks.resolve.secrets_manager import managed_secret
 from muon.stacks.resolve.services import INCIDENT_DEFAULTS, parameter_arn
 from muon.stacks.resolve.sites import host_on_domain
 
@@ -65,6 +67,26 @@ def function_hosts(
     }
 
 
+def function_secrets(
+    name: str, spec: FunctionSpec, environment: str, context: AwsContext
+) -> dict[str, ManagedSecret]:
+    """The Secrets Manager secrets the function reads, by variable (their names' placeholders and
+    their region were checked with the definition: nothing here can fail)."""
+    return {
+        variable: managed_secret(
+            SecretsManagerSpec.model_construct(
+                secret=declared.secret, key=declared.key, json_key=None, version_stage=None, version_id=None
+            ),
+            context,
+            environment=environment,
+            service=name,
+            where=f"functions.{name}.secrets.{variable}",
+        )
+        for variable, declared in spec.secrets.items()
+        if isinstance(declared, FunctionSecretSpec)
+    }
+
+
 def function_args(
     name: str,
     spec: FunctionSpec,
@@ -96,7 +118,8 @@ def function_args(
         log_retention_days=wiring.log_retention_days,
         error_rate_percent=INCIDENT_DEFAULTS[tier][0],
         environment=dict(spec.environment),
-        parameters={k: parameter_arn(context, v) for k, v in spec.secrets.items()},
+        parameters={k: parameter_arn(context, v) for k, v in spec.secrets.items() if isinstance(v, str)},
+        managed_secrets=function_secrets(name, spec, environment, context),
         permissions=tuple(Permission(tuple(p.actions), tuple(p.resources)) for p in spec.permissions),
         tracing=spec.tracing,
         reserved_concurrency=spec.reserved_concurrency,

@@ -198,3 +198,24 @@ def test_bad_routing_options_are_refused_in_one_line(render_definition, extra, e
     (problem,) = caught.value.problems
     assert expected in problem, problem
     assert "\n" not in problem
+
+
+def test_the_estimate_prices_the_alarms_aws_makes_for_target_tracking(render_definition) -> None:
+    from muon.plan.cost import estimate
+    from muon.plan.prices import prices_for
+
+    rendering = render_definition(SERVICE + "    scaling: {targetTracking: {target: 60}}\n", ["dev"])
+    lines = [
+        line
+        for line in estimate(rendering, "us-east-1").lines
+        if line.resource == "dev-banana-scaling-track-cpu"
+    ]
+    (line,) = lines
+    assert line.item == "CloudWatch alarms of target tracking"
+    assert line.monthly == pytest.approx(2 * prices_for("us-east-1")["alarmMonth"])
+    # Step policies cost nothing themselves: their alarms are priced as alarms.
+    steps = estimate(render_definition(SERVICE, ["dev"]), "us-east-1")
+    assert not [line for line in steps.lines if "scaling-scale-" in line.resource]
+    assert [
+        line.item for line in steps.lines if line.resource == "dev-banana-scaling-cpuutilization-high"
+    ] == ["CloudWatch alarm"]

@@ -292,7 +292,7 @@ class FunctionSpec(Spec):
         if size > MAX_VARIABLES_BYTES:
             raise _PathError(
                 ("environment",),
-                f"{size:,} characters of variables (with the <NAME>_PARAMETER or _SECRET muon adds per "
-                "secret); Lambda "
-                f"takes at most {MAX_VARIABLES_BYTES:,}: keep large values in Parameter Store",
+                f"{size:,} characters of variables (with the <NAME>_PARAMETER muon adds per secret, "
+                f"<NAME>_SECRET per Secrets Manager secret); Lambda takes at most {MAX_VARIABLES_BYTES:,}: "
+                "keep large values in Parameter Store",
             )

@@ -20,6 +20,15 @@ ClusterProvider = Literal["fargate", "ec2"]
 
 # The ECS-optimized Amazon Linux 2023 AMI, published by AWS as public SSM parameters.
 AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+ARM64_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+"""Graviton hosts boot the arm64 variant (ECS developer guide, "Retrieving Amazon ECS-optimized Linux
+AMI metadata": ``amazon-linux-2023/arm64/recommended``)."""
+
+
+def ami_parameter(instance_type: str) -> str:
+    """AWS's ECS-optimized AMI parameter for the hosts' architecture."""
+    return ARM64_AMI_PARAMETER if is_arm64(instance_type) else AMI_PARAMETER
+
 
 # Extra interface endpoints the ECS agent on EC2 instances needs when there is no NAT gateway.
 EC2_AGENT_ENDPOINTS = ("ecs", "ecs-agent", "ecs-telemetry")
@@ -190,12 +199,12 @@ class Cluster(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        # x86 only: images are built for linux/amd64 (Graviton types are refused by the definition).
+        # The AMI of the hosts' architecture (Graviton types boot the arm64 one).
         image_id: pulumi.Input[str]
         if args.image_id is not None and args.image_id.startswith("ami-"):
             image_id = args.image_id
         else:
-            parameter = args.image_id or AMI_PARAMETER
+            parameter = args.image_id or ami_parameter(args.instance_type)
             image_id = aws.ssm.get_parameter_output(
                 name=parameter, opts=pulumi.InvokeOutputOptions(parent=self)
             ).value

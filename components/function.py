@@ -88,6 +88,7 @@ class Function(pulumi.ComponentResource):
         variables = {
             **args.environment,
             **{f"{k}_PARAMETER": arn.split(":parameter", 1)[-1] for k, arn in args.parameters.items()},
+            **{f"{k}_SECRET": secret.value_from for k, secret in args.managed_secrets.items()},
         }
         function = aws.lambda_.Function(
             f"{name}-function",

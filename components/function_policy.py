@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from muon.components.function_args import FunctionArgs
 from muon.components.policies import allow, document
+from muon.components.service_access import managed_secret_statements
 
 
 def own_queue_visibility(timeout: int, window: int | None) -> int:
@@ -50,6 +51,7 @@ def function_policy(
         statements.append(
             allow("ssm:GetParameters", sorted(set(args.parameters.values())), Sid="ReadOwnParameters")
         )
+    statements += managed_secret_statements(list(args.managed_secrets.values()))
     if dead_letters is not None:
         statements.append(
             allow(

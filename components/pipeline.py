@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.bucket import ExistingBucket, PrivateBucket
-from muon.components.buildspecs import deploy_buildspec, image_buildspec, update_buildspec
+from muon.components.buildspecs import ImageTarget, deploy_buildspec, image_buildspec, update_buildspec
 from muon.components.encryption import KeyArgs, key_or_existing
 from muon.components.pipeline_access import deploy_policy, vpc_statements
 from muon.components.pipeline_args import PipelineArgs, Scope, TestNetwork
@@ -39,6 +39,23 @@ from muon.components.registry import execution_role_path
 
 DEPLOY_TIMEOUT_MINUTES = 120
 """`pulumi up` creating a database plus the rollout check can outlast a build's usual half hour."""
+
+
+ARM_BUILD_IMAGE = "aws/codebuild/amazonlinux-aarch64-standard:3.0"
+"""CodeBuild's managed Amazon Linux 2023 image for ARM hosts (CodeBuild user guide, "Docker images
+provided by CodeBuild": environment type ARM_CONTAINER)."""
+
+
+def arm64_images(images: tuple[ImageTarget, ...]) -> bool:
+    """The image build runs on ARM when the images are arm64 (the definition refuses a mix)."""
+    return bool(images) and all(target.platform == "linux/arm64" for target in images)
+
+
+def build_host(arm: bool, image: str) -> dict[str, str]:
+    """An arm64 image is built natively on an ARM host, never under emulation."""
+    if arm:
+        return {"type": "ARM_CONTAINER", "image": ARM_BUILD_IMAGE}
+    return {"type": "LINUX_CONTAINER", "image": image}
 
 
 @dataclass
@@ -245,8 +262,7 @@ class Pipeline(pulumi.ComponentResource):
             artifacts={"type": "CODEPIPELINE"},
             source={"type": "CODEPIPELINE", "buildspec": buildspec},
             environment={
-                "type": "LINUX_CONTAINER",
-                "image": build.image,
+                **build_host(key == "image" and arm64_images(args.images), build.image),
                 "compute_type": build.compute_type,
                 "image_pull_credentials_type": "CODEBUILD",
                 "privileged_mode": privileged,

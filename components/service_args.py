@@ -83,6 +83,22 @@ class Permission:
 
 
 @dataclass(frozen=True)
+class ManagedSecret:
+    """A Secrets Manager secret ECS injects (ECS developer guide, "Pass Secrets Manager secrets
+    through Amazon ECS environment variables"); every field is what the definition named."""
+
+    value_from: str
+    """The task definition's ``valueFrom``: the secret's ARN, then ``:json-key:version-stage:version-id``
+    when one of them is given (empty fields stay empty)."""
+    arn: str
+    """What IAM matches: the complete ARN, or a name's ARN followed by ``-??????`` (the six
+    characters Secrets Manager appends; Secrets Manager user guide, "Resource: ARN with wildcards")."""
+    key_arn: str | None = None
+    """The customer managed KMS key it is encrypted with; default None: AWS's own key, for which
+    the execution role needs no grant."""
+
+
+@dataclass(frozen=True)
 class DatabaseAccess:
     """What the service's tasks need to reach their own database (from the Database component)."""
 
@@ -208,6 +224,9 @@ class ServiceArgs:
     for one (ALB priorities are unique per listener). None: not behind the load balancer."""
     scaling: ScalingConfig = field(default_factory=ScalingConfig)
     """Default: 2 to 20 tasks on CPU, mu's steps (``ScalingConfig``)."""
+    cpu_architecture: Literal["X86_64", "ARM64"] = "X86_64"
+    """What the image is built for and the tasks run on; default X86_64. ARM64: Fargate's Graviton,
+    or an EC2 cluster whose hosts are Graviton types (the definition matches the two)."""
     cpu: int = 256
     """CPU units; default 256 (a quarter vCPU), Fargate's smallest size, as CDK's task definitions."""
     memory: int = 512
@@ -221,6 +240,12 @@ class ServiceArgs:
     hosts: tuple[str, ...] = ()
     """Full names on the environment's domain: routed like host patterns, with DNS records.
     Default none."""
+    allowed_cidrs: tuple[str, ...] = ()
+    """The listener rule's source-ip condition: only these addresses reach the service through the
+    shared load balancer (the others fall through to the next rule). Default none: every address the
+    load balancer admits."""
+    stickiness_duration: int | None = None
+    """Seconds of the target group's ``lb_cookie`` stickiness; default None: no sticky sessions."""
     protocol: Literal["http", "https"] = "http"
     """To the tasks: https when the image serves TLS itself. Default http: the load balancer ends
     TLS, and the tasks are reachable from its security group only."""
@@ -231,6 +256,8 @@ class ServiceArgs:
     secret_keys: dict[str, str] = field(default_factory=dict)
     """Variable name → the KMS key its parameter is encrypted with, when not the environment's;
     default none: every secret under the environment's key."""
+    managed_secrets: dict[str, ManagedSecret] = field(default_factory=dict)
+    """Variable name → a Secrets Manager secret (injected by ECS like a parameter); default none."""
     health_check: TargetHealthCheck = TargetHealthCheck()
     """Default: ``/``, 200-399, every 15 s (``TargetHealthCheck``)."""
     grace_period: int = 60

@@ -128,6 +128,10 @@ def route(
         target_type="ip",
         vpc_id=wiring.vpc_id,
         deregistration_delay=args.deregistration_delay,
+        # ELB user guide, "Sticky sessions for your Application Load Balancer": duration-based (lb_cookie).
+        stickiness={"type": "lb_cookie", "enabled": True, "cookie_duration": args.stickiness_duration}
+        if args.stickiness_duration is not None
+        else None,
         health_check={
             "enabled": True,
             "path": hc.path,
@@ -146,6 +150,10 @@ def route(
         conditions.append({"path_pattern": {"values": list(args.path_patterns)}})
     if args.host_patterns or args.hosts:
         conditions.append({"host_header": {"values": [*args.host_patterns, *args.hosts]}})
+    if args.allowed_cidrs:
+        # On the service's own rule, not the shared load balancer's security group (which admits the
+        # other services' clients too); ELB user guide, "Listener rules": source-ip condition.
+        conditions.append({"source_ip": {"values": list(args.allowed_cidrs)}})
     rule = aws.lb.ListenerRule(
         f"{name}-rule",
         listener_arn=wiring.listener_arn,

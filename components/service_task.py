@@ -75,6 +75,7 @@ def service_roles(
                     args.wiring.key_arn,
                     args.database,
                     args.secret_keys,
+                    args.managed_secrets,
                 )
             ),
             opts=child,
@@ -130,7 +131,12 @@ def container(args: ServiceArgs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         "privileged": False,
         "stopTimeout": 30,
         "linuxParameters": {"initProcessEnabled": True},
-        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(args.secrets.items())],
+        "secrets": [
+            {"name": k, "valueFrom": v}
+            for k, v in sorted(
+                {**args.secrets, **{n: s.value_from for n, s in args.managed_secrets.items()}}.items()
+            )
+        ],
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
@@ -208,8 +214,9 @@ def task_definition(
     roles: ServiceRoles,
     child: pulumi.ResourceOptions,
 ) -> aws.ecs.TaskDefinition:
-    """One container in awsvpc mode, on Fargate (x86_64 Linux) or the cluster's EC2 hosts."""
+    """One container in awsvpc mode, on Fargate (x86_64 or ARM64 Linux) or the cluster's EC2 hosts."""
     fargate = args.wiring.provider == "fargate"
+    arm = args.cpu_architecture == "ARM64"
     definition, volumes = container(args)
     return aws.ecs.TaskDefinition(
         f"{name}-task",
@@ -223,8 +230,10 @@ def task_definition(
         task_role_arn=roles.task_arn,
         container_definitions=container_definitions(args, definition, log_group.name),
         volumes=volumes,
-        runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}
-        if fargate
+        # ECS API reference, RuntimePlatform: Fargate needs it; on EC2 an ARM64 task is placed only
+        # on ARM64 hosts with it (an x86 task on EC2 keeps none, as before).
+        runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": args.cpu_architecture}
+        if fargate or arm
         else None,
         tags=args.tags,
         opts=child,

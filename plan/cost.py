@@ -35,7 +35,6 @@ FREE = frozenset(
         "aws:backup/vault:Vault",
         "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
         "aws:acm/certificateValidation:CertificateValidation",
-        "aws:appautoscaling/policy:Policy",
         "aws:appautoscaling/scheduledAction:ScheduledAction",
         "aws:appautoscaling/target:Target",
         "aws:cloudwatch/eventRule:EventRule",  # events from AWS services are free

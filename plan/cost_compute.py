@@ -115,12 +115,17 @@ def _ecs_service(resource: RenderedResource, ctx: PricingContext) -> Iterator[Li
         return
     vcpu, gb = int(task.inputs["cpu"]) / 1024, int(task.inputs["memory"]) / 1024
     on_demand, spot = _split(strategy, count)
-    per_task = vcpu * prices["fargateVcpuHour"] + gb * prices["fargateGbHour"]
-    size = f"{vcpu:g} vCPU x ${prices['fargateVcpuHour']:g} + {gb:g} GB x ${prices['fargateGbHour']:g}"
+    # Fargate pricing page: Linux/ARM (Graviton) has its own per-vCPU and per-GB rates.
+    arm = (task.inputs.get("runtimePlatform") or {}).get("cpuArchitecture") == "ARM64"
+    cpu_rate, gb_rate = (
+        ("fargateArmVcpuHour", "fargateArmGbHour") if arm else ("fargateVcpuHour", "fargateGbHour")
+    )
+    per_task = vcpu * prices[cpu_rate] + gb * prices[gb_rate]
+    size = f"{vcpu:g} vCPU x ${prices[cpu_rate]:g} + {gb:g} GB x ${prices[gb_rate]:g}"
     if on_demand:
         yield LineItem(
             group,
-            "Fargate tasks",
+            "Fargate ARM tasks" if arm else "Fargate tasks",
             resource.name,
             on_demand * per_task * ctx.hours,
             f"{on_demand:g} x {ctx.hours:g} h x ({size})",
@@ -130,7 +135,7 @@ def _ecs_service(resource: RenderedResource, ctx: PricingContext) -> Iterator[Li
         discount = ctx.prices.spot_discount
         yield LineItem(
             group,
-            "Fargate Spot tasks",
+            "Fargate Spot ARM tasks" if arm else "Fargate Spot tasks",
             resource.name,
             spot * per_task * (1 - discount) * ctx.hours,
             f"{spot:g} x {ctx.hours:g} h x ({size}) x {1 - discount:g}",

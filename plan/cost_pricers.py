@@ -128,6 +128,26 @@ def _alarm(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem
     )
 
 
+TARGET_TRACKING_ALARMS = 2
+"""Application Auto Scaling makes a high and a low alarm for each target-tracking policy (its user guide,
+"Target tracking scaling policies"); CloudWatch bills them like any alarm. Step policies are free:
+their alarms are declared, and priced, on their own."""
+
+
+def _scaling_policy(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
+    if resource.inputs.get("policyType") != "TargetTrackingScaling":
+        return
+    rate = ctx.prices["alarmMonth"]
+    yield LineItem(
+        ctx.group_of[resource.urn],
+        "CloudWatch alarms of target tracking",
+        resource.name,
+        TARGET_TRACKING_ALARMS * rate,
+        f"{TARGET_TRACKING_ALARMS} x ${rate:g}/month",
+        "the high and low alarms Application Auto Scaling makes for the policy",
+    )
+
+
 def _parameter(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
     if resource.inputs.get("tier") in ("Advanced", "Intelligent-Tiering"):
         yield from _fixed("advanced parameter", "advancedParameterMonth")(resource, ctx)
@@ -220,6 +240,7 @@ PRICERS: dict[str, Pricer] = {
     "aws:kms/key:Key": _fixed("KMS key", "kmsKeyMonth"),
     "aws:ssm/parameter:Parameter": _parameter,
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:appautoscaling/policy:Policy": _scaling_policy,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": _fixed(
         "CloudWatch composite alarm", "compositeAlarmMonth"
     ),

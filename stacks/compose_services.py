@@ -157,6 +157,7 @@ def local_builds(
                 tag=f"{DEPLOYED_TAG_PREFIX}{plan.name}-{build.tag}",
                 target=build.target,
                 build_args=build.args,
+                platform=build.platform,
             ),
             opts=pulumi.ResourceOptions(parent=environment).merge(
                 service_moved(plan.name, service, services[service])

@@ -97,6 +97,7 @@ def _listener_rule(i: Inputs) -> dict[str, Any]:
     fields = {
         "pathPattern": ("path-pattern", "PathPatternConfig"),
         "hostHeader": ("host-header", "HostHeaderConfig"),
+        "sourceIp": ("source-ip", "SourceIpConfig"),
     }
     conditions = []
     for condition in i.get("conditions") or []:
@@ -110,6 +111,41 @@ def _listener_rule(i: Inputs) -> dict[str, Any]:
     return _present(
         ListenerArn=i.get("listenerArn"), Priority=i.get("priority"), Conditions=conditions, Actions=actions
     )
+
+
+def _scaling_policy(i: Inputs) -> dict[str, Any]:
+    tracking = i.get("targetTrackingScalingPolicyConfiguration")
+    call = _present(
+        PolicyName=i.get("name") or "placeholder",
+        ServiceNamespace=i.get("serviceNamespace"),
+        ResourceId=i.get("resourceId"),
+        ScalableDimension=i.get("scalableDimension"),
+        PolicyType=i.get("policyType"),
+    )
+    if tracking:
+        predefined = tracking.get("predefinedMetricSpecification") or {}
+        custom = tracking.get("customizedMetricSpecification") or {}
+        call["TargetTrackingScalingPolicyConfiguration"] = _present(
+            TargetValue=tracking.get("targetValue"),
+            ScaleOutCooldown=tracking.get("scaleOutCooldown"),
+            ScaleInCooldown=tracking.get("scaleInCooldown"),
+            DisableScaleIn=tracking.get("disableScaleIn"),
+            PredefinedMetricSpecification=_present(
+                PredefinedMetricType=predefined.get("predefinedMetricType"),
+                ResourceLabel=predefined.get("resourceLabel"),
+            )
+            or None,
+            CustomizedMetricSpecification=_present(
+                Namespace=custom.get("namespace"),
+                MetricName=custom.get("metricName"),
+                Statistic=custom.get("statistic"),
+                Unit=custom.get("unit"),
+                Dimensions=[{"Name": d["name"], "Value": d["value"]} for d in custom.get("dimensions") or []]
+                or None,
+            )
+            or None,
+        )
+    return call
 
 
 def _queue(i: Inputs) -> dict[str, Any]:
@@ -273,6 +309,7 @@ CREATES: dict[str, tuple[str, str, Mapper]] = {
     "aws:ecs/service:Service": ("ecs", "CreateService", _service),
     "aws:lb/targetGroup:TargetGroup": ("elbv2", "CreateTargetGroup", _target_group),
     "aws:lb/listenerRule:ListenerRule": ("elbv2", "CreateRule", _listener_rule),
+    "aws:appautoscaling/policy:Policy": ("application-autoscaling", "PutScalingPolicy", _scaling_policy),
     "aws:sqs/queue:Queue": ("sqs", "CreateQueue", _queue),
     "aws:lambda/function:Function": ("lambda", "CreateFunction", _function),
     "aws:iam/role:Role": ("iam", "CreateRole", _role),

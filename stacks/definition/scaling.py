@@ -8,9 +8,10 @@ from pydantic import Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from muon.stacks.definition.fields import Spec, _PathError, pattern
+from muon.stacks.definition.traffic import TargetTrackingSpec, tracking_problem
 from muon.stacks.definition.types import ScalingSchedule, TimeZone
 
-ScalingMetric = Literal["cpu", "memory", "requests", "backlog"]
+ScalingMetric = Literal["cpu", "memory", "requests", "backlog", "custom"]
 
 
 class StepSpec(Spec):
@@ -74,8 +75,14 @@ class ScalingSpec(Spec):
     max: int = Field(default=20, ge=1, le=1000, description="Most tasks.")
     metric: ScalingMetric = Field(
         default="cpu",
-        description="cpu, memory (utilisation %), requests (ALB requests per target) or backlog "
-        "(a worker's queued and in-flight messages per running task; a worker's default).",
+        description="cpu, memory (utilisation %), requests (ALB requests per target), backlog "
+        "(a worker's queued and in-flight messages per running task; a worker's default) or custom "
+        "(targetTracking.customMetric).",
+    )
+    target_tracking: TargetTrackingSpec | None = Field(
+        default=None,
+        description="Hold the metric at a target (Application Auto Scaling's alarms) instead of the "
+        "steps of scaleOut and scaleIn.",
     )
     scale_out: StepPolicySpec = Field(default_factory=_default_scale_out)
     scale_in: StepPolicySpec = Field(default_factory=_default_scale_in)
@@ -98,6 +105,7 @@ class ScalingSpec(Spec):
     def _check(self) -> ScalingSpec:
         if self.min is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        tracking_problem(self.metric, self.target_tracking, self.model_fields_set)
         _check_steps(self.scale_out.steps, ascending=True, sign=1, where="scaleOut")
         _check_steps(self.scale_in.steps, ascending=False, sign=-1, where="scaleIn")
         if self.metric in ("cpu", "memory"):

@@ -32,6 +32,7 @@ from muon.stacks.definition.health import ContainerHealthCheckSpec, HealthCheckS
 from muon.stacks.definition.scaling import (
     ScalingSpec,
 )
+from muon.stacks.definition.traffic import AllowedCidrs, StickinessSpec
 from muon.stacks.definition.types import (
     BuildArguments,
     EnvName,
@@ -39,6 +40,7 @@ from muon.stacks.definition.types import (
     Folder,
     FreeText,
     Host,
+    Platform,
     ServiceVariables,
     Variables,
 )
@@ -187,10 +189,23 @@ class ServiceSpec(Spec):
         "(each name is one more load balancer, reached at <name>.<domain>); default: the environment's "
         "first one. An ALB takes 100 target groups: name one for the 101st web service.",
     )
+    allowed_cidrs: AllowedCidrs = Field(
+        default_factory=list,
+        description="web: only these source addresses reach the service (its listener rule's source-ip "
+        "condition; others fall through to the next rule, by default the listener's 404).",
+    )
+    stickiness: StickinessSpec | None = Field(
+        default=None, description="web: sticky sessions (the load balancer's cookie) for this long."
+    )
     cpu: int = Field(default=256, description="CPU units (1024 = one vCPU).")
     memory: int = Field(default=512, description="MiB.")
     image: ImageReference | None = Field(
         default=None, description="Default image; the stack's muon:images wins."
+    )
+    platform: Platform = Field(
+        default="linux/x86_64",
+        description="linux/arm64: built for and run on Graviton (Fargate ARM, or an EC2 environment whose "
+        "hosts are Graviton types); its jobs run on it too.",
     )
     build: BuildSpec | None = Field(
         default=None, description="Build and push the image during `pulumi up` instead of naming one."
@@ -217,7 +232,8 @@ class ServiceSpec(Spec):
     secrets: dict[EnvName, SecretReference] = Field(
         default_factory=dict,
         description="Variables from Parameter Store: name to parameter name or ARN, or {parameter, key} "
-        "for a parameter encrypted with another KMS key than the environment's.",
+        "for a parameter encrypted with another KMS key than the environment's; or from Secrets Manager: "
+        "{secret, jsonKey, versionStage or versionId, key}.",
     )
     environments: dict[Name, ServiceEnvironmentOverride] = Field(default_factory=dict)
     scaling: ScalingSpec = Field(default_factory=ScalingSpec.model_construct)
@@ -270,8 +286,12 @@ class ServiceSpec(Spec):
         self._check_roles()
         if self.hosts and self.host_patterns:
             raise _PathError(("hosts",), "give hosts (on the domain) or hostPatterns (any name), not both")
-        if len(self.path_patterns) + len(self.host_patterns) + len(self.hosts) > 5:
-            raise ValueError("a listener rule takes at most 5 path and host patterns together")
+        values = len(self.path_patterns) + len(self.host_patterns) + len(self.hosts) + len(self.allowed_cidrs)
+        if values > 5:
+            # ELB quotas: "Condition values per rule: 5" (paths, hosts and source addresses together).
+            raise ValueError(
+                "a listener rule takes at most 5 path and host patterns and allowedCidrs together"
+            )
         if self.image is not None and self.build is not None:
             raise _PathError(
                 ("build",), "give either image (built elsewhere) or build (built here), not both"
@@ -348,6 +368,12 @@ class ServiceSpec(Spec):
                 raise _PathError(("priority",), f"a {self.kind} service has no listener rule to order")
             if self.load_balancer is not None:
                 raise _PathError(("loadBalancer",), f"a {self.kind} service is behind no load balancer")
+            for key, value in (("allowedCidrs", self.allowed_cidrs), ("stickiness", self.stickiness)):
+                if value:
+                    raise _PathError(
+                        (key,),
+                        f"a {self.kind} service is not behind the load balancer; {key} is for kind: web",
+                    )
         if self.kind == "backend" and self.port is None:
             raise _PathError(("port",), "a backend service needs the port its callers reach it on")
         if self.kind == "worker" and self.port is not None:

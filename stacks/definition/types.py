@@ -175,6 +175,71 @@ def arn_parts(value: str) -> tuple[str, str, str]:
     return parts[1], parts[2], parts[3]
 
 
+# -- Secrets Manager secrets (ECS: "Pass Secrets Manager secrets through Amazon ECS environment
+# variables"; Secrets Manager API reference, CreateSecret Name and GetSecretValue) -------------------
+
+SECRET_NAME = r"[A-Za-z0-9/_+=.@${}-]{1,512}"
+"""CreateSecret's Name: letters, digits and /_+=.@- (``${Environment}``, ``${ServiceName}`` allowed)."""
+SECRET_SUFFIX = re.compile(r"-[A-Za-z0-9]{6}$")
+"""The six random characters Secrets Manager appends to a secret's name in its (complete) ARN."""
+
+
+def _secret_placeholders(value: str) -> str:
+    """A secret's name may vary by environment and workload, and by nothing else muon knows."""
+    rest = value.replace("${Environment}", "").replace("${ServiceName}", "")
+    if "${" in rest or "}" in rest:
+        raise ValueError("only ${Environment} and ${ServiceName} may stand in a secret's name")
+    return value
+
+
+SecretsManagerSecret = Annotated[
+    str,
+    pattern(
+        rf"^(?:{SECRET_NAME}|arn:aws(-[a-z]+)*:secretsmanager:[a-z]{{2}}(-[a-z]+)+-\d:\d{{12}}:secret:{SECRET_NAME})$",
+        "a Secrets Manager secret name (e.g. banana/stripe) or its ARN; never the secret itself",
+    ),
+    Field(max_length=2048),  # GetSecretValue's SecretId
+    AfterValidator(_secret_placeholders),
+    # ECS reads a secret of another region or account by its full ARN.
+    ArnScope("a Secrets Manager secret", "any"),
+]
+FunctionSecretsManagerSecret = Annotated[
+    str,
+    pattern(
+        rf"^(?:{SECRET_NAME}|arn:aws(-[a-z]+)*:secretsmanager:[a-z]{{2}}(-[a-z]+)+-\d:\d{{12}}:secret:{SECRET_NAME})$",
+        "a Secrets Manager secret name (e.g. banana/stripe) or its ARN; never the secret itself",
+    ),
+    Field(max_length=2048),
+    AfterValidator(_secret_placeholders),
+    # A function calls GetSecretValue in its own region: a secret of another is not found there.
+    ArnScope("a Secrets Manager secret", "stack"),
+]
+SecretJsonKey = Annotated[
+    str,
+    # ECS splits valueFrom on ':': a key holding one would be read as the version stage.
+    pattern(r"^[^:\s]+$", "a key of the secret's JSON object (no ':' or spaces)"),
+]
+SecretVersionStage = Annotated[
+    str,
+    pattern(r"^[^:\s]{1,256}$", "a staging label such as AWSCURRENT or AWSPREVIOUS (no ':')"),
+]
+SecretVersionId = Annotated[
+    str,
+    # GetSecretValue's VersionId: 32 to 64 characters (a UUID as Secrets Manager makes them).
+    pattern(r"^[A-Za-z0-9-]{32,64}$", "a secret version id (32 to 64 letters, digits, '-')"),
+]
+
+
+# -- CPU architecture -------------------------------------------------------------------------------
+
+Platform = Literal["linux/x86_64", "linux/arm64"]
+"""What a service's image is built for and its tasks run on (Copilot's ``platform:`` spelling)."""
+DOCKER_PLATFORMS: dict[str, str] = {"linux/x86_64": "linux/amd64", "linux/arm64": "linux/arm64"}
+"""The same, as ``docker build --platform`` names it."""
+ECS_ARCHITECTURES: dict[str, Literal["X86_64", "ARM64"]] = {"linux/x86_64": "X86_64", "linux/arm64": "ARM64"}
+"""The same, as a task definition's ``runtimePlatform.cpuArchitecture`` (ECS API, RuntimePlatform)."""
+
+
 # -- host names -------------------------------------------------------------------------------------
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"

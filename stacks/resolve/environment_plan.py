@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from muon.components.cluster import is_arm64
 from muon.components.context import AwsContext
 from muon.components.database import ExistingPassword, GeneratedPassword
 from muon.components.environment import EnvironmentArgs
@@ -224,7 +225,13 @@ def with_host_image(
     if args is None or args.cluster.provider != "ec2":
         return args, []
     where = f"{source}: environments.{env_name}.cluster.imageId"
-    ami, warning = host_image(args.cluster.image_id, where=where, region=context.region, facts=facts)
+    ami, warning = host_image(
+        args.cluster.image_id,
+        where=where,
+        region=context.region,
+        facts=facts,
+        arm64=is_arm64(args.cluster.instance_type),
+    )
     args = dataclasses.replace(args, cluster=dataclasses.replace(args.cluster, image_id=ami))
     return args, [warning] if warning else []
 

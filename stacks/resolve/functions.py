@@ -3,11 +3,15 @@ deployment by tier (``stacks/wiring/edge.py`` makes the Function's arguments).""
 
 from __future__ import annotations
 
-from muon.stacks.definition.fields import Tier
+from muon.components.context import AwsContext
+from muon.components.service_args import ManagedSecret
+from muon.stacks.definition.fields import SecretsManagerSpec, Tier
 from muon.stacks.definition.function import (
+    FunctionSecretSpec,
     FunctionSpec,
     QueueTrigger,
 )
+from muon.stacks.resolve.secrets_manager import managed_secret
 from muon.stacks.resolve.sites import host_on_domain
 
 DEFAULT_DEPLOYMENT: dict[Tier, str] = {"development": "allAtOnce", "production": "canary10Percent5Minutes"}
@@ -51,4 +55,24 @@ def function_hosts(
     return {
         name: host_on_domain(spec.host, domain, f"{source}: functions.{name}.host")
         for name, spec in functions.items()
+    }
+
+
+def function_secrets(
+    name: str, spec: FunctionSpec, environment: str, context: AwsContext
+) -> dict[str, ManagedSecret]:
+    """The Secrets Manager secrets the function reads, by variable (their names' placeholders and
+    their region were checked with the definition: nothing here can fail)."""
+    return {
+        variable: managed_secret(
+            SecretsManagerSpec.model_construct(
+                secret=declared.secret, key=declared.key, json_key=None, version_stage=None, version_id=None
+            ),
+            context,
+            environment=environment,
+            service=name,
+            where=f"functions.{name}.secrets.{variable}",
+        )
+        for variable, declared in spec.secrets.items()
+        if isinstance(declared, FunctionSecretSpec)
     }

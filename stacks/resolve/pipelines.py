@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from muon.components.registry import RegistryArgs
 from muon.components.topic import chatbot_problem
 from muon.stacks.definition import Definition, MigrateSpec, PipelineSpec
 from muon.stacks.definition.settings import StackSettings, read_stack_file
+from muon.stacks.definition.types import DOCKER_PLATFORMS
 from muon.stacks.errors import DefinitionError
 from muon.stacks.facts import Facts
 from muon.stacks.resolve.attach import STAND_IN
@@ -152,11 +154,19 @@ def built_services(definition: Definition) -> list[str]:
 
 
 def image_target(service: str, definition: Definition, definition_source: str, namespace: str) -> ImageTarget:
-    """How the pipeline builds a service: ``pipeline.images``, else its ``build``, else the root."""
-    spec = definition.pipeline
-    assert spec is not None
+    """How the pipeline builds a service: ``pipeline.images``, else its ``build``, else the root;
+    for the service's platform."""
     repository = f"{namespace}/{service}"
     test = definition.services[service].image_test
+    target = _image_target(service, definition, definition_source, repository, test)
+    return dataclasses.replace(target, platform=DOCKER_PLATFORMS[definition.services[service].platform])
+
+
+def _image_target(
+    service: str, definition: Definition, definition_source: str, repository: str, test: str | None
+) -> ImageTarget:
+    spec = definition.pipeline
+    assert spec is not None
     if service in spec.images:
         image = spec.images[service]
         return ImageTarget(service, image.dockerfile, image.context, repository, image.target, test=test)

@@ -13,12 +13,16 @@ from muon.components.scaling import ScalingConfig, Schedule, Step, StepPolicy
 from muon.components.service_args import (
     ContainerHealthCheck,
     IncidentThresholds,
+    ManagedSecret,
     TargetHealthCheck,
     fargate_size_problem,
 )
 from muon.stacks.definition import DatabaseSpec, ScalingSpec, ServiceKind, ServiceSpec, StepPolicySpec, Tier
+from muon.stacks.definition.fields import SecretsManagerSpec, SecretSpec
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.routing import service_hosts
+from muon.stacks.resolve.secrets_manager import managed_secrets
+from muon.stacks.resolve.traffic import target_tracking
 from muon.stacks.resolve.workloads import queue_variable_names
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
@@ -63,6 +67,8 @@ class ServicePlan:
     secret_keys: dict[str, str]
     """A secret's own KMS key (``secrets.<name>.key``), by variable name: decrypt is granted on it."""
     """Variable → Parameter Store ARN (the database password's included), in the order set."""
+    managed_secrets: dict[str, ManagedSecret]
+    """Variable → a Secrets Manager secret (``secrets.<name>.secret``)."""
     values: tuple[tuple[str, str], ...]
     """Plain variables the definition sets (name, value with its ``${placeholders}``), in order."""
     defined: frozenset[str]
@@ -134,6 +140,7 @@ def scaling_config(spec: ScalingSpec, tier: Tier, kind: ServiceKind = "web") -> 
         scale_out=_policy(spec.scale_out),
         scale_in=_policy(spec.scale_in),
         schedules=tuple(Schedule(s.name, s.schedule, s.min, s.max, s.timezone) for s in spec.schedules),
+        target_tracking=target_tracking(spec.target_tracking),
     )
 
 
@@ -155,6 +162,8 @@ def _secrets(
     """``secrets:`` as ARNs, then the database password (unless IAM authentication replaces it)."""
     secrets = {}
     for name, declared in spec.secrets.items():
+        if isinstance(declared, SecretsManagerSpec):
+            continue  # secrets_manager.py
         reference = declared if isinstance(declared, str) else declared.parameter
         resolved = reference.replace("${Environment}", setting.environment).replace("${ServiceName}", service)
         if "${" in resolved or "}" in resolved:
@@ -232,10 +241,19 @@ def plan_service(
     secrets = _secrets(service, spec, setting, password_parameter)
     # A key's region and partition are checked with every ARN (resolve/checks.py).
     secret_keys = {
-        name: declared.key for name, declared in spec.secrets.items() if not isinstance(declared, str)
+        name: declared.key for name, declared in spec.secrets.items() if isinstance(declared, SecretSpec)
     }
+    managed = managed_secrets(
+        dict(spec.secrets),
+        setting.context,
+        environment=setting.environment,
+        service=service,
+        source=setting.source,
+    )
     chosen = _chosen_values(service, spec, setting.environment)
-    _check_variables(service, chosen, secrets, services, setting)
+    _check_variables(
+        service, chosen, {**secrets, **{n: m.value_from for n, m in managed.items()}}, services, setting
+    )
     known = (*ENVIRONMENT_PLACEHOLDERS, *database_placeholder_names(spec.database))
     values = []
     for name, (value, where) in chosen.items():
@@ -256,6 +274,7 @@ def plan_service(
         hosts=service_hosts(service, spec, setting.domain, setting.source),
         secrets=secrets,
         secret_keys=secret_keys,
+        managed_secrets=managed,
         values=tuple(values),
         defined=frozenset(chosen),
         deregistration_delay=(

@@ -20,7 +20,7 @@ from muon.stacks.definition.function import (
     ScheduleTrigger,
 )
 from muon.stacks.definition.site import SiteSpec
-from muon.stacks.resolve.functions import DEFAULT_DEPLOYMENT
+from muon.stacks.resolve.functions import DEFAULT_DEPLOYMENT, function_secrets
 from muon.stacks.resolve.services import INCIDENT_DEFAULTS, parameter_arn
 from muon.stacks.resolve.sites import SITE_WAF_RATE_LIMIT
 
@@ -90,7 +90,8 @@ def function_args(
         log_retention_days=wiring.log_retention_days,
         error_rate_percent=INCIDENT_DEFAULTS[tier][0],
         environment=dict(spec.environment),
-        parameters={k: parameter_arn(context, v) for k, v in spec.secrets.items()},
+        parameters={k: parameter_arn(context, v) for k, v in spec.secrets.items() if isinstance(v, str)},
+        managed_secrets=function_secrets(name, spec, environment, context),
         permissions=tuple(Permission(tuple(p.actions), tuple(p.resources)) for p in spec.permissions),
         tracing=spec.tracing,
         reserved_concurrency=spec.reserved_concurrency,

@@ -21,6 +21,7 @@ from muon.components.service_args import (
     ServiceConnect,
 )
 from muon.stacks.definition import ServiceSpec
+from muon.stacks.definition.types import ECS_ARCHITECTURES
 from muon.stacks.resolve.services import PLACEHOLDER, ServicePlan, health_checks
 from muon.stacks.resolve.workloads import backends_called, queue_variable
 
@@ -109,14 +110,18 @@ def service_args(
         port=spec.port,
         cpu=plan.cpu,
         memory=plan.memory,
+        cpu_architecture=ECS_ARCHITECTURES[spec.platform],
         priority=plan.priority,
         path_patterns=tuple(spec.path_patterns),
         host_patterns=tuple(spec.host_patterns),
         hosts=plan.hosts,
+        allowed_cidrs=tuple(spec.allowed_cidrs),
+        stickiness_duration=spec.stickiness.duration if spec.stickiness is not None else None,
         protocol=spec.protocol,
         environment_variables=environment_variables(plan, placeholders, wiring, database, workload),
         secrets=dict(plan.secrets),
         secret_keys=dict(plan.secret_keys),
+        managed_secrets=dict(plan.managed_secrets),
         health_check=health_check,
         grace_period=spec.health_check.grace_period,
         container_health_check=container_health_check,

@@ -30,6 +30,7 @@ from muon.stacks.definition.fields import (
     _PathError,
     pattern,
 )
+from muon.stacks.definition.storage import StorageSpec
 from muon.stacks.definition.types import (
     Arguments,
     BuildArguments,
@@ -411,6 +412,10 @@ class ServiceSpec(Spec):
     deployment: DeploymentSpec = Field(default_factory=DeploymentSpec)
     permissions: list[PermissionSpec] = Field(default_factory=list, description="Task role statements.")
     database: DatabaseSpec | None = None
+    storage: StorageSpec | None = Field(
+        default=None,
+        description="Buckets, tables and volumes of the service's own, in every environment it runs in.",
+    )
     formerly: Name | None = Field(
         default=None,
         description="The service's name before a rename: its resources move to the new name instead of "
@@ -492,6 +497,12 @@ class ServiceSpec(Spec):
                 ("permissions",),
                 "the task role is the company's (roles.task): muon attaches nothing to it; grant these "
                 "on that role instead",
+            )
+        if self.roles.task is not None and self.storage is not None:
+            raise _PathError(
+                ("storage",),
+                "the task role is the company's (roles.task): muon grants it nothing, and the service's "
+                "storage is reachable through muon's task role only",
             )
 
     def _check_kind(self) -> None:

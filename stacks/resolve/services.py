@@ -23,9 +23,11 @@ from muon.components.service_args import (
     TargetHealthCheck,
     fargate_size_problem,
 )
+from muon.components.storage_args import StorageAccess
 from muon.stacks.definition import DatabaseSpec, ScalingSpec, ServiceKind, ServiceSpec, StepPolicySpec, Tier
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.routing import service_hosts
+from muon.stacks.resolve.storage import storage_variable_names
 from muon.stacks.resolve.workloads import WorkloadWiring, queue_variable_names, queue_variables
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
@@ -233,6 +235,14 @@ def _check_variables(
                 "64 KiB: keep large values in Parameter Store or a file"
             ]
         )
+    for name, owner in storage_variable_names(services[service]).items():
+        if name in chosen:
+            raise DefinitionError(
+                [
+                    f"{setting.source}: {chosen[name][1]}: muon sets {name} (the name of "
+                    f"services.{service}.{owner}); choose another name"
+                ]
+            )
     for name in queue_variable_names(service, services):
         if name in chosen:
             raise DefinitionError(
@@ -355,6 +365,7 @@ def service_args(
     database: DatabaseWiring | None = None,
     image_repository_arn: pulumi.Input[str] | None = None,
     workload: WorkloadWiring | None = None,
+    storage: StorageAccess | None = None,
 ) -> ServiceArgs:
     """The Service's arguments from ``plan`` and the environment's resources: nothing left to
     check. ``image_repository_arn``: where a locally built image lives; for a named image it is
@@ -387,7 +398,10 @@ def service_args(
         host_patterns=tuple(spec.host_patterns),
         hosts=plan.hosts,
         protocol=spec.protocol,
-        environment_variables=environment_variables(plan, placeholders, wiring, database, workload),
+        environment_variables={
+            **(storage.variables if storage is not None else {}),
+            **environment_variables(plan, placeholders, wiring, database, workload),
+        },
         secrets=dict(plan.secrets),
         secret_keys=dict(plan.secret_keys),
         health_check=health_check,
@@ -410,6 +424,7 @@ def service_args(
         service_connect=workload.service_connect,
         queue=workload.queue,
         publishes_to=workload.publishes_to,
+        storage=storage,
         incident=plan.incident,
         tags={**tags, "muon:service": plan.name},
     )

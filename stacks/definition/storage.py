@@ -163,7 +163,7 @@ class VolumeSpec(Spec):
     def _check(self) -> VolumeSpec:
         scratch = "/tmp"  # noqa: S108  (the task's tmpfs, not a file muon writes)
         if self.path == scratch or self.path.startswith(scratch + "/"):
-            raise _PathError(("path",), "/tmp is the task's own scratch space (a tmpfs): choose another path")
+            raise _PathError(("path",), f"{scratch} is the task's scratch space (a tmpfs): choose another")
         return self
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from muon.components.naming import fit
 from muon.components.policies import deny_insecure_transport, document, ready, to_json
 from muon.components.storage_args import StorageArgs, StorageTable, StorageVolume, TableIndex, TableKey
 
@@ -117,7 +118,7 @@ def table_scaling(
             )
             aws.appautoscaling.Policy(
                 f"{logical}-policy",
-                name=f"{table.table_name}{suffix}-{what.lower()}"[:255],
+                name=fit(f"{table.table_name}{suffix}-{what.lower()}", 255),
                 policy_type="TargetTrackingScaling",
                 service_namespace="dynamodb",
                 resource_id=target.resource_id,

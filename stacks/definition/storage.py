@@ -60,9 +60,8 @@ class CapacitySpec(Spec):
 
 
 class IndexSpec(Spec):
-    partition_key: KeyAttribute | None = Field(
-        default=None, description="Global indexes only: the index's partition key."
-    )
+    """A local secondary index: the table's partition key, its own sort key."""
+
     sort_key: KeyAttribute | None = None
     projection: Literal["ALL", "KEYS_ONLY", "INCLUDE"] = "ALL"
     attributes: list[AttributeName] = Field(
@@ -76,6 +75,12 @@ class IndexSpec(Spec):
                 ("attributes",), "give attributes exactly when projection is INCLUDE (the non-key attributes)"
             )
         return self
+
+
+class GlobalIndexSpec(IndexSpec):
+    """A global secondary index: its own partition key, and optionally its own sort key."""
+
+    partition_key: KeyAttribute
 
 
 class TableSpec(Spec):
@@ -94,7 +99,9 @@ class TableSpec(Spec):
     stream: Literal["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"] | None = Field(
         default=None, description="A DynamoDB stream of the table's changes, with this view."
     )
-    global_indexes: dict[IndexName, IndexSpec] = Field(default_factory=dict, max_length=MAX_GLOBAL_INDEXES)
+    global_indexes: dict[IndexName, GlobalIndexSpec] = Field(
+        default_factory=dict, max_length=MAX_GLOBAL_INDEXES
+    )
     local_indexes: dict[IndexName, IndexSpec] = Field(default_factory=dict, max_length=MAX_LOCAL_INDEXES)
 
     @model_validator(mode="after")
@@ -112,8 +119,6 @@ class TableSpec(Spec):
             where = ("localIndexes", name)
             if self.sort_key is None:
                 raise _PathError(where, "a local index needs a table with a sortKey (DynamoDB)")
-            if index.partition_key is not None:
-                raise _PathError((*where, "partitionKey"), "a local index shares the table's partition key")
             if index.sort_key is None:
                 raise _PathError((*where, "sortKey"), "a local index needs its own sort key")
         self._check_names()
@@ -129,6 +134,17 @@ class TableSpec(Spec):
                 raise _PathError(
                     where, f"attribute {key.name} is {types[key.name]} elsewhere: one type per attribute"
                 )
+        table_keys = {k.name for k in (self.partition_key, self.sort_key) if k is not None}
+        for group, indexes in (("globalIndexes", self.global_indexes), ("localIndexes", self.local_indexes)):
+            for name, index in indexes.items():
+                partition = index.partition_key if isinstance(index, GlobalIndexSpec) else None
+                keys = table_keys | {k.name for k in (partition, index.sort_key) if k is not None}
+                for position, attribute in enumerate(index.attributes):
+                    if attribute in keys:
+                        raise _PathError(
+                            (group, name, "attributes", position),
+                            f"{attribute} is a key: an index always projects the table's and its own keys",
+                        )
         projected = sum(
             len(i.attributes) for i in [*self.global_indexes.values(), *self.local_indexes.values()]
         )
@@ -144,7 +160,8 @@ class TableSpec(Spec):
             found.append((("sortKey",), self.sort_key))
         for group, indexes in (("globalIndexes", self.global_indexes), ("localIndexes", self.local_indexes)):
             for name, index in indexes.items():
-                for field, key in (("partitionKey", index.partition_key), ("sortKey", index.sort_key)):
+                partition = index.partition_key if isinstance(index, GlobalIndexSpec) else None
+                for field, key in (("partitionKey", partition), ("sortKey", index.sort_key)):
                     if key is not None:
                         found.append(((group, name, field), key))
         return found

@@ -19,7 +19,14 @@ from muon.components.storage_args import (
     TableKey,
 )
 from muon.stacks.definition import ServiceSpec
-from muon.stacks.definition.storage import IndexSpec, KeyAttribute, StorageSpec, TableSpec, variable_name
+from muon.stacks.definition.storage import (
+    GlobalIndexSpec,
+    IndexSpec,
+    KeyAttribute,
+    StorageSpec,
+    TableSpec,
+    variable_name,
+)
 
 
 def storage_variable_names(spec: ServiceSpec) -> dict[str, str]:
@@ -55,7 +62,7 @@ def _key(key: KeyAttribute | None) -> TableKey | None:
 def _index(name: str, index: IndexSpec) -> TableIndex:
     return TableIndex(
         name=name,
-        partition_key=_key(index.partition_key),
+        partition_key=_key(index.partition_key) if isinstance(index, GlobalIndexSpec) else None,
         sort_key=_key(index.sort_key),
         projection=index.projection,
         attributes=tuple(index.attributes),

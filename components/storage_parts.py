@@ -3,6 +3,7 @@ Functions, not components: every resource is the ServiceStorage's own child (``s
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pulumi
@@ -133,6 +134,10 @@ def table_scaling(
             )
 
 
+def _nth(index: int, ids: list[str]) -> str:
+    return ids[index]
+
+
 class Volume:
     """An EFS file system of one service: encrypted with the environment's key, a mount target in
     each private subnet behind a security group the service admits its own tasks to (NFS only),
@@ -169,12 +174,12 @@ class Volume:
             opts=child,
         )
         assert args.subnet_ids is not None
-        subnets = pulumi.Output.from_input(args.subnet_ids)
+        subnets: pulumi.Output[list[str]] = pulumi.Output.from_input(args.subnet_ids)
         mount_targets = [
             aws.efs.MountTarget(
                 f"{logical}-mount-{zone}",
                 file_system_id=self.file_system.id,
-                subnet_id=subnets.apply(lambda ids, z=zone: ids[z]),
+                subnet_id=subnets.apply(functools.partial(_nth, zone)),
                 security_groups=[self.security_group.id],
                 opts=child,
             )

@@ -110,11 +110,6 @@ class TableSpec(Spec):
             raise _PathError(("capacity",), "provisioned billing needs capacity: {read, write} ranges")
         if self.billing == "on-demand" and self.capacity is not None:
             raise _PathError(("capacity",), "capacity is for billing: provisioned (on-demand has none)")
-        for name, index in self.global_indexes.items():
-            if index.partition_key is None:
-                raise _PathError(
-                    ("globalIndexes", name, "partitionKey"), "a global index needs its partition key"
-                )
         for name, index in self.local_indexes.items():
             where = ("localIndexes", name)
             if self.sort_key is None:

@@ -13,7 +13,8 @@ from typing import Any
 
 import pulumi
 
-from muon.components.bucket import PrivateBucket, PrivateBucketArgs
+from muon.components.bucket import AccessLogBucket, PrivateBucket, PrivateBucketArgs
+from muon.components.naming import fit
 from muon.components.policies import allow
 from muon.components.retention import retained
 from muon.components.storage_args import StorageAccess, StorageArgs
@@ -55,20 +56,7 @@ class ServiceStorage(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self).merge(retained(args.production))
         variables: dict[str, pulumi.Input[str]] = {}
         statements: list[dict[str, Any]] = []
-        for bucket in args.buckets:
-            made = PrivateBucket(
-                f"{name}-bucket-{bucket.key}",
-                PrivateBucketArgs(
-                    key_arn=args.key_arn,
-                    bucket=bucket.bucket_name,
-                    expire_after_days=bucket.expire_after_days,
-                    protect=args.production,
-                    tags=args.tags,
-                ),
-                opts=child,
-            )
-            variables[_variable(bucket.key, "BUCKET")] = made.bucket
-            statements += _bucket_statements(bucket.key, made.arn)
+        statements += self._buckets(name, args, child, variables)
         for table in args.tables:
             made_table = dynamodb_table(name, table, args, child)
             variables[_variable(table.key, "TABLE")] = made_table.name
@@ -106,6 +94,48 @@ class ServiceStorage(pulumi.ComponentResource):
         statements += self._key_statements(args)
         self.access = StorageAccess(variables, statements, volumes, mounts, tuple(groups))
         self.register_outputs({"variables": variables})
+
+    @staticmethod
+    def _buckets(
+        name: str, args: StorageArgs, child: pulumi.ResourceOptions, variables: dict[str, pulumi.Input[str]]
+    ) -> list[dict[str, Any]]:
+        """The buckets; in production, with S3 server access logs in a log bucket of the service's
+        own (Security Hub S3.9), which admits exactly them."""
+        if not args.buckets:
+            return []
+        access_logs = (
+            AccessLogBucket(
+                # Pulumi names it "<this>-bucket-<7 random>": 63 characters at most, S3's limit.
+                f"{fit(name, 30)}-access-logs",
+                account_id=args.context.account_id,
+                expire_after_days=365,
+                tags=args.tags,
+                opts=child,
+            )
+            if args.production
+            else None
+        )
+        statements: list[dict[str, Any]] = []
+        arns = []
+        for bucket in args.buckets:
+            made = PrivateBucket(
+                f"{name}-bucket-{bucket.key}",
+                PrivateBucketArgs(
+                    key_arn=args.key_arn,
+                    bucket=bucket.bucket_name,
+                    expire_after_days=bucket.expire_after_days,
+                    access_log_bucket=access_logs.target if access_logs is not None else None,
+                    protect=args.production,
+                    tags=args.tags,
+                ),
+                opts=child,
+            )
+            variables[_variable(bucket.key, "BUCKET")] = made.bucket
+            statements += _bucket_statements(bucket.key, made.arn)
+            arns.append(made.arn)
+        if access_logs is not None:
+            access_logs.admit(arns)
+        return statements
 
     @staticmethod
     def _key_statements(args: StorageArgs) -> list[dict[str, Any]]:

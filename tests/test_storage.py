@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from muon.plan.offline import RenderedResource, Rendering
+from muon.policy.rules import evaluate, split_excepted
 from tests.conftest import definition_error, render_shared
 from tests.test_bad_input import project, refused
 
@@ -104,6 +105,26 @@ def test_a_bucket_is_private_encrypted_with_the_environments_key_and_protected_i
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", f"{prefix}-lifecycle"
     )
     assert lifecycle.inputs["rules"][0]["expiration"] == {"days": 90}
+
+
+def test_production_buckets_log_their_access_and_meet_the_controls(production: Rendering) -> None:
+    """Security Hub S3.9: server access logs, into a log bucket of the service's storage that admits
+    exactly its buckets; and no open finding on anything the storage creates."""
+    logging = production.one(
+        "aws:s3/bucketLogging:BucketLogging", "production-api-storage-bucket-uploads-access-logging"
+    )
+    logs = production.one("aws:s3/bucket:Bucket", "production-api-storage-access-logs-bucket")
+    assert logging.inputs["targetBucket"] == logs.state["bucket"]
+    policy = json.loads(
+        production.one(
+            "aws:s3/bucketPolicy:BucketPolicy", "production-api-storage-access-logs-policy"
+        ).inputs["policy"]
+    )
+    admitted = next(s for s in policy["Statement"] if s.get("Sid") == "S3ServerAccessLogs")
+    uploads = production.one("aws:s3/bucket:Bucket", "production-api-storage-bucket-uploads-bucket")
+    assert admitted["Condition"]["ArnLike"] == {"aws:SourceArn": uploads.state["arn"]}
+    open_findings, _ = split_excepted(evaluate(production.custom_resources))
+    assert [f for f in open_findings if "storage" in f.resource] == []
 
 
 def test_a_development_bucket_is_not_protected(dev: Rendering) -> None:

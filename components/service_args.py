@@ -10,6 +10,7 @@ import pulumi
 from muon.components.cluster import CapacityItem
 from muon.components.context import AwsContext
 from muon.components.scaling import ScalingConfig
+from muon.components.storage_args import StorageAccess
 
 # Fargate's valid CPU → memory (MiB) combinations (ECS developer guide, "Task size").
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
@@ -303,6 +304,9 @@ class ServiceArgs:
     """A worker's own queue: receive and delete only. Default None."""
     publishes_to: tuple[QueueAccess, ...] = ()
     """Workers' queues this service may send to; default none."""
+    storage: StorageAccess | None = None
+    """The service's own buckets, tables and volumes (``storage.py``): its task role's grants, its
+    volumes and mount points. Default None: no storage of its own."""
     incident: IncidentThresholds | None = None
     """Thresholds of the service's incident alarms, combined in one composite alarm that pages;
     default None: every alarm pages on its own."""

@@ -78,6 +78,29 @@ def database_ingress(
     )
 
 
+def storage_ingress(
+    name: str, service_id: str, args: ServiceArgs, tasks: aws.ec2.SecurityGroup, child: pulumi.ResourceOptions
+) -> tuple[pulumi.Resource, ...]:
+    """Owned by the service: each of its volumes admits exactly its tasks, on NFS (TCP 2049, Amazon
+    EFS user guide, "Using VPC security groups")."""
+    if args.storage is None:
+        return ()
+    return tuple(
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-volume-ingress-{index}",
+            security_group_id=group,
+            referenced_security_group_id=tasks.id,
+            ip_protocol="tcp",
+            from_port=2049,
+            to_port=2049,
+            description=f"NFS from the tasks of {service_id}",
+            tags=args.tags,
+            opts=child,
+        )
+        for index, group in enumerate(args.storage.file_system_security_group_ids)
+    )
+
+
 def admit_callers(
     name: str,
     args: ServiceArgs,

@@ -94,6 +94,8 @@ def service_roles(
     )
     task_statements = task_policy_statements(args.permissions, args.exec_command, args.database)
     task_statements += queue_statements(args.queue, args.publishes_to)
+    if args.storage is not None:
+        task_statements += args.storage.statements
     task_policies = (
         [
             aws.iam.RolePolicy(
@@ -154,6 +156,8 @@ def container(args: ServiceArgs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         "initProcessEnabled": True,
         "tmpfs": [{"containerPath": "/tmp", "size": 512, "mountOptions": ["mode=1777"]}],  # noqa: S108
     }
+    if args.storage is not None and args.storage.mount_points:
+        definition["mountPoints"] = list(args.storage.mount_points)
     if args.database is not None and args.database.password_version:
         definition["dockerLabels"] = {"muon.database-password-version": args.database.password_version}
     if args.user is not None:
@@ -213,11 +217,14 @@ def task_definition(
     log_group: aws.cloudwatch.LogGroup,
     roles: ServiceRoles,
     child: pulumi.ResourceOptions,
+    admitted: tuple[pulumi.Resource, ...] = (),
 ) -> aws.ecs.TaskDefinition:
-    """One container in awsvpc mode, on Fargate (x86_64 or ARM64 Linux) or the cluster's EC2 hosts."""
+    """One container in awsvpc mode, on Fargate (x86_64 or ARM64 Linux) or the cluster's EC2 hosts.
+    ``admitted``: the rules that let the tasks reach their volumes, which a task needs to start."""
     fargate = args.wiring.provider == "fargate"
     arm = args.cpu_architecture == "ARM64"
     definition, volumes = container(args)
+    volumes += storage_volumes(args, admitted)
     return aws.ecs.TaskDefinition(
         f"{name}-task",
         family=service_id,
@@ -238,6 +245,27 @@ def task_definition(
         tags=args.tags,
         opts=child,
     )
+
+
+def storage_volumes(args: ServiceArgs, admitted: tuple[pulumi.Resource, ...]) -> list[dict[str, Any]]:
+    """The service's EFS volumes, each handed to the task definition once its tasks may reach it
+    (NFS admitted from their security group). EFS volumes need Fargate platform version 1.4.0 or
+    later (ECS developer guide, "Amazon EFS volumes"): the service runs LATEST."""
+    if args.storage is None:
+        return []
+    volumes = []
+    for volume in args.storage.volumes:
+        efs = volume["efs_volume_configuration"]
+        volumes.append(
+            {
+                **volume,
+                "efs_volume_configuration": {
+                    **efs,
+                    "file_system_id": ready(efs["file_system_id"], *admitted),
+                },
+            }
+        )
+    return volumes
 
 
 def ecs_service(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from muon.plan.cost_compute import COMPUTE_PRICERS
 from muon.plan.cost_items import LineItem, Pricer, PricingContext
+from muon.plan.cost_storage import STORAGE_PRICERS
 from muon.plan.offline import RenderedResource
 
 
@@ -252,4 +253,5 @@ PRICERS: dict[str, Pricer] = {
     "aws:ecr/repository:Repository": _stored("ECR image storage", "imageGbPerRepository", "ecrGbMonth"),
     "aws:codepipeline/pipeline:Pipeline": _pipeline,
     "aws:codebuild/project:Project": _build_project,
+    **STORAGE_PRICERS,
 }

@@ -17,6 +17,7 @@ from muon.components.environment import Environment
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry
 from muon.components.service import Service
 from muon.components.service_args import EnvironmentWiring, QueueAccess
+from muon.components.storage import ServiceStorage
 from muon.components.tags import BACKUP_TAG
 from muon.stacks.definition import Definition, ServiceSpec
 from muon.stacks.resolve.continuity import continuous_backup_days
@@ -28,6 +29,7 @@ from muon.stacks.resolve.stack import StackPlan, project_dir
 from muon.stacks.resolve.workloads import creation_order
 from muon.stacks.wiring.databases import database_access, database_args, database_placeholders
 from muon.stacks.wiring.services import DatabaseWiring, service_args, service_moved, workload_wiring
+from muon.stacks.wiring.storage import storage_args
 
 if TYPE_CHECKING:
     from muon.stacks.compose import Exports
@@ -58,6 +60,7 @@ def compose_services(
         if image is None:
             pulumi.log.warn(awaiting_image_warning(name, plan.name))
         database = _database_wiring(place, name, exports, panels)
+        storage = _storage(place, name)
         service = Service(
             f"{plan.name}-{name}",
             service_args(
@@ -69,6 +72,7 @@ def compose_services(
                 tags=plan.tags,
                 database=database,
                 image_repository_arn=repository_arn,
+                storage=storage.access if storage is not None else None,
                 workload=workload_wiring(
                     name,
                     place.stack.definition.services,
@@ -125,6 +129,43 @@ def _database_wiring(
         access=database_access(database, spec, kept, context, plan.passwords[service]),
         iam_authentication=spec.iam_authentication,
     )
+
+
+def _storage(place: Place, service: str) -> ServiceStorage | None:
+    """The service's own buckets, tables and volumes in this environment (None without any)."""
+    spec = place.stack.definition.services[service]
+    if spec.storage is None:
+        return None
+    plan, wiring = place.plan, place.wiring
+    return ServiceStorage(
+        f"{plan.name}-{service}-storage",
+        storage_args(
+            spec.storage,
+            # A renamed service's storage keeps its AWS names (stacks/resolve/renames.py).
+            kept=former_service(service, spec),
+            environment=plan.name,
+            context=place.stack.context,
+            key_arn=wiring.key_arn,
+            production=wiring.production,
+            network={
+                "vpc_id": wiring.vpc_id,
+                "subnet_ids": wiring.private_subnet_ids,
+                "zones": private_subnet_count(plan),
+            },
+            tags=plan.tags | backup_tag(plan) | {"muon:service": service},
+        ),
+        opts=pulumi.ResourceOptions(parent=place.environment).merge(service_moved(plan.name, service, spec)),
+    )
+
+
+def private_subnet_count(plan: EnvironmentPlan) -> int:
+    """The environment's private subnets (one a zone): the network's own, an adopted VPC's, or
+    the attached platform's."""
+    if plan.args is not None and plan.args.network.existing is not None:
+        return len(plan.args.network.existing.private_subnet_ids)
+    if plan.platform is not None and isinstance(plan.platform.entry.get("privateSubnetIds"), list):
+        return len(plan.platform.entry["privateSubnetIds"])
+    return len(plan.zones)
 
 
 def local_builds(

@@ -43,6 +43,7 @@ def _task_definition(i: Inputs) -> dict[str, Any]:
         cpu=i.get("cpu"),
         memory=i.get("memory"),
         runtimePlatform=i.get("runtimePlatform"),
+        volumes=i.get("volumes"),
         tags=_tags(i, "key", "value"),
     )
 
@@ -304,7 +305,82 @@ def _bucket(i: Inputs) -> dict[str, Any]:
     return _present(Bucket=i.get("bucket") or "placeholder")
 
 
+def _table(i: Inputs) -> dict[str, Any]:
+    def keys(shape: Inputs) -> list[dict[str, str]]:
+        found = [{"AttributeName": shape["hashKey"], "KeyType": "HASH"}] if shape.get("hashKey") else []
+        return found + (
+            [{"AttributeName": shape["rangeKey"], "KeyType": "RANGE"}] if shape.get("rangeKey") else []
+        )
+
+    def index(shape: Inputs, table: Inputs) -> dict[str, Any]:
+        projection = _present(
+            ProjectionType=shape.get("projectionType"), NonKeyAttributes=shape.get("nonKeyAttributes")
+        )
+        throughput = (
+            {"ReadCapacityUnits": shape["readCapacity"], "WriteCapacityUnits": shape["writeCapacity"]}
+            if shape.get("readCapacity") is not None
+            else None
+        )
+        own = (
+            keys(shape)
+            if shape.get("hashKey")
+            else keys({"hashKey": table["hashKey"], "rangeKey": shape["rangeKey"]})
+        )
+        return _present(
+            IndexName=shape.get("name"),
+            KeySchema=own,
+            Projection=projection,
+            ProvisionedThroughput=throughput,
+        )
+
+    sse = i.get("serverSideEncryption") or {}
+    return _present(
+        TableName=i.get("name") or "placeholder",
+        AttributeDefinitions=[{"AttributeName": a["name"], "AttributeType": a["type"]} for a in i.get("attributes", [])],
+        KeySchema=keys(i),
+        BillingMode=i.get("billingMode"),
+        ProvisionedThroughput={"ReadCapacityUnits": i["readCapacity"], "WriteCapacityUnits": i["writeCapacity"]}
+        if i.get("readCapacity") is not None
+        else None,
+        GlobalSecondaryIndexes=[index(g, i) for g in i.get("globalSecondaryIndexes") or []],
+        LocalSecondaryIndexes=[index(g, i) for g in i.get("localSecondaryIndexes") or []],
+        StreamSpecification=_present(StreamEnabled=i.get("streamEnabled"), StreamViewType=i.get("streamViewType")),
+        SSESpecification=_present(Enabled=sse.get("enabled"), SSEType="KMS", KMSMasterKeyId=sse.get("kmsKeyArn")),
+        DeletionProtectionEnabled=i.get("deletionProtectionEnabled"),
+        Tags=_tags(i),
+    )  # fmt: skip
+
+
+# What the provider sends where the mocks resolved another resource's id (theirs are not AWS-shaped):
+# an EFS id, a KMS key ARN, and the idempotency token the provider generates itself.
+_FILE_SYSTEM_ID = "fs-0123456789abcdef0"
+_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+
+
+def _file_system(i: Inputs) -> dict[str, Any]:
+    return _present(CreationToken=i.get("creationToken") or "placeholder", PerformanceMode=i.get("performanceMode"),
+                    Encrypted=i.get("encrypted"), KmsKeyId=_KEY_ARN if i.get("kmsKeyId") else None,
+                    ThroughputMode=i.get("throughputMode"), Tags=_tags(i))  # fmt: skip
+
+
+def _access_point(i: Inputs) -> dict[str, Any]:
+    user, root = i.get("posixUser") or {}, i.get("rootDirectory") or {}
+    info = root.get("creationInfo") or {}
+    return _present(
+        ClientToken="placeholder",
+        FileSystemId=_FILE_SYSTEM_ID if i.get("fileSystemId") else None,
+        PosixUser=_present(Uid=user.get("uid"), Gid=user.get("gid")),
+        RootDirectory=_present(
+            Path=root.get("path"),
+            CreationInfo=_present(OwnerUid=info.get("ownerUid"), OwnerGid=info.get("ownerGid"), Permissions=info.get("permissions")),
+        ),
+    )  # fmt: skip
+
+
 CREATES: dict[str, tuple[str, str, Mapper]] = {
+    "aws:dynamodb/table:Table": ("dynamodb", "CreateTable", _table),
+    "aws:efs/fileSystem:FileSystem": ("efs", "CreateFileSystem", _file_system),
+    "aws:efs/accessPoint:AccessPoint": ("efs", "CreateAccessPoint", _access_point),
     "aws:ecs/taskDefinition:TaskDefinition": ("ecs", "RegisterTaskDefinition", _task_definition),
     "aws:ecs/service:Service": ("ecs", "CreateService", _service),
     "aws:lb/targetGroup:TargetGroup": ("elbv2", "CreateTargetGroup", _target_group),

@@ -60,6 +60,7 @@ from muon.stacks.definition.fields import (
 )
 from muon.stacks.definition.function import FunctionSpec
 from muon.stacks.definition.health import ContainerHealthCheckSpec, HealthCheckSpec
+from muon.stacks.definition.permissions import PermissionSpec
 from muon.stacks.definition.pipeline import (
     AccountId,
     BuildspecPath,
@@ -89,7 +90,6 @@ from muon.stacks.definition.service import (
     DeploymentSpec,
     EnvironmentValue,
     EnvName,
-    PermissionSpec,
     RelativePath,
     ServiceEnvironmentOverride,
     ServiceSpec,

@@ -18,8 +18,8 @@ from muon.stacks.definition.fields import (
     _PathError,
     pattern,
 )
+from muon.stacks.definition.permissions import PermissionSpec
 from muon.stacks.definition.secrets import refuse_plain_secrets
-from muon.stacks.definition.service import PermissionSpec
 from muon.stacks.definition.types import (
     ArnScope,
     Folder,

@@ -29,9 +29,11 @@ from muon.stacks.definition.fields import (
     pattern,
 )
 from muon.stacks.definition.health import ContainerHealthCheckSpec, HealthCheckSpec
+from muon.stacks.definition.permissions import PermissionSpec
 from muon.stacks.definition.scaling import (
     ScalingSpec,
 )
+from muon.stacks.definition.storage import StorageSpec
 from muon.stacks.definition.traffic import AllowedCidrs, StickinessSpec
 from muon.stacks.definition.types import (
     BuildArguments,
@@ -50,21 +52,6 @@ from muon.stacks.definition.workload import (
     ServiceKind,
     backlog_scaling_defaults,
 )
-
-
-class PermissionSpec(Spec):
-    actions: list[
-        Annotated[str, pattern(r"^[a-z0-9-]+:[A-Za-z0-9*]+$", "an IAM action such as s3:GetObject")]
-    ] = Field(min_length=1)
-    resources: list[str] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _check(self) -> PermissionSpec:
-        if "*" in self.resources and any(a.endswith(":*") or a == "*" for a in self.actions):
-            raise ValueError(
-                "a whole service on every resource is too broad; name the actions or the resources"
-            )
-        return self
 
 
 class DeploymentSpec(Spec):
@@ -251,6 +238,10 @@ class ServiceSpec(Spec):
     deployment: DeploymentSpec = Field(default_factory=DeploymentSpec.model_construct)
     permissions: list[PermissionSpec] = Field(default_factory=list, description="Task role statements.")
     database: DatabaseSpec | None = None
+    storage: StorageSpec | None = Field(
+        default=None,
+        description="Buckets, tables and volumes of the service's own, in every environment it runs in.",
+    )
     formerly: Name | None = Field(
         default=None,
         description="The service's name before a rename: its resources move to the new name instead of "
@@ -336,6 +327,12 @@ class ServiceSpec(Spec):
                 ("permissions",),
                 "the task role is the company's (roles.task): muon attaches nothing to it; grant these "
                 "on that role instead",
+            )
+        if self.roles.task is not None and self.storage is not None:
+            raise _PathError(
+                ("storage",),
+                "the task role is the company's (roles.task): muon grants it nothing, and the service's "
+                "storage is reachable through muon's task role only",
             )
 
     def _check_kind(self) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from muon.components.cluster import is_arm64
 from muon.stacks.definition.fields import SecretsManagerSpec, SecretSpec
 from muon.stacks.definition.function import FunctionSecretSpec, HttpTrigger
-from muon.stacks.definition.service import PermissionSpec
+from muon.stacks.definition.permissions import PermissionSpec
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.functions import queue_trigger_problems
 from muon.stacks.resolve.names import name_problems

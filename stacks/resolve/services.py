@@ -22,6 +22,7 @@ from muon.stacks.definition.fields import SecretsManagerSpec, SecretSpec
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.routing import service_hosts
 from muon.stacks.resolve.secrets_manager import managed_secrets
+from muon.stacks.resolve.storage import storage_variable_names
 from muon.stacks.resolve.traffic import target_tracking
 from muon.stacks.resolve.workloads import queue_variable_names
 
@@ -212,6 +213,14 @@ def _check_variables(
                 "64 KiB: keep large values in Parameter Store or a file"
             ]
         )
+    for name, owner in storage_variable_names(services[service]).items():
+        if name in chosen:
+            raise DefinitionError(
+                [
+                    f"{setting.source}: {chosen[name][1]}: muon sets {name} (the name of "
+                    f"services.{service}.{owner}); choose another name"
+                ]
+            )
     for name in queue_variable_names(service, services):
         if name in chosen:
             raise DefinitionError(

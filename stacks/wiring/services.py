@@ -20,6 +20,7 @@ from muon.components.service_args import (
     ServiceArgs,
     ServiceConnect,
 )
+from muon.components.storage_args import StorageAccess
 from muon.stacks.definition import ServiceSpec
 from muon.stacks.definition.types import ECS_ARCHITECTURES
 from muon.stacks.resolve.services import PLACEHOLDER, ServicePlan, health_checks
@@ -83,6 +84,7 @@ def service_args(
     database: DatabaseWiring | None = None,
     image_repository_arn: pulumi.Input[str] | None = None,
     workload: WorkloadWiring | None = None,
+    storage: StorageAccess | None = None,
 ) -> ServiceArgs:
     """The Service's arguments from ``plan`` and the environment's resources: nothing left to
     check. ``image_repository_arn``: where a locally built image lives; for a named image it is
@@ -118,7 +120,10 @@ def service_args(
         allowed_cidrs=tuple(spec.allowed_cidrs),
         stickiness_duration=spec.stickiness.duration if spec.stickiness is not None else None,
         protocol=spec.protocol,
-        environment_variables=environment_variables(plan, placeholders, wiring, database, workload),
+        environment_variables={
+            **(storage.variables if storage is not None else {}),
+            **environment_variables(plan, placeholders, wiring, database, workload),
+        },
         secrets=dict(plan.secrets),
         secret_keys=dict(plan.secret_keys),
         managed_secrets=dict(plan.managed_secrets),
@@ -142,6 +147,7 @@ def service_args(
         service_connect=workload.service_connect,
         queue=workload.queue,
         publishes_to=workload.publishes_to,
+        storage=storage,
         incident=plan.incident,
         tags={**tags, "muon:service": plan.name},
     )

@@ -126,6 +126,17 @@ def table(
                      "the table is not converted")  # fmt: skip
             return False
         spec["billing"] = "provisioned"
+        for position, index in enumerate(_list(value(properties.get("GlobalSecondaryIndexes")))):
+            units = (
+                _capacity(value(index.get("ProvisionedThroughput")), value)
+                if isinstance(index, dict)
+                else None
+            )
+            if units is not None and units != capacity:
+                out.lose(
+                    source, f"{path}.GlobalSecondaryIndexes[{position}].ProvisionedThroughput",
+                    "muon gives each global index the table's capacity: not converted",
+                )  # fmt: skip
         spec["capacity"] = {"read": {"min": capacity[0], "max": capacity[0]},
                             "write": {"min": capacity[1], "max": capacity[1]}}  # fmt: skip
     for group, key in (

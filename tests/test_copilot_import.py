@@ -944,3 +944,36 @@ def test_addon_tables_and_buckets_become_storage_and_each_property_muon_lacks_is
         "Resources.assetsPolicy (AWS::S3::BucketPolicy)",
     ]
     assert "muon encrypts every table with the environment's KMS key" in result.dropped[0]
+
+
+def test_a_global_index_with_its_own_provisioned_units_is_a_line(tmp_path: Path) -> None:
+    """muon gives each global index the table's capacity (docs/definition.md, tables.<t>.capacity)."""
+    application(tmp_path, {"web": "type: Backend Service\nimage: {location: x:1, port: 80}\n"})
+    (tmp_path / "copilot" / "web" / "addons").mkdir()
+    (tmp_path / "copilot" / "web" / "addons" / "t.yml").write_text(
+        textwrap.dedent(
+            """
+            Resources:
+              events:
+                Type: AWS::DynamoDB::Table
+                Properties:
+                  KeySchema: [{AttributeName: a, KeyType: HASH}]
+                  AttributeDefinitions: [{AttributeName: a, AttributeType: S}, {AttributeName: b, AttributeType: S}]
+                  ProvisionedThroughput: {ReadCapacityUnits: 5, WriteCapacityUnits: 5}
+                  GlobalSecondaryIndexes:
+                    - IndexName: by-b
+                      KeySchema: [{AttributeName: b, KeyType: HASH}]
+                      Projection: {ProjectionType: KEYS_ONLY}
+                      ProvisionedThroughput: {ReadCapacityUnits: 1, WriteCapacityUnits: 1}
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = convert_directory(tmp_path)
+    assert result.definition["services"]["web"]["storage"]["tables"]["events"]["globalIndexes"] == {
+        "by-b": {"partitionKey": {"name": "b", "type": "S"}, "projection": "KEYS_ONLY"}
+    }
+    assert result.dropped == [
+        "copilot/web/addons/t.yml: Resources.events.Properties.GlobalSecondaryIndexes[0].ProvisionedThroughput: "
+        "muon gives each global index the table's capacity: not converted"
+    ]

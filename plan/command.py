@@ -4,7 +4,8 @@
     python -m muon.plan prod --json plan.json   # also the graph, inputs with secrets masked
     python -m muon.plan prod --timeline         # also the modeled first-deploy time
     python -m muon.plan dev --cost              # also the monthly cost estimate
-    python -m muon.plan dev --quotas            # also what it uses of each AWS quota
+    python -m muon.plan dev --quotas            # also what it uses of each AWS quota (and, with
+                                                # credentials, what the account uses of the shared ones)
     python -m muon.plan prod --diff main        # also what the change since main creates, replaces, deletes
     python -m muon.plan prod --json - --fail-on mandatory   # CI: the JSON on stdout, exit 1 on a
                                                             # mandatory compliance finding

@@ -241,3 +241,15 @@ def test_a_shared_quota_counts_the_accounts_others_and_this_stack_once() -> None
         "AWS Identity and Access Management (IAM) 'Roles per account': 2000 of 2,000 applied on account "
         "(this stack 100 + the account's others 1,900) (full: one more fails the deploy)"
     )
+
+
+def test_the_reads_permissions_are_in_the_deployer_policy_and_the_docs() -> None:
+    from importlib.resources import files
+
+    from muon.stacks.account_use import PERMISSIONS
+
+    policy = json.loads(files("muon").joinpath("data/service-deployer-policy.json").read_text())
+    lookups = next(s for s in policy["Statement"] if s["Sid"] == "LookupsWithoutResourceLevelPermissions")
+    assert set(PERMISSIONS) <= set(lookups["Action"])
+    docs = " ".join((Path(__file__).parent.parent / "docs" / "many-teams.md").read_text().split())
+    assert all(f"`{permission}`" in docs for permission in PERMISSIONS)

@@ -159,7 +159,8 @@ def _applied(session: Any, key: str) -> tuple[int | None, str]:
     try:
         quota = session.client("service-quotas").get_service_quota(ServiceCode=service, QuotaCode=code)
     except Exception as error:
-        if getattr(error, "response", {}).get("Error", {}).get("Code") == QUOTA_ABSENT:
+        response = getattr(error, "response", None)
+        if isinstance(response, dict) and response.get("Error", {}).get("Code") == QUOTA_ABSENT:
             return None, ""
         return None, f"applied value not read ({reason(error)}): AWS's default assumed"
     return int(quota["Quota"]["Value"]), ""

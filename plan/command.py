@@ -4,7 +4,8 @@
     python -m muon.plan prod --json plan.json   # also the graph, inputs with secrets masked
     python -m muon.plan prod --timeline         # also the modeled first-deploy time
     python -m muon.plan dev --cost              # also the monthly cost estimate
-    python -m muon.plan dev --quotas            # also what it uses of each AWS quota
+    python -m muon.plan dev --quotas            # also what it uses of each AWS quota (and, with
+                                                # credentials, what the account uses of the shared ones)
     python -m muon.plan prod --diff main        # also what the change since main creates, replaces, deletes
     python -m muon.plan prod --json - --fail-on mandatory   # CI: the JSON on stdout, exit 1 on a
                                                             # mandatory compliance finding
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # they load Pulumi (~1 s): imported once the definition is kn
     from muon.plan.offline import Rendering
     from muon.plan.quotas import Usage
     from muon.plan.timeline import Timeline
+    from muon.stacks.account_use import AccountUse
 
 
 def render_stack(
@@ -183,8 +185,9 @@ def parser(prog: str = "python -m muon.plan") -> argparse.ArgumentParser:
     parser.add_argument(
         "--quotas",
         action="store_true",
-        help="also print what the stack uses of each AWS quota (it always warns at 80%% and refuses at a "
-        "full quota AWS cannot raise)",
+        help="also print what the stack uses of each AWS quota, and of those the account shares, what "
+        "the account uses now when AWS credentials for it are at hand (it always warns at 80%% and refuses "
+        "at a full quota AWS cannot raise)",
     )
     parser.add_argument(
         "--diff",
@@ -262,7 +265,13 @@ def main(
     except MuonError as error:
         err.write(f"error: {error}\n")
         return 2
-    return _report(args, rendering, cost, text, out if to_stdout else None, err, earlier)
+    account = None
+    if args.quotas:  # the account's current use of the shared quotas, with the stack's credentials
+        from muon.plan.quotas_account import account_use
+
+        project = project_name((project_dir or Path.cwd()).resolve())
+        account = account_use(rendering, project, args.stack, config)
+    return _report(args, rendering, cost, text, out if to_stdout else None, err, earlier, account)
 
 
 def _render(
@@ -286,6 +295,7 @@ def _report(
     json_out: TextIO | None,
     err: TextIO,
     earlier: tuple[list[Resource], str] | None = None,
+    account: AccountUse | None = None,
 ) -> int:
     from muon.plan.diff import compare, resources_of
     from muon.plan.diff_report import print_moves, report_changes
@@ -303,6 +313,10 @@ def _report(
     from muon.plan.timeline import model
 
     usages = assess(rendering)
+    if account is not None:
+        from muon.plan.quotas_account import with_account
+
+        usages = with_account(usages, account)
     refusals, quota_warnings = findings(usages)
     found = gate(rendering, quota_warnings)
     text.write(f"Offline plan of stack '{args.stack}' (Pulumi mocks; nothing was deployed)\n\n")

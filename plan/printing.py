@@ -65,11 +65,11 @@ def print_compliance(found: Gate, out: TextIO) -> None:
 
 
 def print_quotas(usages: list[Usage], out: TextIO) -> None:
-    from muon.plan.quotas import fullest
+    from muon.plan.quotas import account_note, fullest
 
     out.write(
-        "\nAWS quotas (default values, plan/quotas.py; per holder, the fullest one shown). Shared quotas"
-        " count this stack's share only: the account's current use is not read (offline):\n"
+        "\nAWS quotas (default or applied values, plan/quotas.py; per holder, the fullest one shown). "
+        f"Shared quotas: {account_note(usages)}\n"
     )
     for usage in fullest(usages):
         quota = usage.quota
@@ -77,9 +77,19 @@ def print_quotas(usages: list[Usage], out: TextIO) -> None:
         shared = ", shared by the account" if quota.shared else ""
         holder = quota.per if usage.holder == quota.per else f"{quota.per}: {usage.holder}"
         out.write(
-            f"  {usage.used:>7,} / {quota.default:<9,} {usage.share:>4.0%}  {quota.name} "
+            f"  {usage.combined:>7,} / {usage.allowed:<9,} {usage.share:>4.0%}  {quota.name} "
             f"[{holder}; {raise_}{shared}]  ({quota.source})\n"
         )
+        if quota.shared and usage.existing is not None:
+            mine = f", {usage.deployed:,} of them this stack's" if usage.deployed else ""
+            out.write(
+                f"  {'':>23}this stack {usage.used:,}; the account now {usage.existing:,}{mine}; "
+                f"combined {usage.combined:,}\n"
+            )
+        elif quota.shared:
+            out.write(f"  {'':>23}this stack {usage.used:,}; the account not read: {usage.not_read}\n")
+        if usage.limit_note:
+            out.write(f"  {'':>23}{usage.limit_note}\n")
 
 
 def print_timeline(timeline: Timeline, out: TextIO) -> None:

@@ -6,8 +6,11 @@ bus, the account and region...). ``assess()`` counts a rendering against every q
 plan (``plan/command.py``) prints the table with ``--quotas``, warns at 80 % and refuses at 100 %
 of a quota that cannot be raised.
 
-Quotas shared by every stack of an account and region (roles, event rules, security groups) are
-counted for this stack only: the plan is offline and does not read the account's current use.
+Quotas shared by every stack of an account and region (roles, event rules on the default bus,
+security groups, target groups, load balancers): with ``--quotas`` and AWS credentials for the
+stack's account, the plan reads the account's current use (``plan/quotas_account.py``,
+``stacks/account_use.py``) and counts the account's others plus this stack's; without, this stack's
+alone, saying the account was not read and why.
 
 Sources (AWS documentation, values as published):
 - "Quotas for your Application Load Balancers" (Elastic Load Balancing user guide): Application
@@ -147,29 +150,65 @@ class Usage:
     holder: str
     """Which load balancer, bus, dashboard ...; ``account`` for account-wide quotas."""
     used: int
+    """This stack's count."""
+    existing: int | None = None
+    """A shared quota: the account's count now, as read; None: not read."""
+    deployed: int = 0
+    """Of ``existing``, this stack's own (an earlier deploy of it): counted once, not twice."""
+    limit: int | None = None
+    """The applied value AWS answered (a raised quota); None: the default."""
+    limit_note: str = ""
+    """Why the applied value is not known, when its read failed."""
+    not_read: str = ""
+    """A shared quota: why the account's use was not read."""
+
+    @property
+    def others(self) -> int:
+        """What the rest of the account uses (0 when not read)."""
+        return 0 if self.existing is None else max(self.existing - self.deployed, 0)
+
+    @property
+    def combined(self) -> int:
+        return self.used + self.others
+
+    @property
+    def allowed(self) -> int:
+        return self.limit if self.limit else self.quota.default
 
     @property
     def share(self) -> float:
-        return self.used / self.quota.default
+        return self.combined / self.allowed
 
     @property
     def level(self) -> str:
         """``refuse``: past a quota no request can raise; ``over``: past a raisable one; ``warn``:
-        at 80 % or more (at 100 % the deploy still succeeds, the next one would not); ``ok``."""
-        if self.used > self.quota.default:
+        at 80 % or more (at 100 % the deploy still succeeds, the next one would not); ``ok``.
+        Of a shared quota read in the account: the account's others and this stack's together."""
+        if self.combined > self.allowed:
             return "over" if self.quota.adjustable else "refuse"
         return "warn" if self.share >= WARN_AT else "ok"
+
+    def counted(self) -> str:
+        """What the figure counts, for a shared quota: '' for a quota of this stack alone."""
+        if not self.quota.shared:
+            return ""
+        if self.existing is None:
+            return " (this stack's share only: the account's use not read)"
+        return f" (this stack {self.used:,} + the account's others {self.others:,})"
 
     def message(self) -> str:
         quota = self.quota
         where = f"{quota.per} {self.holder}" if quota.per != self.holder else quota.per
-        counted = " (this stack's share only)" if quota.shared else ""
-        head = f"{quota.service} '{quota.name}': {self.used} of {quota.default:,} on {where}{counted}"
+        applied = " applied" if self.limit and self.limit != quota.default else ""
+        head = (
+            f"{quota.service} '{quota.name}': {self.combined} of {self.allowed:,}{applied} on {where}"
+            f"{self.counted()}"
+        )
         if self.level == "refuse":
             return f"{head} — the default cannot be raised; {quota.remedy}"
         if self.level == "over":
             return f"{head} — deploying would fail; {quota.remedy} before deploying"
-        full = "full: one more fails the deploy" if self.used == quota.default else f"{self.share:.0%}"
+        full = "full: one more fails the deploy" if self.combined == self.allowed else f"{self.share:.0%}"
         return f"{head} ({full}); {quota.remedy} before it is reached"
 
 
@@ -281,7 +320,7 @@ def fullest(usages: list[Usage]) -> list[Usage]:
     """One line per quota: the holder closest to its limit (the table's view)."""
     best: dict[str, Usage] = {}
     for usage in usages:
-        if usage.quota.key not in best or usage.used > best[usage.quota.key].used:
+        if usage.quota.key not in best or usage.combined > best[usage.quota.key].combined:
             best[usage.quota.key] = usage
     return [best[q.key] for q in QUOTAS if q.key in best]
 
@@ -293,11 +332,23 @@ def findings(usages: list[Usage]) -> tuple[list[str], list[str]]:
     return refusals, warnings
 
 
+def account_note(usages: list[Usage]) -> str:
+    """One line: whether the account's current use of the shared quotas was read, and if not why."""
+    unread = {u.not_read for u in usages if u.quota.shared and u.existing is None and u.not_read}
+    read = sorted(u.quota.key for u in usages if u.existing is not None)
+    if not read:
+        reasons = sorted(unread, key=lambda r: r.startswith("muon reads"))
+        return f"the account's current use was not read: {reasons[0] if reasons else 'not asked'}"
+    return f"the account's current use was read ({', '.join(read)}): its others count with this stack's"
+
+
 def document(usages: list[Usage]) -> dict[str, Any]:
-    """The ``quotas`` object of ``--json``: every quota's use on its fullest holder."""
+    """The ``quotas`` object of ``--json``: every quota's use on its fullest holder; a shared one's
+    figures: this stack's (``used``), the account's now (``account``, null: not read, ``notRead``
+    says why; ``accountThisStack``: of those, this stack's own), ``combined`` and the ``limit``."""
     return {
-        "accountUsageRead": False,
-        "note": "shared quotas are counted for this stack only: the account's current use is not read",
+        "accountUsageRead": any(u.existing is not None for u in usages),
+        "note": account_note(usages),
         "quotas": [
             {
                 "key": u.quota.key,
@@ -311,6 +362,18 @@ def document(usages: list[Usage]) -> dict[str, Any]:
                 "level": u.level,
                 "shared": u.quota.shared,
                 "source": u.quota.source,
+                "combined": u.combined,
+                "limit": u.allowed,
+                **(
+                    {
+                        "account": u.existing,
+                        "accountThisStack": u.deployed if u.existing is not None else None,
+                        "notRead": u.not_read or None,
+                        "limitNote": u.limit_note or None,
+                    }
+                    if u.quota.shared
+                    else {}
+                ),
             }
             for u in fullest(usages)
         ],

@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar
 import pulumi
 import pulumi_aws as aws
 
+from muon.stacks.account_use import OFFLINE, AccountUse, Owned, read_account_use
 from muon.stacks.errors import MuonError
 
 T = TypeVar("T")
@@ -135,6 +136,10 @@ class Facts(Protocol):
 
     def parameter_value(self, name: str) -> str | None:
         """A plain parameter's value (a host AMI's, ``cluster.imageId``); None: no such parameter."""
+        ...
+
+    def account_use(self, owned: Owned) -> AccountUse:
+        """The account's use of its shared quotas (stacks/account_use.py); a failed read: "not read"."""
         ...
 
 
@@ -282,6 +287,11 @@ class PulumiFacts:
             if aws_error_code(error) == LISTENER_ABSENT:
                 return None
             raise unreadable(what, error) from None
+
+    def account_use(self, owned: Owned) -> AccountUse:
+        from muon.plan.offline import active_mocks  # offline, the mocks answer for AWS: nothing to read
+
+        return read_account_use(self.aws, owned) if active_mocks() is None else AccountUse.nothing(OFFLINE)
 
     def platform_contract(self, env_name: str, stack: str) -> PlatformContract:
         from pulumi.runtime.sync_await import _sync_await

@@ -49,11 +49,13 @@ SERVICES = {
     "events": "events",
     "lambda": "lambda",
     "codedeploy": "codedeploy",
+    "servicequotas": "service-quotas",
 }
 NOT_AN_API_CALL = {"iam:PassRole"}  # a permission IAM checks, not an operation
 # Statements whose resources carry no namespace, and why that is as narrow as AWS allows.
 UNSCOPED = {
-    "LookupsWithoutResourceLevelPermissions": "describe/list calls and task definition registration: '*' only",
+    "LookupsWithoutResourceLevelPermissions": "describe/list calls (the plan's read of the account's quota "
+    "use too) and task definition registration: '*' only",
     "SecurityGroupsInThePlatformsVpc": "CreateSecurityGroup also names the VPC; the group itself is tag-scoped",
     "RulesOfThoseGroups": "a rule is changed only through its group, which is tag-scoped",
     "ScalableTargetsOfTheNamespacesServices": "scalable targets have opaque ids; registering needs UpdateService on the service",

@@ -107,12 +107,13 @@ def test_web_services_count_against_their_load_balancer(render_definition: Rende
     assert {u.quota.key for u in fullest(assess(rendering))} >= {"alb-rules", "iam-roles", "event-rules"}
 
 
-def test_plan_quotas_prints_the_table_and_writes_it_to_json(tmp_path: Path) -> None:
+def test_plan_quotas_prints_the_table_and_writes_it_to_json(tmp_path: Path, no_aws: None) -> None:
     target = tmp_path / "plan.json"
     out, err = io.StringIO(), io.StringIO()
     assert command.main(["dev", "--quiet", "--quotas", "--json", str(target)], out=out, err=err) == 0
     text = out.getvalue()
-    assert "AWS quotas (default values" in text
+    assert "AWS quotas (default or applied values" in text
+    assert "Shared quotas: the account's current use was not read: no AWS credentials" in text
     assert "Target Groups per Application Load Balancer [load balancer: dev-alb; fixed]" in text
     assert "Roles per account [account; raisable, shared by the account]" in text
     quotas = json.loads(target.read_text())["quotas"]

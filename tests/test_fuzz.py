@@ -10,8 +10,8 @@ credential is in them in plain text.
 
 Bounded per run (``MUON_FUZZ_EXAMPLES``, default 25 per property: about 40 s of CPU), and
 derandomized: CI sees the same definitions each run. ``MUON_FUZZ_SEED=<n>`` explores others; the
-seed in use is printed. What the fuzzer found is kept as regular tests (test_types.py,
-test_checks.py, ``FOUND`` below).
+seed in use is printed. What the fuzzer found is kept as regular tests (test_types.py's "found by
+the fuzzer" section, test_checks.py's test_iam_policies_within_size).
 """
 
 from __future__ import annotations

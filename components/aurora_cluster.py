@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.aurora import ENGINES, SERVERLESS_CLASS, version_family
+from muon.components.naming import fit
 from muon.components.policies import ready
 from muon.components.rds_instance import (
     INSTANCE_EVENTS,
@@ -99,7 +100,9 @@ def aurora_cluster(name: str, identifier: str, args: DatabaseArgs, placement: Pl
     instances = [
         aws.rds.ClusterInstance(
             f"{name}-instance-{index}",
-            identifier=f"{identifier}-{index}",
+            # 63 at most (RDS): the longest names (a 62-character cluster) shorten, hashed; a name
+            # that fits is the same as before.
+            identifier=fit(f"{identifier}-{index}", 63),
             cluster_identifier=cluster.id,
             engine=args.engine,
             instance_class=instance_class,

@@ -469,3 +469,16 @@ def test_parameter_groups_and_topics_replace_as_the_provider_says(renders: dict[
     topic = "aws:sns/topic:Topic"
     assert forcing(topic, {"kmsMasterKeyId", "displayName", "policy"}) == []
     assert forcing(topic, {"fifoTopic", "name"}) == ["name", "fifoTopic"]
+
+
+def test_an_rds_instance_keeps_its_identity_through_a_new_identifier_or_subnet_group() -> None:
+    """terraform-provider-aws rds/instance.go: ``identifier`` (v5, PR #32687) and
+    ``db_subnet_group_name`` update in place: the final-snapshot keepers change, the instance stays."""
+    from muon.plan.replacements import forcing
+
+    instance = "aws:rds/instance:Instance"
+    assert forcing(instance, {"identifier", "dbSubnetGroupName", "finalSnapshotIdentifier"}) == []
+    assert forcing("aws:rds/cluster:Cluster", {"clusterIdentifier", "dbSubnetGroupName"}) == [
+        "clusterIdentifier",
+        "dbSubnetGroupName",
+    ]

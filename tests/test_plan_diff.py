@@ -482,3 +482,18 @@ def test_an_rds_instance_keeps_its_identity_through_a_new_identifier_or_subnet_g
         "clusterIdentifier",
         "dbSubnetGroupName",
     ]
+
+
+def test_retention_counts_as_deployed_not_as_newly_declared(renders: dict[str, Rendering]) -> None:
+    """Pulumi retains what the old state says is retained: a log group deployed before muon retained
+    it is deleted in the run that first marks it, so the plan warns and counts the loss."""
+    document = json.loads(json.dumps(plan_document("test", renders["base"])))
+    entry = next(e for e in document["resources"] if e["name"] == "production-banana-logs")
+    assert entry["retainOnDelete"] is True
+    entry["retainOnDelete"] = False  # as an earlier muon deployed it
+    changes = compare(resources_of_document(document), resources_of(renders["service removed"]))
+    assert judged(changes)["production-banana-logs"][:2] == ("delete", "warning")
+    assert "production-banana-logs" in {c.resource.name for c in changes if c.loses_data}
+    del entry["retainOnDelete"]  # a plan file from before muon recorded it: not retained either
+    changes = compare(resources_of_document(document), resources_of(renders["service removed"]))
+    assert judged(changes)["production-banana-logs"][:2] == ("delete", "warning")

@@ -32,6 +32,7 @@ from muon.cli.environments import (
 from muon.cli.errors import UsageError
 from muon.cli.project import is_muon_program
 from muon.stacks.definition.loader import parse_definition, parse_yaml
+from muon.stacks.definition.types import NAME_PATTERN
 from muon.stacks.errors import DefinitionError
 from muon.stacks.requirements import DISTRIBUTION
 
@@ -100,10 +101,10 @@ def exposed_port(*directories: Path) -> int | None:
 
 def check(options: InitOptions) -> None:
     """One line for the first answer muon would refuse, naming the flag."""
-    if options.name is not None and not re.fullmatch(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", options.name):
+    if options.name is not None and not re.fullmatch(NAME_PATTERN, options.name):
         raise UsageError(
             f"--name: '{options.name}' is not a service name: 2-22 lowercase letters, digits and '-', "
-            "starting with a letter"
+            "starting with a letter, no '--'"
         )
     if not 1 <= options.port <= 65535:
         raise UsageError(f"--port: {options.port} is not a port (1-65535)")

@@ -12,8 +12,6 @@ import typer
 from muon.cli.app import State, app, console, env_app, run
 from muon.cli.errors import UsageError
 
-NAME = re.compile(r"^[a-z][a-z0-9-]{0,20}[a-z0-9]$")
-
 
 def _print_result(data: dict[str, Any]) -> None:
     where = "" if data["projectDir"] == "." else f" (in {data['projectDir']}/)"
@@ -192,11 +190,14 @@ def env_add(
         stack_for,
     )
     from muon.stacks.definition.loader import parse_definition, parse_yaml
+    from muon.stacks.definition.types import NAME_PATTERN
     from muon.stacks.errors import DefinitionError
 
     def action(state: State) -> dict[str, Any]:
-        if not NAME.match(name):
-            raise UsageError(f"'{name}' is not an environment name: 2-22 lowercase letters, digits and '-'")
+        if not re.fullmatch(NAME_PATTERN, name):
+            raise UsageError(
+                f"'{name}' is not an environment name: 2-22 lowercase letters, digits and '-' (no '--')"
+            )
         project = state.project_dir
         stack = stack_for(name)
         target = project / f"Pulumi.{stack}.yaml"

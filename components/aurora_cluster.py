@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.aurora import ENGINES, SERVERLESS_CLASS, version_family
+from muon.components.naming import fit
 from muon.components.policies import ready
 from muon.components.rds_instance import (
     INSTANCE_EVENTS,
@@ -64,6 +65,11 @@ def aurora_cluster(name: str, identifier: str, args: DatabaseArgs, placement: Pl
         # Every tier: a deletion never loses the data (a development database's snapshot too).
         skip_final_snapshot=False,
         final_snapshot_identifier=p.final_snapshot,
+        # Production keeps its automated backups (point-in-time recovery) after a deletion, until
+        # their retention ends; development deletes them (the provider's default). In place, read
+        # from the state at deletion like the final snapshot (terraform-provider-aws rds/cluster.go,
+        # instance.go: delete_automated_backups is neither ForceNew nor sent by a modification).
+        delete_automated_backups=not args.production,
         apply_immediately=not args.production,  # production changes wait for the window
         serverlessv2_scaling_configuration=(
             {
@@ -99,7 +105,9 @@ def aurora_cluster(name: str, identifier: str, args: DatabaseArgs, placement: Pl
     instances = [
         aws.rds.ClusterInstance(
             f"{name}-instance-{index}",
-            identifier=f"{identifier}-{index}",
+            # 63 at most (RDS): the longest names (a 62-character cluster) shorten, hashed; a name
+            # that fits is the same as before.
+            identifier=fit(f"{identifier}-{index}", 63),
             cluster_identifier=cluster.id,
             engine=args.engine,
             instance_class=instance_class,

@@ -149,10 +149,12 @@ class Database(pulumi.ComponentResource):
         """``<identifier>-final-<8 hex>``: RDS refuses a final snapshot whose name exists, so each
         database a deletion may take gets a name of its own. The suffix changes with every input
         that makes the provider replace the database (the keepers: identifier, engine, the database
-        created with it, master user, key, subnet group; terraform-provider-aws
-        internal/service/rds/cluster.go and instance.go mark them ForceNew), so a replacement's
-        deletion and the next one never share a name; the old database's deletion reads the name
-        from the state it was created with."""
+        created with it, master user, key, subnet group), so a replacement's deletion and the next
+        one never share a name; the old database's deletion reads the name from the state it was
+        deployed with. All of them are ForceNew for an Aurora cluster (terraform-provider-aws
+        internal/service/rds/cluster.go). An RDS instance (instance.go) updates ``identifier`` in
+        place since provider v5 (PR #32687), and ``db_subnet_group_name`` too: a change of those
+        gives it a new final snapshot name (in the state, in place) without replacing it."""
         import pulumi_random as random  # as in _password: only stacks with a database load it
 
         suffix = random.RandomId(

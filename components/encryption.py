@@ -28,11 +28,11 @@ class KeyArgs:
     publishing_services: tuple[str, ...] = PUBLISHING_SERVICES
     """Services whose principals may encrypt with it (SNS topics they publish to); default the
     alarm and notification publishers, without which encrypted topics drop their messages.
-    Rotation (yearly) and a 30-day deletion window are not options: every key has them."""
+    Rotation (yearly) and retention are not options: every key has them."""
 
 
 class Key(pulumi.ComponentResource):
-    """KMS key (rotation on, retained, 30-day deletion window) and its alias."""
+    """KMS key (rotation on, retained) and its alias."""
 
     arn: pulumi.Output[str]
     key_id: pulumi.Output[str]
@@ -63,14 +63,16 @@ def rotating_key(
     region: str | None = None,
 ) -> aws.kms.Key:
     """A customer-managed key as muon makes them all: yearly rotation, retained when it leaves the
-    stack, 30 days to cancel a deletion; ``region``: another region than the stack's (AWS Backup
-    copies, CloudFront's us-east-1).
+    stack; ``region``: another region than the stack's (AWS Backup copies, CloudFront's us-east-1).
 
     Retained (``components/retention.py``): what a key encrypted — logs, parameters, a database,
     its final snapshot and its backups — may outlive the stack, and is unreadable once the key is
-    gone. Someone schedules its deletion once nothing it encrypted is left; 30 days is the longest
-    window KMS allows to cancel that (KMS API Reference, ScheduleKeyDeletion: PendingWindowInDays
-    7 to 30 days; the provider validates deletion_window_in_days the same)."""
+    gone. So Pulumi never deletes it: ``deletion_window_in_days`` is what the provider would pass
+    to ScheduleKeyDeletion on a delete, which a retained resource never gets; it is recorded (30,
+    the longest KMS allows) and applies to nothing. The waiting period that counts is the one the
+    operator gives when scheduling the deletion by hand, once nothing it encrypted is left
+    (``aws kms schedule-key-deletion --pending-window-in-days 30``; KMS API Reference,
+    ScheduleKeyDeletion: PendingWindowInDays 7 to 30 days)."""
     return aws.kms.Key(
         resource_name,
         description=description,

@@ -6,12 +6,14 @@ so renaming the service changes every URN under it, and ``pulumi up`` would dele
 resources and create new ones — the database with them. An alias (``pulumi.Alias``) tells the
 engine that the resource of an earlier deployment under the old URN is this one.
 
-Aliases are not among the options a component hands down to its children (``protect`` and
-``providers`` are; ``aliases`` and ``depends_on`` are not), and whatever the engine may derive
-from a parent's alias on its side the offline plan cannot see: so the transformation below gives
-*every* resource of the renamed component's subtree an alias of its own, naming its old URN
-exactly, which the plan records and the tests check. A transformation set on a
-component runs for the component and for everything created under it (Pulumi's
+The engine does carry a parent's aliases to its children: it multiplies them into every child's
+URN (pulumi/pulumi, ``pkg/resource/deploy/step_generator.go``, ``generateAliases``), but only as
+URNs built from the child's own name under the parent's old name — a child ``fruit-…`` is
+not found under ``banana-…`` — and on the engine's side, which the offline plan cannot see. So
+the transformation below gives *every* resource of the renamed component's subtree an explicit
+alias of its own, naming its old URN exactly, which the plan records and the tests check; an
+explicit alias and the engine's derived ones agree, so both stay correct. A transformation set on
+a component runs for the component and for everything created under it (Pulumi's
 ``ResourceOptions.transformations`` are inherited by children).
 """
 

@@ -123,6 +123,11 @@ def rds_instance(name: str, identifier: str, args: DatabaseArgs, placement: Plac
         # Every tier: a deletion never loses the data (a development database's snapshot too).
         skip_final_snapshot=False,
         final_snapshot_identifier=p.final_snapshot,
+        # Production keeps its automated backups (point-in-time recovery) after a deletion, until
+        # their retention ends; development deletes them (the provider's default). In place, read
+        # from the state at deletion like the final snapshot (terraform-provider-aws rds/cluster.go,
+        # instance.go: delete_automated_backups is neither ForceNew nor sent by a modification).
+        delete_automated_backups=not args.production,
         **instance_settings(args, p),
         opts=p.child.merge(
             pulumi.ResourceOptions(

@@ -189,7 +189,7 @@ def _namespace(app: str, source: str, out: Conversion) -> str:
     wanted = app.lower()
     if re.fullmatch(NAMESPACE_PATTERN, wanted):
         return wanted
-    cut = re.sub(r"[^a-z0-9-]+", "-", wanted).lstrip("-0123456789")[:16].rstrip("-")
+    cut = re.sub(r"[^a-z0-9]+", "-", wanted).lstrip("-0123456789")[:16].rstrip("-")
     cut = cut if re.fullmatch(NAMESPACE_PATTERN, cut) else "app"
     out.lose(source, "application", f"'{app[:40]}' is no muon namespace (2-16 a-z, 0-9, -): wrote '{cut}'")
     return cut

@@ -5,6 +5,10 @@ Verdicts, per change of a resource that holds data (``plan/replacements.py``):
 
 - ``refused`` (production): a replacement that loses the data (not retained), or the replacement
   or deletion of a ``protect``ed resource (``pulumi up`` would stop there, half-way through);
+- ``refused`` (every tier): a database deleted or replaced with NO final snapshot (the deployed
+  state skips it or names none: the provider reads both from the state, not from the new
+  inputs), and the replacement of a retained resource that keeps its physical name (the old one
+  stays in AWS under that name: creating the new one fails, AlreadyExists);
 - ``warning``: the same in development, and a deletion that loses data anywhere;
 - ``kept``: replaced or deleted, but retained: the old one stays in AWS;
 - ``moved``: an alias carries it to its new name (updated in place if anything else changed).
@@ -19,9 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
+from muon.components.naming import NAME_RULES
 from muon.plan.diff import Change, Resource
 from muon.plan.offline import Rendering
-from muon.plan.replacements import STATEFUL, rule
+from muon.plan.replacements import SNAPSHOTTED, STATEFUL, rule
 
 
 @dataclass(frozen=True)
@@ -57,21 +62,68 @@ def owners_of(changes: Sequence[Change], parents: dict[str, Resource]) -> set[st
     return found
 
 
+def no_final_snapshot(change: Change) -> str:
+    """Why deleting this database takes NO final snapshot ("" when it takes one, or is no
+    database being deleted). Read from the resource as deployed (``before``): the provider deletes
+    with the ``skipFinalSnapshot`` and ``finalSnapshotIdentifier`` of the state, so a deploy that
+    first sets them and deletes in the same run deletes by the old ones."""
+    if change.resource.type not in SNAPSHOTTED or change.action not in ("replace", "delete"):
+        return ""
+    if change.retained:
+        return ""
+    old = change.before or change.resource
+    if old.inputs.get("skipFinalSnapshot") is True:
+        return "the deployed state has skipFinalSnapshot: true"
+    if not old.inputs.get("finalSnapshotIdentifier"):
+        return (
+            "the deployed state names no finalSnapshotIdentifier (the provider stops the deletion: "
+            "final_snapshot_identifier is required when skip_final_snapshot is false)"
+        )
+    return ""
+
+
+_FIRST_UP = (
+    "refused in every tier: `pulumi up` the definition unchanged with this muon first (it records a "
+    "final snapshot name in the state; docs/upgrading.md), or take a manual snapshot, then make this edit"
+)
+
+
+def kept_name(change: Change) -> str:
+    """The physical name a replacement keeps ("" when it takes a new one): the name input
+    (``components/naming.py`` NAME_RULES) set, unchanged, and not Pulumi's automatic one (an
+    automatic name is not an input offline; a replacement gets a new one from ``pulumi preview``)."""
+    found = NAME_RULES.get(change.resource.type)
+    if change.action != "replace" or change.before is None or found is None or found.key is None:
+        return ""
+    old, new = change.before.inputs.get(found.key), change.resource.inputs.get(found.key)
+    return old if isinstance(old, str) and old and old == new else ""
+
+
 def verdict(change: Change, tags: dict[str, str], owners: set[str] | None = None) -> Verdict:
     """``owners``: the services and environments (``muon:service``, ``muon:environment`` tags)
     the definition still has, to tell a removal from an edit."""
+    found = _verdict(change, tags, owners)
+    if no_final_snapshot(change) and found.level in ("refused", "warning"):
+        return Verdict("refused", f"{found.line}; {_FIRST_UP}")
+    return found
+
+
+def _verdict(change: Change, tags: dict[str, str], owners: set[str] | None) -> Verdict:
     production = tags.get("muon:tier", "production") == "production"
     old = change.before or change.resource
     if change.action == "delete" and old.protect:
         level = "refused" if production else "warning"
         return Verdict(level, _deleted_line(change, tags, protected=True, owners=owners))
-    if not change.stateful:
-        return Verdict("moved" if change.moved_from else "", "")
-    if change.action == "replace" and (old.protect or not change.retained):
-        line = _replaced_line(change, tags)
+    taken = kept_name(change) if change.retained else ""
+    if change.action == "replace" and ((old.protect and change.stateful) or taken):
+        line = _name_taken_line(change, tags, taken) if taken else _replaced_line(change, tags)
         if old.protect:  # Pulumi replaces nothing protected: the update would stop there
             line += " (it is protected: `pulumi up` would stop there, half-way)"
-        return Verdict("refused" if production else "warning", line)
+        return Verdict("refused" if production or taken else "warning", line)
+    if not change.stateful:
+        return Verdict("moved" if change.moved_from else "", "")
+    if change.action == "replace" and not change.retained:
+        return Verdict("refused" if production else "warning", _replaced_line(change, tags))
     if change.action in ("replace", "delete") and change.retained:
         return Verdict(
             "kept", f"left in AWS with {_holds(change)} (retained): the stack no longer manages it"
@@ -83,11 +135,30 @@ def verdict(change: Change, tags: dict[str, str], owners: set[str] | None = None
 
 def _holds(change: Change) -> str:
     found = STATEFUL.get(change.resource.type)
-    return found.holds if found else "what it holds"
+    holds = found.holds if found else "what it holds"
+    if change.resource.type in SNAPSHOTTED:
+        missing = no_final_snapshot(change)
+        holds += f" (NO final snapshot: {missing})" if missing else " (RDS takes a final snapshot)"
+    return holds
+
+
+def _name_taken_line(change: Change, tags: dict[str, str], name: str) -> str:
+    """``<definition key>: <input> <old> -> <new> replaces it, but the name stays taken; <what to do>``."""
+    where, what, advice = _cause(change, tags)
+    return (
+        f"{where}: {what} replaces it, but the old one is retained and keeps the name {name!r} in AWS: "
+        f"creating the replacement fails (AlreadyExists), `pulumi up` stops there; {advice}"
+    )
 
 
 def _replaced_line(change: Change, tags: dict[str, str]) -> str:
     """``<definition key>: <input> <old> -> <new> replaces it and loses <data>; <what to do>``."""
+    where, what, advice = _cause(change, tags)
+    return f"{where}: {what} replaces it and loses {_holds(change)}; {advice}"
+
+
+def _cause(change: Change, tags: dict[str, str]) -> tuple[str, str, str]:
+    """Where in the definition, what changed, and what to do."""
     first = change.forced_by[0] if change.forced_by else "(an input the provider cannot update)"
     key = first.split(" <- ")[0]
     # A replacement carried from another resource: advise on the input that started it.
@@ -105,9 +176,7 @@ def _replaced_line(change: Change, tags: dict[str, str]) -> str:
         "env": tags.get("muon:environment", "<environment>"),
         "old": before,
     }
-    return (
-        f"{where.format(**values)}: {what} replaces it and loses {_holds(change)}; {advice.format(**values)}"
-    )
+    return where.format(**values), what, advice.format(**values)
 
 
 _DEFAULT_ADVICE = (
@@ -171,6 +240,10 @@ _ADVICE: dict[str, tuple[str, str]] = {
     "kmsKeyArn": (
         "keys.data",
         "AWS Backup cannot change a vault's key: keep the key (what it backed up stays in the old vault)",
+    ),
+    "encryptionConfigurations": (
+        "keys.pipeline",
+        "ECR cannot change a repository's key: keep the key (the images stay in the old repository)",
     ),
     "cidrBlock": (
         "environments.{env}.network",

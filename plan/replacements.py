@@ -47,7 +47,7 @@ STATEFUL: dict[str, ReplaceRule] = {
             "sourceRegion",
         ),
         _TF + "rds/cluster.go",
-        "the database (RDS takes a final snapshot)",
+        "the database",
     ),
     "aws:rds/instance:Instance": ReplaceRule(
         # ``identifier`` changes in place since provider v5 (terraform-provider-aws PR #32687).
@@ -64,7 +64,7 @@ STATEFUL: dict[str, ReplaceRule] = {
             "snapshotIdentifier",
         ),
         _TF + "rds/instance.go",
-        "the database (RDS takes a final snapshot)",
+        "the database",
     ),
     "aws:kms/key:Key": ReplaceRule(
         ("customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"),
@@ -111,9 +111,22 @@ STATEFUL: dict[str, ReplaceRule] = {
 }
 """The types that hold data: a replacement or a deletion loses what ``holds`` says."""
 
+SNAPSHOTTED = ("aws:rds/cluster:Cluster", "aws:rds/instance:Instance")
+"""Deleted after a final snapshot — when the state they are deleted from says so: the provider
+reads ``skip_final_snapshot`` and ``final_snapshot_identifier`` from the state at deletion, and an
+update changes them in the state only (terraform-provider-aws internal/service/rds/cluster.go,
+``resourceClusterDelete``; instance.go, ``resourceInstanceDelete``; ``ModifyDBCluster`` does not
+carry them)."""
+
 STATELESS: dict[str, ReplaceRule] = {
     # What a replacement of these carries to the stateful resources that use them.
     "aws:rds/subnetGroup:SubnetGroup": ReplaceRule(("name", "namePrefix"), _TF + "rds/subnet_group.go"),
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": ReplaceRule(
+        ("family", "name", "namePrefix", "description"), _TF + "rds/cluster_parameter_group.go"
+    ),
+    "aws:rds/parameterGroup:ParameterGroup": ReplaceRule(
+        ("family", "name", "namePrefix", "description"), _TF + "rds/parameter_group.go"
+    ),
     "aws:rds/clusterInstance:ClusterInstance": ReplaceRule(
         (
             "identifier",
@@ -172,6 +185,8 @@ STATELESS: dict[str, ReplaceRule] = {
     "aws:cloudwatch/eventTarget:EventTarget": ReplaceRule(
         ("rule", "targetId", "eventBusName"), _TF + "events/target.go"
     ),
+    # A new topic's e-mail subscriptions wait for their confirmation again.
+    "aws:sns/topic:Topic": ReplaceRule(("name", "namePrefix", "fifoTopic"), _TF + "sns/topic.go"),
     "random:index/randomPassword:RandomPassword": ReplaceRule(
         (
             "length",

@@ -187,6 +187,7 @@ def test_development_is_cheap_and_deletable(mysql_dev: Rendering) -> None:
     # Deletable, but never without a final snapshot (issue 32): a rename or a removal keeps the data.
     assert cluster.inputs["skipFinalSnapshot"] is False
     assert re.fullmatch(r"muon-dev-banana-final-[0-9a-f]{8}", cluster.inputs["finalSnapshotIdentifier"])
+    assert cluster.inputs["deleteAutomatedBackups"] is True  # the provider's default: backups go with it
     assert cluster.protect is False
     assert "backtrackWindow" not in cluster.inputs
     # Nothing asked for: Serverless v2 that pauses when idle (cheapest by the price table).
@@ -208,6 +209,8 @@ def test_production_is_protected_monitored_and_spread_over_zones(prod: Rendering
     assert inputs["deletionProtection"] is True
     assert inputs["skipFinalSnapshot"] is False
     assert re.fullmatch(r"muon-production-banana-final-[0-9a-f]{8}", inputs["finalSnapshotIdentifier"])
+    # Point-in-time backups outlive a deletion (until their retention ends).
+    assert inputs["deleteAutomatedBackups"] is False
     # AWS Backup's point-in-time restore keeps 35 days in production and sets the cluster's
     # retention to match: the stack says the same, so neither sets it back.
     assert inputs["backupRetentionPeriod"] == 35
@@ -663,3 +666,23 @@ def test_performance_insights_asked_for_on_a_class_without_it_is_refused(render_
         "on db.t3.large (services.banana.environments.dev.database.instanceClass, environment dev); "
         "choose db.t4g.medium or larger, or performanceInsights: false"
     )
+
+
+@pytest.mark.parametrize("engine", ["postgres", "aurora-postgresql"])
+def test_production_keeps_automated_backups_after_a_deletion_development_does_not(
+    render_definition, engine: str
+) -> None:
+    """``delete_automated_backups`` false in production, on an RDS instance and an Aurora cluster;
+    the provider updates it in place (not ForceNew; terraform-provider-aws rds/instance.go,
+    rds/cluster.go), so a stack deployed before keeps its database."""
+    from muon.plan.replacements import forcing
+
+    rendering = render_definition(
+        "environments: {dev: {}, production: {loadBalancer: {allowPlainHttp: true}}}\n"
+        f"services:\n  banana: {{port: 8080, pathPatterns: [/b], database: {{name: banana, engine: {engine}}}}}\n",
+        ["dev", "production"],
+    )
+    kind = "aws:rds/instance:Instance" if engine == "postgres" else "aws:rds/cluster:Cluster"
+    found = {r.name.split("-")[0]: r.inputs["deleteAutomatedBackups"] for r in rendering.of_type(kind)}
+    assert found == {"dev": True, "production": False}
+    assert forcing(kind, {"deleteAutomatedBackups"}) == []

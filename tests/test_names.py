@@ -179,3 +179,27 @@ def test_fit_keeps_short_names_and_hashes_long_ones() -> None:
     assert len(long) == 32 and long.startswith("muon-xxx") and long != fit("muon-" + "x" * 61, 32)
     assert unique_name("dev-banana", 32, 8080) != unique_name("dev-banana", 32, 8081)
     assert len(unique_name("d" * 40, 32, 1)) == 32
+
+
+def test_the_longest_database_names_fit_rds_and_shorter_ones_are_unchanged(render_definition) -> None:
+    """A 16-character namespace, a 22-character environment and service: a 62-character cluster
+    identifier, whose instances' ``<identifier>-<n>`` would be 64 (RDS allows 63)."""
+    environment, service = "e" * 21 + "z", "s" * 21 + "z"
+    rendering = render_definition(
+        f"namespace: {'n' * 15}z\nenvironments: {{{environment}: {{}}}}\n"
+        f"services:\n  {service}: {{port: 8080, pathPatterns: [/x], database: {{name: banana, instances: 2}}}}\n",
+        [environment],
+    )
+    cluster = rendering.one("aws:rds/cluster:Cluster").inputs["clusterIdentifier"]
+    assert cluster == f"{'n' * 15}z-{environment}-{service}" and len(cluster) == 62
+    instances = [i.inputs["identifier"] for i in rendering.of_type("aws:rds/clusterInstance:ClusterInstance")]
+    assert len(instances) == 2 and len(set(instances)) == 2
+    for identifier in instances:
+        assert (
+            len(identifier) == 63
+            and name_problem("aws:rds/clusterInstance:ClusterInstance", identifier) is None
+        )
+        assert identifier.startswith(cluster[:50])
+    # Identifiers that fit keep their form: the stacks deployed before keep their instances.
+    assert fit("muon-dev-banana-0", 63) == "muon-dev-banana-0"
+    assert fit(f"{cluster[:61]}-1", 63) == f"{cluster[:61]}-1"

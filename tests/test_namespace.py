@@ -118,7 +118,7 @@ def test_a_project_name_that_cannot_start_names_needs_a_namespace(tmp_path: Path
         render_definition_text(tmp_path, "environments: {dev: {}}", ["dev"], project="Acme_Platform")
     assert str(caught.value) == (
         f"{tmp_path / 'muon.yaml'}: namespace: the project name 'Acme_Platform' (Pulumi.yaml) cannot start "
-        "AWS names (2-16 lowercase letters, digits and '-', starting with a letter); set namespace: in the definition"
+        "AWS names (2-16 lowercase letters, digits and '-', starting with a letter, no '--'); set namespace: in the definition"
     )
     rendering = render_definition_text(
         tmp_path, "namespace: acme\nenvironments: {dev: {}}", ["dev"], project="Acme_Platform"

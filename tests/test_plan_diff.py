@@ -17,7 +17,7 @@ import yaml
 
 from muon.plan.command import main as plan_main
 from muon.plan.command import plan_document
-from muon.plan.diff import Change, compare, resources_of, resources_of_document
+from muon.plan.diff import Change, Resource, compare, resources_of, resources_of_document
 from muon.plan.diff_report import report_changes, tags_of, verdict
 from muon.plan.offline import Rendering
 from muon.plan.preview import changes_of_preview, step_of_event
@@ -318,3 +318,182 @@ def test_the_documented_table_is_muons() -> None:
         row = next(line for line in text.splitlines() if line.startswith(f"| `{type_token}` |"))
         assert all(name in row for name in rule.forces), type_token
         assert rule.source.split(" ", 1)[1] in row, type_token
+
+
+def _as_deployed_before(document: dict[str, Any], name: str, **inputs: Any) -> dict[str, Any]:
+    """``document`` with the inputs of resource ``name`` as an earlier muon deployed them (None: absent)."""
+    document = copy.deepcopy(document)
+    entry = next(e for e in document["resources"] if e["name"] == name)
+    for key, value in inputs.items():
+        if value is None:
+            entry["inputs"].pop(key, None)
+        else:
+            entry["inputs"][key] = value
+    return document
+
+
+@pytest.mark.parametrize(
+    ("deployed", "why"),
+    [
+        ({"skipFinalSnapshot": True, "finalSnapshotIdentifier": None}, "skipFinalSnapshot: true"),
+        ({"finalSnapshotIdentifier": None}, "names no finalSnapshotIdentifier"),
+    ],
+)
+def test_a_database_deployed_without_a_final_snapshot_is_refused_in_every_tier(
+    renders: dict[str, Rendering], deployed: dict[str, Any], why: str
+) -> None:
+    """The provider deletes with the skipFinalSnapshot/finalSnapshotIdentifier of the state
+    (terraform-provider-aws rds/cluster.go resourceClusterDelete), so the new inputs' final
+    snapshot does not count in the run that sets it: the before side decides."""
+    document = json.loads(json.dumps(plan_document("test", renders["base"])))
+    before = _as_deployed_before(document, "dev-banana-database-cluster", **deployed)
+    after = resources_of(renders["database name"])
+    assert (
+        next(r for r in after if r.name == "dev-banana-database-cluster").inputs["skipFinalSnapshot"] is False
+    )
+    changes = compare(resources_of_document(before), after)
+    action, level, line = judged(changes)["dev-banana-database-cluster"]
+    assert (action, level) == ("replace", "refused")  # development too
+    assert (
+        f"loses the database (NO final snapshot: the deployed state {'has' if 'skip' in why else ''}" in line
+    )
+    assert why in line and "refused in every tier" in line and "docs/upgrading.md" in line
+    out, err = io.StringIO(), io.StringIO()
+    assert report_changes(changes, "before.json", None, out, err) == 1
+    assert "refused  replace  aws:rds/cluster:Cluster  dev-banana-database-cluster" in out.getvalue()
+    assert any(
+        text.startswith("refused: services.banana.database.name:") and "NO final snapshot" in text
+        for text in err.getvalue().splitlines()
+    )
+    assert "dev-banana-database-cluster" in {c.resource.name for c in changes if c.loses_data}
+    # Removing the service deletes it the same way.
+    removed = compare(resources_of_document(before), resources_of(renders["service removed"]))
+    action, level, line = judged(removed)["dev-banana-database-cluster"]
+    assert (action, level) == ("delete", "refused") and "NO final snapshot" in line
+    # A deployed final snapshot name is what counts, whatever the new inputs say.
+    named = compare(resources_of_document(document), resources_of(renders["database name"]))
+    action, level, line = judged(named)["dev-banana-database-cluster"]
+    assert (action, level) == ("replace", "warning") and "(RDS takes a final snapshot)" in line
+
+
+def test_pulumi_preview_judges_the_final_snapshot_by_the_old_state() -> None:
+    urn = "urn:pulumi:dev::muon::muon:data:Database$aws:rds/cluster:Cluster::dev-banana-database-cluster"
+    tags = {"muon:tier": "development", "muon:service": "banana", "muon:environment": "dev"}
+    old = {
+        "urn": urn,
+        "type": "aws:rds/cluster:Cluster",
+        "custom": True,
+        "inputs": {"databaseName": "banana", "skipFinalSnapshot": True, "tags": tags},
+    }
+    new = {**old, "inputs": {**old["inputs"], "databaseName": "fruit", "skipFinalSnapshot": False}}
+    new["inputs"]["finalSnapshotIdentifier"] = "muon-dev-banana-final-0a1b2c3d"
+    step = {"op": "replace", "urn": urn, "oldState": old, "newState": new, "replaceReasons": ["databaseName"]}
+    found = judged(changes_of_preview({"steps": [step]}))["dev-banana-database-cluster"]
+    assert found[:2] == ("replace", "refused")
+    assert "NO final snapshot: the deployed state has skipFinalSnapshot: true" in found[2]
+
+
+PIPELINE_KEY = "arn:aws:kms:us-east-1:111111111111:key/3456cdef-34cd-56ef-78ab-3456789012cd"
+
+
+def test_replacing_a_retained_repository_under_its_own_name_is_refused(tmp_path: Path) -> None:
+    """``keys.pipeline`` replaces the image repository (encryptionConfigurations) under the same name
+    ``muon/banana``; the old one is retained, so it keeps that name in AWS and the new one cannot be
+    created (RepositoryAlreadyExistsException): the plan refuses it, whatever --fail-on says."""
+    from tests.test_pipeline import PIPELINE_CONFIG, pipeline_definition
+
+    definition = pipeline_definition("[{environment: dev}]")
+    (tmp_path / "base").mkdir()
+    (tmp_path / "key").mkdir()
+    base = render_definition_text(tmp_path / "base", definition, [], extra_config=PIPELINE_CONFIG)
+    keyed = render_definition_text(
+        tmp_path / "key",
+        f"keys: {{pipeline: '{PIPELINE_KEY}'}}\n" + definition,
+        [],
+        extra_config=PIPELINE_CONFIG,
+    )
+    changes = compare(resources_of(base), resources_of(keyed))
+    repository = next(c for c in changes if c.resource.type == "aws:ecr/repository:Repository")
+    assert repository.action == "replace" and repository.forced_by == ("encryptionConfigurations",)
+    assert repository.before is not None and repository.before.inputs["name"] == "muon/banana"
+    assert repository.retained and not repository.loses_data
+    action, level, line = judged(changes)[repository.resource.name]
+    assert (action, level) == ("replace", "refused")
+    assert line.startswith("keys.pipeline: encryptionConfigurations ")
+    assert "keeps the name 'muon/banana' in AWS: creating the replacement fails (AlreadyExists)" in line
+    assert "ECR cannot change a repository's key" in line
+    out, err = io.StringIO(), io.StringIO()
+    assert report_changes(changes, "HEAD", None, out, err) == 1
+    assert "refused  replace  aws:ecr/repository:Repository" in out.getvalue()
+    assert report_changes(changes, "HEAD", "data-loss", io.StringIO(), io.StringIO()) == 1
+
+
+def test_a_replacement_under_a_new_name_leaves_the_retained_one_kept() -> None:
+    """Retained and renamed (the name input changed, or Pulumi's automatic one): nothing collides."""
+    old = Resource(
+        urn="urn:pulumi:prod::muon::aws:cloudwatch/logGroup:LogGroup::production-banana-logs",
+        type="aws:cloudwatch/logGroup:LogGroup",
+        name="production-banana-logs",
+        parent="",
+        custom=True,
+        inputs={"name": "/muon/production/banana", "tags": {"muon:tier": "production"}},
+        retain=True,
+    )
+    renamed = Resource(**{**old.__dict__, "inputs": {**old.inputs, "name": "/muon/production/fruit"}})
+    change = Change("replace", renamed, old, changed=("name",), forced_by=("name",))
+    assert verdict(change, {"muon:tier": "production"}).level == "kept"
+    same = Resource(**{**old.__dict__, "inputs": {**old.inputs, "logGroupClass": "INFREQUENT_ACCESS"}})
+    change = Change("replace", same, old, changed=("logGroupClass",), forced_by=("logGroupClass",))
+    found = verdict(change, {"muon:tier": "development"})
+    assert found.level == "refused" and "keeps the name '/muon/production/banana' in AWS" in found.line
+
+
+def test_parameter_groups_and_topics_replace_as_the_provider_says(renders: dict[str, Rendering]) -> None:
+    """terraform-provider-aws rds/cluster_parameter_group.go, rds/parameter_group.go (family, name,
+    namePrefix, description ForceNew; parameters updated in place) and sns/topic.go (name,
+    namePrefix, fifoTopic ForceNew; the key and display name updated in place)."""
+    from muon.plan.replacements import forcing
+
+    groups = {
+        c.resource.name: (c.action, c.forced_by)
+        for c in diff(renders, "engine")
+        if c.resource.type == "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+    }
+    assert groups == {
+        "dev-banana-database-parameters": ("replace", ("family",)),
+        "production-banana-database-parameters": ("replace", ("family",)),
+    }
+    group = "aws:rds/parameterGroup:ParameterGroup"
+    assert forcing(group, {"parameters", "tags"}) == []
+    assert forcing(group, {"parameters", "description", "family"}) == ["family", "description"]
+    topic = "aws:sns/topic:Topic"
+    assert forcing(topic, {"kmsMasterKeyId", "displayName", "policy"}) == []
+    assert forcing(topic, {"fifoTopic", "name"}) == ["name", "fifoTopic"]
+
+
+def test_an_rds_instance_keeps_its_identity_through_a_new_identifier_or_subnet_group() -> None:
+    """terraform-provider-aws rds/instance.go: ``identifier`` (v5, PR #32687) and
+    ``db_subnet_group_name`` update in place: the final-snapshot keepers change, the instance stays."""
+    from muon.plan.replacements import forcing
+
+    instance = "aws:rds/instance:Instance"
+    assert forcing(instance, {"identifier", "dbSubnetGroupName", "finalSnapshotIdentifier"}) == []
+    assert forcing("aws:rds/cluster:Cluster", {"clusterIdentifier", "dbSubnetGroupName"}) == [
+        "clusterIdentifier",
+        "dbSubnetGroupName",
+    ]
+
+
+def test_retention_counts_as_deployed_not_as_newly_declared(renders: dict[str, Rendering]) -> None:
+    """Pulumi retains what the old state says is retained: a log group deployed before muon retained
+    it is deleted in the run that first marks it, so the plan warns and counts the loss."""
+    document = json.loads(json.dumps(plan_document("test", renders["base"])))
+    entry = next(e for e in document["resources"] if e["name"] == "production-banana-logs")
+    assert entry["retainOnDelete"] is True
+    entry["retainOnDelete"] = False  # as an earlier muon deployed it
+    changes = compare(resources_of_document(document), resources_of(renders["service removed"]))
+    assert judged(changes)["production-banana-logs"][:2] == ("delete", "warning")
+    assert "production-banana-logs" in {c.resource.name for c in changes if c.loses_data}
+    del entry["retainOnDelete"]  # a plan file from before muon recorded it: not retained either
+    changes = compare(resources_of_document(document), resources_of(renders["service removed"]))
+    assert judged(changes)["production-banana-logs"][:2] == ("delete", "warning")

@@ -75,6 +75,16 @@ PULUMI: dict[tuple[str, ...], set[str]] = {
     ("preview",): {"-s", "--stack", "--policy-pack", "--diff"},  # pulumi_preview
     ("destroy",): {"-s", "--stack", "-y", "--yes", "--target"},  # pulumi_destroy
     ("state", "unprotect"): {"-s", "--stack", "-y", "--yes", "--all"},  # pulumi_state_unprotect
+    ("import",): {
+        "-s",
+        "--stack",
+        "--parent",
+        "--protect",
+        "--generate-code",
+        "--provider",
+        "-y",
+        "--yes",
+    },  # pulumi_import
 }
 # The AWS CLI's own options beside an operation's parameters (docs.aws.amazon.com/cli, "aws" → Options).
 AWS_GLOBAL = {"--region", "--profile", "--output", "--query", "--endpoint-url", "--no-cli-pager"}

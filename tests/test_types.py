@@ -356,3 +356,36 @@ def test_a_value_with_a_line_break_is_still_one_line(text: str) -> None:
     and the message quoting it spread over two lines."""
     message = definition_error(text)
     assert "\\n" in message or "\\u2028" in message
+
+
+# -- names: what an RDS identifier takes ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("environments: {dev--a: {}}\n", "muon.yaml: environments.dev--a: expected a name of 2-22"),
+        (ENV + "services:\n  ba--nana: {port: 8080, pathPatterns: [/b]}\n", "services.ba--nana: expected a name"),
+        (ENV + "services:\n  banana-: {port: 8080, pathPatterns: [/b]}\n", "services.banana-: expected a name"),
+        ("namespace: acme--shop\n" + ENV, "muon.yaml: namespace: expected a namespace of 2-16"),
+        ("namespace: acme-\n" + ENV, "muon.yaml: namespace: expected a namespace of 2-16"),
+        ("environments: {" + "d" * 23 + ": {}}\n", "expected a name of 2-22"),
+        ("namespace: " + "n" * 17 + "\n" + ENV, "expected a namespace of 2-16"),
+    ],
+)  # fmt: skip
+def test_names_refuse_two_hyphens_in_a_row_and_a_trailing_one(text: str, expected: str) -> None:
+    """RDS identifiers (the cluster's is ``<namespace>-<environment>-<service>``) refuse '--' and a
+    '-' at the end (CreateDBCluster, DBClusterIdentifier): the names refuse them first, saying so."""
+    message = definition_error(text)
+    assert expected in message
+    assert "no '--' and no '-' at the end (RDS identifiers refuse both)" in message
+
+
+def test_names_with_single_hyphens_and_digits_are_accepted() -> None:
+    definition = parse_definition(
+        "namespace: a1-b2\nenvironments: {d-2: {}, " + "e" * 22 + ": {}}\n"
+        "services:\n  a-b-c-1: {port: 8080, pathPatterns: [/b]}\n",
+        "muon.yaml",
+    )
+    assert definition.namespace == "a1-b2" and set(definition.services) == {"a-b-c-1"}
+    assert set(definition.environments) == {"d-2", "e" * 22}

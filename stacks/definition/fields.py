@@ -37,11 +37,13 @@ LOG_RETENTION_DAYS = (
     2922, 3288, 3653,
 )  # fmt: skip
 
-NAMESPACE_PATTERN = r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$"
+NAMESPACE_PATTERN = r"^(?=.{2,16}$)[a-z](?:-?[a-z0-9])+$"
 Namespace = Annotated[
     str,
     pattern(
-        NAMESPACE_PATTERN, "a namespace of 2-16 lowercase letters, digits and '-', starting with a letter"
+        NAMESPACE_PATTERN,
+        "a namespace of 2-16 lowercase letters, digits and '-', starting with a letter, with no '--' and "
+        "no '-' at the end (RDS identifiers refuse both)",
     ),
 ]
 """The first part of every name muon creates: as short and DNS-safe as the names after it."""

@@ -286,11 +286,16 @@ ProxyUrl = Annotated[
 
 # -- variables: environment, arguments, configuration -----------------------------------------------
 
+NAME_PATTERN = r"^(?=.{2,22}$)[a-z](?:-?[a-z0-9])+$"
+"""2-22 characters, a letter first, no ``--`` and no ``-`` at the end: what an RDS identifier
+accepts (CreateDBCluster, DBClusterIdentifier: "can't end with a hyphen or contain two consecutive
+hyphens"), which the names are part of."""
 Name = Annotated[
     str,
     pattern(
-        r"^[a-z][a-z0-9-]{0,20}[a-z0-9]$",
-        "a name of 2-22 lowercase letters, digits and '-', starting with a letter",
+        NAME_PATTERN,
+        "a name of 2-22 lowercase letters, digits and '-', starting with a letter, with no '--' and "
+        "no '-' at the end (RDS identifiers refuse both)",
     ),
 ]
 """Environment and service names end up in AWS resource names: short, lowercase, DNS-safe."""

@@ -93,8 +93,8 @@ def namespace_of(definition: Definition, source: str, project: str) -> str:
         raise DefinitionError(
             [
                 f"{source}: namespace: the project name '{project}' (Pulumi.yaml) cannot start AWS names "
-                "(2-16 lowercase letters, digits and '-', starting with a letter); set namespace: in the "
-                "definition"
+                "(2-16 lowercase letters, digits and '-', starting with a letter, no '--'); set namespace: "
+                "in the definition"
             ]
         )
     return project

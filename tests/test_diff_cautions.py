@@ -124,3 +124,13 @@ def test_a_protected_load_balancer_going_is_refused_in_production_warned_in_deve
     development = renders["base"].one("aws:lb/loadBalancer:LoadBalancer", "dev-more-alb")
     assert not development.inputs.get("enableDeletionProtection")  # development: nothing to say
     assert "load balancer dev-more-alb goes" not in out
+
+
+def test_a_listener_rule_moved_to_another_listener_is_replaced(renders: dict[str, Rendering]) -> None:
+    changes = {
+        c.resource.name: c for c in compare(resources_of(renders["base"]), resources_of(renders["moved"]))
+    }
+    rule = changes["dev-cherry-rule"]
+    assert rule.action == "replace"
+    assert any(reason.startswith("listenerArn") for reason in rule.forced_by)
+    assert changes["dev-apple-rule"].action == "same"

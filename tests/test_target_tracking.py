@@ -171,7 +171,12 @@ def test_stickiness_and_allowed_cidrs_are_the_services_own(render_definition) ->
     assert all("203.0.113.0/24" not in str(g.inputs) for g in balancer_groups)
     # Without them: no stickiness, no source condition (as before).
     plain = render_definition(SERVICE, ["dev"])
-    assert "stickiness" not in plain.one("aws:lb/targetGroup:TargetGroup", "dev-banana-tg").inputs
+    # Stickiness off said explicitly: removing `stickiness:` turns it off (the provider keeps an
+    # Optional+Computed block it is not given).
+    assert plain.one("aws:lb/targetGroup:TargetGroup", "dev-banana-tg").inputs["stickiness"] == {
+        "type": "lb_cookie",
+        "enabled": False,
+    }
     assert plain.one("aws:lb/listenerRule:ListenerRule", "dev-banana-rule").inputs["conditions"] == [
         {"pathPattern": {"values": ["/bananas"]}}
     ]

@@ -93,8 +93,9 @@ class ClusterArgs:
 
 
 def is_arm64(instance_type: str) -> bool:
-    """Graviton families carry a 'g' right after the generation digit: t4g, m7g, c6gn, g5g."""
-    return re.match(r"^[a-z]+\d+g", instance_type) is not None
+    """Graviton families carry a 'g' right after the generation digit: t4g, m7g, c6gn, g5g; the
+    first generation (Graviton, 2018) is the a1 family, without one."""
+    return re.match(r"^(?:[a-z]+\d+g|a1\.)", instance_type) is not None
 
 
 class Cluster(pulumi.ComponentResource):

@@ -70,6 +70,9 @@ MAX_METRICS = 2500
 SERVICES_PER_DASHBOARD = 100
 """At most 4 widgets and 5 metrics a service: 401 widgets and 500 metrics with the alarm widget."""
 CONSOLES = {"aws": "console.aws.amazon.com", "aws-cn": "console.amazonaws.cn"}
+ALARMS_PER_WIDGET = 100
+"""Alarms an alarm-status widget lists ("Dashboard Body Structure and Syntax": ``alarms``, up to
+100): more take more widgets, counted in the dashboard's size."""
 
 
 @dataclass
@@ -102,16 +105,20 @@ class _Board:
         )
 
     def wide(self, kind: str, properties: dict[str, Any]) -> None:
-        """A full-width widget below the others (alarms, the index's links)."""
-        y = (len(self.widgets) // 3 + 1) * HEIGHT
+        """A full-width widget below the others (alarms, the index's links), each below the last."""
+        bottom = max((w["y"] + w["height"] for w in self.widgets), default=0)
+        y = max((len(self.widgets) // 3 + 1) * HEIGHT, bottom)
         self.widgets.append(
             {"type": kind, "x": 0, "y": y, "width": 24, "height": HEIGHT, "properties": properties}
         )
 
     def alarms(self, context: AwsContext, names: list[str]) -> None:
         arns = [context.arn("cloudwatch", f"alarm:{alarm}") for alarm in names]
-        if arns:
-            self.wide("alarm", {"title": "Alarms", "alarms": arns[:100], "sortBy": "stateUpdatedTimestamp"})
+        for start in range(0, len(arns), ALARMS_PER_WIDGET):
+            part = start // ALARMS_PER_WIDGET + 1
+            title = "Alarms" if part == 1 else f"Alarms ({part})"
+            chunk = arns[start : start + ALARMS_PER_WIDGET]
+            self.wide("alarm", {"title": title, "alarms": chunk, "sortBy": "stateUpdatedTimestamp"})
 
     def body(self) -> str:
         return json.dumps({"widgets": self.widgets}, sort_keys=True)
@@ -184,12 +191,19 @@ def _site_widgets(board: _Board, site: SitePanel, distribution: str) -> None:
     )
 
 
+def alarm_widgets(alarms: int) -> int:
+    """Alarm-status widgets for ``alarms`` alarms (at least the one a dashboard is sized for)."""
+    return max(1, -(-alarms // ALARMS_PER_WIDGET))
+
+
 def _size(
-    services: list[ServicePanel], others: int, has_balancer: bool, extra_balancers: int
+    services: list[ServicePanel], others: int, has_balancer: bool, extra_balancers: int, alarms: int = 0
 ) -> tuple[int, int]:
-    """(widgets, metrics) of the single dashboard, known before any output resolves."""
+    """(widgets, metrics) of the single dashboard, known before any output resolves; ``alarms``:
+    every alarm it lists (100 a widget)."""
     routed = sum(1 for s in services if s.target_group_arn_suffix is not None and has_balancer)
-    widgets = 2 * len(services) + 2 * routed + others + 2 * (extra_balancers + has_balancer) + 1
+    widgets = 2 * len(services) + 2 * routed + others + 2 * (extra_balancers + has_balancer)
+    widgets += alarm_widgets(alarms)
     metrics = 3 * len(services) + 2 * routed + 3 * others + 3 * (extra_balancers + has_balancer)
     return widgets, metrics
 
@@ -213,8 +227,13 @@ def environment_dashboard(
     others, by name → ARN suffix."""
     extra = load_balancers or {}
     others = 2 * (len(databases) + len(functions) + len(sites))
-    widgets, metrics = _size(services, others, bool(load_balancer_arn_suffix), len(extra))
-    split = widgets > MAX_WIDGETS or metrics > MAX_METRICS
+    alarms = len(environment_alarm_names) + sum(
+        len(panel.alarm_names) for panels in (services, databases, functions) for panel in panels
+    )
+    widgets, metrics = _size(services, others, bool(load_balancer_arn_suffix), len(extra), alarms)
+    # Only the services move out; an index still too big (databases, functions, sites: 2 widgets
+    # each) is refused by the plan's quota check (plan/quotas.py, dashboard-widgets).
+    split = bool(services) and (widgets > MAX_WIDGETS or metrics > MAX_METRICS)
     chunks = [
         services[i : i + SERVICES_PER_DASHBOARD] for i in range(0, len(services), SERVICES_PER_DASHBOARD)
     ]

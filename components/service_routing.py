@@ -152,9 +152,12 @@ def route(
         vpc_id=wiring.vpc_id,
         deregistration_delay=args.deregistration_delay,
         # ELB user guide, "Sticky sessions for your Application Load Balancer": duration-based (lb_cookie).
+        # Without it, stickiness off said explicitly (AWS's defaults: a no-op on a target group that
+        # never had it): the provider's block is Optional+Computed, so leaving it out would keep
+        # stickiness on after `stickiness:` is removed (terraform-provider-aws elbv2/target_group.go).
         stickiness={"type": "lb_cookie", "enabled": True, "cookie_duration": args.stickiness_duration}
         if args.stickiness_duration is not None
-        else None,
+        else {"type": "lb_cookie", "enabled": False},
         health_check={
             "enabled": True,
             "path": hc.path,

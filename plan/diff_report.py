@@ -296,6 +296,14 @@ def print_diff(
             out.write(f"    refused  {_describe(change)}\n             {found.line}\n")
         else:
             out.write(f"             {_describe(change)}\n")
+    from muon.plan.diff_cautions import cautions  # it reads this module's verdicts and tags
+
+    found_cautions = cautions(changes, parents)
+    if found_cautions:
+        out.write("\n  Cautions:\n")
+    for change, found in found_cautions:
+        out.write(f"    {found.level:<8} {_describe(change)}\n             {found.line}\n")
+        verdicts.append(found)
     return verdicts
 
 

@@ -113,12 +113,16 @@ QUOTAS: tuple[Quota, ...] = (
     Quota(
         "dashboard-widgets", "Widgets per dashboard", "Amazon CloudWatch",
         500, False, "dashboard", "Dashboard Body Structure and Syntax (CloudWatch API reference)", False,
-        "split the environment's services over several dashboards",
+        "muon already moves the services to dashboards of their own (100 each); what stays on the "
+        "environment's (its load balancers, every database, function and site, its alarms) does not "
+        "fit: split the environment in two",
     ),
     Quota(
         "dashboard-metrics", "Metrics per dashboard (across all widgets)", "Amazon CloudWatch",
         2500, False, "dashboard", "CloudWatch service quotas", False,
-        "split the environment's services over several dashboards",
+        "muon already moves the services to dashboards of their own (100 each); what stays on the "
+        "environment's (its load balancers, every database, function and site, its alarms) does not "
+        "fit: split the environment in two",
     ),
     Quota(
         "ssm-parameters", "Standard parameters (Parameter Store)", "AWS Systems Manager",

@@ -150,6 +150,8 @@ STATELESS: dict[str, ReplaceRule] = {
     "aws:lb/targetGroup:TargetGroup": ReplaceRule(
         ("name", "namePrefix", "port", "protocol", "vpcId", "targetType"), _TF + "elbv2/target_group.go"
     ),
+    # A rule belongs to its listener: a service moved to another load balancer gets a new rule.
+    "aws:lb/listenerRule:ListenerRule": ReplaceRule(("listenerArn",), _TF + "elbv2/listener_rule.go"),
     "aws:efs/accessPoint:AccessPoint": ReplaceRule(
         ("fileSystemId", "posixUser", "rootDirectory"), _TF + "efs/access_point.go"
     ),

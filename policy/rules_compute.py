@@ -88,10 +88,15 @@ def scaling(resources: Sequence[Resource]) -> Iterable[Finding]:
             continue
         if (target.inputs.get("minCapacity") or 0) < 2:
             yield Finding("CloudWatch.15-capacity", target.name, "fewer than two tasks at minimum")
-    policies = _of(resources, "aws:appautoscaling/policy:Policy")
-    directions = {p.name.rsplit("-", 1)[-1] for p in policies}
-    if policies and not {"out", "in"} <= directions:
-        yield Finding("CloudWatch.15-steps", policies[0].name, "scaling does not go both ways")
+    # Per scalable target (its policies are its siblings): a target-tracking policy that may scale
+    # in goes both ways by itself; step scaling needs its own -out and its own -in.
+    by_target: dict[str, list[Resource]] = {}
+    for policy in _of(resources, "aws:appautoscaling/policy:Policy"):
+        by_target.setdefault(_scaled(policy), []).append(policy)
+    for policies in by_target.values():
+        directions = {_direction(p) for p in policies}
+        if "both" not in directions and not {"out", "in"} <= directions:
+            yield Finding("CloudWatch.15-steps", policies[0].name, "scaling does not go both ways")
     # A child of a composite alarm that acts is acted on through it (one incident, one page).
     paged_through = {
         name
@@ -103,6 +108,22 @@ def scaling(resources: Sequence[Resource]) -> Iterable[Finding]:
         acts = alarm.inputs.get("actionsEnabled") and alarm.inputs.get("alarmActions")
         if not acts and alarm.inputs.get("name") not in paged_through:
             yield Finding("CloudWatch.15", alarm.name, "alarm has no enabled action")
+
+
+def _scaled(policy: Resource) -> str:
+    """The scalable target a policy acts on: its resource id and dimension when known, else its parent."""
+    inputs = policy.inputs
+    resource_id, dimension = inputs.get("resourceId"), inputs.get("scalableDimension")
+    if isinstance(resource_id, str) and resource_id and isinstance(dimension, str):
+        return f"{resource_id}|{dimension}"
+    return f"parent:{policy.parent}"
+
+
+def _direction(policy: Resource) -> str:
+    if policy.inputs.get("policyType") == "TargetTrackingScaling":
+        configuration = policy.inputs.get("targetTrackingScalingPolicyConfiguration") or {}
+        return "out" if configuration.get("disableScaleIn") else "both"
+    return policy.name.rsplit("-", 1)[-1]
 
 
 @rule

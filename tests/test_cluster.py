@@ -103,6 +103,7 @@ def test_instances_are_managed_by_ssm_not_ssh(prod: Rendering) -> None:
 def test_graviton_types_are_recognised() -> None:
     assert is_arm64("t4g.small") and is_arm64("m7g.large") and is_arm64("c6gn.xlarge")
     assert not is_arm64("t3.large") and not is_arm64("g4dn.xlarge") and not is_arm64("m7i.large")
+    assert is_arm64("a1.medium") and is_arm64("a1.metal")  # first-generation Graviton
 
 
 def test_graviton_hosts_boot_the_arm64_ami(render_definition) -> None:

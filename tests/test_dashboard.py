@@ -102,3 +102,72 @@ def test_functions_and_sites_have_their_panels(tmp_path: Path) -> None:
         if "hook" in a.name
     }
     assert function_alarms and function_alarms <= shown
+
+
+def _render_dashboard(services: int, databases: int, alarms_per_service: int) -> Rendering:
+    """The environment's dashboard alone, under mocks: ``services`` without a load balancer
+    (2 widgets each), ``databases`` (2 each), every service with ``alarms_per_service`` alarms."""
+    from muon.components.context import AwsContext
+    from muon.components.dashboard import DatabasePanel, ServicePanel, environment_dashboard
+    from muon.plan.offline import render
+
+    def program() -> None:
+        environment_dashboard(
+            "dev",
+            context=AwsContext(account_id="123456789012", region="us-east-1"),
+            cluster_name="muon-dev",
+            load_balancer_arn_suffix=None,
+            services=[
+                ServicePanel(
+                    f"s{i:03d}",
+                    f"muon-dev-s{i:03d}",
+                    None,
+                    tuple(f"muon-dev-s{i:03d}-alarm-{a}" for a in range(alarms_per_service)),
+                )
+                for i in range(services)
+            ],
+            databases=[DatabasePanel(f"muon-dev-db{i:03d}", "DBClusterIdentifier") for i in range(databases)],
+            environment_alarm_names=("muon-dev-load-balancer-5xx",),
+            opts=None,  # type: ignore[arg-type]
+        )
+
+    return render(program, config={}, stack="t")
+
+
+def _boards(rendering: Rendering) -> dict[str, list[dict]]:
+    return {
+        r.inputs["dashboardName"]: json.loads(r.inputs["dashboardBody"])["widgets"]
+        for r in rendering.of_type("aws:cloudwatch/dashboard:Dashboard")
+    }
+
+
+def test_more_than_100_alarms_take_several_alarm_widgets_and_count_in_the_split() -> None:
+    # 3 services with 60 alarms each, and the environment's: 181 alarms, two widgets, none cut.
+    (widgets,) = _boards(_render_dashboard(3, 0, 60)).values()
+    alarm_widgets = [w for w in widgets if w["type"] == "alarm"]
+    assert [w["properties"]["title"] for w in alarm_widgets] == ["Alarms", "Alarms (2)"]
+    assert [len(w["properties"]["alarms"]) for w in alarm_widgets] == [100, 81]
+    assert alarm_widgets[1]["y"] >= alarm_widgets[0]["y"] + alarm_widgets[0]["height"]  # one below the other
+    # 249 services (498 widgets) and 250 alarms: three alarm widgets make 501, so the services move out.
+    boards = _boards(_render_dashboard(249, 0, 1))
+    assert set(boards) == {"muon-dev", "muon-dev-services-1", "muon-dev-services-2", "muon-dev-services-3"}
+    assert all(len(widgets) <= 500 for widgets in boards.values())
+    shown = {
+        a
+        for widgets in boards.values()
+        for w in widgets
+        if w["type"] == "alarm"
+        for a in w["properties"]["alarms"]
+    }
+    assert len(shown) == 250
+
+
+def test_an_index_that_cannot_hold_the_databases_is_refused_by_the_plan() -> None:
+    from muon.plan.quotas import assess, findings
+
+    refusals, _ = findings(assess(_render_dashboard(0, 260, 0)))
+    assert len(refusals) == 1
+    assert refusals[0].startswith(
+        "Amazon CloudWatch 'Widgets per dashboard': 521 of 500 on dashboard muon-dev"
+    )
+    assert refusals[0].endswith("does not fit: split the environment in two")

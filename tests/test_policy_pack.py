@@ -158,3 +158,19 @@ def test_the_pack_ships_in_the_package_and_defaults_to_the_users_cache(
     code, out, err = run_muon(capsys, "policy-pack", "--path", str(tmp_path / "file" / "pack"))
     assert (code, out) == (2, "")
     assert err.startswith("muon: policy-pack: ") and err.count("\n") == 1
+
+
+def test_target_tracking_beside_step_scaling_passes_the_mandatory_pack(tmp_path: Path) -> None:
+    """CloudWatch.15-steps per scalable target in the pack too: a target-tracking service and a
+    step-scaled one in production report nothing; the step-scaled one without its scale-in does."""
+    from tests.conftest import render_definition_text
+    from tests.test_target_tracking import TWO_SERVICES
+
+    rendering = render_definition_text(tmp_path, TWO_SERVICES, ["production"])
+    mandatory = next(p for p in policies() if p.name == "muon-compliance-mandatory")
+    resources = as_policy_resources(rendering)
+    assert not [m for m, _ in run(mandatory, resources) if m.startswith("CloudWatch.15-steps")]
+    without_in = [r for r in resources if r.name != "production-cherry-scaling-scale-in"]
+    assert [m for m, _ in run(mandatory, without_in) if m.startswith("CloudWatch.15-steps")] == [
+        "CloudWatch.15-steps production-cherry-scaling-scale-out: scaling does not go both ways"
+    ]

@@ -76,7 +76,9 @@ def test_a_dashboard_past_500_widgets_is_refused_in_one_line() -> None:
     refusals, _ = findings(assess(dashboard(501)))
     assert refusals == [
         "Amazon CloudWatch 'Widgets per dashboard': 501 of 500 on dashboard muon-dev — the default "
-        "cannot be raised; split the environment's services over several dashboards"
+        "cannot be raised; muon already moves the services to dashboards of their own (100 each); what "
+        "stays on the environment's (its load balancers, every database, function and site, its alarms) "
+        "does not fit: split the environment in two"
     ]
     assert findings(assess(dashboard(499)))[0] == []
 

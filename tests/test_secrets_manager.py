@@ -123,6 +123,15 @@ def test_only_secrets_manager_secrets_grant_no_parameter_or_environment_key(rend
             "{secret: banana/db, parameter: /x}",
             "services.banana.secrets.DB.parameter: ",
         ),
+        (
+            "{secret: prod/db-secret}",
+            "services.banana.secrets.DB.secret: 'prod/db-secret' ends in '-' and six letters or digits, which "
+            "Secrets Manager reads as the random end of a complete ARN: give the secret's complete ARN",
+        ),
+        (
+            "{secret: 'db-${ServiceName}'}",  # resolved: db-banana
+            "services.banana.secrets.DB.secret: 'db-banana' ends in '-' and six letters or digits",
+        ),
     ],
 )
 def test_a_bad_secrets_manager_reference_is_refused_in_one_line(render_definition, secret, expected) -> None:

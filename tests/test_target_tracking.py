@@ -3,11 +3,16 @@ inputs, AWS's models, and the forms that cannot go together refused in one line.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
+from muon.plan.command import main
 from muon.plan.offline import Rendering
+from muon.policy.rules import evaluate
 from muon.stacks.errors import DefinitionError
 from tests.aws_inputs import call_problems
+from tests.conftest import PROJECT_DIR, render_definition_text
 
 ENVS = "environments: {dev: {}, production: {}}\n"
 SERVICE = ENVS + "services:\n  banana:\n    port: 8080\n    pathPatterns: [/bananas]\n"
@@ -166,7 +171,12 @@ def test_stickiness_and_allowed_cidrs_are_the_services_own(render_definition) ->
     assert all("203.0.113.0/24" not in str(g.inputs) for g in balancer_groups)
     # Without them: no stickiness, no source condition (as before).
     plain = render_definition(SERVICE, ["dev"])
-    assert "stickiness" not in plain.one("aws:lb/targetGroup:TargetGroup", "dev-banana-tg").inputs
+    # Stickiness off said explicitly: removing `stickiness:` turns it off (the provider keeps an
+    # Optional+Computed block it is not given).
+    assert plain.one("aws:lb/targetGroup:TargetGroup", "dev-banana-tg").inputs["stickiness"] == {
+        "type": "lb_cookie",
+        "enabled": False,
+    }
     assert plain.one("aws:lb/listenerRule:ListenerRule", "dev-banana-rule").inputs["conditions"] == [
         {"pathPattern": {"values": ["/bananas"]}}
     ]
@@ -219,3 +229,41 @@ def test_the_estimate_prices_the_alarms_aws_makes_for_target_tracking(render_def
     assert [
         line.item for line in steps.lines if line.resource == "dev-banana-scaling-cpuutilization-high"
     ] == ["CloudWatch alarm"]
+
+
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0000-1111-2222-333344445555"
+TWO_SERVICES = f"""\
+environments: {{production: {{loadBalancer: {{certificateArn: '{CERTIFICATE}'}}}}}}
+services:
+  banana:
+    port: 8080
+    pathPatterns: [/bananas]
+    scaling: {{min: 2, max: 8, targetTracking: {{target: 60}}}}
+  cherry:
+    port: 8080
+    pathPatterns: [/cherries]
+    scaling: {{min: 2, max: 8}}
+"""
+
+
+def test_target_tracking_scales_both_ways_for_the_compliance_rules(tmp_path) -> None:
+    """CloudWatch.15-steps per scalable target: a target-tracking policy that may scale in goes
+    both ways; a step-scaled service beside it still needs its own -out and -in. `muon plan prod
+    --fail-on mandatory` passes."""
+    rendering = render_definition_text(tmp_path, TWO_SERVICES, ["production"])
+    resources = list(rendering.custom_resources)
+    assert "CloudWatch.15-steps" not in {f.control for f in evaluate(resources)}
+    # cherry's own scale-in gone: banana's target tracking does not stand in for it.
+    without_in = [r for r in resources if r.name != "production-cherry-scaling-scale-in"]
+    assert len(without_in) == len(resources) - 1
+    assert [(f.control, f.resource) for f in evaluate(without_in) if f.control == "CloudWatch.15-steps"] == [
+        ("CloudWatch.15-steps", "production-cherry-scaling-scale-out")
+    ]
+    (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.prod.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  muon:environments: [production]\n"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["prod", "--quiet", "--fail-on", "mandatory"], out=out, err=err, project_dir=tmp_path)
+    assert "CloudWatch.15-steps" not in out.getvalue() + err.getvalue()
+    assert code == 0, err.getvalue()

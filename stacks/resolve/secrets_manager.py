@@ -37,8 +37,20 @@ def managed_secret(
     matched like a name)."""
     reference = _resolved_name(declared.secret, environment, service, where)
     if reference.startswith("arn:"):
+        # An ARN ending in '-' and six letters or digits is complete, as Secrets Manager reads it
+        # (a partial ARN with that ending cannot be told from a complete one: AWS reads it the same).
         base = reference
         complete = bool(SECRET_SUFFIX.search(reference.split(":secret:", 1)[1]))
+    elif SECRET_SUFFIX.search(reference):
+        # Secrets Manager user guide, "Finding a secret from a partial ARN": a name made into an ARN
+        # whose end looks like the six random characters is read as a complete ARN (not found).
+        raise DefinitionError(
+            [
+                f"{where}.secret: {reference!r} ends in '-' and six letters or digits, which Secrets "
+                "Manager reads as the random end of a complete ARN: give the secret's complete ARN "
+                "(aws secretsmanager describe-secret --secret-id NAME --query ARN)"
+            ]
+        )
     else:
         base = context.arn("secretsmanager", f"secret:{reference}")
         complete = False

@@ -174,6 +174,68 @@ class QueueAccess:
 
 
 @dataclass(frozen=True)
+class Sidecar:
+    """One more container in the service's task. Defaults are the service container's own:
+    non-root, read-only root, essential (the task stops with it)."""
+
+    name: str
+    """The container's name (``dependsOn`` and ``targetContainer`` refer to it); required."""
+    image: str
+    """Required: only the team knows what runs beside its app."""
+    port: int | None = None
+    """The port it listens on; default None: none."""
+    essential: bool = True
+    """Default True: the task stops when it stops (ECS's default, and Copilot's)."""
+    depends_on: tuple[tuple[str, str], ...] = ()
+    """(container, ECS condition) pairs it waits for; default none."""
+    command: tuple[str, ...] = ()
+    """Default empty: the image's CMD."""
+    environment: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Its own plain variables; default none."""
+    secrets: dict[str, str] = field(default_factory=dict)
+    """Variable → Parameter Store ARN, injected by ECS; default none."""
+    secret_keys: dict[str, str] = field(default_factory=dict)
+    """Variable → its parameter's own KMS key (not the environment's); default none."""
+    cpu: int | None = None
+    """CPU units reserved for it; default None: it shares the task's."""
+    memory: int | None = None
+    """MiB it may use at most; default None: it shares the task's."""
+    health_check: ContainerHealthCheck | None = None
+    """Default None: the image's own HEALTHCHECK, if any."""
+    readonly_root_filesystem: bool = True
+    """Default True (ECS.5)."""
+    user: str | None = "1000"
+    """Default ``1000``, not root (ECS.20); None: the image's USER."""
+    repository_arn: str | None = None
+    """The ECR repository its image is pulled from; default None: a public registry (no grant)."""
+
+
+@dataclass(frozen=True)
+class LogRouting:
+    """FireLens: every container of the task but the router logs through Fluent Bit."""
+
+    destination: Literal["cloudwatch", "firehose"]
+    """Required: where the logs go."""
+    log_group: str | None = None
+    """cloudwatch: an existing log group's name; default None: the service's own log group."""
+    delivery_stream: str | None = None
+    """firehose: the delivery stream's name (this account and region); required for firehose."""
+    enable_metadata: bool = True
+    """Default True: each record carries its cluster, task and container (FireLens's default)."""
+
+
+@dataclass(frozen=True)
+class TopicAccess:
+    """An SNS topic a service publishes to (the ServiceTopic component's)."""
+
+    publisher: str
+    topic: str
+    arn: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
+    """The topic's KMS key: publishing needs GenerateDataKey and Decrypt on it."""
+
+
+@dataclass(frozen=True)
 class ServiceConnect:
     """Service Connect in the environment's namespace: as a client (every caller), and serving
     ``http://<service>:<port>`` when the service is a backend."""
@@ -274,11 +336,29 @@ class ServiceArgs:
     """A worker's own queue: receive and delete only. Default None."""
     publishes_to: tuple[QueueAccess, ...] = ()
     """Workers' queues this service may send to; default none."""
+    sidecars: tuple[Sidecar, ...] = ()
+    """More containers in the task; default none: the service's own container only."""
+    target_container: str = "app"
+    """The container the load balancer sends to; default ``app``, the service's own."""
+    logging: LogRouting | None = None
+    """FireLens log routing; default None: every container logs to the service's log group (awslogs)."""
+    tracing: bool = False
+    """X-Ray through an ADOT collector beside the app; default False: no collector, no grants."""
+    topics: tuple[TopicAccess, ...] = ()
+    """SNS topics the service publishes to; default none."""
     incident: IncidentThresholds | None = None
     """Thresholds of the service's incident alarms, combined in one composite alarm that pages;
     default None: every alarm pages on its own."""
     tags: dict[str, str] = field(default_factory=dict)
     """On every resource of the service; default none (the stack's tags come by transformation)."""
+
+    @property
+    def traffic_port(self) -> int | None:
+        """The port the load balancer sends to: the target container's."""
+        for sidecar in self.sidecars:
+            if sidecar.name == self.target_container:
+                return sidecar.port
+        return self.port
 
     @property
     def initial_count(self) -> int:

@@ -35,8 +35,8 @@ def tasks_security_group(
             {
                 "description": "From the load balancer",
                 "protocol": "tcp",
-                "from_port": args.port,
-                "to_port": args.port,
+                "from_port": args.traffic_port,
+                "to_port": args.traffic_port,
                 "security_groups": [wiring.load_balancer_security_group_id],
             }
         ]
@@ -111,9 +111,9 @@ def route(
         f"{name}-tg",
         # 32 characters; new exactly when a change replaces the target group.
         name=output_of(wiring.vpc_id).apply(
-            lambda vpc: unique_name(scoped(namespace, name), 32, args.port, protocol, "ip", vpc)
+            lambda vpc: unique_name(scoped(namespace, name), 32, args.traffic_port, protocol, "ip", vpc)
         ),
-        port=args.port,
+        port=args.traffic_port,
         protocol=protocol,
         target_type="ip",
         vpc_id=wiring.vpc_id,

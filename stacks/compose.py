@@ -35,6 +35,7 @@ from muon.stacks.extensions import Extension, ServiceWiring, extend_environment,
 from muon.stacks.extensions import transformation as extension_transformation
 from muon.stacks.facts import PulumiFacts
 from muon.stacks.resolve.functions import environment_functions
+from muon.stacks.resolve.messaging import service_topics
 from muon.stacks.resolve.organization import OrganizationPlan
 from muon.stacks.resolve.sites import environment_sites
 from muon.stacks.resolve.stack import (
@@ -184,9 +185,10 @@ def _compose_environment(
         ),
     )
     built = local_builds(plan, environment, context, definition.services)
-    queues = worker_queues(env_name, definition, context, wiring, plan.tags, environment)
+    topics = service_topics(env_name, definition, context, wiring, plan.tags, environment)
+    queues = worker_queues(env_name, definition, context, wiring, plan.tags, environment, topics)
     queue_access = {name: queue.access() for name, queue in queues.items()}
-    place = Place(plan, stack, environment, wiring, queue_access)
+    place = Place(plan, stack, environment, wiring, queue_access, topics)
     services, panels = compose_services(place, built, exports)
     for name, queue in queues.items():
         exports.services[env_name][name] |= {

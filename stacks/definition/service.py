@@ -15,6 +15,14 @@ from muon.components.aurora import (
     ENGINES,
     instance_class_problem,
 )
+from muon.stacks.definition.containers import (
+    ContainerHealthCheckSpec,
+    LoggingSpec,
+    SidecarSpec,
+    SubscriptionSpec,
+    Topics,
+    check_containers,
+)
 from muon.stacks.definition.database import (
     DatabaseOverride,
     DatabaseSpec,
@@ -31,7 +39,6 @@ from muon.stacks.definition.fields import (
     pattern,
 )
 from muon.stacks.definition.types import (
-    Arguments,
     BuildArguments,
     EnvName,
     File,
@@ -209,26 +216,6 @@ class HealthCheckSpec(Spec):
     def _check(self) -> HealthCheckSpec:
         if self.timeout >= self.interval:
             raise ValueError(f"timeout ({self.timeout}) must be shorter than interval ({self.interval})")
-        return self
-
-
-class ContainerHealthCheckSpec(Spec):
-    command: Arguments = Field(
-        min_length=1, description='e.g. ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]'
-    )
-    interval: int = Field(default=30, ge=5, le=300)
-    timeout: int = Field(default=5, ge=2, le=60)
-    retries: int = Field(default=3, ge=1, le=10)
-    start_period: int = Field(default=0, ge=0, le=300)
-
-    @model_validator(mode="after")
-    def _check(self) -> ContainerHealthCheckSpec:
-        # ECS API reference, HealthCheck: "The string array must start with CMD to run the command
-        # arguments directly, or CMD-SHELL to run the command with the container's default shell".
-        if self.command[0] not in ("CMD", "CMD-SHELL", "NONE"):
-            raise _PathError(
-                ("command", 0), f"'{self.command[0][:40]}': the command starts with CMD, CMD-SHELL or NONE"
-            )
         return self
 
 
@@ -411,6 +398,28 @@ class ServiceSpec(Spec):
     deployment: DeploymentSpec = Field(default_factory=DeploymentSpec)
     permissions: list[PermissionSpec] = Field(default_factory=list, description="Task role statements.")
     database: DatabaseSpec | None = None
+    sidecars: dict[Name, SidecarSpec] = Field(
+        default_factory=dict, description="More containers in the service's task (a proxy, an agent)."
+    )
+    target_container: Name | None = Field(
+        default=None,
+        description="web: the container the load balancer sends to (default app, the service's own).",
+    )
+    logging: LoggingSpec | None = Field(
+        default=None,
+        description="Route the task's logs through FireLens (Fluent Bit) to CloudWatch or Firehose.",
+    )
+    tracing: Literal["xray"] | None = Field(
+        default=None,
+        description="xray: an AWS Distro for OpenTelemetry collector beside the app sends traces to X-Ray.",
+    )
+    publish: Topics = Field(
+        default_factory=list,
+        description="SNS topics the service publishes to (<TOPIC>_TOPIC_ARN in its variables).",
+    )
+    subscribe: list[SubscriptionSpec] = Field(
+        default_factory=list, max_length=20, description="worker: topics its queue receives messages from."
+    )
     formerly: Name | None = Field(
         default=None,
         description="The service's name before a rename: its resources move to the new name instead of "
@@ -444,6 +453,7 @@ class ServiceSpec(Spec):
     def _check(self) -> ServiceSpec:
         self._check_kind()
         self._check_roles()
+        check_containers(self)
         if self.hosts and self.host_patterns:
             raise _PathError(("hosts",), "give hosts (on the domain) or hostPatterns (any name), not both")
         if len(self.path_patterns) + len(self.host_patterns) + len(self.hosts) > 5:
@@ -492,6 +502,22 @@ class ServiceSpec(Spec):
                 ("permissions",),
                 "the task role is the company's (roles.task): muon attaches nothing to it; grant these "
                 "on that role instead",
+            )
+        granted = [
+            (key, what)
+            for key, what, given in (
+                ("logging", "its log destination", self.logging is not None),
+                ("tracing", "X-Ray", self.tracing is not None),
+                ("publish", "its topics", bool(self.publish)),
+            )
+            if given
+        ]
+        if self.roles.task is not None and granted:
+            key, what = granted[0]
+            raise _PathError(
+                (key,),
+                f"the task role is the company's (roles.task): muon cannot grant it {what}; drop roles.task "
+                "or this key",
             )
 
     def _check_kind(self) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 
@@ -20,11 +20,15 @@ from muon.components.service_args import (
     IncidentThresholds,
     Permission,
     ServiceArgs,
+    Sidecar,
     TargetHealthCheck,
     fargate_size_problem,
 )
+from muon.components.service_containers import TRACING_VARIABLES
 from muon.stacks.definition import DatabaseSpec, ScalingSpec, ServiceKind, ServiceSpec, StepPolicySpec, Tier
+from muon.stacks.definition.fields import SecretReference
 from muon.stacks.errors import DefinitionError
+from muon.stacks.resolve.containers import log_routing, plan_sidecars
 from muon.stacks.resolve.routing import service_hosts
 from muon.stacks.resolve.workloads import WorkloadWiring, queue_variable_names, queue_variables
 
@@ -85,6 +89,8 @@ class ServicePlan:
     """Every variable name the definition sets: the environment's proxy variables give way to them."""
     deregistration_delay: int
     incident: IncidentThresholds
+    sidecars: tuple[Sidecar, ...] = ()
+    """With their variables' ``${placeholders}`` still in."""
 
 
 @dataclass(frozen=True)
@@ -194,22 +200,33 @@ def secret_key(key_arn: str, context: AwsContext, where: str) -> str:
     return key_arn
 
 
-def _secrets(
-    service: str, spec: ServiceSpec, setting: ServiceSetting, password_parameter: str | None
-) -> dict[str, str]:
-    """``secrets:`` as ARNs, then the database password (unless IAM authentication replaces it)."""
-    secrets = {}
-    for name, declared in spec.secrets.items():
+def declared_secrets(
+    service: str, declared_secrets: dict[str, SecretReference], setting: ServiceSetting, where: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """A container's ``secrets:`` (``where`` names them) as Parameter Store ARNs, and the KMS keys
+    of those that name one."""
+    secrets, keys = {}, {}
+    for name, declared in declared_secrets.items():
         reference = declared if isinstance(declared, str) else declared.parameter
         resolved = reference.replace("${Environment}", setting.environment).replace("${ServiceName}", service)
         if "${" in resolved or "}" in resolved:
             raise DefinitionError(
                 [
-                    f"{setting.source}: services.{service}.secrets.{name}: only ${{Environment}} and "
+                    f"{setting.source}: {where}.{name}: only ${{Environment}} and "
                     "${ServiceName} may stand in a parameter name"
                 ]
             )
         secrets[name] = parameter_arn(setting.context, resolved)
+        if not isinstance(declared, str):
+            keys[name] = secret_key(declared.key, setting.context, f"{setting.source}: {where}.{name}.key")
+    return secrets, keys
+
+
+def _secrets(
+    service: str, spec: ServiceSpec, setting: ServiceSetting, password_parameter: str | None
+) -> dict[str, str]:
+    """``secrets:`` as ARNs, then the database password (unless IAM authentication replaces it)."""
+    secrets, _ = declared_secrets(service, spec.secrets, setting, f"services.{service}.secrets")
     if spec.database is not None and not spec.database.iam_authentication:
         assert password_parameter is not None
         secrets["DatabaseMasterPassword"] = password_parameter
@@ -248,12 +265,13 @@ def _check_variables(
                 "64 KiB: keep large values in Parameter Store or a file"
             ]
         )
-    for name in queue_variable_names(service, services):
+    tracing = list(TRACING_VARIABLES) if services[service].tracing else []
+    for name in [*queue_variable_names(service, services), *tracing]:
         if name in chosen:
             raise DefinitionError(
                 [
-                    f"{setting.source}: {chosen[name][1]}: muon sets {name} (a queue's URL, or the "
-                    "backends the service calls); choose another name"
+                    f"{setting.source}: {chosen[name][1]}: muon sets {name} (a queue's URL, a topic's "
+                    "ARN, the tracing collector, or the backends the service calls); choose another name"
                 ]
             )
 
@@ -275,13 +293,15 @@ def plan_service(
         override.scaling if override and override.scaling else spec.scaling, setting.tier, spec.kind
     )
     secrets = _secrets(service, spec, setting, password_parameter)
-    secret_keys = {
-        name: secret_key(
-            declared.key, setting.context, f"{setting.source}: services.{service}.secrets.{name}.key"
-        )
-        for name, declared in spec.secrets.items()
-        if not isinstance(declared, str)
-    }
+    _, secret_keys = declared_secrets(service, spec.secrets, setting, f"services.{service}.secrets")
+    sidecars = plan_sidecars(
+        service,
+        spec,
+        setting,
+        (cpu, memory),
+        lambda declared, where: declared_secrets(service, declared, setting, where),
+        lambda value, where: check_placeholders(value, ENVIRONMENT_PLACEHOLDERS, where, setting.source),
+    )
     chosen = _chosen_values(service, spec, setting.environment)
     _check_variables(service, chosen, secrets, services, setting)
     known = (*ENVIRONMENT_PLACEHOLDERS, *database_placeholder_names(spec.database))
@@ -309,6 +329,7 @@ def plan_service(
         deregistration_delay=(
             spec.deregistration_delay if spec.deregistration_delay is not None else DEREGISTRATION_DELAY[tier]
         ),
+        sidecars=sidecars,
         incident=IncidentThresholds(
             error_rate_percent=alarms.error_rate_percent or INCIDENT_DEFAULTS[tier][0],
             latency_p99_seconds=alarms.latency_p99_seconds or INCIDENT_DEFAULTS[tier][1],
@@ -336,6 +357,8 @@ def environment_variables(
         if name not in plan.defined:
             variables[name] = proxy
     variables |= queue_variables(workload)
+    if plan.spec.tracing is not None:
+        variables |= TRACING_VARIABLES
     for name, value in plan.values:
         variables[name] = substitute(value, placeholders)
     return variables
@@ -428,6 +451,14 @@ def service_args(
         service_connect=workload.service_connect,
         queue=workload.queue,
         publishes_to=workload.publishes_to,
+        topics=workload.topics,
+        sidecars=tuple(
+            replace(s, environment={k: substitute(v, placeholders) for k, v in s.environment.items()})  # type: ignore[arg-type]
+            for s in plan.sidecars
+        ),
+        target_container=spec.target_container or "app",
+        logging=log_routing(spec),
+        tracing=spec.tracing is not None,
         incident=plan.incident,
         tags={**tags, "muon:service": plan.name},
     )

@@ -42,6 +42,7 @@ from muon.stacks.resolve.environments import environment_args
 from muon.stacks.resolve.functions import function_hosts
 from muon.stacks.resolve.hosts import host_image
 from muon.stacks.resolve.images import Cluster, choose_images
+from muon.stacks.resolve.messaging import with_topic_delivery
 from muon.stacks.resolve.names import check_names
 from muon.stacks.resolve.organization import OrganizationPlan, load_organization
 from muon.stacks.resolve.pipelines import pipeline_args, registry_args, stacks_by_environment
@@ -314,6 +315,7 @@ def own_environment_args(
         else environment_args(env_name, spec, context=context, zones=zones, source=source, tags=tags)
     )
     args = with_task_metrics(env_name, spec, args, platform, definition, source)
+    args = with_topic_delivery(env_name, definition, context, args)
     if args is not None and definition.keys.logs:
         args = dataclasses.replace(args, key_arn=definition.keys.logs)
     if args is not None and args.continuity is not None and definition.keys.data:

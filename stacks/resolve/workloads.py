@@ -19,11 +19,18 @@ from muon.components.service_args import (
     EnvironmentWiring,
     QueueAccess,
     ServiceConnect,
+    TopicAccess,
     fargate_size_problem,
 )
 from muon.stacks.definition import Definition, EnvironmentSpec, JobSpec, ServiceSpec
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.attach import Platform
+from muon.stacks.resolve.messaging import (
+    published_topics,
+    queue_subscriptions,
+    topic_variable_names,
+    topic_variables,
+)
 from muon.stacks.resolve.renames import former_service, service_moved
 
 
@@ -51,9 +58,10 @@ def worker_queues(
     wiring: EnvironmentWiring,
     tags: dict[str, str],
     parent: pulumi.Resource,
+    topics: dict[tuple[str, str], TopicAccess] | None = None,
 ) -> dict[str, WorkerQueue]:
     """One queue (and dead-letter queue) per worker, made before any service so publishers get
-    its URL."""
+    its URL; subscribed to its topics (``topics``: every service's, made before)."""
     queues = {}
     for service, spec in definition.services.items():
         if spec.queue is None:
@@ -69,6 +77,8 @@ def worker_queues(
                 max_receives=spec.queue.max_receives,
                 visibility_timeout=spec.queue.visibility_timeout,
                 retention=spec.queue.retention,
+                subscriptions=queue_subscriptions(spec, topics or {}),
+                sns_principal=context.service_principal("sns"),
                 tags={**tags, "muon:service": service},
             ),
             opts=pulumi.ResourceOptions(parent=parent).merge(service_moved(env_name, service, spec)),
@@ -83,6 +93,7 @@ class WorkloadWiring:
     service_connect: ServiceConnect | None = None
     queue: QueueAccess | None = None
     publishes_to: tuple[QueueAccess, ...] = ()
+    topics: tuple[TopicAccess, ...] = ()
     backends: pulumi.Input[str] | None = None
     """``MUON_BACKENDS``: the backends the service calls, sorted and comma-separated; None: it calls
     none. An Output of the backends already created: the task definition waits for their ECS
@@ -125,6 +136,7 @@ def workload_wiring(
     namespace_arn: pulumi.Input[str] | None,
     queues: dict[str, QueueAccess],
     backends: dict[str, pulumi.Input[str]] | None = None,
+    topics: dict[tuple[str, str], TopicAccess] | None = None,
 ) -> WorkloadWiring:
     """Service Connect for a backend and for everything that calls one; a worker's own queue; the
     workers' queues the service publishes to. ``backends``: backend → its ECS service's name, for
@@ -146,6 +158,7 @@ def workload_wiring(
         service_connect=connect,
         queue=queues.get(service),
         publishes_to=publishes_to,
+        topics=published_topics(service, topics or {}),
         backends=backend_list(calls, backends or {}) if connect is not None and calls else None,
     )
 
@@ -174,7 +187,7 @@ def queue_variables(workload: WorkloadWiring) -> dict[str, pulumi.Input[str]]:
         variables["QUEUE_URL"] = workload.queue.url
     for queue in workload.publishes_to:
         variables[queue_variable(queue.worker)] = queue.url
-    return variables
+    return variables | topic_variables(workload.topics)
 
 
 def queue_variable_names(service: str, services: dict[str, ServiceSpec]) -> list[str]:
@@ -183,11 +196,15 @@ def queue_variable_names(service: str, services: dict[str, ServiceSpec]) -> list
     has its queue."""
     names = ["MUON_BACKENDS"] if backends_called(service, services) else []
     names += ["QUEUE_URL"] if services[service].queue is not None else []
-    return names + [
-        queue_variable(worker)
-        for worker, spec in sorted(services.items())
-        if spec.queue is not None and service in spec.queue.publishers
-    ]
+    return (
+        names
+        + [
+            queue_variable(worker)
+            for worker, spec in sorted(services.items())
+            if spec.queue is not None and service in spec.queue.publishers
+        ]
+        + topic_variable_names(services[service])
+    )
 
 
 def admit_callers(definition: Definition, services: dict[str, Service]) -> None:

@@ -119,7 +119,7 @@ def log_router_definition(args: ServiceArgs, logging: LogRouting) -> dict[str, A
     it after them (ECS developer guide, "Send Amazon ECS logs to an AWS service or AWS Partner").
     Its own logs go to the service's log group. It runs as root: FireLens's socket lives in a
     directory only root may write (containers-roadmap#2122, "Support FireLens container as
-    non-root user", open), the one ECS.20 finding a ``logging:`` brings."""
+    non-root user", open): the documented ECS.20 exception (policy/exceptions.py)."""
     return {
         "name": LOG_ROUTER,
         "image": FLUENT_BIT_IMAGE,

@@ -32,10 +32,7 @@ def task_definitions(resources: Sequence[Resource]) -> Iterable[Finding]:
                 yield Finding("ECS.4", label, "privileged container")
             if container.get("readonlyRootFilesystem") is not True:
                 yield Finding("ECS.5", label, "root filesystem is writable")
-            # FireLens's router must run as root (its socket's directory is root's; AWS has no
-            # other way yet: containers-roadmap#2122): opting into ``logging:`` accepts that one.
-            runs_as_root = str(container.get("user", "root")).split(":")[0] in ("root", "0")
-            if runs_as_root and "firelensConfiguration" not in container:
+            if str(container.get("user", "root")).split(":")[0] in ("root", "0"):
                 yield Finding("ECS.20", label, "runs as root")
             if not (container.get("logConfiguration") or {}).get("logDriver"):
                 yield Finding("ECS.9", label, "no log configuration")

@@ -132,10 +132,8 @@ class LoggingSpec(Spec):
         return self
 
 
-TopicName = Annotated[
-    str,
-    pattern(r"^[a-z][a-z0-9-]{0,20}[a-z0-9]$", "a topic name of 2-22 lowercase letters, digits and '-'"),
-]
+TopicName = Name
+"""A topic's name in its service (it ends up in the topic's physical name, as a service's)."""
 
 
 def _topic_shorthand(value: object) -> object:

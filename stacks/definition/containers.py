@@ -158,7 +158,8 @@ class TopicSpec(Spec):
         return self
 
 
-Topic = Annotated[TopicSpec, BeforeValidator(_topic_shorthand)]
+Topic = Annotated[TopicSpec, BeforeValidator(_topic_shorthand, json_schema_input_type=TopicName | TopicSpec)]
+"""A topic, or its name alone (a standard topic)."""
 
 FILTER_POLICY_KEYS = 5
 FILTER_POLICY_COMBINATIONS = 150

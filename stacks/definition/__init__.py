@@ -243,8 +243,8 @@ class Definition(Spec):
                 known(publisher, ("services", name, "queue", "publishers", index), "publisher")
             for index, subscription in enumerate(service.subscribe):
                 where = ("services", name, "subscribe", index)
-                publisher = known(subscription.service, (*where, "service"), "publisher")
-                topics = [t.name for t in publisher.publish]
+                publishing = known(subscription.service, (*where, "service"), "publisher")
+                topics = [t.name for t in publishing.publish]
                 if subscription.topic not in topics:
                     listed = ", ".join(topics) or "none"
                     raise _PathError(

@@ -253,8 +253,7 @@ def check_containers(spec: Any) -> None:
         seen[port] = name
     for name, sidecar in sidecars.items():
         for target, condition in sidecar.depends_on.items():
-            where = ("sidecars", name, "dependsOn", target)
-            _check_dependency(spec, name, target, condition, where)
+            _check_dependency(spec, name, target, condition, ("sidecars", name, "dependsOn", target))
     _check_target(spec, sidecars)
     if spec.subscribe and spec.kind != "worker":
         raise _PathError(("subscribe",), "only a worker subscribes its queue to topics (kind: worker)")

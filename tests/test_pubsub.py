@@ -159,6 +159,14 @@ def test_a_subscription_waits_for_the_queue_policy_that_admits_its_topic(shop: R
         ).urn in shop.requirements(subscription.urn)
 
 
+def test_the_publishers_tasks_start_once_its_topics_exist(shop: Rendering) -> None:
+    task = shop.one("aws:ecs/taskDefinition:TaskDefinition", "dev-shop-task")
+    for topic in ("orders", "payments"):
+        assert shop.one("aws:sns/topic:Topic", f"dev-shop-topic-{topic}-topic").urn in shop.requirements(
+            task.urn
+        )
+
+
 def test_without_subscriptions_the_key_and_queue_policies_say_nothing_of_sns(
     render_definition: Renderer,
 ) -> None:

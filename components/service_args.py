@@ -338,6 +338,8 @@ class ServiceArgs:
     """Workers' queues this service may send to; default none."""
     sidecars: tuple[Sidecar, ...] = ()
     """More containers in the task; default none: the service's own container only."""
+    depends_on: tuple[tuple[str, str], ...] = ()
+    """(sidecar, ECS condition) pairs the app waits for; default none."""
     target_container: str = "app"
     """The container the load balancer sends to; default ``app``, the service's own."""
     logging: LogRouting | None = None

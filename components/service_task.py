@@ -165,6 +165,8 @@ def container(args: ServiceArgs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         definition["entryPoint"] = list(args.entry_point)
     if args.command:
         definition["command"] = list(args.command)
+    if args.depends_on:
+        definition["dependsOn"] = [{"containerName": c, "condition": w} for c, w in args.depends_on]
     if args.container_health_check is not None:
         check = args.container_health_check
         definition["healthCheck"] = {
@@ -183,7 +185,8 @@ def container_definitions(
     """The task's container definitions (JSON) once the images, variables and log group resolve:
     the app's first, then its sidecars, log router and collector."""
     containers = [(definition, args.environment_variables), *extra_containers(args)]
-    images: list[pulumi.Input[str]] = [args.image, *[d["image"] for d, _ in containers[1:]]]  # type: ignore[list-item]
+    assert args.image is not None  # awaiting_image gave it one
+    images: list[pulumi.Input[str]] = [args.image, *[d["image"] for d, _ in containers[1:]]]
     layout = [(d, sorted(variables)) for d, variables in containers]
     values = [
         variables[k] for (_, variables), (_, names) in zip(containers, layout, strict=True) for k in names

@@ -31,6 +31,7 @@ SIDECARS = (
     cpu: 512
     memory: 1024
     containerHealthCheck: {{command: [CMD-SHELL, "curl -f http://localhost:8080/ || exit 1"]}}
+    dependsOn: {{agent: START}}
     targetContainer: proxy
     sidecars:
       proxy:
@@ -92,6 +93,7 @@ def test_sidecars_run_beside_the_app_with_their_own_settings(render_definition: 
     assert agent["dependsOn"] == [{"containerName": "proxy", "condition": "START"}]
     assert agent["portMappings"] == [] and "cpu" not in agent
     assert {v["name"] for v in defined["app"]["environment"]}.isdisjoint({"MODE", "UPSTREAM_REGION"})
+    assert defined["app"]["dependsOn"] == [{"containerName": "agent", "condition": "START"}]
 
 
 def test_the_execution_role_reads_the_sidecars_secrets_and_pulls_their_ecr_images_only(
@@ -224,6 +226,9 @@ def test_tracing_adds_the_collector_its_endpoint_and_the_x_ray_grants(render_def
         ("    sidecars: {aa: {image: x, dependsOn: {bb: START}}, bb: {image: x, dependsOn: {aa: START}}}\n",
          "aa and bb wait for each other"),
         ("    sidecars: {log-router: {image: x}}\n", "'log-router' is muon's own container name"),
+        ("    dependsOn: {proxy: START}\n    sidecars: {proxy: {image: x, dependsOn: {app: START}}}\n",
+         "services.banana.dependsOn.proxy: app and proxy wait for each other"),
+        ("    dependsOn: {app: START}\n", "services.banana.dependsOn.app: a container cannot wait for itself"),
         ("    sidecars: {proxy: {image: x, port: 8080}}\n", "sidecars.proxy.port: port 8080 is also app's"),
         ("    targetContainer: proxy\n", "targetContainer: 'proxy' is not a container of the task; known: app"),
         ("    targetContainer: proxy\n    sidecars: {proxy: {image: x}}\n",

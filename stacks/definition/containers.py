@@ -251,6 +251,8 @@ def check_containers(spec: Any) -> None:
                 where, f"port {port} is also {seen[port]}'s: the task's containers share one network"
             )
         seen[port] = name
+    for target, condition in spec.depends_on.items():
+        _check_dependency(spec, MAIN_CONTAINER, target, condition, ("dependsOn", target))
     for name, sidecar in sidecars.items():
         for target, condition in sidecar.depends_on.items():
             _check_dependency(spec, name, target, condition, ("sidecars", name, "dependsOn", target))
@@ -279,8 +281,8 @@ def _check_dependency(spec: Any, name: str, target: str, condition: str, where: 
         if not checked:
             key = "containerHealthCheck" if target == MAIN_CONTAINER else f"sidecars.{target}.healthCheck"
             raise _PathError(where, f"HEALTHY waits for {target}'s health check: give it one ({key})")
-    other = sidecars.get(target)
-    if other is not None and other.depends_on.get(name) is not None:
+    waits = spec.depends_on if target == MAIN_CONTAINER else sidecars[target].depends_on
+    if name in waits:
         raise _PathError(where, f"{name} and {target} wait for each other: ECS would start neither")
 
 

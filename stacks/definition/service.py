@@ -16,6 +16,7 @@ from muon.components.aurora import (
     instance_class_problem,
 )
 from muon.stacks.definition.containers import (
+    Condition,
     ContainerHealthCheckSpec,
     LoggingSpec,
     SidecarSpec,
@@ -400,6 +401,10 @@ class ServiceSpec(Spec):
     database: DatabaseSpec | None = None
     sidecars: dict[Name, SidecarSpec] = Field(
         default_factory=dict, description="More containers in the service's task (a proxy, an agent)."
+    )
+    depends_on: dict[Annotated[str, Field(max_length=255)], Condition] = Field(
+        default_factory=dict,
+        description="Sidecars the app waits for before it starts: START, COMPLETE, SUCCESS or HEALTHY.",
     )
     target_container: Name | None = Field(
         default=None,

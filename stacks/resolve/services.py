@@ -453,9 +453,10 @@ def service_args(
         publishes_to=workload.publishes_to,
         topics=workload.topics,
         sidecars=tuple(
-            replace(s, environment={k: substitute(v, placeholders) for k, v in s.environment.items()})  # type: ignore[arg-type]
+            replace(s, environment={k: substitute(str(v), placeholders) for k, v in s.environment.items()})
             for s in plan.sidecars
         ),
+        depends_on=tuple(spec.depends_on.items()),
         target_container=spec.target_container or "app",
         logging=log_routing(spec),
         tracing=spec.tracing is not None,

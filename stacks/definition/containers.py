@@ -4,13 +4,16 @@ SNS topics it publishes to or its worker queue subscribes to."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from muon.stacks.definition.fields import ImageReference, Name, SecretReference, Spec, _PathError, pattern
 from muon.stacks.definition.types import Arguments, EnvName, ServiceVariables
 from muon.stacks.definition.workload import Process
+
+if TYPE_CHECKING:
+    from muon.stacks.definition.service import ServiceSpec
 
 MAIN_CONTAINER = "app"
 """The service's own container, as ``dependsOn`` and ``targetContainer`` name it."""
@@ -233,9 +236,9 @@ def _unique_topics(value: list[TopicSpec]) -> list[TopicSpec]:
 Topics = Annotated[list[Topic], AfterValidator(_unique_topics), Field(max_length=20)]
 
 
-def check_containers(spec: Any) -> None:
-    """A service's sidecars, target container, logging and topics agree with each other and with
-    the service (``spec``: a ServiceSpec). Raises a _PathError."""
+def check_containers(spec: ServiceSpec) -> None:
+    """A service's sidecars, target container and subscriptions agree with each other and with
+    the service. Raises a _PathError."""
     sidecars: dict[str, SidecarSpec] = spec.sidecars
     for name in sidecars:
         if name in RESERVED_CONTAINERS:
@@ -265,7 +268,9 @@ def check_containers(spec: Any) -> None:
             raise _PathError(("subscribe", index), f"{pair[0]}'s topic {pair[1]} is subscribed twice")
 
 
-def _check_dependency(spec: Any, name: str, target: str, condition: str, where: tuple[str, ...]) -> None:
+def _check_dependency(
+    spec: ServiceSpec, name: str, target: str, condition: str, where: tuple[str, ...]
+) -> None:
     sidecars: dict[str, SidecarSpec] = spec.sidecars
     if target == name:
         raise _PathError(where, "a container cannot wait for itself")
@@ -286,7 +291,7 @@ def _check_dependency(spec: Any, name: str, target: str, condition: str, where: 
         raise _PathError(where, f"{name} and {target} wait for each other: ECS would start neither")
 
 
-def _check_target(spec: Any, sidecars: dict[str, SidecarSpec]) -> None:
+def _check_target(spec: ServiceSpec, sidecars: dict[str, SidecarSpec]) -> None:
     target = spec.target_container
     if target is None or target == MAIN_CONTAINER:
         return

@@ -4,12 +4,11 @@
     python bench/scale.py --sizes 50 150  # fewer workloads (a loaded machine)
 
 Each workload renders in its own Python process (pulumi keeps global state; peak RSS is a
-per-process figure, ``resource.getrusage(RUSAGE_SELF).ru_maxrss``). An environment's load
-balancer takes at most 100 target groups (a quota AWS cannot raise), and the definition refuses a
-101st web service: a workload of N > 100 services in one environment is therefore 100 web services
-and N - 100 backends (Service Connect, no target group). Time and memory are wall time of the
-render alone (imports excluded) and peak RSS of the child; the slope is a least-squares fit over
-services.
+per-process figure, ``resource.getrusage(RUSAGE_SELF).ru_maxrss``). Every service is a web
+service; a load balancer takes at most 100 target groups (a quota AWS cannot raise), so services
+beyond the first 100 name another one, 100 each (``loadBalancer: lb1``, ``lb2`` ...). Time and
+memory are wall time of the render alone (imports excluded) and peak RSS of the child; the slope is
+a least-squares fit over services.
 """
 
 from __future__ import annotations
@@ -24,18 +23,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WEB_PER_ENVIRONMENT = 100
+WEB_PER_LOAD_BALANCER = 100
 
 
 def definition_text(services: int, environments: int) -> str:
     lines = ["environments:"] + [f"  env{index}: {{}}" for index in range(environments)] + ["services:"]
     for index in range(services):
-        if index < WEB_PER_ENVIRONMENT:
-            lines += [f"  s{index:03d}:", "    port: 8080", f"    pathPatterns: ['/s{index:03d}/*']"]
-        else:
-            # allowFrom: one caller; without it a backend admits every service of the environment
-            # (one inbound rule each: quadratic, and past 60 rules per security group)
-            lines += [f"  s{index:03d}:", "    kind: backend", "    port: 9000", "    allowFrom: [s000]"]
+        lines += [f"  s{index:03d}:", "    port: 8080", f"    pathPatterns: ['/s{index:03d}/*']"]
+        if index >= WEB_PER_LOAD_BALANCER:
+            lines.append(f"    loadBalancer: lb{index // WEB_PER_LOAD_BALANCER}")
     return "\n".join(lines) + "\n"
 
 

@@ -55,6 +55,8 @@ def entry(argv: list[str] | None = None) -> None:
     import typer
 
     commands = _commands()
+    if help_of(commands.app, args):
+        sys.exit(0)
     usage_error = typer.BadParameter.__bases__[0]  # click's UsageError, as typer ships it
     assert issubclass(usage_error, typer.TyperException)  # narrows `type` for mypy
     try:
@@ -66,6 +68,33 @@ def entry(argv: list[str] | None = None) -> None:
         commands.errors.print("muon: interrupted", markup=False)
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def help_of(app: Any, args: list[str]) -> bool:
+    """``muon [GROUP...] COMMAND --help``: print the command's help as typer would, and say so.
+
+    Typer would first process the global options (``--stack``, ``--outputs``, ``--cwd``) as it
+    does before any command, building a pydantic adapter for each: ~0.1 s of imports before a
+    help page that needs none of them (bench/feedback.py). Anything else (an option before
+    ``--help``, an unknown command, a command without a help option) is left to typer."""
+    import typer.main
+
+    if not args or any(arg.startswith("-") for arg in args[:-1]):
+        return False
+    command: Any = typer.main.get_command(app)
+    context = command.context_class(command, info_name="muon", **command.context_settings)
+    if args[-1] not in context.help_option_names:
+        return False
+    for name in args[:-1]:
+        find = getattr(command, "get_command", None)
+        command = find(context, name) if find is not None else None
+        if command is None:
+            return False
+        context = command.context_class(command, info_name=name, parent=context, **command.context_settings)
+    if command.get_help_option(context) is None:
+        return False
+    typer.echo(context.get_help(), color=context.color)
+    return True
 
 
 GLOBAL_FLAGS = ("--json",)

@@ -59,7 +59,13 @@ def plan(ctx: typer.Context) -> None:
 @app.command("import")
 def import_mu(
     ctx: typer.Context,
-    mu_file: Annotated[Path, typer.Argument(help="The mu file to convert (mu.yml).")],
+    mu_file: Annotated[
+        Path, typer.Argument(help="The mu file to convert (mu.yml), or `copilot` for a Copilot application.")
+    ],
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="copilot: the application's folder (holding copilot/; default: here)."),
+    ] = None,
     output: Annotated[Path, typer.Option("--output", help="Where to write the definition.")] = Path(
         "muon.yaml"
     ),
@@ -68,23 +74,39 @@ def import_mu(
         list[str] | None,
         typer.Option("--tier", help="ENV=development|production: an environment's tier (default: by name)."),
     ] = None,
+    region: Annotated[
+        str, typer.Option("--region", help="copilot: the region of the stack files it writes.")
+    ] = "us-east-1",
 ) -> None:
-    """Convert a Stelligent mu file to muon.yaml. What muon cannot express is listed on stderr, one
-    line per key; exit status 0: everything converted, 1: written with those lines, 2: nothing written."""
+    """Convert a Stelligent mu file (or, `muon import copilot [DIR]`, an AWS Copilot application with
+    its stack files) to muon.yaml. What muon cannot express is listed on stderr, one line per key
+    (notes, such as which environments are production, on stdout); exit status 0: everything
+    converted, 1: written with those lines, 2: nothing written."""
     import yaml
 
     from muon.importers.mu import convert
     from muon.stacks.definition.loader import read_text
 
     dropped: list[str] = []
+    copilot = str(mu_file) == "copilot" and (directory is not None or not mu_file.is_file())
 
     def action(_state: State) -> dict[str, Any]:
-        if output.exists() and not force:
-            raise UsageError(f"{output} exists; add --force to overwrite it")
+        target = output
+        if copilot and output == Path("muon.yaml"):
+            from muon.importers.copilot import copilot_folder
+
+            # Beside copilot/: Copilot's paths (image.build) are relative to the application's folder.
+            target = copilot_folder(directory or Path(".")).parent / "muon.yaml"
+        if target.exists() and not force:
+            raise UsageError(f"{target} exists; add --force to overwrite it")
         tiers = dict(item.partition("=")[::2] for item in tier or [])
         for name, value in tiers.items():
             if value not in ("development", "production"):
                 raise UsageError(f"--tier {name}={value}: expected development or production")
+        if copilot:
+            return _import_copilot(directory or Path("."), target, tiers, region, dropped)
+        if directory is not None:
+            raise UsageError(f"{directory}: a second argument only follows `copilot`")
         conversion = convert(read_text(mu_file, "mu file"), str(mu_file), mu_file.resolve().parent, tiers)
         header = f"# Converted from {mu_file.name} by `muon import`; muon's docs/definition.md: every key.\n"
         output.write_text(header + yaml.safe_dump(conversion.definition, sort_keys=False), encoding="utf-8")
@@ -92,13 +114,51 @@ def import_mu(
         return {"written": str(output), "dropped": conversion.dropped, "notes": conversion.notes}
 
     def human(data: dict[str, Any]) -> None:
-        for line in [*data["dropped"], *data["notes"]]:
+        for line in data["dropped"]:  # losses on stderr: nothing there means nothing was lost
             errors.print(line, markup=False)
-        console.print(f"wrote {data['written']}", markup=False)
+        console.print(f"wrote {', '.join([data['written'], *data.get('stacks', [])])}", markup=False)
+        if data.get("kept"):
+            console.print(f"kept {', '.join(data['kept'])} (they exist; muon never overwrites)", markup=False)
+        for line in data.get("notes", []):  # what to read, not a loss: beside the result, as init's notes
+            console.print(f"note: {line}", markup=False)
 
     run(ctx, action, human)
     if dropped:
         raise typer.Exit(1)
+
+
+def _import_copilot(
+    directory: Path, output: Path, tiers: dict[str, str], region: str, dropped: list[str]
+) -> dict[str, Any]:
+    """``muon import copilot``: muon.yaml and a stack file per environment (as `muon init` writes
+    them, never overwriting one); `muon init` then completes the project around them."""
+    import yaml
+
+    from muon.cli.environments import check_region, stack_file, stack_for
+    from muon.importers.copilot import convert_directory
+
+    check_region(region)
+    if not directory.is_dir():
+        raise UsageError(f"{directory}: not a folder (expected a Copilot application's)")
+    conversion = convert_directory(directory, tiers)
+    header = "# Converted from copilot/ by `muon import copilot`; docs/coming-from-copilot.md: every key.\n"
+    output.write_text(header + yaml.safe_dump(conversion.definition, sort_keys=False), encoding="utf-8")
+    written, kept = [], []
+    for environment in conversion.definition["environments"]:
+        target = output.parent / f"Pulumi.{stack_for(environment)}.yaml"
+        if target.exists():
+            kept.append(target.name)
+            continue
+        target.write_text(stack_file(region, environment), encoding="utf-8")
+        written.append(target.name)
+    dropped.extend(conversion.dropped)
+    return {
+        "written": str(output),
+        "stacks": written,
+        "kept": kept,
+        "dropped": conversion.dropped,
+        "notes": conversion.notes,
+    }
 
 
 # -- deployer policy ------------------------------------------------------------------------------

@@ -38,6 +38,12 @@ class PrivateBucketArgs:
     access_log_bucket: pulumi.Input[str] | None = None
     """Where S3 writes this bucket's server access logs (under ``<bucket name>/``); None: nowhere.
     Default None: a log bucket cannot log into itself, so the caller names one."""
+    bucket: str | None = None
+    """The bucket's name; default None: Pulumi's automatic name (the logical name and 7 random
+    characters), which suits every bucket whose name nobody types."""
+    protect: bool = False
+    """``protect`` the bucket: a change that would replace it (its name) fails instead of deleting
+    its objects. Default False (production's service buckets set it)."""
     tags: dict[str, str] = field(default_factory=dict)
     """Default none (the stack's tags come by transformation)."""
 
@@ -54,7 +60,13 @@ class PrivateBucket(pulumi.ComponentResource):
     ) -> None:
         super().__init__("muon:storage:PrivateBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        bucket = aws.s3.Bucket(f"{name}-bucket", force_destroy=args.force_destroy, tags=args.tags, opts=child)
+        bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket=args.bucket,
+            force_destroy=args.force_destroy,
+            tags=args.tags,
+            opts=child.merge(pulumi.ResourceOptions(protect=args.protect)) if args.protect else child,
+        )
         aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
             bucket=bucket.id,

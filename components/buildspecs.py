@@ -29,6 +29,8 @@ class ImageTarget:
     build_args: dict[str, str] = field(default_factory=dict)
     test: str | None = None
     """Run against the built image before it is pushed (``$IMAGE`` names it)."""
+    platform: str = "linux/amd64"
+    """``docker build --platform``; default linux/amd64. linux/arm64 builds on an ARM CodeBuild host."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def image_buildspec(targets: tuple[ImageTarget, ...], fail_on: str = "CRITICAL")
         variables[GATE_VARIABLE] = gate_script(fail_on)
     for target in targets:
         repository = target.repository
-        build = ["docker build", "--platform linux/amd64", f'-t "$REGISTRY/{repository}:$TAG"']
+        build = ["docker build", f"--platform {target.platform}", f'-t "$REGISTRY/{repository}:$TAG"']
         build += [f'-f "{target.dockerfile}"']
         if target.target:
             build.append(f'--target "{target.target}"')

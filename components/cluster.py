@@ -11,6 +11,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from muon.components.cluster_hosts import REFRESH, host_script, refresh_request
 from muon.components.context import AwsContext
 from muon.components.naming import fit
 from muon.components.policies import allow, assume_role_policy, document, ready, to_json
@@ -19,6 +20,15 @@ ClusterProvider = Literal["fargate", "ec2"]
 
 # The ECS-optimized Amazon Linux 2023 AMI, published by AWS as public SSM parameters.
 AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"
+ARM64_AMI_PARAMETER = "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+"""Graviton hosts boot the arm64 variant (ECS developer guide, "Retrieving Amazon ECS-optimized Linux
+AMI metadata": ``amazon-linux-2023/arm64/recommended``)."""
+
+
+def ami_parameter(instance_type: str) -> str:
+    """AWS's ECS-optimized AMI parameter for the hosts' architecture."""
+    return ARM64_AMI_PARAMETER if is_arm64(instance_type) else AMI_PARAMETER
+
 
 # Extra interface endpoints the ECS agent on EC2 instances needs when there is no NAT gateway.
 EC2_AGENT_ENDPOINTS = ("ecs", "ecs-agent", "ecs-telemetry")
@@ -189,12 +199,12 @@ class Cluster(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        # x86 only: images are built for linux/amd64 (Graviton types are refused by the definition).
+        # The AMI of the hosts' architecture (Graviton types boot the arm64 one).
         image_id: pulumi.Input[str]
         if args.image_id is not None and args.image_id.startswith("ami-"):
             image_id = args.image_id
         else:
-            parameter = args.image_id or AMI_PARAMETER
+            parameter = args.image_id or ami_parameter(args.instance_type)
             image_id = aws.ssm.get_parameter_output(
                 name=parameter, opts=pulumi.InvokeOutputOptions(parent=self)
             ).value
@@ -359,76 +369,3 @@ class Cluster(pulumi.ComponentResource):
             },
             opts=child,
         )
-
-
-REFRESH = {
-    "MinHealthyPercentage": 100,
-    "MaxHealthyPercentage": 200,
-    "InstanceWarmup": 300,
-    "ScaleInProtectedInstances": "Refresh",
-    "StandbyInstances": "Terminate",
-}
-"""How hosts are replaced, on a new AMI and on schedule: replacement first, protected hosts too."""
-
-
-def refresh_request(group: str) -> dict[str, object]:
-    """StartInstanceRefresh's request for the scheduled refresh: every host, even one on the
-    current launch template (SkipMatching false), since its age, not its template, is the reason."""
-    return {
-        "AutoScalingGroupName": group,
-        "Strategy": "Rolling",
-        "Preferences": {**REFRESH, "SkipMatching": False},
-    }
-
-
-DOCKER_DROP_IN = "/etc/systemd/system/docker.service.d/http-proxy.conf"
-
-
-def no_proxy(vpc_cidr: str, region: str) -> str:
-    """What never goes through the proxy: instance and task metadata, the Docker socket, the VPC,
-    AWS's endpoints (public and VPC endpoints' names) and local names."""
-    return ",".join(
-        part
-        for part in (
-            "169.254.169.254",
-            "169.254.170.2",
-            "localhost",
-            "127.0.0.1",
-            vpc_cidr,
-            f".{region}.amazonaws.com",
-            ".amazonaws.com",
-            ".internal",
-        )
-        if part
-    )
-
-
-def host_script(
-    cluster_name: str, http_proxy: str | None, vpc_cidr: str, region: str, extra: str | None
-) -> str:
-    """The instances' boot script: join the cluster; with a proxy, the ECS agent and Docker use it
-    (AWS's "HTTP proxy configuration for Linux container instances"); then the definition's lines."""
-    lines = [
-        "#!/bin/bash",
-        f"echo ECS_CLUSTER={cluster_name} >> /etc/ecs/ecs.config",
-        # Tasks in awsvpc mode must not reach the instance's credentials.
-        "echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config",
-        "echo ECS_ENABLE_CONTAINER_METADATA=true >> /etc/ecs/ecs.config",
-    ]
-    if http_proxy:
-        proxy = http_proxy.rstrip("/")
-        agent_no_proxy = "169.254.169.254,169.254.170.2,/var/run/docker.sock"
-        lines += [
-            f"echo HTTP_PROXY={proxy} >> /etc/ecs/ecs.config",
-            f"echo NO_PROXY={agent_no_proxy} >> /etc/ecs/ecs.config",
-            "mkdir -p /etc/systemd/system/ecs.service.d /etc/systemd/system/docker.service.d",
-            'printf \'[Service]\\nEnvironment="HTTP_PROXY=%s" "NO_PROXY=%s"\\n\' '
-            f"'{proxy}' '{agent_no_proxy}' > /etc/systemd/system/ecs.service.d/http-proxy.conf",
-            'printf \'[Service]\\nEnvironment="HTTP_PROXY=%s" "HTTPS_PROXY=%s" "NO_PROXY=%s"\\n\' '
-            f"'{proxy}' '{proxy}' '{no_proxy(vpc_cidr, region)}' > {DOCKER_DROP_IN}",
-            "systemctl daemon-reload",
-            "systemctl restart --no-block docker ecs",
-        ]
-    if extra:
-        lines += ["# -- the definition's cluster.userData --", extra.rstrip("\n")]
-    return "\n".join(lines) + "\n"

@@ -10,13 +10,15 @@ import pulumi_aws as aws
 
 from muon.components.alarms import topic_alarm
 from muon.components.backup import Continuity, ContinuityArgs
-from muon.components.cluster import Cluster, ClusterArgs, no_proxy
+from muon.components.cluster import Cluster, ClusterArgs
+from muon.components.cluster_hosts import no_proxy
 from muon.components.context import AwsContext
 from muon.components.domain import Domain, DomainArgs, alias_record
 from muon.components.encryption import ExistingKey, Key, KeyArgs, key_or_existing
 from muon.components.firewall import FirewallArgs, WebFirewall
 from muon.components.incident import incident_log
 from muon.components.load_balancer import LoadBalancer, LoadBalancerArgs
+from muon.components.load_balancers import extra_load_balancers, load_balancer_alarm
 from muon.components.network import Network, NetworkArgs
 from muon.components.service_args import EnvironmentWiring
 from muon.components.topic import notification_topic, slack_channel
@@ -38,6 +40,9 @@ class EnvironmentArgs:
     """Required only for its context; ``ClusterArgs(context=…)`` is Fargate with Container Insights."""
     load_balancer: LoadBalancerArgs
     """Required only for its context; ``LoadBalancerArgs(context=…)`` is internal and protected."""
+    load_balancers: tuple[str, ...] = ()
+    """Load balancers beside the first, by name (its web services' ``loadBalancer`` keys), each like
+    ``load_balancer``; default none: one load balancer (100 web services at most)."""
     log_retention_days: int = 365
     """Its log groups' and its services' retention; default 365 (CloudWatch.16)."""
     alarm_emails: tuple[str, ...] = ()
@@ -73,6 +78,8 @@ class Environment(pulumi.ComponentResource):
     network: Network
     cluster: Cluster
     load_balancer: LoadBalancer
+    load_balancers: dict[str, LoadBalancer]
+    """The others, by name (``EnvironmentArgs.load_balancers``)."""
     alarm_topic_arn: pulumi.Output[str]
     log_retention_days: int
     production: bool
@@ -147,19 +154,16 @@ class Environment(pulumi.ComponentResource):
         self.tests_security_group_id = self._tests_group(name, args, child) if lb_args.internal else None
         if self.tests_security_group_id is not None:
             lb_args = dataclasses.replace(lb_args, admitted_security_groups=(self.tests_security_group_id,))
-        self.load_balancer = LoadBalancer(
-            name,
-            dataclasses.replace(
-                lb_args,
-                vpc_id=self.network.vpc_id,
-                vpc_cidr=self.network.vpc_cidr,
-                subnet_ids=(
-                    self.network.private_subnet_ids if lb_args.internal else self.network.public_subnet_ids
-                ),
-                tags=args.tags,
+        self.load_balancer_args = dataclasses.replace(
+            lb_args,
+            vpc_id=self.network.vpc_id,
+            vpc_cidr=self.network.vpc_cidr,
+            subnet_ids=(
+                self.network.private_subnet_ids if lb_args.internal else self.network.public_subnet_ids
             ),
-            opts=child,
+            tags=args.tags,
         )
+        self.load_balancer = LoadBalancer(name, self.load_balancer_args, opts=child)
         self.alarm_topic_arn = self._alarm_topic(name, args, child)
         # ECS's events that page (a failed deployment, a crashed task), kept for whoever is on call;
         # service projects attached to this environment write theirs here too.
@@ -215,18 +219,20 @@ class Environment(pulumi.ComponentResource):
                 tags=args.tags,
                 opts=child,
             )
-        # The load balancer's own errors (no healthy target at all, timeouts): a total outage
-        # that no target-group metric shows.
-        topic_alarm(
+        load_balancer_alarm(
             f"{name}-alb-5xx",
-            alarm_name=f"{self._namespace}-{name}-load-balancer-5xx",
-            description=f"muon {name}: the load balancer itself answers 5xx",
-            namespace="AWS/ApplicationELB",
-            metric="HTTPCode_ELB_5XX_Count",
-            dimensions={"LoadBalancer": self.load_balancer.arn_suffix},
-            statistic="Sum",
-            threshold=10,
-            comparison="GreaterThanOrEqualToThreshold",
+            f"{self._namespace}-{name}-load-balancer-5xx",
+            f"muon {name}: the load balancer itself answers 5xx",
+            self.load_balancer,
+            self.alarm_topic_arn,
+            args.tags,
+            child,
+        )
+        self.load_balancers = extra_load_balancers(
+            name,
+            args.load_balancers,
+            dataclasses.replace(self.load_balancer_args, tags=args.tags),
+            domain=(self.domain.name, self.domain.zone_id) if self.domain else None,
             topic_arn=self.alarm_topic_arn,
             tags=args.tags,
             opts=child,
@@ -284,7 +290,7 @@ class Environment(pulumi.ComponentResource):
         return topic.arn
 
     def wiring(self) -> EnvironmentWiring:
-        """What services deployed into this environment need from it."""
+        """What services deployed into this environment need from it (behind its first load balancer)."""
         return EnvironmentWiring(
             cluster_name=self.cluster.name,
             cluster_arn=self.cluster.arn,
@@ -310,6 +316,24 @@ class Environment(pulumi.ComponentResource):
             proxy_variables=self._proxy_variables(),
         )
 
+    def load_balancer_wiring(self, wiring: EnvironmentWiring, group: str | None) -> EnvironmentWiring:
+        """``wiring`` for a service behind load balancer ``group`` (None: the first): its listener,
+        its security group, its name; on a domain, ``<group>.<domain>`` (its own DNS record)."""
+        if group is None:
+            return wiring
+        lb = self.load_balancers[group]
+        return dataclasses.replace(
+            wiring,
+            listener_arn=lb.listener_arn,
+            load_balancer_security_group_id=lb.security_group_id,
+            load_balancer_arn_suffix=lb.arn_suffix,
+            load_balancer_url=lb.url,
+            load_balancer_dns_name=lb.dns_name,
+            load_balancer_zone_id=lb.zone_id,
+            domain=f"{group}.{self.domain.name}" if self.domain else None,
+            load_balancer_group=group,
+        )
+
     def _proxy_variables(self) -> dict[str, pulumi.Input[str]]:
         """With cluster.httpProxy, every task's HTTP(S)_PROXY and what bypasses it."""
         proxy = self._cluster_args.http_proxy
@@ -320,6 +344,19 @@ class Environment(pulumi.ComponentResource):
             "HTTP_PROXY": proxy,
             "HTTPS_PROXY": proxy,
             "NO_PROXY": self.network.vpc_cidr.apply(lambda cidr: no_proxy(cidr, region)),
+        }
+
+    def _load_balancer_outputs(self) -> dict[str, dict[str, pulumi.Input[object]]]:
+        """The load balancers beside the first (whose outputs keep their top-level keys)."""
+        return {
+            group: {
+                "loadBalancerDnsName": lb.dns_name,
+                "loadBalancerUrl": lb.url,
+                "httpListenerArn": lb.http_listener_arn,
+                "httpsListenerArn": lb.https_listener_arn,
+                **({"url": f"https://{group}.{self.domain.name}"} if self.domain else {}),
+            }
+            for group, lb in self.load_balancers.items()
         }
 
     def outputs(self) -> dict[str, pulumi.Input[object]]:
@@ -353,5 +390,6 @@ class Environment(pulumi.ComponentResource):
             else self.load_balancer.url,
             "nameServers": self.domain.name_servers if self.domain else None,
             **({"testSecurityGroupId": self.tests_security_group_id} if self.tests_security_group_id else {}),
+            **({"loadBalancers": self._load_balancer_outputs()} if self.load_balancers else {}),
             **(self.continuity.outputs() if self.continuity else {}),
         }

@@ -8,7 +8,7 @@ from typing import Literal
 import pulumi
 
 from muon.components.context import AwsContext
-from muon.components.service_args import Permission, QueueAccess
+from muon.components.service_args import ManagedSecret, Permission, QueueAccess
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,9 @@ class FunctionArgs:
     """Plain variables; default none. Anything secret goes to ``parameters``."""
     parameters: dict[str, str] = field(default_factory=dict)
     """Variable → a Parameter Store ARN the function may read (``<VAR>_PARAMETER`` names it)."""
+    managed_secrets: dict[str, ManagedSecret] = field(default_factory=dict)
+    """Variable → a Secrets Manager secret the function may read (``<VAR>_SECRET`` holds its ARN, a
+    name's without the six characters Secrets Manager adds, which GetSecretValue takes); default none."""
     permissions: tuple[Permission, ...] = ()
     """Its role's statements beyond its logs and parameters; default none."""
     tracing: bool = False

@@ -1,9 +1,9 @@
 """An image built and pushed during ``pulumi up``, for teams that deploy from a laptop.
 
 Docker BuildKit through the ``pulumi-docker-build`` provider: the deploying machine needs a
-running Docker engine with buildx. The image is built for ``linux/amd64`` (what the task
-definition declares), tagged with a digest of its sources, pushed to an ECR repository, and
-deployed by digest.
+running Docker engine with buildx. The image is built for the service's platform (``linux/amd64``
+or ``linux/arm64``, what the task definition declares), tagged with a digest of its sources,
+pushed to an ECR repository, and deployed by digest.
 
 Every input is the same for the same source, from any checkout and after any deploy: the provider
 rebuilds and pushes on a changed input (its ``Diff`` compares the context and Dockerfile locations
@@ -41,6 +41,9 @@ class ImageBuildArgs:
     """A multi-stage build's target; default None: the last stage."""
     build_args: dict[str, str] = field(default_factory=dict)
     """``--build-arg``s; default none."""
+    platform: str = "linux/amd64"
+    """``--platform``: what the task definition declares; default linux/amd64 (linux/arm64 for a
+    Graviton service)."""
 
 
 class ImageBuild(pulumi.ComponentResource):
@@ -57,7 +60,7 @@ class ImageBuild(pulumi.ComponentResource):
             dockerfile={"location": args.dockerfile},
             target=args.target,
             build_args=args.build_args or None,
-            platforms=[docker_build.Platform.LINUX_AMD64],
+            platforms=[docker_build.Platform(args.platform)],
             push=True,
             tags=[pulumi.Output.concat(args.repository_url, ":", args.tag)],
             registries=[

@@ -98,6 +98,14 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:ec2/routeTableAssociation:RouteTableAssociation": _NONE,
     "aws:ec2/securityGroup:SecurityGroup": NameRule("name", 255, autonamed=True),
     "aws:ec2/subnet:Subnet": _NONE,
+    # DynamoDB API reference, CreateTable: TableName 3 to 255 of [a-zA-Z0-9_.-].
+    "aws:dynamodb/table:Table": NameRule("name", 255, r"[a-zA-Z0-9_.-]{3,255}"),
+    "aws:efs/accessPoint:AccessPoint": _NONE,
+    # EFS API reference, CreateFileSystem: CreationToken 1 to 64 characters (idempotency, and the
+    # Name tag muon gives it).
+    "aws:efs/fileSystem:FileSystem": NameRule("creationToken", 64, r".{1,64}"),
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": _NONE,
+    "aws:efs/mountTarget:MountTarget": _NONE,
     "aws:ec2/vpc:Vpc": _NONE,
     "aws:ec2/vpcEndpoint:VpcEndpoint": _NONE,
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": _NONE,

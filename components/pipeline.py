@@ -17,12 +17,18 @@ import pulumi
 import pulumi_aws as aws
 
 from muon.components.bucket import ExistingBucket, PrivateBucket
-from muon.components.buildspecs import deploy_buildspec, image_buildspec, update_buildspec
+from muon.components.buildspecs import ImageTarget, deploy_buildspec, image_buildspec, update_buildspec
 from muon.components.encryption import KeyArgs, key_or_existing
-from muon.components.pipeline_access import deploy_policy, state_statements, vpc_statements
+from muon.components.pipeline_access import deploy_policy, vpc_statements
 from muon.components.pipeline_args import PipelineArgs, Scope, TestNetwork
 from muon.components.pipeline_artifacts import artifact_bucket
 from muon.components.pipeline_feedback import dashboard, feedback, history_name, notification_channel
+from muon.components.pipeline_projects import (
+    deploy_statements,
+    image_statements,
+    pulumi_variables,
+    token_statements,
+)
 from muon.components.pipeline_sources import (
     codecommit_trigger,
     source_statements,
@@ -33,6 +39,23 @@ from muon.components.registry import execution_role_path
 
 DEPLOY_TIMEOUT_MINUTES = 120
 """`pulumi up` creating a database plus the rollout check can outlast a build's usual half hour."""
+
+
+ARM_BUILD_IMAGE = "aws/codebuild/amazonlinux-aarch64-standard:3.0"
+"""CodeBuild's managed Amazon Linux 2023 image for ARM hosts (CodeBuild user guide, "Docker images
+provided by CodeBuild": environment type ARM_CONTAINER)."""
+
+
+def arm64_images(images: tuple[ImageTarget, ...]) -> bool:
+    """The image build runs on ARM when the images are arm64 (the definition refuses a mix)."""
+    return bool(images) and all(target.platform == "linux/arm64" for target in images)
+
+
+def build_host(arm: bool, image: str) -> dict[str, str]:
+    """An arm64 image is built natively on an ARM host, never under emulation."""
+    if arm:
+        return {"type": "ARM_CONTAINER", "image": ARM_BUILD_IMAGE}
+    return {"type": "LINUX_CONTAINER", "image": image}
 
 
 @dataclass
@@ -239,8 +262,7 @@ class Pipeline(pulumi.ComponentResource):
             artifacts={"type": "CODEPIPELINE"},
             source={"type": "CODEPIPELINE", "buildspec": buildspec},
             environment={
-                "type": "LINUX_CONTAINER",
-                "image": build.image,
+                **build_host(key == "image" and arm64_images(args.images), build.image),
                 "compute_type": build.compute_type,
                 "image_pull_credentials_type": "CODEBUILD",
                 "privileged_mode": privileged,
@@ -294,68 +316,13 @@ class Pipeline(pulumi.ComponentResource):
         return self._project(key, buildspec=buildspec, extra_statements=statements, network=network)
 
     def _image_project(self) -> None:
-        context = self._args.context
-        repositories = sorted({target.repository for target in self._args.images})
-        statements = [
-            # GetAuthorizationToken has no resource-level permissions: AWS offers nothing narrower.
-            allow("ecr:GetAuthorizationToken", "*", Sid="RegistryLogin"),
-        ]
-        if repositories:  # none when every service names a prebuilt image (IAM refuses an empty list)
-            statements.append(
-                allow(
-                    [
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:BatchGetImage",
-                        "ecr:CompleteLayerUpload",
-                        "ecr:DescribeImages",
-                        "ecr:DescribeImageScanFindings",  # the scan gate
-                        "ecr:GetDownloadUrlForLayer",
-                        "ecr:InitiateLayerUpload",
-                        "ecr:PutImage",
-                        "ecr:UploadLayerPart",
-                    ],
-                    [context.arn("ecr", f"repository/{repo}") for repo in repositories],
-                    Sid="PushServiceImages",
-                )
-            )
-        if self._args.image_scan_fail_on != "none":
-            # With enhanced scanning, ECR serves the scan gate Inspector's findings only for a caller
-            # that may list them (ECR user guide, "IAM permissions required for enhanced scanning").
-            # ListFindings has no resource-level permissions: AWS offers nothing narrower.
-            statements.append(allow("inspector2:ListFindings", "*", Sid="ReadEnhancedScanFindings"))
+        statements = image_statements(self._args)
         self._project(
             "image",
             buildspec=image_buildspec(self._args.images, self._args.image_scan_fail_on),
             extra_statements=statements,
             privileged=True,  # docker build needs the daemon: this project only (documented exception)
         )
-
-    def _pulumi_variables(self) -> list[dict[str, str]]:
-        deploy = self._args.deploy
-        variables = [
-            {"name": "MUON_BACKEND", "value": deploy.backend},
-            {"name": "MUON_PULUMI_VERSION", "value": deploy.pulumi_version},
-        ]
-        if deploy.secrets_provider:
-            variables.append({"name": "MUON_ENCRYPTION_PROVIDER", "value": deploy.secrets_provider})
-        return variables
-
-    def _token_statements(self) -> list[dict[str, Any]]:
-        """What the Pulumi CLI itself needs, whatever role deploys the resources: its state, its
-        secrets key, or its Pulumi Cloud token."""
-        deploy, context = self._args.deploy, self._args.context
-        parameter = deploy.access_token_parameter
-        statements = state_statements(context, deploy.backend, deploy.secrets_provider)
-        if parameter:
-            arn = context.arn("ssm", f"parameter{parameter}")
-            statements.append(allow("ssm:GetParameters", arn, Sid="ReadPulumiToken"))
-        credentials = deploy.packages.credentials_parameter
-        if credentials:
-            # CodeBuild reads env.parameter-store with the project's role (CodeBuild User Guide,
-            # "Buildspec syntax": parameter-store needs ssm:GetParameters on the parameter).
-            arn = context.arn("ssm", f"parameter{credentials}")
-            statements.append(allow("ssm:GetParameters", arn, Sid="ReadPackageIndexCredentials"))
-        return statements
 
     def _update_project(self) -> None:
         """`pulumi up` of the pipeline's own stack, first thing in every run."""
@@ -367,27 +334,16 @@ class Pipeline(pulumi.ComponentResource):
                 access_token_parameter=deploy.access_token_parameter,
                 packages=deploy.packages,
             ),
-            extra_statements=self._token_statements(),
-            variables=self._pulumi_variables(),
+            extra_statements=token_statements(self._args),
+            variables=pulumi_variables(self._args),
             managed_policy=self._broad,
             timeout_minutes=self._args.build.timeout_minutes,
         )
 
     def _deploy_project(self) -> None:
-        args, context = self._args, self._args.context
+        args = self._args
         deploy = args.deploy
-        repositories = sorted({target.repository for target in args.images})
-        # The deploy step tags what it deploys (and untags what fell out of the kept window) with
-        # this account's credentials, also for stages deployed in another account.
-        tagging = allow(
-            ["ecr:BatchDeleteImage", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"],
-            [context.arn("ecr", f"repository/{repo}") for repo in repositories],
-            Sid="TagDeployedImages",
-        )
-        statements: list[dict[str, Any]] = [*([tagging] if repositories else []), *self._token_statements()]
-        cross_account = sorted({s.role_arn for s in args.stages if s.role_arn})
-        if cross_account:
-            statements.append(allow("sts:AssumeRole", cross_account, Sid="AssumeDeployRoles"))
+        statements = deploy_statements(args)
         self._project(
             "deploy",
             buildspec=deploy_buildspec(
@@ -397,7 +353,7 @@ class Pipeline(pulumi.ComponentResource):
             ),
             extra_statements=statements,
             variables=[
-                *self._pulumi_variables(),
+                *pulumi_variables(self._args),
                 {"name": "MUON_KEEP_DEPLOYED", "value": str(deploy.keep_deployed)},
             ],
             # The broad grant only where some stage deploys in this account.

@@ -11,7 +11,8 @@ engine drops it from the state and never calls the provider's delete. muon retai
 - in a production environment, the delivery stack and the organization stack
   (``retention_transformation``): log groups (the record of what happened), buckets (access
   logs, audit trails, artifacts), backup vaults (recovery points; production's are also
-  ``protect``ed) and image repositories (the images production runs, by digest).
+  ``protect``ed), image repositories (the images production runs, by digest), and a service's
+  own tables and file systems (``storage.py``; also ``protect``ed).
 
 A retained log group still expires its events by its retention; a retained bucket keeps its
 lifecycle rules. Databases are not retained: RDS takes a final snapshot when it deletes one
@@ -27,6 +28,8 @@ RETAINED_TYPES: dict[str, str] = {
     "aws:s3/bucket:Bucket": "its objects: access logs, audit trails, artifacts, files",
     "aws:backup/vault:Vault": "its recovery points",
     "aws:ecr/repository:Repository": "its images, which running tasks pull by digest",
+    "aws:dynamodb/table:Table": "its items (a service's own table)",
+    "aws:efs/fileSystem:FileSystem": "its files (a service's own volume)",
 }
 """The types a production environment, the delivery stack and the organization retain, and what
 each would lose."""

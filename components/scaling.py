@@ -5,6 +5,10 @@ The policy of Stelligent's mu post "Application Auto Scaling with Amazon ECS" (+
 it is in ALARM (above 80): its -1 step could never run. Here each direction has its own alarm and
 policy, derived from a list of steps the way CDK's ``scaleOnMetric`` does: the alarm threshold is
 the step nearest the middle, and each step's bounds are measured from that threshold.
+
+With ``target_tracking`` the same component (its type and its scalable target's URN kept, so a
+service moving between the two forms is never deregistered) holds a target-tracking policy instead
+(``target_tracking.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-Metric = Literal["cpu", "memory", "requests", "backlog"]
+from muon.components.target_tracking import TargetTracking, target_tracking_policy
+
+Metric = Literal["cpu", "memory", "requests", "backlog", "custom"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,9 @@ class ScalingConfig:
     """Default: -1 task at 30 or below, judged over 15 minutes."""
     schedules: tuple[Schedule, ...] = ()
     """Default none: the bounds above hold at every hour."""
+    target_tracking: TargetTracking | None = None
+    """Default None: step scaling (``scale_out``, ``scale_in``); given, one target-tracking policy on
+    ``metric`` replaces the steps and their alarms."""
 
     @property
     def scales_to_zero(self) -> bool:
@@ -177,6 +186,26 @@ class StepScaling(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        if config.target_tracking is not None:
+            policy = target_tracking_policy(
+                name,
+                config.metric,
+                config.target_tracking,
+                target,
+                child,
+                load_balancer_arn_suffix=args.load_balancer_arn_suffix,
+                target_group_arn_suffix=args.target_group_arn_suffix,
+            )
+            self.scale_out_policy_arn = self.scale_in_policy_arn = policy.arn
+            _schedules(name, config, target, child)
+            self.register_outputs(
+                {
+                    "targetTrackingPolicyArn": policy.arn,
+                    # The alarms Application Auto Scaling made for the policy (high and low).
+                    "targetTrackingAlarmArns": policy.alarm_arns,
+                }
+            )
+            return
         source = self._metric(args)
         directions = (
             ("out", config.scale_out, scale_out_adjustments, "GreaterThanOrEqualToThreshold"),
@@ -226,17 +255,7 @@ class StepScaling(pulumi.ComponentResource):
                 opts=child,
             )
             arns[direction] = policy.arn
-        for schedule in config.schedules:
-            aws.appautoscaling.ScheduledAction(
-                f"{name}-schedule-{schedule.name}",
-                service_namespace=target.service_namespace,
-                resource_id=target.resource_id,
-                scalable_dimension=target.scalable_dimension,
-                schedule=schedule.schedule,
-                timezone=schedule.timezone,
-                scalable_target_action={"min_capacity": schedule.min, "max_capacity": schedule.max},
-                opts=child,
-            )
+        _schedules(name, config, target, child)
         self.scale_out_policy_arn = arns["out"]
         self.scale_in_policy_arn = arns["in"]
         self.register_outputs({"scaleOutPolicyArn": arns["out"], "scaleInPolicyArn": arns["in"]})
@@ -300,3 +319,19 @@ def backlog_queries(args: StepScalingArgs, period: int, first_step: float) -> li
         metric("tasks", "ECS/ContainerInsights", "RunningTaskCount", tasks),
         {"id": "backlog", "expression": expression, "label": "Backlog per task", "return_data": True},
     ]
+
+
+def _schedules(
+    name: str, config: ScalingConfig, target: aws.appautoscaling.Target, child: pulumi.ResourceOptions
+) -> None:
+    for schedule in config.schedules:
+        aws.appautoscaling.ScheduledAction(
+            f"{name}-schedule-{schedule.name}",
+            service_namespace=target.service_namespace,
+            resource_id=target.resource_id,
+            scalable_dimension=target.scalable_dimension,
+            schedule=schedule.schedule,
+            timezone=schedule.timezone,
+            scalable_target_action={"min_capacity": schedule.min, "max_capacity": schedule.max},
+            opts=child,
+        )

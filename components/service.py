@@ -21,6 +21,7 @@ from muon.components.service_routing import (
     host_records,
     route,
     service_url,
+    storage_ingress,
     tasks_security_group,
 )
 from muon.components.service_task import ecs_service, service_log_group, service_roles, task_definition
@@ -50,8 +51,9 @@ class Service(pulumi.ComponentResource):
         service_id = f"{args.context.namespace}-{args.environment}-{args.service}"  # service and task family
         log_group = service_log_group(name, args, child)
         roles = service_roles(name, service_id, args, log_group, child)
-        task = task_definition(name, service_id, args, log_group, roles, child)
         tasks_sg = tasks_security_group(name, service_id, args, child)
+        admitted = storage_ingress(name, service_id, args, tasks_sg, child)
+        task = task_definition(name, service_id, args, log_group, roles, child, admitted)
         self._security_group = tasks_sg
         self._child, self._name, self._args = child, name, args
         if args.database is not None:

@@ -8,7 +8,7 @@ import pulumi
 
 from muon.components.policies import allow, document
 from muon.components.registry import PULL_ACTIONS
-from muon.components.service_args import DatabaseAccess, Permission, QueueAccess
+from muon.components.service_args import DatabaseAccess, ManagedSecret, Permission, QueueAccess
 
 
 def execution_policy(
@@ -19,6 +19,7 @@ def execution_policy(
     database: DatabaseAccess | None = None,
     secret_keys: dict[str, str] | None = None,
     sidecar_repositories: tuple[str, ...] = (),
+    managed_secrets: dict[str, ManagedSecret] | None = None,
 ) -> dict[str, Any]:
     """What ECS needs to start the task: its own image, log group, parameters and key only.
 
@@ -66,7 +67,36 @@ def execution_policy(
             )
         if secret_keys:
             statements.append(secrets_keys_decrypt(sorted(set(secret_keys.values()))))
+    statements += managed_secret_statements(list((managed_secrets or {}).values()))
     return document(*statements)
+
+
+def managed_secret_statements(secrets: list[ManagedSecret]) -> list[dict[str, Any]]:
+    """Read exactly the declared Secrets Manager secrets, and decrypt with their customer managed
+    keys through Secrets Manager of each key's region only (ECS developer guide, "Amazon ECS task
+    execution IAM role": secretsmanager:GetSecretValue, and kms:Decrypt for a customer managed key;
+    AWS KMS developer guide, kms:ViaService)."""
+    if not secrets:
+        return []
+    arns = sorted({s.arn for s in secrets})
+    statements = [
+        allow("secretsmanager:GetSecretValue", arns if len(arns) > 1 else arns[0], Sid="ReadOwnSecrets")
+    ]
+    by_region: dict[tuple[str, str], list[str]] = {}
+    for key in sorted({s.key_arn for s in secrets if s.key_arn is not None}):
+        _, partition, _, region, _ = key.split(":", 4)
+        by_region.setdefault((partition, region), []).append(key)
+    for index, ((partition, region), keys) in enumerate(sorted(by_region.items())):
+        dns_suffix = "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com"
+        statements.append(
+            allow(
+                "kms:Decrypt",
+                keys if len(keys) > 1 else keys[0],
+                Sid=f"DecryptOwnSecrets{index or ''}",
+                Condition={"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.{dns_suffix}"}},
+            )
+        )
+    return statements
 
 
 def secrets_keys_decrypt(keys: list[str]) -> dict[str, Any]:

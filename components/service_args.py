@@ -8,8 +8,10 @@ from typing import Literal
 import pulumi
 
 from muon.components.cluster import CapacityItem
+from muon.components.container_args import LogRouting, Sidecar, TopicAccess
 from muon.components.context import AwsContext
 from muon.components.scaling import ScalingConfig
+from muon.components.storage_args import StorageAccess
 
 # Fargate's valid CPU → memory (MiB) combinations (ECS developer guide, "Task size").
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
@@ -83,6 +85,22 @@ class Permission:
 
 
 @dataclass(frozen=True)
+class ManagedSecret:
+    """A Secrets Manager secret ECS injects (ECS developer guide, "Pass Secrets Manager secrets
+    through Amazon ECS environment variables"); every field is what the definition named."""
+
+    value_from: str
+    """The task definition's ``valueFrom``: the secret's ARN, then ``:json-key:version-stage:version-id``
+    when one of them is given (empty fields stay empty)."""
+    arn: str
+    """What IAM matches: the complete ARN, or a name's ARN followed by ``-??????`` (the six
+    characters Secrets Manager appends; Secrets Manager user guide, "Resource: ARN with wildcards")."""
+    key_arn: str | None = None
+    """The customer managed KMS key it is encrypted with; default None: AWS's own key, for which
+    the execution role needs no grant."""
+
+
+@dataclass(frozen=True)
 class DatabaseAccess:
     """What the service's tasks need to reach their own database (from the Database component)."""
 
@@ -136,6 +154,8 @@ class EnvironmentWiring:
     """The environment's Cloud Map namespace, when a backend service lives there; default None."""
     proxy_variables: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     """HTTP_PROXY, HTTPS_PROXY and NO_PROXY for every task (cluster.httpProxy); default none."""
+    load_balancer_group: str | None = None
+    """The load balancer it is behind, by its ``loadBalancer`` name; None: the environment's first."""
     incident_log_arn: pulumi.Input[str] | None = None
     """The log group the environment's incident rules write their events to (None: no target)."""
     private_route_table_ids: tuple[pulumi.Input[str], ...] = ()
@@ -174,68 +194,6 @@ class QueueAccess:
 
 
 @dataclass(frozen=True)
-class Sidecar:
-    """One more container in the service's task. Defaults are the service container's own:
-    non-root, read-only root, essential (the task stops with it)."""
-
-    name: str
-    """The container's name (``dependsOn`` and ``targetContainer`` refer to it); required."""
-    image: str
-    """Required: only the team knows what runs beside its app."""
-    port: int | None = None
-    """The port it listens on; default None: none."""
-    essential: bool = True
-    """Default True: the task stops when it stops (ECS's default, and Copilot's)."""
-    depends_on: tuple[tuple[str, str], ...] = ()
-    """(container, ECS condition) pairs it waits for; default none."""
-    command: tuple[str, ...] = ()
-    """Default empty: the image's CMD."""
-    environment: dict[str, pulumi.Input[str]] = field(default_factory=dict)
-    """Its own plain variables; default none."""
-    secrets: dict[str, str] = field(default_factory=dict)
-    """Variable → Parameter Store ARN, injected by ECS; default none."""
-    secret_keys: dict[str, str] = field(default_factory=dict)
-    """Variable → its parameter's own KMS key (not the environment's); default none."""
-    cpu: int | None = None
-    """CPU units reserved for it; default None: it shares the task's."""
-    memory: int | None = None
-    """MiB it may use at most; default None: it shares the task's."""
-    health_check: ContainerHealthCheck | None = None
-    """Default None: the image's own HEALTHCHECK, if any."""
-    readonly_root_filesystem: bool = True
-    """Default True (ECS.5)."""
-    user: str | None = "1000"
-    """Default ``1000``, not root (ECS.20); None: the image's USER."""
-    repository_arn: str | None = None
-    """The ECR repository its image is pulled from; default None: a public registry (no grant)."""
-
-
-@dataclass(frozen=True)
-class LogRouting:
-    """FireLens: every container of the task but the router logs through Fluent Bit."""
-
-    destination: Literal["cloudwatch", "firehose"]
-    """Required: where the logs go."""
-    log_group: str | None = None
-    """cloudwatch: an existing log group's name; default None: the service's own log group."""
-    delivery_stream: str | None = None
-    """firehose: the delivery stream's name (this account and region); required for firehose."""
-    enable_metadata: bool = True
-    """Default True: each record carries its cluster, task and container (FireLens's default)."""
-
-
-@dataclass(frozen=True)
-class TopicAccess:
-    """An SNS topic a service publishes to (the ServiceTopic component's)."""
-
-    publisher: str
-    topic: str
-    arn: pulumi.Input[str]
-    key_arn: pulumi.Input[str]
-    """The topic's KMS key: publishing needs GenerateDataKey and Decrypt on it."""
-
-
-@dataclass(frozen=True)
 class ServiceConnect:
     """Service Connect in the environment's namespace: as a client (every caller), and serving
     ``http://<service>:<port>`` when the service is a backend."""
@@ -268,6 +226,9 @@ class ServiceArgs:
     for one (ALB priorities are unique per listener). None: not behind the load balancer."""
     scaling: ScalingConfig = field(default_factory=ScalingConfig)
     """Default: 2 to 20 tasks on CPU, mu's steps (``ScalingConfig``)."""
+    cpu_architecture: Literal["X86_64", "ARM64"] = "X86_64"
+    """What the image is built for and the tasks run on; default X86_64. ARM64: Fargate's Graviton,
+    or an EC2 cluster whose hosts are Graviton types (the definition matches the two)."""
     cpu: int = 256
     """CPU units; default 256 (a quarter vCPU), Fargate's smallest size, as CDK's task definitions."""
     memory: int = 512
@@ -281,6 +242,12 @@ class ServiceArgs:
     hosts: tuple[str, ...] = ()
     """Full names on the environment's domain: routed like host patterns, with DNS records.
     Default none."""
+    allowed_cidrs: tuple[str, ...] = ()
+    """The listener rule's source-ip condition: only these addresses reach the service through the
+    shared load balancer (the others fall through to the next rule). Default none: every address the
+    load balancer admits."""
+    stickiness_duration: int | None = None
+    """Seconds of the target group's ``lb_cookie`` stickiness; default None: no sticky sessions."""
     protocol: Literal["http", "https"] = "http"
     """To the tasks: https when the image serves TLS itself. Default http: the load balancer ends
     TLS, and the tasks are reachable from its security group only."""
@@ -291,6 +258,8 @@ class ServiceArgs:
     secret_keys: dict[str, str] = field(default_factory=dict)
     """Variable name → the KMS key its parameter is encrypted with, when not the environment's;
     default none: every secret under the environment's key."""
+    managed_secrets: dict[str, ManagedSecret] = field(default_factory=dict)
+    """Variable name → a Secrets Manager secret (injected by ECS like a parameter); default none."""
     health_check: TargetHealthCheck = TargetHealthCheck()
     """Default: ``/``, 200-399, every 15 s (``TargetHealthCheck``)."""
     grace_period: int = 60
@@ -348,6 +317,9 @@ class ServiceArgs:
     """X-Ray through an ADOT collector beside the app; default False: no collector, no grants."""
     topics: tuple[TopicAccess, ...] = ()
     """SNS topics the service publishes to; default none."""
+    storage: StorageAccess | None = None
+    """The service's own buckets, tables and volumes (``storage.py``): its task role's grants, its
+    volumes and mount points. Default None: no storage of its own."""
     incident: IncidentThresholds | None = None
     """Thresholds of the service's incident alarms, combined in one composite alarm that pages;
     default None: every alarm pages on its own."""

@@ -8,7 +8,14 @@ from typing import Any
 import pulumi
 
 from muon.components.policies import allow
-from muon.components.service_args import ContainerHealthCheck, LogRouting, ServiceArgs, Sidecar, TopicAccess
+from muon.components.service_args import (
+    ContainerHealthCheck,
+    LogRouting,
+    ManagedSecret,
+    ServiceArgs,
+    Sidecar,
+    TopicAccess,
+)
 
 LOG_ROUTER = "log-router"
 COLLECTOR = "otel-collector"
@@ -96,7 +103,12 @@ def sidecar_definition(args: ServiceArgs, sidecar: Sidecar) -> dict[str, Any]:
         "privileged": False,
         "stopTimeout": 30,
         "linuxParameters": tmpfs(),
-        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(sidecar.secrets.items())],
+        "secrets": [
+            {"name": k, "valueFrom": v}
+            for k, v in sorted(
+                {**sidecar.secrets, **{n: m.value_from for n, m in sidecar.managed_secrets.items()}}.items()
+            )
+        ],
         "logConfiguration": log_configuration(args, sidecar.name),
     }
     if sidecar.depends_on:
@@ -227,8 +239,10 @@ def topic_statements(topics: tuple[TopicAccess, ...]) -> list[dict[str, Any]]:
     ]
 
 
-def sidecar_secrets(args: ServiceArgs) -> tuple[dict[str, str], dict[str, str]]:
-    """The sidecars' secrets and their own keys, keyed ``<sidecar>.<variable>`` beside the app's."""
+def sidecar_secrets(args: ServiceArgs) -> tuple[dict[str, str], dict[str, str], dict[str, ManagedSecret]]:
+    """The sidecars' secrets, their own keys and their Secrets Manager secrets, keyed
+    ``<sidecar>.<variable>`` beside the app's."""
     secrets = {f"{s.name}.{k}": v for s in args.sidecars for k, v in s.secrets.items()}
     keys = {f"{s.name}.{k}": v for s in args.sidecars for k, v in s.secret_keys.items()}
-    return secrets, keys
+    managed = {f"{s.name}.{k}": m for s in args.sidecars for k, m in s.managed_secrets.items()}
+    return secrets, keys, managed

@@ -78,6 +78,29 @@ def database_ingress(
     )
 
 
+def storage_ingress(
+    name: str, service_id: str, args: ServiceArgs, tasks: aws.ec2.SecurityGroup, child: pulumi.ResourceOptions
+) -> tuple[pulumi.Resource, ...]:
+    """Owned by the service: each of its volumes admits exactly its tasks, on NFS (TCP 2049, Amazon
+    EFS user guide, "Using VPC security groups")."""
+    if args.storage is None:
+        return ()
+    return tuple(
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-volume-ingress-{index}",
+            security_group_id=group,
+            referenced_security_group_id=tasks.id,
+            ip_protocol="tcp",
+            from_port=2049,
+            to_port=2049,
+            description=f"NFS from the tasks of {service_id}",
+            tags=args.tags,
+            opts=child,
+        )
+        for index, group in enumerate(args.storage.file_system_security_group_ids)
+    )
+
+
 def admit_callers(
     name: str,
     args: ServiceArgs,
@@ -109,15 +132,29 @@ def route(
     protocol = args.protocol.upper()
     target_group = aws.lb.TargetGroup(
         f"{name}-tg",
-        # 32 characters; new exactly when a change replaces the target group.
+        # 32 characters; new exactly when a change replaces the target group. A target group serves
+        # one load balancer (ELB refuses a rule of another: TargetGroupAssociationLimit): a service
+        # moved to another load balancer gets a new one, created before the old one's rule goes.
         name=output_of(wiring.vpc_id).apply(
-            lambda vpc: unique_name(scoped(namespace, name), 32, args.traffic_port, protocol, "ip", vpc)
+            lambda vpc: unique_name(
+                scoped(namespace, name),
+                32,
+                args.traffic_port,
+                protocol,
+                "ip",
+                vpc,
+                *([wiring.load_balancer_group] if wiring.load_balancer_group else []),
+            )
         ),
         port=args.traffic_port,
         protocol=protocol,
         target_type="ip",
         vpc_id=wiring.vpc_id,
         deregistration_delay=args.deregistration_delay,
+        # ELB user guide, "Sticky sessions for your Application Load Balancer": duration-based (lb_cookie).
+        stickiness={"type": "lb_cookie", "enabled": True, "cookie_duration": args.stickiness_duration}
+        if args.stickiness_duration is not None
+        else None,
         health_check={
             "enabled": True,
             "path": hc.path,
@@ -136,6 +173,10 @@ def route(
         conditions.append({"path_pattern": {"values": list(args.path_patterns)}})
     if args.host_patterns or args.hosts:
         conditions.append({"host_header": {"values": [*args.host_patterns, *args.hosts]}})
+    if args.allowed_cidrs:
+        # On the service's own rule, not the shared load balancer's security group (which admits the
+        # other services' clients too); ELB user guide, "Listener rules": source-ip condition.
+        conditions.append({"source_ip": {"values": list(args.allowed_cidrs)}})
     rule = aws.lb.ListenerRule(
         f"{name}-rule",
         listener_arn=wiring.listener_arn,

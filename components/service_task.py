@@ -73,7 +73,7 @@ def service_roles(
             opts=child,
         )
         # The sidecars' secrets beside the app's (named <sidecar>.<variable>), their images too.
-        extra_secrets, extra_keys = sidecar_secrets(args)
+        extra_secrets, extra_keys, extra_managed = sidecar_secrets(args)
         execution_policy_resource = aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=execution_role.id,
@@ -86,6 +86,7 @@ def service_roles(
                     args.database,
                     {**args.secret_keys, **extra_keys},
                     tuple(s.repository_arn for s in args.sidecars if s.repository_arn is not None),
+                    {**args.managed_secrets, **extra_managed},
                 )
             ),
             opts=child,
@@ -105,6 +106,8 @@ def service_roles(
     task_statements = task_policy_statements(args.permissions, args.exec_command, args.database)
     task_statements += queue_statements(args.queue, args.publishes_to)
     task_statements += observability_statements(args, log_group.arn) + topic_statements(args.topics)
+    if args.storage is not None:
+        task_statements += args.storage.statements
     task_policies = (
         [
             aws.iam.RolePolicy(
@@ -142,7 +145,12 @@ def container(args: ServiceArgs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         "privileged": False,
         "stopTimeout": 30,
         "linuxParameters": {"initProcessEnabled": True},
-        "secrets": [{"name": k, "valueFrom": v} for k, v in sorted(args.secrets.items())],
+        "secrets": [
+            {"name": k, "valueFrom": v}
+            for k, v in sorted(
+                {**args.secrets, **{n: s.value_from for n, s in args.managed_secrets.items()}}.items()
+            )
+        ],
         # awslogs: streams app/app/<task id>; with ``logging``, FireLens under app/.
         "logConfiguration": log_configuration(args, "app"),
     }
@@ -155,6 +163,8 @@ def container(args: ServiceArgs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         "initProcessEnabled": True,
         "tmpfs": [{"containerPath": "/tmp", "size": 512, "mountOptions": ["mode=1777"]}],  # noqa: S108
     }
+    if args.storage is not None and args.storage.mount_points:
+        definition["mountPoints"] = list(args.storage.mount_points)
     if args.database is not None and args.database.password_version:
         definition["dockerLabels"] = {"muon.database-password-version": args.database.password_version}
     if args.user is not None:
@@ -221,10 +231,14 @@ def task_definition(
     log_group: aws.cloudwatch.LogGroup,
     roles: ServiceRoles,
     child: pulumi.ResourceOptions,
+    admitted: tuple[pulumi.Resource, ...] = (),
 ) -> aws.ecs.TaskDefinition:
-    """One container in awsvpc mode, on Fargate (x86_64 Linux) or the cluster's EC2 hosts."""
+    """One container in awsvpc mode, on Fargate (x86_64 or ARM64 Linux) or the cluster's EC2 hosts.
+    ``admitted``: the rules that let the tasks reach their volumes, which a task needs to start."""
     fargate = args.wiring.provider == "fargate"
+    arm = args.cpu_architecture == "ARM64"
     definition, volumes = container(args)
+    volumes += storage_volumes(args, admitted)
     return aws.ecs.TaskDefinition(
         f"{name}-task",
         family=service_id,
@@ -237,12 +251,35 @@ def task_definition(
         task_role_arn=roles.task_arn,
         container_definitions=container_definitions(args, definition, log_group.name),
         volumes=volumes,
-        runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}
-        if fargate
+        # ECS API reference, RuntimePlatform: Fargate needs it; on EC2 an ARM64 task is placed only
+        # on ARM64 hosts with it (an x86 task on EC2 keeps none, as before).
+        runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": args.cpu_architecture}
+        if fargate or arm
         else None,
         tags=args.tags,
         opts=child,
     )
+
+
+def storage_volumes(args: ServiceArgs, admitted: tuple[pulumi.Resource, ...]) -> list[dict[str, Any]]:
+    """The service's EFS volumes, each handed to the task definition once its tasks may reach it
+    (NFS admitted from their security group). EFS volumes need Fargate platform version 1.4.0 or
+    later (ECS developer guide, "Amazon EFS volumes"): the service runs LATEST."""
+    if args.storage is None:
+        return []
+    volumes = []
+    for volume in args.storage.volumes:
+        efs = volume["efs_volume_configuration"]
+        volumes.append(
+            {
+                **volume,
+                "efs_volume_configuration": {
+                    **efs,
+                    "file_system_id": ready(efs["file_system_id"], *admitted),
+                },
+            }
+        )
+    return volumes
 
 
 def ecs_service(

@@ -6,7 +6,15 @@ mu's semantics come from mu's own source (github.com/stelligent/mu): the keys an
 /health, ``ServiceDesiredCount`` 2, ``ServiceMinSize`` 1, ``ServiceMaxSize`` 2, the target group's
 30 s interval, 3 s timeout, 2/5 thresholds, 200-299; no target group at all without path or host
 patterns) and ``templates/assets/cloudformation/database.yml`` (engine ``aurora``, Serverless
-``SecondsUntilAutoPause`` 300, capacity 2 to 256, 100 GiB for an RDS instance). Every key maps to a
+``SecondsUntilAutoPause`` 300, capacity 2 to 256, 100 GiB for an RDS instance). The pipeline:
+``templates/assets/cloudformation/pipeline.yml`` (the test actions' ``buildspec-test.yml`` and
+``buildspec-prod.yml``, ``SourceBranch`` master, the notification topic fed by both
+``PipelineSucceededEventRule`` and ``PipelineFailedEventRule``) with ``workflows/pipeline_upsert.go``
+(``notify`` subscribed to that topic) and ``workflows/pipeline_common.go`` (repository and service
+name from the checkout). The environment's DNS: ``workflows/environment_upsert.go`` (``ElbHostName``
+is ``loadbalancer.name``, else the environment's name) with ``templates/assets/cloudformation/
+elb.yml`` (``ElbDns``: ``<host>.<zone>`` and ``*.<host>.<zone>``, both aliases of the load
+balancer). The namespace ``mu`` when the file has none: ``cli/app.go``. Every key maps to a
 muon key (``importers/mu_table.py``) or to one stderr line naming the mu key and what to do; the
 result is validated by muon's own loader before anything is written.
 """
@@ -35,6 +43,9 @@ VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 AMI_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
 ENVIRONMENT_KEYS = {"name", "provider", "loadbalancer", "cluster", "vpcTarget", "discovery", "roles"}
+LOAD_BALANCER_KEYS = {"hostedzone", "name", "certificate", "internal"}
+# ``ecsSubnetIds``: the name mu's own examples/vpc-target/mu.yml gives the instances' subnets.
+VPC_TARGET_KEYS = {"vpcId", "elbSubnetIds", "instanceSubnetIds", "ecsSubnetIds", "environment", "namespace"}
 
 
 @dataclass
@@ -53,6 +64,12 @@ class Conversion:
 
     def lose(self, path: str, what: str) -> None:
         self.dropped.append(f"{self.source}: {path}: {what}")
+
+    def unknown(self, given: dict[str, Any], known: set[str], path: str) -> None:
+        """A key mu's struct there does not have (mu ignored it too): one line, never silence."""
+        for key in given:
+            if str(key) not in known:
+                self.drop(f"{path}.{key}", f"not a key mu read here ({', '.join(sorted(known))})")
 
 
 class _TolerantLoader(yaml.SafeLoader):
@@ -122,10 +139,14 @@ def convert(
     if not isinstance(data, dict) or not ({"environments", "service", "namespace"} & set(data)):
         raise DefinitionError([f"{source}: expected a mu file (a mapping with environments: or service:)"])
     for key in data:
-        if key not in {"namespace", "environments", "service", "tags", "parameters"}:
+        if key == "region":  # mu's earlier files named the region; muon's stack files do
+            out.lose(
+                "region", f"the stacks' region is in their stack files: `muon init --region {data[key]}`"
+            )
+        elif key not in {"namespace", "environments", "service", "tags", "parameters"}:
             out.drop(str(key))
-    if data.get("namespace"):
-        out.definition["namespace"] = str(data["namespace"]).lower()
+    # mu's cli/app.go: the namespace is the file's, else MU_NAMESPACE, else "mu" (its stacks' prefix).
+    out.definition["namespace"] = str(data.get("namespace") or os.environ.get("MU_NAMESPACE") or "mu").lower()
     environments = [e for e in (data.get("environments") or []) if isinstance(e, dict)]
     if environments:
         out.definition["environments"] = {
@@ -257,12 +278,18 @@ def _cluster(cluster: dict[str, Any], result: dict[str, Any], path: str, out: Co
             continue  # mu's default: Amazon Linux, what muon runs
         else:
             out.drop(where)
+    if ec2:  # mu's env-ecs.yml MinSize 1, MaxSize 2 (muon's production tier would start at 2 hosts)
+        result.setdefault("min", 1)
+        result.setdefault("max", max(2, result["min"]))
 
 
 def _load_balancer(lb: dict[str, Any], env: str, result: dict[str, Any], path: str, out: Conversion) -> None:
+    out.unknown(lb, LOAD_BALANCER_KEYS, f"{path}.loadbalancer")
     zone, host = lb.get("hostedzone"), lb.get("name")
     if zone:
-        # mu's elb.yml: a record named after the load balancer (default: the environment) in the zone.
+        # mu's workflows/environment_upsert.go passes ElbHostName = loadbalancer.name, else the
+        # environment's name; templates/assets/cloudformation/elb.yml's ElbDns then aliases both
+        # <host>.<zone> and *.<host>.<zone> to the load balancer.
         name = f"{host or env}.{zone}"
         result["domain"] = {"name": name, "zone": zone}
         out.lose(
@@ -283,6 +310,14 @@ def _load_balancer(lb: dict[str, Any], env: str, result: dict[str, Any], path: s
                 "put your account (and region) in environments.<name>.loadBalancer.certificateArn",
             )
         result["loadBalancer"] = {"certificateArn": certificate}
+        region = certificate.split(":")[3] if certificate.count(":") >= 5 else ""
+        if region and not CERTIFICATE_ID.match(
+            str(lb["certificate"])
+        ):  # a load balancer takes a certificate of its own region: the stacks' region
+            out.notes.append(
+                f"{out.source}: {path}.loadbalancer.certificate: a certificate of {region}; "
+                f"its stacks are in {region}: `muon init --region {region}`"
+            )
     elif host:
         out.drop(f"{path}.loadbalancer.name", "a load balancer name without hostedzone")
     if lb.get("internal"):
@@ -290,6 +325,12 @@ def _load_balancer(lb: dict[str, Any], env: str, result: dict[str, Any], path: s
 
 
 def _vpc_target(target: dict[str, Any], result: dict[str, Any], path: str, out: Conversion) -> None:
+    out.unknown(target, VPC_TARGET_KEYS, f"{path}.vpcTarget")
+    instances = (
+        "instanceSubnetIds"
+        if target.get("instanceSubnetIds") or not target.get("ecsSubnetIds")
+        else ("ecsSubnetIds")
+    )
     if target.get("vpcId"):
         vpc = str(target["vpcId"])
         if not VPC_ID.match(vpc):
@@ -303,9 +344,7 @@ def _vpc_target(target: dict[str, Any], result: dict[str, Any], path: str, out: 
                 "publicSubnetIds": _subnets(
                     target.get("elbSubnetIds"), f"{path}.vpcTarget.elbSubnetIds", out
                 ),
-                "privateSubnetIds": _subnets(
-                    target.get("instanceSubnetIds"), f"{path}.vpcTarget.instanceSubnetIds", out
-                ),
+                "privateSubnetIds": _subnets(target.get(instances), f"{path}.vpcTarget.{instances}", out),
             }
         }
     for key in ("environment", "namespace"):

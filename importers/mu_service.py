@@ -4,9 +4,11 @@ and ``pipeline``; see ``importers/mu.py`` for the mu sources each default comes 
 from __future__ import annotations
 
 import re
-import subprocess
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from muon.importers.mu_pipeline import checkout, pipeline_of, stage_environments
 
 if TYPE_CHECKING:
     from muon.importers.mu import Conversion
@@ -19,12 +21,6 @@ ENGINES = {
     "postgres": "postgres",
     "mariadb": "mariadb",
 }
-SOURCES = {"github": "github", "codecommit": "codecommit", "s3": "s3"}
-# mu's default stage environments and the buildspec each stage's test action ran (pipeline.yml).
-STAGES = (
-    ("acceptance", "acceptance", "buildspec-test.yml"),
-    ("production", "production", "buildspec-prod.yml"),
-)
 REFERENCE = re.compile(r"\$\{([^}]*)\}|\$\(([^)]*)\)")
 KNOWN_REFERENCES = {
     "Environment", "ServiceName", "Region", "AccountId", "LoadBalancerUrl", "DatabaseEndpointAddress",
@@ -40,21 +36,49 @@ SERVICE_KEYS = {
 }  # fmt: skip
 
 
+def service_name(service: dict[str, Any], out: Conversion, base: Path | None) -> str:
+    """mu's ``service.name``, else the git checkout's repository name (workflows/pipeline_common.go
+    serviceFinder: ``Repo.Name``), else ``app``; in muon's name form (types.py ``Name``), a line
+    when that changes it."""
+    given = service.get("name") or (checkout(base)[0] or "").rpartition("/")[2]
+    if not given:
+        return "app"
+    name = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", str(given).lower()))
+    name = (name if name[:1].isalpha() else f"s-{name}")[:22].strip("-")
+    name = name if len(name) >= 2 else "app"
+    if name != str(given):
+        out.lose(
+            "service.name" if service.get("name") else "service",
+            f"'{given}' is not a muon name (2-22 of a-z, 0-9, '-'): wrote '{name}' — "
+            "its resources' names change",
+        )
+    return name
+
+
 def service_and_pipeline(
     service: dict[str, Any], out: Conversion, has_environments: bool, base: Path | None
 ) -> None:
-    name = str(service.get("name") or "app")
+    name = service_name(service, out, base)
     definition = out.definition
     if not has_environments:  # a service-only file: an attached service project
-        stages = stage_environments(service.get("pipeline") or {})
-        definition["environments"] = {env: {"attach": {"stack": env}} for env, _, _ in stages}
+        # mu deployed such a service to environments of another file: the pipeline's stages and
+        # every environment its per-environment values name.
+        names = [env for env, _, _ in stage_environments(service.get("pipeline") or {})]
+        names += [e for e in _named_environments(service) if e not in names]
+        definition["environments"] = {env: {"attach": {"stack": env}} for env in names}
         out.lose(
             "environments",
-            f"none in this file; attached to stacks named {', '.join(e for e, _, _ in stages)} — set "
+            f"none in this file; attached to stacks named {', '.join(names)} — set "
             "attach.stack to your platform project's stacks",
         )
     converted = _service(service, name, out)
     known = set(definition["environments"])
+    for variable, values in list((converted.get("environment") or {}).items()):
+        for env in sorted(set(values) - known if isinstance(values, dict) else ()):
+            out.drop(f"service.environment.{variable}.{env}", "no such environment in this file")
+            del values[env]
+        if isinstance(values, dict) and not values:
+            del converted["environment"][variable]
     for env in sorted(set(converted.get("environments", {})) - known):
         out.drop(f"service.database.environmentConfig.{env}", "no such environment in this file")
         del converted["environments"][env]
@@ -62,15 +86,31 @@ def service_and_pipeline(
     jobs = _schedules(service.get("schedules") or [], name, out)
     if jobs:
         definition["jobs"] = jobs
-    pipeline = _pipeline(service.get("pipeline") or {}, out, base)
+    pipeline = pipeline_of(service.get("pipeline") or {}, out, base)
     if pipeline:
         stages = [s for s in pipeline["stages"] if s["environment"] in known]
         for stage in pipeline["stages"]:
             if stage not in stages:
-                out.drop("service.pipeline", f"stage environment '{stage['environment']}' is not defined")
+                # mu's deploy action ran `mu env up <environment>`, which fails for an environment
+                # the file lacks (workflows/environment_upsert.go environmentFinder).
+                key = "production" if stage.get("approval") else "acceptance"
+                out.lose(
+                    f"service.pipeline.{key}.environment",
+                    f"'{stage['environment']}' is no environment of this file (mu's stage failed "
+                    "there): the stage is left out — name one of the file's environments",
+                )
         pipeline["stages"] = stages
         if stages:
             definition["pipeline"] = pipeline
+
+
+def _named_environments(service: dict[str, Any]) -> list[str]:
+    """The environments a service's per-environment values name, in the file's order."""
+    names: list[str] = []
+    for values in (service.get("environment") or {}).values():
+        names += [str(e) for e in values if str(e) not in names] if isinstance(values, dict) else []
+    config = (service.get("database") or {}).get("environmentConfig") or {}
+    return names + [str(e) for e in config if str(e) not in names]
 
 
 def _service(service: dict[str, Any], name: str, out: Conversion) -> dict[str, Any]:
@@ -84,8 +124,14 @@ def _service(service: dict[str, Any], name: str, out: Conversion) -> dict[str, A
     for key in ("pathPatterns", "hostPatterns", "priority"):
         if service.get(key) and routed:
             result[key] = service[key]
+    batch = str(service.get("provider") or "") == "batch"  # mu's service-batch.yml: an AWS Batch job
     for key in ("cpu", "memory"):
-        if service.get(key):
+        if service.get(key) and batch:  # vCPUs and MiB of a Batch job, not a task's CPU units
+            out.lose(
+                f"service.{key}",
+                f"{service[key]} for an AWS Batch job: set services.{name}.{key} for its task",
+            )
+        elif service.get(key):
             result[key] = int(service[key])
     if service.get("imageRepository"):
         result["image"] = service["imageRepository"]
@@ -105,6 +151,8 @@ def _service(service: dict[str, Any], name: str, out: Conversion) -> dict[str, A
     result["desiredCount"] = int(service.get("desiredCount") or 2)
     result["scaling"] = {"min": int(service.get("minSize") or 1), "max": int(service.get("maxSize") or 2)}
     result["scaling"]["max"] = max(result["scaling"]["max"], result["scaling"]["min"])
+    if batch:  # a job runs when started, never as a standing service: its task, no running copies
+        result["desiredCount"], result["scaling"] = 0, {"min": 0, "max": 1}
     if service.get("targetCPUUtilization"):
         out.lose(
             "service.targetCPUUtilization",
@@ -116,7 +164,7 @@ def _service(service: dict[str, Any], name: str, out: Conversion) -> dict[str, A
     roles = service.get("roles") or {}
     if roles.get("ecsTask"):  # mu's task definition used it as both roles
         result["roles"] = {"task": roles["ecsTask"], "execution": roles["ecsTask"]}
-    for key in set(roles) - {"ecsTask"}:
+    for key in [k for k in roles if k not in {"ecsTask"}]:  # the file's order: stable lines
         out.drop(f"service.roles.{key}", "muon creates this role itself")
     environment, secrets = _variables(service.get("environment") or {}, out)
     if environment:
@@ -186,133 +234,24 @@ def _schedules(schedules: list[Any], service: str, out: Conversion) -> dict[str,
                 f"{path}.expression", f"'{expression}': write jobs.<name>.schedule as cron(...) or rate(...)"
             )
             continue
+        out.unknown(schedule, {"name", "expression", "command"}, path)
         name = re.sub(r"[^a-z0-9-]", "-", str(schedule.get("name") or f"schedule-{index}").lower())
         command = schedule.get("command") or []
+        if not isinstance(command, list):
+            # mu's Schedule.Command is a []string: its YAML reader warned on a command line and ran
+            # the task without it (cli/app.go only warns). Its words are what the team meant.
+            try:
+                command = shlex.split(str(command))
+            except ValueError:  # an unclosed quote: its words as they are
+                command = str(command).split()
+            out.lose(
+                f"{path}.command",
+                f"a command line, which mu did not read (it ran the image's own command): wrote "
+                f"{command} — check jobs.{name}.command",
+            )
         jobs[name] = {
             "service": service,
             "command": [str(c) for c in command] or ["true"],
             "schedule": expression,
         }
     return jobs
-
-
-def stage_environments(pipeline: dict[str, Any]) -> list[tuple[str, bool, str]]:
-    stages = []
-    for key, default, buildspec in STAGES:
-        stage = pipeline.get(key) or {}
-        if not stage.get("disabled"):
-            stages.append((str(stage.get("environment") or default), key == "production", buildspec))
-    return stages
-
-
-def _checkout(base: Path | None) -> tuple[str | None, str | None]:
-    """The repository and branch of the mu file's git checkout: where mu took them from."""
-    if base is None:
-        return None, None
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(["git", "-C", str(base), *args], capture_output=True, text=True, timeout=10)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
-
-    url = git("remote", "get-url", "origin")
-    repo = None
-    if url:
-        match = re.search(r"[:/]([^/:]+/[^/]+?)(?:\.git)?$", url)
-        repo = match.group(1) if match else None
-    return repo, git("rev-parse", "--abbrev-ref", "HEAD")
-
-
-def _pipeline(pipeline: dict[str, Any], out: Conversion, base: Path | None) -> dict[str, Any]:
-    if not pipeline:
-        return {}
-    for key in set(pipeline) - {"source", "build", "acceptance", "production", "notify", "kmsKey", "bucket"}:
-        out.drop(f"service.pipeline.{key}")
-    result: dict[str, Any] = {"source": _source(pipeline.get("source") or {}, out, base)}
-    build = _build(pipeline.get("build") or {}, out)
-    if build:
-        result["build"] = build
-    if pipeline.get("bucket"):
-        result["artifactBucket"] = pipeline["bucket"]
-    if pipeline.get("kmsKey"):
-        from muon.importers.mu_database import key_arn
-
-        key_arn(str(pipeline["kmsKey"]), "service.pipeline.kmsKey", "pipeline", out)
-    result["stages"] = _stages(pipeline, out)
-    if pipeline.get("notify"):
-        # mu's pipeline.yml subscribed notify to the pipeline's state changes, success included.
-        result["notifications"] = {"emails": list(pipeline["notify"]), "onSuccess": True}
-    elif any(approval for _, approval, _ in stage_environments(pipeline)):
-        out.lose(
-            "service.pipeline.notify",
-            "none; the production approval needs someone to notify — wrote "
-            "change-me@example.com: set pipeline.notifications.emails",
-        )
-        result["notifications"] = {"emails": ["change-me@example.com"]}
-    return result
-
-
-def _source(src: dict[str, Any], out: Conversion, base: Path | None) -> dict[str, Any]:
-    provider = SOURCES.get(str(src.get("provider", "github")).lower())
-    if provider is None:
-        out.drop("service.pipeline.source.provider", f"{src.get('provider')}: not a source muon reads")
-        provider = "github"
-    repo, branch = src.get("repo"), src.get("branch")
-    if not repo or not branch:
-        checkout_repo, checkout_branch = _checkout(base)
-        repo, branch = repo or checkout_repo, branch or checkout_branch
-    result = {"provider": provider, "repo": repo or "owner/repo"}
-    if not repo:
-        out.lose(
-            "service.pipeline.source.repo",
-            "none here and no git checkout to read it from (mu used "
-            "the checkout's): wrote owner/repo — set pipeline.source.repo",
-        )
-    if branch:
-        result["branch"] = branch
-    if provider == "github":
-        out.lose(
-            "service.pipeline.source",
-            "GitHub through a CodeStar connection — set "
-            "pipeline.source.connection (or muon:connection in the pipeline stack's config)",
-        )
-    return result
-
-
-def _build(build: dict[str, Any], out: Conversion) -> dict[str, Any]:
-    result = {k: build[k] for k in ("image", "computeType") if build.get(k)}
-    if build.get("timeout"):
-        result["timeoutMinutes"] = int(build["timeout"])
-    if build.get("disabled"):
-        result["artifact"] = False
-    for key in set(build) - {"image", "computeType", "timeout", "disabled", "type", "bucket"}:
-        out.drop(f"service.pipeline.build.{key}")
-    if build.get("type") and str(build["type"]) != "LINUX_CONTAINER":
-        out.drop("service.pipeline.build.type", f"{build['type']}: muon's builds run on Linux")
-    if build.get("bucket"):
-        out.drop("service.pipeline.build.bucket", "set pipeline.artifactBucket")
-    return result
-
-
-def _stages(pipeline: dict[str, Any], out: Conversion) -> list[dict[str, Any]]:
-    stages = []
-    for (env, approval, buildspec), key in zip(
-        stage_environments(pipeline),
-        [k for k, _, _ in STAGES if not (pipeline.get(k) or {}).get("disabled")],
-        strict=True,
-    ):
-        stage: dict[str, Any] = {"environment": env, "test": buildspec}
-        if approval:
-            stage["approval"] = True
-        settings = pipeline.get(key) or {}
-        roles = settings.get("roles") or {}
-        if roles.get("mu"):
-            stage["roleArn"] = roles["mu"]
-        if roles.get("codeBuild"):
-            out.drop(f"service.pipeline.{key}.roles.codeBuild", "muon creates the test project's role")
-        for sub in set(settings) - {"environment", "disabled", "roles"}:
-            out.drop(f"service.pipeline.{key}.{sub}", "the test action's CodeBuild settings are muon's")
-        stages.append(stage)
-    return stages

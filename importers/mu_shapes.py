@@ -15,7 +15,7 @@ from muon.stacks.errors import DefinitionError
 
 MU_KEYS = (
     "namespace", "environments", "service", "parameters", "tags", "templates", "extensions", "disableIAM",
-    "roles", "rbac",
+    "roles", "rbac", "catalog", "region",
 )  # fmt: skip
 """mu's top-level keys (``Config`` in ``common/types.go``)."""
 
@@ -41,6 +41,8 @@ SHAPES: dict[str, str] = {
     "environments[].vpcTarget.elbSubnetIds[]": "text",
     "environments[].vpcTarget.instanceSubnetIds": "list",
     "environments[].vpcTarget.instanceSubnetIds[]": "text",
+    "environments[].vpcTarget.ecsSubnetIds": "list",
+    "environments[].vpcTarget.ecsSubnetIds[]": "text",
     "tags": "map",
     "tags.*": "map",
     "tags.*.*": "scalar",
@@ -69,7 +71,7 @@ SHAPES: dict[str, str] = {
     "service.schedules[]": "map",
     "service.schedules[].name": "text",
     "service.schedules[].expression": "text",
-    "service.schedules[].command": "list",
+    "service.schedules[].command": "list or text",
     "service.schedules[].command[]": "scalar",
     "service.database": "map",
     "service.database.*": "scalar",
@@ -104,11 +106,15 @@ SHAPES: dict[str, str] = {
 EXPECTED = {
     "map": "a mapping",
     "list": "a list",
+    "list or text": "a list (or a command line)",
     "text": "a word or a number",
     "scalar": "a value (not a list or a mapping)",
     "scalar or map": "a value or a mapping of environment name to value",
     "whole": "a whole number",
     "number": "a number",
+    "text or list": "a word or a list of words",
+    "text or map": "a value or a mapping",
+    "list or map": "a list or a mapping",
 }
 
 
@@ -119,6 +125,16 @@ def _fits(shape: str, value: Any) -> bool:
         return isinstance(value, dict)
     if shape == "list":
         return isinstance(value, list)
+    if shape == "list or text":
+        return isinstance(value, list) or not isinstance(value, dict | bytes)
+    if shape == "text or list":
+        return not isinstance(value, dict | bytes) and (
+            not isinstance(value, list) or all(not isinstance(v, dict | list) for v in value)
+        )
+    if shape == "text or map":
+        return not isinstance(value, list | bytes)
+    if shape == "list or map":
+        return isinstance(value, list | dict)
     if shape == "scalar or map":
         return not isinstance(value, list | bytes) and (
             not isinstance(value, dict) or all(not isinstance(v, dict | list) for v in value.values())
@@ -140,26 +156,32 @@ def _got(value: Any) -> str:
     return repr(value[:40]) if isinstance(value, str) else type(value).__name__
 
 
-def _children(pattern: str, key: str) -> str | None:
+def _children(pattern: str, key: str, shapes: dict[str, str]) -> str | None:
     """The pattern of ``pattern``'s child ``key``: its own, else the name pattern, else none."""
     for child in (f"{pattern}.{key}", f"{pattern}.*"):
-        if any(p == child or p.startswith((f"{child}.", f"{child}[")) for p in SHAPES):
+        if any(p == child or p.startswith((f"{child}.", f"{child}[")) for p in shapes):
             return child
     return None
 
 
-def _walk(value: Any, pattern: str, path: str, source: str) -> None:
-    shape = SHAPES.get(pattern)
+def walk(value: Any, pattern: str, path: str, source: str, shapes: dict[str, str] = SHAPES) -> None:
+    """Every value under ``value`` whose pattern ``shapes`` names has that shape (the Copilot
+    importer checks its manifests with a table of its own)."""
+    shape = shapes.get(pattern)
     if shape is not None and not _fits(shape, value):
         raise DefinitionError([f"{source}: {path}: expected {EXPECTED[shape]}, got {_got(value)}"])
     if isinstance(value, dict):
         for key, item in value.items():
-            child = _children(pattern, str(key)) if pattern else (str(key) if str(key) in SHAPES else None)
+            child = (
+                _children(pattern, str(key), shapes)
+                if pattern
+                else (str(key) if str(key) in shapes else None)
+            )
             if child is not None:
-                _walk(item, child, f"{path}.{key}" if path else str(key), source)
-    elif isinstance(value, list) and f"{pattern}[]" in SHAPES:
+                walk(item, child, f"{path}.{key}" if path else str(key), source, shapes)
+    elif isinstance(value, list) and f"{pattern}[]" in shapes:
         for index, item in enumerate(value):
-            _walk(item, f"{pattern}[]", f"{path}[{index}]", source)
+            walk(item, f"{pattern}[]", f"{path}[{index}]", source, shapes)
 
 
 def check_shapes(data: dict[Any, Any], source: str) -> None:
@@ -169,7 +191,7 @@ def check_shapes(data: dict[Any, Any], source: str) -> None:
             close = difflib.get_close_matches(key, MU_KEYS, n=1)
             hint = f"did you mean {close[0]}?" if close else f"mu's keys are {', '.join(MU_KEYS)}"
             raise DefinitionError([f"{source}: {key}: not a key of a mu file; {hint}"])
-    _walk(data, "", "", source)
+    walk(data, "", "", source)
     for index, env in enumerate(data.get("environments") or []):
         if not isinstance(env, dict) or env.get("name") in (None, ""):
             raise DefinitionError(

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from muon.plan.gate import EXIT_GATE, FAIL_ON, Gate
-from muon.plan.prices import prices_for
 from muon.stacks.definition.settings import project_name, read_stack_file
 from muon.stacks.errors import MuonError
 
@@ -85,6 +84,7 @@ def cost_estimate(
     """The monthly cost of ``stack`` at its region's list prices (MuonError: no prices there);
     ``config``: the flat config ``rendering`` was made with (default: the stack file's)."""
     from muon.plan.cost import estimate
+    from muon.plan.prices import prices_for  # its data file: not before a definition error
 
     if config is None:
         config = read_stack_file((project_dir or Path.cwd()).resolve(), stack)
@@ -207,18 +207,20 @@ def check_definition(stack: str, project_dir: Path | None, config: dict[str, str
     """The stack's settings and its definition, read and checked before Pulumi is imported: a
     definition error answers in the time it takes to read YAML (the render repeats these checks,
     with the same messages)."""
+    from muon.plan.quick import without_plugin_scan
     from muon.stacks.definition.loader import load_definition
     from muon.stacks.definition.settings import check_selection, organization_only, settings_from_config
 
     stack_source = f"Pulumi.{stack}.yaml"
-    settings = settings_from_config(config, stack_source)
-    if organization_only(settings):
-        return
-    directory = (project_dir or Path.cwd()).resolve()
-    definition = load_definition(
-        directory / settings.definition, f"{stack_source}: muon:definition", settings.definition
-    )
-    check_selection(settings, definition, stack_source, settings.definition)
+    with without_plugin_scan():
+        settings = settings_from_config(config, stack_source)
+        if organization_only(settings):
+            return
+        directory = (project_dir or Path.cwd()).resolve()
+        definition = load_definition(
+            directory / settings.definition, f"{stack_source}: muon:definition", settings.definition
+        )
+        check_selection(settings, definition, stack_source, settings.definition)
 
 
 def main(
@@ -253,6 +255,8 @@ def main(
 
             earlier = diff_source.before(args.diff, args.stack, (project_dir or Path.cwd()).resolve())
         if args.cost:  # an unpriced region is refused before anything is rendered
+            from muon.plan.prices import prices_for
+
             prices_for(config.get("aws:region", "us-east-1"))
         rendering, cost = _render(args.stack, project_dir, config, args.cost, standalone)
     except MuonError as error:

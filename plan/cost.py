@@ -35,7 +35,6 @@ FREE = frozenset(
         "aws:backup/vault:Vault",
         "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
         "aws:acm/certificateValidation:CertificateValidation",
-        "aws:appautoscaling/policy:Policy",
         "aws:appautoscaling/scheduledAction:ScheduledAction",
         "aws:appautoscaling/target:Target",
         "aws:cloudwatch/eventRule:EventRule",  # events from AWS services are free
@@ -51,6 +50,11 @@ FREE = frozenset(
         "aws:ec2/routeTable:RouteTable",
         "aws:ec2/routeTableAssociation:RouteTableAssociation",
         "aws:ec2/securityGroup:SecurityGroup",
+        # A service's volume: its mount targets, access point and policy cost nothing of their own
+        # (EFS pricing: storage and throughput, priced on the file system).
+        "aws:efs/accessPoint:AccessPoint",
+        "aws:efs/fileSystemPolicy:FileSystemPolicy",
+        "aws:efs/mountTarget:MountTarget",
         "aws:ec2/subnet:Subnet",
         "aws:ec2/vpc:Vpc",
         "aws:ecr/lifecyclePolicy:LifecyclePolicy",

@@ -4,184 +4,11 @@ and the usage it assumes (``PRICERS``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
+from muon.plan.cost_compute import COMPUTE_PRICERS
 from muon.plan.cost_items import LineItem, Pricer, PricingContext
+from muon.plan.cost_storage import STORAGE_PRICERS
 from muon.plan.offline import RenderedResource
-
-
-def _public_ipv4(resource: RenderedResource, ctx: PricingContext, count: int) -> LineItem:
-    return ctx.hourly_line(resource, "public IPv4 addresses", ctx.prices["publicIpv4Hour"], count)
-
-
-def _nat_gateway(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
-    prices, group = ctx.prices, ctx.group_of[resource.urn]
-    yield ctx.hourly_line(resource, "NAT gateway", prices["natGatewayHour"])
-    gateways = sum(1 for r in ctx.members[group] if r.type == resource.type)
-    gb = ctx.usage(resource)["natGbMonth"] / gateways
-    yield LineItem(
-        group,
-        "NAT gateway data processed",
-        resource.name,
-        gb * prices["natGatewayGb"],
-        f"{gb:.4g} GB x ${prices['natGatewayGb']:g}/GB",
-        f"{ctx.usage(resource)['natGbMonth']:g} GB a month leave the environment's private subnets",
-    )
-
-
-def _eip(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
-    yield _public_ipv4(resource, ctx, 1)
-
-
-def _instance(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
-    template = ctx.by_id.get(str((resource.inputs.get("launchTemplate") or {}).get("id")))
-    inputs = template.inputs if template is not None else resource.inputs
-    yield from _ec2_hosts(resource, ctx, inputs, 1, "EC2 instance")
-    if resource.inputs.get("associatePublicIpAddress"):
-        yield _public_ipv4(resource, ctx, 1)
-
-
-def _ec2_hosts(
-    resource: RenderedResource, ctx: PricingContext, template: dict[str, Any], count: int, item: str
-) -> Iterator[LineItem]:
-    instance_type = str(template.get("instanceType"))
-    rate = ctx.prices.rate("ec2Hour", instance_type)
-    group = ctx.group_of[resource.urn]
-    if rate is None:
-        yield LineItem(
-            group, f"{item} {instance_type}: no price in the table", resource.name, 0.0, "not priced"
-        )
-        return
-    yield ctx.hourly_line(resource, f"{item} {instance_type}", rate, count)
-    volume = sum(int(d.get("ebs", {}).get("volumeSize", 0)) for d in template.get("blockDeviceMappings", []))
-    if volume:
-        gb_rate = ctx.prices["ebsGp3GbMonth"]
-        yield LineItem(
-            group,
-            f"EBS gp3 root volumes ({item})",
-            resource.name,
-            count * volume * gb_rate,
-            f"{count} x {volume} GB x ${gb_rate:g}/GB-month",
-        )
-
-
-def _auto_scaling_group(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
-    template = ctx.by_id.get(str(resource.inputs.get("launchTemplate", {}).get("id")))
-    count = int(resource.inputs.get("minSize", 0))
-    yield from _ec2_hosts(
-        resource, ctx, template.inputs if template else {}, count, "EC2 hosts at the group's minimum"
-    )
-
-
-def _vpc_endpoint(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
-    group = ctx.group_of[resource.urn]
-    service = str(resource.inputs.get("serviceName", "")).rsplit(".", 1)[-1]
-    if resource.inputs.get("vpcEndpointType") != "Interface":
-        yield LineItem(group, f"gateway endpoint ({service})", resource.name, 0.0, "no charge")
-        return
-    zones = len(resource.inputs.get("subnetIds") or [])
-    yield ctx.hourly_line(
-        resource, f"interface endpoint ({service}), per zone", ctx.prices["interfaceEndpointHour"], zones
-    )
-
-
-def _load_balancer(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
-    prices, group, usage = ctx.prices, ctx.group_of[resource.urn], ctx.usage(resource)
-    yield ctx.hourly_line(resource, "application load balancer", prices["albHour"])
-    lcu = usage["albLcu"]
-    yield LineItem(
-        group,
-        "load balancer capacity units",
-        resource.name,
-        lcu * prices["albLcuHour"] * ctx.hours,
-        f"{lcu:g} LCU x {ctx.hours:g} h x ${prices['albLcuHour']:g}/LCU-h",
-        f"{lcu:g} LCU on average (1 LCU: 25 new connections/s, 3,000 active, or 1 GB/h)",
-    )
-    if not resource.inputs.get("internal"):
-        yield _public_ipv4(resource, ctx, len(resource.inputs.get("subnets") or []))
-
-
-def _ecs_service(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
-    inputs, group, prices = resource.inputs, ctx.group_of[resource.urn], ctx.prices
-    task = ctx.by_arn.get(str(inputs.get("taskDefinition")))
-    strategy = inputs.get("capacityProviderStrategies") or [{"capacityProvider": "FARGATE", "weight": 1}]
-    on_fargate = {s["capacityProvider"] for s in strategy} <= {"FARGATE", "FARGATE_SPOT"}
-    count = _minimum_tasks(resource, ctx)
-    if not on_fargate or task is None:
-        yield LineItem(
-            group, "ECS tasks on the cluster's EC2 hosts", resource.name, 0.0, "priced with the hosts"
-        )
-        return
-    vcpu, gb = int(task.inputs["cpu"]) / 1024, int(task.inputs["memory"]) / 1024
-    on_demand, spot = _split(strategy, count)
-    per_task = vcpu * prices["fargateVcpuHour"] + gb * prices["fargateGbHour"]
-    size = f"{vcpu:g} vCPU x ${prices['fargateVcpuHour']:g} + {gb:g} GB x ${prices['fargateGbHour']:g}"
-    if on_demand:
-        yield LineItem(
-            group,
-            "Fargate tasks",
-            resource.name,
-            on_demand * per_task * ctx.hours,
-            f"{on_demand:g} x {ctx.hours:g} h x ({size})",
-            f"the service's minimum of {count} task(s) running all month",
-        )
-    if spot:
-        discount = ctx.prices.spot_discount
-        yield LineItem(
-            group,
-            "Fargate Spot tasks",
-            resource.name,
-            spot * per_task * (1 - discount) * ctx.hours,
-            f"{spot:g} x {ctx.hours:g} h x ({size}) x {1 - discount:g}",
-            f"the service's minimum of {count} task(s); Spot at {discount:.0%} below on-demand",
-        )
-
-
-def _minimum_tasks(service: RenderedResource, ctx: PricingContext) -> int:
-    name = service.inputs.get("name")
-    for target in ctx.members[ctx.group_of[service.urn]]:
-        if target.type == "aws:appautoscaling/target:Target" and str(
-            target.inputs.get("resourceId", "")
-        ).endswith(f"/{name}"):
-            return int(target.inputs.get("minCapacity", 0))
-    return int(service.inputs.get("desiredCount", 0))
-
-
-def _split(strategy: list[dict[str, Any]], count: int) -> tuple[float, float]:
-    """Tasks on regular Fargate and on Spot: each provider's base first, the rest by weight."""
-    base = {s["capacityProvider"]: int(s.get("base", 0)) for s in strategy}
-    weight = {s["capacityProvider"]: int(s.get("weight", 0)) for s in strategy}
-    regular: float = min(base.get("FARGATE", 0), count)
-    spot: float = min(base.get("FARGATE_SPOT", 0), count - regular)
-    rest = count - regular - spot
-    total = sum(weight.values()) or 1
-    regular += rest * weight.get("FARGATE", 0) / total
-    spot += rest * weight.get("FARGATE_SPOT", 0) / total
-    return regular, spot
-
-
-def _cluster(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
-    group = ctx.group_of[resource.urn]
-    insights = any(
-        s.get("name") == "containerInsights" and s.get("value") in ("enabled", "enhanced")
-        for s in resource.inputs.get("settings") or []
-    )
-    if not insights:
-        yield LineItem(group, "ECS cluster (Container Insights off)", resource.name, 0.0, "no charge")
-        return
-    usage = ctx.usage(resource)
-    services = sum(1 for r in ctx.members[group] if r.type == "aws:ecs/service:Service")
-    metrics = usage["insightsMetricsPerCluster"] + services * usage["insightsMetricsPerService"]
-    rate = ctx.prices["metricMonth"]
-    yield LineItem(
-        group,
-        "Container Insights metrics",
-        resource.name,
-        metrics * rate,
-        f"{metrics:g} metrics x ${rate:g}/metric-month",
-        f"about {usage['insightsMetricsPerCluster']} metrics per cluster and "
-        f"{usage['insightsMetricsPerService']} per service",
-    )
 
 
 def _aurora_instance(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
@@ -302,6 +129,26 @@ def _alarm(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem
     )
 
 
+TARGET_TRACKING_ALARMS = 2
+"""Application Auto Scaling makes a high and a low alarm for each target-tracking policy (its user guide,
+"Target tracking scaling policies"); CloudWatch bills them like any alarm. Step policies are free:
+their alarms are declared, and priced, on their own."""
+
+
+def _scaling_policy(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
+    if resource.inputs.get("policyType") != "TargetTrackingScaling":
+        return
+    rate = ctx.prices["alarmMonth"]
+    yield LineItem(
+        ctx.group_of[resource.urn],
+        "CloudWatch alarms of target tracking",
+        resource.name,
+        TARGET_TRACKING_ALARMS * rate,
+        f"{TARGET_TRACKING_ALARMS} x ${rate:g}/month",
+        "the high and low alarms Application Auto Scaling makes for the policy",
+    )
+
+
 def _parameter(resource: RenderedResource, ctx: PricingContext) -> Iterator[LineItem]:
     if resource.inputs.get("tier") in ("Advanced", "Intelligent-Tiering"):
         yield from _fixed("advanced parameter", "advancedParameterMonth")(resource, ctx)
@@ -387,20 +234,14 @@ def _build_project(resource: RenderedResource, ctx: PricingContext) -> Iterator[
 
 
 PRICERS: dict[str, Pricer] = {
-    "aws:ec2/natGateway:NatGateway": _nat_gateway,
-    "aws:ec2/eip:Eip": _eip,
-    "aws:ec2/instance:Instance": _instance,
-    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
-    "aws:autoscaling/group:Group": _auto_scaling_group,
-    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
-    "aws:ecs/service:Service": _ecs_service,
-    "aws:ecs/cluster:Cluster": _cluster,
+    **COMPUTE_PRICERS,
     "aws:rds/clusterInstance:ClusterInstance": _aurora_instance,
     "aws:rds/cluster:Cluster": _aurora_cluster,
     "aws:backup/plan:Plan": _backup_plan,
     "aws:kms/key:Key": _fixed("KMS key", "kmsKeyMonth"),
     "aws:ssm/parameter:Parameter": _parameter,
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:appautoscaling/policy:Policy": _scaling_policy,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": _fixed(
         "CloudWatch composite alarm", "compositeAlarmMonth"
     ),
@@ -412,4 +253,5 @@ PRICERS: dict[str, Pricer] = {
     "aws:ecr/repository:Repository": _stored("ECR image storage", "imageGbPerRepository", "ecrGbMonth"),
     "aws:codepipeline/pipeline:Pipeline": _pipeline,
     "aws:codebuild/project:Project": _build_project,
+    **STORAGE_PRICERS,
 }

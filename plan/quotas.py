@@ -10,8 +10,14 @@ Quotas shared by every stack of an account and region (roles, event rules, secur
 counted for this stack only: the plan is offline and does not read the account's current use.
 
 Sources (AWS documentation, values as published):
-- "Quotas for your Application Load Balancers" (Elastic Load Balancing user guide)
-- "Amazon EventBridge quotas" (EventBridge user guide; 100 rules per bus in af-south-1/eu-south-1)
+- "Quotas for your Application Load Balancers" (Elastic Load Balancing user guide): Application
+  Load Balancers per Region 50 (adjustable), Certificates per ALB 25 (adjustable), Target Groups per
+  ALB 100 (not adjustable), Target Groups per Region 3,000 (adjustable), Rules per ALB excluding
+  default rules 100 (adjustable) — rechecked for issue 35
+- "Amazon EventBridge quotas" (EventBridge user guide): Number of rules 300 per event bus
+  (adjustable; 100 in af-south-1/eu-south-1) — rechecked for issue 35
+- "Dashboard Body Structure and Syntax" (CloudWatch API reference): "an array of between 0 and 500
+  widget objects" — rechecked for issue 35
 - "IAM and AWS STS quotas" (IAM user guide)
 - "Amazon VPC quotas" (VPC user guide)
 - "CloudWatch service quotas" (CloudWatch user guide: dashboards)
@@ -58,7 +64,7 @@ QUOTAS: tuple[Quota, ...] = (
     Quota(
         "alb-target-groups", "Target Groups per Application Load Balancer", "Elastic Load Balancing",
         100, False, "load balancer", ALB_PAGE, False,
-        "spread the environment's web services over fewer routes, or split the environment in two",
+        "set 'loadBalancer: <name>' on some web services (each name is one more load balancer)",
     ),
     Quota(
         "alb-rules", "Rules per Application Load Balancer", "Elastic Load Balancing",
@@ -103,7 +109,7 @@ QUOTAS: tuple[Quota, ...] = (
     ),
     Quota(
         "dashboard-widgets", "Widgets per dashboard", "Amazon CloudWatch",
-        500, False, "dashboard", "CloudWatch service quotas", False,
+        500, False, "dashboard", "Dashboard Body Structure and Syntax (CloudWatch API reference)", False,
         "split the environment's services over several dashboards",
     ),
     Quota(

@@ -89,6 +89,17 @@ STATEFUL: dict[str, ReplaceRule] = {
     "aws:sqs/queue:Queue": ReplaceRule(
         ("name", "namePrefix", "fifoQueue"), _TF + "sqs/queue.go", "the messages in it"
     ),
+    "aws:dynamodb/table:Table": ReplaceRule(
+        # An LSI exists only from the table's creation: changing one replaces the table.
+        ("name", "hashKey", "rangeKey", "localSecondaryIndexes"),
+        _TF + "dynamodb/table.go",
+        "its items (a service's own table)",
+    ),
+    "aws:efs/fileSystem:FileSystem": ReplaceRule(
+        ("creationToken", "encrypted", "kmsKeyId", "performanceMode", "availabilityZoneName"),
+        _TF + "efs/file_system.go",
+        "its files (a service's own volume)",
+    ),
     "aws:route53/zone:Zone": ReplaceRule(
         ("name", "delegationSetId"), _TF + "route53/zone.go", "its records and its name servers (delegation)"
     ),
@@ -125,6 +136,12 @@ STATELESS: dict[str, ReplaceRule] = {
     "aws:ecs/service:Service": ReplaceRule(("name", "cluster", "launchType"), _TF + "ecs/service.go"),
     "aws:lb/targetGroup:TargetGroup": ReplaceRule(
         ("name", "namePrefix", "port", "protocol", "vpcId", "targetType"), _TF + "elbv2/target_group.go"
+    ),
+    "aws:efs/accessPoint:AccessPoint": ReplaceRule(
+        ("fileSystemId", "posixUser", "rootDirectory"), _TF + "efs/access_point.go"
+    ),
+    "aws:efs/mountTarget:MountTarget": ReplaceRule(
+        ("fileSystemId", "subnetId", "ipAddress"), _TF + "efs/mount_target.go"
     ),
     "aws:kms/alias:Alias": ReplaceRule(("name", "namePrefix"), _TF + "kms/alias.go"),
     "aws:ecs/taskDefinition:TaskDefinition": ReplaceRule(

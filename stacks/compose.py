@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+from pulumi.runtime import config as runtime_config
 
 from muon.components.attached import CONTRACT_OUTPUT, CONTRACT_VERSION, AttachedEnvironment, contract_entry
 from muon.components.context import AwsContext
@@ -20,6 +21,7 @@ from muon.components.dashboard import (
 )
 from muon.components.environment import Environment
 from muon.components.function import Function
+from muon.components.load_balancers import extra_load_balancer_alarm_name
 from muon.components.org_security import OrganizationSecurity
 from muon.components.organization import Organization
 from muon.components.pipeline import Pipeline
@@ -30,29 +32,31 @@ from muon.components.service_args import EnvironmentWiring
 from muon.components.site import StaticSite
 from muon.components.tagging import boundary_transformation, tag_transformation
 from muon.stacks.compose_services import Place, compose_services, local_builds
+from muon.stacks.compose_workloads import (
+    admit_callers,
+    environment_functions,
+    environment_sites,
+    scheduled_jobs,
+    service_connect_namespace,
+    service_topics,
+    worker_queues,
+)
+from muon.stacks.definition import Definition
 from muon.stacks.definition.settings import aws_settings, organization_only, settings_from_config
 from muon.stacks.extensions import Extension, ServiceWiring, extend_environment, load_extensions
 from muon.stacks.extensions import transformation as extension_transformation
 from muon.stacks.facts import PulumiFacts
-from muon.stacks.resolve.functions import environment_functions
-from muon.stacks.resolve.messaging import service_topics
+from muon.stacks.resolve.environment_plan import EnvironmentPlan
+from muon.stacks.resolve.inputs import Running
 from muon.stacks.resolve.organization import OrganizationPlan
-from muon.stacks.resolve.sites import environment_sites
 from muon.stacks.resolve.stack import (
-    EnvironmentPlan,
     StackPlan,
     definition_dir,
     prepare_organization,
     prepare_stack,
     project_dir,
-    stack_config,
 )
-from muon.stacks.resolve.workloads import (
-    admit_callers,
-    scheduled_jobs,
-    service_connect_namespace,
-    worker_queues,
-)
+from muon.stacks.wiring.organization import security_args
 
 _imports_frozen = False
 
@@ -84,16 +88,33 @@ class Exports:
     functions: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
+def stack_config() -> dict[str, str]:
+    """Every config value of the running stack, as Pulumi passes them (strings)."""
+    # pulumi.Config reads one key at a time; listing all keys (to reject unknown muon: keys)
+    # needs the runtime's map: what the engine passed plus what set_all_config set.
+    return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+
+
+def running() -> Running:
+    """The stack this program runs as, read from the runtime once: the resolve stage asks it nothing."""
+    return Running(
+        project=pulumi.get_project(),
+        stack=pulumi.get_stack(),
+        config=stack_config(),
+        organization=pulumi.get_organization(),
+    )
+
+
 def run() -> None:
     """Declare the stack's resources: the same under `pulumi up`, a preview and the offline plan."""
     _freeze_imports()
-    stack = pulumi.get_stack()
-    settings = settings_from_config(stack_config(), f"Pulumi.{stack}.yaml")
+    this = running()
+    settings = settings_from_config(this.config, f"Pulumi.{this.stack}.yaml")
     if organization_only(settings):
-        _compose_organization(prepare_organization(settings))
+        _compose_organization(prepare_organization(this, settings))
         return
     # Every check and every read of what exists, before the first resource is declared.
-    plan = prepare_stack(stack, settings, PulumiFacts(aws_settings(stack_config())))
+    plan = prepare_stack(this, settings, PulumiFacts(aws_settings(this.config)))
     definition = plan.definition
     for note in plan.notes:  # the renames it deploys (stacks/resolve/renames.py)
         pulumi.log.info(note)
@@ -105,7 +126,7 @@ def run() -> None:
     extensions = load_extensions(definition.extensions, project_dir(), plan.source)
     if any(extension.transform for extension in extensions):
         pulumi.runtime.register_stack_transformation(extension_transformation(extensions))
-    organization = prepare_organization(settings)
+    organization = prepare_organization(this, settings)
     exports = Exports()
     for environment in plan.environments:
         _compose_environment(environment, plan, extensions, exports)
@@ -222,7 +243,7 @@ def _compose_environment(
     if functions:
         exports.functions[env_name] = {name: function.outputs() for name, function in functions.items()}
     if isinstance(environment, Environment):
-        _dashboard(env_name, context, wiring, environment, services, panels, functions, sites)
+        _dashboard(env_name, definition, context, wiring, environment, services, panels, functions, sites)
 
 
 def _extend(extensions: list[Extension], place: Place, services: dict[str, Service]) -> None:
@@ -250,6 +271,7 @@ def _extend(extensions: list[Extension], place: Place, services: dict[str, Servi
 
 def _dashboard(
     env_name: str,
+    definition: Definition,
     context: AwsContext,
     wiring: EnvironmentWiring,
     environment: Environment,
@@ -259,6 +281,7 @@ def _dashboard(
     sites: dict[str, StaticSite],
 ) -> None:
     """The environment's dashboard, once everything it shows exists in the program."""
+    balancers, specs = environment.load_balancers, definition.services
     environment_dashboard(
         env_name,
         context=context,
@@ -270,11 +293,21 @@ def _dashboard(
                 service_name=f"{context.namespace}-{env_name}-{name}",
                 target_group_arn_suffix=service.target_group_arn_suffix,
                 alarm_names=tuple(service.alarm_names),
+                load_balancer_arn_suffix=balancers[group].arn_suffix
+                if (group := specs[name].load_balancer) in balancers
+                else None,
             )
             for name, service in services.items()
         ],
+        load_balancers={group: balancer.arn_suffix for group, balancer in balancers.items()},
         databases=databases,
-        environment_alarm_names=(f"{context.namespace}-{env_name}-load-balancer-5xx",),
+        environment_alarm_names=(
+            f"{context.namespace}-{env_name}-load-balancer-5xx",
+            *[
+                extra_load_balancer_alarm_name(context.namespace, env_name, g)
+                for g in environment.load_balancers
+            ],
+        ),
         functions=tuple(
             FunctionPanel(name=name, function_name=f.name_in_aws, alarm_names=tuple(f.alarm_names))
             for name, f in functions.items()
@@ -288,7 +321,7 @@ def _organization(plan: OrganizationPlan) -> dict[str, object]:
     """The organization, and its security services when the file names a security account."""
     organization = Organization("org", plan.args, opts=retained())
     outputs: dict[str, object] = dict(organization.outputs())
-    security = plan.security_args(organization, plan.args.aws_settings["region"], pulumi.get_project())
+    security = security_args(plan, organization, plan.args.aws_settings["region"], pulumi.get_project())
     if security is not None:
         identity = aws.get_caller_identity_output()
         outputs["security"] = OrganizationSecurity(

@@ -17,16 +17,19 @@ from muon.components.environment import Environment
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry
 from muon.components.service import Service
 from muon.components.service_args import EnvironmentWiring, QueueAccess, TopicAccess
+from muon.components.storage import ServiceStorage
 from muon.components.tags import BACKUP_TAG
 from muon.stacks.definition import Definition, ServiceSpec
 from muon.stacks.resolve.continuity import continuous_backup_days
-from muon.stacks.resolve.databases import database_access, database_args, database_placeholders
+from muon.stacks.resolve.environment_plan import EnvironmentPlan
 from muon.stacks.resolve.images import awaiting_image_warning
 from muon.stacks.resolve.pipelines import local_registry_args
-from muon.stacks.resolve.renames import former_service, service_moved
-from muon.stacks.resolve.services import DatabaseWiring, service_args
-from muon.stacks.resolve.stack import EnvironmentPlan, StackPlan, project_dir
-from muon.stacks.resolve.workloads import creation_order, workload_wiring
+from muon.stacks.resolve.renames import former_service
+from muon.stacks.resolve.stack import StackPlan, project_dir
+from muon.stacks.resolve.workloads import creation_order
+from muon.stacks.wiring.databases import database_access, database_args, database_placeholders
+from muon.stacks.wiring.services import DatabaseWiring, service_args, service_moved, workload_wiring
+from muon.stacks.wiring.storage import storage_args
 
 if TYPE_CHECKING:
     from muon.stacks.compose import Exports
@@ -58,17 +61,19 @@ def compose_services(
         if image is None:
             pulumi.log.warn(awaiting_image_warning(name, plan.name))
         database = _database_wiring(place, name, exports, panels)
+        storage = _storage(place, name)
         service = Service(
             f"{plan.name}-{name}",
             service_args(
                 plan.services[name],
                 environment=plan.name,
                 context=context,
-                wiring=wiring,
+                wiring=_load_balancer_wiring(place, name),
                 image=image,
                 tags=plan.tags,
                 database=database,
                 image_repository_arn=repository_arn,
+                storage=storage.access if storage is not None else None,
                 workload=workload_wiring(
                     name,
                     place.stack.definition.services,
@@ -88,6 +93,14 @@ def compose_services(
     order = list(place.stack.definition.services)
     exports.services[plan.name] = {name: outputs[name] for name in order}
     return {name: services[name] for name in order}, [panels[name] for name in order if name in panels]
+
+
+def _load_balancer_wiring(place: Place, service: str) -> EnvironmentWiring:
+    """The environment's wiring, behind the load balancer the service names (the first by default)."""
+    group = place.stack.definition.services[service].load_balancer
+    if group is None or not isinstance(place.environment, Environment):
+        return place.wiring  # an attached environment refuses loadBalancer (resolve/routing.py)
+    return place.environment.load_balancer_wiring(place.wiring, group)
 
 
 def _database_wiring(
@@ -120,6 +133,43 @@ def _database_wiring(
     )
 
 
+def _storage(place: Place, service: str) -> ServiceStorage | None:
+    """The service's own buckets, tables and volumes in this environment (None without any)."""
+    spec = place.stack.definition.services[service]
+    if spec.storage is None:
+        return None
+    plan, wiring = place.plan, place.wiring
+    return ServiceStorage(
+        f"{plan.name}-{service}-storage",
+        storage_args(
+            spec.storage,
+            # A renamed service's storage keeps its AWS names (stacks/resolve/renames.py).
+            kept=former_service(service, spec),
+            environment=plan.name,
+            context=place.stack.context,
+            key_arn=wiring.key_arn,
+            production=wiring.production,
+            network={
+                "vpc_id": wiring.vpc_id,
+                "subnet_ids": wiring.private_subnet_ids,
+                "zones": private_subnet_count(plan),
+            },
+            tags=plan.tags | backup_tag(plan) | {"muon:service": service},
+        ),
+        opts=pulumi.ResourceOptions(parent=place.environment).merge(service_moved(plan.name, service, spec)),
+    )
+
+
+def private_subnet_count(plan: EnvironmentPlan) -> int:
+    """The environment's private subnets (one a zone): the network's own, an adopted VPC's, or
+    the attached platform's."""
+    if plan.args is not None and plan.args.network.existing is not None:
+        return len(plan.args.network.existing.private_subnet_ids)
+    if plan.platform is not None and isinstance(plan.platform.entry.get("privateSubnetIds"), list):
+        return len(plan.platform.entry["privateSubnetIds"])
+    return len(plan.zones)
+
+
 def local_builds(
     plan: EnvironmentPlan,
     environment: Environment | AttachedEnvironment,
@@ -150,6 +200,7 @@ def local_builds(
                 tag=f"{DEPLOYED_TAG_PREFIX}{plan.name}-{build.tag}",
                 target=build.target,
                 build_args=build.args,
+                platform=build.platform,
             ),
             opts=pulumi.ResourceOptions(parent=environment).merge(
                 service_moved(plan.name, service, services[service])

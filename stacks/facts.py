@@ -88,6 +88,11 @@ class RuleClaim:
     """``project/stack`` from muon's tags; None: a rule muon did not make."""
 
 
+StackReference = pulumi.StackReference
+"""The reference a stack's outputs are read through (a resource of the program): the resolve stage
+names its type through this module, which alone imports Pulumi's."""
+
+
 @dataclass(frozen=True)
 class PlatformContract:
     """What a platform stack exports for the environments other projects attach to."""
@@ -122,6 +127,11 @@ class Facts(Protocol):
         ...
 
     def platform_contract(self, env_name: str, stack: str) -> PlatformContract: ...
+
+    def stack_output(self, name: str, stack: str, output: str) -> object | None:
+        """Output ``output`` of stack ``stack`` (``organization/project/stack``), values read,
+        through a StackReference named ``name``; None: no such stack."""
+        ...
 
     def parameter_value(self, name: str) -> str | None:
         """A plain parameter's value (a host AMI's, ``cluster.imageId``); None: no such parameter."""
@@ -287,6 +297,18 @@ class PulumiFacts:
         )
         document = details.value if details.value is not None else details.secret_value
         return PlatformContract(reference=reference, document=document)
+
+    def stack_output(self, name: str, stack: str, output: str) -> object | None:
+        from pulumi.runtime.sync_await import _sync_await
+
+        reference = pulumi.StackReference(name, stack_name=stack)
+        try:
+            # Read now, as attaching to a platform does (the SDK's blocking read): a project's
+            # settings come from what the environment stack exports, which no Output can decide.
+            details = _sync_await(reference.get_output_details(output))
+        except Exception:  # an unknown stack arrives as the engine's plain error
+            return None
+        return details.value if details.value is not None else details.secret_value
 
 
 def read_listener_rules(client: Any, listener_arn: str) -> tuple[RuleClaim, ...]:

@@ -43,6 +43,7 @@ def _task_definition(i: Inputs) -> dict[str, Any]:
         cpu=i.get("cpu"),
         memory=i.get("memory"),
         runtimePlatform=i.get("runtimePlatform"),
+        volumes=i.get("volumes"),
         tags=_tags(i, "key", "value"),
     )
 
@@ -97,6 +98,7 @@ def _listener_rule(i: Inputs) -> dict[str, Any]:
     fields = {
         "pathPattern": ("path-pattern", "PathPatternConfig"),
         "hostHeader": ("host-header", "HostHeaderConfig"),
+        "sourceIp": ("source-ip", "SourceIpConfig"),
     }
     conditions = []
     for condition in i.get("conditions") or []:
@@ -110,6 +112,41 @@ def _listener_rule(i: Inputs) -> dict[str, Any]:
     return _present(
         ListenerArn=i.get("listenerArn"), Priority=i.get("priority"), Conditions=conditions, Actions=actions
     )
+
+
+def _scaling_policy(i: Inputs) -> dict[str, Any]:
+    tracking = i.get("targetTrackingScalingPolicyConfiguration")
+    call = _present(
+        PolicyName=i.get("name") or "placeholder",
+        ServiceNamespace=i.get("serviceNamespace"),
+        ResourceId=i.get("resourceId"),
+        ScalableDimension=i.get("scalableDimension"),
+        PolicyType=i.get("policyType"),
+    )
+    if tracking:
+        predefined = tracking.get("predefinedMetricSpecification") or {}
+        custom = tracking.get("customizedMetricSpecification") or {}
+        call["TargetTrackingScalingPolicyConfiguration"] = _present(
+            TargetValue=tracking.get("targetValue"),
+            ScaleOutCooldown=tracking.get("scaleOutCooldown"),
+            ScaleInCooldown=tracking.get("scaleInCooldown"),
+            DisableScaleIn=tracking.get("disableScaleIn"),
+            PredefinedMetricSpecification=_present(
+                PredefinedMetricType=predefined.get("predefinedMetricType"),
+                ResourceLabel=predefined.get("resourceLabel"),
+            )
+            or None,
+            CustomizedMetricSpecification=_present(
+                Namespace=custom.get("namespace"),
+                MetricName=custom.get("metricName"),
+                Statistic=custom.get("statistic"),
+                Unit=custom.get("unit"),
+                Dimensions=[{"Name": d["name"], "Value": d["value"]} for d in custom.get("dimensions") or []]
+                or None,
+            )
+            or None,
+        )
+    return call
 
 
 def _queue(i: Inputs) -> dict[str, Any]:
@@ -288,11 +325,87 @@ def _subscription(i: Inputs) -> dict[str, Any]:
     )
 
 
+def _table(i: Inputs) -> dict[str, Any]:
+    def keys(shape: Inputs) -> list[dict[str, str]]:
+        found = [{"AttributeName": shape["hashKey"], "KeyType": "HASH"}] if shape.get("hashKey") else []
+        return found + (
+            [{"AttributeName": shape["rangeKey"], "KeyType": "RANGE"}] if shape.get("rangeKey") else []
+        )
+
+    def index(shape: Inputs, table: Inputs) -> dict[str, Any]:
+        projection = _present(
+            ProjectionType=shape.get("projectionType"), NonKeyAttributes=shape.get("nonKeyAttributes")
+        )
+        throughput = (
+            {"ReadCapacityUnits": shape["readCapacity"], "WriteCapacityUnits": shape["writeCapacity"]}
+            if shape.get("readCapacity") is not None
+            else None
+        )
+        own = (
+            keys(shape)
+            if shape.get("hashKey")
+            else keys({"hashKey": table["hashKey"], "rangeKey": shape["rangeKey"]})
+        )
+        return _present(
+            IndexName=shape.get("name"),
+            KeySchema=own,
+            Projection=projection,
+            ProvisionedThroughput=throughput,
+        )
+
+    sse = i.get("serverSideEncryption") or {}
+    return _present(
+        TableName=i.get("name") or "placeholder",
+        AttributeDefinitions=[{"AttributeName": a["name"], "AttributeType": a["type"]} for a in i.get("attributes", [])],
+        KeySchema=keys(i),
+        BillingMode=i.get("billingMode"),
+        ProvisionedThroughput={"ReadCapacityUnits": i["readCapacity"], "WriteCapacityUnits": i["writeCapacity"]}
+        if i.get("readCapacity") is not None
+        else None,
+        GlobalSecondaryIndexes=[index(g, i) for g in i.get("globalSecondaryIndexes") or []],
+        LocalSecondaryIndexes=[index(g, i) for g in i.get("localSecondaryIndexes") or []],
+        StreamSpecification=_present(StreamEnabled=i.get("streamEnabled"), StreamViewType=i.get("streamViewType")),
+        SSESpecification=_present(Enabled=sse.get("enabled"), SSEType="KMS", KMSMasterKeyId=sse.get("kmsKeyArn")),
+        DeletionProtectionEnabled=i.get("deletionProtectionEnabled"),
+        Tags=_tags(i),
+    )  # fmt: skip
+
+
+# What the provider sends where the mocks resolved another resource's id (theirs are not AWS-shaped):
+# an EFS id, a KMS key ARN, and the idempotency token the provider generates itself.
+_FILE_SYSTEM_ID = "fs-0123456789abcdef0"
+_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+
+
+def _file_system(i: Inputs) -> dict[str, Any]:
+    return _present(CreationToken=i.get("creationToken") or "placeholder", PerformanceMode=i.get("performanceMode"),
+                    Encrypted=i.get("encrypted"), KmsKeyId=_KEY_ARN if i.get("kmsKeyId") else None,
+                    ThroughputMode=i.get("throughputMode"), Tags=_tags(i))  # fmt: skip
+
+
+def _access_point(i: Inputs) -> dict[str, Any]:
+    user, root = i.get("posixUser") or {}, i.get("rootDirectory") or {}
+    info = root.get("creationInfo") or {}
+    return _present(
+        ClientToken="placeholder",
+        FileSystemId=_FILE_SYSTEM_ID if i.get("fileSystemId") else None,
+        PosixUser=_present(Uid=user.get("uid"), Gid=user.get("gid")),
+        RootDirectory=_present(
+            Path=root.get("path"),
+            CreationInfo=_present(OwnerUid=info.get("ownerUid"), OwnerGid=info.get("ownerGid"), Permissions=info.get("permissions")),
+        ),
+    )  # fmt: skip
+
+
 CREATES: dict[str, tuple[str, str, Mapper]] = {
+    "aws:dynamodb/table:Table": ("dynamodb", "CreateTable", _table),
+    "aws:efs/fileSystem:FileSystem": ("efs", "CreateFileSystem", _file_system),
+    "aws:efs/accessPoint:AccessPoint": ("efs", "CreateAccessPoint", _access_point),
     "aws:ecs/taskDefinition:TaskDefinition": ("ecs", "RegisterTaskDefinition", _task_definition),
     "aws:ecs/service:Service": ("ecs", "CreateService", _service),
     "aws:lb/targetGroup:TargetGroup": ("elbv2", "CreateTargetGroup", _target_group),
     "aws:lb/listenerRule:ListenerRule": ("elbv2", "CreateRule", _listener_rule),
+    "aws:appautoscaling/policy:Policy": ("application-autoscaling", "PutScalingPolicy", _scaling_policy),
     "aws:sqs/queue:Queue": ("sqs", "CreateQueue", _queue),
     "aws:lambda/function:Function": ("lambda", "CreateFunction", _function),
     "aws:iam/role:Role": ("iam", "CreateRole", _role),

@@ -40,7 +40,12 @@ def render(tmp_path: Path, region: str, environments: list[str], mocks: MuonMock
     config: dict[str, object] = {"aws:region": region}
     if not environments:
         config |= PIPELINE
-    return render_definition_text(tmp_path, DEFINITION, environments, extra_config=config, mocks=mocks)
+    # The connection lives in the pipeline's region (one of another region is refused first).
+    partition = "aws-cn" if region.startswith("cn-") else "aws"
+    definition = DEFINITION.replace(
+        "arn:aws:codestar-connections:eu-central-1:", f"arn:{partition}:codestar-connections:{region}:"
+    )
+    return render_definition_text(tmp_path, definition, environments, extra_config=config, mocks=mocks)
 
 
 def test_the_regions_are_the_ones_botocore_documents() -> None:

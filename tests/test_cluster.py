@@ -6,7 +6,8 @@ import base64
 
 import pytest
 
-from muon.components.cluster import is_arm64
+from muon.components.cluster import AMI_PARAMETER, ARM64_AMI_PARAMETER, is_arm64
+from muon.plan.mocks import aws_ami_value
 from muon.plan.offline import Rendering
 from muon.stacks.errors import DefinitionError
 
@@ -104,17 +105,14 @@ def test_graviton_types_are_recognised() -> None:
     assert not is_arm64("t3.large") and not is_arm64("g4dn.xlarge") and not is_arm64("m7i.large")
 
 
-def test_graviton_hosts_are_refused_for_amd64_images(render_definition) -> None:
-    # Images are built for linux/amd64 (pipeline and local builds): an arm64 host could not run them.
-    with pytest.raises(DefinitionError) as caught:
-        render_definition(
-            "environments: {dev: {cluster: {provider: ec2, instanceType: t4g.medium}}}", ["dev"]
-        )
-    (problem,) = caught.value.problems
-    assert problem.endswith(
-        "environments.dev.cluster.instanceType: t4g.medium is a Graviton (arm64) type, but muon builds "
-        "and runs images for linux/amd64; choose an x86 type such as t3.large or m7i.large"
+def test_graviton_hosts_boot_the_arm64_ami(render_definition) -> None:
+    # Graviton hosts run linux/arm64 services (tests/test_arm64.py); an x86 AMI would not boot them.
+    rendering = render_definition(
+        "environments: {dev: {cluster: {provider: ec2, instanceType: t4g.medium}}}", ["dev"]
     )
+    template = rendering.one("aws:ec2/launchTemplate:LaunchTemplate", "dev-launch-template")
+    assert template.inputs["imageId"] == aws_ami_value(ARM64_AMI_PARAMETER)
+    assert template.inputs["imageId"] != aws_ami_value(AMI_PARAMETER)
 
 
 HARDENED = "/acme/ecs/hardened-ami"

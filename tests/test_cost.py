@@ -139,7 +139,13 @@ def test_every_rendered_type_is_priced_or_known_free(
           staging: {tier: production, cluster: {provider: ec2}, domain: {name: s.example.com, zone: example.com}}
         services:
           banana: {port: 8080, pathPatterns: [/b], database: {name: banana}}
-          api: {kind: backend, port: 9000}
+          api:
+            kind: backend
+            port: 9000
+            storage:
+              buckets: {files: {}}
+              tables: {items: {partitionKey: {name: id}, globalIndexes: {by-x: {partitionKey: {name: x}}}}}
+              volumes: {files: {path: /data}}
           mailer: {kind: worker}
         jobs:
           nightly: {service: api, command: [report], schedule: rate(1 day)}
@@ -308,3 +314,47 @@ def test_a_service_project_is_priced_without_the_platforms_environment(tmp_path:
         "the environment is another stack's (a platform project): its network, load balancer and cluster "
         "are priced with that stack; here only this project's resources"
     ]
+
+
+STORAGE = """
+environments:
+  dev: {}
+  production: {domain: {name: app.example.com, zone: example.com}}
+services:
+  api:
+    port: 8080
+    pathPatterns: [/api]
+    storage:
+      buckets: {uploads: {}}
+      tables:
+        orders: {partitionKey: {name: id}}
+        counters:
+          partitionKey: {name: id}
+          billing: provisioned
+          capacity: {read: {min: 5, max: 50}, write: {min: 2, max: 20}}
+          globalIndexes: {by-kind: {partitionKey: {name: kind}}}
+      volumes: {files: {path: /data}}
+"""
+
+
+def test_a_services_storage_is_priced_by_hand(tmp_path: Path) -> None:
+    """us-east-1, production usage: 100M reads and 20M writes on demand, 10 GB a table with
+    point-in-time recovery, 50 GB a volume, 20 GB a bucket."""
+    rendering = render_definition_text(tmp_path, STORAGE, ["production"])
+    lines = {
+        (line.item, line.resource): line.monthly
+        for line in estimate(rendering, "us-east-1").lines
+        if "api-storage" in line.resource
+    }
+    orders, counters = "production-api-storage-table-orders", "production-api-storage-table-counters"
+    assert lines[("DynamoDB on-demand requests", orders)] == pytest.approx(100 * 0.125 + 20 * 0.625)
+    # The table's and its global index's minimum capacity, all month.
+    assert lines[("DynamoDB provisioned capacity", counters)] == pytest.approx(
+        ((5 + 5) * 0.00013 + (2 + 2) * 0.00065) * HOURS
+    )
+    pitr = "DynamoDB storage and point-in-time recovery"
+    assert lines[(pitr, orders)] == pytest.approx(10 * (0.25 + 0.20))
+    assert lines[("EFS storage (Standard)", "production-api-storage-volume-files")] == pytest.approx(
+        50 * 0.30
+    )
+    assert lines[("S3 storage", "production-api-storage-bucket-uploads-bucket")] == pytest.approx(20 * 0.023)

@@ -36,6 +36,15 @@ services:
     port: 8080
     pathPatterns: [/apples]
     database: {name: apple, engine: aurora-postgresql, serverless: {minCapacity: 0.5}}
+    storage:
+      buckets: {uploads: {}}
+      tables:
+        orders:
+          partitionKey: {name: id}
+          billing: provisioned
+          capacity: {read: {min: 1, max: 10}, write: {min: 1, max: 5}}
+          globalIndexes: {by-customer: {partitionKey: {name: customer}}}
+      volumes: {files: {path: /data}}
   api:
     kind: backend
     port: 9000
@@ -139,6 +148,37 @@ def test_services_wait_for_their_database_instances(renderings: list[Rendering])
                 assert instances and instances <= rendering.requirements(service.urn), service.name
                 checked += 1
     assert checked >= 5  # dev, prod, and both services of both environments above
+
+
+def test_services_wait_for_their_volumes(renderings: list[Rendering]) -> None:
+    """A task mounts its volume the moment it starts: every zone's mount target, the file system
+    policy and the rule admitting the tasks on NFS exist before the service does (Amazon EFS user
+    guide, "Creating mount targets": a client mounts through its zone's target)."""
+    checked = 0
+    for rendering in renderings:
+        for service in rendering.of_type("aws:ecs/service:Service"):
+            needed = rendering.requirements(service.urn)
+            owner = service.name.removesuffix("-service")
+            for file_system in rendering.of_type("aws:efs/fileSystem:FileSystem"):
+                if not file_system.name.startswith(f"{owner}-storage-"):
+                    continue
+                used = {
+                    r.urn
+                    for kind in (
+                        "aws:efs/mountTarget:MountTarget",
+                        "aws:efs/fileSystemPolicy:FileSystemPolicy",
+                    )
+                    for r in rendering.of_type(kind)
+                    if r.inputs["fileSystemId"] == file_system.state["id"]
+                }
+                rules = {
+                    r.urn
+                    for r in rendering.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                    if r.inputs.get("fromPort") == 2049 and r.name.startswith(f"{owner}-volume-ingress")
+                }
+                assert len(used) >= 3 and rules and used | rules <= needed, service.name
+                checked += 1
+    assert checked == 2  # apple, in dev and staging
 
 
 @pytest.mark.slow

@@ -112,7 +112,11 @@ def test_bad_definition_stops_pulumi_with_the_message_alone(tmp_path, monkeypatc
     with pytest.raises(pulumi.RunError) as caught:
         render(
             program,
-            config={"muon:environments": '["dev"]', "muon:definition": str(tmp_path / "bad.yaml")},
+            config={
+                "aws:region": "us-east-1",
+                "muon:environments": '["dev"]',
+                "muon:definition": str(tmp_path / "bad.yaml"),
+            },
             stack="dev",
             mocks=MuonMocks(),
         )

@@ -306,6 +306,9 @@ class Facts:
     def platform_contract(self, env_name: str, stack: str) -> PlatformContract:
         raise AssertionError("not attached")
 
+    def stack_output(self, name: str, stack: str, output: str) -> object | None:
+        raise AssertionError("no pipeline")
+
 
 SERVICES = {
     name: ServiceSpec.model_validate({"port": 8080, "pathPatterns": [f"/{name}"], **extra})

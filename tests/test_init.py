@@ -155,6 +155,7 @@ pipeline:
 
 def test_init_completes_an_imported_definition(repo: Path, capsys) -> None:
     (repo / "muon.yaml").write_text(IMPORTED)
+    (repo / "buildspec.yml").write_text("version: 0.2\n")  # a mu repository's build, which mu ran
     code, _, err = run_entry(capsys, "init", "--port", "9000")
     assert (code, err) == (
         2,

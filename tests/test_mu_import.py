@@ -14,6 +14,7 @@ from muon.importers.mu import convert
 from muon.stacks.definition.loader import parse_definition
 from muon.stacks.errors import DefinitionError
 from tests.conftest import render_definition_text, run_muon
+from tests.mu_walkthrough import silent
 
 BANANA = """
 environments:
@@ -168,7 +169,8 @@ def test_the_banana_file_converts_completely() -> None:
     assert (banana["desiredCount"], banana["scaling"]) == (2, {"min": 1, "max": 2})
     assert banana["database"] == {"name": "bananadb", "engine": "aurora-mysql"}
     assert definition["pipeline"] == {
-        "source": {"provider": "codecommit", "repo": "banana-service"},
+        # No branch and no checkout: mu's pipeline.yml SourceBranch default, not muon's main.
+        "source": {"provider": "codecommit", "repo": "banana-service", "branch": "master"},
         "build": {"image": "aws/codebuild/java:openjdk-8", "computeType": "BUILD_GENERAL1_MEDIUM"},
         "stages": [
             {"environment": "acceptance", "test": "buildspec-test.yml"},
@@ -184,7 +186,8 @@ def test_the_database_password_reference_becomes_an_ecs_secret(tmp_path: Path) -
     (container,) = rendering.one("aws:ecs/taskDefinition:TaskDefinition").json("containerDefinitions")
     assert "SPRING_DATASOURCE_PASSWORD" not in {v["name"] for v in container["environment"]}
     (secret,) = [s for s in container["secrets"] if s["name"] == "SPRING_DATASOURCE_PASSWORD"]
-    assert secret["valueFrom"].endswith(":parameter/muon/acceptance/banana/database/password")
+    # The file has no namespace: mu's own default, "mu" (cli/app.go), prefixes the parameter.
+    assert secret["valueFrom"].endswith(":parameter/mu/acceptance/banana/database/password")
 
 
 def test_a_fargate_file_with_a_certificate() -> None:
@@ -204,7 +207,9 @@ def test_a_service_only_file_becomes_an_attached_service_project() -> None:
     }
     assert definition["services"]["orders"]["hostPatterns"] == ["api.example.com"]
     assert definition["pipeline"]["source"] == {"provider": "github", "repo": "acme/orders", "branch": "main"}
-    assert [line.split(": ")[1] for line in dropped] == ["environments", "service.pipeline.source"]
+    # mu's GitHub token was never in the file: the connection that replaces it is a note, not a loss.
+    assert [line.split(": ")[1] for line in dropped] == ["environments"]
+    assert "GitHub through a CodeStar connection" in convert(SERVICE_ONLY).notes[0]
 
 
 def test_a_serverless_database_with_per_environment_capacity() -> None:
@@ -285,10 +290,23 @@ def test_an_rds_engine_stays_an_rds_instance_with_mus_storage() -> None:
 
 
 def test_a_result_muon_refuses_is_an_error_not_a_file() -> None:
-    bad = "environments: [{name: dev, provider: ecs-fargate}]\nservice: {name: x, pathPatterns: [/x]}\n"
+    bad = "environments: [{name: Dev_1, provider: ecs-fargate}]\nservice: {name: web, pathPatterns: [/x]}\n"
     with pytest.raises(DefinitionError) as caught:
         convert(bad, "mu.yml")
-    assert "mu.yml (converted): services.x: expected a name of 2-22 lowercase" in str(caught.value)
+    assert "mu.yml (converted): environments.Dev_1: expected a name of 2-22 lowercase" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [("x", "app"), ("issue-158-scheduled-tasks", "issue-158-scheduled-ta"), ("My_Service", "my-service")],
+)
+def test_a_service_name_muon_cannot_take_is_renamed_with_a_line(name: str, written: str) -> None:
+    result = convert(f"environments: [{{name: dev}}]\nservice: {{name: {name}, pathPatterns: [/x]}}\n")
+    assert list(result.definition["services"]) == [written]
+    assert result.dropped == [
+        f"mu.yml: service.name: '{name}' is not a muon name (2-22 of a-z, 0-9, '-'): wrote '{written}' — "
+        "its resources' names change"
+    ]
 
 
 def test_the_command_writes_reports_and_says_so_in_its_exit_status(
@@ -351,6 +369,86 @@ def test_what_mu_accepted_imports_and_every_loss_is_named(monkeypatch: pytest.Mo
         "service.environment.DB_PASSWORD",
     ]
     assert "production tier" in result.notes[0]
+
+
+def test_the_namespace_is_mus_default_when_the_file_has_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MU_NAMESPACE", raising=False)
+    assert convert(FARGATE).definition["namespace"] == "mu"
+    monkeypatch.setenv("MU_NAMESPACE", "Grove")  # mu's cli/app.go: the variable, before "mu"
+    assert convert(FARGATE).definition["namespace"] == "grove"
+    assert convert(PER_ENVIRONMENT).definition["namespace"] == "shop"  # the file's own wins
+
+
+def test_per_environment_values_of_environments_the_file_lacks() -> None:
+    service_only = "service:\n  name: web\n  environment:\n    URL: {dev: a, prod: b}\n    MODE: fast\n"
+    result = convert(service_only)
+    # mu deployed it to environments of another file: each one its values name is attached.
+    assert result.definition["environments"] == {
+        name: {"attach": {"stack": name}} for name in ("acceptance", "production", "dev", "prod")
+    }
+    assert result.definition["services"]["web"]["environment"]["URL"] == {"dev": "a", "prod": "b"}
+    with_environments = "environments: [{name: dev}]\n" + service_only
+    result = convert(with_environments)
+    assert result.definition["services"]["web"]["environment"]["URL"] == {"dev": "a"}
+    assert result.dropped == [
+        "mu.yml: service.environment.URL.prod: not converted (no such environment in this file)"
+    ]
+
+
+def test_a_certificate_arn_says_which_region_the_stacks_go_to() -> None:
+    result = convert(FARGATE.replace("us-east-1", "eu-west-1"))
+    assert result.notes == [
+        "mu.yml: environments[0].loadbalancer.certificate: a certificate of eu-west-1; its stacks are in "
+        "eu-west-1: `muon init --region eu-west-1`"
+    ]
+
+
+def test_a_schedules_command_line_is_split_with_a_line() -> None:
+    text = (
+        "environments: [{name: dev}]\nservice:\n  name: web\n  pathPatterns: [/x]\n  schedules:\n"
+        "    - {name: tidy, expression: rate(1 hour), command: python tidy.py --all}\n"
+        "    - {expression: '* * * * *', command: echo hi}\n"
+    )
+    result = convert(text)
+    assert result.definition["jobs"] == {
+        "tidy": {"service": "web", "command": ["python", "tidy.py", "--all"], "schedule": "rate(1 hour)"}
+    }
+    assert result.dropped == [
+        "mu.yml: service.schedules[0].command: a command line, which mu did not read (it ran the image's "
+        "own command): wrote ['python', 'tidy.py', '--all'] — check jobs.tidy.command",
+        "mu.yml: service.schedules[1].expression: '* * * * *': write jobs.<name>.schedule as cron(...) or rate(...)",
+    ]
+
+
+def test_a_stage_of_an_environment_the_file_lacks_is_left_out_with_a_line() -> None:
+    text = (
+        "environments: [{name: dev}, {name: production}]\nservice:\n  name: web\n  pathPatterns: [/x]\n"
+        "  pipeline: {source: {provider: CodeCommit, repo: web}, notify: [a@example.com]}\n"
+    )
+    result = convert(text)
+    assert [s["environment"] for s in result.definition["pipeline"]["stages"]] == ["production"]
+    assert result.dropped == [
+        "mu.yml: service.pipeline.acceptance.environment: 'acceptance' is no environment of this file "
+        "(mu's stage failed there): the stage is left out — name one of the file's environments"
+    ]
+
+
+def test_an_ec2_cluster_takes_mus_host_counts_and_a_batch_job_runs_no_copies() -> None:
+    text = "environments: [{name: production, cluster: {maxSize: 1}}, {name: dev}]\nservice: {name: web}\n"
+    environments = convert(text).definition["environments"]
+    # env-ecs.yml MinSize 1 and MaxSize 2: not muon production's two hosts, which max 1 refuses.
+    assert environments["production"]["cluster"] == {"provider": "ec2", "max": 1, "min": 1}
+    assert environments["dev"]["cluster"] == {"provider": "ec2", "min": 1, "max": 2}
+    batch = "service: {name: crunch, provider: batch, cpu: 2, memory: 128}\n"
+    result = convert(batch)
+    crunch = result.definition["services"]["crunch"]
+    assert (crunch["desiredCount"], crunch["scaling"], "cpu" in crunch) == (0, {"min": 0, "max": 1}, False)
+    assert [line.split(": ")[1] for line in result.dropped] == [
+        "environments",
+        "service.provider",
+        "service.cpu",
+        "service.memory",
+    ]
 
 
 def test_the_tier_is_chosen_at_import() -> None:
@@ -458,7 +556,9 @@ def test_any_mu_shaped_yaml_converts_or_is_refused_never_a_traceback(document: d
     where a mapping was read, a scalar's .get, int('abc')), each now a line naming the mu path."""
     problems: list[str] = []
     try:
-        convert(yaml.safe_dump(document), "mu.yml")
+        result = convert(yaml.safe_dump(document), "mu.yml")
     except DefinitionError as error:  # any other exception fails the test, with its traceback
         problems = error.problems
     assert all("\n" not in problem and problem.startswith("mu.yml") for problem in problems)
+    if not problems:  # converted: every key it holds is in the mapping table or on a line
+        assert silent(document, [line.removeprefix("mu.yml: ") for line in result.dropped]) == []

@@ -35,6 +35,10 @@ services:
       schedules: [{{name: {"n" * 41}, schedule: 'cron(0 8 * * ? *)', min: 2, max: 4}}]
     database: {{name: banana}}
     publish: [{TOPIC}, {{name: {"f" * 21 + "z"}, fifo: true}}]
+    storage:
+      buckets: {{{"u" * 21 + "z"}: {{}}}}
+      tables: {{{"t" * 21 + "z"}: {{partitionKey: {{name: {"k" * 255}}}, globalIndexes: {{{"i" * 255}: {{partitionKey: {{name: g}}}}}}}}}}
+      volumes: {{{"v" * 21 + "z"}: {{path: /data}}}}
   {OTHER}:
     port: 8080
     pathPatterns: [/y]
@@ -156,6 +160,21 @@ def test_load_balancer_and_target_group_names_are_readable_and_follow_replacemen
     ]
     assert names[0] == names[2] != names[1]
     assert load_balancer_name("dev", internal=False) != load_balancer_name("dev", internal=True)
+
+
+def test_storage_names_fit_s3_dynamodb_and_efs(renderings: list[Rendering]) -> None:
+    """The longest names give a bucket of 63 lowercase characters (hashed by ``fit``), a table name
+    and an EFS creation token within their limits."""
+    environments = renderings[0]
+    buckets = [
+        b.inputs["bucket"] for b in environments.of_type("aws:s3/bucket:Bucket") if "bucket" in b.inputs
+    ]
+    assert buckets and all(len(b) <= 63 and b == b.lower() for b in buckets)
+    assert any(len(b) == 63 for b in buckets)  # shortened, not refused
+    tables = [t.inputs["name"] for t in environments.of_type("aws:dynamodb/table:Table")]
+    assert f"muon-{PRODUCTION}-{SERVICE}-{'t' * 21}z" in tables
+    tokens = [f.inputs["creationToken"] for f in environments.of_type("aws:efs/fileSystem:FileSystem")]
+    assert tokens and all(len(t) <= 64 for t in tokens)
 
 
 def test_fit_keeps_short_names_and_hashes_long_ones() -> None:

@@ -307,7 +307,7 @@ def test_peers_already_admitted_by_ingress_cidrs_add_no_rule_to_the_group(render
         ),
         (
             f"{{internal: true, peerCidrs: [{', '.join(f'10.{i}.0.0/16' for i in range(100, 109))}]}}",
-            "environments.dev.loadBalancer.peerCidrs: list should have at most 8 items",
+            "environments.dev.loadBalancer.peerCidrs: expected at most 8 items, got 9",
         ),
         (
             "{internal: true, peerCidrs: [10.0.128.0/24]}",

@@ -238,7 +238,7 @@ BAD = [
 
 @pytest.mark.parametrize(("data", "message"), BAD)
 def test_bad_organizations_name_the_path(data: dict, message: str, tmp_path: Path) -> None:
-    from muon.stacks.definition.loader import validate
+    from muon.stacks.definition.problems import validate
 
     def check() -> None:
         spec = validate(OrganizationSpec, data, "organization.yaml")

@@ -130,7 +130,9 @@ def test_fail_on_mandatory_fails_a_production_finding(tmp_path: Path) -> None:
     JSON on standard output carries it, the text report goes to standard error."""
     (tmp_path / "Pulumi.yaml").write_text((PROJECT_DIR / "Pulumi.yaml").read_text())
     (tmp_path / "muon.yaml").write_text(PRODUCTION_FINDING)
-    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  muon:environments: [production]\n")
+    (tmp_path / "Pulumi.prod.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  muon:environments: [production]\n"
+    )
     out, err = io.StringIO(), io.StringIO()
     assert main(["prod", "--quiet"], out=out, err=err, project_dir=tmp_path) == 0
     assert "open  mandatory ECS.5 production-banana-task/app: root filesystem is writable" in out.getvalue()

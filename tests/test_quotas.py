@@ -1,5 +1,5 @@
 """AWS quotas: what a rendered stack uses of each, the plan's warnings and refusals, and the
-definition refusing the 101st web service of an environment before anything is deployed."""
+definition refusing the 101st web service of one load balancer before anything is deployed."""
 
 from __future__ import annotations
 
@@ -126,12 +126,14 @@ def test_plan_quotas_prints_the_table_and_writes_it_to_json(tmp_path: Path) -> N
     )
 
 
-def test_the_101st_web_service_is_refused_before_anything_is_declared(render_definition: Renderer) -> None:
+def test_the_101st_web_service_on_one_load_balancer_is_refused_before_anything_is_declared(
+    render_definition: Renderer,
+) -> None:
     with pytest.raises(DefinitionError) as caught:
         render_definition(definition(web_services(101)), ["dev"])
     message = str(caught.value)
     assert "\n" not in message.strip()
-    assert "services.s100: 101 web services" in message
+    assert "services.s100.loadBalancer: 101 web services on the environment's first load balancer" in message
     assert "'Target Groups per Application Load Balancer', which AWS cannot raise" in message
 
 

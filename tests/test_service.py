@@ -125,8 +125,8 @@ def test_a_secret_encrypted_with_another_key_is_decrypted_with_that_key_only(ren
     [
         (
             "arn:aws:kms:eu-west-1:111111111111:key/44444444-4444-4444-4444-444444444444",
-            "services.banana.secrets.VENDOR_TOKEN.key: the key is in eu-west-1 (aws); the stack's parameters "
-            "are in us-east-1 (aws), where Parameter Store decrypts only with a key of that region",
+            "services.banana.secrets.VENDOR_TOKEN.key: a KMS key of eu-west-1, but it is used in us-east-1 "
+            "(KMS keys are regional; a resource takes a key of its own region); give one of us-east-1",
         ),
         (
             "alias/vendor",

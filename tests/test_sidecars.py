@@ -108,6 +108,32 @@ def test_the_execution_role_reads_the_sidecars_secrets_and_pulls_their_ecr_image
     assert granted["PullSidecarImages"]["Resource"] == "arn:aws:ecr:us-east-1:123456789012:repository/proxy"
 
 
+def test_a_sidecar_reads_a_secrets_manager_secret_through_the_execution_role(
+    render_definition: Renderer,
+) -> None:
+    key = "arn:aws:kms:us-east-1:123456789012:key/77777777-7777-7777-7777-777777777777"
+    definition = SIDECARS.replace(
+        "secrets: {PROXY_TOKEN: /banana/proxy-token}",
+        f'secrets: {{PROXY_TOKEN: /banana/proxy-token, TLS: {{secret: "proxy/${{Environment}}/tls", '
+        f'jsonKey: cert, key: "{key}"}}}}',
+    )
+    rendering = render_definition(definition, ["dev"])
+    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:proxy/dev/tls"
+    assert containers(rendering)["proxy"]["secrets"] == [
+        {
+            "name": "PROXY_TOKEN",
+            "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/banana/proxy-token",
+        },
+        {"name": "TLS", "valueFrom": f"{secret}:cert::"},
+    ]
+    granted = statements(rendering, "dev-banana-execution-policy")
+    assert granted["ReadOwnSecrets"]["Resource"] == f"{secret}-??????"
+    assert granted["DecryptOwnSecrets"]["Resource"] == key
+    assert granted["DecryptOwnSecrets"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}
+    }
+
+
 def test_the_load_balancer_sends_to_the_target_container(render_definition: Renderer) -> None:
     rendering = render_definition(SIDECARS, ["dev"])
     service = rendering.one("aws:ecs/service:Service", "dev-banana-service")

@@ -213,8 +213,6 @@ def test_the_pinned_renders_hold_every_stateful_type_muon_creates() -> None:
     types = {Engine.split(urn)[1].split("$")[-1] for urns in pinned.values() for urn in urns}
     assert types == STATEFUL_TYPES - {
         "aws:s3/bucketV2:BucketV2",  # muon creates none of these (yet)
-        "aws:dynamodb/table:Table",
-        "aws:efs/fileSystem:FileSystem",
     }
 
 

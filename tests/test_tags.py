@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,9 @@ TEAM = {"Owner": "team-banana", "CostCenter": "7"}  # the environment's value wi
 
 def repository_stacks(folder: Path, text: str) -> dict[str, Rendering]:
     """The repository's dev, prod and pipeline stacks over the definition ``text`` (its example
-    paths resolved through a link to the repository's examples)."""
-    (folder / "examples").symlink_to(PROJECT_DIR / "examples")
+    example paths served by a copy of the repository's examples: a link leading outside the project
+    is refused, as it would be in a team's repository)."""
+    shutil.copytree(PROJECT_DIR / "examples", folder / "examples")
     definition = folder / "muon.yaml"
     definition.write_text(text, encoding="utf-8")
     renderings = {}

@@ -485,7 +485,7 @@ BAD_WORKLOADS = [
     (
         "services: {mailer: {kind: worker, command: []}}",
         "services.mailer.command",
-        "list should have at least 1 item",
+        "expected at least 1 item, got 0",
     ),
     (
         "services: {mailer: {kind: worker, command: python -m app.mailer}}",
@@ -500,7 +500,7 @@ BAD_WORKLOADS = [
     (
         "services: {mailer: {kind: worker, command: [python, 3]}}",
         "services.mailer.command[1]",
-        "input should be a valid string",
+        "expected text, got 3",
     ),
     (
         "services: {aa: {port: 80, pathPatterns: ['/*']}, bb: {port: 80, pathPatterns: [/bb, '/*']}}",

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, model_validator
 
+from muon.stacks.definition.cron import schedule_problem
 from muon.stacks.definition.database import (
     DatabaseAlarmsSpec,
     DatabaseCapacitySpec,
@@ -58,6 +59,8 @@ from muon.stacks.definition.fields import (
     pattern,
 )
 from muon.stacks.definition.function import FunctionSpec
+from muon.stacks.definition.health import ContainerHealthCheckSpec, HealthCheckSpec
+from muon.stacks.definition.permissions import PermissionSpec
 from muon.stacks.definition.pipeline import (
     AccountId,
     BuildspecPath,
@@ -75,25 +78,23 @@ from muon.stacks.definition.pipeline import (
     SlackSpec,
 )
 from muon.stacks.definition.renames import check_renames
-from muon.stacks.definition.service import (
-    BuildSpec,
-    ContainerHealthCheckSpec,
-    DeploymentSpec,
-    EnvironmentValue,
-    EnvName,
-    HealthCheckSpec,
-    PermissionSpec,
-    RelativePath,
+from muon.stacks.definition.scaling import (
     ScalingMetric,
     ScalingSpec,
     ScheduleSpec,
-    ServiceEnvironmentOverride,
-    ServiceSpec,
     StepPolicySpec,
     StepSpec,
 )
+from muon.stacks.definition.service import (
+    BuildSpec,
+    DeploymentSpec,
+    EnvironmentValue,
+    EnvName,
+    RelativePath,
+    ServiceEnvironmentOverride,
+    ServiceSpec,
+)
 from muon.stacks.definition.site import SiteHeadersSpec, SiteSpec
-from muon.stacks.definition.types import schedule_problem
 from muon.stacks.definition.workload import (
     CATCH_ALL_PATHS,
     JobSpec,
@@ -120,7 +121,7 @@ class Definition(Spec):
         "characters; aws: and muon: are reserved); an environment's tags win.",
     )
     keys: KeysSpec = Field(
-        default_factory=KeysSpec, description="Bring your own KMS keys: logs, data, pipeline."
+        default_factory=KeysSpec.model_construct, description="Bring your own KMS keys: logs, data, pipeline."
     )
     permissions_boundary: PolicyArn | None = Field(
         default=None,

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from muon.stacks.definition.fields import ImageReference, Name, SecretReference, Spec, _PathError, pattern
-from muon.stacks.definition.types import Arguments, EnvName, ServiceVariables
+from muon.stacks.definition.health import ContainerHealthCheckSpec
+from muon.stacks.definition.types import EnvName, ServiceVariables
 from muon.stacks.definition.workload import Process
 
 if TYPE_CHECKING:
@@ -24,29 +25,6 @@ RESERVED_CONTAINERS = (MAIN_CONTAINER, LOG_ROUTER, COLLECTOR)
 
 Condition = Literal["START", "COMPLETE", "SUCCESS", "HEALTHY"]
 """ECS ContainerDependency.condition (ECS API reference): HEALTHY needs the target's health check."""
-
-
-class ContainerHealthCheckSpec(Spec):
-    """ECS's HealthCheck inside a container: the service's ``containerHealthCheck``, a sidecar's
-    ``healthCheck``."""
-
-    command: Arguments = Field(
-        min_length=1, description='e.g. ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]'
-    )
-    interval: int = Field(default=30, ge=5, le=300)
-    timeout: int = Field(default=5, ge=2, le=60)
-    retries: int = Field(default=3, ge=1, le=10)
-    start_period: int = Field(default=0, ge=0, le=300)
-
-    @model_validator(mode="after")
-    def _check(self) -> ContainerHealthCheckSpec:
-        # ECS API reference, HealthCheck: "The string array must start with CMD to run the command
-        # arguments directly, or CMD-SHELL to run the command with the container's default shell".
-        if self.command[0] not in ("CMD", "CMD-SHELL", "NONE"):
-            raise _PathError(
-                ("command", 0), f"'{self.command[0][:40]}': the command starts with CMD, CMD-SHELL or NONE"
-            )
-        return self
 
 
 class SidecarSpec(Spec):
@@ -236,9 +214,57 @@ def _unique_topics(value: list[TopicSpec]) -> list[TopicSpec]:
 Topics = Annotated[list[Topic], AfterValidator(_unique_topics), Field(max_length=20)]
 
 
+class TaskContainersSpec(Spec):
+    """A service's keys for its task's other containers, its logs, traces and topics
+    (``ServiceSpec``'s; its schema lists them first)."""
+
+    sidecars: dict[Name, SidecarSpec] = Field(
+        default_factory=dict, description="More containers in the service's task (a proxy, an agent)."
+    )
+    depends_on: dict[Annotated[str, Field(max_length=255)], Condition] = Field(
+        default_factory=dict,
+        description="Sidecars the app waits for before it starts: START, COMPLETE, SUCCESS or HEALTHY.",
+    )
+    target_container: Name | None = Field(
+        default=None,
+        description="web: the container the load balancer sends to (default app, the service's own).",
+    )
+    logging: LoggingSpec | None = Field(
+        default=None,
+        description="Route the task's logs through FireLens (Fluent Bit) to CloudWatch or Firehose.",
+    )
+    tracing: Literal["xray"] | None = Field(
+        default=None,
+        description="xray: an AWS Distro for OpenTelemetry collector beside the app sends traces to X-Ray.",
+    )
+    publish: Topics = Field(
+        default_factory=list,
+        description="SNS topics the service publishes to (<TOPIC>_TOPIC_ARN in its variables).",
+    )
+    subscribe: list[SubscriptionSpec] = Field(
+        default_factory=list, max_length=20, description="worker: topics its queue receives messages from."
+    )
+
+
 def check_containers(spec: ServiceSpec) -> None:
     """A service's sidecars, target container and subscriptions agree with each other and with
-    the service. Raises a _PathError."""
+    the service, and need muon's task role. Raises a _PathError."""
+    granted = [
+        (key, what)
+        for key, what, given in (
+            ("logging", "its log destination", spec.logging is not None),
+            ("tracing", "X-Ray", spec.tracing is not None),
+            ("publish", "its topics", bool(spec.publish)),
+        )
+        if given
+    ]
+    if spec.roles.task is not None and granted:
+        key, what = granted[0]
+        raise _PathError(
+            (key,),
+            f"the task role is the company's (roles.task): muon cannot grant it {what}; drop roles.task "
+            "or this key",
+        )
     sidecars: dict[str, SidecarSpec] = spec.sidecars
     for name in sidecars:
         if name in RESERVED_CONTAINERS:

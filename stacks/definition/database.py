@@ -173,7 +173,7 @@ class DatabaseSpec(DatabaseCapacitySpec):
     parameters: Annotated[dict[str, str], AfterValidator(_no_credentials)] = Field(
         default_factory=dict, description="Extra cluster parameters."
     )
-    alarms: DatabaseAlarmsSpec = Field(default_factory=DatabaseAlarmsSpec)
+    alarms: DatabaseAlarmsSpec = Field(default_factory=DatabaseAlarmsSpec.model_construct)
 
     @model_validator(mode="after")
     def _check(self) -> DatabaseSpec:

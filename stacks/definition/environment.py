@@ -12,6 +12,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from muon.components.tls_policies import TLS_POLICIES
+from muon.stacks.definition.continuity import ContinuitySpec
 from muon.stacks.definition.fields import (
     AcmCertificateArn,
     Cidr,
@@ -32,7 +33,6 @@ from muon.stacks.definition.fields import (
 )
 from muon.stacks.definition.types import (
     ArnScope,
-    BackupSchedule,
     FreeText,
     HostName,
     ProxyUrl,
@@ -261,63 +261,6 @@ class AttachSpec(Spec):
 
 
 # What an attached environment takes from its platform stack, not from this definition.
-Region = Annotated[str, pattern(r"^[a-z]{2}(-[a-z]+)+-\d$", "an AWS region such as us-west-2")]
-
-
-class RestoreTestSpec(Spec):
-    enabled: bool = Field(default=True, description="Restore the latest Aurora backup on a schedule.")
-    schedule: BackupSchedule = Field(
-        default="cron(0 6 1 * ? *)", description="When (UTC); default the 1st of each month, 06:00."
-    )
-
-
-class ContinuitySpec(Spec):
-    """AWS Backup for every database of the environment (and any resource tagged for it)."""
-
-    enabled: bool = True
-    daily_retention_days: int | None = Field(
-        default=None,
-        ge=1,
-        le=35,
-        description="Daily backups, with point-in-time restore in production "
-        "(development 7, production 35; continuous backup keeps at most 35).",
-    )
-    monthly_retention_days: int | None = Field(
-        default=None, ge=30, le=36_500, description="Monthly backups (production 365; development none)."
-    )
-    lock: bool | None = Field(
-        default=None,
-        description="A vault lock in compliance mode (production default): nobody can "
-        "delete a backup before its retention ends.",
-    )
-    lock_min_retention_days: int | None = Field(
-        default=None,
-        ge=1,
-        le=36_500,
-        description="The lock's minimum retention (development 7, production 35); fixed once the "
-        "lock's 3 days' grace are over, so it never follows the rules.",
-    )
-    copy_region: Region | None = Field(default=None, description="Copy every backup to this region's vault.")
-    restore_test: RestoreTestSpec = Field(default_factory=RestoreTestSpec)
-
-    @model_validator(mode="after")
-    def _check(self) -> ContinuitySpec:
-        if self.lock is False and self.lock_min_retention_days is not None:
-            raise _PathError(("lockMinRetentionDays",), "set, but lock is false; drop one of them")
-        if self.lock_min_retention_days is not None:
-            for key, days in (
-                ("dailyRetentionDays", self.daily_retention_days),
-                ("monthlyRetentionDays", self.monthly_retention_days),
-            ):
-                if days is not None and days < self.lock_min_retention_days:
-                    raise _PathError(
-                        (key,),
-                        f"{days} days is below the vault lock's minimum retention "
-                        f"({self.lock_min_retention_days} days): the lock would refuse every backup",
-                    )
-        return self
-
-
 PLATFORM_KEYS = (
     "tier",
     "cost",
@@ -343,9 +286,9 @@ class EnvironmentSpec(Spec):
         description="minimal: in any tier, the cheapest egress by muon's price table and every "
         "task on Fargate Spot.",
     )
-    network: NetworkSpec = Field(default_factory=NetworkSpec)
-    cluster: ClusterSpec = Field(default_factory=ClusterSpec)
-    load_balancer: LoadBalancerSpec = Field(default_factory=LoadBalancerSpec)
+    network: NetworkSpec = Field(default_factory=NetworkSpec.model_construct)
+    cluster: ClusterSpec = Field(default_factory=ClusterSpec.model_construct)
+    load_balancer: LoadBalancerSpec = Field(default_factory=LoadBalancerSpec.model_construct)
     domain: DomainSpec | None = None
     waf: WafMode | None = Field(
         default=None, description="managed (production default), off (development default) or a web ACL ARN."
@@ -373,7 +316,7 @@ class EnvironmentSpec(Spec):
         "every resource keeps its name and identity (AWS cannot rename a cluster, a vault or a database). "
         "Keep it.",
     )
-    continuity: ContinuitySpec = Field(default_factory=ContinuitySpec)
+    continuity: ContinuitySpec = Field(default_factory=ContinuitySpec.model_construct)
     tags: Tags = Field(
         default_factory=dict,
         description="Tags on every taggable resource of this environment (over the top-level ones).",

@@ -14,13 +14,21 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
 from muon.stacks.definition.base import PATTERN_HINTS as PATTERN_HINTS
 from muon.stacks.definition.base import _PathError as _PathError
 from muon.stacks.definition.base import pattern
-from muon.stacks.definition.types import ArnScope, arn_pattern
+from muon.stacks.definition.types import (
+    ArnScope,
+    SecretJsonKey,
+    SecretsManagerSecret,
+    SecretVersionId,
+    SecretVersionStage,
+    arn_pattern,
+)
 from muon.stacks.definition.types import Name as Name
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy); 0 is "never expire".
@@ -122,6 +130,9 @@ class Spec(BaseModel):
         regex_engine="python-re",
         # One validator, built when the definition is first read, holds every nested model: ~50
         # validators built at import (each model's own) cost more than the one a process uses.
+        # Hence a nested object's default is `Model.model_construct` (its fields' defaults, equal
+        # to what validating {} gives: tests/test_feedback.py), not `Model`, which would build that
+        # model's own validator for the default alone (~1 ms each, 17 of them).
         defer_build=True,
     )
 
@@ -205,20 +216,62 @@ class SecretSpec(Spec):
     )
 
 
-SECRET_FORMS = ("secret:name", "secret:key")
-"""How the loader tells a secret's two forms apart; never a key of the definition (no ':' there),
+SecretKeyArn = Annotated[
+    str,
+    arn_pattern("kms", _KMS_KEY, _KMS_HINT),
+    # The secret's own region, which may not be the stack's: checked against it in resolve.
+    ArnScope("a KMS key", "any"),
+]
+
+
+class SecretsManagerSpec(Spec):
+    """A secret of AWS Secrets Manager, whole or one key of its JSON, at a version (ECS developer
+    guide, "Pass Secrets Manager secrets through Amazon ECS environment variables")."""
+
+    secret: SecretsManagerSecret = Field(
+        description="The secret's name (in the stack's account and region; ${Environment} and "
+        "${ServiceName} allowed) or its ARN (complete, with the six characters Secrets Manager adds)."
+    )
+    json_key: SecretJsonKey | None = Field(
+        default=None, description="One key of the secret's JSON object instead of the whole secret."
+    )
+    version_stage: SecretVersionStage | None = Field(
+        default=None, description="A staging label (default AWSCURRENT, the current version)."
+    )
+    version_id: SecretVersionId | None = Field(default=None, description="One version, by its id.")
+    key: SecretKeyArn | None = Field(
+        default=None,
+        description="The customer managed KMS key the secret is encrypted with (none: AWS's own "
+        "aws/secretsmanager key): the execution role may decrypt with it, through Secrets Manager only.",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> SecretsManagerSpec:
+        if self.version_stage is not None and self.version_id is not None:
+            # GetSecretValue: both must name the same version; ECS takes one (CDK: "at most one").
+            raise _PathError(("versionId",), "give versionStage or versionId, not both")
+        return self
+
+
+SECRET_FORMS = ("secret:name", "secret:key", "secret:manager")
+"""How the loader tells a secret's forms apart; never a key of the definition (no ':' there),
 so the loader drops them from the paths it reports."""
 
 
 def _secret_form(value: object) -> str:
-    return SECRET_FORMS[1] if isinstance(value, dict) else SECRET_FORMS[0]
+    if isinstance(value, dict):
+        return SECRET_FORMS[2] if "secret" in value else SECRET_FORMS[1]
+    return SECRET_FORMS[0]
 
 
 SecretReference = Annotated[
-    Annotated[ParameterReference, Tag(SECRET_FORMS[0])] | Annotated[SecretSpec, Tag(SECRET_FORMS[1])],
+    Annotated[ParameterReference, Tag(SECRET_FORMS[0])]
+    | Annotated[SecretSpec, Tag(SECRET_FORMS[1])]
+    | Annotated[SecretsManagerSpec, Tag(SECRET_FORMS[2])],
     Discriminator(_secret_form),
 ]
-"""A parameter name or ARN, or ``{parameter, key}``: one form's errors only, under the secret's path."""
+"""A parameter name or ARN, ``{parameter, key}``, or ``{secret, jsonKey, versionStage|versionId,
+key}`` (Secrets Manager): one form's errors only, under the secret's path."""
 
 
 class SlackSpec(Spec):

@@ -6,12 +6,28 @@ import json
 import re
 from typing import Annotated, Literal, TypeAlias
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
-from muon.stacks.definition.fields import PARAMETER_NAME, ImageReference, Name, Spec, _PathError, pattern
+from muon.stacks.definition.fields import (
+    PARAMETER_NAME,
+    SECRET_FORMS,
+    ImageReference,
+    KmsKeyArn,
+    Name,
+    Spec,
+    _PathError,
+    pattern,
+)
+from muon.stacks.definition.permissions import PermissionSpec
 from muon.stacks.definition.secrets import refuse_plain_secrets
-from muon.stacks.definition.service import PermissionSpec
-from muon.stacks.definition.types import ArnScope, Folder, Host, Schedule, TimeZone
+from muon.stacks.definition.types import (
+    ArnScope,
+    Folder,
+    FunctionSecretsManagerSecret,
+    Host,
+    Schedule,
+    TimeZone,
+)
 
 # Lambda's supported runtimes (Lambda developer guide, "Lambda runtimes"): deprecated ones
 # (python3.8, nodejs16.x, go1.x, …) cannot be created any more and are refused here.
@@ -164,15 +180,52 @@ FunctionParameterReference = Annotated[
 ]
 
 
+class FunctionSecretSpec(Spec):
+    """A Secrets Manager secret the function reads itself (GetSecretValue), named by
+    ``<NAME>_SECRET``; its JSON keys and versions are the code's to choose."""
+
+    secret: FunctionSecretsManagerSecret = Field(
+        description="The secret's name (${Environment} and ${ServiceName}, the function's name, allowed) "
+        "or its ARN, in the stack's region."
+    )
+    key: KmsKeyArn | None = Field(
+        default=None,
+        description="Its customer managed KMS key: the function may decrypt with it through Secrets "
+        "Manager only (none: AWS's own key, no grant needed).",
+    )
+
+
+def _function_secret_form(value: object) -> str:
+    return SECRET_FORMS[2] if isinstance(value, dict | FunctionSecretSpec) else SECRET_FORMS[0]
+
+
+FunctionSecretReference = Annotated[
+    Annotated[FunctionParameterReference, Tag(SECRET_FORMS[0])]
+    | Annotated[FunctionSecretSpec, Tag(SECRET_FORMS[2])],
+    Discriminator(_function_secret_form),
+]
+"""A parameter's name or ARN (``<NAME>_PARAMETER``), or ``{secret, key}`` (``<NAME>_SECRET``)."""
+
+
+def secret_variable(name: str, reference: str | FunctionSecretSpec) -> tuple[str, str]:
+    """The variable that names a function's secret, and its value (before placeholders)."""
+    if isinstance(reference, FunctionSecretSpec):
+        return f"{name}_SECRET", reference.secret
+    return f"{name}_PARAMETER", reference.split(":parameter", 1)[-1]
+
+
 def reserved_variable(name: str) -> bool:
     return name in RESERVED_VARIABLES or (
         name.startswith("AWS_LAMBDA_") and name not in SETTABLE_LAMBDA_VARIABLES
     )
 
 
-def function_variables(environment: dict[str, str], secrets: dict[str, str]) -> dict[str, str]:
-    """What Lambda receives: the variables, and <NAME>_PARAMETER naming each secret's parameter."""
-    return {**environment, **{f"{k}_PARAMETER": v.split(":parameter", 1)[-1] for k, v in secrets.items()}}
+def function_variables(
+    environment: dict[str, str], secrets: dict[str, str | FunctionSecretSpec]
+) -> dict[str, str]:
+    """What Lambda receives: the variables, <NAME>_PARAMETER naming each secret's parameter and
+    <NAME>_SECRET each Secrets Manager secret."""
+    return {**environment, **dict(secret_variable(k, v) for k, v in secrets.items())}
 
 
 class FunctionSpec(Spec):
@@ -186,9 +239,10 @@ class FunctionSpec(Spec):
     timeout: int = Field(default=10, ge=1, le=900, description="Seconds (at most 900).")
     architecture: Literal["arm64", "x86_64"] = "arm64"
     environment: FunctionVariables = Field(default_factory=dict)
-    secrets: dict[LambdaEnvName, FunctionParameterReference] = Field(
+    secrets: dict[LambdaEnvName, FunctionSecretReference] = Field(
         default_factory=dict,
-        description="Parameter Store names the function may read: <NAME>_PARAMETER holds each name.",
+        description="Parameter Store names the function may read (<NAME>_PARAMETER holds each name), or "
+        "{secret, key}: a Secrets Manager secret it may read (<NAME>_SECRET holds its ARN).",
     )
     permissions: list[PermissionSpec] = Field(default_factory=list)
     tracing: bool = Field(default=False, description="AWS X-Ray active tracing.")
@@ -224,15 +278,13 @@ class FunctionSpec(Spec):
         for name in variables:
             if reserved_variable(name):
                 key = (
-                    ("environment", name)
-                    if name in self.environment
-                    else ("secrets", name[: -len("_PARAMETER")])
+                    ("environment", name) if name in self.environment else ("secrets", name.rsplit("_", 1)[0])
                 )
                 raise _PathError(
                     key, f"{name} is set by Lambda itself (a reserved variable); choose another name"
                 )
-        for name in self.secrets:
-            if name in self.environment or f"{name}_PARAMETER" in self.environment:
+        for name, reference in self.secrets.items():
+            if name in self.environment or secret_variable(name, reference)[0] in self.environment:
                 raise _PathError(
                     ("secrets", name), "also a variable in environment: a variable is either plain or secret"
                 )
@@ -240,6 +292,7 @@ class FunctionSpec(Spec):
         if size > MAX_VARIABLES_BYTES:
             raise _PathError(
                 ("environment",),
-                f"{size:,} characters of variables (with the <NAME>_PARAMETER muon adds per secret); Lambda "
-                f"takes at most {MAX_VARIABLES_BYTES:,}: keep large values in Parameter Store",
+                f"{size:,} characters of variables (with the <NAME>_PARAMETER muon adds per secret, "
+                f"<NAME>_SECRET per Secrets Manager secret); Lambda takes at most {MAX_VARIABLES_BYTES:,}: "
+                "keep large values in Parameter Store",
             )

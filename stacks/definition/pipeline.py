@@ -205,23 +205,25 @@ class PipelineSpec(Spec):
         | None
     ) = None
     source: PipelineSourceSpec
-    build: PipelineBuildSpec = Field(default_factory=PipelineBuildSpec)
+    build: PipelineBuildSpec = Field(default_factory=PipelineBuildSpec.model_construct)
     images: dict[Name, PipelineImageSpec] = Field(
         default_factory=dict,
         description="Docker build per service. Default: a service's build:, else the root Dockerfile; a "
         "service with a prebuilt image: is never built.",
     )
     stages: list[PipelineStageSpec] = Field(min_length=1)
-    notifications: PipelineNotificationsSpec = Field(default_factory=PipelineNotificationsSpec)
-    registry: RegistrySpec = Field(default_factory=RegistrySpec)
-    image_scan: ImageScanSpec = Field(default_factory=ImageScanSpec)
+    notifications: PipelineNotificationsSpec = Field(
+        default_factory=PipelineNotificationsSpec.model_construct
+    )
+    registry: RegistrySpec = Field(default_factory=RegistrySpec.model_construct)
+    image_scan: ImageScanSpec = Field(default_factory=ImageScanSpec.model_construct)
     deploy_permissions_boundary: PolicyArn | None = Field(
         default=None,
         description="Permissions boundary for the roles that run `pulumi up` (default: permissionsBoundary).",
     )
     project_dir: str = Field(default=".", description="Where Pulumi.yaml is, in the repository.")
     muon_source: MuonSourceSpec = Field(
-        default_factory=MuonSourceSpec,
+        default_factory=MuonSourceSpec.model_construct,
         description="Where the Pulumi steps install muon from: requirements file, index, credentials.",
     )
     artifact_bucket: (

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from muon.stacks.definition import Definition
-from muon.stacks.resolve.organization import OrganizationSpec
+from muon.stacks.definition.organization import OrganizationSpec
 
 SCHEMA_DIR = Path("schema")
 SCHEMA_PATH = SCHEMA_DIR / "muon.schema.json"

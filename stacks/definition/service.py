@@ -5,25 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
     Field,
     model_validator,
 )
-from pydantic.alias_generators import to_camel
 
 from muon.components.aurora import (
     ENGINES,
     instance_class_problem,
 )
-from muon.stacks.definition.containers import (
-    Condition,
-    ContainerHealthCheckSpec,
-    LoggingSpec,
-    SidecarSpec,
-    SubscriptionSpec,
-    Topics,
-    check_containers,
-)
+from muon.stacks.definition.containers import TaskContainersSpec, check_containers
 from muon.stacks.definition.database import (
     DatabaseOverride,
     DatabaseSpec,
@@ -39,6 +29,13 @@ from muon.stacks.definition.fields import (
     _PathError,
     pattern,
 )
+from muon.stacks.definition.health import ContainerHealthCheckSpec, HealthCheckSpec
+from muon.stacks.definition.permissions import PermissionSpec
+from muon.stacks.definition.scaling import (
+    ScalingSpec,
+)
+from muon.stacks.definition.storage import StorageSpec
+from muon.stacks.definition.traffic import AllowedCidrs, StickinessSpec
 from muon.stacks.definition.types import (
     BuildArguments,
     EnvName,
@@ -46,9 +43,8 @@ from muon.stacks.definition.types import (
     Folder,
     FreeText,
     Host,
-    ScalingSchedule,
+    Platform,
     ServiceVariables,
-    TimeZone,
     Variables,
 )
 from muon.stacks.definition.workload import (
@@ -57,182 +53,6 @@ from muon.stacks.definition.workload import (
     ServiceKind,
     backlog_scaling_defaults,
 )
-
-ScalingMetric = Literal["cpu", "memory", "requests", "backlog"]
-
-
-class StepSpec(Spec):
-    at: float = Field(description="Metric value at which this step starts.")
-    change: int = Field(
-        ge=-1000, le=1000, description="Tasks to add (scale-out, > 0) or remove (scale-in, < 0)."
-    )
-
-
-class StepPolicySpec(Spec):
-    steps: list[StepSpec] = Field(min_length=1)
-    cooldown: int = Field(ge=0, le=3600, description="Seconds before another adjustment.")
-    period: int = Field(default=300, description="Alarm period in seconds: 10, 30 or a multiple of 60.")
-    evaluation_periods: int = Field(ge=1, le=100)
-
-    @model_validator(mode="after")
-    def _check(self) -> StepPolicySpec:
-        if self.period not in (10, 30) and self.period % 60 != 0:
-            raise ValueError(f"period {self.period}: CloudWatch accepts 10, 30 or a multiple of 60 seconds")
-        return self
-
-
-def _default_scale_out() -> StepPolicySpec:
-    # mu's policy ("Application Auto Scaling with Amazon ECS"): CPU >= 80 over one 5-minute
-    # period adds 2 tasks, cooldown 60 s.
-    return StepPolicySpec(steps=[StepSpec(at=80, change=2)], cooldown=60, period=300, evaluation_periods=1)
-
-
-def _default_scale_in() -> StepPolicySpec:
-    # mu's -1 step, given its own low alarm (mu's single alarm could never fire it)
-    # and a longer window (3 x 5 minutes) so the service does not flap.
-    return StepPolicySpec(steps=[StepSpec(at=30, change=-1)], cooldown=300, period=300, evaluation_periods=3)
-
-
-class ScheduleSpec(Spec):
-    name: Annotated[
-        str, pattern(r"^[a-z][a-z0-9-]{0,40}$", "a schedule name of lowercase letters, digits, '-'")
-    ]
-    schedule: ScalingSchedule
-    min: int = Field(ge=0, le=1000)
-    max: int = Field(ge=0, le=1000)
-    timezone: TimeZone = "UTC"
-
-    @model_validator(mode="after")
-    def _check(self) -> ScheduleSpec:
-        if self.min > self.max:
-            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
-        return self
-
-
-def _with_defaults(value: object, defaults: StepPolicySpec) -> object:
-    """A step policy given in part keeps the default of every key it leaves out."""
-    if not isinstance(value, dict):
-        return value
-    given = {to_camel(k) if "_" in str(k) else k: v for k, v in value.items()}
-    return {**defaults.model_dump(by_alias=True), **given}
-
-
-class ScalingSpec(Spec):
-    min: int | None = Field(default=None, ge=0, le=1000, description="Fewest tasks (dev 1, production 2).")
-    max: int = Field(default=20, ge=1, le=1000, description="Most tasks.")
-    metric: ScalingMetric = Field(
-        default="cpu",
-        description="cpu, memory (utilisation %), requests (ALB requests per target) or backlog "
-        "(a worker's queued and in-flight messages per running task; a worker's default).",
-    )
-    scale_out: StepPolicySpec = Field(default_factory=_default_scale_out)
-    scale_in: StepPolicySpec = Field(default_factory=_default_scale_in)
-    schedules: list[ScheduleSpec] = Field(default_factory=list)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _deep_defaults(cls, data: object) -> object:
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        for key, default in (("scaleOut", _default_scale_out()), ("scaleIn", _default_scale_in())):
-            snake = "scale_out" if key == "scaleOut" else "scale_in"
-            for name in (key, snake):
-                if name in data:
-                    data[name] = _with_defaults(data[name], default)
-        return data
-
-    @model_validator(mode="after")
-    def _check(self) -> ScalingSpec:
-        if self.min is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
-        _check_steps(self.scale_out.steps, ascending=True, sign=1, where="scaleOut")
-        _check_steps(self.scale_in.steps, ascending=False, sign=-1, where="scaleIn")
-        if self.metric in ("cpu", "memory"):
-            for where, policy in (("scaleOut", self.scale_out), ("scaleIn", self.scale_in)):
-                for index, step in enumerate(policy.steps):
-                    if not 0 <= step.at <= 100:
-                        raise _PathError(
-                            (where, "steps", index, "at"),
-                            f"{self.metric} utilisation is a percentage: expected 0 to 100, got {step.at:g}",
-                        )
-        lowest_out = self.scale_out.steps[0].at
-        highest_in = self.scale_in.steps[0].at
-        if highest_in >= lowest_out:
-            raise ValueError(
-                f"scaleIn starts at {highest_in:g}, which is not below scaleOut's {lowest_out:g}: "
-                "the two alarms would overlap and the service would flap"
-            )
-        return self
-
-
-def _check_steps(steps: list[StepSpec], *, ascending: bool, sign: int, where: str) -> None:
-    for index, step in enumerate(steps):
-        if step.change * sign <= 0:
-            expected = (
-                "a positive number of tasks to add" if sign > 0 else "a negative number of tasks to remove"
-            )
-            raise _PathError((where, "steps", index, "change"), f"expected {expected}, got {step.change}")
-        if index:
-            previous = steps[index - 1].at
-            ordered = step.at > previous if ascending else step.at < previous
-            if not ordered:
-                order = "increasing" if ascending else "decreasing"
-                raise _PathError(
-                    (where, "steps", index, "at"),
-                    f"steps must be in strictly {order} order of 'at' (no overlap): "
-                    f"{step.at:g} follows {previous:g}",
-                )
-
-
-def _http_codes(value: str) -> str:
-    """ELB's Matcher: HTTP codes 200 to 499, each range low to high (CreateTargetGroup, HttpCode)."""
-    for part in value.split(","):
-        low, _, high = part.partition("-")
-        if not 200 <= int(low) <= 499 or (high and not int(low) < int(high) <= 499):
-            raise ValueError(f"{part}: a load balancer's health check takes codes 200 to 499, low-high")
-    return value
-
-
-class HealthCheckSpec(Spec):
-    path: Annotated[
-        str,
-        pattern(r"^/[\x21-\x7e]*$", "a URL path starting with '/'"),
-        Field(max_length=1024),  # CreateTargetGroup: HealthCheckPath, 1 to 1024 characters
-    ] = "/"
-    matcher: Annotated[
-        str,
-        pattern(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$", "HTTP codes such as 200 or 200-399"),
-        AfterValidator(_http_codes),
-    ] = "200-399"
-    interval: int = Field(default=15, ge=5, le=300)
-    timeout: int = Field(default=5, ge=2, le=120)
-    healthy_threshold: int = Field(default=2, ge=2, le=10)
-    unhealthy_threshold: int = Field(default=3, ge=2, le=10)
-    grace_period: int = Field(
-        default=60, ge=0, le=2147483647, description="Seconds ECS ignores failures after start."
-    )
-
-    @model_validator(mode="after")
-    def _check(self) -> HealthCheckSpec:
-        if self.timeout >= self.interval:
-            raise ValueError(f"timeout ({self.timeout}) must be shorter than interval ({self.interval})")
-        return self
-
-
-class PermissionSpec(Spec):
-    actions: list[
-        Annotated[str, pattern(r"^[a-z0-9-]+:[A-Za-z0-9*]+$", "an IAM action such as s3:GetObject")]
-    ] = Field(min_length=1)
-    resources: list[str] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _check(self) -> PermissionSpec:
-        if "*" in self.resources and any(a.endswith(":*") or a == "*" for a in self.actions):
-            raise ValueError(
-                "a whole service on every resource is too broad; name the actions or the resources"
-            )
-        return self
 
 
 class DeploymentSpec(Spec):
@@ -307,7 +127,7 @@ class IncidentSpec(Spec):
     )
 
 
-class ServiceSpec(Spec):
+class ServiceSpec(TaskContainersSpec):
     kind: ServiceKind = Field(
         default="web",
         description="web: behind the load balancer; backend: reached by the environment's other "
@@ -351,10 +171,29 @@ class ServiceSpec(Spec):
     priority: int | None = Field(
         default=None, ge=1, le=50000, description="Listener rule priority; derived from the name by default."
     )
+    load_balancer: Name | None = Field(
+        default=None,
+        description="web: the environment's load balancer that routes it, by a name of your choosing "
+        "(each name is one more load balancer, reached at <name>.<domain>); default: the environment's "
+        "first one. An ALB takes 100 target groups: name one for the 101st web service.",
+    )
+    allowed_cidrs: AllowedCidrs = Field(
+        default_factory=list,
+        description="web: only these source addresses reach the service (its listener rule's source-ip "
+        "condition; others fall through to the next rule, by default the listener's 404).",
+    )
+    stickiness: StickinessSpec | None = Field(
+        default=None, description="web: sticky sessions (the load balancer's cookie) for this long."
+    )
     cpu: int = Field(default=256, description="CPU units (1024 = one vCPU).")
     memory: int = Field(default=512, description="MiB.")
     image: ImageReference | None = Field(
         default=None, description="Default image; the stack's muon:images wins."
+    )
+    platform: Platform = Field(
+        default="linux/x86_64",
+        description="linux/arm64: built for and run on Graviton (Fargate ARM, or an EC2 environment whose "
+        "hosts are Graviton types); its jobs run on it too.",
     )
     build: BuildSpec | None = Field(
         default=None, description="Build and push the image during `pulumi up` instead of naming one."
@@ -381,12 +220,13 @@ class ServiceSpec(Spec):
     secrets: dict[EnvName, SecretReference] = Field(
         default_factory=dict,
         description="Variables from Parameter Store: name to parameter name or ARN, or {parameter, key} "
-        "for a parameter encrypted with another KMS key than the environment's.",
+        "for a parameter encrypted with another KMS key than the environment's; or from Secrets Manager: "
+        "{secret, jsonKey, versionStage or versionId, key}.",
     )
     environments: dict[Name, ServiceEnvironmentOverride] = Field(default_factory=dict)
-    scaling: ScalingSpec = Field(default_factory=ScalingSpec)
-    alarms: IncidentSpec = Field(default_factory=IncidentSpec)
-    health_check: HealthCheckSpec = Field(default_factory=HealthCheckSpec)
+    scaling: ScalingSpec = Field(default_factory=ScalingSpec.model_construct)
+    alarms: IncidentSpec = Field(default_factory=IncidentSpec.model_construct)
+    health_check: HealthCheckSpec = Field(default_factory=HealthCheckSpec.model_construct)
     container_health_check: ContainerHealthCheckSpec | None = None
     readonly_root_filesystem: bool = Field(
         default=True, description="Opt out for images that write outside /tmp."
@@ -396,34 +236,12 @@ class ServiceSpec(Spec):
     )
     exec_command: bool = Field(default=False, description="Allow ECS Exec into running tasks.")
     deregistration_delay: int | None = Field(default=None, ge=0, le=3600)
-    deployment: DeploymentSpec = Field(default_factory=DeploymentSpec)
+    deployment: DeploymentSpec = Field(default_factory=DeploymentSpec.model_construct)
     permissions: list[PermissionSpec] = Field(default_factory=list, description="Task role statements.")
     database: DatabaseSpec | None = None
-    sidecars: dict[Name, SidecarSpec] = Field(
-        default_factory=dict, description="More containers in the service's task (a proxy, an agent)."
-    )
-    depends_on: dict[Annotated[str, Field(max_length=255)], Condition] = Field(
-        default_factory=dict,
-        description="Sidecars the app waits for before it starts: START, COMPLETE, SUCCESS or HEALTHY.",
-    )
-    target_container: Name | None = Field(
+    storage: StorageSpec | None = Field(
         default=None,
-        description="web: the container the load balancer sends to (default app, the service's own).",
-    )
-    logging: LoggingSpec | None = Field(
-        default=None,
-        description="Route the task's logs through FireLens (Fluent Bit) to CloudWatch or Firehose.",
-    )
-    tracing: Literal["xray"] | None = Field(
-        default=None,
-        description="xray: an AWS Distro for OpenTelemetry collector beside the app sends traces to X-Ray.",
-    )
-    publish: Topics = Field(
-        default_factory=list,
-        description="SNS topics the service publishes to (<TOPIC>_TOPIC_ARN in its variables).",
-    )
-    subscribe: list[SubscriptionSpec] = Field(
-        default_factory=list, max_length=20, description="worker: topics its queue receives messages from."
+        description="Buckets, tables and volumes of the service's own, in every environment it runs in.",
     )
     formerly: Name | None = Field(
         default=None,
@@ -461,8 +279,12 @@ class ServiceSpec(Spec):
         check_containers(self)
         if self.hosts and self.host_patterns:
             raise _PathError(("hosts",), "give hosts (on the domain) or hostPatterns (any name), not both")
-        if len(self.path_patterns) + len(self.host_patterns) + len(self.hosts) > 5:
-            raise ValueError("a listener rule takes at most 5 path and host patterns together")
+        values = len(self.path_patterns) + len(self.host_patterns) + len(self.hosts) + len(self.allowed_cidrs)
+        if values > 5:
+            # ELB quotas: "Condition values per rule: 5" (paths, hosts and source addresses together).
+            raise ValueError(
+                "a listener rule takes at most 5 path and host patterns and allowedCidrs together"
+            )
         if self.image is not None and self.build is not None:
             raise _PathError(
                 ("build",), "give either image (built elsewhere) or build (built here), not both"
@@ -508,21 +330,11 @@ class ServiceSpec(Spec):
                 "the task role is the company's (roles.task): muon attaches nothing to it; grant these "
                 "on that role instead",
             )
-        granted = [
-            (key, what)
-            for key, what, given in (
-                ("logging", "its log destination", self.logging is not None),
-                ("tracing", "X-Ray", self.tracing is not None),
-                ("publish", "its topics", bool(self.publish)),
-            )
-            if given
-        ]
-        if self.roles.task is not None and granted:
-            key, what = granted[0]
+        if self.roles.task is not None and self.storage is not None:
             raise _PathError(
-                (key,),
-                f"the task role is the company's (roles.task): muon cannot grant it {what}; drop roles.task "
-                "or this key",
+                ("storage",),
+                "the task role is the company's (roles.task): muon grants it nothing, and the service's "
+                "storage is reachable through muon's task role only",
             )
 
     def _check_kind(self) -> None:
@@ -553,6 +365,14 @@ class ServiceSpec(Spec):
                 )
             if self.priority is not None:
                 raise _PathError(("priority",), f"a {self.kind} service has no listener rule to order")
+            if self.load_balancer is not None:
+                raise _PathError(("loadBalancer",), f"a {self.kind} service is behind no load balancer")
+            for key, value in (("allowedCidrs", self.allowed_cidrs), ("stickiness", self.stickiness)):
+                if value:
+                    raise _PathError(
+                        (key,),
+                        f"a {self.kind} service is not behind the load balancer; {key} is for kind: web",
+                    )
         if self.kind == "backend" and self.port is None:
             raise _PathError(("port",), "a backend service needs the port its callers reach it on")
         if self.kind == "worker" and self.port is not None:

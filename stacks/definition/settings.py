@@ -8,7 +8,6 @@ deploy nothing), and checks that the environments a stack selects exist in the d
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import importlib.util
 import json
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from muon.stacks.definition import ConnectionArn, Definition, ImageReference, Name, Spec, pattern
-from muon.stacks.definition.loader import parse_yaml, read_text, validate
+from muon.stacks.definition.loader import parse_yaml, read_text
+from muon.stacks.definition.problems import validate
 from muon.stacks.errors import DefinitionError
 
 NAMESPACE = "muon"
@@ -74,6 +74,8 @@ regression)."""
 
 
 def sdk_version() -> str:
+    import importlib.metadata  # email, zipfile, csv...: not before a definition error
+
     return importlib.metadata.version("pulumi")
 
 

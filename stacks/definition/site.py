@@ -56,7 +56,7 @@ class SiteSpec(Spec):
     not_found: Annotated[str, pattern(r"^[\w./-]+\.html$", "an HTML file such as 404.html")] = Field(
         default="404.html", description="The page for a missing path (when not spa)."
     )
-    headers: SiteHeadersSpec = Field(default_factory=SiteHeadersSpec)
+    headers: SiteHeadersSpec = Field(default_factory=SiteHeadersSpec.model_construct)
     waf: bool | None = Field(default=None, description="A managed web ACL in front (production default).")
     price_class: Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"] = Field(
         default="PriceClass_100", description="CloudFront's edge locations: 100 is North America and Europe."

@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pulumi
-
 from muon.components.attached import CONTRACT_OUTPUT, CONTRACT_VERSION
 from muon.components.context import AwsContext
 from muon.stacks.definition import AttachSpec, ServiceSpec
 from muon.stacks.errors import DefinitionError
-from muon.stacks.facts import Facts, RuleClaim
+from muon.stacks.facts import Facts, RuleClaim, StackReference
 
 STAND_IN = "*"
 """The offline plan's stand-in contract answers for any environment under this key."""
@@ -19,7 +17,7 @@ STAND_IN = "*"
 
 @dataclass(frozen=True)
 class Platform:
-    reference: pulumi.StackReference
+    reference: StackReference
     reference_name: str
     entry: dict[str, Any]
     """The platform stack's contract entry for this environment, values read."""
@@ -73,10 +71,11 @@ def check_shared_priorities(
     priorities: dict[str, int],
     claims: tuple[RuleClaim, ...],
     source: str,
+    ours: str,
 ) -> None:
     """On a listener other projects share, each of this project's priorities must be free or
-    this stack's own: a rule another stack made there is one error naming that stack."""
-    ours = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    this stack's own (``ours``: ``project/stack``): a rule another stack made there is one error
+    naming that stack."""
     held = {claim.priority: claim for claim in claims}
     for service, priority in priorities.items():
         claim = held.get(priority)
@@ -112,10 +111,11 @@ def check_shared_patterns(
     services: dict[str, ServiceSpec],
     claims: tuple[RuleClaim, ...],
     source: str,
+    ours: str,
 ) -> None:
     """A path (for the same hosts) or a host (with no path) another stack's rule already routes on
-    the shared listener is one error naming that stack: the lower priority would win silently."""
-    ours = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    the shared listener is one error naming that stack (``ours``: ``project/stack``, whose rules
+    are this stack's own): the lower priority would win silently."""
     for service, spec in services.items():
         if spec.kind != "web":
             continue

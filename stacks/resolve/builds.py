@@ -14,6 +14,7 @@ folder: provider/internal/context.go, ``filepath.Abs``), never absolute.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
 import os
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from muon.stacks.definition import BuildSpec, Definition
+from muon.stacks.definition.types import DOCKER_PLATFORMS
 from muon.stacks.errors import DefinitionError
 
 
@@ -31,6 +33,8 @@ class BuildPlan:
     dockerfile: Path
     target: str | None
     args: dict[str, str]
+    platform: str = "linux/amd64"
+    """``docker build --platform``: the service's (``DOCKER_PLATFORMS``)."""
 
     @property
     def tag(self) -> str:
@@ -53,6 +57,8 @@ def build_plans(definition: Definition, base_dir: Path, source: str) -> dict[str
         if service.build is None:
             continue
         plan, problem = _plan(name, service.build, base_dir, f"{source}: services.{name}.build")
+        if plan is not None:
+            plan = dataclasses.replace(plan, platform=DOCKER_PLATFORMS[service.platform])
         if problem:
             problems.append(problem)
         elif plan is not None:
@@ -84,6 +90,8 @@ def source_digest(plan: BuildPlan) -> str:
     for key, value in sorted(plan.args.items()):
         digest.update(f"arg {key}={value}\n".encode())
     digest.update(f"target {plan.target or ''}\n".encode())
+    if plan.platform != "linux/amd64":  # another architecture is another image (x86 tags unchanged)
+        digest.update(f"platform {plan.platform}\n".encode())
     ignored = _ignore_patterns(plan.context)
     for path in _files(plan.context, ignored):
         digest.update(f"file {path.relative_to(plan.context).as_posix()}\n".encode())

@@ -15,8 +15,10 @@ import json
 import re
 from collections.abc import Callable
 
-from muon.stacks.definition.function import HttpTrigger
-from muon.stacks.definition.service import PermissionSpec
+from muon.components.cluster import is_arm64
+from muon.stacks.definition.fields import SecretsManagerSpec, SecretSpec
+from muon.stacks.definition.function import FunctionSecretSpec, HttpTrigger
+from muon.stacks.definition.permissions import PermissionSpec
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.functions import queue_trigger_problems
 from muon.stacks.resolve.names import name_problems
@@ -139,6 +141,12 @@ def _statements_size(permissions: list[PermissionSpec]) -> int:
     return len(json.dumps(statements, separators=(",", ":")))
 
 
+def _secret_reference(reference: str | SecretSpec | SecretsManagerSpec | FunctionSecretSpec) -> str:
+    if isinstance(reference, str):
+        return reference
+    return reference.parameter if isinstance(reference, SecretSpec) else reference.secret
+
+
 def iam_policies_within_size(scope: Scope) -> list[str]:
     """A role's inline policy holds muon's statements and the definition's ``permissions`` (and
     each secret's parameter ARN, each queue's): together within IAM's 10,240 characters."""
@@ -153,14 +161,11 @@ def iam_policies_within_size(scope: Scope) -> list[str]:
             *service.secrets.values(),
             *(r for s in service.sidecars.values() for r in s.secrets.values()),
         ]
-        secrets = sum(
-            PER_PARAMETER + len(reference if isinstance(reference, str) else reference.parameter)
-            for reference in declared
-        )
+        secrets = sum(PER_PARAMETER + len(_secret_reference(reference)) for reference in declared)
         roles.append((f"services.{name}.secrets", OWN_STATEMENTS + secrets, "execution"))
     for name, function in definition.functions.items():
         queues = sum(1 for t in function.triggers if t.type == "queue")
-        secrets = sum(PER_PARAMETER + len(reference) for reference in function.secrets.values())
+        secrets = sum(PER_PARAMETER + len(_secret_reference(r)) for r in function.secrets.values())
         size = OWN_STATEMENTS + PER_QUEUE * queues + secrets + _statements_size(function.permissions)
         roles.append((f"functions.{name}.permissions", size, "function"))
     for where, size, role in roles:
@@ -173,6 +178,45 @@ def iam_policies_within_size(scope: Scope) -> list[str]:
     return problems
 
 
+def services_match_hosts(scope: Scope) -> list[str]:
+    """On an EC2 cluster, a service's platform is its hosts' architecture (Graviton types are arm64):
+    ECS places a task only on a host of its architecture, and an image of the other one does not
+    start (ECS developer guide, "Amazon ECS task definitions for 64-bit ARM workloads"). Fargate runs
+    either."""
+    problems = []
+    for env in scope.environments:
+        if env.provider != "ec2":
+            continue  # Fargate, or an attached environment (its platform's hosts, unknown here)
+        instance_type = scope.definition.environments[env.name].cluster.instance_type
+        hosts = "linux/arm64" if is_arm64(instance_type) else "linux/x86_64"
+        for name, service in scope.definition.services.items():
+            if service.platform != hosts:
+                problems.append(
+                    f"{scope.source}: services.{name}.platform: {service.platform}, but environment "
+                    f"{env.name}'s EC2 hosts ({instance_type}) are {hosts}; give the service "
+                    f"platform: {hosts} or the environment hosts of its architecture (Graviton types such "
+                    "as t4g, m7g are arm64)"
+                )
+    return problems
+
+
+def pipeline_builds_one_platform(scope: Scope) -> list[str]:
+    """The pipeline builds every image in one CodeBuild project, on an x86 or an ARM host: the
+    services it builds share one platform (an image is built natively, never under emulation)."""
+    if not scope.pipeline:
+        return []
+    built = {n: s.platform for n, s in scope.definition.services.items() if s.image is None}
+    if len(set(built.values())) < 2:
+        return []
+    arm = sorted(n for n, p in built.items() if p == "linux/arm64")
+    x86 = sorted(n for n, p in built.items() if p != "linux/arm64")
+    return [
+        f"{scope.source}: services.{arm[0]}.platform: linux/arm64 beside linux/x86_64 services "
+        f"({', '.join(x86)}); the pipeline builds every image on one CodeBuild host: give its services "
+        "one platform"
+    ]
+
+
 CHECKS: list[Check] = [
     unique_hosts,
     merged_tags_within_50,
@@ -183,6 +227,8 @@ CHECKS: list[Check] = [
     arns_in_stack_region,
     paths_inside_project,
     function_handlers_exist,
+    services_match_hosts,
+    pipeline_builds_one_platform,
 ]
 """Every rule across surfaces; a new one is added here, with its own tests (tests/test_checks.py)."""
 

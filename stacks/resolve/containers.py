@@ -10,8 +10,9 @@ from muon.components.registry import repository_arn_of
 from muon.components.service_args import ContainerHealthCheck, LogRouting, Sidecar
 from muon.components.service_containers import ROUTER_MEMORY
 from muon.stacks.definition import ServiceSpec
-from muon.stacks.definition.fields import SecretReference
+from muon.stacks.definition.fields import SecretReference, SecretsManagerSpec
 from muon.stacks.errors import DefinitionError
+from muon.stacks.resolve.secrets_manager import managed_secret
 
 if TYPE_CHECKING:
     from muon.stacks.resolve.services import ServiceSetting
@@ -47,6 +48,17 @@ def plan_sidecars(
     for name, sidecar in spec.sidecars.items():
         where = f"services.{service}.sidecars.{name}"
         secrets, keys = secrets_of(sidecar.secrets, f"{where}.secrets")
+        managed = {
+            variable: managed_secret(
+                declared,
+                setting.context,
+                environment=setting.environment,
+                service=service,
+                where=f"{setting.source}: {where}.secrets.{variable}",
+            )
+            for variable, declared in sidecar.secrets.items()
+            if isinstance(declared, SecretsManagerSpec)
+        }
         values = _values(spec, name, setting.environment)
         for variable, value in values.items():
             check_value(value, f"{where}.environment.{variable}")
@@ -62,6 +74,7 @@ def plan_sidecars(
                 environment=dict(values),
                 secrets=secrets,
                 secret_keys=keys,
+                managed_secrets=managed,
                 cpu=sidecar.cpu,
                 memory=sidecar.memory,
                 health_check=ContainerHealthCheck(

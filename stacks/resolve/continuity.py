@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from muon.components.backup import BackupRule, ContinuityArgs, RestoreTest
 from muon.components.context import AwsContext
-from muon.stacks.definition.environment import ContinuitySpec
+from muon.stacks.definition.continuity import ContinuitySpec
 from muon.stacks.definition.fields import Tier
 from muon.stacks.errors import DefinitionError
 

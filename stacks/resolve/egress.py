@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from muon.components.nat_instance import NAT_INSTANCE_TYPE, NAT_INSTANCE_VOLUME_GB
-from muon.components.network import BASE_INTERFACE_ENDPOINTS, NatStrategy
+from muon.components.network import BASE_INTERFACE_ENDPOINTS
+from muon.components.network_args import NatStrategy
 from muon.plan.prices import RegionPrices, priced_regions, prices_for, usage_for
 
 FALLBACK_REGION = "us-east-1"

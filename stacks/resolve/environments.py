@@ -5,13 +5,14 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from muon.components.cluster import EC2_AGENT_ENDPOINTS, ClusterArgs, is_arm64
+from muon.components.cluster import EC2_AGENT_ENDPOINTS, ClusterArgs
 from muon.components.context import AwsContext
 from muon.components.domain import DomainArgs
 from muon.components.environment import EnvironmentArgs
 from muon.components.firewall import COUNTABLE_RULES
 from muon.components.load_balancer import LoadBalancerArgs
-from muon.components.network import BASE_INTERFACE_ENDPOINTS, ExistingNetwork, NatStrategy, NetworkArgs
+from muon.components.network import BASE_INTERFACE_ENDPOINTS
+from muon.components.network_args import ExistingNetwork, NatStrategy, NetworkArgs
 from muon.components.topic import chatbot_problem
 from muon.stacks.definition import ClusterProvider, EnvironmentSpec, Tier, tier_of
 from muon.stacks.definition.environment import ClusterSpec, NetworkSpec
@@ -33,16 +34,8 @@ class Egress:
 
 
 def _provider(name: str, cluster: ClusterSpec, defaults: TierDefaults, source: str) -> ClusterProvider:
-    provider = cluster.provider or defaults.provider
-    if provider == "ec2" and is_arm64(cluster.instance_type):
-        raise DefinitionError(
-            [
-                f"{source}: environments.{name}.cluster.instanceType: {cluster.instance_type} is a Graviton "
-                "(arm64) type, but muon builds and runs images for linux/amd64; choose an x86 type "
-                "such as t3.large or m7i.large"
-            ]
-        )
-    return provider
+    # Graviton hosts run the services whose platform is linux/arm64 (checks.services_match_hosts).
+    return cluster.provider or defaults.provider
 
 
 def _egress(

@@ -1,24 +1,17 @@
-"""From ``functions.<name>`` of the definition to a Function's arguments, per environment."""
+"""``functions.<name>`` of the definition, per environment: its host, its triggers' queues, its
+deployment by tier (``stacks/wiring/edge.py`` makes the Function's arguments)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pulumi
-
 from muon.components.context import AwsContext
-from muon.components.function import Function, FunctionArgs, HttpRoute
-from muon.components.service_args import EnvironmentWiring, Permission, QueueAccess
-from muon.stacks.definition.fields import Tier
+from muon.components.service_args import ManagedSecret
+from muon.stacks.definition.fields import SecretsManagerSpec, Tier
 from muon.stacks.definition.function import (
-    DEPLOYMENTS,
-    AlexaSkillTrigger,
+    FunctionSecretSpec,
     FunctionSpec,
-    HttpTrigger,
     QueueTrigger,
-    ScheduleTrigger,
 )
-from muon.stacks.resolve.services import INCIDENT_DEFAULTS, parameter_arn
+from muon.stacks.resolve.secrets_manager import managed_secret
 from muon.stacks.resolve.sites import host_on_domain
 
 DEFAULT_DEPLOYMENT: dict[Tier, str] = {"development": "allAtOnce", "production": "canary10Percent5Minutes"}
@@ -65,87 +58,21 @@ def function_hosts(
     }
 
 
-def function_args(
-    name: str,
-    spec: FunctionSpec,
-    *,
-    environment: str,
-    tier: Tier,
-    context: AwsContext,
-    wiring: EnvironmentWiring,
-    queues: dict[str, QueueAccess],
-    project_dir: Path,
-    host: str | None,
-    tags: dict[str, str],
-) -> FunctionArgs:
-    triggers = spec.triggers
-    own_queue = next((t for t in triggers if isinstance(t, QueueTrigger) and t.worker is None), None)
-    return FunctionArgs(
-        context=context,
-        name=f"{context.namespace}-{environment}-{name}",
-        code=pulumi.FileArchive(str(project_dir / spec.source)) if spec.source is not None else None,
-        image=spec.image,
-        runtime=spec.runtime,
-        handler=spec.handler,
-        memory=spec.memory,
-        timeout=spec.timeout,
-        architecture=spec.architecture,
-        deployment_config=DEPLOYMENTS[spec.deployment or DEFAULT_DEPLOYMENT[tier]],
-        key_arn=wiring.key_arn,
-        alarm_topic_arn=wiring.alarm_topic_arn,
-        log_retention_days=wiring.log_retention_days,
-        error_rate_percent=INCIDENT_DEFAULTS[tier][0],
-        environment=dict(spec.environment),
-        parameters={k: parameter_arn(context, v) for k, v in spec.secrets.items()},
-        permissions=tuple(Permission(tuple(p.actions), tuple(p.resources)) for p in spec.permissions),
-        tracing=spec.tracing,
-        reserved_concurrency=spec.reserved_concurrency,
-        http_routes=tuple(HttpRoute(t.method, t.path) for t in triggers if isinstance(t, HttpTrigger)),
-        schedules=tuple((t.schedule, t.timezone) for t in triggers if isinstance(t, ScheduleTrigger)),
-        queues=tuple(
-            (queues[t.worker], t.batch_size, t.window)
-            for t in triggers
-            if isinstance(t, QueueTrigger) and t.worker
-        ),
-        own_queue_batch=own_queue.batch_size if own_queue else None,
-        own_queue_window=own_queue.window if own_queue else None,
-        alexa_skill_ids=tuple(t.skill_id for t in triggers if isinstance(t, AlexaSkillTrigger)),
-        host=host,
-        zone_id=wiring.zone_id,
-        tags={**tags, "muon:function": name},
-    )
-
-
-def environment_functions(
-    environment: str,
-    functions: dict[str, FunctionSpec],
-    tier: Tier,
-    context: AwsContext,
-    wiring: EnvironmentWiring,
-    queues: dict[str, QueueAccess],
-    project_dir: Path,
-    hosts: dict[str, str | None],
-    tags: dict[str, str],
-    parent: pulumi.Resource,
-) -> dict[str, Function]:
-    """Every function of the definition in ``environment``, by name (``hosts``: from
-    ``function_hosts``)."""
+def function_secrets(
+    name: str, spec: FunctionSpec, environment: str, context: AwsContext
+) -> dict[str, ManagedSecret]:
+    """The Secrets Manager secrets the function reads, by variable (their names' placeholders and
+    their region were checked with the definition: nothing here can fail)."""
     return {
-        name: Function(
-            f"{environment}-{name}",
-            function_args(
-                name,
-                spec,
-                environment=environment,
-                tier=tier,
-                context=context,
-                wiring=wiring,
-                queues=queues,
-                project_dir=project_dir,
-                host=hosts[name],
-                tags=tags,
+        variable: managed_secret(
+            SecretsManagerSpec.model_construct(
+                secret=declared.secret, key=declared.key, json_key=None, version_stage=None, version_id=None
             ),
-            opts=pulumi.ResourceOptions(parent=parent),
+            context,
+            environment=environment,
+            service=name,
+            where=f"functions.{name}.secrets.{variable}",
         )
-        for name, spec in functions.items()
+        for variable, declared in spec.secrets.items()
+        if isinstance(declared, FunctionSecretSpec)
     }

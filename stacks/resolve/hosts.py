@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from muon.components.cluster import AMI_PARAMETER
+from muon.components.cluster import AMI_PARAMETER, ARM64_AMI_PARAMETER
 from muon.stacks.errors import DefinitionError
 from muon.stacks.facts import Facts
 
@@ -14,7 +14,9 @@ RESOLVE_PREFIX = "resolve:ssm:"
 """EC2's own way of naming a parameter for an AMI (launch templates, RunInstances): taken as the name."""
 
 
-def host_image(image_id: str | None, *, where: str, region: str, facts: Facts) -> tuple[str, str | None]:
+def host_image(
+    image_id: str | None, *, where: str, region: str, facts: Facts, arm64: bool = False
+) -> tuple[str, str | None]:
     """(AMI id, warning): ``cluster.imageId`` as given when it is an AMI id, else the AMI the Parameter
     Store name holds (AWS's ECS-optimized Amazon Linux 2023 by default), read at each deploy so a new
     AMI makes a new launch template version and an instance refresh.
@@ -26,7 +28,8 @@ def host_image(image_id: str | None, *, where: str, region: str, facts: Facts) -
     """
     if image_id is not None and AMI_ID.match(image_id):
         return image_id, None
-    name = (image_id or AMI_PARAMETER).removeprefix(RESOLVE_PREFIX)
+    default = ARM64_AMI_PARAMETER if arm64 else AMI_PARAMETER  # Graviton hosts boot the arm64 AMI
+    name = (image_id or default).removeprefix(RESOLVE_PREFIX)
     from muon.plan.offline import active_mocks
 
     mocks = active_mocks()

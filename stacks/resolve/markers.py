@@ -20,7 +20,7 @@ def marked(
 ) -> Iterator[tuple[Path, Any, Marker]]:
     """(path, value, marker) for every value under ``value`` whose declared type carries a
     ``kind`` marker; paths use the YAML's keys (camelCase aliases)."""
-    marker, inner = _unwrap(annotation, kind)
+    marker, inner = _unwrap(annotation, kind, value)
     # pydantic keeps a field's own Annotated[...] metadata apart from its annotation.
     marker = marker or next((m for m in metadata if isinstance(m, kind)), None)
     if marker is not None and value is not None:
@@ -39,9 +39,16 @@ def marked(
             yield from marked(item, kind, item_type, (*path, index))
 
 
-def _unwrap(annotation: Any, kind: type[Marker]) -> tuple[Marker | None, Any]:
-    """The ``kind`` marker of ``annotation`` (through ``Annotated`` and ``X | None``), and the
-    type under it."""
+def _accepts(member: Any, value: Any) -> bool:
+    while typing.get_origin(member) is typing.Annotated:
+        member = typing.get_args(member)[0]
+    base = typing.get_origin(member) or member
+    return isinstance(base, type) and isinstance(value, base)
+
+
+def _unwrap(annotation: Any, kind: type[Marker], value: Any = None) -> tuple[Marker | None, Any]:
+    """The ``kind`` marker of ``annotation`` (through ``Annotated``, ``X | None``, and the one member
+    of a union ``value`` is an instance of: a secret's name or its ``{…}`` form), and the type under it."""
     found: Marker | None = None
     while annotation is not None:
         origin = typing.get_origin(annotation)
@@ -50,6 +57,8 @@ def _unwrap(annotation: Any, kind: type[Marker]) -> tuple[Marker | None, Any]:
             annotation = typing.get_args(annotation)[0]
         elif origin in (typing.Union, types.UnionType):
             members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                members = [m for m in members if _accepts(m, value)]
             if len(members) != 1:
                 return found, annotation
             annotation = members[0]

@@ -12,6 +12,10 @@ has exactly one owner:
   environment's certificate (the apex and ``*.apex``) validates with the apex's record. A
   service whose ``hosts`` list the apex is routed there through that same record (no record of
   its own);
+- every load balancer beside the first (services' ``loadBalancer``) owns ``<name>.<apex>``, its
+  alias (the environment's certificate covers ``*.apex``); a service behind it may list that name
+  in ``hosts`` (routed through that record), and none behind it may list the apex, which points at
+  the first load balancer;
 - every other service host, every site's and function's ``host`` is its own name, with its own
   records (a site's or function's certificate validates with that name's record).
 """
@@ -33,10 +37,16 @@ def name_claims(
     """(full name, the definition key that claims it), the environment's apex first."""
     apex_key = f"environments.{env_name}.attach" if attached else f"environments.{env_name}.domain"
     claims = [(domain, apex_key)]
+    balancers: dict[str, str] = {}  # a load balancer's name on the domain → its first service
     for service, spec in definition.services.items():
+        if spec.kind == "web" and spec.load_balancer is not None:
+            balancers.setdefault(f"{spec.load_balancer}.{domain}", service)
+    claims += [(name, f"services.{service}.loadBalancer") for name, service in balancers.items()]
+    for service, spec in definition.services.items():
+        own = f"{spec.load_balancer}.{domain}" if spec.load_balancer else domain
         for index, host in enumerate(spec.hosts):
             name = full_name(host, domain)
-            if name != domain:  # the apex: routed through the environment's own record
+            if name != own:  # its load balancer's own name: routed through that record
                 claims.append((name, f"services.{service}.hosts[{index}]"))
     for site, site_spec in definition.sites.items():
         if site_spec.host is not None:
@@ -60,6 +70,8 @@ def name_problems(
             first = owners[name]
             if name == domain:
                 what = "the environment's apex (its load balancer's alias and its certificate's validation)"
+            elif first.endswith(".loadBalancer"):
+                what = "the name of a load balancer beside the first (its alias record); rename one"
             elif first.startswith("services.") and key.startswith("services."):
                 # The load balancer may route one name to several services: by hostPatterns,
                 # which make no record.

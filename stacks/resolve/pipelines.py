@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
 from pathlib import Path
-
-import pulumi
-from pulumi.runtime.sync_await import _sync_await
 
 from muon.components.attached import CONTRACT_OUTPUT
 from muon.components.buildspecs import ImageTarget
@@ -28,7 +26,9 @@ from muon.components.registry import RegistryArgs
 from muon.components.topic import chatbot_problem
 from muon.stacks.definition import Definition, MigrateSpec, PipelineSpec
 from muon.stacks.definition.settings import StackSettings, read_stack_file
+from muon.stacks.definition.types import DOCKER_PLATFORMS
 from muon.stacks.errors import DefinitionError
+from muon.stacks.facts import Facts
 from muon.stacks.resolve.attach import STAND_IN
 from muon.stacks.resolve.muon_source import package_source
 
@@ -154,11 +154,19 @@ def built_services(definition: Definition) -> list[str]:
 
 
 def image_target(service: str, definition: Definition, definition_source: str, namespace: str) -> ImageTarget:
-    """How the pipeline builds a service: ``pipeline.images``, else its ``build``, else the root."""
-    spec = definition.pipeline
-    assert spec is not None
+    """How the pipeline builds a service: ``pipeline.images``, else its ``build``, else the root;
+    for the service's platform."""
     repository = f"{namespace}/{service}"
     test = definition.services[service].image_test
+    target = _image_target(service, definition, definition_source, repository, test)
+    return dataclasses.replace(target, platform=DOCKER_PLATFORMS[definition.services[service].platform])
+
+
+def _image_target(
+    service: str, definition: Definition, definition_source: str, repository: str, test: str | None
+) -> ImageTarget:
+    spec = definition.pipeline
+    assert spec is not None
     if service in spec.images:
         image = spec.images[service]
         return ImageTarget(service, image.dockerfile, image.context, repository, image.target, test=test)
@@ -208,7 +216,11 @@ def pipeline_args(
     stack: str,
     project_dir: Path,
     tags: dict[str, str],
+    facts: Facts,
+    organization: str | None,
 ) -> PipelineArgs:
+    """``organization``: the Pulumi organization the stacks belong to (an environment stack's
+    contract is read by its full name)."""
     spec = definition.pipeline
     assert spec is not None
     assert settings.backend is not None
@@ -253,7 +265,15 @@ def pipeline_args(
                 test=stage.test,
                 role_arn=stage.role_arn,
                 migrate=migrate_variable(stage.migrate, index, settings.definition),
-                test_network=test_network(definition, index, stack, settings.definition),
+                test_network=test_network(
+                    definition,
+                    index,
+                    stack,
+                    settings.definition,
+                    facts,
+                    # A DIY backend's stacks (s3://) belong to the organization named "organization".
+                    owner=f"{organization or 'organization'}/{project}",
+                ),
             )
             for index, ((env, stack), stage) in enumerate(zip(stages, spec.stages, strict=True))
         ),
@@ -331,7 +351,9 @@ def migrate_variable(migrate: MigrateSpec | None, index: int, source: str) -> st
     return value
 
 
-def test_network(definition: Definition, index: int, stack: str, source: str) -> TestNetwork | None:
+def test_network(
+    definition: Definition, index: int, stack: str, source: str, facts: Facts, *, owner: str
+) -> TestNetwork | None:
     """A stage whose environment's load balancer is internal runs its test in that environment's VPC
     (its private subnets, under the group the load balancer admits), read from the environment
     stack's contract before anything is declared. CodeBuild joins a VPC of its own account only."""
@@ -349,21 +371,13 @@ def test_network(definition: Definition, index: int, stack: str, source: str) ->
                 "drop test"
             ]
         )
-    # A DIY backend's stacks (s3://) belong to the organization named "organization".
-    name = f"{pulumi.get_organization() or 'organization'}/{pulumi.get_project()}/{stack}"
+    name = f"{owner}/{stack}"
     missing = (
         f"{where}: environment {stage.environment}'s load balancer is internal, so its test runs in its "
         f"VPC, which stack {name} does not export yet: `pulumi up -s {stack}` with this muon before the "
         "delivery stack"
     )
-    reference = pulumi.StackReference(f"pipeline-test-{stage.environment}", stack_name=name)
-    try:
-        # Read now, as attaching to a platform does (the SDK's blocking read): a project's settings
-        # come from what the environment stack exports, which no Output can decide.
-        details = _sync_await(reference.get_output_details(CONTRACT_OUTPUT))
-    except Exception:  # an unknown stack arrives as the engine's plain error
-        raise DefinitionError([missing]) from None
-    document = details.value if details.value is not None else details.secret_value
+    document = facts.stack_output(f"pipeline-test-{stage.environment}", name, CONTRACT_OUTPUT)
     environments = document.get("environments", {}) if isinstance(document, dict) else {}
     entry = environments.get(stage.environment) or environments.get(STAND_IN) or {}
     if not entry.get("testSecurityGroupId"):

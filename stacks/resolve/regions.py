@@ -20,6 +20,7 @@ WHY = {
     "codestar-connections": "a pipeline's source action runs in the pipeline's region",
     "codeconnections": "a pipeline's source action runs in the pipeline's region",
     "ssm": "the function reads its parameters by name, in its own region",
+    "secretsmanager": "the function reads its secrets in its own region",
 }
 
 

@@ -4,7 +4,8 @@
 definition, roles, target group, alarms and log group are the new service's, and AWS replaces
 those whose name cannot change in place (none holds data but the log group, which a production
 environment retains) — while every resource muon composed for it moves to its new Pulumi name
-through an alias (``components/moving.py``), and what holds data keeps its AWS name: the database
+through an alias (``components/moving.py``, by ``stacks/wiring/services.py``'s
+``service_moved``), and what holds data keeps its AWS name: the database
 (its cluster and instance identifiers force a replacement in the provider), its password parameter
 (its name too), its log exports (named after the cluster), the worker's queue (its name forces a
 replacement, and the messages in it would go with it). Those names come from ``formerly`` for as
@@ -26,9 +27,6 @@ URNs and the stack's outputs keep the old one.
 
 from __future__ import annotations
 
-import pulumi
-
-from muon.components.moving import moved_options
 from muon.stacks.definition import Definition, ServiceSpec
 from muon.stacks.definition.settings import StackSettings
 
@@ -82,13 +80,6 @@ def deployed_as(definition: Definition, settings: StackSettings) -> tuple[Defini
 def environment_renames(definition: Definition) -> dict[str, str]:
     """New name → the name it is deployed under, for every renamed environment."""
     return {name: spec.formerly for name, spec in definition.environments.items() if spec.formerly}
-
-
-def service_moved(environment: str, name: str, spec: ServiceSpec) -> pulumi.ResourceOptions:
-    """Options for each component composed for a service (its Service, Database, WorkerQueue,
-    image build): aliases to where it was before ``formerly``'s rename; none otherwise."""
-    former = f"{environment}-{spec.formerly}" if spec.formerly else None
-    return moved_options(f"{environment}-{name}", former)
 
 
 def rename_notes(original: Definition, environments: list[str]) -> list[str]:

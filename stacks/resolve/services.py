@@ -1,36 +1,33 @@
-"""From a service of the definition, in one environment, to the Service component's arguments:
-``plan_service`` decides and checks everything before any resource exists; ``service_args``
-assembles the arguments from that plan and the environment's resources, and checks nothing."""
+"""A service of the definition, in one environment: ``plan_service`` decides and checks
+everything before any resource exists; ``stacks/wiring/services.py`` assembles the Service's
+arguments from that plan and the environment's resources, and checks nothing."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
-
-import pulumi
+from dataclasses import dataclass
 
 from muon.components.context import AwsContext
-from muon.components.registry import repository_arn_of
 from muon.components.scaling import ScalingConfig, Schedule, Step, StepPolicy
 from muon.components.service_args import (
     ContainerHealthCheck,
-    DatabaseAccess,
-    EnvironmentWiring,
     IncidentThresholds,
-    Permission,
-    ServiceArgs,
+    ManagedSecret,
     Sidecar,
     TargetHealthCheck,
     fargate_size_problem,
 )
 from muon.components.service_containers import TRACING_VARIABLES
 from muon.stacks.definition import DatabaseSpec, ScalingSpec, ServiceKind, ServiceSpec, StepPolicySpec, Tier
-from muon.stacks.definition.fields import SecretReference
+from muon.stacks.definition.fields import SecretReference, SecretsManagerSpec, SecretSpec
 from muon.stacks.errors import DefinitionError
-from muon.stacks.resolve.containers import log_routing, plan_sidecars
+from muon.stacks.resolve.containers import plan_sidecars
 from muon.stacks.resolve.routing import service_hosts
-from muon.stacks.resolve.workloads import WorkloadWiring, queue_variable_names, queue_variables
+from muon.stacks.resolve.secrets_manager import managed_secrets
+from muon.stacks.resolve.storage import storage_variable_names
+from muon.stacks.resolve.traffic import target_tracking
+from muon.stacks.resolve.workloads import queue_variable_names
 
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 ENVIRONMENT_PLACEHOLDERS = ("Environment", "ServiceName", "Region", "AccountId", "LoadBalancerUrl")
@@ -47,15 +44,6 @@ PASSWORD_PLACEHOLDER = "${DatabaseMasterPassword}"
 CONTAINER_DEFINITION_BUDGET = 60_000
 """Characters of variables and secrets a task definition may carry: RegisterTaskDefinition takes
 64 KiB in all, and muon's own container settings need the rest."""
-
-
-@dataclass(frozen=True)
-class DatabaseWiring:
-    """The service's database, as its variables and its access."""
-
-    placeholders: dict[str, pulumi.Input[str]]
-    access: DatabaseAccess
-    iam_authentication: bool
 
 
 MIN_TASKS = {"development": 1, "production": 2}
@@ -83,6 +71,8 @@ class ServicePlan:
     secret_keys: dict[str, str]
     """A secret's own KMS key (``secrets.<name>.key``), by variable name: decrypt is granted on it."""
     """Variable → Parameter Store ARN (the database password's included), in the order set."""
+    managed_secrets: dict[str, ManagedSecret]
+    """Variable → a Secrets Manager secret (``secrets.<name>.secret``)."""
     values: tuple[tuple[str, str], ...]
     """Plain variables the definition sets (name, value with its ``${placeholders}``), in order."""
     defined: frozenset[str]
@@ -136,20 +126,6 @@ def check_placeholders(value: str, known: tuple[str, ...], where: str, source: s
         raise DefinitionError([f"{source}: {where}: unknown placeholder ${{{name}}}; {hint}"])
 
 
-def substitute(value: str, values: dict[str, pulumi.Input[str]]) -> pulumi.Input[str]:
-    """``jdbc:mysql://${DatabaseEndpointAddress}/...`` with each ``${Name}`` replaced (checked
-    before: every name is in ``values``)."""
-    names = PLACEHOLDER.findall(value)
-    if not names:
-        return value
-
-    def replace(resolved: list[object]) -> str:
-        remaining = iter(resolved)
-        return PLACEHOLDER.sub(lambda _: str(next(remaining)), value)
-
-    return pulumi.Output.all(*[values[name] for name in names]).apply(replace)
-
-
 def _policy(spec: StepPolicySpec) -> StepPolicy:
     return StepPolicy(
         steps=tuple(Step(at=s.at, change=s.change) for s in spec.steps),
@@ -170,6 +146,7 @@ def scaling_config(spec: ScalingSpec, tier: Tier, kind: ServiceKind = "web") -> 
         scale_out=_policy(spec.scale_out),
         scale_in=_policy(spec.scale_in),
         schedules=tuple(Schedule(s.name, s.schedule, s.min, s.max, s.timezone) for s in spec.schedules),
+        target_tracking=target_tracking(spec.target_tracking),
     )
 
 
@@ -185,28 +162,16 @@ def _task_size(service: str, spec: ServiceSpec, setting: ServiceSetting) -> tupl
     return cpu, memory
 
 
-def secret_key(key_arn: str, context: AwsContext, where: str) -> str:
-    """The KMS key a declared secret is encrypted with: Parameter Store encrypts and decrypts a
-    SecureString with a key of its own region (KMS keys are regional), in the stack's partition."""
-    _, partition, _, region, _ = key_arn.split(":", 4)
-    if (partition, region) != (context.partition, context.region):
-        raise DefinitionError(
-            [
-                f"{where}: the key is in {region} ({partition}); the stack's parameters are in "
-                f"{context.region} ({context.partition}), where Parameter Store decrypts only with a key "
-                "of that region"
-            ]
-        )
-    return key_arn
-
-
 def declared_secrets(
     service: str, declared_secrets: dict[str, SecretReference], setting: ServiceSetting, where: str
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """A container's ``secrets:`` (``where`` names them) as Parameter Store ARNs, and the KMS keys
-    of those that name one."""
+    """A container's Parameter Store ``secrets:`` (``where`` names them) as ARNs, and the KMS keys
+    of those that name one (a key's region and partition are checked with every ARN,
+    resolve/checks.py). The Secrets Manager form is secrets_manager.py's."""
     secrets, keys = {}, {}
     for name, declared in declared_secrets.items():
+        if isinstance(declared, SecretsManagerSpec):
+            continue  # secrets_manager.py
         reference = declared if isinstance(declared, str) else declared.parameter
         resolved = reference.replace("${Environment}", setting.environment).replace("${ServiceName}", service)
         if "${" in resolved or "}" in resolved:
@@ -217,8 +182,8 @@ def declared_secrets(
                 ]
             )
         secrets[name] = parameter_arn(setting.context, resolved)
-        if not isinstance(declared, str):
-            keys[name] = secret_key(declared.key, setting.context, f"{setting.source}: {where}.{name}.key")
+        if isinstance(declared, SecretSpec):
+            keys[name] = declared.key
     return secrets, keys
 
 
@@ -265,6 +230,14 @@ def _check_variables(
                 "64 KiB: keep large values in Parameter Store or a file"
             ]
         )
+    for name, owner in storage_variable_names(services[service]).items():
+        if name in chosen:
+            raise DefinitionError(
+                [
+                    f"{setting.source}: {chosen[name][1]}: muon sets {name} (the name of "
+                    f"services.{service}.{owner}); choose another name"
+                ]
+            )
     tracing = list(TRACING_VARIABLES) if services[service].tracing else []
     for name in [*queue_variable_names(service, services), *tracing]:
         if name in chosen:
@@ -294,6 +267,13 @@ def plan_service(
     )
     secrets = _secrets(service, spec, setting, password_parameter)
     _, secret_keys = declared_secrets(service, spec.secrets, setting, f"services.{service}.secrets")
+    managed = managed_secrets(
+        dict(spec.secrets),
+        setting.context,
+        environment=setting.environment,
+        service=service,
+        source=setting.source,
+    )
     sidecars = plan_sidecars(
         service,
         spec,
@@ -303,7 +283,9 @@ def plan_service(
         lambda value, where: check_placeholders(value, ENVIRONMENT_PLACEHOLDERS, where, setting.source),
     )
     chosen = _chosen_values(service, spec, setting.environment)
-    _check_variables(service, chosen, secrets, services, setting)
+    _check_variables(
+        service, chosen, {**secrets, **{n: m.value_from for n, m in managed.items()}}, services, setting
+    )
     known = (*ENVIRONMENT_PLACEHOLDERS, *database_placeholder_names(spec.database))
     values = []
     for name, (value, where) in chosen.items():
@@ -324,6 +306,7 @@ def plan_service(
         hosts=service_hosts(service, spec, setting.domain, setting.source),
         secrets=secrets,
         secret_keys=secret_keys,
+        managed_secrets=managed,
         values=tuple(values),
         defined=frozenset(chosen),
         deregistration_delay=(
@@ -339,32 +322,7 @@ def plan_service(
     )
 
 
-def environment_variables(
-    plan: ServicePlan,
-    placeholders: dict[str, pulumi.Input[str]],
-    wiring: EnvironmentWiring,
-    database: DatabaseWiring | None,
-    workload: WorkloadWiring,
-) -> dict[str, pulumi.Input[str]]:
-    """mu's database names (an application reads them without any ``environment:`` entry), the
-    environment's proxy unless set here, the queues' URLs, then the definition's own."""
-    variables: dict[str, pulumi.Input[str]] = (
-        {k: v for k, v in database.placeholders.items() if k != "DatabaseReaderEndpointAddress"}
-        if database is not None
-        else {}
-    )
-    for name, proxy in wiring.proxy_variables.items():
-        if name not in plan.defined:
-            variables[name] = proxy
-    variables |= queue_variables(workload)
-    if plan.spec.tracing is not None:
-        variables |= TRACING_VARIABLES
-    for name, value in plan.values:
-        variables[name] = substitute(value, placeholders)
-    return variables
-
-
-def _health_checks(spec: ServiceSpec) -> tuple[TargetHealthCheck, ContainerHealthCheck | None]:
+def health_checks(spec: ServiceSpec) -> tuple[TargetHealthCheck, ContainerHealthCheck | None]:
     health, container = spec.health_check, spec.container_health_check
     target = TargetHealthCheck(
         path=health.path,
@@ -382,84 +340,4 @@ def _health_checks(spec: ServiceSpec) -> tuple[TargetHealthCheck, ContainerHealt
         timeout=container.timeout,
         retries=container.retries,
         start_period=container.start_period,
-    )
-
-
-def service_args(
-    plan: ServicePlan,
-    *,
-    environment: str,
-    context: AwsContext,
-    wiring: EnvironmentWiring,
-    image: pulumi.Input[str] | None,
-    tags: dict[str, str],
-    database: DatabaseWiring | None = None,
-    image_repository_arn: pulumi.Input[str] | None = None,
-    workload: WorkloadWiring | None = None,
-) -> ServiceArgs:
-    """The Service's arguments from ``plan`` and the environment's resources: nothing left to
-    check. ``image_repository_arn``: where a locally built image lives; for a named image it is
-    read from the reference itself (None for registries other than ECR)."""
-    spec, workload = plan.spec, workload or WorkloadWiring()
-    placeholders: dict[str, pulumi.Input[str]] = {
-        "Environment": environment,
-        "ServiceName": plan.name,
-        "Region": context.region,
-        "AccountId": context.account_id,
-        "LoadBalancerUrl": wiring.load_balancer_url,
-        **(database.placeholders if database is not None else {}),
-    }
-    health_check, container_health_check = _health_checks(spec)
-    if image_repository_arn is None and isinstance(image, str):
-        image_repository_arn = repository_arn_of(image)
-    return ServiceArgs(
-        context=context,
-        environment=environment,
-        service=plan.name,
-        wiring=wiring,
-        scaling=plan.scaling,
-        image=image,
-        image_repository_arn=image_repository_arn,
-        port=spec.port,
-        cpu=plan.cpu,
-        memory=plan.memory,
-        priority=plan.priority,
-        path_patterns=tuple(spec.path_patterns),
-        host_patterns=tuple(spec.host_patterns),
-        hosts=plan.hosts,
-        protocol=spec.protocol,
-        environment_variables=environment_variables(plan, placeholders, wiring, database, workload),
-        secrets=dict(plan.secrets),
-        secret_keys=dict(plan.secret_keys),
-        health_check=health_check,
-        grace_period=spec.health_check.grace_period,
-        container_health_check=container_health_check,
-        readonly_root_filesystem=spec.readonly_root_filesystem,
-        user=spec.user,
-        command=tuple(spec.command or ()),
-        entry_point=tuple(spec.entry_point or ()),
-        exec_command=spec.exec_command,
-        deregistration_delay=plan.deregistration_delay,
-        minimum_healthy_percent=spec.deployment.minimum_healthy_percent,
-        maximum_percent=spec.deployment.maximum_percent,
-        desired_count=spec.desired_count if spec.desired_count is not None else plan.scaling.min_capacity,
-        permissions=tuple(Permission(tuple(p.actions), tuple(p.resources)) for p in spec.permissions),
-        database=database.access if database else None,
-        kind=spec.kind,
-        execution_role_arn=spec.roles.execution,
-        task_role_arn=spec.roles.task,
-        service_connect=workload.service_connect,
-        queue=workload.queue,
-        publishes_to=workload.publishes_to,
-        topics=workload.topics,
-        sidecars=tuple(
-            replace(s, environment={k: substitute(str(v), placeholders) for k, v in s.environment.items()})
-            for s in plan.sidecars
-        ),
-        depends_on=tuple(spec.depends_on.items()),
-        target_container=spec.target_container or "app",
-        logging=log_routing(spec),
-        tracing=spec.tracing is not None,
-        incident=plan.incident,
-        tags={**tags, "muon:service": plan.name},
     )

@@ -1,0 +1,604 @@
+"""`muon import copilot`: an AWS Copilot application becomes a muon definition and its stack files,
+every loss one stderr line (issue 34 item 1)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from muon.importers.copilot import convert_directory
+from muon.importers.copilot_shapes import SHAPES as WORKLOAD_SHAPES
+from muon.importers.copilot_values import schedule
+from muon.stacks.errors import DefinitionError
+from tests.conftest import render_definition_text, run_muon
+
+SAMPLE = Path(__file__).parent / "data" / "copilot" / "sample"
+SAMPLE_LOSSES = [
+    "copilot/environments/prod/manifest.yml: http.public.ssl_policy: ELBSecurityPolicy-TLS13-1-2-2021-06: not one "
+    "Security Hub's ELB.17 accepts; kept muon's ELBSecurityPolicy-TLS13-1-2-Res-2021-06 (docs/definition.md lists "
+    "the others)",
+    "copilot/api/addons/ledger.yml: Resources.ledgerDBCluster.Properties.EngineVersion: '16.4': muon starts from "
+    "its own default version of the engine; set services.<name>.database.version",
+    "copilot/api/addons/ledger.yml: Resources.ledgerDBCluster: Copilot injected the cluster's secret as a variable; "
+    "muon gives api the endpoint and password as its own (${DatabaseEndpointAddress}, ${DatabaseMasterPassword}: "
+    "docs/definition.md)",
+    "copilot/frontend/manifest.yml: sidecars: not converted: extra containers in the task (awaits muon's sidecars, "
+    "issue 34 item 3)",
+    "copilot/frontend/manifest.yml: publish: not converted: SNS topics; a worker's subscription is carried as its "
+    "queue's publishers (awaits muon's SNS publish/subscribe, issue 34 item 5)",
+    "copilot/frontend/manifest.yml: count.cpu_percentage: not converted: muon scales in steps (scale out at 80 %, "
+    "in at 30 %) until target tracking lands: review scaling.scaleOut/scaleIn (awaits muon's target-tracking "
+    "scaling, issue 34 item 7)",
+    "copilot/frontend/manifest.yml: http.stickiness: not converted: sticky sessions (awaits muon's per-service "
+    "stickiness, issue 34 item 7)",
+    "copilot/frontend/manifest.yml: environments.prod.count.cpu_percentage: not converted: muon scales in steps "
+    "(scale out at 80 %, in at 30 %) until target tracking lands: review scaling.scaleOut/scaleIn (awaits muon's "
+    "target-tracking scaling, issue 34 item 7)",
+    "copilot/frontend/addons/orders.yml: Resources.ordersTable (AWS::DynamoDB::Table): not converted: a DynamoDB "
+    "table the service owns (awaits muon's service-owned S3, DynamoDB and EFS storage, issue 34 item 4)",
+    "copilot/frontend/addons/orders.yml: Resources.ordersAccessPolicy (AWS::IAM::ManagedPolicy): not converted: "
+    "muon grants a service what its own resources need; other statements: services.<name>.permissions",
+    "copilot/frontend/addons/orders.yml: Outputs: Copilot injected each output as a variable; muon injects its own "
+    "resources' names",
+    "copilot/orders-worker/manifest.yml: subscribe.topics[0].filter_policy: not converted: SNS filter policies "
+    "(awaits muon's SNS publish/subscribe, issue 34 item 5)",
+    "copilot/orders-worker/manifest.yml: subscribe.topics: point to point: each topic's service may send to this "
+    "worker's queue (<WORKER>_QUEUE_URL) instead of publishing to a topic — the fan-out awaits muon's SNS "
+    "publish/subscribe",
+    "copilot/report/manifest.yml: type: converted in part: a muon job runs a service's task definition: the job's image "
+    "becomes a worker service nobody publishes to (it runs no task)",
+    "copilot/report/manifest.yml: retries: not converted: muon runs a job once; a failed run alarms",
+]
+COPILOT_VARIABLES = {
+    "COPILOT_APPLICATION_NAME": "shop",
+    "COPILOT_ENVIRONMENT_NAME": "${Environment}",
+    "COPILOT_SERVICE_NAME": "${ServiceName}",
+}
+
+
+def application(root: Path, workloads: dict[str, str], environments: tuple[str, ...] = ("test",)) -> Path:
+    """A Copilot application in ``root``: ``.workspace``, the environments, the workloads' manifests."""
+    (root / "copilot").mkdir(parents=True, exist_ok=True)
+    (root / "copilot" / ".workspace").write_text("application: shop\n", encoding="utf-8")
+    for env in environments:
+        (root / "copilot" / "environments" / env).mkdir(parents=True, exist_ok=True)
+        (root / "copilot" / "environments" / env / "manifest.yml").write_text(
+            f"name: {env}\ntype: Environment\n", encoding="utf-8"
+        )
+    for name, text in workloads.items():
+        (root / "copilot" / name).mkdir(parents=True, exist_ok=True)
+        (root / "copilot" / name / "manifest.yml").write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def test_the_sample_application_imports_with_every_loss_named() -> None:
+    result = convert_directory(SAMPLE)
+    definition = result.definition
+    assert list(definition) == ["namespace", "environments", "services", "jobs"]
+    assert definition["namespace"] == "shop"
+    assert definition["environments"] == {
+        "prod": {
+            "network": {"cidr": "10.20.0.0/16"},
+            "loadBalancer": {
+                "certificateArn": "arn:aws:acm:us-east-1:111111111111:certificate/0a1b2c3d-0000-4000-8000-00000000abcd"
+            },
+            "cluster": {"containerInsights": True},
+        },
+        "test": {"loadBalancer": {"ingressCidrs": ["10.0.0.0/8", "192.0.2.0/24"]}},
+    }
+    services = definition["services"]
+    assert sorted(services) == ["api", "frontend", "orders-worker", "report"]
+    frontend = services["frontend"]
+    assert frontend["build"] == {"context": "frontend", "dockerfile": "frontend/Dockerfile"}
+    assert (frontend["port"], frontend["cpu"], frontend["memory"]) == (8080, 512, 1024)
+    assert frontend["pathPatterns"] == ["/*"]  # http.path '/'
+    # http-healthcheck.en.md's defaults where the manifest gives none: healthy 5, unhealthy 2, timeout 5 s.
+    assert frontend["healthCheck"] == {
+        "path": "/healthz", "matcher": "200,204", "healthyThreshold": 5, "unhealthyThreshold": 2,
+        "interval": 15, "timeout": 5, "gracePeriod": 60,
+    }  # fmt: skip
+    assert (frontend["scaling"], frontend["desiredCount"]) == ({"min": 1, "max": 10, "metric": "cpu"}, 1)
+    assert frontend["environment"] == {**COPILOT_VARIABLES, "LOG_LEVEL": "info", "APP": "shop"}
+    assert frontend["secrets"] == {"SESSION_KEY": "/copilot/shop/${Environment}/secrets/session_key"}
+    assert (frontend["execCommand"], frontend["readonlyRootFilesystem"]) == (True, False)
+    assert frontend["environments"] == {
+        "prod": {"scaling": {"min": 2, "max": 20, "metric": "cpu"}, "environment": {"LOG_LEVEL": "warn"}}
+    }
+    api = services["api"]
+    assert (api["kind"], api["port"], api["image"]) == ("backend", 9000, "public.ecr.aws/acme/api:1.4.2")
+    assert api["containerHealthCheck"] == {
+        "command": ["CMD-SHELL", "curl -f http://localhost:9000/health || exit 1"], "interval": 10, "timeout": 5,
+        "retries": 2, "startPeriod": 0,
+    }  # fmt: skip
+    assert api["database"] == {
+        "engine": "aurora-postgresql", "name": "ledger", "serverless": {"minCapacity": 0.5, "maxCapacity": 8.0}
+    }  # fmt: skip
+    assert api["environments"]["prod"] == {
+        "cpu": 1024, "memory": 2048, "scaling": {"min": 2, "max": 2},
+        "database": {"serverless": {"minCapacity": 1.0, "maxCapacity": 16.0}},
+    }  # fmt: skip
+    worker = services["orders-worker"]
+    assert worker["command"] == ["python", "-m", "app.worker", "--concurrency", "4"]
+    assert worker["queue"] == {
+        "visibilityTimeout": 120,
+        "retention": 345_600,
+        "maxReceives": 3,
+        "publishers": ["frontend"],
+    }
+    assert services["report"] == {
+        "kind": "worker", "image": "public.ecr.aws/acme/report:1.4.2", "cpu": 256, "memory": 512,
+        "scaling": {"min": 0, "max": 1}, "environment": COPILOT_VARIABLES,
+    }  # fmt: skip
+    assert definition["jobs"] == {
+        "report": {"service": "report", "command": ["python", "-m", "app.report"], "schedule": "cron(0 0 * * ? *)",
+                   "timeout": 5400}
+    }  # fmt: skip
+    assert result.dropped == SAMPLE_LOSSES
+    assert [note.split(":")[0] for note in result.notes] == ["copilot", "copilot/environments/prod"]
+
+
+@pytest.mark.slow  # renders two whole definitions
+@pytest.mark.parametrize("env", ["test", "prod"])
+def test_every_stack_the_sample_implies_renders(tmp_path: Path, env: str) -> None:
+    shutil.copytree(SAMPLE, tmp_path, dirs_exist_ok=True)
+    definition = convert_directory(tmp_path).definition
+    rendering = render_definition_text(
+        tmp_path, yaml.safe_dump(definition, sort_keys=False), [env], stack=env
+    )
+    groups = {
+        g.inputs["healthCheck"]["path"]: g.inputs["healthCheck"]
+        for g in rendering.of_type("aws:lb/targetGroup:TargetGroup")
+    }
+    assert groups["/healthz"]["matcher"] == "200,204"
+    (schedule_resource,) = rendering.of_type("aws:scheduler/schedule:Schedule")
+    assert schedule_resource.inputs["scheduleExpression"] == "cron(0 0 * * ? *)"
+    queue = rendering.one("aws:sqs/queue:Queue", f"{env}-orders-worker-queue")
+    assert queue.inputs["visibilityTimeoutSeconds"] == 120  # subscribe.queue.timeout: 2m
+    (cluster,) = rendering.of_type("aws:rds/cluster:Cluster")
+    capacity = cluster.inputs["serverlessv2ScalingConfiguration"]
+    assert (capacity["minCapacity"], capacity["maxCapacity"]) == ((1, 16) if env == "prod" else (0.5, 8))
+    (api,) = rendering.one("aws:ecs/taskDefinition:TaskDefinition", f"{env}-api-task").json(
+        "containerDefinitions"
+    )
+    assert api["healthCheck"] == {
+        "command": ["CMD-SHELL", "curl -f http://localhost:9000/health || exit 1"],
+        "interval": 10, "timeout": 5, "retries": 2, "startPeriod": 0,
+    }  # fmt: skip
+    for task in rendering.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        (container,) = task.json("containerDefinitions")
+        variables = {v["name"]: v["value"] for v in container["environment"]}
+        assert (variables["COPILOT_APPLICATION_NAME"], variables["COPILOT_ENVIRONMENT_NAME"]) == ("shop", env)
+
+
+def test_copilots_defaults_apply_where_a_manifest_is_silent(tmp_path: Path) -> None:
+    application(
+        tmp_path,
+        {
+            "web": """
+                name: web
+                type: Load Balanced Web Service
+                image: {location: public.ecr.aws/acme/web:1, port: 80}
+                http: {path: api}
+            """,
+            "back": "name: back\ntype: Backend Service\nimage: {location: public.ecr.aws/acme/back:1}\n",
+            "jobs": """
+                type: Worker Service
+                image: {location: public.ecr.aws/acme/jobs:1}
+                count: {spot: 3}
+                subscribe: {queue: {retention: 5d}}
+            """,
+        },
+    )
+    result = convert_directory(tmp_path)
+    web = result.definition["services"]["web"]
+    # newDefaultLoadBalancedWebService: cpu 256, memory 512, count 1; http-healthcheck.en.md's defaults.
+    assert (web["cpu"], web["memory"], web["scaling"], web["desiredCount"]) == (
+        256,
+        512,
+        {"min": 1, "max": 1},
+        1,
+    )
+    assert web["pathPatterns"] == ["/api", "/api/*"]
+    assert web["healthCheck"] == {
+        "path": "/", "matcher": "200", "healthyThreshold": 5, "unhealthyThreshold": 2, "interval": 30,
+        "timeout": 5, "gracePeriod": 60,
+    }  # fmt: skip
+    assert web["deregistrationDelay"] == 60
+    assert result.definition["services"]["back"]["port"] == 8080
+    jobs = result.definition["services"]["jobs"]
+    # worker-service.en.md: `count: {spot: 3}` keeps 3 tasks; the queue's timeout is 30 s when absent.
+    assert (jobs["scaling"], jobs["desiredCount"]) == ({"min": 3, "max": 3}, 3)
+    assert jobs["queue"] == {"visibilityTimeout": 30, "retention": 432_000}
+    assert result.dropped == [
+        "copilot/back/manifest.yml: image.port: absent: a muon backend needs the port its callers reach; wrote 8080",
+        "copilot/jobs/manifest.yml: count.spot: not converted: muon chooses Fargate Spot per tier "
+        "(environments.<name>.cluster.spot)",
+    ]
+
+
+def test_durations_as_copilot_reads_them() -> None:
+    from muon.importers.copilot_values import seconds
+
+    assert [seconds(v) for v in ("30s", "1h30m", "4d", "96h", "250ms", 45, "0", "soon", "", True)] == [
+        30, 5400, 345_600, 345_600, 0, 45, 0, None, None, None,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("@daily", "cron(0 0 * * ? *)"),
+        ("@weekly", "cron(0 0 ? * 1 *)"),
+        ("@hourly", "cron(0 * * * ? *)"),
+        ("@every 1h30m", "rate(90 minutes)"),
+        ("@every 1m", "rate(1 minute)"),
+        ("0 9 * * 1-5", "cron(0 9 ? * 2-6 *)"),
+        ("30 2 1 * *", "cron(30 2 1 * ? *)"),
+        ("rate(5 minutes)", "rate(5 minutes)"),
+        ("none", None),
+        ("@every 30s", None),
+        ("0 9 1 * 1", None),
+    ],
+)
+def test_schedules_as_copilot_turned_them_into_eventbridge_expressions(
+    given: str, expected: str | None
+) -> None:
+    assert schedule(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("manifest", "expected"),
+    [
+        ("name: web\ntype: Banana\n", "copilot/web/manifest.yml: type: expected one of Load Balanced Web Service"),
+        ("- a\n- b\n", "copilot/web/manifest.yml: expected a Copilot manifest"),
+        ("name: web\ntype: Backend Service\nimage: [a]\n", "copilot/web/manifest.yml: image: expected a mapping, got list"),
+        ("name: web\ntype: Backend Service\ncpu: lots\n", "copilot/web/manifest.yml: cpu: expected a whole number, got 'lots'"),
+        ("name: web\ntype: Worker Service\nsubscribe: {topics: {name: x}}\n",
+         "copilot/web/manifest.yml: subscribe.topics: expected a list, got dict"),
+        ("name: web\ntype: Backend Service\nenvironments: {test: {cpu: [1]}}\n",
+         "copilot/web/manifest.yml: environments.test.cpu: expected a whole number, got list"),
+        ("name: [unclosed\n", "copilot/web/manifest.yml (line "),
+        ("a: &a [*a]\n", "copilot/web/manifest.yml: invalid YAML: an alias refers to a node that contains it"),
+    ],
+)  # fmt: skip
+def test_a_manifest_of_another_shape_is_one_line(tmp_path: Path, manifest: str, expected: str) -> None:
+    application(tmp_path, {"web": manifest})
+    with pytest.raises(DefinitionError) as caught:
+        convert_directory(tmp_path)
+    assert len(caught.value.problems) == 1 and "\n" not in caught.value.problems[0]
+    assert expected in caught.value.problems[0]
+
+
+def test_an_application_name_muon_cannot_use_as_its_namespace_is_cut_down_and_said(tmp_path: Path) -> None:
+    application(tmp_path, {})
+    (tmp_path / "copilot" / ".workspace").write_text(
+        "application: My_Shop.Front-End-Apps\n", encoding="utf-8"
+    )
+    result = convert_directory(tmp_path)
+    assert result.definition["namespace"] == "my-shop-front-en"
+    assert result.dropped == [
+        "copilot/.workspace: application: 'My_Shop.Front-End-Apps' is no muon namespace (2-16 a-z, 0-9, -): "
+        "wrote 'my-shop-front-en'"
+    ]
+
+
+def test_a_folder_without_an_application_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(DefinitionError, match="no copilot/.workspace"):
+        convert_directory(tmp_path)
+
+
+def test_the_command_writes_the_definition_and_stack_files_and_says_so_in_its_exit_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = tmp_path / "app"
+    shutil.copytree(SAMPLE, app)
+    code, out, err = run_muon(
+        tmp_path, monkeypatch, capsys, "import", "copilot", "app", "--region", "eu-west-1"
+    )
+    assert code == 1
+    assert err.splitlines()[: len(SAMPLE_LOSSES)] == SAMPLE_LOSSES
+    wrote, *notes = out.splitlines()
+    assert wrote == "wrote app/muon.yaml, Pulumi.prod.yaml, Pulumi.test.yaml"
+    # notes are what to read, not losses: on stdout beside the result, as `muon import` (mu) prints them
+    assert any(line.startswith("note: copilot/environments/prod: production tier") for line in notes), notes
+    assert yaml.safe_load((app / "Pulumi.prod.yaml").read_text()) == {
+        "config": {"aws:region": "eu-west-1", "muon:environments": ["prod"]}
+    }
+    code, _, err = run_muon(tmp_path, monkeypatch, capsys, "import", "copilot", "app")
+    assert code == 2 and "muon.yaml exists; add --force" in err
+    code, out, _ = run_muon(tmp_path, monkeypatch, capsys, "--json", "import", "copilot", "app", "--force")
+    assert code == 1 and json.loads(out)["kept"] == ["Pulumi.prod.yaml", "Pulumi.test.yaml"]
+    broken = application(tmp_path / "broken", {"web": "type: Backend Service\nimage: [a, b]\n"})
+    code, _, err = run_muon(tmp_path, monkeypatch, capsys, "import", "copilot", "broken")
+    assert code == 2 and "copilot/web/manifest.yml: image: expected a mapping, got list" in err
+    assert "Traceback" not in err and not (broken / "muon.yaml").exists()
+
+
+def test_an_application_muon_expresses_completely_exits_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    application(
+        tmp_path,
+        {
+            "web": "name: web\ntype: Load Balanced Web Service\nimage: {location: public.ecr.aws/acme/web:1, port: 80}\n"
+        },
+    )
+    code, out, err = run_muon(tmp_path, monkeypatch, capsys, "import", "copilot")
+    assert code == 0 and "wrote muon.yaml, Pulumi.test.yaml" in out
+    assert err == ""  # no loss
+    assert [line.split(":")[:2] for line in out.splitlines()[1:]] == [
+        ["note", " copilot"]
+    ]  # the note on users
+
+
+def test_the_docs_table_is_generated_from_the_mapping_table() -> None:
+    from muon.importers.copilot_table import markdown
+
+    doc = (Path(__file__).parents[1] / "docs" / "coming-from-copilot.md").read_text(encoding="utf-8")
+    begin, end = "<!-- copilot-table:begin -->\n", "<!-- copilot-table:end -->"
+    assert doc.split(begin)[1].split(end)[0] == markdown()
+
+
+def test_every_loss_line_comes_from_a_row_of_the_table(tmp_path: Path) -> None:
+    """Keys the importer names by the table find their row (none says "no muon equivalent")."""
+    application(
+        tmp_path,
+        {
+            "web": """
+                name: web
+                type: Load Balanced Web Service
+                image: {location: public.ecr.aws/acme/web:1, port: 80, credentials: arn:x, depends_on: {a: start}}
+                platform: linux/arm64
+                count: {range: {min: 1, max: 4, spot_from: 2}, memory_percentage: 60, requests: 100, response_time: 2s}
+                env_file: env/web.env
+                network: {vpc: {placement: public, security_groups: [sg-1]}, connect: true}
+                storage: {ephemeral: 50, volumes: {v: {path: /data}}}
+                logging: {retention: 30, destination: {Name: cloudwatch}}
+                observability: {tracing: awsxray}
+                taskdef_overrides: [{path: x, value: y}]
+                deployment: {rolling: recreate, rollback_alarms: [a]}
+                http: {path: /, allowed_source_ips: [10.0.0.0/8], target_container: nginx, alias: www.example.com,
+                       additional_rules: [], version: grpc}
+                secrets: {A: {secretsmanager: x}, B: "arn:aws:secretsmanager:us-east-1:111111111111:secret:b"}
+                nlb: {port: 443}
+            """
+        },
+    )
+    result = convert_directory(tmp_path)
+    assert not [line for line in result.dropped if "no muon equivalent" in line]
+    assert result.definition["services"]["web"]["deployment"] == {
+        "minimumHealthyPercent": 0,
+        "maximumPercent": 100,
+    }
+    assert result.definition["services"]["web"]["hostPatterns"] == ["www.example.com"]
+    assert len(result.dropped) == 26
+    assert (
+        "copilot/web/manifest.yml: logging.retention: not converted: muon keeps logs per environment: "
+        "environments.<env>.logRetentionDays (14 / 365 days)" in result.dropped
+    )
+    assert (
+        "copilot/web/manifest.yml: http.alias: converted in part: routing only: give environments.<env>.domain "
+        "and list the names in hosts for DNS records and a certificate" in result.dropped
+    )
+
+
+# -- any YAML in a manifest's place, never a traceback ---------------------------------------------
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 10**6), st.text(max_size=8), st.floats(allow_nan=True)
+)
+KEYS = st.sampled_from(
+    ["name", "type", "image", "location", "build", "port", "healthcheck", "cpu", "memory", "count", "range",
+     "cpu_percentage", "http", "path", "alias", "variables", "secrets", "secretsmanager", "environments", "test",
+     "subscribe", "topics", "service", "queue", "timeout", "dead_letter", "tries", "on", "schedule", "files",
+     "source", "network", "vpc", "id", "subnets", "public", "private", "certificates", "Resources", "Type",
+     "Properties", "Engine", "DatabaseName", "ServerlessV2ScalingConfiguration", "MinCapacity", "Mappings",
+     "application", "command", "exec", "storage", "deployment", "rolling", "publish", "sidecars"]
+)  # fmt: skip
+TYPES = st.sampled_from(
+    ["Load Balanced Web Service", "Backend Service", "Worker Service", "Request-Driven Web Service",
+     "Static Site", "Scheduled Job", "AWS::RDS::DBCluster", "aurora-postgresql", "@daily", "1-3"]
+)  # fmt: skip
+VALUES = st.recursive(
+    st.one_of(SCALARS, TYPES),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(KEYS, inner, max_size=4)),
+    max_leaves=14,
+)
+PLACES = st.sampled_from(
+    ["copilot/web/manifest.yml", "copilot/environments/test/manifest.yml", "copilot/web/addons/db.yml",
+     "copilot/.workspace"]
+)  # fmt: skip
+WORKLOAD_TYPES = st.sampled_from(
+    ["Load Balanced Web Service", "Backend Service", "Worker Service", "Request-Driven Web Service",
+     "Static Site", "Scheduled Job"]
+)  # fmt: skip
+FITTING = {
+    "map": st.dictionaries(KEYS, VALUES, max_size=3),
+    "list": st.lists(VALUES, max_size=3),
+    "text": st.one_of(st.text(max_size=8), TYPES),
+    "scalar": SCALARS,
+    "whole": st.one_of(st.integers(-1, 70_000), st.from_regex(r"\A[0-9]{1,5}\Z"), st.text(max_size=4)),
+    "text or list": st.one_of(st.text(max_size=8), st.lists(st.text(max_size=6), max_size=3)),
+    "text or map": st.one_of(st.text(max_size=8), TYPES, st.dictionaries(KEYS, VALUES, max_size=3)),
+}
+"""A value of each shape the importer's table names (and, drawn as often, any value at all)."""
+PATHS = sorted(
+    p.replace("*", "test") for p in WORKLOAD_SHAPES if "[]" not in p and not p.endswith("*") and p != "type"
+)
+
+
+def nest(kind: str, pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """``[("image.port", 80)]`` → ``{"image": {"port": 80}}``; a child under a parent that is no
+    mapping is left out."""
+    manifest: dict[str, object] = {"type": kind}
+    for path, value in pairs:
+        *parents, last = path.split(".")
+        here: object = manifest
+        for key in parents:
+            if not isinstance(here, dict):
+                break
+            here = here.setdefault(key, {})
+        if isinstance(here, dict):
+            here[last] = value
+    return manifest
+
+
+def _value(path: str) -> st.SearchStrategy[object]:
+    """Four times in five a value of the shape Copilot takes there, else any value."""
+    fitting = FITTING[WORKLOAD_SHAPES[path.replace("test", "*")]]
+    return st.one_of(fitting, fitting, fitting, fitting, VALUES)
+
+
+MANIFESTS = st.builds(
+    nest,
+    WORKLOAD_TYPES,
+    st.lists(
+        st.one_of(st.sampled_from([p for p in PATHS if "." not in p]), st.sampled_from(PATHS)).flatmap(
+            lambda p: st.tuples(st.just(p), _value(p))
+        ),
+        max_size=10,
+    ),
+)
+"""Manifests past the type check whose keys are Copilot's, so the values reach the conversion."""
+DOCUMENTS = st.one_of(
+    st.tuples(st.just("copilot/web/manifest.yml"), MANIFESTS),
+    st.tuples(PLACES, st.dictionaries(KEYS, VALUES, max_size=5) | VALUES),
+)
+
+
+@pytest.mark.slow  # converts 200 applications
+@settings(
+    max_examples=200, deadline=None, derandomize=True, database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)  # fmt: skip
+@given(PLACES, st.dictionaries(KEYS, VALUES, max_size=5) | VALUES)
+def test_any_yaml_in_a_manifests_place_imports_or_is_one_line_never_a_traceback(
+    place: str, document: object
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = application(
+            Path(folder),
+            {"web": "name: web\ntype: Worker Service\nimage: {location: public.ecr.aws/acme/web:1}\n"},
+        )
+        target = root / place
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml.safe_dump(document), encoding="utf-8")
+        problems: list[str] = []
+        try:
+            convert_directory(root)
+        except DefinitionError as error:  # any other exception fails the test, with its traceback
+            problems = error.problems
+        assert all("\n" not in problem for problem in problems)
+
+
+ODD = ["abc", "²", -1, 0.5, True, ["x"], {"x": "y"}]
+"""A value of each shape, and two that look like numbers to str.isdigit or to float() only."""
+
+
+@pytest.mark.slow  # converts some 3,000 manifests
+def test_an_odd_value_in_any_key_copilot_has_imports_or_is_one_line() -> None:
+    """Every key of the shape table, alone, with values of every other shape: the conversion ends
+    in a definition muon accepts or in one line ('²' passes str.isdigit and fails int(): the
+    importer reads whole numbers through copilot_values.whole, ASCII digits only)."""
+    from muon.importers.copilot import Conversion
+    from muon.importers.copilot_shapes import check_workload
+    from muon.importers.copilot_workload import workload
+    from muon.stacks.definition.loader import parse_definition
+
+    for kind in ("Load Balanced Web Service", "Worker Service", "Scheduled Job", "Static Site"):
+        for path in PATHS:
+            for value in ODD:
+                manifest = nest(kind, [("image.location", "public.ecr.aws/acme/web:1"), (path, value)])
+                out = Conversion(definition={"environments": {"test": {}}}, app="shop")
+                problems: list[str] = []
+                try:
+                    check_workload(manifest, "m.yml")
+                    workload("web", manifest, "m.yml", out)
+                    parse_definition(yaml.safe_dump(out.definition), "converted")
+                except DefinitionError as error:  # any other exception fails the test, with its traceback
+                    problems = error.problems
+                assert all("\n" not in problem for problem in problems), (path, value)
+
+
+def test_app_runner_services_static_sites_and_jobs_without_a_command(tmp_path: Path) -> None:
+    application(
+        tmp_path,
+        {
+            "runner": "type: Request-Driven Web Service\nimage: {location: public.ecr.aws/acme/r:1, port: 8000}\n",
+            "www": "type: Static Site\nfiles: [{source: public, destination: /, recursive: true}]\nhttp: {alias: w.example.com}\n",
+            "nightly": "type: Scheduled Job\non: {schedule: '0 3 * * 1'}\nimage: {location: public.ecr.aws/acme/n:1}\n",
+            "never": "type: Scheduled Job\non: {schedule: none}\nimage: {location: public.ecr.aws/acme/n:1}\n",
+        },
+    )
+    result = convert_directory(tmp_path)
+    runner = result.definition["services"]["runner"]
+    # newDefaultRequestDrivenWebService: 1024/2048; every path of the environment's load balancer.
+    assert (runner["cpu"], runner["memory"], runner["pathPatterns"], runner["port"]) == (
+        1024,
+        2048,
+        ["/*"],
+        8000,
+    )
+    assert result.definition["sites"] == {"www": {"source": ".", "output": "public/"}}
+    nightly = result.definition["jobs"]["nightly"]
+    assert (nightly["schedule"], nightly["timeout"]) == ("cron(0 3 ? * 2 *)", 86_400)
+    assert nightly["command"][0:2] == ["sh", "-c"]  # fails loudly until the team names the command
+    assert "never" not in result.definition["jobs"]
+    assert [line.split(": ", 2)[:2] for line in result.dropped] == [
+        ["copilot/never/manifest.yml", "type"],
+        ["copilot/never/manifest.yml", "on.schedule"],
+        ["copilot/nightly/manifest.yml", "type"],
+        ["copilot/nightly/manifest.yml", "command"],
+        ["copilot/runner/manifest.yml", "type"],
+        ["copilot/www/manifest.yml", "http.alias"],
+    ]
+
+
+def test_an_environment_in_an_existing_vpc_and_the_tier_chosen_at_import(tmp_path: Path) -> None:
+    application(tmp_path, {}, environments=("prod",))
+    (tmp_path / "copilot" / "environments" / "prod" / "manifest.yml").write_text(
+        textwrap.dedent(
+            """
+            name: prod
+            type: Environment
+            network:
+              vpc:
+                id: vpc-0123456789abcdef0
+                subnets:
+                  public: [{id: subnet-0aaaaaaaaaaaaaaa1}, {id: subnet-0aaaaaaaaaaaaaaa2}]
+                  private: [{cidr: 10.0.2.0/24, az: us-east-1a}]
+            http:
+              public:
+                access_logs: true
+                ingress: {cdn: true}
+              private: {}
+            cdn: true
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = convert_directory(tmp_path)
+    prod = result.definition["environments"]["prod"]
+    assert prod["network"]["existing"] == {
+        "vpcId": "vpc-0123456789abcdef0",
+        "publicSubnetIds": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+        "privateSubnetIds": ["subnet-00000001", "subnet-00000002"],
+    }
+    assert prod["loadBalancer"] == {"accessLogs": True, "allowPlainHttp": True}
+    assert [line.split(": ")[1] for line in result.dropped] == [
+        "cdn", "network.vpc.subnets.private", "http.public.ingress.cdn",
+    ]  # fmt: skip
+    assert "production tier" in result.notes[0]
+    chosen = convert_directory(tmp_path, {"prod": "development"})
+    assert chosen.definition["environments"]["prod"]["tier"] == "development"
+    assert chosen.definition["environments"]["prod"]["loadBalancer"] == {"accessLogs": True}
+    with pytest.raises(DefinitionError, match="--tier staging: no environment 'staging'"):
+        convert_directory(tmp_path, {"staging": "production"})

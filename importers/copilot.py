@@ -171,6 +171,13 @@ def convert_directory(directory: Path, tiers: dict[str, str] | None = None) -> C
     if not out.definition["environments"]:
         raise DefinitionError([f"{folder}: no environments/<env>/manifest.yml: nothing says where to deploy"])
     _publishers(out)
+    for name, spec in (out.definition.get("services") or {}).items():
+        if spec.get("storage"):
+            kinds = ", ".join(k for k in ("tables", "buckets", "volumes") if spec["storage"].get(k))
+            out.notes.append(
+                f"copilot/{name}: storage: muon creates {name}'s own {kinds}, empty: copy the data from "
+                "Copilot's before the service moves"
+            )
     _tiers(out, tiers or {})
     parse_definition(yaml.safe_dump(out.definition, sort_keys=False), "copilot (converted)")
     return out

@@ -5,13 +5,15 @@ An ``AWS::RDS::DBCluster`` of an Aurora engine — what ``copilot storage init -
 ``DatabaseName: !Ref <cluster>DBName`` with the parameter's default, ``ServerlessV2ScalingConfiguration``
 from ``!FindInMap [<cluster>EnvScalingConfigurationMap, !Ref Env or All, DBMinCapacity]``) — becomes
 the service's ``database``; the subnet group, security groups, secret, writer instance and parameter
-group around it are muon's own parts of a database. DynamoDB tables and S3 buckets await muon's
-service-owned storage; anything else is one stderr line (CloudFormation reference: AWS::RDS::DBCluster,
-``ServerlessV2ScalingConfiguration``, ``ScalingConfiguration`` for Serverless v1).
+group around it are muon's own parts of a database. A DynamoDB table or an S3 bucket becomes the
+service's own ``storage`` (``importers/copilot_storage.py``); anything else is one stderr line
+(CloudFormation reference: AWS::RDS::DBCluster, ``ServerlessV2ScalingConfiguration``,
+``ScalingConfiguration`` for Serverless v1).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from muon.importers.copilot import Conversion
@@ -27,7 +29,7 @@ PARTS = {
     "AWS::RDS::DBClusterParameterGroup",
 }
 """The resources Copilot's Aurora template makes around the cluster: muon makes its own."""
-AWAITING = {"AWS::DynamoDB::Table", "AWS::S3::Bucket"}
+STORAGE = ("AWS::DynamoDB::Table", "AWS::S3::Bucket")
 
 
 def template(name: str, data: Any, source: str, out: Conversion) -> None:
@@ -37,7 +39,10 @@ def template(name: str, data: Any, source: str, out: Conversion) -> None:
     resources = {str(k): v for k, v in data["Resources"].items() if isinstance(v, dict)}
     clusters = [k for k, v in resources.items() if v.get("Type") == "AWS::RDS::DBCluster"]
     converted = False
-    for logical, resource in resources.items():
+    stored: dict[str, str] = {}
+    """Each converted table's or bucket's logical id → the variable muon gives the app its name in."""
+    # Tables and buckets first: a bucket policy is read knowing which buckets muon owns.
+    for logical, resource in sorted(resources.items(), key=lambda item: item[1].get("Type") not in STORAGE):
         kind = str(resource.get("Type"))
         path = f"Resources.{logical}"
         if kind == "AWS::RDS::DBCluster":
@@ -47,16 +52,83 @@ def template(name: str, data: Any, source: str, out: Conversion) -> None:
             converted = _cluster(name, resource, data, source, path, out)
         elif kind in PARTS and clusters:
             continue
-        elif kind in AWAITING or kind == "AWS::IAM::ManagedPolicy":
+        elif kind in STORAGE:
+            variable = _storage(name, logical, resource, data, source, out)
+            if variable is not None:
+                stored[logical] = variable
+        elif kind == "AWS::S3::BucketPolicy" and _tls_only(resource, stored):
+            continue  # storage init's policy refusing plain HTTP: muon's bucket policy does the same
+        elif kind == "AWS::IAM::ManagedPolicy":
             out.drop(source, f"{path} ({kind})", f"addons {kind}")
         else:
             out.drop(source, f"{path} ({kind})", "addons (any other resource)")
     if data.get("Outputs") and not converted:
+        given = ", ".join(sorted(_variable(str(k)) for k in data["Outputs"]))[:200]
+        muon = f" ({', '.join(sorted(stored.values()))}): read those instead" if stored else ""
         out.lose(
             source,
             "Outputs",
-            "Copilot injected each output as a variable; muon injects its own resources' names",
+            f"Copilot injected each output as a variable ({given}); muon injects its own resources' "
+            f"names{muon}",
         )
+
+
+def _variable(output: str) -> str:
+    """Copilot's variable for an addon output: ``ordersName`` → ``ORDERS_NAME``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", output).upper()
+
+
+def _storage(
+    name: str, logical: str, resource: dict[str, Any], data: dict[str, Any], source: str, out: Conversion
+) -> str | None:
+    """A table or bucket into the service's ``storage``; the variable holding its name, or None."""
+    from muon.importers.copilot_storage import bucket, table
+    from muon.stacks.definition.storage import variable_name
+
+    kind = str(resource.get("Type"))
+    service = (out.definition.get("services") or {}).get(name)
+    path = f"Resources.{logical}"
+    if service is None:
+        out.lose(source, f"{path} ({kind})", "no service of this name owns it: not converted")
+        return None
+    given = resource.get("Properties")
+    properties: dict[str, Any] = given if isinstance(given, dict) else {}
+    for key in set(resource) - {"Type", "Properties", "Metadata", "DependsOn"}:
+        out.lose(
+            source, f"{path}.{key}", "muon keeps and protects production's storage itself; not converted"
+        )
+    storage = service.setdefault("storage", {})
+    before = {group: set(storage.get(group) or {}) for group in ("tables", "buckets")}
+    convert, group, suffix = (
+        (table, "tables", "TABLE") if kind == STORAGE[0] else (bucket, "buckets", "BUCKET")
+    )
+    done = convert(logical, properties, lambda v: _value(v, data), storage, source, out)
+    if not storage:
+        del service["storage"]
+    if not done:
+        return None
+    (added,) = set(storage[group]) - before[group]
+    return variable_name(added, suffix)
+
+
+def _tls_only(resource: dict[str, Any], stored: dict[str, str]) -> bool:
+    """A bucket policy on a converted bucket whose every statement denies requests without TLS."""
+    properties = resource.get("Properties")
+    if not isinstance(properties, dict) or str(properties.get("Bucket")) not in stored:
+        return False
+    document = properties.get("PolicyDocument")
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    return (
+        isinstance(statements, list)
+        and bool(statements)
+        and all(
+            isinstance(s, dict)
+            and s.get("Effect") == "Deny"
+            and "aws:SecureTransport" in str(s.get("Condition"))
+            and "false" in str(s.get("Condition")).lower()
+            for s in statements
+        )
+    )
 
 
 def _cluster(

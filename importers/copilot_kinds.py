@@ -19,13 +19,22 @@ from muon.stacks.definition.types import schedule_problem
 W = "<workload>"
 HEALTH = {"path": "/", "matcher": "200", "healthyThreshold": 5, "unhealthyThreshold": 2, "interval": 30}
 HEALTH |= {"timeout": 5, "gracePeriod": 60}
+ROUTED = {"path", "healthcheck", "alias", "deregistration_delay", "redirect_to_https", "stickiness"}
+ROUTED |= {"allowed_source_ips"}
 
 
 def routing(http: dict[str, Any], result: dict[str, Any], source: str, out: Conversion) -> None:
     for key in http:
-        if key not in ("path", "healthcheck", "alias", "deregistration_delay", "redirect_to_https"):
+        if key not in ROUTED:
             out.drop(source, f"http.{key}", f"{W} http.{key}")
     result["pathPatterns"] = path_patterns(str(http.get("path") or "/"))
+    if http.get("stickiness") is True:
+        # http-config.en.md: sticky sessions on; Copilot sets no duration, so the ALB's cookie lasts
+        # its default day (muon's default too).
+        result["stickiness"] = {"duration": 86_400}
+    elif http.get("stickiness") not in (None, False):
+        out.lose(source, "http.stickiness", "expected true or false; not converted")
+    _sources(http.get("allowed_source_ips"), result, source, out)
     check = dict(HEALTH)
     given = http.get("healthcheck")
     if isinstance(given, dict):
@@ -56,7 +65,15 @@ def routing(http: dict[str, Any], result: dict[str, Any], source: str, out: Conv
     alias = http.get("alias")
     if alias:
         names = [str(a) for a in (alias if isinstance(alias, list) else [alias])]
-        result["hostPatterns"] = names[: 5 - len(result["pathPatterns"])]
+        room = 5 - len(result["pathPatterns"]) - len(result.get("allowedCidrs") or [])
+        result["hostPatterns"] = names[:room]
+        if len(names) > room:
+            out.lose(
+                source, "http.alias", f"a listener rule takes 5 paths, hosts and source CIDRs together: "
+                f"kept {names[:room] or 'no alias'}"
+            )  # fmt: skip
+        if not result["hostPatterns"]:
+            del result["hostPatterns"]
         out.drop(source, "http.alias", f"{W} http.alias")
 
 
@@ -136,3 +153,27 @@ def site(name: str, data: dict[str, Any], source: str, out: Conversion) -> None:
     for key in http or {}:
         out.drop(source, f"http.{key}", f"{W} http.{key}" if key != "alias" else f"{W} http.hosted_zone")
     out.definition.setdefault("sites", {})[name] = site
+
+
+def _sources(given: Any, result: dict[str, Any], source: str, out: Conversion) -> None:
+    """``http.allowed_source_ips`` as ``allowedCidrs`` (the listener rule's source-ip condition, as
+    Copilot's): IPv4 blocks, within the rule's 5 values beside the paths. Fewer blocks only narrow who
+    reaches the service, so the first that fit are kept and the rest named."""
+    from muon.stacks.definition.fields import _ipv4_cidr
+
+    if given is None:
+        return
+    blocks: list[str] = []
+    for value in given if isinstance(given, list) else [given]:
+        try:
+            blocks.append(_ipv4_cidr(str(value)))
+        except ValueError:
+            out.lose(source, "http.allowed_source_ips", f"'{str(value)[:45]}' is no IPv4 CIDR; left out")
+    room = 5 - len(result["pathPatterns"])
+    if len(blocks) > room:
+        out.lose(
+            source, "http.allowed_source_ips", f"a listener rule takes 5 paths and source CIDRs together: "
+            f"left out {', '.join(blocks[room:])} (they no longer reach the service)"
+        )  # fmt: skip
+    if blocks:
+        result["allowedCidrs"] = blocks[:room]

@@ -8,12 +8,16 @@ Each type's defaults are Copilot's (``internal/pkg/manifest``: ``newDefaultLoadB
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from muon.importers.copilot import Conversion, interpolate, load
 from muon.importers.copilot_kinds import job, routing, site, subscribe
 from muon.importers.copilot_values import count_range, seconds, whole, words
+from muon.stacks.definition.fields import SecretsManagerSpec
 from muon.stacks.definition.secrets import secret_problem
 
 W = "<workload>"
@@ -77,11 +81,13 @@ def _service(name: str, data: dict[str, Any], kind: str, source: str, out: Conve
     _image(data.get("image") or {}, result, muon_kind, kind, source, out)
     result["cpu"] = whole(data.get("cpu"), cpu) or cpu
     result["memory"] = whole(data.get("memory"), memory) or memory
-    _platform(data.get("platform"), "platform", source, out)
-    _count(data.get("count", 1), result, "count", source, out, top=True)
+    _platform(data.get("platform"), result, "platform", source, out)
     if kind == "Scheduled Job":
-        result["scaling"] = {"min": 0, "max": 1}
-        result.pop("desiredCount", None)
+        result["scaling"] = {"min": 0, "max": 1}  # the job's service runs no task between runs
+        if "count" in data:
+            out.lose(source, "count", "a muon job starts one task per run; not converted")
+    else:
+        _count(data.get("count", 1), result, "count", source, out, top=True)
     _process(data, result, source, out)
     _variables(data.get("variables") or {}, result.setdefault("environment", {}), "variables", source, out)
     result["environment"] = {
@@ -106,7 +112,7 @@ def _service(name: str, data: dict[str, Any], kind: str, source: str, out: Conve
         out.drop(source, "http", f"{W} http.private")
     if muon_kind == "worker" and kind == "Worker Service":
         subscribe(data.get("subscribe") or {}, result, source, out)
-    _overrides(data.get("environments") or {}, result, source, out)
+    _overrides(data.get("environments") or {}, data.get("count"), result, source, out)
     return result
 
 
@@ -160,17 +166,29 @@ def _image(
             result["containerHealthCheck"] = spec
 
 
-def _platform(value: Any, path: str, source: str, out: Conversion) -> None:
+def _platform(value: Any, result: dict[str, Any], path: str, source: str, out: Conversion) -> None:
+    """``platform.en.md``: ``[os]/[arch]`` or ``{osfamily, architecture}``; linux/x86_64 (amd64) is
+    Copilot's default and muon's, linux/arm64 (or linux/arm) runs on Graviton; Windows is a line."""
     if value is None:
         return
     text = (
         str(value.get("osfamily", "")) + "/" + str(value.get("architecture", ""))
         if isinstance(value, dict)
         else str(value)
-    )
-    if text.lower() in ("linux/x86_64", "linux/amd64"):
+    ).lower()
+    if text in ("linux/x86_64", "linux/amd64"):
         return
-    out.drop(source, path, f"{W} platform")
+    if text in ("linux/arm64", "linux/arm"):
+        result["platform"] = "linux/arm64"
+        return
+    out.drop(source, path, f"{W} platform: windows" if text.startswith("windows") else f"{W} platform")
+
+
+METRICS = {"cpu_percentage": "cpu", "memory_percentage": "memory", "requests": "requests"}
+"""Copilot's target-tracking metrics muon tracks too (``autoscaling.yml``: ECSServiceAverageCPUUtilization,
+ECSServiceAverageMemoryUtilization, the ALB's RequestCountPerTarget summed per target)."""
+COOLDOWN = {"in": 120, "out": 60}
+"""Copilot's cooldowns when ``count.cooldown`` is absent (``autoscaling.yml``; v1.20 release notes)."""
 
 
 def _count(value: Any, result: dict[str, Any], path: str, source: str, out: Conversion, top: bool) -> None:
@@ -183,16 +201,19 @@ def _count(value: Any, result: dict[str, Any], path: str, source: str, out: Conv
         spot = whole(value.get("spot")) if bounds is None else None
         low, high = bounds or ((spot, spot) if spot is not None else (1, 1))
         scaling: dict[str, Any] = {"min": low, "max": max(high, low, 1)}
+        tracked = _tracking(value, result.get("kind"), scaling, path, source, out)
         for key in value:
             if key == "range":
                 if isinstance(value["range"], dict) and value["range"].get("spot_from") is not None:
                     out.drop(source, f"{path}.range.spot_from", f"{W} count.range.spot_from")
-                continue
-            metric = {"cpu_percentage": "cpu", "memory_percentage": "memory", "requests": "requests"}
-            kind = result.get("kind")
-            if key in metric and kind != "worker" and (key != "requests" or kind is None):
-                scaling["metric"] = metric[key]
-            out.drop(source, f"{path}.{key}", f"{W} count.{key}")
+            elif key == "cooldown" and not tracked:
+                out.lose(
+                    source, f"{path}.cooldown", "beside no metric muon tracks: its steps keep their cooldowns"
+                )
+            elif key not in METRICS and key not in ("cooldown", "spot"):
+                out.drop(source, f"{path}.{key}", f"{W} count.{key}")
+            elif key == "spot":
+                out.drop(source, f"{path}.spot", f"{W} count.spot")
         result["scaling"] = scaling
         if top:
             result["desiredCount"] = low
@@ -204,6 +225,79 @@ def _count(value: Any, result: dict[str, Any], path: str, source: str, out: Conv
     result["scaling"] = {"min": number, "max": max(number, 1)}
     if top:
         result["desiredCount"] = number
+
+
+def _tracking(
+    value: dict[str, Any], kind: Any, scaling: dict[str, Any], path: str, source: str, out: Conversion
+) -> bool:
+    """The first of Copilot's metrics (cpu, memory, requests) as ``scaling.targetTracking`` with its
+    target and cooldowns (``count.cooldown`` or the metric's own ``{value, cooldown}``; Copilot's 120 s
+    in and 60 s out when absent); each other metric is a line — muon tracks one per service."""
+    kept: str | None = None
+    for key, metric in METRICS.items():
+        if key not in value:
+            continue
+        given = value[key]
+        target = _number(given.get("value") if isinstance(given, dict) else given)
+        why = _untrackable(metric, kind, target, value)
+        if why is None and kept is not None:
+            why = f"muon tracks one metric per service: kept {kept}"
+        if why is not None:
+            out.lose(source, f"{path}.{key}", f"not converted: {why}")
+            continue
+        assert target is not None
+        cooldown = {**COOLDOWN, **_cooldown(value.get("cooldown"), f"{path}.cooldown", source, out)}
+        if isinstance(given, dict):
+            cooldown |= _cooldown(given.get("cooldown"), f"{path}.{key}.cooldown", source, out)
+            for extra in set(given) - {"value", "cooldown"}:
+                out.lose(source, f"{path}.{key}.{extra}", "not a key of Copilot's metric; not converted")
+        scaling["metric"] = metric
+        scaling["targetTracking"] = {
+            "target": int(target) if target == int(target) else target,
+            "scaleOutCooldown": cooldown["out"],
+            "scaleInCooldown": cooldown["in"],
+        }
+        kept = key
+    return kept is not None
+
+
+def _untrackable(metric: str, kind: Any, target: float | None, count: dict[str, Any]) -> str | None:
+    if target is None or target <= 0:
+        return "expected a number above 0 (or {value, cooldown})"
+    if metric in ("cpu", "memory") and target > 100:
+        return f"{target:g} is no percentage"
+    if metric == "requests" and kind is not None:
+        return f"muon's {kind} is behind no load balancer: requests per target are a web service's"
+    if kind == "worker" and count.get("queue_delay") is not None:
+        return "a muon worker scales on its backlog (queue_delay) and tracks no other metric beside it"
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return number if number == number and abs(number) < 1e9 else None
+
+
+def _cooldown(value: Any, path: str, source: str, out: Conversion) -> dict[str, int]:
+    """``cooldown: {in, out}`` (durations) in muon's seconds (0 to 3600)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        out.lose(source, path, "expected {in, out} durations; kept Copilot's 120 s in, 60 s out")
+        return {}
+    found: dict[str, int] = {}
+    for key, given in value.items():
+        number = seconds(given) if key in ("in", "out") else None
+        if number is None or not 0 <= number <= 3600:
+            out.lose(source, f"{path}.{key}", "expected in or out, a duration of 0s to 1h; not converted")
+            continue
+        found[str(key)] = number
+    return found
 
 
 def _process(data: dict[str, Any], result: dict[str, Any], source: str, out: Conversion) -> None:
@@ -237,15 +331,23 @@ def _variables(
 
 
 def _secrets(secrets: dict[str, Any], result: dict[str, Any], source: str, out: Conversion) -> None:
-    converted: dict[str, str] = {}
+    converted: dict[str, Any] = {}
     for name, value in secrets.items():
+        if isinstance(value, dict) and "secretsmanager" in value:
+            for key in set(value) - {"secretsmanager"}:
+                out.lose(source, f"secrets.{name}.{key}", "not a key of Copilot's secret; not converted")
+            found = _secrets_manager(str(value["secretsmanager"]), f"secrets.{name}", source, out)
+            if found is not None:
+                converted[str(name)] = found
+            continue
         if isinstance(value, dict):
-            key = "secretsmanager" if "secretsmanager" in value else "from_cfn"
-            out.drop(source, f"secrets.{name}.{key}", f"{W} secrets.*.{key}")
+            out.drop(source, f"secrets.{name}.from_cfn", f"{W} secrets.*.from_cfn")
             continue
         text = str(value)
         if text.startswith("arn:") and ":secretsmanager:" in text:
-            out.drop(source, f"secrets.{name}", f"{W} secrets.*.secretsmanager")
+            found = _secrets_manager(text, f"secrets.{name}", source, out)
+            if found is not None:
+                converted[str(name)] = found
             continue
         if not text.startswith(("/", "arn:")):
             out.lose(
@@ -258,6 +360,51 @@ def _secrets(secrets: dict[str, Any], result: dict[str, Any], source: str, out: 
         result["secrets"] = converted
     for name in set(converted) & set(result.get("environment") or {}):
         del result["environment"][name]
+
+
+def _secrets_manager(text: str, path: str, source: str, out: Conversion) -> dict[str, str] | None:
+    """Copilot's ``secretsmanager: 'name:json-key:version-stage:version-id'`` (or the secret's ARN
+    followed by the same fields; ``developing/secrets.en.md``) as muon's ``{secret, jsonKey,
+    versionStage | versionId}``. A name Copilot had to give with Secrets Manager's six characters
+    (``mysql-dbconf-Vi3nwL``) is written without them: muon matches them itself."""
+    parts = text.split(":")
+    if text.startswith("arn:"):
+        secret, fields = ":".join(parts[:7]), parts[7:]
+    else:
+        secret, fields = parts[0], parts[1:]
+    if len(fields) > 3:
+        out.lose(
+            source, path, f"'{text[:80]}': expected name:json-key:version-stage:version-id; not converted"
+        )
+        return None
+    json_key, stage, version = [*fields, "", "", ""][:3]
+    spec: dict[str, str] = {"secret": secret}
+    # Secrets Manager's six random characters; a word (mysql-dbconf) has no capital and no digit.
+    if not secret.startswith("arn:") and re.search(r"..-(?=[a-z]*[A-Z0-9])[A-Za-z0-9]{6}$", secret):
+        spec["secret"] = secret[:-7]
+        out.notes.append(
+            f"{source}: {path}: '{secret}' ends with Secrets Manager's six characters: wrote the secret's "
+            f"name {spec['secret']} (muon matches the suffix itself)"
+        )
+    if json_key:
+        spec["jsonKey"] = json_key
+    if version:
+        spec["versionId"] = version
+        if stage:
+            out.lose(source, path, f"version stage {stage} beside version id {version}: kept the id")
+    elif stage:
+        spec["versionStage"] = stage
+    try:
+        SecretsManagerSpec.model_validate(spec)
+    except ValidationError:
+        out.lose(
+            source,
+            path,
+            f"'{text[:80]}': not a secret muon can name (its name or ARN, a JSON key without "
+            "':'); not converted",
+        )
+        return None
+    return spec
 
 
 def _network(network: dict[str, Any], kind: str, source: str, out: Conversion) -> None:
@@ -284,10 +431,18 @@ def _logging(logging: dict[str, Any], source: str, out: Conversion) -> None:
 
 
 def _storage(storage: dict[str, Any], result: dict[str, Any], source: str, out: Conversion) -> None:
+    from muon.importers.copilot_storage import volumes
+
     for key in storage:
         if key == "readonly_fs":
             if storage[key] is False and not result.get("execCommand"):
                 result["readonlyRootFilesystem"] = False
+            continue
+        if key == "volumes":
+            own: dict[str, Any] = {}
+            volumes(storage[key], own, source, out)
+            if own:
+                result.setdefault("storage", {}).update(own)
             continue
         out.drop(source, f"storage.{key}", f"{W} storage.{key}")
 
@@ -300,8 +455,12 @@ def _deployment(deployment: dict[str, Any], result: dict[str, Any], source: str,
             out.drop(source, f"deployment.{key}", f"{W} deployment.{key}")
 
 
-def _overrides(overrides: dict[str, Any], result: dict[str, Any], source: str, out: Conversion) -> None:
-    """``environments.<env>``: muon keeps cpu, memory, count (as scaling) and variables per environment."""
+def _overrides(
+    overrides: dict[str, Any], base: Any, result: dict[str, Any], source: str, out: Conversion
+) -> None:
+    """``environments.<env>``: muon keeps cpu, memory, count (as scaling) and variables per environment.
+    A ``count`` map overrides the manifest's key by key, as Copilot merges an environment's override
+    (``overrides-intro.md``): the metrics and cooldowns it leaves out are the manifest's."""
     converted: dict[str, Any] = {}
     for env, override in overrides.items():
         spec: dict[str, Any] = {}
@@ -311,7 +470,15 @@ def _overrides(overrides: dict[str, Any], result: dict[str, Any], source: str, o
                 spec[key] = whole(value)
             elif key == "count" and value is not None:
                 holder: dict[str, Any] = {"kind": result.get("kind")}
-                _count(value, holder, path, source, out, top=False)
+                merged = _merged(base, value)
+                heard = Conversion(app=out.app)
+                _count(merged, holder, path, source, heard, top=False)
+                # A loss the manifest's own count already named is not said again for the environment.
+                given = set(value) if isinstance(value, dict) and merged is not value else None
+                for line in heard.dropped:
+                    key = line.split(": ", 2)[1].removeprefix(f"{path}.").split(".")[0]
+                    if given is None or key in given or line.split(": ", 2)[1] == path:
+                        out.dropped.append(line)
                 spec["scaling"] = holder["scaling"]
             elif key == "variables":
                 _variables(value or {}, spec.setdefault("environment", {}), path, source, out)
@@ -337,3 +504,16 @@ def addons(name: str, folder: Path, root: Path, out: Conversion) -> None:
         source = str(path.relative_to(root))
         data = load(read_text(path, "addon template"), source)
         template(name, data, source, out)
+
+
+def _merged(base: Any, override: Any) -> Any:
+    """Copilot's override of a ``count`` map: key by key (``cooldown`` too), a number replacing all."""
+    if not (isinstance(base, dict) and isinstance(override, dict)):
+        return override
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = {**base[key], **value}
+        else:
+            merged[key] = value
+    return merged

@@ -30,24 +30,22 @@ SAMPLE_LOSSES = [
     "copilot/api/addons/ledger.yml: Resources.ledgerDBCluster: Copilot injected the cluster's secret as a variable; "
     "muon gives api the endpoint and password as its own (${DatabaseEndpointAddress}, ${DatabaseMasterPassword}: "
     "docs/definition.md)",
+    "copilot/api/addons/receipts.yml: Resources.receiptsBucket.DeletionPolicy: muon keeps and protects production's "
+    "storage itself; not converted",
+    "copilot/api/addons/receipts.yml: Resources.receiptsBucket.Properties.BucketName: muon names it "
+    "<namespace>-<env>-<service>-<b>-<account>: its name reaches the app as <B>_BUCKET",
+    "copilot/api/addons/receipts.yml: Outputs: Copilot injected each output as a variable (RECEIPTS_NAME); muon "
+    "injects its own resources' names (RECEIPTS_BUCKET): read those instead",
     "copilot/frontend/manifest.yml: sidecars: not converted: extra containers in the task (awaits muon's sidecars, "
     "issue 34 item 3)",
     "copilot/frontend/manifest.yml: publish: not converted: SNS topics; a worker's subscription is carried as its "
     "queue's publishers (awaits muon's SNS publish/subscribe, issue 34 item 5)",
-    "copilot/frontend/manifest.yml: count.cpu_percentage: not converted: muon scales in steps (scale out at 80 %, "
-    "in at 30 %) until target tracking lands: review scaling.scaleOut/scaleIn (awaits muon's target-tracking "
-    "scaling, issue 34 item 7)",
-    "copilot/frontend/manifest.yml: http.stickiness: not converted: sticky sessions (awaits muon's per-service "
-    "stickiness, issue 34 item 7)",
-    "copilot/frontend/manifest.yml: environments.prod.count.cpu_percentage: not converted: muon scales in steps "
-    "(scale out at 80 %, in at 30 %) until target tracking lands: review scaling.scaleOut/scaleIn (awaits muon's "
-    "target-tracking scaling, issue 34 item 7)",
-    "copilot/frontend/addons/orders.yml: Resources.ordersTable (AWS::DynamoDB::Table): not converted: a DynamoDB "
-    "table the service owns (awaits muon's service-owned S3, DynamoDB and EFS storage, issue 34 item 4)",
+    "copilot/frontend/manifest.yml: count.requests: not converted: muon tracks one metric per service: kept "
+    "cpu_percentage",
     "copilot/frontend/addons/orders.yml: Resources.ordersAccessPolicy (AWS::IAM::ManagedPolicy): not converted: "
     "muon grants a service what its own resources need; other statements: services.<name>.permissions",
-    "copilot/frontend/addons/orders.yml: Outputs: Copilot injected each output as a variable; muon injects its own "
-    "resources' names",
+    "copilot/frontend/addons/orders.yml: Outputs: Copilot injected each output as a variable (ORDERS_ACCESS_POLICY, "
+    "ORDERS_NAME); muon injects its own resources' names (ORDERS_TABLE): read those instead",
     "copilot/orders-worker/manifest.yml: subscribe.topics[0].filter_policy: not converted: SNS filter policies "
     "(awaits muon's SNS publish/subscribe, issue 34 item 5)",
     "copilot/orders-worker/manifest.yml: subscribe.topics: point to point: each topic's service may send to this "
@@ -105,13 +103,40 @@ def test_the_sample_application_imports_with_every_loss_named() -> None:
         "path": "/healthz", "matcher": "200,204", "healthyThreshold": 5, "unhealthyThreshold": 2,
         "interval": 15, "timeout": 5, "gracePeriod": 60,
     }  # fmt: skip
-    assert (frontend["scaling"], frontend["desiredCount"]) == ({"min": 1, "max": 10, "metric": "cpu"}, 1)
+    # count: {range: 1-10, cooldown: {in: 2m, out: 30s}, cpu_percentage: 70, requests: {value: 500, …}}: the
+    # first metric with the manifest's cooldowns (Copilot's are 120 s in, 60 s out when absent).
+    assert (frontend["scaling"], frontend["desiredCount"]) == (
+        {"min": 1, "max": 10, "metric": "cpu",
+         "targetTracking": {"target": 70, "scaleOutCooldown": 30, "scaleInCooldown": 120}},
+        1,
+    )  # fmt: skip
+    assert frontend["platform"] == "linux/arm64"
+    assert frontend["stickiness"] == {"duration": 86_400}
+    assert frontend["allowedCidrs"] == ["10.0.0.0/8", "198.51.100.10/32"]
     assert frontend["environment"] == {**COPILOT_VARIABLES, "LOG_LEVEL": "info", "APP": "shop"}
-    assert frontend["secrets"] == {"SESSION_KEY": "/copilot/shop/${Environment}/secrets/session_key"}
-    assert (frontend["execCommand"], frontend["readonlyRootFilesystem"]) == (True, False)
-    assert frontend["environments"] == {
-        "prod": {"scaling": {"min": 2, "max": 20, "metric": "cpu"}, "environment": {"LOG_LEVEL": "warn"}}
+    assert frontend["secrets"] == {
+        "SESSION_KEY": "/copilot/shop/${Environment}/secrets/session_key",
+        "STRIPE_KEY": {"secret": "${Environment}/stripe", "jsonKey": "apiKey"},  # '…/stripe:apiKey::'
     }
+    assert (frontend["execCommand"], frontend["readonlyRootFilesystem"]) == (True, False)
+    # environments.prod.count overrides range and cpu_percentage; the cooldowns are the manifest's.
+    assert frontend["environments"] == {
+        "prod": {
+            "scaling": {"min": 2, "max": 20, "metric": "cpu",
+                        "targetTracking": {"target": 70, "scaleOutCooldown": 30, "scaleInCooldown": 120}},
+            "environment": {"LOG_LEVEL": "warn"},
+        }
+    }  # fmt: skip
+    assert frontend["storage"] == {
+        "volumes": {"upload-cache": {"path": "/srv/cache", "readOnly": False, "uid": 1000, "gid": 1000}},
+        "tables": {
+            "orders": {
+                "partitionKey": {"name": "id", "type": "S"}, "sortKey": {"name": "placedAt", "type": "N"},
+                "globalIndexes": {"by-status": {"partitionKey": {"name": "status", "type": "S"}, "projection": "ALL"}},
+                "ttl": "expiresAt", "stream": "NEW_AND_OLD_IMAGES",
+            }
+        },
+    }  # fmt: skip
     api = services["api"]
     assert (api["kind"], api["port"], api["image"]) == ("backend", 9000, "public.ecr.aws/acme/api:1.4.2")
     assert api["containerHealthCheck"] == {
@@ -121,6 +146,7 @@ def test_the_sample_application_imports_with_every_loss_named() -> None:
     assert api["database"] == {
         "engine": "aurora-postgresql", "name": "ledger", "serverless": {"minCapacity": 0.5, "maxCapacity": 8.0}
     }  # fmt: skip
+    assert api["storage"] == {"buckets": {"receipts": {"expireAfterDays": 400}}}
     assert api["environments"]["prod"] == {
         "cpu": 1024, "memory": 2048, "scaling": {"min": 2, "max": 2},
         "database": {"serverless": {"minCapacity": 1.0, "maxCapacity": 16.0}},
@@ -142,7 +168,9 @@ def test_the_sample_application_imports_with_every_loss_named() -> None:
                    "timeout": 5400}
     }  # fmt: skip
     assert result.dropped == SAMPLE_LOSSES
-    assert [note.split(":")[0] for note in result.notes] == ["copilot", "copilot/environments/prod"]
+    assert [note.split(":")[0] for note in result.notes] == [
+        "copilot", "copilot/api", "copilot/frontend", "copilot/environments/prod",
+    ]  # fmt: skip
 
 
 @pytest.mark.slow  # renders two whole definitions
@@ -172,6 +200,27 @@ def test_every_stack_the_sample_implies_renders(tmp_path: Path, env: str) -> Non
         "command": ["CMD-SHELL", "curl -f http://localhost:9000/health || exit 1"],
         "interval": 10, "timeout": 5, "retries": 2, "startPeriod": 0,
     }  # fmt: skip
+    frontend_task = rendering.one("aws:ecs/taskDefinition:TaskDefinition", f"{env}-frontend-task")
+    assert frontend_task.inputs["runtimePlatform"]["cpuArchitecture"] == "ARM64"  # platform: linux/arm64
+    (frontend,) = frontend_task.json("containerDefinitions")
+    assert {s["name"]: s["valueFrom"] for s in frontend["secrets"]}["STRIPE_KEY"] == (
+        f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{env}/stripe:apiKey::"
+    )
+    tracking = rendering.one("aws:appautoscaling/policy:Policy", f"{env}-frontend-scaling-track-cpu")
+    configuration = tracking.inputs["targetTrackingScalingPolicyConfiguration"]
+    assert (configuration["targetValue"], configuration["scaleInCooldown"], configuration["scaleOutCooldown"]) == (
+        70, 120, 30,
+    )  # fmt: skip
+    (group,) = rendering.of_type("aws:lb/targetGroup:TargetGroup")
+    assert group.inputs["stickiness"] == {"enabled": True, "type": "lb_cookie", "cookieDuration": 86_400}
+    (rule,) = rendering.of_type("aws:lb/listenerRule:ListenerRule")
+    assert {"sourceIp": {"values": ["10.0.0.0/8", "198.51.100.10/32"]}} in rule.inputs["conditions"]
+    (table,) = rendering.of_type("aws:dynamodb/table:Table")
+    assert (table.inputs["hashKey"], table.inputs["rangeKey"], table.inputs["ttl"]["attributeName"]) == (
+        "id", "placedAt", "expiresAt",
+    )  # fmt: skip
+    (access_point,) = rendering.of_type("aws:efs/accessPoint:AccessPoint")
+    assert access_point.inputs["posixUser"] == {"uid": 1000, "gid": 1000}
     for task in rendering.of_type("aws:ecs/taskDefinition:TaskDefinition"):
         (container,) = task.json("containerDefinitions")
         variables = {v["name"]: v["value"] for v in container["environment"]}
@@ -378,8 +427,20 @@ def test_every_loss_line_comes_from_a_row_of_the_table(tmp_path: Path) -> None:
         "minimumHealthyPercent": 0,
         "maximumPercent": 100,
     }
-    assert result.definition["services"]["web"]["hostPatterns"] == ["www.example.com"]
-    assert len(result.dropped) == 26
+    web = result.definition["services"]["web"]
+    assert web["hostPatterns"] == ["www.example.com"]
+    # Written now: platform, memory_percentage (the first metric; requests is a line), allowed_source_ips
+    # and both Secrets Manager forms.
+    assert web["platform"] == "linux/arm64"
+    assert web["scaling"] == {
+        "min": 1, "max": 4, "metric": "memory",
+        "targetTracking": {"target": 60, "scaleOutCooldown": 60, "scaleInCooldown": 120},
+    }  # fmt: skip
+    assert web["allowedCidrs"] == ["10.0.0.0/8"]
+    assert web["secrets"] == {
+        "A": {"secret": "x"}, "B": {"secret": "arn:aws:secretsmanager:us-east-1:111111111111:secret:b"}
+    }  # fmt: skip
+    assert len(result.dropped) == 21
     assert (
         "copilot/web/manifest.yml: logging.retention: not converted: muon keeps logs per environment: "
         "environments.<env>.logRetentionDays (14 / 365 days)" in result.dropped
@@ -602,3 +663,317 @@ def test_an_environment_in_an_existing_vpc_and_the_tier_chosen_at_import(tmp_pat
     assert chosen.definition["environments"]["prod"]["loadBalancer"] == {"accessLogs": True}
     with pytest.raises(DefinitionError, match="--tier staging: no environment 'staging'"):
         convert_directory(tmp_path, {"staging": "production"})
+
+
+# -- keys muon gained: target tracking, Secrets Manager, platform, stickiness, source CIDRs, storage -----
+
+
+def test_copilots_scaling_metrics_become_target_tracking_at_copilots_targets(tmp_path: Path) -> None:
+    """common-svc-fields.en.md: cpu_percentage, memory_percentage (average %), requests (per task), each
+    N or {value, cooldown}; count.cooldown {in, out}, Copilot's 120 s in and 60 s out when absent."""
+    application(
+        tmp_path,
+        {
+            "web": """
+                type: Load Balanced Web Service
+                image: {location: public.ecr.aws/acme/web:1, port: 80}
+                count:
+                  range: 2-8
+                  requests: {value: 300, cooldown: {in: 90s}}
+                  response_time: 2s
+            """,
+            "back": """
+                type: Backend Service
+                image: {location: public.ecr.aws/acme/back:1, port: 80}
+                count: {range: 1-3, requests: 100, memory_percentage: 150, cooldown: {in: 1m}}
+            """,
+            "jobs": """
+                type: Worker Service
+                image: {location: public.ecr.aws/acme/jobs:1}
+                count: {range: 1-5, cpu_percentage: 60, cooldown: {in: 5m, out: 2h}}
+            """,
+            "queue": """
+                type: Worker Service
+                image: {location: public.ecr.aws/acme/queue:1}
+                count: {range: 1-5, cpu_percentage: 60, queue_delay: {acceptable_latency: 1m}}
+            """,
+        },
+    )
+    result = convert_directory(tmp_path)
+    services = result.definition["services"]
+    assert services["web"]["scaling"] == {
+        "min": 2, "max": 8, "metric": "requests",
+        "targetTracking": {"target": 300, "scaleOutCooldown": 60, "scaleInCooldown": 90},
+    }  # fmt: skip
+    assert services["back"]["scaling"] == {"min": 1, "max": 3}  # neither metric muon's backend can track
+    assert services["jobs"]["scaling"]["targetTracking"] == {
+        "target": 60, "scaleOutCooldown": 60, "scaleInCooldown": 300,  # out: 2h is past muon's hour
+    }  # fmt: skip
+    assert services["queue"]["scaling"] == {"min": 1, "max": 5}  # the worker's backlog steps
+    assert [line.split(": ", 2)[1:] for line in result.dropped if "count" in line] == [
+        ["count.memory_percentage", "not converted: 150 is no percentage"],
+        ["count.requests", "not converted: muon's backend is behind no load balancer: requests per target are "
+         "a web service's"],
+        ["count.cooldown", "beside no metric muon tracks: its steps keep their cooldowns"],
+        ["count.cooldown.out", "expected in or out, a duration of 0s to 1h; not converted"],
+        ["count.cpu_percentage", "not converted: a muon worker scales on its backlog (queue_delay) and tracks no "
+         "other metric beside it"],
+        ["count.queue_delay", "converted in part: a muon worker scales on backlog per task (+1 from 10 messages, "
+         "+3 from 50)"],
+        ["count.response_time", "not converted: Copilot tracked the ALB's TargetResponseTime for the service's "
+         "target group; muon's targetTracking.customMetric names its dimensions in advance, and the load "
+         "balancer's and target group's (app/<name>/<id>) exist only once deployed: track cpu or requests"],
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("mysql", {"secret": "mysql"}),
+        ("mysql:password::", {"secret": "mysql", "jsonKey": "password"}),
+        ("mysql::AWSPREVIOUS:", {"secret": "mysql", "versionStage": "AWSPREVIOUS"}),
+        ("mysql:::0f2c9a1e-7a3b-4c1d-9e8f-0123456789ab",
+         {"secret": "mysql", "versionId": "0f2c9a1e-7a3b-4c1d-9e8f-0123456789ab"}),
+        ("arn:aws:secretsmanager:us-west-2:111122223333:secret:demo/test/mysql-Yi6mvL:password::",
+         {"secret": "arn:aws:secretsmanager:us-west-2:111122223333:secret:demo/test/mysql-Yi6mvL",
+          "jsonKey": "password"}),
+        ("demo/test/mysql-dbconf-Vi3nwL", {"secret": "demo/test/mysql-dbconf"}),
+        ("demo/test/mysql-dbconf", {"secret": "demo/test/mysql-dbconf"}),
+        ("a:b:c:d:e", None),
+        ("bad name!", None),
+    ],
+)  # fmt: skip
+def test_secrets_manager_references_as_copilot_wrote_them(
+    tmp_path: Path, given: str, expected: dict[str, str] | None
+) -> None:
+    """developing/secrets.en.md: 'name:json-key:version-stage:version-id', an ARN followed by the same,
+    and a name given with Secrets Manager's six characters (written without them, in a note)."""
+    application(
+        tmp_path,
+        {
+            "web": f"type: Backend Service\nimage: {{location: x:1, port: 80}}\nsecrets: {{DB: {{secretsmanager: '{given}'}}}}\n"
+        },
+    )
+    result = convert_directory(tmp_path)
+    assert result.definition["services"]["web"].get("secrets", {}).get("DB") == expected
+    assert bool([line for line in result.dropped if "secrets.DB" in line]) == (expected is None)
+    assert any("six characters" in note for note in result.notes) == given.endswith("Vi3nwL")
+
+
+def test_a_version_stage_beside_a_version_id_keeps_the_id_and_says_so(tmp_path: Path) -> None:
+    application(
+        tmp_path,
+        {"web": "type: Backend Service\nimage: {location: x:1, port: 80}\n"
+                "secrets: {DB: {secretsmanager: 'db:pw:AWSCURRENT:0f2c9a1e-7a3b-4c1d-9e8f-0123456789ab'}}\n"},
+    )  # fmt: skip
+    result = convert_directory(tmp_path)
+    assert result.definition["services"]["web"]["secrets"]["DB"] == {
+        "secret": "db", "jsonKey": "pw", "versionId": "0f2c9a1e-7a3b-4c1d-9e8f-0123456789ab",
+    }  # fmt: skip
+    assert result.dropped == [
+        "copilot/web/manifest.yml: secrets.DB: version stage AWSCURRENT beside version id "
+        "0f2c9a1e-7a3b-4c1d-9e8f-0123456789ab: kept the id"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected", "lost"),
+    [
+        ("linux/arm64", "linux/arm64", False),
+        ("linux/arm", "linux/arm64", False),
+        ("{osfamily: linux, architecture: arm64}", "linux/arm64", False),
+        ("linux/amd64", None, False),
+        ("windows/x86_64", None, True),
+    ],
+)
+def test_platform_arm64_is_written_and_windows_is_a_line(
+    tmp_path: Path, platform: str, expected: str | None, lost: bool
+) -> None:
+    application(
+        tmp_path,
+        {"web": f"type: Backend Service\nimage: {{location: x:1, port: 80}}\nplatform: {platform}\n"},
+    )
+    result = convert_directory(tmp_path)
+    assert result.definition["services"]["web"].get("platform") == expected
+    assert result.dropped == (
+        ["copilot/web/manifest.yml: platform: not converted: Windows containers: muon runs Linux tasks only"]
+        if lost
+        else []
+    )
+
+
+def test_stickiness_and_source_cidrs_within_the_listener_rules_five_values(tmp_path: Path) -> None:
+    """http-config.en.md: stickiness (a boolean), allowed_source_ips (CIDRs). A rule takes 5 values: the
+    CIDRs come before the aliases (fewer CIDRs only narrow who reaches the service)."""
+    application(
+        tmp_path,
+        {
+            "web": """
+                type: Load Balanced Web Service
+                image: {location: public.ecr.aws/acme/web:1, port: 80}
+                http:
+                  path: api
+                  stickiness: true
+                  alias: [a.example.com]
+                  allowed_source_ips: [10.0.0.0/8, 10.1.0.0/16, 10.2.0.0/16, 10.3.0.0/16, 10.4.0.1/16]
+            """,
+            "plain": """
+                type: Load Balanced Web Service
+                image: {location: public.ecr.aws/acme/web:1, port: 80}
+                http: {path: /, stickiness: false}
+            """,
+        },
+    )
+    result = convert_directory(tmp_path)
+    web = result.definition["services"]["web"]
+    assert web["stickiness"] == {"duration": 86_400}
+    assert web["pathPatterns"] == ["/api", "/api/*"]
+    assert web["allowedCidrs"] == ["10.0.0.0/8", "10.1.0.0/16", "10.2.0.0/16"]
+    assert "hostPatterns" not in web
+    assert "stickiness" not in result.definition["services"]["plain"]
+    assert [line.split(": ", 2)[1:] for line in result.dropped if "web/" in line] == [
+        ["http.allowed_source_ips", "'10.4.0.1/16' is no IPv4 CIDR; left out"],
+        ["http.allowed_source_ips", "a listener rule takes 5 paths and source CIDRs together: left out "
+         "10.3.0.0/16 (they no longer reach the service)"],
+        ["http.alias", "a listener rule takes 5 paths, hosts and source CIDRs together: kept no alias"],
+        ["http.alias", "converted in part: routing only: give environments.<env>.domain and list the names in "
+         "hosts for DNS records and a certificate"],
+    ]  # fmt: skip
+
+
+def test_managed_efs_volumes_become_the_services_own(tmp_path: Path) -> None:
+    """storage.en.md: efs: true or {uid, gid} is a managed file system of the workload's own; read_only
+    is true when absent; efs: {id} names an existing one (a line)."""
+    application(
+        tmp_path,
+        {
+            "web": """
+                type: Backend Service
+                image: {location: x:1, port: 80}
+                storage:
+                  volumes:
+                    Shared_Data: {path: /srv/data, efs: true}
+                    media: {path: /srv/media, read_only: false, efs: {uid: 2000, gid: 3000}}
+                    legacy: {path: /srv/legacy, efs: {id: fs-12345678, root_dir: /x}}
+                    scratch: {path: /tmp/x, efs: true}
+            """
+        },
+    )
+    result = convert_directory(tmp_path)
+    assert result.definition["services"]["web"]["storage"] == {
+        "volumes": {
+            "shared-data": {"path": "/srv/data", "readOnly": True},
+            "media": {"path": "/srv/media", "readOnly": False, "uid": 2000, "gid": 3000},
+        }
+    }
+    assert [line.split(": ", 2)[1] for line in result.dropped] == [
+        "storage.volumes.legacy.efs", "storage.volumes.scratch",
+    ]  # fmt: skip
+    assert "muon's volumes are file systems of the service's own" in result.dropped[0]
+    assert "/tmp is the task's scratch space" in result.dropped[1]
+    assert any(
+        note.startswith("copilot/web: storage: muon creates web's own volumes") for note in result.notes
+    )
+
+
+ADDON = """
+Resources:
+  counters:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions:
+        - {AttributeName: name, AttributeType: S}
+        - {AttributeName: day, AttributeType: N}
+        - {AttributeName: total, AttributeType: N}
+      KeySchema:
+        - {AttributeName: name, KeyType: HASH}
+        - {AttributeName: day, KeyType: RANGE}
+      ProvisionedThroughput: {ReadCapacityUnits: 5, WriteCapacityUnits: 2}
+      LocalSecondaryIndexes:
+        - IndexName: by-total
+          KeySchema: [{AttributeName: name, KeyType: HASH}, {AttributeName: total, KeyType: RANGE}]
+          Projection: {ProjectionType: INCLUDE, NonKeyAttributes: [note]}
+      SSESpecification: {SSEEnabled: true}
+      Tags: [{Key: team, Value: data}]
+  broken:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+  assets:
+    Type: AWS::S3::Bucket
+    Properties:
+      CorsConfiguration: {CorsRules: [{AllowedMethods: [GET], AllowedOrigins: ['*']}]}
+      LifecycleConfiguration:
+        Rules: [{Status: Enabled, ExpirationInDays: 30, Prefix: tmp/}]
+  assetsPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref assets
+      PolicyDocument:
+        Statement: [{Effect: Allow, Principal: '*', Action: 's3:GetObject', Resource: '*'}]
+"""
+
+
+def test_addon_tables_and_buckets_become_storage_and_each_property_muon_lacks_is_a_line(
+    tmp_path: Path,
+) -> None:
+    application(tmp_path, {"web": "type: Backend Service\nimage: {location: x:1, port: 80}\n"})
+    (tmp_path / "copilot" / "web" / "addons").mkdir()
+    (tmp_path / "copilot" / "web" / "addons" / "data.yml").write_text(ADDON, encoding="utf-8")
+    result = convert_directory(tmp_path)
+    assert result.definition["services"]["web"]["storage"] == {
+        "tables": {
+            "counters": {
+                "partitionKey": {"name": "name", "type": "S"}, "sortKey": {"name": "day", "type": "N"},
+                "billing": "provisioned",
+                "capacity": {"read": {"min": 5, "max": 5}, "write": {"min": 2, "max": 2}},
+                "localIndexes": {
+                    "by-total": {"sortKey": {"name": "total", "type": "N"}, "projection": "INCLUDE",
+                                 "attributes": ["note"]}
+                },
+            }
+        },
+        "buckets": {"assets": {}},
+    }  # fmt: skip
+    assert [line.split(": ", 2)[1] for line in result.dropped] == [
+        "Resources.counters.Properties.SSESpecification",
+        "Resources.counters.Properties.Tags",
+        "Resources.broken.Properties.KeySchema",
+        "Resources.assets.Properties.CorsConfiguration",
+        "Resources.assets.Properties.LifecycleConfiguration",
+        "Resources.assetsPolicy (AWS::S3::BucketPolicy)",
+    ]
+    assert "muon encrypts every table with the environment's KMS key" in result.dropped[0]
+
+
+def test_a_global_index_with_its_own_provisioned_units_is_a_line(tmp_path: Path) -> None:
+    """muon gives each global index the table's capacity (docs/definition.md, tables.<t>.capacity)."""
+    application(tmp_path, {"web": "type: Backend Service\nimage: {location: x:1, port: 80}\n"})
+    (tmp_path / "copilot" / "web" / "addons").mkdir()
+    (tmp_path / "copilot" / "web" / "addons" / "t.yml").write_text(
+        textwrap.dedent(
+            """
+            Resources:
+              events:
+                Type: AWS::DynamoDB::Table
+                Properties:
+                  KeySchema: [{AttributeName: a, KeyType: HASH}]
+                  AttributeDefinitions: [{AttributeName: a, AttributeType: S}, {AttributeName: b, AttributeType: S}]
+                  ProvisionedThroughput: {ReadCapacityUnits: 5, WriteCapacityUnits: 5}
+                  GlobalSecondaryIndexes:
+                    - IndexName: by-b
+                      KeySchema: [{AttributeName: b, KeyType: HASH}]
+                      Projection: {ProjectionType: KEYS_ONLY}
+                      ProvisionedThroughput: {ReadCapacityUnits: 1, WriteCapacityUnits: 1}
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = convert_directory(tmp_path)
+    assert result.definition["services"]["web"]["storage"]["tables"]["events"]["globalIndexes"] == {
+        "by-b": {"partitionKey": {"name": "b", "type": "S"}, "projection": "KEYS_ONLY"}
+    }
+    assert result.dropped == [
+        "copilot/web/addons/t.yml: Resources.events.Properties.GlobalSecondaryIndexes[0].ProvisionedThroughput: "
+        "muon gives each global index the table's capacity: not converted"
+    ]

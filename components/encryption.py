@@ -29,6 +29,9 @@ class KeyArgs:
     """Services whose principals may encrypt with it (SNS topics they publish to); default the
     alarm and notification publishers, without which encrypted topics drop their messages.
     Rotation (yearly) and retention are not options: every key has them."""
+    delivering_topic_arns: tuple[str, ...] = ()
+    """SNS topics delivering to queues encrypted with the key: SNS may use it for those topics
+    only. Default none."""
 
 
 class Key(pulumi.ComponentResource):
@@ -43,7 +46,7 @@ class Key(pulumi.ComponentResource):
         key = rotating_key(
             f"{name}-key",
             description=args.description,
-            policy=key_policy(args.context, args.publishing_services),
+            policy=key_policy(args.context, args.publishing_services, args.delivering_topic_arns),
             tags=args.tags,
             opts=child,
         )
@@ -85,7 +88,9 @@ def rotating_key(
     )
 
 
-def key_policy(context: AwsContext, publishing_services: tuple[str, ...]) -> dict:
+def key_policy(
+    context: AwsContext, publishing_services: tuple[str, ...], delivering_topic_arns: tuple[str, ...] = ()
+) -> dict:
     logs_arn = context.arn("logs", "log-group:*")
     statements = [
         {
@@ -120,6 +125,21 @@ def key_policy(context: AwsContext, publishing_services: tuple[str, ...]) -> dic
                 "Principal": {"Service": [context.service_principal(s) for s in publishing_services]},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
+            }
+        )
+    if delivering_topic_arns:
+        # SNS encrypts what it delivers into a queue encrypted with this key; aws:SourceArn keeps
+        # it to the environment's own topics (SQS developer guide, "Configure server-side
+        # encryption for a queue": AWS services sending to encrypted queues).
+        arns = list(delivering_topic_arns)
+        statements.append(
+            {
+                "Sid": "TopicsDeliverToEncryptedQueues",
+                "Effect": "Allow",
+                "Principal": {"Service": context.service_principal("sns")},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"ArnEquals": {"aws:SourceArn": arns if len(arns) > 1 else arns[0]}},
             }
         )
     return document(*statements)

@@ -66,6 +66,9 @@ class EnvironmentArgs:
     continuity: ContinuityArgs | None = None
     """AWS Backup for the environment's stateful resources (tagged for it); default None: RDS's own
     automated backups only."""
+    delivering_topic_arns: tuple[str, ...] = ()
+    """SNS topics delivering to the environment's (encrypted) worker queues: the key lets SNS use it
+    for them. Default none."""
     tags: dict[str, str] = field(default_factory=dict)
     """On every resource of the environment; default none (the stack's tags come by transformation)."""
 
@@ -105,6 +108,7 @@ class Environment(pulumi.ComponentResource):
                 description=f"muon environment {name}: logs, alarms, parameters",
                 alias=f"{args.context.namespace}/{name}",
                 tags=args.tags,
+                delivering_topic_arns=args.delivering_topic_arns,
             ),
             opts=child,
         )

@@ -178,7 +178,8 @@ NAME_RULES: dict[str, NameRule] = {
     "aws:securityhub/organizationAdminAccount:OrganizationAdminAccount": _NONE,
     "aws:securityhub/organizationConfiguration:OrganizationConfiguration": _NONE,
     "aws:securityhub/standardsSubscription:StandardsSubscription": _NONE,
-    "aws:sns/topic:Topic": NameRule("name", 256, r"[A-Za-z0-9_-]+", autonamed=True),
+    # SNS CreateTopic: a FIFO topic's name ends ".fifo" (within the 256 characters).
+    "aws:sns/topic:Topic": NameRule("name", 256, r"[A-Za-z0-9_-]+(?:\.fifo)?", autonamed=True),
     "aws:sns/topicPolicy:TopicPolicy": _NONE,
     "aws:sns/topicSubscription:TopicSubscription": _NONE,
     "aws:ssm/parameter:Parameter": NameRule("name", 2048, r"[A-Za-z0-9_.\-/]+"),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from muon.components.messaging import QueueSubscription, subscribe_queue, topics_deliver
 from muon.components.policies import deny_insecure_transport, document, to_json
 from muon.components.service_args import QueueAccess
 
@@ -34,6 +36,10 @@ class WorkerQueueArgs:
     messages take; SQS's own default is 30)."""
     retention: int = 345_600
     """Seconds a message waits to be consumed; default 4 days, SQS's own."""
+    subscriptions: tuple[QueueSubscription, ...] = ()
+    """Topics whose messages the queue receives; default none."""
+    sns_principal: str = "sns.amazonaws.com"
+    """SNS's service principal in the stack's partition (for the queue's policy)."""
     tags: dict[str, str] = field(default_factory=dict)
     """Default none (the stack's tags come by transformation)."""
 
@@ -80,8 +86,10 @@ class WorkerQueue(pulumi.ComponentResource):
             redrive_allow_policy=to_json({"redrivePermission": "byQueue", "sourceQueueArns": [queue.arn]}),
             opts=child,
         )
-        for role, target in (("queue", queue), ("dlq", dead_letter)):
-            tls_only_queue(f"{name}-{role}-policy", target, child)
+        delivered = topics_deliver(queue.arn, args.subscriptions, args.sns_principal)
+        policy = tls_only_queue(f"{name}-queue-policy", queue, child, delivered)
+        tls_only_queue(f"{name}-dlq-policy", dead_letter, child)
+        subscribe_queue(name, queue.arn, args.subscriptions, policy, child)
         dead_letter_alarm = f"{args.queue_name}-dead-letters"
         dead_letters = new_dead_letters_alarm(
             f"{name}-dead-letters", dead_letter_alarm, args, dead_letter.name, child
@@ -162,11 +170,17 @@ def new_dead_letters_alarm(
     )
 
 
-def tls_only_queue(name: str, queue: aws.sqs.Queue, opts: pulumi.ResourceOptions) -> aws.sqs.QueuePolicy:
-    """The queue's policy: every call over TLS (SQS.1's companion, as buckets and topics)."""
+def tls_only_queue(
+    name: str,
+    queue: aws.sqs.Queue,
+    opts: pulumi.ResourceOptions,
+    admitted: list[dict[str, Any]] | None = None,
+) -> aws.sqs.QueuePolicy:
+    """The queue's policy: every call over TLS (SQS.1's companion, as buckets and topics), and
+    the ``admitted`` statements (SNS topics delivering to it). SQS keeps one policy per queue."""
     return aws.sqs.QueuePolicy(
         name,
         queue_url=queue.url,
-        policy=to_json(document(deny_insecure_transport("sqs:*", queue.arn))),
+        policy=to_json(document(deny_insecure_transport("sqs:*", queue.arn), *(admitted or []))),
         opts=opts,
     )

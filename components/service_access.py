@@ -18,6 +18,7 @@ def execution_policy(
     key_arn: pulumi.Input[str],
     database: DatabaseAccess | None = None,
     secret_keys: dict[str, str] | None = None,
+    sidecar_repositories: tuple[str, ...] = (),
     managed_secrets: dict[str, ManagedSecret] | None = None,
 ) -> dict[str, Any]:
     """What ECS needs to start the task: its own image, log group, parameters and key only.
@@ -28,12 +29,20 @@ def execution_policy(
     """
     secret_keys = secret_keys or {}
     statements = []
+    if repository_arn is not None or sidecar_repositories:
+        # GetAuthorizationToken has no resource-level permissions: AWS offers nothing narrower.
+        statements.append(allow("ecr:GetAuthorizationToken", "*", Sid="RegistryLogin"))
     if repository_arn is not None:
-        statements += [
-            # GetAuthorizationToken has no resource-level permissions: AWS offers nothing narrower.
-            allow("ecr:GetAuthorizationToken", "*", Sid="RegistryLogin"),
-            allow(list(PULL_ACTIONS), repository_arn, Sid="PullOwnImage"),
-        ]
+        statements.append(allow(list(PULL_ACTIONS), repository_arn, Sid="PullOwnImage"))
+    if sidecar_repositories:
+        repositories = sorted(set(sidecar_repositories))
+        statements.append(
+            allow(
+                list(PULL_ACTIONS),
+                repositories if len(repositories) > 1 else repositories[0],
+                Sid="PullSidecarImages",
+            )
+        )
     statements.append(
         allow(
             ["logs:CreateLogStream", "logs:PutLogEvents"],

@@ -8,6 +8,7 @@ from typing import Literal
 import pulumi
 
 from muon.components.cluster import CapacityItem
+from muon.components.container_args import LogRouting, Sidecar, TopicAccess
 from muon.components.context import AwsContext
 from muon.components.scaling import ScalingConfig
 from muon.components.storage_args import StorageAccess
@@ -304,6 +305,18 @@ class ServiceArgs:
     """A worker's own queue: receive and delete only. Default None."""
     publishes_to: tuple[QueueAccess, ...] = ()
     """Workers' queues this service may send to; default none."""
+    sidecars: tuple[Sidecar, ...] = ()
+    """More containers in the task; default none: the service's own container only."""
+    depends_on: tuple[tuple[str, str], ...] = ()
+    """(sidecar, ECS condition) pairs the app waits for; default none."""
+    target_container: str = "app"
+    """The container the load balancer sends to; default ``app``, the service's own."""
+    logging: LogRouting | None = None
+    """FireLens log routing; default None: every container logs to the service's log group (awslogs)."""
+    tracing: bool = False
+    """X-Ray through an ADOT collector beside the app; default False: no collector, no grants."""
+    topics: tuple[TopicAccess, ...] = ()
+    """SNS topics the service publishes to; default none."""
     storage: StorageAccess | None = None
     """The service's own buckets, tables and volumes (``storage.py``): its task role's grants, its
     volumes and mount points. Default None: no storage of its own."""
@@ -312,6 +325,14 @@ class ServiceArgs:
     default None: every alarm pages on its own."""
     tags: dict[str, str] = field(default_factory=dict)
     """On every resource of the service; default none (the stack's tags come by transformation)."""
+
+    @property
+    def traffic_port(self) -> int | None:
+        """The port the load balancer sends to: the target container's."""
+        for sidecar in self.sidecars:
+            if sidecar.name == self.target_container:
+                return sidecar.port
+        return self.port
 
     @property
     def initial_count(self) -> int:

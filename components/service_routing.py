@@ -35,8 +35,8 @@ def tasks_security_group(
             {
                 "description": "From the load balancer",
                 "protocol": "tcp",
-                "from_port": args.port,
-                "to_port": args.port,
+                "from_port": args.traffic_port,
+                "to_port": args.traffic_port,
                 "security_groups": [wiring.load_balancer_security_group_id],
             }
         ]
@@ -139,14 +139,14 @@ def route(
             lambda vpc: unique_name(
                 scoped(namespace, name),
                 32,
-                args.port,
+                args.traffic_port,
                 protocol,
                 "ip",
                 vpc,
                 *([wiring.load_balancer_group] if wiring.load_balancer_group else []),
             )
         ),
-        port=args.port,
+        port=args.traffic_port,
         protocol=protocol,
         target_type="ip",
         vpc_id=wiring.vpc_id,

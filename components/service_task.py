@@ -14,6 +14,14 @@ from muon.components.policies import assume_role_policy, document, ready, to_jso
 from muon.components.registry import execution_role_path
 from muon.components.service_access import execution_policy, queue_statements, task_policy_statements
 from muon.components.service_args import ServiceArgs
+from muon.components.service_containers import (
+    extra_containers,
+    log_configuration,
+    observability_statements,
+    sidecar_secrets,
+    topic_statements,
+    with_log_group,
+)
 from muon.components.service_routing import service_connect_configuration
 
 CONTAINER = "app"
@@ -64,6 +72,8 @@ def service_roles(
             tags=args.tags,
             opts=child,
         )
+        # The sidecars' secrets beside the app's (named <sidecar>.<variable>), their images too.
+        extra_secrets, extra_keys, extra_managed = sidecar_secrets(args)
         execution_policy_resource = aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=execution_role.id,
@@ -71,11 +81,12 @@ def service_roles(
                 execution_policy(
                     args.image_repository_arn,
                     log_group.arn,
-                    args.secrets,
+                    {**args.secrets, **extra_secrets},
                     args.wiring.key_arn,
                     args.database,
-                    args.secret_keys,
-                    args.managed_secrets,
+                    {**args.secret_keys, **extra_keys},
+                    tuple(s.repository_arn for s in args.sidecars if s.repository_arn is not None),
+                    {**args.managed_secrets, **extra_managed},
                 )
             ),
             opts=child,
@@ -94,6 +105,7 @@ def service_roles(
     )
     task_statements = task_policy_statements(args.permissions, args.exec_command, args.database)
     task_statements += queue_statements(args.queue, args.publishes_to)
+    task_statements += observability_statements(args, log_group.arn) + topic_statements(args.topics)
     if args.storage is not None:
         task_statements += args.storage.statements
     task_policies = (
@@ -139,13 +151,8 @@ def container(args: ServiceArgs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 {**args.secrets, **{n: s.value_from for n, s in args.managed_secrets.items()}}.items()
             )
         ],
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-region": args.context.region,
-                "awslogs-stream-prefix": "app",  # streams app/app/<task id>
-            },
-        },
+        # awslogs: streams app/app/<task id>; with ``logging``, FireLens under app/.
+        "logConfiguration": log_configuration(args, "app"),
     }
     # A read-only root still needs a writable /tmp the (non-root) user owns: a tmpfs with mode
     # 1777 on either launch type, whatever the image declares. A bind mount would be root-owned
@@ -168,6 +175,8 @@ def container(args: ServiceArgs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         definition["entryPoint"] = list(args.entry_point)
     if args.command:
         definition["command"] = list(args.command)
+    if args.depends_on:
+        definition["dependsOn"] = [{"containerName": c, "condition": w} for c, w in args.depends_on]
     if args.container_health_check is not None:
         check = args.container_health_check
         definition["healthCheck"] = {
@@ -183,31 +192,36 @@ def container(args: ServiceArgs) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def container_definitions(
     args: ServiceArgs, definition: dict[str, Any], log_group_name: pulumi.Output[str]
 ) -> pulumi.Output[str]:
-    """The task's container definitions (JSON) once the image, variables and log group resolve."""
-    env_names = sorted(args.environment_variables)
-    return pulumi.Output.all(
-        log_group_name, args.image, *[args.environment_variables[k] for k in env_names]
-    ).apply(
-        lambda resolved: json.dumps(
-            [
-                {
-                    **definition,
-                    "image": resolved[1],
-                    "environment": [
-                        {"name": k, "value": v} for k, v in zip(env_names, resolved[2:], strict=True)
-                    ],
-                    "logConfiguration": {
-                        **definition["logConfiguration"],
-                        "options": {
-                            **definition["logConfiguration"]["options"],
-                            "awslogs-group": resolved[0],
-                        },
-                    },
-                }
-            ],
-            sort_keys=True,
+    """The task's container definitions (JSON) once the images, variables and log group resolve:
+    the app's first, then its sidecars, log router and collector."""
+    containers = [(definition, args.environment_variables), *extra_containers(args)]
+    assert args.image is not None  # awaiting_image gave it one
+    images: list[pulumi.Input[str]] = [args.image, *[d["image"] for d, _ in containers[1:]]]
+    layout = [(d, sorted(variables)) for d, variables in containers]
+    values = [
+        variables[k] for (_, variables), (_, names) in zip(containers, layout, strict=True) for k in names
+    ]
+
+    def render(resolved: list[Any]) -> str:
+        group, images_now, rest = (
+            resolved[0],
+            resolved[1 : 1 + len(layout)],
+            iter(resolved[1 + len(layout) :]),
         )
-    )
+        rendered = []
+        for (container_definition, names), image in zip(layout, images_now, strict=True):
+            environment = [{"name": k, "value": next(rest)} for k in names]
+            rendered.append(
+                {
+                    **container_definition,
+                    "image": image,
+                    "environment": environment,
+                    "logConfiguration": with_log_group(container_definition["logConfiguration"], group),
+                }
+            )
+        return json.dumps(rendered, sort_keys=True)
+
+    return pulumi.Output.all(log_group_name, *images, *values).apply(render)
 
 
 def task_definition(
@@ -302,7 +316,11 @@ def ecs_service(
             "assign_public_ip": False,
         },
         load_balancers=[
-            {"target_group_arn": target_group.arn, "container_name": CONTAINER, "container_port": args.port}
+            {
+                "target_group_arn": target_group.arn,
+                "container_name": args.target_container,
+                "container_port": args.traffic_port,
+            }
         ]
         if target_group
         else None,

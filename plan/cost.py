@@ -101,7 +101,9 @@ FREE = frozenset(
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         "aws:s3/bucketVersioning:BucketVersioning",
-        "aws:sns/topic:Topic",  # alarm e-mails stay within SNS's free deliveries
+        # Alarm e-mails, and services' topics and their SQS deliveries, stay within SNS's monthly free
+        # tier (a million publishes; deliveries to SQS are free): request-priced, not estimated.
+        "aws:sns/topic:Topic",
         "aws:sns/topicPolicy:TopicPolicy",
         "aws:sns/topicSubscription:TopicSubscription",
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",

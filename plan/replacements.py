@@ -187,8 +187,13 @@ STATELESS: dict[str, ReplaceRule] = {
     "aws:cloudwatch/eventTarget:EventTarget": ReplaceRule(
         ("rule", "targetId", "eventBusName"), _TF + "events/target.go"
     ),
-    # A new topic's e-mail subscriptions wait for their confirmation again.
+    # A new topic starts without subscriptions (muon makes them again; e-mail ones wait for their
+    # confirmation again): messages published meanwhile reach nobody.
     "aws:sns/topic:Topic": ReplaceRule(("name", "namePrefix", "fifoTopic"), _TF + "sns/topic.go"),
+    "aws:sns/topicSubscription:TopicSubscription": ReplaceRule(
+        ("topic", "protocol", "endpoint"), _TF + "sns/topic_subscription.go"
+    ),
+    "aws:sqs/queuePolicy:QueuePolicy": ReplaceRule(("queueUrl",), _TF + "sqs/queue_policy.go"),
     "random:index/randomPassword:RandomPassword": ReplaceRule(
         (
             "length",

@@ -65,6 +65,14 @@ EXCEPTIONS: tuple[ControlException, ...] = (
         conditional=True,
     ),
     ControlException(
+        control="ECS.20",
+        resource=r".*-task/log-router",
+        reason="FireLens's Fluent Bit router must run as root: the socket the task's containers log "
+        "through lives in a directory only root may write (containers-roadmap#2122, open). Only a "
+        "service with logging: has it; its other containers stay non-root.",
+        conditional=True,
+    ),
+    ControlException(
         control="ELB.18",
         resource=r".*-http",
         reason="The HTTP listener exists to redirect to HTTPS (ELB.1); Checkov CKV_AWS_2 accepts it.",

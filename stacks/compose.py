@@ -38,6 +38,7 @@ from muon.stacks.compose_workloads import (
     environment_sites,
     scheduled_jobs,
     service_connect_namespace,
+    service_topics,
     worker_queues,
 )
 from muon.stacks.definition import Definition
@@ -205,9 +206,10 @@ def _compose_environment(
         ),
     )
     built = local_builds(plan, environment, context, definition.services)
-    queues = worker_queues(env_name, definition, context, wiring, plan.tags, environment)
+    topics = service_topics(env_name, definition, context, wiring, plan.tags, environment)
+    queues = worker_queues(env_name, definition, context, wiring, plan.tags, environment, topics)
     queue_access = {name: queue.access() for name, queue in queues.items()}
-    place = Place(plan, stack, environment, wiring, queue_access)
+    place = Place(plan, stack, environment, wiring, queue_access, topics)
     services, panels = compose_services(place, built, exports)
     for name, queue in queues.items():
         exports.services[env_name][name] |= {

@@ -4,7 +4,7 @@ their plans (``stacks/resolve``): nothing left to check or to read."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pulumi
@@ -16,7 +16,7 @@ from muon.components.database import Database
 from muon.components.environment import Environment
 from muon.components.registry import DEPLOYED_TAG_PREFIX, Registry
 from muon.components.service import Service
-from muon.components.service_args import EnvironmentWiring, QueueAccess
+from muon.components.service_args import EnvironmentWiring, QueueAccess, TopicAccess
 from muon.components.storage import ServiceStorage
 from muon.components.tags import BACKUP_TAG
 from muon.stacks.definition import Definition, ServiceSpec
@@ -44,6 +44,7 @@ class Place:
     environment: Environment | AttachedEnvironment
     wiring: EnvironmentWiring
     queues: dict[str, QueueAccess]
+    topics: dict[tuple[str, str], TopicAccess] = field(default_factory=dict)
 
 
 def compose_services(
@@ -78,6 +79,7 @@ def compose_services(
                     place.stack.definition.services,
                     namespace_arn=wiring.service_connect_namespace_arn,
                     queues=place.queues,
+                    topics=place.topics,
                     backends={created: made.service_name for created, made in services.items()},
                 ),
             ),

@@ -1,6 +1,6 @@
 """An environment's workloads beside its services, declared from their plans (``stacks/resolve``):
-the Service Connect namespace, workers' queues, who may call a backend, scheduled jobs, sites and
-functions. Nothing left to check."""
+the Service Connect namespace, services' topics, workers' queues, who may call a backend,
+scheduled jobs, sites and functions. Nothing left to check."""
 
 from __future__ import annotations
 
@@ -12,17 +12,20 @@ import pulumi_aws as aws
 from muon.components.context import AwsContext
 from muon.components.function import Function
 from muon.components.job import JobArgs, ScheduledJob
+from muon.components.messaging import ServiceTopic, ServiceTopicArgs
 from muon.components.queue import WorkerQueue, WorkerQueueArgs
 from muon.components.service import Service
-from muon.components.service_args import AWAITING_IMAGE, EnvironmentWiring, QueueAccess
+from muon.components.service_args import AWAITING_IMAGE, EnvironmentWiring, QueueAccess, TopicAccess
 from muon.components.site import StaticSite
 from muon.stacks.definition import Definition
 from muon.stacks.definition.fields import Tier
 from muon.stacks.definition.function import FunctionSpec
 from muon.stacks.definition.site import SiteSpec
+from muon.stacks.resolve.messaging import topic_name
 from muon.stacks.resolve.renames import former_service
 from muon.stacks.resolve.workloads import callers_of
 from muon.stacks.wiring.edge import function_args, site_args
+from muon.stacks.wiring.messaging import queue_subscriptions
 from muon.stacks.wiring.services import service_moved
 
 
@@ -43,6 +46,36 @@ def service_connect_namespace(
     return namespace.arn
 
 
+def service_topics(
+    env_name: str,
+    definition: Definition,
+    context: AwsContext,
+    wiring: EnvironmentWiring,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> dict[tuple[str, str], TopicAccess]:
+    """Every topic of every service, made before the queues subscribing to it: (service, topic) →
+    its access."""
+    topics = {}
+    for service, spec in definition.services.items():
+        for topic in spec.publish:
+            made = ServiceTopic(
+                f"{env_name}-{service}-topic-{topic.name}",
+                ServiceTopicArgs(
+                    topic_name=topic_name(context.namespace, env_name, service, topic.name, topic.fifo),
+                    publisher=service,
+                    topic=topic.name,
+                    key_arn=wiring.key_arn,
+                    fifo=topic.fifo,
+                    content_based_deduplication=topic.content_based_deduplication,
+                    tags={**tags, "muon:service": service},
+                ),
+                opts=pulumi.ResourceOptions(parent=parent),
+            )
+            topics[(service, topic.name)] = made.access()
+    return topics
+
+
 def worker_queues(
     env_name: str,
     definition: Definition,
@@ -50,9 +83,10 @@ def worker_queues(
     wiring: EnvironmentWiring,
     tags: dict[str, str],
     parent: pulumi.Resource,
+    topics: dict[tuple[str, str], TopicAccess] | None = None,
 ) -> dict[str, WorkerQueue]:
     """One queue (and dead-letter queue) per worker, made before any service so publishers get
-    its URL."""
+    its URL; subscribed to its topics (``topics``: every service's, made before)."""
     queues = {}
     for service, spec in definition.services.items():
         if spec.queue is None:
@@ -68,6 +102,8 @@ def worker_queues(
                 max_receives=spec.queue.max_receives,
                 visibility_timeout=spec.queue.visibility_timeout,
                 retention=spec.queue.retention,
+                subscriptions=queue_subscriptions(spec, topics or {}),
+                sns_principal=context.service_principal("sns"),
                 tags={**tags, "muon:service": service},
             ),
             opts=pulumi.ResourceOptions(parent=parent).merge(service_moved(env_name, service, spec)),

@@ -305,6 +305,26 @@ def _bucket(i: Inputs) -> dict[str, Any]:
     return _present(Bucket=i.get("bucket") or "placeholder")
 
 
+def _topic(i: Inputs) -> dict[str, Any]:
+    attributes = _present(
+        KmsMasterKeyId=i.get("kmsMasterKeyId"),
+        FifoTopic="true" if i.get("fifoTopic") else None,
+        ContentBasedDeduplication="true" if i.get("contentBasedDeduplication") else None,
+    )
+    return _present(Name=i.get("name") or "placeholder", Attributes=attributes, Tags=_tags(i))
+
+
+def _subscription(i: Inputs) -> dict[str, Any]:
+    attributes = _present(
+        RawMessageDelivery="true" if i.get("rawMessageDelivery") else None,
+        FilterPolicy=i.get("filterPolicy"),
+        FilterPolicyScope=i.get("filterPolicyScope"),
+    )
+    return _present(
+        TopicArn=i.get("topic"), Protocol=i.get("protocol"), Endpoint=i.get("endpoint"), Attributes=attributes
+    )
+
+
 def _table(i: Inputs) -> dict[str, Any]:
     def keys(shape: Inputs) -> list[dict[str, str]]:
         found = [{"AttributeName": shape["hashKey"], "KeyType": "HASH"}] if shape.get("hashKey") else []
@@ -396,6 +416,8 @@ CREATES: dict[str, tuple[str, str, Mapper]] = {
     "aws:ssm/parameter:Parameter": ("ssm", "PutParameter", _parameter),
     "aws:cloudwatch/logGroup:LogGroup": ("logs", "CreateLogGroup", _log_group),
     "aws:iam/rolePolicy:RolePolicy": ("iam", "PutRolePolicy", _role_policy),
+    "aws:sns/topic:Topic": ("sns", "CreateTopic", _topic),
+    "aws:sns/topicSubscription:TopicSubscription": ("sns", "Subscribe", _subscription),
 }
 """Pulumi type token → (botocore service, operation, inputs → parameters)."""
 

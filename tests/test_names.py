@@ -14,6 +14,7 @@ LONGEST = "a" * 21 + "z"  # definition names: 2-22 characters
 PRODUCTION = "prod" + "p" * 17 + "z"
 SERVICE = "s" * 21 + "z"
 OTHER = "o" * 21 + "z"
+TOPIC = "t" * 21 + "z"
 PIPELINE = "p" * 53 + "e"  # pipeline.name: at most 54
 CONNECTION = (
     "arn:aws:codestar-connections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000000"
@@ -33,6 +34,7 @@ services:
     scaling:
       schedules: [{{name: {"n" * 41}, schedule: 'cron(0 8 * * ? *)', min: 2, max: 4}}]
     database: {{name: banana}}
+    publish: [{TOPIC}, {{name: {"f" * 21 + "z"}, fifo: true}}]
     storage:
       buckets: {{{"u" * 21 + "z"}: {{}}}}
       tables: {{{"t" * 21 + "z"}: {{partitionKey: {{name: {"k" * 255}}}, globalIndexes: {{{"i" * 255}: {{partitionKey: {{name: g}}}}}}}}}}
@@ -42,7 +44,9 @@ services:
     pathPatterns: [/y]
     database: {{name: other, engine: aurora-postgresql, serverless: {{minCapacity: 0}}}}
   {"b" * 21 + "z"}: {{kind: backend, port: 9000, database: {{name: rds, engine: postgres}}}}
-  {"w" * 21 + "z"}: {{kind: worker}}
+  {"w" * 21 + "z"}:
+    kind: worker
+    subscribe: [{{service: {SERVICE}, topic: {TOPIC}}}, {{service: {SERVICE}, topic: {"f" * 21 + "z"}}}]
 jobs:
   {"j" * 21 + "z"}: {{service: {SERVICE}, command: [report], schedule: rate(1 day)}}
 sites:

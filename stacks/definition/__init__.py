@@ -242,6 +242,17 @@ class Definition(Spec):
                     )
             for index, publisher in enumerate(service.queue.publishers if service.queue else []):
                 known(publisher, ("services", name, "queue", "publishers", index), "publisher")
+            for index, subscription in enumerate(service.subscribe):
+                where = ("services", name, "subscribe", index)
+                publishing = known(subscription.service, (*where, "service"), "publisher")
+                topics = [t.name for t in publishing.publish]
+                if subscription.topic not in topics:
+                    listed = ", ".join(topics) or "none"
+                    raise _PathError(
+                        (*where, "topic"),
+                        f"service {subscription.service} publishes no topic '{subscription.topic}' "
+                        f"(its publish: {listed})",
+                    )
         for name, job in self.jobs.items():
             known(job.service, ("jobs", name, "service"), "service")
         for index, stage in enumerate(self.pipeline.stages if self.pipeline else []):

@@ -47,6 +47,9 @@ class HealthCheckSpec(Spec):
 
 
 class ContainerHealthCheckSpec(Spec):
+    """ECS's HealthCheck inside a container: the service's ``containerHealthCheck``, a sidecar's
+    ``healthCheck``."""
+
     command: Arguments = Field(
         min_length=1, description='e.g. ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]'
     )

@@ -13,6 +13,7 @@ from muon.components.aurora import (
     ENGINES,
     instance_class_problem,
 )
+from muon.stacks.definition.containers import TaskContainersSpec, check_containers
 from muon.stacks.definition.database import (
     DatabaseOverride,
     DatabaseSpec,
@@ -126,7 +127,7 @@ class IncidentSpec(Spec):
     )
 
 
-class ServiceSpec(Spec):
+class ServiceSpec(TaskContainersSpec):
     kind: ServiceKind = Field(
         default="web",
         description="web: behind the load balancer; backend: reached by the environment's other "
@@ -275,6 +276,7 @@ class ServiceSpec(Spec):
     def _check(self) -> ServiceSpec:
         self._check_kind()
         self._check_roles()
+        check_containers(self)
         if self.hosts and self.host_patterns:
             raise _PathError(("hosts",), "give hosts (on the domain) or hostPatterns (any name), not both")
         values = len(self.path_patterns) + len(self.host_patterns) + len(self.hosts) + len(self.allowed_cidrs)

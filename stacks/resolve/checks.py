@@ -154,11 +154,14 @@ def iam_policies_within_size(scope: Scope) -> list[str]:
     roles: list[tuple[str, int, str]] = []
     for name, service in definition.services.items():
         queues = sum(1 for s in definition.services.values() if s.queue and name in s.queue.publishers)
-        own = OWN_STATEMENTS + PER_QUEUE * (queues + (service.queue is not None))
+        # A topic's ARN is a queue's size; tracing and log routing fit in OWN_STATEMENTS.
+        own = OWN_STATEMENTS + PER_QUEUE * (queues + (service.queue is not None) + len(service.publish))
         roles.append((f"services.{name}.permissions", own + _statements_size(service.permissions), "task"))
-        secrets = sum(
-            PER_PARAMETER + len(_secret_reference(reference)) for reference in service.secrets.values()
-        )
+        declared = [
+            *service.secrets.values(),
+            *(r for s in service.sidecars.values() for r in s.secrets.values()),
+        ]
+        secrets = sum(PER_PARAMETER + len(_secret_reference(reference)) for reference in declared)
         roles.append((f"services.{name}.secrets", OWN_STATEMENTS + secrets, "execution"))
     for name, function in definition.functions.items():
         queues = sum(1 for t in function.triggers if t.type == "queue")

@@ -28,6 +28,7 @@ from muon.stacks.resolve.functions import function_hosts
 from muon.stacks.resolve.hosts import host_image
 from muon.stacks.resolve.images import Cluster, choose_images
 from muon.stacks.resolve.inputs import Inputs, Running
+from muon.stacks.resolve.messaging import with_topic_delivery
 from muon.stacks.resolve.names import check_names
 from muon.stacks.resolve.routing import (
     listener_priorities,
@@ -206,6 +207,7 @@ def own_environment_args(
         else environment_args(env_name, spec, context=context, zones=zones, source=source, tags=tags)
     )
     args = with_task_metrics(env_name, spec, args, platform, definition, source)
+    args = with_topic_delivery(env_name, definition, context, args)
     extra = tuple(group for group in load_balancer_groups(definition.services) if group is not None)
     if args is not None and extra:
         args = dataclasses.replace(args, load_balancers=extra)

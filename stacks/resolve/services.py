@@ -14,12 +14,15 @@ from muon.components.service_args import (
     ContainerHealthCheck,
     IncidentThresholds,
     ManagedSecret,
+    Sidecar,
     TargetHealthCheck,
     fargate_size_problem,
 )
+from muon.components.service_containers import TRACING_VARIABLES
 from muon.stacks.definition import DatabaseSpec, ScalingSpec, ServiceKind, ServiceSpec, StepPolicySpec, Tier
-from muon.stacks.definition.fields import SecretsManagerSpec, SecretSpec
+from muon.stacks.definition.fields import SecretReference, SecretsManagerSpec, SecretSpec
 from muon.stacks.errors import DefinitionError
+from muon.stacks.resolve.containers import plan_sidecars
 from muon.stacks.resolve.routing import service_hosts
 from muon.stacks.resolve.secrets_manager import managed_secrets
 from muon.stacks.resolve.storage import storage_variable_names
@@ -76,6 +79,8 @@ class ServicePlan:
     """Every variable name the definition sets: the environment's proxy variables give way to them."""
     deregistration_delay: int
     incident: IncidentThresholds
+    sidecars: tuple[Sidecar, ...] = ()
+    """With their variables' ``${placeholders}`` still in."""
 
 
 @dataclass(frozen=True)
@@ -157,12 +162,14 @@ def _task_size(service: str, spec: ServiceSpec, setting: ServiceSetting) -> tupl
     return cpu, memory
 
 
-def _secrets(
-    service: str, spec: ServiceSpec, setting: ServiceSetting, password_parameter: str | None
-) -> dict[str, str]:
-    """``secrets:`` as ARNs, then the database password (unless IAM authentication replaces it)."""
-    secrets = {}
-    for name, declared in spec.secrets.items():
+def declared_secrets(
+    service: str, declared_secrets: dict[str, SecretReference], setting: ServiceSetting, where: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """A container's Parameter Store ``secrets:`` (``where`` names them) as ARNs, and the KMS keys
+    of those that name one (a key's region and partition are checked with every ARN,
+    resolve/checks.py). The Secrets Manager form is secrets_manager.py's."""
+    secrets, keys = {}, {}
+    for name, declared in declared_secrets.items():
         if isinstance(declared, SecretsManagerSpec):
             continue  # secrets_manager.py
         reference = declared if isinstance(declared, str) else declared.parameter
@@ -170,11 +177,21 @@ def _secrets(
         if "${" in resolved or "}" in resolved:
             raise DefinitionError(
                 [
-                    f"{setting.source}: services.{service}.secrets.{name}: only ${{Environment}} and "
+                    f"{setting.source}: {where}.{name}: only ${{Environment}} and "
                     "${ServiceName} may stand in a parameter name"
                 ]
             )
         secrets[name] = parameter_arn(setting.context, resolved)
+        if isinstance(declared, SecretSpec):
+            keys[name] = declared.key
+    return secrets, keys
+
+
+def _secrets(
+    service: str, spec: ServiceSpec, setting: ServiceSetting, password_parameter: str | None
+) -> dict[str, str]:
+    """``secrets:`` as ARNs, then the database password (unless IAM authentication replaces it)."""
+    secrets, _ = declared_secrets(service, spec.secrets, setting, f"services.{service}.secrets")
     if spec.database is not None and not spec.database.iam_authentication:
         assert password_parameter is not None
         secrets["DatabaseMasterPassword"] = password_parameter
@@ -221,12 +238,13 @@ def _check_variables(
                     f"services.{service}.{owner}); choose another name"
                 ]
             )
-    for name in queue_variable_names(service, services):
+    tracing = list(TRACING_VARIABLES) if services[service].tracing else []
+    for name in [*queue_variable_names(service, services), *tracing]:
         if name in chosen:
             raise DefinitionError(
                 [
-                    f"{setting.source}: {chosen[name][1]}: muon sets {name} (a queue's URL, or the "
-                    "backends the service calls); choose another name"
+                    f"{setting.source}: {chosen[name][1]}: muon sets {name} (a queue's URL, a topic's "
+                    "ARN, the tracing collector, or the backends the service calls); choose another name"
                 ]
             )
 
@@ -248,16 +266,21 @@ def plan_service(
         override.scaling if override and override.scaling else spec.scaling, setting.tier, spec.kind
     )
     secrets = _secrets(service, spec, setting, password_parameter)
-    # A key's region and partition are checked with every ARN (resolve/checks.py).
-    secret_keys = {
-        name: declared.key for name, declared in spec.secrets.items() if isinstance(declared, SecretSpec)
-    }
+    _, secret_keys = declared_secrets(service, spec.secrets, setting, f"services.{service}.secrets")
     managed = managed_secrets(
         dict(spec.secrets),
         setting.context,
         environment=setting.environment,
         service=service,
         source=setting.source,
+    )
+    sidecars = plan_sidecars(
+        service,
+        spec,
+        setting,
+        (cpu, memory),
+        lambda declared, where: declared_secrets(service, declared, setting, where),
+        lambda value, where: check_placeholders(value, ENVIRONMENT_PLACEHOLDERS, where, setting.source),
     )
     chosen = _chosen_values(service, spec, setting.environment)
     _check_variables(
@@ -289,6 +312,7 @@ def plan_service(
         deregistration_delay=(
             spec.deregistration_delay if spec.deregistration_delay is not None else DEREGISTRATION_DELAY[tier]
         ),
+        sidecars=sidecars,
         incident=IncidentThresholds(
             error_rate_percent=alarms.error_rate_percent or INCIDENT_DEFAULTS[tier][0],
             latency_p99_seconds=alarms.latency_p99_seconds or INCIDENT_DEFAULTS[tier][1],

@@ -1,5 +1,5 @@
 """An environment's workloads beside its services: who may call a backend, the order services
-are created in, the variables muon sets for queues and backends, Container Insights for workers,
+are created in, the variables muon sets for queues, topics and backends, Container Insights for workers,
 a job's size (``stacks/compose_workloads.py`` declares them)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from muon.components.service_args import (
 from muon.stacks.definition import Definition, EnvironmentSpec, JobSpec, ServiceSpec
 from muon.stacks.errors import DefinitionError
 from muon.stacks.resolve.attach import Platform
+from muon.stacks.resolve.messaging import topic_variable_names
 
 
 def callers_of(backend: str, services: dict[str, ServiceSpec]) -> list[str]:
@@ -54,11 +55,15 @@ def queue_variable_names(service: str, services: dict[str, ServiceSpec]) -> list
     has its queue."""
     names = ["MUON_BACKENDS"] if backends_called(service, services) else []
     names += ["QUEUE_URL"] if services[service].queue is not None else []
-    return names + [
-        queue_variable(worker)
-        for worker, spec in sorted(services.items())
-        if spec.queue is not None and service in spec.queue.publishers
-    ]
+    return (
+        names
+        + [
+            queue_variable(worker)
+            for worker, spec in sorted(services.items())
+            if spec.queue is not None and service in spec.queue.publishers
+        ]
+        + topic_variable_names(services[service])
+    )
 
 
 def with_task_metrics(

@@ -5,7 +5,7 @@ components move by."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 
@@ -19,12 +19,16 @@ from muon.components.service_args import (
     QueueAccess,
     ServiceArgs,
     ServiceConnect,
+    TopicAccess,
 )
+from muon.components.service_containers import TRACING_VARIABLES
 from muon.components.storage_args import StorageAccess
 from muon.stacks.definition import ServiceSpec
 from muon.stacks.definition.types import ECS_ARCHITECTURES
+from muon.stacks.resolve.containers import log_routing
 from muon.stacks.resolve.services import PLACEHOLDER, ServicePlan, health_checks
 from muon.stacks.resolve.workloads import backends_called, queue_variable
+from muon.stacks.wiring.messaging import published_topics, topic_variables
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ def environment_variables(
         if name not in plan.defined:
             variables[name] = proxy
     variables |= queue_variables(workload)
+    if plan.spec.tracing is not None:
+        variables |= TRACING_VARIABLES
     for name, value in plan.values:
         variables[name] = substitute(value, placeholders)
     return variables
@@ -147,6 +153,15 @@ def service_args(
         service_connect=workload.service_connect,
         queue=workload.queue,
         publishes_to=workload.publishes_to,
+        topics=workload.topics,
+        sidecars=tuple(
+            replace(s, environment={k: substitute(str(v), placeholders) for k, v in s.environment.items()})
+            for s in plan.sidecars
+        ),
+        depends_on=tuple(spec.depends_on.items()),
+        target_container=spec.target_container or "app",
+        logging=log_routing(spec),
+        tracing=spec.tracing is not None,
         storage=storage,
         incident=plan.incident,
         tags={**tags, "muon:service": plan.name},
@@ -160,6 +175,7 @@ class WorkloadWiring:
     service_connect: ServiceConnect | None = None
     queue: QueueAccess | None = None
     publishes_to: tuple[QueueAccess, ...] = ()
+    topics: tuple[TopicAccess, ...] = ()
     backends: pulumi.Input[str] | None = None
     """``MUON_BACKENDS``: the backends the service calls, sorted and comma-separated; None: it calls
     none. An Output of the backends already created: the task definition waits for their ECS
@@ -173,6 +189,7 @@ def workload_wiring(
     namespace_arn: pulumi.Input[str] | None,
     queues: dict[str, QueueAccess],
     backends: dict[str, pulumi.Input[str]] | None = None,
+    topics: dict[tuple[str, str], TopicAccess] | None = None,
 ) -> WorkloadWiring:
     """Service Connect for a backend and for everything that calls one; a worker's own queue; the
     workers' queues the service publishes to. ``backends``: backend → its ECS service's name, for
@@ -194,6 +211,7 @@ def workload_wiring(
         service_connect=connect,
         queue=queues.get(service),
         publishes_to=publishes_to,
+        topics=published_topics(service, topics or {}),
         backends=backend_list(calls, backends or {}) if connect is not None and calls else None,
     )
 
@@ -218,7 +236,7 @@ def queue_variables(workload: WorkloadWiring) -> dict[str, pulumi.Input[str]]:
         variables["QUEUE_URL"] = workload.queue.url
     for queue in workload.publishes_to:
         variables[queue_variable(queue.worker)] = queue.url
-    return variables
+    return variables | topic_variables(workload.topics)
 
 
 def service_moved(environment: str, name: str, spec: ServiceSpec) -> pulumi.ResourceOptions:

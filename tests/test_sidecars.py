@@ -47,7 +47,6 @@ SIDECARS = (
       agent:
         image: public.ecr.aws/docker/library/busybox:1.36
         essential: false
-        dependsOn: {{proxy: START}}
         user: null
         readonlyRootFilesystem: false
 """
@@ -90,7 +89,8 @@ def test_sidecars_run_beside_the_app_with_their_own_settings(render_definition: 
     assert proxy["user"] == "1000" and proxy["readonlyRootFilesystem"] is True
     assert proxy["logConfiguration"]["options"]["awslogs-stream-prefix"] == "proxy"
     assert agent["essential"] is False and "user" not in agent and agent["readonlyRootFilesystem"] is False
-    assert agent["dependsOn"] == [{"containerName": "proxy", "condition": "START"}]
+    # app -> agent -> proxy -> app would be a cycle: agent waits for nothing.
+    assert agent.get("dependsOn", []) == []
     assert agent["portMappings"] == [] and "cpu" not in agent
     assert {v["name"] for v in defined["app"]["environment"]}.isdisjoint({"MODE", "UPSTREAM_REGION"})
     assert defined["app"]["dependsOn"] == [{"containerName": "agent", "condition": "START"}]
@@ -255,6 +255,18 @@ def test_tracing_adds_the_collector_its_endpoint_and_the_x_ray_grants(render_def
         ("    dependsOn: {proxy: START}\n    sidecars: {proxy: {image: x, dependsOn: {app: START}}}\n",
          "services.banana.dependsOn.proxy: app and proxy wait for each other"),
         ("    dependsOn: {app: START}\n", "services.banana.dependsOn.app: a container cannot wait for itself"),
+        ("    sidecars: {proxy: {image: x, dependsOn: {app: SUCCESS}}}\n",
+         "services.banana.sidecars.proxy.dependsOn.app: SUCCESS waits for app to exit, but ECS refuses it "
+         "for an essential container (app is always essential)"),
+        ("    dependsOn: {init: COMPLETE}\n    sidecars: {init: {image: x}}\n",
+         "services.banana.dependsOn.init: COMPLETE waits for init to exit, but ECS refuses it for an "
+         "essential container (sidecars.init.essential)"),
+        ("    dependsOn: {one: START}\n    sidecars: {one: {image: x, dependsOn: {two: START}}, "
+         "two: {image: x, dependsOn: {app: START}}}\n",
+         "services.banana.dependsOn.one: the containers wait in a cycle (app -> one -> two -> app)"),
+        ("    sidecars: {aa: {image: x}, bb: {image: x, dependsOn: {cc: START}}, "
+         "cc: {image: x, dependsOn: {dd: START}}, dd: {image: x, dependsOn: {bb: START}}}\n",
+         "services.banana.sidecars.bb.dependsOn.cc: the containers wait in a cycle (bb -> cc -> dd -> bb)"),
         ("    sidecars: {proxy: {image: x, port: 8080}}\n", "sidecars.proxy.port: port 8080 is also app's"),
         ("    targetContainer: proxy\n", "targetContainer: 'proxy' is not a container of the task; known: app"),
         ("    targetContainer: proxy\n    sidecars: {proxy: {image: x}}\n",
@@ -285,6 +297,13 @@ def test_tracing_adds_the_collector_its_endpoint_and_the_x_ray_grants(render_def
 )  # fmt: skip
 def test_bad_sidecars_logging_and_tracing_are_one_line(tmp_path: Path, added: str, expected: str) -> None:
     refused(project(tmp_path, WEB + added), "muon.yaml", expected)
+
+
+def test_the_app_waits_for_a_non_essential_sidecar_to_complete(render_definition: Renderer) -> None:
+    added = "    dependsOn: {init: SUCCESS}\n    sidecars: {init: {image: x, essential: false}}\n"
+    defined = containers(render_definition(WEB + added, ["dev"]))
+    assert defined["init"]["essential"] is False
+    assert defined["app"]["dependsOn"] == [{"containerName": "init", "condition": "SUCCESS"}]
 
 
 def test_a_worker_has_no_target_container(tmp_path: Path) -> None:

@@ -285,6 +285,7 @@ def check_containers(spec: ServiceSpec) -> None:
     for name, sidecar in sidecars.items():
         for target, condition in sidecar.depends_on.items():
             _check_dependency(spec, name, target, condition, ("sidecars", name, "dependsOn", target))
+    _check_cycles(spec)
     _check_target(spec, sidecars)
     if spec.subscribe and spec.kind != "worker":
         raise _PathError(("subscribe",), "only a worker subscribes its queue to topics (kind: worker)")
@@ -312,9 +313,46 @@ def _check_dependency(
         if not checked:
             key = "containerHealthCheck" if target == MAIN_CONTAINER else f"sidecars.{target}.healthCheck"
             raise _PathError(where, f"HEALTHY waits for {target}'s health check: give it one ({key})")
-    waits = spec.depends_on if target == MAIN_CONTAINER else sidecars[target].depends_on
-    if name in waits:
-        raise _PathError(where, f"{name} and {target} wait for each other: ECS would start neither")
+    if condition in ("COMPLETE", "SUCCESS") and (target == MAIN_CONTAINER or sidecars[target].essential):
+        # ECS RegisterTaskDefinition (ContainerDependency.condition): "A dependency container with
+        # SUCCESS or COMPLETE condition cannot be an essential container".
+        essential = "app is always essential" if target == MAIN_CONTAINER else f"sidecars.{target}.essential"
+        raise _PathError(
+            where,
+            f"{condition} waits for {target} to exit, but ECS refuses it for an essential container "
+            f"({essential}); use START or HEALTHY, or make it essential: false",
+        )
+
+
+def _check_cycles(spec: ServiceSpec) -> None:
+    """Refuse any dependsOn cycle among app and the sidecars (ECS would start none of them)."""
+    sidecars: dict[str, SidecarSpec] = spec.sidecars
+    waits = {MAIN_CONTAINER: list(spec.depends_on)} | {n: list(s.depends_on) for n, s in sidecars.items()}
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> None:
+        if name in path:
+            cycle = path[path.index(name) :]
+            first = cycle[0]
+            where = (
+                ("dependsOn", cycle[1])
+                if first == MAIN_CONTAINER
+                else ("sidecars", first, "dependsOn", cycle[1])
+            )
+            if len(cycle) == 2:
+                raise _PathError(
+                    where, f"{first} and {cycle[1]} wait for each other: ECS would start neither"
+                )
+            loop = " -> ".join([*cycle, first])
+            raise _PathError(where, f"the containers wait in a cycle ({loop}): ECS would start none of them")
+        if name in done:
+            return
+        for target in waits.get(name, ()):
+            visit(target, [*path, name])
+        done.add(name)
+
+    for name in waits:
+        visit(name, [])
 
 
 def _check_target(spec: ServiceSpec, sidecars: dict[str, SidecarSpec]) -> None:

@@ -30,10 +30,12 @@ to X-Ray (aws-otel-collector, config/ecs/ecs-default-config.yaml). Its EMF metri
 no grant here: muon sends traces, not metrics."""
 TRACING_VARIABLES = {
     "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4317",
+    "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
     "AWS_XRAY_DAEMON_ADDRESS": "localhost:2000",
 }
 """What an OpenTelemetry or X-Ray SDK in the app reads to find the collector (the task's
-containers share localhost in awsvpc mode)."""
+containers share localhost in awsvpc mode). 4317 is OTLP/gRPC: the OTel specification's default
+protocol is http/protobuf (4318), so the protocol is set too."""
 LOG_GROUP = "${muon:service-log-group}"
 """Stands for the service's log group name in a log option until it is known."""
 ROUTER_MEMORY = 50
@@ -153,7 +155,8 @@ def log_router_definition(args: ServiceArgs, logging: LogRouting) -> dict[str, A
 
 def collector_definition(args: ServiceArgs) -> dict[str, Any]:
     """The ADOT collector: not essential, so that losing traces never stops the service. The
-    image runs as its own non-root user (aoc, 10001)."""
+    image runs as its own non-root user (aoc, UID 4317: aws-otel-collector's
+    cmd/awscollector/Dockerfile, USER_UID=4317)."""
     return {
         "name": COLLECTOR,
         "image": COLLECTOR_IMAGE,
@@ -161,7 +164,7 @@ def collector_definition(args: ServiceArgs) -> dict[str, Any]:
         "command": [COLLECTOR_CONFIG],
         "readonlyRootFilesystem": True,
         "privileged": False,
-        "user": "10001",
+        "user": "4317",
         "linuxParameters": tmpfs(),
         "portMappings": [],
         "secrets": [],

@@ -221,9 +221,10 @@ def test_tracing_adds_the_collector_its_endpoint_and_the_x_ray_grants(render_def
     collector = defined["otel-collector"]
     assert collector["image"].startswith("public.ecr.aws/aws-observability/aws-otel-collector:v")
     assert collector["command"] == ["--config=/etc/ecs/ecs-default-config.yaml"]
-    assert collector["essential"] is False and collector["user"] == "10001"
+    assert collector["essential"] is False and collector["user"] == "4317"
     assert {v["name"]: v["value"] for v in defined["app"]["environment"]} == {
         "OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4317",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
         "AWS_XRAY_DAEMON_ADDRESS": "localhost:2000",
     }
     # X-Ray's four actions take no resource: "*" with nothing else in the statement.
@@ -289,6 +290,8 @@ def test_tracing_adds_the_collector_its_endpoint_and_the_x_ray_grants(render_def
          "services.banana.tracing: the task role is the company's (roles.task): muon cannot grant it X-Ray"),
         ("    tracing: xray\n    environment: {AWS_XRAY_DAEMON_ADDRESS: 'collector:2000'}\n",
          "environment.AWS_XRAY_DAEMON_ADDRESS: muon sets AWS_XRAY_DAEMON_ADDRESS"),
+        ("    tracing: xray\n    environment: {OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf}\n",
+         "environment.OTEL_EXPORTER_OTLP_PROTOCOL: muon sets OTEL_EXPORTER_OTLP_PROTOCOL"),
         ("    sidecars: {proxy: {image: x, secrets: {T: '/a/${Nope}'}}}\n",
          "services.banana.sidecars.proxy.secrets.T: only ${Environment} and ${ServiceName}"),
         ("    sidecars: {proxy: {image: x, environment: {T: '${DatabaseName}'}}}\n",

@@ -109,7 +109,10 @@ def job_group(job: str) -> str:
 
 
 def state_machine_definition(args: JobArgs, resolved: dict[str, Any]) -> dict[str, Any]:
-    exit_code = "$.Containers[0].ExitCode"
+    # RunTask's Containers come in no documented order (the log router and the collector run
+    # beside app): a Pass state's Parameters take a JsonPath filter, a Choice's Variable (a reference
+    # path) does not (Step Functions developer guide, "Using JSONPath paths").
+    exit_code = "$.app[0].ExitCode"
     return {
         "Comment": f"muon job {args.job} of service {args.service} ({args.environment})",
         "StartAt": "RunTask",
@@ -119,6 +122,11 @@ def state_machine_definition(args: JobArgs, resolved: dict[str, Any]) -> dict[st
                 "Resource": f"arn:{args.context.partition}:states:::ecs:runTask.sync",
                 "Parameters": run_task_parameters(args, resolved),
                 "TimeoutSeconds": args.timeout,
+                "Next": "AppContainer",
+            },
+            "AppContainer": {
+                "Type": "Pass",
+                "Parameters": {"app.$": "$.Containers[?(@.Name == 'app')]"},
                 "Next": "ExitCode",
             },
             "ExitCode": {

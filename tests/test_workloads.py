@@ -259,7 +259,23 @@ def test_the_job_schedule_runs_the_service_task_with_its_command(workloads: Rend
     assert network["SecurityGroups"] == [api_group]
     assert parameters["Group"] == "job:nightly"
     # A non-zero exit code fails the run (and so does a task that never reported one).
+    # The exit code is app's, found by name: RunTask lists the task's containers in no set order.
+    assert run["Next"] == "AppContainer"
+    assert definition["States"]["AppContainer"] == {
+        "Type": "Pass",
+        "Parameters": {"app.$": "$.Containers[?(@.Name == 'app')]"},
+        "Next": "ExitCode",
+    }
     choice = definition["States"]["ExitCode"]
+    assert choice["Choices"] == [
+        {
+            "And": [
+                {"Variable": "$.app[0].ExitCode", "IsPresent": True},
+                {"Variable": "$.app[0].ExitCode", "NumericEquals": 0},
+            ],
+            "Next": "Succeeded",
+        }
+    ]
     assert choice["Default"] == "NonZeroExit"
     assert definition["States"]["NonZeroExit"]["Type"] == "Fail"
 

@@ -193,6 +193,7 @@ STATELESS: dict[str, ReplaceRule] = {
     "aws:sns/topicSubscription:TopicSubscription": ReplaceRule(
         ("topic", "protocol", "endpoint"), _TF + "sns/topic_subscription.go"
     ),
+    "aws:sns/topicPolicy:TopicPolicy": ReplaceRule(("arn",), _TF + "sns/topic_policy.go"),
     "aws:sqs/queuePolicy:QueuePolicy": ReplaceRule(("queueUrl",), _TF + "sqs/queue_policy.go"),
     "random:index/randomPassword:RandomPassword": ReplaceRule(
         (

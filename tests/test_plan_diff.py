@@ -469,6 +469,9 @@ def test_parameter_groups_and_topics_replace_as_the_provider_says(renders: dict[
     topic = "aws:sns/topic:Topic"
     assert forcing(topic, {"kmsMasterKeyId", "displayName", "policy"}) == []
     assert forcing(topic, {"fifoTopic", "name"}) == ["name", "fifoTopic"]
+    # sns/topic_policy.go: arn ForceNew, the policy updated in place.
+    assert forcing("aws:sns/topicPolicy:TopicPolicy", {"policy"}) == []
+    assert forcing("aws:sns/topicPolicy:TopicPolicy", {"arn", "policy"}) == ["arn"]
 
 
 def test_an_rds_instance_keeps_its_identity_through_a_new_identifier_or_subnet_group() -> None:

@@ -269,6 +269,10 @@ def test_tracing_adds_the_collector_its_endpoint_and_the_x_ray_grants(render_def
          "cc: {image: x, dependsOn: {dd: START}}, dd: {image: x, dependsOn: {bb: START}}}\n",
          "services.banana.sidecars.bb.dependsOn.cc: the containers wait in a cycle (bb -> cc -> dd -> bb)"),
         ("    sidecars: {proxy: {image: x, port: 8080}}\n", "sidecars.proxy.port: port 8080 is also app's"),
+        ("    tracing: xray\n    sidecars: {proxy: {image: x, port: 4318}}\n",
+         "services.banana.sidecars.proxy.port: port 4318 is bound by muon's otel-collector (4318, tracing: xray)"),
+        ("    logging: {destination: cloudwatch}\n    sidecars: {proxy: {image: x, port: 24224}}\n",
+         "services.banana.sidecars.proxy.port: port 24224 is bound by muon's log-router (24224, logging)"),
         ("    targetContainer: proxy\n", "targetContainer: 'proxy' is not a container of the task; known: app"),
         ("    targetContainer: proxy\n    sidecars: {proxy: {image: x}}\n",
          "targetContainer: sidecar proxy has no port for the load balancer to send to"),
@@ -307,6 +311,18 @@ def test_the_app_waits_for_a_non_essential_sidecar_to_complete(render_definition
     defined = containers(render_definition(WEB + added, ["dev"]))
     assert defined["init"]["essential"] is False
     assert defined["app"]["dependsOn"] == [{"containerName": "init", "condition": "SUCCESS"}]
+
+
+def test_the_app_port_of_a_muon_container_is_refused_only_with_its_feature(
+    tmp_path: Path, render_definition: Renderer
+) -> None:
+    mine = WEB.replace("port: 8080", "port: 13133")
+    assert containers(render_definition(mine, ["dev"]))["app"]["portMappings"][0]["containerPort"] == 13133
+    refused(
+        project(tmp_path, mine + "    tracing: xray\n"),
+        "muon.yaml",
+        "services.banana.port: port 13133 is bound by muon's otel-collector (13133, tracing: xray)",
+    )
 
 
 def test_a_worker_has_no_target_container(tmp_path: Path) -> None:

@@ -270,10 +270,17 @@ def check_containers(spec: ServiceSpec) -> None:
         if name in RESERVED_CONTAINERS:
             raise _PathError(("sidecars", name), f"'{name}' is muon's own container name; choose another")
     ports = {MAIN_CONTAINER: spec.port} | {n: s.port for n, s in sidecars.items()}
+    bound = _muon_ports(spec)
     seen: dict[int, str] = {}
     for name, port in ports.items():
         if port is None:
             continue
+        if port in bound:
+            where = ("port",) if name == MAIN_CONTAINER else ("sidecars", name, "port")
+            raise _PathError(
+                where,
+                f"port {port} is bound by muon's {bound[port]}: the task's containers share one network",
+            )
         if port in seen:
             where = ("sidecars", name, "port")
             raise _PathError(
@@ -293,6 +300,24 @@ def check_containers(spec: ServiceSpec) -> None:
     for index, pair in enumerate(pairs):
         if pairs.index(pair) != index:
             raise _PathError(("subscribe", index), f"{pair[0]}'s topic {pair[1]} is subscribed twice")
+
+
+COLLECTOR_PORTS = {4317: "4317", 4318: "4318", 2000: "2000/udp", 8125: "8125/udp", 13133: "13133"}
+"""What the ADOT collector's ECS configuration binds: OTLP gRPC and HTTP, the X-Ray daemon
+protocol, StatsD, its health check extension (aws-otel-collector config/ecs/ecs-default-config.yaml)."""
+LOG_ROUTER_PORTS = {24224: "24224", 8877: "8877"}
+"""What FireLens's generated Fluent Bit configuration binds: the forward input (24224) and the
+firelens-healthcheck TCP input (8877)."""
+
+
+def _muon_ports(spec: ServiceSpec) -> dict[int, str]:
+    """Ports muon's own containers bind in the task's network, with who binds them."""
+    bound: dict[int, str] = {}
+    if spec.tracing is not None:
+        bound |= {p: f"{COLLECTOR} ({shown}, tracing: xray)" for p, shown in COLLECTOR_PORTS.items()}
+    if spec.logging is not None:
+        bound |= {p: f"{LOG_ROUTER} ({shown}, logging)" for p, shown in LOG_ROUTER_PORTS.items()}
+    return bound
 
 
 def _check_dependency(

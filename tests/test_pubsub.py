@@ -239,3 +239,33 @@ def test_bad_subscriptions_are_one_line(tmp_path: Path, added: str, expected: st
 )  # fmt: skip
 def test_bad_topics_are_one_line(tmp_path: Path, definition: str, expected: str) -> None:
     refused(project(tmp_path, definition), "muon.yaml", expected)
+
+
+def test_an_attached_environment_refuses_subscriptions_in_one_line(tmp_path: Path) -> None:
+    """The platform's key encrypts the worker's queue and never admits SNS: delivery would fail."""
+    from muon.stacks.errors import DefinitionError
+    from tests.conftest import render_definition_text
+
+    attached = WORKER.replace("dev: {}", "dev: {attach: {stack: acme/platform/dev}}")
+    with pytest.raises(DefinitionError) as caught:
+        render_definition_text(
+            tmp_path, attached + "    subscribe: [{service: shop, topic: orders}]\n", ["dev"]
+        )
+    (problem,) = caught.value.problems
+    assert problem.endswith(
+        "muon.yaml: services.mailer.subscribe: environment dev is attached to acme/platform/dev, whose key "
+        "encrypts the worker's queue and does not let SNS (sns.amazonaws.com) use it, so no message would "
+        "arrive; subscribing in an attached environment is not supported yet"
+    )
+
+
+def test_a_customer_logs_key_warns_that_its_policy_must_admit_sns(render_definition: Renderer) -> None:
+    key = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    rendering = render_definition(f"keys: {{logs: '{key}'}}\n" + SHOP, ["dev"])
+    (warning,) = [w for w in rendering.warnings if "keys.logs" in w]
+    assert warning.endswith(
+        "keys.logs: environment dev's worker queues are encrypted with this key: its policy must let "
+        f"sns.amazonaws.com use it (kms:GenerateDataKey, kms:Decrypt) for the topics {TOPIC}, {FIFO}, "
+        "or SNS delivers nothing"
+    )
+    assert render_definition(SHOP, ["dev"]).warnings == []

@@ -28,7 +28,11 @@ from muon.stacks.resolve.functions import function_hosts
 from muon.stacks.resolve.hosts import host_image
 from muon.stacks.resolve.images import Cluster, choose_images
 from muon.stacks.resolve.inputs import Inputs, Running
-from muon.stacks.resolve.messaging import with_topic_delivery
+from muon.stacks.resolve.messaging import (
+    check_attached_subscriptions,
+    customer_key_warning,
+    with_topic_delivery,
+)
 from muon.stacks.resolve.names import check_names
 from muon.stacks.resolve.routing import (
     listener_priorities,
@@ -149,6 +153,7 @@ def prepare_environment(
         passwords=databases.passwords,
         warnings=plain_http_warning(env_name, definition, tier, args, source)
         + databases.warnings
+        + customer_key_warning(env_name, definition, context, source)
         + ami_warnings,
         zones=placement.zones,
         site_hosts=site_hosts_,
@@ -201,6 +206,8 @@ def own_environment_args(
 ) -> EnvironmentArgs | None:
     """The Environment's arguments (None: attached), with the definition's own keys."""
     spec = definition.environments[env_name]
+    if platform is not None:
+        check_attached_subscriptions(env_name, definition, platform.reference_name, source)
     args = (
         None
         if platform

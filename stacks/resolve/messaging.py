@@ -10,6 +10,7 @@ import dataclasses
 from muon.components.context import AwsContext
 from muon.components.environment import EnvironmentArgs
 from muon.stacks.definition import Definition, ServiceSpec
+from muon.stacks.errors import DefinitionError
 
 
 def topic_name(namespace: str, environment: str, service: str, topic: str, fifo: bool) -> str:
@@ -49,3 +50,34 @@ def with_topic_delivery(
         return None
     arns = subscribed_topic_arns(env_name, definition, context)
     return dataclasses.replace(args, delivering_topic_arns=arns) if arns else args
+
+
+def check_attached_subscriptions(
+    env_name: str, definition: Definition, platform_name: str, source: str
+) -> None:
+    """An attached environment's worker queues are encrypted with the platform's key, whose policy
+    never lets SNS use it: SNS would fail to deliver, silently. Refused until it does."""
+    for name, spec in definition.services.items():
+        if spec.subscribe:
+            raise DefinitionError(
+                [
+                    f"{source}: services.{name}.subscribe: environment {env_name} is attached to "
+                    f"{platform_name}, whose key encrypts the worker's queue and does not let SNS "
+                    "(sns.amazonaws.com) use it, so no message would arrive; subscribing in an attached "
+                    "environment is not supported yet"
+                ]
+            )
+
+
+def customer_key_warning(
+    env_name: str, definition: Definition, context: AwsContext, source: str
+) -> list[str]:
+    """With ``keys.logs`` the queues are encrypted with the company's key: muon cannot grant SNS."""
+    arns = subscribed_topic_arns(env_name, definition, context)
+    if definition.keys.logs is None or not arns:
+        return []
+    return [
+        f"{source}: keys.logs: environment {env_name}'s worker queues are encrypted with this key: its "
+        "policy must let sns.amazonaws.com use it (kms:GenerateDataKey, kms:Decrypt) for the topics "
+        f"{', '.join(arns)}, or SNS delivers nothing"
+    ]

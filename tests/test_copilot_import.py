@@ -36,21 +36,12 @@ SAMPLE_LOSSES = [
     "<namespace>-<env>-<service>-<b>-<account>: its name reaches the app as <B>_BUCKET",
     "copilot/api/addons/receipts.yml: Outputs: Copilot injected each output as a variable (RECEIPTS_NAME); muon "
     "injects its own resources' names (RECEIPTS_BUCKET): read those instead",
-    "copilot/frontend/manifest.yml: sidecars: not converted: extra containers in the task (awaits muon's sidecars, "
-    "issue 34 item 3)",
-    "copilot/frontend/manifest.yml: publish: not converted: SNS topics; a worker's subscription is carried as its "
-    "queue's publishers (awaits muon's SNS publish/subscribe, issue 34 item 5)",
     "copilot/frontend/manifest.yml: count.requests: not converted: muon tracks one metric per service: kept "
     "cpu_percentage",
     "copilot/frontend/addons/orders.yml: Resources.ordersAccessPolicy (AWS::IAM::ManagedPolicy): not converted: "
     "muon grants a service what its own resources need; other statements: services.<name>.permissions",
     "copilot/frontend/addons/orders.yml: Outputs: Copilot injected each output as a variable (ORDERS_ACCESS_POLICY, "
     "ORDERS_NAME); muon injects its own resources' names (ORDERS_TABLE): read those instead",
-    "copilot/orders-worker/manifest.yml: subscribe.topics[0].filter_policy: not converted: SNS filter policies "
-    "(awaits muon's SNS publish/subscribe, issue 34 item 5)",
-    "copilot/orders-worker/manifest.yml: subscribe.topics: point to point: each topic's service may send to this "
-    "worker's queue (<WORKER>_QUEUE_URL) instead of publishing to a topic — the fan-out awaits muon's SNS "
-    "publish/subscribe",
     "copilot/report/manifest.yml: type: converted in part: a muon job runs a service's task definition: the job's image "
     "becomes a worker service nobody publishes to (it runs no task)",
     "copilot/report/manifest.yml: retries: not converted: muon runs a job once; a failed run alarms",
@@ -113,7 +104,17 @@ def test_the_sample_application_imports_with_every_loss_named() -> None:
     assert frontend["platform"] == "linux/arm64"
     assert frontend["stickiness"] == {"duration": 86_400}
     assert frontend["allowedCidrs"] == ["10.0.0.0/8", "198.51.100.10/32"]
-    assert frontend["environment"] == {**COPILOT_VARIABLES, "LOG_LEVEL": "info", "APP": "shop"}
+    assert frontend["environment"] == {
+        **COPILOT_VARIABLES, "LOG_LEVEL": "info", "APP": "shop",
+        # publish.en.md: Copilot's JSON map of the service's topics, as the app read it there.
+        "COPILOT_SNS_TOPIC_ARNS": '{"orders":"arn:aws:sns:${Region}:${AccountId}:shop-${Environment}-frontend-orders"}',
+    }  # fmt: skip
+    assert frontend["publish"] == [{"name": "orders"}]
+    # sidecars.en.md: image, port, variables, depends_on (the service's own name is muon's app; start → START).
+    assert frontend["sidecars"] == {
+        "nginx": {"image": "public.ecr.aws/nginx/nginx:1.27", "port": 80,
+                  "environment": {"UPSTREAM": "http://localhost:8080"}, "dependsOn": {"app": "START"}}
+    }  # fmt: skip
     assert frontend["secrets"] == {
         "SESSION_KEY": "/copilot/shop/${Environment}/secrets/session_key",
         "STRIPE_KEY": {"secret": "${Environment}/stripe", "jsonKey": "apiKey"},  # '…/stripe:apiKey::'
@@ -139,6 +140,7 @@ def test_the_sample_application_imports_with_every_loss_named() -> None:
     }  # fmt: skip
     api = services["api"]
     assert (api["kind"], api["port"], api["image"]) == ("backend", 9000, "public.ecr.aws/acme/api:1.4.2")
+    assert api["tracing"] == "xray"  # observability.tracing: awsxray
     assert api["containerHealthCheck"] == {
         "command": ["CMD-SHELL", "curl -f http://localhost:9000/health || exit 1"], "interval": 10, "timeout": 5,
         "retries": 2, "startPeriod": 0,
@@ -157,8 +159,11 @@ def test_the_sample_application_imports_with_every_loss_named() -> None:
         "visibilityTimeout": 120,
         "retention": 345_600,
         "maxReceives": 3,
-        "publishers": ["frontend"],
     }
+    # worker-service.en.md: the frontend's topic orders (shop-<env>-frontend-orders), its filter policy as given.
+    assert worker["subscribe"] == [
+        {"service": "frontend", "topic": "orders", "filterPolicy": {"store": ["example_corp"]}}
+    ]
     assert services["report"] == {
         "kind": "worker", "image": "public.ecr.aws/acme/report:1.4.2", "cpu": 256, "memory": 512,
         "scaling": {"min": 0, "max": 1}, "environment": COPILOT_VARIABLES,
@@ -193,16 +198,33 @@ def test_every_stack_the_sample_implies_renders(tmp_path: Path, env: str) -> Non
     (cluster,) = rendering.of_type("aws:rds/cluster:Cluster")
     capacity = cluster.inputs["serverlessv2ScalingConfiguration"]
     assert (capacity["minCapacity"], capacity["maxCapacity"]) == ((1, 16) if env == "prod" else (0.5, 8))
-    (api,) = rendering.one("aws:ecs/taskDefinition:TaskDefinition", f"{env}-api-task").json(
+    api, collector = rendering.one("aws:ecs/taskDefinition:TaskDefinition", f"{env}-api-task").json(
         "containerDefinitions"
     )
+    # observability.tracing: awsxray — the ADOT collector beside the app, which sends to it.
+    assert (collector["name"], collector["essential"]) == ("otel-collector", False)
+    assert {"name": "AWS_XRAY_DAEMON_ADDRESS", "value": "localhost:2000"} in api["environment"]
     assert api["healthCheck"] == {
         "command": ["CMD-SHELL", "curl -f http://localhost:9000/health || exit 1"],
         "interval": 10, "timeout": 5, "retries": 2, "startPeriod": 0,
     }  # fmt: skip
     frontend_task = rendering.one("aws:ecs/taskDefinition:TaskDefinition", f"{env}-frontend-task")
     assert frontend_task.inputs["runtimePlatform"]["cpuArchitecture"] == "ARM64"  # platform: linux/arm64
-    (frontend,) = frontend_task.json("containerDefinitions")
+    frontend, nginx = frontend_task.json("containerDefinitions")
+    # sidecars.nginx: its own container, after the app's, with its port and variable, started after it.
+    assert (nginx["name"], nginx["image"], nginx["essential"]) == (
+        "nginx",
+        "public.ecr.aws/nginx/nginx:1.27",
+        True,
+    )
+    assert [p["containerPort"] for p in nginx["portMappings"]] == [80]
+    assert {"name": "UPSTREAM", "value": "http://localhost:8080"} in nginx["environment"]
+    assert nginx["dependsOn"] == [{"containerName": "app", "condition": "START"}]
+    # subscribe.topics[0]: the frontend's orders topic delivers to the worker's queue, filtered.
+    (subscription,) = rendering.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert json.loads(subscription.inputs["filterPolicy"]) == {"store": ["example_corp"]}
+    names = [t.inputs.get("name") for t in rendering.of_type("aws:sns/topic:Topic")]
+    assert f"shop-{env}-frontend-orders" in names  # Copilot's <app>-<env>-<service>-<name>
     assert {s["name"]: s["valueFrom"] for s in frontend["secrets"]}["STRIPE_KEY"] == (
         f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{env}/stripe:apiKey::"
     )
@@ -222,7 +244,7 @@ def test_every_stack_the_sample_implies_renders(tmp_path: Path, env: str) -> Non
     (access_point,) = rendering.of_type("aws:efs/accessPoint:AccessPoint")
     assert access_point.inputs["posixUser"] == {"uid": 1000, "gid": 1000}
     for task in rendering.of_type("aws:ecs/taskDefinition:TaskDefinition"):
-        (container,) = task.json("containerDefinitions")
+        container = task.json("containerDefinitions")[0]
         variables = {v["name"]: v["value"] for v in container["environment"]}
         assert (variables["COPILOT_APPLICATION_NAME"], variables["COPILOT_ENVIRONMENT_NAME"]) == ("shop", env)
 
@@ -440,7 +462,15 @@ def test_every_loss_line_comes_from_a_row_of_the_table(tmp_path: Path) -> None:
     assert web["secrets"] == {
         "A": {"secret": "x"}, "B": {"secret": "arn:aws:secretsmanager:us-east-1:111111111111:secret:b"}
     }  # fmt: skip
-    assert len(result.dropped) == 21
+    # Written now too: logging (FireLens to the service's log group), observability.tracing. image.depends_on
+    # names no container and http.target_container no sidecar: a line each.
+    assert (web["logging"], web["tracing"]) == ({"destination": "cloudwatch"}, "xray")
+    assert "dependsOn" not in web and "targetContainer" not in web
+    assert (
+        "copilot/web/manifest.yml: image.depends_on.a: 'a' is not a container of the task; not converted"
+        in result.dropped
+    )
+    assert len(result.dropped) == 19
     assert (
         "copilot/web/manifest.yml: logging.retention: not converted: muon keeps logs per environment: "
         "environments.<env>.logRetentionDays (14 / 365 days)" in result.dropped

@@ -137,8 +137,8 @@ def sidecars(
             if str(key) in SIDECAR_KEYS:
                 continue
             row = {
-                "entrypoint": "muon's sidecar takes a command only: put the entrypoint's words first in "
-                "command (and set the image's ENTRYPOINT)",
+                "entrypoint": "muon's sidecar has no entrypoint (the image's own runs): build it into the "
+                "image",
                 "mount_points": "muon mounts no volume in a sidecar (its EFS volumes are the app's)",
                 "credentialsParameter": "private registry credentials: push the image to ECR",
                 "labels": "Docker labels of the container",

@@ -492,7 +492,8 @@ KEYS = st.sampled_from(
      "subscribe", "topics", "service", "queue", "timeout", "dead_letter", "tries", "on", "schedule", "files",
      "source", "network", "vpc", "id", "subnets", "public", "private", "certificates", "Resources", "Type",
      "Properties", "Engine", "DatabaseName", "ServerlessV2ScalingConfiguration", "MinCapacity", "Mappings",
-     "application", "command", "exec", "storage", "deployment", "rolling", "publish", "sidecars"]
+     "application", "command", "exec", "storage", "deployment", "rolling", "publish", "sidecars", "depends_on",
+     "target_container", "filter_policy", "fifo", "logging", "destination", "observability", "tracing"]
 )  # fmt: skip
 TYPES = st.sampled_from(
     ["Load Balanced Web Service", "Backend Service", "Worker Service", "Request-Driven Web Service",
@@ -1007,3 +1008,107 @@ def test_a_global_index_with_its_own_provisioned_units_is_a_line(tmp_path: Path)
         "copilot/web/addons/t.yml: Resources.events.Properties.GlobalSecondaryIndexes[0].ProvisionedThroughput: "
         "muon gives each global index the table's capacity: not converted"
     ]
+
+
+def test_sidecars_logging_topics_and_subscriptions_are_written_and_what_muon_lacks_is_named(
+    tmp_path: Path,
+) -> None:
+    """sidecars.en.md, logging.en.md, publish.en.md, worker-service.en.md: what muon has is written;
+    each part it cannot express is one line, and the definition loads."""
+    from muon.stacks.definition.loader import parse_definition
+
+    application(
+        tmp_path,
+        {
+            "web": """
+                type: Load Balanced Web Service
+                image:
+                  location: public.ecr.aws/acme/web:1
+                  port: 8080
+                  healthcheck: {command: [CMD-SHELL, "curl -f http://localhost:8080/ || exit 1"]}
+                  depends_on: {proxy: start}
+                http: {path: /, target_container: proxy}
+                sidecars:
+                  proxy:
+                    image: public.ecr.aws/nginx/nginx:1.27
+                    port: 9000/tcp
+                    essential: false
+                    variables: {UPSTREAM: "http://localhost:8080"}
+                    secrets: {TLS_KEY: /web/proxy/tls-key}
+                    depends_on: {web: healthy}
+                    entrypoint: /docker-entrypoint.sh
+                    mount_points: [{source_volume: v, path: /v}]
+                  Builder:
+                    image: {build: sidecar/Dockerfile}
+                logging:
+                  destination: {Name: firehose, region: us-east-1, delivery_stream: web-logs}
+                  enableMetadata: false
+                publish:
+                  topics:
+                    - name: events
+                      fifo: {content_based_deduplication: true}
+                    - name: orders
+                      allowed_workers: [jobs]
+            """,
+            "jobs": """
+                type: Worker Service
+                image: {location: public.ecr.aws/acme/jobs:1}
+                subscribe:
+                  topics:
+                    - {name: orders, service: web, filter_policy: {kind: [created, cancelled]}}
+                    - {name: events, service: web}
+                    - {name: missing, service: web}
+                    - {name: x, service: ghost}
+                  queue: {fifo: true}
+            """,
+        },
+    )
+    result = convert_directory(tmp_path)
+    web = result.definition["services"]["web"]
+    assert web["sidecars"] == {
+        "proxy": {"image": "public.ecr.aws/nginx/nginx:1.27", "port": 9000, "essential": False,
+                  "environment": {"UPSTREAM": "http://localhost:8080"}, "secrets": {"TLS_KEY": "/web/proxy/tls-key"},
+                  "dependsOn": {"app": "HEALTHY"}}
+    }  # fmt: skip
+    assert web["targetContainer"] == "proxy"
+    assert "dependsOn" not in web  # the app and the proxy waited for each other: ECS starts neither
+    assert web["logging"] == {
+        "destination": "firehose",
+        "deliveryStream": "web-logs",
+        "enableMetadata": False,
+    }
+    assert web["publish"] == [
+        {"name": "events", "fifo": True, "contentBasedDeduplication": True},
+        {"name": "orders"},
+    ]
+    assert json.loads(web["environment"]["COPILOT_SNS_TOPIC_ARNS"]) == {
+        "events": "arn:aws:sns:${Region}:${AccountId}:shop-${Environment}-web-events.fifo",
+        "orders": "arn:aws:sns:${Region}:${AccountId}:shop-${Environment}-web-orders",
+    }
+    jobs = result.definition["services"]["jobs"]
+    assert jobs["subscribe"] == [
+        {"service": "web", "topic": "orders", "filterPolicy": {"kind": ["created", "cancelled"]}},
+        {"service": "web", "topic": "events"},
+    ]
+    assert "publishers" not in jobs["queue"]
+    lines = [line.removeprefix("copilot/") for line in result.dropped]
+    assert lines == [
+        "jobs/manifest.yml: subscribe.queue.fifo: not converted: a FIFO queue: muon's worker queue is standard; "
+        "subscribed to a FIFO topic it receives every message, without the order (docs/definition.md, Topics and "
+        "subscriptions)",
+        "web/manifest.yml: logging.destination: not converted: region (muon's FireLens output is the log group or "
+        "delivery stream, in the stack's region; a log group is not created)",
+        "web/manifest.yml: sidecars.proxy.entrypoint: not converted: muon's sidecar has no entrypoint (the image's "
+        "own runs): build it into the image",
+        "web/manifest.yml: sidecars.proxy.mount_points: not converted: muon mounts no volume in a sidecar (its EFS "
+        "volumes are the app's)",
+        "web/manifest.yml: sidecars.Builder.image.build: muon runs a sidecar's pushed image: push it to ECR and give "
+        "image: its URI; not converted",
+        "web/manifest.yml: sidecars.Builder: no image muon can run (a sidecar's image location); not converted",
+        "web/manifest.yml: image.depends_on.proxy: app and proxy wait for each other: ECS would start neither; not "
+        "converted",
+        "jobs/manifest.yml: subscribe.topics: web publishes no topic 'missing' (its publish.topics: events, orders): "
+        "not converted",
+        "jobs/manifest.yml: subscribe.topics: 'ghost' is no service of this application: not converted",
+    ]
+    parse_definition(yaml.safe_dump(result.definition), "converted")  # loads: muon accepts every value

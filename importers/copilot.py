@@ -196,18 +196,30 @@ def _namespace(app: str, source: str, out: Conversion) -> str:
 
 
 def _publishers(out: Conversion) -> None:
-    """A subscription names its topic's service: keep only those muon has (a service, not a job's)."""
+    """A subscription names its topic's service and name: keep only those muon has (a service's topic
+    in its publish list), each once."""
     services = out.definition.get("services") or {}
     for name, spec in services.items():
-        queue = spec.get("queue") or {}
-        for publisher in list(queue.get("publishers") or []):
-            if publisher not in services or publisher == name:
-                queue["publishers"].remove(publisher)
-                out.lose(
-                    f"copilot/{name}/manifest.yml",
-                    "subscribe.topics",
-                    f"'{publisher}' is no service of this application: it cannot send to {name}'s queue",
-                )
+        kept: list[dict[str, Any]] = []
+        for subscription in spec.get("subscribe") or []:
+            publisher, topic = subscription["service"], subscription["topic"]
+            topics = [t["name"] for t in (services.get(publisher) or {}).get("publish") or []]
+            why = None
+            if publisher not in services:
+                why = f"'{publisher}' is no service of this application"
+            elif topic not in topics:
+                listed = ", ".join(topics) or "none"
+                why = f"{publisher} publishes no topic '{topic}' (its publish.topics: {listed})"
+            elif any(k["service"] == publisher and k["topic"] == topic for k in kept):
+                why = f"{publisher}'s topic {topic} is subscribed twice"
+            if why:
+                out.lose(f"copilot/{name}/manifest.yml", "subscribe.topics", f"{why}: not converted")
+            else:
+                kept.append(subscription)
+        if kept:
+            spec["subscribe"] = kept
+        else:
+            spec.pop("subscribe", None)
 
 
 def _environment(path: Path, root: Path, out: Conversion) -> None:

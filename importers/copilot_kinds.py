@@ -14,13 +14,14 @@ from typing import Any
 
 from muon.importers.copilot import Conversion
 from muon.importers.copilot_values import path_patterns, schedule, seconds, whole
+from muon.stacks.definition.containers import filter_policy_problem
 from muon.stacks.definition.types import schedule_problem
 
 W = "<workload>"
 HEALTH = {"path": "/", "matcher": "200", "healthyThreshold": 5, "unhealthyThreshold": 2, "interval": 30}
 HEALTH |= {"timeout": 5, "gracePeriod": 60}
 ROUTED = {"path", "healthcheck", "alias", "deregistration_delay", "redirect_to_https", "stickiness"}
-ROUTED |= {"allowed_source_ips"}
+ROUTED |= {"allowed_source_ips", "target_container"}  # target_container: copilot_containers
 
 
 def routing(http: dict[str, Any], result: dict[str, Any], source: str, out: Conversion) -> None:
@@ -97,21 +98,40 @@ def subscribe(subscribe: dict[str, Any], result: dict[str, Any], source: str, ou
     for key in given:
         if key not in ("retention", "timeout", "dead_letter"):
             out.drop(source, f"subscribe.queue.{key}", f"{W} subscribe.queue.{key}")
-    publishers: list[str] = []
+    subscriptions: list[dict[str, Any]] = []
     for index, topic in enumerate(subscribe.get("topics") or []):
-        if topic.get("service") and str(topic["service"]) not in publishers:
-            publishers.append(str(topic["service"]))
-        for key in ("filter_policy", "queue"):
-            if topic.get(key) is not None:
-                out.drop(source, f"subscribe.topics[{index}].{key}", f"{W} subscribe.topics.{key}")
-    if publishers:
-        queue["publishers"] = publishers
-        out.lose(
-            source,
-            "subscribe.topics",
-            "point to point: each topic's service may send to this worker's queue (<WORKER>_QUEUE_URL) "
-            "instead of publishing to a topic — the fan-out awaits muon's SNS publish/subscribe",
-        )
+        path = f"subscribe.topics[{index}]"
+        if not isinstance(topic, dict) or not topic.get("name") or not topic.get("service"):
+            out.lose(
+                source,
+                path,
+                "expected {name, service}: the topic and the service publishing it; not converted",
+            )
+            continue
+        # worker-service.en.md: the topic <app>-<env>-<service>-<name>, named by its service and name.
+        spec: dict[str, Any] = {"service": str(topic["service"]), "topic": str(topic["name"]).lower()}
+        policy = topic.get("filter_policy")
+        if policy is not None:
+            problem = (
+                filter_policy_problem(policy, "MessageAttributes")
+                if isinstance(policy, dict)
+                else "expected a map"
+            )
+            if problem:
+                out.lose(
+                    source,
+                    f"{path}.filter_policy",
+                    f"{problem}: SNS would refuse it; every message reaches the queue",
+                )
+            else:
+                spec["filterPolicy"] = policy
+        if topic.get("queue") is not None:
+            out.drop(source, f"{path}.queue", f"{W} subscribe.topics.queue")
+        for key in set(topic) - {"name", "service", "filter_policy", "queue"}:
+            out.lose(source, f"{path}.{key}", "not a key of Copilot's subscription; not converted")
+        subscriptions.append(spec)
+    if subscriptions:
+        result["subscribe"] = subscriptions
     result["queue"] = queue
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from muon.importers.copilot import Conversion, interpolate, load
+from muon.importers.copilot_containers import logging, observability, publish, sidecars
 from muon.importers.copilot_kinds import job, routing, site, subscribe
 from muon.importers.copilot_values import count_range, seconds, whole, words
 from muon.stacks.definition.fields import SecretsManagerSpec
@@ -30,6 +31,7 @@ KINDS = {
 }
 COMMON = {"name", "type", "image", "cpu", "memory", "count", "exec", "entrypoint", "command", "variables"}
 COMMON |= {"secrets", "network", "storage", "deployment", "environments", "platform", "logging"}
+COMMON |= {"sidecars", "observability", "publish"}
 TAKES = {
     "web": COMMON | {"http"},
     "backend": COMMON | {"http"},
@@ -99,7 +101,12 @@ def _service(name: str, data: dict[str, Any], kind: str, source: str, out: Conve
     _secrets(data.get("secrets") or {}, result, source, out)
     _network(data.get("network") or {}, muon_kind, source, out)
     _storage(data.get("storage") or {}, result, source, out)
-    _logging(data.get("logging") or {}, source, out)
+    if isinstance(data.get("logging"), dict):
+        logging(data["logging"], result, source, out)
+    if isinstance(data.get("observability"), dict):
+        observability(data["observability"], result, source, out)
+    if isinstance(data.get("publish"), dict):
+        publish(data["publish"], name, result, source, out)
     _deployment(data.get("deployment") or {}, result, source, out)
     if data.get("exec"):
         result["execCommand"] = True
@@ -112,6 +119,7 @@ def _service(name: str, data: dict[str, Any], kind: str, source: str, out: Conve
         out.drop(source, "http", f"{W} http.private")
     if muon_kind == "worker" and kind == "Worker Service":
         subscribe(data.get("subscribe") or {}, result, source, out)
+    sidecars(data.get("sidecars"), name, data, result, source, out)
     _overrides(data.get("environments") or {}, data.get("count"), result, source, out)
     return result
 
@@ -120,7 +128,7 @@ def _image(
     image: dict[str, Any], result: dict[str, Any], muon_kind: str, kind: str, source: str, out: Conversion
 ) -> None:
     for key in image:
-        if key not in ("location", "build", "port", "healthcheck"):
+        if key not in ("location", "build", "port", "healthcheck", "depends_on"):
             out.drop(source, f"image.{key}", f"{W} image.{key}")
     if image.get("location"):
         result["image"] = str(image["location"])
@@ -144,26 +152,32 @@ def _image(
     elif muon_kind == "worker" and port and kind != "Scheduled Job":
         out.lose(source, "image.port", "a muon worker listens on no port; not converted")
     if isinstance(image.get("healthcheck"), dict):
-        check = image["healthcheck"]
-        # image-healthcheck.en.md: every 10 s, 5 s timeout, 2 retries, no start period.
-        spec = {
-            "command": words(check.get("command")),
-            "interval": 10,
-            "timeout": 5,
-            "retries": 2,
-            "startPeriod": 0,
-        }
-        for key, muon_key in (
-            ("interval", "interval"),
-            ("timeout", "timeout"),
-            ("start_period", "startPeriod"),
-        ):
-            if check.get(key) is not None and seconds(check[key]) is not None:
-                spec[muon_key] = seconds(check[key])
-        if check.get("retries") is not None:
-            spec["retries"] = whole(check["retries"], 2)
-        if spec["command"]:
-            result["containerHealthCheck"] = spec
+        check = container_check(image["healthcheck"])
+        if check is not None:
+            result["containerHealthCheck"] = check
+
+
+def container_check(check: dict[str, Any]) -> dict[str, Any] | None:
+    """``image.healthcheck`` (a sidecar's ``healthcheck`` too) as muon's container health check;
+    image-healthcheck.en.md: every 10 s, 5 s timeout, 2 retries, no start period. None without a
+    command."""
+    spec: dict[str, Any] = {
+        "command": words(check.get("command")),
+        "interval": 10,
+        "timeout": 5,
+        "retries": 2,
+        "startPeriod": 0,
+    }
+    for key, muon_key in (
+        ("interval", "interval"),
+        ("timeout", "timeout"),
+        ("start_period", "startPeriod"),
+    ):
+        if check.get(key) is not None and seconds(check[key]) is not None:
+            spec[muon_key] = seconds(check[key])
+    if check.get("retries") is not None:
+        spec["retries"] = whole(check["retries"], 2)
+    return spec if spec["command"] else None
 
 
 def _platform(value: Any, result: dict[str, Any], path: str, source: str, out: Conversion) -> None:
@@ -420,14 +434,6 @@ def _network(network: dict[str, Any], kind: str, source: str, out: Conversion) -
             out.drop(source, f"network.vpc.{key}", f"{W} network.vpc.{key}")
     if network.get("connect") and kind != "backend":
         out.drop(source, "network.connect", f"{W} network.connect")
-
-
-def _logging(logging: dict[str, Any], source: str, out: Conversion) -> None:
-    """``logging.retention`` is CloudWatch's (muon's is per environment); the rest is FireLens."""
-    if "retention" in logging:
-        out.drop(source, "logging.retention", f"{W} logging.retention")
-    if set(logging) - {"retention"}:
-        out.drop(source, "logging", f"{W} logging")
 
 
 def _storage(storage: dict[str, Any], result: dict[str, Any], source: str, out: Conversion) -> None:

@@ -36,21 +36,12 @@ SAMPLE_LOSSES = [
     "<namespace>-<env>-<service>-<b>-<account>: its name reaches the app as <B>_BUCKET",
     "copilot/api/addons/receipts.yml: Outputs: Copilot injected each output as a variable (RECEIPTS_NAME); muon "
     "injects its own resources' names (RECEIPTS_BUCKET): read those instead",
-    "copilot/frontend/manifest.yml: sidecars: not converted: extra containers in the task (awaits muon's sidecars, "
-    "issue 34 item 3)",
-    "copilot/frontend/manifest.yml: publish: not converted: SNS topics; a worker's subscription is carried as its "
-    "queue's publishers (awaits muon's SNS publish/subscribe, issue 34 item 5)",
     "copilot/frontend/manifest.yml: count.requests: not converted: muon tracks one metric per service: kept "
     "cpu_percentage",
     "copilot/frontend/addons/orders.yml: Resources.ordersAccessPolicy (AWS::IAM::ManagedPolicy): not converted: "
     "muon grants a service what its own resources need; other statements: services.<name>.permissions",
     "copilot/frontend/addons/orders.yml: Outputs: Copilot injected each output as a variable (ORDERS_ACCESS_POLICY, "
     "ORDERS_NAME); muon injects its own resources' names (ORDERS_TABLE): read those instead",
-    "copilot/orders-worker/manifest.yml: subscribe.topics[0].filter_policy: not converted: SNS filter policies "
-    "(awaits muon's SNS publish/subscribe, issue 34 item 5)",
-    "copilot/orders-worker/manifest.yml: subscribe.topics: point to point: each topic's service may send to this "
-    "worker's queue (<WORKER>_QUEUE_URL) instead of publishing to a topic — the fan-out awaits muon's SNS "
-    "publish/subscribe",
     "copilot/report/manifest.yml: type: converted in part: a muon job runs a service's task definition: the job's image "
     "becomes a worker service nobody publishes to (it runs no task)",
     "copilot/report/manifest.yml: retries: not converted: muon runs a job once; a failed run alarms",
@@ -113,7 +104,17 @@ def test_the_sample_application_imports_with_every_loss_named() -> None:
     assert frontend["platform"] == "linux/arm64"
     assert frontend["stickiness"] == {"duration": 86_400}
     assert frontend["allowedCidrs"] == ["10.0.0.0/8", "198.51.100.10/32"]
-    assert frontend["environment"] == {**COPILOT_VARIABLES, "LOG_LEVEL": "info", "APP": "shop"}
+    assert frontend["environment"] == {
+        **COPILOT_VARIABLES, "LOG_LEVEL": "info", "APP": "shop",
+        # publish.en.md: Copilot's JSON map of the service's topics, as the app read it there.
+        "COPILOT_SNS_TOPIC_ARNS": '{"orders":"arn:aws:sns:${Region}:${AccountId}:shop-${Environment}-frontend-orders"}',
+    }  # fmt: skip
+    assert frontend["publish"] == [{"name": "orders"}]
+    # sidecars.en.md: image, port, variables, depends_on (the service's own name is muon's app; start → START).
+    assert frontend["sidecars"] == {
+        "nginx": {"image": "public.ecr.aws/nginx/nginx:1.27", "port": 80,
+                  "environment": {"UPSTREAM": "http://localhost:8080"}, "dependsOn": {"app": "START"}}
+    }  # fmt: skip
     assert frontend["secrets"] == {
         "SESSION_KEY": "/copilot/shop/${Environment}/secrets/session_key",
         "STRIPE_KEY": {"secret": "${Environment}/stripe", "jsonKey": "apiKey"},  # '…/stripe:apiKey::'
@@ -139,6 +140,7 @@ def test_the_sample_application_imports_with_every_loss_named() -> None:
     }  # fmt: skip
     api = services["api"]
     assert (api["kind"], api["port"], api["image"]) == ("backend", 9000, "public.ecr.aws/acme/api:1.4.2")
+    assert api["tracing"] == "xray"  # observability.tracing: awsxray
     assert api["containerHealthCheck"] == {
         "command": ["CMD-SHELL", "curl -f http://localhost:9000/health || exit 1"], "interval": 10, "timeout": 5,
         "retries": 2, "startPeriod": 0,
@@ -157,8 +159,11 @@ def test_the_sample_application_imports_with_every_loss_named() -> None:
         "visibilityTimeout": 120,
         "retention": 345_600,
         "maxReceives": 3,
-        "publishers": ["frontend"],
     }
+    # worker-service.en.md: the frontend's topic orders (shop-<env>-frontend-orders), its filter policy as given.
+    assert worker["subscribe"] == [
+        {"service": "frontend", "topic": "orders", "filterPolicy": {"store": ["example_corp"]}}
+    ]
     assert services["report"] == {
         "kind": "worker", "image": "public.ecr.aws/acme/report:1.4.2", "cpu": 256, "memory": 512,
         "scaling": {"min": 0, "max": 1}, "environment": COPILOT_VARIABLES,
@@ -193,16 +198,33 @@ def test_every_stack_the_sample_implies_renders(tmp_path: Path, env: str) -> Non
     (cluster,) = rendering.of_type("aws:rds/cluster:Cluster")
     capacity = cluster.inputs["serverlessv2ScalingConfiguration"]
     assert (capacity["minCapacity"], capacity["maxCapacity"]) == ((1, 16) if env == "prod" else (0.5, 8))
-    (api,) = rendering.one("aws:ecs/taskDefinition:TaskDefinition", f"{env}-api-task").json(
+    api, collector = rendering.one("aws:ecs/taskDefinition:TaskDefinition", f"{env}-api-task").json(
         "containerDefinitions"
     )
+    # observability.tracing: awsxray — the ADOT collector beside the app, which sends to it.
+    assert (collector["name"], collector["essential"]) == ("otel-collector", False)
+    assert {"name": "AWS_XRAY_DAEMON_ADDRESS", "value": "localhost:2000"} in api["environment"]
     assert api["healthCheck"] == {
         "command": ["CMD-SHELL", "curl -f http://localhost:9000/health || exit 1"],
         "interval": 10, "timeout": 5, "retries": 2, "startPeriod": 0,
     }  # fmt: skip
     frontend_task = rendering.one("aws:ecs/taskDefinition:TaskDefinition", f"{env}-frontend-task")
     assert frontend_task.inputs["runtimePlatform"]["cpuArchitecture"] == "ARM64"  # platform: linux/arm64
-    (frontend,) = frontend_task.json("containerDefinitions")
+    frontend, nginx = frontend_task.json("containerDefinitions")
+    # sidecars.nginx: its own container, after the app's, with its port and variable, started after it.
+    assert (nginx["name"], nginx["image"], nginx["essential"]) == (
+        "nginx",
+        "public.ecr.aws/nginx/nginx:1.27",
+        True,
+    )
+    assert [p["containerPort"] for p in nginx["portMappings"]] == [80]
+    assert {"name": "UPSTREAM", "value": "http://localhost:8080"} in nginx["environment"]
+    assert nginx["dependsOn"] == [{"containerName": "app", "condition": "START"}]
+    # subscribe.topics[0]: the frontend's orders topic delivers to the worker's queue, filtered.
+    (subscription,) = rendering.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert json.loads(subscription.inputs["filterPolicy"]) == {"store": ["example_corp"]}
+    names = [t.inputs.get("name") for t in rendering.of_type("aws:sns/topic:Topic")]
+    assert f"shop-{env}-frontend-orders" in names  # Copilot's <app>-<env>-<service>-<name>
     assert {s["name"]: s["valueFrom"] for s in frontend["secrets"]}["STRIPE_KEY"] == (
         f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{env}/stripe:apiKey::"
     )
@@ -222,7 +244,7 @@ def test_every_stack_the_sample_implies_renders(tmp_path: Path, env: str) -> Non
     (access_point,) = rendering.of_type("aws:efs/accessPoint:AccessPoint")
     assert access_point.inputs["posixUser"] == {"uid": 1000, "gid": 1000}
     for task in rendering.of_type("aws:ecs/taskDefinition:TaskDefinition"):
-        (container,) = task.json("containerDefinitions")
+        container = task.json("containerDefinitions")[0]
         variables = {v["name"]: v["value"] for v in container["environment"]}
         assert (variables["COPILOT_APPLICATION_NAME"], variables["COPILOT_ENVIRONMENT_NAME"]) == ("shop", env)
 
@@ -440,7 +462,15 @@ def test_every_loss_line_comes_from_a_row_of_the_table(tmp_path: Path) -> None:
     assert web["secrets"] == {
         "A": {"secret": "x"}, "B": {"secret": "arn:aws:secretsmanager:us-east-1:111111111111:secret:b"}
     }  # fmt: skip
-    assert len(result.dropped) == 21
+    # Written now too: logging (FireLens to the service's log group), observability.tracing. image.depends_on
+    # names no container and http.target_container no sidecar: a line each.
+    assert (web["logging"], web["tracing"]) == ({"destination": "cloudwatch"}, "xray")
+    assert "dependsOn" not in web and "targetContainer" not in web
+    assert (
+        "copilot/web/manifest.yml: image.depends_on.a: 'a' is not a container of the task; not converted"
+        in result.dropped
+    )
+    assert len(result.dropped) == 19
     assert (
         "copilot/web/manifest.yml: logging.retention: not converted: muon keeps logs per environment: "
         "environments.<env>.logRetentionDays (14 / 365 days)" in result.dropped
@@ -462,7 +492,8 @@ KEYS = st.sampled_from(
      "subscribe", "topics", "service", "queue", "timeout", "dead_letter", "tries", "on", "schedule", "files",
      "source", "network", "vpc", "id", "subnets", "public", "private", "certificates", "Resources", "Type",
      "Properties", "Engine", "DatabaseName", "ServerlessV2ScalingConfiguration", "MinCapacity", "Mappings",
-     "application", "command", "exec", "storage", "deployment", "rolling", "publish", "sidecars"]
+     "application", "command", "exec", "storage", "deployment", "rolling", "publish", "sidecars", "depends_on",
+     "target_container", "filter_policy", "fifo", "logging", "destination", "observability", "tracing"]
 )  # fmt: skip
 TYPES = st.sampled_from(
     ["Load Balanced Web Service", "Backend Service", "Worker Service", "Request-Driven Web Service",
@@ -977,3 +1008,107 @@ def test_a_global_index_with_its_own_provisioned_units_is_a_line(tmp_path: Path)
         "copilot/web/addons/t.yml: Resources.events.Properties.GlobalSecondaryIndexes[0].ProvisionedThroughput: "
         "muon gives each global index the table's capacity: not converted"
     ]
+
+
+def test_sidecars_logging_topics_and_subscriptions_are_written_and_what_muon_lacks_is_named(
+    tmp_path: Path,
+) -> None:
+    """sidecars.en.md, logging.en.md, publish.en.md, worker-service.en.md: what muon has is written;
+    each part it cannot express is one line, and the definition loads."""
+    from muon.stacks.definition.loader import parse_definition
+
+    application(
+        tmp_path,
+        {
+            "web": """
+                type: Load Balanced Web Service
+                image:
+                  location: public.ecr.aws/acme/web:1
+                  port: 8080
+                  healthcheck: {command: [CMD-SHELL, "curl -f http://localhost:8080/ || exit 1"]}
+                  depends_on: {proxy: start}
+                http: {path: /, target_container: proxy}
+                sidecars:
+                  proxy:
+                    image: public.ecr.aws/nginx/nginx:1.27
+                    port: 9000/tcp
+                    essential: false
+                    variables: {UPSTREAM: "http://localhost:8080"}
+                    secrets: {TLS_KEY: /web/proxy/tls-key}
+                    depends_on: {web: healthy}
+                    entrypoint: /docker-entrypoint.sh
+                    mount_points: [{source_volume: v, path: /v}]
+                  Builder:
+                    image: {build: sidecar/Dockerfile}
+                logging:
+                  destination: {Name: firehose, region: us-east-1, delivery_stream: web-logs}
+                  enableMetadata: false
+                publish:
+                  topics:
+                    - name: events
+                      fifo: {content_based_deduplication: true}
+                    - name: orders
+                      allowed_workers: [jobs]
+            """,
+            "jobs": """
+                type: Worker Service
+                image: {location: public.ecr.aws/acme/jobs:1}
+                subscribe:
+                  topics:
+                    - {name: orders, service: web, filter_policy: {kind: [created, cancelled]}}
+                    - {name: events, service: web}
+                    - {name: missing, service: web}
+                    - {name: x, service: ghost}
+                  queue: {fifo: true}
+            """,
+        },
+    )
+    result = convert_directory(tmp_path)
+    web = result.definition["services"]["web"]
+    assert web["sidecars"] == {
+        "proxy": {"image": "public.ecr.aws/nginx/nginx:1.27", "port": 9000, "essential": False,
+                  "environment": {"UPSTREAM": "http://localhost:8080"}, "secrets": {"TLS_KEY": "/web/proxy/tls-key"},
+                  "dependsOn": {"app": "HEALTHY"}}
+    }  # fmt: skip
+    assert web["targetContainer"] == "proxy"
+    assert "dependsOn" not in web  # the app and the proxy waited for each other: ECS starts neither
+    assert web["logging"] == {
+        "destination": "firehose",
+        "deliveryStream": "web-logs",
+        "enableMetadata": False,
+    }
+    assert web["publish"] == [
+        {"name": "events", "fifo": True, "contentBasedDeduplication": True},
+        {"name": "orders"},
+    ]
+    assert json.loads(web["environment"]["COPILOT_SNS_TOPIC_ARNS"]) == {
+        "events": "arn:aws:sns:${Region}:${AccountId}:shop-${Environment}-web-events.fifo",
+        "orders": "arn:aws:sns:${Region}:${AccountId}:shop-${Environment}-web-orders",
+    }
+    jobs = result.definition["services"]["jobs"]
+    assert jobs["subscribe"] == [
+        {"service": "web", "topic": "orders", "filterPolicy": {"kind": ["created", "cancelled"]}},
+        {"service": "web", "topic": "events"},
+    ]
+    assert "publishers" not in jobs["queue"]
+    lines = [line.removeprefix("copilot/") for line in result.dropped]
+    assert lines == [
+        "jobs/manifest.yml: subscribe.queue.fifo: not converted: a FIFO queue: muon's worker queue is standard; "
+        "subscribed to a FIFO topic it receives every message, without the order (docs/definition.md, Topics and "
+        "subscriptions)",
+        "web/manifest.yml: logging.destination: not converted: region (muon's FireLens output is the log group or "
+        "delivery stream, in the stack's region; a log group is not created)",
+        "web/manifest.yml: sidecars.proxy.entrypoint: not converted: muon's sidecar has no entrypoint (the image's "
+        "own runs): build it into the image",
+        "web/manifest.yml: sidecars.proxy.mount_points: not converted: muon mounts no volume in a sidecar (its EFS "
+        "volumes are the app's)",
+        "web/manifest.yml: sidecars.Builder.image.build: muon runs a sidecar's pushed image: push it to ECR and give "
+        "image: its URI; not converted",
+        "web/manifest.yml: sidecars.Builder: no image muon can run (a sidecar's image location); not converted",
+        "web/manifest.yml: image.depends_on.proxy: app and proxy wait for each other: ECS would start neither; not "
+        "converted",
+        "jobs/manifest.yml: subscribe.topics: web publishes no topic 'missing' (its publish.topics: events, orders): "
+        "not converted",
+        "jobs/manifest.yml: subscribe.topics: 'ghost' is no service of this application: not converted",
+    ]
+    parse_definition(yaml.safe_dump(result.definition), "converted")  # loads: muon accepts every value

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from muon.components.tls_policies import TLS_POLICIES
 from muon.importers.copilot_shapes import check_environment, check_workload
@@ -67,6 +68,14 @@ class Conversion:
     def drop(self, source: str, path: str, key: str) -> None:
         """``path`` (as written) is not converted; ``key`` its row in the table."""
         self.lose(source, path, reason(key))
+
+
+def first_problem(error: ValidationError, limit: int | None = None) -> str:
+    """The first problem pydantic found in a value the importer wrote, as ``<where>: <message>``
+    (the message cut to ``limit`` characters): the loss line says why it is not converted."""
+    problem = error.errors()[0]
+    where = ".".join(str(part) for part in problem["loc"])
+    return f"{where}: {problem['msg'][:limit]}"
 
 
 def load(text: str, source: str) -> Any:

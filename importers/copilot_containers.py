@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from muon.importers.copilot import Conversion
+from muon.importers.copilot import Conversion, first_problem
 from muon.stacks.definition.containers import (
     COLLECTOR,
     LOG_ROUTER,
@@ -148,9 +148,7 @@ def sidecars(
         try:
             SidecarSpec.model_validate(sidecar)
         except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            out.lose(source, path, f"{where}: {first['msg'][:120]}; not converted")
+            out.lose(source, path, f"{first_problem(error, 120)}; not converted")
             continue
         converted[name] = sidecar
         renamed[str(raw)] = name

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from muon.importers.copilot import Conversion
+from muon.importers.copilot import Conversion, first_problem
 from muon.importers.copilot_values import whole
 from muon.stacks.definition.storage import BucketSpec, TableSpec, VolumeSpec
 
@@ -86,9 +86,7 @@ def volumes(given: Any, storage: dict[str, Any], source: str, out: Conversion) -
         try:
             VolumeSpec.model_validate(spec)
         except ValidationError as error:
-            problem = error.errors()[0]
-            where = ".".join(str(p) for p in problem["loc"])
-            out.lose(source, path, f"{where}: {problem['msg']}; not converted")
+            out.lose(source, path, f"{first_problem(error)}; not converted")
             continue
         storage.setdefault("volumes", {})[name] = spec
 
@@ -158,9 +156,7 @@ def table(
     try:
         TableSpec.model_validate(spec)
     except ValidationError as error:
-        problem = error.errors()[0]
-        where = ".".join(str(p) for p in problem["loc"])
-        out.lose(source, path, f"{where}: {problem['msg']}; the table is not converted")
+        out.lose(source, path, f"{first_problem(error)}; the table is not converted")
         return False
     if name is None or name in storage.get("tables", {}):
         out.lose(source, f"Resources.{logical}", "no muon name to give it (2-22 a-z, 0-9, -); not converted")

@@ -43,13 +43,12 @@ from muon.deploy.migrate import Migration, run_migration
 from muon.plan.prices import prices_for
 from muon.stacks.definition.loader import load_definition
 from muon.stacks.definition.settings import (
-    NAMESPACE,
     StackSettings,
     check_selection,
     organization_only,
-    read_stack_file,
     settings_from_config,
 )
+from muon.stacks.definition.stack_config import NAMESPACE, read_stack_file
 from muon.stacks.errors import MuonError
 
 INSTALL_HINT = (

@@ -9,7 +9,7 @@ from typing import Any
 
 from muon.automation.errors import InvalidConfigError, StackFileNotFoundError
 from muon.stacks.definition.loader import parse_yaml, read_text
-from muon.stacks.definition.settings import NAMESPACE, read_stack_file
+from muon.stacks.definition.stack_config import NAMESPACE, read_stack_file
 from muon.stacks.errors import MuonError
 
 DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")

@@ -76,7 +76,7 @@ def run_workload(name: str, resources_file: str = "") -> dict[str, float]:
 
     from muon.plan.offline import render
     from muon.stacks import compose as program
-    from muon.stacks.definition.settings import read_stack_file
+    from muon.stacks.definition.stack_config import read_stack_file
 
     imported = time.perf_counter()
     if name.startswith(("svc-", "db-")):

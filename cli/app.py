@@ -123,7 +123,7 @@ def stack_region(state: State) -> str | None:
     import boto3
 
     from muon.cli.project import nearest_project
-    from muon.stacks.definition.settings import read_stack_file
+    from muon.stacks.definition.stack_config import read_stack_file
 
     project = nearest_project()
     stack_file = Path(f"Pulumi.{state.stack}.yaml")

@@ -31,7 +31,7 @@ def is_production(environment: str, spec: dict[str, object] | None = None) -> bo
 
 def check_region(region: str, flag: str = "--region") -> None:
     """One line for a region no AWS partition has (botocore's partitions.json, read offline)."""
-    from muon.stacks.definition.settings import known_regions
+    from muon.stacks.definition.stack_config import known_regions
 
     known = known_regions()
     if region in known:

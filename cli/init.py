@@ -46,7 +46,7 @@ source action (a connection of another region is refused before anything is decl
 
 
 def connection_placeholder(region: str) -> str:
-    from muon.stacks.definition.settings import region_partitions
+    from muon.stacks.definition.stack_config import region_partitions
 
     return CONNECTION_PLACEHOLDER.format(partition=region_partitions().get(region, "aws"), region=region)
 

@@ -182,7 +182,7 @@ def deployer_policy_command(
 
     from muon.deploy.deployer_policy import deployer_policy, uncovered
     from muon.stacks.definition.loader import load_definition
-    from muon.stacks.definition.settings import project_name
+    from muon.stacks.definition.stack_config import project_name
 
     def action(_state: State) -> dict[str, Any]:
         if not re.fullmatch(r"\d{12}", account):

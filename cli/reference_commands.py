@@ -47,7 +47,7 @@ def schema(
 
 def project_region(project: Path) -> str:
     """The region the project's stack files name, when they agree on one."""
-    from muon.stacks.definition.settings import read_stack_file
+    from muon.stacks.definition.stack_config import read_stack_file
 
     stacks = [p.name[len("Pulumi.") : -len(".yaml")] for p in sorted(project.glob("Pulumi.*.yaml"))]
     regions = {r for r in (read_stack_file(project, s).get("aws:region") for s in stacks) if r}
@@ -68,7 +68,8 @@ def role_policy(project: Path, account: str, region: str | None) -> dict[str, An
     from muon.components.pipeline_access import deploy_policy, state_statements
     from muon.stacks.definition.fields import NAMESPACE_PATTERN
     from muon.stacks.definition.loader import load_definition
-    from muon.stacks.definition.settings import project_name, read_stack_file, settings_from_config
+    from muon.stacks.definition.settings import settings_from_config
+    from muon.stacks.definition.stack_config import project_name, read_stack_file
     from muon.stacks.resolve.pipelines import deploy_scope
 
     if not re.fullmatch(r"\d{12}", account):

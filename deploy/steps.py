@@ -383,7 +383,7 @@ def main(argv: Sequence[str] | None = None, runner: Runner = _run, capture: Capt
                 print(f"muon deploy: {line}")
         elif args.command == "publish-sites":
             from muon.deploy.site_publish import publish_sites
-            from muon.stacks.definition.settings import read_stack_file
+            from muon.stacks.definition.stack_config import read_stack_file
 
             session = stack_session(args.stack, args.profile)
             definition = read_stack_file(Path.cwd(), args.stack).get("muon:definition", "muon.yaml")

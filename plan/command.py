@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from muon.plan.gate import EXIT_GATE, FAIL_ON, Gate
-from muon.stacks.definition.settings import project_name, read_stack_file
+from muon.stacks.definition.stack_config import project_name, read_stack_file
 from muon.stacks.errors import MuonError
 
 if TYPE_CHECKING:  # they load Pulumi (~1 s): imported once the definition is known to be valid
@@ -210,16 +210,20 @@ def check_definition(stack: str, project_dir: Path | None, config: dict[str, str
     """The stack's settings and its definition, read and checked before Pulumi is imported: a
     definition error answers in the time it takes to read YAML (the render repeats these checks,
     with the same messages)."""
+    from muon.stacks.definition.shape import check_stack_shape
+
+    stack_source = f"Pulumi.{stack}.yaml"
+    directory = (project_dir or Path.cwd()).resolve()
+    check_stack_shape(config, directory, stack_source)  # the common mistakes, before any model is built
+
     from muon.plan.quick import without_plugin_scan
     from muon.stacks.definition.loader import load_definition
     from muon.stacks.definition.settings import check_selection, organization_only, settings_from_config
 
-    stack_source = f"Pulumi.{stack}.yaml"
     with without_plugin_scan():
         settings = settings_from_config(config, stack_source)
         if organization_only(settings):
             return
-        directory = (project_dir or Path.cwd()).resolve()
         definition = load_definition(
             directory / settings.definition, f"{stack_source}: muon:definition", settings.definition
         )

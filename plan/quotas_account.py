@@ -80,7 +80,7 @@ def with_account(usages: list[Usage], use: AccountUse) -> list[Usage]:
 
 def account_use(rendering: Rendering, project: str, stack: str, config: dict[str, str]) -> AccountUse:
     """What the account of ``stack`` (its ``Pulumi.<stack>.yaml`` settings) uses now."""
-    from muon.stacks.definition.settings import aws_settings
+    from muon.stacks.definition.stack_config import aws_settings
     from muon.stacks.facts import PulumiFacts
 
     return PulumiFacts(aws_settings(config)).account_use(owned(rendering, project, stack))

@@ -42,7 +42,8 @@ from muon.stacks.compose_workloads import (
     worker_queues,
 )
 from muon.stacks.definition import Definition
-from muon.stacks.definition.settings import aws_settings, organization_only, settings_from_config
+from muon.stacks.definition.settings import organization_only, settings_from_config
+from muon.stacks.definition.stack_config import aws_settings
 from muon.stacks.extensions import Extension, ServiceWiring, extend_environment, load_extensions
 from muon.stacks.extensions import transformation as extension_transformation
 from muon.stacks.facts import PulumiFacts

@@ -25,7 +25,7 @@ import yaml
 
 from muon.plan.offline import MuonMocks, Rendering, render
 from muon.stacks import compose as program
-from muon.stacks.definition.settings import read_stack_file
+from muon.stacks.definition.stack_config import read_stack_file
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"

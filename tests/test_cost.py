@@ -18,7 +18,7 @@ from muon.plan.cost import FREE, estimate
 from muon.plan.cost_pricers import PRICERS
 from muon.plan.offline import Rendering
 from muon.plan.prices import priced_regions, prices_for, table
-from muon.stacks.definition.settings import read_stack_file
+from muon.stacks.definition.stack_config import read_stack_file
 from muon.stacks.resolve.egress import cheapest_egress, egress_options
 from tests.conftest import PROJECT_DIR, muon_plan_dev, render_definition_text, render_repository_stack
 

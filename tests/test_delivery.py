@@ -290,7 +290,7 @@ def _build_inputs(checkout: Path, monkeypatch: pytest.MonkeyPatch, deployed: str
     from muon.plan.mocks import MuonMocks
     from muon.plan.offline import render
     from muon.stacks import compose as program
-    from muon.stacks.definition.settings import read_stack_file
+    from muon.stacks.definition.stack_config import read_stack_file
 
     monkeypatch.chdir(checkout)  # Pulumi runs the program (and the provider) in the project folder
     mocks = MuonMocks()

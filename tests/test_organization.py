@@ -499,7 +499,7 @@ def test_the_dynamic_providers_use_the_stack_aws_settings(
 def test_the_stack_aws_settings_reach_the_providers(render_definition, tmp_path: Path, monkeypatch) -> None:
     from muon.plan.offline import render
     from muon.stacks import compose as program
-    from muon.stacks.definition.settings import read_stack_file
+    from muon.stacks.definition.stack_config import read_stack_file
 
     config = {
         **read_stack_file(PROJECT_DIR, "org"),

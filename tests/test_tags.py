@@ -11,7 +11,7 @@ import pytest
 from muon.components.tagging import takes_tags
 from muon.plan.offline import Rendering, render
 from muon.stacks import compose as program
-from muon.stacks.definition.settings import read_stack_file
+from muon.stacks.definition.stack_config import read_stack_file
 from tests.conftest import PROJECT_DIR, definition_error, delivered_images
 
 COMPANY = {"Company": "acme", "CostCenter": "42"}

@@ -25,7 +25,7 @@ import yaml
 
 from muon.plan.command import render_stack
 from muon.plan.offline import Rendering
-from muon.stacks.definition.settings import read_stack_file
+from muon.stacks.definition.stack_config import read_stack_file
 from tests import fake_pulumi_stacks as stand_in
 from tests.markdown_commands import README, application, commands, section
 

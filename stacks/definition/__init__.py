@@ -1,346 +1,334 @@
-"""The typed shape of ``muon.yaml``.
+"""The typed shape of ``muon.yaml``: the models, one module per concept, and the whole document
+(``document.Definition``).
 
 Keys are camelCase in YAML (mu's style) and snake_case in Python. Unknown keys are errors, so a
 typo never silently turns into a default. Fields left ``None`` take the environment tier's
 default (see ``stacks/tiers.py``); muon's definition reference (docs/definition.md) is written from here.
+
+The names below load on first use (PEP 562): a module of this package that needs no model (the
+shape check that answers a definition error before any model is built, ``shape.py``) is imported
+without building the ~50 models, which cost more than reading the YAML (bench/feedback.py).
 """
 
 from __future__ import annotations
 
-import re
-from typing import Annotated
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ConfigDict, Field, model_validator
-
-from muon.stacks.definition.cron import schedule_problem
-from muon.stacks.definition.database import (
-    DatabaseAlarmsSpec,
-    DatabaseCapacitySpec,
-    DatabaseOverride,
-    DatabaseSpec,
-    InstanceClass,
-    ServerlessSpec,
-)
-from muon.stacks.definition.environment import (
-    AttachSpec,
-    ClusterSpec,
-    DomainSpec,
-    EnvironmentSpec,
-    ExistingNetworkSpec,
-    HostName,
-    LoadBalancerSpec,
-    NetworkSpec,
-    TlsPolicy,
-    WafMode,
-    ZoneId,
-)
-from muon.stacks.definition.fields import (
-    LOG_RETENTION_DAYS,
-    PATTERN_HINTS,
-    AcmCertificateArn,
-    Cidr,
-    ClusterProvider,
-    CostProfile,
-    Email,
-    ImageReference,
-    KeysSpec,
-    Name,
-    Namespace,
-    NatStrategy,
-    ParameterReference,
-    PolicyArn,
-    RetentionDays,
-    Spec,
-    SubnetId,
-    Tags,
-    Tier,
-    VpcId,
-    _PathError,
-    pattern,
-)
-from muon.stacks.definition.function import FunctionSpec
-from muon.stacks.definition.health import ContainerHealthCheckSpec, HealthCheckSpec
-from muon.stacks.definition.permissions import PermissionSpec
-from muon.stacks.definition.pipeline import (
-    AccountId,
-    BuildspecPath,
-    ComputeType,
-    ConnectionArn,
-    PipelineBuildSpec,
-    PipelineImageSpec,
-    PipelineNotificationsSpec,
-    PipelineSourceProvider,
-    PipelineSourceSpec,
-    PipelineSpec,
-    PipelineStageSpec,
-    RegistrySpec,
-    RoleArn,
-    SlackSpec,
-)
-from muon.stacks.definition.renames import check_renames
-from muon.stacks.definition.scaling import (
-    ScalingMetric,
-    ScalingSpec,
-    ScheduleSpec,
-    StepPolicySpec,
-    StepSpec,
-)
-from muon.stacks.definition.service import (
-    BuildSpec,
-    DeploymentSpec,
-    EnvironmentValue,
-    EnvName,
-    RelativePath,
-    ServiceEnvironmentOverride,
-    ServiceSpec,
-)
-from muon.stacks.definition.site import SiteHeadersSpec, SiteSpec
-from muon.stacks.definition.workload import (
-    CATCH_ALL_PATHS,
-    JobSpec,
-    MigrateSpec,
-    QueueSpec,
-    ServiceKind,
-)
-
-
-class Definition(Spec):
-    """A whole ``muon.yaml``."""
-
-    model_config = ConfigDict(title="muon definition (muon.yaml)")
-
-    namespace: Namespace | None = Field(
-        default=None,
-        description="Starts every name muon creates (clusters, roles, log groups, parameters, "
-        "repositories, key aliases); default: the Pulumi project's name. Two projects with "
-        "different namespaces share an account and region with no name in common.",
+if TYPE_CHECKING:
+    from muon.stacks.definition.cron import (
+        schedule_problem as schedule_problem,
     )
-    tags: Tags = Field(
-        default_factory=dict,
-        description="Tags on every taggable resource muon creates (AWS's limits: key 1-128, value up to 256 "
-        "characters; aws: and muon: are reserved); an environment's tags win.",
+    from muon.stacks.definition.database import (
+        DatabaseAlarmsSpec as DatabaseAlarmsSpec,
     )
-    keys: KeysSpec = Field(
-        default_factory=KeysSpec.model_construct, description="Bring your own KMS keys: logs, data, pipeline."
+    from muon.stacks.definition.database import (
+        DatabaseCapacitySpec as DatabaseCapacitySpec,
     )
-    permissions_boundary: PolicyArn | None = Field(
-        default=None,
-        description="A permissions boundary (managed policy ARN) set on every IAM role muon creates.",
+    from muon.stacks.definition.database import (
+        DatabaseOverride as DatabaseOverride,
     )
-    extensions: list[
-        Annotated[
-            str,
-            pattern(
-                r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$",
-                "a Python module name such as acme_ext or extensions.sticky",
-            ),
-        ]
-    ] = Field(
-        default_factory=list,
-        description="Python modules on the project's path whose transform(resource) and extend(context) "
-        "hooks change or add to what muon creates.",
+    from muon.stacks.definition.database import (
+        DatabaseSpec as DatabaseSpec,
     )
-    environments: dict[Name, EnvironmentSpec] = Field(min_length=1)
-    services: dict[Name, ServiceSpec] = Field(default_factory=dict)
-    jobs: dict[Name, JobSpec] = Field(
-        default_factory=dict, description="Commands run on a schedule as one-off tasks of a service."
+    from muon.stacks.definition.database import (
+        InstanceClass as InstanceClass,
     )
-    functions: dict[Name, FunctionSpec] = Field(
-        default_factory=dict,
-        description="Lambda functions, released through CodeDeploy, with their triggers.",
+    from muon.stacks.definition.database import (
+        ServerlessSpec as ServerlessSpec,
     )
-    sites: dict[Name, SiteSpec] = Field(
-        default_factory=dict, description="Static sites: built from a folder, served by CloudFront."
+    from muon.stacks.definition.document import (
+        Definition as Definition,
     )
-    pipeline: PipelineSpec | None = None
+    from muon.stacks.definition.document import (
+        tier_of as tier_of,
+    )
+    from muon.stacks.definition.environment import (
+        AttachSpec as AttachSpec,
+    )
+    from muon.stacks.definition.environment import (
+        ClusterSpec as ClusterSpec,
+    )
+    from muon.stacks.definition.environment import (
+        DomainSpec as DomainSpec,
+    )
+    from muon.stacks.definition.environment import (
+        EnvironmentSpec as EnvironmentSpec,
+    )
+    from muon.stacks.definition.environment import (
+        ExistingNetworkSpec as ExistingNetworkSpec,
+    )
+    from muon.stacks.definition.environment import (
+        HostName as HostName,
+    )
+    from muon.stacks.definition.environment import (
+        LoadBalancerSpec as LoadBalancerSpec,
+    )
+    from muon.stacks.definition.environment import (
+        NetworkSpec as NetworkSpec,
+    )
+    from muon.stacks.definition.environment import (
+        TlsPolicy as TlsPolicy,
+    )
+    from muon.stacks.definition.environment import (
+        WafMode as WafMode,
+    )
+    from muon.stacks.definition.environment import (
+        ZoneId as ZoneId,
+    )
+    from muon.stacks.definition.fields import (
+        LOG_RETENTION_DAYS as LOG_RETENTION_DAYS,
+    )
+    from muon.stacks.definition.fields import (
+        PATTERN_HINTS as PATTERN_HINTS,
+    )
+    from muon.stacks.definition.fields import (
+        AcmCertificateArn as AcmCertificateArn,
+    )
+    from muon.stacks.definition.fields import (
+        Cidr as Cidr,
+    )
+    from muon.stacks.definition.fields import (
+        ClusterProvider as ClusterProvider,
+    )
+    from muon.stacks.definition.fields import (
+        CostProfile as CostProfile,
+    )
+    from muon.stacks.definition.fields import (
+        Email as Email,
+    )
+    from muon.stacks.definition.fields import (
+        ImageReference as ImageReference,
+    )
+    from muon.stacks.definition.fields import (
+        Name as Name,
+    )
+    from muon.stacks.definition.fields import (
+        NatStrategy as NatStrategy,
+    )
+    from muon.stacks.definition.fields import (
+        ParameterReference as ParameterReference,
+    )
+    from muon.stacks.definition.fields import (
+        RetentionDays as RetentionDays,
+    )
+    from muon.stacks.definition.fields import (
+        Spec as Spec,
+    )
+    from muon.stacks.definition.fields import (
+        SubnetId as SubnetId,
+    )
+    from muon.stacks.definition.fields import (
+        Tier as Tier,
+    )
+    from muon.stacks.definition.fields import (
+        VpcId as VpcId,
+    )
+    from muon.stacks.definition.fields import (
+        _PathError as _PathError,
+    )
+    from muon.stacks.definition.fields import (
+        pattern as pattern,
+    )
+    from muon.stacks.definition.function import (
+        FunctionSpec as FunctionSpec,
+    )
+    from muon.stacks.definition.health import (
+        ContainerHealthCheckSpec as ContainerHealthCheckSpec,
+    )
+    from muon.stacks.definition.health import (
+        HealthCheckSpec as HealthCheckSpec,
+    )
+    from muon.stacks.definition.permissions import (
+        PermissionSpec as PermissionSpec,
+    )
+    from muon.stacks.definition.pipeline import (
+        AccountId as AccountId,
+    )
+    from muon.stacks.definition.pipeline import (
+        BuildspecPath as BuildspecPath,
+    )
+    from muon.stacks.definition.pipeline import (
+        ComputeType as ComputeType,
+    )
+    from muon.stacks.definition.pipeline import (
+        ConnectionArn as ConnectionArn,
+    )
+    from muon.stacks.definition.pipeline import (
+        PipelineBuildSpec as PipelineBuildSpec,
+    )
+    from muon.stacks.definition.pipeline import (
+        PipelineImageSpec as PipelineImageSpec,
+    )
+    from muon.stacks.definition.pipeline import (
+        PipelineNotificationsSpec as PipelineNotificationsSpec,
+    )
+    from muon.stacks.definition.pipeline import (
+        PipelineSourceProvider as PipelineSourceProvider,
+    )
+    from muon.stacks.definition.pipeline import (
+        PipelineSourceSpec as PipelineSourceSpec,
+    )
+    from muon.stacks.definition.pipeline import (
+        PipelineSpec as PipelineSpec,
+    )
+    from muon.stacks.definition.pipeline import (
+        PipelineStageSpec as PipelineStageSpec,
+    )
+    from muon.stacks.definition.pipeline import (
+        RegistrySpec as RegistrySpec,
+    )
+    from muon.stacks.definition.pipeline import (
+        RoleArn as RoleArn,
+    )
+    from muon.stacks.definition.pipeline import (
+        SlackSpec as SlackSpec,
+    )
+    from muon.stacks.definition.scaling import (
+        ScalingMetric as ScalingMetric,
+    )
+    from muon.stacks.definition.scaling import (
+        ScalingSpec as ScalingSpec,
+    )
+    from muon.stacks.definition.scaling import (
+        ScheduleSpec as ScheduleSpec,
+    )
+    from muon.stacks.definition.scaling import (
+        StepPolicySpec as StepPolicySpec,
+    )
+    from muon.stacks.definition.scaling import (
+        StepSpec as StepSpec,
+    )
+    from muon.stacks.definition.service import (
+        BuildSpec as BuildSpec,
+    )
+    from muon.stacks.definition.service import (
+        DeploymentSpec as DeploymentSpec,
+    )
+    from muon.stacks.definition.service import (
+        EnvironmentValue as EnvironmentValue,
+    )
+    from muon.stacks.definition.service import (
+        EnvName as EnvName,
+    )
+    from muon.stacks.definition.service import (
+        RelativePath as RelativePath,
+    )
+    from muon.stacks.definition.service import (
+        ServiceEnvironmentOverride as ServiceEnvironmentOverride,
+    )
+    from muon.stacks.definition.service import (
+        ServiceSpec as ServiceSpec,
+    )
+    from muon.stacks.definition.site import (
+        SiteHeadersSpec as SiteHeadersSpec,
+    )
+    from muon.stacks.definition.site import (
+        SiteSpec as SiteSpec,
+    )
+    from muon.stacks.definition.workload import (
+        CATCH_ALL_PATHS as CATCH_ALL_PATHS,
+    )
+    from muon.stacks.definition.workload import (
+        JobSpec as JobSpec,
+    )
+    from muon.stacks.definition.workload import (
+        MigrateSpec as MigrateSpec,
+    )
+    from muon.stacks.definition.workload import (
+        QueueSpec as QueueSpec,
+    )
+    from muon.stacks.definition.workload import (
+        ServiceKind as ServiceKind,
+    )
 
-    @model_validator(mode="after")
-    def _check_references(self) -> Definition:
-        known = ", ".join(sorted(self.environments))
-        claimed: dict[tuple[tuple[str | None, ...], tuple[str, ...]], str] = {}
-        for name, service in self.services.items():
-            for env in service.environments:
-                if env not in self.environments:
-                    raise _PathError(
-                        ("services", name, "environments", env), f"unknown environment; defined: {known}"
-                    )
-            for variable, value in service.environment.items():
-                for env in value if isinstance(value, dict) else {}:
-                    if env not in self.environments:
-                        raise _PathError(
-                            ("services", name, "environment", variable, env),
-                            f"unknown environment; defined: {known}",
-                        )
-            if service.kind != "web":
-                continue
-            hosts = tuple(sorted(h.lower() for h in [*service.host_patterns, *service.hosts]))
-            paths: list[str | None] = [*service.path_patterns] or [None]
-            for path in paths:
-                # The catch-all paths all route everything: one per set of hosts.
-                route = (("/*",) if path in CATCH_ALL_PATHS else (path,), hosts)
-                if route in claimed:
-                    what = f"'{path}'" if path else f"host {', '.join(hosts)} (with no path)"
-                    if path in CATCH_ALL_PATHS:
-                        what = f"the catch-all '{path}'"
-                    raise _PathError(
-                        ("services", name, "pathPatterns" if path else "hostPatterns"),
-                        f"{what} is already routed to service '{claimed[route]}' (same hosts); "
-                        "two services cannot claim one route",
-                    )
-                claimed[route] = name
-        self._check_workloads()
-        check_renames("services", self.services)
-        check_renames("environments", self.environments)
-        composed: dict[str, tuple[str, str]] = {}
-        for env in self.environments:
-            for name in self.services:
-                key = f"{env}-{name}"
-                if key in composed:
-                    other_env, other = composed[key]
-                    raise _PathError(
-                        ("services", name),
-                        f"environment '{env}' with service '{name}' and environment '{other_env}' with "
-                        f"service '{other}' both make the names muon-{key} (ECS service, roles, database); "
-                        "rename one",
-                    )
-                composed[key] = (env, name)
-        for imaged in self.pipeline.images if self.pipeline else {}:
-            if imaged not in self.services:
-                raise _PathError(
-                    ("pipeline", "images", imaged),
-                    f"no such service; defined: {', '.join(sorted(self.services)) or '(none)'}",
-                )
-            if self.services[imaged].image is not None:
-                raise _PathError(
-                    ("pipeline", "images", imaged),
-                    f"services.{imaged}.image names a prebuilt image, which the pipeline never builds; "
-                    "give one or the other",
-                )
-        for index, stage in enumerate(self.pipeline.stages if self.pipeline else []):
-            if stage.environment not in self.environments:
-                raise _PathError(
-                    ("pipeline", "stages", index, "environment"),
-                    f"unknown environment '{stage.environment}'; defined: {known}",
-                )
-        return self
+HOMES: dict[str, str] = {
+    "_PathError": "fields",
+    "AccountId": "pipeline",
+    "AcmCertificateArn": "fields",
+    "AttachSpec": "environment",
+    "BuildSpec": "service",
+    "BuildspecPath": "pipeline",
+    "CATCH_ALL_PATHS": "workload",
+    "Cidr": "fields",
+    "ClusterProvider": "fields",
+    "ClusterSpec": "environment",
+    "ComputeType": "pipeline",
+    "ConnectionArn": "pipeline",
+    "ContainerHealthCheckSpec": "health",
+    "CostProfile": "fields",
+    "DatabaseAlarmsSpec": "database",
+    "DatabaseCapacitySpec": "database",
+    "DatabaseOverride": "database",
+    "DatabaseSpec": "database",
+    "Definition": "document",
+    "DeploymentSpec": "service",
+    "DomainSpec": "environment",
+    "Email": "fields",
+    "EnvironmentSpec": "environment",
+    "EnvironmentValue": "service",
+    "EnvName": "service",
+    "ExistingNetworkSpec": "environment",
+    "FunctionSpec": "function",
+    "HealthCheckSpec": "health",
+    "HostName": "environment",
+    "ImageReference": "fields",
+    "InstanceClass": "database",
+    "JobSpec": "workload",
+    "LoadBalancerSpec": "environment",
+    "LOG_RETENTION_DAYS": "fields",
+    "MigrateSpec": "workload",
+    "Name": "fields",
+    "NatStrategy": "fields",
+    "NetworkSpec": "environment",
+    "ParameterReference": "fields",
+    "pattern": "fields",
+    "PATTERN_HINTS": "fields",
+    "PermissionSpec": "permissions",
+    "PipelineBuildSpec": "pipeline",
+    "PipelineImageSpec": "pipeline",
+    "PipelineNotificationsSpec": "pipeline",
+    "PipelineSourceProvider": "pipeline",
+    "PipelineSourceSpec": "pipeline",
+    "PipelineSpec": "pipeline",
+    "PipelineStageSpec": "pipeline",
+    "QueueSpec": "workload",
+    "RegistrySpec": "pipeline",
+    "RelativePath": "service",
+    "RetentionDays": "fields",
+    "RoleArn": "pipeline",
+    "ScalingMetric": "scaling",
+    "ScalingSpec": "scaling",
+    "schedule_problem": "cron",
+    "ScheduleSpec": "scaling",
+    "ServerlessSpec": "database",
+    "ServiceEnvironmentOverride": "service",
+    "ServiceKind": "workload",
+    "ServiceSpec": "service",
+    "SiteHeadersSpec": "site",
+    "SiteSpec": "site",
+    "SlackSpec": "pipeline",
+    "Spec": "fields",
+    "StepPolicySpec": "scaling",
+    "StepSpec": "scaling",
+    "SubnetId": "fields",
+    "Tier": "fields",
+    "tier_of": "document",
+    "TlsPolicy": "environment",
+    "VpcId": "fields",
+    "WafMode": "environment",
+    "ZoneId": "environment",
+}
+"""Each name this package exports → the module that defines it (tests/test_rooms.py checks it
+against the imports above, which are what a type checker reads)."""
 
-    def _check_workloads(self) -> None:
-        """Every service a backend, queue, job or migration names exists, and can play its part."""
-        defined = ", ".join(sorted(self.services)) or "(none)"
-
-        def known(name: str, where: tuple[str | int, ...], role: str) -> ServiceSpec:
-            if name not in self.services:
-                raise _PathError(where, f"{role} '{name}' is not a service; defined: {defined}")
-            return self.services[name]
-
-        for name, service in self.services.items():
-            for index, caller in enumerate(service.allow_from or []):
-                known(caller, ("services", name, "allowFrom", index), "caller")
-                if caller == name:
-                    raise _PathError(
-                        ("services", name, "allowFrom", index), "a service need not admit itself"
-                    )
-            for index, publisher in enumerate(service.queue.publishers if service.queue else []):
-                known(publisher, ("services", name, "queue", "publishers", index), "publisher")
-            for index, subscription in enumerate(service.subscribe):
-                where = ("services", name, "subscribe", index)
-                publishing = known(subscription.service, (*where, "service"), "publisher")
-                topics = [t.name for t in publishing.publish]
-                if subscription.topic not in topics:
-                    listed = ", ".join(topics) or "none"
-                    raise _PathError(
-                        (*where, "topic"),
-                        f"service {subscription.service} publishes no topic '{subscription.topic}' "
-                        f"(its publish: {listed})",
-                    )
-        for name, job in self.jobs.items():
-            known(job.service, ("jobs", name, "service"), "service")
-        for index, stage in enumerate(self.pipeline.stages if self.pipeline else []):
-            if stage.migrate is not None:
-                known(stage.migrate.service, ("pipeline", "stages", index, "migrate", "service"), "service")
+__all__ = sorted(HOMES)
 
 
-def tier_of(name: str, spec: EnvironmentSpec) -> Tier:
-    """An environment's tier: explicit, or production when its name says so."""
-    if spec.tier is not None:
-        return spec.tier
-    return "production" if re.match(r"^pro?d", name) else "development"
-
-
-__all__ = [
-    "CATCH_ALL_PATHS",
-    "LOG_RETENTION_DAYS",
-    "PATTERN_HINTS",
-    "AccountId",
-    "AcmCertificateArn",
-    "AttachSpec",
-    "BuildSpec",
-    "BuildspecPath",
-    "Cidr",
-    "ClusterProvider",
-    "ClusterSpec",
-    "ComputeType",
-    "ConnectionArn",
-    "ContainerHealthCheckSpec",
-    "CostProfile",
-    "DatabaseAlarmsSpec",
-    "DatabaseCapacitySpec",
-    "DatabaseOverride",
-    "DatabaseSpec",
-    "Definition",
-    "DeploymentSpec",
-    "DomainSpec",
-    "Email",
-    "EnvName",
-    "EnvironmentSpec",
-    "EnvironmentValue",
-    "ExistingNetworkSpec",
-    "FunctionSpec",
-    "HealthCheckSpec",
-    "HostName",
-    "ImageReference",
-    "InstanceClass",
-    "JobSpec",
-    "LoadBalancerSpec",
-    "MigrateSpec",
-    "Name",
-    "NatStrategy",
-    "NetworkSpec",
-    "ParameterReference",
-    "PermissionSpec",
-    "PipelineBuildSpec",
-    "PipelineImageSpec",
-    "PipelineNotificationsSpec",
-    "PipelineSourceProvider",
-    "PipelineSourceSpec",
-    "PipelineSpec",
-    "PipelineStageSpec",
-    "QueueSpec",
-    "RegistrySpec",
-    "RelativePath",
-    "RetentionDays",
-    "RoleArn",
-    "ScalingMetric",
-    "ScalingSpec",
-    "ScheduleSpec",
-    "ServerlessSpec",
-    "ServiceEnvironmentOverride",
-    "ServiceKind",
-    "ServiceSpec",
-    "SiteHeadersSpec",
-    "SiteSpec",
-    "SlackSpec",
-    "Spec",
-    "StepPolicySpec",
-    "StepSpec",
-    "SubnetId",
-    "Tier",
-    "TlsPolicy",
-    "VpcId",
-    "WafMode",
-    "ZoneId",
-    "_PathError",
-    "pattern",
-    "schedule_problem",
-    "tier_of",
-]
+def __getattr__(name: str) -> Any:
+    home = HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value

@@ -3,7 +3,10 @@ error that places a problem at a deeper path than the validator that found it.""
 
 from __future__ import annotations
 
-from pydantic import StringConstraints
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import StringConstraints
 
 PATTERN_HINTS: dict[str, str] = {}
 """What each string pattern means, in words, for error messages (pattern → hint)."""
@@ -11,6 +14,8 @@ PATTERN_HINTS: dict[str, str] = {}
 
 def pattern(regex: str, hint: str) -> StringConstraints:
     """A string constraint whose error message says ``hint`` rather than the regex."""
+    from pydantic import StringConstraints  # pydantic's types: not for the wording of a problem (shape.py)
+
     PATTERN_HINTS[regex] = hint
     return StringConstraints(pattern=regex)
 

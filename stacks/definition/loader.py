@@ -7,13 +7,14 @@ one message, and never as a traceback.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from muon.stacks.definition import Definition
-from muon.stacks.definition.problems import validate
 from muon.stacks.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from muon.stacks.definition.document import Definition
 
 MAX_FILE_BYTES = 1024 * 1024
 """A definition, stack or organization file is a few kilobytes; anything larger is not one."""
@@ -148,6 +149,11 @@ def load_definition(path: str | Path, setting: str | None = None, shown: str | N
 
 
 def parse_definition(text: str, source: str = "muon.yaml") -> Definition:
+    # The models load here, not with this module: reading YAML (stack files, the shape check before
+    # the models) needs none of them.
+    from muon.stacks.definition.document import Definition
+    from muon.stacks.definition.problems import validate
+
     data = parse_yaml(text, source)
     if data is None:
         raise DefinitionError([f"{source}: the file is empty; expected at least 'environments:'"])

@@ -3,16 +3,25 @@ expected>``, union branches taken out of the path, the value shown only when it 
 
 from __future__ import annotations
 
-import reprlib
 import types
 import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from muon.stacks.definition import PATTERN_HINTS, _PathError
+from muon.stacks.definition.base import _PathError
 from muon.stacks.definition.fields import SECRET_FORMS
-from muon.stacks.definition.secrets import CREDENTIALS, credential_kind
+from muon.stacks.definition.wording import (
+    EXPECTED,
+    MISSING,
+    expected,
+    hides_value,
+    literal,
+    pattern_mismatch,
+    problem,
+    show,
+    unknown_key,
+)
 from muon.stacks.errors import DefinitionError
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -160,17 +169,6 @@ def _kind_of(annotation: Any) -> str:
     return "a value of another kind"
 
 
-def format_path(loc: tuple[str | int, ...]) -> str:
-    """``("services", "banana", "pathPatterns", 0)`` → ``services.banana.pathPatterns[0]``."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text or "(top level)"
-
-
 def _describe(model: type[BaseModel], prefix: tuple[str | int, ...], detail: Any, source: str) -> str:
     loc = tuple(part for part in detail["loc"] if part not in SECRET_FORMS)
     key = bool(loc) and loc[-1] == "[key]"
@@ -181,22 +179,21 @@ def _describe(model: type[BaseModel], prefix: tuple[str | int, ...], detail: Any
     if isinstance(original, _PathError):
         loc, message = loc + original.loc, str(original)
     elif kind == "extra_forbidden":
-        allowed = _allowed_keys(model, loc[:-1])
-        message = f"unknown key '{loc[-1]}'" + (f"; expected one of: {', '.join(allowed)}" if allowed else "")
+        message = unknown_key(loc[-1], _allowed_keys(model, loc[:-1]))
     elif kind == "missing":
-        message = "required key is missing"
+        message = MISSING
     elif kind in EXPECTED:
-        message = f"expected {EXPECTED[kind]}, got {_show(detail['input'])}"
+        message = expected(kind, detail["input"])
     elif kind == "union_mismatch":
-        message = f"expected {detail['expected']}, got {_show(detail['input'])}"
+        message = f"expected {detail['expected']}, got {show(detail['input'])}"
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         context = detail["ctx"]
         loc = (*loc, context["discriminator"].strip("'"))
-        expected = str(context.get("expected_tags", "")).replace("'", "")
-        got = f", got {_show(context['tag'])}" if kind == "union_tag_invalid" else " (missing)"
-        message = f"expected one of {expected}{got}"
+        tags = str(context.get("expected_tags", "")).replace("'", "")
+        got = f", got {show(context['tag'])}" if kind == "union_tag_invalid" else " (missing)"
+        message = f"expected one of {tags}{got}"
     elif kind == "literal_error":
-        message = f"expected {detail['ctx']['expected']}, got {_show(detail['input'])}"
+        message = literal(detail["ctx"]["expected"], detail["input"])
     elif kind in ("too_short", "too_long"):
         context = detail["ctx"]
         bound, word = (
@@ -207,31 +204,10 @@ def _describe(model: type[BaseModel], prefix: tuple[str | int, ...], detail: Any
     elif kind == "value_error":
         message = str(original) if original is not None else detail["msg"]
     elif kind == "string_pattern_mismatch":
-        regex = detail["ctx"]["pattern"]
-        # A rejected secret reference may be the secret itself: never echo it.
-        hidden = "secrets" in loc and not key  # a variable's name is no secret; its value may be
-        got = "a value that is not shown (it may be a secret)" if hidden else _show(detail["input"])
-        message = f"expected {PATTERN_HINTS.get(regex, 'text matching ' + regex)}, got {got}"
+        message = pattern_mismatch(detail["ctx"]["pattern"], detail["input"], hides_value(loc, key))
     else:
-        message = f"{_lower_first(detail['msg'])}, got {_show(detail['input'])}"
-    return _redacted(f"{source}: {format_path(prefix + loc)}: {message}", detail.get("input"))
-
-
-EXPECTED = {
-    "string_type": "text",
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "int_from_float": "a whole number",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "dict_type": "a mapping",
-    "model_type": "a mapping",
-    "model_attributes_type": "a mapping",
-    "list_type": "a list",
-}
-"""pydantic's type errors, in the definition's words (never its class names: 'instance of ServiceSpec')."""
+        message = f"{_lower_first(detail['msg'])}, got {show(detail['input'])}"
+    return problem(source, prefix + loc, message, detail.get("input"))
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
@@ -266,47 +242,6 @@ def _unwrap(annotation: Any) -> Any:
             annotation = members[0]
         else:
             return annotation
-
-
-_PREVIEW = reprlib.Repr()
-_PREVIEW.maxlevel, _PREVIEW.maxdict, _PREVIEW.maxlist, _PREVIEW.maxstring, _PREVIEW.maxother = 2, 3, 3, 40, 40
-
-
-def _show(value: Any) -> str:
-    """A short preview of a value, in bounded time however large it is (never a full repr), and
-    never a credential: a value misplaced may still be a secret."""
-    if _holds_credential(value):
-        return "a value not shown (it looks like a credential)"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (YAML reads yes/no/on/off/true/false unquoted as a boolean: quote it)"
-    text = _PREVIEW.repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _redacted(problem: str, value: Any) -> str:
-    """``problem`` with any credential in it (a misplaced value, a key) replaced: a rule's own
-    message may quote the value it refuses."""
-    for expression, _ in CREDENTIALS:
-        problem = expression.sub("(a value not shown)", problem)
-    if (
-        isinstance(value, str)
-        and len(value) >= 24
-        and credential_kind(value) is not None
-        and value in problem
-    ):
-        problem = problem.replace(value, "(a value not shown)")
-    return problem
-
-
-def _holds_credential(value: Any, depth: int = 0) -> bool:
-    """Whether ``value`` or a text inside it (a few levels down, a few items each) is a credential."""
-    if isinstance(value, str):
-        return credential_kind(value[:4096]) is not None
-    if depth < 3 and isinstance(value, dict):
-        return any(_holds_credential(item, depth + 1) for item in list(value.values())[:50])
-    if depth < 3 and isinstance(value, list):
-        return any(_holds_credential(item, depth + 1) for item in value[:50])
-    return False
 
 
 def _lower_first(text: str) -> str:

@@ -27,7 +27,8 @@ from muon.components.organization import (
 from muon.components.pipeline_access import DEPLOYED_SERVICES
 from muon.stacks.definition.loader import parse_yaml, read_text
 from muon.stacks.definition.organization import OrganizationSpec, PolicySpec, UnitSpec
-from muon.stacks.definition.problems import format_path, validate
+from muon.stacks.definition.problems import validate
+from muon.stacks.definition.wording import format_path
 from muon.stacks.errors import DefinitionError
 
 # What muon's stacks and what they run call besides what they create: identity, tag lookups, the

@@ -25,7 +25,8 @@ from muon.components.pipeline_args import (
 from muon.components.registry import RegistryArgs
 from muon.components.topic import chatbot_problem
 from muon.stacks.definition import Definition, MigrateSpec, PipelineSpec
-from muon.stacks.definition.settings import StackSettings, read_stack_file
+from muon.stacks.definition.settings import StackSettings
+from muon.stacks.definition.stack_config import read_stack_file
 from muon.stacks.definition.types import DOCKER_PLATFORMS
 from muon.stacks.errors import DefinitionError
 from muon.stacks.facts import Facts

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from muon.stacks.definition import Definition, Tier, tier_of
-from muon.stacks.definition.settings import StackSettings, region_partitions
+from muon.stacks.definition.settings import StackSettings
+from muon.stacks.definition.stack_config import region_partitions
 from muon.stacks.tiers import TIER_DEFAULTS
 
 

@@ -14,12 +14,8 @@ from muon.components.registry import RegistryArgs
 from muon.stacks.definition import Definition
 from muon.stacks.definition.fields import NAMESPACE_PATTERN
 from muon.stacks.definition.loader import load_definition
-from muon.stacks.definition.settings import (
-    StackSettings,
-    aws_settings,
-    check_selection,
-    read_stack_file,
-)
+from muon.stacks.definition.settings import StackSettings, check_selection
+from muon.stacks.definition.stack_config import aws_settings, read_stack_file
 from muon.stacks.errors import DefinitionError
 from muon.stacks.facts import Facts
 from muon.stacks.resolve.builds import build_plans

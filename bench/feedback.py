@@ -8,7 +8,10 @@ Each figure is the wall time of a fresh process, as a person waits for it:
 
 - floor: ``python -c "import yaml, pydantic, typer"`` — what any YAML-reading typer tool pays;
 - ``muon --help``;
-- time to first error: ``muon plan dev`` in a project whose ``muon.yaml`` has one wrong value;
+- time to first error: ``muon plan dev`` in a project whose ``muon.yaml`` has one wrong value
+  (answered by the shape check, stacks/definition/shape.py, before any model is built);
+- the same for a mistake only the models see, a rule between two keys (cluster ``min`` over
+  ``max``): the definition's ~50 models are built and validate it;
 - ``muon init --help``;
 - for reference, one pydantic model: ``import yaml`` and a one-field ``BaseModel`` validated
   (``import pydantic`` alone loads none of its model machinery: the floor has none of it, and no
@@ -38,6 +41,7 @@ from pathlib import Path
 
 GOAL = 1.5
 BAD_DEFINITION = "environments:\n  dev: {}\nservices:\n  banana:\n    port: banana\n    pathPatterns: [/b]\n"
+BAD_RULE = "environments:\n  dev:\n    cluster: {provider: ec2, min: 5, max: 2}\n"
 
 
 ONE_MODEL = """import yaml
@@ -48,13 +52,14 @@ Banana.model_validate(yaml.safe_load("port: 80"))
 """
 
 
-def bad_project(folder: Path) -> Path:
-    """A project whose definition has one error (a port that is not a number)."""
+def bad_project(folder: Path, definition: str = BAD_DEFINITION) -> Path:
+    """A project whose definition has one error (default: a port that is not a number)."""
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "Pulumi.yaml").write_text("name: feedback\nruntime: python\n", encoding="utf-8")
     (folder / "Pulumi.dev.yaml").write_text(
         "config:\n  aws:region: us-east-1\n  muon:environments: [dev]\n", encoding="utf-8"
     )
-    (folder / "muon.yaml").write_text(BAD_DEFINITION, encoding="utf-8")
+    (folder / "muon.yaml").write_text(definition, encoding="utf-8")
     return folder
 
 
@@ -65,13 +70,14 @@ def muon_command() -> list[str]:
     return [str(found)] if found else [sys.executable, "-m", "muon.cli"]
 
 
-def commands(project: Path) -> dict[str, tuple[list[str], int]]:
+def commands(project: Path, rule_project: Path) -> dict[str, tuple[list[str], int]]:
     """Name → (argv, the exit status it must end with: a run that fails otherwise is no figure)."""
     muon = muon_command()
     return {
         "floor (import yaml, pydantic, typer)": ([sys.executable, "-c", "import yaml, pydantic, typer"], 0),
         "muon --help": ([*muon, "--help"], 0),
         "muon plan dev (definition error)": ([*muon, "--cwd", str(project), "plan", "dev"], 2),
+        "muon plan dev (rule between keys)": ([*muon, "--cwd", str(rule_project), "plan", "dev"], 2),
         "muon init --help": ([*muon, "init", "--help"], 0),
         "(one pydantic model, for reference)": ([sys.executable, "-c", ONE_MODEL], 0),
     }
@@ -99,8 +105,10 @@ def timed(argv: list[str], expected: int, env: dict[str, str]) -> tuple[float, f
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def measure(runs: int, project: Path, env: dict[str, str]) -> dict[str, list[tuple[float, float]]]:
-    table = commands(project)
+def measure(
+    runs: int, project: Path, rule_project: Path, env: dict[str, str]
+) -> dict[str, list[tuple[float, float]]]:
+    table = commands(project, rule_project)
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in table}
     names = list(table)
     for argv, expected in table.values():  # untimed: writes the bytecode the timed runs read
@@ -142,9 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         parser.error("--runs: at least 1")
     with tempfile.TemporaryDirectory(prefix="muon-feedback-") as folder:
-        project = bad_project(Path(folder))
+        project = bad_project(Path(folder) / "value")
+        rule_project = bad_project(Path(folder) / "rule", BAD_RULE)
         env = environment(None if args.no_bytecode else Path(folder) / "bytecode")
-        report(measure(args.runs, project, env), not args.no_bytecode)
+        report(measure(args.runs, project, rule_project, env), not args.no_bytecode)
     return 0
 
 

@@ -32,6 +32,7 @@ CREDENTIAL_VALUES = [
     ("'-----BEGIN RSA PRIVATE KEY-----'", "a private key"),
     (JWT, "a JSON Web Token"),
     ("'postgres://app:s3cret@db:5432/app'", "a URL with a password"),
+    ("'redis://:s3cret@cache:6379'", "a URL with a password"),
     (RANDOM, "a random token"),
 ]
 SURFACES = [

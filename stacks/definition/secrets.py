@@ -40,7 +40,9 @@ CREDENTIALS = (
     (re.compile(r"[sr]k_live_[A-Za-z0-9]{8,}"), "a Stripe live key"),
     (re.compile(r"-----BEGIN (?!CERTIFICATE|PUBLIC KEY|X509 CRL)[A-Z0-9 ]+-----"), "a private key"),
     (re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "a JSON Web Token"),
-    (re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:(?!\$\{)[^/\s@]+@"), "a URL with a password in it"),
+    # A scheme of at most 64 characters: unbounded, every start in a long run of letters scanned the
+    # rest of it (7 s for a 70,000-character value); the user may be empty (redis://:password@).
+    (re.compile(r"[a-z][a-z0-9+.-]{0,63}://[^/\s:@]*:(?!\$\{)[^/\s@]+@"), "a URL with a password in it"),
 )
 """Credentials with a recognisable shape (the prefixes their issuers document)."""
 

@@ -183,10 +183,17 @@ def check_pulumi(argv: list[str]) -> None:
             assert flag in PULUMI[command] | PULUMI_GLOBAL, f"pulumi {' '.join(command)}: no flag {flag}"
 
 
+@cache
+def help_text(help_argv: tuple[str, ...]) -> str:
+    """What ``help_argv`` prints: one process for each help, however many commands it checks (the
+    README shows `pip install` and `pytest` several times; `pytest --help` alone takes 1.5 s)."""
+    done = subprocess.run(help_argv, capture_output=True, text=True, check=False)
+    return done.stdout + done.stderr  # `git <sub> -h` prints its usage to stderr when not a terminal
+
+
 def check_help(argv: list[str], help_argv: list[str]) -> None:
     """Every flag of ``argv`` appears in the help that ``help_argv`` prints."""
-    done = subprocess.run(help_argv, capture_output=True, text=True, check=False)
-    shown = done.stdout + done.stderr  # `git <sub> -h` prints its usage to stderr when not a terminal
+    shown = help_text(tuple(help_argv))
     for word in argv:
         if word.startswith("-") and word != "-":
             flag = word.split("=")[0]

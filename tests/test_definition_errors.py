@@ -147,6 +147,59 @@ def test_duplicate_keys_are_errors_not_silently_overwritten() -> None:
         parse_definition("environments:\n  dev: {}\n  dev: {tier: production}\n", "muon.yaml")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "environments: {dev: {tags: {team: !!binary /w==}}}",
+            r"muon\.yaml:1:\d+: invalid YAML: binary data",
+        ),
+        (
+            "environments: {dev: {alarmEmails: !!set {a@example.com}}}",
+            r"a set \(!!set\) is not taken.*write a list",
+        ),
+        (
+            'environments: {dev: {tags: {team: "\\ud800"}}}',
+            r"muon\.yaml:1:\d+: invalid YAML: half of a UTF-16",
+        ),
+        ("environments: {dev: {formerly: !!timestamp 2020-01-01}}", r"a timestamp \(!!timestamp\)"),
+        # An unquoted date is text: here a name it cannot be (PyYAML raised a bare ValueError on it).
+        (
+            "environments: {dev: {formerly: 2020-02-30}}",
+            r"environments\.dev\.formerly: expected .*got '2020-02-30'",
+        ),
+    ],
+)
+def test_yaml_s_own_types_are_refused_where_they_are_written(text: str, expected: str) -> None:
+    with pytest.raises(DefinitionError, match=expected) as caught:
+        parse_definition(text, "muon.yaml")
+    assert "\n" not in str(caught.value)
+
+
+def test_an_unquoted_date_is_text_where_text_is_taken() -> None:
+    """A filter policy value that looks like a date stays the text it reads as (a date object
+    broke its JSON size check with a traceback)."""
+    definition = parse_definition(
+        textwrap.dedent(
+            """\
+            environments: {dev: {}}
+            services:
+              orders: {kind: worker, publish: [placed]}
+              shipping:
+                kind: worker
+                subscribe: [{service: orders, topic: placed, filterPolicy: {shipped: [2024-01-02]}}]
+            """
+        ),
+        "muon.yaml",
+    )
+    assert definition.services["shipping"].subscribe[0].filter_policy == {"shipped": ["2024-01-02"]}
+
+
+def test_a_definition_path_with_a_nul_byte_is_one_line() -> None:
+    with pytest.raises(DefinitionError, match="not a file name"):
+        load_definition("muon\0.yaml")
+
+
 def test_empty_file() -> None:
     with pytest.raises(DefinitionError, match="the file is empty"):
         parse_definition("", "muon.yaml")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +56,7 @@ def test_the_table_is_the_models() -> None:
 
 
 def test_a_model_whose_validator_rewrites_keys_leaves_them_to_the_models() -> None:
-    fields = {key: kind for key, _, kind, _ in SHAPES["ServiceSpec"]["fields"]}
+    fields = {key: kind for key, _, kind, *_ in SHAPES["ServiceSpec"]["fields"]}
     assert fields["scaling"] == fields["queue"] == "any"  # a worker's backlog defaults are merged in first
     assert "ScalingSpec" not in SHAPES  # reached only through those keys
 
@@ -114,6 +116,32 @@ def test_a_rule_between_keys_is_left_to_the_models() -> None:
     data = yaml.safe_load("environments: {dev: {cluster: {provider: ec2, min: 5, max: 2}}}")
     assert shape_says(data) == []
     assert models_say(data) == ["muon.yaml: environments.dev.cluster: min (5) must not exceed max (2)"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"environments": {"dev": {"cluster": {"instanceType": b"t3.large"}}}},  # !!binary: decoded
+        {"environments": {"dev": {"alarmEmails": {"ops@example.com"}}}},  # !!set: a list to pydantic
+        {"environments": {"dev": {"alarmEmails": ("ops@example.com",)}}},
+        {"environments": {"dev": {"cluster": {"instanceType": "t3.\ud800"}}}},  # refused as no text first
+        {"environments": {"dev": {"tier": "\ud800"}}},
+        {"environments": {"dev": {"\ud800": {}}}},
+    ],
+    ids=["bytes", "a set", "a tuple", "half a surrogate pair", "...for a choice", "...in a key"],
+)
+def test_values_pydantic_reads_its_own_way_are_left_to_the_models(data: Any) -> None:
+    """pydantic decodes bytes for text, takes a set or tuple for a list, and refuses half a
+    surrogate pair before any pattern, choice or key: the check says nothing of them."""
+    assert shape_says(data) == []
+
+
+def test_a_pattern_has_one_hint() -> None:
+    """problems.py finds a pattern's words by the pattern alone: a second hint is refused at import."""
+    from muon.stacks.definition.base import pattern
+
+    with pytest.raises(ValueError, match="two hints"):
+        pattern(r"^\d{12}$", "twelve digits")
 
 
 def test_a_credential_in_the_wrong_place_is_never_echoed() -> None:
@@ -264,6 +292,51 @@ def test_the_models_answer_when_the_stack_is_not_plain(tmp_path: Path, config: s
     check_stack_shape(
         stack_project(tmp_path, "environments: {dev: {netwrk: {}}}", config), tmp_path, "Pulumi.dev.yaml"
     )
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        '{"muon:connection": "not-an-arn"}',  # a kind the table does not hold
+        '{"muon:images": "{\\"web\\": \\"registry.example.com:99999/web:1\\"}"}',  # a validator's rule
+        '{"muon:images": "{\\"Web\\": \\"web:1\\"}"}',  # a name the models word
+    ],
+)
+def test_a_setting_the_table_cannot_vouch_for_leaves_the_stack_to_the_models(
+    tmp_path: Path, setting: str
+) -> None:
+    """The models report a setting's problem before the definition's: where the table cannot tell
+    whether a setting is right, the check hands the whole stack over."""
+    check_stack_shape(
+        stack_project(tmp_path, "environments: {dev: {netwrk: {}}}", setting), tmp_path, "Pulumi.dev.yaml"
+    )
+
+
+PROBE = """
+import sys
+from pathlib import Path
+from muon.stacks.definition.shape import check_stack_shape
+from muon.stacks.errors import DefinitionError
+try:
+    check_stack_shape({"aws:region": "us-east-1", "muon:environments": '["dev"]'}, Path.cwd(), "Pulumi.dev.yaml")
+except DefinitionError as error:
+    print(error.problems[0])
+print(sorted(m for m in ("pydantic.main", "muon.stacks.definition.document") if m in sys.modules))
+"""
+
+
+def test_in_a_process_with_no_model_a_pattern_is_worded_as_the_models_word_it(tmp_path: Path) -> None:
+    """As in `muon plan`: no model is loaded when the check answers, so a pattern's words come from
+    the table, not from the models' registry of hints."""
+    text = "environments: {dev: {cluster: {instanceType: BAD}}}"
+    (tmp_path / "muon.yaml").write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, check=True, timeout=120
+    )
+    line, loaded = result.stdout.splitlines()
+    assert loaded == "[]"
+    assert [line] == models_say(yaml.safe_load(text))
+    assert "an EC2 instance type" in line
 
 
 def test_an_unknown_setting_is_refused_with_the_models_words(tmp_path: Path) -> None:

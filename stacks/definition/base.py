@@ -16,7 +16,9 @@ def pattern(regex: str, hint: str) -> StringConstraints:
     """A string constraint whose error message says ``hint`` rather than the regex."""
     from pydantic import StringConstraints  # pydantic's types: not for the wording of a problem (shape.py)
 
-    PATTERN_HINTS[regex] = hint
+    # One hint a pattern: problems.py finds it by the pattern alone (pydantic's error names no field).
+    if PATTERN_HINTS.setdefault(regex, hint) != hint:
+        raise ValueError(f"pattern {regex} has two hints: {PATTERN_HINTS[regex]!r} and {hint!r}")
     return StringConstraints(pattern=regex)
 
 

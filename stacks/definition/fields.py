@@ -69,7 +69,7 @@ ImageReference = Annotated[
 
 
 PARAMETER_NAME = r"/[A-Za-z0-9_.\-/${}]{1,2047}"
-_PARAMETER_HINT = (
+PARAMETER_HINT = (
     "a Parameter Store name starting with '/' (e.g. /banana/api-key, ${Environment} and "
     "${ServiceName} allowed) or a parameter ARN; never the secret itself"
 )
@@ -77,7 +77,7 @@ ParameterReference = Annotated[
     str,
     pattern(
         rf"^(?:{PARAMETER_NAME}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{{12}}:parameter/[A-Za-z0-9_.\-/]{{1,2047}})$",
-        _PARAMETER_HINT,
+        PARAMETER_HINT,
     ),
 ]
 """A service's secret: ECS reads a parameter of another region by its full ARN (ECS developer

@@ -9,6 +9,7 @@ from typing import Annotated, Literal, TypeAlias
 from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 from muon.stacks.definition.fields import (
+    PARAMETER_HINT,
     PARAMETER_NAME,
     SECRET_FORMS,
     ImageReference,
@@ -172,7 +173,7 @@ FunctionParameterReference = Annotated[
     str,
     pattern(
         rf"^(?:{PARAMETER_NAME}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{{12}}:parameter/[A-Za-z0-9_.\-/]{{1,2047}})$",
-        "a Parameter Store name starting with '/' or a parameter ARN; never the secret itself",
+        PARAMETER_HINT,
     ),
     # The function reads <NAME>_PARAMETER by name, in its own region: an ARN of another region
     # would be read from the wrong one.

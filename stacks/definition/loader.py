@@ -48,6 +48,53 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[An
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+# A muon file holds what JSON holds: text, numbers, booleans, lists and mappings. An unquoted date
+# is text (PyYAML would build a date, and raise a bare ValueError on 2020-02-30), and YAML's
+# other types are refused where they are written.
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+FOREIGN_TYPES = {
+    "tag:yaml.org,2002:binary": ("binary data (!!binary)", "write text"),
+    "tag:yaml.org,2002:set": ("a set (!!set)", "write a list"),
+    "tag:yaml.org,2002:omap": ("an ordered map (!!omap)", "write a mapping"),
+    "tag:yaml.org,2002:pairs": ("pairs (!!pairs)", "write a mapping"),
+    TIMESTAMP_TAG: ("a timestamp (!!timestamp)", "write it as text"),
+}
+
+
+def _refuse(loader: _StrictLoader, node: yaml.Node) -> None:
+    what, instead = FOREIGN_TYPES[node.tag]
+    raise yaml.constructor.ConstructorError(
+        None, None, f"{what} is not taken in a muon file; {instead}", node.start_mark
+    )
+
+
+for _tag in FOREIGN_TYPES:
+    _StrictLoader.add_constructor(_tag, _refuse)
+
+
+def _construct_text(loader: _StrictLoader, node: yaml.ScalarNode) -> str:
+    """Text, which must be Unicode: YAML's "\\ud800" is half of a UTF-16 pair, no character (it
+    cannot be written to a file, a tag or an API call)."""
+    value = loader.construct_scalar(node)
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                "half of a UTF-16 surrogate pair (such as \\ud800) is not a character",
+                node.start_mark,
+            ) from None
+    return value
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:str", _construct_text)
+
 
 def _check_expansion(root: yaml.Node, source: str) -> None:
     """Count the nodes the document would have with every alias expanded, without expanding it
@@ -130,6 +177,8 @@ def read_text(path: Path, what: str, setting: str | None = None, shown: str | No
         raise DefinitionError([f"{where}: is a folder; expected a {what}"]) from None
     except OSError as error:
         raise DefinitionError([f"{where}: cannot read: {error.strerror}"]) from None
+    except ValueError as error:  # a NUL byte in the name: no file can have it
+        raise DefinitionError([f"{where}: not a file name ({error})"]) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:

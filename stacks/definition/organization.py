@@ -41,7 +41,7 @@ class UnitSpec(Spec):
 class AccountSpec(Spec):
     unit: str = Field(description="OU path, e.g. HipaaOU/PciOU.")
     email: Email | None = Field(default=None, description="New account: its root user's email.")
-    id: Annotated[str, pattern(r"^\d{12}$", "a 12-digit account id")] | None = Field(
+    id: Annotated[str, pattern(r"^\d{12}$", "a 12-digit AWS account id")] | None = Field(
         default=None, description="Existing member account: moved into the unit."
     )
     role_name: Annotated[str, pattern(r"^[\w+=,.@-]{1,64}$", "an IAM role name")] = (

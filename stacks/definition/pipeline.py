@@ -187,9 +187,9 @@ class RegistrySpec(Spec):
         default=None,
         description="Accounts whose muon execution roles may pull (default: the stages' roleArn accounts).",
     )
-    organization_id: Annotated[str, pattern(r"^o-[a-z0-9]{10,32}$", "an organization id (o-...)")] | None = (
-        Field(default=None, description="Also require the pulling role to be in this AWS Organization.")
-    )
+    organization_id: (
+        Annotated[str, pattern(r"^o-[a-z0-9]{10,32}$", "an organization id such as o-a1b2c3d4e5")] | None
+    ) = Field(default=None, description="Also require the pulling role to be in this AWS Organization.")
 
 
 class PipelineSpec(Spec):

@@ -43,46 +43,126 @@ class _UnsureError(Exception):
 def shape_problems(data: Any, model: str, source: str) -> list[str]:
     """The problems of shape in ``data`` read as ``model`` (a name in SHAPES), one line each,
     worded as the models word them; empty when it found none (the models may still find some)."""
-    found: list[tuple[Loc, str, Any]] = []
-    _check(("model", model), data, (), found)
-    return list(dict.fromkeys(problem(source, loc, message, value) for loc, message, value in found))
+    return _Walk(source).problems(data, model)
 
 
-def _check(kind: Any, value: Any, loc: Loc, found: list[tuple[Loc, str, Any]]) -> None:
-    """Add what is wrong with ``value`` (of ``kind``, at ``loc``) to ``found``; nothing when unsure."""
-    if kind == "any":
-        return
-    try:
-        _dispatch(kind, value, loc, found)
-    except _UnsureError:
-        return  # the models say what is wrong here, if anything; the rest stands
+class _Walk:
+    """One reading of a document: the problems found, and whether anything was left to the models
+    (a value of a kind the table does not hold, a rule of a validator's, a doubt)."""
 
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.found: list[tuple[Loc, str, Any]] = []
+        self.certain = True
 
-def _dispatch(kind: Any, value: Any, loc: Loc, found: list[tuple[Loc, str, Any]]) -> None:
-    name = kind[0]
-    if name == "optional":
-        if value is not None:
-            _check(kind[1], value, loc, found)
-    elif name == "model":
-        _model(SHAPES[kind[1]], value, loc, found)
-    elif name == "list":
-        _list(kind, value, loc, found)
-    elif name == "dict":
-        _dict(kind, value, loc, found)
-    elif name == "literal":
-        if not isinstance(value, str):
+    def problems(self, data: Any, model: str) -> list[str]:
+        self.check(("model", model), data, ())
+        return list(
+            dict.fromkeys(problem(self.source, loc, message, value) for loc, message, value in self.found)
+        )
+
+    def check(self, kind: Any, value: Any, loc: Loc) -> None:
+        """Add what is wrong with ``value`` (of ``kind``, at ``loc``); nothing when unsure."""
+        if kind == "any":
+            self.certain = False
+            return
+        try:
+            self.dispatch(kind, value, loc)
+        except _UnsureError:
+            self.certain = False  # the models say what is wrong here, if anything; the rest stands
+
+    def add(self, loc: Loc, message: str, value: Any) -> None:
+        self.found.append((loc, message, value))
+
+    def dispatch(self, kind: Any, value: Any, loc: Loc) -> None:
+        name = kind[0]
+        if name == "optional":
+            if value is not None:
+                self.check(kind[1], value, loc)
+        elif name == "model":
+            self.model(SHAPES[kind[1]], value, loc)
+        elif name == "list":
+            self.sequence(kind, value, loc)
+        elif name == "dict":
+            self.mapping(kind, value, loc)
+        elif name == "literal":
+            if not _text(value):
+                raise _UnsureError
+            if value not in kind[1]:
+                self.add(loc, literal(kind[2], value), value)
+        elif name == "str":
+            if isinstance(value, (bytes, bytearray)) or (isinstance(value, str) and not _text(value)):
+                raise _UnsureError  # pydantic decodes bytes, and refuses half a surrogate pair its way
+            if not isinstance(value, str):
+                self.add(loc, expected("string_type", value), value)
+            elif kind[1] is not None and re.search(kind[1], value) is None:
+                self.add(loc, pattern_mismatch(kind[1], value, hides_value(loc, key=False), kind[2]), value)
+        else:
+            error = _scalar(name, value)
+            if error is not None:
+                self.add(loc, expected(error, value), value)
+
+    def sequence(self, kind: Any, value: Any, loc: Loc) -> None:
+        _, item, low, high = kind
+        if isinstance(value, (tuple, set, frozenset)):
+            raise _UnsureError  # pydantic takes these for a list (YAML's !!set)
+        if not isinstance(value, list):
+            self.add(loc, expected("list_type", value), value)
+            return
+        if (low is not None and len(value) < low) or (high is not None and len(value) > high):
+            raise _UnsureError  # a length and its items: which the models report first is theirs to say
+        for index, element in enumerate(value):
+            self.check(item, element, (*loc, index))
+
+    def mapping(self, kind: Any, value: Any, loc: Loc) -> None:
+        _, key_pattern, item, low, high = kind
+        if not isinstance(value, dict):
+            self.add(loc, expected("dict_type", value), value)
+            return
+        if (low is not None and len(value) < low) or (high is not None and len(value) > high):
             raise _UnsureError
-        if value not in kind[1]:
-            found.append((loc, literal(kind[2], value), value))
-    elif name == "str":
-        if not isinstance(value, str):
-            found.append((loc, expected("string_type", value), value))
-        elif kind[1] is not None and re.search(kind[1], value) is None:
-            found.append((loc, pattern_mismatch(kind[1], value, hides_value(loc, key=False)), value))
-    else:
-        error = _scalar(name, value)
-        if error is not None:
-            found.append((loc, expected(error, value), value))
+        for key in value:
+            if not _text(key) or (key_pattern is not None and re.search(key_pattern, key) is None):
+                raise _UnsureError  # a bad name: its message names the key, the models word it
+        for key, element in value.items():
+            self.check(item, element, (*loc, key))
+
+    def model(self, shape: dict[str, Any], value: Any, loc: Loc) -> None:
+        """Fields in the model's order, then unknown keys in the document's: pydantic's order."""
+        if not isinstance(value, dict):
+            self.add(loc, expected("model_type", value), value)
+            return
+        if not all(_text(key) for key in value):
+            raise _UnsureError
+        self.certain = self.certain and not shape["ruled"]
+        taken: set[str] = set()
+        for key, name, kind, required, ruled in shape["fields"]:
+            given = key if key in value else name if shape["by_name"] and name in value else None
+            if given is None:
+                if required:
+                    self.add((*loc, key), MISSING, None)
+                continue
+            taken.add(given)
+            self.certain = self.certain and not ruled
+            self.check(kind, value[given], (*loc, given))
+        if shape["forbid"]:
+            allowed = [key for key, *_ in shape["fields"]]
+            for key in value:
+                if key not in taken:
+                    self.add((*loc, key), unknown_key(key, allowed), value[key])
+
+
+def _text(value: Any) -> bool:
+    """A str pydantic reads as text: not half of a UTF-16 surrogate pair (YAML's "\\ud800")."""
+    if not isinstance(value, str):
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _scalar(name: str, value: Any) -> str | None:
@@ -95,7 +175,7 @@ def _scalar(name: str, value: Any) -> str | None:
     if name == "bool":
         if isinstance(value, int) and abs(value) < 2**63:  # past 64 bits pydantic errs otherwise
             return None if value in (0, 1) else "bool_parsing"
-        if isinstance(value, str):
+        if _text(value):
             return None if value.lower() in TRUE_OR_FALSE else "bool_parsing"
         raise _UnsureError
     if isinstance(value, int):
@@ -106,61 +186,13 @@ def _scalar(name: str, value: Any) -> str | None:
         if not math.isfinite(value) or abs(value) >= 2**53:
             raise _UnsureError  # past a float's whole numbers pydantic has errors of its own
         return None if value.is_integer() else "int_from_float"
-    if isinstance(value, str) and not any(c.isdigit() for c in value):
+    if _text(value) and not any(c.isdigit() for c in value):
         # No digit: no number, whatever pydantic strips or allows (1_000, 1e3); but inf and nan
         # are floats.
         if name == "float" and ("inf" in value.lower() or "nan" in value.lower()):
             raise _UnsureError
         return f"{name}_parsing"
     raise _UnsureError
-
-
-def _list(kind: Any, value: Any, loc: Loc, found: list[tuple[Loc, str, Any]]) -> None:
-    _, item, low, high = kind
-    if not isinstance(value, list):
-        found.append((loc, expected("list_type", value), value))
-        return
-    if (low is not None and len(value) < low) or (high is not None and len(value) > high):
-        raise _UnsureError  # a length and its items: which the models report first is theirs to say
-    for index, element in enumerate(value):
-        _check(item, element, (*loc, index), found)
-
-
-def _dict(kind: Any, value: Any, loc: Loc, found: list[tuple[Loc, str, Any]]) -> None:
-    _, key_pattern, item, low, high = kind
-    if not isinstance(value, dict):
-        found.append((loc, expected("dict_type", value), value))
-        return
-    if (low is not None and len(value) < low) or (high is not None and len(value) > high):
-        raise _UnsureError
-    for key in value:
-        if not isinstance(key, str) or (key_pattern is not None and re.search(key_pattern, key) is None):
-            raise _UnsureError  # a bad name: its message names the key, the models word it
-    for key, element in value.items():
-        _check(item, element, (*loc, key), found)
-
-
-def _model(shape: dict[str, Any], value: Any, loc: Loc, found: list[tuple[Loc, str, Any]]) -> None:
-    """Fields in the model's order, then unknown keys in the document's: pydantic's order."""
-    if not isinstance(value, dict):
-        found.append((loc, expected("model_type", value), value))
-        return
-    if not all(isinstance(key, str) for key in value):
-        raise _UnsureError
-    taken: set[str] = set()
-    for key, name, kind, required in shape["fields"]:
-        given = key if key in value else name if shape["by_name"] and name in value else None
-        if given is None:
-            if required:
-                found.append(((*loc, key), MISSING, None))
-            continue
-        taken.add(given)
-        _check(kind, value[given], (*loc, given), found)
-    if shape["forbid"]:
-        allowed = [key for key, _, _, _ in shape["fields"]]
-        for key in value:
-            if key not in taken:
-                found.append(((*loc, key), unknown_key(key, allowed), value[key]))
 
 
 def check_stack_shape(config: dict[str, str], project_dir: Path, stack_source: str) -> None:
@@ -172,10 +204,13 @@ def check_stack_shape(config: dict[str, str], project_dir: Path, stack_source: s
     from muon.stacks.definition.loader import parse_yaml, read_text
     from muon.stacks.definition.stack_config import raw_settings
 
-    keys = [key for key, _, _, _ in SHAPES["StackSettings"]["fields"]]
+    keys = [key for key, *_ in SHAPES["StackSettings"]["fields"]]
     raw = raw_settings(config, stack_source, keys)  # the models' first check too, same messages
-    if shape_problems(raw, "StackSettings", stack_source):
-        return  # the models word a setting's problem with its muon: prefix: theirs to report
+    settings = _Walk(stack_source)
+    if settings.problems(raw, "StackSettings") or not settings.certain:
+        # A setting's problem comes first, worded with its muon: prefix; and a setting the table
+        # cannot vouch for (an ARN, an image's registry port) may be one: the models answer.
+        return
     environments, pipeline = raw.get("environments", []), raw.get("pipeline", False)
     definition = raw.get("definition", "muon.yaml")
     if not (isinstance(environments, list) and isinstance(pipeline, bool) and isinstance(definition, str)):

@@ -24,6 +24,7 @@ from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic.functional_validators import AfterValidator
 
+from muon.stacks.definition.base import PATTERN_HINTS
 from muon.stacks.definition.document import Definition
 from muon.stacks.definition.settings import StackSettings
 
@@ -68,6 +69,9 @@ def _model_entry(model: type[BaseModel], pending: list[type[BaseModel]]) -> dict
         if d.info.mode in ("before", "wrap", "plain")
         for name in d.info.fields
     }
+    checked_after = {
+        name for d in decorators.field_validators.values() if d.info.mode == "after" for name in d.info.fields
+    }
     fields = []
     for name, field in model.model_fields.items():
         key = field.validation_alias or field.alias or name
@@ -75,12 +79,27 @@ def _model_entry(model: type[BaseModel], pending: list[type[BaseModel]]) -> dict
             raise SystemExit(f"{model.__name__}.{name}: an AliasPath or AliasChoices the check cannot follow")
         opaque = key in rewritten or name in rewritten or name in changed_first
         kind = ANY if opaque else _kind(field.annotation, list(field.metadata), pending, field)
-        fields.append((key, name, kind, field.is_required() and not opaque))
+        ruled = name in checked_after or _has_rule(field.annotation) or _has_rule(field.metadata)
+        fields.append((key, name, kind, field.is_required() and not opaque, ruled))
     return {
         "fields": tuple(fields),
         "by_name": bool(config.get("populate_by_name")),
         "forbid": config.get("extra") == "forbid",
+        # A rule of the whole model, checked once its fields are right: the table does not hold it.
+        "ruled": any(d.info.mode == "after" for d in decorators.model_validators.values()),
     }
+
+
+def _has_rule(annotation: Any) -> bool:
+    """Whether a validator of muon's runs on the value once its type is right (AfterValidator):
+    a rule the table does not hold, so a value passing the check may still be refused."""
+    if isinstance(annotation, AfterValidator):
+        return True
+    if isinstance(annotation, (list, tuple)):
+        return any(_has_rule(item) for item in annotation)
+    if isinstance(annotation, FieldInfo):
+        return _has_rule(annotation.metadata)
+    return any(_has_rule(arg) for arg in typing.get_args(annotation))
 
 
 def _kind(
@@ -123,8 +142,10 @@ def _kind(
         bounded = lengths or low is not None or high is not None
         if len(regexes) > 1 or (regexes and not isinstance(regexes[0], str)):
             return ANY
-        # A length rule may be checked before the pattern: the pattern is then the models' to say.
-        return ("str", None if bounded or not regexes else regexes[0])
+        if bounded or not regexes:  # a length rule may be checked first: the pattern is the models'
+            return ("str", None, None)
+        regex = str(regexes[0])
+        return ("str", regex, PATTERN_HINTS.get(regex))  # the hint as the models word it
     if annotation in (int, float, bool):
         return (annotation.__name__,)
     if origin is list:
@@ -135,7 +156,7 @@ def _kind(
         key_kind = _kind(key, [], pending)
         if key_kind == ANY or key_kind[0] != "str":
             return ANY
-        return ("dict", key_kind[1], _kind(value, [], pending), low, high)
+        return ("dict", key_kind[1], _kind(value, [], pending), low, high)  # a key's pattern, no hint
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         if metadata:
             return ANY
@@ -158,8 +179,9 @@ def render() -> str:
         '"""The definition\'s shape, read from the models by\n'
         "``python -m muon.stacks.definition.shape_build``: do not edit (tests/test_shape.py compares it\n"
         "with the models). Each model: its fields as\n"
-        "(YAML key, Python name, kind, required), whether the Python name is taken too, whether\n"
-        'unknown keys are refused. A kind is "any" (left to the models) or a tuple: (str, pattern),\n'
+        "(YAML key, Python name, kind, required, ruled: a validator checks it further), whether the\n"
+        "Python name is taken too, whether unknown keys are refused, whether a rule checks the whole\n"
+        'model. A kind is "any" (left to the models) or a tuple: (str, pattern, hint),\n'
         "(int,), (float,), (bool,), (literal, values, words), (list, item, min, max),\n"
         '(dict, key pattern, value, min, max), (model, name), (optional, kind)."""\n\n'
         "from typing import Any\n\n"

@@ -14,18 +14,22 @@ MetricStatistic = Literal["Average", "Minimum", "Maximum", "SampleCount", "Sum"]
 """botocore ``application-autoscaling`` model, ``MetricStatistic``."""
 
 
+CLOUDWATCH_NAME = (
+    "1 to 255 characters with no ':', not starting with a space (CloudWatch's namespaces and dimension names)"
+)
+"""One hint for the one pattern a namespace and a dimension name share."""
+
+
 class CustomMetricSpec(Spec):
     """A CloudWatch metric whose value grows with the load on each task and falls as tasks are added
     (Application Auto Scaling user guide, "Target tracking scaling policies": a utilization metric
     proportional to capacity)."""
 
-    namespace: Annotated[
-        str, pattern(r"^[^:\s][^:]{0,254}$", "a CloudWatch namespace such as Acme/Orders (no ':')")
-    ]
+    namespace: Annotated[str, pattern(r"^[^:\s][^:]{0,254}$", CLOUDWATCH_NAME)]
     name: Annotated[str, pattern(r"^[^\s].{0,254}$", "a CloudWatch metric name (1 to 255 characters)")]
     statistic: MetricStatistic = "Average"
     dimensions: dict[
-        Annotated[str, pattern(r"^[^:\s][^:]{0,254}$", "a dimension name (1 to 255 characters, no ':')")],
+        Annotated[str, pattern(r"^[^:\s][^:]{0,254}$", CLOUDWATCH_NAME)],
         Annotated[str, Field(min_length=1, max_length=1024)],
     ] = Field(default_factory=dict, max_length=30, description="CloudWatch takes 30 dimensions at most.")
     unit: (

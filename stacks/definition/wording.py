@@ -59,10 +59,11 @@ def literal(choices: str, value: Any) -> str:
     return f"expected {choices}, got {show(value)}"
 
 
-def pattern_mismatch(regex: str, value: Any, hidden: bool) -> str:
-    """Text that does not match ``regex``; ``hidden``: the value may be a secret, never echoed."""
+def pattern_mismatch(regex: str, value: Any, hidden: bool, hint: str | None = None) -> str:
+    """Text that does not match ``regex``; ``hidden``: the value may be a secret, never echoed;
+    ``hint``: what the pattern means, when the models that registered it are not loaded."""
     got = "a value that is not shown (it may be a secret)" if hidden else show(value)
-    return f"expected {PATTERN_HINTS.get(regex, 'text matching ' + regex)}, got {got}"
+    return f"expected {hint or PATTERN_HINTS.get(regex, 'text matching ' + regex)}, got {got}"
 
 
 def hides_value(loc: tuple[str | int, ...], key: bool) -> bool:

@@ -214,19 +214,22 @@ def check_definition(stack: str, project_dir: Path | None, config: dict[str, str
 
     stack_source = f"Pulumi.{stack}.yaml"
     directory = (project_dir or Path.cwd()).resolve()
-    check_stack_shape(config, directory, stack_source)  # the common mistakes, before any model is built
+    data = check_stack_shape(config, directory, stack_source)  # the common mistakes, before any model
 
     from muon.plan.quick import without_plugin_scan
-    from muon.stacks.definition.loader import load_definition
+    from muon.stacks.definition.loader import definition_from_data, load_definition
     from muon.stacks.definition.settings import check_selection, organization_only, settings_from_config
 
     with without_plugin_scan():
         settings = settings_from_config(config, stack_source)
         if organization_only(settings):
             return
-        definition = load_definition(
-            directory / settings.definition, f"{stack_source}: muon:definition", settings.definition
-        )
+        if data is not None:  # read by the shape check: the same file, the same path
+            definition = definition_from_data(data, settings.definition)
+        else:
+            definition = load_definition(
+                directory / settings.definition, f"{stack_source}: muon:definition", settings.definition
+            )
         check_selection(settings, definition, stack_source, settings.definition)
 
 

@@ -348,3 +348,27 @@ def test_an_unknown_setting_is_refused_with_the_models_words(tmp_path: Path) -> 
     with pytest.raises(DefinitionError) as models:
         settings_from_config(config, "Pulumi.dev.yaml")
     assert first.value.problems == models.value.problems
+
+
+def test_the_plan_reads_a_good_definition_once_before_the_render(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shape check hands what it read to the models (parsing a large definition is ~40 ms)."""
+    from muon.plan.command import check_definition
+    from muon.stacks.definition import loader
+    from muon.stacks.definition import shape as shape_module
+
+    reads: list[Path] = []
+    read_text = loader.read_text
+
+    def counted(path: Path, *args: Any, **kwargs: Any) -> str:
+        reads.append(path)
+        return read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "read_text", counted)
+    monkeypatch.setattr(shape_module, "read_text", counted)
+    config = stack_project(tmp_path, "environments: {dev: {}}")
+    assert check_stack_shape(config, tmp_path, "Pulumi.dev.yaml") == {"environments": {"dev": {}}}
+    reads.clear()
+    check_definition("dev", tmp_path, config)
+    assert reads == [tmp_path / "muon.yaml"]

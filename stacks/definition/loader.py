@@ -76,20 +76,27 @@ for _tag in FOREIGN_TYPES:
     _StrictLoader.add_constructor(_tag, _refuse)
 
 
+def whole_characters(text: str) -> bool:
+    """Whether ``text`` is Unicode throughout: YAML's "\\ud800" is half of a UTF-16 pair, no
+    character (it cannot be written to a file, a tag or an API call, and pydantic refuses it)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _construct_text(loader: _StrictLoader, node: yaml.ScalarNode) -> str:
-    """Text, which must be Unicode: YAML's "\\ud800" is half of a UTF-16 pair, no character (it
-    cannot be written to a file, a tag or an API call)."""
     value = loader.construct_scalar(node)
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                "half of a UTF-16 surrogate pair (such as \\ud800) is not a character",
-                node.start_mark,
-            ) from None
+    if not whole_characters(value):
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            "half of a UTF-16 surrogate pair (such as \\ud800) is not a character",
+            node.start_mark,
+        )
     return value
 
 
@@ -198,12 +205,16 @@ def load_definition(path: str | Path, setting: str | None = None, shown: str | N
 
 
 def parse_definition(text: str, source: str = "muon.yaml") -> Definition:
-    # The models load here, not with this module: reading YAML (stack files, the shape check before
-    # the models) needs none of them.
+    # The models load in definition_from_data, not with this module: reading YAML (stack files,
+    # the shape check before the models) needs none of them.
+    return definition_from_data(parse_yaml(text, source), source)
+
+
+def definition_from_data(data: Any, source: str) -> Definition:
+    """A definition from its parsed YAML (``parse_yaml``), validated by the models."""
     from muon.stacks.definition.document import Definition
     from muon.stacks.definition.problems import validate
 
-    data = parse_yaml(text, source)
     if data is None:
         raise DefinitionError([f"{source}: the file is empty; expected at least 'environments:'"])
     return validate(Definition, data, source)

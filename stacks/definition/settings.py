@@ -13,7 +13,7 @@ from pydantic import Field
 
 from muon.stacks.definition import ConnectionArn, Definition, ImageReference, Name, Spec, pattern
 from muon.stacks.definition.problems import validate
-from muon.stacks.definition.stack_config import NAMESPACE, raw_settings
+from muon.stacks.definition.stack_config import NAMESPACE, organization_stack, raw_settings
 from muon.stacks.errors import DefinitionError
 
 
@@ -75,7 +75,7 @@ def sdk_version() -> str:
 
 def organization_only(settings: StackSettings) -> bool:
     """The organization stack: it deploys organization.yaml and needs no definition."""
-    return bool(settings.organization) and not settings.environments and not settings.pipeline
+    return organization_stack(settings.organization, settings.environments, settings.pipeline)
 
 
 def settings_from_config(config: dict[str, str], source: str) -> StackSettings:

@@ -18,7 +18,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from muon.stacks.definition.loader import parse_yaml, read_text, whole_characters
 from muon.stacks.definition.shape_table import SHAPES
+from muon.stacks.definition.stack_config import organization_stack, raw_settings
 from muon.stacks.definition.wording import (
     MISSING,
     expected,
@@ -153,16 +155,8 @@ class _Walk:
 
 
 def _text(value: Any) -> bool:
-    """A str pydantic reads as text: not half of a UTF-16 surrogate pair (YAML's "\\ud800")."""
-    if not isinstance(value, str):
-        return False
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    """A str pydantic reads as text (not half of a UTF-16 surrogate pair)."""
+    return isinstance(value, str) and whole_characters(value)
 
 
 def _scalar(name: str, value: Any) -> str | None:
@@ -195,14 +189,12 @@ def _scalar(name: str, value: Any) -> str | None:
     raise _UnsureError
 
 
-def check_stack_shape(config: dict[str, str], project_dir: Path, stack_source: str) -> None:
+def check_stack_shape(config: dict[str, str], project_dir: Path, stack_source: str) -> Any:
     """Before the models: a stack's settings and its definition read from ``project_dir``, and
-    DefinitionError with the definition's problems of shape if it has any. Says nothing (returns)
-    whenever the models' own check would answer otherwise: settings they would refuse, an
+    DefinitionError with the definition's problems of shape if it has any. Says nothing (returns
+    None) whenever the models' own check would answer otherwise: settings they would refuse, an
     organization stack, a definition that is missing, empty or not YAML (their messages, their
-    order)."""
-    from muon.stacks.definition.loader import parse_yaml, read_text
-    from muon.stacks.definition.stack_config import raw_settings
+    order). Returns the definition's data when it read it, so the models need not read it again."""
 
     keys = [key for key, *_ in SHAPES["StackSettings"]["fields"]]
     raw = raw_settings(config, stack_source, keys)  # the models' first check too, same messages
@@ -210,20 +202,21 @@ def check_stack_shape(config: dict[str, str], project_dir: Path, stack_source: s
     if settings.problems(raw, "StackSettings") or not settings.certain:
         # A setting's problem comes first, worded with its muon: prefix; and a setting the table
         # cannot vouch for (an ARN, an image's registry port) may be one: the models answer.
-        return
+        return None
     environments, pipeline = raw.get("environments", []), raw.get("pipeline", False)
     definition = raw.get("definition", "muon.yaml")
     if not (isinstance(environments, list) and isinstance(pipeline, bool) and isinstance(definition, str)):
-        return
-    if raw.get("organization") and not environments and not pipeline:
-        return  # the organization stack reads no definition
+        return None
+    if organization_stack(raw.get("organization"), environments, pipeline):
+        return None  # it reads no definition
     try:
         text = read_text(
             project_dir / definition, "definition file", f"{stack_source}: muon:definition", definition
         )
         data = parse_yaml(text, definition)
     except DefinitionError:
-        return  # the models' check reads the file again and says the same
+        return None  # the models' check reads the file again and says the same
     problems = shape_problems(data, "Definition", definition) if data is not None else []
     if problems:
         raise DefinitionError(problems)
+    return data

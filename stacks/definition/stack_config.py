@@ -52,6 +52,11 @@ def raw_settings(config: dict[str, str], source: str, keys: Iterable[str]) -> di
     return raw
 
 
+def organization_stack(organization: str | None, environments: list[str], pipeline: bool) -> bool:
+    """The organization stack: it deploys organization.yaml and needs no definition."""
+    return bool(organization) and not environments and not pipeline
+
+
 @functools.cache
 def region_partitions() -> dict[str, str]:
     """Every region of every partition botocore knows (its partitions.json), with its partition
